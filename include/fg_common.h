@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Types shared by the BPF programs and user space. Only fixed-width
+ * __u* / __be* types here; every struct that crosses the bpf() boundary has
+ * its size asserted at the bottom so a layout change cannot go unnoticed.
+ */
+#ifndef FG_COMMON_H
+#define FG_COMMON_H
+
+#include <linux/types.h>
+
+/*
+ * One typed reason for every check of the guard. The value is the stable
+ * code (it is exported in JSON and, later, IPFIX), the name is what the CLI
+ * accepts and prints. FG_R_NONE means "no check fired".
+ *
+ * X(code, ENUM, "name", default-action, strict-action, "description")
+ */
+#define FG_REASONS(X)                                                         \
+	X(1, ETH_TRUNC, "eth-trunc", DROP, DROP,                              \
+	  "frame shorter than an Ethernet header")                            \
+	X(2, VLAN_TRUNC, "vlan-trunc", DROP, DROP,                            \
+	  "frame ends inside an 802.1Q/802.1ad tag")                          \
+	X(3, IP_TRUNC, "ip-trunc", DROP, DROP,                                \
+	  "frame shorter than the IPv4/IPv6 header it announces")             \
+	X(4, L4_TRUNC, "l4-trunc", DROP, DROP,                                \
+	  "IP payload shorter than its TCP/UDP/ICMP/SCTP header")             \
+	X(5, IP4_VERSION, "ip4-version", DROP, DROP,                          \
+	  "EtherType IPv4 but IP version is not 4")                           \
+	X(6, IP4_IHL, "ip4-ihl", DROP, DROP, "IPv4 header length below 20")   \
+	X(7, IP4_TOTLEN, "ip4-totlen", DROP, DROP,                            \
+	  "IPv4 total length beyond the frame or below the header")           \
+	X(8, IP4_CSUM, "ip4-csum", DROP, DROP, "bad IPv4 header checksum")    \
+	X(9, FRAG_OFLOW, "frag-oflow", DROP, DROP,                            \
+	  "fragment offset + length beyond 65535")                            \
+	X(10, TINY_FRAG, "tiny-frag", DROP, DROP,                             \
+	  "IPv4 first fragment too small for its L4 header, or TCP at "       \
+	  "offset 1 (RFC 1858, RFC 3128)")                                    \
+	X(11, IP6_VERSION, "ip6-version", DROP, DROP,                         \
+	  "EtherType IPv6 but IP version is not 6")                           \
+	X(12, IP6_PAYLEN, "ip6-paylen", DROP, DROP,                           \
+	  "IPv6 payload length beyond the frame")                             \
+	X(13, IP6_EXT_CHAIN, "ip6-ext-chain", DROP, DROP,                     \
+	  "IPv6 extension-header chain broken or longer than the bound")      \
+	X(14, IP6_FRAG_CHAIN, "ip6-frag-chain", DROP, DROP,                   \
+	  "IPv6 first fragment without the whole header chain (RFC 7112)")    \
+	X(15, MARTIAN_SRC, "martian-src", DROP, DROP,                         \
+	  "source address that is never valid on the wire")                   \
+	X(16, LAND, "land", DROP, DROP,                                       \
+	  "source address equals destination address")                        \
+	X(17, TCP_DOFF, "tcp-doff", DROP, DROP,                               \
+	  "TCP data offset below 5 or beyond the segment")                    \
+	X(18, TCP_FLAGS, "tcp-flags", DROP, DROP,                             \
+	  "invalid TCP flags: SYN+FIN, SYN+RST, FIN without ACK, none, "      \
+	  "FIN+PSH+URG")                                                      \
+	X(19, PORT_ZERO, "port-zero", DROP, DROP,                             \
+	  "TCP or UDP source or destination port 0")                          \
+	X(20, UDP_LEN, "udp-len", DROP, DROP,                                 \
+	  "UDP length below 8 or different from the IP payload")              \
+	X(21, TTL_ZERO, "ttl-zero", COUNT, DROP,                              \
+	  "IPv4 TTL or IPv6 hop limit 0")                                     \
+	X(22, IP6_RH0, "ip6-rh0", COUNT, DROP,                                \
+	  "IPv6 type 0 routing header (deprecated, RFC 5095)")
+
+enum fg_reason {
+	FG_R_NONE = 0,
+#define FG_X_ENUM(code, e, name, def, strict, desc) FG_R_##e = code,
+	FG_REASONS(FG_X_ENUM)
+#undef FG_X_ENUM
+	FG_R_MAX, /* one past the last code */
+};
+
+/*
+ * Action of one check. 0 is "whatever the default profile says", so that an
+ * all-zero config map (a fresh load by any loader) is the default profile.
+ */
+enum fg_action {
+	FG_ACT_DEFAULT = 0,
+	FG_ACT_OFF = 1,
+	FG_ACT_COUNT = 2, /* monitor only: counted, packet passes */
+	FG_ACT_DROP = 3,
+};
+
+enum fg_profile {
+	FG_PROFILE_DEFAULT = 0,
+	FG_PROFILE_MONITOR = 1, /* every check counts, nothing is dropped */
+	FG_PROFILE_STRICT = 2,
+	FG_PROFILE_MAX,
+};
+
+/* Single entry (key 0) of the fg_config array map. */
+struct fg_config {
+	__u32 version;	/* FG_CONFIG_VERSION once user space wrote it */
+	__u32 profile;	/* enum fg_profile, informational for the kernel */
+	__u64 override; /* bit r set: act[r] was set explicitly */
+	__u8 act[32];	/* enum fg_action per reason code */
+};
+#define FG_CONFIG_VERSION 1
+
+/*
+ * Per-interface counters (value of the per-CPU fg_ifstats hash, keyed by
+ * ifindex). Every packet the program sees increments rx_packets once and
+ * exactly one verdict counter: pass or drop[reason]. matched[r] counts every
+ * packet on which check r fired, whatever its action (count or drop), so
+ * monitor-mode hits are visible.
+ */
+struct fg_ifstats {
+	__u64 rx_packets;
+	__u64 rx_bytes;
+	__u64 pass_packets;
+	__u64 pass_bytes;
+	__u64 drop_packets[32];
+	__u64 drop_bytes[32];
+	__u64 matched[32];
+};
+
+/* Key used when the per-interface table is full: nothing goes uncounted. */
+#define FG_IFINDEX_OTHER 0
+#define FG_MAX_IFACES 256
+
+/* Value of the fg_ifaces hash (keyed by ifindex): what `attach` did. */
+struct fg_iface {
+	__u32 ifindex;
+	__u32 mode; /* enum fg_attach_mode */
+	__u32 prog_id;
+	__u32 hook; /* enum fg_hook */
+	__u64 attach_time; /* CLOCK_REALTIME seconds */
+	char ifname[16];
+};
+
+enum fg_attach_mode {
+	FG_MODE_NATIVE = 1,
+	FG_MODE_SKB = 2,
+};
+
+enum fg_hook {
+	FG_HOOK_XDP = 1,
+};
+
+#define FG_PIN_DEFAULT "/sys/fs/bpf/flowgate"
+
+#ifndef __bpf__
+_Static_assert(FG_R_MAX <= 32, "reason codes must fit the 32-slot arrays");
+_Static_assert(FG_R_MAX <= 64, "override is a 64-bit mask");
+_Static_assert(sizeof(struct fg_config) == 48, "fg_config layout");
+_Static_assert(sizeof(struct fg_ifstats) == 32 + 3 * 32 * 8,
+	       "fg_ifstats layout");
+_Static_assert(sizeof(struct fg_iface) == 40, "fg_iface layout");
+#endif
+
+#endif /* FG_COMMON_H */

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Maps and accounting shared by the BPF programs (XDP now, TC later). BPF
+ * only: user space sees these maps through the skeleton and the pins.
+ */
+#ifndef FG_MAPS_BPF_H
+#define FG_MAPS_BPF_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "fg_common.h"
+#include "fg_parse.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fg_config);
+} fg_config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, FG_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, struct fg_ifstats);
+} fg_ifstats SEC(".maps");
+
+/* Written by user space only (what `attach` did); part of the object so
+ * that it is created and pinned with the rest of the state. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FG_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, struct fg_iface);
+} fg_ifaces SEC(".maps");
+
+/* Set by replay and tests before load: record each packet's verdict in
+ * .bss so that user space can read it per BPF_PROG_TEST_RUN. Being rodata,
+ * the verifier removes the stores when it is off. */
+const volatile __u8 fg_record_last = 0;
+__u32 fg_last_reason = 0;
+__u32 fg_last_hits = 0;
+
+static const struct fg_config fg_zero_config;
+/* fg_ifstats values are too big for the 512-byte stack: insert from here. */
+static const struct fg_ifstats fg_zero_stats;
+
+static __always_inline const struct fg_config *fg_config_get(void)
+{
+	__u32 key = 0;
+	const struct fg_config *cfg = bpf_map_lookup_elem(&fg_config, &key);
+
+	return cfg ? cfg : &fg_zero_config;
+}
+
+static __always_inline struct fg_ifstats *fg_stats_get(__u32 ifindex)
+{
+	struct fg_ifstats *s = bpf_map_lookup_elem(&fg_ifstats, &ifindex);
+
+	if (s)
+		return s;
+	bpf_map_update_elem(&fg_ifstats, &ifindex, &fg_zero_stats, BPF_NOEXIST);
+	s = bpf_map_lookup_elem(&fg_ifstats, &ifindex);
+	if (s)
+		return s;
+	/* Table full: count under the catch-all key rather than lose it. */
+	ifindex = FG_IFINDEX_OTHER;
+	bpf_map_update_elem(&fg_ifstats, &ifindex, &fg_zero_stats, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&fg_ifstats, &ifindex);
+}
+
+/*
+ * A global (noinline) function: the verifier checks it once with unknown
+ * scalars instead of once for every distinct parser state that reaches it,
+ * which would multiply the hits loop by the parser's paths.
+ */
+__noinline int fg_account(__u32 ifindex, __u32 reason, __u32 hits,
+			  __u64 bytes)
+{
+	struct fg_ifstats *s = fg_stats_get(ifindex);
+	__u32 r;
+
+	if (fg_record_last) {
+		fg_last_reason = reason;
+		fg_last_hits = hits;
+	}
+	if (!s)
+		return 0;
+	s->rx_packets++;
+	s->rx_bytes += bytes;
+	if (hits) {
+		for (r = 1; r < FG_R_MAX; r++)
+			if (hits & (1u << r))
+				s->matched[r]++;
+	}
+	if (reason) {
+		r = reason & 31;
+		s->drop_packets[r]++;
+		s->drop_bytes[r] += bytes;
+	} else {
+		s->pass_packets++;
+		s->pass_bytes += bytes;
+	}
+	return 0;
+}
+
+#endif /* FG_MAPS_BPF_H */

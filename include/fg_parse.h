@@ -1,0 +1,678 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The packet parser and validator, written once as portable C. It compiles
+ * for BPF (xdp/, tc/) and for the host (unit tests, fuzzing, replay checks).
+ *
+ * Style follows xdp-tools' parsing_helpers.h: a cursor walks the frame and
+ * every read is preceded by a bounds check against the end of the frame.
+ * In BPF the check against `end` (data_end) is what satisfies the verifier;
+ * the checks against `l3_end` (the end the IP header announces) are the
+ * semantic ones. Both are needed: l3_end is a scalar to the verifier.
+ *
+ * The single entry point is fg_parse(). It fills a struct fg_pkt with what
+ * later stages need (addresses, ports, flags) and the verdict: p->reason is
+ * FG_R_NONE for pass, or the one reason the packet is dropped for.
+ */
+#ifndef FG_PARSE_H
+#define FG_PARSE_H
+
+#include <linux/types.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include "fg_common.h"
+
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+#define FG_INLINE static __always_inline
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define fg_ntohs(x) ((__u16)__builtin_bswap16((__u16)(x)))
+#define fg_ntohl(x) ((__u32)__builtin_bswap32((__u32)(x)))
+#else
+#define fg_ntohs(x) ((__u16)(x))
+#define fg_ntohl(x) ((__u32)(x))
+#endif
+#define fg_htons(x) fg_ntohs(x)
+
+#ifdef __clang__
+#define FG_UNROLL _Pragma("unroll")
+#else
+#define FG_UNROLL _Pragma("GCC unroll 16")
+#endif
+
+/* Bound on the IPv6 extension-header walk: 8 headers is more than any
+ * legitimate chain carries (RFC 8200 §4.1 order has at most 7 kinds), and
+ * small enough for the verifier. */
+#define FG_IP6_MAX_EXT 8
+
+enum fg_frag {
+	FG_FRAG_NONE = 0, /* not a fragment, or an atomic fragment */
+	FG_FRAG_FIRST = 1, /* offset 0, more fragments */
+	FG_FRAG_LATER = 2, /* offset > 0: no L4 header here */
+};
+
+struct fg_pkt {
+	__u32 reason; /* enum fg_reason of the drop; FG_R_NONE = pass */
+	__u32 hits; /* bit r: check r fired (count or drop) */
+	__u16 l3_proto; /* EtherType after VLAN tags, host order */
+	__u16 vlan_outer; /* VID of the outer tag, 0 if untagged */
+	__u16 vlan_inner; /* VID of the inner tag, 0 if none */
+	__u16 ip_len; /* IP-layer length: header + payload */
+	__u8 vlan_depth;
+	__u8 ip_ver; /* 4, 6, or 0 when not IP */
+	__u8 proto; /* L4 protocol after IPv6 extension headers */
+	__u8 ttl;
+	__u8 frag; /* enum fg_frag */
+	__u8 l4_ok; /* ports / ICMP type were parsed */
+	__u8 tcp_flags;
+	__u8 ext_count; /* IPv6 extension headers walked */
+	__u8 jumbo; /* IPv6 jumbogram: length from the frame */
+	__u8 pad[3];
+	__be16 sport;
+	__be16 dport; /* ICMP: type << 8 | code, as IPFIX puts it */
+	__u8 src[16] __attribute__((aligned(4))); /* IPv4: ::ffff:a.b.c.d */
+	__u8 dst[16] __attribute__((aligned(4)));
+	/* Offsets from the start of the frame, handed between stages. */
+	__u32 l3_off;
+	__u32 l4_off;
+	__u32 l3_end; /* end of the IP packet as its header announces it */
+};
+
+/* What fg_parse_head / fg_parse_ext6 say comes next. */
+enum fg_stage {
+	FG_STAGE_DONE = 0, /* verdict final */
+	FG_STAGE_EXT6 = 1, /* walk IPv6 extension headers at l4_off */
+	FG_STAGE_L4 = 2, /* parse the L4 header at l4_off, then addresses */
+	FG_STAGE_ADDR = 3, /* no L4 header to read: address checks only */
+};
+
+struct fg_vlanhdr {
+	__be16 tci;
+	__be16 encap_proto;
+};
+
+/* ---- actions ----------------------------------------------------------- */
+
+/* Action a profile gives to a check. Called with constants on the BPF side,
+ * so the switch folds away. */
+FG_INLINE __u8 fg_profile_action(__u32 profile, __u32 r)
+{
+	if (profile == FG_PROFILE_MONITOR)
+		return FG_ACT_COUNT;
+	switch (r) {
+#define FG_X_ACT(code, e, name, def, strict, desc)                            \
+	case FG_R_##e:                                                        \
+		return profile == FG_PROFILE_STRICT ? FG_ACT_##strict :       \
+						      FG_ACT_##def;
+		FG_REASONS(FG_X_ACT)
+#undef FG_X_ACT
+	}
+	return FG_ACT_OFF;
+}
+
+/* Effective action: an explicit one from the config map, else the default
+ * profile's. A zeroed (or absent) config is therefore the default profile. */
+FG_INLINE __u8 fg_action(const struct fg_config *cfg, __u32 r)
+{
+	__u8 a = cfg->act[r & 31];
+
+	return a ? a : fg_profile_action(FG_PROFILE_DEFAULT, r);
+}
+
+/* Record that check r fired; true when the packet must be dropped for it.
+ * Only the first dropping check sets the reason: callers stop on true. */
+FG_INLINE int fg_hit(struct fg_pkt *p, const struct fg_config *cfg, __u32 r)
+{
+	__u8 a = fg_action(cfg, r);
+
+	if (a == FG_ACT_OFF)
+		return 0;
+	p->hits |= 1u << r;
+	if (a != FG_ACT_DROP)
+		return 0;
+	p->reason = r;
+	return 1;
+}
+
+/* ---- L2 ---------------------------------------------------------------- */
+
+/* Returns 0 to go on with p->l3_proto set, -1 to stop. */
+FG_INLINE int fg_parse_eth(const __u8 **pos, const __u8 *end,
+			   const struct fg_config *cfg, struct fg_pkt *p)
+{
+	const struct ethhdr *eth = (const void *)*pos;
+	const struct fg_vlanhdr *vh;
+	__be16 proto;
+	int i;
+
+	if ((const __u8 *)(eth + 1) > end) {
+		fg_hit(p, cfg, FG_R_ETH_TRUNC);
+		return -1;
+	}
+	proto = eth->h_proto;
+	*pos = (const __u8 *)(eth + 1);
+
+FG_UNROLL
+	for (i = 0; i < 2; i++) {
+		if (proto != fg_htons(ETH_P_8021Q) &&
+		    proto != fg_htons(ETH_P_8021AD))
+			break;
+		vh = (const void *)*pos;
+		if ((const __u8 *)(vh + 1) > end) {
+			fg_hit(p, cfg, FG_R_VLAN_TRUNC);
+			return -1;
+		}
+		if (i == 0)
+			p->vlan_outer = fg_ntohs(vh->tci) & 0x0fff;
+		else
+			p->vlan_inner = fg_ntohs(vh->tci) & 0x0fff;
+		p->vlan_depth = i + 1;
+		proto = vh->encap_proto;
+		*pos = (const __u8 *)(vh + 1);
+	}
+	p->l3_proto = fg_ntohs(proto);
+	return 0;
+}
+
+/* ---- IPv4 -------------------------------------------------------------- */
+
+/* Keep the compiler from rewriting a bounds check into a form the verifier
+ * cannot follow (e.g. hoisting it into a precomputed trip count). */
+#define fg_barrier_var(v) asm volatile("" : "+r"(v))
+
+/* [q, q + n) lies inside both the frame (end: what the verifier needs) and
+ * the IP packet (l3_end: what the header says). Two separate tests with a
+ * barrier between, or clang merges them into one the verifier cannot use.
+ * n is a constant or a bounded value at every call site. */
+FG_INLINE int fg_fits(const __u8 *q, __u32 n, const __u8 *end,
+		      const __u8 *l3_end)
+{
+	if (q + n > end)
+		return 0;
+	fg_barrier_var(q);
+	return q + n <= l3_end;
+}
+
+/* One's-complement sum of the header; hlen is 20..60 and the first 20 bytes
+ * are known to be in the frame. Options are summed 4 bytes at a time with a
+ * fresh check each, under a constant bound (10) for the verifier. */
+FG_INLINE int fg_ip4_csum_ok(const __u8 *ip, const __u8 *end, __u32 hlen)
+{
+	const __be16 *w = (const void *)ip;
+	const __u8 *o = ip + 20;
+	__u32 sum = 0;
+	int i;
+
+FG_UNROLL
+	for (i = 0; i < 10; i++)
+		sum += w[i];
+	for (i = 0; i < 10; i++) {
+		if (20 + (__u32)i * 4 >= hlen)
+			break;
+		fg_barrier_var(o);
+		if (o + 4 > end)
+			return 0;
+		sum += *(const __be16 *)o + *(const __be16 *)(o + 2);
+		o += 4;
+	}
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
+FG_INLINE void fg_map_v4(__u8 *dst, const __u8 *addr4)
+{
+	__builtin_memset(dst, 0, 10);
+	dst[10] = 0xff;
+	dst[11] = 0xff;
+	__builtin_memcpy(dst + 12, addr4, 4);
+}
+
+/* Returns 0 with *pos at L4 and *l3_end set, or -1 to stop. */
+FG_INLINE int fg_parse_ip4(const __u8 **pos, const __u8 *end,
+			   const __u8 **l3_end, const struct fg_config *cfg,
+			   struct fg_pkt *p)
+{
+	const __u8 *ip = *pos;
+	__u32 hlen, totlen, off;
+	__u16 fo;
+
+	if (ip + 20 > end) {
+		fg_hit(p, cfg, FG_R_IP_TRUNC);
+		return -1;
+	}
+	p->ip_ver = 4;
+	if ((ip[0] >> 4) != 4) {
+		fg_hit(p, cfg, FG_R_IP4_VERSION);
+		return -1;
+	}
+	hlen = (ip[0] & 0x0f) * 4;
+	if (hlen < 20) {
+		fg_hit(p, cfg, FG_R_IP4_IHL);
+		return -1;
+	}
+	if (ip + hlen > end) {
+		fg_hit(p, cfg, FG_R_IP_TRUNC);
+		return -1;
+	}
+	totlen = fg_ntohs(*(const __be16 *)(ip + 2));
+	if (totlen < hlen || ip + totlen > end) {
+		fg_hit(p, cfg, FG_R_IP4_TOTLEN);
+		return -1;
+	}
+	p->ip_len = totlen;
+	p->ttl = ip[8];
+	p->proto = ip[9];
+	fg_map_v4(p->src, ip + 12);
+	fg_map_v4(p->dst, ip + 16);
+
+	if (fg_action(cfg, FG_R_IP4_CSUM) != FG_ACT_OFF &&
+	    !fg_ip4_csum_ok(ip, end, hlen) && fg_hit(p, cfg, FG_R_IP4_CSUM))
+		return -1;
+	if (p->ttl == 0 && fg_hit(p, cfg, FG_R_TTL_ZERO))
+		return -1;
+
+	fo = fg_ntohs(*(const __be16 *)(ip + 6));
+	off = (__u32)(fo & 0x1fff) * 8;
+	if (off)
+		p->frag = FG_FRAG_LATER;
+	else if (fo & 0x2000)
+		p->frag = FG_FRAG_FIRST;
+	if (off + (totlen - hlen) > 65535 && fg_hit(p, cfg, FG_R_FRAG_OFLOW))
+		return -1;
+	/* RFC 3128: a TCP fragment at offset 8 can rewrite the flags of the
+	 * first one; nothing legitimate sends it. */
+	if (off == 8 && p->proto == IPPROTO_TCP &&
+	    fg_hit(p, cfg, FG_R_TINY_FRAG))
+		return -1;
+
+	*pos = ip + hlen;
+	*l3_end = ip + totlen;
+	return 0;
+}
+
+/* ---- IPv6 -------------------------------------------------------------- */
+
+#define FG_NH_HOP 0
+#define FG_NH_ROUTING 43
+#define FG_NH_FRAGMENT 44
+#define FG_NH_AH 51
+#define FG_NH_NONE 59
+#define FG_NH_DSTOPTS 60
+#define FG_NH_MOBILITY 135
+
+FG_INLINE int fg_is_ext(__u8 nh)
+{
+	return nh == FG_NH_HOP || nh == FG_NH_ROUTING ||
+	       nh == FG_NH_FRAGMENT || nh == FG_NH_AH ||
+	       nh == FG_NH_DSTOPTS || nh == FG_NH_MOBILITY;
+}
+
+/* A broken chain in a first fragment is the RFC 7112 case. */
+FG_INLINE int fg_chain_broken(struct fg_pkt *p, const struct fg_config *cfg)
+{
+	fg_hit(p, cfg,
+	       p->frag == FG_FRAG_FIRST ? FG_R_IP6_FRAG_CHAIN :
+					  FG_R_IP6_EXT_CHAIN);
+	return -1;
+}
+
+/* Walk the extension headers starting at h; on return p->proto is the upper
+ * layer and *pos points at it. Returns 0 to go on to L4, 1 when there is no
+ * L4 header to parse (a later fragment, No Next Header), -1 to stop. */
+FG_INLINE int fg_parse_ip6_ext(const __u8 **pos, const __u8 *end,
+			       const __u8 *l3_end, const struct fg_config *cfg,
+			       struct fg_pkt *p)
+{
+	const __u8 *h = *pos;
+	__u32 len, off;
+	__u16 fo;
+	__u8 nh = p->proto;
+	int i;
+
+	for (i = 0; i < FG_IP6_MAX_EXT; i++) {
+		if (!fg_is_ext(nh))
+			break;
+		/* Every extension header is at least 8 bytes long. */
+		if (!fg_fits(h, 8, end, l3_end))
+			return fg_chain_broken(p, cfg);
+		if (nh == FG_NH_FRAGMENT) {
+			fo = fg_ntohs(*(const __be16 *)(h + 2));
+			off = (__u32)(fo >> 3) * 8;
+			if (off)
+				p->frag = FG_FRAG_LATER;
+			else if (fo & 1)
+				p->frag = FG_FRAG_FIRST;
+			if (off + (__u32)(l3_end - (h + 8)) > 65535 &&
+			    fg_hit(p, cfg, FG_R_FRAG_OFLOW))
+				return -1;
+			len = 8;
+		} else if (nh == FG_NH_AH) {
+			len = ((__u32)h[1] + 2) * 4;
+		} else {
+			len = ((__u32)h[1] + 1) * 8;
+		}
+		if (nh == FG_NH_ROUTING && h[2] == 0 &&
+		    fg_hit(p, cfg, FG_R_IP6_RH0))
+			return -1;
+		if (!fg_fits(h, len, end, l3_end))
+			return fg_chain_broken(p, cfg);
+		nh = h[0];
+		h += len;
+		p->ext_count = i + 1;
+		p->proto = nh;
+		if (p->frag == FG_FRAG_LATER)
+			return 1; /* the rest is fragmentable payload */
+	}
+	if (fg_is_ext(nh)) {
+		fg_hit(p, cfg, FG_R_IP6_EXT_CHAIN);
+		return -1;
+	}
+	*pos = h;
+	return nh == FG_NH_NONE ? 1 : 0;
+}
+
+/* Fixed IPv6 header. Returns 0 with *pos after it, -1 to stop. */
+FG_INLINE int fg_parse_ip6(const __u8 **pos, const __u8 *end,
+			   const __u8 **l3_end, const struct fg_config *cfg,
+			   struct fg_pkt *p)
+{
+	const __u8 *ip = *pos;
+	__u32 paylen;
+
+	if (ip + 40 > end) {
+		fg_hit(p, cfg, FG_R_IP_TRUNC);
+		return -1;
+	}
+	p->ip_ver = 6;
+	if ((ip[0] >> 4) != 6) {
+		fg_hit(p, cfg, FG_R_IP6_VERSION);
+		return -1;
+	}
+	paylen = fg_ntohs(*(const __be16 *)(ip + 4));
+	p->proto = ip[6];
+	p->ttl = ip[7];
+	__builtin_memcpy(p->src, ip + 8, 16);
+	__builtin_memcpy(p->dst, ip + 24, 16);
+	if (paylen == 0 && p->proto == FG_NH_HOP) {
+		/* Jumbogram (RFC 2675, BIG TCP): the length is in the
+		 * hop-by-hop option; the frame bounds it. */
+		*l3_end = end;
+		p->jumbo = 1;
+	} else {
+		if (ip + 40 + paylen > end) {
+			fg_hit(p, cfg, FG_R_IP6_PAYLEN);
+			return -1;
+		}
+		*l3_end = ip + 40 + paylen;
+	}
+	p->ip_len = (__u16)(*l3_end - ip);
+	if (p->ttl == 0 && fg_hit(p, cfg, FG_R_TTL_ZERO))
+		return -1;
+	*pos = ip + 40;
+	return 0;
+}
+
+/* ---- L4 ---------------------------------------------------------------- */
+
+/* The L4 header does not fit: in a first fragment that is a fragmentation
+ * attack (RFC 1858 / RFC 7112), otherwise plain truncation. */
+FG_INLINE int fg_l4_short(struct fg_pkt *p, const struct fg_config *cfg)
+{
+	__u32 r = FG_R_L4_TRUNC;
+
+	if (p->frag == FG_FRAG_FIRST)
+		r = p->ip_ver == 4 ? FG_R_TINY_FRAG : FG_R_IP6_FRAG_CHAIN;
+	fg_hit(p, cfg, r);
+	return -1;
+}
+
+/* n is a constant at every call site: the verifier needs a constant-size
+ * check before each header it reads. */
+FG_INLINE int fg_l4_fits(const __u8 *l4, const __u8 *end, const __u8 *l3_end,
+			 __u32 n)
+{
+	return fg_fits(l4, n, end, l3_end);
+}
+
+FG_INLINE int fg_tcp_flags_bad(__u8 f)
+{
+	const __u8 fin = 0x01, syn = 0x02, rst = 0x04, psh = 0x08, ack = 0x10,
+		   urg = 0x20;
+
+	if ((f & (syn | fin)) == (syn | fin) || (f & (syn | rst)) == (syn | rst))
+		return 1;
+	if ((f & fin) && !(f & ack))
+		return 1;
+	if ((f & 0x3f) == 0)
+		return 1;
+	return (f & (fin | psh | urg)) == (fin | psh | urg);
+}
+
+FG_INLINE int fg_ports(const __u8 *l4, const struct fg_config *cfg,
+		       struct fg_pkt *p)
+{
+	p->l4_ok = 1;
+	p->sport = *(const __be16 *)l4;
+	p->dport = *(const __be16 *)(l4 + 2);
+	if (p->proto == IPPROTO_SCTP)
+		return 0;
+	if ((p->sport == 0 || p->dport == 0) && fg_hit(p, cfg, FG_R_PORT_ZERO))
+		return -1;
+	return 0;
+}
+
+FG_INLINE int fg_parse_udp(const __u8 *l4, __u32 rem,
+			   const struct fg_config *cfg, struct fg_pkt *p)
+{
+	__u32 ulen = fg_ntohs(*(const __be16 *)(l4 + 4));
+
+	if (fg_ports(l4, cfg, p))
+		return -1;
+	/* A jumbogram's UDP length is 0 (RFC 2675). A first fragment carries
+	 * only the start of the datagram, so its length can only be larger. */
+	if (ulen == 0 && p->jumbo)
+		return 0;
+	if ((ulen < 8 || (p->frag == FG_FRAG_NONE && ulen != rem) ||
+	     (p->frag == FG_FRAG_FIRST && ulen < rem)) &&
+	    fg_hit(p, cfg, FG_R_UDP_LEN))
+		return -1;
+	return 0;
+}
+
+FG_INLINE int fg_parse_tcp(const __u8 *l4, __u32 rem,
+			   const struct fg_config *cfg, struct fg_pkt *p)
+{
+	__u32 doff = (l4[12] >> 4) * 4;
+
+	p->tcp_flags = l4[13];
+	if (fg_ports(l4, cfg, p))
+		return -1;
+	if (doff < 20 && fg_hit(p, cfg, FG_R_TCP_DOFF))
+		return -1;
+	if (doff > rem) {
+		if (p->frag == FG_FRAG_FIRST)
+			return fg_l4_short(p, cfg);
+		if (fg_hit(p, cfg, FG_R_TCP_DOFF))
+			return -1;
+	}
+	if (fg_tcp_flags_bad(p->tcp_flags) && fg_hit(p, cfg, FG_R_TCP_FLAGS))
+		return -1;
+	return 0;
+}
+
+FG_INLINE int fg_parse_l4(const __u8 *l4, const __u8 *end,
+			  const __u8 *l3_end, const struct fg_config *cfg,
+			  struct fg_pkt *p)
+{
+	__u32 rem = (__u32)(l3_end - l4);
+
+	switch (p->proto) {
+	case IPPROTO_TCP:
+		if (!fg_l4_fits(l4, end, l3_end, 20))
+			return fg_l4_short(p, cfg);
+		return fg_parse_tcp(l4, rem, cfg, p);
+	case IPPROTO_UDP:
+		if (!fg_l4_fits(l4, end, l3_end, 8))
+			return fg_l4_short(p, cfg);
+		return fg_parse_udp(l4, rem, cfg, p);
+	case IPPROTO_SCTP:
+		if (!fg_l4_fits(l4, end, l3_end, 12))
+			return fg_l4_short(p, cfg);
+		return fg_ports(l4, cfg, p);
+	case IPPROTO_ICMP:
+	case 58: /* ICMPv6 */
+		if (!fg_l4_fits(l4, end, l3_end, 8))
+			return fg_l4_short(p, cfg);
+		p->l4_ok = 1;
+		p->dport = fg_htons((__u16)(l4[0] << 8 | l4[1]));
+		return 0;
+	}
+	return 0;
+}
+
+/* ---- addresses --------------------------------------------------------- */
+
+FG_INLINE int fg_is_zero16(const __u8 *a)
+{
+	const __u32 *w = (const void *)a;
+
+	return (w[0] | w[1] | w[2] | w[3]) == 0;
+}
+
+FG_INLINE int fg_eq16(const __u8 *a, const __u8 *b)
+{
+	const __u32 *x = (const void *)a, *y = (const void *)b;
+
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
+		(x[3] ^ y[3])) == 0;
+}
+
+/* ICMPv6 messages that RFC 4861 / RFC 3590 allow from the unspecified
+ * address: MLD reports and done, router and neighbour solicitation (DAD). */
+FG_INLINE int fg_icmp6_from_any_ok(const struct fg_pkt *p)
+{
+	__u8 type = fg_ntohs(p->dport) >> 8;
+
+	return p->proto == 58 && p->l4_ok &&
+	       (type == 131 || type == 132 || type == 133 || type == 135 ||
+		type == 143);
+}
+
+FG_INLINE int fg_martian_src(const struct fg_pkt *p)
+{
+	const __u8 *s = p->src;
+
+	if (p->ip_ver == 4) {
+		__u8 a = s[12];
+
+		/* 0.0.0.0 itself is DHCP's (and IGMP's) "no address yet". */
+		if (a == 0)
+			return (s[13] | s[14] | s[15]) != 0;
+		return a == 127 || a >= 224;
+	}
+	if (s[0] == 0xff)
+		return 1; /* multicast source */
+	if (fg_is_zero16(s))
+		return !fg_icmp6_from_any_ok(p);
+	/* ::1 */
+	{
+		const __u32 *w = (const void *)s;
+
+		return (w[0] | w[1] | w[2]) == 0 && s[12] == 0 && s[13] == 0 &&
+		       s[14] == 0 && s[15] == 1;
+	}
+}
+
+FG_INLINE int fg_check_addrs(const struct fg_config *cfg, struct fg_pkt *p)
+{
+	if (fg_martian_src(p) && fg_hit(p, cfg, FG_R_MARTIAN_SRC))
+		return -1;
+	if (fg_eq16(p->src, p->dst) && !fg_is_zero16(p->src) &&
+	    !(p->ip_ver == 4 && p->src[12] == 0) && fg_hit(p, cfg, FG_R_LAND))
+		return -1;
+	return 0;
+}
+
+/* ---- stages and entry point ------------------------------------------- */
+/*
+ * The parse runs in three stages that hand over through offsets in fg_pkt.
+ * The host simply calls them in a row (fg_parse). The BPF programs wrap the
+ * last two in global functions, so that the verifier checks each stage once
+ * rather than once per path through the stages before it.
+ */
+
+/* Ethernet, VLAN tags and the fixed IP header. */
+FG_INLINE int fg_parse_head(const void *data, const void *data_end,
+			    const struct fg_config *cfg, struct fg_pkt *p)
+{
+	const __u8 *pos = data, *end = data_end, *l3_end = end;
+	int next;
+
+	__builtin_memset(p, 0, sizeof(*p));
+	if (fg_parse_eth(&pos, end, cfg, p))
+		return FG_STAGE_DONE;
+	p->l3_off = (__u32)(pos - (const __u8 *)data);
+	if (p->l3_proto == ETH_P_IP) {
+		if (fg_parse_ip4(&pos, end, &l3_end, cfg, p))
+			return FG_STAGE_DONE;
+		/* Never read L4 in a later fragment: those bytes are payload. */
+		next = p->frag == FG_FRAG_LATER ? FG_STAGE_ADDR : FG_STAGE_L4;
+	} else if (p->l3_proto == ETH_P_IPV6) {
+		if (fg_parse_ip6(&pos, end, &l3_end, cfg, p))
+			return FG_STAGE_DONE;
+		next = FG_STAGE_EXT6;
+	} else {
+		return FG_STAGE_DONE; /* not IP: passes untouched */
+	}
+	p->l4_off = (__u32)(pos - (const __u8 *)data);
+	p->l3_end = (__u32)(l3_end - (const __u8 *)data);
+	return next;
+}
+
+/* IPv6 extension headers from l4_off; moves p->l4_off past them. */
+FG_INLINE int fg_parse_ext6(const void *data, const void *data_end,
+			    __u32 l4_off, __u32 l3_end,
+			    const struct fg_config *cfg, struct fg_pkt *p)
+{
+	const __u8 *pos = (const __u8 *)data + l4_off;
+	int ret;
+
+	ret = fg_parse_ip6_ext(&pos, data_end, (const __u8 *)data + l3_end,
+			       cfg, p);
+	if (ret < 0)
+		return FG_STAGE_DONE;
+	p->l4_off = (__u32)(pos - (const __u8 *)data);
+	return ret == 0 ? FG_STAGE_L4 : FG_STAGE_ADDR;
+}
+
+/* L4 header (stage FG_STAGE_L4 only), then the address checks. */
+FG_INLINE void fg_parse_tail(const void *data, const void *data_end,
+			     __u32 l4_off, __u32 l3_end, int stage,
+			     const struct fg_config *cfg, struct fg_pkt *p)
+{
+	if (stage == FG_STAGE_L4) {
+		fg_parse_l4((const __u8 *)data + l4_off, data_end,
+			    (const __u8 *)data + l3_end, cfg, p);
+		if (p->reason)
+			return;
+	}
+	fg_check_addrs(cfg, p);
+}
+
+/* The whole parse, for the host. p->reason is the verdict. */
+static inline void fg_parse(const void *data, const void *data_end,
+			    const struct fg_config *cfg, struct fg_pkt *p)
+{
+	int stage = fg_parse_head(data, data_end, cfg, p);
+
+	if (stage == FG_STAGE_EXT6)
+		stage = fg_parse_ext6(data, data_end, p->l4_off, p->l3_end,
+				      cfg, p);
+	if (stage != FG_STAGE_DONE)
+		fg_parse_tail(data, data_end, p->l4_off, p->l3_end, stage,
+			      cfg, p);
+}
+
+#endif /* FG_PARSE_H */

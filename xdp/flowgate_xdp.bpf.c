@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fg_xdp: the XDP guard. Parses and validates every frame with the portable
+ * parser in include/fg_parse.h, then accounts the verdict per interface.
+ * Every packet increments rx_packets and exactly one verdict counter.
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <xdp/xdp_helpers.h>
+#include "fg_ctx.bpf.h"
+
+/* libxdp dispatcher metadata: run early (filters go first) and let the
+ * next program see what we pass. */
+struct {
+	__uint(priority, 10);
+	__uint(XDP_PASS, 1);
+} XDP_RUN_CONFIG(fg_xdp);
+
+FG_DEFINE_PARSE(fg_xdp_parse, struct xdp_md)
+
+SEC("xdp")
+int fg_xdp(struct xdp_md *ctx)
+{
+	__u64 bytes = ctx->data_end - ctx->data;
+	struct fg_pkt p;
+
+	fg_xdp_parse(ctx, &p);
+	fg_account(ctx->ingress_ifindex, p.reason, p.hits, bytes);
+	return p.reason ? XDP_DROP : XDP_PASS;
+}
+
+char LICENSE[] SEC("license") = "GPL";
