@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Names and numbers on the command line: checks, actions, profiles. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "fg.h"
+#include "fg_parse.h"
+
+static const char *const reason_names[FG_R_MAX] = {
+	[FG_R_NONE] = "none",
+#define FG_X_NAME(code, e, name, def, strict, desc) [FG_R_##e] = name,
+	FG_REASONS(FG_X_NAME)
+#undef FG_X_NAME
+};
+
+static const char *const reason_descs[FG_R_MAX] = {
+	[FG_R_NONE] = "no check fired",
+#define FG_X_DESC(code, e, name, def, strict, desc) [FG_R_##e] = desc,
+	FG_REASONS(FG_X_DESC)
+#undef FG_X_DESC
+};
+
+static const char *const action_names[] = {
+	[FG_ACT_DEFAULT] = "default",
+	[FG_ACT_OFF] = "off",
+	[FG_ACT_COUNT] = "count",
+	[FG_ACT_DROP] = "drop",
+};
+
+static const char *const profile_names[FG_PROFILE_MAX] = {
+	[FG_PROFILE_DEFAULT] = "default",
+	[FG_PROFILE_MONITOR] = "monitor",
+	[FG_PROFILE_STRICT] = "strict",
+};
+
+int fg_parse_u32(const char *s, __u32 min, __u32 max, __u32 *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -ERANGE;
+	*out = (__u32)v;
+	return 0;
+}
+
+int fg_reason_by_name(const char *name)
+{
+	int r;
+
+	for (r = 1; r < FG_R_MAX; r++)
+		if (reason_names[r] && !strcmp(reason_names[r], name))
+			return r;
+	return -ENOENT;
+}
+
+const char *fg_reason_name(__u32 r)
+{
+	return r < FG_R_MAX && reason_names[r] ? reason_names[r] : "unknown";
+}
+
+const char *fg_reason_desc(__u32 r)
+{
+	return r < FG_R_MAX && reason_descs[r] ? reason_descs[r] : "";
+}
+
+int fg_action_by_name(const char *name)
+{
+	int a;
+
+	for (a = FG_ACT_OFF; a <= FG_ACT_DROP; a++)
+		if (!strcmp(action_names[a], name))
+			return a;
+	return -ENOENT;
+}
+
+const char *fg_action_name(__u8 a)
+{
+	return a <= FG_ACT_DROP ? action_names[a] : "unknown";
+}
+
+int fg_profile_by_name(const char *name)
+{
+	int p;
+
+	for (p = 0; p < FG_PROFILE_MAX; p++)
+		if (!strcmp(profile_names[p], name))
+			return p;
+	return -ENOENT;
+}
+
+const char *fg_profile_name(__u32 p)
+{
+	return p < FG_PROFILE_MAX ? profile_names[p] : "unknown";
+}
+
+void fg_config_apply_profile(struct fg_config *cfg, __u32 profile)
+{
+	__u32 r;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->version = FG_CONFIG_VERSION;
+	cfg->profile = profile;
+	for (r = 1; r < FG_R_MAX; r++)
+		cfg->act[r] = fg_profile_action(profile, r);
+}
+
+__u8 fg_config_action(const struct fg_config *cfg, __u32 r)
+{
+	return fg_action(cfg, r);
+}

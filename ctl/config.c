@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * config show | config set check NAME off|count|drop | config set profile P.
+ * The change is one update of the fg_config map: the running programs see
+ * it on their next packet, nothing is reloaded. Setting a profile resets
+ * every check to that profile's action (explicit per-check settings are
+ * dropped); `config set check` then overrides single checks.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "fg.h"
+#include "flowgate_xdp.skel.h"
+
+static void print_config(const struct fg_config *cfg)
+{
+	__u32 r;
+
+	out_begin();
+	out_str("profile", fg_profile_name(cfg->profile));
+	out_arr_open("checks");
+	for (r = 1; r < FG_R_MAX; r++) {
+		out_obj_open(NULL);
+		out_str("check", fg_reason_name(r));
+		out_u64("code", r);
+		out_str("action", fg_action_name(fg_config_action(cfg, r)));
+		out_bool("override", cfg->override & (1ULL << r));
+		out_str("description", fg_reason_desc(r));
+		out_obj_close();
+	}
+	out_arr_close();
+	out_end();
+}
+
+/* Parse `set ...` into a new config derived from cur. */
+static int parse_set(int argc, char **argv, const struct fg_config *cur,
+		     struct fg_config *cfg)
+{
+	int r, a, p;
+
+	if (argc == 2 && !strcmp(argv[0], "profile")) {
+		p = fg_profile_by_name(argv[1]);
+		if (p < 0)
+			return fg_usage("unknown profile '%s' (default, "
+					"monitor or strict)",
+					argv[1]);
+		fg_config_apply_profile(cfg, p);
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[0], "check")) {
+		r = fg_reason_by_name(argv[1]);
+		if (r < 0)
+			return fg_usage("unknown check '%s' (see 'flowgate "
+					"config show')",
+					argv[1]);
+		a = fg_action_by_name(argv[2]);
+		if (a < 0)
+			return fg_usage("unknown action '%s' (off, count or "
+					"drop)",
+					argv[2]);
+		*cfg = *cur;
+		if (cfg->version != FG_CONFIG_VERSION)
+			fg_config_apply_profile(cfg, FG_PROFILE_DEFAULT);
+		cfg->act[r] = a;
+		cfg->override |= 1ULL << r;
+		return 0;
+	}
+	return fg_usage("usage: config set check NAME off|count|drop | "
+			"config set profile default|monitor|strict");
+}
+
+/* config set before any attach creates the state, so that the first
+ * packet is already judged by it. */
+static int ensure_state(void)
+{
+	struct flowgate_xdp *skel;
+	int err;
+
+	if (fg_state_exists())
+		return 0;
+	fg_libs_init();
+	err = fg_skel_load_pinned(&skel);
+	if (err)
+		return err;
+	flowgate_xdp__destroy(skel);
+	return 0;
+}
+
+int do_config(int argc, char **argv)
+{
+	struct fg_config cur, cfg;
+	int err;
+
+	if (argc < 1 || (strcmp(argv[0], "show") && strcmp(argv[0], "set")))
+		return fg_usage("usage: config show | config set ...");
+	if (!strcmp(argv[0], "show") && argc != 1)
+		return fg_usage("config show takes no arguments");
+	err = fg_check_caps(FG_NEED_BPF);
+	if (err)
+		return err;
+	err = fg_config_read(&cur);
+	if (err)
+		return fg_error(err, "cannot read the config: %s",
+				fg_strerr(err));
+	if (!strcmp(argv[0], "show")) {
+		print_config(&cur);
+		return 0;
+	}
+	err = parse_set(argc - 1, argv + 1, &cur, &cfg);
+	if (err)
+		return err;
+	err = ensure_state();
+	if (err)
+		return err;
+	err = fg_config_write(&cfg);
+	if (err)
+		return fg_error(err, "cannot write the config: %s",
+				fg_strerr(err));
+	print_config(&cfg);
+	return 0;
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Declarations shared by the flowgate CLI's objects (ctl/ *.c). */
+#ifndef FG_CTL_H
+#define FG_CTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "fg_common.h"
+
+/* Internal functions return 0 or -errno. Usage errors return -FG_EUSAGE,
+ * which main() alone turns into exit code 2. */
+#define FG_EUSAGE 4096
+
+struct fg_opts {
+	bool json;
+	bool pretty;
+	const char *bpffs; /* --bpffs DIR, else $FLOWGATE_BPFFS, else default */
+};
+extern struct fg_opts fg_opts;
+
+/* ---- errors (util.c) ---- */
+/* Print "Error: ..." once on stderr and return err (a -errno). */
+int fg_error(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Same, and return -FG_EUSAGE. */
+int fg_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Map an errno from bpf()/netlink to a sentence naming the cause. */
+const char *fg_strerr(int err);
+
+/* ---- argument helpers (args.c) ---- */
+int fg_parse_u32(const char *s, __u32 min, __u32 max, __u32 *out);
+int fg_reason_by_name(const char *name); /* -ENOENT when unknown */
+const char *fg_reason_name(__u32 r);
+const char *fg_reason_desc(__u32 r);
+int fg_action_by_name(const char *name);
+const char *fg_action_name(__u8 a);
+int fg_profile_by_name(const char *name);
+const char *fg_profile_name(__u32 p);
+/* Resolve a profile into act[] (every check explicit, none 0). */
+void fg_config_apply_profile(struct fg_config *cfg, __u32 profile);
+/* Effective action of check r under cfg (handles act[r] == 0). */
+__u8 fg_config_action(const struct fg_config *cfg, __u32 r);
+
+/* ---- output (out.c): one print path for text and JSON ---- */
+void out_begin(void);
+void out_end(void);
+void out_obj_open(const char *key);
+void out_obj_close(void);
+void out_arr_open(const char *key);
+void out_arr_close(void);
+void out_str(const char *key, const char *val);
+void out_u64(const char *key, uint64_t val);
+void out_bool(const char *key, bool val);
+void out_null(const char *key);
+
+/* ---- privileges and bpffs (util.c) ---- */
+enum fg_need {
+	FG_NEED_BPF = 1 << 0,
+	FG_NEED_NET_ADMIN = 1 << 1,
+};
+int fg_check_caps(unsigned int need);
+/* Quiet libbpf/libxdp (FLOWGATE_DEBUG=1 shows their logs). */
+void fg_libs_init(void);
+const char *fg_pin_dir(void);
+/* Make sure the pin directory's filesystem is bpffs (mount if missing). */
+int fg_ensure_bpffs(void);
+int fg_pin_path(char *buf, size_t len, const char *name);
+
+/* ---- pinned state (state.c) ---- */
+struct flowgate_xdp;
+/* Open the pinned map `name`; -ENOENT when there is no state yet. */
+int fg_map_open(const char *name);
+bool fg_state_exists(void);
+/* Open and load the skeleton with its maps pinned under the pin dir,
+ * reusing pins that exist and creating the rest. */
+int fg_skel_load_pinned(struct flowgate_xdp **skel);
+/* The two halves of that, for callers that let libxdp do the load. */
+int fg_skel_pin_maps(struct flowgate_xdp *skel);
+void fg_skel_chmod_pins(struct flowgate_xdp *skel);
+/* Remove every pin and the pin directory. */
+int fg_state_remove(void);
+int fg_config_read(struct fg_config *cfg);
+int fg_config_write(const struct fg_config *cfg);
+/* Sum the per-CPU counters of one interface; -ENOENT when never seen. */
+int fg_ifstats_read(int map_fd, __u32 ifindex, struct fg_ifstats *sum);
+
+/* ---- objects: one entry point each ---- */
+int do_attach(int argc, char **argv);
+int do_detach(int argc, char **argv);
+int do_status(int argc, char **argv);
+int do_stats(int argc, char **argv);
+int do_config(int argc, char **argv);
+int do_replay(int argc, char **argv);
+
+#endif /* FG_CTL_H */

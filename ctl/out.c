@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One print path for text and JSON (the bpftool way): commands describe
+ * their output once with out_*() calls. In JSON mode that is a JSON
+ * document; in text mode it is indented "key value" lines, objects as
+ * blocks, arrays of objects as a list of blocks.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <inttypes.h>
+#include "fg.h"
+
+#define OUT_DEPTH 16
+
+static struct level {
+	bool array;
+	int count;
+} stack[OUT_DEPTH];
+static int depth; /* stack[depth] is the current container */
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", stdout);
+		else if (c == '\t')
+			fputs("\\t", stdout);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static void json_indent(void)
+{
+	int i;
+
+	if (!fg_opts.pretty)
+		return;
+	putchar('\n');
+	for (i = 0; i < depth; i++)
+		fputs("  ", stdout);
+}
+
+/* Comma, indentation and key for the next JSON member. */
+static void json_member(const char *key)
+{
+	if (stack[depth].count++)
+		putchar(',');
+	json_indent();
+	if (key && !stack[depth].array) {
+		json_str(key);
+		fputs(fg_opts.pretty ? ": " : ":", stdout);
+	}
+}
+
+static void text_indent(void)
+{
+	int i;
+
+	for (i = 1; i < depth; i++)
+		fputs("  ", stdout);
+}
+
+static void push(bool array)
+{
+	if (depth + 1 < OUT_DEPTH)
+		depth++;
+	stack[depth].array = array;
+	stack[depth].count = 0;
+}
+
+void out_begin(void)
+{
+	depth = 0;
+	stack[0].array = true; /* the document: one value, no key */
+	stack[0].count = 0;
+	if (fg_opts.json)
+		out_obj_open(NULL);
+}
+
+void out_end(void)
+{
+	if (fg_opts.json) {
+		out_obj_close();
+		putchar('\n');
+	}
+	fflush(stdout);
+}
+
+void out_obj_open(const char *key)
+{
+	if (fg_opts.json) {
+		json_member(key);
+		putchar('{');
+	} else if (key) {
+		text_indent();
+		printf("%s:\n", key);
+	} else if (stack[depth].array && stack[depth].count++) {
+		putchar('\n'); /* blank line between blocks of a list */
+	}
+	push(false);
+}
+
+static void pop(void)
+{
+	bool array = stack[depth].array, empty = !stack[depth].count;
+
+	if (depth > 0)
+		depth--;
+	if (fg_opts.json) {
+		if (!empty)
+			json_indent();
+		putchar(array ? ']' : '}');
+	}
+}
+
+void out_obj_close(void)
+{
+	pop();
+}
+
+void out_arr_open(const char *key)
+{
+	if (fg_opts.json) {
+		json_member(key);
+		putchar('[');
+	} else if (key) {
+		text_indent();
+		printf("%s:\n", key);
+	}
+	push(true);
+}
+
+void out_arr_close(void)
+{
+	pop();
+}
+
+static void text_key(const char *key)
+{
+	text_indent();
+	if (key)
+		printf("%-16s ", key);
+	else if (stack[depth].array)
+		fputs("- ", stdout);
+}
+
+void out_str(const char *key, const char *val)
+{
+	if (fg_opts.json) {
+		json_member(key);
+		json_str(val ? val : "");
+	} else {
+		text_key(key);
+		printf("%s\n", val ? val : "-");
+	}
+}
+
+void out_u64(const char *key, uint64_t val)
+{
+	if (fg_opts.json) {
+		json_member(key);
+		printf("%" PRIu64, val);
+	} else {
+		text_key(key);
+		printf("%" PRIu64 "\n", val);
+	}
+}
+
+void out_bool(const char *key, bool val)
+{
+	if (fg_opts.json) {
+		json_member(key);
+		fputs(val ? "true" : "false", stdout);
+	} else {
+		text_key(key);
+		printf("%s\n", val ? "yes" : "no");
+	}
+}
+
+void out_null(const char *key)
+{
+	if (fg_opts.json) {
+		json_member(key);
+		fputs("null", stdout);
+	} else {
+		text_key(key);
+		puts("-");
+	}
+}

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Pinned state under the pin directory (default /sys/fs/bpf/flowgate): the
+ * maps of the skeleton, shared by every attached program instance and read
+ * by the CLI. Read-only commands open pins with bpf_obj_get() and never load
+ * a program.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "fg.h"
+#include "flowgate_xdp.skel.h"
+
+int fg_map_open(const char *name)
+{
+	char path[4096];
+	int fd, err = fg_pin_path(path, sizeof(path), name);
+
+	if (err)
+		return err;
+	fd = bpf_obj_get(path);
+	return fd < 0 ? -errno : fd;
+}
+
+bool fg_state_exists(void)
+{
+	char path[4096];
+
+	return !fg_pin_path(path, sizeof(path), "fg_config") &&
+	       !access(path, F_OK);
+}
+
+static bool is_internal_map(const struct bpf_map *map)
+{
+	/* .rodata/.bss/.data belong to one program instance: never pinned */
+	return strchr(bpf_map__name(map), '.') != NULL;
+}
+
+int fg_skel_pin_maps(struct flowgate_xdp *skel)
+{
+	struct bpf_map *map;
+	char path[4096];
+	int err;
+
+	err = fg_ensure_bpffs();
+	if (err)
+		return err;
+	if (mkdir(fg_pin_dir(), 0700) && errno != EEXIST)
+		return fg_error(-errno, "cannot create %s: %s", fg_pin_dir(),
+				strerror(errno));
+	bpf_object__for_each_map(map, skel->obj) {
+		if (is_internal_map(map))
+			continue;
+		err = fg_pin_path(path, sizeof(path), bpf_map__name(map));
+		if (!err)
+			err = bpf_map__set_pin_path(map, path);
+		if (err)
+			return fg_error(err, "cannot set up pins under %s: %s",
+					fg_pin_dir(), fg_strerr(err));
+	}
+	return 0;
+}
+
+void fg_skel_chmod_pins(struct flowgate_xdp *skel)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, skel->obj) {
+		if (!is_internal_map(map) && bpf_map__pin_path(map))
+			chmod(bpf_map__pin_path(map), 0600);
+	}
+}
+
+int fg_skel_load_pinned(struct flowgate_xdp **out)
+{
+	struct flowgate_xdp *skel;
+	int err;
+
+	skel = flowgate_xdp__open();
+	if (!skel)
+		return fg_error(-errno, "cannot open the BPF object: %s",
+				strerror(errno));
+	err = fg_skel_pin_maps(skel);
+	if (err)
+		goto fail;
+	err = flowgate_xdp__load(skel);
+	if (err) {
+		fg_error(err, "cannot load the BPF programs (%s); if pins under "
+			      "%s come from another flowgate version, detach "
+			      "every interface first",
+			 fg_strerr(err), fg_pin_dir());
+		goto fail;
+	}
+	fg_skel_chmod_pins(skel);
+	*out = skel;
+	return 0;
+fail:
+	flowgate_xdp__destroy(skel);
+	return err;
+}
+
+int fg_state_remove(void)
+{
+	const char *dir = fg_pin_dir();
+	struct dirent *de;
+	char path[4096];
+	DIR *d = opendir(dir);
+	int err = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (unlink(path) && !err)
+			err = -errno;
+	}
+	closedir(d);
+	if (rmdir(dir) && !err)
+		err = -errno;
+	return err;
+}
+
+int fg_config_read(struct fg_config *cfg)
+{
+	__u32 key = 0;
+	int fd = fg_map_open("fg_config"), err = 0;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (fd == -ENOENT)
+		return 0; /* no state: the default profile */
+	if (fd < 0)
+		return fd;
+	if (bpf_map_lookup_elem(fd, &key, cfg))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int fg_config_write(const struct fg_config *cfg)
+{
+	__u32 key = 0;
+	int fd = fg_map_open("fg_config"), err = 0;
+
+	if (fd < 0)
+		return fd;
+	if (bpf_map_update_elem(fd, &key, cfg, BPF_ANY))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int fg_ifstats_read(int map_fd, __u32 ifindex, struct fg_ifstats *sum)
+{
+	int ncpu = libbpf_num_possible_cpus(), cpu, err = 0;
+	const size_t nf = sizeof(*sum) / sizeof(__u64);
+	struct fg_ifstats *v;
+	size_t i;
+
+	if (ncpu < 0)
+		return ncpu;
+	v = calloc(ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	memset(sum, 0, sizeof(*sum));
+	if (bpf_map_lookup_elem(map_fd, &ifindex, v)) {
+		err = -errno;
+		goto out;
+	}
+	for (cpu = 0; cpu < ncpu; cpu++)
+		for (i = 0; i < nf; i++)
+			((__u64 *)sum)[i] += ((__u64 *)&v[cpu])[i];
+out:
+	free(v);
+	return err;
+}

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stats [dev DEV]: per-interface guard counters, summed over CPUs. Every
+ * packet seen is either passed or dropped for exactly one reason; the
+ * output says whether that holds ("conserved"). Reasons with all-zero
+ * counters are left out.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "fg.h"
+
+static void print_reasons(const struct fg_ifstats *s)
+{
+	__u32 r;
+
+	out_arr_open("reasons");
+	for (r = 1; r < FG_R_MAX; r++) {
+		if (!s->drop_packets[r] && !s->matched[r])
+			continue;
+		out_obj_open(NULL);
+		out_str("reason", fg_reason_name(r));
+		out_u64("code", r);
+		out_u64("dropped_packets", s->drop_packets[r]);
+		out_u64("dropped_bytes", s->drop_bytes[r]);
+		out_u64("matched", s->matched[r]);
+		out_obj_close();
+	}
+	out_arr_close();
+}
+
+static void print_iface(const char *name, __u32 ifindex,
+			const struct fg_ifstats *s)
+{
+	__u64 drops = 0, drop_bytes = 0;
+	__u32 r;
+
+	for (r = 1; r < FG_R_MAX; r++) {
+		drops += s->drop_packets[r];
+		drop_bytes += s->drop_bytes[r];
+	}
+	out_obj_open(NULL);
+	out_str("dev", name);
+	out_u64("ifindex", ifindex);
+	out_u64("rx_packets", s->rx_packets);
+	out_u64("rx_bytes", s->rx_bytes);
+	out_u64("passed_packets", s->pass_packets);
+	out_u64("passed_bytes", s->pass_bytes);
+	out_u64("dropped_packets", drops);
+	out_u64("dropped_bytes", drop_bytes);
+	out_bool("conserved", s->rx_packets == s->pass_packets + drops &&
+				      s->rx_bytes == s->pass_bytes + drop_bytes);
+	print_reasons(s);
+	out_obj_close();
+}
+
+/* Name of an interface recorded by attach, else the kernel's name. */
+static void iface_name(int ifaces_fd, __u32 ifindex, char *buf)
+{
+	struct fg_iface ifc;
+
+	if (ifindex == FG_IFINDEX_OTHER) {
+		strcpy(buf, "(other)");
+		return;
+	}
+	if (ifaces_fd >= 0 && !bpf_map_lookup_elem(ifaces_fd, &ifindex, &ifc)) {
+		snprintf(buf, IF_NAMESIZE, "%s", ifc.ifname);
+		return;
+	}
+	if (!if_indextoname(ifindex, buf))
+		snprintf(buf, IF_NAMESIZE, "if%u", ifindex);
+}
+
+/* Attached interfaces first (zeros until their first packet), then any
+ * other counter entry, such as the catch-all for a full table. */
+static void print_all(int fd, int ifaces_fd)
+{
+	struct fg_ifstats s;
+	char name[IF_NAMESIZE];
+	__u32 key, next;
+	int err;
+
+	for (err = ifaces_fd < 0 ? -1 : bpf_map_get_next_key(ifaces_fd, NULL,
+							     &key);
+	     !err; err = bpf_map_get_next_key(ifaces_fd, &key, &next),
+	    key = next) {
+		if (fg_ifstats_read(fd, key, &s))
+			memset(&s, 0, sizeof(s));
+		iface_name(ifaces_fd, key, name);
+		print_iface(name, key, &s);
+	}
+	for (err = bpf_map_get_next_key(fd, NULL, &key); !err;
+	     err = bpf_map_get_next_key(fd, &key, &next), key = next) {
+		struct fg_iface ifc;
+
+		if (ifaces_fd >= 0 &&
+		    !bpf_map_lookup_elem(ifaces_fd, &key, &ifc))
+			continue; /* printed above */
+		if (fg_ifstats_read(fd, key, &s))
+			continue;
+		iface_name(ifaces_fd, key, name);
+		print_iface(name, key, &s);
+	}
+}
+
+static int parse_args(int argc, char **argv, __u32 *only)
+{
+	*only = 0;
+	if (!argc)
+		return 0;
+	if (argc != 2 || strcmp(argv[0], "dev"))
+		return fg_usage("usage: stats [dev DEV]");
+	*only = if_nametoindex(argv[1]);
+	if (!*only)
+		return fg_error(-ENODEV, "no such device '%s'", argv[1]);
+	return 0;
+}
+
+int do_stats(int argc, char **argv)
+{
+	struct fg_ifstats s;
+	char name[IF_NAMESIZE];
+	__u32 only;
+	int fd, ifaces_fd, err;
+
+	err = parse_args(argc, argv, &only);
+	if (err)
+		return err;
+	err = fg_check_caps(FG_NEED_BPF);
+	if (err)
+		return err;
+	fd = fg_map_open("fg_ifstats");
+	if (fd < 0)
+		return fg_error(fd, fd == -ENOENT ?
+					    "flowgate is not attached (no state "
+					    "under %s)" :
+					    "cannot open state under %s: %s",
+				fg_pin_dir(), fg_strerr(fd));
+	ifaces_fd = fg_map_open("fg_ifaces");
+	out_begin();
+	out_arr_open("interfaces");
+	if (only) {
+		err = fg_ifstats_read(fd, only, &s);
+		if (err == -ENOENT) {
+			memset(&s, 0, sizeof(s));
+			err = 0;
+		}
+		if (!err) {
+			iface_name(ifaces_fd, only, name);
+			print_iface(name, only, &s);
+		}
+	} else {
+		print_all(fd, ifaces_fd);
+	}
+	out_arr_close();
+	out_end();
+	if (ifaces_fd >= 0)
+		close(ifaces_fd);
+	close(fd);
+	return err ? fg_error(err, "cannot read counters: %s",
+			      fg_strerr(err)) :
+		     0;
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Runs every test layer and sums them into one line: "N passed, N failed".
+# Every test program speaks TAP: "ok N - name", "not ok N - name",
+# "ok N - name # SKIP why". A program that exits non-zero without a
+# "not ok" line counts as one failure, so a crash is never a pass.
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+LOGS=$BUILD/test-logs
+mkdir -p "$LOGS"
+export FLOWGATE="$PWD/$BUILD/flowgate"
+export FLOWGATE_BPF_OBJ="$PWD/$BUILD/flowgate_xdp.bpf.o"
+export CMOCKA_MESSAGE_OUTPUT=TAP
+
+pass=0 fail=0 skip=0
+failed_names=()
+
+run_one() { # layer name cmd...
+	local layer=$1 name=$2 log rc p f s
+	shift 2
+	log="$LOGS/$layer-$name.log"
+	printf '== %s/%s\n' "$layer" "$name"
+	timeout --kill-after=10 "${TEST_TIMEOUT:-300}" "$@" >"$log" 2>&1
+	rc=$?
+	grep -E '^(not )?ok ' "$log" | sed 's/^/   /'
+	p=$(grep -Ec '^ok ' "$log" | tr -d ' ')
+	s=$(grep -Ec '^ok .*# ?SKIP' "$log" | tr -d ' ')
+	f=$(grep -Ec '^not ok ' "$log" | tr -d ' ')
+	p=$((p - s))
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+		echo "   not ok - $name exited $rc without a failing test line (see $log)"
+		tail -n 5 "$log" | sed 's/^/   | /'
+	fi
+	[ "$f" -gt 0 ] && failed_names+=("$layer/$name")
+	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+}
+
+# Layer 1: cmocka unit tests (host build of parser/validator and CLI).
+for t in tests/unit/test_*.c; do
+	[ -e "$t" ] || continue
+	n=$(basename "$t" .c)
+	run_one unit "$n" "$BUILD/tests/$n"
+done
+# Layer 2: BPF tests through BPF_PROG_TEST_RUN (and the differential test).
+for t in tests/bpf/test_*.c; do
+	[ -e "$t" ] || continue
+	n=$(basename "$t" .c)
+	run_one bpf "$n" "$BUILD/tests/$n"
+done
+# Layer 3: pcap regression against golden outputs.
+for t in tests/pcap/test_*.sh; do
+	[ -e "$t" ] || continue
+	run_one pcap "$(basename "$t" .sh)" bash "$t"
+done
+# Layer 4: end-to-end on veth pairs in namespaces.
+for t in tests/e2e/test_*.sh; do
+	[ -e "$t" ] || continue
+	run_one e2e "$(basename "$t" .sh)" bash "$t"
+done
+# Layer 5: interop with real IPFIX collectors.
+for t in tests/interop/test_*.sh; do
+	[ -e "$t" ] || continue
+	run_one interop "$(basename "$t" .sh)" bash "$t"
+done
+
+[ ${#failed_names[@]} -gt 0 ] && echo "failing: ${failed_names[*]}"
+line="$pass passed, $fail failed"
+[ "$skip" -gt 0 ] && line="$line, $skip skipped"
+echo "$line"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
