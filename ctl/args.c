@@ -38,7 +38,8 @@ int fg_parse_u32(const char *s, __u32 min, __u32 max, __u32 *out)
 	unsigned long long v;
 	char *end;
 
-	if (!s || !*s || *s == '-' || *s == '+')
+	/* strtoull would take "-1", "+1" and " 1": only digits are numbers */
+	if (!s || *s < '0' || *s > '9')
 		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, 10);
@@ -112,4 +113,67 @@ void fg_config_apply_profile(struct fg_config *cfg, __u32 profile)
 __u8 fg_config_action(const struct fg_config *cfg, __u32 r)
 {
 	return fg_action(cfg, r);
+}
+
+int fg_args_attach(int argc, char **argv, const char **dev, __u32 *mode)
+{
+	int i;
+
+	if (argc < 1)
+		return fg_usage("attach needs a device: attach DEV [mode "
+				"native|skb]");
+	*dev = argv[0];
+	*mode = FG_MODE_NATIVE;
+	for (i = 1; i < argc; i += 2) {
+		if (strcmp(argv[i], "mode"))
+			return fg_usage("unknown argument '%s' to attach",
+					argv[i]);
+		if (i + 1 >= argc)
+			return fg_usage("mode needs a value: native or skb");
+		if (!strcmp(argv[i + 1], "native"))
+			*mode = FG_MODE_NATIVE;
+		else if (!strcmp(argv[i + 1], "skb"))
+			*mode = FG_MODE_SKB;
+		else
+			return fg_usage("unknown mode '%s' (native or skb)",
+					argv[i + 1]);
+	}
+	return 0;
+}
+
+int fg_args_config_set(int argc, char **argv, const struct fg_config *cur,
+		       struct fg_config *cfg)
+{
+	int r, a, p;
+
+	if (argc == 2 && !strcmp(argv[0], "profile")) {
+		p = fg_profile_by_name(argv[1]);
+		if (p < 0)
+			return fg_usage("unknown profile '%s' (default, "
+					"monitor or strict)",
+					argv[1]);
+		fg_config_apply_profile(cfg, p);
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[0], "check")) {
+		r = fg_reason_by_name(argv[1]);
+		if (r < 0)
+			return fg_usage("unknown check '%s' (see 'flowgate "
+					"config show')",
+					argv[1]);
+		a = fg_action_by_name(argv[2]);
+		if (a < 0)
+			return fg_usage("unknown action '%s' (off, count or "
+					"drop)",
+					argv[2]);
+		*cfg = *cur;
+		/* A config never written by us is the default profile. */
+		if (cfg->version != FG_CONFIG_VERSION)
+			fg_config_apply_profile(cfg, FG_PROFILE_DEFAULT);
+		cfg->act[r] = a;
+		cfg->override |= 1ULL << r;
+		return 0;
+	}
+	return fg_usage("usage: config set check NAME off|count|drop | "
+			"config set profile default|monitor|strict");
 }

@@ -53,33 +53,6 @@ static int iface_lookup(int fd, __u32 ifindex, struct fg_iface *ifc)
 	return bpf_map_lookup_elem(fd, &ifindex, ifc) ? -errno : 0;
 }
 
-static int parse_attach_args(int argc, char **argv, const char **dev,
-			     __u32 *mode)
-{
-	int i;
-
-	if (argc < 1)
-		return fg_usage("attach needs a device: attach DEV [mode "
-				"native|skb]");
-	*dev = argv[0];
-	*mode = FG_MODE_NATIVE;
-	for (i = 1; i < argc; i += 2) {
-		if (strcmp(argv[i], "mode"))
-			return fg_usage("unknown argument '%s' to attach",
-					argv[i]);
-		if (i + 1 >= argc)
-			return fg_usage("mode needs a value: native or skb");
-		if (!strcmp(argv[i + 1], "native"))
-			*mode = FG_MODE_NATIVE;
-		else if (!strcmp(argv[i + 1], "skb"))
-			*mode = FG_MODE_SKB;
-		else
-			return fg_usage("unknown mode '%s' (native or skb)",
-					argv[i + 1]);
-	}
-	return 0;
-}
-
 static void print_attach(const struct fg_iface *ifc, bool already)
 {
 	out_begin();
@@ -159,7 +132,7 @@ int do_attach(int argc, char **argv)
 	__u32 mode = FG_MODE_NATIVE, prog_id = 0;
 	int ifindex, err, fd;
 
-	err = parse_attach_args(argc, argv, &dev, &mode);
+	err = fg_args_attach(argc, argv, &dev, &mode);
 	if (err)
 		return err;
 	err = fg_check_caps(FG_NEED_BPF | FG_NEED_NET_ADMIN);

@@ -32,43 +32,6 @@ static void print_config(const struct fg_config *cfg)
 	out_end();
 }
 
-/* Parse `set ...` into a new config derived from cur. */
-static int parse_set(int argc, char **argv, const struct fg_config *cur,
-		     struct fg_config *cfg)
-{
-	int r, a, p;
-
-	if (argc == 2 && !strcmp(argv[0], "profile")) {
-		p = fg_profile_by_name(argv[1]);
-		if (p < 0)
-			return fg_usage("unknown profile '%s' (default, "
-					"monitor or strict)",
-					argv[1]);
-		fg_config_apply_profile(cfg, p);
-		return 0;
-	}
-	if (argc == 3 && !strcmp(argv[0], "check")) {
-		r = fg_reason_by_name(argv[1]);
-		if (r < 0)
-			return fg_usage("unknown check '%s' (see 'flowgate "
-					"config show')",
-					argv[1]);
-		a = fg_action_by_name(argv[2]);
-		if (a < 0)
-			return fg_usage("unknown action '%s' (off, count or "
-					"drop)",
-					argv[2]);
-		*cfg = *cur;
-		if (cfg->version != FG_CONFIG_VERSION)
-			fg_config_apply_profile(cfg, FG_PROFILE_DEFAULT);
-		cfg->act[r] = a;
-		cfg->override |= 1ULL << r;
-		return 0;
-	}
-	return fg_usage("usage: config set check NAME off|count|drop | "
-			"config set profile default|monitor|strict");
-}
-
 /* config set before any attach creates the state, so that the first
  * packet is already judged by it. */
 static int ensure_state(void)
@@ -106,7 +69,7 @@ int do_config(int argc, char **argv)
 		print_config(&cur);
 		return 0;
 	}
-	err = parse_set(argc - 1, argv + 1, &cur, &cfg);
+	err = fg_args_config_set(argc - 1, argv + 1, &cur, &cfg);
 	if (err)
 		return err;
 	err = ensure_state();

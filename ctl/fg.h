@@ -42,6 +42,10 @@ const char *fg_profile_name(__u32 p);
 void fg_config_apply_profile(struct fg_config *cfg, __u32 profile);
 /* Effective action of check r under cfg (handles act[r] == 0). */
 __u8 fg_config_action(const struct fg_config *cfg, __u32 r);
+/* Argument grammars, kept pure for unit tests. */
+int fg_args_attach(int argc, char **argv, const char **dev, __u32 *mode);
+int fg_args_config_set(int argc, char **argv, const struct fg_config *cur,
+		       struct fg_config *cfg);
 
 /* ---- output (out.c): one print path for text and JSON ---- */
 void out_begin(void);

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests of the CLI's argument grammar (ctl/args.c). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <errno.h>
+#include <cmocka.h>
+#include "fg.h"
+
+struct fg_opts fg_opts;
+
+#define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
+#define ARGC(...) ((int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)))
+
+static void test_u32(void **state)
+{
+	__u32 v;
+
+	assert_int_equal(fg_parse_u32("0", 0, 10, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(fg_parse_u32("4294967295", 0, UINT32_MAX, &v), 0);
+	assert_int_equal(v, UINT32_MAX);
+	assert_int_equal(fg_parse_u32("4294967296", 0, UINT32_MAX, &v),
+			 -ERANGE);
+	assert_int_equal(fg_parse_u32("11", 0, 10, &v), -ERANGE);
+	assert_int_equal(fg_parse_u32("-1", 0, 10, &v), -EINVAL);
+	assert_int_equal(fg_parse_u32("+1", 0, 10, &v), -EINVAL);
+	assert_int_equal(fg_parse_u32("", 0, 10, &v), -EINVAL);
+	assert_int_equal(fg_parse_u32("1x", 0, 10, &v), -ERANGE);
+	assert_int_equal(fg_parse_u32(" 1", 0, 10, &v), -EINVAL);
+}
+
+static void test_names_roundtrip(void **state)
+{
+	int r;
+
+	for (r = 1; r < FG_R_MAX; r++) {
+		const char *n = fg_reason_name(r);
+
+		assert_string_not_equal(n, "unknown");
+		assert_int_equal(fg_reason_by_name(n), r);
+		assert_true(strlen(fg_reason_desc(r)) > 0);
+	}
+	assert_int_equal(fg_reason_by_name("none"), -ENOENT);
+	assert_int_equal(fg_reason_by_name("TCP-FLAGS"), -ENOENT);
+	assert_int_equal(fg_reason_by_name(""), -ENOENT);
+	assert_string_equal(fg_reason_name(FG_R_MAX), "unknown");
+	assert_int_equal(fg_action_by_name("drop"), FG_ACT_DROP);
+	assert_int_equal(fg_action_by_name("count"), FG_ACT_COUNT);
+	assert_int_equal(fg_action_by_name("off"), FG_ACT_OFF);
+	assert_int_equal(fg_action_by_name("default"), -ENOENT);
+	assert_int_equal(fg_profile_by_name("strict"), FG_PROFILE_STRICT);
+	assert_int_equal(fg_profile_by_name("paranoid"), -ENOENT);
+}
+
+static void test_attach_args(void **state)
+{
+	const char *dev = NULL;
+	__u32 mode = 0;
+
+	assert_int_equal(fg_args_attach(ARGC("eth0"), ARGV("eth0"), &dev,
+					&mode), 0);
+	assert_string_equal(dev, "eth0");
+	assert_int_equal(mode, FG_MODE_NATIVE);
+	assert_int_equal(fg_args_attach(ARGC("eth0", "mode", "skb"),
+					ARGV("eth0", "mode", "skb"), &dev,
+					&mode), 0);
+	assert_int_equal(mode, FG_MODE_SKB);
+	assert_int_equal(fg_args_attach(0, ARGV(NULL), &dev, &mode),
+			 -FG_EUSAGE);
+	assert_int_equal(fg_args_attach(ARGC("eth0", "mode"),
+					ARGV("eth0", "mode"), &dev, &mode),
+			 -FG_EUSAGE);
+	assert_int_equal(fg_args_attach(ARGC("eth0", "mode", "hw"),
+					ARGV("eth0", "mode", "hw"), &dev,
+					&mode), -FG_EUSAGE);
+	assert_int_equal(fg_args_attach(ARGC("eth0", "bogus", "x"),
+					ARGV("eth0", "bogus", "x"), &dev,
+					&mode), -FG_EUSAGE);
+}
+
+static void test_config_set_profile(void **state)
+{
+	struct fg_config cur = {}, cfg;
+	int r;
+
+	assert_int_equal(fg_args_config_set(ARGC("profile", "monitor"),
+					    ARGV("profile", "monitor"), &cur,
+					    &cfg), 0);
+	assert_int_equal(cfg.profile, FG_PROFILE_MONITOR);
+	assert_int_equal(cfg.version, FG_CONFIG_VERSION);
+	assert_int_equal(cfg.override, 0);
+	for (r = 1; r < FG_R_MAX; r++)
+		assert_int_equal(fg_config_action(&cfg, r), FG_ACT_COUNT);
+
+	assert_int_equal(fg_args_config_set(ARGC("profile", "strict"),
+					    ARGV("profile", "strict"), &cur,
+					    &cfg), 0);
+	assert_int_equal(fg_config_action(&cfg, FG_R_TTL_ZERO), FG_ACT_DROP);
+
+	assert_int_equal(fg_args_config_set(ARGC("profile", "lax"),
+					    ARGV("profile", "lax"), &cur,
+					    &cfg), -FG_EUSAGE);
+}
+
+static void test_config_set_check(void **state)
+{
+	struct fg_config cur = {}, cfg, cfg2;
+
+	/* A zeroed config (fresh maps) is the default profile. */
+	assert_int_equal(fg_config_action(&cur, FG_R_TTL_ZERO), FG_ACT_COUNT);
+	assert_int_equal(fg_config_action(&cur, FG_R_TCP_FLAGS), FG_ACT_DROP);
+
+	assert_int_equal(fg_args_config_set(ARGC("check", "tcp-flags", "count"),
+					    ARGV("check", "tcp-flags", "count"),
+					    &cur, &cfg), 0);
+	assert_int_equal(fg_config_action(&cfg, FG_R_TCP_FLAGS), FG_ACT_COUNT);
+	assert_true(cfg.override & (1ULL << FG_R_TCP_FLAGS));
+	/* The others keep the default profile's action. */
+	assert_int_equal(fg_config_action(&cfg, FG_R_TTL_ZERO), FG_ACT_COUNT);
+	assert_int_equal(fg_config_action(&cfg, FG_R_LAND), FG_ACT_DROP);
+
+	/* Overrides accumulate on top of the current config. */
+	assert_int_equal(fg_args_config_set(ARGC("check", "land", "off"),
+					    ARGV("check", "land", "off"), &cfg,
+					    &cfg2), 0);
+	assert_int_equal(fg_config_action(&cfg2, FG_R_TCP_FLAGS),
+			 FG_ACT_COUNT);
+	assert_int_equal(fg_config_action(&cfg2, FG_R_LAND), FG_ACT_OFF);
+
+	assert_int_equal(fg_args_config_set(ARGC("check", "nope", "drop"),
+					    ARGV("check", "nope", "drop"),
+					    &cur, &cfg), -FG_EUSAGE);
+	assert_int_equal(fg_args_config_set(ARGC("check", "land", "reject"),
+					    ARGV("check", "land", "reject"),
+					    &cur, &cfg), -FG_EUSAGE);
+	assert_int_equal(fg_args_config_set(ARGC("check", "land"),
+					    ARGV("check", "land"), &cur, &cfg),
+			 -FG_EUSAGE);
+	assert_int_equal(fg_args_config_set(ARGC("sampling", "10"),
+					    ARGV("sampling", "10"), &cur,
+					    &cfg), -FG_EUSAGE);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_u32),
+		cmocka_unit_test(test_names_roundtrip),
+		cmocka_unit_test(test_attach_args),
+		cmocka_unit_test(test_config_set_profile),
+		cmocka_unit_test(test_config_set_check),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
