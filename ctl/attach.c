@@ -87,6 +87,34 @@ static int check_existing(__u32 ifindex, __u32 mode, struct fg_iface *ifc)
 	return ret;
 }
 
+/* Name the XDP program already on ifindex, for the error message when
+ * libxdp cannot add ours next to it. */
+static void describe_occupant(int ifindex, char *msg, size_t len)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	struct xdp_program *p = NULL;
+
+	if (!libxdp_get_error(mp))
+		p = xdp_multiprog__main_prog(mp);
+	if (p && !strcmp(xdp_program__name(p), FG_PROG_NAME))
+		snprintf(msg, len,
+			 "a flowgate program (id %u) not recorded under %s is "
+			 "attached (another --bpffs, or its pins were "
+			 "removed); detach it with that --bpffs or "
+			 "'ip link set dev DEV xdp off'",
+			 xdp_program__id(p), fg_pin_dir());
+	else if (p)
+		snprintf(msg, len,
+			 "XDP program '%s' (id %u) is attached and this kernel "
+			 "cannot run libxdp's dispatcher to share the "
+			 "interface",
+			 xdp_program__name(p), xdp_program__id(p));
+	else
+		snprintf(msg, len, "another XDP program is attached");
+	if (!libxdp_get_error(mp))
+		xdp_multiprog__close(mp);
+}
+
 static int attach_prog(struct flowgate_xdp *skel, int ifindex, __u32 mode,
 		       const char *dev, __u32 *prog_id)
 {
@@ -107,9 +135,7 @@ static int attach_prog(struct flowgate_xdp *skel, int ifindex, __u32 mode,
 	if (err) {
 		libxdp_strerror(err, msg, sizeof(msg));
 		if (err == -EEXIST || err == -EBUSY)
-			snprintf(msg, sizeof(msg),
-				 "another XDP program is attached and this "
-				 "kernel cannot run libxdp's dispatcher");
+			describe_occupant(ifindex, msg, sizeof(msg));
 		else if (err == -EOPNOTSUPP && mode == FG_MODE_NATIVE)
 			snprintf(msg, sizeof(msg),
 				 "driver has no native XDP; try 'mode skb'");
