@@ -58,7 +58,7 @@ struct fg_pkt {
 	__u16 l3_proto; /* EtherType after VLAN tags, host order */
 	__u16 vlan_outer; /* VID of the outer tag, 0 if untagged */
 	__u16 vlan_inner; /* VID of the inner tag, 0 if none */
-	__u16 ip_len; /* IP-layer length: header + payload */
+	__u16 pad0;
 	__u8 vlan_depth;
 	__u8 ip_ver; /* 4, 6, or 0 when not IP */
 	__u8 proto; /* L4 protocol after IPv6 extension headers */
@@ -77,6 +77,7 @@ struct fg_pkt {
 	__u32 l3_off;
 	__u32 l4_off;
 	__u32 l3_end; /* end of the IP packet as its header announces it */
+	__u32 ip_len; /* IP-layer length (header + payload), as IPFIX counts */
 };
 
 /* What fg_parse_head / fg_parse_ext6 say comes next. */
@@ -407,7 +408,7 @@ FG_INLINE int fg_parse_ip6(const __u8 **pos, const __u8 *end,
 		}
 		*l3_end = ip + 40 + paylen;
 	}
-	p->ip_len = (__u16)(*l3_end - ip);
+	p->ip_len = (__u32)(*l3_end - ip);
 	if (p->ttl == 0 && fg_hit(p, cfg, FG_R_TTL_ZERO))
 		return -1;
 	*pos = ip + 40;
@@ -447,7 +448,10 @@ FG_INLINE int fg_tcp_flags_bad(__u8 f)
 		return 1;
 	if ((f & 0x3f) == 0)
 		return 1;
-	return (f & (fin | psh | urg)) == (fin | psh | urg);
+	/* Xmas scan. With ACK, FIN+PSH+URG is legal (urgent data on the last
+	 * segment), and without ACK it is already "FIN without ACK": kept as
+	 * its own test so the rule reads as documented. */
+	return (f & (fin | psh | urg | ack)) == (fin | psh | urg);
 }
 
 FG_INLINE int fg_ports(const __u8 *l4, const struct fg_config *cfg,
