@@ -68,7 +68,8 @@ struct fg_pkt {
 	__u8 tcp_flags;
 	__u8 ext_count; /* IPv6 extension headers walked */
 	__u8 jumbo; /* IPv6 jumbogram: length from the frame */
-	__u8 pad[3];
+	__u8 unseen; /* parse stopped where the view ended, not the packet */
+	__u8 pad[2];
 	__be16 sport;
 	__be16 dport; /* ICMP: type << 8 | code, as IPFIX puts it */
 	__u8 src[16] __attribute__((aligned(4))); /* IPv4: ::ffff:a.b.c.d */
@@ -136,21 +137,65 @@ FG_INLINE int fg_hit(struct fg_pkt *p, const struct fg_config *cfg, __u32 r)
 	return 1;
 }
 
+/* ---- bounds ------------------------------------------------------------ */
+
+/* Keep the compiler from rewriting a bounds check into a form the verifier
+ * cannot follow (e.g. merging two checks, or hoisting one into a
+ * precomputed trip count). */
+#define fg_barrier_var(v) asm volatile("" : "+r"(v))
+
+/*
+ * Two ends bound every read. `end` is how far we can read: data_end in BPF,
+ * the captured bytes in a capture. `lim` is how far the packet goes: the
+ * wire length for L2/L3 headers, the end the IP header announces for what
+ * follows it. They differ when a capture's snaplen or an skb's linear area
+ * is shorter than the packet: a header past `end` but within `lim` was not
+ * seen, which is no reason to call the packet truncated.
+ * The OK path passes the test against `end` first, for the verifier; n is a
+ * constant or a bounded value at every call site.
+ */
+enum fg_fit {
+	FG_FIT_OK = 0,
+	FG_FIT_SHORT = 1, /* the packet is shorter than the header */
+	FG_FIT_UNSEEN = 2, /* the header is in the packet, not in our view */
+};
+
+FG_INLINE int fg_fit(const __u8 *q, __u32 n, const __u8 *end,
+		     const __u8 *lim)
+{
+	if (q + n > end)
+		return q + n > lim ? FG_FIT_SHORT : FG_FIT_UNSEEN;
+	fg_barrier_var(q);
+	return q + n > lim ? FG_FIT_SHORT : FG_FIT_OK;
+}
+
+/* A header did not fit: count check r if the packet is short, or note that
+ * the rest was not seen. Either way parsing stops (returns -1). */
+FG_INLINE int fg_no_fit(struct fg_pkt *p, const struct fg_config *cfg,
+			int fit, __u32 r)
+{
+	if (fit == FG_FIT_UNSEEN)
+		p->unseen = 1;
+	else
+		fg_hit(p, cfg, r);
+	return -1;
+}
+
 /* ---- L2 ---------------------------------------------------------------- */
 
 /* Returns 0 to go on with p->l3_proto set, -1 to stop. */
 FG_INLINE int fg_parse_eth(const __u8 **pos, const __u8 *end,
-			   const struct fg_config *cfg, struct fg_pkt *p)
+			   const __u8 *wend, const struct fg_config *cfg,
+			   struct fg_pkt *p)
 {
 	const struct ethhdr *eth = (const void *)*pos;
 	const struct fg_vlanhdr *vh;
 	__be16 proto;
-	int i;
+	int i, fit;
 
-	if ((const __u8 *)(eth + 1) > end) {
-		fg_hit(p, cfg, FG_R_ETH_TRUNC);
-		return -1;
-	}
+	fit = fg_fit(*pos, sizeof(*eth), end, wend);
+	if (fit)
+		return fg_no_fit(p, cfg, fit, FG_R_ETH_TRUNC);
 	proto = eth->h_proto;
 	*pos = (const __u8 *)(eth + 1);
 
@@ -160,10 +205,9 @@ FG_UNROLL
 		    proto != fg_htons(ETH_P_8021AD))
 			break;
 		vh = (const void *)*pos;
-		if ((const __u8 *)(vh + 1) > end) {
-			fg_hit(p, cfg, FG_R_VLAN_TRUNC);
-			return -1;
-		}
+		fit = fg_fit(*pos, sizeof(*vh), end, wend);
+		if (fit)
+			return fg_no_fit(p, cfg, fit, FG_R_VLAN_TRUNC);
 		if (i == 0)
 			p->vlan_outer = fg_ntohs(vh->tci) & 0x0fff;
 		else
@@ -177,23 +221,6 @@ FG_UNROLL
 }
 
 /* ---- IPv4 -------------------------------------------------------------- */
-
-/* Keep the compiler from rewriting a bounds check into a form the verifier
- * cannot follow (e.g. hoisting it into a precomputed trip count). */
-#define fg_barrier_var(v) asm volatile("" : "+r"(v))
-
-/* [q, q + n) lies inside both the frame (end: what the verifier needs) and
- * the IP packet (l3_end: what the header says). Two separate tests with a
- * barrier between, or clang merges them into one the verifier cannot use.
- * n is a constant or a bounded value at every call site. */
-FG_INLINE int fg_fits(const __u8 *q, __u32 n, const __u8 *end,
-		      const __u8 *l3_end)
-{
-	if (q + n > end)
-		return 0;
-	fg_barrier_var(q);
-	return q + n <= l3_end;
-}
 
 /* One's-complement sum of the header; hlen is 20..60 and the first 20 bytes
  * are known to be in the frame. Options are summed 4 bytes at a time with a
@@ -232,17 +259,17 @@ FG_INLINE void fg_map_v4(__u8 *dst, const __u8 *addr4)
 
 /* Returns 0 with *pos at L4 and *l3_end set, or -1 to stop. */
 FG_INLINE int fg_parse_ip4(const __u8 **pos, const __u8 *end,
-			   const __u8 **l3_end, const struct fg_config *cfg,
-			   struct fg_pkt *p)
+			   const __u8 *wend, const __u8 **l3_end,
+			   const struct fg_config *cfg, struct fg_pkt *p)
 {
 	const __u8 *ip = *pos;
 	__u32 hlen, totlen, off;
 	__u16 fo;
+	int fit;
 
-	if (ip + 20 > end) {
-		fg_hit(p, cfg, FG_R_IP_TRUNC);
-		return -1;
-	}
+	fit = fg_fit(ip, 20, end, wend);
+	if (fit)
+		return fg_no_fit(p, cfg, fit, FG_R_IP_TRUNC);
 	p->ip_ver = 4;
 	if ((ip[0] >> 4) != 4) {
 		fg_hit(p, cfg, FG_R_IP4_VERSION);
@@ -253,12 +280,11 @@ FG_INLINE int fg_parse_ip4(const __u8 **pos, const __u8 *end,
 		fg_hit(p, cfg, FG_R_IP4_IHL);
 		return -1;
 	}
-	if (ip + hlen > end) {
-		fg_hit(p, cfg, FG_R_IP_TRUNC);
-		return -1;
-	}
+	fit = fg_fit(ip, hlen, end, wend);
+	if (fit)
+		return fg_no_fit(p, cfg, fit, FG_R_IP_TRUNC);
 	totlen = fg_ntohs(*(const __be16 *)(ip + 2));
-	if (totlen < hlen || ip + totlen > end) {
+	if (totlen < hlen || ip + totlen > wend) {
 		fg_hit(p, cfg, FG_R_IP4_TOTLEN);
 		return -1;
 	}
@@ -311,12 +337,12 @@ FG_INLINE int fg_is_ext(__u8 nh)
 }
 
 /* A broken chain in a first fragment is the RFC 7112 case. */
-FG_INLINE int fg_chain_broken(struct fg_pkt *p, const struct fg_config *cfg)
+FG_INLINE int fg_chain_broken(struct fg_pkt *p, const struct fg_config *cfg,
+			      int fit)
 {
-	fg_hit(p, cfg,
-	       p->frag == FG_FRAG_FIRST ? FG_R_IP6_FRAG_CHAIN :
-					  FG_R_IP6_EXT_CHAIN);
-	return -1;
+	return fg_no_fit(p, cfg, fit,
+			 p->frag == FG_FRAG_FIRST ? FG_R_IP6_FRAG_CHAIN :
+						    FG_R_IP6_EXT_CHAIN);
 }
 
 /* Walk the extension headers starting at h; on return p->proto is the upper
@@ -330,14 +356,15 @@ FG_INLINE int fg_parse_ip6_ext(const __u8 **pos, const __u8 *end,
 	__u32 len, off;
 	__u16 fo;
 	__u8 nh = p->proto;
-	int i;
+	int i, fit;
 
 	for (i = 0; i < FG_IP6_MAX_EXT; i++) {
 		if (!fg_is_ext(nh))
 			break;
 		/* Every extension header is at least 8 bytes long. */
-		if (!fg_fits(h, 8, end, l3_end))
-			return fg_chain_broken(p, cfg);
+		fit = fg_fit(h, 8, end, l3_end);
+		if (fit)
+			return fg_chain_broken(p, cfg, fit);
 		if (nh == FG_NH_FRAGMENT) {
 			fo = fg_ntohs(*(const __be16 *)(h + 2));
 			off = (__u32)(fo >> 3) * 8;
@@ -357,8 +384,9 @@ FG_INLINE int fg_parse_ip6_ext(const __u8 **pos, const __u8 *end,
 		if (nh == FG_NH_ROUTING && h[2] == 0 &&
 		    fg_hit(p, cfg, FG_R_IP6_RH0))
 			return -1;
-		if (!fg_fits(h, len, end, l3_end))
-			return fg_chain_broken(p, cfg);
+		fit = fg_fit(h, len, end, l3_end);
+		if (fit)
+			return fg_chain_broken(p, cfg, fit);
 		nh = h[0];
 		h += len;
 		p->ext_count = i + 1;
@@ -376,16 +404,16 @@ FG_INLINE int fg_parse_ip6_ext(const __u8 **pos, const __u8 *end,
 
 /* Fixed IPv6 header. Returns 0 with *pos after it, -1 to stop. */
 FG_INLINE int fg_parse_ip6(const __u8 **pos, const __u8 *end,
-			   const __u8 **l3_end, const struct fg_config *cfg,
-			   struct fg_pkt *p)
+			   const __u8 *wend, const __u8 **l3_end,
+			   const struct fg_config *cfg, struct fg_pkt *p)
 {
 	const __u8 *ip = *pos;
 	__u32 paylen;
+	int fit;
 
-	if (ip + 40 > end) {
-		fg_hit(p, cfg, FG_R_IP_TRUNC);
-		return -1;
-	}
+	fit = fg_fit(ip, 40, end, wend);
+	if (fit)
+		return fg_no_fit(p, cfg, fit, FG_R_IP_TRUNC);
 	p->ip_ver = 6;
 	if ((ip[0] >> 4) != 6) {
 		fg_hit(p, cfg, FG_R_IP6_VERSION);
@@ -399,10 +427,10 @@ FG_INLINE int fg_parse_ip6(const __u8 **pos, const __u8 *end,
 	if (paylen == 0 && p->proto == FG_NH_HOP) {
 		/* Jumbogram (RFC 2675, BIG TCP): the length is in the
 		 * hop-by-hop option; the frame bounds it. */
-		*l3_end = end;
+		*l3_end = wend;
 		p->jumbo = 1;
 	} else {
-		if (ip + 40 + paylen > end) {
+		if (ip + 40 + paylen > wend) {
 			fg_hit(p, cfg, FG_R_IP6_PAYLEN);
 			return -1;
 		}
@@ -419,22 +447,14 @@ FG_INLINE int fg_parse_ip6(const __u8 **pos, const __u8 *end,
 
 /* The L4 header does not fit: in a first fragment that is a fragmentation
  * attack (RFC 1858 / RFC 7112), otherwise plain truncation. */
-FG_INLINE int fg_l4_short(struct fg_pkt *p, const struct fg_config *cfg)
+FG_INLINE int fg_l4_short(struct fg_pkt *p, const struct fg_config *cfg,
+			  int fit)
 {
 	__u32 r = FG_R_L4_TRUNC;
 
 	if (p->frag == FG_FRAG_FIRST)
 		r = p->ip_ver == 4 ? FG_R_TINY_FRAG : FG_R_IP6_FRAG_CHAIN;
-	fg_hit(p, cfg, r);
-	return -1;
-}
-
-/* n is a constant at every call site: the verifier needs a constant-size
- * check before each header it reads. */
-FG_INLINE int fg_l4_fits(const __u8 *l4, const __u8 *end, const __u8 *l3_end,
-			 __u32 n)
-{
-	return fg_fits(l4, n, end, l3_end);
+	return fg_no_fit(p, cfg, fit, r);
 }
 
 FG_INLINE int fg_tcp_flags_bad(__u8 f)
@@ -497,7 +517,7 @@ FG_INLINE int fg_parse_tcp(const __u8 *l4, __u32 rem,
 		return -1;
 	if (doff > rem) {
 		if (p->frag == FG_FRAG_FIRST)
-			return fg_l4_short(p, cfg);
+			return fg_l4_short(p, cfg, FG_FIT_SHORT);
 		if (fg_hit(p, cfg, FG_R_TCP_DOFF))
 			return -1;
 	}
@@ -511,24 +531,29 @@ FG_INLINE int fg_parse_l4(const __u8 *l4, const __u8 *end,
 			  struct fg_pkt *p)
 {
 	__u32 rem = (__u32)(l3_end - l4);
+	int fit;
 
 	switch (p->proto) {
 	case IPPROTO_TCP:
-		if (!fg_l4_fits(l4, end, l3_end, 20))
-			return fg_l4_short(p, cfg);
+		fit = fg_fit(l4, 20, end, l3_end);
+		if (fit)
+			return fg_l4_short(p, cfg, fit);
 		return fg_parse_tcp(l4, rem, cfg, p);
 	case IPPROTO_UDP:
-		if (!fg_l4_fits(l4, end, l3_end, 8))
-			return fg_l4_short(p, cfg);
+		fit = fg_fit(l4, 8, end, l3_end);
+		if (fit)
+			return fg_l4_short(p, cfg, fit);
 		return fg_parse_udp(l4, rem, cfg, p);
 	case IPPROTO_SCTP:
-		if (!fg_l4_fits(l4, end, l3_end, 12))
-			return fg_l4_short(p, cfg);
+		fit = fg_fit(l4, 12, end, l3_end);
+		if (fit)
+			return fg_l4_short(p, cfg, fit);
 		return fg_ports(l4, cfg, p);
 	case IPPROTO_ICMP:
 	case 58: /* ICMPv6 */
-		if (!fg_l4_fits(l4, end, l3_end, 8))
-			return fg_l4_short(p, cfg);
+		fit = fg_fit(l4, 8, end, l3_end);
+		if (fit)
+			return fg_l4_short(p, cfg, fit);
 		p->l4_ok = 1;
 		p->dport = fg_htons((__u16)(l4[0] << 8 | l4[1]));
 		return 0;
@@ -607,24 +632,27 @@ FG_INLINE int fg_check_addrs(const struct fg_config *cfg, struct fg_pkt *p)
  * rather than once per path through the stages before it.
  */
 
-/* Ethernet, VLAN tags and the fixed IP header. */
+/* Ethernet, VLAN tags and the fixed IP header. [data, data_end) is what
+ * can be read, [data, wire_end) the packet as it was on the wire. */
 FG_INLINE int fg_parse_head(const void *data, const void *data_end,
-			    const struct fg_config *cfg, struct fg_pkt *p)
+			    const void *wire_end, const struct fg_config *cfg,
+			    struct fg_pkt *p)
 {
-	const __u8 *pos = data, *end = data_end, *l3_end = end;
+	const __u8 *pos = data, *end = data_end, *wend = wire_end;
+	const __u8 *l3_end = wend;
 	int next;
 
 	__builtin_memset(p, 0, sizeof(*p));
-	if (fg_parse_eth(&pos, end, cfg, p))
+	if (fg_parse_eth(&pos, end, wend, cfg, p))
 		return FG_STAGE_DONE;
 	p->l3_off = (__u32)(pos - (const __u8 *)data);
 	if (p->l3_proto == ETH_P_IP) {
-		if (fg_parse_ip4(&pos, end, &l3_end, cfg, p))
+		if (fg_parse_ip4(&pos, end, wend, &l3_end, cfg, p))
 			return FG_STAGE_DONE;
 		/* Never read L4 in a later fragment: those bytes are payload. */
 		next = p->frag == FG_FRAG_LATER ? FG_STAGE_ADDR : FG_STAGE_L4;
 	} else if (p->l3_proto == ETH_P_IPV6) {
-		if (fg_parse_ip6(&pos, end, &l3_end, cfg, p))
+		if (fg_parse_ip6(&pos, end, wend, &l3_end, cfg, p))
 			return FG_STAGE_DONE;
 		next = FG_STAGE_EXT6;
 	} else {
@@ -665,11 +693,19 @@ FG_INLINE void fg_parse_tail(const void *data, const void *data_end,
 	fg_check_addrs(cfg, p);
 }
 
-/* The whole parse, for the host. p->reason is the verdict. */
-static inline void fg_parse(const void *data, const void *data_end,
-			    const struct fg_config *cfg, struct fg_pkt *p)
+/* The whole parse, for the host. p->reason is the verdict. wire_len is the
+ * packet's length on the wire (>= data_end - data: a capture may hold only
+ * the first bytes). */
+static inline void fg_parse_wire(const void *data, const void *data_end,
+				 __u32 wire_len, const struct fg_config *cfg,
+				 struct fg_pkt *p)
 {
-	int stage = fg_parse_head(data, data_end, cfg, p);
+	const __u8 *wend = (const __u8 *)data + wire_len;
+	int stage;
+
+	if (wend < (const __u8 *)data_end)
+		wend = data_end;
+	stage = fg_parse_head(data, data_end, wend, cfg, p);
 
 	if (stage == FG_STAGE_EXT6)
 		stage = fg_parse_ext6(data, data_end, p->l4_off, p->l3_end,
@@ -677,6 +713,15 @@ static inline void fg_parse(const void *data, const void *data_end,
 	if (stage != FG_STAGE_DONE)
 		fg_parse_tail(data, data_end, p->l4_off, p->l3_end, stage,
 			      cfg, p);
+}
+
+/* The whole frame was seen (XDP, or a capture without snaplen cut). */
+static inline void fg_parse(const void *data, const void *data_end,
+			    const struct fg_config *cfg, struct fg_pkt *p)
+{
+	fg_parse_wire(data, data_end,
+		      (__u32)((const __u8 *)data_end - (const __u8 *)data), cfg,
+		      p);
 }
 
 #endif /* FG_PARSE_H */
