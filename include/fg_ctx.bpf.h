@@ -55,7 +55,8 @@
 	{                                                                     \
 		void *data = (void *)(long)ctx->data;                         \
 		void *data_end = (void *)(long)ctx->data_end;                 \
-		int stage = fg_parse_head(data, data_end, data_end,            \
+		int stage = fg_parse_head(data, data_end,                     \
+					  fg_wire_end(data, data_end),        \
 					  fg_config_get(), p);                \
                                                                               \
 		if (stage == FG_STAGE_EXT6)                                   \

@@ -40,6 +40,24 @@ struct {
 const volatile __u8 fg_record_last = 0;
 __u32 fg_last_reason = 0;
 __u32 fg_last_hits = 0;
+/* Replay only: the packet's length on the wire when the frame handed to
+ * BPF_PROG_TEST_RUN is shorter (capture snaplen, or cut to what test_run
+ * accepts). 0: the frame is the whole packet. */
+__u32 fg_wire_len = 0;
+
+/* Where the packet ends on the wire: data_end, except in replay where the
+ * capture may hold only its first bytes. Bounded below 64 KiB so that
+ * data + len stays a packet pointer the verifier can follow. */
+static __always_inline void *fg_wire_end(void *data, void *data_end)
+{
+	__u32 len = fg_wire_len;
+
+	if (!fg_record_last || len <= (__u32)(data_end - data))
+		return data_end;
+	if (len > 0xffff)
+		len = 0xffff;
+	return data + len;
+}
 
 static const struct fg_config fg_zero_config;
 /* fg_ifstats values are too big for the 512-byte stack: insert from here. */
