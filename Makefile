@@ -78,6 +78,11 @@ fuzz: deps $(BUILD)/fuzz_parse
 bench: all
 	@bash bench/cost.sh
 
+# Rewrite tests/pcap/golden/ from the current binary; review the diff.
+.PHONY: regen-golden
+regen-golden: all
+	@bash tests/pcap/test_replay.sh --regen
+
 format:
 	clang-format -i include/*.h xdp/*.c ctl/*.c ctl/*.h tests/unit/*.c tests/bpf/*.c tests/lib/*.c tests/lib/*.h
 

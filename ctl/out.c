@@ -95,6 +95,27 @@ void out_end(void)
 	fflush(stdout);
 }
 
+/*
+ * One compact JSON object on its own line (JSON Lines), whatever -p says,
+ * for streams of records such as replay's per-packet verdicts. No flush:
+ * a long stream is left to stdio's buffering. JSON mode only.
+ */
+static bool line_pretty;
+
+void out_line_begin(void)
+{
+	line_pretty = fg_opts.pretty;
+	fg_opts.pretty = false;
+	out_begin();
+}
+
+void out_line_end(void)
+{
+	out_obj_close();
+	putchar('\n');
+	fg_opts.pretty = line_pretty;
+}
+
 void out_obj_open(const char *key)
 {
 	if (fg_opts.json) {
