@@ -54,7 +54,8 @@ static void json_member(const char *key)
 {
 	if (stack[depth].count++)
 		putchar(',');
-	json_indent();
+	if (depth)
+		json_indent(); /* the document itself starts the first line */
 	if (key && !stack[depth].array) {
 		json_str(key);
 		fputs(fg_opts.pretty ? ": " : ":", stdout);

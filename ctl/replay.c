@@ -15,10 +15,11 @@
  *  - frames longer than the test run's linear area (a page minus the XDP
  *    headroom and the skb_shared_info tailroom, about 3.5 KB with 4 KB
  *    pages): older kernels refuse them (EINVAL), newer ones put the rest
- *    in XDP frags, which fg_xdp does not read, so it would judge a cut
- *    frame. They are reported as skipped ("too-big"); a later change is to
- *    judge big frames through XDP metadata instead.
- * Snaplen cuts need no such care: the program judges a cut frame by the
+ *    in XDP frags, which fg_xdp does not read. Replay hands the program
+ *    the first linear_max bytes and the frame's real length in
+ *    fg_wire_len, exactly as for a snaplen cut: the headers are all in
+ *    those bytes, and a length field is checked against the real length.
+ * A frame cut by the capture's snaplen is judged the same way, by the
  * wire length replay writes to fg_wire_len.
  *
  * With -j every packet gets one JSON line, then a summary line. A capture
@@ -69,7 +70,7 @@ struct replay {
 	__u8 *buf;	  /* synthetic Ethernet header + frame */
 	size_t buf_size;
 	__u64 index; /* packets read so far; the current one, 1-based */
-	__u64 passed, dropped, skipped;
+	__u64 passed, dropped;
 	__u64 drops[FG_R_MAX];
 	/* What went through the program, to check its counters against. */
 	__u64 prog_run, prog_passed;
@@ -363,9 +364,9 @@ static int replay_one(struct replay *r, const struct pcap_pkthdr *h,
 	if (err)
 		return err;
 	if (len > r->linear_max) {
-		r->skipped++;
-		print_packet(r->index, "skip", "too-big");
-		return 0;
+		if (wire < len)
+			wire = len;
+		len = r->linear_max;
 	}
 	if (len < ETH_HLEN)
 		reason = host_verdict(frame, len, wire);
@@ -496,9 +497,9 @@ static void out_count(const char *key, __u64 n, __u64 total)
 }
 
 /*
- * JSON: {"summary":{"packets":..,"passed":..,"dropped":..,"skipped":..,
+ * JSON: {"summary":{"packets":..,"passed":..,"dropped":..,
  * "reasons":{NAME:count,...}}}. Text: the file, the totals, then a table
- * of verdicts (pass, each drop reason, skipped) with count and share.
+ * of verdicts (pass, each drop reason) with count and share.
  */
 static void print_summary(const struct replay *r)
 {
@@ -512,15 +513,12 @@ static void print_summary(const struct replay *r)
 	out_u64("packets", r->index);
 	out_u64("passed", r->passed);
 	out_u64("dropped", r->dropped);
-	out_u64("skipped", r->skipped);
 	out_obj_open(fg_opts.json ? "reasons" : "verdicts");
 	if (!fg_opts.json)
 		out_count("pass", r->passed, r->index);
 	for (i = 1; i < FG_R_MAX; i++)
 		if (r->drops[i])
 			out_count(fg_reason_name(i), r->drops[i], r->index);
-	if (!fg_opts.json && r->skipped)
-		out_count("skip (too-big)", r->skipped, r->index);
 	out_obj_close();
 	out_obj_close();
 	out_end();
