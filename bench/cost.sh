@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Per-packet cost of the guard, measured with BPF_PROG_TEST_RUN on a fixed
+# capture: an empty XDP program (the harness's own cost), xdp-filter's
+# program from xdp-tools, and fg_xdp with empty maps (the default profile).
+# Prints ns/pkt for each and the ratios fg_xdp/empty and fg_xdp/xdp-filter.
+#
+#   bench/cost.sh [-j] [-b] [PCAP]
+#     -j  JSON instead of the table
+#     -b  breakdown: also fg_xdp with checks off (fg_config), and its
+#         parse and accounting halves alone (bench/fg_parts.bpf.c)
+#   env: COST_REPEAT (5000), COST_ROUNDS (7), COST_CPU, FLOWGATE_PCAPS,
+#        XDP_FILTER_OBJ, BUILD
+# Needs root (BPF_PROG_TEST_RUN); run through `make bench` or after `make`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+OUT=$BUILD/bench
+PCAPS=${FLOWGATE_PCAPS:-../shared/pcaps}
+ARCH=$(cc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
+XDPFILT=${XDP_FILTER_OBJ:-/usr/lib/$ARCH/bpf/xdpfilt_dny_all.o}
+FG_OBJ=$BUILD/flowgate_xdp.bpf.o
+
+json=() breakdown=0
+while getopts jb o; do
+	case $o in
+	j) json=(-j) ;;
+	b) breakdown=1 ;;
+	*) sed -n '7,12p' "$0" >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+PCAP=${1:-$PCAPS/ndpi__netflix.pcap}
+
+die() { echo "cost.sh: $*" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || die "BPF_PROG_TEST_RUN needs root"
+[ -r "$PCAP" ] || die "no capture $PCAP (set FLOWGATE_PCAPS or pass a path)"
+[ -r "$XDPFILT" ] || die "no $XDPFILT (Debian package libxdp1, via xdp-tools)"
+[ -r "$FG_OBJ" ] || make -s "$FG_OBJ" >&2
+
+# Build only what changed; the header is part of the tool (fg_config).
+mkdir -p "$OUT"
+if [ ! -x "$OUT/cost" ] || [ bench/cost.c -nt "$OUT/cost" ] ||
+	[ include/fg_common.h -nt "$OUT/cost" ]; then
+	cc -O2 -g -Wall -Wextra -Wno-unused-parameter -Iinclude \
+		bench/cost.c -o "$OUT/cost" -lbpf -lelf -lz -lpcap
+fi
+# Same flags as the Makefile's BPF_CFLAGS, so the pieces match fg_xdp.
+for b in empty_xdp fg_parts; do
+	if [ ! -r "$OUT/$b.bpf.o" ] || [ "bench/$b.bpf.c" -nt "$OUT/$b.bpf.o" ] ||
+		[ -n "$(find include -newer "$OUT/$b.bpf.o" 2>/dev/null)" ]; then
+		clang -O2 -g -target bpf -D__bpf__ -Wall -Iinclude \
+			-I"/usr/include/$ARCH" -c "bench/$b.bpf.c" -o "$OUT/$b.bpf.o"
+	fi
+done
+
+progs=(
+	"empty=$OUT/empty_xdp.bpf.o"
+	"xdp-filter=$XDPFILT,prog=xdpfilt_dny_all"
+	"fg_xdp=$FG_OBJ,prog=fg_xdp"
+)
+if [ "$breakdown" = 1 ]; then
+	# Checks with a computation of their own (the rest are a compare or
+	# two on fields the parser reads anyway), then everything off: what
+	# is left is parsing and accounting. Then the two halves of fg_xdp
+	# on their own (bench/fg_parts.bpf.c).
+	progs+=(
+		"fg-parse-only=$OUT/fg_parts.bpf.o,prog=fg_parse_only"
+		"fg-account-only=$OUT/fg_parts.bpf.o,prog=fg_account_only"
+		"fg-lookup-only=$OUT/fg_parts.bpf.o,prog=fg_lookup_only"
+		"fg-account-array=$OUT/fg_parts.bpf.o,prog=fg_account_array"
+		"fg-ip4-csum-off=$FG_OBJ,prog=fg_xdp,off=ip4-csum"
+		"fg-martian-off=$FG_OBJ,prog=fg_xdp,off=martian-src"
+		"fg-all-off=$FG_OBJ,prog=fg_xdp,off=all"
+	)
+fi
+
+args=("${json[@]}" -r "${COST_ROUNDS:-7}" -n "${COST_REPEAT:-5000}"
+	${COST_CPU:+-c "$COST_CPU"} -R fg_xdp/empty -R fg_xdp/xdp-filter)
+
+# Without a hold in the XDP dispatcher every test_run call costs two RCU
+# grace periods (see hold_in_dispatcher() in cost.c): minutes instead of
+# seconds. The holds are veth interfaces in a namespace of our own that
+# vanishes with the process; nothing on the host is touched.
+slow="cost.sh: no veth in a private netns; running unheld (slow)"
+if ! unshare -n true 2>/dev/null; then
+	echo "$slow" >&2
+	exec "$OUT/cost" "${args[@]}" "$PCAP" "${progs[@]}"
+fi
+exec unshare -n bash -c '
+	n=$1 slow=$2 cost=$3
+	shift 3
+	hold=(-D fgbench)
+	for ((i = 0; i < n; i++)); do
+		if ! ip link add fgbench$i type veth peer name fgbenchp$i \
+			2>/dev/null; then
+			echo "$slow" >&2
+			hold=()
+			break
+		fi
+	done
+	exec "$cost" "${hold[@]}" "$@"' _ "${#progs[@]}" "$slow" "$OUT/cost" \
+	"${args[@]}" "$PCAP" "${progs[@]}"

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Pieces of fg_xdp, for `bench/cost.sh -b` only: each program runs one part
+ * of the guard's data path so that the cost of fg_xdp can be split into
+ * parsing/validation and per-interface accounting. Built from the same
+ * headers as xdp/flowgate_xdp.bpf.c, so they follow it.
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "fg_ctx.bpf.h"
+
+FG_DEFINE_PARSE(fg_parts_parse, struct xdp_md)
+
+/* Parse and validate (config lookup included), no accounting. */
+SEC("xdp")
+int fg_parse_only(struct xdp_md *ctx)
+{
+	struct fg_pkt p;
+
+	fg_parts_parse(ctx, &p);
+	return p.reason ? XDP_DROP : XDP_PASS;
+}
+
+/* Accounting of a passed packet, no parsing: the stats hash lookup and
+ * the counter updates. */
+SEC("xdp")
+int fg_account_only(struct xdp_md *ctx)
+{
+	fg_account(ctx->ingress_ifindex, 0, 0, ctx->data_end - ctx->data);
+	return XDP_PASS;
+}
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* The stats hash lookup alone (a hit after the first packet), no counter
+ * updates. */
+SEC("xdp")
+int fg_lookup_only(struct xdp_md *ctx)
+{
+	return fg_stats_get(ctx->ingress_ifindex) ? XDP_PASS : XDP_DROP;
+}
+
+/* The same counters in a per-CPU array indexed by ifindex: what the
+ * accounting would cost without a hash. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FG_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, struct fg_ifstats);
+} bench_ifstats_arr SEC(".maps");
+
+SEC("xdp")
+int fg_account_array(struct xdp_md *ctx)
+{
+	__u32 ifindex = ctx->ingress_ifindex & (FG_MAX_IFACES - 1);
+	__u64 bytes = ctx->data_end - ctx->data;
+	struct fg_ifstats *s =
+		bpf_map_lookup_elem(&bench_ifstats_arr, &ifindex);
+
+	if (!s)
+		return XDP_PASS;
+	s->rx_packets++;
+	s->rx_bytes += bytes;
+	s->pass_packets++;
+	s->pass_bytes += bytes;
+	return XDP_PASS;
+}
