@@ -115,28 +115,45 @@ __u8 fg_config_action(const struct fg_config *cfg, __u32 r)
 	return fg_action(cfg, r);
 }
 
-int fg_args_attach(int argc, char **argv, const char **dev, __u32 *mode)
+/* attach DEV [mode native|skb] [hook xdp|tc] [max-flows N] */
+int fg_args_attach(int argc, char **argv, struct fg_attach_args *a)
 {
+	const char *kw, *val;
 	int i;
 
+	memset(a, 0, sizeof(*a));
 	if (argc < 1)
 		return fg_usage("attach needs a device: attach DEV [mode "
-				"native|skb]");
-	*dev = argv[0];
-	*mode = FG_MODE_NATIVE;
+				"native|skb] [hook xdp|tc] [max-flows N]");
+	a->dev = argv[0];
+	a->mode = FG_MODE_NATIVE;
+	a->hook = FG_HOOK_XDP;
 	for (i = 1; i < argc; i += 2) {
-		if (strcmp(argv[i], "mode"))
-			return fg_usage("unknown argument '%s' to attach",
-					argv[i]);
-		if (i + 1 >= argc)
-			return fg_usage("mode needs a value: native or skb");
-		if (!strcmp(argv[i + 1], "native"))
-			*mode = FG_MODE_NATIVE;
-		else if (!strcmp(argv[i + 1], "skb"))
-			*mode = FG_MODE_SKB;
-		else
+		kw = argv[i];
+		val = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(kw, "mode") && strcmp(kw, "hook") &&
+		    strcmp(kw, "max-flows"))
+			return fg_usage("unknown argument '%s' to attach", kw);
+		if (!val)
+			return fg_usage("%s needs a value", kw);
+		if (!strcmp(kw, "mode") && !strcmp(val, "native"))
+			a->mode = FG_MODE_NATIVE;
+		else if (!strcmp(kw, "mode") && !strcmp(val, "skb"))
+			a->mode = FG_MODE_SKB;
+		else if (!strcmp(kw, "mode"))
 			return fg_usage("unknown mode '%s' (native or skb)",
-					argv[i + 1]);
+					val);
+		else if (!strcmp(kw, "hook") && !strcmp(val, "xdp"))
+			a->hook = FG_HOOK_XDP;
+		else if (!strcmp(kw, "hook") && !strcmp(val, "tc"))
+			a->hook = FG_HOOK_TC;
+		else if (!strcmp(kw, "hook"))
+			return fg_usage("unknown hook '%s' (xdp or tc)", val);
+		else if (fg_parse_u32(val, FG_MIN_FLOWS, FG_MAX_FLOWS,
+				      &a->max_flows))
+			return fg_usage("max-flows must be a number from %u "
+					"to %u",
+					FG_MIN_FLOWS, FG_MAX_FLOWS);
 	}
 	return 0;
 }

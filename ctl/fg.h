@@ -43,7 +43,13 @@ void fg_config_apply_profile(struct fg_config *cfg, __u32 profile);
 /* Effective action of check r under cfg (handles act[r] == 0). */
 __u8 fg_config_action(const struct fg_config *cfg, __u32 r);
 /* Argument grammars, kept pure for unit tests. */
-int fg_args_attach(int argc, char **argv, const char **dev, __u32 *mode);
+struct fg_attach_args {
+	const char *dev;
+	__u32 mode; /* enum fg_attach_mode */
+	__u32 hook; /* enum fg_hook */
+	__u32 max_flows; /* 0: keep the pinned size, or the default */
+};
+int fg_args_attach(int argc, char **argv, struct fg_attach_args *a);
 int fg_args_config_set(int argc, char **argv, const struct fg_config *cur,
 		       struct fg_config *cfg);
 
@@ -80,9 +86,13 @@ bool fg_state_exists(void);
 /* Open and load the skeleton with its maps pinned under the pin dir,
  * reusing pins that exist and creating the rest. */
 int fg_skel_load_pinned(struct flowgate_xdp **skel);
-/* The two halves of that, for callers that let libxdp do the load. */
-int fg_skel_pin_maps(struct flowgate_xdp *skel);
-void fg_skel_chmod_pins(struct flowgate_xdp *skel);
+/* Pin the maps of any of our objects under the pin dir (before load);
+ * max_flows sizes fg_flows (0: as compiled). */
+struct bpf_object;
+int fg_obj_pin_maps(struct bpf_object *obj, __u32 max_flows);
+void fg_obj_chmod_pins(struct bpf_object *obj);
+/* Size of the pinned flow table, 0 without state. */
+__u32 fg_pinned_max_flows(void);
 /* Remove every pin and the pin directory. */
 int fg_state_remove(void);
 int fg_config_read(struct fg_config *cfg);

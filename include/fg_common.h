@@ -128,12 +128,21 @@ struct fg_ifstats {
 /* Value of the fg_ifaces hash (keyed by ifindex): what `attach` did. */
 struct fg_iface {
 	__u32 ifindex;
-	__u32 mode; /* enum fg_attach_mode */
-	__u32 prog_id;
-	__u32 hook; /* enum fg_hook */
+	__u32 mode; /* enum fg_attach_mode (XDP hook) */
+	__u32 prog_id; /* ingress program: fg_xdp, or fg_tc_in */
+	__u32 hook; /* enum fg_hook: where ingress is handled */
 	__u64 attach_time; /* CLOCK_REALTIME seconds */
 	char ifname[16];
+	__u32 out_prog_id; /* fg_tc_out on clsact egress */
+	__u32 flags; /* FG_IFACE_* */
 };
+
+/* attach created the clsact qdisc, so detach removes it. */
+#define FG_IFACE_OWN_QDISC (1u << 0)
+
+/* Our cls_bpf filters on clsact ingress/egress. */
+#define FG_TC_HANDLE 0x464c
+#define FG_TC_PRIO 0x10
 
 enum fg_attach_mode {
 	FG_MODE_NATIVE = 1,
@@ -142,6 +151,7 @@ enum fg_attach_mode {
 
 enum fg_hook {
 	FG_HOOK_XDP = 1,
+	FG_HOOK_TC = 2,
 };
 
 enum fg_dir {
@@ -233,6 +243,8 @@ struct fg_rxq_val {
 #define FG_MAX_RXQ 64
 
 #define FG_DEFAULT_MAX_FLOWS 65536
+#define FG_MIN_FLOWS 16
+#define FG_MAX_FLOWS (1u << 24)
 #define FG_MAX_FRAGS 8192
 
 #define FG_PIN_DEFAULT "/sys/fs/bpf/flowgate"
@@ -247,7 +259,7 @@ _Static_assert(sizeof(struct fg_ovf_key) == 8, "fg_ovf_key layout");
 _Static_assert(sizeof(struct fg_flowstats) == 12 * 8, "fg_flowstats layout");
 _Static_assert(sizeof(struct fg_ifstats) == 32 + 3 * 32 * 8,
 	       "fg_ifstats layout");
-_Static_assert(sizeof(struct fg_iface) == 40, "fg_iface layout");
+_Static_assert(sizeof(struct fg_iface) == 48, "fg_iface layout");
 #endif
 
 #endif /* FG_COMMON_H */

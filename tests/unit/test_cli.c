@@ -57,28 +57,45 @@ static void test_names_roundtrip(void **state)
 
 static void test_attach_args(void **state)
 {
-	const char *dev = NULL;
-	__u32 mode = 0;
+	struct fg_attach_args a;
 
-	assert_int_equal(fg_args_attach(ARGC("eth0"), ARGV("eth0"), &dev,
-					&mode), 0);
-	assert_string_equal(dev, "eth0");
-	assert_int_equal(mode, FG_MODE_NATIVE);
-	assert_int_equal(fg_args_attach(ARGC("eth0", "mode", "skb"),
-					ARGV("eth0", "mode", "skb"), &dev,
-					&mode), 0);
-	assert_int_equal(mode, FG_MODE_SKB);
-	assert_int_equal(fg_args_attach(0, ARGV(NULL), &dev, &mode),
-			 -FG_EUSAGE);
+	assert_int_equal(fg_args_attach(ARGC("eth0"), ARGV("eth0"), &a), 0);
+	assert_string_equal(a.dev, "eth0");
+	assert_int_equal(a.mode, FG_MODE_NATIVE);
+	assert_int_equal(a.hook, FG_HOOK_XDP);
+	assert_int_equal(a.max_flows, 0);
+	assert_int_equal(fg_args_attach(ARGC("eth0", "mode", "skb", "hook",
+					     "tc", "max-flows", "1024"),
+					ARGV("eth0", "mode", "skb", "hook",
+					     "tc", "max-flows", "1024"),
+					&a),
+			 0);
+	assert_int_equal(a.mode, FG_MODE_SKB);
+	assert_int_equal(a.hook, FG_HOOK_TC);
+	assert_int_equal(a.max_flows, 1024);
+	assert_int_equal(fg_args_attach(0, ARGV(NULL), &a), -FG_EUSAGE);
 	assert_int_equal(fg_args_attach(ARGC("eth0", "mode"),
-					ARGV("eth0", "mode"), &dev, &mode),
+					ARGV("eth0", "mode"), &a),
 			 -FG_EUSAGE);
 	assert_int_equal(fg_args_attach(ARGC("eth0", "mode", "hw"),
-					ARGV("eth0", "mode", "hw"), &dev,
-					&mode), -FG_EUSAGE);
+					ARGV("eth0", "mode", "hw"), &a),
+			 -FG_EUSAGE);
+	assert_int_equal(fg_args_attach(ARGC("eth0", "hook", "tcx"),
+					ARGV("eth0", "hook", "tcx"), &a),
+			 -FG_EUSAGE);
+	assert_int_equal(fg_args_attach(ARGC("eth0", "max-flows", "0"),
+					ARGV("eth0", "max-flows", "0"), &a),
+			 -FG_EUSAGE);
+	assert_int_equal(fg_args_attach(ARGC("eth0", "max-flows", "1e6"),
+					ARGV("eth0", "max-flows", "1e6"), &a),
+			 -FG_EUSAGE);
+	assert_int_equal(fg_args_attach(ARGC("eth0", "max-flows", "99999999"),
+					ARGV("eth0", "max-flows", "99999999"),
+					&a),
+			 -FG_EUSAGE);
 	assert_int_equal(fg_args_attach(ARGC("eth0", "bogus", "x"),
-					ARGV("eth0", "bogus", "x"), &dev,
-					&mode), -FG_EUSAGE);
+					ARGV("eth0", "bogus", "x"), &a),
+			 -FG_EUSAGE);
 }
 
 static void test_config_set_profile(void **state)
