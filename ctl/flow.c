@@ -379,10 +379,224 @@ static int flow_dump(int argc, char **argv)
 		     0;
 }
 
+/* ---- flow top ------------------------------------------------------ */
+
+struct snap_ent {
+	struct fg_flow_key k;
+	struct fg_flow_val v; /* summed over CPUs */
+	double rate; /* per second since the previous refresh */
+};
+
+struct snap {
+	struct snap_ent *e;
+	size_t n, cap;
+	const struct flow_filter *f;
+};
+
+static void snap_one(const void *key, const void *vals, int ncpu, void *c)
+{
+	struct snap *s = c;
+	struct snap_ent *e;
+
+	if (!flow_match(s->f, key))
+		return;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 1024;
+
+		e = realloc(s->e, cap * sizeof(*e));
+		if (!e)
+			return;
+		s->e = e;
+		s->cap = cap;
+	}
+	e = &s->e[s->n];
+	e->k = *(const struct fg_flow_key *)key;
+	fg_flow_sum(vals, ncpu, &e->v);
+	if (e->v.packets)
+		s->n++;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return memcmp(&((const struct snap_ent *)a)->k,
+		      &((const struct snap_ent *)b)->k,
+		      sizeof(struct fg_flow_key));
+}
+
+static int rate_cmp(const void *a, const void *b)
+{
+	double x = ((const struct snap_ent *)a)->rate,
+	       y = ((const struct snap_ent *)b)->rate;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Rates against the previous snapshot (sorted by key); a flow new since
+ * then counts from zero. */
+static void snap_rates(struct snap *cur, const struct snap *prev,
+		       bool by_packets, double secs)
+{
+	struct snap_ent *old;
+	size_t i;
+
+	for (i = 0; i < cur->n; i++) {
+		struct snap_ent *e = &cur->e[i];
+		__u64 now = by_packets ? e->v.packets : e->v.octets, was = 0;
+
+		old = prev->n ? bsearch(e, prev->e, prev->n, sizeof(*e),
+					key_cmp) :
+				NULL;
+		if (old)
+			was = by_packets ? old->v.packets : old->v.octets;
+		e->rate = now >= was ? (now - was) / secs : 0;
+	}
+}
+
+static void top_header(const struct snap *s)
+{
+	struct fg_flowstats t = {};
+	int fd = fg_map_open("fg_flowstats");
+	__u32 key, next;
+	int err;
+
+	/* Sum every interface and direction: the table's health at once. */
+	for (err = fd < 0 ? -1 : bpf_map_get_next_key(fd, NULL, &key); !err;
+	     err = bpf_map_get_next_key(fd, &key, &next), key = next) {
+		int ncpu = libbpf_num_possible_cpus(), c;
+		struct fg_flowstats *v = calloc(ncpu, sizeof(*v));
+
+		if (v && !bpf_map_lookup_elem(fd, &key, v))
+			for (c = 0; c < ncpu; c++) {
+				t.packets += v[c].packets;
+				t.ovf_pkts += v[c].ovf_pkts;
+				t.sampled_pkts += v[c].sampled_pkts;
+				t.insert_fail += v[c].insert_fail;
+			}
+		free(v);
+	}
+	if (fd >= 0)
+		close(fd);
+	out_u64("flows", s->n);
+	out_u64("max_flows", fg_pinned_max_flows());
+	out_u64("packets", t.packets);
+	out_u64("overflow_packets", t.ovf_pkts);
+	out_u64("sampled_out_packets", t.sampled_pkts);
+	out_u64("inserts_failed", t.insert_fail);
+}
+
+static void top_print(struct snap *s, bool by_packets, __u32 rows)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	size_t i;
+
+	qsort(s->e, s->n, sizeof(*s->e), rate_cmp);
+	if (!fg_opts.json && isatty(STDOUT_FILENO))
+		fputs("\033[H\033[2J", stdout);
+	out_begin();
+	top_header(s);
+	out_str("sort", by_packets ? "packets" : "bytes");
+	out_arr_open("top");
+	for (i = 0; i < s->n && i < rows; i++) {
+		const struct snap_ent *e = &s->e[i];
+
+		fg_addr_str(e->k.src, e->k.ip_ver, a, sizeof(a));
+		fg_addr_str(e->k.dst, e->k.ip_ver, b, sizeof(b));
+		out_obj_open(NULL);
+		out_str("dir", e->k.dir == FG_DIR_OUT ? "out" : "in");
+		out_str("proto", proto_name(e->k.ip_ver, e->k.proto));
+		out_str("src", e->k.ip_ver ? a : "-");
+		out_u64("sport", ntohs(e->k.sport));
+		out_str("dst", e->k.ip_ver ? b : "-");
+		out_u64("dport", ntohs(e->k.dport));
+		out_u64(by_packets ? "packets_per_s" : "bytes_per_s",
+			(__u64)(e->rate + 0.5));
+		out_u64("packets", e->v.packets);
+		out_u64("octets", e->v.octets);
+		if (e->k.reason)
+			out_str("dropped", fg_reason_name(e->k.reason));
+		out_obj_close();
+	}
+	out_arr_close();
+	out_end();
+}
+
+/* flow top [dev D] [proto P] [addr A] [port N] [sort bytes|packets]
+ *          [interval S] [count N] [rows N] */
+static int flow_top(int argc, char **argv)
+{
+	struct flow_filter f;
+	struct snap cur = { .f = &f }, prev = { .f = &f };
+	char *fargv[16];
+	int fargc = 0, i, fd, err = 0;
+	__u32 interval = 1, count = 0, rows = 20, n;
+	bool by_packets = false;
+
+	for (i = 0; i < argc; i += 2) {
+		const char *kw = argv[i], *val = i + 1 < argc ? argv[i + 1] : 0;
+
+		if (!val)
+			return fg_usage("%s needs a value", kw);
+		if (!strcmp(kw, "sort") && (!strcmp(val, "bytes") ||
+					    !strcmp(val, "packets")))
+			by_packets = !strcmp(val, "packets");
+		else if (!strcmp(kw, "sort"))
+			return fg_usage("sort takes bytes or packets");
+		else if (!strcmp(kw, "interval") || !strcmp(kw, "count") ||
+			 !strcmp(kw, "rows")) {
+			if (fg_parse_u32(val, kw[0] == 'c' ? 0 : 1, 86400, &n))
+				return fg_usage("bad %s '%s'", kw, val);
+			*(kw[0] == 'i' ? &interval : kw[0] == 'c' ? &count :
+					 &rows) = n;
+		} else if (fargc < 14) {
+			fargv[fargc++] = argv[i];
+			fargv[fargc++] = argv[i + 1];
+		}
+	}
+	err = parse_filter(fargc, fargv, &f);
+	if (err)
+		return err;
+	err = fg_check_caps(FG_NEED_BPF);
+	if (err)
+		return err;
+	fd = fg_map_open("fg_flows");
+	if (fd < 0)
+		return fg_error(fd, "flowgate is not attached (no state under "
+				    "%s)",
+				fg_pin_dir());
+	for (n = 0; !count || n < count; n++) {
+		cur.n = 0;
+		err = fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
+					 sizeof(struct fg_flow_val), snap_one,
+					 &cur);
+		if (err)
+			break;
+		snap_rates(&cur, &prev, by_packets, interval);
+		top_print(&cur, by_packets, rows);
+		qsort(cur.e, cur.n, sizeof(*cur.e), key_cmp);
+		{ /* cur becomes prev; reuse prev's buffer */
+			struct snap t = prev;
+
+			prev = cur;
+			cur = t;
+		}
+		if (count && n + 1 == count)
+			break;
+		sleep(interval);
+	}
+	free(cur.e);
+	free(prev.e);
+	close(fd);
+	return err ? fg_error(err, "cannot read flows: %s", fg_strerr(err)) :
+		     0;
+}
+
 int do_flow(int argc, char **argv)
 {
 	if (argc >= 1 && !strcmp(argv[0], "dump"))
 		return flow_dump(argc - 1, argv + 1);
+	if (argc >= 1 && !strcmp(argv[0], "top"))
+		return flow_top(argc - 1, argv + 1);
 	return fg_usage("usage: flow dump [dev DEV] [proto P] [addr A] "
-			"[port N]");
+			"[port N] | flow top [sort bytes|packets] "
+			"[interval S] [count N] [rows N] [filters]");
 }
