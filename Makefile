@@ -24,11 +24,14 @@ CTL_OBJS := $(patsubst ctl/%.c,$(BUILD)/ctl/%.o,$(CTL_SRCS))
 # Everything but main(): linked into unit tests of the CLI too.
 CTL_LIB  := $(filter-out $(BUILD)/ctl/main.o,$(CTL_OBJS))
 
+# Crafted-packet builder and case table shared by unit and BPF tests.
+T_LIB_SRCS := $(wildcard tests/lib/*.c)
+T_LIB_HDRS := $(wildcard tests/lib/*.h)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 BPFT_SRCS := $(wildcard tests/bpf/test_*.c)
 BPFT_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(BPFT_SRCS))
-TEST_LIB_SRCS := $(filter-out $(BPFT_SRCS),$(wildcard tests/bpf/*.c))
+TEST_LIB_SRCS := $(filter-out $(BPFT_SRCS),$(wildcard tests/bpf/*.c)) $(T_LIB_SRCS)
 
 .PHONY: all deps test demo fuzz bench clean format tests-build
 all: deps $(BUILD)/flowgate $(BPF_OBJS)
@@ -51,11 +54,11 @@ $(BUILD)/ctl/%.o: ctl/%.c $(HDRS) $(wildcard ctl/*.h) $(SKELS) | $(BUILD)/ctl
 $(BUILD)/flowgate: $(CTL_OBJS)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(CTL_LIB) $(HDRS) | $(BUILD)/tests
-	$(CC) $(CFLAGS) -Ictl $< $(CTL_LIB) -o $@ $(LDLIBS) -lcmocka
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(T_LIB_SRCS) $(T_LIB_HDRS) $(CTL_LIB) $(HDRS) | $(BUILD)/tests
+	$(CC) $(CFLAGS) -Ictl -Itests/lib $< $(T_LIB_SRCS) $(CTL_LIB) -o $@ $(LDLIBS) -lcmocka
 
-$(BUILD)/tests/test_%: tests/bpf/test_%.c $(TEST_LIB_SRCS) $(CTL_LIB) $(SKELS) $(HDRS) | $(BUILD)/tests
-	$(CC) $(CFLAGS) -Ictl -Itests/bpf $< $(TEST_LIB_SRCS) $(CTL_LIB) -o $@ $(LDLIBS)
+$(BUILD)/tests/test_%: tests/bpf/test_%.c $(TEST_LIB_SRCS) $(T_LIB_HDRS) $(CTL_LIB) $(SKELS) $(HDRS) | $(BUILD)/tests
+	$(CC) $(CFLAGS) -Ictl -Itests/bpf -Itests/lib $< $(TEST_LIB_SRCS) $(CTL_LIB) -o $@ $(LDLIBS)
 
 tests-build: all $(UNIT_BINS) $(BPFT_BINS)
 
@@ -68,7 +71,8 @@ demo: all
 # libFuzzer target for the host parser and validator (not part of `make test`).
 FUZZ_SECS ?= 60
 $(BUILD)/fuzz_parse: tests/fuzz/fuzz_parse.c $(HDRS) | $(BUILD)
-	$(CLANG) -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude $< -o $@
+	$(CLANG) -O1 -g -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all -Iinclude $< -o $@
 fuzz: deps $(BUILD)/fuzz_parse
 	mkdir -p $(BUILD)/fuzz-corpus
 	$(BUILD)/fuzz_parse -max_total_time=$(FUZZ_SECS) -max_len=2048 \
@@ -77,8 +81,13 @@ fuzz: deps $(BUILD)/fuzz_parse
 bench: all
 	@bash bench/cost.sh
 
+# Rewrite tests/pcap/golden/ from the current binary; review the diff.
+.PHONY: regen-golden
+regen-golden: all
+	@bash tests/pcap/test_replay.sh --regen
+
 format:
-	clang-format -i include/*.h xdp/*.c ctl/*.c ctl/*.h tests/unit/*.c tests/bpf/*.c
+	clang-format -i include/*.h xdp/*.c ctl/*.c ctl/*.h tests/unit/*.c tests/bpf/*.c tests/lib/*.c tests/lib/*.h
 
 $(BUILD) $(BUILD)/ctl $(BUILD)/tests:
 	mkdir -p $@

@@ -64,6 +64,9 @@ void out_str(const char *key, const char *val);
 void out_u64(const char *key, uint64_t val);
 void out_bool(const char *key, bool val);
 void out_null(const char *key);
+/* One compact JSON object per line, no flush (JSON mode only). */
+void out_line_begin(void);
+void out_line_end(void);
 
 /* ---- privileges and bpffs (util.c) ---- */
 enum fg_need {

@@ -54,7 +54,8 @@ static void json_member(const char *key)
 {
 	if (stack[depth].count++)
 		putchar(',');
-	json_indent();
+	if (depth)
+		json_indent(); /* the document itself starts the first line */
 	if (key && !stack[depth].array) {
 		json_str(key);
 		fputs(fg_opts.pretty ? ": " : ":", stdout);
@@ -93,6 +94,27 @@ void out_end(void)
 		putchar('\n');
 	}
 	fflush(stdout);
+}
+
+/*
+ * One compact JSON object on its own line (JSON Lines), whatever -p says,
+ * for streams of records such as replay's per-packet verdicts. No flush:
+ * a long stream is left to stdio's buffering. JSON mode only.
+ */
+static bool line_pretty;
+
+void out_line_begin(void)
+{
+	line_pretty = fg_opts.pretty;
+	fg_opts.pretty = false;
+	out_begin();
+}
+
+void out_line_end(void)
+{
+	out_obj_close();
+	putchar('\n');
+	fg_opts.pretty = line_pretty;
 }
 
 void out_obj_open(const char *key)

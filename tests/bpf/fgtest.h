@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Helpers for tests that run fg_xdp through BPF_PROG_TEST_RUN: a private
+ * instance of the skeleton (maps neither pinned nor reused) loaded with
+ * fg_record_last = 1, one-packet runs, the per-CPU counters summed, the
+ * config map, and TAP output. Every non-test_ file in tests/bpf is linked
+ * into every BPF test, hence the fgt_ prefix.
+ */
+#ifndef FG_TEST_FGTEST_H
+#define FG_TEST_FGTEST_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+#include "fg_common.h"
+
+struct flowgate_xdp;
+
+/* Frames are run as received on loopback, so that the per-interface
+ * counters land under this ifindex. */
+#define FGT_IFINDEX 1
+
+struct fgt {
+	struct flowgate_xdp *skel;
+	int prog_fd;
+	int cfg_fd;
+	int stats_fd;
+	int ncpu; /* possible CPUs: values per key of a per-CPU map */
+};
+
+struct fgt_result {
+	__u32 retval; /* XDP action */
+	__u32 reason; /* fg_last_reason */
+	__u32 hits;   /* fg_last_hits */
+};
+
+/* Returns 0 or -errno (with a TAP diagnostic on stderr). */
+int fgt_open(struct fgt *t);
+void fgt_close(struct fgt *t);
+
+/* Run one frame of len bytes (0 allowed: frames shorter than an Ethernet
+ * header go in behind XDP metadata, which is not part of the frame). */
+int fgt_run(struct fgt *t, const void *data, __u32 len,
+	    struct fgt_result *r);
+
+/* Sum over CPUs of the counters of ifindex; all zero when it has none. */
+int fgt_stats(struct fgt *t, __u32 ifindex, struct fg_ifstats *sum);
+
+int fgt_set_config(struct fgt *t, const struct fg_config *cfg);
+/* Set one check's action, leaving the others as they are. */
+int fgt_set_act(struct fgt *t, __u32 reason, __u8 act);
+/* Every check's action from a profile (FG_PROFILE_*). */
+int fgt_set_profile(struct fgt *t, __u32 profile);
+
+/* TAP: numbered results, the plan printed last by fgt_done(). */
+bool fgt_ok(bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void fgt_skip(const char *why, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* A "# " line on stdout, for context around a failure. */
+void fgt_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print the plan; the exit status: 0 when nothing failed. */
+int fgt_done(void);
+
+#endif /* FG_TEST_FGTEST_H */
