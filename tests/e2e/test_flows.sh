@@ -64,6 +64,14 @@ expect_eq "xdp in: the table is full" \
 	"$(jget "$(fg -j stats dev "$RX_IF")" 'd["flow_table"]["entries"]')" 64
 check "xdp in: overflow took the rest" \
 	test "$(jget "$LAST" 'd["overflow"]')" -gt 0
+q=$(fg -j stats dev "$RX_IF" queues)
+expect_eq "queues: every XDP packet on an RX queue" \
+	"$(jget "$q" 'sum(x["packets"] for x in d["interfaces"][0]["rx_queues"])')" \
+	"$(jget "$q" 'd["interfaces"][0]["rx_packets"]')"
+top=$(fg -j flow top count 1 rows 5 sort packets)
+expect_eq "flow top: header and the 5 heaviest flows" \
+	"$(jget "$top" '(d["flows"], d["max_flows"], len(d["top"]), d["overflow_packets"] > 0)')" \
+	'[64, 64, 5, true]'
 round "tc out, table full" out udp400
 check "attach with another max-flows is refused" \
 	sh -c "! ip netns exec $NS_RX $FLOWGATE attach lo max-flows 128"
