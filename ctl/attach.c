@@ -168,15 +168,37 @@ static int check_existing(__u32 ifindex, const struct fg_attach_args *a,
 	return ret;
 }
 
-/* The flow table's size is fixed while state exists. */
+static bool any_attached(void)
+{
+	int fd = fg_map_open("fg_ifaces");
+	__u32 key;
+	bool any;
+
+	if (fd < 0)
+		return false;
+	any = !bpf_map_get_next_key(fd, NULL, &key);
+	close(fd);
+	return any;
+}
+
+/* The flow table's size is fixed while an interface is attached. Without
+ * one (state made by `config set`), the table is empty: a new size just
+ * replaces it. */
 static int resolve_max_flows(const struct fg_attach_args *a, __u32 *n)
 {
 	__u32 pinned = fg_pinned_max_flows();
+	char path[4096];
 
-	if (pinned && a->max_flows && a->max_flows != pinned)
-		return fg_error(-EBUSY, "the flow table has %u entries; "
-					"detach every interface to resize it",
-				pinned);
+	if (pinned && a->max_flows && a->max_flows != pinned) {
+		if (any_attached())
+			return fg_error(-EBUSY,
+					"the flow table has %u entries; detach "
+					"every interface to resize it",
+					pinned);
+		if (!fg_pin_path(path, sizeof(path), "fg_flows"))
+			unlink(path);
+		pinned = 0;
+	}
 	*n = pinned ? pinned : a->max_flows ? a->max_flows :
 					    FG_DEFAULT_MAX_FLOWS;
 	return 0;
