@@ -14,6 +14,7 @@
 
 static struct level {
 	bool array;
+	bool keyed; /* opened under a key: indents its members in text */
 	int count;
 } stack[OUT_DEPTH];
 static int depth; /* stack[depth] is the current container */
@@ -62,19 +63,23 @@ static void json_member(const char *key)
 	}
 }
 
+/* Two spaces per keyed container around us: the blocks of a list sit at
+ * the list's own indentation. */
 static void text_indent(void)
 {
 	int i;
 
-	for (i = 1; i < depth; i++)
-		fputs("  ", stdout);
+	for (i = 1; i <= depth; i++)
+		if (stack[i].keyed)
+			fputs("  ", stdout);
 }
 
-static void push(bool array)
+static void push(bool array, const char *key)
 {
 	if (depth + 1 < OUT_DEPTH)
 		depth++;
 	stack[depth].array = array;
+	stack[depth].keyed = key != NULL;
 	stack[depth].count = 0;
 }
 
@@ -128,7 +133,7 @@ void out_obj_open(const char *key)
 	} else if (stack[depth].array && stack[depth].count++) {
 		putchar('\n'); /* blank line between blocks of a list */
 	}
-	push(false);
+	push(false, key);
 }
 
 static void pop(void)
@@ -158,7 +163,7 @@ void out_arr_open(const char *key)
 		text_indent();
 		printf("%s:\n", key);
 	}
-	push(true);
+	push(true, key);
 }
 
 void out_arr_close(void)

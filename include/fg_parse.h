@@ -610,8 +610,11 @@ FG_INLINE int fg_martian_src(const struct fg_pkt *p)
 	}
 	if (s[0] == 0xff)
 		return 1; /* multicast source */
+	/* An ICMPv6 header the view cut off (not the packet) may be one of
+	 * those: no verdict on what was not seen. */
 	if (fg_is_zero16(s))
-		return !fg_icmp6_from_any_ok(p);
+		return !fg_icmp6_from_any_ok(p) &&
+		       !(p->proto == 58 && p->unseen);
 	/* ::1 */
 	{
 		const __u32 *w = (const void *)s;

@@ -33,7 +33,7 @@ RX_IF=fgt${T_ID}b
 TX_IP4=192.0.2.1 RX_IP4=192.0.2.2
 TX_IP6=2001:db8::1 RX_IP6=2001:db8::2
 TX_MAC=02:00:00:00:00:01 RX_MAC=02:00:00:00:00:02
-FG_TMP= # private bpffs mount point (mktemp), set by fg_setup
+FG_TMP='' # private bpffs mount point (mktemp), set by fg_setup
 T_N=0 T_FAIL=0
 
 # ---- TAP -----------------------------------------------------------------
@@ -175,8 +175,8 @@ fg_setup() {
 	mount -t bpf bpf "$FG_TMP" || bail "cannot mount bpffs on $FG_TMP"
 	export FLOWGATE_BPFFS=$FG_TMP/fg
 
-	ip netns add "$NS_TX" && ip netns add "$NS_RX" ||
-		bail "cannot create namespaces"
+	ip netns add "$NS_TX" || bail "cannot create namespace $NS_TX"
+	ip netns add "$NS_RX" || bail "cannot create namespace $NS_RX"
 	ip link add "$TX_IF" address "$TX_MAC" netns "$NS_TX" type veth \
 		peer name "$RX_IF" address "$RX_MAC" netns "$NS_RX" ||
 		bail "cannot create veth pair"
@@ -198,8 +198,8 @@ fg_setup() {
 		nud permanent
 	ip -n "$NS_RX" link set lo up
 	ip -n "$NS_TX" link set lo up
-	ip -n "$NS_RX" link set "$RX_IF" up &&
-		ip -n "$NS_TX" link set "$TX_IF" up || bail "links do not come up"
+	ip -n "$NS_RX" link set "$RX_IF" up || bail "$RX_IF does not come up"
+	ip -n "$NS_TX" link set "$TX_IF" up || bail "$TX_IF does not come up"
 }
 
 # Wait (at most $2 seconds, default 10) until the receiver's rx_packets

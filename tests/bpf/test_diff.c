@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Differential test: the XDP program (through BPF_PROG_TEST_RUN) and the
+ * host build of the same parser must agree on every frame: XDP action,
+ * drop reason and the bitmask of checks that fired. Two compilers, two
+ * execution models (verifier-shaped code, global sub-programs and map
+ * lookups on one side, plain C on the other): a difference means one of
+ * them is not running the parser we think it is.
+ *
+ * Frames: every packet of every capture in ../shared/pcaps (or
+ * $FLOWGATE_PCAPS), then a deterministic set of mutated packets under
+ * several configurations. TAP: one line per capture and per batch.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/bpf.h>
+#include <bpf/libbpf.h>
+#include "fg_parse.h"
+#include "diff_util.h"
+
+/* Mismatches shown in full per test line; the rest are only counted. */
+#define MAX_REPORTS 5
+#define SEED	    0x666c6f7767617465ULL /* "flowgate" */
+
+struct tally {
+	size_t compared;
+	size_t oversize;
+	size_t undersize;
+	size_t wide; /* wire length beyond what BPF can represent */
+	size_t bad;
+};
+
+static int test_no, failed;
+
+__attribute__((format(printf, 2, 3))) static void tap(int ok, const char *fmt,
+						      ...)
+{
+	va_list ap;
+
+	printf("%s %d - ", ok ? "ok" : "not ok", ++test_no);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	failed |= !ok;
+}
+
+/* Compares one frame; returns 1 if it was compared, 0 if the test run
+ * cannot take it (see dfu_bpf_run), -1 on a difference or an error. */
+static int compare(struct dfu_bpf *b, const struct fg_config *cfg,
+		   const __u8 *data, __u32 len, __u32 wire_len,
+		   const char *what, size_t idx, struct tally *t)
+{
+	struct dfu_result br, hr;
+	int err;
+
+	err = dfu_bpf_run(b, data, len, wire_len, &br);
+	if (err == -E2BIG) {
+		t->oversize++;
+		return 0;
+	}
+	if (err == -EINVAL && len < ETH_HLEN) {
+		t->undersize++;
+		return 0;
+	}
+	dfu_host_run(data, len, wire_len, cfg, &hr);
+	t->compared++;
+	if (!err && dfu_same(&br, &hr))
+		return 1;
+	if (t->bad++ < MAX_REPORTS) {
+		if (err)
+			printf("# %s: packet %zu: test run failed: %s\n", what,
+			       idx, strerror(-err));
+		else
+			dfu_report(what, idx, &br, &hr, data, len);
+	}
+	return -1;
+}
+
+static void more_differences(const struct tally *t)
+{
+	if (t->bad > MAX_REPORTS)
+		printf("# ... and %zu more packets differ\n",
+		       t->bad - MAX_REPORTS);
+}
+
+static int set_config(struct dfu_bpf *b, const struct fg_config *cfg)
+{
+	int err = dfu_bpf_set_config(b, cfg);
+
+	if (err)
+		printf("# writing fg_config failed: %s\n", strerror(-err));
+	return err;
+}
+
+static int is_capture(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	return (n > 5 && !strcmp(d->d_name + n - 5, ".pcap")) ||
+	       (n > 7 && !strcmp(d->d_name + n - 7, ".pcapng"));
+}
+
+/* All frames of all captures, the seeds of the mutation batches. */
+struct pool {
+	const struct dfu_frame **f;
+	size_t n, cap;
+};
+
+static void pool_add(struct pool *p, const struct dfu_frame *f, __u32 max)
+{
+	if (f->len > max || f->len < ETH_HLEN)
+		return;
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 4096;
+		p->f = realloc(p->f, p->cap * sizeof(*p->f));
+		if (!p->f) {
+			perror("realloc");
+			exit(1);
+		}
+	}
+	p->f[p->n++] = f;
+}
+
+/* Every frame as captured, under the default and the monitor profile (the
+ * latter shows every check that fires, not just the first drop). */
+static void run_capture(struct dfu_bpf *b, const char *name,
+			const struct dfu_capture *c, struct tally *skipped)
+{
+	struct fg_config cfg[2];
+	struct tally t = {0};
+	size_t i;
+	int k;
+
+	dfu_config_profile(FG_PROFILE_DEFAULT, &cfg[0]);
+	dfu_config_profile(FG_PROFILE_MONITOR, &cfg[1]);
+	for (k = 0; k < 2; k++) {
+		if (set_config(b, &cfg[k])) {
+			t.bad++;
+			break;
+		}
+		for (i = 0; i < c->n; i++)
+			compare(b, &cfg[k], c->frames[i].data, c->frames[i].len,
+				c->frames[i].len, name, i, &t);
+	}
+	skipped->oversize += t.oversize / 2;
+	skipped->undersize += t.undersize / 2;
+	more_differences(&t);
+	tap(!t.bad, "%s: %zu packets agree (default and monitor profile)", name,
+	    t.compared / 2);
+}
+
+/* What replay does with frames that are cut (snaplen, or too long for the
+ * test run): judge the bytes seen by the packet's length on the wire. */
+static void run_cut(struct dfu_bpf *b, struct dfu_capture *caps, int ncaps)
+{
+	struct fg_config cfg;
+	struct tally t = {0};
+	const struct dfu_frame *f;
+	size_t i, idx = 0;
+	int k;
+
+	dfu_config_profile(FG_PROFILE_DEFAULT, &cfg);
+	if (set_config(b, &cfg))
+		t.bad++;
+	for (k = 0; k < ncaps && !t.bad; k++) {
+		for (i = 0; i < caps[k].n; i++, idx++) {
+			f = &caps[k].frames[i];
+			if (f->wire_len == f->len && f->len <= b->linear_max)
+				continue;
+			/* fg_wire_end() bounds the wire end below 64 KiB. */
+			if (f->wire_len > 0xffff) {
+				t.wide++;
+				continue;
+			}
+			compare(b, &cfg, f->data,
+				f->len < b->linear_max ? f->len : b->linear_max,
+				f->wire_len, "cut", idx, &t);
+		}
+	}
+	if (t.wide)
+		printf("# skipped %zu cut frames longer than 64 KiB on the "
+		       "wire\n",
+		       t.wide);
+	more_differences(&t);
+	tap(!t.bad, "%s: %zu packets agree", "cut frames judged by wire length",
+	    t.compared);
+}
+
+enum cfg_kind { K_DEFAULT, K_MONITOR, K_STRICT, K_RANDOM };
+
+struct batch {
+	const char *name;
+	enum cfg_kind kind;
+	size_t count;
+	int wire; /* judge by a wire length longer than the frame */
+};
+
+static const struct batch batches[] = {
+	{"mutated, default profile", K_DEFAULT, 150000, 0},
+	{"mutated, monitor profile", K_MONITOR, 80000, 0},
+	{"mutated, strict profile", K_STRICT, 100000, 0},
+	{"mutated, random per-check actions", K_RANDOM, 150000, 0},
+	{"mutated, longer on the wire, random actions", K_RANDOM, 40000, 1},
+};
+
+static int batch_config(struct dfu_bpf *b, const struct batch *bt, size_t i,
+			__u64 *rng, struct fg_config *cfg)
+{
+	static const __u32 prof[] = {[K_DEFAULT] = FG_PROFILE_DEFAULT,
+				     [K_MONITOR] = FG_PROFILE_MONITOR,
+				     [K_STRICT] = FG_PROFILE_STRICT};
+
+	if (bt->kind == K_RANDOM) {
+		/* A new random config every 256 packets. */
+		if (i % 256)
+			return 0;
+		dfu_config_random(rng, cfg);
+	} else {
+		if (i)
+			return 0;
+		dfu_config_profile(prof[bt->kind], cfg);
+	}
+	return set_config(b, cfg);
+}
+
+static void run_batch(struct dfu_bpf *b, const struct pool *pool,
+		      const struct batch *bt, int n)
+{
+	static __u8 buf[DFU_BUF_MAX];
+	__u64 rng = SEED + n;
+	struct fg_config cfg;
+	struct tally t = {0};
+	const struct dfu_frame *f;
+	__u32 len, wire;
+	size_t i;
+
+	if (!pool->n) {
+		printf("ok %d - %s # SKIP no frames to mutate\n", ++test_no,
+		       bt->name);
+		return;
+	}
+	for (i = 0; i < bt->count; i++) {
+		if (batch_config(b, bt, i, &rng, &cfg)) {
+			t.bad++;
+			break;
+		}
+		f = pool->f[dfu_rand(&rng) % pool->n];
+		len = f->len;
+		memcpy(buf, f->data, len);
+		dfu_mutate(&rng, buf, &len, b->linear_max);
+		wire = len;
+		if (bt->wire)
+			wire += dfu_rand(&rng) % 2000;
+		compare(b, &cfg, buf, len, wire, bt->name, i, &t);
+	}
+	more_differences(&t);
+	tap(!t.bad, "%s: %zu packets agree", bt->name, t.compared);
+}
+
+int main(void)
+{
+	const char *dir = getenv("FLOWGATE_PCAPS");
+	struct dfu_capture *caps;
+	struct tally skipped = {0};
+	struct pool pool = {0};
+	struct dirent **names;
+	struct dfu_bpf b;
+	char path[4096], err[512];
+	int n, i, ret;
+	size_t k;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!dir || !*dir)
+		dir = "../shared/pcaps";
+	ret = dfu_bpf_open(&b);
+	if (ret) {
+		printf("not ok 1 - fg_xdp loads with fg_record_last: %s\n",
+		       strerror(-ret));
+		printf("1..1\n");
+		return 1;
+	}
+	tap(1, "fg_xdp loads with fg_record_last");
+
+	n = scandir(dir, &names, is_capture, alphasort);
+	if (n <= 0) {
+		tap(0, "captures in %s: none found", dir);
+		n = 0;
+	}
+	caps = calloc(n ? n : 1, sizeof(*caps));
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+		ret = dfu_capture_load(path, &caps[i], err, sizeof(err));
+		if (ret == -ENOTSUP) {
+			printf("ok %d - %s # SKIP %s\n", ++test_no,
+			       names[i]->d_name, err);
+			continue;
+		}
+		if (ret) {
+			tap(0, "%s: %s", names[i]->d_name, err);
+			continue;
+		}
+		run_capture(&b, names[i]->d_name, &caps[i], &skipped);
+		for (k = 0; k < caps[i].n; k++)
+			pool_add(&pool, &caps[i].frames[k], b.linear_max);
+	}
+	if (skipped.oversize)
+		printf("# skipped %zu oversize frames (beyond %u bytes)\n",
+		       skipped.oversize, b.linear_max);
+	if (skipped.undersize)
+		printf("# skipped %zu frames shorter than an Ethernet header "
+		       "(the test run refuses them)\n",
+		       skipped.undersize);
+
+	run_cut(&b, caps, n);
+	for (k = 0; k < sizeof(batches) / sizeof(batches[0]); k++)
+		run_batch(&b, &pool, &batches[k], (int)k);
+
+	printf("1..%d\n", test_no);
+	for (i = 0; i < n; i++) {
+		dfu_capture_free(&caps[i]);
+		free(names[i]);
+	}
+	free(names);
+	free(caps);
+	free(pool.f);
+	dfu_bpf_close(&b);
+	return failed;
+}
