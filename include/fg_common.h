@@ -247,6 +247,11 @@ struct fg_rxq_val {
 #define FG_MAX_FLOWS (1u << 24)
 #define FG_MAX_FRAGS 8192
 
+/* Longest packet the BPF side judges by its wire length: an IPv4 packet of
+ * 65535 bytes behind two VLAN tags fits; longer ones (GSO, jumbograms) are
+ * judged as if they ended there. */
+#define FG_MAX_WIRE 0x1ffff
+
 #define FG_PIN_DEFAULT "/sys/fs/bpf/flowgate"
 
 #ifndef __bpf__

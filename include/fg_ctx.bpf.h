@@ -23,7 +23,7 @@
  * 14 + 8 + 40 bytes in, and adds at most 8 * 2048 bytes. */
 #define FG_MAX_EXT6_OFF 0xff
 #define FG_MAX_L4_OFF 0x7fff
-#define FG_MAX_END_OFF 0xffff
+#define FG_MAX_END_OFF FG_MAX_WIRE
 
 /* WIRE_END(ctx, data, data_end) says where the packet ends on the wire:
  * data_end for XDP, data + skb->len for TC (the linear area may be
@@ -71,9 +71,10 @@
 /* XDP sees the whole frame, except in replay (fg_wire_end). */
 #define FG_XDP_WIRE_END(ctx, data, data_end) fg_wire_end(data, data_end)
 
-/* An skb's linear area can be shorter than the packet; bounded below 64 KiB
- * for the verifier (longer GSO packets are judged on their first 64 KiB). */
+/* An skb's linear area can be shorter than the packet; bounded by
+ * FG_MAX_WIRE for the verifier (longer GSO packets are judged as if they
+ * ended there). */
 #define FG_SKB_WIRE_END(ctx, data, data_end)                                  \
-	((void *)(data) + ((ctx)->len < 0xffff ? (ctx)->len : 0xffff))
+	((void *)(data) + ((ctx)->len < FG_MAX_WIRE ? (ctx)->len : FG_MAX_WIRE))
 
 #endif /* FG_CTX_BPF_H */
