@@ -33,6 +33,9 @@ BPFT_SRCS := $(wildcard tests/bpf/test_*.c)
 BPFT_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(BPFT_SRCS))
 TEST_LIB_SRCS := $(filter-out $(BPFT_SRCS),$(wildcard tests/bpf/*.c)) $(T_LIB_SRCS)
 
+# Skeleton headers are intermediate files to make: keep them.
+.SECONDARY: $(SKELS)
+
 .PHONY: all deps test demo fuzz bench clean format tests-build
 all: deps $(BUILD)/flowgate $(BPF_OBJS)
 

@@ -104,8 +104,7 @@ static int tc_attach(int ifindex, enum bpf_tc_attach_point where, int prog_fd,
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
 			    .attach_point = where);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FG_TC_HANDLE,
-			    .priority = FG_TC_PRIO, .prog_fd = prog_fd,
-			    .flags = BPF_TC_F_REPLACE);
+			    .priority = FG_TC_PRIO, .prog_fd = prog_fd);
 	int err = bpf_tc_hook_create(&hook);
 
 	if (!err)
@@ -140,6 +139,37 @@ static void tc_qdisc_release(int ifindex, __u32 flags)
 
 /* Already attached? 1 = yes in this mode (nothing to do), 0 = no (or a
  * stale record, removed), -EBUSY = yes in another mode. */
+/* Our record says flowgate runs here, but it does not (all of it): take
+ * off what is left of ours, identified by program ID, and the record. */
+static void clear_stale(int fd, const struct fg_iface *ifc)
+{
+	if (ifc->hook == FG_HOOK_TC &&
+	    tc_prog_id(ifc->ifindex, BPF_TC_INGRESS) == ifc->prog_id)
+		tc_detach(ifc->ifindex, BPF_TC_INGRESS);
+	if (tc_prog_id(ifc->ifindex, BPF_TC_EGRESS) == ifc->out_prog_id)
+		tc_detach(ifc->ifindex, BPF_TC_EGRESS);
+	bpf_map_delete_elem(fd, &ifc->ifindex);
+}
+
+/* A cls_bpf filter in our slot that no record of ours names belongs to
+ * another flowgate (another pin directory): never replace it. */
+static int check_tc_slot(int ifindex, enum bpf_tc_attach_point where,
+			 const char *dev)
+{
+	__u32 id = tc_prog_id(ifindex, where);
+
+	if (!id)
+		return 0;
+	return fg_error(-EBUSY, "%s %s already has a flowgate filter (prog "
+				"id %u) not recorded under %s; detach it with "
+				"the --bpffs that attached it, or 'tc filter "
+				"del dev %s %s handle 0x%x prio %u bpf'",
+			dev, where == BPF_TC_EGRESS ? "egress" : "ingress", id,
+			fg_pin_dir(), dev,
+			where == BPF_TC_EGRESS ? "egress" : "ingress",
+			FG_TC_HANDLE, FG_TC_PRIO);
+}
+
 static int check_existing(__u32 ifindex, const struct fg_attach_args *a,
 			  struct fg_iface *ifc)
 {
@@ -149,7 +179,7 @@ static int check_existing(__u32 ifindex, const struct fg_attach_args *a,
 		return 0;
 	if (!iface_lookup(fd, ifindex, ifc)) {
 		if (!iface_running(ifc))
-			bpf_map_delete_elem(fd, &ifindex); /* stale */
+			clear_stale(fd, ifc);
 		else if (ifc->hook == a->hook &&
 			 (a->hook == FG_HOOK_TC || ifc->mode == a->mode))
 			ret = 1;
@@ -351,7 +381,11 @@ int do_attach(int argc, char **argv)
 		print_attach(&ifc, true);
 		return 0;
 	}
-	err = resolve_max_flows(&a, &max_flows);
+	err = check_tc_slot(ifindex, BPF_TC_EGRESS, a.dev);
+	if (!err && a.hook == FG_HOOK_TC)
+		err = check_tc_slot(ifindex, BPF_TC_INGRESS, a.dev);
+	if (!err)
+		err = resolve_max_flows(&a, &max_flows);
 	if (err)
 		return err;
 

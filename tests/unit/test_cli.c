@@ -156,8 +156,43 @@ static void test_config_set_check(void **state)
 	assert_int_equal(fg_args_config_set(ARGC("check", "land"),
 					    ARGV("check", "land"), &cur, &cfg),
 			 -FG_EUSAGE);
+	assert_int_equal(fg_args_config_set(ARGC("sampling"),
+					    ARGV("sampling"), &cur, &cfg),
+			 -FG_EUSAGE);
+}
+
+static void test_config_set_flows(void **state)
+{
+	struct fg_config cur = {}, cfg, cfg2;
+
 	assert_int_equal(fg_args_config_set(ARGC("sampling", "10"),
 					    ARGV("sampling", "10"), &cur,
+					    &cfg), 0);
+	assert_int_equal(cfg.sampling, 10);
+	/* 1 in 1 is no sampling */
+	assert_int_equal(fg_args_config_set(ARGC("sampling", "1"),
+					    ARGV("sampling", "1"), &cfg,
+					    &cfg2), 0);
+	assert_int_equal(cfg2.sampling, 0);
+	assert_int_equal(fg_args_config_set(ARGC("sampling", "0"),
+					    ARGV("sampling", "0"), &cur, &cfg),
+			 -FG_EUSAGE);
+	assert_int_equal(fg_args_config_set(ARGC("sampling", "-3"),
+					    ARGV("sampling", "-3"), &cur,
+					    &cfg), -FG_EUSAGE);
+	assert_int_equal(fg_args_config_set(ARGC("drop-flows", "off"),
+					    ARGV("drop-flows", "off"), &cur,
+					    &cfg), 0);
+	assert_true(cfg.flags & FG_CFG_NO_DROP_FLOWS);
+	/* a profile keeps sampling and flags */
+	cfg.sampling = 7;
+	assert_int_equal(fg_args_config_set(ARGC("profile", "strict"),
+					    ARGV("profile", "strict"), &cfg,
+					    &cfg2), 0);
+	assert_int_equal(cfg2.sampling, 7);
+	assert_true(cfg2.flags & FG_CFG_NO_DROP_FLOWS);
+	assert_int_equal(fg_args_config_set(ARGC("drop-flows", "maybe"),
+					    ARGV("drop-flows", "maybe"), &cur,
 					    &cfg), -FG_EUSAGE);
 }
 
@@ -169,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_attach_args),
 		cmocka_unit_test(test_config_set_profile),
 		cmocka_unit_test(test_config_set_check),
+		cmocka_unit_test(test_config_set_flows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
