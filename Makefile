@@ -14,7 +14,7 @@ CFLAGS   += -Wall -Wextra -Wno-unused-parameter -Iinclude -I$(BUILD) -D_GNU_SOUR
 LDLIBS   := -lxdp -lbpf -lpcap -lelf -lz
 BPF_CFLAGS := -O2 -g -target bpf -D__bpf__ -Wall -Iinclude -I$(ARCH_INC)
 
-BPF_SRCS := xdp/flowgate_xdp.bpf.c
+BPF_SRCS := xdp/flowgate_xdp.bpf.c tc/flowgate_tc.bpf.c
 BPF_OBJS := $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(notdir $(BPF_SRCS)))
 SKELS    := $(patsubst %.bpf.o,%.skel.h,$(BPF_OBJS))
 HDRS     := $(wildcard include/*.h)
@@ -33,6 +33,9 @@ BPFT_SRCS := $(wildcard tests/bpf/test_*.c)
 BPFT_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(BPFT_SRCS))
 TEST_LIB_SRCS := $(filter-out $(BPFT_SRCS),$(wildcard tests/bpf/*.c)) $(T_LIB_SRCS)
 
+# Skeleton headers are intermediate files to make: keep them.
+.SECONDARY: $(SKELS)
+
 .PHONY: all deps test demo fuzz bench clean format tests-build
 all: deps $(BUILD)/flowgate $(BPF_OBJS)
 
@@ -40,6 +43,9 @@ deps:
 	@bash scripts/deps.sh
 
 $(BUILD)/%.bpf.o: xdp/%.bpf.c $(HDRS) | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.bpf.o: tc/%.bpf.c $(HDRS) | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o

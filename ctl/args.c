@@ -115,28 +115,45 @@ __u8 fg_config_action(const struct fg_config *cfg, __u32 r)
 	return fg_action(cfg, r);
 }
 
-int fg_args_attach(int argc, char **argv, const char **dev, __u32 *mode)
+/* attach DEV [mode native|skb] [hook xdp|tc] [max-flows N] */
+int fg_args_attach(int argc, char **argv, struct fg_attach_args *a)
 {
+	const char *kw, *val;
 	int i;
 
+	memset(a, 0, sizeof(*a));
 	if (argc < 1)
 		return fg_usage("attach needs a device: attach DEV [mode "
-				"native|skb]");
-	*dev = argv[0];
-	*mode = FG_MODE_NATIVE;
+				"native|skb] [hook xdp|tc] [max-flows N]");
+	a->dev = argv[0];
+	a->mode = FG_MODE_NATIVE;
+	a->hook = FG_HOOK_XDP;
 	for (i = 1; i < argc; i += 2) {
-		if (strcmp(argv[i], "mode"))
-			return fg_usage("unknown argument '%s' to attach",
-					argv[i]);
-		if (i + 1 >= argc)
-			return fg_usage("mode needs a value: native or skb");
-		if (!strcmp(argv[i + 1], "native"))
-			*mode = FG_MODE_NATIVE;
-		else if (!strcmp(argv[i + 1], "skb"))
-			*mode = FG_MODE_SKB;
-		else
+		kw = argv[i];
+		val = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(kw, "mode") && strcmp(kw, "hook") &&
+		    strcmp(kw, "max-flows"))
+			return fg_usage("unknown argument '%s' to attach", kw);
+		if (!val)
+			return fg_usage("%s needs a value", kw);
+		if (!strcmp(kw, "mode") && !strcmp(val, "native"))
+			a->mode = FG_MODE_NATIVE;
+		else if (!strcmp(kw, "mode") && !strcmp(val, "skb"))
+			a->mode = FG_MODE_SKB;
+		else if (!strcmp(kw, "mode"))
 			return fg_usage("unknown mode '%s' (native or skb)",
-					argv[i + 1]);
+					val);
+		else if (!strcmp(kw, "hook") && !strcmp(val, "xdp"))
+			a->hook = FG_HOOK_XDP;
+		else if (!strcmp(kw, "hook") && !strcmp(val, "tc"))
+			a->hook = FG_HOOK_TC;
+		else if (!strcmp(kw, "hook"))
+			return fg_usage("unknown hook '%s' (xdp or tc)", val);
+		else if (fg_parse_u32(val, FG_MIN_FLOWS, FG_MAX_FLOWS,
+				      &a->max_flows))
+			return fg_usage("max-flows must be a number from %u "
+					"to %u",
+					FG_MIN_FLOWS, FG_MAX_FLOWS);
 	}
 	return 0;
 }
@@ -153,6 +170,8 @@ int fg_args_config_set(int argc, char **argv, const struct fg_config *cur,
 					"monitor or strict)",
 					argv[1]);
 		fg_config_apply_profile(cfg, p);
+		cfg->sampling = cur->sampling;
+		cfg->flags = cur->flags;
 		return 0;
 	}
 	if (argc == 3 && !strcmp(argv[0], "check")) {
@@ -168,12 +187,36 @@ int fg_args_config_set(int argc, char **argv, const struct fg_config *cur,
 					argv[2]);
 		*cfg = *cur;
 		/* A config never written by us is the default profile. */
-		if (cfg->version != FG_CONFIG_VERSION)
+		if (cfg->version != FG_CONFIG_VERSION) {
 			fg_config_apply_profile(cfg, FG_PROFILE_DEFAULT);
+			cfg->sampling = cur->sampling;
+			cfg->flags = cur->flags;
+		}
 		cfg->act[r] = a;
 		cfg->override |= 1ULL << r;
 		return 0;
 	}
+	if (argc == 2 && !strcmp(argv[0], "sampling")) {
+		__u32 n;
+
+		if (fg_parse_u32(argv[1], 1, 1u << 30, &n))
+			return fg_usage("sampling takes N in 1 in N, from 1 "
+					"(every packet) to 2^30");
+		*cfg = *cur;
+		cfg->sampling = n == 1 ? 0 : n;
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[0], "drop-flows")) {
+		*cfg = *cur;
+		if (!strcmp(argv[1], "on"))
+			cfg->flags &= ~FG_CFG_NO_DROP_FLOWS;
+		else if (!strcmp(argv[1], "off"))
+			cfg->flags |= FG_CFG_NO_DROP_FLOWS;
+		else
+			return fg_usage("drop-flows takes on or off");
+		return 0;
+	}
 	return fg_usage("usage: config set check NAME off|count|drop | "
-			"config set profile default|monitor|strict");
+			"config set profile default|monitor|strict | "
+			"config set sampling N | config set drop-flows on|off");
 }

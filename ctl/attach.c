@@ -4,6 +4,8 @@
  * flowgate shares an interface with other XDP programs through libxdp's
  * dispatcher. Where the kernel refuses the dispatcher (freplace), libxdp
  * falls back to attaching fg_xdp alone; both paths end in the same state.
+ * Egress is always counted by fg_tc_out on the clsact egress hook; with
+ * `hook tc`, ingress is fg_tc_in on clsact ingress instead of fg_xdp.
  * What attach did is recorded in the pinned fg_ifaces map, which is what
  * status and detach read.
  */
@@ -19,6 +21,7 @@
 #include <xdp/libxdp.h>
 #include "fg.h"
 #include "flowgate_xdp.skel.h"
+#include "flowgate_tc.skel.h"
 
 #define FG_PROG_NAME "fg_xdp"
 
@@ -53,38 +56,182 @@ static int iface_lookup(int fd, __u32 ifindex, struct fg_iface *ifc)
 	return bpf_map_lookup_elem(fd, &ifindex, ifc) ? -errno : 0;
 }
 
+static const char *hook_name(__u32 hook)
+{
+	return hook == FG_HOOK_TC ? "tc" : "xdp";
+}
+
 static void print_attach(const struct fg_iface *ifc, bool already)
 {
 	out_begin();
 	out_str("dev", ifc->ifname);
 	out_u64("ifindex", ifc->ifindex);
-	out_str("mode", mode_name(ifc->mode));
+	out_str("hook", hook_name(ifc->hook));
+	if (ifc->hook == FG_HOOK_XDP)
+		out_str("mode", mode_name(ifc->mode));
 	out_u64("prog_id", ifc->prog_id);
+	out_u64("egress_prog_id", ifc->out_prog_id);
+	out_u64("max_flows", fg_pinned_max_flows());
 	out_bool("already_attached", already);
 	out_end();
 }
 
+/* ID of our cls_bpf filter on one side of clsact, 0 if absent. */
+static __u32 tc_prog_id(int ifindex, enum bpf_tc_attach_point where)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = where);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FG_TC_HANDLE,
+			    .priority = FG_TC_PRIO);
+
+	return bpf_tc_query(&hook, &opts) ? 0 : opts.prog_id;
+}
+
+static bool iface_running(const struct fg_iface *ifc)
+{
+	__u32 in = ifc->hook == FG_HOOK_TC ?
+			   tc_prog_id(ifc->ifindex, BPF_TC_INGRESS) :
+			   live_prog_id(ifc->ifindex, ifc->prog_id);
+
+	return in == ifc->prog_id &&
+	       tc_prog_id(ifc->ifindex, BPF_TC_EGRESS) == ifc->out_prog_id;
+}
+
+/* Put prog_fd on one side of clsact, creating the qdisc if needed. */
+static int tc_attach(int ifindex, enum bpf_tc_attach_point where, int prog_fd,
+		     __u32 *prog_id, __u32 *flags)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = where);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FG_TC_HANDLE,
+			    .priority = FG_TC_PRIO, .prog_fd = prog_fd);
+	int err = bpf_tc_hook_create(&hook);
+
+	if (!err)
+		*flags |= FG_IFACE_OWN_QDISC;
+	else if (err != -EEXIST)
+		return err;
+	err = bpf_tc_attach(&hook, &opts);
+	if (!err)
+		*prog_id = opts.prog_id;
+	return err;
+}
+
+static void tc_detach(int ifindex, enum bpf_tc_attach_point where)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = where);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FG_TC_HANDLE,
+			    .priority = FG_TC_PRIO);
+
+	bpf_tc_detach(&hook, &opts);
+}
+
+/* Remove the clsact qdisc if attach created it. */
+static void tc_qdisc_release(int ifindex, __u32 flags)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+
+	if (flags & FG_IFACE_OWN_QDISC)
+		bpf_tc_hook_destroy(&hook);
+}
+
 /* Already attached? 1 = yes in this mode (nothing to do), 0 = no (or a
  * stale record, removed), -EBUSY = yes in another mode. */
-static int check_existing(__u32 ifindex, __u32 mode, struct fg_iface *ifc)
+/* Our record says flowgate runs here, but it does not (all of it): take
+ * off what is left of ours, identified by program ID, and the record. */
+static void clear_stale(int fd, const struct fg_iface *ifc)
+{
+	if (ifc->hook == FG_HOOK_TC &&
+	    tc_prog_id(ifc->ifindex, BPF_TC_INGRESS) == ifc->prog_id)
+		tc_detach(ifc->ifindex, BPF_TC_INGRESS);
+	if (tc_prog_id(ifc->ifindex, BPF_TC_EGRESS) == ifc->out_prog_id)
+		tc_detach(ifc->ifindex, BPF_TC_EGRESS);
+	bpf_map_delete_elem(fd, &ifc->ifindex);
+}
+
+/* A cls_bpf filter in our slot that no record of ours names belongs to
+ * another flowgate (another pin directory): never replace it. */
+static int check_tc_slot(int ifindex, enum bpf_tc_attach_point where,
+			 const char *dev)
+{
+	__u32 id = tc_prog_id(ifindex, where);
+
+	if (!id)
+		return 0;
+	return fg_error(-EBUSY, "%s %s already has a flowgate filter (prog "
+				"id %u) not recorded under %s; detach it with "
+				"the --bpffs that attached it, or 'tc filter "
+				"del dev %s %s handle 0x%x prio %u bpf'",
+			dev, where == BPF_TC_EGRESS ? "egress" : "ingress", id,
+			fg_pin_dir(), dev,
+			where == BPF_TC_EGRESS ? "egress" : "ingress",
+			FG_TC_HANDLE, FG_TC_PRIO);
+}
+
+static int check_existing(__u32 ifindex, const struct fg_attach_args *a,
+			  struct fg_iface *ifc)
 {
 	int fd = fg_map_open("fg_ifaces"), ret = 0;
 
 	if (fd < 0)
 		return 0;
 	if (!iface_lookup(fd, ifindex, ifc)) {
-		if (!live_prog_id(ifindex, ifc->prog_id))
-			bpf_map_delete_elem(fd, &ifindex); /* stale */
-		else if (ifc->mode == mode)
+		if (!iface_running(ifc))
+			clear_stale(fd, ifc);
+		else if (ifc->hook == a->hook &&
+			 (a->hook == FG_HOOK_TC || ifc->mode == a->mode))
 			ret = 1;
 		else
 			ret = fg_error(-EBUSY, "%s already has flowgate "
-					       "attached in %s mode; detach "
+					       "attached (hook %s%s%s); detach "
 					       "it first",
-				       ifc->ifname, mode_name(ifc->mode));
+				       ifc->ifname, hook_name(ifc->hook),
+				       ifc->hook == FG_HOOK_XDP ? ", mode " :
+								  "",
+				       ifc->hook == FG_HOOK_XDP ?
+					       mode_name(ifc->mode) :
+					       "");
 	}
 	close(fd);
 	return ret;
+}
+
+static bool any_attached(void)
+{
+	int fd = fg_map_open("fg_ifaces");
+	__u32 key;
+	bool any;
+
+	if (fd < 0)
+		return false;
+	any = !bpf_map_get_next_key(fd, NULL, &key);
+	close(fd);
+	return any;
+}
+
+/* The flow table's size is fixed while an interface is attached. Without
+ * one (state made by `config set`), the table is empty: a new size just
+ * replaces it. */
+static int resolve_max_flows(const struct fg_attach_args *a, __u32 *n)
+{
+	__u32 pinned = fg_pinned_max_flows();
+	char path[4096];
+
+	if (pinned && a->max_flows && a->max_flows != pinned) {
+		if (any_attached())
+			return fg_error(-EBUSY,
+					"the flow table has %u entries; detach "
+					"every interface to resize it",
+					pinned);
+		if (!fg_pin_path(path, sizeof(path), "fg_flows"))
+			unlink(path);
+		pinned = 0;
+	}
+	*n = pinned ? pinned : a->max_flows ? a->max_flows :
+					    FG_DEFAULT_MAX_FLOWS;
+	return 0;
 }
 
 /* Name the XDP program already on ifindex, for the error message when
@@ -149,64 +296,141 @@ static int attach_prog(struct flowgate_xdp *skel, int ifindex, __u32 mode,
 	return err;
 }
 
+/* Load the TC object on the shared pins. Both its programs load; the hook
+ * decides which get attached. */
+static int tc_load(struct flowgate_tc **out, __u32 max_flows)
+{
+	struct flowgate_tc *skel = flowgate_tc__open();
+	int err;
+
+	if (!skel)
+		return fg_error(-errno, "cannot open the TC object");
+	err = fg_obj_pin_maps(skel->obj, max_flows);
+	if (!err) {
+		err = flowgate_tc__load(skel);
+		if (err)
+			fg_error(err, "cannot load the TC programs (%s); if "
+				      "pins under %s come from another "
+				      "flowgate version, detach every "
+				      "interface first",
+				 fg_strerr(err), fg_pin_dir());
+	}
+	if (err) {
+		flowgate_tc__destroy(skel);
+		return err;
+	}
+	*out = skel;
+	return 0;
+}
+
+static int attach_xdp(struct fg_iface *ifc, __u32 max_flows,
+		      const char *dev)
+{
+	struct flowgate_xdp *skel = flowgate_xdp__open();
+	int err;
+
+	if (!skel)
+		return fg_error(-errno, "cannot open the XDP object");
+	/* Opened with pins set but not loaded: libxdp loads it (as an
+	 * freplace component with the dispatcher, as XDP without), and
+	 * libbpf then reuses the pinned maps. */
+	err = fg_obj_pin_maps(skel->obj, max_flows);
+	if (!err)
+		err = attach_prog(skel, ifc->ifindex, ifc->mode, dev,
+				  &ifc->prog_id);
+	flowgate_xdp__destroy(skel);
+	return err;
+}
+
+static int record_iface(struct flowgate_tc *tc, const struct fg_iface *ifc)
+{
+	int fd = bpf_map__fd(tc->maps.fg_ifaces);
+
+	if (bpf_map_update_elem(fd, &ifc->ifindex, ifc, BPF_ANY))
+		return fg_error(-errno, "cannot record the attachment: %s",
+				strerror(errno));
+	return 0;
+}
+
 int do_attach(int argc, char **argv)
 {
-	struct flowgate_xdp *skel = NULL;
+	struct flowgate_tc *tc = NULL;
+	struct fg_attach_args a;
 	struct fg_iface ifc = {};
-	const char *dev = NULL;
-	bool created;
-	__u32 mode = FG_MODE_NATIVE, prog_id = 0;
-	int ifindex, err, fd;
+	bool created, out_done = false, in_done = false;
+	__u32 max_flows = 0;
+	int ifindex, err;
 
-	err = fg_args_attach(argc, argv, &dev, &mode);
+	err = fg_args_attach(argc, argv, &a);
 	if (err)
 		return err;
 	err = fg_check_caps(FG_NEED_BPF | FG_NEED_NET_ADMIN);
 	if (err)
 		return err;
-	ifindex = if_nametoindex(dev);
+	ifindex = if_nametoindex(a.dev);
 	if (!ifindex)
-		return fg_error(-ENODEV, "no such device '%s'", dev);
+		return fg_error(-ENODEV, "no such device '%s'", a.dev);
 	fg_libs_init();
 	err = fg_ensure_bpffs();
 	if (err)
 		return err;
-
-	err = check_existing(ifindex, mode, &ifc);
+	err = check_existing(ifindex, &a, &ifc);
 	if (err < 0)
 		return err;
 	if (err == 1) {
 		print_attach(&ifc, true);
 		return 0;
 	}
+	err = check_tc_slot(ifindex, BPF_TC_EGRESS, a.dev);
+	if (!err && a.hook == FG_HOOK_TC)
+		err = check_tc_slot(ifindex, BPF_TC_INGRESS, a.dev);
+	if (!err)
+		err = resolve_max_flows(&a, &max_flows);
+	if (err)
+		return err;
 
 	created = !fg_state_exists();
-	/* Opened with pins set but not loaded: libxdp loads it (as an
-	 * freplace component with the dispatcher, as XDP without), and libbpf
-	 * then reuses the pinned maps. */
-	skel = flowgate_xdp__open();
-	if (!skel)
-		return fg_error(-errno, "cannot open the BPF object");
-	err = fg_skel_pin_maps(skel);
-	if (!err)
-		err = attach_prog(skel, ifindex, mode, dev, &prog_id);
+	ifc = (struct fg_iface){ .ifindex = ifindex, .mode = a.mode,
+				 .hook = a.hook,
+				 .attach_time = (__u64)time(NULL) };
+	snprintf(ifc.ifname, sizeof(ifc.ifname), "%s", a.dev);
+	err = tc_load(&tc, max_flows);
 	if (err)
 		goto out;
-
-	fg_skel_chmod_pins(skel);
-	ifc = (struct fg_iface){ .ifindex = ifindex, .mode = mode,
-				 .prog_id = prog_id, .hook = FG_HOOK_XDP,
-				 .attach_time = (__u64)time(NULL) };
-	snprintf(ifc.ifname, sizeof(ifc.ifname), "%s", dev);
-	fd = bpf_map__fd(skel->maps.fg_ifaces);
-	if (bpf_map_update_elem(fd, &ifindex, &ifc, BPF_ANY)) {
-		err = fg_error(-errno, "cannot record the attachment: %s",
-			       strerror(errno));
+	err = tc_attach(ifindex, BPF_TC_EGRESS,
+			bpf_program__fd(tc->progs.fg_tc_out), &ifc.out_prog_id,
+			&ifc.flags);
+	if (err) {
+		fg_error(err, "cannot attach to %s egress: %s", a.dev,
+			 fg_strerr(err));
 		goto out;
 	}
-	print_attach(&ifc, false);
+	out_done = true;
+	if (a.hook == FG_HOOK_TC) {
+		err = tc_attach(ifindex, BPF_TC_INGRESS,
+				bpf_program__fd(tc->progs.fg_tc_in),
+				&ifc.prog_id, &ifc.flags);
+		if (err)
+			fg_error(err, "cannot attach to %s ingress: %s", a.dev,
+				 fg_strerr(err));
+		in_done = !err;
+	} else {
+		err = attach_xdp(&ifc, max_flows, a.dev);
+	}
+	if (!err)
+		err = record_iface(tc, &ifc);
+	if (!err) {
+		fg_obj_chmod_pins(tc->obj);
+		print_attach(&ifc, false);
+	}
 out:
-	flowgate_xdp__destroy(skel);
+	if (err && in_done)
+		tc_detach(ifindex, BPF_TC_INGRESS);
+	if (err && out_done) {
+		tc_detach(ifindex, BPF_TC_EGRESS);
+		tc_qdisc_release(ifindex, ifc.flags);
+	}
+	flowgate_tc__destroy(tc);
 	if (err && created)
 		fg_state_remove(); /* a failed attach leaves no state behind */
 	return err;
@@ -214,7 +438,7 @@ out:
 
 /* Take a program off ifindex: find the flowgate component by ID (with the
  * dispatcher) or the main program (without). */
-static int detach_prog(int ifindex, const struct fg_iface *ifc)
+static int detach_xdp(int ifindex, const struct fg_iface *ifc)
 {
 	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
 	struct xdp_program *p, *found = NULL;
@@ -237,11 +461,33 @@ static int detach_prog(int ifindex, const struct fg_iface *ifc)
 	return err;
 }
 
+static void delete_key(const char *map, __u32 key)
+{
+	int fd = fg_map_open(map);
+
+	if (fd >= 0) {
+		bpf_map_delete_elem(fd, &key);
+		close(fd);
+	}
+}
+
+/* An interface's counters go with it; its flows stay until exported. */
+static void forget_counters(__u32 ifindex)
+{
+	__u32 q;
+
+	delete_key("fg_ifstats", ifindex);
+	delete_key("fg_flowstats", fg_dir_key(ifindex, FG_DIR_IN));
+	delete_key("fg_flowstats", fg_dir_key(ifindex, FG_DIR_OUT));
+	for (q = 0; q <= FG_MAX_RXQ; q++)
+		delete_key("fg_rxq", ifindex << 8 | q);
+}
+
 int do_detach(int argc, char **argv)
 {
 	struct fg_iface ifc;
 	__u32 ifindex, key, next;
-	int fd, sfd, err;
+	int fd, err;
 
 	if (argc != 1)
 		return fg_usage("detach takes one device: detach DEV");
@@ -260,18 +506,18 @@ int do_detach(int argc, char **argv)
 		return fg_error(-ENOENT, "flowgate is not attached to %s",
 				argv[0]);
 	}
-	err = detach_prog(ifindex, &ifc);
+	err = ifc.hook == FG_HOOK_TC ? 0 : detach_xdp(ifindex, &ifc);
 	if (err) {
 		close(fd);
 		return fg_error(err, "cannot detach from %s: %s", argv[0],
 				fg_strerr(err));
 	}
+	if (ifc.hook == FG_HOOK_TC)
+		tc_detach(ifindex, BPF_TC_INGRESS);
+	tc_detach(ifindex, BPF_TC_EGRESS);
+	tc_qdisc_release(ifindex, ifc.flags);
 	bpf_map_delete_elem(fd, &ifindex);
-	sfd = fg_map_open("fg_ifstats");
-	if (sfd >= 0) {
-		bpf_map_delete_elem(sfd, &ifindex);
-		close(sfd);
-	}
+	forget_counters(ifindex);
 	/* The last interface gone: remove all state, pins included. */
 	err = bpf_map_get_next_key(fd, NULL, &key);
 	close(fd);
@@ -310,6 +556,7 @@ int do_status(int argc, char **argv)
 	out_str("pin_dir", fg_pin_dir());
 	out_bool("loaded", fd >= 0);
 	out_str("profile", fg_profile_name(cfg.profile));
+	out_u64("max_flows", fg_pinned_max_flows());
 	out_arr_open("interfaces");
 	for (err = fd < 0 ? -1 : bpf_map_get_next_key(fd, NULL, &key); !err;
 	     err = bpf_map_get_next_key(fd, &key, &next), key = next) {
@@ -324,11 +571,13 @@ int do_status(int argc, char **argv)
 		out_obj_open(NULL);
 		out_str("dev", ifc.ifname);
 		out_u64("ifindex", ifc.ifindex);
-		out_str("hook", "xdp");
-		out_str("mode", mode_name(ifc.mode));
+		out_str("hook", hook_name(ifc.hook));
+		if (ifc.hook == FG_HOOK_XDP)
+			out_str("mode", mode_name(ifc.mode));
 		out_u64("prog_id", ifc.prog_id);
+		out_u64("egress_prog_id", ifc.out_prog_id);
 		out_str("attached_since", since);
-		out_bool("running", live_prog_id(key, ifc.prog_id) != 0);
+		out_bool("running", iface_running(&ifc));
 		out_obj_close();
 	}
 	out_arr_close();

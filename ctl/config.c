@@ -18,6 +18,8 @@ static void print_config(const struct fg_config *cfg)
 
 	out_begin();
 	out_str("profile", fg_profile_name(cfg->profile));
+	out_u64("sampling", cfg->sampling > 1 ? cfg->sampling : 1);
+	out_bool("drop_flows", !(cfg->flags & FG_CFG_NO_DROP_FLOWS));
 	out_arr_open("checks");
 	for (r = 1; r < FG_R_MAX; r++) {
 		out_obj_open(NULL);

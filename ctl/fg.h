@@ -43,7 +43,13 @@ void fg_config_apply_profile(struct fg_config *cfg, __u32 profile);
 /* Effective action of check r under cfg (handles act[r] == 0). */
 __u8 fg_config_action(const struct fg_config *cfg, __u32 r);
 /* Argument grammars, kept pure for unit tests. */
-int fg_args_attach(int argc, char **argv, const char **dev, __u32 *mode);
+struct fg_attach_args {
+	const char *dev;
+	__u32 mode; /* enum fg_attach_mode */
+	__u32 hook; /* enum fg_hook */
+	__u32 max_flows; /* 0: keep the pinned size, or the default */
+};
+int fg_args_attach(int argc, char **argv, struct fg_attach_args *a);
 int fg_args_config_set(int argc, char **argv, const struct fg_config *cur,
 		       struct fg_config *cfg);
 
@@ -83,9 +89,13 @@ bool fg_state_exists(void);
 /* Open and load the skeleton with its maps pinned under the pin dir,
  * reusing pins that exist and creating the rest. */
 int fg_skel_load_pinned(struct flowgate_xdp **skel);
-/* The two halves of that, for callers that let libxdp do the load. */
-int fg_skel_pin_maps(struct flowgate_xdp *skel);
-void fg_skel_chmod_pins(struct flowgate_xdp *skel);
+/* Pin the maps of any of our objects under the pin dir (before load);
+ * max_flows sizes fg_flows (0: as compiled). */
+struct bpf_object;
+int fg_obj_pin_maps(struct bpf_object *obj, __u32 max_flows);
+void fg_obj_chmod_pins(struct bpf_object *obj);
+/* Size of the pinned flow table, 0 without state. */
+__u32 fg_pinned_max_flows(void);
 /* Remove every pin and the pin directory. */
 int fg_state_remove(void);
 int fg_config_read(struct fg_config *cfg);
@@ -100,5 +110,18 @@ int do_status(int argc, char **argv);
 int do_stats(int argc, char **argv);
 int do_config(int argc, char **argv);
 int do_replay(int argc, char **argv);
+int do_flow(int argc, char **argv);
+
+/* ---- flows (flow.c) ---- */
+int fg_proto_by_name(const char *s);
+void fg_addr_str(const __u8 *a, __u8 ip_ver, char *buf, size_t len);
+int fg_addr_parse(const char *s, __u8 *out);
+void fg_flow_sum(const struct fg_flow_val *v, int ncpu,
+		 struct fg_flow_val *sum);
+__u64 fg_mono_to_wall_ms(__u64 mono_ns);
+int fg_map_walk_percpu(int fd, size_t key_sz, size_t val_sz,
+		       void (*fn)(const void *key, const void *vals, int ncpu,
+				  void *ctx),
+		       void *ctx);
 
 #endif /* FG_CTL_H */

@@ -16,7 +16,8 @@ static const struct cmd {
 	int (*fn)(int argc, char **argv);
 	const char *usage;
 } cmds[] = {
-	{ "attach", do_attach, "attach DEV [mode native|skb]" },
+	{ "attach", do_attach,
+	  "attach DEV [mode native|skb] [hook xdp|tc] [max-flows N]" },
 	{ "detach", do_detach, "detach DEV" },
 	{ "status", do_status, "status" },
 	{ "stats", do_stats, "stats [dev DEV]" },
@@ -24,6 +25,7 @@ static const struct cmd {
 	  "config show | config set check NAME off|count|drop\n"
 	  "       | config set profile default|monitor|strict" },
 	{ "replay", do_replay, "replay PCAP" },
+	{ "flow", do_flow, "flow dump [dev DEV] [proto P] [addr A] [port N]" },
 };
 
 static void usage(FILE *f)

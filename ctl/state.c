@@ -42,7 +42,7 @@ static bool is_internal_map(const struct bpf_map *map)
 	return strchr(bpf_map__name(map), '.') != NULL;
 }
 
-int fg_skel_pin_maps(struct flowgate_xdp *skel)
+int fg_obj_pin_maps(struct bpf_object *obj, __u32 max_flows)
 {
 	struct bpf_map *map;
 	char path[4096];
@@ -54,9 +54,11 @@ int fg_skel_pin_maps(struct flowgate_xdp *skel)
 	if (mkdir(fg_pin_dir(), 0700) && errno != EEXIST)
 		return fg_error(-errno, "cannot create %s: %s", fg_pin_dir(),
 				strerror(errno));
-	bpf_object__for_each_map(map, skel->obj) {
+	bpf_object__for_each_map(map, obj) {
 		if (is_internal_map(map))
 			continue;
+		if (max_flows && !strcmp(bpf_map__name(map), "fg_flows"))
+			bpf_map__set_max_entries(map, max_flows);
 		err = fg_pin_path(path, sizeof(path), bpf_map__name(map));
 		if (!err)
 			err = bpf_map__set_pin_path(map, path);
@@ -67,14 +69,28 @@ int fg_skel_pin_maps(struct flowgate_xdp *skel)
 	return 0;
 }
 
-void fg_skel_chmod_pins(struct flowgate_xdp *skel)
+void fg_obj_chmod_pins(struct bpf_object *obj)
 {
 	struct bpf_map *map;
 
-	bpf_object__for_each_map(map, skel->obj) {
+	bpf_object__for_each_map(map, obj) {
 		if (!is_internal_map(map) && bpf_map__pin_path(map))
 			chmod(bpf_map__pin_path(map), 0600);
 	}
+}
+
+__u32 fg_pinned_max_flows(void)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd = fg_map_open("fg_flows");
+
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		info.max_entries = 0;
+	close(fd);
+	return info.max_entries;
 }
 
 int fg_skel_load_pinned(struct flowgate_xdp **out)
@@ -86,7 +102,7 @@ int fg_skel_load_pinned(struct flowgate_xdp **out)
 	if (!skel)
 		return fg_error(-errno, "cannot open the BPF object: %s",
 				strerror(errno));
-	err = fg_skel_pin_maps(skel);
+	err = fg_obj_pin_maps(skel->obj, fg_pinned_max_flows());
 	if (err)
 		goto fail;
 	err = flowgate_xdp__load(skel);
@@ -97,7 +113,7 @@ int fg_skel_load_pinned(struct flowgate_xdp **out)
 			 fg_strerr(err), fg_pin_dir());
 		goto fail;
 	}
-	fg_skel_chmod_pins(skel);
+	fg_obj_chmod_pins(skel->obj);
 	*out = skel;
 	return 0;
 fail:

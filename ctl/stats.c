@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <stdlib.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include "fg.h"
 
 static void print_reasons(const struct fg_ifstats *s)
@@ -31,6 +33,72 @@ static void print_reasons(const struct fg_ifstats *s)
 	}
 	out_arr_close();
 }
+
+/* Sum one key of a per-CPU map of __u64 counters; zeros if absent. */
+static void sum_percpu_u64(int fd, __u32 key, __u64 *sum, size_t n)
+{
+	int ncpu = libbpf_num_possible_cpus(), c;
+	__u64 *v;
+	size_t i;
+
+	memset(sum, 0, n * sizeof(*sum));
+	if (fd < 0 || ncpu < 0)
+		return;
+	v = calloc((size_t)ncpu, n * sizeof(*v));
+	if (v && !bpf_map_lookup_elem(fd, &key, v))
+		for (c = 0; c < ncpu; c++)
+			for (i = 0; i < n; i++)
+				sum[i] += v[(size_t)c * n + i];
+	free(v);
+}
+
+/* Flow accounting of one direction. Every packet it saw is in a flow, the
+ * overflow aggregate, sampled out, or unflowed (drop flows off). */
+static void print_flowstats(const char *key, int fd, __u32 dkey)
+{
+	struct fg_flowstats f;
+
+	sum_percpu_u64(fd, dkey, (__u64 *)&f, sizeof(f) / sizeof(__u64));
+	out_obj_open(key);
+	out_u64("packets", f.packets);
+	out_u64("octets", f.octets);
+	out_u64("sampled_out_packets", f.sampled_pkts);
+	out_u64("sampled_out_octets", f.sampled_octets);
+	out_u64("unflowed_packets", f.unflowed_pkts);
+	out_u64("unflowed_octets", f.unflowed_octets);
+	out_u64("overflow_packets", f.ovf_pkts);
+	out_u64("overflow_octets", f.ovf_octets);
+	out_u64("inserts_failed", f.insert_fail);
+	out_u64("overflow_lost", f.ovf_lost);
+	out_u64("frag_ports_lent", f.frag_lent);
+	out_u64("frag_orphans", f.frag_orphan);
+	out_obj_close();
+}
+
+static void print_queues(int fd, __u32 ifindex)
+{
+	struct fg_rxq_val q;
+	__u32 i;
+
+	out_arr_open("rx_queues");
+	for (i = 0; i <= FG_MAX_RXQ; i++) {
+		sum_percpu_u64(fd, ifindex << 8 | i, (__u64 *)&q, 2);
+		if (!q.packets)
+			continue;
+		out_obj_open(NULL);
+		out_u64("queue", i);
+		out_bool("overflow_bucket", i == FG_MAX_RXQ);
+		out_u64("packets", q.packets);
+		out_u64("octets", q.octets);
+		out_obj_close();
+	}
+	out_arr_close();
+}
+
+static struct {
+	int flowstats_fd, rxq_fd;
+	bool queues;
+} extra = { -1, -1, false };
 
 static void print_iface(const char *name, __u32 ifindex,
 			const struct fg_ifstats *s)
@@ -54,6 +122,38 @@ static void print_iface(const char *name, __u32 ifindex,
 	out_bool("conserved", s->rx_packets == s->pass_packets + drops &&
 				      s->rx_bytes == s->pass_bytes + drop_bytes);
 	print_reasons(s);
+	if (ifindex != FG_IFINDEX_OTHER || extra.flowstats_fd >= 0) {
+		out_obj_open("flows");
+		print_flowstats("in", extra.flowstats_fd,
+				fg_dir_key(ifindex, FG_DIR_IN));
+		print_flowstats("out", extra.flowstats_fd,
+				fg_dir_key(ifindex, FG_DIR_OUT));
+		out_obj_close();
+	}
+	if (extra.queues)
+		print_queues(extra.rxq_fd, ifindex);
+	out_obj_close();
+}
+
+/* Entries in the flow table, counted with batch reads. */
+static void count_one(const void *key, const void *vals, int ncpu, void *c)
+{
+	(*(__u64 *)c)++;
+}
+
+static void print_table(void)
+{
+	int fd = fg_map_open("fg_flows");
+	__u64 n = 0;
+
+	if (fd < 0)
+		return;
+	fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
+			   sizeof(struct fg_flow_val), count_one, &n);
+	close(fd);
+	out_obj_open("flow_table");
+	out_u64("entries", n);
+	out_u64("max_entries", fg_pinned_max_flows());
 	out_obj_close();
 }
 
@@ -111,8 +211,12 @@ static int parse_args(int argc, char **argv, __u32 *only)
 	*only = 0;
 	if (!argc)
 		return 0;
-	if (argc != 2 || strcmp(argv[0], "dev"))
-		return fg_usage("usage: stats [dev DEV]");
+	if (argc == 3 && !strcmp(argv[2], "queues"))
+		extra.queues = true;
+	else if (argc != 2)
+		return fg_usage("usage: stats [dev DEV [queues]]");
+	if (strcmp(argv[0], "dev"))
+		return fg_usage("usage: stats [dev DEV [queues]]");
 	*only = if_nametoindex(argv[1]);
 	if (!*only)
 		return fg_error(-ENODEV, "no such device '%s'", argv[1]);
@@ -140,7 +244,10 @@ int do_stats(int argc, char **argv)
 					    "cannot open state under %s: %s",
 				fg_pin_dir(), fg_strerr(fd));
 	ifaces_fd = fg_map_open("fg_ifaces");
+	extra.flowstats_fd = fg_map_open("fg_flowstats");
+	extra.rxq_fd = fg_map_open("fg_rxq");
 	out_begin();
+	print_table();
 	out_arr_open("interfaces");
 	if (only) {
 		err = fg_ifstats_read(fd, only, &s);
@@ -159,6 +266,10 @@ int do_stats(int argc, char **argv)
 	out_end();
 	if (ifaces_fd >= 0)
 		close(ifaces_fd);
+	if (extra.flowstats_fd >= 0)
+		close(extra.flowstats_fd);
+	if (extra.rxq_fd >= 0)
+		close(extra.rxq_fd);
 	close(fd);
 	return err ? fg_error(err, "cannot read counters: %s",
 			      fg_strerr(err)) :

@@ -88,13 +88,20 @@ enum fg_profile {
 	FG_PROFILE_MAX,
 };
 
-/* Single entry (key 0) of the fg_config array map. */
+/* Single entry (key 0) of the fg_config array map. All zero is the
+ * default: default profile, no sampling, dropped packets counted as flows. */
 struct fg_config {
 	__u32 version;	/* FG_CONFIG_VERSION once user space wrote it */
 	__u32 profile;	/* enum fg_profile, informational for the kernel */
 	__u64 override; /* bit r set: act[r] was set explicitly */
 	__u8 act[32];	/* enum fg_action per reason code */
+	__u32 sampling; /* flow accounting samples 1 in N packets; 0, 1: all */
+	__u32 flags;	/* FG_CFG_* */
 };
+
+/* Packets the guard drops are not turned into flow records (they are still
+ * counted in fg_flowstats.unflowed so totals add up). */
+#define FG_CFG_NO_DROP_FLOWS (1u << 0)
 #define FG_CONFIG_VERSION 1
 
 /*
@@ -121,12 +128,21 @@ struct fg_ifstats {
 /* Value of the fg_ifaces hash (keyed by ifindex): what `attach` did. */
 struct fg_iface {
 	__u32 ifindex;
-	__u32 mode; /* enum fg_attach_mode */
-	__u32 prog_id;
-	__u32 hook; /* enum fg_hook */
+	__u32 mode; /* enum fg_attach_mode (XDP hook) */
+	__u32 prog_id; /* ingress program: fg_xdp, or fg_tc_in */
+	__u32 hook; /* enum fg_hook: where ingress is handled */
 	__u64 attach_time; /* CLOCK_REALTIME seconds */
 	char ifname[16];
+	__u32 out_prog_id; /* fg_tc_out on clsact egress */
+	__u32 flags; /* FG_IFACE_* */
 };
+
+/* attach created the clsact qdisc, so detach removes it. */
+#define FG_IFACE_OWN_QDISC (1u << 0)
+
+/* Our cls_bpf filters on clsact ingress/egress. */
+#define FG_TC_HANDLE 0x464c
+#define FG_TC_PRIO 0x10
 
 enum fg_attach_mode {
 	FG_MODE_NATIVE = 1,
@@ -135,17 +151,120 @@ enum fg_attach_mode {
 
 enum fg_hook {
 	FG_HOOK_XDP = 1,
+	FG_HOOK_TC = 2,
 };
+
+enum fg_dir {
+	FG_DIR_IN = 0,
+	FG_DIR_OUT = 1,
+};
+
+/*
+ * Flow table (per-CPU hash fg_flows). One record per direction of a
+ * conversation, per interface and per verdict: the dropped packets of a
+ * flow are a record of their own, with the drop reason, so that every
+ * record has one forwarding status.
+ */
+struct fg_flow_key {
+	__u32 ifindex;
+	__u8 dir; /* enum fg_dir */
+	__u8 ip_ver; /* 4, 6; 0 for non-IP frames (eth_proto says what) */
+	__u8 proto;
+	__u8 reason; /* FG_R_NONE: forwarded; else dropped for this reason */
+	__u8 src[16]; /* IPv4 as ::ffff:a.b.c.d */
+	__u8 dst[16];
+	__be16 sport;
+	__be16 dport; /* ICMP/ICMPv6: type << 8 | code (icmpTypeCode) */
+	__u16 vlan; /* outer VLAN ID, 0 if untagged */
+	__u16 vlan_inner;
+	__u16 eth_proto; /* EtherType after VLAN tags, host order */
+	__u16 pad;
+};
+
+struct fg_flow_val {
+	__u64 packets;
+	__u64 octets; /* IP-layer bytes (frame bytes for non-IP) */
+	__u64 first_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u64 last_ns;
+	__u8 tcp_flags; /* OR over the packets */
+	__u8 ttl_min;
+	__u8 ttl_max;
+	__u8 pad[5];
+};
+
+/* Table full: the packet goes to the per-CPU overflow aggregate of its
+ * interface, direction, IP version and protocol (map fg_overflow). */
+struct fg_ovf_key {
+	__u32 ifindex;
+	__u8 dir;
+	__u8 ip_ver;
+	__u8 proto;
+	__u8 pad;
+};
+
+struct fg_ovf_val {
+	__u64 packets;
+	__u64 octets;
+};
+
+/*
+ * Flow accounting counters per interface and direction (per-CPU hash
+ * fg_flowstats, key fg_dir_key()). Together with the flow table they
+ * conserve packets: every packet accounted is in exactly one of
+ * flows, overflow, sampled_out or unflowed.
+ */
+struct fg_flowstats {
+	__u64 packets; /* packets seen by flow accounting */
+	__u64 octets;
+	__u64 sampled_pkts; /* not sampled: left out of flows on purpose */
+	__u64 sampled_octets;
+	__u64 unflowed_pkts; /* dropped, with FG_CFG_NO_DROP_FLOWS */
+	__u64 unflowed_octets;
+	__u64 ovf_pkts; /* table full: went to fg_overflow */
+	__u64 ovf_octets;
+	__u64 insert_fail; /* flow inserts that failed (table full) */
+	__u64 ovf_lost; /* overflow aggregate itself full: counted here */
+	__u64 frag_lent; /* later fragments given the first one's ports */
+	__u64 frag_orphan; /* later fragments whose first was not seen */
+};
+
+/* fg_flowstats and fg_rxq keys: ifindex, with the direction in bit 31. */
+#define FG_KEY_OUT (1u << 31)
+static inline __u32 fg_dir_key(__u32 ifindex, __u32 dir)
+{
+	return ifindex | (dir == FG_DIR_OUT ? FG_KEY_OUT : 0);
+}
+
+/* Per RX queue counters (XDP ingress), key: ifindex << 8 | queue. */
+struct fg_rxq_val {
+	__u64 packets;
+	__u64 octets;
+};
+#define FG_MAX_RXQ 64
+
+#define FG_DEFAULT_MAX_FLOWS 65536
+#define FG_MIN_FLOWS 16
+#define FG_MAX_FLOWS (1u << 24)
+#define FG_MAX_FRAGS 8192
+
+/* Longest packet the BPF side judges by its wire length: an IPv4 packet of
+ * 65535 bytes behind two VLAN tags fits; longer ones (GSO, jumbograms) are
+ * judged as if they ended there. */
+#define FG_MAX_WIRE 0x1ffff
 
 #define FG_PIN_DEFAULT "/sys/fs/bpf/flowgate"
 
 #ifndef __bpf__
 _Static_assert(FG_R_MAX <= 32, "reason codes must fit the 32-slot arrays");
 _Static_assert(FG_R_MAX <= 64, "override is a 64-bit mask");
-_Static_assert(sizeof(struct fg_config) == 48, "fg_config layout");
+_Static_assert(sizeof(struct fg_config) == 56, "fg_config layout");
+_Static_assert(sizeof(struct fg_flow_key) == 52, "fg_flow_key layout");
+_Static_assert(sizeof(struct fg_flow_val) == 40, "fg_flow_val layout");
+_Static_assert(sizeof(struct fg_ovf_key) == 8, "fg_ovf_key layout");
+_Static_assert(sizeof(struct fg_flowstats) == 12 * 8, "fg_flowstats layout");
 _Static_assert(sizeof(struct fg_ifstats) == 32 + 3 * 32 * 8,
 	       "fg_ifstats layout");
-_Static_assert(sizeof(struct fg_iface) == 40, "fg_iface layout");
+_Static_assert(sizeof(struct fg_iface) == 48, "fg_iface layout");
 #endif
 
 #endif /* FG_COMMON_H */

@@ -23,9 +23,12 @@
  * 14 + 8 + 40 bytes in, and adds at most 8 * 2048 bytes. */
 #define FG_MAX_EXT6_OFF 0xff
 #define FG_MAX_L4_OFF 0x7fff
-#define FG_MAX_END_OFF 0xffff
+#define FG_MAX_END_OFF FG_MAX_WIRE
 
-#define FG_DEFINE_PARSE(NAME, CTX)                                            \
+/* WIRE_END(ctx, data, data_end) says where the packet ends on the wire:
+ * data_end for XDP, data + skb->len for TC (the linear area may be
+ * shorter than the packet). */
+#define FG_DEFINE_PARSE(NAME, CTX, WIRE_END)                                  \
 	__noinline int NAME##_ext6(CTX *ctx, struct fg_pkt *p)                \
 	{                                                                     \
 		void *data = (void *)(long)ctx->data;                         \
@@ -56,7 +59,7 @@
 		void *data = (void *)(long)ctx->data;                         \
 		void *data_end = (void *)(long)ctx->data_end;                 \
 		int stage = fg_parse_head(data, data_end,                     \
-					  fg_wire_end(data, data_end),        \
+					  WIRE_END(ctx, data, data_end),      \
 					  fg_config_get(), p);                \
                                                                               \
 		if (stage == FG_STAGE_EXT6)                                   \
@@ -64,5 +67,14 @@
 		if (stage != FG_STAGE_DONE)                                   \
 			NAME##_tail(ctx, p, stage);                           \
 	}
+
+/* XDP sees the whole frame, except in replay (fg_wire_end). */
+#define FG_XDP_WIRE_END(ctx, data, data_end) fg_wire_end(data, data_end)
+
+/* An skb's linear area can be shorter than the packet; bounded by
+ * FG_MAX_WIRE for the verifier (longer GSO packets are judged as if they
+ * ended there). */
+#define FG_SKB_WIRE_END(ctx, data, data_end)                                  \
+	((void *)(data) + ((ctx)->len < FG_MAX_WIRE ? (ctx)->len : FG_MAX_WIRE))
 
 #endif /* FG_CTX_BPF_H */

@@ -46,7 +46,7 @@ __u32 fg_last_hits = 0;
 __u32 fg_wire_len = 0;
 
 /* Where the packet ends on the wire: data_end, except in replay where the
- * capture may hold only its first bytes. Bounded below 64 KiB so that
+ * capture may hold only its first bytes. Bounded (FG_MAX_WIRE) so that
  * data + len stays a packet pointer the verifier can follow. */
 static __always_inline void *fg_wire_end(void *data, void *data_end)
 {
@@ -54,8 +54,8 @@ static __always_inline void *fg_wire_end(void *data, void *data_end)
 
 	if (!fg_record_last || len <= (__u32)(data_end - data))
 		return data_end;
-	if (len > 0xffff)
-		len = 0xffff;
+	if (len > FG_MAX_WIRE)
+		len = FG_MAX_WIRE;
 	return data + len;
 }
 

@@ -79,6 +79,9 @@ struct fg_pkt {
 	__u32 l4_off;
 	__u32 l3_end; /* end of the IP packet as its header announces it */
 	__u32 ip_len; /* IP-layer length (header + payload), as IPFIX counts */
+	__u32 frag_id; /* IPv4 identification / IPv6 fragment header ID */
+	__u8 l4_hlen; /* TCP header length with options, UDP 8 */
+	__u8 pad1[3];
 };
 
 /* What fg_parse_head / fg_parse_ext6 say comes next. */
@@ -289,6 +292,7 @@ FG_INLINE int fg_parse_ip4(const __u8 **pos, const __u8 *end,
 		return -1;
 	}
 	p->ip_len = totlen;
+	p->frag_id = fg_ntohs(*(const __be16 *)(ip + 4));
 	p->ttl = ip[8];
 	p->proto = ip[9];
 	fg_map_v4(p->src, ip + 12);
@@ -367,6 +371,7 @@ FG_INLINE int fg_parse_ip6_ext(const __u8 **pos, const __u8 *end,
 			return fg_chain_broken(p, cfg, fit);
 		if (nh == FG_NH_FRAGMENT) {
 			fo = fg_ntohs(*(const __be16 *)(h + 2));
+			p->frag_id = fg_ntohl(*(const __be32 *)(h + 4));
 			off = (__u32)(fo >> 3) * 8;
 			if (off)
 				p->frag = FG_FRAG_LATER;
@@ -496,6 +501,7 @@ FG_INLINE int fg_parse_udp(const __u8 *l4, __u32 rem,
 		return -1;
 	/* A jumbogram's UDP length is 0 (RFC 2675). A first fragment carries
 	 * only the start of the datagram, so its length can only be larger. */
+	p->l4_hlen = 8;
 	if (ulen == 0 && p->jumbo)
 		return 0;
 	if ((ulen < 8 || (p->frag == FG_FRAG_NONE && ulen != rem) ||
@@ -511,6 +517,7 @@ FG_INLINE int fg_parse_tcp(const __u8 *l4, __u32 rem,
 	__u32 doff = (l4[12] >> 4) * 4;
 
 	p->tcp_flags = l4[13];
+	p->l4_hlen = doff;
 	if (fg_ports(l4, cfg, p))
 		return -1;
 	if (doff < 20 && fg_hit(p, cfg, FG_R_TCP_DOFF))

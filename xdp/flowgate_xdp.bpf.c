@@ -8,6 +8,7 @@
 #include <bpf/bpf_helpers.h>
 #include <xdp/xdp_helpers.h>
 #include "fg_ctx.bpf.h"
+#include "fg_flow.bpf.h"
 
 /* libxdp dispatcher metadata: run early (filters go first) and let the
  * next program see what we pass. */
@@ -16,7 +17,7 @@ struct {
 	__uint(XDP_PASS, 1);
 } XDP_RUN_CONFIG(fg_xdp);
 
-FG_DEFINE_PARSE(fg_xdp_parse, struct xdp_md)
+FG_DEFINE_PARSE(fg_xdp_parse, struct xdp_md, FG_XDP_WIRE_END)
 
 SEC("xdp")
 int fg_xdp(struct xdp_md *ctx)
@@ -26,6 +27,11 @@ int fg_xdp(struct xdp_md *ctx)
 
 	fg_xdp_parse(ctx, &p);
 	fg_account(ctx->ingress_ifindex, p.reason, p.hits, bytes);
+	fg_rxq_account(ctx->ingress_ifindex, ctx->rx_queue_index, bytes);
+	/* IP packets count their IP-layer bytes, as IPFIX does; other
+	 * frames their frame bytes. */
+	fg_flow_account(&p, ctx->ingress_ifindex, FG_DIR_IN, 1,
+			p.ip_len ? p.ip_len : bytes);
 	return p.reason ? XDP_DROP : XDP_PASS;
 }
 

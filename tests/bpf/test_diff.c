@@ -172,8 +172,8 @@ static void run_cut(struct dfu_bpf *b, struct dfu_capture *caps, int ncaps)
 			f = &caps[k].frames[i];
 			if (f->wire_len == f->len && f->len <= b->linear_max)
 				continue;
-			/* fg_wire_end() bounds the wire end below 64 KiB. */
-			if (f->wire_len > 0xffff) {
+			/* fg_wire_end() bounds the wire end (FG_MAX_WIRE). */
+			if (f->wire_len > FG_MAX_WIRE) {
 				t.wide++;
 				continue;
 			}
@@ -183,9 +183,9 @@ static void run_cut(struct dfu_bpf *b, struct dfu_capture *caps, int ncaps)
 		}
 	}
 	if (t.wide)
-		printf("# skipped %zu cut frames longer than 64 KiB on the "
+		printf("# skipped %zu cut frames longer than %u bytes on the "
 		       "wire\n",
-		       t.wide);
+		       t.wide, FG_MAX_WIRE);
 	more_differences(&t);
 	tap(!t.bad, "%s: %zu packets agree", "cut frames judged by wire length",
 	    t.compared);

@@ -57,28 +57,45 @@ static void test_names_roundtrip(void **state)
 
 static void test_attach_args(void **state)
 {
-	const char *dev = NULL;
-	__u32 mode = 0;
+	struct fg_attach_args a;
 
-	assert_int_equal(fg_args_attach(ARGC("eth0"), ARGV("eth0"), &dev,
-					&mode), 0);
-	assert_string_equal(dev, "eth0");
-	assert_int_equal(mode, FG_MODE_NATIVE);
-	assert_int_equal(fg_args_attach(ARGC("eth0", "mode", "skb"),
-					ARGV("eth0", "mode", "skb"), &dev,
-					&mode), 0);
-	assert_int_equal(mode, FG_MODE_SKB);
-	assert_int_equal(fg_args_attach(0, ARGV(NULL), &dev, &mode),
-			 -FG_EUSAGE);
+	assert_int_equal(fg_args_attach(ARGC("eth0"), ARGV("eth0"), &a), 0);
+	assert_string_equal(a.dev, "eth0");
+	assert_int_equal(a.mode, FG_MODE_NATIVE);
+	assert_int_equal(a.hook, FG_HOOK_XDP);
+	assert_int_equal(a.max_flows, 0);
+	assert_int_equal(fg_args_attach(ARGC("eth0", "mode", "skb", "hook",
+					     "tc", "max-flows", "1024"),
+					ARGV("eth0", "mode", "skb", "hook",
+					     "tc", "max-flows", "1024"),
+					&a),
+			 0);
+	assert_int_equal(a.mode, FG_MODE_SKB);
+	assert_int_equal(a.hook, FG_HOOK_TC);
+	assert_int_equal(a.max_flows, 1024);
+	assert_int_equal(fg_args_attach(0, ARGV(NULL), &a), -FG_EUSAGE);
 	assert_int_equal(fg_args_attach(ARGC("eth0", "mode"),
-					ARGV("eth0", "mode"), &dev, &mode),
+					ARGV("eth0", "mode"), &a),
 			 -FG_EUSAGE);
 	assert_int_equal(fg_args_attach(ARGC("eth0", "mode", "hw"),
-					ARGV("eth0", "mode", "hw"), &dev,
-					&mode), -FG_EUSAGE);
+					ARGV("eth0", "mode", "hw"), &a),
+			 -FG_EUSAGE);
+	assert_int_equal(fg_args_attach(ARGC("eth0", "hook", "tcx"),
+					ARGV("eth0", "hook", "tcx"), &a),
+			 -FG_EUSAGE);
+	assert_int_equal(fg_args_attach(ARGC("eth0", "max-flows", "0"),
+					ARGV("eth0", "max-flows", "0"), &a),
+			 -FG_EUSAGE);
+	assert_int_equal(fg_args_attach(ARGC("eth0", "max-flows", "1e6"),
+					ARGV("eth0", "max-flows", "1e6"), &a),
+			 -FG_EUSAGE);
+	assert_int_equal(fg_args_attach(ARGC("eth0", "max-flows", "99999999"),
+					ARGV("eth0", "max-flows", "99999999"),
+					&a),
+			 -FG_EUSAGE);
 	assert_int_equal(fg_args_attach(ARGC("eth0", "bogus", "x"),
-					ARGV("eth0", "bogus", "x"), &dev,
-					&mode), -FG_EUSAGE);
+					ARGV("eth0", "bogus", "x"), &a),
+			 -FG_EUSAGE);
 }
 
 static void test_config_set_profile(void **state)
@@ -139,8 +156,43 @@ static void test_config_set_check(void **state)
 	assert_int_equal(fg_args_config_set(ARGC("check", "land"),
 					    ARGV("check", "land"), &cur, &cfg),
 			 -FG_EUSAGE);
+	assert_int_equal(fg_args_config_set(ARGC("sampling"),
+					    ARGV("sampling"), &cur, &cfg),
+			 -FG_EUSAGE);
+}
+
+static void test_config_set_flows(void **state)
+{
+	struct fg_config cur = {}, cfg, cfg2;
+
 	assert_int_equal(fg_args_config_set(ARGC("sampling", "10"),
 					    ARGV("sampling", "10"), &cur,
+					    &cfg), 0);
+	assert_int_equal(cfg.sampling, 10);
+	/* 1 in 1 is no sampling */
+	assert_int_equal(fg_args_config_set(ARGC("sampling", "1"),
+					    ARGV("sampling", "1"), &cfg,
+					    &cfg2), 0);
+	assert_int_equal(cfg2.sampling, 0);
+	assert_int_equal(fg_args_config_set(ARGC("sampling", "0"),
+					    ARGV("sampling", "0"), &cur, &cfg),
+			 -FG_EUSAGE);
+	assert_int_equal(fg_args_config_set(ARGC("sampling", "-3"),
+					    ARGV("sampling", "-3"), &cur,
+					    &cfg), -FG_EUSAGE);
+	assert_int_equal(fg_args_config_set(ARGC("drop-flows", "off"),
+					    ARGV("drop-flows", "off"), &cur,
+					    &cfg), 0);
+	assert_true(cfg.flags & FG_CFG_NO_DROP_FLOWS);
+	/* a profile keeps sampling and flags */
+	cfg.sampling = 7;
+	assert_int_equal(fg_args_config_set(ARGC("profile", "strict"),
+					    ARGV("profile", "strict"), &cfg,
+					    &cfg2), 0);
+	assert_int_equal(cfg2.sampling, 7);
+	assert_true(cfg2.flags & FG_CFG_NO_DROP_FLOWS);
+	assert_int_equal(fg_args_config_set(ARGC("drop-flows", "maybe"),
+					    ARGV("drop-flows", "maybe"), &cur,
 					    &cfg), -FG_EUSAGE);
 }
 
@@ -152,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_attach_args),
 		cmocka_unit_test(test_config_set_profile),
 		cmocka_unit_test(test_config_set_check),
+		cmocka_unit_test(test_config_set_flows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

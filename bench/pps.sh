@@ -1,0 +1,340 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Real traffic on a veth pair: packets per second that the receiving end's
+# XDP program takes in, for flowgate against an empty XDP program and
+# xdp-filter, same load, interleaved rounds; prints the medians and the
+# ratios flowgate/empty and flowgate/xdp-filter.
+#
+#   bench/pps.sh [-j] [-v] [-b] [-r ROUNDS] [-n PACKETS]
+#     -j  JSON instead of the table
+#     -v  variants: flowgate with drop-flows off, with sampling 1 in 100,
+#         with 1024 flows instead of 1, and in the monitor profile
+#     -b  breakdown: fg_xdp's code stopped after each step (parse, interface
+#         counters, RX queue counters, flows), bench/fg_steps_xdp.bpf.c
+#     -r  rounds (default 5); -n  packets per measurement (default 2000000)
+#   env: PPS_CPU (CPU of the sender and so of the receiver's NAPI, default
+#        the last one), PPS_BATCH (64), XDP_FILTER_OBJ, BUILD
+#
+# How: bench/pps_tx sends with BPF_PROG_TEST_RUN in live-frames mode (a
+# program returning XDP_TX, ingress = the sending veth end), so the frames
+# are transmitted to the peer, whose XDP program is the one measured. The
+# peer's NAPI runs in the sender's softirq on the same CPU, so a rate is
+# the cost of sending plus receiving; the sending part is the same for
+# every program. Received packets are the peer's veth counter
+# rx_queue_N_xdp_packets (it counts every frame handed to XDP, dropped or
+# not), checked against the programs' own counters where they have one.
+# Mpps(wall) = received / wall time of the send; Mpps(cpu) = received /
+# CPU time of the sending thread, which includes the inline softirq (no
+# IRQ time accounting on this kernel) but not time lost to other tasks on
+# that CPU, so it holds up on a busy machine.
+#
+# Frames: "drop" cases send Ethernet/IPv4/TCP SYN+FIN (flowgate drops it for
+# tcp-flags after the full parse and still accounts its flow) against an
+# XDP_DROP baseline; "pass" cases send a valid UDP datagram, to a MAC that
+# is not the receiver's so the stack drops it at once in ip_rcv, against an
+# XDP_PASS baseline (the skb build then dominates both).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BUILD=${BUILD:-build}
+OUT=$BUILD/bench
+ARCH=$(cc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
+XDPFILT=${XDP_FILTER_OBJ:-/usr/lib/$ARCH/bpf/xdpfilt_dny_all.o}
+FLOWGATE=$ROOT/$BUILD/flowgate
+PPS_TX=$ROOT/$OUT/pps_tx
+PY=/usr/bin/python3
+CPU=${PPS_CPU:-$(($(nproc) - 1))}
+BATCH=${PPS_BATCH:-64}
+
+json=0 variants=0 breakdown=0 rounds=5 npkts=2000000
+usage() { sed -n '8,16p' "$0" >&2; exit 2; }
+while getopts jvbr:n: o; do
+	case $o in
+	j) json=1 ;;
+	v) variants=1 ;;
+	b) breakdown=1 ;;
+	r) rounds=$OPTARG ;;
+	n) npkts=$OPTARG ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 0 ] || usage
+
+die() { echo "pps.sh: $*" >&2; exit 1; }
+log() { if [ "$json" != 1 ]; then echo "# $*" >&2; fi; }
+[ "$(id -u)" -eq 0 ] || die "needs root (namespaces, XDP, bpffs)"
+[ -r "$XDPFILT" ] || die "no $XDPFILT (Debian package libxdp1, via xdp-tools)"
+command -v xdp-loader >/dev/null || die "no xdp-loader (xdp-tools)"
+[ -x "$FLOWGATE" ] || make -s all >&2
+
+# ---- build --------------------------------------------------------------
+
+mkdir -p "$OUT"
+if [ ! -x "$PPS_TX" ] || [ bench/pps_tx.c -nt "$PPS_TX" ]; then
+	cc -O2 -g -Wall -Wextra -Wno-unused-parameter bench/pps_tx.c \
+		-o "$PPS_TX" -lbpf -lelf -lz
+fi
+for b in tx_xdp drop_xdp; do
+	if [ ! -r "$OUT/$b.bpf.o" ] || [ "bench/$b.bpf.c" -nt "$OUT/$b.bpf.o" ]; then
+		clang -O2 -g -target bpf -D__bpf__ -Wall -I"/usr/include/$ARCH" \
+			-c "bench/$b.bpf.c" -o "$OUT/$b.bpf.o"
+	fi
+done
+# fg_xdp's own headers, with the Makefile's BPF_CFLAGS.
+if [ ! -r "$OUT/fg_steps_xdp.bpf.o" ] ||
+	[ bench/fg_steps_xdp.bpf.c -nt "$OUT/fg_steps_xdp.bpf.o" ] ||
+	[ -n "$(find include -newer "$OUT/fg_steps_xdp.bpf.o")" ]; then
+	clang -O2 -g -target bpf -D__bpf__ -Wall -Iinclude \
+		-I"/usr/include/$ARCH" -c bench/fg_steps_xdp.bpf.c \
+		-o "$OUT/fg_steps_xdp.bpf.o"
+fi
+
+# ---- setup and cleanup ----------------------------------------------------
+
+ID=$$
+NS_TX=pps-tx-$ID NS_RX=pps-rx-$ID
+TX_IF=pps${ID}a RX_IF=pps${ID}b
+TX_MAC=02:00:00:00:00:01 RX_MAC=02:00:00:00:00:02
+OTHER_MAC=02:00:00:00:00:99 # not the receiver's: the stack drops at once
+TMP=
+
+cleanup() {
+	local rc=$?
+
+	trap - EXIT INT TERM
+	# The namespaces take the veth pair and every XDP/TC program on it.
+	ip netns del "$NS_RX" 2>/dev/null || true
+	ip netns del "$NS_TX" 2>/dev/null || true
+	if [ -n "$TMP" ]; then
+		umount "$TMP/bpffs" 2>/dev/null || umount -l "$TMP/bpffs" 2>/dev/null || true
+		rm -rf "$TMP"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+TMP=$(mktemp -d /tmp/pps.XXXXXX)
+mkdir "$TMP/bpffs"
+# A private bpffs in the host mount namespace: `ip netns exec` replaces
+# /sys but still sees it. flowgate pins under it, libxdp keeps its state
+# there (xdp-loader), and all of it goes with the unmount.
+mount -t bpf bpf "$TMP/bpffs" || die "cannot mount bpffs on $TMP/bpffs"
+export FLOWGATE_BPFFS=$TMP/bpffs/fg LIBXDP_BPFFS=$TMP/bpffs
+
+ip netns add "$NS_TX" || die "cannot add namespace $NS_TX"
+ip netns add "$NS_RX" || die "cannot add namespace $NS_RX"
+ip link add "$TX_IF" address "$TX_MAC" netns "$NS_TX" type veth \
+	peer name "$RX_IF" address "$RX_MAC" netns "$NS_RX" ||
+	die "cannot create the veth pair"
+# No IPv6 on either end: nothing but our frames crosses the link.
+ip netns exec "$NS_TX" sysctl -qw "net.ipv6.conf.$TX_IF.disable_ipv6=1"
+ip netns exec "$NS_RX" sysctl -qw "net.ipv6.conf.$RX_IF.disable_ipv6=1"
+ip -n "$NS_TX" link set "$TX_IF" up
+ip -n "$NS_RX" link set "$RX_IF" up
+
+in_tx() { ip netns exec "$NS_TX" "$@"; }
+in_rx() { ip netns exec "$NS_RX" "$@"; }
+
+# ---- the programs under test ----------------------------------------------
+
+# attach_CASE / detach_CASE / count_CASE (prints the program's own counter,
+# or nothing when it has none).
+base_attach() { # base_attach PROG [OBJ]
+	in_rx "$PPS_TX" attach -i "$RX_IF" -o "${2:-$OUT/drop_xdp.bpf.o}" -p "$1"
+}
+base_detach() { in_rx "$PPS_TX" detach -i "$RX_IF"; }
+base_count() { in_rx "$PPS_TX" count -i "$RX_IF"; }
+
+fg_attach() {
+	in_rx "$FLOWGATE" attach "$RX_IF" >/dev/null
+	[ $# -eq 0 ] || in_rx "$FLOWGATE" config set "$@" >/dev/null
+}
+fg_detach() { in_rx "$FLOWGATE" detach "$RX_IF" >/dev/null; }
+fg_count() {
+	in_rx "$FLOWGATE" -j stats dev "$RX_IF" | "$PY" -c '
+import json, sys
+print(json.load(sys.stdin)["interfaces"][0]["rx_packets"])'
+}
+
+xf_attach() { in_rx xdp-loader load -m native "$RX_IF" "$XDPFILT" >/dev/null; }
+xf_detach() { in_rx xdp-loader unload "$RX_IF" --all >/dev/null; }
+
+# Sum of a group of veth counters (ethtool -S NAME: VALUE lines).
+veth_sum() { # veth_sum NS IF REGEX
+	ip netns exec "$1" ethtool -S "$2" |
+		awk -v re="$3" '$1 ~ re { s += $2 } END { print s + 0 }'
+}
+
+ksoftirqd_ticks() {
+	local pid
+	pid=$(pgrep -x "ksoftirqd/$CPU" || true)
+	[ -n "$pid" ] || { echo 0; return; }
+	awk '{ print $14 + $15 }' "/proc/$pid/stat"
+}
+
+# Cases: NAME GROUP KIND DSTMAC NFLOWS ATTACH DETACH COUNT [CONFIG...]
+# GROUP pairs a case with its baseline: drop (vs "empty-drop"), pass (vs
+# "empty-pass").
+CASES=(
+	"empty-drop|drop|syn-fin|$RX_MAC|1|base_attach xdp_drop|base_detach|"
+	"empty-drop+cnt|drop|syn-fin|$RX_MAC|1|base_attach xdp_drop_cnt|base_detach|base_count"
+	"xdp-filter|drop|syn-fin|$RX_MAC|1|xf_attach|xf_detach|"
+	"flowgate|drop|syn-fin|$RX_MAC|1|fg_attach|fg_detach|fg_count"
+	"empty-pass|pass|udp|$OTHER_MAC|1|base_attach xdp_pass|base_detach|"
+	"flowgate-pass|pass|udp|$OTHER_MAC|1|fg_attach|fg_detach|fg_count"
+)
+if [ "$variants" = 1 ]; then
+	CASES+=(
+		"flowgate/drop-flows-off|drop|syn-fin|$RX_MAC|1|fg_attach drop-flows off|fg_detach|fg_count"
+		"flowgate/sampling-100|drop|syn-fin|$RX_MAC|1|fg_attach sampling 100|fg_detach|fg_count"
+		"flowgate/1024-flows|drop|syn-fin|$RX_MAC|1024|fg_attach|fg_detach|fg_count"
+		"empty-drop/1024-flows|drop|syn-fin|$RX_MAC|1024|base_attach xdp_drop|base_detach|"
+		"flowgate/monitor(pass)|pass|syn-fin|$OTHER_MAC|1|fg_attach profile monitor|fg_detach|fg_count"
+	)
+fi
+if [ "$breakdown" = 1 ]; then
+	for st in parse account rxq full; do
+		CASES+=("steps/$st|drop|syn-fin|$RX_MAC|1|base_attach step_$st $OUT/fg_steps_xdp.bpf.o|base_detach|")
+	done
+fi
+
+# One measurement: attach, send, read every counter, detach. Appends a TSV
+# line: round case group sent received prog_count ns cpu_ns ksoftirqd_ticks
+# tx_xmit tx_errors.
+RAW=$TMP/raw.tsv
+measure() { # measure ROUND CASE-SPEC
+	local round=$1 name group kind dmac nflows att det cnt
+	local r0 r1 x0 x1 e0 e1 k0 k1 c0='' c1='' out ns cpu
+
+	IFS='|' read -r name group kind dmac nflows att det cnt <<<"$2"
+	$att || die "$name: attach failed"
+	# Warm up (maps, caches, page pool) outside the measurement.
+	in_tx taskset -c "$CPU" "$PPS_TX" send -i "$TX_IF" -n 20000 \
+		-b "$BATCH" -k "$kind" -d "$dmac" -F "$nflows" \
+		-o "$OUT/tx_xdp.bpf.o" >/dev/null || die "$name: send failed"
+	[ -z "$cnt" ] || c0=$($cnt)
+	r0=$(veth_sum "$NS_RX" "$RX_IF" '^rx_queue_[0-9]+_xdp_packets:')
+	x0=$(veth_sum "$NS_TX" "$TX_IF" '^tx_queue_[0-9]+_xdp_xmit:')
+	e0=$(veth_sum "$NS_TX" "$TX_IF" '^tx_queue_[0-9]+_xdp_xmit_errors:')
+	k0=$(ksoftirqd_ticks)
+	out=$(in_tx taskset -c "$CPU" "$PPS_TX" send -i "$TX_IF" -n "$npkts" \
+		-b "$BATCH" -k "$kind" -d "$dmac" -F "$nflows" \
+		-o "$OUT/tx_xdp.bpf.o") || die "$name: send failed"
+	sleep 0.05 # a last NAPI poll deferred to ksoftirqd, if any
+	k1=$(ksoftirqd_ticks)
+	r1=$(veth_sum "$NS_RX" "$RX_IF" '^rx_queue_[0-9]+_xdp_packets:')
+	x1=$(veth_sum "$NS_TX" "$TX_IF" '^tx_queue_[0-9]+_xdp_xmit:')
+	e1=$(veth_sum "$NS_TX" "$TX_IF" '^tx_queue_[0-9]+_xdp_xmit_errors:')
+	[ -z "$cnt" ] || c1=$($cnt)
+	$det || die "$name: detach failed"
+	ns=${out#*\"ns\":} ns=${ns%%[!0-9]*}
+	cpu=${out#*\"cpu_ns\":} cpu=${cpu%%[!0-9]*}
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$name" \
+		"$group" "$npkts" $((r1 - r0)) "${c1:+$((c1 - c0))}" "$ns" "$cpu" \
+		$((k1 - k0)) $((x1 - x0)) $((e1 - e0)) >>"$RAW"
+}
+
+log "sender and receiver NAPI on CPU $CPU, $npkts packets per measurement," \
+	"batch $BATCH, $rounds rounds of ${#CASES[@]} cases"
+: >"$RAW"
+for ((r = 0; r < rounds; r++)); do
+	# Rotate the order every round, so no case always follows another.
+	for ((i = 0; i < ${#CASES[@]}; i++)); do
+		measure "$r" "${CASES[(i + r) % ${#CASES[@]}]}"
+	done
+	log "round $((r + 1))/$rounds done"
+done
+
+# ---- report ---------------------------------------------------------------
+
+"$PY" - "$RAW" "$json" "$CPU" "$npkts" "$BATCH" "$rounds" <<'EOF'
+import json, statistics as st, sys
+
+raw, as_json, cpu, npkts, batch, rounds = sys.argv[1:]
+rows = []
+for line in open(raw):
+    f = line.rstrip("\n").split("\t")
+    rows.append(dict(round=int(f[0]), case=f[1], group=f[2], sent=int(f[3]),
+                     recv=int(f[4]), prog=int(f[5]) if f[5] else None,
+                     ns=int(f[6]), cpu_ns=int(f[7]), ksoftirqd_ticks=int(f[8]),
+                     tx_xmit=int(f[9]), tx_err=int(f[10])))
+for r in rows:
+    r["mpps_wall"] = r["recv"] * 1e3 / r["ns"]
+    r["mpps_cpu"] = r["recv"] * 1e3 / r["cpu_ns"]
+cases = list(dict.fromkeys(r["case"] for r in rows))
+by = {(r["case"], r["round"]): r for r in rows}
+base = {"drop": "empty-drop", "pass": "empty-pass"}
+
+def spread(v):
+    return {"median": round(st.median(v), 3), "min": round(min(v), 3),
+            "max": round(max(v), 3)}
+
+def ratios(case, ref, key):
+    # Per round, so that both sides saw the same machine state.
+    v = [by[(case, k)][key] / by[(ref, k)][key]
+         for k in range(int(rounds)) if (case, k) in by and (ref, k) in by]
+    return spread(v) if v else None
+
+out = {"cpu": int(cpu), "packets": int(npkts), "batch": int(batch),
+       "rounds": int(rounds), "cases": []}
+warn = []
+for c in cases:
+    rs = [r for r in rows if r["case"] == c]
+    g = rs[0]["group"]
+    e = {"case": c, "group": g,
+         "mpps_wall": spread([r["mpps_wall"] for r in rs]),
+         "mpps_cpu": spread([r["mpps_cpu"] for r in rs]),
+         "sent": sum(r["sent"] for r in rs),
+         "received": sum(r["recv"] for r in rs),
+         "tx_xmit_errors": sum(r["tx_err"] for r in rs)}
+    progs = [r["prog"] for r in rs if r["prog"] is not None]
+    if progs:
+        e["program_counted"] = sum(progs)
+    ref = base[g]
+    if c != ref:
+        e["vs_" + ref] = {"wall": ratios(c, ref, "mpps_wall"),
+                          "cpu": ratios(c, ref, "mpps_cpu")}
+    if g == "drop" and c != "xdp-filter":
+        e["vs_xdp-filter"] = {"wall": ratios(c, "xdp-filter", "mpps_wall"),
+                              "cpu": ratios(c, "xdp-filter", "mpps_cpu")}
+    out["cases"].append(e)
+    if e["received"] != e["sent"]:
+        warn.append(f"{c}: sent {e['sent']}, received {e['received']}")
+    if progs and e["program_counted"] != e["received"]:
+        warn.append(f"{c}: program counted {e['program_counted']}, "
+                    f"veth {e['received']}")
+    ks = sum(r["ksoftirqd_ticks"] for r in rs) * 4e6  # HZ=250 ticks, ns
+    if ks > 0.02 * sum(r["cpu_ns"] for r in rs):
+        warn.append(f"{c}: ksoftirqd/{cpu} ran {ks / 1e6:.0f} ms: "
+                    "Mpps(cpu) is an overestimate")
+out["warnings"] = warn
+if as_json == "1":
+    print(json.dumps(out, indent=1))
+    sys.exit(0)
+
+def fmt(s):
+    return f"{s['median']:6.3f} [{s['min']:.3f}-{s['max']:.3f}]"
+
+def rfmt(d, k):
+    return fmt(d[k]) if d and d.get(k) else ""
+
+print(f"veth, CPU {cpu}, {npkts} pkts x {rounds} rounds, batch {batch}; "
+      "median [min-max]")
+print(f"{'case':24} {'Mpps(wall)':>22} {'Mpps(cpu)':>22}  "
+      f"{'ratio vs empty (wall / cpu)':>46}  {'vs xdp-filter (wall / cpu)':>46}")
+for e in out["cases"]:
+    vb = e.get("vs_" + base[e["group"]])
+    vx = e.get("vs_xdp-filter")
+    print(f"{e['case']:24} {fmt(e['mpps_wall']):>22} {fmt(e['mpps_cpu']):>22}  "
+          f"{rfmt(vb, 'wall'):>22} {rfmt(vb, 'cpu'):>23}  "
+          f"{rfmt(vx, 'wall'):>22} {rfmt(vx, 'cpu'):>23}")
+tot_s = sum(e["sent"] for e in out["cases"])
+tot_r = sum(e["received"] for e in out["cases"])
+print(f"sent {tot_s}, received {tot_r}; program counters "
+      + ("agree" if not any("program counted" in w for w in warn)
+         else "DISAGREE") + " with the veth counter")
+for w in warn:
+    print("warning:", w)
+EOF

@@ -1,0 +1,602 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * flow dump [dev DEV] [proto P] [addr A] [port N]: the flows in the table,
+ * read with batch lookups (the data path never waits on us), per-CPU
+ * values summed, monotonic times turned into wall-clock times. The overflow
+ * aggregates follow the flows, so that the totals add up.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "fg.h"
+
+#define BATCH 256
+
+struct flow_filter {
+	__u32 ifindex; /* 0: any */
+	int proto; /* -1: any */
+	bool has_addr;
+	__u8 addr[16];
+	int port; /* -1: any */
+};
+
+static const char *proto_name(__u8 ip_ver, __u8 proto)
+{
+	static char buf[8];
+
+	if (!ip_ver)
+		return "-";
+	switch (proto) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_ICMP:
+		return "icmp";
+	case IPPROTO_ICMPV6:
+		return "icmpv6";
+	case IPPROTO_SCTP:
+		return "sctp";
+	case IPPROTO_GRE:
+		return "gre";
+	case IPPROTO_ESP:
+		return "esp";
+	}
+	snprintf(buf, sizeof(buf), "%u", proto);
+	return buf;
+}
+
+int fg_proto_by_name(const char *s)
+{
+	static const char *const names[] = { "tcp", "udp", "icmp", "icmpv6",
+					      "sctp", "gre", "esp" };
+	static const int nums[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP,
+				    IPPROTO_ICMPV6, IPPROTO_SCTP,
+				    IPPROTO_GRE, IPPROTO_ESP };
+	__u32 n;
+	size_t i;
+
+	for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
+		if (!strcmp(s, names[i]))
+			return nums[i];
+	if (fg_parse_u32(s, 0, 255, &n))
+		return -EINVAL;
+	return n;
+}
+
+/* Text form of a 16-byte address: IPv4-mapped ones as dotted quads. */
+void fg_addr_str(const __u8 *a, __u8 ip_ver, char *buf, size_t len)
+{
+	if (ip_ver == 4)
+		inet_ntop(AF_INET, a + 12, buf, len);
+	else
+		inet_ntop(AF_INET6, a, buf, len);
+}
+
+/* Parse an address into the 16-byte form flows use. */
+int fg_addr_parse(const char *s, __u8 *out)
+{
+	struct in_addr v4;
+
+	if (inet_pton(AF_INET, s, &v4) == 1) {
+		memset(out, 0, 10);
+		out[10] = out[11] = 0xff;
+		memcpy(out + 12, &v4, 4);
+		return 0;
+	}
+	return inet_pton(AF_INET6, s, out) == 1 ? 0 : -EINVAL;
+}
+
+static int parse_filter(int argc, char **argv, struct flow_filter *f)
+{
+	__u32 n;
+	int i;
+
+	memset(f, 0, sizeof(*f));
+	f->proto = f->port = -1;
+	for (i = 0; i < argc; i += 2) {
+		const char *kw = argv[i], *val = i + 1 < argc ? argv[i + 1] : 0;
+
+		if (!val)
+			return fg_usage("%s needs a value", kw);
+		if (!strcmp(kw, "dev")) {
+			f->ifindex = if_nametoindex(val);
+			if (!f->ifindex)
+				return fg_error(-ENODEV, "no such device '%s'",
+						val);
+		} else if (!strcmp(kw, "proto")) {
+			f->proto = fg_proto_by_name(val);
+			if (f->proto < 0)
+				return fg_usage("unknown protocol '%s'", val);
+		} else if (!strcmp(kw, "addr")) {
+			if (fg_addr_parse(val, f->addr))
+				return fg_usage("bad address '%s'", val);
+			f->has_addr = true;
+		} else if (!strcmp(kw, "port")) {
+			if (fg_parse_u32(val, 0, 65535, &n))
+				return fg_usage("bad port '%s'", val);
+			f->port = n;
+		} else {
+			return fg_usage("unknown filter '%s' (dev, proto, addr, "
+					"port)",
+					kw);
+		}
+	}
+	return 0;
+}
+
+static bool flow_match(const struct flow_filter *f,
+		       const struct fg_flow_key *k)
+{
+	bool icmp = k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6;
+
+	if (f->ifindex && k->ifindex != f->ifindex)
+		return false;
+	if (f->proto >= 0 && (!k->ip_ver || k->proto != f->proto))
+		return false;
+	if (f->has_addr && memcmp(k->src, f->addr, 16) &&
+	    memcmp(k->dst, f->addr, 16))
+		return false;
+	if (f->port >= 0 && (icmp || (ntohs(k->sport) != f->port &&
+				      ntohs(k->dport) != f->port)))
+		return false;
+	return true;
+}
+
+/* Sum one flow's per-CPU slots; CPUs that never saw it hold zeros. */
+void fg_flow_sum(const struct fg_flow_val *v, int ncpu,
+		 struct fg_flow_val *sum)
+{
+	int c;
+
+	memset(sum, 0, sizeof(*sum));
+	sum->ttl_min = 255;
+	for (c = 0; c < ncpu; c++) {
+		if (!v[c].packets)
+			continue;
+		sum->packets += v[c].packets;
+		sum->octets += v[c].octets;
+		if (!sum->first_ns || v[c].first_ns < sum->first_ns)
+			sum->first_ns = v[c].first_ns;
+		if (v[c].last_ns > sum->last_ns)
+			sum->last_ns = v[c].last_ns;
+		sum->tcp_flags |= v[c].tcp_flags;
+		if (v[c].ttl_min < sum->ttl_min)
+			sum->ttl_min = v[c].ttl_min;
+		if (v[c].ttl_max > sum->ttl_max)
+			sum->ttl_max = v[c].ttl_max;
+	}
+}
+
+/* Monotonic ns (bpf_ktime_get_ns) to wall-clock ms since the epoch. */
+__u64 fg_mono_to_wall_ms(__u64 mono_ns)
+{
+	struct timespec rt, mt;
+	__s64 delta;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mt);
+	delta = (__s64)rt.tv_sec * 1000000000LL + rt.tv_nsec -
+		((__s64)mt.tv_sec * 1000000000LL + mt.tv_nsec);
+	return ((__s64)mono_ns + delta) / 1000000;
+}
+
+static void tcp_flags_str(__u8 f, char *buf)
+{
+	const char *letters = "FSRPAUEC";
+	int i, n = 0;
+
+	for (i = 0; i < 8; i++)
+		if (f & (1 << i))
+			buf[n++] = letters[i];
+	buf[n] = '\0';
+}
+
+static void print_flow(const struct fg_flow_key *k, const struct fg_flow_val *v)
+{
+	char a[INET6_ADDRSTRLEN], ifn[IF_NAMESIZE], fl[9];
+	bool icmp = k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6;
+
+	out_obj_open(NULL);
+	if (!if_indextoname(k->ifindex, ifn))
+		snprintf(ifn, sizeof(ifn), "if%u", k->ifindex);
+	out_str("dev", ifn);
+	out_u64("ifindex", k->ifindex);
+	out_str("dir", k->dir == FG_DIR_OUT ? "out" : "in");
+	out_u64("ip_version", k->ip_ver);
+	if (!k->ip_ver)
+		out_u64("eth_proto", k->eth_proto);
+	out_str("proto", proto_name(k->ip_ver, k->proto));
+	fg_addr_str(k->src, k->ip_ver, a, sizeof(a));
+	out_str("src", k->ip_ver ? a : "-");
+	fg_addr_str(k->dst, k->ip_ver, a, sizeof(a));
+	out_str("dst", k->ip_ver ? a : "-");
+	if (icmp) {
+		out_u64("icmp_type", ntohs(k->dport) >> 8);
+		out_u64("icmp_code", ntohs(k->dport) & 0xff);
+	} else {
+		out_u64("sport", ntohs(k->sport));
+		out_u64("dport", ntohs(k->dport));
+	}
+	out_u64("vlan", k->vlan);
+	out_u64("vlan_inner", k->vlan_inner);
+	out_u64("packets", v->packets);
+	out_u64("octets", v->octets);
+	tcp_flags_str(v->tcp_flags, fl);
+	out_str("tcp_flags", fl);
+	out_u64("ttl_min", v->ttl_min);
+	out_u64("ttl_max", v->ttl_max);
+	out_u64("first_ms", fg_mono_to_wall_ms(v->first_ns));
+	out_u64("last_ms", fg_mono_to_wall_ms(v->last_ns));
+	out_str("verdict", k->reason ? "dropped" : "forwarded");
+	if (k->reason)
+		out_str("reason", fg_reason_name(k->reason));
+	out_obj_close();
+}
+
+/*
+ * Walk a per-CPU hash with batch lookups, calling fn for each entry with
+ * its per-CPU values. Returns 0 or -errno.
+ */
+int fg_map_walk_percpu(int fd, size_t key_sz, size_t val_sz,
+		       void (*fn)(const void *key, const void *vals, int ncpu,
+				  void *ctx),
+		       void *ctx)
+{
+	int ncpu = libbpf_num_possible_cpus(), err = 0;
+	size_t vsz = (val_sz + 7) / 8 * 8;
+	__u32 count, i, batch_out = 0;
+	void *keys, *vals, *in = NULL;
+	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
+
+	if (ncpu < 0)
+		return ncpu;
+	keys = calloc(BATCH, key_sz);
+	vals = calloc(BATCH, vsz * ncpu);
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		count = BATCH;
+		err = bpf_map_lookup_batch(fd, in, &batch_out, keys, vals,
+					   &count, &opts);
+		if (err && errno != ENOENT) {
+			err = -errno;
+			break;
+		}
+		for (i = 0; i < count; i++)
+			fn((char *)keys + i * key_sz,
+			   (char *)vals + (size_t)i * vsz * ncpu, ncpu, ctx);
+		if (err) { /* ENOENT: that was the last batch */
+			err = 0;
+			break;
+		}
+		in = &batch_out;
+	}
+out:
+	free(keys);
+	free(vals);
+	return err;
+}
+
+struct dump_ctx {
+	const struct flow_filter *f;
+	__u64 flows, packets, octets;
+};
+
+static void dump_one(const void *key, const void *vals, int ncpu, void *c)
+{
+	struct dump_ctx *d = c;
+	struct fg_flow_val sum;
+
+	if (!flow_match(d->f, key))
+		return;
+	fg_flow_sum(vals, ncpu, &sum);
+	if (!sum.packets)
+		return;
+	d->flows++;
+	d->packets += sum.packets;
+	d->octets += sum.octets;
+	print_flow(key, &sum);
+}
+
+static void dump_ovf(const void *key, const void *vals, int ncpu, void *c)
+{
+	const struct fg_ovf_key *k = key;
+	const struct fg_ovf_val *v = vals;
+	struct dump_ctx *d = c;
+	__u64 p = 0, o = 0;
+	int i;
+
+	if (d->f->ifindex && k->ifindex != d->f->ifindex)
+		return;
+	if (d->f->proto >= 0 && (!k->ip_ver || k->proto != d->f->proto))
+		return;
+	for (i = 0; i < ncpu; i++) {
+		p += v[i].packets;
+		o += v[i].octets;
+	}
+	out_obj_open(NULL);
+	out_u64("ifindex", k->ifindex);
+	out_str("dir", k->dir == FG_DIR_OUT ? "out" : "in");
+	out_u64("ip_version", k->ip_ver);
+	out_str("proto", proto_name(k->ip_ver, k->proto));
+	out_u64("packets", p);
+	out_u64("octets", o);
+	out_obj_close();
+	d->packets += p;
+	d->octets += o;
+}
+
+static int flow_dump(int argc, char **argv)
+{
+	struct flow_filter f;
+	struct dump_ctx d = { .f = &f };
+	int fd, ofd, err;
+
+	err = parse_filter(argc, argv, &f);
+	if (err)
+		return err;
+	err = fg_check_caps(FG_NEED_BPF);
+	if (err)
+		return err;
+	fd = fg_map_open("fg_flows");
+	if (fd < 0)
+		return fg_error(fd, fd == -ENOENT ?
+					    "flowgate is not attached (no state "
+					    "under %s)" :
+					    "cannot open state under %s: %s",
+				fg_pin_dir(), fg_strerr(fd));
+	ofd = fg_map_open("fg_overflow");
+	out_begin();
+	out_arr_open("flows");
+	err = fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
+				 sizeof(struct fg_flow_val), dump_one, &d);
+	out_arr_close();
+	out_arr_open("overflow");
+	if (!err && ofd >= 0)
+		err = fg_map_walk_percpu(ofd, sizeof(struct fg_ovf_key),
+					 sizeof(struct fg_ovf_val), dump_ovf,
+					 &d);
+	out_arr_close();
+	out_u64("total_flows", d.flows);
+	out_u64("total_packets", d.packets);
+	out_u64("total_octets", d.octets);
+	out_end();
+	if (ofd >= 0)
+		close(ofd);
+	close(fd);
+	return err ? fg_error(err, "cannot read flows: %s", fg_strerr(err)) :
+		     0;
+}
+
+/* ---- flow top ------------------------------------------------------ */
+
+struct snap_ent {
+	struct fg_flow_key k;
+	struct fg_flow_val v; /* summed over CPUs */
+	double rate; /* per second since the previous refresh */
+};
+
+struct snap {
+	struct snap_ent *e;
+	size_t n, cap;
+	const struct flow_filter *f;
+};
+
+static void snap_one(const void *key, const void *vals, int ncpu, void *c)
+{
+	struct snap *s = c;
+	struct snap_ent *e;
+
+	if (!flow_match(s->f, key))
+		return;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 1024;
+
+		e = realloc(s->e, cap * sizeof(*e));
+		if (!e)
+			return;
+		s->e = e;
+		s->cap = cap;
+	}
+	e = &s->e[s->n];
+	e->k = *(const struct fg_flow_key *)key;
+	fg_flow_sum(vals, ncpu, &e->v);
+	if (e->v.packets)
+		s->n++;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return memcmp(&((const struct snap_ent *)a)->k,
+		      &((const struct snap_ent *)b)->k,
+		      sizeof(struct fg_flow_key));
+}
+
+static int rate_cmp(const void *a, const void *b)
+{
+	double x = ((const struct snap_ent *)a)->rate,
+	       y = ((const struct snap_ent *)b)->rate;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Rates against the previous snapshot (sorted by key); a flow new since
+ * then counts from zero. */
+static void snap_rates(struct snap *cur, const struct snap *prev,
+		       bool by_packets, double secs)
+{
+	struct snap_ent *old;
+	size_t i;
+
+	for (i = 0; i < cur->n; i++) {
+		struct snap_ent *e = &cur->e[i];
+		__u64 now = by_packets ? e->v.packets : e->v.octets, was = 0;
+
+		old = prev->n ? bsearch(e, prev->e, prev->n, sizeof(*e),
+					key_cmp) :
+				NULL;
+		if (old)
+			was = by_packets ? old->v.packets : old->v.octets;
+		e->rate = now >= was ? (now - was) / secs : 0;
+	}
+}
+
+static void top_header(const struct snap *s)
+{
+	struct fg_flowstats t = {};
+	int fd = fg_map_open("fg_flowstats");
+	__u32 key, next;
+	int err;
+
+	/* Sum every interface and direction: the table's health at once. */
+	for (err = fd < 0 ? -1 : bpf_map_get_next_key(fd, NULL, &key); !err;
+	     err = bpf_map_get_next_key(fd, &key, &next), key = next) {
+		int ncpu = libbpf_num_possible_cpus(), c;
+		struct fg_flowstats *v = calloc(ncpu, sizeof(*v));
+
+		if (v && !bpf_map_lookup_elem(fd, &key, v))
+			for (c = 0; c < ncpu; c++) {
+				t.packets += v[c].packets;
+				t.ovf_pkts += v[c].ovf_pkts;
+				t.sampled_pkts += v[c].sampled_pkts;
+				t.insert_fail += v[c].insert_fail;
+			}
+		free(v);
+	}
+	if (fd >= 0)
+		close(fd);
+	out_u64("flows", s->n);
+	out_u64("max_flows", fg_pinned_max_flows());
+	out_u64("packets", t.packets);
+	out_u64("overflow_packets", t.ovf_pkts);
+	out_u64("sampled_out_packets", t.sampled_pkts);
+	out_u64("inserts_failed", t.insert_fail);
+}
+
+static void top_print(struct snap *s, bool by_packets, __u32 rows)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	size_t i;
+
+	qsort(s->e, s->n, sizeof(*s->e), rate_cmp);
+	if (!fg_opts.json && isatty(STDOUT_FILENO))
+		fputs("\033[H\033[2J", stdout);
+	out_begin();
+	top_header(s);
+	out_str("sort", by_packets ? "packets" : "bytes");
+	out_arr_open("top");
+	for (i = 0; i < s->n && i < rows; i++) {
+		const struct snap_ent *e = &s->e[i];
+
+		fg_addr_str(e->k.src, e->k.ip_ver, a, sizeof(a));
+		fg_addr_str(e->k.dst, e->k.ip_ver, b, sizeof(b));
+		out_obj_open(NULL);
+		out_str("dir", e->k.dir == FG_DIR_OUT ? "out" : "in");
+		out_str("proto", proto_name(e->k.ip_ver, e->k.proto));
+		out_str("src", e->k.ip_ver ? a : "-");
+		out_u64("sport", ntohs(e->k.sport));
+		out_str("dst", e->k.ip_ver ? b : "-");
+		out_u64("dport", ntohs(e->k.dport));
+		out_u64(by_packets ? "packets_per_s" : "bytes_per_s",
+			(__u64)(e->rate + 0.5));
+		out_u64("packets", e->v.packets);
+		out_u64("octets", e->v.octets);
+		if (e->k.reason)
+			out_str("dropped", fg_reason_name(e->k.reason));
+		out_obj_close();
+	}
+	out_arr_close();
+	out_end();
+}
+
+/* flow top [dev D] [proto P] [addr A] [port N] [sort bytes|packets]
+ *          [interval S] [count N] [rows N] */
+static int flow_top(int argc, char **argv)
+{
+	struct flow_filter f;
+	struct snap cur = { .f = &f }, prev = { .f = &f };
+	char *fargv[16];
+	int fargc = 0, i, fd, err = 0;
+	__u32 interval = 1, count = 0, rows = 20, n;
+	bool by_packets = false;
+
+	for (i = 0; i < argc; i += 2) {
+		const char *kw = argv[i], *val = i + 1 < argc ? argv[i + 1] : 0;
+
+		if (!val)
+			return fg_usage("%s needs a value", kw);
+		if (!strcmp(kw, "sort") && (!strcmp(val, "bytes") ||
+					    !strcmp(val, "packets")))
+			by_packets = !strcmp(val, "packets");
+		else if (!strcmp(kw, "sort"))
+			return fg_usage("sort takes bytes or packets");
+		else if (!strcmp(kw, "interval") || !strcmp(kw, "count") ||
+			 !strcmp(kw, "rows")) {
+			if (fg_parse_u32(val, kw[0] == 'c' ? 0 : 1, 86400, &n))
+				return fg_usage("bad %s '%s'", kw, val);
+			*(kw[0] == 'i' ? &interval : kw[0] == 'c' ? &count :
+					 &rows) = n;
+		} else if (fargc < 14) {
+			fargv[fargc++] = argv[i];
+			fargv[fargc++] = argv[i + 1];
+		}
+	}
+	err = parse_filter(fargc, fargv, &f);
+	if (err)
+		return err;
+	err = fg_check_caps(FG_NEED_BPF);
+	if (err)
+		return err;
+	fd = fg_map_open("fg_flows");
+	if (fd < 0)
+		return fg_error(fd, "flowgate is not attached (no state under "
+				    "%s)",
+				fg_pin_dir());
+	for (n = 0; !count || n < count; n++) {
+		cur.n = 0;
+		err = fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
+					 sizeof(struct fg_flow_val), snap_one,
+					 &cur);
+		if (err)
+			break;
+		snap_rates(&cur, &prev, by_packets, interval);
+		top_print(&cur, by_packets, rows);
+		qsort(cur.e, cur.n, sizeof(*cur.e), key_cmp);
+		{ /* cur becomes prev; reuse prev's buffer */
+			struct snap t = prev;
+
+			prev = cur;
+			cur = t;
+		}
+		if (count && n + 1 == count)
+			break;
+		sleep(interval);
+	}
+	free(cur.e);
+	free(prev.e);
+	close(fd);
+	return err ? fg_error(err, "cannot read flows: %s", fg_strerr(err)) :
+		     0;
+}
+
+int do_flow(int argc, char **argv)
+{
+	if (argc >= 1 && !strcmp(argv[0], "dump"))
+		return flow_dump(argc - 1, argv + 1);
+	if (argc >= 1 && !strcmp(argv[0], "top"))
+		return flow_top(argc - 1, argv + 1);
+	return fg_usage("usage: flow dump [dev DEV] [proto P] [addr A] "
+			"[port N] | flow top [sort bytes|packets] "
+			"[interval S] [count N] [rows N] [filters]");
+}

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clsact programs, same parser and accounting as fg_xdp:
+ * - fg_tc_out (egress): flow accounting of what the host sends. It never
+ *   drops, and egress flows are always "forwarded".
+ * - fg_tc_in (ingress): the guard and flow accounting for interfaces where
+ *   XDP is not wanted (`flowgate attach DEV hook tc`).
+ */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+#include "fg_ctx.bpf.h"
+#include "fg_flow.bpf.h"
+
+FG_DEFINE_PARSE(fg_tc_parse, struct __sk_buff, FG_SKB_WIRE_END)
+
+/* Headers must be in the linear area for direct packet access. */
+#define FG_TC_PULL 256
+
+static __always_inline void fg_tc_pull(struct __sk_buff *skb)
+{
+	__u32 want = skb->len < FG_TC_PULL ? skb->len : FG_TC_PULL;
+
+	if (skb->data_end - skb->data < want)
+		bpf_skb_pull_data(skb, want);
+}
+
+/* With VLAN offload the outer tag is in skb->vlan_tci, not in the data. */
+static __always_inline void fg_tc_vlan(struct __sk_buff *skb,
+				       struct fg_pkt *p)
+{
+	if (!skb->vlan_present)
+		return;
+	p->vlan_inner = p->vlan_outer;
+	p->vlan_outer = skb->vlan_tci & 0x0fff;
+}
+
+/* A GSO packet leaves as gso_segs packets, each with its own headers. */
+static __always_inline void fg_tc_flow(struct __sk_buff *skb,
+				       struct fg_pkt *p, __u32 dir)
+{
+	__u32 segs = skb->gso_segs > 1 ? skb->gso_segs : 1;
+	__u32 octets = p->ip_len ? p->ip_len : skb->len;
+
+	if (segs > 1 && p->ip_len)
+		octets += (segs - 1) * (p->l4_off - p->l3_off + p->l4_hlen);
+	fg_flow_account(p, skb->ifindex, dir, segs, octets);
+}
+
+SEC("tc")
+int fg_tc_out(struct __sk_buff *skb)
+{
+	struct fg_pkt p;
+
+	fg_tc_pull(skb);
+	fg_tc_parse(skb, &p);
+	fg_tc_vlan(skb, &p);
+	p.reason = FG_R_NONE; /* egress is counted, never judged */
+	fg_tc_flow(skb, &p, FG_DIR_OUT);
+	return TC_ACT_OK;
+}
+
+SEC("tc")
+int fg_tc_in(struct __sk_buff *skb)
+{
+	struct fg_pkt p;
+
+	fg_tc_pull(skb);
+	fg_tc_parse(skb, &p);
+	fg_tc_vlan(skb, &p);
+	fg_account(skb->ifindex, p.reason, p.hits, skb->len);
+	fg_tc_flow(skb, &p, FG_DIR_IN);
+	return p.reason ? TC_ACT_SHOT : TC_ACT_OK;
+}
+
+char LICENSE[] SEC("license") = "GPL";

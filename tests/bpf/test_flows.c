@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Flow accounting through BPF_PROG_TEST_RUN: the key fg_xdp builds for
+ * every protocol shape, the value it keeps (packets, octets, OR of TCP
+ * flags, TTL min/max), drops as flows of their own, fragments lent their
+ * first fragment's ports, sampling and the drop-flows switch, with the
+ * fg_flowstats counters conserving every packet.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "fgtest.h"
+#include "pkt.h"
+#include "flowgate_xdp.skel.h"
+
+static struct fgt t;
+static int flows_fd, fstats_fd;
+
+static void key_base(struct fg_flow_key *k, int ver, __u8 proto,
+		     const char *src, const char *dst, __u16 sp, __u16 dp)
+{
+	memset(k, 0, sizeof(*k));
+	k->ifindex = FGT_IFINDEX;
+	k->dir = FG_DIR_IN;
+	k->ip_ver = ver;
+	k->proto = proto;
+	k->eth_proto = ver == 4 ? 0x0800 : ver == 6 ? 0x86dd : 0;
+	if (ver == 4) {
+		k->src[10] = k->src[11] = k->dst[10] = k->dst[11] = 0xff;
+		pkt_addr(AF_INET, src, k->src + 12);
+		pkt_addr(AF_INET, dst, k->dst + 12);
+	} else if (ver == 6) {
+		pkt_addr(AF_INET6, src, k->src);
+		pkt_addr(AF_INET6, dst, k->dst);
+	}
+	k->sport = htons(sp);
+	k->dport = htons(dp);
+}
+
+/* The flow's value summed over CPUs; packets 0 when absent. */
+static struct fg_flow_val flow_get(const struct fg_flow_key *k)
+{
+	struct fg_flow_val *v = calloc(t.ncpu, sizeof(*v)), sum = {};
+	int c;
+
+	if (v && !bpf_map_lookup_elem(flows_fd, k, v)) {
+		sum.ttl_min = 255;
+		for (c = 0; c < t.ncpu; c++) {
+			if (!v[c].packets)
+				continue;
+			sum.packets += v[c].packets;
+			sum.octets += v[c].octets;
+			sum.tcp_flags |= v[c].tcp_flags;
+			if (v[c].ttl_min < sum.ttl_min)
+				sum.ttl_min = v[c].ttl_min;
+			if (v[c].ttl_max > sum.ttl_max)
+				sum.ttl_max = v[c].ttl_max;
+			if (v[c].first_ns)
+				sum.first_ns = v[c].first_ns;
+			if (v[c].last_ns > sum.last_ns)
+				sum.last_ns = v[c].last_ns;
+		}
+	}
+	free(v);
+	return sum;
+}
+
+static struct fg_flowstats fstats_get(void)
+{
+	struct fg_flowstats *v = calloc(t.ncpu, sizeof(*v)), sum = {};
+	__u32 key = fg_dir_key(FGT_IFINDEX, FG_DIR_IN);
+	size_t i, n = sizeof(sum) / sizeof(__u64);
+	int c;
+
+	if (v && !bpf_map_lookup_elem(fstats_fd, &key, v))
+		for (c = 0; c < t.ncpu; c++)
+			for (i = 0; i < n; i++)
+				((__u64 *)&sum)[i] += ((__u64 *)&v[c])[i];
+	free(v);
+	return sum;
+}
+
+static void run(struct pkt *p)
+{
+	struct fgt_result r;
+
+	pkt_finish(p);
+	if (fgt_run(&t, p->b, p->len, &r))
+		fgt_diag("run failed");
+}
+
+static void expect_flow(const char *name, const struct fg_flow_key *k,
+			__u64 pkts, __u64 octets)
+{
+	struct fg_flow_val v = flow_get(k);
+
+	if (!fgt_ok(v.packets == pkts && v.octets == octets &&
+			    v.first_ns && v.last_ns >= v.first_ns,
+		    "%s: key found, %llu packets, %llu octets", name,
+		    (unsigned long long)pkts, (unsigned long long)octets))
+		fgt_diag("got %llu packets, %llu octets",
+			 (unsigned long long)v.packets,
+			 (unsigned long long)v.octets);
+}
+
+static void test_tcp4_flags_ttl(void)
+{
+	struct fg_flow_key k;
+	struct fg_flow_val v;
+	struct iphdr *ip;
+	struct pkt p;
+	int i;
+	const __u8 flags[] = { PKT_SYN, PKT_ACK, PKT_ACK | PKT_PSH };
+	const __u8 ttls[] = { 64, 32, 200 };
+
+	for (i = 0; i < 3; i++) {
+		pkt_init(&p);
+		pkt_eth(&p);
+		ip = pkt_ip4(&p, "192.0.2.1", "198.51.100.2");
+		ip->ttl = ttls[i];
+		pkt_tcp(&p, 40000, 443, flags[i]);
+		pkt_data(&p, NULL, 10);
+		run(&p);
+	}
+	key_base(&k, 4, IPPROTO_TCP, "192.0.2.1", "198.51.100.2", 40000, 443);
+	expect_flow("tcp4", &k, 3, 3 * (20 + 20 + 10));
+	v = flow_get(&k);
+	fgt_ok(v.tcp_flags == (PKT_SYN | PKT_ACK | PKT_PSH),
+	       "tcp4: TCP flags OR-ed (0x%02x)", v.tcp_flags);
+	fgt_ok(v.ttl_min == 32 && v.ttl_max == 200,
+	       "tcp4: TTL min 32 max 200 (%u %u)", v.ttl_min, v.ttl_max);
+}
+
+static void test_shapes(void)
+{
+	struct fg_flow_key k;
+	struct pkt p;
+
+	/* IPv6 UDP behind hop-by-hop and destination options headers */
+	pkt_init(&p);
+	pkt_eth(&p);
+	pkt_ip6(&p, "2001:db8::1", "2001:db8::2");
+	pkt_ip6_opts(&p, PKT_NH_HOP, NULL, 0);
+	pkt_ip6_opts(&p, PKT_NH_DSTOPTS, NULL, 0);
+	pkt_udp(&p, 5353, 53);
+	pkt_data(&p, NULL, 12);
+	run(&p);
+	key_base(&k, 6, IPPROTO_UDP, "2001:db8::1", "2001:db8::2", 5353, 53);
+	expect_flow("udp6 after extension headers", &k, 1, 40 + 8 + 8 + 8 + 12);
+
+	/* ICMP echo: type and code in the destination port */
+	pkt_init(&p);
+	pkt_eth(&p);
+	pkt_ip4(&p, "192.0.2.1", "198.51.100.2");
+	pkt_icmp(&p, 8, 0, 0x01020304);
+	run(&p);
+	key_base(&k, 4, IPPROTO_ICMP, "192.0.2.1", "198.51.100.2", 0, 8 << 8);
+	expect_flow("icmp echo: dport = type << 8 | code", &k, 1, 28);
+
+	pkt_init(&p);
+	pkt_eth(&p);
+	pkt_ip6(&p, "2001:db8::1", "2001:db8::2");
+	pkt_icmp6(&p, 1, 4, 0);
+	pkt_data(&p, NULL, 48);
+	run(&p);
+	key_base(&k, 6, IPPROTO_ICMPV6, "2001:db8::1", "2001:db8::2", 0,
+		 1 << 8 | 4);
+	expect_flow("icmpv6 unreachable 1/4", &k, 1, 40 + 8 + 48);
+
+	/* QinQ: both VLAN IDs */
+	pkt_init(&p);
+	pkt_eth(&p);
+	pkt_vlan(&p, PKT_ETH_QINQ, 100);
+	pkt_vlan(&p, PKT_ETH_VLAN, 200);
+	pkt_ip4(&p, "192.0.2.1", "198.51.100.2");
+	pkt_udp(&p, 1000, 2000);
+	run(&p);
+	key_base(&k, 4, IPPROTO_UDP, "192.0.2.1", "198.51.100.2", 1000, 2000);
+	k.vlan = 100;
+	k.vlan_inner = 200;
+	expect_flow("qinq: outer and inner VLAN in the key", &k, 1, 28);
+
+	/* SCTP ports; GRE has none */
+	pkt_init(&p);
+	pkt_eth(&p);
+	pkt_ip4(&p, "192.0.2.1", "198.51.100.2");
+	pkt_sctp(&p, 3868, 3869, 7);
+	run(&p);
+	key_base(&k, 4, IPPROTO_SCTP, "192.0.2.1", "198.51.100.2", 3868, 3869);
+	/* IPv4 20 + SCTP common header 12 + INIT chunk 20 */
+	expect_flow("sctp ports", &k, 1, 20 + 12 + 20);
+
+	/* ARP: a non-IP flow keyed by EtherType, frame bytes */
+	pkt_init(&p);
+	pkt_eth(&p);
+	pkt_arp(&p, 1, "192.0.2.1", "192.0.2.2");
+	run(&p);
+	memset(&k, 0, sizeof(k));
+	k.ifindex = FGT_IFINDEX;
+	k.eth_proto = 0x0806;
+	expect_flow("arp: non-IP flow by EtherType", &k, 1, p.len);
+}
+
+static void test_drop_flow(void)
+{
+	struct fg_flow_key k;
+	struct fg_config cfg = {};
+	struct fg_flowstats before, after;
+	struct pkt p;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		pkt_init(&p);
+		pkt_eth(&p);
+		pkt_ip4(&p, "192.0.2.7", "198.51.100.2");
+		pkt_tcp(&p, 41000, 80, PKT_SYN | PKT_FIN);
+		run(&p);
+	}
+	key_base(&k, 4, IPPROTO_TCP, "192.0.2.7", "198.51.100.2", 41000, 80);
+	k.reason = FG_R_TCP_FLAGS;
+	expect_flow("syn+fin: a flow marked dropped for tcp-flags", &k, 2, 80);
+
+	/* drop-flows off: counted as unflowed instead */
+	cfg.flags = FG_CFG_NO_DROP_FLOWS;
+	fgt_set_config(&t, &cfg);
+	before = fstats_get();
+	run(&p);
+	after = fstats_get();
+	fgt_ok(flow_get(&k).packets == 2 &&
+		       after.unflowed_pkts - before.unflowed_pkts == 1,
+	       "drop-flows off: no flow update, one unflowed packet");
+	cfg.flags = 0;
+	fgt_set_config(&t, &cfg);
+}
+
+static void test_fragments(void)
+{
+	struct fg_flow_key k;
+	struct fg_flowstats before, after;
+	struct iphdr *ip;
+	struct pkt p;
+
+	before = fstats_get();
+	/* first fragment: UDP header with ports, MF */
+	pkt_init(&p);
+	pkt_eth(&p);
+	ip = pkt_ip4(&p, "192.0.2.9", "198.51.100.2");
+	ip->id = htons(777);
+	pkt_udp(&p, 5555, 6666);
+	pkt_keep(&p); /* the UDP length is the whole datagram's */
+	pkt_data(&p, NULL, 32);
+	pkt_finish(&p);
+	((struct udphdr *)(p.b + pkt_off_of(&p, PKT_L_UDP)))->len = htons(80);
+	pkt_ip4_frag(ip, 0, 1);
+	pkt_ip4_fix_csum(ip);
+	run(&p);
+	/* later fragment: payload only */
+	pkt_init(&p);
+	pkt_eth(&p);
+	ip = pkt_ip4(&p, "192.0.2.9", "198.51.100.2");
+	ip->id = htons(777);
+	ip->protocol = IPPROTO_UDP;
+	pkt_data(&p, NULL, 40);
+	pkt_finish(&p);
+	pkt_ip4_frag(ip, 40, 0);
+	pkt_ip4_fix_csum(ip);
+	run(&p);
+	after = fstats_get();
+	key_base(&k, 4, IPPROTO_UDP, "192.0.2.9", "198.51.100.2", 5555, 6666);
+	expect_flow("fragments: both in the first fragment's flow", &k, 2,
+		    (20 + 8 + 32) + (20 + 40));
+	fgt_ok(after.frag_lent - before.frag_lent == 1,
+	       "fragments: one later fragment lent its ports");
+
+	/* a later fragment whose first was never seen */
+	pkt_init(&p);
+	pkt_eth(&p);
+	ip = pkt_ip4(&p, "192.0.2.9", "198.51.100.2");
+	ip->id = htons(778);
+	ip->protocol = IPPROTO_UDP;
+	pkt_data(&p, NULL, 40);
+	pkt_finish(&p);
+	pkt_ip4_frag(ip, 40, 0);
+	pkt_ip4_fix_csum(ip);
+	run(&p);
+	key_base(&k, 4, IPPROTO_UDP, "192.0.2.9", "198.51.100.2", 0, 0);
+	expect_flow("orphan fragment: ports 0", &k, 1, 60);
+	fgt_ok(fstats_get().frag_orphan - after.frag_orphan == 1,
+	       "orphan fragment counted");
+}
+
+static void test_sampling_conserves(void)
+{
+	struct fg_config cfg = { .sampling = 3 };
+	struct fg_flowstats before, after;
+	struct fg_flow_key k;
+	struct pkt p;
+	__u64 flowed;
+	int i;
+
+	fgt_set_config(&t, &cfg);
+	before = fstats_get();
+	for (i = 0; i < 300; i++) {
+		pkt_init(&p);
+		pkt_eth(&p);
+		pkt_ip4(&p, "192.0.2.50", "198.51.100.2");
+		pkt_udp(&p, 9999, 9);
+		run(&p);
+	}
+	after = fstats_get();
+	key_base(&k, 4, IPPROTO_UDP, "192.0.2.50", "198.51.100.2", 9999, 9);
+	flowed = flow_get(&k).packets;
+	fgt_ok(after.packets - before.packets == 300,
+	       "sampling: 300 packets seen");
+	fgt_ok(flowed + after.sampled_pkts - before.sampled_pkts == 300,
+	       "sampling: flowed %llu + sampled out %llu == 300",
+	       (unsigned long long)flowed,
+	       (unsigned long long)(after.sampled_pkts - before.sampled_pkts));
+	fgt_ok(flowed > 50 && flowed < 150,
+	       "sampling: about 1 in 3 flowed (%llu)",
+	       (unsigned long long)flowed);
+	cfg.sampling = 0;
+	fgt_set_config(&t, &cfg);
+}
+
+int main(void)
+{
+	if (fgt_open(&t))
+		return 1;
+	flows_fd = bpf_map__fd(t.skel->maps.fg_flows);
+	fstats_fd = bpf_map__fd(t.skel->maps.fg_flowstats);
+	test_tcp4_flags_ttl();
+	test_shapes();
+	test_drop_flow();
+	test_fragments();
+	test_sampling_conserves();
+	fgt_close(&t);
+	return fgt_done();
+}

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Flow accounting conserves packets, end to end on a veth pair: for K
+# packets sent, per direction, flows + overflow + sampled out + unflowed
+# = K exactly, and the same for octets (IP-layer bytes), with a table
+# smaller than the number of flows, for IPv4, IPv6, VLAN-tagged and
+# fragmented traffic, on XDP ingress, TC egress and TC ingress.
+. "$(dirname "$0")/../lib/netns.sh"
+
+fg_setup
+
+send_from() { # send_from NS IFACE SMAC DMAC SET (addresses as seen by NS)
+	if [ "$1" = "$NS_TX" ]; then
+		ip netns exec "$1" "$PY" "$FG_ROOT/tests/e2e/flow_send.py" "$2" \
+			"$3" "$4" "$TX_IP4" "$RX_IP4" "$TX_IP6" "$RX_IP6" "$5"
+	else
+		ip netns exec "$1" "$PY" "$FG_ROOT/tests/e2e/flow_send.py" "$2" \
+			"$3" "$4" "$RX_IP4" "$TX_IP4" "$RX_IP6" "$TX_IP6" "$5"
+	fi
+}
+
+snapshot() { # snapshot DIR: the conservation figures right now
+	"$PY" "$FG_ROOT/tests/e2e/flow_check.py" "$(fg -j stats dev "$RX_IF")" \
+		"$(fg -j flow dump dev "$RX_IF")" "$1"
+}
+
+# round LABEL DIR SET: send SET towards (in) or from (out) the flowgate
+# host; assert the exact delta and conservation from one quiet snapshot.
+round() {
+	local label=$1 dir=$2 set=$3 before sent after
+	before=$(snapshot "$dir") || { not_ok "$label: snapshot"; return; }
+	if [ "$dir" = in ]; then
+		sent=$(send_from "$NS_TX" "$TX_IF" "$TX_MAC" "$RX_MAC" "$set")
+	else
+		sent=$(send_from "$NS_RX" "$RX_IF" "$RX_MAC" "$TX_MAC" "$set")
+	fi
+	sleep 0.3
+	after=$(snapshot "$dir") || { not_ok "$label: snapshot"; return; }
+	LAST=$after
+	expect_eq "$label: packets seen == sent" \
+		"$(($(jget "$after" 'd["seen"]') - $(jget "$before" 'd["seen"]')))" \
+		"$(jget "$sent" 'd["packets"]')"
+	expect_eq "$label: octets seen == sent" \
+		"$(($(jget "$after" 'd["seen_octets"]') - \
+			$(jget "$before" 'd["seen_octets"]')))" \
+		"$(jget "$sent" 'd["octets"]')"
+	expect_eq "$label: flows+overflow+sampled+unflowed == seen (packets)" \
+		"$(jget "$after" 'd["placed"]')" "$(jget "$after" 'd["seen"]')"
+	expect_eq "$label: flows+overflow+sampled+unflowed == seen (octets)" \
+		"$(jget "$after" 'd["placed_octets"]')" \
+		"$(jget "$after" 'd["seen_octets"]')"
+	expect_eq "$label: overflow aggregates == overflow counter" \
+		"$(jget "$after" 'd["overflow"]')" \
+		"$(jget "$after" 'd["overflow_counter"]')"
+}
+
+# ---- XDP ingress, table of 64 for ~220 flows -------------------------------
+fg attach "$RX_IF" max-flows 64 >/dev/null || bail "attach"
+fg_settle || bail "the link does not settle"
+round "xdp in, table full" in mix
+# The table is shared by both directions (the host's own chatter too).
+expect_eq "xdp in: the table is full" \
+	"$(jget "$(fg -j stats dev "$RX_IF")" 'd["flow_table"]["entries"]')" 64
+check "xdp in: overflow took the rest" \
+	test "$(jget "$LAST" 'd["overflow"]')" -gt 0
+q=$(fg -j stats dev "$RX_IF" queues)
+expect_eq "queues: every XDP packet on an RX queue" \
+	"$(jget "$q" 'sum(x["packets"] for x in d["interfaces"][0]["rx_queues"])')" \
+	"$(jget "$q" 'd["interfaces"][0]["rx_packets"]')"
+top=$(fg -j flow top count 1 rows 5 sort packets)
+expect_eq "flow top: header and the 5 heaviest flows" \
+	"$(jget "$top" '(d["flows"], d["max_flows"], len(d["top"]), d["overflow_packets"] > 0)')" \
+	'[64, 64, 5, true]'
+round "tc out, table full" out udp400
+check "attach with another max-flows is refused" \
+	sh -c "! ip netns exec $NS_RX $FLOWGATE attach lo max-flows 128"
+fg detach "$RX_IF" >/dev/null || bail "detach"
+
+# ---- big table: fragments, drop flows, sampling --------------------------------
+fg attach "$RX_IF" >/dev/null || bail "attach"
+fg_settle || bail "the link does not settle"
+round "fragments" in frag
+frag=$(fg -j flow dump dev "$RX_IF" port 5555)
+expect_eq "fragments: one flow with the first fragment's ports" \
+	"$(jget "$frag" '[(f["sport"], f["dport"], f["packets"]) for f in d["flows"] if f["dir"] == "in"]')" \
+	'[[5555, 6666, 3]]'
+expect_eq "fragments: two later fragments got their ports" \
+	"$(jget "$(fg -j stats dev "$RX_IF")" 'd["interfaces"][0]["flows"]["in"]["frag_ports_lent"]')" 2
+round "dropped packets as flows" in synfin
+drops=$(fg -j flow dump dev "$RX_IF" port 41000)
+expect_eq "dropped flow: verdict and reason" \
+	"$(jget "$drops" '[(f["verdict"], f.get("reason"), f["packets"], f["tcp_flags"]) for f in d["flows"]]')" \
+	'[["dropped", "tcp-flags", 20, "FS"]]'
+fg config set drop-flows off >/dev/null
+round "drop-flows off" in synfin
+expect_eq "drop-flows off: the 20 are unflowed" \
+	"$(jget "$LAST" 'd["unflowed"]')" 20
+fg config set drop-flows on >/dev/null
+fg config set sampling 4 >/dev/null
+round "sampling 1 in 4" in udp400
+s=$(jget "$LAST" 'd["sampled"]')
+check "sampling: about 3/4 sampled out ($s of 400)" \
+	test "$s" -gt 200 -a "$s" -lt 380
+fg config set sampling 1 >/dev/null
+fg detach "$RX_IF" >/dev/null || bail "detach"
+
+# ---- TC ingress instead of XDP -------------------------------------------------
+fg attach "$RX_IF" hook tc max-flows 64 >/dev/null || bail "attach hook tc"
+expect_eq "hook tc: no XDP program" "$(xdp_prog_id)" ""
+fg_settle || bail "the link does not settle"
+round "tc in, table full" in mix
+fg detach "$RX_IF" >/dev/null
+expect_eq "detach: no clsact qdisc left" \
+	"$(tc -n "$NS_RX" qdisc show dev "$RX_IF" | grep -c clsact)" 0
+check "detach: no pins left" test ! -e "$FLOWGATE_BPFFS"
+fg_done
