@@ -8,8 +8,9 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include "fg_ctx.bpf.h"
+#include "fg_flow.bpf.h"
 
-FG_DEFINE_PARSE(fg_parts_parse, struct xdp_md)
+FG_DEFINE_PARSE(fg_parts_parse, struct xdp_md, FG_XDP_WIRE_END)
 
 /* Parse and validate (config lookup included), no accounting. */
 SEC("xdp")
@@ -21,12 +22,16 @@ int fg_parse_only(struct xdp_md *ctx)
 	return p.reason ? XDP_DROP : XDP_PASS;
 }
 
-/* Accounting of a passed packet, no parsing: the stats hash lookup and
- * the counter updates. */
+/* Accounting of a passed packet, no parsing: the stats hash lookup, the
+ * counter updates and the flow record (of an all-zero key). */
 SEC("xdp")
 int fg_account_only(struct xdp_md *ctx)
 {
-	fg_account(ctx->ingress_ifindex, 0, 0, ctx->data_end - ctx->data);
+	__u32 bytes = ctx->data_end - ctx->data;
+	struct fg_pkt p = {};
+
+	fg_account(&p, fg_dir_key(ctx->ingress_ifindex, FG_DIR_IN),
+		   FG_NO_QUEUE, bytes, FG_PKTS_OCTETS(1, bytes));
 	return XDP_PASS;
 }
 
@@ -37,7 +42,9 @@ char LICENSE[] SEC("license") = "GPL";
 SEC("xdp")
 int fg_lookup_only(struct xdp_md *ctx)
 {
-	return fg_stats_get(ctx->ingress_ifindex) ? XDP_PASS : XDP_DROP;
+	return fg_stats_get(fg_dir_key(ctx->ingress_ifindex, FG_DIR_IN)) ?
+		       XDP_PASS :
+		       XDP_DROP;
 }
 
 /* The same counters in a per-CPU array indexed by ifindex: what the

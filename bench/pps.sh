@@ -195,7 +195,7 @@ if [ "$variants" = 1 ]; then
 	)
 fi
 if [ "$breakdown" = 1 ]; then
-	for st in parse account rxq full; do
+	for st in parse full; do
 		CASES+=("steps/$st|drop|syn-fin|$RX_MAC|1|base_attach step_$st $OUT/fg_steps_xdp.bpf.o|base_detach|")
 	done
 fi

@@ -474,13 +474,8 @@ static void delete_key(const char *map, __u32 key)
 /* An interface's counters go with it; its flows stay until exported. */
 static void forget_counters(__u32 ifindex)
 {
-	__u32 q;
-
-	delete_key("fg_ifstats", ifindex);
-	delete_key("fg_flowstats", fg_dir_key(ifindex, FG_DIR_IN));
-	delete_key("fg_flowstats", fg_dir_key(ifindex, FG_DIR_OUT));
-	for (q = 0; q <= FG_MAX_RXQ; q++)
-		delete_key("fg_rxq", ifindex << 8 | q);
+	delete_key("fg_ifstats", fg_dir_key(ifindex, FG_DIR_IN));
+	delete_key("fg_ifstats", fg_dir_key(ifindex, FG_DIR_OUT));
 }
 
 int do_detach(int argc, char **argv)

@@ -454,25 +454,21 @@ static void snap_rates(struct snap *cur, const struct snap *prev,
 
 static void top_header(const struct snap *s)
 {
+	struct fg_ifstats st;
 	struct fg_flowstats t = {};
-	int fd = fg_map_open("fg_flowstats");
+	int fd = fg_map_open("fg_ifstats");
 	__u32 key, next;
 	int err;
 
 	/* Sum every interface and direction: the table's health at once. */
 	for (err = fd < 0 ? -1 : bpf_map_get_next_key(fd, NULL, &key); !err;
 	     err = bpf_map_get_next_key(fd, &key, &next), key = next) {
-		int ncpu = libbpf_num_possible_cpus(), c;
-		struct fg_flowstats *v = calloc(ncpu, sizeof(*v));
-
-		if (v && !bpf_map_lookup_elem(fd, &key, v))
-			for (c = 0; c < ncpu; c++) {
-				t.packets += v[c].packets;
-				t.ovf_pkts += v[c].ovf_pkts;
-				t.sampled_pkts += v[c].sampled_pkts;
-				t.insert_fail += v[c].insert_fail;
-			}
-		free(v);
+		if (fg_ifstats_read(fd, key, &st))
+			continue;
+		t.packets += st.flows.packets;
+		t.ovf_pkts += st.flows.ovf_pkts;
+		t.sampled_pkts += st.flows.sampled_pkts;
+		t.insert_fail += st.flows.insert_fail;
 	}
 	if (fd >= 0)
 		close(fd);

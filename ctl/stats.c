@@ -34,76 +34,54 @@ static void print_reasons(const struct fg_ifstats *s)
 	out_arr_close();
 }
 
-/* Sum one key of a per-CPU map of __u64 counters; zeros if absent. */
-static void sum_percpu_u64(int fd, __u32 key, __u64 *sum, size_t n)
-{
-	int ncpu = libbpf_num_possible_cpus(), c;
-	__u64 *v;
-	size_t i;
-
-	memset(sum, 0, n * sizeof(*sum));
-	if (fd < 0 || ncpu < 0)
-		return;
-	v = calloc((size_t)ncpu, n * sizeof(*v));
-	if (v && !bpf_map_lookup_elem(fd, &key, v))
-		for (c = 0; c < ncpu; c++)
-			for (i = 0; i < n; i++)
-				sum[i] += v[(size_t)c * n + i];
-	free(v);
-}
-
 /* Flow accounting of one direction. Every packet it saw is in a flow, the
  * overflow aggregate, sampled out, or unflowed (drop flows off). */
-static void print_flowstats(const char *key, int fd, __u32 dkey)
+static void print_flowstats(const char *key, const struct fg_flowstats *f)
 {
-	struct fg_flowstats f;
-
-	sum_percpu_u64(fd, dkey, (__u64 *)&f, sizeof(f) / sizeof(__u64));
 	out_obj_open(key);
-	out_u64("packets", f.packets);
-	out_u64("octets", f.octets);
-	out_u64("sampled_out_packets", f.sampled_pkts);
-	out_u64("sampled_out_octets", f.sampled_octets);
-	out_u64("unflowed_packets", f.unflowed_pkts);
-	out_u64("unflowed_octets", f.unflowed_octets);
-	out_u64("overflow_packets", f.ovf_pkts);
-	out_u64("overflow_octets", f.ovf_octets);
-	out_u64("inserts_failed", f.insert_fail);
-	out_u64("overflow_lost", f.ovf_lost);
-	out_u64("frag_ports_lent", f.frag_lent);
-	out_u64("frag_orphans", f.frag_orphan);
+	out_u64("packets", f->packets);
+	out_u64("octets", f->octets);
+	out_u64("sampled_out_packets", f->sampled_pkts);
+	out_u64("sampled_out_octets", f->sampled_octets);
+	out_u64("unflowed_packets", f->unflowed_pkts);
+	out_u64("unflowed_octets", f->unflowed_octets);
+	out_u64("overflow_packets", f->ovf_pkts);
+	out_u64("overflow_octets", f->ovf_octets);
+	out_u64("inserts_failed", f->insert_fail);
+	out_u64("overflow_lost", f->ovf_lost);
+	out_u64("frag_ports_lent", f->frag_lent);
+	out_u64("frag_orphans", f->frag_orphan);
 	out_obj_close();
 }
 
-static void print_queues(int fd, __u32 ifindex)
+static void print_queues(const struct fg_ifstats *s)
 {
-	struct fg_rxq_val q;
 	__u32 i;
 
 	out_arr_open("rx_queues");
 	for (i = 0; i <= FG_MAX_RXQ; i++) {
-		sum_percpu_u64(fd, ifindex << 8 | i, (__u64 *)&q, 2);
-		if (!q.packets)
+		if (!s->rxq_packets[i])
 			continue;
 		out_obj_open(NULL);
 		out_u64("queue", i);
-		out_bool("overflow_bucket", i == FG_MAX_RXQ);
-		out_u64("packets", q.packets);
-		out_u64("octets", q.octets);
+		out_bool("shared_slot", i == FG_MAX_RXQ); /* 63 and above */
+		out_u64("packets", s->rxq_packets[i]);
+		out_u64("octets", s->rxq_octets[i]);
 		out_obj_close();
 	}
 	out_arr_close();
 }
 
 static struct {
-	int flowstats_fd, rxq_fd;
+	int fd; /* fg_ifstats, for the egress entries */
 	bool queues;
-} extra = { -1, -1, false };
+} extra = { -1, false };
 
 static void print_iface(const char *name, __u32 ifindex,
 			const struct fg_ifstats *s)
 {
 	__u64 drops = 0, drop_bytes = 0;
+	struct fg_ifstats out;
 	__u32 r;
 
 	for (r = 1; r < FG_R_MAX; r++) {
@@ -122,16 +100,14 @@ static void print_iface(const char *name, __u32 ifindex,
 	out_bool("conserved", s->rx_packets == s->pass_packets + drops &&
 				      s->rx_bytes == s->pass_bytes + drop_bytes);
 	print_reasons(s);
-	if (ifindex != FG_IFINDEX_OTHER || extra.flowstats_fd >= 0) {
-		out_obj_open("flows");
-		print_flowstats("in", extra.flowstats_fd,
-				fg_dir_key(ifindex, FG_DIR_IN));
-		print_flowstats("out", extra.flowstats_fd,
-				fg_dir_key(ifindex, FG_DIR_OUT));
-		out_obj_close();
-	}
+	if (fg_ifstats_read(extra.fd, fg_dir_key(ifindex, FG_DIR_OUT), &out))
+		memset(&out, 0, sizeof(out));
+	out_obj_open("flows");
+	print_flowstats("in", &s->flows);
+	print_flowstats("out", &out.flows);
+	out_obj_close();
 	if (extra.queues)
-		print_queues(extra.rxq_fd, ifindex);
+		print_queues(s);
 	out_obj_close();
 }
 
@@ -196,6 +172,8 @@ static void print_all(int fd, int ifaces_fd)
 	     err = bpf_map_get_next_key(fd, &key, &next), key = next) {
 		struct fg_iface ifc;
 
+		if (key & FG_KEY_OUT)
+			continue; /* shown with its interface, as flows.out */
 		if (ifaces_fd >= 0 &&
 		    !bpf_map_lookup_elem(ifaces_fd, &key, &ifc))
 			continue; /* printed above */
@@ -244,8 +222,7 @@ int do_stats(int argc, char **argv)
 					    "cannot open state under %s: %s",
 				fg_pin_dir(), fg_strerr(fd));
 	ifaces_fd = fg_map_open("fg_ifaces");
-	extra.flowstats_fd = fg_map_open("fg_flowstats");
-	extra.rxq_fd = fg_map_open("fg_rxq");
+	extra.fd = fd;
 	out_begin();
 	print_table();
 	out_arr_open("interfaces");
@@ -266,10 +243,6 @@ int do_stats(int argc, char **argv)
 	out_end();
 	if (ifaces_fd >= 0)
 		close(ifaces_fd);
-	if (extra.flowstats_fd >= 0)
-		close(extra.flowstats_fd);
-	if (extra.rxq_fd >= 0)
-		close(extra.rxq_fd);
 	close(fd);
 	return err ? fg_error(err, "cannot read counters: %s",
 			      fg_strerr(err)) :

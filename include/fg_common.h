@@ -105,8 +105,34 @@ struct fg_config {
 #define FG_CONFIG_VERSION 1
 
 /*
+ * Flow accounting counters of one interface and direction (part of
+ * fg_ifstats). Together with the flow table they
+ * conserve packets: every packet accounted is in exactly one of
+ * flows, overflow, sampled_out or unflowed.
+ */
+struct fg_flowstats {
+	__u64 packets; /* packets seen by flow accounting */
+	__u64 octets;
+	__u64 sampled_pkts; /* not sampled: left out of flows on purpose */
+	__u64 sampled_octets;
+	__u64 unflowed_pkts; /* dropped, with FG_CFG_NO_DROP_FLOWS */
+	__u64 unflowed_octets;
+	__u64 ovf_pkts; /* table full: went to fg_overflow */
+	__u64 ovf_octets;
+	__u64 insert_fail; /* flow inserts that failed (table full) */
+	__u64 ovf_lost; /* overflow aggregate itself full: counted here */
+	__u64 frag_lent; /* later fragments given the first one's ports */
+	__u64 frag_orphan; /* later fragments whose first was not seen */
+};
+
+/* RX queues 0..62 are counted one by one; 63 and above share slot 63.
+ * 64 slots: a power of two, so that BPF can mask the index. */
+#define FG_MAX_RXQ 63
+
+/*
  * Per-interface counters (value of the per-CPU fg_ifstats hash, keyed by
- * ifindex). Every packet the program sees increments rx_packets once and
+ * fg_dir_key(ifindex, dir): one lookup per packet serves everything). The
+ * guard's counters are ingress only. Every packet the program sees increments rx_packets once and
  * exactly one verdict counter: pass or drop[reason]. matched[r] counts every
  * packet on which check r fired, whatever its action (count or drop), so
  * monitor-mode hits are visible.
@@ -119,6 +145,9 @@ struct fg_ifstats {
 	__u64 drop_packets[32];
 	__u64 drop_bytes[32];
 	__u64 matched[32];
+	struct fg_flowstats flows;
+	__u64 rxq_packets[FG_MAX_RXQ + 1]; /* XDP's rx_queue_index */
+	__u64 rxq_octets[FG_MAX_RXQ + 1];
 };
 
 /* Key used when the per-interface table is full: nothing goes uncounted. */
@@ -207,40 +236,14 @@ struct fg_ovf_val {
 	__u64 octets;
 };
 
-/*
- * Flow accounting counters per interface and direction (per-CPU hash
- * fg_flowstats, key fg_dir_key()). Together with the flow table they
- * conserve packets: every packet accounted is in exactly one of
- * flows, overflow, sampled_out or unflowed.
- */
-struct fg_flowstats {
-	__u64 packets; /* packets seen by flow accounting */
-	__u64 octets;
-	__u64 sampled_pkts; /* not sampled: left out of flows on purpose */
-	__u64 sampled_octets;
-	__u64 unflowed_pkts; /* dropped, with FG_CFG_NO_DROP_FLOWS */
-	__u64 unflowed_octets;
-	__u64 ovf_pkts; /* table full: went to fg_overflow */
-	__u64 ovf_octets;
-	__u64 insert_fail; /* flow inserts that failed (table full) */
-	__u64 ovf_lost; /* overflow aggregate itself full: counted here */
-	__u64 frag_lent; /* later fragments given the first one's ports */
-	__u64 frag_orphan; /* later fragments whose first was not seen */
-};
 
-/* fg_flowstats and fg_rxq keys: ifindex, with the direction in bit 31. */
+/* fg_ifstats keys: ifindex, with the direction in bit 31. */
 #define FG_KEY_OUT (1u << 31)
 static inline __u32 fg_dir_key(__u32 ifindex, __u32 dir)
 {
 	return ifindex | (dir == FG_DIR_OUT ? FG_KEY_OUT : 0);
 }
 
-/* Per RX queue counters (XDP ingress), key: ifindex << 8 | queue. */
-struct fg_rxq_val {
-	__u64 packets;
-	__u64 octets;
-};
-#define FG_MAX_RXQ 64
 
 #define FG_DEFAULT_MAX_FLOWS 65536
 #define FG_MIN_FLOWS 16
@@ -262,7 +265,8 @@ _Static_assert(sizeof(struct fg_flow_key) == 52, "fg_flow_key layout");
 _Static_assert(sizeof(struct fg_flow_val) == 40, "fg_flow_val layout");
 _Static_assert(sizeof(struct fg_ovf_key) == 8, "fg_ovf_key layout");
 _Static_assert(sizeof(struct fg_flowstats) == 12 * 8, "fg_flowstats layout");
-_Static_assert(sizeof(struct fg_ifstats) == 32 + 3 * 32 * 8,
+_Static_assert(sizeof(struct fg_ifstats) ==
+		       32 + 3 * 32 * 8 + 12 * 8 + 2 * (FG_MAX_RXQ + 1) * 8,
 	       "fg_ifstats layout");
 _Static_assert(sizeof(struct fg_iface) == 48, "fg_iface layout");
 #endif

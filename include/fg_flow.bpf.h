@@ -5,8 +5,8 @@
  * Every packet handed to fg_flow_account() ends up in exactly one of: a
  * flow record (fg_flows), the overflow aggregate (fg_overflow) when the
  * table is full, the sampled-out counter, or the unflowed counter (dropped
- * packets when drop flows are switched off). fg_flowstats counts all four
- * per interface and direction, so user space can check the sum.
+ * packets when drop flows are switched off). fg_ifstats.flows counts all
+ * four per interface and direction, so user space can check the sum.
  */
 #ifndef FG_FLOW_BPF_H
 #define FG_FLOW_BPF_H
@@ -33,20 +33,6 @@ struct {
 	__type(value, struct fg_ovf_val);
 } fg_overflow SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 2 * FG_MAX_IFACES);
-	__type(key, __u32);
-	__type(value, struct fg_flowstats);
-} fg_flowstats SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, FG_MAX_IFACES * 8);
-	__type(key, __u32);
-	__type(value, struct fg_rxq_val);
-} fg_rxq SEC(".maps");
-
 /* First fragments lend their ports to the later ones (which carry no L4
  * header). Keyed like the kernel's reassembly queue; LRU, so a flood of
  * first fragments cannot fill it for good. */
@@ -70,25 +56,6 @@ struct {
 	__type(key, struct fg_frag_key);
 	__type(value, struct fg_frag_val);
 } fg_frags SEC(".maps");
-
-static const struct fg_flowstats fg_zero_flowstats;
-
-static __always_inline struct fg_flowstats *fg_flowstats_get(__u32 key)
-{
-	struct fg_flowstats *s = bpf_map_lookup_elem(&fg_flowstats, &key);
-
-	if (s)
-		return s;
-	bpf_map_update_elem(&fg_flowstats, &key, &fg_zero_flowstats,
-			    BPF_NOEXIST);
-	s = bpf_map_lookup_elem(&fg_flowstats, &key);
-	if (s)
-		return s;
-	key = FG_IFINDEX_OTHER | (key & FG_KEY_OUT);
-	bpf_map_update_elem(&fg_flowstats, &key, &fg_zero_flowstats,
-			    BPF_NOEXIST);
-	return bpf_map_lookup_elem(&fg_flowstats, &key);
-}
 
 /* Later fragments take the ports of their first fragment, if it was seen. */
 static __always_inline void fg_frag_ports(struct fg_pkt *p,
@@ -173,76 +140,97 @@ static __always_inline void fg_overflow_add(const struct fg_flow_key *k,
 	}
 }
 
-/*
- * Account one packet (or one GSO super-packet of pkts segments carrying
- * octets IP bytes). A global function: verified once, whatever path of the
- * parser led here.
- */
-__noinline int fg_flow_account(struct fg_pkt *p, __u32 ifindex, __u32 dir,
-			       __u32 pkts, __u32 octets)
+/* Flow accounting of one packet (or one GSO super-packet of pkts segments
+ * carrying octets IP bytes) into its record, or wherever else it goes. */
+static __always_inline void fg_flow_account(struct fg_pkt *p,
+					    struct fg_flowstats *st,
+					    __u32 ifindex, __u32 dir,
+					    __u32 pkts, __u32 octets)
 {
 	const struct fg_config *cfg = fg_config_get();
-	struct fg_flowstats *st;
 	struct fg_flow_key k = {};
 	struct fg_flow_val *v, init = {};
 	__u64 now;
 	long err;
 
-	if (!p)
-		return 0;
-	st = fg_flowstats_get(fg_dir_key(ifindex, dir));
-	if (!st)
-		return 0;
 	st->packets += pkts;
 	st->octets += octets;
 	if (cfg->sampling > 1 && bpf_get_prandom_u32() % cfg->sampling) {
 		st->sampled_pkts += pkts;
 		st->sampled_octets += octets;
-		return 0;
+		return;
 	}
 	if (p->reason && (cfg->flags & FG_CFG_NO_DROP_FLOWS)) {
 		st->unflowed_pkts += pkts;
 		st->unflowed_octets += octets;
-		return 0;
+		return;
 	}
 	if (p->frag != FG_FRAG_NONE && !p->reason)
 		fg_frag_ports(p, st);
 	fg_flow_key_fill(&k, p, ifindex, dir);
-	now = bpf_ktime_get_ns();
+	now = bpf_ktime_get_coarse_ns();
 	v = bpf_map_lookup_elem(&fg_flows, &k);
 	if (v) {
 		fg_flow_update(v, p, pkts, octets, now);
-		return 0;
+		return;
 	}
 	init.first_ns = now;
 	init.ttl_min = 255;
 	fg_flow_update(&init, p, pkts, octets, now);
 	err = bpf_map_update_elem(&fg_flows, &k, &init, BPF_NOEXIST);
 	if (!err)
-		return 0;
+		return;
 	/* Another CPU inserted it first: per-CPU values, so add ours. */
 	v = err == -17 /* EEXIST */ ? bpf_map_lookup_elem(&fg_flows, &k) : 0;
 	if (v)
 		fg_flow_update(v, p, pkts, octets, now);
 	else
 		fg_overflow_add(&k, st, pkts, octets);
-	return 0;
 }
 
-/* Per RX queue counters, so that RSS imbalance shows. */
-static __always_inline void fg_rxq_account(__u32 ifindex, __u32 queue,
-					   __u64 bytes)
-{
-	__u32 key = ifindex << 8 | (queue < FG_MAX_RXQ ? queue : FG_MAX_RXQ);
-	struct fg_rxq_val *v = bpf_map_lookup_elem(&fg_rxq, &key);
-	struct fg_rxq_val init = { .packets = 1, .octets = bytes };
+#define FG_NO_QUEUE 0xffffffffu
 
-	if (v) {
-		v->packets++;
-		v->octets += bytes;
-	} else {
-		bpf_map_update_elem(&fg_rxq, &key, &init, BPF_NOEXIST);
+/* Packets and IP octets of one accounting call, in one argument (BPF
+ * functions take at most five). */
+#define FG_PKTS_OCTETS(pkts, octets) ((__u64)(pkts) << 32 | (__u32)(octets))
+
+/*
+ * Everything a packet is counted in, from one per-CPU hash lookup: the
+ * guard's verdict (ingress), its RX queue (XDP), its flow. key is
+ * fg_dir_key(ifindex, dir). A global (noinline) function: the verifier
+ * checks it once with unknown arguments instead of once for every parser
+ * path that reaches it.
+ */
+__noinline int fg_account(struct fg_pkt *p, __u32 key, __u32 queue,
+			  __u32 bytes, __u64 pkts_octets)
+{
+	__u32 ifindex = key & ~FG_KEY_OUT, q;
+	__u32 dir = key & FG_KEY_OUT ? FG_DIR_OUT : FG_DIR_IN;
+	struct fg_ifstats *s;
+
+	if (!p)
+		return 0;
+	if (fg_record_last) {
+		fg_last_reason = p->reason;
+		fg_last_hits = p->hits;
 	}
+	s = fg_stats_get(key);
+	if (!s)
+		return 0;
+	if (dir == FG_DIR_IN)
+		fg_guard_count(s, p->reason, p->hits, bytes);
+	if (queue != FG_NO_QUEUE) {
+		q = queue > FG_MAX_RXQ ? FG_MAX_RXQ : queue;
+		/* The mask is what the verifier can follow; the barrier
+		 * keeps clang from dropping it as redundant. */
+		fg_barrier_var(q);
+		q &= FG_MAX_RXQ;
+		s->rxq_packets[q]++;
+		s->rxq_octets[q] += bytes;
+	}
+	fg_flow_account(p, &s->flows, ifindex, dir, pkts_octets >> 32,
+			(__u32)pkts_octets);
+	return 0;
 }
 
 #endif /* FG_FLOW_BPF_H */

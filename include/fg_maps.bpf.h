@@ -20,7 +20,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, FG_MAX_IFACES);
+	__uint(max_entries, 2 * FG_MAX_IFACES);
 	__type(key, __u32);
 	__type(value, struct fg_ifstats);
 } fg_ifstats SEC(".maps");
@@ -71,39 +71,29 @@ static __always_inline const struct fg_config *fg_config_get(void)
 	return cfg ? cfg : &fg_zero_config;
 }
 
-static __always_inline struct fg_ifstats *fg_stats_get(__u32 ifindex)
+/* key: fg_dir_key(ifindex, dir) */
+static __always_inline struct fg_ifstats *fg_stats_get(__u32 key)
 {
-	struct fg_ifstats *s = bpf_map_lookup_elem(&fg_ifstats, &ifindex);
+	struct fg_ifstats *s = bpf_map_lookup_elem(&fg_ifstats, &key);
 
 	if (s)
 		return s;
-	bpf_map_update_elem(&fg_ifstats, &ifindex, &fg_zero_stats, BPF_NOEXIST);
-	s = bpf_map_lookup_elem(&fg_ifstats, &ifindex);
+	bpf_map_update_elem(&fg_ifstats, &key, &fg_zero_stats, BPF_NOEXIST);
+	s = bpf_map_lookup_elem(&fg_ifstats, &key);
 	if (s)
 		return s;
 	/* Table full: count under the catch-all key rather than lose it. */
-	ifindex = FG_IFINDEX_OTHER;
-	bpf_map_update_elem(&fg_ifstats, &ifindex, &fg_zero_stats, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&fg_ifstats, &ifindex);
+	key = FG_IFINDEX_OTHER | (key & FG_KEY_OUT);
+	bpf_map_update_elem(&fg_ifstats, &key, &fg_zero_stats, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&fg_ifstats, &key);
 }
 
-/*
- * A global (noinline) function: the verifier checks it once with unknown
- * scalars instead of once for every distinct parser state that reaches it,
- * which would multiply the hits loop by the parser's paths.
- */
-__noinline int fg_account(__u32 ifindex, __u32 reason, __u32 hits,
-			  __u64 bytes)
+/* The guard's counters of one packet (ingress entries only). */
+static __always_inline void fg_guard_count(struct fg_ifstats *s, __u32 reason,
+					   __u32 hits, __u64 bytes)
 {
-	struct fg_ifstats *s = fg_stats_get(ifindex);
 	__u32 r;
 
-	if (fg_record_last) {
-		fg_last_reason = reason;
-		fg_last_hits = hits;
-	}
-	if (!s)
-		return 0;
 	s->rx_packets++;
 	s->rx_bytes += bytes;
 	if (hits) {
@@ -119,7 +109,6 @@ __noinline int fg_account(__u32 ifindex, __u32 reason, __u32 hits,
 		s->pass_packets++;
 		s->pass_bytes += bytes;
 	}
-	return 0;
 }
 
 #endif /* FG_MAPS_BPF_H */

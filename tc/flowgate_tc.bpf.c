@@ -35,7 +35,8 @@ static __always_inline void fg_tc_vlan(struct __sk_buff *skb,
 	p->vlan_outer = skb->vlan_tci & 0x0fff;
 }
 
-/* A GSO packet leaves as gso_segs packets, each with its own headers. */
+/* Count the packet, and its flow. A GSO packet leaves as gso_segs packets,
+ * each with its own headers. */
 static __always_inline void fg_tc_flow(struct __sk_buff *skb,
 				       struct fg_pkt *p, __u32 dir)
 {
@@ -44,7 +45,8 @@ static __always_inline void fg_tc_flow(struct __sk_buff *skb,
 
 	if (segs > 1 && p->ip_len)
 		octets += (segs - 1) * (p->l4_off - p->l3_off + p->l4_hlen);
-	fg_flow_account(p, skb->ifindex, dir, segs, octets);
+	fg_account(p, fg_dir_key(skb->ifindex, dir), FG_NO_QUEUE, skb->len,
+		   FG_PKTS_OCTETS(segs, octets));
 }
 
 SEC("tc")
@@ -68,7 +70,6 @@ int fg_tc_in(struct __sk_buff *skb)
 	fg_tc_pull(skb);
 	fg_tc_parse(skb, &p);
 	fg_tc_vlan(skb, &p);
-	fg_account(skb->ifindex, p.reason, p.hits, skb->len);
 	fg_tc_flow(skb, &p, FG_DIR_IN);
 	return p.reason ? TC_ACT_SHOT : TC_ACT_OK;
 }

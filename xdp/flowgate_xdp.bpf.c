@@ -26,12 +26,11 @@ int fg_xdp(struct xdp_md *ctx)
 	struct fg_pkt p;
 
 	fg_xdp_parse(ctx, &p);
-	fg_account(ctx->ingress_ifindex, p.reason, p.hits, bytes);
-	fg_rxq_account(ctx->ingress_ifindex, ctx->rx_queue_index, bytes);
 	/* IP packets count their IP-layer bytes, as IPFIX does; other
 	 * frames their frame bytes. */
-	fg_flow_account(&p, ctx->ingress_ifindex, FG_DIR_IN, 1,
-			p.ip_len ? p.ip_len : bytes);
+	fg_account(&p, fg_dir_key(ctx->ingress_ifindex, FG_DIR_IN),
+		   ctx->rx_queue_index, bytes,
+		   FG_PKTS_OCTETS(1, p.ip_len ? p.ip_len : bytes));
 	return p.reason ? XDP_DROP : XDP_PASS;
 }
 

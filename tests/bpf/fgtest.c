@@ -108,17 +108,10 @@ int fgt_stats(struct fgt *t, __u32 ifindex, struct fg_ifstats *sum)
 		err = errno == ENOENT ? 0 : -errno;
 		goto out;
 	}
-	for (cpu = 0; cpu < t->ncpu; cpu++) {
-		sum->rx_packets += v[cpu].rx_packets;
-		sum->rx_bytes += v[cpu].rx_bytes;
-		sum->pass_packets += v[cpu].pass_packets;
-		sum->pass_bytes += v[cpu].pass_bytes;
-		for (i = 0; i < 32; i++) {
-			sum->drop_packets[i] += v[cpu].drop_packets[i];
-			sum->drop_bytes[i] += v[cpu].drop_bytes[i];
-			sum->matched[i] += v[cpu].matched[i];
-		}
-	}
+	/* every field is a __u64 counter */
+	for (cpu = 0; cpu < t->ncpu; cpu++)
+		for (i = 0; i < (int)(sizeof(*sum) / sizeof(__u64)); i++)
+			((__u64 *)sum)[i] += ((__u64 *)&v[cpu])[i];
 out:
 	free(v);
 	return err;

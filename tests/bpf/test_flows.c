@@ -4,7 +4,7 @@
  * every protocol shape, the value it keeps (packets, octets, OR of TCP
  * flags, TTL min/max), drops as flows of their own, fragments lent their
  * first fragment's ports, sampling and the drop-flows switch, with the
- * fg_flowstats counters conserving every packet.
+ * fg_ifstats flow counters conserving every packet.
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -16,7 +16,7 @@
 #include "flowgate_xdp.skel.h"
 
 static struct fgt t;
-static int flows_fd, fstats_fd;
+static int flows_fd;
 
 static void key_base(struct fg_flow_key *k, int ver, __u8 proto,
 		     const char *src, const char *dst, __u16 sp, __u16 dp)
@@ -67,19 +67,14 @@ static struct fg_flow_val flow_get(const struct fg_flow_key *k)
 	return sum;
 }
 
+/* Flow counters of ingress on FGT_IFINDEX (part of fg_ifstats). */
 static struct fg_flowstats fstats_get(void)
 {
-	struct fg_flowstats *v = calloc(t.ncpu, sizeof(*v)), sum = {};
-	__u32 key = fg_dir_key(FGT_IFINDEX, FG_DIR_IN);
-	size_t i, n = sizeof(sum) / sizeof(__u64);
-	int c;
+	struct fg_ifstats sum;
 
-	if (v && !bpf_map_lookup_elem(fstats_fd, &key, v))
-		for (c = 0; c < t.ncpu; c++)
-			for (i = 0; i < n; i++)
-				((__u64 *)&sum)[i] += ((__u64 *)&v[c])[i];
-	free(v);
-	return sum;
+	if (fgt_stats(&t, FGT_IFINDEX, &sum))
+		memset(&sum, 0, sizeof(sum));
+	return sum.flows;
 }
 
 static void run(struct pkt *p)
@@ -330,7 +325,6 @@ int main(void)
 	if (fgt_open(&t))
 		return 1;
 	flows_fd = bpf_map__fd(t.skel->maps.fg_flows);
-	fstats_fd = bpf_map__fd(t.skel->maps.fg_flowstats);
 	test_tcp4_flags_ttl();
 	test_shapes();
 	test_drop_flow();
