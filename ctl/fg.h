@@ -85,6 +85,8 @@ int fg_pin_path(char *buf, size_t len, const char *name);
 struct flowgate_xdp;
 /* Open the pinned map `name`; -ENOENT when there is no state yet. */
 int fg_map_open(const char *name);
+/* The same, printing the one-line error when it fails. */
+int fg_state_map_open(const char *name);
 bool fg_state_exists(void);
 /* Open and load the skeleton with its maps pinned under the pin dir,
  * reusing pins that exist and creating the rest. */

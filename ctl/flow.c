@@ -349,13 +349,9 @@ static int flow_dump(int argc, char **argv)
 	err = fg_check_caps(FG_NEED_BPF);
 	if (err)
 		return err;
-	fd = fg_map_open("fg_flows");
+	fd = fg_state_map_open("fg_flows");
 	if (fd < 0)
-		return fg_error(fd, fd == -ENOENT ?
-					    "flowgate is not attached (no state "
-					    "under %s)" :
-					    "cannot open state under %s: %s",
-				fg_pin_dir(), fg_strerr(fd));
+		return fd;
 	ofd = fg_map_open("fg_overflow");
 	out_begin();
 	out_arr_open("flows");
@@ -554,11 +550,9 @@ static int flow_top(int argc, char **argv)
 	err = fg_check_caps(FG_NEED_BPF);
 	if (err)
 		return err;
-	fd = fg_map_open("fg_flows");
+	fd = fg_state_map_open("fg_flows");
 	if (fd < 0)
-		return fg_error(fd, "flowgate is not attached (no state under "
-				    "%s)",
-				fg_pin_dir());
+		return fd;
 	for (n = 0; !count || n < count; n++) {
 		cur.n = 0;
 		err = fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),

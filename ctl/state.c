@@ -28,6 +28,20 @@ int fg_map_open(const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
+int fg_state_map_open(const char *name)
+{
+	int fd = fg_map_open(name);
+
+	if (fd == -ENOENT)
+		return fg_error(fd, "flowgate is not attached (no state under "
+				    "%s)",
+				fg_pin_dir());
+	if (fd < 0)
+		return fg_error(fd, "cannot open state under %s: %s",
+				fg_pin_dir(), fg_strerr(fd));
+	return fd;
+}
+
 bool fg_state_exists(void)
 {
 	char path[4096];

@@ -214,13 +214,9 @@ int do_stats(int argc, char **argv)
 	err = fg_check_caps(FG_NEED_BPF);
 	if (err)
 		return err;
-	fd = fg_map_open("fg_ifstats");
+	fd = fg_state_map_open("fg_ifstats");
 	if (fd < 0)
-		return fg_error(fd, fd == -ENOENT ?
-					    "flowgate is not attached (no state "
-					    "under %s)" :
-					    "cannot open state under %s: %s",
-				fg_pin_dir(), fg_strerr(fd));
+		return fd;
 	ifaces_fd = fg_map_open("fg_ifaces");
 	extra.fd = fd;
 	out_begin();

@@ -230,6 +230,22 @@ static void test_drop_flow(void)
 	fgt_set_config(&t, &cfg);
 }
 
+/* A later IPv4 fragment (offset 40) of datagram id: payload only. */
+static void later_fragment(struct pkt *p, __u16 id)
+{
+	struct iphdr *ip;
+
+	pkt_init(p);
+	pkt_eth(p);
+	ip = pkt_ip4(p, "192.0.2.9", "198.51.100.2");
+	ip->id = htons(id);
+	ip->protocol = IPPROTO_UDP;
+	pkt_data(p, NULL, 40);
+	pkt_finish(p);
+	pkt_ip4_frag(ip, 40, 0);
+	pkt_ip4_fix_csum(ip);
+}
+
 static void test_fragments(void)
 {
 	struct fg_flow_key k;
@@ -252,15 +268,7 @@ static void test_fragments(void)
 	pkt_ip4_fix_csum(ip);
 	run(&p);
 	/* later fragment: payload only */
-	pkt_init(&p);
-	pkt_eth(&p);
-	ip = pkt_ip4(&p, "192.0.2.9", "198.51.100.2");
-	ip->id = htons(777);
-	ip->protocol = IPPROTO_UDP;
-	pkt_data(&p, NULL, 40);
-	pkt_finish(&p);
-	pkt_ip4_frag(ip, 40, 0);
-	pkt_ip4_fix_csum(ip);
+	later_fragment(&p, 777);
 	run(&p);
 	after = fstats_get();
 	key_base(&k, 4, IPPROTO_UDP, "192.0.2.9", "198.51.100.2", 5555, 6666);
@@ -270,15 +278,7 @@ static void test_fragments(void)
 	       "fragments: one later fragment lent its ports");
 
 	/* a later fragment whose first was never seen */
-	pkt_init(&p);
-	pkt_eth(&p);
-	ip = pkt_ip4(&p, "192.0.2.9", "198.51.100.2");
-	ip->id = htons(778);
-	ip->protocol = IPPROTO_UDP;
-	pkt_data(&p, NULL, 40);
-	pkt_finish(&p);
-	pkt_ip4_frag(ip, 40, 0);
-	pkt_ip4_fix_csum(ip);
+	later_fragment(&p, 778);
 	run(&p);
 	key_base(&k, 4, IPPROTO_UDP, "192.0.2.9", "198.51.100.2", 0, 0);
 	expect_flow("orphan fragment: ports 0", &k, 1, 60);
