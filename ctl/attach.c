@@ -139,15 +139,22 @@ static void tc_qdisc_release(int ifindex, __u32 flags)
 
 /* Already attached? 1 = yes in this mode (nothing to do), 0 = no (or a
  * stale record, removed), -EBUSY = yes in another mode. */
-/* Our record says flowgate runs here, but it does not (all of it): take
- * off what is left of ours, identified by program ID, and the record. */
-static void clear_stale(int fd, const struct fg_iface *ifc)
+/* Take our cls_bpf filters off, identified by program ID: a filter
+ * someone else put in the slot since stays. */
+static void tc_detach_ours(const struct fg_iface *ifc)
 {
 	if (ifc->hook == FG_HOOK_TC &&
 	    tc_prog_id(ifc->ifindex, BPF_TC_INGRESS) == ifc->prog_id)
 		tc_detach(ifc->ifindex, BPF_TC_INGRESS);
 	if (tc_prog_id(ifc->ifindex, BPF_TC_EGRESS) == ifc->out_prog_id)
 		tc_detach(ifc->ifindex, BPF_TC_EGRESS);
+}
+
+/* Our record says flowgate runs here, but it does not (all of it): take
+ * off what is left of ours, and the record. */
+static void clear_stale(int fd, const struct fg_iface *ifc)
+{
+	tc_detach_ours(ifc);
 	bpf_map_delete_elem(fd, &ifc->ifindex);
 }
 
@@ -478,10 +485,40 @@ static void forget_counters(__u32 ifindex)
 	delete_key("fg_ifstats", fg_dir_key(ifindex, FG_DIR_OUT));
 }
 
+/* The device is gone, and its programs with it: forget its record and
+ * counters. True when there was one. */
+static bool forget_vanished(int fd, const char *dev)
+{
+	struct fg_iface ifc;
+	__u32 key, next;
+	int err;
+
+	for (err = bpf_map_get_next_key(fd, NULL, &key); !err;
+	     err = bpf_map_get_next_key(fd, &key, &next), key = next) {
+		if (iface_lookup(fd, key, &ifc) || strcmp(ifc.ifname, dev))
+			continue;
+		bpf_map_delete_elem(fd, &key);
+		forget_counters(key);
+		return true;
+	}
+	return false;
+}
+
+/* The last interface gone: remove all state, pins included. Closes fd. */
+static void release_state(int fd)
+{
+	__u32 key;
+	int err = bpf_map_get_next_key(fd, NULL, &key);
+
+	close(fd);
+	if (err && errno == ENOENT)
+		fg_state_remove();
+}
+
 int do_detach(int argc, char **argv)
 {
 	struct fg_iface ifc;
-	__u32 ifindex, key, next;
+	__u32 ifindex;
 	int fd, err;
 
 	if (argc != 1)
@@ -495,6 +532,15 @@ int do_detach(int argc, char **argv)
 		return fg_error(-ENOENT, "flowgate is not attached to %s",
 				argv[0]);
 	ifindex = if_nametoindex(argv[0]);
+	if (!ifindex && forget_vanished(fd, argv[0])) {
+		release_state(fd);
+		out_begin();
+		out_str("dev", argv[0]);
+		out_bool("detached", true);
+		out_bool("device_gone", true);
+		out_end();
+		return 0;
+	}
 	if (!ifindex || iface_lookup(fd, ifindex, &ifc) ||
 	    strcmp(ifc.ifname, argv[0])) {
 		close(fd);
@@ -507,18 +553,11 @@ int do_detach(int argc, char **argv)
 		return fg_error(err, "cannot detach from %s: %s", argv[0],
 				fg_strerr(err));
 	}
-	if (ifc.hook == FG_HOOK_TC)
-		tc_detach(ifindex, BPF_TC_INGRESS);
-	tc_detach(ifindex, BPF_TC_EGRESS);
+	tc_detach_ours(&ifc);
 	tc_qdisc_release(ifindex, ifc.flags);
 	bpf_map_delete_elem(fd, &ifindex);
 	forget_counters(ifindex);
-	/* The last interface gone: remove all state, pins included. */
-	err = bpf_map_get_next_key(fd, NULL, &key);
-	close(fd);
-	if (err && errno == ENOENT)
-		fg_state_remove();
-	(void)next;
+	release_state(fd);
 	out_begin();
 	out_str("dev", argv[0]);
 	out_bool("detached", true);

@@ -110,6 +110,16 @@ fg attach "$RX_IF" hook tc max-flows 64 >/dev/null || bail "attach hook tc"
 expect_eq "hook tc: no XDP program" "$(xdp_prog_id)" ""
 fg_settle || bail "the link does not settle"
 round "tc in, table full" in mix
+# An interface deleted while attached: detach forgets its record.
+ip -n "$NS_RX" link add fgt$$x type veth peer name fgt$$y
+ip -n "$NS_RX" link set fgt$$x up
+fg attach fgt$$x >/dev/null || not_ok "attach a second interface"
+ip -n "$NS_RX" link del fgt$$x
+expect_eq "detach of a deleted interface: exit 0, device_gone" \
+	"$(jget "$(fg -j detach fgt$$x)" 'd.get("device_gone")')" true
+expect_eq "its record is gone, the other interface stays" \
+	"$(jget "$(fg -j status)" '[i["dev"] for i in d["interfaces"]]')" \
+	"[\"$RX_IF\"]"
 fg detach "$RX_IF" >/dev/null
 expect_eq "detach: no clsact qdisc left" \
 	"$(tc -n "$NS_RX" qdisc show dev "$RX_IF" | grep -c clsact)" 0
