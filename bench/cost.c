@@ -4,8 +4,9 @@
  * BPF_PROG_TEST_RUN on every frame of one capture.
  *
  *   cost [-j] [-r ROUNDS] [-n REPEAT] [-c CPU] [-R A/B]... [-D IFPREFIX]
- *        PCAP SPEC...
- *   SPEC: LABEL=OBJECT[,prog=NAME][,off=CHECK|all]...
+ *        [-C NFLOWS] PCAP SPEC...
+ *   SPEC: LABEL=OBJECT[,prog=NAME][,off=CHECK|all][,flows=full|cold]
+ *         [,max-flows=N]
  *
  * Each frame runs REPEAT times in the kernel, which returns the average
  * time of one run; a program's figure for a round is the mean over the
@@ -18,6 +19,31 @@
  * Maps are created as the object declares them, never pinned, and left
  * empty; off=CHECK writes fg_config (flowgate objects only) with that check
  * turned off, to see what one check costs.
+ *
+ * Flow accounting (flowgate objects, map fg_flows):
+ * - by default the table is warm: after the first of a frame's REPEAT runs
+ *   every run updates an existing flow record;
+ * - flows=full fills fg_flows to its max_entries with dummy keys (ifindex
+ *   FULL_IFINDEX, never a capture's) before the first pass: every packet
+ *   misses, its insert fails and it goes to the overflow aggregate;
+ * - flows=cold: inserts. A run can insert only once, so these programs are
+ *   measured in a section of their own (-C NFLOWS): NFLOWS synthesized UDP
+ *   frames, each a flow of its own, each run once (repeat 1) on an emptied
+ *   table (pass 1: inserts); then the same pass again (pass 2: updates of
+ *   the same flows, same order, same cache footprint); then REPEAT runs of
+ *   every CSTEP-th frame (updates, hot). The figure is
+ *   REPEAT figure + (pass 1 - pass 2): an insert's extra cost over an
+ *   update, taken where both run under the same conditions, added to the
+ *   update's cost measured the usual way. A run-once figure alone is not
+ *   usable: besides the kernel's per-call clock read it pays cold caches
+ *   and branch predictors after each syscall, more so the longer the
+ *   program (xdp-filter: ~40 ns more than its REPEAT figure even after the
+ *   empty program's run-once overhead is subtracted). The baseline and
+ *   every B of a ratio A/B with A cold run the same REPEAT subset in the
+ *   same round, and A/B is taken on it.
+ * - max-flows=N sets fg_flows' max_entries before load.
+ * The fg_ifstats flow counters are read before and after, to show that each
+ * variant took the path it claims (overflow, inserts).
  */
 #define _GNU_SOURCE
 /* pcap/bpf.h clashes with linux/bpf.h; DLT_EN10MB is all we need of it. */
@@ -45,6 +71,15 @@
 #define MAX_PROGS  16
 #define MAX_RATIOS 16
 #define MAX_ROUNDS 101
+/* Dummy flow keys of flows=full: an ifindex no test_run ever has. */
+#define FULL_IFINDEX 0xfffffff0u
+
+enum flows_mode { FLOWS_WARM, FLOWS_FULL, FLOWS_COLD };
+
+/* Sums over CPUs and interfaces of fg_ifstats' flow counters. */
+struct flowsum {
+	__u64 packets, ovf_pkts, insert_fail, ovf_lost;
+};
 
 struct frame {
 	unsigned char *data;
@@ -62,6 +97,18 @@ struct prog {
 	__u64 verdict[5]; /* XDP_ABORTED .. XDP_REDIRECT, on the first pass */
 	double ns[MAX_ROUNDS];
 	double wall[MAX_ROUNDS];
+	enum flows_mode flows;
+	__u32 max_flows; /* 0: as the object declares it */
+	int in_cold;	 /* runs in the cold section */
+	double cold[MAX_ROUNDS];  /* run-once ns/call, cold section */
+	double cold2[MAX_ROUNDS]; /* flows=cold: the same pass again */
+	double crep[MAX_ROUNDS];  /* REPEAT runs of every CSTEP-th frame */
+	double cadj[MAX_ROUNDS];  /* cold: crep + cold - cold2; else crep */
+	struct flowsum fs0, fs1; /* before the first pass, at the end */
+	long entries, cap;	 /* fg_flows at the end; max_entries */
+	long cold_entries;	 /* fg_flows after the last cold pass */
+	long outliers;		 /* run-once times left out (> 10 us) */
+	__u64 cold_fail;	 /* inserts failed during cold passes */
 };
 
 struct ratio {
@@ -77,6 +124,9 @@ static struct ratio ratios[MAX_RATIOS];
 static int nratios;
 static int rounds = 7, repeat = 5000, cpu = -1, json;
 static const char *hold_prefix;
+static struct frame *cframes; /* cold section: one flow per frame */
+static int ncold;
+static int cstep;
 
 static void die(const char *fmt, ...)
 {
@@ -125,6 +175,17 @@ static void parse_spec(char *spec)
 			p->name = tok + 5;
 		} else if (!strcmp(tok, "off=all")) {
 			p->off = ((1ull << FG_R_MAX) - 1) & ~1ull;
+		} else if (!strcmp(tok, "flows=full")) {
+			p->flows = FLOWS_FULL;
+		} else if (!strcmp(tok, "flows=cold")) {
+			p->flows = FLOWS_COLD;
+			p->in_cold = 1;
+		} else if (!strcmp(tok, "flows=warm")) {
+			p->flows = FLOWS_WARM;
+		} else if (!strncmp(tok, "max-flows=", 10)) {
+			p->max_flows = strtoul(tok + 10, NULL, 0);
+			if (!p->max_flows)
+				die("bad max-flows in '%s'", spec);
 		} else if (!strncmp(tok, "off=", 4)) {
 			int r = reason_code(tok + 4);
 
@@ -156,6 +217,11 @@ static void parse_ratio(char *s)
 	*slash = '\0';
 	ratios[nratios].a = prog_index(s);
 	ratios[nratios].b = prog_index(slash + 1);
+	/* A ratio to a cold figure needs B measured the same way. */
+	if (progs[ratios[nratios].a].flows == FLOWS_COLD)
+		progs[ratios[nratios].b].in_cold = 1;
+	if (progs[ratios[nratios].b].flows == FLOWS_COLD)
+		die("a cold program cannot be the B of a ratio");
 	nratios++;
 }
 
@@ -191,6 +257,171 @@ static void load_pcap(const char *path)
 	pcap_close(pc);
 	if (!nframes)
 		die("%s: no packets", path);
+}
+
+static struct bpf_map *flows_map(struct prog *p, const char *name)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(p->obj, name);
+
+	if (!m && (p->flows != FLOWS_WARM || p->max_flows))
+		die("%s: flows=/max-flows= need a flowgate object (no %s map)",
+		    p->label, name);
+	return m;
+}
+
+/* Entries of a hash map, by walking its keys. */
+static long count_keys(int fd, size_t ksz)
+{
+	unsigned char prev[64], next[64];
+	long n = 0;
+	void *cur = NULL;
+
+	while (!bpf_map_get_next_key(fd, cur, next)) {
+		memcpy(prev, next, ksz);
+		cur = prev;
+		n++;
+	}
+	return n;
+}
+
+/* Empty fg_flows: collect the keys first (deleting while walking would
+ * restart the walk), then delete them. */
+static void clear_flows(struct prog *p)
+{
+	int fd = bpf_map__fd(flows_map(p, "fg_flows"));
+	long cap = bpf_map__max_entries(flows_map(p, "fg_flows")), n = 0;
+	struct fg_flow_key *keys = calloc(cap + 1, sizeof(*keys));
+
+	if (!keys)
+		die("out of memory");
+	while (n <= cap && !bpf_map_get_next_key(fd, n ? &keys[n - 1] : NULL,
+						 &keys[n]))
+		n++;
+	for (long i = 0; i < n; i++)
+		if (bpf_map_delete_elem(fd, &keys[i]))
+			die("%s: deleting a flow: %s", p->label,
+			    strerror(errno));
+	free(keys);
+}
+
+/* flows=full: max_entries distinct dummy keys; one more must not fit. */
+static void fill_flows(struct prog *p)
+{
+	struct bpf_map *m = flows_map(p, "fg_flows");
+	int fd = bpf_map__fd(m), ncpu = libbpf_num_possible_cpus();
+	__u32 cap = bpf_map__max_entries(m), i;
+	struct fg_flow_val *vals = calloc(ncpu, sizeof(*vals));
+	struct fg_flow_key k = {.ifindex = FULL_IFINDEX, .ip_ver = 4,
+				.proto = 17};
+
+	if (!vals)
+		die("out of memory");
+	for (i = 0; i <= cap; i++) {
+		memcpy(k.src, &i, sizeof(i));
+		if (!bpf_map_update_elem(fd, &k, vals, BPF_NOEXIST))
+			continue;
+		if (i == cap && errno == E2BIG)
+			break;
+		die("%s: filling fg_flows at %u of %u: %s", p->label, i, cap,
+		    strerror(errno));
+	}
+	if (i > cap)
+		die("%s: fg_flows took more than its %u entries", p->label,
+		    cap);
+	free(vals);
+}
+
+/* fg_ifstats' flow counters, summed over interfaces and CPUs. */
+static struct flowsum read_flowsum(struct prog *p)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(p->obj, "fg_ifstats");
+	int ncpu = libbpf_num_possible_cpus(), fd;
+	struct flowsum fs = {0};
+	struct fg_ifstats *v;
+	__u32 key, *cur = NULL;
+
+	if (!m || bpf_map__value_size(m) != sizeof(*v))
+		return fs;
+	fd = bpf_map__fd(m);
+	v = calloc(ncpu, sizeof(*v));
+	if (!v)
+		die("out of memory");
+	while (!bpf_map_get_next_key(fd, cur, &key)) {
+		cur = &key;
+		if (bpf_map_lookup_elem(fd, &key, v))
+			continue;
+		for (int c = 0; c < ncpu; c++) {
+			fs.packets += v[c].flows.packets;
+			fs.ovf_pkts += v[c].flows.ovf_pkts;
+			fs.insert_fail += v[c].flows.insert_fail;
+			fs.ovf_lost += v[c].flows.ovf_lost;
+		}
+	}
+	free(v);
+	return fs;
+}
+
+static void flows_end(struct prog *p)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(p->obj, "fg_flows");
+
+	p->entries = p->cap = -1;
+	if (!m || p->flows == FLOWS_COLD)
+		return;
+	p->fs1 = read_flowsum(p);
+	p->entries = count_keys(bpf_map__fd(m), bpf_map__key_size(m));
+	p->cap = bpf_map__max_entries(m);
+}
+
+static __u16 csum16(const void *d, int len)
+{
+	const __u8 *b = d;
+	__u32 sum = 0;
+
+	for (int i = 0; i + 1 < len; i += 2)
+		sum += b[i] << 8 | b[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum;
+}
+
+/*
+ * The cold section's frames: Ethernet, IPv4 (valid header checksum), UDP
+ * with 18 bytes of payload, 60 bytes in all; frame i is its own flow:
+ * source 198.51.100.(1 + i / 50000), source port 10000 + i % 50000, to
+ * 203.0.113.1:53. fg_xdp passes all of them.
+ */
+static void make_cold_frames(int n)
+{
+	static const __u8 head[] = {
+		2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00, /* Ethernet */
+		0x45, 0, 0, 46, 0, 1, 0, 0, 64, 17, 0, 0,	/* IPv4 */
+		198, 51, 100, 1, 203, 0, 113, 1,
+		0, 0, 0, 53, 0, 26, 0, 0,			/* UDP */
+	};
+
+	if (n > 50000 * 250)
+		die("-C: at most %d flows", 50000 * 250);
+	cframes = calloc(n, sizeof(*cframes));
+	if (!cframes)
+		die("out of memory");
+	for (int i = 0; i < n; i++) {
+		__u8 *f = calloc(1, 60);
+		__u16 sport = 10000 + i % 50000, c;
+
+		if (!f)
+			die("out of memory");
+		memcpy(f, head, sizeof(head));
+		f[29] = 1 + i / 50000;
+		f[34] = sport >> 8;
+		f[35] = sport & 0xff;
+		c = csum16(f + 14, 20);
+		f[24] = c >> 8;
+		f[25] = c & 0xff;
+		cframes[i].data = f;
+		cframes[i].len = 60;
+	}
+	ncold = n;
 }
 
 /* Turn checks off the way `flowgate` would: an explicit act[r] = off. */
@@ -241,11 +472,23 @@ static void load_prog(struct prog *p)
 		die("%s: %s is not an XDP program", p->label,
 		    bpf_program__name(bp));
 	p->name = bpf_program__name(bp);
+	if (p->max_flows &&
+	    bpf_map__set_max_entries(flows_map(p, "fg_flows"), p->max_flows))
+		die("%s: max-flows: %s", p->label, strerror(errno));
+	flows_map(p, "fg_flows"); /* flows= on a non-flowgate object */
 	if (bpf_object__load(p->obj))
 		die("%s: loading %s failed: %s", p->label, p->path,
 		    strerror(errno));
 	p->fd = bpf_program__fd(bp);
 	write_config(p);
+	if (p->flows == FLOWS_FULL)
+		fill_flows(p);
+	if (p->flows == FLOWS_COLD && ncold >
+	    (long)bpf_map__max_entries(flows_map(p, "fg_flows")))
+		die("%s: -C %d flows do not fit fg_flows (%u entries)",
+		    p->label, ncold,
+		    bpf_map__max_entries(flows_map(p, "fg_flows")));
+	p->fs0 = read_flowsum(p);
 }
 
 /*
@@ -330,7 +573,9 @@ static void first_pass(void)
 		if (!err && ret != frames[i].len)
 			err = -E2BIG;
 		for (int j = 0; j < nprogs && !err; j++)
-			err = run(progs[j].fd, &frames[i], 1, &dur, &ret);
+			if (progs[j].flows != FLOWS_COLD)
+				err = run(progs[j].fd, &frames[i], 1, &dur,
+					  &ret);
 		frames[i].skip = err;
 		if (!err)
 			continue;
@@ -347,6 +592,8 @@ static void first_pass(void)
 			continue;
 		nused++;
 		for (int j = 0; j < nprogs; j++) {
+			if (progs[j].flows == FLOWS_COLD)
+				continue;
 			run(progs[j].fd, &frames[i], 1, &dur, &ret);
 			progs[j].verdict[ret < 5 ? ret : 0]++;
 		}
@@ -378,6 +625,62 @@ static void measure_one(struct prog *p, int round)
 	}
 	p->ns[round] = sum / nused;
 	p->wall[round] = (now_ns() - t0) / ((double)nused * repeat);
+}
+
+/* One pass over the cold frames: mean ns per run. n 1: every frame once;
+ * else every cstep-th frame n times. */
+static double cold_pass(struct prog *p, int n)
+{
+	double sum = 0;
+	int used = 0;
+	__u32 dur, ret;
+
+	for (int i = 0; i < ncold; i += n > 1 ? cstep : 1) {
+		if (run(p->fd, &cframes[i], n, &dur, &ret))
+			die("%s: test_run failed on cold frame %d: %s",
+			    p->label, i, strerror(errno));
+		if (p->flows == FLOWS_COLD && ret != XDP_PASS)
+			die("%s: cold frame %d not passed (%u)", p->label, i,
+			    ret);
+		/* A run-once time above 10 us is an interrupt, not BPF. */
+		if (n == 1 && dur > 10000) {
+			p->outliers++;
+			continue;
+		}
+		sum += dur;
+		used++;
+	}
+	return sum / used;
+}
+
+/* A cold program: empty table, pass (inserts), check, pass (updates),
+ * then the REPEAT subset (updates, hot). Others: the REPEAT subset. */
+static void measure_cold(struct prog *p, int round)
+{
+	struct bpf_map *m = flows_map(p, "fg_flows");
+	struct flowsum a, b;
+
+	if (!p->in_cold)
+		return;
+	if (p->flows != FLOWS_COLD) {
+		p->cold[round] = cold_pass(p, 1);
+		p->cadj[round] = p->crep[round] = cold_pass(p, repeat);
+		return;
+	}
+	clear_flows(p);
+	a = read_flowsum(p);
+	p->cold[round] = cold_pass(p, 1);
+	b = read_flowsum(p);
+	p->cold_entries = count_keys(bpf_map__fd(m), bpf_map__key_size(m));
+	p->cold_fail += b.insert_fail - a.insert_fail;
+	if (p->cold_entries != ncold || b.insert_fail != a.insert_fail)
+		fprintf(stderr, "cost: %s: cold pass left %ld flows for %d "
+			"frames, %llu inserts failed\n", p->label,
+			p->cold_entries, ncold,
+			(unsigned long long)(b.insert_fail - a.insert_fail));
+	p->cold2[round] = cold_pass(p, 1);
+	p->crep[round] = cold_pass(p, repeat);
+	p->cadj[round] = p->crep[round] + p->cold[round] - p->cold2[round];
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -412,6 +715,66 @@ static void pin_cpu(void)
 		cpu = -1; /* not fatal: measure wherever we run */
 }
 
+/* What the flow counters say each flowgate variant did. */
+static void print_flows_text(void)
+{
+	int head = 0;
+
+	for (int j = 0; j < nprogs; j++) {
+		struct prog *p = &progs[j];
+		__u64 pk = p->fs1.packets - p->fs0.packets;
+		__u64 ovf = p->fs1.ovf_pkts - p->fs0.ovf_pkts;
+
+		if (p->entries < 0)
+			continue;
+		if (!head++)
+			printf("\n%-16s %15s %12s %12s %7s %12s\n", "flows",
+			       "entries/max", "packets", "overflow", "%",
+			       "ins.failed");
+		printf("%-16s %7ld/%-7ld %12llu %12llu %7.2f %12llu\n",
+		       p->label, p->entries, p->cap, (unsigned long long)pk,
+		       (unsigned long long)ovf, pk ? 100.0 * ovf / pk : 0.0,
+		       (unsigned long long)(p->fs1.insert_fail -
+					    p->fs0.insert_fail));
+	}
+}
+
+static double med(const double *v)
+{
+	return median(v, rounds, NULL, NULL);
+}
+
+static void print_cold_text(void)
+{
+	printf("\ncold      %d synthesized UDP/IPv4 frames, one flow each: "
+	       "run once each (pass 1, pass 2),\n          and every %d-th "
+	       "frame repeat %d; same rounds, medians\n\n", ncold, cstep,
+	       repeat);
+	printf("%-16s %10s %10s %10s %10s %10s\n", "program", "repeat",
+	       "pass1", "pass2", "p1-p2", "ns/pkt");
+	for (int j = 0; j < nprogs; j++) {
+		struct prog *p = &progs[j];
+
+		if (!p->in_cold)
+			continue;
+		if (p->flows != FLOWS_COLD) {
+			printf("%-16s %10.2f %10.2f %10s %10s %10.2f\n",
+			       p->label, med(p->crep), med(p->cold), "-", "-",
+			       med(p->cadj));
+			continue;
+		}
+		printf("%-16s %10.2f %10.2f %10.2f %10.2f %10.2f\n", p->label,
+		       med(p->crep), med(p->cold), med(p->cold2),
+		       med(p->cold) - med(p->cold2), med(p->cadj));
+		printf("  %s: %ld flows inserted by each pass 1, %llu "
+		       "inserts failed; ns/pkt = repeat + pass1 - pass2\n",
+		       p->label, p->cold_entries,
+		       (unsigned long long)p->cold_fail);
+		printf("  run-once times over 10 us left out: %ld of %ld\n",
+		       p->outliers, 2L * ncold * rounds);
+	}
+}
+
 static void print_text(const char *pcap)
 {
 	double base = median(progs[0].ns, rounds, NULL, NULL);
@@ -431,6 +794,8 @@ static void print_text(const char *pcap)
 		double lo, hi, m = median(p->ns, rounds, &lo, &hi);
 		__u64 other = p->verdict[0] + p->verdict[3] + p->verdict[4];
 
+		if (p->flows == FLOWS_COLD)
+			continue;
 		printf("%-16s %9.2f %9.2f %9.2f %10.2f %9.2f  %llu/%llu/%llu\n",
 		       p->label, m, lo, hi, m - base,
 		       median(p->wall, rounds, NULL, NULL),
@@ -438,14 +803,19 @@ static void print_text(const char *pcap)
 		       (unsigned long long)p->verdict[XDP_DROP],
 		       (unsigned long long)other);
 	}
+	print_flows_text();
+	if (ncold)
+		print_cold_text();
 	if (nratios)
 		printf("\n");
 	for (int k = 0; k < nratios; k++) {
 		struct ratio *r = &ratios[k];
 		double lo, hi, m = median(r->v, rounds, &lo, &hi);
 
-		printf("ratio %s / %s = %.3f  (rounds %.3f .. %.3f)\n",
-		       progs[r->a].label, progs[r->b].label, m, lo, hi);
+		printf("ratio %s / %s = %.3f  (rounds %.3f .. %.3f)%s\n",
+		       progs[r->a].label, progs[r->b].label, m, lo, hi,
+		       progs[r->a].flows == FLOWS_COLD ? "  [cold frames]" :
+							 "");
 	}
 }
 
@@ -457,18 +827,52 @@ static void json_rounds(const double *v)
 	printf("]");
 }
 
+static void print_cold_json(void)
+{
+	int first = 1;
+
+	printf("  \"cold\": {\"frames\": %d, \"repeat_every\": %d, "
+	       "\"programs\": [\n", ncold, cstep);
+	for (int j = 0; j < nprogs; j++) {
+		struct prog *p = &progs[j];
+
+		if (!p->in_cold)
+			continue;
+		printf("%s    {\"label\": \"%s\", \"repeat_ns_per_pkt\": %.3f, "
+		       "\"pass1_ns_per_run\": %.3f, \"ns_per_pkt\": %.3f",
+		       first ? "" : ",\n", p->label, med(p->crep),
+		       med(p->cold), med(p->cadj));
+		first = 0;
+		if (p->flows == FLOWS_COLD)
+			printf(", \"pass2_ns_per_run\": %.3f, "
+			       "\"inserts_per_pass\": %ld, "
+			       "\"insert_fail\": %llu",
+			       med(p->cold2), p->cold_entries,
+			       (unsigned long long)p->cold_fail);
+		printf("}");
+	}
+	printf("\n  ]},\n");
+}
+
 static void print_json(const char *pcap)
 {
+	int last = 0;
+
 	printf("{\n  \"capture\": \"%s\",\n  \"frames\": %d,\n"
 	       "  \"measured\": %d,\n  \"skipped\": {\"too_large\": %d, "
 	       "\"too_short\": %d, \"other\": %d},\n  \"repeat\": %d,\n"
 	       "  \"rounds\": %d,\n  \"cpu\": %d,\n  \"programs\": [\n",
 	       pcap, nframes, nused, skip_big, skip_small, skip_other, repeat,
 	       rounds, cpu);
+	for (int j = 0; j < nprogs; j++)
+		if (progs[j].flows != FLOWS_COLD)
+			last = j;
 	for (int j = 0; j < nprogs; j++) {
 		struct prog *p = &progs[j];
 		double lo, hi, m = median(p->ns, rounds, &lo, &hi);
 
+		if (p->flows == FLOWS_COLD)
+			continue;
 		printf("    {\"label\": \"%s\", \"object\": \"%s\", "
 		       "\"prog\": \"%s\", \"off_mask\": %llu,\n"
 		       "     \"ns_per_pkt\": %.3f, \"min\": %.3f, "
@@ -479,16 +883,33 @@ static void print_json(const char *pcap)
 		       (unsigned long long)p->verdict[XDP_PASS],
 		       (unsigned long long)p->verdict[XDP_DROP]);
 		json_rounds(p->ns);
-		printf("}%s\n", j + 1 < nprogs ? "," : "");
+		if (p->entries >= 0)
+			printf(",\n     \"flows\": {\"mode\": \"%s\", "
+			       "\"entries\": %ld, \"max_entries\": %ld, "
+			       "\"packets\": %llu, \"overflow_pkts\": %llu, "
+			       "\"insert_fail\": %llu}",
+			       p->flows == FLOWS_FULL ? "full" : "warm",
+			       p->entries, p->cap,
+			       (unsigned long long)(p->fs1.packets -
+						    p->fs0.packets),
+			       (unsigned long long)(p->fs1.ovf_pkts -
+						    p->fs0.ovf_pkts),
+			       (unsigned long long)(p->fs1.insert_fail -
+						    p->fs0.insert_fail));
+		printf("}%s\n", j < last ? "," : "");
 	}
-	printf("  ],\n  \"ratios\": [\n");
+	printf("  ],\n");
+	if (ncold)
+		print_cold_json();
+	printf("  \"ratios\": [\n");
 	for (int k = 0; k < nratios; k++) {
 		struct ratio *r = &ratios[k];
 		double lo, hi, m = median(r->v, rounds, &lo, &hi);
 
 		printf("    {\"name\": \"%s/%s\", \"value\": %.4f, "
-		       "\"min\": %.4f, \"max\": %.4f}%s\n",
+		       "\"min\": %.4f, \"max\": %.4f, \"cold\": %s}%s\n",
 		       progs[r->a].label, progs[r->b].label, m, lo, hi,
+		       progs[r->a].flows == FLOWS_COLD ? "true" : "false",
 		       k + 1 < nratios ? "," : "");
 	}
 	printf("  ]\n}\n");
@@ -498,8 +919,9 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: cost [-j] [-r ROUNDS] [-n REPEAT] [-c CPU] [-R A/B]... "
-		"[-D IFPREFIX] "
-		"PCAP LABEL=OBJECT[,prog=NAME][,off=CHECK|all]...\n"
+		"[-D IFPREFIX] [-C NFLOWS] "
+		"PCAP LABEL=OBJECT[,prog=NAME][,off=CHECK|all]"
+		"[,flows=full|cold][,max-flows=N]...\n"
 		"The first program is the baseline of the -baseline column.\n");
 	exit(2);
 }
@@ -510,8 +932,11 @@ int main(int argc, char **argv)
 	int nratio_args = 0, c;
 	const char *pcap;
 
-	while ((c = getopt(argc, argv, "jr:n:c:R:D:h")) != -1) {
+	while ((c = getopt(argc, argv, "jr:n:c:R:D:C:h")) != -1) {
 		switch (c) {
+		case 'C':
+			ncold = atoi(optarg);
+			break;
 		case 'D':
 			hold_prefix = optarg;
 			break;
@@ -544,6 +969,15 @@ int main(int argc, char **argv)
 		parse_spec(argv[optind++]);
 	for (int k = 0; k < nratio_args; k++)
 		parse_ratio(ratio_args[k]);
+	for (int j = 0; j < nprogs; j++)
+		if (progs[j].flows == FLOWS_COLD && !ncold)
+			die("%s: flows=cold needs -C NFLOWS", progs[j].label);
+	if (ncold) {
+		progs[0].in_cold = 1; /* the baseline gives the overhead */
+		make_cold_frames(ncold);
+		/* About 500 frames for the REPEAT subset. */
+		cstep = ncold > 500 ? ncold / 500 : 1;
+	}
 
 	libbpf_set_print(print_fn);
 	pin_cpu();
@@ -554,13 +988,25 @@ int main(int argc, char **argv)
 			hold_in_dispatcher(j);
 	}
 	first_pass();
-	for (int i = 0; i < rounds; i++)
+	for (int i = 0; i < rounds; i++) {
 		for (int j = 0; j < nprogs; j++)
-			measure_one(&progs[j], i);
-	for (int k = 0; k < nratios; k++)
+			if (progs[j].flows != FLOWS_COLD)
+				measure_one(&progs[j], i);
+		if (!ncold)
+			continue;
+		for (int j = 0; j < nprogs; j++)
+			measure_cold(&progs[j], i);
+	}
+	for (int j = 0; j < nprogs; j++)
+		flows_end(&progs[j]);
+	for (int k = 0; k < nratios; k++) {
+		struct prog *a = &progs[ratios[k].a], *b = &progs[ratios[k].b];
+
 		for (int i = 0; i < rounds; i++)
-			ratios[k].v[i] = progs[ratios[k].a].ns[i] /
-					 progs[ratios[k].b].ns[i];
+			ratios[k].v[i] = a->flows == FLOWS_COLD ?
+						 a->cadj[i] / b->cadj[i] :
+						 a->ns[i] / b->ns[i];
+	}
 	if (json)
 		print_json(pcap);
 	else

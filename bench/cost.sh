@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Per-packet cost of the guard, measured with BPF_PROG_TEST_RUN on a fixed
-# capture: an empty XDP program (the harness's own cost), xdp-filter's
-# program from xdp-tools, and fg_xdp with empty maps (the default profile).
-# Prints ns/pkt for each and the ratios fg_xdp/empty and fg_xdp/xdp-filter.
+# Per-packet cost of the guard with flow accounting, measured with
+# BPF_PROG_TEST_RUN: an empty XDP program (the harness's own cost),
+# xdp-filter's program from xdp-tools, and fg_xdp (default profile) with its
+# flow table warm (updates), full (every packet to the overflow aggregate)
+# and cold (every packet an insert; COST_COLD synthesized one-flow frames
+# run once each, see bench/cost.c). Prints ns/pkt and the ratios of each
+# fg_xdp variant to empty and to xdp-filter, taken in the same rounds.
 #
 #   bench/cost.sh [-j] [-b] [PCAP]
 #     -j  JSON instead of the table
 #     -b  breakdown: also fg_xdp with checks off (fg_config), and its
 #         parse and accounting halves alone (bench/fg_parts.bpf.c)
-#   env: COST_REPEAT (5000), COST_ROUNDS (7), COST_CPU, FLOWGATE_PCAPS,
-#        XDP_FILTER_OBJ, BUILD
+#   env: COST_REPEAT (5000), COST_ROUNDS (7), COST_COLD (50000; 0: no cold
+#        variant), COST_CPU, FLOWGATE_PCAPS, XDP_FILTER_OBJ, BUILD
 # Needs root (BPF_PROG_TEST_RUN); run through `make bench` or after `make`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +28,7 @@ while getopts jb o; do
 	case $o in
 	j) json=(-j) ;;
 	b) breakdown=1 ;;
-	*) sed -n '7,12p' "$0" >&2; exit 2 ;;
+	*) sed -n '9,14p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -53,11 +56,22 @@ for b in empty_xdp fg_parts; do
 	fi
 done
 
+COLD=${COST_COLD:-50000}
+# fg_xdp-warm: the same frame 5000 times, so every run but the first
+# updates an existing flow; fg_xdp-full: fg_flows filled to max_entries
+# with dummy keys first; fg_xdp-cold: inserts (run once per frame).
 progs=(
 	"empty=$OUT/empty_xdp.bpf.o"
 	"xdp-filter=$XDPFILT,prog=xdpfilt_dny_all"
-	"fg_xdp=$FG_OBJ,prog=fg_xdp"
+	"fg_xdp-warm=$FG_OBJ,prog=fg_xdp"
+	"fg_xdp-full=$FG_OBJ,prog=fg_xdp,flows=full"
 )
+ratios=(-R fg_xdp-warm/empty -R fg_xdp-warm/xdp-filter
+	-R fg_xdp-full/empty -R fg_xdp-full/xdp-filter)
+if [ "$COLD" -gt 0 ]; then
+	progs+=("fg_xdp-cold=$FG_OBJ,prog=fg_xdp,flows=cold")
+	ratios+=(-R fg_xdp-cold/empty -R fg_xdp-cold/xdp-filter -C "$COLD")
+fi
 if [ "$breakdown" = 1 ]; then
 	# Checks with a computation of their own (the rest are a compare or
 	# two on fields the parser reads anyway), then everything off: what
@@ -75,7 +89,7 @@ if [ "$breakdown" = 1 ]; then
 fi
 
 args=("${json[@]}" -r "${COST_ROUNDS:-7}" -n "${COST_REPEAT:-5000}"
-	${COST_CPU:+-c "$COST_CPU"} -R fg_xdp/empty -R fg_xdp/xdp-filter)
+	${COST_CPU:+-c "$COST_CPU"} "${ratios[@]}")
 
 # Without a hold in the XDP dispatcher every test_run call costs two RCU
 # grace periods (see hold_in_dispatcher() in cost.c): minutes instead of
