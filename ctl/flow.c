@@ -337,19 +337,24 @@ static void dump_ovf(const void *key, const void *vals, int ncpu, void *c)
 	d->octets += o;
 }
 
+/* Filters, privileges, the flow table: what dump and top start with.
+ * Returns the table's fd or -errno (the error already printed). */
+static int open_flows(int argc, char **argv, struct flow_filter *f)
+{
+	int err = parse_filter(argc, argv, f);
+
+	if (!err)
+		err = fg_check_caps(FG_NEED_BPF);
+	return err ? err : fg_state_map_open("fg_flows");
+}
+
 static int flow_dump(int argc, char **argv)
 {
 	struct flow_filter f;
 	struct dump_ctx d = { .f = &f };
 	int fd, ofd, err;
 
-	err = parse_filter(argc, argv, &f);
-	if (err)
-		return err;
-	err = fg_check_caps(FG_NEED_BPF);
-	if (err)
-		return err;
-	fd = fg_state_map_open("fg_flows");
+	fd = open_flows(argc, argv, &f);
 	if (fd < 0)
 		return fd;
 	ofd = fg_map_open("fg_overflow");
@@ -544,13 +549,7 @@ static int flow_top(int argc, char **argv)
 			fargv[fargc++] = argv[i + 1];
 		}
 	}
-	err = parse_filter(fargc, fargv, &f);
-	if (err)
-		return err;
-	err = fg_check_caps(FG_NEED_BPF);
-	if (err)
-		return err;
-	fd = fg_state_map_open("fg_flows");
+	fd = open_flows(fargc, fargv, &f);
 	if (fd < 0)
 		return fd;
 	for (n = 0; !count || n < count; n++) {

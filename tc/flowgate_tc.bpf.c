@@ -49,29 +49,32 @@ static __always_inline void fg_tc_flow(struct __sk_buff *skb,
 		   FG_PKTS_OCTETS(segs, octets));
 }
 
-SEC("tc")
-int fg_tc_out(struct __sk_buff *skb)
+/* Parse, count and account one skb; returns the guard's verdict reason
+ * (always FG_R_NONE on egress, which is counted, never judged). */
+static __always_inline __u32 fg_tc_run(struct __sk_buff *skb, __u32 dir)
 {
 	struct fg_pkt p;
 
 	fg_tc_pull(skb);
 	fg_tc_parse(skb, &p);
 	fg_tc_vlan(skb, &p);
-	p.reason = FG_R_NONE; /* egress is counted, never judged */
-	fg_tc_flow(skb, &p, FG_DIR_OUT);
+	if (dir == FG_DIR_OUT)
+		p.reason = FG_R_NONE;
+	fg_tc_flow(skb, &p, dir);
+	return p.reason;
+}
+
+SEC("tc")
+int fg_tc_out(struct __sk_buff *skb)
+{
+	fg_tc_run(skb, FG_DIR_OUT);
 	return TC_ACT_OK;
 }
 
 SEC("tc")
 int fg_tc_in(struct __sk_buff *skb)
 {
-	struct fg_pkt p;
-
-	fg_tc_pull(skb);
-	fg_tc_parse(skb, &p);
-	fg_tc_vlan(skb, &p);
-	fg_tc_flow(skb, &p, FG_DIR_IN);
-	return p.reason ? TC_ACT_SHOT : TC_ACT_OK;
+	return fg_tc_run(skb, FG_DIR_IN) ? TC_ACT_SHOT : TC_ACT_OK;
 }
 
 char LICENSE[] SEC("license") = "GPL";
