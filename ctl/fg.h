@@ -113,6 +113,7 @@ int do_stats(int argc, char **argv);
 int do_config(int argc, char **argv);
 int do_replay(int argc, char **argv);
 int do_flow(int argc, char **argv);
+int do_export(int argc, char **argv);
 
 /* ---- flows (flow.c) ---- */
 int fg_proto_by_name(const char *s);
@@ -121,6 +122,10 @@ int fg_addr_parse(const char *s, __u8 *out);
 void fg_flow_sum(const struct fg_flow_val *v, int ncpu,
 		 struct fg_flow_val *sum);
 __u64 fg_mono_to_wall_ms(__u64 mono_ns);
+int fg_map_walk(int fd, size_t key_sz, size_t val_sz, bool percpu,
+		void (*fn)(const void *key, const void *vals, int ncpu,
+			   void *ctx),
+		void *ctx);
 int fg_map_walk_percpu(int fd, size_t key_sz, size_t val_sz,
 		       void (*fn)(const void *key, const void *vals, int ncpu,
 				  void *ctx),

@@ -243,16 +243,17 @@ static void print_flow(const struct fg_flow_key *k, const struct fg_flow_val *v)
 }
 
 /*
- * Walk a per-CPU hash with batch lookups, calling fn for each entry with
- * its per-CPU values. Returns 0 or -errno.
+ * Walk a hash with batch lookups, calling fn for each entry with its
+ * value(s): one per possible CPU for a per-CPU map, else one. Returns 0 or
+ * -errno.
  */
-int fg_map_walk_percpu(int fd, size_t key_sz, size_t val_sz,
-		       void (*fn)(const void *key, const void *vals, int ncpu,
-				  void *ctx),
-		       void *ctx)
+int fg_map_walk(int fd, size_t key_sz, size_t val_sz, bool percpu,
+		void (*fn)(const void *key, const void *vals, int ncpu,
+			   void *ctx),
+		void *ctx)
 {
-	int ncpu = libbpf_num_possible_cpus(), err = 0;
-	size_t vsz = (val_sz + 7) / 8 * 8;
+	int ncpu = percpu ? libbpf_num_possible_cpus() : 1, err = 0;
+	size_t vsz = percpu ? (val_sz + 7) / 8 * 8 : val_sz;
 	__u32 count, i, batch_out = 0;
 	void *keys, *vals, *in = NULL;
 	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
@@ -286,6 +287,14 @@ out:
 	free(keys);
 	free(vals);
 	return err;
+}
+
+int fg_map_walk_percpu(int fd, size_t key_sz, size_t val_sz,
+		       void (*fn)(const void *key, const void *vals, int ncpu,
+				  void *ctx),
+		       void *ctx)
+{
+	return fg_map_walk(fd, key_sz, val_sz, true, fn, ctx);
 }
 
 struct dump_ctx {

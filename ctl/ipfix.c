@@ -37,6 +37,8 @@
 	{ 89, 1, 0, IPFIX_S_FWD_STATUS },    /* forwardingStatus */        \
 	{ ICMP_IE, 2, 0, IPFIX_S_ICMP_TYPE_CODE } /* icmpTypeCodeIPv4/6 */
 
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
 static const struct ipfix_field flow4_fields[] = {
 	IPFIX_FLOW_FIELDS(8, 4, IPFIX_S_SRC4, 12, IPFIX_S_DST4, 32),
 };
@@ -45,7 +47,148 @@ static const struct ipfix_field flow6_fields[] = {
 	IPFIX_FLOW_FIELDS(27, 16, IPFIX_S_SRC6, 28, IPFIX_S_DST6, 139),
 };
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+/* Field specifier list of the layouts built at run time. */
+struct fbuild {
+	struct ipfix_field *f;
+	uint16_t n;
+};
+
+static void fadd(struct fbuild *b, uint16_t ie, uint16_t len, uint32_t pen,
+		 uint8_t src)
+{
+	if (b->n < IPFIX_MAX_FIELDS)
+		b->f[b->n++] = (struct ipfix_field){ ie, len, pen, src };
+}
+
+/* flowgate's own IEs at the end of a flow template. */
+static void fadd_own(struct fbuild *b, const struct ipfix_opts *o)
+{
+	if (!o->pen)
+		return;
+	fadd(b, IPFIX_FG_DROP_REASON, 1, o->pen, IPFIX_S_REASON);
+	fadd(b, IPFIX_FG_RULE_ID, 4, o->pen, IPFIX_S_RULE_ID);
+	if (!o->rtt)
+		return;
+	fadd(b, IPFIX_FG_RTT_MIN_US, 4, o->pen, IPFIX_S_RTT_MIN);
+	fadd(b, IPFIX_FG_RTT_MAX_US, 4, o->pen, IPFIX_S_RTT_MAX);
+	fadd(b, IPFIX_FG_RTT_MEAN_US, 4, o->pen, IPFIX_S_RTT_MEAN);
+	fadd(b, IPFIX_FG_RTT_SAMPLES, 4, o->pen, IPFIX_S_RTT_SAMPLES);
+}
+
+static void layout_flow(struct ipfix_template *t, struct ipfix_field *f,
+			const struct ipfix_field *base, size_t nbase,
+			uint16_t id, const struct ipfix_opts *o)
+{
+	struct fbuild b = { f, 0 };
+	size_t i;
+
+	for (i = 0; i < nbase; i++) {
+		fadd(&b, base[i].ie, base[i].len, 0, base[i].src);
+		if (base[i].src == IPFIX_S_TCP_FLAGS)
+			f[b.n - 1].len = o->tcp_flags_len == 1 ? 1 : 2;
+	}
+	fadd_own(&b, o);
+	*t = (struct ipfix_template){ id, b.n, f, 0 };
+}
+
+/* Non-IP frames: what is known of them, so that their packets still reach
+ * the collector's totals. */
+static void layout_l2(struct ipfix_layout *l, const struct ipfix_opts *o)
+{
+	struct fbuild b = { l->fl2, 0 };
+
+	fadd(&b, 1, 8, 0, IPFIX_S_OCTETS);
+	fadd(&b, 2, 8, 0, IPFIX_S_PACKETS);
+	fadd(&b, 256, 2, 0, IPFIX_S_ETH_TYPE); /* ethernetType */
+	fadd(&b, 10, 4, 0, IPFIX_S_IN_IF);
+	fadd(&b, 14, 4, 0, IPFIX_S_OUT_IF);
+	fadd(&b, 58, 2, 0, IPFIX_S_VLAN);
+	fadd(&b, 245, 2, 0, IPFIX_S_VLAN_INNER);
+	fadd(&b, 61, 1, 0, IPFIX_S_DIRECTION);
+	fadd(&b, 152, 8, 0, IPFIX_S_START_MS);
+	fadd(&b, 153, 8, 0, IPFIX_S_END_MS);
+	fadd(&b, 136, 1, 0, IPFIX_S_END_REASON);
+	fadd(&b, 89, 1, 0, IPFIX_S_FWD_STATUS);
+	if (o->pen)
+		fadd(&b, IPFIX_FG_DROP_REASON, 1, o->pen, IPFIX_S_REASON);
+	l->l2 = (struct ipfix_template){ IPFIX_TID_FLOW_L2, b.n, l->fl2, 0 };
+}
+
+/*
+ * Options templates (RFC 7011 4): sampling in the two forms collectors
+ * read (ipfix.md 9.3: samplingInterval alone is understood by nfdump 1.7.1,
+ * nfacctd 1.7.7 and goflow2; 305/306 by the first two), exporting process
+ * reliability in the shape libfds recognises (4.3), and guard drops per
+ * interface and reason, scoped by both.
+ */
+static const struct ipfix_field sampling_fields[] = {
+	{ 149, 4, 0, IPFIX_S_OPT }, /* scope: observationDomainId */
+	{ 34, 4, 0, IPFIX_S_OPT }, /* samplingInterval */
+};
+
+static const struct ipfix_field psamp_fields[] = {
+	{ 149, 4, 0, IPFIX_S_OPT }, /* scope: observationDomainId */
+	{ 305, 4, 0, IPFIX_S_OPT }, /* samplingPacketInterval: 1 */
+	{ 306, 4, 0, IPFIX_S_OPT }, /* samplingPacketSpace: N - 1 */
+};
+
+static const struct ipfix_field reliability_fields[] = {
+	{ 144, 4, 0, IPFIX_S_OPT }, /* scope: exportingProcessId */
+	{ 166, 8, 0, IPFIX_S_OPT }, /* notSentFlowTotalCount */
+	{ 167, 8, 0, IPFIX_S_OPT }, /* notSentPacketTotalCount */
+	{ 168, 8, 0, IPFIX_S_OPT }, /* notSentOctetTotalCount */
+	{ 323, 8, 0, IPFIX_S_OPT }, /* observationTimeMilliseconds: first */
+	{ 323, 8, 0, IPFIX_S_OPT }, /* ... and last discard */
+};
+
+static void layout_options(struct ipfix_layout *l, const struct ipfix_opts *o)
+{
+	struct fbuild b = { l->fguard, 0 };
+
+	l->sampling = (struct ipfix_template){
+		IPFIX_TID_SAMPLING, ARRAY_LEN(sampling_fields),
+		sampling_fields, 1 };
+	l->sampling_psamp = (struct ipfix_template){
+		IPFIX_TID_SAMPLING_PSAMP, ARRAY_LEN(psamp_fields),
+		psamp_fields, 1 };
+	l->reliability = (struct ipfix_template){
+		IPFIX_TID_RELIABILITY, ARRAY_LEN(reliability_fields),
+		reliability_fields, 1 };
+	/* The reason needs an IE of ours: no enterprise number, no guard
+	 * options (the counters stay in `flowgate stats`). */
+	if (!o->pen) {
+		l->guard = (struct ipfix_template){ 0 };
+		return;
+	}
+	fadd(&b, 10, 4, 0, IPFIX_S_OPT); /* scope: ingressInterface */
+	fadd(&b, IPFIX_FG_DROP_REASON, 1, o->pen, IPFIX_S_OPT); /* scope */
+	fadd(&b, 89, 1, 0, IPFIX_S_OPT); /* forwardingStatus */
+	fadd(&b, 135, 8, 0, IPFIX_S_OPT); /* droppedPacketTotalCount */
+	fadd(&b, 134, 8, 0, IPFIX_S_OPT); /* droppedOctetTotalCount */
+	l->guard = (struct ipfix_template){ IPFIX_TID_GUARD, b.n, l->fguard,
+					    2 };
+}
+
+void ipfix_layout_init(struct ipfix_layout *l, const struct ipfix_opts *o)
+{
+	struct ipfix_opts own = *o;
+
+	if (!own.pen)
+		own.rtt = false;
+	memset(l, 0, sizeof(*l));
+	layout_flow(&l->flow4, l->f4, flow4_fields, ARRAY_LEN(flow4_fields),
+		    own.rtt ? IPFIX_TID_FLOW4_RTT : IPFIX_TID_FLOW4, &own);
+	layout_flow(&l->flow6, l->f6, flow6_fields, ARRAY_LEN(flow6_fields),
+		    own.rtt ? IPFIX_TID_FLOW6_RTT : IPFIX_TID_FLOW6, &own);
+	layout_l2(l, &own);
+	layout_options(l, &own);
+}
+
+const struct ipfix_template *ipfix_layout_tmpl(const struct ipfix_layout *l,
+					       uint8_t ip_ver)
+{
+	return ip_ver == 4 ? &l->flow4 : ip_ver == 6 ? &l->flow6 : &l->l2;
+}
 
 const struct ipfix_template ipfix_tmpl_flow4 = {
 	.id = IPFIX_TID_FLOW4,
@@ -110,7 +253,8 @@ size_t ipfix_tmpl_rec_len(const struct ipfix_template *t)
 
 size_t ipfix_tmpl_def_len(const struct ipfix_template *t)
 {
-	size_t n = 4; /* Template ID, Field Count */
+	/* Template ID, Field Count (and Scope Field Count for options) */
+	size_t n = t->scope ? 6 : 4;
 	int i;
 
 	for (i = 0; i < t->nfields; i++)
@@ -264,12 +408,18 @@ int ipfix_add_template(struct ipfix_msg *m, const struct ipfix_template *t)
 	int i, err = 0;
 	uint8_t *p;
 
-	p = reserve(m, IPFIX_SET_TEMPLATE, ipfix_tmpl_def_len(t), &err);
+	p = reserve(m, t->scope ? IPFIX_SET_OPTIONS_TEMPLATE :
+				  IPFIX_SET_TEMPLATE,
+		    ipfix_tmpl_def_len(t), &err);
 	if (!p)
 		return err;
 	put_be16(p, t->id);
 	put_be16(p + 2, t->nfields);
 	p += 4;
+	if (t->scope) {
+		put_be16(p, t->scope);
+		p += 2;
+	}
 	for (i = 0; i < t->nfields; i++) {
 		const struct ipfix_field *f = &t->fields[i];
 
@@ -332,6 +482,20 @@ static uint64_t flow_value(const struct ipfix_flow *f, uint8_t src)
 		return f->end_reason;
 	case IPFIX_S_FWD_STATUS:
 		return ipfix_fwd_status(k->reason);
+	case IPFIX_S_ETH_TYPE:
+		return k->eth_proto;
+	case IPFIX_S_REASON:
+		return k->reason;
+	case IPFIX_S_RULE_ID:
+		return f->rule_id;
+	case IPFIX_S_RTT_MIN:
+		return f->rtt ? f->rtt->min_us : 0;
+	case IPFIX_S_RTT_MAX:
+		return f->rtt ? f->rtt->max_us : 0;
+	case IPFIX_S_RTT_MEAN:
+		return f->rtt ? f->rtt->mean_us : 0;
+	case IPFIX_S_RTT_SAMPLES:
+		return f->rtt ? f->rtt->samples : 0;
 	default:
 		return 0;
 	}
@@ -362,16 +526,35 @@ static void put_field(uint8_t *p, const struct ipfix_field *fd,
 
 int ipfix_add_flow(struct ipfix_msg *m, const struct ipfix_flow *f)
 {
-	const struct ipfix_template *t;
+	if (f->key->ip_ver == 4)
+		return ipfix_add_record(m, &ipfix_tmpl_flow4, f);
+	if (f->key->ip_ver == 6)
+		return ipfix_add_record(m, &ipfix_tmpl_flow6, f);
+	return -EAFNOSUPPORT;
+}
+
+int ipfix_add_options(struct ipfix_msg *m, const struct ipfix_template *t,
+		      const uint64_t *vals)
+{
 	int i, err = 0;
 	uint8_t *p;
 
-	if (f->key->ip_ver == 4)
-		t = &ipfix_tmpl_flow4;
-	else if (f->key->ip_ver == 6)
-		t = &ipfix_tmpl_flow6;
-	else
-		return -EAFNOSUPPORT;
+	p = reserve(m, t->id, ipfix_tmpl_rec_len(t), &err);
+	if (!p)
+		return err;
+	for (i = 0; i < t->nfields; i++) {
+		put_be(p, vals[i], t->fields[i].len);
+		p += t->fields[i].len;
+	}
+	return 0;
+}
+
+int ipfix_add_record(struct ipfix_msg *m, const struct ipfix_template *t,
+		     const struct ipfix_flow *f)
+{
+	int i, err = 0;
+	uint8_t *p;
+
 	p = reserve(m, t->id, ipfix_tmpl_rec_len(t), &err);
 	if (!p)
 		return err;

@@ -23,6 +23,7 @@
 #ifndef FG_IPFIX_H
 #define FG_IPFIX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "fg_common.h"
@@ -35,9 +36,30 @@
 #define IPFIX_SET_OPTIONS_TEMPLATE 3
 #define IPFIX_SET_DATA_MIN 256 /* data Set ID == its Template ID */
 
-/* flowgate's data templates (IDs scoped to session + ODID). */
+/* flowgate's templates (IDs scoped to session + ODID). A layout change
+ * always takes a new ID: collectors never see one ID with two layouts. */
 #define IPFIX_TID_FLOW4 256
 #define IPFIX_TID_FLOW6 257
+#define IPFIX_TID_FLOW_L2 258 /* non-IP frames (ARP, LLDP, ...) */
+#define IPFIX_TID_SAMPLING 259 /* options: samplingInterval (34) */
+#define IPFIX_TID_SAMPLING_PSAMP 260 /* options: 305/306 */
+#define IPFIX_TID_RELIABILITY 261 /* options: RFC 7011 4.3 */
+#define IPFIX_TID_GUARD 262 /* options: guard drops per iface, reason */
+/* Exporter layouts with RTT fields (issue 6) use their own IDs. */
+#define IPFIX_TID_FLOW4_RTT 266
+#define IPFIX_TID_FLOW6_RTT 267
+
+/* flowgate's own information elements, under the configured enterprise
+ * number (default 32473, RFC 5612's documentation number). */
+#define IPFIX_PEN_DEFAULT 32473
+enum ipfix_fg_ie {
+	IPFIX_FG_DROP_REASON = 1, /* u8: flowgate reason code, 0: forwarded */
+	IPFIX_FG_RULE_ID = 2, /* u32: rule that dropped/passed, 0: none */
+	IPFIX_FG_RTT_MIN_US = 10, /* u32 */
+	IPFIX_FG_RTT_MAX_US = 11, /* u32 */
+	IPFIX_FG_RTT_MEAN_US = 12, /* u32 */
+	IPFIX_FG_RTT_SAMPLES = 13, /* u32 */
+};
 
 /* flowEndReason (IE 136) values. */
 enum ipfix_end_reason {
@@ -89,6 +111,14 @@ enum ipfix_src {
 	IPFIX_S_END_REASON,
 	IPFIX_S_FWD_STATUS,
 	IPFIX_S_ICMP_TYPE_CODE, /* key dport for ICMP/ICMPv6, else 0 */
+	IPFIX_S_ETH_TYPE, /* EtherType of a non-IP frame */
+	IPFIX_S_REASON, /* flowgate reason code */
+	IPFIX_S_RULE_ID,
+	IPFIX_S_RTT_MIN,
+	IPFIX_S_RTT_MAX,
+	IPFIX_S_RTT_MEAN,
+	IPFIX_S_RTT_SAMPLES,
+	IPFIX_S_OPT, /* options record: value i of the caller's array */
 };
 
 /* One Field Specifier plus the source of its value. pen != 0 sets the
@@ -105,6 +135,7 @@ struct ipfix_template {
 	uint16_t id;
 	uint16_t nfields;
 	const struct ipfix_field *fields;
+	uint16_t scope; /* options template: scope fields first; 0: data */
 };
 
 extern const struct ipfix_template ipfix_tmpl_flow4;
@@ -114,6 +145,11 @@ extern const struct ipfix_template ipfix_tmpl_flow6;
 size_t ipfix_tmpl_rec_len(const struct ipfix_template *t);
 size_t ipfix_tmpl_def_len(const struct ipfix_template *t);
 
+/* RTT of the TCP connection behind a flow (sock_ops), microseconds. */
+struct ipfix_rtt {
+	uint32_t min_us, max_us, mean_us, samples;
+};
+
 /* One flow record to export. */
 struct ipfix_flow {
 	const struct fg_flow_key *key;
@@ -121,6 +157,44 @@ struct ipfix_flow {
 	uint64_t start_ms; /* wall clock, ms since the Unix epoch */
 	uint64_t end_ms;
 	uint8_t end_reason; /* enum ipfix_end_reason */
+	uint32_t rule_id;
+	const struct ipfix_rtt *rtt; /* NULL: no RTT known (fields are 0) */
+};
+
+/*
+ * The exporter's templates, built from its settings: tcpControlBits in 1
+ * octet (pmacct 1.7.7 reads nothing else) or 2 (RFC 7125), flowgate's own
+ * IEs under an enterprise number, RTT fields or not.
+ */
+struct ipfix_opts {
+	uint8_t tcp_flags_len; /* 1 or 2 */
+	uint32_t pen; /* 0: no enterprise IEs */
+	bool rtt; /* RTT IEs (needs pen) */
+};
+
+#define IPFIX_MAX_FIELDS 32
+struct ipfix_layout {
+	struct ipfix_template flow4, flow6, l2;
+	struct ipfix_template sampling, sampling_psamp, reliability, guard;
+	struct ipfix_field f4[IPFIX_MAX_FIELDS], f6[IPFIX_MAX_FIELDS];
+	struct ipfix_field fl2[IPFIX_MAX_FIELDS], fguard[8];
+};
+
+void ipfix_layout_init(struct ipfix_layout *l, const struct ipfix_opts *o);
+/* The data template a flow goes out with: IPv4, IPv6 or layer 2. */
+const struct ipfix_template *ipfix_layout_tmpl(const struct ipfix_layout *l,
+					       uint8_t ip_ver);
+
+/* Values of the options templates' fields, in template order. */
+enum {
+	IPFIX_SAMPLING_NVALS = 2, /* observationDomainId, N */
+	IPFIX_PSAMP_NVALS = 3, /* observationDomainId, 1, N - 1 */
+	/* exportingProcessId, notSent flows, packets, octets, time of the
+	 * first and of the last discard (ms) */
+	IPFIX_RELIABILITY_NVALS = 6,
+	/* ingressInterface, reason, forwardingStatus, dropped packets,
+	 * dropped octets (needs an enterprise number for the reason) */
+	IPFIX_GUARD_NVALS = 5,
 };
 
 /* A message being built in a caller-owned buffer. */
@@ -160,5 +234,12 @@ uint32_t ipfix_msg_records(const struct ipfix_msg *m);
  */
 int ipfix_add_template(struct ipfix_msg *m, const struct ipfix_template *t);
 int ipfix_add_flow(struct ipfix_msg *m, const struct ipfix_flow *f);
+/* A flow record with template t (ipfix_add_flow uses the base templates
+ * ipfix_tmpl_flow4/6, which have no enterprise IEs). */
+int ipfix_add_record(struct ipfix_msg *m, const struct ipfix_template *t,
+		     const struct ipfix_flow *f);
+/* An options data record: vals[i] is field i's value (integers only). */
+int ipfix_add_options(struct ipfix_msg *m, const struct ipfix_template *t,
+		      const uint64_t *vals);
 
 #endif /* FG_IPFIX_H */

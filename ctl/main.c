@@ -26,6 +26,11 @@ static const struct cmd {
 	  "       | config set profile default|monitor|strict" },
 	{ "replay", do_replay, "replay PCAP" },
 	{ "flow", do_flow, "flow dump [dev DEV] [proto P] [addr A] [port N]" },
+	{ "export", do_export,
+	  "export collector udp://|tcp://HOST[:PORT]... [file PATH]\n"
+	  "       [active-timeout S] [idle-timeout S] [template-refresh S]\n"
+	  "       [domain ID] [mtu N] [spool SIZE] [tcp-flags-octets 1|2]\n"
+	  "       [enterprise PEN] [sampling-announce legacy|psamp|both|off]" },
 };
 
 static void usage(FILE *f)

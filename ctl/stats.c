@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "fg.h"
+#include "export.h"
 
 static void print_reasons(const struct fg_ifstats *s)
 {
@@ -236,6 +237,8 @@ int do_stats(int argc, char **argv)
 		print_all(fd, ifaces_fd);
 	}
 	out_arr_close();
+	if (!only)
+		fg_exp_stats_print();
 	out_end();
 	if (ifaces_fd >= 0)
 		close(ifaces_fd);

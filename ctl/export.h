@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * IPFIX exporter: the metering side (ctl/export.c: sweeps of the pinned
+ * flow tables, timeouts, the export shadow that makes restarts safe) and
+ * the exporting side (ctl/exp_out.c: one IPFIX session per collector or
+ * file, with its own sequence numbers, templates and TCP spool).
+ */
+#ifndef FG_EXPORT_H
+#define FG_EXPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "fg_common.h"
+#include "ipfix.h"
+
+#define FG_EXP_MAX_OUTS 8
+#define FG_EXP_URL_LEN 96
+
+enum fg_out_kind {
+	FG_OUT_UDP = 1,
+	FG_OUT_TCP = 2,
+	FG_OUT_FILE = 3,
+};
+
+/* How the sampling rate is announced (options records). */
+enum fg_samp_style {
+	FG_SAMP_LEGACY = 1, /* samplingInterval (34): every collector */
+	FG_SAMP_PSAMP = 2, /* samplingPacketInterval/Space (305/306) */
+	FG_SAMP_BOTH = 3,
+	FG_SAMP_OFF = 4,
+};
+
+/* Everything `flowgate export` is told (command line or config file). */
+struct fg_exp_settings {
+	char urls[FG_EXP_MAX_OUTS][FG_EXP_URL_LEN]; /* udp:// tcp:// */
+	int nurls;
+	char file[256]; /* "" for none */
+	__u32 active_s; /* long-lived flows: a delta every active_s */
+	__u32 idle_s; /* no packet for idle_s: the flow ends */
+	__u32 refresh_s; /* templates and options, UDP */
+	__u32 domain; /* observation domain ID */
+	__u32 mtu; /* UDP: message + IP + UDP headers fit in it */
+	__u64 spool_bytes; /* TCP: messages kept while disconnected */
+	__u32 tick_ms; /* sweep period */
+	__u8 tcp_flags_len; /* 1 or 2 octets */
+	__u8 samp_style; /* enum fg_samp_style */
+	__u32 pen; /* enterprise number of flowgate's IEs; 0: none */
+	char config[256]; /* settings file re-read on SIGHUP; "" none */
+};
+
+void fg_exp_settings_default(struct fg_exp_settings *s);
+/* Pure grammar of `flowgate export ARGS`, unit-tested. Adds to s. */
+int fg_args_export(int argc, char **argv, struct fg_exp_settings *s);
+
+/*
+ * Counters of one output, published in the pinned fg_expstats map for
+ * `flowgate stats` (user space only, but it crosses bpf(): fixed layout).
+ */
+struct fg_exp_outstats {
+	char url[FG_EXP_URL_LEN];
+	__u64 messages; /* sent (UDP, file) or written to the socket (TCP) */
+	__u64 records; /* data records in them (flows and options) */
+	__u64 octets; /* IPFIX octets */
+	__u64 lost_records; /* not sent: send error, spool overflow */
+	__u64 lost_packets; /* flow packets in them */
+	__u64 lost_octets;
+	__u64 first_lost_ms, last_lost_ms; /* wall clock, 0: never */
+	__u64 spool_bytes; /* TCP: waiting for the collector */
+	__u64 spool_msgs;
+	__u64 connects; /* TCP: connections made */
+	__u32 kind; /* enum fg_out_kind */
+	__u32 up; /* TCP: connected; UDP/file: 1 */
+};
+
+struct fg_exp_stats {
+	__u32 pid;
+	__u32 nouts;
+	__u64 started_ms; /* wall clock */
+	__u64 sweeps;
+	__u64 sweep_ns; /* duration of the last sweep */
+	__u64 flows; /* entries in the table at the last sweep */
+	__u64 rec_active; /* flow records by flowEndReason */
+	__u64 rec_idle;
+	__u64 rec_end; /* TCP FIN/RST seen, then idle */
+	__u64 rec_forced;
+	__u64 rec_overflow; /* overflow aggregates (lack of resources) */
+	__u64 packets; /* packets and octets in all flow records */
+	__u64 octets;
+	__u64 expired; /* flows deleted from the table */
+	__u64 raced; /* packets counted after the final read of an
+		      * expiring flow, exported as one more record */
+	struct fg_exp_outstats out[FG_EXP_MAX_OUTS];
+};
+
+_Static_assert(sizeof(struct fg_exp_outstats) == FG_EXP_URL_LEN + 11 * 8 + 8,
+	       "fg_exp_outstats layout");
+_Static_assert(sizeof(struct fg_exp_stats) ==
+		       8 + 13 * 8 + FG_EXP_MAX_OUTS *
+						    sizeof(struct fg_exp_outstats),
+	       "fg_exp_stats layout");
+
+/*
+ * The export shadow: per flow, what has been exported so far. Kept in
+ * memory and mirrored in the pinned map fg_expstate after every sweep, so
+ * that a new exporter process continues where the last one stopped.
+ */
+struct fg_exp_shadow {
+	__u64 packets; /* exported so far */
+	__u64 octets;
+	__u64 first_ns; /* the flow entry it belongs to (its first packet) */
+	__u64 export_ns; /* when its last delta was exported */
+};
+
+_Static_assert(sizeof(struct fg_exp_shadow) == 32, "fg_exp_shadow layout");
+
+/* Shadow keys of the overflow aggregates: the flow key with this in pad. */
+#define FG_EXP_OVF_MARK 0xffff
+
+/* ---- outputs (exp_out.c) ---- */
+struct fg_out;
+
+/* Open an output for a URL (udp://HOST[:PORT], tcp://HOST[:PORT]) or, with
+ * kind FG_OUT_FILE, a file path. TCP connects in the background. */
+int fg_out_open(struct fg_out **out, enum fg_out_kind kind, const char *where,
+		const struct fg_exp_settings *s, const struct ipfix_layout *l);
+void fg_out_close(struct fg_out *o);
+/* Start a batch at wall time now_ms: templates and options go first when
+ * due (session start, refresh interval, idle gap). */
+void fg_out_batch(struct fg_out *o, uint64_t now_ms);
+/* Ask for the templates and options at the next batch (settings changed,
+ * sampling changed). */
+void fg_out_announce(struct fg_out *o);
+int fg_out_flow(struct fg_out *o, const struct ipfix_flow *f);
+/* Options records, added after the templates of a batch when due. */
+struct fg_exp_opts {
+	__u32 sampling; /* 1 in N, 1: none */
+	__u32 nguard;
+	const uint64_t (*guard)[IPFIX_GUARD_NVALS];
+};
+void fg_out_options(struct fg_out *o, const struct fg_exp_opts *opts,
+		    bool force);
+/* End the batch: send or queue what is pending. */
+void fg_out_flush(struct fg_out *o);
+/* TCP: connect, write the spool; call when poll() says so, or on a tick. */
+void fg_out_service(struct fg_out *o, uint64_t now_ms);
+/* fd to poll and events wanted (-1: nothing to wait for). */
+int fg_out_pollfd(const struct fg_out *o, short *events);
+bool fg_out_idle(const struct fg_out *o); /* nothing left to send */
+const struct fg_exp_outstats *fg_out_stats(const struct fg_out *o);
+
+/* ---- the metering side (export.c) ---- */
+struct fg_exporter;
+
+/* The maps an exporter sweeps: pinned ones (daemon) or a private instance
+ * (replay). */
+struct fg_exp_maps {
+	int flows, overflow, ifstats, config;
+	int state; /* export shadow, pinned; -1: keep it in memory only */
+	__u32 max_flows;
+};
+
+int fg_exporter_new(struct fg_exporter **e, const struct fg_exp_settings *s,
+		    const struct fg_exp_maps *maps);
+void fg_exporter_free(struct fg_exporter *e);
+/*
+ * One sweep at monotonic time now_ns (the kernel's clock, or the capture's
+ * in replay) with wall clock wall_ms: export deltas of flows past the
+ * active timeout, expire idle flows, export overflow aggregates. forced:
+ * export every pending delta (flowEndReason forced end), for shutdown.
+ */
+int fg_exporter_sweep(struct fg_exporter *e, uint64_t now_ns, uint64_t wall_ms,
+		      bool forced);
+void fg_exporter_stats(const struct fg_exporter *e, struct fg_exp_stats *st);
+int fg_exporter_nouts(const struct fg_exporter *e);
+struct fg_out *fg_exporter_out(struct fg_exporter *e, int i);
+
+/* `flowgate stats` part: the exporter's counters, if one runs. */
+void fg_exp_stats_print(void);
+
+#endif /* FG_EXPORT_H */

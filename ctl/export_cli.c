@@ -1,0 +1,510 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * flowgate export collector URL... [file PATH] [OPTIONS]: the IPFIX export
+ * daemon, in the foreground. It sweeps the pinned flow tables every tick
+ * (1 s), sends to every collector, and publishes its counters in the pinned
+ * map fg_expstats for `flowgate stats`. SIGTERM/SIGINT export every pending
+ * delta (flowEndReason forced end) and exit; SIGHUP re-opens the file
+ * output, re-sends templates and options, and reconnects TCP collectors now.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "fg.h"
+#include "export.h"
+
+#define DRAIN_MS 5000 /* shutdown: time given to TCP collectors */
+
+void fg_exp_settings_default(struct fg_exp_settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->active_s = 60;
+	s->idle_s = 15;
+	s->refresh_s = 300; /* below ipfixcol2's 600 s session timeout */
+	s->domain = 1;
+	s->mtu = 1500;
+	s->spool_bytes = 16ull << 20;
+	s->tick_ms = 1000;
+	s->tcp_flags_len = 1; /* what pmacct 1.7.7 reads; flags fit */
+	s->samp_style = FG_SAMP_LEGACY;
+	s->pen = IPFIX_PEN_DEFAULT;
+}
+
+static int parse_size(const char *v, __u64 *out)
+{
+	char *end;
+	unsigned long long n;
+
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || end == v || v[0] == '-')
+		return -EINVAL;
+	if (*end == 'k' || *end == 'K')
+		n <<= 10, end++;
+	else if (*end == 'm' || *end == 'M')
+		n <<= 20, end++;
+	else if (*end == 'g' || *end == 'G')
+		n <<= 30, end++;
+	if (*end || n < 65536 || n > (1ull << 34))
+		return -EINVAL;
+	*out = n;
+	return 0;
+}
+
+static int add_url(struct fg_exp_settings *s, const char *v)
+{
+	if (strncmp(v, "udp://", 6) && strncmp(v, "tcp://", 6))
+		return fg_usage("collector '%s': want udp://HOST[:PORT] or "
+				"tcp://HOST[:PORT]",
+				v);
+	if (!v[6] || strlen(v) >= FG_EXP_URL_LEN)
+		return fg_usage("collector '%s': bad address", v);
+	if (s->nurls >= FG_EXP_MAX_OUTS - 1)
+		return fg_usage("at most %d collectors", FG_EXP_MAX_OUTS - 1);
+	snprintf(s->urls[s->nurls++], FG_EXP_URL_LEN, "%s", v);
+	return 0;
+}
+
+static int samp_style(const char *v)
+{
+	static const char *const n[] = { "legacy", "psamp", "both", "off" };
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (!strcmp(v, n[i]))
+			return i + 1;
+	return -1;
+}
+
+/* One keyword and its value. */
+static int export_kw(struct fg_exp_settings *s, const char *kw, const char *v)
+{
+	__u32 n;
+
+	if (!strcmp(kw, "collector"))
+		return add_url(s, v);
+	if (!strcmp(kw, "file")) {
+		if (!v[0] || strlen(v) >= sizeof(s->file))
+			return fg_usage("file: bad path");
+		snprintf(s->file, sizeof(s->file), "%s", v);
+		return 0;
+	}
+#define U32_KW(name, field, lo, hi)                                         \
+	if (!strcmp(kw, name)) {                                            \
+		if (fg_parse_u32(v, lo, hi, &n))                            \
+			return fg_usage(name " '%s': want %u..%u", v,       \
+					(unsigned)(lo), (unsigned)(hi));    \
+		s->field = n;                                               \
+		return 0;                                                   \
+	}
+	U32_KW("active-timeout", active_s, 1, 86400)
+	U32_KW("idle-timeout", idle_s, 1, 86400)
+	U32_KW("template-refresh", refresh_s, 1, 3600)
+	U32_KW("domain", domain, 0, 0xffffffffu)
+	U32_KW("mtu", mtu, 576, 65535)
+	U32_KW("tcp-flags-octets", tcp_flags_len, 1, 2)
+	U32_KW("enterprise", pen, 0, 0xffffffffu)
+	U32_KW("interval", tick_ms, 100, 60000)
+#undef U32_KW
+	if (!strcmp(kw, "spool")) {
+		if (parse_size(v, &s->spool_bytes))
+			return fg_usage("spool '%s': want 64k..16g", v);
+		return 0;
+	}
+	if (!strcmp(kw, "sampling-announce")) {
+		int st = samp_style(v);
+
+		if (st < 0)
+			return fg_usage("sampling-announce '%s': want legacy, "
+					"psamp, both or off",
+					v);
+		s->samp_style = st;
+		return 0;
+	}
+	return fg_usage("unknown export option '%s'", kw);
+}
+
+int fg_args_export(int argc, char **argv, struct fg_exp_settings *s)
+{
+	int i, err;
+
+	for (i = 0; i < argc; i += 2) {
+		if (i + 1 >= argc)
+			return fg_usage("%s needs a value", argv[i]);
+		err = export_kw(s, argv[i], argv[i + 1]);
+		if (err)
+			return err;
+	}
+	if (!s->nurls && !s->file[0])
+		return fg_usage("export needs a collector or a file");
+	if (s->idle_s > s->active_s)
+		return fg_usage("idle-timeout (%u) above active-timeout (%u)",
+				s->idle_s, s->active_s);
+	return 0;
+}
+
+/* ---- the daemon ---------------------------------------------------------- */
+
+static volatile sig_atomic_t sig_term, sig_hup;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		sig_hup = 1;
+	else
+		sig_term = 1;
+}
+
+static void signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static __u64 clock_ns(clockid_t c)
+{
+	struct timespec t;
+
+	clock_gettime(c, &t);
+	return (__u64)t.tv_sec * 1000000000ull + t.tv_nsec;
+}
+
+struct daemon {
+	struct fg_exp_settings set;
+	struct fg_exp_maps maps;
+	struct fg_exporter *e;
+	int stats_fd;
+	__u32 flows_id; /* the table we sweep, to notice a new one */
+	__u64 started_ms;
+};
+
+static __u32 map_id(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+/* Open a pinned map of ours, or create and pin it. */
+static int own_map(const char *name, enum bpf_map_type type, __u32 ksz,
+		   __u32 vsz, __u32 max)
+{
+	char path[4096];
+	int fd = fg_map_open(name), err;
+
+	if (fd >= 0 || fd != -ENOENT)
+		return fd;
+	fd = bpf_map_create(type, name, ksz, vsz, max, NULL);
+	if (fd < 0)
+		return -errno;
+	err = fg_pin_path(path, sizeof(path), name);
+	if (!err && bpf_obj_pin(fd, path))
+		err = -errno;
+	if (!err)
+		chmod(path, 0600);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static void close_maps(struct fg_exp_maps *m, int *stats_fd)
+{
+	int *fds[] = { &m->flows, &m->overflow, &m->ifstats, &m->config,
+		       &m->state, stats_fd };
+	size_t i;
+
+	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
+/* -ENOENT while flowgate is not attached. */
+static int open_maps(struct daemon *d)
+{
+	struct fg_exp_maps *m = &d->maps;
+
+	m->flows = fg_map_open("fg_flows");
+	if (m->flows < 0)
+		return m->flows;
+	m->overflow = fg_map_open("fg_overflow");
+	m->ifstats = fg_map_open("fg_ifstats");
+	m->config = fg_map_open("fg_config");
+	m->max_flows = fg_pinned_max_flows();
+	m->state = own_map("fg_expstate", BPF_MAP_TYPE_HASH,
+			   sizeof(struct fg_flow_key),
+			   sizeof(struct fg_exp_shadow),
+			   m->max_flows + 4096);
+	d->stats_fd = own_map("fg_expstats", BPF_MAP_TYPE_ARRAY,
+			      sizeof(__u32), sizeof(struct fg_exp_stats), 1);
+	d->flows_id = map_id(m->flows);
+	if (m->state < 0)
+		return fg_error(m->state, "cannot keep the export state: %s",
+				fg_strerr(m->state));
+	return 0;
+}
+
+/* Another exporter on the same state would export everything twice. */
+static int check_alone(int stats_fd)
+{
+	struct fg_exp_stats st;
+	__u32 key = 0;
+
+	if (stats_fd < 0 || bpf_map_lookup_elem(stats_fd, &key, &st))
+		return 0;
+	if (st.pid && st.pid != (__u32)getpid() && !kill(st.pid, 0))
+		return fg_error(-EBUSY, "an exporter (pid %u) already runs on "
+					"%s",
+				st.pid, fg_pin_dir());
+	return 0;
+}
+
+static void publish(struct daemon *d, bool running)
+{
+	struct fg_exp_stats st;
+	__u32 key = 0;
+
+	if (d->stats_fd < 0 || !d->e)
+		return;
+	fg_exporter_stats(d->e, &st);
+	st.started_ms = d->started_ms;
+	if (!running)
+		st.pid = 0;
+	bpf_map_update_elem(d->stats_fd, &key, &st, BPF_ANY);
+}
+
+static int sweep(struct daemon *d, bool forced)
+{
+	int err = fg_exporter_sweep(d->e, clock_ns(CLOCK_MONOTONIC),
+				    clock_ns(CLOCK_REALTIME) / 1000000, forced);
+
+	if (err)
+		fprintf(stderr, "Error: export: reading the flow table: %s\n",
+			fg_strerr(err));
+	publish(d, !forced);
+	return err;
+}
+
+/* Wait for the pinned state (flowgate attached), then start exporting. */
+static int start(struct daemon *d)
+{
+	bool said = false;
+	int err;
+
+	for (;;) {
+		err = open_maps(d);
+		if (err != -ENOENT)
+			break;
+		if (!said)
+			fprintf(stderr, "export: waiting for flowgate state "
+					"under %s\n",
+				fg_pin_dir());
+		said = true;
+		if (sig_term)
+			return 1;
+		sleep(1);
+	}
+	if (!err)
+		err = check_alone(d->stats_fd);
+	if (!err)
+		err = fg_exporter_new(&d->e, &d->set, &d->maps);
+	if (!err && said)
+		fprintf(stderr, "export: flowgate state found, exporting\n");
+	return err;
+}
+
+static void stop(struct daemon *d)
+{
+	fg_exporter_free(d->e);
+	d->e = NULL;
+	close_maps(&d->maps, &d->stats_fd);
+}
+
+/* detach (or a re-attach) replaced the pinned table: finish the old one. */
+static bool state_replaced(struct daemon *d)
+{
+	int fd = fg_map_open("fg_flows");
+	bool same = fd >= 0 && map_id(fd) == d->flows_id;
+
+	if (fd >= 0)
+		close(fd);
+	if (same)
+		return false;
+	fprintf(stderr, "export: flowgate state under %s %s; flushing\n",
+		fg_pin_dir(), fd >= 0 ? "replaced" : "removed");
+	sweep(d, true);
+	return true;
+}
+
+static void service_all(struct daemon *d, int timeout_ms)
+{
+	struct pollfd p[FG_EXP_MAX_OUTS];
+	int i, n = 0, nouts = fg_exporter_nouts(d->e);
+
+	for (i = 0; i < nouts; i++) {
+		short ev = 0;
+		int fd = fg_out_pollfd(fg_exporter_out(d->e, i), &ev);
+
+		if (fd >= 0)
+			p[n++] = (struct pollfd){ .fd = fd, .events = ev };
+	}
+	if (timeout_ms > 0)
+		poll(p, n, timeout_ms);
+	for (i = 0; i < nouts; i++)
+		fg_out_service(fg_exporter_out(d->e, i),
+			       clock_ns(CLOCK_REALTIME) / 1000000);
+}
+
+static void drain(struct daemon *d)
+{
+	__u64 until = clock_ns(CLOCK_MONOTONIC) / 1000000 + DRAIN_MS;
+	int i, busy = 1;
+
+	while (busy && clock_ns(CLOCK_MONOTONIC) / 1000000 < until) {
+		service_all(d, 50);
+		busy = 0;
+		for (i = 0; i < fg_exporter_nouts(d->e); i++)
+			busy |= !fg_out_idle(fg_exporter_out(d->e, i));
+	}
+	publish(d, false);
+}
+
+static void hup(struct daemon *d)
+{
+	int i;
+
+	sig_hup = 0;
+	fprintf(stderr, "export: SIGHUP: re-sending templates, reconnecting\n");
+	for (i = 0; i < fg_exporter_nouts(d->e); i++)
+		fg_out_announce(fg_exporter_out(d->e, i));
+}
+
+static int run(struct daemon *d)
+{
+	__u64 next = 0, now;
+	int err;
+
+	while (!sig_term) {
+		now = clock_ns(CLOCK_MONOTONIC) / 1000000;
+		if (now >= next) {
+			if (state_replaced(d)) {
+				stop(d);
+				err = start(d);
+				if (err)
+					return err == 1 ? 0 : err;
+			}
+			sweep(d, false);
+			next = now + d->set.tick_ms;
+		}
+		if (sig_hup)
+			hup(d);
+		service_all(d, next > now ? next - now : 1);
+	}
+	sweep(d, true);
+	drain(d);
+	return 0;
+}
+
+int do_export(int argc, char **argv)
+{
+	struct daemon d = { .stats_fd = -1 };
+	int err;
+
+	fg_exp_settings_default(&d.set);
+	d.maps = (struct fg_exp_maps){ -1, -1, -1, -1, -1, 0 };
+	err = fg_args_export(argc, argv, &d.set);
+	if (err)
+		return err;
+	err = fg_check_caps(FG_NEED_BPF);
+	if (!err)
+		err = fg_ensure_bpffs();
+	if (err)
+		return err;
+	fg_libs_init();
+	signals();
+	d.started_ms = clock_ns(CLOCK_REALTIME) / 1000000;
+	err = start(&d);
+	if (err == 1)
+		return 0; /* SIGTERM while waiting */
+	if (!err)
+		err = run(&d);
+	stop(&d);
+	return err;
+}
+
+/* ---- `flowgate stats`: the exporter's counters --------------------------- */
+
+static const char *kind_name(__u32 k)
+{
+	return k == FG_OUT_UDP ? "udp" : k == FG_OUT_TCP ? "tcp" : "file";
+}
+
+static void print_out(const struct fg_exp_outstats *o)
+{
+	out_obj_open(NULL);
+	out_str("output", o->url);
+	out_str("transport", kind_name(o->kind));
+	out_bool("up", o->up);
+	out_u64("messages", o->messages);
+	out_u64("records", o->records);
+	out_u64("octets", o->octets);
+	out_u64("not_sent_records", o->lost_records);
+	out_u64("not_sent_packets", o->lost_packets);
+	out_u64("not_sent_octets", o->lost_octets);
+	out_u64("spool_octets", o->spool_bytes);
+	out_u64("spool_messages", o->spool_msgs);
+	out_u64("connects", o->connects);
+	out_obj_close();
+}
+
+void fg_exp_stats_print(void)
+{
+	int fd = fg_map_open("fg_expstats");
+	struct fg_exp_stats st;
+	__u32 key = 0, i;
+
+	if (fd < 0)
+		return;
+	if (bpf_map_lookup_elem(fd, &key, &st) || !st.started_ms) {
+		close(fd);
+		return;
+	}
+	close(fd);
+	out_obj_open("exporter");
+	out_bool("running", st.pid && !kill(st.pid, 0));
+	out_u64("pid", st.pid);
+	out_u64("started_ms", st.started_ms);
+	out_u64("sweeps", st.sweeps);
+	out_u64("last_sweep_us", st.sweep_ns / 1000);
+	out_u64("records_active_timeout", st.rec_active);
+	out_u64("records_idle_timeout", st.rec_idle);
+	out_u64("records_end_detected", st.rec_end);
+	out_u64("records_forced_end", st.rec_forced);
+	out_u64("records_overflow", st.rec_overflow);
+	out_u64("packets", st.packets);
+	out_u64("octets", st.octets);
+	out_u64("flows_expired", st.expired);
+	out_u64("raced_packets", st.raced);
+	out_arr_open("outputs");
+	for (i = 0; i < st.nouts && i < FG_EXP_MAX_OUTS; i++)
+		print_out(&st.out[i]);
+	out_arr_close();
+	out_obj_close();
+}
