@@ -165,7 +165,10 @@ struct fg_exporter {
 	struct fg_flow_key *gone; /* mirror deletions */
 	size_t ngone, capgone;
 	uint64_t (*guard)[IPFIX_GUARD_NVALS];
+	__u8 *guard_changed;
 	__u32 nguard, capguard;
+	uint64_t (*prev)[IPFIX_GUARD_NVALS]; /* last sweep's rows */
+	__u32 nprev;
 	struct fg_exp_stats st;
 	int ncpu;
 };
@@ -470,10 +473,15 @@ static void guard_one(const void *key, const void *vals, int ncpu, void *ctx)
 		if (!p)
 			continue;
 		if (e->nguard == e->capguard) {
+			__u8 *ch = realloc(e->guard_changed, e->capguard + 64);
+
 			g = realloc(e->guard, (e->capguard + 64) * sizeof(*g));
-			if (!g)
+			if (g)
+				e->guard = g;
+			if (ch)
+				e->guard_changed = ch;
+			if (!g || !ch)
 				return;
-			e->guard = g;
 			e->capguard += 64;
 		}
 		g = e->guard;
@@ -484,6 +492,28 @@ static void guard_one(const void *key, const void *vals, int ncpu, void *ctx)
 		g[e->nguard][4] = b;
 		e->nguard++;
 	}
+}
+
+/* Which guard rows moved since the last sweep (few rows: a scan). */
+static void guard_diff(struct fg_exporter *e)
+{
+	__u32 i, j;
+
+	for (i = 0; i < e->nguard; i++) {
+		e->guard_changed[i] = 1;
+		for (j = 0; j < e->nprev; j++)
+			if (e->prev[j][0] == e->guard[i][0] &&
+			    e->prev[j][1] == e->guard[i][1]) {
+				e->guard_changed[i] = e->prev[j][3] !=
+						      e->guard[i][3];
+				break;
+			}
+	}
+	free(e->prev);
+	e->prev = e->nguard ? malloc(e->nguard * sizeof(*e->prev)) : NULL;
+	e->nprev = e->prev ? e->nguard : 0;
+	if (e->prev)
+		memcpy(e->prev, e->guard, e->nguard * sizeof(*e->prev));
 }
 
 /* Options of this sweep: sampling in force, guard drops. */
@@ -502,9 +532,11 @@ static bool read_options(struct fg_exporter *e, struct fg_exp_opts *o)
 	if (e->maps.ifstats >= 0 && e->layout.guard.nfields)
 		fg_map_walk_percpu(e->maps.ifstats, sizeof(__u32),
 				   sizeof(struct fg_ifstats), guard_one, e);
+	guard_diff(e);
 	*o = (struct fg_exp_opts){ samp, e->nguard,
 				   (const uint64_t(*)[IPFIX_GUARD_NVALS])
-					   e->guard };
+					   e->guard,
+				   e->guard_changed };
 	return changed;
 }
 
@@ -642,6 +674,8 @@ void fg_exporter_free(struct fg_exporter *e)
 	free(e->exp);
 	free(e->gone);
 	free(e->guard);
+	free(e->guard_changed);
+	free(e->prev);
 	free(e);
 }
 

@@ -132,11 +132,14 @@ void fg_out_batch(struct fg_out *o, uint64_t now_ms);
  * sampling changed). */
 void fg_out_announce(struct fg_out *o);
 int fg_out_flow(struct fg_out *o, const struct ipfix_flow *f);
-/* Options records, added after the templates of a batch when due. */
+/* Options records: all of them with the templates (session start,
+ * refresh) or when forced (sampling changed); otherwise the guard rows that
+ * moved and the reliability counters if they moved. */
 struct fg_exp_opts {
 	__u32 sampling; /* 1 in N, 1: none */
 	__u32 nguard;
 	const uint64_t (*guard)[IPFIX_GUARD_NVALS];
+	const __u8 *guard_changed; /* row i moved since the last sweep */
 };
 void fg_out_options(struct fg_out *o, const struct fg_exp_opts *opts,
 		    bool force);

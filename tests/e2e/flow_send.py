@@ -8,11 +8,19 @@ prints {"packets": K, "octets": IP-layer bytes, "flows": M}. Sets:
   udp400 400 IPv4 UDP packets over 40 flows
   frag   one UDP datagram 5555 -> 6666 in 3 fragments
   synfin 20 TCP SYN+FIN (dropped by the guard)
+  tcpflags one TCP flow: SYN, PSH+ACK, FIN+ACK (flags OR 0x1b)
+  lldp   3 LLDP frames (EtherType 0x88cc, not IP)
+  many   3000 IPv4 UDP packets over 3000 flows
+  steady 800 IPv4 UDP packets over 8 flows (7000-7007 -> 7100), one every
+         ~10 ms: a stream lasting several seconds
+FLOW_INTER=S in the environment spaces the frames S seconds apart.
 """
+import os
 import json
 import sys
 
-from scapy.all import IP, UDP, TCP, Dot1Q, Ether, IPv6, conf, fragment, sendp
+from scapy.all import (IP, UDP, TCP, Dot1Q, Ether, IPv6, Raw, conf,
+                       fragment, sendp)
 
 conf.verb = 0
 iface, smac, dmac, s4, d4, s6, d6, which = sys.argv[1:9]
@@ -42,17 +50,30 @@ sets = {
                                   flags="A") for i in range(50)]),
     "udp400": lambda: udp4(400, 40),
     "frag": lambda: frags(5555, 6666),
+    "tcpflags": lambda: [IP(src=s4, dst=d4) / TCP(sport=42000, dport=80,
+                                                  flags=f)
+                         for f in ("S", "PA", "FA")],
+    "lldp": lambda: [("l2", Raw(b"\x02\x07\x04" + b"l" * 40))] * 3,
+    "steady": lambda: [IP(src=s4, dst=d4) / UDP(sport=7000 + i % 8,
+                                                 dport=7100) / (b"s" * 32)
+                       for i in range(800)],
+    "many": lambda: [IP(src=s4, dst=d4) / UDP(sport=1024 + i, dport=5353) /
+                     b"m" for i in range(3000)],
     "synfin": lambda: [IP(src=s4, dst=d4) / TCP(sport=41000, dport=80,
                                                 flags="SF")] * 20,
 }
 pkts = sets[which]()
 frames, octets = [], 0
 for p in pkts:
+    if isinstance(p, tuple) and p[0] == "l2":
+        frames.append(Ether(src=smac, dst=dmac, type=0x88cc) / p[1])
+        octets += len(frames[-1])  # non-IP: frame octets
+        continue
     if isinstance(p, tuple):
         p = p[1]
         frames.append(eth / Dot1Q(vlan=42) / p)
     else:
         frames.append(eth / p)
     octets += len(p)
-sendp(frames, iface=iface)
+sendp(frames, iface=iface, inter=float(os.environ.get("FLOW_INTER", 0)))
 print(json.dumps({"packets": len(frames), "octets": octets}))
