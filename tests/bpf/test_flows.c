@@ -7,6 +7,7 @@
  * fg_ifstats flow counters conserving every packet.
  */
 #include <arpa/inet.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -320,6 +321,49 @@ static void test_sampling_conserves(void)
 	fgt_set_config(&t, &cfg);
 }
 
+/* A flow inserted on one CPU and then hit on another: the second CPU's
+ * slot starts as zeros and must get its own first time and TTL minimum
+ * (it once kept first_ns 0 and ttl_min 0, which made the exporter take a
+ * live flow for a new one). */
+static void test_second_cpu_slot(void)
+{
+	struct fg_flow_val *v = calloc(t.ncpu, sizeof(*v));
+	struct fg_flow_key k;
+	struct iphdr *ip;
+	cpu_set_t set;
+	struct pkt p;
+	int c, good = 0;
+
+	if (t.ncpu < 2 || !v) {
+		fgt_skip("needs 2 CPUs", "second CPU slot");
+		free(v);
+		return;
+	}
+	for (c = 0; c < 2; c++) {
+		CPU_ZERO(&set);
+		CPU_SET(c, &set);
+		if (sched_setaffinity(0, sizeof(set), &set))
+			fgt_diag("cannot move to CPU %d", c);
+		pkt_init(&p);
+		pkt_eth(&p);
+		ip = pkt_ip4(&p, "192.0.2.7", "198.51.100.7");
+		ip->ttl = 50 + c;
+		pkt_udp(&p, 4444, 5555);
+		run(&p);
+	}
+	CPU_ZERO(&set);
+	for (c = 0; c < t.ncpu; c++)
+		CPU_SET(c, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	key_base(&k, 4, IPPROTO_UDP, "192.0.2.7", "198.51.100.7", 4444, 5555);
+	if (!bpf_map_lookup_elem(flows_fd, &k, v))
+		for (c = 0; c < 2; c++)
+			good += v[c].packets == 1 && v[c].first_ns &&
+				v[c].ttl_min == 50 + c && v[c].ttl_max == 50 + c;
+	fgt_ok(good == 2, "second CPU slot: own first time and TTL min/max");
+	free(v);
+}
+
 int main(void)
 {
 	if (fgt_open(&t))
@@ -330,6 +374,7 @@ int main(void)
 	test_drop_flow();
 	test_fragments();
 	test_sampling_conserves();
+	test_second_cpu_slot();
 	fgt_close(&t);
 	return fgt_done();
 }
