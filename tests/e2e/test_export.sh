@@ -158,6 +158,21 @@ expect_eq "options: reliability, nothing lost" \
 expect_eq "options: guard drops, tcp-flags 20 packets on $RX_IF" \
 	"$(jget "$opts" '[r["dropped_packets_total"] for r in d if r["_tid"] == 262 and r.get("fg_reason") == 18][-1]')" 20
 
+# ---- one exporter per pin directory; SIGHUP re-sends templates --------------
+rm -f "$W/out.ipfix"
+exporter "$W/log" file "$W/out.ipfix" interval 200
+sleep 0.5
+out=$(fg export file "$W/other.ipfix" 2>&1)
+expect_eq "a second exporter is refused (exit 1, one Error: line)" \
+	"$? $(printf '%s\n' "$out" | grep -c '^Error: .*already runs')" "1 1"
+n1=$("$PY" -c 'import sys; print(open(sys.argv[1], "rb").read().count(b"\x00\x02\x00"))' "$W/out.ipfix")
+kill -HUP "$EXP"
+sleep 0.6
+n2=$("$PY" -c 'import sys; print(open(sys.argv[1], "rb").read().count(b"\x00\x02\x00"))' "$W/out.ipfix")
+check "SIGHUP: templates sent again ($n1 -> $n2 template sets)" test "$n2" -gt "$n1"
+check "SIGHUP: still running" kill -0 "$EXP"
+stop "$EXP"
+
 # ---- active timeout: a long flow exports deltas and keeps its slot ----------
 rm -rf "$W/out.ipfix" "$W/udp"
 exporter "$W/log" file "$W/out.ipfix" active-timeout 1 idle-timeout 1 \
@@ -279,6 +294,30 @@ expect_eq "overflow: flows + lack-of-resources records == sent" \
 	"$(($(jget "$t" 'd["packets"]') + ovf))" "$(jget "$u" 'd["packets"]')"
 check "overflow: some packets went to lack-of-resources records ($ovf)" \
 	test "$ovf" -gt 0
+
+# ---- detach while exporting: flush, wait, carry on after the next attach ----
+fg detach "$RX_IF" >/dev/null
+fg attach "$RX_IF" >/dev/null || bail "attach"
+rm -f "$W/out.ipfix"
+exporter "$W/log" file "$W/out.ipfix" active-timeout 60 idle-timeout 30 \
+	interval 200
+sleep 0.3
+a=$(send udp400)
+sleep 0.5
+fg detach "$RX_IF" >/dev/null
+sleep 0.6
+check "detach: the exporter keeps running" kill -0 "$EXP"
+t=$($CHECK totals "$W/out.ipfix")
+expect_eq "detach: what the old table held was exported" \
+	"$(jget "$t" 'd["packets"]')" "$(jget "$a" 'd["packets"]')"
+fg attach "$RX_IF" >/dev/null || bail "re-attach"
+b=$(send udp400)
+sleep 1.5
+stop "$EXP"
+t=$($CHECK totals "$W/out.ipfix")
+expect_eq "re-attach: the exporter picked up the new table" \
+	"$(jget "$t" 'd["packets"]')" \
+	"$(($(jget "$a" 'd["packets"]') + $(jget "$b" 'd["packets"]')))"
 
 grep -q "^Error" "$W/log" && diag "exporter log: $(grep '^Error' "$W/log" | head -3)"
 fg_done
