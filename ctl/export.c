@@ -169,6 +169,8 @@ struct fg_exporter {
 	__u32 nguard, capguard;
 	uint64_t (*prev)[IPFIX_GUARD_NVALS]; /* last sweep's rows */
 	__u32 nprev;
+	struct held *held;
+	size_t nheld, capheld;
 	struct fg_exp_stats st;
 	int ncpu;
 };
@@ -178,8 +180,70 @@ static __u64 wall_ms(const struct fg_exporter *e, __u64 mono_ns)
 	return (mono_ns + e->wall_off_ns) / NS_MS;
 }
 
+static void *grow(void *p, size_t *cap, size_t n, size_t sz)
+{
+	void *q;
+
+	if (n < *cap)
+		return p;
+	q = realloc(p, (*cap ? *cap * 2 : 256) * sz);
+	if (q)
+		*cap = *cap ? *cap * 2 : 256;
+	return q;
+}
+
+/* A record held back to be sorted (settings.sorted). */
+struct held {
+	struct fg_flow_key key;
+	struct fg_flow_val val;
+	__u8 reason;
+};
+
+static void emit_now(struct fg_exporter *e, const struct fg_flow_key *k,
+		     const struct fg_flow_val *delta, __u8 reason);
+
 static void emit(struct fg_exporter *e, const struct fg_flow_key *k,
 		 const struct fg_flow_val *delta, __u8 reason)
+{
+	struct held *h;
+
+	if (!e->set.sorted) {
+		emit_now(e, k, delta, reason);
+		return;
+	}
+	h = grow(e->held, &e->capheld, e->nheld, sizeof(*h));
+	if (!h) {
+		emit_now(e, k, delta, reason); /* unsorted beats lost */
+		return;
+	}
+	e->held = h;
+	e->held[e->nheld++] = (struct held){ *k, *delta, reason };
+}
+
+static int held_cmp(const void *a, const void *b)
+{
+	const struct held *x = a, *y = b;
+	int c = memcmp(&x->key, &y->key, sizeof(x->key));
+
+	if (c)
+		return c;
+	return x->val.first_ns < y->val.first_ns ? -1 :
+	       x->val.first_ns > y->val.first_ns;
+}
+
+static void emit_held(struct fg_exporter *e)
+{
+	size_t i;
+
+	qsort(e->held, e->nheld, sizeof(*e->held), held_cmp);
+	for (i = 0; i < e->nheld; i++)
+		emit_now(e, &e->held[i].key, &e->held[i].val,
+			 e->held[i].reason);
+	e->nheld = 0;
+}
+
+static void emit_now(struct fg_exporter *e, const struct fg_flow_key *k,
+		     const struct fg_flow_val *delta, __u8 reason)
 {
 	struct ipfix_flow f = {
 		.key = k, .val = delta,
@@ -209,18 +273,6 @@ static void emit(struct fg_exporter *e, const struct fg_flow_key *k,
 	default:
 		e->st.rec_overflow++;
 	}
-}
-
-static void *grow(void *p, size_t *cap, size_t n, size_t sz)
-{
-	void *q;
-
-	if (n < *cap)
-		return p;
-	q = realloc(p, (*cap ? *cap * 2 : 256) * sz);
-	if (q)
-		*cap = *cap ? *cap * 2 : 256;
-	return q;
 }
 
 static void push_gone(struct fg_exporter *e, const struct fg_flow_key *k)
@@ -494,6 +546,15 @@ static void guard_one(const void *key, const void *vals, int ncpu, void *ctx)
 	}
 }
 
+static int guard_cmp(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+
+	if (x[0] != y[0])
+		return x[0] < y[0] ? -1 : 1;
+	return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
 /* Which guard rows moved since the last sweep (few rows: a scan). */
 static void guard_diff(struct fg_exporter *e)
 {
@@ -532,6 +593,8 @@ static bool read_options(struct fg_exporter *e, struct fg_exp_opts *o)
 	if (e->maps.ifstats >= 0 && e->layout.guard.nfields)
 		fg_map_walk_percpu(e->maps.ifstats, sizeof(__u32),
 				   sizeof(struct fg_ifstats), guard_one, e);
+	if (e->set.sorted && e->nguard)
+		qsort(e->guard, e->nguard, sizeof(*e->guard), guard_cmp);
 	guard_diff(e);
 	*o = (struct fg_exp_opts){ samp, e->nguard,
 				   (const uint64_t(*)[IPFIX_GUARD_NVALS])
@@ -574,6 +637,7 @@ int fg_exporter_sweep(struct fg_exporter *e, uint64_t now_ns, uint64_t wall,
 					 sizeof(struct fg_ovf_key),
 					 sizeof(struct fg_ovf_val), sweep_ovf,
 					 e);
+	emit_held(e);
 	outs_flush(e);
 	if (err) {
 		e->nexp = 0;
@@ -583,6 +647,7 @@ int fg_exporter_sweep(struct fg_exporter *e, uint64_t now_ns, uint64_t wall,
 	expire(e);
 	collect(e);
 	mirror_gone(e);
+	emit_held(e);
 	outs_flush(e);
 	e->st.sweeps++;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -675,6 +740,7 @@ void fg_exporter_free(struct fg_exporter *e)
 	free(e->gone);
 	free(e->guard);
 	free(e->guard_changed);
+	free(e->held);
 	free(e->prev);
 	free(e);
 }

@@ -43,6 +43,8 @@ struct fg_exp_settings {
 	__u32 mtu; /* UDP: message + IP + UDP headers fit in it */
 	__u64 spool_bytes; /* TCP: messages kept while disconnected */
 	__u32 tick_ms; /* sweep period */
+	bool sorted; /* records of a sweep in key order (replay: a hash
+		      * table's order changes from run to run) */
 	__u8 tcp_flags_len; /* 1 or 2 octets */
 	__u8 samp_style; /* enum fg_samp_style */
 	__u32 pen; /* enterprise number of flowgate's IEs; 0: none */
