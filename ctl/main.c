@@ -26,6 +26,9 @@ static const struct cmd {
 	  "       | config set profile default|monitor|strict" },
 	{ "replay", do_replay, "replay PCAP" },
 	{ "flow", do_flow, "flow dump [dev DEV] [proto P] [addr A] [port N]" },
+	{ "rtt", do_rtt,
+	  "rtt [show] [addr A] [port N] | rtt enable [cgroup PATH]\n"
+	  "       | rtt disable" },
 };
 
 static void usage(FILE *f)
