@@ -25,10 +25,16 @@ PIDS=()
 rtt() { "$FLOWGATE" "$@"; } # host namespace: /sys/fs/cgroup is there
 
 rtt_cleanup() {
-	local p id
+	local p id i c
 	[ -n "${RTT_DIR:-}" ] && touch "$RTT_DIR/done"
-	for p in "${PIDS[@]}"; do
-		kill "$p" 2>/dev/null
+	# The peers are in the test cgroup (PIDS are the subshells that put
+	# them there): kill what runs in it, by PID, until it is empty.
+	for ((i = 0; i < 50; i++)); do
+		[ -n "$(cat "$CG/cgroup.procs" 2>/dev/null)" ] || break
+		for p in $(cat "$CG/cgroup.procs"); do
+			kill "$p" 2>/dev/null
+		done
+		sleep 0.1
 	done
 	wait 2>/dev/null
 	rtt rtt disable >/dev/null 2>&1
