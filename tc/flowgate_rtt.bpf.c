@@ -283,6 +283,12 @@ int fg_rtt(struct bpf_sock_ops *skops)
 	__u32 op = skops->op, mrtt, srtt, coarse = 0;
 	struct fg_rtt_key k;
 
+	/* Only these four matter: do not read the socket's addresses for
+	 * the others (RWND_INIT, TIMEOUT_INIT, NEEDS_ECN, ...). */
+	if (op != BPF_SOCK_OPS_RTT_CB && op != BPF_SOCK_OPS_TCP_CONNECT_CB &&
+	    op != BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB &&
+	    (op != BPF_SOCK_OPS_STATE_CB || skops->args[1] != BPF_TCP_CLOSE))
+		return 1;
 	if (fg_rtt_key_of(skops, &k))
 		return 1;
 	switch (op) {
@@ -303,9 +309,8 @@ int fg_rtt(struct bpf_sock_ops *skops)
 		}
 		fg_rtt_sample(&k, mrtt, srtt, coarse);
 		break;
-	case BPF_SOCK_OPS_STATE_CB:
-		if (skops->args[1] == BPF_TCP_CLOSE)
-			fg_rtt_close(&k);
+	case BPF_SOCK_OPS_STATE_CB: /* to TCP_CLOSE */
+		fg_rtt_close(&k);
 		break;
 	}
 	return 1;
