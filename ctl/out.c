@@ -259,9 +259,11 @@ void out_hist(const char *key, const char *unit, const __u64 *slots,
 		}
 		bar = max ? (int)(slots[i] * 40 / max) : 0;
 		text_indent();
-		printf("%10" PRIu64 " -> %-10" PRIu64 " : %-8" PRIu64 " |%.*s%*s|\n",
+		printf("%10" PRIu64 " -> %-10" PRIu64 " : %-8" PRIu64
+		       " |%.*s%*s|\n",
 		       lo, hi, (uint64_t)slots[i], bar,
-		       "****************************************", 40 - bar, "");
+		       "****************************************", 40 - bar,
+		       "");
 	}
 	out_arr_close();
 }

@@ -108,7 +108,7 @@ __u32 fg_rtt_mean_us(const struct fg_rtt_val *v)
 			    0;
 }
 
-/* ---- argument grammar (pure, unit-tested) ---------------------------------- */
+/* ---- argument grammar (pure, unit-tested) -------------------------------- */
 
 static int rtt_filter(int argc, char **argv, struct fg_rtt_args *a)
 {
@@ -165,7 +165,7 @@ int fg_args_rtt(int argc, char **argv, struct fg_rtt_args *a)
 	return rtt_filter(argc, argv, a);
 }
 
-/* ---- show ------------------------------------------------------------------ */
+/* ---- show ---------------------------------------------------------------- */
 
 struct show_ctx {
 	const struct fg_rtt_args *a;

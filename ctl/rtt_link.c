@@ -127,7 +127,8 @@ static int rtt_pins_remove(void)
 	closedir(d);
 	if (rmdir(dir) && !err)
 		err = -errno;
-	rmdir(fg_pin_dir()); /* fails, as it should, while flowgate is attached */
+	/* fails, as it should, while flowgate is attached */
+	rmdir(fg_pin_dir());
 	return err;
 }
 
