@@ -278,7 +278,7 @@ struct fg_rtt_key {
 /* Samples are the kernel's RTT measurement of each RTT callback (mrtt,
  * args[0]), in microseconds; mean = sum_us / samples. */
 struct fg_rtt_val {
-	__u64 first_ns; /* first sample, CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u64 first_ns; /* first sample, CLOCK_MONOTONIC (coarse: 1-10 ms) */
 	__u64 last_ns; /* latest sample */
 	__u64 close_ns; /* when it closed (fg_rtt_closed only), else 0 */
 	__u64 sum_us;

@@ -162,10 +162,9 @@ static __always_inline void fg_rtt_open(const struct fg_rtt_key *k,
  * socket lock, one at a time, so its record needs no atomics. */
 static __always_inline void fg_rtt_sample(const struct fg_rtt_key *k,
 					  __u32 mrtt_us, __u32 srtt_us,
-					  __u32 coarse)
+					  __u32 coarse, __u64 now)
 {
 	struct fg_rtt_stats *st = fg_rtt_st();
-	__u64 now = bpf_ktime_get_ns();
 	__u32 slot = fg_log2(mrtt_us), flags = 0;
 	struct fg_rtt_val *v;
 
@@ -202,7 +201,8 @@ static __always_inline void fg_rtt_sample(const struct fg_rtt_key *k,
 
 /* The connection closed: keep its final record in the LRU, drop it from
  * the live table. */
-static __always_inline void fg_rtt_close(const struct fg_rtt_key *k)
+static __always_inline void fg_rtt_close(const struct fg_rtt_key *k,
+					 __u64 now)
 {
 	struct fg_rtt_val *v = bpf_map_lookup_elem(&fg_rtt_conns, k);
 	struct fg_rtt_stats *st = fg_rtt_st();
@@ -221,7 +221,7 @@ static __always_inline void fg_rtt_close(const struct fg_rtt_key *k)
 		return;
 	}
 	fin = *v;
-	fin.close_ns = bpf_ktime_get_ns();
+	fin.close_ns = now;
 	fin.flags |= FG_RTT_F_CLOSED;
 	bpf_map_update_elem(&fg_rtt_closed, k, &fin, BPF_ANY);
 	bpf_map_delete_elem(&fg_rtt_conns, k);
@@ -307,10 +307,11 @@ int fg_rtt(struct bpf_sock_ops *skops)
 			mrtt = srtt = skops->srtt_us >> 3;
 			coarse = 1;
 		}
-		fg_rtt_sample(&k, mrtt, srtt, coarse);
+		fg_rtt_sample(&k, mrtt, srtt, coarse,
+			      bpf_ktime_get_coarse_ns());
 		break;
 	case BPF_SOCK_OPS_STATE_CB: /* to TCP_CLOSE */
-		fg_rtt_close(&k);
+		fg_rtt_close(&k, bpf_ktime_get_coarse_ns());
 		break;
 	}
 	return 1;
@@ -333,11 +334,13 @@ int fg_rtt_drive(struct fg_rtt_drive *c)
 		fg_rtt_open(&k, c->flags);
 		break;
 	case BPF_SOCK_OPS_RTT_CB:
-		fg_rtt_sample(&k, c->args[0], c->args[1] >> 3, 0);
+		/* syscall programs have no coarse clock */
+		fg_rtt_sample(&k, c->args[0], c->args[1] >> 3, 0,
+			      bpf_ktime_get_ns());
 		break;
 	case BPF_SOCK_OPS_STATE_CB:
 		if (c->args[1] == BPF_TCP_CLOSE)
-			fg_rtt_close(&k);
+			fg_rtt_close(&k, bpf_ktime_get_ns());
 		break;
 	}
 	return 0;
