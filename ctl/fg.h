@@ -163,8 +163,10 @@ __u32 fg_rtt_mean_us(const struct fg_rtt_val *v);
 /* "<pin dir>/rtt[/name]" and the pin `name` there (-ENOENT: not enabled). */
 int fg_rtt_pin_path(char *buf, size_t len, const char *name);
 int fg_rtt_map_open(const char *name);
-/* ID of the attached sock_ops program, 0 when none. */
+/* ID of the sock_ops program of the pinned link, 0 when none. */
 __u32 fg_rtt_prog_id(void);
+/* The link is there and its cgroup (info->cgroup) still exists. */
+bool fg_rtt_attached(const struct fg_rtt_info *info);
 int fg_rtt_enable(const char *cgroup); /* NULL: the cgroup2 root */
 int fg_rtt_disable(void);
 

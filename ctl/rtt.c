@@ -335,6 +335,8 @@ static void print_info(int fd)
 	out_bool("enabled", true);
 	out_str("cgroup", info.cgroup);
 	out_u64("cgroup_id", info.cgroup_id);
+	/* false when the cgroup was removed: the link is left defunct */
+	out_bool("attached", fg_rtt_attached(&info));
 	out_str("enabled_since", since);
 	out_u64("prog_id", fg_rtt_prog_id());
 }

@@ -103,6 +103,22 @@ __u32 fg_rtt_prog_id(void)
 	return link_info(&info) ? 0 : info.prog_id;
 }
 
+/* A cgroup that was removed: its link says cgroup ID 0 once the kernel has
+ * released it, and until then the path is gone or names a new cgroup. */
+static bool cgroup_gone(const char *path, __u64 link_cgroup_id)
+{
+	__u64 id = 0;
+
+	return !link_cgroup_id || cgroup_id(path, &id) || id != link_cgroup_id;
+}
+
+bool fg_rtt_attached(const struct fg_rtt_info *info)
+{
+	struct bpf_link_info li;
+
+	return !link_info(&li) && !cgroup_gone(info->cgroup, li.cgroup.cgroup_id);
+}
+
 /* Remove the RTT pins and their directory, then the pin directory if
  * nothing else is left in it. */
 static int rtt_pins_remove(void)
@@ -145,11 +161,27 @@ static void print_enabled(const struct fg_rtt_info *info, __u32 prog_id,
 	out_end();
 }
 
+/* Detach the pinned link (if any) and remove the pins. */
+static int clear_old(void)
+{
+	int fd = fg_rtt_map_open("link"), err;
+
+	if (fd >= 0) {
+		bpf_link_detach(fd); /* a defunct link has nothing to detach */
+		close(fd);
+	}
+	err = rtt_pins_remove();
+	return err ? fg_error(err, "cannot clear old RTT pins: %s",
+			      fg_strerr(err)) :
+		     0;
+}
+
 /*
  * A link pinned already: attached to this cgroup is success (idempotent),
- * to another one is an error. A link whose cgroup was removed is defunct
- * (cgroup ID 0): its pins are cleared and enable goes on. Returns 1 when
- * already enabled here, 0 to go on, or -errno.
+ * to another one is an error. A link whose cgroup was removed is defunct:
+ * it is cleared and enable goes on, as it does over the leftovers of a
+ * failed enable (pins without a link). Returns 1 when already enabled
+ * here, 0 to go on, or -errno.
  */
 static int check_existing(const struct fg_rtt_info *want)
 {
@@ -158,13 +190,8 @@ static int check_existing(const struct fg_rtt_info *want)
 	__u32 zero = 0;
 	int err = link_info(&li), fd;
 
-	if (err == -ENOENT || (!err && !li.cgroup.cgroup_id)) {
-		/* no link (leftovers of a failed enable), or a defunct one */
-		err = rtt_pins_remove();
-		return err ? fg_error(err, "cannot clear old RTT pins: %s",
-				      fg_strerr(err)) :
-			     0;
-	}
+	if (err == -ENOENT)
+		return clear_old();
 	if (err)
 		return fg_error(err, "cannot read the RTT link: %s",
 				fg_strerr(err));
@@ -174,6 +201,8 @@ static int check_existing(const struct fg_rtt_info *want)
 		close(fd);
 	}
 	cur.cgroup[sizeof(cur.cgroup) - 1] = '\0';
+	if (cgroup_gone(cur.cgroup, li.cgroup.cgroup_id))
+		return clear_old();
 	if (li.cgroup.cgroup_id != want->cgroup_id)
 		return fg_error(-EBUSY, "rtt is already enabled on cgroup '%s' "
 					"(ID %llu): flowgate rtt disable first",

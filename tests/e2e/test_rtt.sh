@@ -192,6 +192,18 @@ expect_eq "disable: no program left on the cgroup" "$(cg_progs "$CG")" 0
 check "disable: no RTT pins left" test ! -e "$FLOWGATE_BPFFS/rtt"
 check "disable: flowgate's own pins untouched" \
 	test -e "$FLOWGATE_BPFFS/fg_config" -a -e "$FLOWGATE_BPFFS/fg_flows"
+
+# ---- the cgroup removed while enabled ------------------------------------------
+mkdir "$CG2" && rtt rtt enable cgroup "$CG2" >/dev/null
+rmdir "$CG2"
+expect_eq "cgroup removed while enabled: show says not attached" \
+	"$(jget "$(rtt -j rtt)" '(d["enabled"], d["attached"])')" "[true, false]"
+j=$(rtt -j rtt enable cgroup "$CG")
+expect_eq "  ... enable on another cgroup replaces the dead link" \
+	"$?:$(jget "$j" '(d["already_enabled"], d["cgroup"])')" \
+	"0:[false, \"$CG\"]"
+expect_eq "  ... and runs there" "$(cg_progs "$CG")" 1
+rtt rtt disable >/dev/null
 fg detach "$RX_IF" >/dev/null
 check "then detach: nothing left under the pin dir" test ! -e "$FLOWGATE_BPFFS"
 fg_done
