@@ -333,7 +333,7 @@ struct fg_rtt_stats {
 	__u64 port_full; /* sample in no per-port histogram: table full */
 	__u64 coarse; /* samples from skops->srtt_us (no callback args) */
 	__u64 untracked; /* closes of connections that had no record */
-	__u64 pad;
+	__u64 closed_lost; /* final records the closed table refused */
 	struct fg_rtt_hist hist;
 };
 

@@ -223,7 +223,9 @@ static __always_inline void fg_rtt_close(const struct fg_rtt_key *k,
 	fin = *v;
 	fin.close_ns = now;
 	fin.flags |= FG_RTT_F_CLOSED;
-	bpf_map_update_elem(&fg_rtt_closed, k, &fin, BPF_ANY);
+	/* an LRU insert evicts the oldest; it fails only without memory */
+	if (bpf_map_update_elem(&fg_rtt_closed, k, &fin, BPF_ANY) && st)
+		st->closed_lost++;
 	bpf_map_delete_elem(&fg_rtt_conns, k);
 }
 
