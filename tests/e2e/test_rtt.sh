@@ -176,9 +176,9 @@ sleep 0.3
 rtt -j rtt >"$RTT_DIR/rtt.json"
 tap_from < <("$PY" "$FG_ROOT/tests/e2e/rtt_check.py" gone \
 	"$RTT_DIR/rtt.json" "$PEERS" || echo "not ok	rtt_check.py gone failed")
-expect_eq "live table empty, 4 closes counted, none untracked" \
-	"$(jget "$(cat "$RTT_DIR/rtt.json")" '(d["counters"]["live_connections"], d["counters"]["closed"], d["counters"]["untracked_closes"])')" \
-	"[0, 4, 0]"
+expect_eq "live table empty, 4 closes counted, none untracked or lost" \
+	"$(jget "$(cat "$RTT_DIR/rtt.json")" '[d["counters"][k] for k in ("live_connections", "closed", "untracked_closes", "closed_lost")]')" \
+	"[0, 4, 0, 0]"
 
 # ---- each side's state is its own ------------------------------------------------
 fg detach "$RX_IF" >/dev/null
