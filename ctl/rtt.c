@@ -167,11 +167,6 @@ int fg_args_rtt(int argc, char **argv, struct fg_rtt_args *a)
 
 /* ---- show ---------------------------------------------------------------- */
 
-struct show_ctx {
-	const struct fg_rtt_args *a;
-	__u64 n;
-};
-
 static bool conn_match(const struct fg_rtt_args *a, const struct fg_rtt_key *k)
 {
 	if (a->has_addr && memcmp(k->laddr, a->addr, 16) &&
@@ -217,23 +212,34 @@ static void print_conn(const struct fg_rtt_key *k, const struct fg_rtt_val *v)
 	out_obj_close();
 }
 
-/* Walk a hash of fg_rtt_key -> fg_rtt_val (not per CPU) key by key: the
- * table is small next to the flow table, and batch lookups of LRU maps
- * are not worth the difference here. */
-static int walk_conns(int fd, struct show_ctx *c)
+#define BATCH 256
+
+/* Print the records of a connection table that match the filters, read
+ * with batch lookups (a key-by-key walk restarts from the start when the
+ * key it stands on is deleted meanwhile, as closes do). Returns the
+ * number of records, matching or not, or -errno. */
+static long walk_conns(int fd, const struct fg_rtt_args *a)
 {
-	struct fg_rtt_key k, next;
-	struct fg_rtt_val v;
+	struct fg_rtt_key keys[BATCH];
+	struct fg_rtt_val vals[BATCH];
+	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 count, i, out = 0;
+	void *in = NULL;
+	long n = 0;
 	int err;
 
-	for (err = bpf_map_get_next_key(fd, NULL, &k); !err;
-	     err = bpf_map_get_next_key(fd, &k, &next), k = next) {
-		if (bpf_map_lookup_elem(fd, &k, &v) || !conn_match(c->a, &k))
-			continue;
-		c->n++;
-		print_conn(&k, &v);
-	}
-	return errno == ENOENT ? 0 : -errno;
+	do {
+		count = BATCH;
+		err = bpf_map_lookup_batch(fd, in, &out, keys, vals, &count,
+					   &opts);
+		if (err && errno != ENOENT)
+			return -errno;
+		for (i = 0; i < count; i++, n++)
+			if (conn_match(a, &keys[i]))
+				print_conn(&keys[i], &vals[i]);
+		in = &out;
+	} while (!err); /* ENOENT: that was the last batch */
+	return n;
 }
 
 /* Sum a per-CPU value made of __u64 counters. */
@@ -342,25 +348,13 @@ static void print_info(int fd)
 	out_u64("prog_id", fg_rtt_prog_id());
 }
 
-static __u64 count_keys(int fd)
-{
-	struct fg_rtt_key k, next;
-	__u64 n = 0;
-	int err;
-
-	for (err = bpf_map_get_next_key(fd, NULL, &k); !err;
-	     err = bpf_map_get_next_key(fd, &k, &next), k = next)
-		n++;
-	return n;
-}
-
 static int rtt_show(const struct fg_rtt_args *a)
 {
-	struct show_ctx c = { .a = a };
 	struct fg_rtt_stats st;
 	struct fg_rtt_maps m;
 	int sfd, pfd, ifd, err;
 	__u32 zero = 0;
+	long live, fin = 0;
 	__u64 ports;
 
 	err = fg_check_caps(FG_NEED_BPF);
@@ -389,16 +383,17 @@ static int rtt_show(const struct fg_rtt_args *a)
 	out_begin();
 	print_info(ifd);
 	out_arr_open("connections");
-	err = walk_conns(m.conns_fd, &c);
+	live = walk_conns(m.conns_fd, a);
 	out_arr_close();
 	out_arr_open("closed");
-	if (!err)
-		err = walk_conns(m.closed_fd, &c);
+	if (live >= 0)
+		fin = walk_conns(m.closed_fd, a);
 	out_arr_close();
 	ports = print_ports(pfd, a);
-	print_counters(&st, count_keys(m.conns_fd), ports);
+	print_counters(&st, live < 0 ? 0 : live, ports);
 	out_hist("histogram", "usecs", st.hist.slots, FG_RTT_SLOTS);
 	out_end();
+	err = live < 0 ? live : fin < 0 ? fin : 0;
 	if (err)
 		fg_error(err, "cannot read connections: %s", fg_strerr(err));
 out:

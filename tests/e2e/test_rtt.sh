@@ -180,6 +180,44 @@ expect_eq "live table empty, 4 closes counted, none untracked or lost" \
 	"$(jget "$(cat "$RTT_DIR/rtt.json")" '[d["counters"][k] for k in ("live_connections", "closed", "untracked_closes", "closed_lost")]')" \
 	"[0, 4, 0, 0]"
 
+# ---- many short connections: more records than one batch read ------------------
+N=300 PORT2=5202
+in_cg ip netns exec "$NS_RX" "$PY" -c '
+import socket, sys
+ls = socket.create_server(("", int(sys.argv[1])), backlog=64)
+ls.settimeout(30)
+for _ in range(int(sys.argv[2])):
+    c, _ = ls.accept()
+    c.recv(100)
+    c.sendall(b"r" * 100)
+    c.recv(100)  # EOF once the client has read the reply
+    c.close()
+' "$PORT2" "$N" 2>>"$RTT_DIR/peer.err" &
+PIDS+=($!)
+sleep 0.3
+in_cg ip netns exec "$NS_TX" "$PY" -c '
+import socket, sys
+for _ in range(int(sys.argv[3])):
+    s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=30)
+    s.sendall(b"q" * 100)
+    got = 0
+    while got < 100:
+        got += len(s.recv(100 - got))
+    s.close()
+' "$RX_IP4" "$PORT2" "$N" 2>>"$RTT_DIR/peer.err"
+wait "${PIDS[@]}" 2>/dev/null
+PIDS=()
+sleep 0.3
+# 600 records are more than one argument may hold (128 KiB): use a file
+rtt -j rtt port "$PORT2" >"$RTT_DIR/many.json"
+jfile() { "$PY" -c 'import json, sys; d = json.load(open(sys.argv[1])); print(json.dumps(eval(sys.argv[2])))' "$@"; }
+expect_eq "$N short connections: both ends of each kept as closed, none live" \
+	"$(jfile "$RTT_DIR/many.json" '(len(d["closed"]), len(d["connections"]), sorted(set(c["side"] for c in d["closed"])))')" \
+	"[$((2 * N)), 0, [\"active\", \"passive\"]]"
+expect_eq "  ... every one measured, nothing lost or untracked" \
+	"$(jfile "$RTT_DIR/many.json" '(min(c["samples"] for c in d["closed"]) >= 1, [d["counters"][k] for k in ("conserved", "conn_table_full", "closed_lost", "untracked_closes", "live_connections")])')" \
+	"[true, [true, 0, 0, 0, 0]]"
+
 # ---- each side's state is its own ------------------------------------------------
 fg detach "$RX_IF" >/dev/null
 check "detaching the last interface keeps the RTT pins" \
