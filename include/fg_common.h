@@ -329,7 +329,8 @@ struct fg_rtt_stats {
 	__u64 samples; /* RTT callbacks recorded */
 	__u64 conns; /* connections entered in fg_rtt_conns */
 	__u64 closed; /* connections closed: record moved to fg_rtt_closed */
-	__u64 conn_full; /* connection not recorded: fg_rtt_conns full */
+	__u64 conn_full; /* record inserts refused, fg_rtt_conns full (a
+			  * connection that never fits counts at every try) */
 	__u64 port_full; /* sample in no per-port histogram: table full */
 	__u64 coarse; /* samples from skops->srtt_us (no callback args) */
 	__u64 untracked; /* closes of connections that had no record */
