@@ -31,6 +31,9 @@ static const struct cmd {
 	  "       [active-timeout S] [idle-timeout S] [template-refresh S]\n"
 	  "       [domain ID] [mtu N] [spool SIZE] [tcp-flags-octets 1|2]\n"
 	  "       [enterprise PEN] [sampling-announce legacy|psamp|both|off]" },
+	{ "rtt", do_rtt,
+	  "rtt [show] [addr A] [port N] | rtt enable [cgroup PATH]\n"
+	  "       | rtt disable" },
 };
 
 static void usage(FILE *f)
