@@ -171,6 +171,8 @@ struct fg_exporter {
 	__u32 nprev;
 	struct held *held;
 	size_t nheld, capheld;
+	struct fg_rtt_maps rtt; /* open while `flowgate rtt` is enabled */
+	bool rtt_open;
 	struct fg_exp_stats st;
 	int ncpu;
 };
@@ -242,9 +244,33 @@ static void emit_held(struct fg_exporter *e)
 	e->nheld = 0;
 }
 
+/* RTT of the TCP connection behind a flow, if sock_ops measured it. */
+static bool rtt_of(struct fg_exporter *e, const struct fg_flow_key *k,
+		   struct ipfix_rtt *r)
+{
+	struct fg_rtt_val v;
+
+	if (!e->rtt_open || k->proto != 6 || k->pad == FG_EXP_OVF_MARK ||
+	    fg_rtt_lookup(&e->rtt, k, &v))
+		return false;
+	*r = (struct ipfix_rtt){ v.min_us, v.max_us, fg_rtt_mean_us(&v),
+				 v.samples };
+	return true;
+}
+
+/* `flowgate rtt enable/disable` may come and go while we run: open the
+ * maps afresh each sweep (two bpf_obj_get calls). */
+static void rtt_reopen(struct fg_exporter *e)
+{
+	if (e->rtt_open)
+		fg_rtt_maps_close(&e->rtt);
+	e->rtt_open = e->set.rtt && !fg_rtt_maps_open(&e->rtt);
+}
+
 static void emit_now(struct fg_exporter *e, const struct fg_flow_key *k,
 		     const struct fg_flow_val *delta, __u8 reason)
 {
+	struct ipfix_rtt rtt;
 	struct ipfix_flow f = {
 		.key = k, .val = delta,
 		.start_ms = wall_ms(e, delta->first_ns),
@@ -253,6 +279,8 @@ static void emit_now(struct fg_exporter *e, const struct fg_flow_key *k,
 	};
 	int i;
 
+	if (rtt_of(e, k, &rtt))
+		f.rtt = &rtt;
 	for (i = 0; i < e->nouts; i++)
 		fg_out_flow(e->outs[i], &f);
 	e->st.packets += delta->packets;
@@ -625,6 +653,7 @@ int fg_exporter_sweep(struct fg_exporter *e, uint64_t now_ns, uint64_t wall,
 	e->wall_off_ns = wall * NS_MS - now_ns;
 	e->forced = forced;
 	e->st.flows = 0;
+	rtt_reopen(e);
 	samp_changed = read_options(e, &opts);
 	for (i = 0; i < e->nouts; i++) {
 		fg_out_batch(e->outs[i], wall);
@@ -708,7 +737,7 @@ int fg_exporter_new(struct fg_exporter **out, const struct fg_exp_settings *s,
 	e->set = *s;
 	e->maps = *maps;
 	e->ncpu = libbpf_num_possible_cpus();
-	io = (struct ipfix_opts){ s->tcp_flags_len, s->pen, false };
+	io = (struct ipfix_opts){ s->tcp_flags_len, s->pen, s->rtt };
 	ipfix_layout_init(&e->layout, &io);
 	err = sh_init(&e->sh, maps->max_flows + 4096);
 	if (!err && maps->state >= 0)
@@ -735,6 +764,8 @@ void fg_exporter_free(struct fg_exporter *e)
 		return;
 	for (i = 0; i < e->nouts; i++)
 		fg_out_close(e->outs[i]);
+	if (e->rtt_open)
+		fg_rtt_maps_close(&e->rtt);
 	free(e->sh.t);
 	free(e->exp);
 	free(e->gone);

@@ -48,6 +48,7 @@ struct fg_exp_settings {
 	__u8 tcp_flags_len; /* 1 or 2 octets */
 	__u8 samp_style; /* enum fg_samp_style */
 	__u32 pen; /* enterprise number of flowgate's IEs; 0: none */
+	bool rtt; /* RTT IEs (sock_ops, `flowgate rtt enable`) in records */
 	char config[256]; /* settings file re-read on SIGHUP; "" none */
 };
 

@@ -180,6 +180,41 @@ expect_eq "live table empty, 4 closes counted, none untracked or lost" \
 	"$(jget "$(cat "$RTT_DIR/rtt.json")" '[d["counters"][k] for k in ("live_connections", "closed", "untracked_closes", "closed_lost")]')" \
 	"[0, 4, 0, 0]"
 
+# ---- IPFIX: the exporter joins RTT onto the TCP flow records --------------------
+# A clean stop exports every flow (forced end); the connections are closed,
+# so their final RTT records are used.
+ip netns exec "$NS_RX" "$FLOWGATE" export file "$RTT_DIR/out.ipfix" \
+	interval 200 2>>"$RTT_DIR/export.err" &
+EXPP=$!
+PIDS+=("$EXPP")
+sleep 0.6
+kill -TERM "$EXPP"
+wait "$EXPP" 2>/dev/null
+PIDS=()
+"$PY" "$FG_ROOT/tests/lib/ipfix.py" decode "$RTT_DIR/out.ipfix" \
+	>"$RTT_DIR/records" 2>>"$RTT_DIR/export.err"
+got=$("$PY" - "$RTT_DIR/records" "$PORT" <<'PYEOF'
+import json, sys
+port = int(sys.argv[2])
+recs = [json.loads(l) for l in open(sys.argv[1])]
+tcp = [r for r in recs if r["_kind"] == "flow" and r.get("proto") == 6 and
+       port in (r.get("sport"), r.get("dport"))]
+good = [r for r in tcp if r["fg_rtt_samples"] > 0 and
+        r["fg_rtt_min_us"] <= r["fg_rtt_mean_us"] <= r["fg_rtt_max_us"] and
+        r["fg_rtt_max_us"] >= 2000]
+print(len(tcp), len(good))
+PYEOF
+)
+read -r ntcp ngood <<<"$got"
+check "IPFIX: the 2 connections' flows are exported ($ntcp records)" \
+	test "${ntcp:-0}" -ge 4
+expect_eq "IPFIX: each carries RTT min <= mean <= max (>= 2 ms), samples > 0" \
+	"${ngood:-0}" "${ntcp:-x}"
+n=$(tshark -r "$RTT_DIR/out.ipfix" -V 2>/dev/null |
+	grep -c 'Type: 1[0-3] \[pen: Example Enterprise Number')
+check "IPFIX: tshark decodes the 4 RTT IEs in both templates ($n)" \
+	test "$n" -ge 8
+
 # ---- many short connections: more records than one batch read ------------------
 N=300 PORT2=5202
 in_cg ip netns exec "$NS_RX" "$PY" -c '
