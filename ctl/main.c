@@ -26,6 +26,12 @@ static const struct cmd {
 	  "       | config set profile default|monitor|strict" },
 	{ "replay", do_replay, "replay PCAP" },
 	{ "flow", do_flow, "flow dump [dev DEV] [proto P] [addr A] [port N]" },
+	{ "rule", do_rule,
+	  "rule add [src P] [dst P] [proto P] [sport P[-Q]] [dport P[-Q]]\n"
+	  "            [dev D] [prio N] action drop|pass|count [comment T]\n"
+	  "       | rule del ID | rule list | rule flush\n"
+	  "       | rule load FILE | rule save FILE" },
+	{ "daemon", do_daemon, "daemon config FILE | daemon check FILE" },
 };
 
 static void usage(FILE *f)
