@@ -482,7 +482,7 @@ int fg_rule_format(const struct fg_rule_def *d, bool with_id, char *buf,
 
 	if (len)
 		buf[0] = '\0';
-	if (with_id)
+	if (with_id && d->id)
 		put(buf, len, &pos, " id %u", d->id);
 	if (d->flags & FG_RF_SRC) {
 		fg_prefix_str(d->src, d->family, d->src_len, p, sizeof(p));

@@ -440,10 +440,9 @@ static int too_many(struct compile_ctx *c, const struct ixent *x)
 	fg_prefix_str(x->addr, x->family,
 		      x->family == 4 ? x->bits - 96 : x->bits, p, sizeof(p));
 	perr(c->e, c->s->line[x->slot],
-	     "%s %s: more than %d rules apply to one address through it and "
-	     "the prefixes covering it (rule %u is one too many)",
-	     x->field == FG_RULE_F_SRC ? "src" : "dst", p, FG_RULE_CAND,
-	     c->s->r[x->slot].id);
+	     "%s %s: more than %d rules would apply to one address through "
+	     "this prefix and those covering it",
+	     x->field == FG_RULE_F_SRC ? "src" : "dst", p, FG_RULE_CAND);
 	return -E2BIG;
 }
 
