@@ -101,9 +101,8 @@ static void test_defaults_and_v6(void **state)
 	assert_int_equal(d.family, 6);
 	assert_int_equal(d.dst_len, 0);
 	assert_memory_equal(d.dst, a, 16);
-	assert_int_equal(parse("src 2001:db8::/32 proto icmpv6 action drop",
-			       &d, &e),
-			 0);
+	assert_int_equal(
+		parse("src 2001:db8::/32 proto icmpv6 action drop", &d, &e), 0);
 	assert_int_equal(d.src_len, 32);
 	assert_int_equal(d.proto, 58);
 	assert_int_equal(parse("src 0.0.0.0/0 action drop", &d, &e), 0);
@@ -266,8 +265,7 @@ static void test_format_roundtrip(void **state)
 	assert_int_equal(fg_rule_format(&a, false, text, 10), -ENOSPC);
 }
 
-static int parse_text(const char *text, struct fg_ruleset *s,
-		      struct fg_perr *e)
+static int parse_text(const char *text, struct fg_ruleset *s, struct fg_perr *e)
 {
 	memset(s, 0, sizeof(*s));
 	return fg_rules_parse_text(text, strlen(text), s, e);
@@ -288,9 +286,9 @@ static void test_file_crlf(void **state)
 	assert_int_equal(s.r[1].action, FG_RULE_COUNT);
 	fg_ruleset_free(&s);
 	/* CRLF without a final newline, the error on the last line */
-	assert_int_equal(parse_text("action drop\r\nsrc 1.2.3 action drop",
-				    &s, &e),
-			 -EINVAL);
+	assert_int_equal(
+		parse_text("action drop\r\nsrc 1.2.3 action drop", &s, &e),
+		-EINVAL);
 	assert_int_equal(e.line, 2);
 	assert_string_equal(e.msg, "bad address '1.2.3' (IPv4 a.b.c.d or "
 				   "IPv6)");
@@ -373,8 +371,9 @@ static void test_file_10mb(void **state)
 	fg_ruleset_free(&s);
 	len = 0;
 	for (i = 0; i <= FG_RULE_MAX; i++)
-		len += snprintf(text + len, cap - len, "dport %zu prio %zu "
-						       "action drop\n",
+		len += snprintf(text + len, cap - len,
+				"dport %zu prio %zu "
+				"action drop\n",
 				i % 65536, i / 65536);
 	assert_int_equal(parse_text(text, &s, &e), -EINVAL);
 	assert_int_equal(e.line, FG_RULE_MAX + 1);
@@ -424,8 +423,7 @@ static void test_order(void **state)
 }
 
 static const struct fg_rule_list *find_list(const struct fg_rule_image *img,
-					    int field, const char *p4,
-					    int len)
+					    int field, const char *p4, int len)
 {
 	__u8 a[16];
 	size_t i;
@@ -522,9 +520,8 @@ static void test_too_many_candidates(void **state)
 				   "(rule 17 is one too many)");
 	fg_ruleset_free(&s);
 	/* 16 of each is fine */
-	assert_int_equal(parse_text(text + strlen("dport 0 action drop\n"),
-				    &s, &e),
-			 0);
+	assert_int_equal(
+		parse_text(text + strlen("dport 0 action drop\n"), &s, &e), 0);
 	assert_int_equal(fg_ruleset_assign_ids(&s, NULL), 0);
 	assert_int_equal(fg_rule_compile(&s, &img, &e), 0);
 	fg_rule_image_free(&img);
@@ -569,8 +566,7 @@ static int parse_cfg(const char *text, struct fg_daemon_cfg *c,
 	return fg_cfgfile_parse(text, strlen(text), c, e);
 }
 
-static void expect_cfg_err(const char *text, unsigned int line,
-			   const char *msg)
+static void expect_cfg_err(const char *text, unsigned int line, const char *msg)
 {
 	struct fg_daemon_cfg c;
 	struct fg_perr e;
@@ -578,8 +574,7 @@ static void expect_cfg_err(const char *text, unsigned int line,
 	if (parse_cfg(text, &c, &e) != -EINVAL)
 		fail_msg("accepted: %s", text);
 	if (e.line != line || strcmp(e.msg, msg))
-		fail_msg("got %u '%s', want %u '%s'", e.line, e.msg, line,
-			 msg);
+		fail_msg("got %u '%s', want %u '%s'", e.line, e.msg, line, msg);
 }
 
 static void test_cfg_full(void **state)
@@ -620,8 +615,7 @@ static void test_cfg_full(void **state)
 	assert_true(c.export.present);
 	assert_int_equal(c.export.ncollectors, 3);
 	assert_string_equal(c.export.collector[0], "udp://192.0.2.10:4739");
-	assert_string_equal(c.export.collector[1],
-			    "tcp://[2001:db8::10]:9995");
+	assert_string_equal(c.export.collector[1], "tcp://[2001:db8::10]:9995");
 	assert_string_equal(c.export.collector[2],
 			    "udp://collector.example:2055");
 	assert_int_equal(c.export.active_timeout, 120);
@@ -663,23 +657,27 @@ static void test_cfg_errors(void **state)
 	expect_cfg_err("profile paranoid\n", 1,
 		       "unknown profile 'paranoid' (default, monitor or "
 		       "strict)");
-	expect_cfg_err("check land\n", 1, "check land needs off, count or "
-					  "drop");
+	expect_cfg_err("check land\n", 1,
+		       "check land needs off, count or "
+		       "drop");
 	expect_cfg_err("check bogus drop\n", 1, "unknown check 'bogus'");
 	expect_cfg_err("check land drop\ncheck land off\n", 2,
 		       "check land given twice");
-	expect_cfg_err("sampling 0\n", 1, "sampling takes N of 1 in N (1 to "
-					  "2^30)");
+	expect_cfg_err("sampling 0\n", 1,
+		       "sampling takes N of 1 in N (1 to "
+		       "2^30)");
 	expect_cfg_err("drop-flows yes\n", 1, "drop-flows takes on or off");
 	expect_cfg_err("verbose on\n", 1,
 		       "unknown setting 'verbose' (profile, check, sampling, "
 		       "drop-flows, or a section [export] / [rules])");
 	expect_cfg_err("profile\n", 1, "profile needs a value");
-	expect_cfg_err("profile default strict\n", 1, "profile takes one "
-						      "value");
+	expect_cfg_err("profile default strict\n", 1,
+		       "profile takes one "
+		       "value");
 	expect_cfg_err("[export]\n[export]\n", 2, "[export] given twice");
-	expect_cfg_err("[bogus]\n", 1, "unknown section '[bogus]' ([export] "
-				       "or [rules])");
+	expect_cfg_err("[bogus]\n", 1,
+		       "unknown section '[bogus]' ([export] "
+		       "or [rules])");
 	expect_cfg_err("[rules]\n[export]\n", 2,
 		       "[rules] must be the last section");
 	expect_cfg_err("[rules]\naction drop\nsrc 1.2.3 action drop\n", 3,
@@ -693,10 +691,11 @@ static void test_cfg_errors(void **state)
 		       "idle-timeout '0': a number from 1 to 86400");
 	expect_cfg_err("[export]\ndomain 1\ndomain 2\n", 3,
 		       "domain given twice");
-	expect_cfg_err("[export]\nprofile strict\n", 2,
-		       "unknown export setting 'profile' (collector, "
-		       "active-timeout, idle-timeout, template-refresh, domain, "
-		       "mtu)");
+	expect_cfg_err(
+		"[export]\nprofile strict\n", 2,
+		"unknown export setting 'profile' (collector, "
+		"active-timeout, idle-timeout, template-refresh, domain, "
+		"mtu)");
 	expect_cfg_err("[export]\ncollector 192.0.2.1:4739\n", 2,
 		       "collector '192.0.2.1:4739': udp://HOST:PORT or "
 		       "tcp://HOST:PORT");
