@@ -356,12 +356,12 @@ static int write_half(const struct fg_rule_fds *f, struct fg_ruleset *s,
 	return err;
 }
 
-int fg_rule_publish(const struct fg_rule_fds *f, struct fg_ruleset *s,
-		    const struct fg_ruleset *old, __u32 *gen, struct fg_perr *e)
+int fg_rule_stage(const struct fg_rule_fds *f, struct fg_ruleset *s,
+		  const struct fg_ruleset *old, struct fg_perr *e)
 {
 	struct fg_rule_image img;
 	struct fg_rule_ctl c;
-	__u32 next = 0;
+	__u32 next;
 	int err;
 
 	err = fg_rule_compile(s, &img, e);
@@ -377,20 +377,30 @@ int fg_rule_publish(const struct fg_rule_fds *f, struct fg_ruleset *s,
 		c.half[next] = img.counts;
 		err = write_half(f, s, old, &img, next);
 	}
+	/* The inactive half's counts; the data path reads the other. */
+	if (!err)
+		err = ctl_write(f, &c);
 	fg_rule_image_free(&img);
-	if (err) {
+	if (err)
 		snprintf(e->msg, sizeof(e->msg), "cannot write the rules: %s",
 			 fg_strerr(err));
-		return err;
-	}
-	err = ctl_write(f, &c); /* the inactive half's counts first */
-	c.gen++;
-	if (!err)
+	return err;
+}
+
+int fg_rule_switch(const struct fg_rule_fds *f, __u32 *gen, struct fg_perr *e)
+{
+	struct fg_rule_ctl c;
+	int err;
+
+	err = ctl_read(f, &c);
+	if (!err) {
+		c.gen++;
 		err = ctl_write(f, &c); /* the switch */
+	}
 	if (!err)
 		err = fg_bpf_barrier();
 	if (!err)
-		err = clear_half(f, c.gen & 1 ? 0 : 1);
+		err = clear_half(f, (c.gen + 1) & 1);
 	if (err) {
 		snprintf(e->msg, sizeof(e->msg), "cannot switch the rules: %s",
 			 fg_strerr(err));
@@ -398,6 +408,15 @@ int fg_rule_publish(const struct fg_rule_fds *f, struct fg_ruleset *s,
 	}
 	*gen = c.gen;
 	return 0;
+}
+
+int fg_rule_publish(const struct fg_rule_fds *f, struct fg_ruleset *s,
+		    const struct fg_ruleset *old, __u32 *gen,
+		    struct fg_perr *e)
+{
+	int err = fg_rule_stage(f, s, old, e);
+
+	return err ? err : fg_rule_switch(f, gen, e);
 }
 
 int fg_rule_hits_read(const struct fg_rule_fds *f, __u32 id,

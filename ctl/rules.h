@@ -119,6 +119,13 @@ int fg_rule_read(const struct fg_rule_fds *f, struct fg_ruleset *s, __u32 *gen);
 int fg_rule_publish(const struct fg_rule_fds *f, struct fg_ruleset *s,
 		    const struct fg_ruleset *old, __u32 *gen,
 		    struct fg_perr *e);
+/* The two steps of fg_rule_publish: write s into the inactive half (the
+ * data path does not see it yet), then switch to it, wait for the
+ * programs still in the old half, and clear that. */
+int fg_rule_stage(const struct fg_rule_fds *f, struct fg_ruleset *s,
+		  const struct fg_ruleset *old, struct fg_perr *e);
+int fg_rule_switch(const struct fg_rule_fds *f, __u32 *gen,
+		   struct fg_perr *e);
 /* Hit counters of one rule, summed over CPUs (last_ns: the latest). */
 int fg_rule_hits_read(const struct fg_rule_fds *f, __u32 id,
 		      struct fg_rule_hit *sum);

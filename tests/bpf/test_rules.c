@@ -346,6 +346,45 @@ static void check_flow(void)
 	free(v);
 }
 
+/* A set written into the inactive half changes nothing until the switch:
+ * the whole matrix is judged as before, counters included. */
+static void test_staged(void)
+{
+	struct fg_ruleset s = {}, saved;
+	struct fg_perr e = {};
+	struct fgt_result r;
+	struct pkt p;
+	size_t i;
+	__u32 rule, g0 = gen;
+	const struct tcase *c = &matrix[4]; /* udp dport 54: no rule */
+
+	if (fg_rules_parse_text("proto udp action drop\n", 22, &s, &e) ||
+	    fg_ruleset_assign_ids(&s, &cur) ||
+	    !fgt_ok(!fg_rule_stage(&fds, &s, &cur, &e),
+		    "stage a set that drops all UDP"))
+		return;
+	for (i = 0; i < sizeof(matrix) / sizeof(matrix[0]); i++)
+		run_case(&matrix[i]);
+	check_hits("staged, not switched");
+	fgt_ok(!fg_rule_switch(&fds, &gen, &e) && gen == g0 + 1,
+	       "switch to the staged set");
+	c->build(&p, c);
+	pkt_finish(&p);
+	run(&p, &r, &rule);
+	fgt_ok(r.retval == XDP_DROP && rule == s.r[0].id,
+	       "after the switch: UDP to dport 54 dropped by rule %u",
+	       s.r[0].id);
+	want_rule_drops++;
+	saved = cur;
+	cur = s;
+	fg_ruleset_free(&saved);
+	fgt_ok(!load(set1), "set 1 again");
+	/* Its rules were not in force a moment ago: they count from 0. */
+	memset(want, 0, sizeof(want));
+	check_hits("set 1 again");
+	check_ifstats("staged and back", want_rule_drops);
+}
+
 /* config set check rule count|off, and the monitor profile. */
 static void test_check_actions(void)
 {
@@ -577,6 +616,7 @@ int main(void)
 	check_ifstats("matrix", want_rule_drops);
 	check_flow();
 	check_halves("set 1");
+	test_staged();
 	test_check_actions();
 	test_switch();
 	test_capacity();
