@@ -277,14 +277,15 @@ static int cfg_line(char *line, unsigned int lineno, void *c)
 	struct cfg_ctx *x = c;
 	char *argv[4];
 	int argc;
+	char first = line[strspn(line, " \t")];
 
-	if (x->sec == SEC_RULES && line[strspn(line, " \t")] != '[')
+	if (first == '#' || !first)
+		return 0;
+	if (x->sec == SEC_RULES && first != '[')
 		return fg_rule_parse_line(line, lineno, &x->c->rules, x->e);
 	argc = fg_rule_tokenize(line, argv, 4, x->e);
 	if (argc < 0)
 		return argc;
-	if (argc == 0 || argv[0][0] == '#')
-		return 0;
 	if (argv[0][0] == '[')
 		return argc == 1 ? section(x, argv[0])
 				 : perr(x->e, "text after %s", argv[0]);

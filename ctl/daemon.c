@@ -307,8 +307,11 @@ static int run(const char *path)
 			drain(ifd);
 			reload(&d, false);
 		}
+		/* Another state, or none and its directory gone (a detach
+		 * still removing pins must not see them made again). */
 		id = state_id();
-		if (d.applied && id != d.ctl_id) {
+		if (d.applied && id != d.ctl_id &&
+		    (id || access(fg_pin_dir(), F_OK))) {
 			dlog("the state under %s was removed or made again; "
 			     "applying %s again",
 			     fg_pin_dir(), path);

@@ -367,10 +367,12 @@ int fg_rule_parse_line(char *line, unsigned int lineno, struct fg_ruleset *s,
 	int argc, err;
 
 	e->line = lineno;
+	if (line[strspn(line, " \t")] == '#')
+		return 0; /* a comment says what it likes */
 	argc = fg_rule_tokenize(line, argv, FG_RULE_TOKENS, e);
 	if (argc < 0)
 		return argc;
-	if (argc == 0 || argv[0][0] == '#')
+	if (argc == 0)
 		return 0;
 	err = fg_rule_parse(argc, argv, &d, e);
 	if (err)

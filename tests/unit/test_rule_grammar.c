@@ -273,7 +273,9 @@ static int parse_text(const char *text, struct fg_ruleset *s, struct fg_perr *e)
 
 static void test_file_crlf(void **state)
 {
-	const char *text = "# rules\r\n\r\n  src 192.0.2.0/24 action drop\r\n"
+	const char *text = "# rules: \"a comment may say anything,\" in any "
+			   "number of words, \"unbalanced\r\n\r\n"
+			   "  src 192.0.2.0/24 action drop\r\n"
 			   "\t# indented comment\r\n"
 			   "dst 198.51.100.0/24 action count";
 	struct fg_ruleset s;
@@ -645,7 +647,14 @@ static void test_cfg_defaults(void **state)
 	assert_int_equal(c.export.mtu, 1500);
 	assert_int_equal(c.rules.n, 0);
 	fg_daemon_cfg_free(&c);
-	assert_int_equal(parse_cfg("[export]\n[rules]\n", &c, &e), 0);
+	assert_int_equal(parse_cfg("# a comment of many words, \"quoted\n"
+				   "[export]\n  # and another one, here\n"
+				   "[rules]\n# and in the rules, too many "
+				   "words for a rule: 1 2 3 4 5 6 7 8 9 10 11 "
+				   "12 13 14 15 16 17 18 19 20 21 22 23 24 25 "
+				   "26 27 28 29 30 31 32 33\n",
+				   &c, &e),
+			 0);
 	assert_true(c.export.present);
 	fg_daemon_cfg_free(&c);
 }
