@@ -205,5 +205,11 @@ printf '[export]\nmtu 10\n' >"$DIR/bad.conf"
 err=$(fg daemon check "$DIR/bad.conf" 2>&1)
 expect_eq "daemon check: a bad file, exit 1 and the line" "$?:$err" \
 	"1:Error: $DIR/bad.conf:2: mtu '10': a number from 576 to 65535"
+"$PY" -c '
+import sys, yaml
+docs = list(yaml.safe_load_all(open(sys.argv[1])))
+print(docs[0]["data"]["flowgate.conf"], end="")' "$FG_ROOT/scripts/k8s-daemonset.yaml" >"$DIR/cm-example.conf"
+check "the example ConfigMap in scripts/k8s-daemonset.yaml is valid" \
+	fg daemon check "$DIR/cm-example.conf"
 fg detach "$RX_IF" >/dev/null
 fg_done
