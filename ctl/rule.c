@@ -240,6 +240,7 @@ static int rule_add(int argc, char **argv)
 {
 	struct fg_ruleset s = {};
 	struct fg_perr e = {};
+	const struct fg_rule_def **by_id;
 	struct fg_rule_def d, *r;
 	struct rule_tx t;
 	size_t i;
@@ -256,10 +257,11 @@ static int rule_add(int argc, char **argv)
 	if (!err)
 		err = fg_ruleset_add(&s, &d, 0);
 	err = err ? fg_error(err, "out of memory") : tx_commit(&t, &s, NULL);
-	if (!err) {
+	by_id = err ? NULL : fg_ruleset_by_id(&t.cur);
+	if (by_id) {
 		/* the new rule is the one whose ID was not in force */
 		for (i = 0; i < s.n; i++)
-			if (!fg_ruleset_find(&t.cur, s.r[i].id))
+			if (!by_id[s.r[i].id])
 				break;
 		r = &s.r[i < s.n ? i : 0];
 		out_begin();
@@ -268,6 +270,7 @@ static int rule_add(int argc, char **argv)
 		print_rule(r, i + 1, NULL);
 		out_arr_close();
 		out_end();
+		free(by_id);
 	}
 	fg_ruleset_free(&s);
 	tx_end(&t);

@@ -147,107 +147,106 @@ static int ctl_write(const struct fg_rule_fds *f, const struct fg_rule_ctl *c)
 	return bpf_map_update_elem(f->ctl, &key, c, BPF_ANY) ? -errno : 0;
 }
 
-/* Every key of a map, for which keep() says yes. */
-static int collect_keys(int fd, size_t ksz, bool (*keep)(const void *, __u32),
-			__u32 half, void **out, size_t *n)
-{
-	size_t cap = 1024;
-	char *keys = malloc(cap * ksz), *k, prev[64];
-	int err;
+/* Definitions are read and deleted in batches: one syscall per chunk. */
+#define DEFS_CHUNK 4096
 
-	*n = 0;
-	if (!keys)
-		return -ENOMEM;
-	for (err = bpf_map_get_next_key(fd, NULL, prev); !err;
-	     err = bpf_map_get_next_key(fd, prev, prev)) {
-		if (!keep(prev, half))
-			continue;
-		if (*n == cap) {
-			k = realloc(keys, cap * 2 * ksz);
-			if (!k) {
-				free(keys);
-				return -ENOMEM;
-			}
-			keys = k;
-			cap *= 2;
+/* Call fn for every (key, definition) of fg_rule_defs. */
+static int walk_defs(const struct fg_rule_fds *f,
+		     int (*fn)(__u32 key, const struct fg_rule_def *d,
+			       void *ctx),
+		     void *ctx)
+{
+	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct fg_rule_def *vals = calloc(DEFS_CHUNK, sizeof(*vals));
+	__u32 *keys = calloc(DEFS_CHUNK, sizeof(*keys));
+	__u32 count, i, out = 0;
+	void *in = NULL;
+	int err = 0, last;
+
+	if (!vals || !keys) {
+		err = -ENOMEM;
+		goto out;
+	}
+	do {
+		count = DEFS_CHUNK;
+		last = bpf_map_lookup_batch(f->defs, in, &out, keys, vals,
+					    &count, &opts);
+		if (last && errno != ENOENT) {
+			err = -errno;
+			break;
 		}
-		memcpy(keys + *n * ksz, prev, ksz);
-		(*n)++;
-	}
-	if (errno != ENOENT) {
-		free(keys);
-		return -errno;
-	}
-	*out = keys;
-	return 0;
-}
-
-static bool idx_in_half(const void *k, __u32 half)
-{
-	return ((const struct fg_rule_key *)k)->half == half;
-}
-
-static bool def_in_half(const void *k, __u32 half)
-{
-	return *(const __u32 *)k >> 31 == half;
-}
-
-static int delete_keys(int fd, const char *keys, size_t ksz, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (bpf_map_delete_elem(fd, keys + i * ksz) && errno != ENOENT)
-			return -errno;
-	return 0;
-}
-
-/* Remove a half's index entries and definitions (nothing reads it). */
-static int clear_half(const struct fg_rule_fds *f, __u32 half)
-{
-	void *keys;
-	size_t n;
-	int err;
-
-	err = collect_keys(f->idx, sizeof(struct fg_rule_key), idx_in_half,
-			   half, &keys, &n);
-	if (err)
-		return err;
-	err = delete_keys(f->idx, keys, sizeof(struct fg_rule_key), n);
-	free(keys);
-	if (err)
-		return err;
-	err = collect_keys(f->defs, sizeof(__u32), def_in_half, half, &keys,
-			   &n);
-	if (err)
-		return err;
-	err = delete_keys(f->defs, keys, sizeof(__u32), n);
+		for (i = 0; i < count && !err; i++)
+			err = fn(keys[i], &vals[i], ctx);
+		in = &out;
+	} while (!last && !err);
+out:
+	free(vals);
 	free(keys);
 	return err;
 }
 
+struct keyvec {
+	__u32 *k;
+	size_t n, cap;
+	__u32 half;
+};
+
+static int collect_half(__u32 key, const struct fg_rule_def *d, void *ctx)
+{
+	struct keyvec *v = ctx;
+	__u32 *k;
+
+	if (key >> 31 != v->half)
+		return 0;
+	if (v->n == v->cap) {
+		v->cap = v->cap ? v->cap * 2 : 1024;
+		k = realloc(v->k, v->cap * sizeof(*k));
+		if (!k)
+			return -ENOMEM;
+		v->k = k;
+	}
+	v->k[v->n++] = key;
+	return 0;
+}
+
+/* Remove a half's definitions (user space's only: nothing waits). */
+static int clear_defs(const struct fg_rule_fds *f, __u32 half)
+{
+	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct keyvec v = {.half = half};
+	__u32 n;
+	int err = walk_defs(f, collect_half, &v);
+
+	n = v.n;
+	if (!err && n && bpf_map_delete_batch(f->defs, v.k, &n, &opts))
+		err = -errno;
+	free(v.k);
+	return err;
+}
+
+struct read_ctx {
+	struct fg_ruleset *s;
+	__u32 half;
+};
+
+static int read_one(__u32 key, const struct fg_rule_def *d, void *ctx)
+{
+	struct read_ctx *r = ctx;
+
+	return key >> 31 == r->half ? fg_ruleset_add(r->s, d, 0) : 0;
+}
+
 int fg_rule_read(const struct fg_rule_fds *f, struct fg_ruleset *s, __u32 *gen)
 {
+	struct read_ctx r = {.s = s};
 	struct fg_rule_ctl c;
-	struct fg_rule_def d;
-	size_t i, n;
-	void *keys;
 	int err;
 
 	memset(s, 0, sizeof(*s));
 	err = ctl_read(f, &c);
+	r.half = c.gen & 1;
 	if (!err)
-		err = collect_keys(f->defs, sizeof(__u32), def_in_half,
-				   c.gen & 1, &keys, &n);
-	if (err)
-		return err;
-	for (i = 0; i < n && !err; i++) {
-		if (bpf_map_lookup_elem(f->defs, (__u32 *)keys + i, &d))
-			err = -errno;
-		else
-			err = fg_ruleset_add(s, &d, 0);
-	}
-	free(keys);
+		err = walk_defs(f, read_one, &r);
 	if (err) {
 		fg_ruleset_free(s);
 		return err;
@@ -277,20 +276,44 @@ static int write_rules(const struct fg_rule_fds *f,
 	return err;
 }
 
+/* A new trie for the half, filled, then put in place (replacing whatever
+ * was there); no trie at all when no rule has an address. */
 static int write_index(const struct fg_rule_fds *f,
 		       const struct fg_rule_image *img, __u32 half)
 {
-	struct fg_rule_key k;
-	size_t i;
+	LIBBPF_OPTS(bpf_map_create_opts, copts, .map_flags = BPF_F_NO_PREALLOC);
+	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct fg_rule_key *keys;
+	__u32 n = img->nidx, i;
+	int fd, err = 0;
 
-	for (i = 0; i < img->nidx; i++) {
-		k = img->keys[i];
-		k.half = half;
-		if (bpf_map_update_elem(f->idx, &k, &img->lists[i], BPF_ANY))
+	if (bpf_map_update_elem(f->glob, &half, &img->glob, BPF_ANY))
+		return -errno;
+	if (!n) {
+		if (bpf_map_delete_elem(f->idx, &half) && errno != ENOENT)
 			return -errno;
+		return 0;
 	}
-	return bpf_map_update_elem(f->glob, &half, &img->glob, BPF_ANY) ? -errno
-									: 0;
+	fd = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "fg_rule_trie",
+			    sizeof(struct fg_rule_key),
+			    sizeof(struct fg_rule_list), FG_RULE_MAX, &copts);
+	if (fd < 0)
+		return -errno;
+	keys = malloc(n * sizeof(*keys));
+	if (!keys) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		keys[i] = img->keys[i];
+		keys[i].half = half;
+	}
+	if (bpf_map_update_batch(fd, keys, img->lists, &n, &opts) ||
+	    bpf_map_update_elem(f->idx, &half, &fd, BPF_ANY))
+		err = -errno;
+	free(keys);
+	close(fd); /* fg_rule_idx holds it now */
+	return err;
 }
 
 static int write_defs(const struct fg_rule_fds *f, const struct fg_ruleset *s,
@@ -313,29 +336,56 @@ static int write_defs(const struct fg_rule_fds *f, const struct fg_ruleset *s,
 	return err;
 }
 
-/* Counters of rules that are new (or whose ID now means another match)
- * start from zero. */
-static int reset_hits(const struct fg_rule_fds *f, const struct fg_ruleset *s,
-		      const struct fg_ruleset *old)
+/* IDs of rules that are new (or whose ID now means another match): their
+ * counters start from zero. */
+static int new_ids(const struct fg_ruleset *s, const struct fg_ruleset *old,
+		   __u32 **ids, __u32 *n)
 {
-	int ncpu = libbpf_num_possible_cpus(), err = 0;
-	struct fg_rule_hit *zero;
+	const struct fg_rule_def **by_id = old ? fg_ruleset_by_id(old) : NULL;
 	const struct fg_rule_def *o;
 	size_t i;
 
+	*n = 0;
+	*ids = malloc((s->n ? s->n : 1) * sizeof(**ids));
+	if (!*ids || (old && !by_id)) {
+		free(*ids);
+		free(by_id);
+		return -ENOMEM;
+	}
+	for (i = 0; i < s->n; i++) {
+		o = by_id ? by_id[s->r[i].id] : NULL;
+		if (!o || !fg_rule_same_match(o, &s->r[i]))
+			(*ids)[(*n)++] = s->r[i].id;
+	}
+	free(by_id);
+	return 0;
+}
+
+#define HITS_CHUNK 1024
+
+static int reset_hits(const struct fg_rule_fds *f, const struct fg_ruleset *s,
+		      const struct fg_ruleset *old)
+{
+	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	int ncpu = libbpf_num_possible_cpus(), err;
+	struct fg_rule_hit *zero;
+	__u32 *ids, n, i, k;
+
 	if (ncpu < 0)
 		return ncpu;
-	zero = calloc(ncpu, sizeof(*zero));
+	err = new_ids(s, old, &ids, &n);
+	if (err)
+		return err;
+	zero = calloc((size_t)HITS_CHUNK * ncpu, sizeof(*zero));
 	if (!zero)
-		return -ENOMEM;
-	for (i = 0; i < s->n && !err; i++) {
-		o = old ? fg_ruleset_find(old, s->r[i].id) : NULL;
-		if (o && fg_rule_same_match(o, &s->r[i]))
-			continue;
-		if (bpf_map_update_elem(f->hits, &s->r[i].id, zero, BPF_ANY))
+		err = -ENOMEM;
+	for (i = 0; !err && i < n; i += k) {
+		k = n - i < HITS_CHUNK ? n - i : HITS_CHUNK;
+		if (bpf_map_update_batch(f->hits, ids + i, zero, &k, &opts))
 			err = -errno;
 	}
 	free(zero);
+	free(ids);
 	return err;
 }
 
@@ -343,7 +393,7 @@ static int write_half(const struct fg_rule_fds *f, struct fg_ruleset *s,
 		      const struct fg_ruleset *old,
 		      const struct fg_rule_image *img, __u32 half)
 {
-	int err = clear_half(f, half);
+	int err = clear_defs(f, half);
 
 	if (!err)
 		err = write_rules(f, img, half);
@@ -392,15 +442,21 @@ int fg_rule_switch(const struct fg_rule_fds *f, __u32 *gen, struct fg_perr *e)
 	struct fg_rule_ctl c;
 	int err;
 
+	__u32 old;
+
 	err = ctl_read(f, &c);
 	if (!err) {
 		c.gen++;
 		err = ctl_write(f, &c); /* the switch */
 	}
+	/* The old half's trie goes (the kernel frees it once no program
+	 * can hold it); its rules and list stay until the next stage,
+	 * which waits before it writes there. */
+	old = (c.gen + 1) & 1;
+	if (!err && bpf_map_delete_elem(f->idx, &old) && errno != ENOENT)
+		err = -errno;
 	if (!err)
-		err = fg_bpf_barrier();
-	if (!err)
-		err = clear_half(f, (c.gen + 1) & 1);
+		err = clear_defs(f, old);
 	if (err) {
 		snprintf(e->msg, sizeof(e->msg), "cannot switch the rules: %s",
 			 fg_strerr(err));
@@ -411,8 +467,7 @@ int fg_rule_switch(const struct fg_rule_fds *f, __u32 *gen, struct fg_perr *e)
 }
 
 int fg_rule_publish(const struct fg_rule_fds *f, struct fg_ruleset *s,
-		    const struct fg_ruleset *old, __u32 *gen,
-		    struct fg_perr *e)
+		    const struct fg_ruleset *old, __u32 *gen, struct fg_perr *e)
 {
 	int err = fg_rule_stage(f, s, old, e);
 

@@ -86,6 +86,17 @@ struct fg_rule_def *fg_ruleset_find(const struct fg_ruleset *s, __u32 id)
 	return NULL;
 }
 
+const struct fg_rule_def **fg_ruleset_by_id(const struct fg_ruleset *s)
+{
+	const struct fg_rule_def **ix = calloc(FG_RULE_MAX + 1, sizeof(*ix));
+	size_t i;
+
+	for (i = 0; ix && i < s->n; i++)
+		if (s->r[i].id <= FG_RULE_MAX)
+			ix[s->r[i].id] = &s->r[i];
+	return ix;
+}
+
 bool fg_rule_same_match(const struct fg_rule_def *a,
 			const struct fg_rule_def *b)
 {
@@ -122,24 +133,38 @@ static const char *where(const struct fg_ruleset *s, size_t i, char *buf,
 	return buf;
 }
 
-/* Order used to find duplicates: match fields and prio. */
+/* A total order in which rules of the same match are neighbours. The
+ * parser zeroes what a rule does not set, so comparing the match fields
+ * as bytes is enough. */
+static int match_cmp(const struct fg_rule_def *x, const struct fg_rule_def *y)
+{
+	int c;
+
+	if (x->flags != y->flags)
+		return x->flags < y->flags ? -1 : 1;
+	c = memcmp(&x->proto, &y->proto,
+		   offsetof(struct fg_rule_def, ifindex) -
+			   offsetof(struct fg_rule_def, proto));
+	return c ? c : strcmp(x->dev, y->dev);
+}
+
+/* Order used to find duplicates: prio, then match. */
 static int dup_cmp(const void *a, const void *b, void *ctx)
 {
 	const struct fg_ruleset *s = ctx;
 	const struct fg_rule_def *x = &s->r[*(const size_t *)a],
 				 *y = &s->r[*(const size_t *)b];
-	int c;
 
 	if (x->prio != y->prio)
 		return x->prio < y->prio ? -1 : 1;
-	if (x->flags != y->flags)
-		return x->flags < y->flags ? -1 : 1;
-	/* Everything from action to the addresses, then the device; the
-	 * action only orders, fg_rule_same_match decides. */
-	c = memcmp(&x->proto, &y->proto,
-		   offsetof(struct fg_rule_def, ifindex) -
-			   offsetof(struct fg_rule_def, proto));
-	return c ? c : strcmp(x->dev, y->dev);
+	return match_cmp(x, y);
+}
+
+static int match_ix_cmp(const void *a, const void *b, void *ctx)
+{
+	const struct fg_ruleset *s = ctx;
+
+	return match_cmp(&s->r[*(const size_t *)a], &s->r[*(const size_t *)b]);
 }
 
 static int id_cmp(const void *a, const void *b, void *ctx)
@@ -214,18 +239,38 @@ static __u32 free_id(const __u8 *used, const __u8 *avoid, __u32 *next)
 	return 0;
 }
 
+/* A rule of `old` (sorted by match in ix) with d's match whose ID is
+ * free; 0 if none. */
+static __u32 id_of_same_match(const struct fg_ruleset *old, const size_t *ix,
+			      const struct fg_rule_def *d, const __u8 *used)
+{
+	size_t lo = 0, hi = old->n, mid;
+
+	while (lo < hi) { /* the first not below d */
+		mid = (lo + hi) / 2;
+		if (match_cmp(&old->r[ix[mid]], d) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < old->n && fg_rule_same_match(&old->r[ix[lo]], d); lo++)
+		if (!used[old->r[ix[lo]].id])
+			return old->r[ix[lo]].id;
+	return 0;
+}
+
 int fg_ruleset_assign_ids(struct fg_ruleset *s, const struct fg_ruleset *old)
 {
 	__u8 *used = calloc(FG_RULE_MAX + 1, 1);
 	__u8 *in_old = calloc(FG_RULE_MAX + 1, 1);
+	size_t *ix = old ? index_sorted(old, match_ix_cmp) : NULL;
 	__u32 next = 1;
 	size_t i, j;
 	int err = 0;
 
-	if (!used || !in_old) {
-		free(used);
-		free(in_old);
-		return -ENOMEM;
+	if (!used || !in_old || (old && !ix)) {
+		err = -ENOMEM;
+		goto out;
 	}
 	for (i = 0; i < s->n; i++)
 		used[s->r[i].id] = 1; /* id 0: none yet, never given */
@@ -233,13 +278,10 @@ int fg_ruleset_assign_ids(struct fg_ruleset *s, const struct fg_ruleset *old)
 		in_old[old->r[j].id] = 1;
 	/* Same match as a rule in force: take its ID, counters go on. */
 	for (i = 0; old && i < s->n; i++) {
-		for (j = 0; !s->r[i].id && j < old->n; j++) {
-			if (!used[old->r[j].id] &&
-			    fg_rule_same_match(&s->r[i], &old->r[j])) {
-				s->r[i].id = old->r[j].id;
-				used[s->r[i].id] = 1;
-			}
-		}
+		if (s->r[i].id)
+			continue;
+		s->r[i].id = id_of_same_match(old, ix, &s->r[i], used);
+		used[s->r[i].id] = 1;
 	}
 	/* Others get an ID no rule in force has (while there is one), so
 	 * that no packet still judged by the old set counts for them. */
@@ -251,6 +293,8 @@ int fg_ruleset_assign_ids(struct fg_ruleset *s, const struct fg_ruleset *old)
 			err = -E2BIG;
 		used[s->r[i].id] = 1;
 	}
+out:
+	free(ix);
 	free(used);
 	free(in_old);
 	return err;

@@ -78,6 +78,8 @@ int fg_ruleset_assign_ids(struct fg_ruleset *s, const struct fg_ruleset *old);
  * to short (none last), destination likewise, then ID. */
 void fg_ruleset_sort(struct fg_ruleset *s);
 struct fg_rule_def *fg_ruleset_find(const struct fg_ruleset *s, __u32 id);
+/* Rules by ID (FG_RULE_MAX + 1 pointers, NULL where none); free() it. */
+const struct fg_rule_def **fg_ruleset_by_id(const struct fg_ruleset *s);
 
 /* What the data path reads, for one half (the writer sets key.half). */
 struct fg_rule_image {

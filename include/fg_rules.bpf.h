@@ -32,13 +32,26 @@ struct {
 	__type(value, struct fg_rule_ctl);
 } fg_rule_ctl SEC(".maps");
 
-/* Source and destination prefixes of both halves. */
-struct {
+/* Source and destination prefixes: one trie per half, made and filled by
+ * user space and put in place whole. Replacing (or removing) a half's
+ * trie never disturbs a packet still using it: the kernel frees it after
+ * every program that could hold it has finished. */
+struct fg_rule_trie {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, 2 * FG_RULE_MAX);
+	__uint(max_entries, FG_RULE_MAX);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct fg_rule_key);
-	__type(value, struct fg_rule_list);
+	/* Sizes, not types: clang 14 emits only a forward declaration of
+	 * a struct reached through an inner map's definition, and libbpf
+	 * cannot size that. */
+	__uint(key_size, sizeof(struct fg_rule_key));
+	__uint(value_size, sizeof(struct fg_rule_list));
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__array(values, struct fg_rule_trie);
 } fg_rule_idx SEC(".maps");
 
 /* Rules without an address, per half. */
@@ -191,7 +204,7 @@ __noinline __u32 fg_rule_scan(const struct fg_rule_list *l, struct fg_pkt *p,
 }
 
 static __always_inline const struct fg_rule_list *
-fg_rule_index(__u32 half, __u32 field, const struct fg_pkt *p)
+fg_rule_index(void *trie, __u32 half, __u32 field, const struct fg_pkt *p)
 {
 	struct fg_rule_key k;
 
@@ -201,7 +214,7 @@ fg_rule_index(__u32 half, __u32 field, const struct fg_pkt *p)
 	k.family = p->ip_ver;
 	k.pad = 0;
 	__builtin_memcpy(k.addr, field == FG_RULE_F_SRC ? p->src : p->dst, 16);
-	return bpf_map_lookup_elem(&fg_rule_idx, &k);
+	return bpf_map_lookup_elem(trie, &k);
 }
 
 static __always_inline __u32 fg_min(__u32 a, __u32 b)
@@ -223,6 +236,7 @@ __noinline int fg_rules_eval(struct fg_pkt *p, __u32 ifindex, __u32 octets)
 	const struct fg_rule_ctl *c;
 	const struct fg_rule *r;
 	__u32 key = 0, half, t;
+	void *trie;
 	__u64 mode;
 
 	c = bpf_map_lookup_elem(&fg_rule_ctl, &key);
@@ -230,10 +244,13 @@ __noinline int fg_rules_eval(struct fg_pkt *p, __u32 ifindex, __u32 octets)
 		return 0;
 	half = c->gen & 1;
 	h = &c->half[half];
-	if (p->ip_ver && h->nsrc)
-		ls = fg_rule_index(half, FG_RULE_F_SRC, p);
-	if (p->ip_ver && h->ndst)
-		ld = fg_rule_index(half, FG_RULE_F_DST, p);
+	trie = p->ip_ver && (h->nsrc || h->ndst)
+		       ? bpf_map_lookup_elem(&fg_rule_idx, &half)
+		       : 0;
+	if (trie && h->nsrc)
+		ls = fg_rule_index(trie, half, FG_RULE_F_SRC, p);
+	if (trie && h->ndst)
+		ld = fg_rule_index(trie, half, FG_RULE_F_DST, p);
 	if (h->nglob)
 		lg = bpf_map_lookup_elem(&fg_rule_glob, &half);
 	mode = (__u64)octets << 32 | half;

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -431,20 +432,28 @@ static void test_check_actions(void)
 	check_hits("after the check actions");
 }
 
-/* Every index entry and definition left is of the active half. */
+/* The old half's trie is gone, the active one holds only its own keys,
+ * and only the active half's definitions are left. */
 static void check_halves(const char *when)
 {
+	__u32 half = gen & 1, old = !half, id, dk, bad = 0, n = 0;
 	struct fg_rule_key k;
-	__u32 dk, bad = 0, n = 0;
-	int err;
+	int fd, err;
 
-	for (err = bpf_map_get_next_key(fds.idx, NULL, &k); !err;
-	     err = bpf_map_get_next_key(fds.idx, &k, &k), n++)
-		bad += k.half != (gen & 1);
+	if (!bpf_map_lookup_elem(fds.idx, &old, &id))
+		bad++;
+	if (!bpf_map_lookup_elem(fds.idx, &half, &id)) {
+		fd = bpf_map_get_fd_by_id(id);
+		for (err = bpf_map_get_next_key(fd, NULL, &k); !err;
+		     err = bpf_map_get_next_key(fd, &k, &k), n++)
+			bad += k.half != half;
+		close(fd);
+	}
 	for (err = bpf_map_get_next_key(fds.defs, NULL, &dk); !err;
 	     err = bpf_map_get_next_key(fds.defs, &dk, &dk))
-		bad += dk >> 31 != (gen & 1);
-	fgt_ok(!bad, "%s: the old half is cleared (%u index entries)", when, n);
+		bad += dk >> 31 != half;
+	fgt_ok(!bad, "%s: only the active half is left (%u index entries)",
+	       when, n);
 }
 
 static void test_switch(void)
