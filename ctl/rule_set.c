@@ -225,17 +225,21 @@ int fg_ruleset_check(const struct fg_ruleset *s, struct fg_perr *e)
 	return err;
 }
 
-/* The smallest ID free in used[] and, if any is left, not in avoid[]. */
+/* The smallest ID free in used[] and not in avoid[]; when there is none
+ * left, the smallest free in used[]. next[0], next[1]: where the two
+ * searches go on from (IDs below them are taken). */
 static __u32 free_id(const __u8 *used, const __u8 *avoid, __u32 *next)
 {
 	__u32 id;
 
-	for (id = *next; id <= FG_RULE_MAX; id++)
+	for (id = next[0]; id <= FG_RULE_MAX; id++)
 		if (!used[id] && !avoid[id])
-			return *next = id;
-	for (id = 1; id <= FG_RULE_MAX; id++)
+			return next[0] = id;
+	next[0] = id;
+	for (id = next[1]; id <= FG_RULE_MAX; id++)
 		if (!used[id])
-			return id;
+			return next[1] = id;
+	next[1] = id;
 	return 0;
 }
 
@@ -264,7 +268,7 @@ int fg_ruleset_assign_ids(struct fg_ruleset *s, const struct fg_ruleset *old)
 	__u8 *used = calloc(FG_RULE_MAX + 1, 1);
 	__u8 *in_old = calloc(FG_RULE_MAX + 1, 1);
 	size_t *ix = old ? index_sorted(old, match_ix_cmp) : NULL;
-	__u32 next = 1;
+	__u32 next[2] = { 1, 1 };
 	size_t i, j;
 	int err = 0;
 
@@ -288,7 +292,7 @@ int fg_ruleset_assign_ids(struct fg_ruleset *s, const struct fg_ruleset *old)
 	for (i = 0; i < s->n && !err; i++) {
 		if (s->r[i].id)
 			continue;
-		s->r[i].id = free_id(used, in_old, &next);
+		s->r[i].id = free_id(used, in_old, next);
 		if (!s->r[i].id)
 			err = -E2BIG;
 		used[s->r[i].id] = 1;

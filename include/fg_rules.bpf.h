@@ -291,6 +291,9 @@ static __always_inline void fg_rule_stage(struct fg_pkt *p, __u32 ifindex,
 	const struct fg_rule_ctl *c;
 	__u32 key = 0;
 
+#ifdef FG_BENCH_NO_RULES /* bench/cost.sh -r: the program without it */
+	return;
+#endif
 	if (fg_record_last)
 		fg_last_rule = 0;
 	if (p->reason)

@@ -560,6 +560,41 @@ static void test_ids(void **state)
 	fg_ruleset_free(&old);
 }
 
+/* Every ID in force: new rules take the smallest ones anyway. */
+static void test_ids_exhausted(void **state)
+{
+	struct fg_ruleset old = {}, s = {};
+	struct fg_rule_def d = { .prio = 1, .action = FG_RULE_DROP,
+				 .flags = FG_RF_DPORT };
+	__u32 i;
+
+	for (i = 0; i < FG_RULE_MAX; i++) {
+		d.dport_lo = d.dport_hi = i % 65536;
+		d.prio = 1000 + i / 65536;
+		d.id = i + 1;
+		assert_int_equal(fg_ruleset_add(&old, &d, 0), 0);
+	}
+	d.id = 0;
+	d.prio = 1;
+	for (i = 0; i < 10; i++) {
+		d.dport_lo = d.dport_hi = i;
+		assert_int_equal(fg_ruleset_add(&s, &d, 0), 0);
+	}
+	assert_int_equal(fg_ruleset_assign_ids(&s, &old), 0);
+	for (i = 0; i < 10; i++)
+		assert_int_equal(s.r[i].id, i + 1);
+	/* one rule more than there are IDs */
+	d.id = 0;
+	for (i = 0; i < FG_RULE_MAX; i++) {
+		old.r[i].id = 0;
+		old.r[i].prio = 5;
+	}
+	assert_int_equal(fg_ruleset_add(&old, &d, 0), 0);
+	assert_int_equal(fg_ruleset_assign_ids(&old, NULL), -E2BIG);
+	fg_ruleset_free(&s);
+	fg_ruleset_free(&old);
+}
+
 /* ---- the daemon's config file ------------------------------------------ */
 
 static int parse_cfg(const char *text, struct fg_daemon_cfg *c,
@@ -748,6 +783,7 @@ int main(void)
 		cmocka_unit_test(test_inheritance),
 		cmocka_unit_test(test_too_many_candidates),
 		cmocka_unit_test(test_ids),
+		cmocka_unit_test(test_ids_exhausted),
 		cmocka_unit_test(test_cfg_full),
 		cmocka_unit_test(test_cfg_defaults),
 		cmocka_unit_test(test_cfg_errors),
