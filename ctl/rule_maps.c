@@ -23,14 +23,15 @@
 #include "fg.h"
 #include "rules.h"
 
-static const char *const map_names[] = {"fg_rule_ctl",	"fg_rule_idx",
-					"fg_rule_glob", "fg_rules",
-					"fg_rule_hits", "fg_rule_defs"};
+static const char *const map_names[] = {
+	"fg_rule_ctl", "fg_rule_idx4", "fg_rule_idx6", "fg_rule_glob",
+	"fg_rules",    "fg_rule_hits", "fg_rule_defs",
+};
 #define NMAPS (sizeof(map_names) / sizeof(map_names[0]))
 
 static int *fd_slot(struct fg_rule_fds *f, size_t i)
 {
-	int *slots[NMAPS] = {&f->ctl,	&f->idx,  &f->glob,
+	int *slots[NMAPS] = {&f->ctl,	&f->idx4, &f->idx6, &f->glob,
 			     &f->rules, &f->hits, &f->defs};
 
 	return slots[i];
@@ -276,44 +277,94 @@ static int write_rules(const struct fg_rule_fds *f,
 	return err;
 }
 
-/* A new trie for the half, filled, then put in place (replacing whatever
- * was there); no trie at all when no rule has an address. */
-static int write_index(const struct fg_rule_fds *f,
-		       const struct fg_rule_image *img, __u32 half)
+/* One trie: a new map, filled with the entries of one field and family,
+ * put in place of whatever that slot held (or the slot emptied when no
+ * entry is of that field and family). */
+static int write_trie(const struct fg_rule_fds *f,
+		      const struct fg_rule_image *img, __u32 half, __u32 field,
+		      __u8 family)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, copts, .map_flags = BPF_F_NO_PREALLOC);
 	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	struct fg_rule_key *keys;
-	__u32 n = img->nidx, i;
-	int fd, err = 0;
+	int outer = family == 4 ? f->idx4 : f->idx6, fd, err = 0;
+	size_t ksz = family == 4 ? sizeof(struct fg_rule_key4)
+				 : sizeof(struct fg_rule_key6);
+	__u32 slot = fg_rule_slot(half, field), n = 0, i;
+	struct fg_rule_list *vals;
+	char *keys;
+
+	keys = malloc((img->nidx ? img->nidx : 1) * ksz);
+	vals = malloc((img->nidx ? img->nidx : 1) * sizeof(*vals));
+	for (i = 0; keys && vals && i < img->nidx; i++) {
+		const struct fg_rule_ixkey *x = &img->keys[i];
+		struct fg_rule_key4 *k4 = (void *)(keys + n * ksz);
+		struct fg_rule_key6 *k6 = (void *)(keys + n * ksz);
+
+		if (x->field != field || x->family != family)
+			continue;
+		if (family == 4) {
+			k4->prefixlen = x->bits - 96;
+			memcpy(k4->addr, x->addr + 12, 4);
+		} else {
+			k6->prefixlen = x->bits;
+			memcpy(k6->addr, x->addr, 16);
+		}
+		vals[n++] = img->lists[i];
+	}
+	if (!keys || !vals) {
+		err = -ENOMEM;
+	} else if (!n) {
+		if (bpf_map_delete_elem(outer, &slot) && errno != ENOENT)
+			err = -errno;
+	} else {
+		fd = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "fg_rule_trie", ksz,
+				    sizeof(struct fg_rule_list), FG_RULE_MAX,
+				    &copts);
+		if (fd < 0 || bpf_map_update_batch(fd, keys, vals, &n, &opts) ||
+		    bpf_map_update_elem(outer, &slot, &fd, BPF_ANY))
+			err = -errno;
+		if (fd >= 0)
+			close(fd); /* the outer map holds it now */
+	}
+	free(keys);
+	free(vals);
+	return err;
+}
+
+static int write_index(const struct fg_rule_fds *f,
+		       const struct fg_rule_image *img, __u32 half)
+{
+	int err;
 
 	if (bpf_map_update_elem(f->glob, &half, &img->glob, BPF_ANY))
 		return -errno;
-	if (!n) {
-		if (bpf_map_delete_elem(f->idx, &half) && errno != ENOENT)
-			return -errno;
-		return 0;
-	}
-	fd = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "fg_rule_trie",
-			    sizeof(struct fg_rule_key),
-			    sizeof(struct fg_rule_list), FG_RULE_MAX, &copts);
-	if (fd < 0)
-		return -errno;
-	keys = malloc(n * sizeof(*keys));
-	if (!keys) {
-		close(fd);
-		return -ENOMEM;
-	}
-	for (i = 0; i < n; i++) {
-		keys[i] = img->keys[i];
-		keys[i].half = half;
-	}
-	if (bpf_map_update_batch(fd, keys, img->lists, &n, &opts) ||
-	    bpf_map_update_elem(f->idx, &half, &fd, BPF_ANY))
-		err = -errno;
-	free(keys);
-	close(fd); /* fg_rule_idx holds it now */
+	err = write_trie(f, img, half, FG_RULE_F_SRC, 4);
+	if (!err)
+		err = write_trie(f, img, half, FG_RULE_F_DST, 4);
+	if (!err)
+		err = write_trie(f, img, half, FG_RULE_F_SRC, 6);
+	if (!err)
+		err = write_trie(f, img, half, FG_RULE_F_DST, 6);
 	return err;
+}
+
+/* A half's tries go; the kernel frees them once no program can hold
+ * them. */
+static int drop_tries(const struct fg_rule_fds *f, __u32 half)
+{
+	__u32 field, slot;
+	int fam;
+
+	for (fam = 0; fam < 2; fam++) {
+		for (field = 0; field < 2; field++) {
+			slot = fg_rule_slot(half, field);
+			if (bpf_map_delete_elem(fam ? f->idx6 : f->idx4,
+						&slot) &&
+			    errno != ENOENT)
+				return -errno;
+		}
+	}
+	return 0;
 }
 
 static int write_defs(const struct fg_rule_fds *f, const struct fg_ruleset *s,
@@ -453,8 +504,8 @@ int fg_rule_switch(const struct fg_rule_fds *f, __u32 *gen, struct fg_perr *e)
 	 * can hold it); its rules and list stay until the next stage,
 	 * which waits before it writes there. */
 	old = (c.gen + 1) & 1;
-	if (!err && bpf_map_delete_elem(f->idx, &old) && errno != ENOENT)
-		err = -errno;
+	if (!err)
+		err = drop_tries(f, old);
 	if (!err)
 		err = clear_defs(f, old);
 	if (err) {

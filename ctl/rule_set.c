@@ -268,7 +268,7 @@ int fg_ruleset_assign_ids(struct fg_ruleset *s, const struct fg_ruleset *old)
 	__u8 *used = calloc(FG_RULE_MAX + 1, 1);
 	__u8 *in_old = calloc(FG_RULE_MAX + 1, 1);
 	size_t *ix = old ? index_sorted(old, match_ix_cmp) : NULL;
-	__u32 next[2] = { 1, 1 };
+	__u32 next[2] = {1, 1};
 	size_t i, j;
 	int err = 0;
 
@@ -515,7 +515,7 @@ static int build_index(struct compile_ctx *c, size_t a, size_t b)
 		return -ENOMEM;
 	for (i = a; i < b && !err; i = j) {
 		const struct ixent *x = &c->ents[i];
-		struct fg_rule_key *key = &img->keys[img->nidx];
+		struct fg_rule_ixkey *key = &img->keys[img->nidx];
 		struct fg_rule_list *l = &img->lists[img->nidx];
 
 		/* rules of the same prefix: own[] */
@@ -531,9 +531,8 @@ static int build_index(struct compile_ctx *c, size_t a, size_t b)
 		if (err)
 			break;
 		while (top && !covers(img->keys[stack[top - 1]].addr,
-				      img->keys[stack[top - 1]].prefixlen -
-					      FG_RULE_KEY_HDR_BITS,
-				      x->addr, x->bits))
+				      img->keys[stack[top - 1]].bits, x->addr,
+				      x->bits))
 			top--;
 		if (!merge(top ? &img->lists[stack[top - 1]] : &empty, own, k,
 			   l)) {
@@ -541,7 +540,7 @@ static int build_index(struct compile_ctx *c, size_t a, size_t b)
 			break;
 		}
 		memset(key, 0, sizeof(*key));
-		key->prefixlen = FG_RULE_KEY_HDR_BITS + x->bits;
+		key->bits = x->bits;
 		key->field = x->field;
 		key->family = x->family;
 		memcpy(key->addr, x->addr, 16);

@@ -81,11 +81,19 @@ struct fg_rule_def *fg_ruleset_find(const struct fg_ruleset *s, __u32 id);
 /* Rules by ID (FG_RULE_MAX + 1 pointers, NULL where none); free() it. */
 const struct fg_rule_def **fg_ruleset_by_id(const struct fg_ruleset *s);
 
-/* What the data path reads, for one half (the writer sets key.half). */
+/* An index entry as compiled: which trie, and the prefix. */
+struct fg_rule_ixkey {
+	__u8 field;    /* enum fg_rule_field */
+	__u8 family;   /* 4 or 6 */
+	__u8 bits;     /* prefix length in the 128-bit form (IPv4: 96 + len) */
+	__u8 addr[16]; /* IPv4 as ::ffff:a.b.c.d */
+};
+
+/* What the data path reads, for one half. */
 struct fg_rule_image {
-	struct fg_rule *rules;	  /* by slot (= evaluation order) */
-	__u32 *ids;		  /* ID of each slot */
-	struct fg_rule_key *keys; /* index entries */
+	struct fg_rule *rules;	    /* by slot (= evaluation order) */
+	__u32 *ids;		    /* ID of each slot */
+	struct fg_rule_ixkey *keys; /* index entries */
 	struct fg_rule_list *lists;
 	size_t nidx;
 	struct fg_rule_list glob;
@@ -100,7 +108,7 @@ void fg_rule_image_free(struct fg_rule_image *img);
 
 /* ---- pinned maps (rule_maps.c) ---- */
 struct fg_rule_fds {
-	int ctl, idx, glob, rules, hits, defs;
+	int ctl, idx4, idx6, glob, rules, hits, defs;
 };
 
 struct bpf_object;
@@ -126,8 +134,7 @@ int fg_rule_publish(const struct fg_rule_fds *f, struct fg_ruleset *s,
  * programs still in the old half, and clear that. */
 int fg_rule_stage(const struct fg_rule_fds *f, struct fg_ruleset *s,
 		  const struct fg_ruleset *old, struct fg_perr *e);
-int fg_rule_switch(const struct fg_rule_fds *f, __u32 *gen,
-		   struct fg_perr *e);
+int fg_rule_switch(const struct fg_rule_fds *f, __u32 *gen, struct fg_perr *e);
 /* Hit counters of one rule, summed over CPUs (last_ns: the latest). */
 int fg_rule_hits_read(const struct fg_rule_fds *f, __u32 id,
 		      struct fg_rule_hit *sum);

@@ -32,27 +32,41 @@ struct {
 	__type(value, struct fg_rule_ctl);
 } fg_rule_ctl SEC(".maps");
 
-/* Source and destination prefixes: one trie per half, made and filled by
- * user space and put in place whole. Replacing (or removing) a half's
- * trie never disturbs a packet still using it: the kernel frees it after
- * every program that could hold it has finished. */
-struct fg_rule_trie {
+/* Source and destination prefixes: one trie per half, field and family,
+ * made and filled by user space and put in place whole. Replacing (or
+ * removing) a trie never disturbs a packet still using it: the kernel
+ * frees it after every program that could hold it has finished. Sizes,
+ * not types, in the inner definitions: clang 14 emits only a forward
+ * declaration of a struct reached through one, which libbpf cannot size. */
+struct fg_rule_trie4 {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, FG_RULE_MAX);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	/* Sizes, not types: clang 14 emits only a forward declaration of
-	 * a struct reached through an inner map's definition, and libbpf
-	 * cannot size that. */
-	__uint(key_size, sizeof(struct fg_rule_key));
+	__uint(key_size, sizeof(struct fg_rule_key4));
+	__uint(value_size, sizeof(struct fg_rule_list));
+};
+
+struct fg_rule_trie6 {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, FG_RULE_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(key_size, sizeof(struct fg_rule_key6));
 	__uint(value_size, sizeof(struct fg_rule_list));
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 2);
+	__uint(max_entries, 4);
 	__type(key, __u32);
-	__array(values, struct fg_rule_trie);
-} fg_rule_idx SEC(".maps");
+	__array(values, struct fg_rule_trie4);
+} fg_rule_idx4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 4);
+	__type(key, __u32);
+	__array(values, struct fg_rule_trie6);
+} fg_rule_idx6 SEC(".maps");
 
 /* Rules without an address, per half. */
 struct {
@@ -203,18 +217,32 @@ __noinline __u32 fg_rule_scan(const struct fg_rule_list *l, struct fg_pkt *p,
 	return FG_RULE_NONE;
 }
 
+/* The index entry of the packet's source or destination address: the
+ * longest prefix in that field's trie (NULL: no rule of this family is
+ * indexed by that field, or none covers the address). */
 static __always_inline const struct fg_rule_list *
-fg_rule_index(void *trie, __u32 half, __u32 field, const struct fg_pkt *p)
+fg_rule_index(__u32 half, __u32 field, const struct fg_pkt *p)
 {
-	struct fg_rule_key k;
+	const __u8 *a = field == FG_RULE_F_SRC ? p->src : p->dst;
+	__u32 slot = fg_rule_slot(half, field);
+	struct fg_rule_key4 k4;
+	struct fg_rule_key6 k6;
+	void *trie;
 
-	k.prefixlen = FG_RULE_KEY_BITS;
-	k.half = half;
-	k.field = field;
-	k.family = p->ip_ver;
-	k.pad = 0;
-	__builtin_memcpy(k.addr, field == FG_RULE_F_SRC ? p->src : p->dst, 16);
-	return bpf_map_lookup_elem(trie, &k);
+	if (p->ip_ver == 4) {
+		trie = bpf_map_lookup_elem(&fg_rule_idx4, &slot);
+		if (!trie)
+			return 0;
+		k4.prefixlen = 32;
+		__builtin_memcpy(k4.addr, a + 12, 4);
+		return bpf_map_lookup_elem(trie, &k4);
+	}
+	trie = bpf_map_lookup_elem(&fg_rule_idx6, &slot);
+	if (!trie)
+		return 0;
+	k6.prefixlen = 128;
+	__builtin_memcpy(k6.addr, a, 16);
+	return bpf_map_lookup_elem(trie, &k6);
 }
 
 static __always_inline __u32 fg_min(__u32 a, __u32 b)
@@ -236,7 +264,6 @@ __noinline int fg_rules_eval(struct fg_pkt *p, __u32 ifindex, __u32 octets)
 	const struct fg_rule_ctl *c;
 	const struct fg_rule *r;
 	__u32 key = 0, half, t;
-	void *trie;
 	__u64 mode;
 
 	c = bpf_map_lookup_elem(&fg_rule_ctl, &key);
@@ -244,26 +271,32 @@ __noinline int fg_rules_eval(struct fg_pkt *p, __u32 ifindex, __u32 octets)
 		return 0;
 	half = c->gen & 1;
 	h = &c->half[half];
-	trie = p->ip_ver && (h->nsrc || h->ndst)
-		       ? bpf_map_lookup_elem(&fg_rule_idx, &half)
-		       : 0;
-	if (trie && h->nsrc)
-		ls = fg_rule_index(trie, half, FG_RULE_F_SRC, p);
-	if (trie && h->ndst)
-		ld = fg_rule_index(trie, half, FG_RULE_F_DST, p);
+	if (p->ip_ver && h->nsrc)
+		ls = fg_rule_index(half, FG_RULE_F_SRC, p);
+	if (p->ip_ver && h->ndst)
+		ld = fg_rule_index(half, FG_RULE_F_DST, p);
 	if (h->nglob)
 		lg = bpf_map_lookup_elem(&fg_rule_glob, &half);
+	if (!ls && !ld && !lg)
+		return 0; /* most packets: no rule names their addresses */
 	mode = (__u64)octets << 32 | half;
 	/* Each list is in order: the next one only needs to look before
 	 * the best slot found so far. */
-	t = fg_rule_scan(ls, p, ifindex, mode, FG_RULE_NONE);
-	t = fg_min(t, fg_rule_scan(ld, p, ifindex, mode, t));
-	t = fg_min(t, fg_rule_scan(lg, p, ifindex, mode, t));
+	t = FG_RULE_NONE;
+	if (ls)
+		t = fg_rule_scan(ls, p, ifindex, mode, t);
+	if (ld)
+		t = fg_min(t, fg_rule_scan(ld, p, ifindex, mode, t));
+	if (lg)
+		t = fg_min(t, fg_rule_scan(lg, p, ifindex, mode, t));
 	if (h->ncount) {
 		mode |= FG_SCAN_COUNT;
-		fg_rule_scan(ls, p, ifindex, mode, t);
-		fg_rule_scan(ld, p, ifindex, mode, t);
-		fg_rule_scan(lg, p, ifindex, mode, t);
+		if (ls)
+			fg_rule_scan(ls, p, ifindex, mode, t);
+		if (ld)
+			fg_rule_scan(ld, p, ifindex, mode, t);
+		if (lg)
+			fg_rule_scan(lg, p, ifindex, mode, t);
 	}
 	if (t == FG_RULE_NONE)
 		return 0;

@@ -4,8 +4,8 @@
  * (include/fg_rules.bpf.h) and the CLI (ctl/rule*.c). Only fixed-width
  * types; sizes asserted at the bottom.
  *
- * Every rule map holds two halves, 0 and 1 (the generation's low bit is in
- * every key). The data path reads fg_rule_ctl.gen once per packet and looks
+ * Every rule map holds two halves, 0 and 1 (the generation's low bit). The
+ * data path reads fg_rule_ctl.gen once per packet and looks
  * only at that half; user space builds the other half, then switches gen
  * with one map update. ARCHITECTURE.md has the whole story.
  */
@@ -44,22 +44,25 @@ enum fg_rule_field {
 };
 
 /*
- * Key of the index fg_rule_idx (an LPM trie). prefixlen counts the bits of
- * half, field, family and pad (32) and then the address's: an IPv4 /n is
- * 32 + 96 + n (the address as ::ffff:a.b.c.d), an IPv6 /n is 32 + n. The
- * family byte keeps ::/0 from covering IPv4.
+ * Keys of the index: one LPM trie per half, field and family, the inner
+ * maps of fg_rule_idx4 and fg_rule_idx6 at slot half * 2 + field. The key
+ * is the bare address (IPv4: 4 bytes), so that a lookup compares as few
+ * bytes per trie node as it can.
  */
-struct fg_rule_key {
+struct fg_rule_key4 {
 	__u32 prefixlen;
-	__u8 half;
-	__u8 field;  /* enum fg_rule_field */
-	__u8 family; /* 4 or 6 */
-	__u8 pad;
+	__u8 addr[4];
+};
+
+struct fg_rule_key6 {
+	__u32 prefixlen;
 	__u8 addr[16];
 };
 
-#define FG_RULE_KEY_HDR_BITS 32
-#define FG_RULE_KEY_BITS     (FG_RULE_KEY_HDR_BITS + 128)
+static inline __u32 fg_rule_slot(__u32 half, __u32 field)
+{
+	return (half & 1) * 2 + (field & 1);
+}
 
 /* Value of the index and of fg_rule_glob: the slots of the rules that may
  * match, ascending (slot order is evaluation order). */
@@ -145,7 +148,8 @@ static inline __u32 fg_rule_def_key(__u32 half, __u32 id)
 }
 
 #ifndef __bpf__
-_Static_assert(sizeof(struct fg_rule_key) == 24, "fg_rule_key layout");
+_Static_assert(sizeof(struct fg_rule_key4) == 8, "fg_rule_key4 layout");
+_Static_assert(sizeof(struct fg_rule_key6) == 20, "fg_rule_key6 layout");
 _Static_assert(sizeof(struct fg_rule_list) == 4 + 4 * FG_RULE_CAND,
 	       "fg_rule_list layout");
 _Static_assert(sizeof(struct fg_rule) == 52, "fg_rule layout");

@@ -436,18 +436,26 @@ static void test_check_actions(void)
  * and only the active half's definitions are left. */
 static void check_halves(const char *when)
 {
-	__u32 half = gen & 1, old = !half, id, dk, bad = 0, n = 0;
-	struct fg_rule_key k;
-	int fd, err;
+	__u32 half = gen & 1, id, dk, slot, bad = 0, n = 0;
+	struct fg_rule_key6 k; /* big enough for either */
+	int fam, field, fd, err;
 
-	if (!bpf_map_lookup_elem(fds.idx, &old, &id))
-		bad++;
-	if (!bpf_map_lookup_elem(fds.idx, &half, &id)) {
-		fd = bpf_map_get_fd_by_id(id);
-		for (err = bpf_map_get_next_key(fd, NULL, &k); !err;
-		     err = bpf_map_get_next_key(fd, &k, &k), n++)
-			bad += k.half != half;
-		close(fd);
+	for (fam = 0; fam < 2; fam++) {
+		for (field = 0; field < 2; field++) {
+			slot = fg_rule_slot(!half, field);
+			if (!bpf_map_lookup_elem(fam ? fds.idx6 : fds.idx4,
+						 &slot, &id))
+				bad++; /* an old trie left */
+			slot = fg_rule_slot(half, field);
+			if (bpf_map_lookup_elem(fam ? fds.idx6 : fds.idx4,
+						&slot, &id))
+				continue;
+			fd = bpf_map_get_fd_by_id(id);
+			for (err = bpf_map_get_next_key(fd, NULL, &k); !err;
+			     err = bpf_map_get_next_key(fd, &k, &k))
+				n++;
+			close(fd);
+		}
 	}
 	for (err = bpf_map_get_next_key(fds.defs, NULL, &dk); !err;
 	     err = bpf_map_get_next_key(fds.defs, &dk, &dk))

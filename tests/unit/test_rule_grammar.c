@@ -433,8 +433,7 @@ static const struct fg_rule_list *find_list(const struct fg_rule_image *img,
 	addr4(p4, a);
 	for (i = 0; i < img->nidx; i++)
 		if (img->keys[i].field == field && img->keys[i].family == 4 &&
-		    img->keys[i].prefixlen ==
-			    FG_RULE_KEY_HDR_BITS + 96 + (__u32)len &&
+		    img->keys[i].bits == 96 + len &&
 		    !memcmp(img->keys[i].addr, a, 16))
 			return &img->lists[i];
 	return NULL;
