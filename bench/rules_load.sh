@@ -13,6 +13,9 @@
 #   list     rule list -j (N rules and their counters)
 #   save     rule save
 #   flush    rule flush
+# and, after the first load, the memory of the rule maps (bpftool's
+# memlock of fg_rule* and fg_rules; NO_PREALLOC maps report their
+# max_entries-based estimate, see the note printed).
 #   bench/rules_load.sh [N] [ROUNDS]   (defaults 100000, 5; medians)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,10 +65,43 @@ ms() { # ms CMD...: wall time of one run, in ms
 	echo $(((t1 - t0) / 1000000))
 }
 
+mem() { # the rule maps' memlock as bpftool reports it, one line each
+	local ids="" m
+	for m in fg_rule_ctl fg_rule_idx4 fg_rule_idx6 fg_rule_glob fg_rules \
+		fg_rule_hits fg_rule_defs; do
+		ids+=" $(bpftool -j map show pinned "$FLOWGATE_BPFFS/$m" |
+			/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')"
+	done
+	for m in fg_rule_idx4 fg_rule_idx6; do # the tries in their slots
+		ids+=" $(bpftool -j map dump pinned "$FLOWGATE_BPFFS/$m" |
+			/usr/bin/python3 -c '
+import json, sys
+for e in json.load(sys.stdin):
+    v = e.get("value", e.get("formatted", {}).get("value"))
+    if v is not None:
+        print(v if isinstance(v, int) else int.from_bytes(
+            bytes(int(b, 16) for b in v), "little"))')"
+	done
+	# shellcheck disable=SC2086 # one word per map ID
+	for m in $ids; do bpftool -j map show id "$m"; echo; done |
+		/usr/bin/python3 -c '
+import json, sys
+tot = 0
+for line in sys.stdin:
+    if not line.strip():
+        continue
+    m = json.loads(line)
+    tot += m.get("bytes_memlock", 0)
+    print("  %-14s %-14s max %7d  memlock %10d" % (m["name"], m["type"],
+          m["max_entries"], m.get("bytes_memlock", 0)))
+print("  total memlock %d bytes" % tot)'
+}
+
 declare -A t
 steps=(first same other add del list save flush)
 for ((r = 0; r < ROUNDS; r++)); do
 	t[first]+=" $(ms "$FLOWGATE" rule load "$TMP/a.rules")"
+	[ "$r" -eq 0 ] && memout=$(mem)
 	t[same]+=" $(ms "$FLOWGATE" rule load "$TMP/a.rules")"
 	t[other]+=" $(ms "$FLOWGATE" rule load "$TMP/b.rules")"
 	t[add]+=" $(ms "$FLOWGATE" rule add src 192.0.2.0/24 prio 7 action drop)"
@@ -79,6 +115,10 @@ print([r["id"] for r in json.load(sys.stdin)["rules"] if r["prio"] == 7][0])')
 	# next round starts from no state, like the first
 	rm -rf "$FLOWGATE_BPFFS"
 done
+printf 'rule maps with %s rules in force (the tries are the inner maps\n' "$N"
+printf 'in the slots of fg_rule_idx4/6; for maps without preallocation\n'
+printf '(tries, fg_rule_defs) memlock is the kernel'"'"'s max_entries estimate):\n'
+echo "$memout"
 printf '%s rules, %s rounds (ms, median and range)\n' "$N" "$ROUNDS"
 for s in "${steps[@]}"; do
 	# shellcheck disable=SC2086 # the times are words
