@@ -69,7 +69,7 @@ static int make_set(struct fg_ruleset *s, int n, int hit,
 		    int (*covers)(const __u8 *a, int bits, void *ctx),
 		    void *ctx)
 {
-	struct seen seen = { .cap = 1 };
+	struct seen seen = {.cap = 1};
 	struct fg_rule_def d;
 	__u64 x = 42;
 	int err = 0;
@@ -126,7 +126,8 @@ int bench_rules_fill(struct bpf_object *obj, int n, int hit,
 		err = fg_rule_publish(&fds, &s, NULL, &gen, &e);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (err)
-		fprintf(stderr, "rules: %s\n", e.msg[0] ? e.msg : strerror(-err));
+		fprintf(stderr, "rules: %s\n",
+			e.msg[0] ? e.msg : strerror(-err));
 	*ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
 	fg_ruleset_free(&s);
 	fg_rule_fds_close(&fds);

@@ -23,7 +23,7 @@ cleanup_daemon() {
 	stop_daemon
 	rm -rf "$DIR"
 }
-T_CLEANUP_HOOK=cleanup_daemon
+T_CLEANUP_HOOK=cleanup_daemon # run by fg_cleanup (netns.sh)
 
 send() { # send DPORT N: UDP from the sender
 	ip netns exec "$NS_TX" "$PY" "$FG_ROOT/tests/e2e/rule_send.py" \

@@ -17,7 +17,7 @@ cleanup_rules() {
 	[ -n "$SENDER_PID" ] && kill "$SENDER_PID" 2>/dev/null
 	rm -rf "$DIR"
 }
-T_CLEANUP_HOOK=cleanup_rules
+T_CLEANUP_HOOK=cleanup_rules # run by fg_cleanup (netns.sh)
 
 send() { # send SET ARGS...: from the sender namespace, prints JSON
 	ip netns exec "$NS_TX" "$PY" "$FG_ROOT/tests/e2e/rule_send.py" \

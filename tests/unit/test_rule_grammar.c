@@ -563,8 +563,8 @@ static void test_ids(void **state)
 static void test_ids_exhausted(void **state)
 {
 	struct fg_ruleset old = {}, s = {};
-	struct fg_rule_def d = { .prio = 1, .action = FG_RULE_DROP,
-				 .flags = FG_RF_DPORT };
+	struct fg_rule_def d = {
+		.prio = 1, .action = FG_RULE_DROP, .flags = FG_RF_DPORT};
 	__u32 i;
 
 	for (i = 0; i < FG_RULE_MAX; i++) {
