@@ -24,6 +24,9 @@ cleanup_daemon() {
 	rm -rf "$DIR"
 }
 T_CLEANUP_HOOK=cleanup_daemon # run by fg_cleanup (netns.sh)
+# The daemon goes first: it would make the pins again (and mount a bpffs
+# for them) once fg_cleanup has removed the private one.
+trap 'rc=$?; stop_daemon; (exit $rc); fg_cleanup' EXIT
 
 send() { # send DPORT N: UDP from the sender
 	ip netns exec "$NS_TX" "$PY" "$FG_ROOT/tests/e2e/rule_send.py" \
