@@ -42,6 +42,9 @@
  *   every B of a ratio A/B with A cold run the same REPEAT subset in the
  *   same round, and A/B is taken on it.
  * - max-flows=N sets fg_flows' max_entries before load.
+ * - rules=N fills the rule maps with N synthetic rules (bench/rules_fill.c)
+ *   that match no packet of the capture; with rules-hit one of them
+ *   matches every IPv4 packet (a pass rule). rules=0 loads the empty set.
  * The fg_ifstats flow counters are read before and after, to show that each
  * variant took the path it claims (overflow, inserts).
  */
@@ -69,7 +72,7 @@
 #endif
 
 #define MAX_PROGS  16
-#define MAX_RATIOS 16
+#define MAX_RATIOS 32
 #define MAX_ROUNDS 101
 /* Dummy flow keys of flows=full: an ifindex no test_run ever has. */
 #define FULL_IFINDEX 0xfffffff0u
@@ -109,6 +112,8 @@ struct prog {
 	long cold_entries;	 /* fg_flows after the last cold pass */
 	long outliers;		 /* run-once times left out (> 10 us) */
 	__u64 cold_fail;	 /* inserts failed during cold passes */
+	int has_rules, rules, rules_hit; /* rules=N, rules-hit */
+	double rules_ms;	 /* time to publish them */
 };
 
 struct ratio {
@@ -182,6 +187,11 @@ static void parse_spec(char *spec)
 			p->in_cold = 1;
 		} else if (!strcmp(tok, "flows=warm")) {
 			p->flows = FLOWS_WARM;
+		} else if (!strncmp(tok, "rules=", 6)) {
+			p->has_rules = 1;
+			p->rules = atoi(tok + 6);
+		} else if (!strcmp(tok, "rules-hit")) {
+			p->rules_hit = 1;
 		} else if (!strncmp(tok, "max-flows=", 10)) {
 			p->max_flows = strtoul(tok + 10, NULL, 0);
 			if (!p->max_flows)
@@ -257,6 +267,83 @@ static void load_pcap(const char *path)
 	pcap_close(pc);
 	if (!nframes)
 		die("%s: no packets", path);
+}
+
+/* Addresses of the capture (IPv4 as ::ffff:a.b.c.d), so that synthetic
+ * rules can keep clear of them. */
+static __u8 (*caddr)[16];
+static int ncaddr;
+
+static void add_caddr(const __u8 *a16)
+{
+	for (int i = 0; i < ncaddr; i++)
+		if (!memcmp(caddr[i], a16, 16))
+			return;
+	caddr = realloc(caddr, (ncaddr + 1) * sizeof(*caddr));
+	if (!caddr)
+		die("out of memory");
+	memcpy(caddr[ncaddr++], a16, 16);
+}
+
+static void collect_addrs(void)
+{
+	__u8 a[16];
+
+	for (int i = 0; i < nframes; i++) {
+		const __u8 *d = frames[i].data;
+		__u32 len = frames[i].len, off = 14;
+		__u16 type = len >= 14 ? d[12] << 8 | d[13] : 0;
+
+		while ((type == 0x8100 || type == 0x88a8) && len >= off + 4) {
+			type = d[off + 2] << 8 | d[off + 3];
+			off += 4;
+		}
+		if (type == 0x0800 && len >= off + 20) {
+			memset(a, 0, 10);
+			a[10] = a[11] = 0xff;
+			memcpy(a + 12, d + off + 12, 4);
+			add_caddr(a);
+			memcpy(a + 12, d + off + 16, 4);
+			add_caddr(a);
+		} else if (type == 0x86dd && len >= off + 40) {
+			add_caddr(d + off + 8);
+			add_caddr(d + off + 24);
+		}
+	}
+}
+
+static int capture_covers(const __u8 *p, int bits, void *ctx)
+{
+	for (int i = 0; i < ncaddr; i++) {
+		int b;
+
+		for (b = 0; b < bits; b++)
+			if ((caddr[i][b / 8] ^ p[b / 8]) & (0x80 >> (b % 8)))
+				break;
+		if (b == bits)
+			return 1;
+	}
+	return 0;
+}
+
+/* bench/rules_fill.c; weak, so that cost builds without it (and then
+ * refuses rules=). */
+int bench_rules_fill(struct bpf_object *obj, int n, int hit,
+		     int (*covers)(const __u8 *a, int bits, void *ctx),
+		     void *ctx, double *ms) __attribute__((weak));
+
+static void fill_rules(struct prog *p)
+{
+	if (!p->has_rules)
+		return;
+	if (!bench_rules_fill)
+		die("%s: rules= needs cost built with bench/rules_fill.c",
+		    p->label);
+	if (!ncaddr)
+		collect_addrs();
+	if (bench_rules_fill(p->obj, p->rules, p->rules_hit, capture_covers,
+			     NULL, &p->rules_ms))
+		die("%s: cannot load %d rules", p->label, p->rules);
 }
 
 static struct bpf_map *flows_map(struct prog *p, const char *name)
@@ -481,6 +568,7 @@ static void load_prog(struct prog *p)
 		    strerror(errno));
 	p->fd = bpf_program__fd(bp);
 	write_config(p);
+	fill_rules(p);
 	if (p->flows == FLOWS_FULL)
 		fill_flows(p);
 	if (p->flows == FLOWS_COLD && ncold >
@@ -739,6 +827,23 @@ static void print_flows_text(void)
 	}
 }
 
+static void print_rules_text(void)
+{
+	int head = 0;
+
+	for (int j = 0; j < nprogs; j++) {
+		struct prog *p = &progs[j];
+
+		if (!p->has_rules)
+			continue;
+		if (!head++)
+			printf("\n%-16s %8s %9s %12s\n", "rules", "count",
+			       "matching", "publish ms");
+		printf("%-16s %8d %9s %12.1f\n", p->label, p->rules,
+		       p->rules_hit ? "all IPv4" : "none", p->rules_ms);
+	}
+}
+
 static double med(const double *v)
 {
 	return median(v, rounds, NULL, NULL);
@@ -804,6 +909,7 @@ static void print_text(const char *pcap)
 		       (unsigned long long)other);
 	}
 	print_flows_text();
+	print_rules_text();
 	if (ncold)
 		print_cold_text();
 	if (nratios)
@@ -883,6 +989,11 @@ static void print_json(const char *pcap)
 		       (unsigned long long)p->verdict[XDP_PASS],
 		       (unsigned long long)p->verdict[XDP_DROP]);
 		json_rounds(p->ns);
+		if (p->has_rules)
+			printf(",\n     \"rules\": {\"count\": %d, \"hit\": %s, "
+			       "\"publish_ms\": %.1f}",
+			       p->rules, p->rules_hit ? "true" : "false",
+			       p->rules_ms);
 		if (p->entries >= 0)
 			printf(",\n     \"flows\": {\"mode\": \"%s\", "
 			       "\"entries\": %ld, \"max_entries\": %ld, "
@@ -921,7 +1032,7 @@ static void usage(void)
 		"usage: cost [-j] [-r ROUNDS] [-n REPEAT] [-c CPU] [-R A/B]... "
 		"[-D IFPREFIX] [-C NFLOWS] "
 		"PCAP LABEL=OBJECT[,prog=NAME][,off=CHECK|all]"
-		"[,flows=full|cold][,max-flows=N]...\n"
+		"[,flows=full|cold][,max-flows=N][,rules=N[,rules-hit]]...\n"
 		"The first program is the baseline of the -baseline column.\n");
 	exit(2);
 }

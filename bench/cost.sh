@@ -7,10 +7,14 @@
 # run once each, see bench/cost.c). Prints ns/pkt and the ratios of each
 # fg_xdp variant to empty and to xdp-filter, taken in the same rounds.
 #
-#   bench/cost.sh [-j] [-b] [PCAP]
+#   bench/cost.sh [-j] [-b] [-r] [PCAP]
 #     -j  JSON instead of the table
 #     -b  breakdown: also fg_xdp with checks off (fg_config), and its
 #         parse and accounting halves alone (bench/fg_parts.bpf.c)
+#     -r  rules instead: fg_xdp with 0, 10, 1,000 and 100,000 rules that
+#         match nothing, and 10, 1,000, 100,000 of which one matches every
+#         packet (bench/rules_fill.c), and fg_xdp built without the rule
+#         stage; no cold variant
 #   env: COST_REPEAT (5000), COST_ROUNDS (7), COST_COLD (50000; 0: no cold
 #        variant), COST_CPU, FLOWGATE_PCAPS, XDP_FILTER_OBJ, BUILD
 # Needs root (BPF_PROG_TEST_RUN); run through `make bench` or after `make`.
@@ -23,12 +27,13 @@ ARCH=$(cc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
 XDPFILT=${XDP_FILTER_OBJ:-/usr/lib/$ARCH/bpf/xdpfilt_dny_all.o}
 FG_OBJ=$BUILD/flowgate_xdp.bpf.o
 
-json=() breakdown=0
-while getopts jb o; do
+json=() breakdown=0 rules=0
+while getopts jbr o; do
 	case $o in
 	j) json=(-j) ;;
 	b) breakdown=1 ;;
-	*) sed -n '9,14p' "$0" >&2; exit 2 ;;
+	r) rules=1 ;;
+	*) sed -n '9,18p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -38,14 +43,18 @@ die() { echo "cost.sh: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "BPF_PROG_TEST_RUN needs root"
 [ -r "$PCAP" ] || die "no capture $PCAP (set FLOWGATE_PCAPS or pass a path)"
 [ -r "$XDPFILT" ] || die "no $XDPFILT (Debian package libxdp1, via xdp-tools)"
-[ -r "$FG_OBJ" ] || make -s "$FG_OBJ" >&2
+# The CLI's objects too: rules= (bench/rules_fill.c) loads rules with them.
+make -s "$FG_OBJ" "$BUILD/flowgate" >&2
 
-# Build only what changed; the header is part of the tool (fg_config).
+# Build only what changed; the headers are part of the tool (fg_config).
 mkdir -p "$OUT"
-if [ ! -x "$OUT/cost" ] || [ bench/cost.c -nt "$OUT/cost" ] ||
-	[ include/fg_common.h -nt "$OUT/cost" ]; then
-	cc -O2 -g -Wall -Wextra -Wno-unused-parameter -Iinclude \
-		bench/cost.c -o "$OUT/cost" -lbpf -lelf -lz -lpcap
+CTL_OBJS=$(ls "$BUILD"/ctl/*.o | grep -v '/main\.o$')
+if [ ! -x "$OUT/cost" ] || [ -n "$(find bench/cost.c bench/rules_fill.c \
+	include "$BUILD/ctl" -newer "$OUT/cost" 2>/dev/null)" ]; then
+	# shellcheck disable=SC2086 # one word per object
+	cc -O2 -g -Wall -Wextra -Wno-unused-parameter -Iinclude -Ictl \
+		-I"$BUILD" bench/cost.c bench/rules_fill.c $CTL_OBJS \
+		-o "$OUT/cost" -lxdp -lbpf -lelf -lz -lpcap
 fi
 # Same flags as the Makefile's BPF_CFLAGS, so the pieces match fg_xdp.
 for b in empty_xdp fg_parts; do
@@ -56,7 +65,16 @@ for b in empty_xdp fg_parts; do
 	fi
 done
 
+# fg_xdp without the rule stage, for what the stage costs with no rules.
+if [ "$rules" = 1 ] && { [ ! -r "$OUT/fg_norules.bpf.o" ] ||
+	[ -n "$(find include xdp -newer "$OUT/fg_norules.bpf.o")" ]; }; then
+	clang -O2 -g -target bpf -D__bpf__ -DFG_BENCH_NO_RULES -Wall -Iinclude \
+		-I"/usr/include/$ARCH" -c xdp/flowgate_xdp.bpf.c \
+		-o "$OUT/fg_norules.bpf.o"
+fi
+
 COLD=${COST_COLD:-50000}
+[ "$rules" = 1 ] && COLD=0
 # fg_xdp-warm: the same frame 5000 times, so every run but the first
 # updates an existing flow; fg_xdp-full: fg_flows filled to max_entries
 # with dummy keys first; fg_xdp-cold: inserts (run once per frame).
@@ -71,6 +89,21 @@ ratios=(-R fg_xdp-warm/empty -R fg_xdp-warm/xdp-filter
 if [ "$COLD" -gt 0 ]; then
 	progs+=("fg_xdp-cold=$FG_OBJ,prog=fg_xdp,flows=cold")
 	ratios+=(-R fg_xdp-cold/empty -R fg_xdp-cold/xdp-filter -C "$COLD")
+fi
+if [ "$rules" = 1 ]; then
+	# Replaces the flow-table variants: all of these are warm.
+	progs=("${progs[@]:0:2}" "fg-no-stage=$OUT/fg_norules.bpf.o,prog=fg_xdp")
+	ratios=()
+	for n in 0 10 1000 100000; do
+		progs+=("fg-rules-$n=$FG_OBJ,prog=fg_xdp,rules=$n")
+		ratios+=(-R "fg-rules-$n/empty" -R "fg-rules-$n/xdp-filter"
+			-R "fg-rules-$n/fg-no-stage")
+	done
+	for n in 10 1000 100000; do
+		progs+=("fg-hit-$n=$FG_OBJ,prog=fg_xdp,rules=$n,rules-hit")
+		ratios+=(-R "fg-hit-$n/empty" -R "fg-hit-$n/xdp-filter"
+			-R "fg-hit-$n/fg-no-stage")
+	done
 fi
 if [ "$breakdown" = 1 ]; then
 	# Checks with a computation of their own (the rest are a compare or

@@ -114,6 +114,8 @@ int do_config(int argc, char **argv);
 int do_replay(int argc, char **argv);
 int do_flow(int argc, char **argv);
 int do_export(int argc, char **argv);
+int do_rule(int argc, char **argv);
+int do_daemon(int argc, char **argv);
 
 /* ---- flows (flow.c) ---- */
 int fg_proto_by_name(const char *s);
@@ -192,5 +194,33 @@ int do_rtt(int argc, char **argv);
 /* out.c: a log2 histogram, drawn in text, an array of buckets in JSON. */
 void out_hist(const char *key, const char *unit, const __u64 *slots,
 	      int n);
+/* ---- export settings of the daemon's config file (cfgfile.c) ---- */
+/* The [export] section, parsed and checked but not acted on here: the
+ * IPFIX exporter takes its settings from this struct. */
+#define FG_CFG_MAX_COLLECTORS 8
+#define FG_CFG_URL_LEN 96
+
+struct fg_cfg_export {
+	bool present; /* the file has an [export] section */
+	int ncollectors;
+	/* udp://HOST:PORT or tcp://HOST:PORT, port always written out;
+	 * HOST an IPv4 address, [IPv6] or a DNS name */
+	char collector[FG_CFG_MAX_COLLECTORS][FG_CFG_URL_LEN];
+	__u32 active_timeout; /* seconds */
+	__u32 idle_timeout; /* seconds */
+	__u32 template_refresh; /* seconds */
+	__u32 domain; /* observation domain ID */
+	__u32 mtu; /* bytes, IP and UDP headers included */
+};
+
+void fg_cfg_export_default(struct fg_cfg_export *x);
+/* One "KEY VALUE" line of the section: collector, active-timeout,
+ * idle-timeout, template-refresh, domain, mtu. 0, or -EINVAL with a
+ * one-line reason in msg. */
+int fg_cfg_export_set(struct fg_cfg_export *x, const char *key,
+		      const char *val, char *msg, size_t len);
+/* Check and normalise one collector URL (port 4739 when none). */
+int fg_cfg_collector_parse(const char *url, char *out, size_t outlen,
+			   char *msg, size_t len);
 
 #endif /* FG_CTL_H */

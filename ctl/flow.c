@@ -167,8 +167,10 @@ void fg_flow_sum(const struct fg_flow_val *v, int ncpu,
 		if (v[c].first_ns &&
 		    (!sum->first_ns || v[c].first_ns < sum->first_ns))
 			sum->first_ns = v[c].first_ns;
-		if (v[c].last_ns > sum->last_ns)
+		if (v[c].last_ns >= sum->last_ns) {
 			sum->last_ns = v[c].last_ns;
+			sum->rule_id = v[c].rule_id; /* the latest */
+		}
 		sum->tcp_flags |= v[c].tcp_flags;
 		if (v[c].ttl_min < sum->ttl_min)
 			sum->ttl_min = v[c].ttl_min;
@@ -240,6 +242,8 @@ static void print_flow(const struct fg_flow_key *k, const struct fg_flow_val *v)
 	out_str("verdict", k->reason ? "dropped" : "forwarded");
 	if (k->reason)
 		out_str("reason", fg_reason_name(k->reason));
+	if (k->reason == FG_R_RULE)
+		out_u64("rule_id", v->rule_id);
 	out_obj_close();
 }
 
@@ -521,6 +525,8 @@ static void top_print(struct snap *s, bool by_packets, __u32 rows)
 		out_u64("octets", e->v.octets);
 		if (e->k.reason)
 			out_str("dropped", fg_reason_name(e->k.reason));
+		if (e->k.reason == FG_R_RULE)
+			out_u64("rule_id", e->v.rule_id);
 		out_obj_close();
 	}
 	out_arr_close();

@@ -35,6 +35,12 @@ static const struct cmd {
 	{ "rtt", do_rtt,
 	  "rtt [show] [addr A] [port N] | rtt enable [cgroup PATH]\n"
 	  "       | rtt disable" },
+	{ "rule", do_rule,
+	  "rule add [src P] [dst P] [proto P] [sport P[-Q]] [dport P[-Q]]\n"
+	  "            [dev D] [prio N] action drop|pass|count [comment T]\n"
+	  "       | rule del ID | rule list | rule flush\n"
+	  "       | rule load FILE | rule save FILE" },
+	{ "daemon", do_daemon, "daemon config FILE | daemon check FILE" },
 };
 
 static void usage(FILE *f)

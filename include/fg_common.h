@@ -60,7 +60,9 @@
 	X(21, TTL_ZERO, "ttl-zero", COUNT, DROP,                              \
 	  "IPv4 TTL or IPv6 hop limit 0")                                     \
 	X(22, IP6_RH0, "ip6-rh0", COUNT, DROP,                                \
-	  "IPv6 type 0 routing header (deprecated, RFC 5095)")
+	  "IPv6 type 0 routing header (deprecated, RFC 5095)")                \
+	X(23, RULE, "rule", DROP, DROP,                                       \
+	  "dropped by an operator rule (flowgate rule)")
 
 enum fg_reason {
 	FG_R_NONE = 0,
@@ -218,7 +220,8 @@ struct fg_flow_val {
 	__u8 tcp_flags; /* OR over the packets */
 	__u8 ttl_min;
 	__u8 ttl_max;
-	__u8 pad[5];
+	__u8 pad;
+	__u32 rule_id; /* reason rule: the rule that dropped it */
 };
 
 /* Table full: the packet goes to the per-CPU overflow aggregate of its

@@ -116,6 +116,7 @@ static __always_inline void fg_flow_update(struct fg_flow_val *v,
 	v->packets += pkts;
 	v->octets += octets;
 	v->last_ns = now;
+	v->rule_id = p->rule_id;
 	v->tcp_flags |= p->tcp_flags;
 	if (p->ttl < v->ttl_min)
 		v->ttl_min = p->ttl;

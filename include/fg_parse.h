@@ -82,6 +82,7 @@ struct fg_pkt {
 	__u32 frag_id; /* IPv4 identification / IPv6 fragment header ID */
 	__u8 l4_hlen; /* TCP header length with options, UDP 8 */
 	__u8 pad1[3];
+	__u32 rule_id; /* set by the rule stage with reason FG_R_RULE */
 };
 
 /* What fg_parse_head / fg_parse_ext6 say comes next. */

@@ -11,6 +11,7 @@
 #include <bpf/bpf_helpers.h>
 #include "fg_ctx.bpf.h"
 #include "fg_flow.bpf.h"
+#include "fg_rules.bpf.h"
 
 FG_DEFINE_PARSE(fg_tc_parse, struct __sk_buff, FG_SKB_WIRE_END)
 
@@ -60,6 +61,9 @@ static __always_inline __u32 fg_tc_run(struct __sk_buff *skb, __u32 dir)
 	fg_tc_vlan(skb, &p);
 	if (dir == FG_DIR_OUT)
 		p.reason = FG_R_NONE;
+	else /* rules judge ingress only, after the guard */
+		fg_rule_stage(&p, skb->ifindex,
+			      p.ip_len ? p.ip_len : skb->len);
 	fg_tc_flow(skb, &p, dir);
 	return p.reason;
 }

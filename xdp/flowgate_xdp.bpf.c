@@ -9,6 +9,7 @@
 #include <xdp/xdp_helpers.h>
 #include "fg_ctx.bpf.h"
 #include "fg_flow.bpf.h"
+#include "fg_rules.bpf.h"
 
 /* libxdp dispatcher metadata: run early (filters go first) and let the
  * next program see what we pass. */
@@ -24,13 +25,15 @@ int fg_xdp(struct xdp_md *ctx)
 {
 	__u64 bytes = ctx->data_end - ctx->data;
 	struct fg_pkt p;
+	__u32 octets;
 
 	fg_xdp_parse(ctx, &p);
 	/* IP packets count their IP-layer bytes, as IPFIX does; other
 	 * frames their frame bytes. */
+	octets = p.ip_len ? p.ip_len : bytes;
+	fg_rule_stage(&p, ctx->ingress_ifindex, octets);
 	fg_account(&p, fg_dir_key(ctx->ingress_ifindex, FG_DIR_IN),
-		   ctx->rx_queue_index, bytes,
-		   FG_PKTS_OCTETS(1, p.ip_len ? p.ip_len : bytes));
+		   ctx->rx_queue_index, bytes, FG_PKTS_OCTETS(1, octets));
 	return p.reason ? XDP_DROP : XDP_PASS;
 }
 

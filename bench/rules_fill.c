@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Synthetic rule sets for bench/cost.c (spec option rules=N[,rules-hit]):
+ * N IPv4 prefixes of 16 to 32 bits, alternately source and destination,
+ * action drop, drawn from a fixed pseudo-random sequence, none of them
+ * covering an address of the capture (so the verdicts stay those of the
+ * empty set: every packet does the lookups and finds no rule). With
+ * rules-hit, one of the N is `src 0.0.0.0/0 prio 0 action pass`, which
+ * every IPv4 packet matches: the candidate check and the hit counters run
+ * on every packet. Written into the object's own maps with the CLI's
+ * code (ctl/rule_set.c, ctl/rule_maps.c).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/libbpf.h>
+#include "fg.h"
+#include "rules.h"
+
+/* The CLI's objects refer to its options; cost has none of its own. */
+struct fg_opts fg_opts;
+
+struct seen {
+	__u64 *k;
+	size_t cap; /* power of two */
+};
+
+/* Open addressing on (address, length, field); 0 is never a key. */
+static int seen_add(struct seen *s, __u64 key)
+{
+	size_t i = (key * 0x9e3779b97f4a7c15ull) >> 20 & (s->cap - 1);
+
+	for (; s->k[i]; i = (i + 1) & (s->cap - 1))
+		if (s->k[i] == key)
+			return 0;
+	s->k[i] = key;
+	return 1;
+}
+
+static __u32 lcg(__u64 *x)
+{
+	*x = *x * 6364136223846793005ull + 1442695040888963407ull;
+	return *x >> 32;
+}
+
+static void mk_rule(struct fg_rule_def *d, __u32 addr, __u8 len, int dst)
+{
+	__u8 *a = dst ? d->dst : d->src;
+
+	memset(d, 0, sizeof(*d));
+	d->prio = FG_RULE_PRIO_DEFAULT;
+	d->action = FG_RULE_DROP;
+	d->family = 4;
+	d->flags = dst ? FG_RF_DST : FG_RF_SRC;
+	a[10] = a[11] = 0xff;
+	a[12] = addr >> 24;
+	a[13] = addr >> 16;
+	a[14] = addr >> 8;
+	a[15] = addr;
+	if (dst)
+		d->dst_len = len;
+	else
+		d->src_len = len;
+}
+
+static int make_set(struct fg_ruleset *s, int n, int hit,
+		    int (*covers)(const __u8 *a, int bits, void *ctx),
+		    void *ctx)
+{
+	struct seen seen = {.cap = 1};
+	struct fg_rule_def d;
+	__u64 x = 42;
+	int err = 0;
+
+	while (seen.cap < 4u * n + 16)
+		seen.cap <<= 1;
+	seen.k = calloc(seen.cap, sizeof(*seen.k));
+	if (!seen.k)
+		return -ENOMEM;
+	if (hit && n > 0) {
+		mk_rule(&d, 0, 0, 0);
+		d.prio = 0;
+		d.action = FG_RULE_PASS;
+		err = fg_ruleset_add(s, &d, 0);
+	}
+	while (!err && (int)s->n < n) {
+		__u8 len = 16 + lcg(&x) % 17, first;
+		__u32 mask = len == 32 ? ~0u : ~(~0u >> len);
+		__u32 addr = lcg(&x) & mask;
+		int dst = s->n & 1;
+
+		first = addr >> 24;
+		if (first == 0 || first >= 224 || first == 127)
+			continue;
+		mk_rule(&d, addr, len, dst);
+		if (covers(dst ? d.dst : d.src, 96 + len, ctx))
+			continue;
+		if (seen_add(&seen, (__u64)addr << 8 | len << 1 | dst))
+			err = fg_ruleset_add(s, &d, 0);
+	}
+	free(seen.k);
+	return err;
+}
+
+int bench_rules_fill(struct bpf_object *obj, int n, int hit,
+		     int (*covers)(const __u8 *a, int bits, void *ctx),
+		     void *ctx, double *ms)
+{
+	struct fg_ruleset s = {};
+	struct fg_rule_fds fds;
+	struct fg_perr e = {};
+	struct timespec t0, t1;
+	__u32 gen;
+	int err;
+
+	err = fg_rule_fds_from_obj(obj, &fds);
+	if (err)
+		return err;
+	err = make_set(&s, n, hit, covers, ctx);
+	if (!err)
+		err = fg_ruleset_assign_ids(&s, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!err)
+		err = fg_rule_publish(&fds, &s, NULL, &gen, &e);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (err)
+		fprintf(stderr, "rules: %s\n",
+			e.msg[0] ? e.msg : strerror(-err));
+	*ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+	fg_ruleset_free(&s);
+	fg_rule_fds_close(&fds);
+	return err;
+}

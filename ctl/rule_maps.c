@@ -1,0 +1,552 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The pinned rule maps: reading the rules in force and replacing them.
+ *
+ * Every rule map holds two halves. The data path reads fg_rule_ctl.gen
+ * once per packet and only looks at half gen & 1. A new set is written
+ * into the other half while the old one serves, then one update of
+ * fg_rule_ctl switches: a packet sees the old set or the new one, never a
+ * mix. Before the old half is cleared (and later reused), user space
+ * waits until no program that may have read the old gen is still running:
+ * an update of a map-in-map returns only after an RCU grace period, and
+ * XDP and TC programs run inside RCU read-side sections.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "fg.h"
+#include "rules.h"
+
+static const char *const map_names[] = {
+	"fg_rule_ctl", "fg_rule_idx4", "fg_rule_idx6", "fg_rule_glob",
+	"fg_rules",    "fg_rule_hits", "fg_rule_defs",
+};
+#define NMAPS (sizeof(map_names) / sizeof(map_names[0]))
+
+static int *fd_slot(struct fg_rule_fds *f, size_t i)
+{
+	int *slots[NMAPS] = {&f->ctl,	&f->idx4, &f->idx6, &f->glob,
+			     &f->rules, &f->hits, &f->defs};
+
+	return slots[i];
+}
+
+int fg_rule_fds_open(struct fg_rule_fds *f)
+{
+	size_t i;
+	int fd;
+
+	for (i = 0; i < NMAPS; i++)
+		*fd_slot(f, i) = -1;
+	for (i = 0; i < NMAPS; i++) {
+		fd = fg_map_open(map_names[i]);
+		if (fd == -ENOENT && fg_state_exists())
+			fd = fg_error(fd,
+				      "the state under %s has no rule maps "
+				      "(made by an older flowgate); "
+				      "detach every interface first",
+				      fg_pin_dir());
+		else if (fd < 0)
+			fd = fg_state_map_open(map_names[i]);
+		if (fd < 0) {
+			fg_rule_fds_close(f);
+			return fd;
+		}
+		*fd_slot(f, i) = fd;
+	}
+	return 0;
+}
+
+int fg_rule_fds_from_obj(struct bpf_object *obj, struct fg_rule_fds *f)
+{
+	struct bpf_map *m;
+	size_t i;
+
+	for (i = 0; i < NMAPS; i++) {
+		m = bpf_object__find_map_by_name(obj, map_names[i]);
+		*fd_slot(f, i) = m ? dup(bpf_map__fd(m)) : -1;
+		if (*fd_slot(f, i) < 0) {
+			fg_rule_fds_close(f);
+			return -ENOENT;
+		}
+	}
+	return 0;
+}
+
+void fg_rule_fds_close(struct fg_rule_fds *f)
+{
+	size_t i;
+
+	for (i = 0; i < NMAPS; i++) {
+		if (*fd_slot(f, i) >= 0)
+			close(*fd_slot(f, i));
+		*fd_slot(f, i) = -1;
+	}
+}
+
+int fg_rule_lock(bool exclusive)
+{
+	int fd = open(fg_pin_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, exclusive ? LOCK_EX : LOCK_SH)) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+void fg_rule_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd); /* drops the flock */
+}
+
+int fg_bpf_barrier(void)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts);
+	int inner, outer, err = 0;
+	__u32 key = 0;
+
+	inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "fg_sync_in", 4, 4, 1, NULL);
+	if (inner < 0)
+		return -errno;
+	opts.inner_map_fd = inner;
+	outer = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "fg_sync", 4, 4, 1,
+			       &opts);
+	if (outer < 0) {
+		err = -errno;
+		close(inner);
+		return err;
+	}
+	/* The kernel returns from this update after synchronize_rcu(). */
+	if (bpf_map_update_elem(outer, &key, &inner, BPF_ANY))
+		err = -errno;
+	close(outer);
+	close(inner);
+	return err;
+}
+
+static int ctl_read(const struct fg_rule_fds *f, struct fg_rule_ctl *c)
+{
+	__u32 key = 0;
+
+	return bpf_map_lookup_elem(f->ctl, &key, c) ? -errno : 0;
+}
+
+static int ctl_write(const struct fg_rule_fds *f, const struct fg_rule_ctl *c)
+{
+	__u32 key = 0;
+
+	return bpf_map_update_elem(f->ctl, &key, c, BPF_ANY) ? -errno : 0;
+}
+
+/* Definitions are read and deleted in batches: one syscall per chunk. */
+#define DEFS_CHUNK 4096
+
+/* Call fn for every (key, definition) of fg_rule_defs. */
+static int walk_defs(const struct fg_rule_fds *f,
+		     int (*fn)(__u32 key, const struct fg_rule_def *d,
+			       void *ctx),
+		     void *ctx)
+{
+	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct fg_rule_def *vals = calloc(DEFS_CHUNK, sizeof(*vals));
+	__u32 *keys = calloc(DEFS_CHUNK, sizeof(*keys));
+	__u32 count, i, out = 0;
+	void *in = NULL;
+	int err = 0, last;
+
+	if (!vals || !keys) {
+		err = -ENOMEM;
+		goto out;
+	}
+	do {
+		count = DEFS_CHUNK;
+		last = bpf_map_lookup_batch(f->defs, in, &out, keys, vals,
+					    &count, &opts);
+		if (last && errno != ENOENT) {
+			err = -errno;
+			break;
+		}
+		for (i = 0; i < count && !err; i++)
+			err = fn(keys[i], &vals[i], ctx);
+		in = &out;
+	} while (!last && !err);
+out:
+	free(vals);
+	free(keys);
+	return err;
+}
+
+struct keyvec {
+	__u32 *k;
+	size_t n, cap;
+	__u32 half;
+};
+
+static int collect_half(__u32 key, const struct fg_rule_def *d, void *ctx)
+{
+	struct keyvec *v = ctx;
+	__u32 *k;
+
+	if (key >> 31 != v->half)
+		return 0;
+	if (v->n == v->cap) {
+		v->cap = v->cap ? v->cap * 2 : 1024;
+		k = realloc(v->k, v->cap * sizeof(*k));
+		if (!k)
+			return -ENOMEM;
+		v->k = k;
+	}
+	v->k[v->n++] = key;
+	return 0;
+}
+
+/* Remove a half's definitions (user space's only: nothing waits). */
+static int clear_defs(const struct fg_rule_fds *f, __u32 half)
+{
+	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct keyvec v = {.half = half};
+	__u32 n;
+	int err = walk_defs(f, collect_half, &v);
+
+	n = v.n;
+	if (!err && n && bpf_map_delete_batch(f->defs, v.k, &n, &opts))
+		err = -errno;
+	free(v.k);
+	return err;
+}
+
+struct read_ctx {
+	struct fg_ruleset *s;
+	__u32 half;
+};
+
+static int read_one(__u32 key, const struct fg_rule_def *d, void *ctx)
+{
+	struct read_ctx *r = ctx;
+
+	return key >> 31 == r->half ? fg_ruleset_add(r->s, d, 0) : 0;
+}
+
+int fg_rule_read(const struct fg_rule_fds *f, struct fg_ruleset *s, __u32 *gen)
+{
+	struct read_ctx r = {.s = s};
+	struct fg_rule_ctl c;
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	err = ctl_read(f, &c);
+	r.half = c.gen & 1;
+	if (!err)
+		err = walk_defs(f, read_one, &r);
+	if (err) {
+		fg_ruleset_free(s);
+		return err;
+	}
+	fg_ruleset_sort(s);
+	*gen = c.gen;
+	return 0;
+}
+
+static int write_rules(const struct fg_rule_fds *f,
+		       const struct fg_rule_image *img, __u32 half)
+{
+	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 n = img->counts.nrules, i, *keys;
+	int err = 0;
+
+	if (!n)
+		return 0;
+	keys = malloc(n * sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		keys[i] = half * FG_RULE_MAX + i;
+	if (bpf_map_update_batch(f->rules, keys, img->rules, &n, &opts))
+		err = -errno;
+	free(keys);
+	return err;
+}
+
+/* One trie: a new map, filled with the entries of one field and family,
+ * put in place of whatever that slot held (or the slot emptied when no
+ * entry is of that field and family). */
+static int write_trie(const struct fg_rule_fds *f,
+		      const struct fg_rule_image *img, __u32 half, __u32 field,
+		      __u8 family)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, copts, .map_flags = BPF_F_NO_PREALLOC);
+	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	int outer = family == 4 ? f->idx4 : f->idx6, fd, err = 0;
+	size_t ksz = family == 4 ? sizeof(struct fg_rule_key4)
+				 : sizeof(struct fg_rule_key6);
+	__u32 slot = fg_rule_slot(half, field), n = 0, i;
+	struct fg_rule_list *vals;
+	char *keys;
+
+	keys = malloc((img->nidx ? img->nidx : 1) * ksz);
+	vals = malloc((img->nidx ? img->nidx : 1) * sizeof(*vals));
+	for (i = 0; keys && vals && i < img->nidx; i++) {
+		const struct fg_rule_ixkey *x = &img->keys[i];
+		struct fg_rule_key4 *k4 = (void *)(keys + n * ksz);
+		struct fg_rule_key6 *k6 = (void *)(keys + n * ksz);
+
+		if (x->field != field || x->family != family)
+			continue;
+		if (family == 4) {
+			k4->prefixlen = x->bits - 96;
+			memcpy(k4->addr, x->addr + 12, 4);
+		} else {
+			k6->prefixlen = x->bits;
+			memcpy(k6->addr, x->addr, 16);
+		}
+		vals[n++] = img->lists[i];
+	}
+	if (!keys || !vals) {
+		err = -ENOMEM;
+	} else if (!n) {
+		if (bpf_map_delete_elem(outer, &slot) && errno != ENOENT)
+			err = -errno;
+	} else {
+		fd = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "fg_rule_trie", ksz,
+				    sizeof(struct fg_rule_list), FG_RULE_MAX,
+				    &copts);
+		if (fd < 0 || bpf_map_update_batch(fd, keys, vals, &n, &opts) ||
+		    bpf_map_update_elem(outer, &slot, &fd, BPF_ANY))
+			err = -errno;
+		if (fd >= 0)
+			close(fd); /* the outer map holds it now */
+	}
+	free(keys);
+	free(vals);
+	return err;
+}
+
+static int write_index(const struct fg_rule_fds *f,
+		       const struct fg_rule_image *img, __u32 half)
+{
+	int err;
+
+	if (bpf_map_update_elem(f->glob, &half, &img->glob, BPF_ANY))
+		return -errno;
+	err = write_trie(f, img, half, FG_RULE_F_SRC, 4);
+	if (!err)
+		err = write_trie(f, img, half, FG_RULE_F_DST, 4);
+	if (!err)
+		err = write_trie(f, img, half, FG_RULE_F_SRC, 6);
+	if (!err)
+		err = write_trie(f, img, half, FG_RULE_F_DST, 6);
+	return err;
+}
+
+/* A half's tries go; the kernel frees them once no program can hold
+ * them. */
+static int drop_tries(const struct fg_rule_fds *f, __u32 half)
+{
+	__u32 field, slot;
+	int fam;
+
+	for (fam = 0; fam < 2; fam++) {
+		for (field = 0; field < 2; field++) {
+			slot = fg_rule_slot(half, field);
+			if (bpf_map_delete_elem(fam ? f->idx6 : f->idx4,
+						&slot) &&
+			    errno != ENOENT)
+				return -errno;
+		}
+	}
+	return 0;
+}
+
+static int write_defs(const struct fg_rule_fds *f, const struct fg_ruleset *s,
+		      __u32 half)
+{
+	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 n = s->n, i, *keys;
+	int err = 0;
+
+	if (!n)
+		return 0;
+	keys = malloc(n * sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		keys[i] = fg_rule_def_key(half, s->r[i].id);
+	if (bpf_map_update_batch(f->defs, keys, s->r, &n, &opts))
+		err = -errno;
+	free(keys);
+	return err;
+}
+
+/* IDs of rules that are new (or whose ID now means another match): their
+ * counters start from zero. */
+static int new_ids(const struct fg_ruleset *s, const struct fg_ruleset *old,
+		   __u32 **ids, __u32 *n)
+{
+	const struct fg_rule_def **by_id = old ? fg_ruleset_by_id(old) : NULL;
+	const struct fg_rule_def *o;
+	size_t i;
+
+	*n = 0;
+	*ids = malloc((s->n ? s->n : 1) * sizeof(**ids));
+	if (!*ids || (old && !by_id)) {
+		free(*ids);
+		free(by_id);
+		return -ENOMEM;
+	}
+	for (i = 0; i < s->n; i++) {
+		o = by_id ? by_id[s->r[i].id] : NULL;
+		if (!o || !fg_rule_same_match(o, &s->r[i]))
+			(*ids)[(*n)++] = s->r[i].id;
+	}
+	free(by_id);
+	return 0;
+}
+
+#define HITS_CHUNK 1024
+
+static int reset_hits(const struct fg_rule_fds *f, const struct fg_ruleset *s,
+		      const struct fg_ruleset *old)
+{
+	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	int ncpu = libbpf_num_possible_cpus(), err;
+	struct fg_rule_hit *zero;
+	__u32 *ids, n, i, k;
+
+	if (ncpu < 0)
+		return ncpu;
+	err = new_ids(s, old, &ids, &n);
+	if (err)
+		return err;
+	zero = calloc((size_t)HITS_CHUNK * ncpu, sizeof(*zero));
+	if (!zero)
+		err = -ENOMEM;
+	for (i = 0; !err && i < n; i += k) {
+		k = n - i < HITS_CHUNK ? n - i : HITS_CHUNK;
+		if (bpf_map_update_batch(f->hits, ids + i, zero, &k, &opts))
+			err = -errno;
+	}
+	free(zero);
+	free(ids);
+	return err;
+}
+
+static int write_half(const struct fg_rule_fds *f, struct fg_ruleset *s,
+		      const struct fg_ruleset *old,
+		      const struct fg_rule_image *img, __u32 half)
+{
+	int err = clear_defs(f, half);
+
+	if (!err)
+		err = write_rules(f, img, half);
+	if (!err)
+		err = write_index(f, img, half);
+	if (!err)
+		err = write_defs(f, s, half);
+	if (!err)
+		err = reset_hits(f, s, old);
+	return err;
+}
+
+int fg_rule_stage(const struct fg_rule_fds *f, struct fg_ruleset *s,
+		  const struct fg_ruleset *old, struct fg_perr *e)
+{
+	struct fg_rule_image img;
+	struct fg_rule_ctl c;
+	__u32 next;
+	int err;
+
+	err = fg_rule_compile(s, &img, e);
+	if (err)
+		return err;
+	err = ctl_read(f, &c);
+	/* Programs may still run in the inactive half if an earlier
+	 * publish died between its switch and its wait. */
+	if (!err)
+		err = fg_bpf_barrier();
+	if (!err) {
+		next = (c.gen + 1) & 1;
+		c.half[next] = img.counts;
+		err = write_half(f, s, old, &img, next);
+	}
+	/* The inactive half's counts; the data path reads the other. */
+	if (!err)
+		err = ctl_write(f, &c);
+	fg_rule_image_free(&img);
+	if (err)
+		snprintf(e->msg, sizeof(e->msg), "cannot write the rules: %s",
+			 fg_strerr(err));
+	return err;
+}
+
+int fg_rule_switch(const struct fg_rule_fds *f, __u32 *gen, struct fg_perr *e)
+{
+	struct fg_rule_ctl c;
+	int err;
+
+	__u32 old;
+
+	err = ctl_read(f, &c);
+	if (!err) {
+		c.gen++;
+		err = ctl_write(f, &c); /* the switch */
+	}
+	/* The old half's trie goes (the kernel frees it once no program
+	 * can hold it); its rules and list stay until the next stage,
+	 * which waits before it writes there. */
+	old = (c.gen + 1) & 1;
+	if (!err)
+		err = drop_tries(f, old);
+	if (!err)
+		err = clear_defs(f, old);
+	if (err) {
+		snprintf(e->msg, sizeof(e->msg), "cannot switch the rules: %s",
+			 fg_strerr(err));
+		return err;
+	}
+	*gen = c.gen;
+	return 0;
+}
+
+int fg_rule_publish(const struct fg_rule_fds *f, struct fg_ruleset *s,
+		    const struct fg_ruleset *old, __u32 *gen, struct fg_perr *e)
+{
+	int err = fg_rule_stage(f, s, old, e);
+
+	return err ? err : fg_rule_switch(f, gen, e);
+}
+
+int fg_rule_hits_read(const struct fg_rule_fds *f, __u32 id,
+		      struct fg_rule_hit *sum)
+{
+	int ncpu = libbpf_num_possible_cpus(), c, err = 0;
+	struct fg_rule_hit *v;
+
+	if (ncpu < 0)
+		return ncpu;
+	v = calloc(ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	memset(sum, 0, sizeof(*sum));
+	if (bpf_map_lookup_elem(f->hits, &id, v)) {
+		err = -errno;
+	} else {
+		for (c = 0; c < ncpu; c++) {
+			sum->packets += v[c].packets;
+			sum->octets += v[c].octets;
+			if (v[c].last_ns > sum->last_ns)
+				sum->last_ns = v[c].last_ns;
+		}
+	}
+	free(v);
+	return err;
+}

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Operator rules: the types shared by the BPF rule stage
+ * (include/fg_rules.bpf.h) and the CLI (ctl/rule*.c). Only fixed-width
+ * types; sizes asserted at the bottom.
+ *
+ * Every rule map holds two halves, 0 and 1 (the generation's low bit). The
+ * data path reads fg_rule_ctl.gen once per packet and looks
+ * only at that half; user space builds the other half, then switches gen
+ * with one map update. ARCHITECTURE.md has the whole story.
+ */
+#ifndef FG_RULES_H
+#define FG_RULES_H
+
+#include <linux/types.h>
+
+/* Rules per half; rule IDs run from 1 to FG_RULE_MAX. A power of two, so
+ * that the data path can mask a slot number. */
+#define FG_RULE_MAX (1u << 17)
+/* Rules one index entry can name: a prefix's own rules and those of every
+ * prefix covering it (and likewise for the list of rules without an
+ * address). A power of two, for the same reason. */
+#define FG_RULE_CAND 16
+#define FG_RULE_NONE 0xffffffffu
+
+enum fg_rule_action {
+	FG_RULE_DROP = 1,
+	FG_RULE_PASS = 2,
+	FG_RULE_COUNT = 3, /* counted, evaluation goes on */
+};
+
+/* Which fields a rule sets (fg_rule_def.flags, fg_rule.flags). */
+#define FG_RF_SRC   (1u << 0)
+#define FG_RF_DST   (1u << 1)
+#define FG_RF_PROTO (1u << 2)
+#define FG_RF_SPORT (1u << 3)
+#define FG_RF_DPORT (1u << 4)
+#define FG_RF_DEV   (1u << 5)
+#define FG_RF_ARP   (1u << 6) /* `proto arp`: ARP frames, nothing else */
+
+enum fg_rule_field {
+	FG_RULE_F_SRC = 0,
+	FG_RULE_F_DST = 1,
+};
+
+/*
+ * Keys of the index: one LPM trie per half, field and family, the inner
+ * maps of fg_rule_idx4 and fg_rule_idx6 at slot half * 2 + field. The key
+ * is the bare address (IPv4: 4 bytes), so that a lookup compares as few
+ * bytes per trie node as it can.
+ */
+struct fg_rule_key4 {
+	__u32 prefixlen;
+	__u8 addr[4];
+};
+
+struct fg_rule_key6 {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+static inline __u32 fg_rule_slot(__u32 half, __u32 field)
+{
+	return (half & 1) * 2 + (field & 1);
+}
+
+/* Value of the index and of fg_rule_glob: the slots of the rules that may
+ * match, ascending (slot order is evaluation order). */
+struct fg_rule_list {
+	__u32 n;
+	__u32 slot[FG_RULE_CAND];
+};
+
+/*
+ * One rule as the data path checks it (fg_rules[half * FG_RULE_MAX +
+ * slot]). The field the rule was indexed by is already matched by the
+ * index lookup; the other address, if any, is checked here.
+ */
+struct fg_rule {
+	__u32 id;
+	__u32 ifindex; /* 0: every interface */
+	__u8 action;   /* enum fg_rule_action */
+	__u8 flags;    /* FG_RF_*: what to check here */
+	__u8 proto;
+	__u8 family;		  /* 0: any IP packet; 4 or 6 */
+	__u16 sport_lo, sport_hi; /* host order, inclusive */
+	__u16 dport_lo, dport_hi;
+	__u32 addr[4]; /* the other address, masked (FG_RF_SRC or _DST) */
+	__u32 mask[4];
+};
+
+/* Single entry of fg_rule_ctl. The data path uses half gen & 1. User space
+ * writes the inactive half's counts first, then gen + 1: a reader never
+ * sees counts of a half it is not using. */
+struct fg_rule_half {
+	__u32 nrules;
+	__u32 nsrc; /* index entries by source, by destination */
+	__u32 ndst;
+	__u32 nglob;  /* rules without an address */
+	__u32 ncount; /* rules with action count */
+	__u32 pad;
+};
+
+struct fg_rule_ctl {
+	__u32 gen;
+	__u32 pad;
+	struct fg_rule_half half[2];
+};
+
+/* Per-CPU hit counters of one rule (fg_rule_hits[id]). */
+struct fg_rule_hit {
+	__u64 packets;
+	__u64 octets;  /* IP-layer bytes (frame bytes for ARP) */
+	__u64 last_ns; /* bpf_ktime_get_coarse_ns() of the last hit */
+};
+
+/*
+ * A rule as the operator wrote it (fg_rule_defs, keyed by
+ * fg_rule_def_key(half, id); user space only, the source of `rule list`
+ * and `rule save`). Addresses are 16 bytes, IPv4 as ::ffff:a.b.c.d;
+ * prefix lengths are in the family's own bits (0-32 or 0-128).
+ */
+struct fg_rule_def {
+	__u32 id;
+	__u32 prio;  /* higher runs first; default FG_RULE_PRIO_DEFAULT */
+	__u8 action; /* enum fg_rule_action */
+	__u8 flags;  /* FG_RF_* */
+	__u8 proto;
+	__u8 family; /* 0 (no address), 4 or 6 */
+	__u8 src_len;
+	__u8 dst_len;
+	__u16 pad;
+	__u16 sport_lo, sport_hi;
+	__u16 dport_lo, dport_hi;
+	__u8 src[16];
+	__u8 dst[16];
+	__u32 ifindex; /* dev resolved when the rule was added or loaded */
+	char dev[16];
+	char comment[64];
+};
+
+#define FG_RULE_PRIO_DEFAULT 100
+#define FG_RULE_PRIO_MAX     65535
+
+static inline __u32 fg_rule_def_key(__u32 half, __u32 id)
+{
+	return (half & 1) << 31 | id;
+}
+
+#ifndef __bpf__
+_Static_assert(sizeof(struct fg_rule_key4) == 8, "fg_rule_key4 layout");
+_Static_assert(sizeof(struct fg_rule_key6) == 20, "fg_rule_key6 layout");
+_Static_assert(sizeof(struct fg_rule_list) == 4 + 4 * FG_RULE_CAND,
+	       "fg_rule_list layout");
+_Static_assert(sizeof(struct fg_rule) == 52, "fg_rule layout");
+_Static_assert(sizeof(struct fg_rule_ctl) == 8 + 2 * 24, "fg_rule_ctl layout");
+_Static_assert(sizeof(struct fg_rule_hit) == 24, "fg_rule_hit layout");
+_Static_assert(sizeof(struct fg_rule_def) == 140, "fg_rule_def layout");
+#endif
+
+#endif /* FG_RULES_H */
