@@ -426,9 +426,17 @@ static void add_templates(struct fg_out *o)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (t[i]->nfields)
-			OUT_ADD(o, ipfix_add_template(&o->m, t[i]));
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (!t[i]->nfields)
+			continue;
+		/* One Set per options template: nfacctd 1.7.7 steps over an
+		 * options template record 4 octets per scope field too far,
+		 * so it misreads the next one in the same Set (and loses the
+		 * sampling announcement, reliability and guard options). */
+		if (t[i]->scope && o->in_msg)
+			ipfix_set_end(&o->m);
+		OUT_ADD(o, ipfix_add_template(&o->m, t[i]));
+	}
 }
 
 void fg_out_batch(struct fg_out *o, uint64_t now_ms)
