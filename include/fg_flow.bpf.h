@@ -107,6 +107,12 @@ static __always_inline void fg_flow_update(struct fg_flow_val *v,
 					   const struct fg_pkt *p, __u64 pkts,
 					   __u64 octets, __u64 now)
 {
+	/* This CPU's first packet of the flow: another CPU created the
+	 * entry, and this CPU's slot of it starts all zero. */
+	if (!v->packets) {
+		v->first_ns = now;
+		v->ttl_min = 255;
+	}
 	v->packets += pkts;
 	v->octets += octets;
 	v->last_ns = now;

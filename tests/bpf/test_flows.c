@@ -7,6 +7,7 @@
  * fg_ifstats flow counters conserving every packet.
  */
 #include <arpa/inet.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -320,6 +321,59 @@ static void test_sampling_conserves(void)
 	fgt_set_config(&t, &cfg);
 }
 
+static int on_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+/*
+ * A flow whose packets arrive on two CPUs: the second CPU's slot of the
+ * entry starts all zero, and must still get its own first time and
+ * minimum TTL (not 0: the exporter would report the flow as started at
+ * boot and expire it by the active timeout at once).
+ */
+static void test_second_cpu(void)
+{
+	struct fg_flow_val *v = calloc(t.ncpu, sizeof(*v));
+	struct fg_flow_key k;
+	struct iphdr *ip;
+	cpu_set_t all;
+	struct pkt p;
+	int cpu;
+
+	if (!v || t.ncpu < 2 || sched_getaffinity(0, sizeof(all), &all) ||
+	    on_cpu(0) || on_cpu(1)) {
+		fgt_skip("needs two CPUs", "second CPU: own first time and TTL");
+		free(v);
+		return;
+	}
+	for (cpu = 0; cpu < 2; cpu++) {
+		on_cpu(cpu);
+		pkt_init(&p);
+		pkt_eth(&p);
+		ip = pkt_ip4(&p, "192.0.2.60", "198.51.100.2");
+		ip->ttl = 100 + cpu;
+		pkt_udp(&p, 6000, 9);
+		run(&p);
+	}
+	sched_setaffinity(0, sizeof(all), &all);
+	key_base(&k, 4, IPPROTO_UDP, "192.0.2.60", "198.51.100.2", 6000, 9);
+	if (bpf_map_lookup_elem(flows_fd, &k, v))
+		memset(v, 0, t.ncpu * sizeof(*v));
+	fgt_ok(v[0].packets == 1 && v[1].packets == 1,
+	       "second CPU: one packet in each CPU's slot");
+	fgt_ok(v[1].first_ns >= v[0].first_ns && v[0].first_ns,
+	       "second CPU: its first time is its first packet's");
+	fgt_ok(v[0].ttl_min == 100 && v[1].ttl_min == 101,
+	       "second CPU: its minimum TTL is its packet's (%u %u)",
+	       v[0].ttl_min, v[1].ttl_min);
+	free(v);
+}
+
 int main(void)
 {
 	if (fgt_open(&t))
@@ -330,6 +384,7 @@ int main(void)
 	test_drop_flow();
 	test_fragments();
 	test_sampling_conserves();
+	test_second_cpu();
 	fgt_close(&t);
 	return fgt_done();
 }
