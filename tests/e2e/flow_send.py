@@ -1,16 +1,23 @@
 #!/usr/bin/python3
 """Send a known set of packets for test_flows.sh and print what was sent.
 
-flow_send.py IFACE SRC_MAC DST_MAC SRC4 DST4 SRC6 DST6 SET
-prints {"packets": K, "octets": IP-layer bytes, "flows": M}. Sets:
+flow_send.py IFACE SRC_MAC DST_MAC SRC4 DST4 SRC6 DST6 SET [EXPECT]
+prints {"packets": K, "octets": IP-layer bytes, "flows": M}. With EXPECT,
+also writes there what each flow must show, computed from the very frames
+sent (tests/interop): a JSON list of {ver, proto, src, dst, sport, dport,
+vlan, packets, octets, tcp_flags, first_ms, last_ms}, times being the wall
+clock just before the flow's first frame and just after its last. Sets:
   mix    IPv4 UDP over 150 flows, IPv6 UDP over 50, VLAN 42 IPv4 over 10,
          fragmented UDP (3 datagrams in 3 fragments), TCP over 5 flows
   udp400 400 IPv4 UDP packets over 40 flows
   frag   one UDP datagram 5555 -> 6666 in 3 fragments
   synfin 20 TCP SYN+FIN (dropped by the guard)
+  tcpflags TCP flags OR-ed over a flow: IPv4 S,A,PA,PA,PA,FA (0x1b),
+         IPv4 S+ECE+CWR,A,RA (0xd6), IPv6 S,A (0x12), VLAN 42 PA (0x18)
 """
 import json
 import sys
+import time
 
 from scapy.all import IP, UDP, TCP, Dot1Q, Ether, IPv6, conf, fragment, sendp
 
@@ -44,15 +51,78 @@ sets = {
     "frag": lambda: frags(5555, 6666),
     "synfin": lambda: [IP(src=s4, dst=d4) / TCP(sport=41000, dport=80,
                                                 flags="SF")] * 20,
+    "tcpflags": lambda: (
+        [IP(src=s4, dst=d4) / TCP(sport=42000, dport=443, flags=f) /
+         (b"t" * (0 if f in ("S", "A") else 100))
+         for f in ("S", "A", "PA", "PA", "PA", "FA")] +
+        [IP(src=s4, dst=d4) / TCP(sport=42001, dport=443, flags=f)
+         for f in ("SEC", "A", "RA")] +
+        [IPv6(src=s6, dst=d6) / TCP(sport=42002, dport=22, flags=f)
+         for f in ("S", "A")] +
+        [("vlan", IP(src=s4, dst=d4) / TCP(sport=42003, dport=80,
+                                           flags="PA") / (b"w" * 40))
+         for _ in range(4)]),
 }
+
+
+def flow_of(p, vlan, lent):
+    """Flow key of one IP packet as flowgate keys it; later fragments
+    borrow the ports of their first fragment."""
+    if p.version == 6:
+        ip = IPv6(bytes(p))
+        key = [6, ip.nh, ip.src, ip.dst]
+    else:
+        ip = IP(bytes(p))
+        key = [4, ip.proto, ip.src, ip.dst]
+    frag = (key[2], key[3], key[1], ip.id) if key[0] == 4 else None
+    flags = 0
+    if key[0] == 4 and ip.frag:
+        ports = lent[frag]
+    else:
+        l4 = ip.payload
+        ports = (l4.sport, l4.dport)
+        if key[0] == 4 and ip.flags.MF:
+            lent[frag] = ports
+        if TCP in ip:
+            flags = int(ip[TCP].flags)
+    return tuple(key) + ports + (vlan,), flags
+
+
+def expectation(pkts, times):
+    flows, lent = {}, {}
+    for (p, vlan), (t0, t1) in zip(pkts, times):
+        key, flags = flow_of(p, vlan, lent)
+        f = flows.setdefault(key, {
+            "ver": key[0], "proto": key[1], "src": key[2], "dst": key[3],
+            "sport": key[4], "dport": key[5], "vlan": key[6],
+            "packets": 0, "octets": 0, "tcp_flags": 0, "first_ms": t0})
+        f["packets"] += 1
+        f["octets"] += len(p)
+        f["tcp_flags"] |= flags
+        f["last_ms"] = t1
+    return list(flows.values())
+
 pkts = sets[which]()
-frames, octets = [], 0
+frames, octets, sent = [], 0, []
 for p in pkts:
     if isinstance(p, tuple):
         p = p[1]
         frames.append(eth / Dot1Q(vlan=42) / p)
+        sent.append((p, 42))
     else:
         frames.append(eth / p)
+        sent.append((p, 0))
     octets += len(p)
-sendp(frames, iface=iface)
+if len(sys.argv) > 9:
+    # One socket, each frame timed: the flows' first and last times.
+    sock, times = conf.L2socket(iface=iface), []
+    for f in frames:
+        t0 = time.time()
+        sock.send(f)
+        times.append((int(t0 * 1000), int(time.time() * 1000) + 1))
+    sock.close()
+    with open(sys.argv[9], "w") as out:
+        json.dump(expectation(sent, times), out)
+else:
+    sendp(frames, iface=iface)
 print(json.dumps({"packets": len(frames), "octets": octets}))
