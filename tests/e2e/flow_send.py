@@ -14,6 +14,8 @@ clock just before the flow's first frame and just after its last. Sets:
   synfin 20 TCP SYN+FIN (dropped by the guard)
   tcpflags TCP flags OR-ed over a flow: IPv4 S,A,PA,PA,PA,FA (0x1b),
          IPv4 S+ECE+CWR,A,RA (0xd6), IPv6 S,A (0x12), VLAN 42 PA (0x18)
+  slow   an IPv4 and an IPv6 UDP flow of 8 packets each, 0.3 s apart
+         (2.1 s: longer than a 1 s active timeout)
 """
 import json
 import sys
@@ -62,6 +64,10 @@ sets = {
         [("vlan", IP(src=s4, dst=d4) / TCP(sport=42003, dport=80,
                                            flags="PA") / (b"w" * 40))
          for _ in range(4)]),
+    # A float in a set is a pause of that many seconds.
+    "slow": lambda: [x for i in range(8) for x in ([0.3] if i else []) + [
+        IP(src=s4, dst=d4) / UDP(sport=43000, dport=7) / (b"s" * 64),
+        IPv6(src=s6, dst=d6) / UDP(sport=43001, dport=7) / (b"s" * 64)]],
 }
 
 
@@ -102,9 +108,13 @@ def expectation(pkts, times):
         f["last_ms"] = t1
     return list(flows.values())
 
+
 pkts = sets[which]()
 frames, octets, sent = [], 0, []
 for p in pkts:
+    if isinstance(p, float):
+        frames.append(p)
+        continue
     if isinstance(p, tuple):
         p = p[1]
         frames.append(eth / Dot1Q(vlan=42) / p)
@@ -117,6 +127,9 @@ if len(sys.argv) > 9:
     # One socket, each frame timed: the flows' first and last times.
     sock, times = conf.L2socket(iface=iface), []
     for f in frames:
+        if isinstance(f, float):
+            time.sleep(f)
+            continue
         t0 = time.time()
         sock.send(f)
         times.append((int(t0 * 1000), int(time.time() * 1000) + 1))
@@ -124,5 +137,13 @@ if len(sys.argv) > 9:
     with open(sys.argv[9], "w") as out:
         json.dump(expectation(sent, times), out)
 else:
-    sendp(frames, iface=iface)
-print(json.dumps({"packets": len(frames), "octets": octets}))
+    burst = []
+    for f in frames + [0.0]:
+        if isinstance(f, float):
+            if burst:
+                sendp(burst, iface=iface)
+            time.sleep(f)
+            burst = []
+        else:
+            burst.append(f)
+print(json.dumps({"packets": len(sent), "octets": octets}))

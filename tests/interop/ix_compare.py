@@ -3,14 +3,15 @@
 """What a collector decoded against what was sent, for the interop tests.
 
 ix_compare.py --collector nfdump|nfacctd|tshark|ours --records FILE
-              --expect FILE[:REASON]... [options]
+              --expect FILE[:REASON[:RECORDS]]... [options]
 
 The expectations come from tests/e2e/flow_send.py EXPECT files: one entry
 per flow as flowgate keys it (IP version, protocol, addresses, ports,
 outer VLAN) with the packets, octets and OR of TCP flags of the very frames
 sent, and the wall clock just before its first frame and just after its
 last. REASON is the flowgate drop reason the guard gives those frames
-(0: forwarded). Collector output is read as each collector writes it:
+(0: forwarded); RECORDS, the fewest records each of those flows must come
+in (flows longer than the active timeout). Collector output is read as each collector writes it:
 
   nfdump   `nfdump -R DIR -o json` (run with TZ=UTC)
   nfacctd  print plugin, JSON lines (timestamps_utc, print_num_protos,
@@ -226,13 +227,15 @@ class Report:
 def load_expect(specs):
     want = {}
     for spec in specs:
-        path, _, reason = spec.partition(":")
+        path, _, rest = spec.partition(":")
+        reason, _, minrec = rest.partition(":")
         for e in json.load(open(path)):
             k = (e["ver"], e["proto"], addr(e["src"]), addr(e["dst"]),
                  e["sport"], e["dport"], e["vlan"])
             if k in want:
                 raise SystemExit("flow %r in two sets" % (k,))
             e["reason"] = int(reason or 0)
+            e["minrec"] = int(minrec or 0)
             want[k] = e
     return want
 
@@ -283,6 +286,12 @@ def check_flows(rep, args, want, got):
         len(both))
     check_times(rep, args, want, got, both, name)
     check_drops(rep, args, want, got, both, name)
+    split = [k for k in both if want[k]["minrec"]]
+    if split:
+        rep.check("long flows in several records (active timeout)", [
+            "%s: %d records, want %d or more" % (
+                name(k), len(got[k]), want[k]["minrec"])
+            for k in split if len(got[k]) < want[k]["minrec"]], len(split))
     sent = sum(e["packets"] for e in want.values())
     rep.eq("total packets of the sender's flows = %d sent" % sent,
            sum(total(k, "packets") for k in got), sent)

@@ -72,11 +72,13 @@ delta() { # delta TAG: ingress packets sampled out while TAG was sent
 }
 
 # 1. Defaults (tcpControlBits in 1 octet, sampling announced as legacy),
-#    no sampling: everything exact.
-run a mix:mix,tcpflags:tcp,synfin:syn
+#    no sampling: everything exact. The slow flows outlast a 1 s active
+#    timeout and come in several records.
+run a mix:mix,tcpflags:tcp,synfin:syn,slow:slow active-timeout 1
 ix_compare "nfdump, UDP" nfdump "$IX_DIR/a/nfdump.json" \
 	--expect "$IX_DIR/a-mix.exp.json" --expect "$IX_DIR/a-tcp.exp.json" \
-	--expect "$IX_DIR/a-syn.exp.json:18" --fwd ignored
+	--expect "$IX_DIR/a-syn.exp.json:18" \
+	--expect "$IX_DIR/a-slow.exp.json:0:2" --fwd ignored
 
 # 2. tcpControlBits in two octets, rate announced as 305/306: flags
 #    exact, counters untouched (305 = 1, 306 = 0 is "no sampling").

@@ -14,8 +14,8 @@
 ix_need nfacctd
 ix_setup
 
-SETS3=(--expect "$IX_DIR/%-mix.exp.json" --expect "$IX_DIR/%-tcp.exp.json"
-	--expect "$IX_DIR/%-syn.exp.json:18")
+SETS4=(--expect "$IX_DIR/%-mix.exp.json" --expect "$IX_DIR/%-tcp.exp.json"
+	--expect "$IX_DIR/%-syn.exp.json:18" --expect "$IX_DIR/%-slow.exp.json:0:2")
 
 nfacctd_conf() { # nfacctd_conf DIR PORT
 	cat >"$1/primitives.lst" <<-EOF
@@ -79,10 +79,11 @@ delta() { # delta TAG: sampled_out after - before
 	echo $((v[0] - v[1]))
 }
 
-# 1. Defaults (tcpControlBits in 1 octet), no sampling.
-run a mix:mix,tcpflags:tcp,synfin:syn
+# 1. Defaults (tcpControlBits in 1 octet), no sampling; the slow flows
+#    outlast a 1 s active timeout and come in several records.
+run a mix:mix,tcpflags:tcp,synfin:syn,slow:slow active-timeout 1
 ix_compare "nfacctd, UDP" nfacctd "$IX_DIR/a/flows.json" \
-	"${SETS3[@]//%/a}" --fwd exact --reason
+	"${SETS4[@]//%/a}" --fwd exact --reason
 
 # 2. Sampling 1 in 4, announced as samplingInterval (34). nfacctd scales
 #    the counters (nfacctd_renormalize) and then shows sampling_rate 1.

@@ -71,21 +71,23 @@ delta() { # delta TAG: ingress packets sampled out while TAG was sent
 
 EXACT=(--fwd exact --reason)
 
-# 1. UDP (captured) and the file output, defaults (1-octet flags).
+# 1. UDP (captured) and the file output, defaults (1-octet flags); the
+#    slow flows outlast a 1 s active timeout and come in several records.
 mkdir -p "$IX_DIR/a"
 port=$(ix_port udp) || bail "no free UDP port"
 ix_bg a-sink ip netns exec "$NS_RX" "$PY" "$FG_ROOT/tests/lib/ipfix.py" \
 	sink udp "$port" "$IX_DIR/a/udp"
 ix_wait_bound udp "$port" || bail "the UDP sink does not listen"
 capture a udp "$port"
-run a mix:mix,tcpflags:tcp,synfin:syn collector "udp://127.0.0.1:$port" \
-	file "$IX_DIR/a/out.ipfix"
+run a mix:mix,tcpflags:tcp,synfin:syn,slow:slow \
+	collector "udp://127.0.0.1:$port" file "$IX_DIR/a/out.ipfix" \
+	active-timeout 1
 sleep 0.3
 ix_stop "$CAP" INT
 decode a "$IX_DIR/a/cap.pcapng" -d "udp.port==$port,cflow"
 decode a "$IX_DIR/a/out.ipfix"
 SETS=(--expect "$IX_DIR/a-mix.exp.json" --expect "$IX_DIR/a-tcp.exp.json"
-	--expect "$IX_DIR/a-syn.exp.json:18")
+	--expect "$IX_DIR/a-syn.exp.json:18" --expect "$IX_DIR/a-slow.exp.json:0:2")
 ix_compare "tshark, UDP" tshark "$IX_DIR/a/cap.pcapng.xml" "${SETS[@]}" \
 	"${EXACT[@]}" --flags-len 1 --option cflow.sampling_interval=1
 ix_compare "tshark, file" tshark "$IX_DIR/a/out.ipfix.xml" "${SETS[@]}" \
