@@ -111,9 +111,13 @@ static int fill(__u32 n, __u32 ifindex, __u32 age_s)
 
 			key_of(&keys[j], i + j, ifindex);
 			*v = (struct fg_flow_val){
-				.packets = 1, .octets = 100, .ttl_min = 64,
-				.ttl_max = 64, .first_ns = now - age_s * 1000000000ull,
-				.last_ns = now };
+				.packets = 1,
+				.octets = 100,
+				.ttl_min = 64,
+				.ttl_max = 64,
+				.first_ns = now - age_s * 1000000000ull,
+				.last_ns = now,
+			};
 		}
 		if (bpf_map_update_batch(fd, keys, vals, &cnt, &o)) {
 			fprintf(stderr, "exp_bench: update_batch at %u: %s\n",
@@ -164,7 +168,8 @@ static int touch(__u32 secs, __u32 period_ms)
 		return 1;
 	while (next < end) {
 		if (touch_once(fd, ncpu, keys, vals)) {
-			fprintf(stderr, "exp_bench: touch: %s\n", strerror(errno));
+			fprintf(stderr, "exp_bench: touch: %s\n",
+				strerror(errno));
 			return 1;
 		}
 		next += period_ms * 1000000ull;

@@ -53,9 +53,12 @@ log() { if [ "$json" != 1 ]; then echo "# $*" >&2; fi; }
 mkdir -p "$BUILD/bench"
 if [ ! -x "$EXB" ] || [ bench/exp_bench.c -nt "$EXB" ] ||
 	[ "$FLOWGATE" -nt "$EXB" ]; then
+	objs=() # the CLI's objects but main(): state, walk, flow sums
+	for o in "$BUILD"/ctl/*.o; do
+		[ "${o##*/}" = main.o ] || objs+=("$o")
+	done
 	cc -O2 -g -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -Iinclude \
-		-Ictl -I"$BUILD" bench/exp_bench.c \
-		$(ls "$BUILD"/ctl/*.o | grep -v '/main\.o$') -o "$EXB" \
+		-Ictl -I"$BUILD" bench/exp_bench.c "${objs[@]}" -o "$EXB" \
 		-lxdp -lbpf -lpcap -lelf -lz
 fi
 

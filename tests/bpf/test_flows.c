@@ -347,7 +347,8 @@ static void test_second_cpu(void)
 
 	if (!v || t.ncpu < 2 || sched_getaffinity(0, sizeof(all), &all) ||
 	    on_cpu(0) || on_cpu(1)) {
-		fgt_skip("needs two CPUs", "second CPU: own first time and TTL");
+		fgt_skip("needs two CPUs",
+			 "second CPU: own first time and TTL");
 		free(v);
 		return;
 	}

@@ -11,7 +11,8 @@ outer VLAN) with the packets, octets and OR of TCP flags of the very frames
 sent, and the wall clock just before its first frame and just after its
 last. REASON is the flowgate drop reason the guard gives those frames
 (0: forwarded); RECORDS, the fewest records each of those flows must come
-in (flows longer than the active timeout). Collector output is read as each collector writes it:
+in (flows longer than the active timeout). Collector output is read as each
+collector writes it:
 
   nfdump   `nfdump -R DIR -o json` (run with TZ=UTC)
   nfacctd  print plugin, JSON lines (timestamps_utc, print_num_protos,
@@ -167,7 +168,8 @@ def _tshark_flow(f):
         flags_len=int(flags.get("size")) if flags is not None else 0,
         dir=num("cflow.direction"), in_if=num("cflow.inputint"),
         start=raw("cflow.abstimestart"), end=raw("cflow.abstimeend"),
-        fwd=fwd, reason=tshark_reason(f.get("cflow.enterprise_private_entry")))
+        fwd=fwd,
+        reason=tshark_reason(f.get("cflow.enterprise_private_entry")))
 
 
 def tshark_reason(e):

@@ -46,6 +46,7 @@ ix_cleanup() {
 }
 
 ix_setup() {
+	# shellcheck disable=SC2034 # read by fg_cleanup (netns.sh)
 	T_CLEANUP_HOOK=ix_cleanup
 	fg_setup
 	IX_DIR=$(mktemp -d /tmp/fgix.XXXXXX) || bail "mktemp"

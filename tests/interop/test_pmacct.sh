@@ -66,17 +66,13 @@ run() {
 		bash -c "! grep -Ei 'malformed|unable|expecting flow' $IX_DIR/$tag-nfacctd.log"
 }
 
-sampled_out() { # sampled_out TAG-SETTAG: ingress packets sampled out
-	jget "$(cat "$IX_DIR/$1.after")" \
-		'd["interfaces"][0]["flows"]["in"]["sampled_out_packets"]'
-	jget "$(cat "$IX_DIR/$1.before")" \
-		'd["interfaces"][0]["flows"]["in"]["sampled_out_packets"]'
-}
-
-delta() { # delta TAG: sampled_out after - before
-	local v
-	v=($(sampled_out "$1"))
-	echo $((v[0] - v[1]))
+delta() { # delta TAG: ingress packets sampled out while TAG was sent
+	local a b
+	a=$(jget "$(cat "$IX_DIR/$1.after")" \
+		'd["interfaces"][0]["flows"]["in"]["sampled_out_packets"]')
+	b=$(jget "$(cat "$IX_DIR/$1.before")" \
+		'd["interfaces"][0]["flows"]["in"]["sampled_out_packets"]')
+	echo $((a - b))
 }
 
 # 1. Defaults (tcpControlBits in 1 octet), no sampling; the slow flows
