@@ -15,6 +15,8 @@ LDLIBS   := -lxdp -lbpf -lpcap -lelf -lz
 BPF_CFLAGS := -O2 -g -target bpf -D__bpf__ -Wall -Iinclude -I$(ARCH_INC)
 
 BPF_SRCS := xdp/flowgate_xdp.bpf.c tc/flowgate_tc.bpf.c
+# TCP RTT (sock_ops): its own object and skeleton.
+BPF_SRCS += tc/flowgate_rtt.bpf.c
 BPF_OBJS := $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(notdir $(BPF_SRCS)))
 SKELS    := $(patsubst %.bpf.o,%.skel.h,$(BPF_OBJS))
 HDRS     := $(wildcard include/*.h)

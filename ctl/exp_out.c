@@ -68,6 +68,7 @@ struct fg_out {
 	size_t wr_off; /* octets of wr already written */
 	__u64 unacked; /* octets written since the last ack check */
 	bool warned_reply;
+	__u64 rel_sent; /* lost_records when reliability last went out */
 	struct fg_exp_outstats st;
 };
 
@@ -229,12 +230,13 @@ static void tcp_write(struct fg_out *o)
 	}
 }
 
-static void add_templates(struct fg_out *o);
+static int templates_into(struct ipfix_msg *m, const struct ipfix_layout *l);
 
-/* A new connection: a new session, so templates first, sequence from 0. */
+/* A new connection: a new session, so templates first, sequence from 0.
+ * The templates go in a message of their own at the head of the spool. */
 static void tcp_connected(struct fg_out *o)
 {
-	__u8 *save = malloc(OUT_MAX_MSG);
+	__u8 *buf = malloc(OUT_MAX_MSG);
 	struct ipfix_msg m;
 
 	o->connecting = false;
@@ -246,18 +248,12 @@ static void tcp_connected(struct fg_out *o)
 	o->warned_reply = false;
 	if (o->st.connects > 1)
 		fprintf(stderr, "export: %s: connected\n", o->st.url);
-	if (!save)
+	if (!buf)
 		return;
-	/* Build the templates message aside: a message may be open. */
-	m = o->m;
-	memcpy(save, o->buf, o->m.len);
-	ipfix_msg_begin(&o->m, o->buf, OUT_MAX_MSG, 0, 0, o->s->domain);
-	add_templates(o);
-	spool_push(o, o->buf, ipfix_msg_end(&o->m), 0, 0, 0, true);
-	memcpy(o->buf, save, m.len);
-	o->m = m;
-	o->m.buf = o->buf;
-	free(save);
+	ipfix_msg_begin(&m, buf, OUT_MAX_MSG, 0, 0, o->s->domain);
+	templates_into(&m, o->l); /* a few hundred octets: always fits */
+	spool_push(o, buf, ipfix_msg_end(&m), 0, 0, 0, true);
+	free(buf);
 }
 
 static void tcp_connect(struct fg_out *o)
@@ -417,14 +413,15 @@ static void msg_finish(struct fg_out *o)
 		__e;                                                        \
 	})
 
-static void add_templates(struct fg_out *o)
+/* Every template of the layout; -ENOSPC when the message is full. */
+static int templates_into(struct ipfix_msg *m, const struct ipfix_layout *l)
 {
-	const struct ipfix_layout *l = o->l;
 	const struct ipfix_template *t[] = {
 		&l->flow4, &l->flow6, &l->l2, &l->sampling, &l->sampling_psamp,
 		&l->reliability, &l->guard,
 	};
 	size_t i;
+	int err;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		if (!t[i]->nfields)
@@ -433,9 +430,25 @@ static void add_templates(struct fg_out *o)
 		 * options template record 4 octets per scope field too far,
 		 * so it misreads the next one in the same Set (and loses the
 		 * sampling announcement, reliability and guard options). */
-		if (t[i]->scope && o->in_msg)
-			ipfix_set_end(&o->m);
-		OUT_ADD(o, ipfix_add_template(&o->m, t[i]));
+		if (t[i]->scope)
+			ipfix_set_end(m);
+		err = ipfix_add_template(m, t[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* UDP and files: the templates open the batch's first message (a second
+ * message if they do not all fit the first, which a 576-octet MTU allows). */
+static void add_templates(struct fg_out *o)
+{
+	if (!o->in_msg)
+		msg_start(o);
+	if (templates_into(&o->m, o->l) == -ENOSPC) {
+		msg_finish(o);
+		msg_start(o);
+		templates_into(&o->m, o->l);
 	}
 }
 
@@ -482,16 +495,20 @@ void fg_out_options(struct fg_out *o, const struct fg_exp_opts *x, bool force)
 		o->s->domain, o->st.lost_records, o->st.lost_packets,
 		o->st.lost_octets, o->st.first_lost_ms, o->st.last_lost_ms,
 	};
+	bool all = o->opts_due || force;
 	__u32 i;
 
-	if (!o->opts_due && !force)
-		return;
 	o->opts_due = false;
-	add_sampling(o, x->sampling > 1 ? x->sampling : 1);
-	OUT_ADD(o, ipfix_add_options(&o->m, &o->l->reliability, rel));
+	if (all)
+		add_sampling(o, x->sampling > 1 ? x->sampling : 1);
+	if (all || o->rel_sent != o->st.lost_records) {
+		OUT_ADD(o, ipfix_add_options(&o->m, &o->l->reliability, rel));
+		o->rel_sent = o->st.lost_records;
+	}
 	for (i = 0; o->l->guard.nfields && i < x->nguard; i++)
-		OUT_ADD(o, ipfix_add_options(&o->m, &o->l->guard,
-					     x->guard[i]));
+		if (all || x->guard_changed[i])
+			OUT_ADD(o, ipfix_add_options(&o->m, &o->l->guard,
+						     x->guard[i]));
 }
 
 int fg_out_flow(struct fg_out *o, const struct ipfix_flow *f)

@@ -165,7 +165,14 @@ struct fg_exporter {
 	struct fg_flow_key *gone; /* mirror deletions */
 	size_t ngone, capgone;
 	uint64_t (*guard)[IPFIX_GUARD_NVALS];
+	__u8 *guard_changed;
 	__u32 nguard, capguard;
+	uint64_t (*prev)[IPFIX_GUARD_NVALS]; /* last sweep's rows */
+	__u32 nprev;
+	struct held *held;
+	size_t nheld, capheld;
+	struct fg_rtt_maps rtt; /* open while `flowgate rtt` is enabled */
+	bool rtt_open;
 	struct fg_exp_stats st;
 	int ncpu;
 };
@@ -175,9 +182,95 @@ static __u64 wall_ms(const struct fg_exporter *e, __u64 mono_ns)
 	return (mono_ns + e->wall_off_ns) / NS_MS;
 }
 
+static void *grow(void *p, size_t *cap, size_t n, size_t sz)
+{
+	void *q;
+
+	if (n < *cap)
+		return p;
+	q = realloc(p, (*cap ? *cap * 2 : 256) * sz);
+	if (q)
+		*cap = *cap ? *cap * 2 : 256;
+	return q;
+}
+
+/* A record held back to be sorted (settings.sorted). */
+struct held {
+	struct fg_flow_key key;
+	struct fg_flow_val val;
+	__u8 reason;
+};
+
+static void emit_now(struct fg_exporter *e, const struct fg_flow_key *k,
+		     const struct fg_flow_val *delta, __u8 reason);
+
 static void emit(struct fg_exporter *e, const struct fg_flow_key *k,
 		 const struct fg_flow_val *delta, __u8 reason)
 {
+	struct held *h;
+
+	if (!e->set.sorted) {
+		emit_now(e, k, delta, reason);
+		return;
+	}
+	h = grow(e->held, &e->capheld, e->nheld, sizeof(*h));
+	if (!h) {
+		emit_now(e, k, delta, reason); /* unsorted beats lost */
+		return;
+	}
+	e->held = h;
+	e->held[e->nheld++] = (struct held){ *k, *delta, reason };
+}
+
+static int held_cmp(const void *a, const void *b)
+{
+	const struct held *x = a, *y = b;
+	int c = memcmp(&x->key, &y->key, sizeof(x->key));
+
+	if (c)
+		return c;
+	return x->val.first_ns < y->val.first_ns ? -1 :
+	       x->val.first_ns > y->val.first_ns;
+}
+
+static void emit_held(struct fg_exporter *e)
+{
+	size_t i;
+
+	qsort(e->held, e->nheld, sizeof(*e->held), held_cmp);
+	for (i = 0; i < e->nheld; i++)
+		emit_now(e, &e->held[i].key, &e->held[i].val,
+			 e->held[i].reason);
+	e->nheld = 0;
+}
+
+/* RTT of the TCP connection behind a flow, if sock_ops measured it. */
+static bool rtt_of(struct fg_exporter *e, const struct fg_flow_key *k,
+		   struct ipfix_rtt *r)
+{
+	struct fg_rtt_val v;
+
+	if (!e->rtt_open || k->proto != 6 || k->pad == FG_EXP_OVF_MARK ||
+	    fg_rtt_lookup(&e->rtt, k, &v))
+		return false;
+	*r = (struct ipfix_rtt){ v.min_us, v.max_us, fg_rtt_mean_us(&v),
+				 v.samples };
+	return true;
+}
+
+/* `flowgate rtt enable/disable` may come and go while we run: open the
+ * maps afresh each sweep (two bpf_obj_get calls). */
+static void rtt_reopen(struct fg_exporter *e)
+{
+	if (e->rtt_open)
+		fg_rtt_maps_close(&e->rtt);
+	e->rtt_open = e->set.rtt && !fg_rtt_maps_open(&e->rtt);
+}
+
+static void emit_now(struct fg_exporter *e, const struct fg_flow_key *k,
+		     const struct fg_flow_val *delta, __u8 reason)
+{
+	struct ipfix_rtt rtt;
 	struct ipfix_flow f = {
 		.key = k, .val = delta,
 		.start_ms = wall_ms(e, delta->first_ns),
@@ -186,6 +279,8 @@ static void emit(struct fg_exporter *e, const struct fg_flow_key *k,
 	};
 	int i;
 
+	if (rtt_of(e, k, &rtt))
+		f.rtt = &rtt;
 	for (i = 0; i < e->nouts; i++)
 		fg_out_flow(e->outs[i], &f);
 	e->st.packets += delta->packets;
@@ -206,18 +301,6 @@ static void emit(struct fg_exporter *e, const struct fg_flow_key *k,
 	default:
 		e->st.rec_overflow++;
 	}
-}
-
-static void *grow(void *p, size_t *cap, size_t n, size_t sz)
-{
-	void *q;
-
-	if (n < *cap)
-		return p;
-	q = realloc(p, (*cap ? *cap * 2 : 256) * sz);
-	if (q)
-		*cap = *cap ? *cap * 2 : 256;
-	return q;
 }
 
 static void push_gone(struct fg_exporter *e, const struct fg_flow_key *k)
@@ -474,10 +557,15 @@ static void guard_one(const void *key, const void *vals, int ncpu, void *ctx)
 		if (!p)
 			continue;
 		if (e->nguard == e->capguard) {
+			__u8 *ch = realloc(e->guard_changed, e->capguard + 64);
+
 			g = realloc(e->guard, (e->capguard + 64) * sizeof(*g));
-			if (!g)
+			if (g)
+				e->guard = g;
+			if (ch)
+				e->guard_changed = ch;
+			if (!g || !ch)
 				return;
-			e->guard = g;
 			e->capguard += 64;
 		}
 		g = e->guard;
@@ -488,6 +576,37 @@ static void guard_one(const void *key, const void *vals, int ncpu, void *ctx)
 		g[e->nguard][4] = b;
 		e->nguard++;
 	}
+}
+
+static int guard_cmp(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+
+	if (x[0] != y[0])
+		return x[0] < y[0] ? -1 : 1;
+	return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+/* Which guard rows moved since the last sweep (few rows: a scan). */
+static void guard_diff(struct fg_exporter *e)
+{
+	__u32 i, j;
+
+	for (i = 0; i < e->nguard; i++) {
+		e->guard_changed[i] = 1;
+		for (j = 0; j < e->nprev; j++)
+			if (e->prev[j][0] == e->guard[i][0] &&
+			    e->prev[j][1] == e->guard[i][1]) {
+				e->guard_changed[i] = e->prev[j][3] !=
+						      e->guard[i][3];
+				break;
+			}
+	}
+	free(e->prev);
+	e->prev = e->nguard ? malloc(e->nguard * sizeof(*e->prev)) : NULL;
+	e->nprev = e->prev ? e->nguard : 0;
+	if (e->prev)
+		memcpy(e->prev, e->guard, e->nguard * sizeof(*e->prev));
 }
 
 /* Options of this sweep: sampling in force, guard drops. */
@@ -506,9 +625,13 @@ static bool read_options(struct fg_exporter *e, struct fg_exp_opts *o)
 	if (e->maps.ifstats >= 0 && e->layout.guard.nfields)
 		fg_map_walk_percpu(e->maps.ifstats, sizeof(__u32),
 				   sizeof(struct fg_ifstats), guard_one, e);
+	if (e->set.sorted && e->nguard)
+		qsort(e->guard, e->nguard, sizeof(*e->guard), guard_cmp);
+	guard_diff(e);
 	*o = (struct fg_exp_opts){ samp, e->nguard,
 				   (const uint64_t(*)[IPFIX_GUARD_NVALS])
-					   e->guard };
+					   e->guard,
+				   e->guard_changed };
 	return changed;
 }
 
@@ -534,6 +657,7 @@ int fg_exporter_sweep(struct fg_exporter *e, uint64_t now_ns, uint64_t wall,
 	e->wall_off_ns = wall * NS_MS - now_ns;
 	e->forced = forced;
 	e->st.flows = 0;
+	rtt_reopen(e);
 	samp_changed = read_options(e, &opts);
 	for (i = 0; i < e->nouts; i++) {
 		fg_out_batch(e->outs[i], wall);
@@ -546,6 +670,7 @@ int fg_exporter_sweep(struct fg_exporter *e, uint64_t now_ns, uint64_t wall,
 					 sizeof(struct fg_ovf_key),
 					 sizeof(struct fg_ovf_val), sweep_ovf,
 					 e);
+	emit_held(e);
 	outs_flush(e);
 	if (err) {
 		e->nexp = 0;
@@ -555,6 +680,7 @@ int fg_exporter_sweep(struct fg_exporter *e, uint64_t now_ns, uint64_t wall,
 	expire(e);
 	collect(e);
 	mirror_gone(e);
+	emit_held(e);
 	outs_flush(e);
 	e->st.sweeps++;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -615,7 +741,7 @@ int fg_exporter_new(struct fg_exporter **out, const struct fg_exp_settings *s,
 	e->set = *s;
 	e->maps = *maps;
 	e->ncpu = libbpf_num_possible_cpus();
-	io = (struct ipfix_opts){ s->tcp_flags_len, s->pen, false };
+	io = (struct ipfix_opts){ s->tcp_flags_len, s->pen, s->rtt };
 	ipfix_layout_init(&e->layout, &io);
 	err = sh_init(&e->sh, maps->max_flows + 4096);
 	if (!err && maps->state >= 0)
@@ -642,10 +768,15 @@ void fg_exporter_free(struct fg_exporter *e)
 		return;
 	for (i = 0; i < e->nouts; i++)
 		fg_out_close(e->outs[i]);
+	if (e->rtt_open)
+		fg_rtt_maps_close(&e->rtt);
 	free(e->sh.t);
 	free(e->exp);
 	free(e->gone);
 	free(e->guard);
+	free(e->guard_changed);
+	free(e->held);
+	free(e->prev);
 	free(e);
 }
 

@@ -43,9 +43,12 @@ struct fg_exp_settings {
 	__u32 mtu; /* UDP: message + IP + UDP headers fit in it */
 	__u64 spool_bytes; /* TCP: messages kept while disconnected */
 	__u32 tick_ms; /* sweep period */
+	bool sorted; /* records of a sweep in key order (replay: a hash
+		      * table's order changes from run to run) */
 	__u8 tcp_flags_len; /* 1 or 2 octets */
 	__u8 samp_style; /* enum fg_samp_style */
 	__u32 pen; /* enterprise number of flowgate's IEs; 0: none */
+	bool rtt; /* RTT IEs (sock_ops, `flowgate rtt enable`) in records */
 	char config[256]; /* settings file re-read on SIGHUP; "" none */
 };
 
@@ -132,11 +135,14 @@ void fg_out_batch(struct fg_out *o, uint64_t now_ms);
  * sampling changed). */
 void fg_out_announce(struct fg_out *o);
 int fg_out_flow(struct fg_out *o, const struct ipfix_flow *f);
-/* Options records, added after the templates of a batch when due. */
+/* Options records: all of them with the templates (session start,
+ * refresh) or when forced (sampling changed); otherwise the guard rows that
+ * moved and the reliability counters if they moved. */
 struct fg_exp_opts {
 	__u32 sampling; /* 1 in N, 1: none */
 	__u32 nguard;
 	const uint64_t (*guard)[IPFIX_GUARD_NVALS];
+	const __u8 *guard_changed; /* row i moved since the last sweep */
 };
 void fg_out_options(struct fg_out *o, const struct fg_exp_opts *opts,
 		    bool force);

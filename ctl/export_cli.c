@@ -36,6 +36,7 @@ void fg_exp_settings_default(struct fg_exp_settings *s)
 	s->tcp_flags_len = 1; /* what pmacct 1.7.7 reads; flags fit */
 	s->samp_style = FG_SAMP_LEGACY;
 	s->pen = IPFIX_PEN_DEFAULT;
+	s->rtt = true;
 }
 
 static int parse_size(const char *v, __u64 *out)
@@ -117,6 +118,12 @@ static int export_kw(struct fg_exp_settings *s, const char *kw, const char *v)
 	if (!strcmp(kw, "spool")) {
 		if (parse_size(v, &s->spool_bytes))
 			return fg_usage("spool '%s': want 64k..16g", v);
+		return 0;
+	}
+	if (!strcmp(kw, "rtt")) {
+		if (strcmp(v, "on") && strcmp(v, "off"))
+			return fg_usage("rtt '%s': want on or off", v);
+		s->rtt = !strcmp(v, "on");
 		return 0;
 	}
 	if (!strcmp(kw, "sampling-announce")) {

@@ -131,4 +131,66 @@ int fg_map_walk_percpu(int fd, size_t key_sz, size_t val_sz,
 				  void *ctx),
 		       void *ctx);
 
+/* ---- TCP RTT (rtt.c, rtt_link.c) ---- */
+/*
+ * For the exporter's join of RTT onto flow records:
+ *
+ *	struct fg_rtt_maps m;
+ *	struct fg_rtt_val v;
+ *
+ *	if (!fg_rtt_maps_open(&m)) {	// -ENOENT: rtt not enabled
+ *		if (!fg_rtt_lookup(&m, &flow_key, &v))
+ *			min = v.min_us, max = v.max_us,
+ *			mean = fg_rtt_mean_us(&v), n = v.samples;
+ *		fg_rtt_maps_close(&m);
+ *	}
+ */
+struct fg_rtt_maps {
+	int conns_fd; /* fg_rtt_conns: live connections */
+	int closed_fd; /* fg_rtt_closed: final records of closed ones (LRU) */
+};
+/* Open the pinned maps (quietly); -ENOENT when rtt is not enabled. */
+int fg_rtt_maps_open(struct fg_rtt_maps *m);
+void fg_rtt_maps_close(struct fg_rtt_maps *m);
+/* Connection key of a flow of either direction; -EINVAL unless the flow is
+ * TCP over IPv4 or IPv6. */
+int fg_rtt_key_from_flow(const struct fg_flow_key *fk, struct fg_rtt_key *rk);
+/* RTT of the flow's connection: the live record, else the final record of
+ * a recently closed one (FG_RTT_F_CLOSED in flags). 0, -ENOENT (none),
+ * -EINVAL (not TCP), or another -errno. */
+int fg_rtt_lookup(const struct fg_rtt_maps *m, const struct fg_flow_key *fk,
+		  struct fg_rtt_val *out);
+/* Drop a closed connection's final record once its last flow record is
+ * out (optional: the LRU bounds them anyway). 0 or -ENOENT. */
+int fg_rtt_forget(const struct fg_rtt_maps *m, const struct fg_flow_key *fk);
+/* Mean of the samples in microseconds, rounded; 0 without samples. */
+__u32 fg_rtt_mean_us(const struct fg_rtt_val *v);
+/* "<pin dir>/rtt[/name]" and the pin `name` there (-ENOENT: not enabled). */
+int fg_rtt_pin_path(char *buf, size_t len, const char *name);
+int fg_rtt_map_open(const char *name);
+/* ID of the sock_ops program of the pinned link, 0 when none. */
+__u32 fg_rtt_prog_id(void);
+/* The link is there and its cgroup (info->cgroup) still exists. */
+bool fg_rtt_attached(const struct fg_rtt_info *info);
+int fg_rtt_enable(const char *cgroup); /* NULL: the cgroup2 root */
+int fg_rtt_disable(void);
+
+enum fg_rtt_verb {
+	FG_RTT_SHOW = 0,
+	FG_RTT_ENABLE,
+	FG_RTT_DISABLE,
+};
+struct fg_rtt_args {
+	int verb; /* enum fg_rtt_verb */
+	const char *cgroup; /* enable: NULL for the default */
+	bool has_addr; /* show: filters */
+	__u8 addr[16];
+	int port; /* -1: any */
+};
+int fg_args_rtt(int argc, char **argv, struct fg_rtt_args *a);
+int do_rtt(int argc, char **argv);
+/* out.c: a log2 histogram, drawn in text, an array of buckets in JSON. */
+void out_hist(const char *key, const char *unit, const __u64 *slots,
+	      int n);
+
 #endif /* FG_CTL_H */

@@ -164,7 +164,8 @@ void fg_flow_sum(const struct fg_flow_val *v, int ncpu,
 			continue;
 		sum->packets += v[c].packets;
 		sum->octets += v[c].octets;
-		if (!sum->first_ns || v[c].first_ns < sum->first_ns)
+		if (v[c].first_ns &&
+		    (!sum->first_ns || v[c].first_ns < sum->first_ns))
 			sum->first_ns = v[c].first_ns;
 		if (v[c].last_ns > sum->last_ns)
 			sum->last_ns = v[c].last_ns;

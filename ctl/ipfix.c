@@ -533,8 +533,10 @@ int ipfix_add_flow(struct ipfix_msg *m, const struct ipfix_flow *f)
 	return -EAFNOSUPPORT;
 }
 
-int ipfix_add_options(struct ipfix_msg *m, const struct ipfix_template *t,
-		      const uint64_t *vals)
+/* One data record of t: flow fields from f, options fields (IPFIX_S_OPT)
+ * from vals in template order. */
+static int add_rec(struct ipfix_msg *m, const struct ipfix_template *t,
+		   const struct ipfix_flow *f, const uint64_t *vals)
 {
 	int i, err = 0;
 	uint8_t *p;
@@ -543,24 +545,23 @@ int ipfix_add_options(struct ipfix_msg *m, const struct ipfix_template *t,
 	if (!p)
 		return err;
 	for (i = 0; i < t->nfields; i++) {
-		put_be(p, vals[i], t->fields[i].len);
+		if (t->fields[i].src == IPFIX_S_OPT)
+			put_be(p, vals[i], t->fields[i].len);
+		else
+			put_field(p, &t->fields[i], f);
 		p += t->fields[i].len;
 	}
 	return 0;
 }
 
+int ipfix_add_options(struct ipfix_msg *m, const struct ipfix_template *t,
+		      const uint64_t *vals)
+{
+	return add_rec(m, t, NULL, vals);
+}
+
 int ipfix_add_record(struct ipfix_msg *m, const struct ipfix_template *t,
 		     const struct ipfix_flow *f)
 {
-	int i, err = 0;
-	uint8_t *p;
-
-	p = reserve(m, t->id, ipfix_tmpl_rec_len(t), &err);
-	if (!p)
-		return err;
-	for (i = 0; i < t->nfields; i++) {
-		put_field(p, &t->fields[i], f);
-		p += t->fields[i].len;
-	}
-	return 0;
+	return add_rec(m, t, f, NULL);
 }

@@ -30,7 +30,11 @@ static const struct cmd {
 	  "export collector udp://|tcp://HOST[:PORT]... [file PATH]\n"
 	  "       [active-timeout S] [idle-timeout S] [template-refresh S]\n"
 	  "       [domain ID] [mtu N] [spool SIZE] [tcp-flags-octets 1|2]\n"
-	  "       [enterprise PEN] [sampling-announce legacy|psamp|both|off]" },
+	  "       [enterprise PEN] [sampling-announce legacy|psamp|both|off]\n"
+	  "       [rtt on|off] [interval MS]" },
+	{ "rtt", do_rtt,
+	  "rtt [show] [addr A] [port N] | rtt enable [cgroup PATH]\n"
+	  "       | rtt disable" },
 };
 
 static void usage(FILE *f)

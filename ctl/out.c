@@ -223,3 +223,47 @@ void out_null(const char *key)
 		puts("-");
 	}
 }
+
+/*
+ * A log2 histogram (slot i counts values in [2^i, 2^(i+1)), slot 0 also
+ * 0), from slot 0 to the last non-empty one. JSON: an array of
+ * {"from", "to", "count"}; text: the bars of bcc's tcprtt.
+ */
+void out_hist(const char *key, const char *unit, const __u64 *slots,
+	      int n)
+{
+	uint64_t max = 0, lo, hi;
+	int i, last = -1, bar;
+
+	for (i = 0; i < n; i++) {
+		if (slots[i])
+			last = i;
+		if (slots[i] > max)
+			max = slots[i];
+	}
+	out_arr_open(key);
+	if (!fg_opts.json && last >= 0) {
+		text_indent();
+		printf("%5s%-19s : count    distribution\n", "", unit);
+	}
+	for (i = 0; i <= last; i++) {
+		lo = i ? 1ull << i : 0;
+		hi = (2ull << i) - 1;
+		if (fg_opts.json) {
+			out_obj_open(NULL);
+			out_u64("from", lo);
+			out_u64("to", hi);
+			out_u64("count", slots[i]);
+			out_obj_close();
+			continue;
+		}
+		bar = max ? (int)(slots[i] * 40 / max) : 0;
+		text_indent();
+		printf("%10" PRIu64 " -> %-10" PRIu64 " : %-8" PRIu64
+		       " |%.*s%*s|\n",
+		       lo, hi, (uint64_t)slots[i], bar,
+		       "****************************************", 40 - bar,
+		       "");
+	}
+	out_arr_close();
+}

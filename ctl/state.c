@@ -141,6 +141,7 @@ int fg_state_remove(void)
 	struct dirent *de;
 	char path[4096];
 	DIR *d = opendir(dir);
+	bool rtt = false;
 	int err = 0;
 
 	if (!d)
@@ -148,12 +149,17 @@ int fg_state_remove(void)
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
+		/* `rtt enable` state has a life of its own: rtt disable */
+		if (!strcmp(de->d_name, FG_RTT_PIN_SUBDIR)) {
+			rtt = true;
+			continue;
+		}
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		if (unlink(path) && !err)
 			err = -errno;
 	}
 	closedir(d);
-	if (rmdir(dir) && !err)
+	if (!rtt && rmdir(dir) && !err)
 		err = -errno;
 	return err;
 }

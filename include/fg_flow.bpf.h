@@ -107,8 +107,8 @@ static __always_inline void fg_flow_update(struct fg_flow_val *v,
 					   const struct fg_pkt *p, __u64 pkts,
 					   __u64 octets, __u64 now)
 {
-	/* This CPU's first packet of the flow: another CPU created the
-	 * entry, and this CPU's slot of it starts all zero. */
+	/* A per-CPU entry another CPU inserted: this CPU's slot is zeros
+	 * until its first packet here. */
 	if (!v->packets) {
 		v->first_ns = now;
 		v->ttl_min = 255;
@@ -180,8 +180,6 @@ static __always_inline void fg_flow_account(struct fg_pkt *p,
 		fg_flow_update(v, p, pkts, octets, now);
 		return;
 	}
-	init.first_ns = now;
-	init.ttl_min = 255;
 	fg_flow_update(&init, p, pkts, octets, now);
 	err = bpf_map_update_elem(&fg_flows, &k, &init, BPF_NOEXIST);
 	if (!err)

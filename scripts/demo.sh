@@ -18,7 +18,7 @@ NS_HOST=fgdemo-host-$ID NS_CLI=fgdemo-client-$ID NS_ATK=fgdemo-attacker-$ID
 H_CLI=h-client H_ATK=h-attacker
 CLI_MAC=02:00:00:00:01:01 HC_MAC=02:00:00:00:01:02
 ATK_MAC=02:00:00:00:02:01 HA_MAC=02:00:00:00:02:02
-TMP='' SERVER=''
+TMP='' SERVER='' EXPORTER='' NFCAPD=''
 
 die() {
 	echo "demo: $*" >&2
@@ -30,6 +30,9 @@ cleanup() {
 
 	trap - EXIT INT TERM
 	[ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null
+	[ -n "$EXPORTER" ] && kill -9 "$EXPORTER" 2>/dev/null
+	[ -n "$NFCAPD" ] && kill -9 "$NFCAPD" 2>/dev/null
+	[ -n "$TMP" ] && rm -rf "$TMP.nfcapd"
 	ip netns del "$NS_HOST" 2>/dev/null
 	ip netns del "$NS_CLI" 2>/dev/null
 	ip netns del "$NS_ATK" 2>/dev/null
@@ -97,6 +100,22 @@ import json, sys
 d = json.loads(sys.argv[1])
 print("XDP program %d, %s mode" % (d["prog_id"], d["mode"]))' "$out")"
 done
+
+# A real collector: nfdump's nfcapd on the host's loopback, fed by the
+# exporter (idle flows leave after 2 s, long ones every 5 s).
+mkdir -p "$TMP.nfcapd"
+ip netns exec "$NS_HOST" nfcapd -b 127.0.0.1 -p 4739 -w "$TMP.nfcapd" \
+	-t 60 >/dev/null 2>&1 &
+NFCAPD=$!
+for _ in $(seq 50); do
+	ip netns exec "$NS_HOST" ss -lnuH | grep -q ':4739 ' && break
+	sleep 0.1
+done
+ip netns exec "$NS_HOST" "$FLOWGATE" export collector udp://127.0.0.1:4739 \
+	active-timeout 5 idle-timeout 2 interval 250 2>/dev/null &
+EXPORTER=$!
+echo "\$ flowgate export collector udp://127.0.0.1:4739 active-timeout 5 idle-timeout 2 &"
+echo "  (nfcapd from nfdump listens on 127.0.0.1:4739)"
 echo
 
 n=$(send "$NS_CLI" eth0 "$CLI_MAC" "$HC_MAC" 192.0.2 2001:db8:1 valid 20) ||
@@ -159,6 +178,35 @@ for i in json.loads(sys.argv[1])["interfaces"]:
     print("  %-10s rx %4d = passed %4d + dropped %4d   %s" % (
         i["dev"], i["rx_packets"], i["passed_packets"], i["dropped_packets"],
         "OK" if i["conserved"] else "VIOLATED"))
+EOF
+
+echo
+echo "IPFIX: waiting for the flows to go idle, then stopping the exporter..."
+sleep 2.5
+kill -TERM "$EXPORTER"
+wait "$EXPORTER" 2>/dev/null
+EXPORTER=
+kill -TERM "$NFCAPD"
+wait "$NFCAPD" 2>/dev/null
+NFCAPD=
+echo "\$ nfdump -R ... -O bytes -n 8   # what the collector stored"
+nfdump -q -R "$TMP.nfcapd" -O bytes -n 8 \
+	-o "fmt:%ts %pr %sap -> %dap %pkt %byt %flg" 2>/dev/null |
+	sed 's/^/  /'
+"$PY" - "$(fgj stats)" "$(nfdump -q -R "$TMP.nfcapd" -o csv 2>/dev/null |
+	awk -F, '$12 ~ /^[0-9]+$/ { p += $12 } END { print p + 0 }')" <<'EOF'
+import json, sys
+d = json.loads(sys.argv[1])
+ex = d.get("exporter", {})
+acc = sum(i["flows"][x]["packets"] - i["flows"][x]["sampled_out_packets"] -
+          i["flows"][x]["unflowed_packets"]
+          for i in d["interfaces"] for x in ("in", "out"))
+rec = sum(ex.get(k, 0) for k in (
+    "records_idle_timeout", "records_active_timeout", "records_end_detected",
+    "records_forced_end", "records_overflow"))
+print("  flow accounting: %d packets; exporter sent %d packets in %d records;"
+      " nfcapd stored %s packets" % (acc, ex.get("packets", 0), rec,
+                                     sys.argv[2]))
 EOF
 for dev in "$H_CLI" "$H_ATK"; do
 	fgj detach "$dev" >/dev/null || die "detach $dev failed"

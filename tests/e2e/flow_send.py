@@ -3,25 +3,34 @@
 
 flow_send.py IFACE SRC_MAC DST_MAC SRC4 DST4 SRC6 DST6 SET [EXPECT]
 prints {"packets": K, "octets": IP-layer bytes, "flows": M}. With EXPECT,
-also writes there what each flow must show, computed from the very frames
-sent (tests/interop): a JSON list of {ver, proto, src, dst, sport, dport,
-vlan, packets, octets, tcp_flags, first_ms, last_ms}, times being the wall
-clock just before the flow's first frame and just after its last. Sets:
+also writes there what each IP flow must show, computed from the very
+frames sent (tests/interop): a JSON list of {ver, proto, src, dst, sport,
+dport, vlan, packets, octets, tcp_flags, first_ms, last_ms}, times being
+the wall clock just before the flow's first frame and just after its last.
+Sets:
   mix    IPv4 UDP over 150 flows, IPv6 UDP over 50, VLAN 42 IPv4 over 10,
          fragmented UDP (3 datagrams in 3 fragments), TCP over 5 flows
   udp400 400 IPv4 UDP packets over 40 flows
   frag   one UDP datagram 5555 -> 6666 in 3 fragments
   synfin 20 TCP SYN+FIN (dropped by the guard)
-  tcpflags TCP flags OR-ed over a flow: IPv4 S,A,PA,PA,PA,FA (0x1b),
+  tcpflags one TCP flow: SYN, PSH+ACK, FIN+ACK (flags OR 0x1b)
+  lldp   3 LLDP frames (EtherType 0x88cc, not IP)
+  many   3000 IPv4 UDP packets over 3000 flows
+  steady 800 IPv4 UDP packets over 8 flows (7000-7007 -> 7100), one every
+         ~10 ms: a stream lasting several seconds
+  flagsor TCP flags OR-ed over a flow: IPv4 S,A,PA,PA,PA,FA (0x1b),
          IPv4 S+ECE+CWR,A,RA (0xd6), IPv6 S,A (0x12), VLAN 42 PA (0x18)
   slow   an IPv4 and an IPv6 UDP flow of 8 packets each, 0.3 s apart
          (2.1 s: longer than a 1 s active timeout)
+FLOW_INTER=S in the environment spaces the frames S seconds apart.
 """
+import os
 import json
 import sys
 import time
 
-from scapy.all import IP, UDP, TCP, Dot1Q, Ether, IPv6, conf, fragment, sendp
+from scapy.all import (IP, UDP, TCP, Dot1Q, Ether, IPv6, Raw, conf,
+                       fragment, sendp)
 
 conf.verb = 0
 iface, smac, dmac, s4, d4, s6, d6, which = sys.argv[1:9]
@@ -51,9 +60,18 @@ sets = {
                                   flags="A") for i in range(50)]),
     "udp400": lambda: udp4(400, 40),
     "frag": lambda: frags(5555, 6666),
+    "tcpflags": lambda: [IP(src=s4, dst=d4) / TCP(sport=42000, dport=80,
+                                                  flags=f)
+                         for f in ("S", "PA", "FA")],
+    "lldp": lambda: [("l2", Raw(b"\x02\x07\x04" + b"l" * 40))] * 3,
+    "steady": lambda: [IP(src=s4, dst=d4) / UDP(sport=7000 + i % 8,
+                                                 dport=7100) / (b"s" * 32)
+                       for i in range(800)],
+    "many": lambda: [IP(src=s4, dst=d4) / UDP(sport=1024 + i, dport=5353) /
+                     b"m" for i in range(3000)],
     "synfin": lambda: [IP(src=s4, dst=d4) / TCP(sport=41000, dport=80,
                                                 flags="SF")] * 20,
-    "tcpflags": lambda: (
+    "flagsor": lambda: (
         [IP(src=s4, dst=d4) / TCP(sport=42000, dport=443, flags=f) /
          (b"t" * (0 if f in ("S", "A") else 100))
          for f in ("S", "A", "PA", "PA", "PA", "FA")] +
@@ -97,6 +115,8 @@ def flow_of(p, vlan, lent):
 def expectation(pkts, times):
     flows, lent = {}, {}
     for (p, vlan), (t0, t1) in zip(pkts, times):
+        if p is None:
+            continue  # not IP
         key, flags = flow_of(p, vlan, lent)
         f = flows.setdefault(key, {
             "ver": key[0], "proto": key[1], "src": key[2], "dst": key[3],
@@ -109,11 +129,45 @@ def expectation(pkts, times):
     return list(flows.values())
 
 
+def send_timed(frames, inter, path):
+    """One socket, each frame timed: the flows' first and last times."""
+    sock, times = conf.L2socket(iface=iface), []
+    for f in frames:
+        if isinstance(f, float):
+            time.sleep(f)
+            continue
+        t0 = time.time()
+        sock.send(f)
+        times.append((int(t0 * 1000), int(time.time() * 1000) + 1))
+        if inter:
+            time.sleep(inter)
+    sock.close()
+    with open(path, "w") as out:
+        json.dump(expectation(sent, times), out)
+
+
+def send_bursts(frames, inter):
+    burst = []
+    for f in frames + [0.0]:
+        if isinstance(f, float):
+            if burst:
+                sendp(burst, iface=iface, inter=inter)
+            time.sleep(f)
+            burst = []
+        else:
+            burst.append(f)
+
+
 pkts = sets[which]()
-frames, octets, sent = [], 0, []
+frames, octets, sent = [], 0, []  # sent: (IP packet or None, VLAN)
 for p in pkts:
     if isinstance(p, float):
         frames.append(p)
+        continue
+    if isinstance(p, tuple) and p[0] == "l2":
+        frames.append(Ether(src=smac, dst=dmac, type=0x88cc) / p[1])
+        octets += len(frames[-1])  # non-IP: frame octets
+        sent.append((None, 0))
         continue
     if isinstance(p, tuple):
         p = p[1]
@@ -123,27 +177,9 @@ for p in pkts:
         frames.append(eth / p)
         sent.append((p, 0))
     octets += len(p)
+inter = float(os.environ.get("FLOW_INTER", 0))
 if len(sys.argv) > 9:
-    # One socket, each frame timed: the flows' first and last times.
-    sock, times = conf.L2socket(iface=iface), []
-    for f in frames:
-        if isinstance(f, float):
-            time.sleep(f)
-            continue
-        t0 = time.time()
-        sock.send(f)
-        times.append((int(t0 * 1000), int(time.time() * 1000) + 1))
-    sock.close()
-    with open(sys.argv[9], "w") as out:
-        json.dump(expectation(sent, times), out)
+    send_timed(frames, inter, sys.argv[9])
 else:
-    burst = []
-    for f in frames + [0.0]:
-        if isinstance(f, float):
-            if burst:
-                sendp(burst, iface=iface)
-            time.sleep(f)
-            burst = []
-        else:
-            burst.append(f)
+    send_bursts(frames, inter)
 print(json.dumps({"packets": len(sent), "octets": octets}))

@@ -55,8 +55,9 @@ def _value(ie, pen, raw):
 class Session:
     """One transport session: templates and sequence state per domain."""
 
-    def __init__(self, name):
+    def __init__(self, name, restarts=False):
         self.name = name
+        self.restarts = restarts
         self.templates = {}  # (domain, tid) -> (fields, scope)
         self.seq = {}  # domain -> next expected sequence number
         self.export_time = 0
@@ -70,13 +71,17 @@ class Session:
         if ver != 10 or length != len(buf):
             raise IpfixError("%s: bad header v%d len %d/%d" %
                              (self.name, ver, length, len(buf)))
-        if etime < self.export_time:
-            raise IpfixError("%s: export time went back" % self.name)
-        self.export_time = etime
         want = self.seq.get(dom)
+        if self.restarts and seq == 0 and len(buf) > 20 and \
+                buf[16:18] in (b"\x00\x02", b"\x00\x03"):
+            want = None  # a file: the next exporter run appends a session
+            self.export_time = etime
         if want is not None and seq != want:
             raise IpfixError("%s: sequence %d, expected %d" %
                              (self.name, seq, want))
+        if etime < self.export_time:
+            raise IpfixError("%s: export time went back" % self.name)
+        self.export_time = etime
         self.messages += 1
         n = self._sets(buf, dom, etime)
         self.seq[dom] = (seq + n) & 0xffffffff
@@ -148,7 +153,8 @@ class Session:
 
 
 def decode_stream(data, name):
-    s = Session(name)
+    # IPFIX files (RFC 5655) hold one session per exporter run, appended.
+    s = Session(name, restarts=name.endswith(".ipfix"))
     off = 0
     while off < len(data):
         if len(data) - off < 4:
@@ -176,11 +182,15 @@ def sink_udp(port, d):
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
     s.bind(("127.0.0.1", port))
     files = {}
+    base = 0
+    while os.path.exists(os.path.join(d, "session-%d.bin" % base)):
+        base += 1
     while True:
         buf, peer = s.recvfrom(65535)
         if peer not in files:  # a new source port is a new session
             files[peer] = open(os.path.join(
-                d, "session-%d.bin" % len(files)), "ab", buffering=0)
+                d, "session-%d.bin" % (base + len(files))), "ab",
+                buffering=0)
         files[peer].write(buf)
 
 
@@ -190,6 +200,8 @@ def sink_tcp(port, d):
     s.bind(("127.0.0.1", port))
     s.listen(8)
     n = 0
+    while os.path.exists(os.path.join(d, "session-%d.bin" % n)):
+        n += 1
     while True:
         c, _ = s.accept()
         f = open(os.path.join(d, "session-%d.bin" % n), "ab", buffering=0)

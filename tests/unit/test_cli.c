@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <cmocka.h>
 #include "fg.h"
+#include "export.h"
 
 struct fg_opts fg_opts;
 
@@ -196,6 +197,94 @@ static void test_config_set_flows(void **state)
 					    &cfg), -FG_EUSAGE);
 }
 
+static int exp_args(int argc, char **argv, struct fg_exp_settings *s)
+{
+	fg_exp_settings_default(s);
+	return fg_args_export(argc, argv, s);
+}
+
+static void test_export_args(void **state)
+{
+	struct fg_exp_settings s;
+
+	/* defaults, documented in README */
+	assert_int_equal(exp_args(ARGC("file", "/tmp/x"),
+				  ARGV("file", "/tmp/x"), &s), 0);
+	assert_int_equal(s.active_s, 60);
+	assert_int_equal(s.idle_s, 15);
+	assert_int_equal(s.refresh_s, 300);
+	assert_int_equal(s.domain, 1);
+	assert_int_equal(s.mtu, 1500);
+	assert_int_equal(s.tcp_flags_len, 1);
+	assert_int_equal(s.pen, 32473);
+	assert_int_equal(s.spool_bytes, 16 << 20);
+	assert_int_equal(s.samp_style, FG_SAMP_LEGACY);
+	assert_int_equal(exp_args(ARGC("collector", "udp://192.0.2.1:2055",
+				       "collector", "tcp://[2001:db8::1]:4739",
+				       "active-timeout", "30", "idle-timeout",
+				       "5", "domain", "7", "mtu", "9000",
+				       "spool", "2m", "tcp-flags-octets", "2",
+				       "sampling-announce", "both",
+				       "enterprise", "0"),
+				  ARGV("collector", "udp://192.0.2.1:2055",
+				       "collector", "tcp://[2001:db8::1]:4739",
+				       "active-timeout", "30", "idle-timeout",
+				       "5", "domain", "7", "mtu", "9000",
+				       "spool", "2m", "tcp-flags-octets", "2",
+				       "sampling-announce", "both",
+				       "enterprise", "0"),
+				  &s),
+			 0);
+	assert_int_equal(s.nurls, 2);
+	assert_string_equal(s.urls[1], "tcp://[2001:db8::1]:4739");
+	assert_int_equal(s.active_s, 30);
+	assert_int_equal(s.idle_s, 5);
+	assert_int_equal(s.domain, 7);
+	assert_int_equal(s.mtu, 9000);
+	assert_int_equal(s.spool_bytes, 2 << 20);
+	assert_int_equal(s.tcp_flags_len, 2);
+	assert_int_equal(s.samp_style, FG_SAMP_BOTH);
+	assert_int_equal(s.pen, 0);
+}
+
+static void test_export_args_bad(void **state)
+{
+	static const char *const bad[][4] = {
+		{ NULL }, /* nothing to export to */
+		{ "collector", "http://192.0.2.1" },
+		{ "collector", "udp://" },
+		{ "collector" },
+		{ "collector", "udp://192.0.2.1", "mtu", "575" },
+		{ "collector", "udp://192.0.2.1", "mtu", "65536" },
+		{ "collector", "udp://192.0.2.1", "active-timeout", "0" },
+		{ "collector", "udp://192.0.2.1", "idle-timeout", "-1" },
+		{ "collector", "udp://192.0.2.1", "tcp-flags-octets", "3" },
+		{ "collector", "udp://192.0.2.1", "spool", "64" },
+		{ "collector", "udp://192.0.2.1", "spool", "1x" },
+		{ "collector", "udp://192.0.2.1", "sampling-announce", "x" },
+		{ "collector", "udp://192.0.2.1", "domain", "4294967296" },
+		{ "collector", "udp://192.0.2.1", "frobnicate", "1" },
+		{ "file", "" },
+	};
+	struct fg_exp_settings s;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int n = 0;
+
+		while (n < 4 && bad[i][n])
+			n++;
+		assert_int_equal(exp_args(n, (char **)bad[i], &s), -FG_EUSAGE);
+	}
+	/* idle above active makes no sense: a usage error */
+	assert_int_equal(exp_args(ARGC("file", "f", "active-timeout", "10",
+				       "idle-timeout", "20"),
+				  ARGV("file", "f", "active-timeout", "10",
+				       "idle-timeout", "20"),
+				  &s),
+			 -FG_EUSAGE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -205,6 +294,8 @@ int main(void)
 		cmocka_unit_test(test_config_set_profile),
 		cmocka_unit_test(test_config_set_check),
 		cmocka_unit_test(test_config_set_flows),
+		cmocka_unit_test(test_export_args),
+		cmocka_unit_test(test_export_args_bad),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

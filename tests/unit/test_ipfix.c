@@ -540,7 +540,7 @@ static void test_icmp4_and_enterprise(void **state)
 		{ 1, 8, 0, IPFIX_S_OCTETS },
 		{ 1, 4, 32473, IPFIX_S_ZERO }, /* documentation PEN */
 	};
-	static const struct ipfix_template t = { 300, 2, fields };
+	static const struct ipfix_template t = { 300, 2, fields, 0 };
 	static const uint8_t exp[] = {
 		0x00, 0x02, 0x00, 0x14, /* Set 2, length 20 */
 		0x01, 0x2c, 0x00, 0x02, /* template 300, 2 fields */
@@ -564,6 +564,97 @@ static void test_icmp4_and_enterprise(void **state)
 	assert_memory_equal(buf + 20 + 17, ((uint8_t[]){ 0, 0 }), 2);
 	assert_memory_equal(buf + 20 + 27, ((uint8_t[]){ 0, 0 }), 2);
 	assert_memory_equal(buf + 20 + 64, ((uint8_t[]){ 3, 13 }), 2);
+}
+
+/* The exporter's layout: 1-octet tcpControlBits, flowgate's IEs at the
+ * end under the enterprise number. */
+static void test_layout_flow4(void **state)
+{
+	static const uint8_t tail[] = {
+		0x80, 0x01, 0x00, 0x01, 0x00, 0x00, 0x7e, 0xd9, /* reason */
+		0x80, 0x02, 0x00, 0x04, 0x00, 0x00, 0x7e, 0xd9, /* rule id */
+	};
+	struct ipfix_opts o = { 1, 32473, false };
+	struct ipfix_layout l;
+	struct ipfix_msg m;
+	struct flow_fix x;
+	const struct ipfix_template *t;
+
+	ipfix_layout_init(&l, &o);
+	t = ipfix_layout_tmpl(&l, 4);
+	assert_int_equal(t->id, 256);
+	assert_int_equal(ipfix_tmpl_rec_len(t), 66 - 1 + 1 + 4);
+	assert_int_equal(ipfix_tmpl_def_len(t), 84 + 16);
+	begin(&m, 1472, 0);
+	assert_int_equal(ipfix_add_template(&m, t), 0);
+	/* tcpControlBits (10th field) announced with length 1 */
+	assert_memory_equal(buf + 20 + 4 + 9 * 4,
+			    ((uint8_t[]){ 0x00, 0x06, 0x00, 0x01 }), 4);
+	assert_memory_equal(buf + 20 + 4 + 20 * 4, tail, sizeof(tail));
+	mk_flow4(&x);
+	x.k.reason = FG_R_TCP_FLAGS;
+	x.f.rule_id = 0x01020304;
+	begin(&m, 1472, 0);
+	assert_int_equal(ipfix_add_record(&m, t, &x.f), 0);
+	/* flags in one octet right after egressInterface */
+	assert_int_equal(buf[20 + 37], 0x1b);
+	assert_int_equal(buf[20 + 38], 0x00); /* then vlanId */
+	assert_memory_equal(buf + 20 + 65, ((uint8_t[]){ 18, 1, 2, 3, 4 }), 5);
+	/* RTT layouts take IDs of their own */
+	o.rtt = true;
+	ipfix_layout_init(&l, &o);
+	assert_int_equal(ipfix_layout_tmpl(&l, 6)->id, IPFIX_TID_FLOW6_RTT);
+	assert_int_equal(ipfix_layout_tmpl(&l, 0)->id, IPFIX_TID_FLOW_L2);
+}
+
+/* Options templates go in Set 3 with their scope count; options records
+ * are data records (they advance the sequence number). */
+static void test_options(void **state)
+{
+	static const uint8_t tmpl[] = {
+		0x00, 0x03, 0x00, 0x40, /* Set 3: both templates, 64 */
+		0x01, 0x05, 0x00, 0x06, 0x00, 0x01, /* 261, 6 fields, 1 scope */
+		0x00, 0x90, 0x00, 0x04, /* exportingProcessId */
+		0x00, 0xa6, 0x00, 0x08, /* notSentFlowTotalCount */
+		0x00, 0xa7, 0x00, 0x08, /* notSentPacketTotalCount */
+		0x00, 0xa8, 0x00, 0x08, /* notSentOctetTotalCount */
+		0x01, 0x43, 0x00, 0x08, /* observationTimeMilliseconds */
+		0x01, 0x43, 0x00, 0x08, /* ... twice */
+	};
+	static const uint8_t guard[] = {
+		0x01, 0x06, 0x00, 0x05, 0x00, 0x02, /* 262, 5 fields, 2 scope */
+		0x00, 0x0a, 0x00, 0x04, /* ingressInterface */
+		0x80, 0x01, 0x00, 0x01, 0x00, 0x00, 0x7e, 0xd9, /* reason */
+		0x00, 0x59, 0x00, 0x01, /* forwardingStatus */
+		0x00, 0x87, 0x00, 0x08, /* droppedPacketTotalCount */
+		0x00, 0x86, 0x00, 0x08, /* droppedOctetTotalCount */
+	};
+	static const uint8_t rec[] = {
+		0x01, 0x06, 0x00, 0x1c, /* Set 262, 4 + 22 + 2 padding */
+		0x00, 0x00, 0x00, 0x03, 18, 0x81,
+		0, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0, 0, 0, 0, 0x06, 0x40, 0, 0,
+	};
+	const uint64_t vals[IPFIX_GUARD_NVALS] = { 3, 18, 0x81, 20, 1600 };
+	struct ipfix_opts o = { 1, 32473, false };
+	struct ipfix_layout l;
+	struct ipfix_msg m;
+
+	ipfix_layout_init(&l, &o);
+	begin(&m, 1472, 0);
+	assert_int_equal(ipfix_add_template(&m, &l.reliability), 0);
+	assert_int_equal(ipfix_add_template(&m, &l.guard), 0);
+	assert_int_equal(ipfix_msg_records(&m), 0); /* not data records */
+	assert_int_equal(ipfix_msg_end(&m), 16 + 64);
+	assert_memory_equal(buf + 16, tmpl, sizeof(tmpl));
+	assert_memory_equal(buf + 16 + 4 + 30, guard, sizeof(guard));
+	begin(&m, 1472, 5);
+	assert_int_equal(ipfix_add_options(&m, &l.guard, vals), 0);
+	assert_int_equal(ipfix_msg_records(&m), 1);
+	check_msg(&m, 5, rec, sizeof(rec));
+	/* no enterprise number: no guard options (the reason needs one) */
+	o.pen = 0;
+	ipfix_layout_init(&l, &o);
+	assert_int_equal(l.guard.nfields, 0);
 }
 
 /*
@@ -630,6 +721,8 @@ int main(void)
 		cmocka_unit_test(test_sequence_two_messages),
 		cmocka_unit_test(test_fwd_status),
 		cmocka_unit_test(test_icmp4_and_enterprise),
+		cmocka_unit_test(test_layout_flow4),
+		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_tshark_decodes), /* keep last */
 	};
 	size_t n = sizeof(tests) / sizeof(tests[0]);
