@@ -74,7 +74,7 @@ delta() { # delta TAG: ingress packets sampled out while TAG was sent
 # 1. Defaults (tcpControlBits in 1 octet, sampling announced as legacy),
 #    no sampling: everything exact. The slow flows outlast a 1 s active
 #    timeout and come in several records.
-run a mix:mix,tcpflags:tcp,synfin:syn,slow:slow active-timeout 1
+run a mix:mix,flagsor:tcp,synfin:syn,slow:slow active-timeout 1
 ix_compare "nfdump, UDP" nfdump "$IX_DIR/a/nfdump.json" \
 	--expect "$IX_DIR/a-mix.exp.json" --expect "$IX_DIR/a-tcp.exp.json" \
 	--expect "$IX_DIR/a-syn.exp.json:18" \
@@ -82,7 +82,7 @@ ix_compare "nfdump, UDP" nfdump "$IX_DIR/a/nfdump.json" \
 
 # 2. tcpControlBits in two octets, rate announced as 305/306: flags
 #    exact, counters untouched (305 = 1, 306 = 0 is "no sampling").
-run b mix:mix,tcpflags:tcp tcp-flags-octets 2 sampling-announce psamp
+run b mix:mix,flagsor:tcp tcp-flags-octets 2 sampling-announce psamp
 ix_compare "nfdump, 2-octet flags, psamp 1" nfdump "$IX_DIR/b/nfdump.json" \
 	--expect "$IX_DIR/b-mix.exp.json" --expect "$IX_DIR/b-tcp.exp.json"
 

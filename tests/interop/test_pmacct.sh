@@ -77,7 +77,7 @@ delta() { # delta TAG: ingress packets sampled out while TAG was sent
 
 # 1. Defaults (tcpControlBits in 1 octet), no sampling; the slow flows
 #    outlast a 1 s active timeout and come in several records.
-run a mix:mix,tcpflags:tcp,synfin:syn,slow:slow active-timeout 1
+run a mix:mix,flagsor:tcp,synfin:syn,slow:slow active-timeout 1
 ix_compare "nfacctd, UDP" nfacctd "$IX_DIR/a/flows.json" \
 	"${SETS4[@]//%/a}" --fwd exact --reason
 
@@ -93,7 +93,7 @@ ix_compare "nfacctd, sampling 4 (legacy)" nfacctd "$IX_DIR/b/flows.json" \
 # 3. Sampling 1 in 4 announced as 305/306 (psamp), tcpControlBits in two
 #    octets: nfacctd 1.7.7 reads flags only from one octet (fixed in 1.7.8).
 fg config set sampling 4 >/dev/null || bail "config set sampling"
-run c mix:mix,tcpflags:tcp sampling-announce psamp tcp-flags-octets 2
+run c mix:mix,flagsor:tcp sampling-announce psamp tcp-flags-octets 2
 fg config set sampling 1 >/dev/null
 ix_compare "nfacctd, sampling 4 (psamp), 2-octet flags" nfacctd \
 	"$IX_DIR/c/flows.json" --expect "$IX_DIR/c-mix.exp.json" \

@@ -79,7 +79,7 @@ ix_bg a-sink ip netns exec "$NS_RX" "$PY" "$FG_ROOT/tests/lib/ipfix.py" \
 	sink udp "$port" "$IX_DIR/a/udp"
 ix_wait_bound udp "$port" || bail "the UDP sink does not listen"
 capture a udp "$port"
-run a mix:mix,tcpflags:tcp,synfin:syn,slow:slow \
+run a mix:mix,flagsor:tcp,synfin:syn,slow:slow \
 	collector "udp://127.0.0.1:$port" file "$IX_DIR/a/out.ipfix" \
 	active-timeout 1
 sleep 0.3
@@ -101,7 +101,7 @@ ix_bg b-sink ip netns exec "$NS_RX" "$PY" "$FG_ROOT/tests/lib/ipfix.py" \
 	sink tcp "$port" "$IX_DIR/b/tcp"
 ix_wait_bound tcp "$port" || bail "the TCP sink does not listen"
 capture b tcp "$port"
-run b mix:mix,tcpflags:tcp,synfin:syn collector "tcp://127.0.0.1:$port" \
+run b mix:mix,flagsor:tcp,synfin:syn collector "tcp://127.0.0.1:$port" \
 	tcp-flags-octets 2
 sleep 0.3
 ix_stop "$CAP" INT
@@ -120,7 +120,7 @@ no_seq_warnings "b, TCP" "$IX_DIR/b/cap.pcapng" -d "tcp.port==$port,cflow"
 #    raw counts and both announcements.
 mkdir -p "$IX_DIR/c"
 fg config set sampling 4 >/dev/null || bail "config set sampling"
-run c mix:mix,tcpflags:tcp file "$IX_DIR/c/out.ipfix" sampling-announce both
+run c mix:mix,flagsor:tcp file "$IX_DIR/c/out.ipfix" sampling-announce both
 fg config set sampling 1 >/dev/null
 decode c "$IX_DIR/c/out.ipfix"
 ix_decode "$IX_DIR/c/out.ipfix" >"$IX_DIR/c/ours.jsonl" ||
