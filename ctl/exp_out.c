@@ -426,6 +426,12 @@ static int templates_into(struct ipfix_msg *m, const struct ipfix_layout *l)
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		if (!t[i]->nfields)
 			continue;
+		/* One Set per options template: nfacctd 1.7.7 steps over an
+		 * options template record 4 octets per scope field too far,
+		 * so it misreads the next one in the same Set (and loses the
+		 * sampling announcement, reliability and guard options). */
+		if (t[i]->scope)
+			ipfix_set_end(m);
 		err = ipfix_add_template(m, t[i]);
 		if (err)
 			return err;

@@ -364,6 +364,10 @@ static void sweep_flow(const void *key, const void *vals, int ncpu, void *ctx)
 	struct fg_flow_val cur, d;
 	struct sh_ent *s;
 	__u64 idle_ns = e->set.idle_s * NS_S, act_ns = e->set.active_s * NS_S;
+	/* Active timeout: the sweep nearest to it exports. Sweeps start a
+	 * tick apart give or take a ms, so "now >= due" sent a flow every
+	 * timeout or every timeout + a tick, by chance. */
+	__u64 half_tick = e->set.tick_ms * NS_MS / 2;
 	__u8 reason;
 
 	fg_flow_sum(vals, ncpu, &cur);
@@ -393,7 +397,7 @@ static void sweep_flow(const void *key, const void *vals, int ncpu, void *ctx)
 	if (e->forced) {
 		emit(e, k, &d, IPFIX_END_FORCED);
 		record_export(e, s, k, &cur);
-	} else if (e->now_ns >= d.first_ns + act_ns) {
+	} else if (e->now_ns + half_tick >= d.first_ns + act_ns) {
 		emit(e, k, &d, IPFIX_END_ACTIVE);
 		record_export(e, s, k, &cur);
 	}

@@ -422,6 +422,8 @@ static int run(struct daemon *d)
 		}
 		if (sig_hup)
 			hup(d);
+		/* The sweep took time: wait for what is left of the tick. */
+		now = clock_ns(CLOCK_MONOTONIC) / 1000000;
 		service_all(d, next > now ? next - now : 1);
 	}
 	sweep(d, true);

@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Driver of bench/export.sh: fills and animates flowgate's pinned flow
+ * table without traffic, measures the baselines the exporter is compared
+ * with, and counts what reaches a loopback collector.
+ *
+ *   exp_bench fill N IFINDEX AGE_S    N distinct IPv4 UDP flows (first
+ *                                     packet AGE_S ago, last one now)
+ *   exp_bench touch SECS PERIOD_MS    every PERIOD_MS, one more packet in
+ *                                     every flow of the table (for SECS)
+ *   exp_bench read ROUNDS             baseline of a sweep: read the whole
+ *                                     table as the exporter does (batch
+ *                                     lookups, sum over CPUs), nothing
+ *                                     else; prints the median in us
+ *   exp_bench blast PORT COUNT LEN    baseline of sending: COUNT datagrams
+ *                                     of LEN octets to 127.0.0.1:PORT;
+ *                                     prints the time in us
+ *   exp_bench sink PORT OUT           count datagrams, octets and IPFIX
+ *                                     data records until SIGTERM, then
+ *                                     write them to OUT as JSON
+ *   exp_bench expstat                 the exporter's counters (pinned
+ *                                     fg_expstats), without the table walk
+ *                                     `flowgate stats` does
+ *
+ * The table is the pinned fg_flows under FLOWGATE_BPFFS, written with
+ * bpf_map_update_batch: each flow's packets are on CPU 0, the other CPUs'
+ * slots are zero, as when one CPU took every packet.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "fg.h"
+#include "export.h"
+
+#define CHUNK 4096
+
+struct fg_opts fg_opts; /* the CLI's options, defined by its main() */
+
+static __u64 mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (__u64)t.tv_sec * 1000000000ull + t.tv_nsec;
+}
+
+/* CPU time of this process (user + system), us. */
+static __u64 cpu_us(void)
+{
+	struct rusage r;
+
+	getrusage(RUSAGE_SELF, &r);
+	return (r.ru_utime.tv_sec + r.ru_stime.tv_sec) * 1000000ull +
+	       r.ru_utime.tv_usec + r.ru_stime.tv_usec;
+}
+
+static int flows_fd(void)
+{
+	int fd = fg_map_open("fg_flows");
+
+	if (fd < 0)
+		fprintf(stderr, "exp_bench: no pinned fg_flows under %s\n",
+			fg_pin_dir());
+	return fd;
+}
+
+/* Flow i: 198.51.100.(i % 256):(1024 + i / 256 % 60000) ->
+ * 203.0.113.(i / 15360000 % 256):53, UDP. */
+static void key_of(struct fg_flow_key *k, __u32 i, __u32 ifindex)
+{
+	memset(k, 0, sizeof(*k));
+	k->ifindex = ifindex;
+	k->dir = FG_DIR_IN;
+	k->ip_ver = 4;
+	k->proto = IPPROTO_UDP;
+	k->eth_proto = 0x0800;
+	k->src[10] = k->src[11] = k->dst[10] = k->dst[11] = 0xff;
+	k->src[12] = 198, k->src[13] = 51, k->src[14] = 100;
+	k->src[15] = i % 256;
+	k->dst[12] = 203, k->dst[13] = 0, k->dst[14] = 113;
+	k->dst[15] = i / 15360000 % 256;
+	k->sport = htons(1024 + i / 256 % 60000);
+	k->dport = htons(53);
+}
+
+static int fill(__u32 n, __u32 ifindex, __u32 age_s)
+{
+	int fd = flows_fd(), ncpu = libbpf_num_possible_cpus();
+	struct fg_flow_key *keys = calloc(CHUNK, sizeof(*keys));
+	struct fg_flow_val *vals = calloc((size_t)CHUNK * ncpu, sizeof(*vals));
+	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, o);
+	__u64 now = mono_ns();
+	__u32 i, j, cnt;
+
+	if (fd < 0 || !keys || !vals)
+		return 1;
+	for (i = 0; i < n; i += cnt) {
+		cnt = n - i < CHUNK ? n - i : CHUNK;
+		for (j = 0; j < cnt; j++) {
+			struct fg_flow_val *v = &vals[(size_t)j * ncpu];
+
+			key_of(&keys[j], i + j, ifindex);
+			*v = (struct fg_flow_val){
+				.packets = 1,
+				.octets = 100,
+				.ttl_min = 64,
+				.ttl_max = 64,
+				.first_ns = now - age_s * 1000000000ull,
+				.last_ns = now,
+			};
+		}
+		if (bpf_map_update_batch(fd, keys, vals, &cnt, &o)) {
+			fprintf(stderr, "exp_bench: update_batch at %u: %s\n",
+				i, strerror(errno));
+			return 1;
+		}
+	}
+	printf("{\"filled\":%u}\n", n);
+	return 0;
+}
+
+/* One more packet in every flow: read a batch, add, write it back. */
+static int touch_once(int fd, int ncpu, struct fg_flow_key *keys,
+		      struct fg_flow_val *vals)
+{
+	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, o);
+	__u32 out = 0, cnt, j;
+	void *in = NULL;
+	__u64 now = mono_ns();
+	int err;
+
+	do {
+		cnt = CHUNK;
+		err = bpf_map_lookup_batch(fd, in, &out, keys, vals, &cnt, &o);
+		if (err && errno != ENOENT)
+			return -errno;
+		for (j = 0; j < cnt; j++) {
+			vals[(size_t)j * ncpu].packets++;
+			vals[(size_t)j * ncpu].octets += 100;
+			vals[(size_t)j * ncpu].last_ns = now;
+		}
+		if (cnt && bpf_map_update_batch(fd, keys, vals, &cnt, &o))
+			return -errno;
+		in = &out;
+	} while (!err);
+	return 0;
+}
+
+static int touch(__u32 secs, __u32 period_ms)
+{
+	int fd = flows_fd(), ncpu = libbpf_num_possible_cpus();
+	struct fg_flow_key *keys = calloc(CHUNK, sizeof(*keys));
+	struct fg_flow_val *vals = calloc((size_t)CHUNK * ncpu, sizeof(*vals));
+	__u64 end = mono_ns() + secs * 1000000000ull, next = mono_ns();
+	struct timespec ts;
+
+	if (fd < 0 || !keys || !vals)
+		return 1;
+	while (next < end) {
+		if (touch_once(fd, ncpu, keys, vals)) {
+			fprintf(stderr, "exp_bench: touch: %s\n",
+				strerror(errno));
+			return 1;
+		}
+		next += period_ms * 1000000ull;
+		if (next > mono_ns()) {
+			__u64 d = next - mono_ns();
+
+			ts.tv_sec = d / 1000000000ull;
+			ts.tv_nsec = d % 1000000000ull;
+			nanosleep(&ts, NULL);
+		}
+	}
+	return 0;
+}
+
+struct rd {
+	__u64 flows, packets;
+};
+
+static void read_one(const void *key, const void *vals, int ncpu, void *c)
+{
+	struct fg_flow_val sum;
+	struct rd *r = c;
+
+	fg_flow_sum(vals, ncpu, &sum);
+	r->flows++;
+	r->packets += sum.packets;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int read_rounds(int rounds)
+{
+	int fd = flows_fd(), i;
+	__u64 t[64], c0 = cpu_us();
+	struct rd r;
+
+	if (fd < 0 || rounds < 1 || rounds > 64)
+		return 1;
+	for (i = 0; i < rounds; i++) {
+		__u64 t0 = mono_ns();
+
+		r = (struct rd){ 0 };
+		if (fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
+				       sizeof(struct fg_flow_val), read_one,
+				       &r))
+			return 1;
+		t[i] = mono_ns() - t0;
+	}
+	qsort(t, rounds, sizeof(t[0]), cmp_u64);
+	printf("{\"flows\":%llu,\"read_us\":%llu,\"min_us\":%llu,"
+	       "\"cpu_us\":%llu}\n",
+	       (unsigned long long)r.flows,
+	       (unsigned long long)t[rounds / 2] / 1000,
+	       (unsigned long long)t[0] / 1000,
+	       (unsigned long long)(cpu_us() - c0) / rounds);
+	return 0;
+}
+
+static int udp_to(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)))
+		return -1;
+	return fd;
+}
+
+/* Sending alone, as the exporter sends (connected socket, MSG_DONTWAIT). */
+static int blast(int port, __u32 count, __u32 len)
+{
+	int fd = udp_to(port);
+	char buf[65536] = { 0 };
+	__u64 t0, c0;
+	__u32 i, ok = 0;
+
+	if (fd < 0 || len > sizeof(buf))
+		return 1;
+	t0 = mono_ns();
+	c0 = cpu_us();
+	for (i = 0; i < count; i++)
+		ok += send(fd, buf, len, MSG_DONTWAIT) == (ssize_t)len;
+	printf("{\"datagrams\":%u,\"sent\":%u,\"octets\":%u,\"us\":%llu,"
+	       "\"cpu_us\":%llu}\n",
+	       count, ok, len, (unsigned long long)(mono_ns() - t0) / 1000,
+	       (unsigned long long)(cpu_us() - c0));
+	return 0;
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_term(int s)
+{
+	stop = 1;
+}
+
+/* Record length of every template seen (no variable-length fields). */
+static __u16 rec_len[65536];
+
+static __u64 ipfix_records(const __u8 *b, size_t n)
+{
+	size_t off = 16;
+	__u64 recs = 0;
+
+	while (off + 4 <= n) {
+		__u16 sid = b[off] << 8 | b[off + 1];
+		__u16 slen = b[off + 2] << 8 | b[off + 3];
+		size_t p = off + 4, end = off + slen;
+
+		if (slen < 4 || end > n)
+			break;
+		while ((sid == 2 || sid == 3) && p + 4 <= end) {
+			__u16 tid = b[p] << 8 | b[p + 1];
+			__u16 cnt = b[p + 2] << 8 | b[p + 3], l = 0, f;
+
+			p += sid == 3 ? 6 : 4;
+			for (f = 0; f < cnt && p + 4 <= end; f++) {
+				l += b[p + 2] << 8 | b[p + 3];
+				p += b[p] & 0x80 ? 8 : 4;
+			}
+			rec_len[tid] = l;
+		}
+		if (sid >= 256 && rec_len[sid])
+			recs += (slen - 4) / rec_len[sid];
+		off = end;
+	}
+	return recs;
+}
+
+static int sink(int port, const char *out)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sigaction sa = { .sa_handler = on_term };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), big = 256 << 20;
+	__u64 dgrams = 0, octets = 0, recs = 0;
+	static __u8 buf[65536];
+	FILE *f;
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)))
+		return 1;
+	/* root: beyond rmem_max, so a sweep's burst is not dropped here */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
+	while (!stop) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+		if (n < 16)
+			continue;
+		dgrams++;
+		octets += n;
+		recs += ipfix_records(buf, n);
+	}
+	f = fopen(out, "w");
+	if (!f)
+		return 1;
+	fprintf(f, "{\"datagrams\":%llu,\"octets\":%llu,\"records\":%llu}\n",
+		(unsigned long long)dgrams, (unsigned long long)octets,
+		(unsigned long long)recs);
+	fclose(f);
+	return 0;
+}
+
+static int expstat(void)
+{
+	int fd = fg_map_open("fg_expstats");
+	struct fg_exp_stats st;
+	__u32 key = 0;
+
+	if (fd < 0 || bpf_map_lookup_elem(fd, &key, &st))
+		return 1;
+	printf("{\"pid\":%u,\"sweeps\":%llu,\"sweep_us\":%llu,"
+	       "\"records_active\":%llu,\"messages\":%llu,\"octets\":%llu,"
+	       "\"not_sent\":%llu}\n",
+	       st.pid, (unsigned long long)st.sweeps,
+	       (unsigned long long)st.sweep_ns / 1000,
+	       (unsigned long long)st.rec_active,
+	       (unsigned long long)st.out[0].messages,
+	       (unsigned long long)st.out[0].octets,
+	       (unsigned long long)st.out[0].lost_records);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	fg_libs_init();
+	if (argc == 5 && !strcmp(argv[1], "fill"))
+		return fill(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
+	if (argc == 4 && !strcmp(argv[1], "touch"))
+		return touch(atoi(argv[2]), atoi(argv[3]));
+	if (argc == 3 && !strcmp(argv[1], "read"))
+		return read_rounds(atoi(argv[2]));
+	if (argc == 5 && !strcmp(argv[1], "blast"))
+		return blast(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
+	if (argc == 4 && !strcmp(argv[1], "sink"))
+		return sink(atoi(argv[2]), argv[3]);
+	if (argc == 2 && !strcmp(argv[1], "expstat"))
+		return expstat();
+	fprintf(stderr, "usage: see bench/exp_bench.c\n");
+	return 2;
+}
