@@ -3,6 +3,8 @@
 (never committed: written to /tmp by default).
 
     bench/big_pcap.py OUT PACKETS [PCAP...]
+    env VARIANTS=K: only K different rewrites, round k using k % K (fewer
+    flows: the rounds repeat each other's); default: every round its own
 
 The Ethernet captures given (pcapng ones must be converted first, see
 replay.sh; other link types are left out) are read and written round after round until PACKETS frames were
@@ -13,6 +15,7 @@ the first round's. Timestamps are rewritten to one packet every 10 us from
 2024-01-01, so the capture's clock moves forward steadily: a 3M-packet
 capture spans 30 s, within every default timeout of flowgate and softflowd
 (no timeout splits in the bench)."""
+import os
 import struct
 import sys
 
@@ -75,12 +78,13 @@ def main():
     with open(out, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B23C4D, 2, 4, 0, 0, 262144, 1))
         n = k = 0
+        variants = int(os.environ.get("VARIANTS", "0"))
         while n < total:
             for data, wire in frames:
                 if n == total:
                     break
                 t = T0 * 10**9 + n * STEP_NS
-                d = mutate(data, k)
+                d = mutate(data, k % variants if variants else k)
                 f.write(struct.pack("<IIII", t // 10**9, t % 10**9, len(d),
                                     wire))
                 f.write(d)
