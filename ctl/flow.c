@@ -164,7 +164,10 @@ void fg_flow_sum(const struct fg_flow_val *v, int ncpu,
 			continue;
 		sum->packets += v[c].packets;
 		sum->octets += v[c].octets;
-		if (!sum->first_ns || v[c].first_ns < sum->first_ns)
+		/* Only the CPU that inserted the flow has its first time;
+		 * the others' slots start at 0 (per-CPU values). */
+		if (v[c].first_ns &&
+		    (!sum->first_ns || v[c].first_ns < sum->first_ns))
 			sum->first_ns = v[c].first_ns;
 		if (v[c].last_ns > sum->last_ns)
 			sum->last_ns = v[c].last_ns;

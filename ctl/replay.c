@@ -8,8 +8,9 @@
  * profile.
  *
  * Packets go in batches (include/fg_replay.h): fg_replay calls
- * fg_xdp_frame(), the body of fg_xdp, for each frame of a batch, and
- * leaves each verdict in .bss, read through the skeleton's mmap. Flow
+ * fg_xdp_frame(), fg_xdp's body as a global function of the same object
+ * (tests/bpf/test_replay.c checks that both agree on every verdict and
+ * flow), for each frame of a batch, and leaves each verdict in .bss, read through the skeleton's mmap. Flow
  * times follow the capture's clock (rodata fg_capture_clock; the packet's
  * timestamp in fg_replay_ns), so two replays give the same bytes.
  *
