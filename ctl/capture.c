@@ -101,7 +101,7 @@ static __u16 raw_ethertype(int dlt, const __u8 *ip, __u32 len)
 static void frame_link(struct fg_capture *c, const struct pcap_pkthdr *h,
 		       const __u8 *data, struct fg_frame *f)
 {
-	static const __u8 macs[12] = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1 };
+	static const __u8 macs[12] = {2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1};
 	__u32 hlen = 0, cap = h->caplen, orig = h->len;
 	__u16 proto;
 

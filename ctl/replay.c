@@ -10,9 +10,10 @@
  * Packets go in batches (include/fg_replay.h): fg_replay calls
  * fg_xdp_frame(), fg_xdp's body as a global function of the same object
  * (tests/bpf/test_replay.c checks that both agree on every verdict and
- * flow), for each frame of a batch, and leaves each verdict in .bss, read through the skeleton's mmap. Flow
- * times follow the capture's clock (rodata fg_capture_clock; the packet's
- * timestamp in fg_replay_ns), so two replays give the same bytes.
+ * flow), for each frame of a batch, and leaves each verdict in .bss, read
+ * through the skeleton's mmap. Flow times follow the capture's clock (rodata
+ * fg_capture_clock; the packet's timestamp in fg_replay_ns), so two replays
+ * give the same bytes.
  *
  * The test run's data is one linear area (a page minus the XDP headroom
  * and the skb_shared_info tailroom, about 3.5 KB with 4 KB pages). A frame
@@ -63,13 +64,13 @@ struct replay {
 	struct fg_capture cap;
 	long file_size;
 	struct flowgate_xdp *skel;
-	int prog_fd; /* fg_replay */
+	int prog_fd;	  /* fg_replay */
 	__u32 linear_max; /* longest frame the program sees whole */
 	/* The batch being filled: frames from the end of buf backwards. */
-	__u8 *buf; /* linear_max bytes */
-	__u32 used; /* bytes at the end of buf in use */
-	__u32 n; /* frames in the batch */
-	__u64 first; /* capture index of the batch's first frame */
+	__u8 *buf;	/* linear_max bytes */
+	__u32 used;	/* bytes at the end of buf in use */
+	__u32 n;	/* frames in the batch */
+	__u64 first;	/* capture index of the batch's first frame */
 	__u64 clock_ns; /* the capture's clock: it never goes back */
 	__u64 packets, passed, dropped, not_captured;
 	__u64 drops[FG_R_MAX];
@@ -92,7 +93,7 @@ struct replay {
 static int probe_linear(struct replay *r)
 {
 	long page = sysconf(_SC_PAGESIZE);
-	struct xdp_md ctx = { .ingress_ifindex = REPLAY_IFINDEX };
+	struct xdp_md ctx = {.ingress_ifindex = REPLAY_IFINDEX};
 	struct xdp_md out = {};
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
 	int flows = bpf_map__fd(r->skel->maps.fg_flows);
@@ -155,8 +156,8 @@ static void pin_cpu(void)
 
 static int load_program(struct replay *r)
 {
-	__u32 max_flows = r->a.max_flows ? r->a.max_flows :
-					   FG_DEFAULT_MAX_FLOWS;
+	__u32 max_flows =
+		r->a.max_flows ? r->a.max_flows : FG_DEFAULT_MAX_FLOWS;
 	int err;
 
 	err = fg_check_caps(FG_NEED_BPF | FG_NEED_NET_ADMIN);
@@ -212,7 +213,7 @@ static void count_verdict(struct replay *r, __u64 index, __u32 reason)
 static int flush(struct replay *r)
 {
 	struct flowgate_xdp__bss *b = r->skel->bss;
-	struct xdp_md ctx = { .ingress_ifindex = REPLAY_IFINDEX };
+	struct xdp_md ctx = {.ingress_ifindex = REPLAY_IFINDEX};
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
 	__u32 i, reason;
 	int err;
@@ -286,8 +287,8 @@ static int add_frame(struct replay *r, const struct fg_frame *f)
 	b->fg_rp_off[r->n] = r->used + room; /* from the end, until flush() */
 	b->fg_rp_len[r->n] = room;
 	/* The flag makes a runt's own length count, 0 included. */
-	b->fg_rp_wire[r->n] = FG_WIRE_SET |
-			      (wire < FG_MAX_WIRE ? wire : FG_MAX_WIRE);
+	b->fg_rp_wire[r->n] =
+		FG_WIRE_SET | (wire < FG_MAX_WIRE ? wire : FG_MAX_WIRE);
 	b->fg_rp_reason[r->n] = FG_R_MAX; /* sentinel: not run */
 	r->n++;
 	r->used += room;
@@ -343,7 +344,8 @@ static void progress(struct replay *r, bool done)
 	    (r->progress_shown && elapsed(&r->last_progress, &now) < 1))
 		return;
 	pct = fg_capture_percent(&r->cap, r->file_size);
-	fprintf(stderr, "\rreplayed %llu packets", (unsigned long long)r->packets);
+	fprintf(stderr, "\rreplayed %llu packets",
+		(unsigned long long)r->packets);
 	if (pct >= 0)
 		fprintf(stderr, " (%d%%)", pct);
 	fprintf(stderr, ", %.0f packets/s\033[K", r->packets / secs);
@@ -548,7 +550,8 @@ static int cross_check(struct replay *r, const struct rflows *f,
 	if (err)
 		return fg_error(err, "cannot read the program's counters: %s",
 				fg_strerr(err));
-	same = s->rx_packets == r->prog_run && s->pass_packets == r->prog_passed;
+	same = s->rx_packets == r->prog_run &&
+	       s->pass_packets == r->prog_passed;
 	for (i = 0; i < FG_R_MAX; i++)
 		same = same && s->drop_packets[i] == r->prog_drops[i];
 	if (!same)
@@ -623,8 +626,8 @@ static void print_summary(const struct replay *r, const struct rflows *f,
 
 int do_replay(int argc, char **argv)
 {
-	struct replay r = { 0 };
-	struct rflows f = { 0 };
+	struct replay r = {0};
+	struct rflows f = {0};
 	struct fg_ifstats s;
 	int err;
 

@@ -3,8 +3,9 @@
  * fg_replay (replay's batches: many frames per BPF_PROG_TEST_RUN, each
  * through fg_xdp_frame()) against fg_xdp run once per frame: the same
  * verdict for every packet, and the same flow table and counters after
- * every capture (the maps are emptied between captures). Both instances run with the capture's clock and replay's
- * wire lengths, so their flows must agree to the byte.
+ * every capture (the maps are emptied between captures). Both instances run
+ * with the capture's clock and replay's wire lengths, so their flows must agree
+ * to the byte.
  *
  * Frames: every packet of the Ethernet captures in ../shared/pcaps (or
  * $FLOWGATE_PCAPS) and of tests/pcap/captures/{edge,snaplen}.pcap (runts,
@@ -49,10 +50,9 @@ static int inst_open(struct inst *in)
 /* Empty every map an earlier capture filled (cheaper than a new load). */
 static void inst_reset(struct inst *in)
 {
-	struct bpf_map *maps[] = { in->skel->maps.fg_flows,
-				   in->skel->maps.fg_frags,
-				   in->skel->maps.fg_ifstats,
-				   in->skel->maps.fg_overflow };
+	struct bpf_map *maps[] = {
+		in->skel->maps.fg_flows, in->skel->maps.fg_frags,
+		in->skel->maps.fg_ifstats, in->skel->maps.fg_overflow};
 	__u8 key[64];
 	size_t i;
 	int fd;
@@ -66,8 +66,7 @@ static void inst_reset(struct inst *in)
 
 static int run(int fd, const __u8 *data, __u32 len)
 {
-	struct xdp_md ctx = { .ingress_ifindex = FGT_IFINDEX,
-			      .data_end = len };
+	struct xdp_md ctx = {.ingress_ifindex = FGT_IFINDEX, .data_end = len};
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = data, .data_size_in = len,
 		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = 1);
 
@@ -109,8 +108,8 @@ static int flush(struct cmp *c)
 	}
 	s->fg_rp_count = b->n;
 	err = b->n ? run(bpf_program__fd(c->b->skel->progs.fg_replay),
-			 b->buf + CUT - b->used, b->used) :
-		     0;
+			 b->buf + CUT - b->used, b->used)
+		   : 0;
 	for (i = 0; !err && i < b->n; i++)
 		if (s->fg_rp_reason[i] != b->reason[i] && c->differ++ < 5)
 			fgt_diag("packet %zu: fg_xdp %u, fg_replay %u",
@@ -195,10 +194,10 @@ static struct ent *flows(struct inst *in, size_t *n)
 			if (v[c].last_ns > s->last_ns)
 				s->last_ns = v[c].last_ns;
 			s->tcp_flags |= v[c].tcp_flags;
-			s->ttl_min = s->ttl_min < v[c].ttl_min ? s->ttl_min :
-								 v[c].ttl_min;
-			s->ttl_max = s->ttl_max > v[c].ttl_max ? s->ttl_max :
-								 v[c].ttl_max;
+			s->ttl_min = s->ttl_min < v[c].ttl_min ? s->ttl_min
+							       : v[c].ttl_min;
+			s->ttl_max = s->ttl_max > v[c].ttl_max ? s->ttl_max
+							       : v[c].ttl_max;
 		}
 		(*n)++;
 	}

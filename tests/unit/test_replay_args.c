@@ -11,8 +11,8 @@
 
 struct fg_opts fg_opts;
 
-#define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
-#define ARGC(...) ((int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)))
+#define ARGV(...)     ((char *[]){__VA_ARGS__, NULL})
+#define ARGC(...)     ((int)(sizeof((char *[]){__VA_ARGS__}) / sizeof(char *)))
 #define PARSE(a, ...) fg_args_replay(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), a)
 
 static void test_replay_path_only(void **state)
@@ -41,9 +41,8 @@ static void test_replay_max_flows(void **state)
 	assert_int_equal(PARSE(&a, "x.pcap", "max-flows", "1k"), -FG_EUSAGE);
 	assert_int_equal(PARSE(&a, "x.pcap", "max-flows"), -FG_EUSAGE);
 	/* the last one given wins, as with attach */
-	assert_int_equal(PARSE(&a, "x.pcap", "max-flows", "32", "max-flows",
-			       "64"),
-			 0);
+	assert_int_equal(
+		PARSE(&a, "x.pcap", "max-flows", "32", "max-flows", "64"), 0);
 	assert_int_equal(a.max_flows, 64);
 }
 
@@ -54,8 +53,7 @@ static void test_replay_usage(void **state)
 	assert_int_equal(fg_args_replay(0, ARGV(NULL), &a), -FG_EUSAGE);
 	assert_int_equal(PARSE(&a, "--fast"), -FG_EUSAGE);
 	assert_int_equal(PARSE(&a, "x.pcap", "extra"), -FG_EUSAGE);
-	assert_int_equal(PARSE(&a, "x.pcap", "idle-timeout", "5"),
-			 -FG_EUSAGE);
+	assert_int_equal(PARSE(&a, "x.pcap", "idle-timeout", "5"), -FG_EUSAGE);
 }
 
 int main(void)
