@@ -57,7 +57,8 @@ ONE=$DIR/one.pcap
 editcap -r "$PCAP" "$ONE" 1 2>/dev/null
 
 now() { date +%s.%N; }
-secs() { echo "$2 - $1" | bc -l; }
+secs() { awk "BEGIN { print $2 - $1 }"; }
+calc() { awk "BEGIN { print $1 }"; } # awk, not bc: one package less
 
 port=$($PY -c 'import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -86,7 +87,7 @@ for r in $(seq "$ROUNDS"); do
 	sent=$((sent + s))
 	printf 'round %d: flowgate %.3f s, softflowd %.3f s, ratio %.2f\n' \
 		"$r" "${fg_t[-1]}" "${sf_t[-1]}" \
-		"$(echo "${sf_t[-1]} / ${fg_t[-1]}" | bc -l)"
+		"$(calc "${sf_t[-1]} / ${fg_t[-1]}")"
 done
 sleep 1
 kill -TERM $nfpid
@@ -100,17 +101,17 @@ sf=$(median "${sf_t[@]}")
 fx=$(median "${fixed_t[@]}")
 ratios=()
 for i in "${!fg_t[@]}"; do
-	ratios+=("$(echo "${sf_t[$i]} / ${fg_t[$i]}" | bc -l)")
+	ratios+=("$(calc "${sf_t[$i]} / ${fg_t[$i]}")")
 done
 flows=$("$FG" replay "$PCAP" max-flows "$MAXF" |
 	awk '$1 == "flow_records" { f = $2 } $1 == "overflow_packets" { o = $2 }
 	END { print f " flows, " o " packets to the overflow aggregate" }')
 echo "capture: $PCAP ($packets packets, $flows), max-flows $MAXF, $ROUNDS rounds, medians:"
 printf '  flowgate replay  %.3f s  %.2f M packets/s (fixed cost %.3f s: %.2f M packets/s without it)\n' \
-	"$fg" "$(echo "$packets / $fg / 1000000" | bc -l)" "$fx" \
-	"$(echo "$packets / ($fg - $fx) / 1000000" | bc -l)"
+	"$fg" "$(calc "$packets / $fg / 1000000")" "$fx" \
+	"$(calc "$packets / ($fg - $fx) / 1000000")"
 printf '  softflowd -r     %.3f s  %.2f M packets/s\n' "$sf" \
-	"$(echo "$packets / $sf / 1000000" | bc -l)"
+	"$(calc "$packets / $sf / 1000000")"
 printf '  softflowd / flowgate time: %.2f (median of the rounds'"'"' ratios; > 1: flowgate faster)\n' \
 	"$(median "${ratios[@]}")"
 echo "  softflowd's export: $sent records sent, $got received by nfcapd ($((sent - got)) lost), $seqerr sequence errors"
