@@ -220,3 +220,31 @@ int fg_args_config_set(int argc, char **argv, const struct fg_config *cur,
 			"config set profile default|monitor|strict | "
 			"config set sampling N | config set drop-flows on|off");
 }
+
+/* replay PCAP [max-flows N] */
+int fg_args_replay(int argc, char **argv, struct fg_replay_args *a)
+{
+	static const char use[] = "replay PCAP [max-flows N]";
+	int i;
+
+	memset(a, 0, sizeof(*a));
+	if (argc < 1)
+		return fg_usage("replay needs a capture file: %s", use);
+	if (argv[0][0] == '-' && argv[0][1])
+		return fg_usage("unknown option '%s' (usage: %s)", argv[0],
+				use);
+	a->path = argv[0];
+	for (i = 1; i < argc; i += 2) {
+		if (strcmp(argv[i], "max-flows"))
+			return fg_usage("unexpected argument '%s' (usage: %s)",
+					argv[i], use);
+		if (i + 1 == argc)
+			return fg_usage("max-flows needs a value");
+		if (fg_parse_u32(argv[i + 1], FG_MIN_FLOWS, FG_MAX_FLOWS,
+				 &a->max_flows))
+			return fg_usage("max-flows must be a number from %u "
+					"to %u",
+					FG_MIN_FLOWS, FG_MAX_FLOWS);
+	}
+	return 0;
+}

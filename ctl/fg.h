@@ -132,6 +132,19 @@ int fg_map_walk_percpu(int fd, size_t key_sz, size_t val_sz,
 		       void (*fn)(const void *key, const void *vals, int ncpu,
 				  void *ctx),
 		       void *ctx);
+void fg_flow_print(const char *key, const struct fg_flow_key *k,
+		   const struct fg_flow_val *v, __u64 (*to_ms)(__u64 ns));
+void fg_ovf_print(const char *key, const struct fg_ovf_key *k,
+		  __u64 packets, __u64 octets);
+/* stats.c: flow accounting counters of one interface and direction. */
+void fg_flowstats_print(const char *key, const struct fg_flowstats *f);
+
+/* ---- replay (replay.c, capture.c; args.c for the grammar) ---- */
+struct fg_replay_args {
+	const char *path;
+	__u32 max_flows; /* flow table size; 0: the default */
+};
+int fg_args_replay(int argc, char **argv, struct fg_replay_args *a);
 
 /* ---- TCP RTT (rtt.c, rtt_link.c) ---- */
 /*

@@ -164,6 +164,8 @@ void fg_flow_sum(const struct fg_flow_val *v, int ncpu,
 			continue;
 		sum->packets += v[c].packets;
 		sum->octets += v[c].octets;
+		/* Every CPU's slot sets its own first time on its first
+		 * packet; a 0 would be a slot that never saw one. */
 		if (v[c].first_ns &&
 		    (!sum->first_ns || v[c].first_ns < sum->first_ns))
 			sum->first_ns = v[c].first_ns;
@@ -203,12 +205,16 @@ static void tcp_flags_str(__u8 f, char *buf)
 	buf[n] = '\0';
 }
 
-static void print_flow(const struct fg_flow_key *k, const struct fg_flow_val *v)
+/* One flow as `flow dump` shows it (an object under key, NULL in a list);
+ * to_ms turns its times into wall-clock
+ * milliseconds (the kernel's clock in dump, the capture's in replay). */
+void fg_flow_print(const char *key, const struct fg_flow_key *k,
+		   const struct fg_flow_val *v, __u64 (*to_ms)(__u64 ns))
 {
 	char a[INET6_ADDRSTRLEN], ifn[IF_NAMESIZE], fl[9];
 	bool icmp = k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6;
 
-	out_obj_open(NULL);
+	out_obj_open(key);
 	if (!if_indextoname(k->ifindex, ifn))
 		snprintf(ifn, sizeof(ifn), "if%u", k->ifindex);
 	out_str("dev", ifn);
@@ -237,8 +243,8 @@ static void print_flow(const struct fg_flow_key *k, const struct fg_flow_val *v)
 	out_str("tcp_flags", fl);
 	out_u64("ttl_min", v->ttl_min);
 	out_u64("ttl_max", v->ttl_max);
-	out_u64("first_ms", fg_mono_to_wall_ms(v->first_ns));
-	out_u64("last_ms", fg_mono_to_wall_ms(v->last_ns));
+	out_u64("first_ms", to_ms(v->first_ns));
+	out_u64("last_ms", to_ms(v->last_ns));
 	out_str("verdict", k->reason ? "dropped" : "forwarded");
 	if (k->reason)
 		out_str("reason", fg_reason_name(k->reason));
@@ -320,7 +326,22 @@ static void dump_one(const void *key, const void *vals, int ncpu, void *c)
 	d->flows++;
 	d->packets += sum.packets;
 	d->octets += sum.octets;
-	print_flow(key, &sum);
+	fg_flow_print(NULL, key, &sum, fg_mono_to_wall_ms);
+}
+
+/* One overflow aggregate (per-CPU values summed), as `flow dump` shows it
+ * (an object under key, NULL in a list). */
+void fg_ovf_print(const char *key, const struct fg_ovf_key *k,
+		  __u64 packets, __u64 octets)
+{
+	out_obj_open(key);
+	out_u64("ifindex", k->ifindex);
+	out_str("dir", k->dir == FG_DIR_OUT ? "out" : "in");
+	out_u64("ip_version", k->ip_ver);
+	out_str("proto", proto_name(k->ip_ver, k->proto));
+	out_u64("packets", packets);
+	out_u64("octets", octets);
+	out_obj_close();
 }
 
 static void dump_ovf(const void *key, const void *vals, int ncpu, void *c)
@@ -339,14 +360,7 @@ static void dump_ovf(const void *key, const void *vals, int ncpu, void *c)
 		p += v[i].packets;
 		o += v[i].octets;
 	}
-	out_obj_open(NULL);
-	out_u64("ifindex", k->ifindex);
-	out_str("dir", k->dir == FG_DIR_OUT ? "out" : "in");
-	out_u64("ip_version", k->ip_ver);
-	out_str("proto", proto_name(k->ip_ver, k->proto));
-	out_u64("packets", p);
-	out_u64("octets", o);
-	out_obj_close();
+	fg_ovf_print(NULL, k, p, o);
 	d->packets += p;
 	d->octets += o;
 }

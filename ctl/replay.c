@@ -1,49 +1,53 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * replay PCAP: run every packet of a pcap or pcapng file through fg_xdp
- * with BPF_PROG_TEST_RUN and report the verdicts. The program comes from
- * the embedded skeleton with private, unpinned maps, so replay needs no
- * bpffs and neither reads nor changes the state of `attach`; its empty
- * config map is the default profile.
+ * replay PCAP [max-flows N]: run every packet of a capture through the XDP
+ * object's code with BPF_PROG_TEST_RUN, with flow accounting, and report
+ * the verdicts and the flows. The object is the embedded skeleton with
+ * private, unpinned maps: replay needs no bpffs and neither reads nor
+ * changes the state of `attach`; its empty config map is the default
+ * profile.
  *
- * Two kinds of frame cannot go through the test run; both are reported
- * without aborting:
- *  - frames shorter than an Ethernet header, which the kernel refuses
- *    (EINVAL), are judged by the same parser built for the host
- *    (fg_parse.h) with the same empty config: eth-trunc, or pass when the
- *    capture cut a longer frame, as the program would say;
- *  - frames longer than the test run's linear area (a page minus the XDP
- *    headroom and the skb_shared_info tailroom, about 3.5 KB with 4 KB
- *    pages): older kernels refuse them (EINVAL), newer ones put the rest
- *    in XDP frags, which fg_xdp does not read. Replay hands the program
- *    the first linear_max bytes and the frame's real length in
- *    fg_wire_len, exactly as for a snaplen cut: the headers are all in
- *    those bytes, and a length field is checked against the real length.
- * A frame cut by the capture's snaplen is judged the same way, by the
- * wire length replay writes to fg_wire_len.
+ * Packets go in batches (include/fg_replay.h): fg_replay calls
+ * fg_xdp_frame(), fg_xdp's body as a global function of the same object
+ * (tests/bpf/test_replay.c checks that both agree on every verdict and
+ * flow), for each frame of a batch, and leaves each verdict in .bss, read
+ * through the skeleton's mmap. Flow times follow the capture's clock (rodata
+ * fg_capture_clock; the packet's timestamp in fg_replay_ns), so two replays
+ * give the same bytes.
  *
- * With -j every packet gets one JSON line, then a summary line. A capture
- * that turns out truncated mid-record fails with an Error line and exit 1
- * after the lines of the packets before it were printed: they are true
- * verdicts, and the failure is what the exit code and stderr say.
+ * The test run's data is one linear area (a page minus the XDP headroom
+ * and the skb_shared_info tailroom, about 3.5 KB with 4 KB pages). A frame
+ * longer than that is handed over cut to it, with its real length in the
+ * slot's wire length, exactly as for a frame cut by the capture's
+ * snaplen: the headers are all in those bytes, and a length field is
+ * checked against the real length. A frame shorter than the 14 bytes a
+ * test run requires is padded, with its real length as wire length (the
+ * program then says eth-trunc, as it would on a NIC). A frame whose first
+ * 14 bytes the capture did not keep, though the packet had them, cannot be
+ * judged at all: it passes, is counted as `not_captured`, and is in no
+ * flow.
+ *
+ * With -j every packet gets one JSON line, then every flow record one
+ * line, then the summary. A capture that turns out truncated mid-record
+ * fails with an Error line and exit 1 after the lines of the packets
+ * before it were printed: they are true verdicts, and the failure is what
+ * the exit code and stderr say.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-/* pcap/bpf.h redefines what linux/bpf.h defines (struct bpf_insn...);
- * the DLT_ values it would bring come from pcap/dlt.h directly. */
-#define PCAP_DONT_INCLUDE_PCAP_BPF_H
-#include <pcap/pcap.h>
-#include <pcap/dlt.h>
 #include "fg.h"
-#include "fg_parse.h"
+#include "fg_replay.h"
+#include "replay.h"
 #include "flowgate_xdp.skel.h"
 
 /* Counters are taken as if every packet arrived on lo, an interface that
@@ -55,94 +59,36 @@
 #define REPLAY_HEADROOM 256
 #define REPLAY_TAILROOM 320
 
-#define SLL_HLEN       16
-#define SLL_PROTO_OFF  14
-#define SLL2_HLEN      20
-#define SLL2_PROTO_OFF 0
-
 struct replay {
-	const char *path;
-	pcap_t *pcap;
-	int dlt;
+	struct fg_replay_args a;
+	struct fg_capture cap;
+	long file_size;
 	struct flowgate_xdp *skel;
-	int prog_fd;
+	int prog_fd;	  /* fg_replay */
 	__u32 linear_max; /* longest frame the program sees whole */
-	__u8 *buf;	  /* synthetic Ethernet header + frame */
-	size_t buf_size;
-	__u64 index; /* packets read so far; the current one, 1-based */
-	__u64 passed, dropped;
+	/* The batch being filled: frames from the end of buf backwards. */
+	__u8 *buf;	/* linear_max bytes */
+	__u32 used;	/* bytes at the end of buf in use */
+	__u32 n;	/* frames in the batch */
+	__u64 first;	/* capture index of the batch's first frame */
+	__u64 clock_ns; /* the capture's clock: it never goes back */
+	__u64 packets, passed, dropped, not_captured;
 	__u64 drops[FG_R_MAX];
 	/* What went through the program, to check its counters against. */
-	__u64 prog_run, prog_passed;
+	__u64 prog_run, prog_passed, runs;
 	__u64 prog_drops[FG_R_MAX];
 	struct timespec start, last_progress;
+	__u64 progress_at; /* packets at the last look at the clock */
+	bool progress_tty; /* stderr is a terminal */
 	bool progress_shown;
 };
 
-static int parse_args(int argc, char **argv, const char **path)
-{
-	if (argc < 1)
-		return fg_usage("replay needs a capture file: replay PCAP");
-	if (argc > 1)
-		return fg_usage("unexpected argument '%s' (usage: replay PCAP)",
-				argv[1]);
-	if (argv[0][0] == '-' && argv[0][1])
-		return fg_usage("unknown option '%s' (usage: replay PCAP)",
-				argv[0]);
-	*path = argv[0];
-	return 0;
-}
-
-static bool link_supported(int dlt)
-{
-	switch (dlt) {
-	case DLT_EN10MB:
-	case DLT_LINUX_SLL:
-	case DLT_LINUX_SLL2:
-	case DLT_RAW:
-	case DLT_IPV4:
-	case DLT_IPV6:
-		return true;
-	default:
-		return false;
-	}
-}
-
-static int open_capture(struct replay *r)
-{
-	char errbuf[PCAP_ERRBUF_SIZE] = "";
-	const char *name;
-	FILE *f;
-
-	/* fopen() ourselves: libpcap's message would repeat the path. */
-	f = fopen(r->path, "rb");
-	if (!f)
-		return fg_error(-errno, "%s: %s", r->path, strerror(errno));
-	r->pcap = pcap_fopen_offline(f, errbuf);
-	if (!r->pcap) {
-		fclose(f);
-		if (!strcmp(errbuf, "unknown file format"))
-			return fg_error(-EINVAL,
-					"%s: not a pcap or pcapng capture",
-					r->path);
-		return fg_error(-EINVAL, "%s: cannot read capture: %s", r->path,
-				errbuf);
-	}
-	r->dlt = pcap_datalink(r->pcap);
-	if (link_supported(r->dlt))
-		return 0;
-	name = pcap_datalink_val_to_name(r->dlt);
-	return fg_error(-EOPNOTSUPP,
-			"%s: link type %s (%d) is not supported (Ethernet, "
-			"Linux cooked SLL/SLL2 and raw IP are)",
-			r->path, name ? name : "unknown", r->dlt);
-}
-
 /*
  * How long a frame the program sees whole: one run of a page-sized
- * non-IP frame, whose linear part the kernel reports in the output
- * context. The counters that run leaves are removed again. A kernel that
- * refuses the frame (no frags in test runs) takes the linear area alone.
+ * non-IP frame through fg_xdp, whose linear part the kernel reports in the
+ * output context. A kernel that refuses the frame (no frags in test runs)
+ * takes the linear area alone. The counters and the flow that run leaves
+ * are removed again.
  */
 static int probe_linear(struct replay *r)
 {
@@ -150,6 +96,8 @@ static int probe_linear(struct replay *r)
 	struct xdp_md ctx = {.ingress_ifindex = REPLAY_IFINDEX};
 	struct xdp_md out = {};
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	int flows = bpf_map__fd(r->skel->maps.fg_flows);
+	struct fg_flow_key k;
 	__u32 key = REPLAY_IFINDEX;
 	__u8 *frame;
 	int err;
@@ -167,7 +115,8 @@ static int probe_linear(struct replay *r)
 	opts.ctx_out = &out;
 	opts.ctx_size_out = sizeof(out);
 	opts.repeat = 1;
-	err = bpf_prog_test_run_opts(r->prog_fd, &opts);
+	err = bpf_prog_test_run_opts(bpf_program__fd(r->skel->progs.fg_xdp),
+				     &opts);
 	free(frame);
 	if (err == -EINVAL) {
 		r->linear_max = page - REPLAY_HEADROOM - REPLAY_TAILROOM;
@@ -183,11 +132,32 @@ static int probe_linear(struct replay *r)
 				"%u bytes",
 				r->linear_max);
 	bpf_map_delete_elem(bpf_map__fd(r->skel->maps.fg_ifstats), &key);
+	while (!bpf_map_get_next_key(flows, NULL, &k))
+		bpf_map_delete_elem(flows, &k);
 	return 0;
+}
+
+/*
+ * One CPU for the whole replay: the per-CPU flow slots sum the same
+ * anywhere, but the LRU fragment table evicts per CPU, so only one CPU
+ * makes a long replay's evictions the same every run.
+ */
+static void pin_cpu(void)
+{
+	int cpu = sched_getcpu();
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
 }
 
 static int load_program(struct replay *r)
 {
+	__u32 max_flows =
+		r->a.max_flows ? r->a.max_flows : FG_DEFAULT_MAX_FLOWS;
 	int err;
 
 	err = fg_check_caps(FG_NEED_BPF | FG_NEED_NET_ADMIN);
@@ -198,190 +168,151 @@ static int load_program(struct replay *r)
 		return fg_error(-errno, "cannot open the XDP program: %s",
 				fg_strerr(-errno));
 	r->skel->rodata->fg_record_last = 1;
-	err = flowgate_xdp__load(r->skel);
+	r->skel->rodata->fg_capture_clock = 1;
+	err = bpf_map__set_max_entries(r->skel->maps.fg_flows, max_flows);
+	if (!err)
+		err = flowgate_xdp__load(r->skel);
 	if (err)
 		return fg_error(err, "cannot load the XDP program: %s",
 				fg_strerr(err));
-	r->prog_fd = bpf_program__fd(r->skel->progs.fg_xdp);
-	return probe_linear(r);
-}
-
-/* Room for a synthetic Ethernet header and len more bytes. */
-static int buf_reserve(struct replay *r, size_t len)
-{
-	size_t need = ETH_HLEN + len;
-	__u8 *p;
-
-	if (need <= r->buf_size)
-		return 0;
-	p = realloc(r->buf, need);
-	if (!p)
-		return fg_error(-ENOMEM, "out of memory");
-	r->buf = p;
-	r->buf_size = need;
-	return 0;
-}
-
-/* EtherType of a raw IP packet: the version nibble says, else the link. */
-static __u16 raw_ethertype(int dlt, const __u8 *ip, __u32 len)
-{
-	if (dlt == DLT_IPV6)
-		return ETH_P_IPV6;
-	if (dlt == DLT_RAW && len && ip[0] >> 4 == 6)
-		return ETH_P_IPV6;
-	/* IPv4, and what is neither: the program flags a bad version. */
-	return ETH_P_IP;
-}
-
-/*
- * The frame as fg_xdp is to see it: Ethernet as captured; other link
- * types get their link header replaced by a synthetic Ethernet header
- * carrying the same protocol (for cooked VLAN frames the protocol is
- * passed through as it is), built in r->buf. *len is what was captured,
- * *wire the packet's length on the wire.
- */
-static int build_frame(struct replay *r, const struct pcap_pkthdr *h,
-		       const __u8 *data, const __u8 **frame, __u32 *len,
-		       __u32 *wire)
-{
-	static const __u8 macs[12] = {2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1};
-	__u32 hlen = 0, cap = h->caplen, orig = h->len;
-	__u8 *eth;
-	__u16 proto;
-	int err;
-
-	if (r->dlt == DLT_EN10MB) {
-		*frame = data;
-		*len = cap;
-		*wire = orig;
-		return 0;
-	}
-	if (r->dlt == DLT_LINUX_SLL)
-		hlen = SLL_HLEN;
-	else if (r->dlt == DLT_LINUX_SLL2)
-		hlen = SLL2_HLEN;
-	/* A frame that ends inside its link header is an empty Ethernet
-	 * frame: "shorter than an Ethernet header" is the truth. */
-	if (cap < hlen) {
-		*frame = data;
-		*len = *wire = 0;
-		return 0;
-	}
-	if (r->dlt == DLT_LINUX_SLL)
-		proto = data[SLL_PROTO_OFF] << 8 | data[SLL_PROTO_OFF + 1];
-	else if (r->dlt == DLT_LINUX_SLL2)
-		proto = data[SLL2_PROTO_OFF] << 8 | data[SLL2_PROTO_OFF + 1];
-	else
-		proto = raw_ethertype(r->dlt, data, cap);
-	err = buf_reserve(r, cap - hlen);
+	r->prog_fd = bpf_program__fd(r->skel->progs.fg_replay);
+	pin_cpu();
+	err = probe_linear(r);
 	if (err)
 		return err;
-	eth = r->buf;
-	memcpy(eth, macs, sizeof(macs));
-	eth[12] = proto >> 8;
-	eth[13] = proto & 0xff;
-	memcpy(eth + ETH_HLEN, data + hlen, cap - hlen);
-	*frame = eth;
-	*len = ETH_HLEN + cap - hlen;
-	*wire = orig > hlen ? ETH_HLEN + orig - hlen : *len;
+	r->buf = malloc(r->linear_max);
+	if (!r->buf)
+		return fg_error(-ENOMEM, "out of memory");
 	return 0;
 }
 
-static void print_packet(__u64 index, const char *verdict, const char *reason)
+static void print_packet(__u64 index, __u32 reason)
 {
 	if (!fg_opts.json)
 		return;
 	out_line_begin();
 	out_u64("index", index);
-	out_str("verdict", verdict);
+	out_str("verdict", reason ? "drop" : "pass");
 	if (reason)
-		out_str("reason", reason);
+		out_str("reason", fg_reason_name(reason));
 	out_line_end();
 }
 
-/* One BPF_PROG_TEST_RUN. The verdict comes back in .bss, which is
- * mmapped: no syscall but the run itself. */
-static int run_frame(struct replay *r, const __u8 *frame, __u32 len, __u32 wire,
-		     __u32 *reason)
+static void count_verdict(struct replay *r, __u64 index, __u32 reason)
 {
-	struct xdp_md ctx = {.ingress_ifindex = REPLAY_IFINDEX};
-	LIBBPF_OPTS(bpf_test_run_opts, opts);
-	__u32 retval;
-	int err;
-
-	ctx.data_end = len;
-	opts.data_in = frame;
-	opts.data_size_in = len;
-	opts.ctx_in = &ctx;
-	opts.ctx_size_in = sizeof(ctx);
-	opts.repeat = 1;
-	/* A frame cut by the capture's snaplen is judged by its length on
-	 * the wire: a header that was not captured is no truncation. */
-	r->skel->bss->fg_wire_len = wire > len ? wire : 0;
-	r->skel->bss->fg_last_reason = FG_R_MAX; /* sentinel: not recorded */
-	err = bpf_prog_test_run_opts(r->prog_fd, &opts);
-	if (err)
-		return fg_error(err,
-				"%s: packet %llu: BPF_PROG_TEST_RUN failed: %s",
-				r->path, (unsigned long long)r->index,
-				fg_strerr(err));
-	*reason = r->skel->bss->fg_last_reason;
-	retval = opts.retval;
-	if (*reason >= FG_R_MAX || (retval != XDP_PASS && retval != XDP_DROP) ||
-	    (retval == XDP_DROP) != (*reason != FG_R_NONE))
-		return fg_error(-EPROTO,
-				"%s: packet %llu: inconsistent verdict: "
-				"return code %u, reason %u",
-				r->path, (unsigned long long)r->index, retval,
-				*reason);
-	r->prog_run++;
-	if (*reason)
-		r->prog_drops[*reason]++;
-	else
-		r->prog_passed++;
-	return 0;
-}
-
-/* A frame the test run refuses for being short, judged on the host by
- * the same parser and the same (default) config. */
-static __u32 host_verdict(const __u8 *frame, __u32 len, __u32 wire)
-{
-	static const struct fg_config cfg;
-	struct fg_pkt p;
-
-	fg_parse_wire(frame, frame + len, wire, &cfg, &p);
-	return p.reason;
-}
-
-static int replay_one(struct replay *r, const struct pcap_pkthdr *h,
-		      const __u8 *data)
-{
-	const __u8 *frame;
-	__u32 len, wire, reason = 0;
-	int err;
-
-	err = build_frame(r, h, data, &frame, &len, &wire);
-	if (err)
-		return err;
-	if (len > r->linear_max) {
-		if (wire < len)
-			wire = len;
-		len = r->linear_max;
-	}
-	if (len < ETH_HLEN)
-		reason = host_verdict(frame, len, wire);
-	else
-		err = run_frame(r, frame, len, wire, &reason);
-	if (err)
-		return err;
 	if (reason == FG_R_NONE) {
 		r->passed++;
-		print_packet(r->index, "pass", NULL);
 	} else {
 		r->dropped++;
 		r->drops[reason]++;
-		print_packet(r->index, "drop", fg_reason_name(reason));
 	}
+	print_packet(index, reason);
+}
+
+/* Run the batch: one BPF_PROG_TEST_RUN, then every verdict from .bss. */
+static int flush(struct replay *r)
+{
+	struct flowgate_xdp__bss *b = r->skel->bss;
+	struct xdp_md ctx = {.ingress_ifindex = REPLAY_IFINDEX};
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	__u32 i, reason;
+	int err;
+
+	if (!r->n)
+		return 0;
+	/* Slots hold their frame's distance from the end until now. */
+	for (i = 0; i < r->n; i++)
+		b->fg_rp_off[i] = r->used - b->fg_rp_off[i];
+	b->fg_rp_count = r->n;
+	ctx.data_end = r->used;
+	opts.data_in = r->buf + r->linear_max - r->used;
+	opts.data_size_in = r->used;
+	opts.ctx_in = &ctx;
+	opts.ctx_size_in = sizeof(ctx);
+	opts.repeat = 1;
+	err = bpf_prog_test_run_opts(r->prog_fd, &opts);
+	if (err)
+		return fg_error(err,
+				"%s: packets %llu-%llu: BPF_PROG_TEST_RUN "
+				"failed: %s",
+				r->a.path, (unsigned long long)r->first,
+				(unsigned long long)(r->first + r->n - 1),
+				fg_strerr(err));
+	r->runs++;
+	for (i = 0; i < r->n; i++) {
+		reason = b->fg_rp_reason[i];
+		if (reason >= FG_R_MAX)
+			return fg_error(-EPROTO,
+					"%s: packet %llu: the program gave no "
+					"verdict (%u)",
+					r->a.path,
+					(unsigned long long)(r->first + i),
+					reason);
+		r->prog_run++;
+		if (reason)
+			r->prog_drops[reason]++;
+		else
+			r->prog_passed++;
+		count_verdict(r, r->first + i, reason);
+	}
+	r->n = 0;
+	r->used = 0;
+	return 0;
+}
+
+/* Put one frame into the batch, running the batch first if it is full. */
+static int add_frame(struct replay *r, const struct fg_frame *f)
+{
+	__u32 len = f->hdr_len + f->len, wire = f->wire, room, hl;
+	struct flowgate_xdp__bss *b = r->skel->bss;
+	__u8 *dst;
+	int err;
+
+	if (len > r->linear_max)
+		len = r->linear_max;
+	room = len < ETH_HLEN ? ETH_HLEN : len;
+	if (r->n == FG_REPLAY_BATCH || r->used + room > r->linear_max) {
+		err = flush(r);
+		if (err)
+			return err;
+	}
+	if (!r->n)
+		r->first = r->cap.index;
+	dst = r->buf + r->linear_max - r->used - room;
+	hl = f->hdr_len < len ? f->hdr_len : len;
+	memcpy(dst, f->hdr, hl);
+	memcpy(dst + hl, f->data, len - hl);
+	memset(dst + len, 0, room - len); /* a runt's padding */
+	b->fg_rp_ns[r->n] = r->clock_ns;
+	b->fg_rp_off[r->n] = r->used + room; /* from the end, until flush() */
+	b->fg_rp_len[r->n] = room;
+	/* The flag makes a runt's own length count, 0 included. */
+	b->fg_rp_wire[r->n] =
+		FG_WIRE_SET | (wire < FG_MAX_WIRE ? wire : FG_MAX_WIRE);
+	b->fg_rp_reason[r->n] = FG_R_MAX; /* sentinel: not run */
+	r->n++;
+	r->used += room;
+	return 0;
+}
+
+static int replay_one(struct replay *r, const struct fg_frame *f)
+{
+	int err;
+
+	/* A packet stamped before the one in front of it (merged
+	 * captures) is taken at the latest time seen, as a live run would
+	 * have seen it arrive: flow times never go back. */
+	if (f->ns > r->clock_ns)
+		r->clock_ns = f->ns;
+	r->packets++;
+	if (f->hdr_len + f->len >= ETH_HLEN || f->wire < ETH_HLEN)
+		return add_frame(r, f);
+	/* The packet had an Ethernet header, the capture did not keep it. */
+	err = flush(r);
+	if (err)
+		return err;
+	r->not_captured++;
+	count_verdict(r, r->cap.index, FG_R_NONE);
 	return 0;
 }
 
@@ -390,96 +321,258 @@ static double elapsed(const struct timespec *a, const struct timespec *b)
 	return (b->tv_sec - a->tv_sec) + (b->tv_nsec - a->tv_nsec) / 1e9;
 }
 
-/* A long replay says how far it got, on a terminal only and never on
- * stdout, so that what stdout carries stays deterministic. The clock is
- * read through the vDSO, every 1024 packets. */
+/* A long replay says how far it got: on a terminal only, and never on
+ * stdout, so that what stdout carries stays deterministic and a log file
+ * gets no carriage returns. The clock is read every 4096 packets. */
 static void progress(struct replay *r, bool done)
 {
 	struct timespec now;
+	double secs;
+	int pct;
 
 	if (done) {
 		if (r->progress_shown)
 			fputs("\r\033[K", stderr);
 		return;
 	}
-	if (r->index % 1024 || !isatty(STDERR_FILENO))
+	if (!r->progress_tty || r->packets - r->progress_at < 4096)
 		return;
+	r->progress_at = r->packets;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (elapsed(&r->start, &now) < 2 ||
+	secs = elapsed(&r->start, &now);
+	if (secs < 2 ||
 	    (r->progress_shown && elapsed(&r->last_progress, &now) < 1))
 		return;
+	pct = fg_capture_percent(&r->cap, r->file_size);
 	fprintf(stderr, "\rreplayed %llu packets",
-		(unsigned long long)r->index);
+		(unsigned long long)r->packets);
+	if (pct >= 0)
+		fprintf(stderr, " (%d%%)", pct);
+	fprintf(stderr, ", %.0f packets/s\033[K", r->packets / secs);
 	r->last_progress = now;
 	r->progress_shown = true;
 }
 
-static int read_error(struct replay *r)
-{
-	const char *msg = pcap_geterr(r->pcap);
-	unsigned long long n = r->index + 1;
-
-	fflush(stdout); /* the lines of the packets before it come first */
-	if (strstr(msg, "truncated"))
-		return fg_error(-EIO, "%s: truncated capture at packet %llu",
-				r->path, n);
-	return fg_error(-EIO, "%s: cannot read packet %llu: %s", r->path, n,
-			msg);
-}
-
 static int replay_all(struct replay *r)
 {
-	struct pcap_pkthdr *h;
-	const u_char *data;
+	struct fg_frame f;
+	struct stat st;
 	int ret, err = 0;
 
+	if (!stat(r->a.path, &st))
+		r->file_size = st.st_size;
+	r->progress_tty = isatty(STDERR_FILENO);
 	clock_gettime(CLOCK_MONOTONIC, &r->start);
 	while (!err) {
-		ret = pcap_next_ex(r->pcap, &h, &data);
-		if (ret == PCAP_ERROR_BREAK)
-			break; /* end of file */
-		if (ret != 1) {
-			err = read_error(r);
+		ret = fg_capture_next(&r->cap, &f);
+		if (ret <= 0) {
+			err = ret ? ret : flush(r);
 			break;
 		}
-		r->index++;
-		err = replay_one(r, h, data);
+		err = replay_one(r, &f);
 		progress(r, false);
 	}
+	/* The batch read before a broken record is still true: run it. */
+	if (err && r->n)
+		flush(r);
 	progress(r, true);
 	return err;
 }
 
-/* The program's own counters must tell the same story as the verdicts
- * read back packet by packet; anything else is a bug in one of them. */
-static int cross_check(struct replay *r)
+/* ---- flows ---------------------------------------------------------- */
+
+struct rflow {
+	struct fg_flow_key k;
+	struct fg_flow_val v; /* summed over CPUs */
+};
+
+struct rflows {
+	struct rflow *e;
+	size_t n, cap;
+	__u64 packets, octets; /* over all records */
+	int err;
+};
+
+static void collect(const void *key, const void *vals, int ncpu, void *c)
+{
+	struct rflows *f = c;
+	struct rflow *e;
+
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 1024;
+
+		e = realloc(f->e, cap * sizeof(*e));
+		if (!e) {
+			f->err = -ENOMEM;
+			return;
+		}
+		f->e = e;
+		f->cap = cap;
+	}
+	e = &f->e[f->n];
+	memcpy(&e->k, key, sizeof(e->k));
+	fg_flow_sum(vals, ncpu, &e->v);
+	if (!e->v.packets)
+		return;
+	f->n++;
+	f->packets += e->v.packets;
+	f->octets += e->v.octets;
+}
+
+/* Records in the order they began, then by key: a golden file's diff
+ * reads as a story, and a hash table's order never shows. */
+static int rflow_cmp(const void *a, const void *b)
+{
+	const struct rflow *x = a, *y = b;
+
+	if (x->v.first_ns != y->v.first_ns)
+		return x->v.first_ns < y->v.first_ns ? -1 : 1;
+	return memcmp(&x->k, &y->k, sizeof(x->k));
+}
+
+static __u64 capture_ms(__u64 ns)
+{
+	return ns / 1000000;
+}
+
+static void print_flows(const struct rflows *f)
+{
+	size_t i;
+
+	if (!fg_opts.json)
+		return;
+	for (i = 0; i < f->n; i++) {
+		out_line_begin();
+		fg_flow_print("flow", &f->e[i].k, &f->e[i].v, capture_ms);
+		out_line_end();
+	}
+}
+
+struct rovf {
+	struct fg_ovf_key k;
+	__u64 packets, octets;
+};
+
+static int rovf_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct fg_ovf_key));
+}
+
+/* The overflow aggregates (the table was full), sorted by key; their
+ * packets and octets are added to f's totals. */
+static int print_overflow(struct replay *r, struct rflows *f)
+{
+	int fd = bpf_map__fd(r->skel->maps.fg_overflow);
+	int c, ncpu = libbpf_num_possible_cpus();
+	struct fg_ovf_key k, *prev = NULL;
+	struct rovf *e = NULL, *t;
+	struct fg_ovf_val *v;
+	size_t i, n = 0;
+	int err = 0;
+
+	v = calloc(ncpu > 0 ? ncpu : 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	while (!err && !bpf_map_get_next_key(fd, prev, &k)) {
+		t = realloc(e, (n + 1) * sizeof(*e));
+		if (!t) {
+			err = -ENOMEM;
+			break;
+		}
+		e = t;
+		e[n].k = k;
+		prev = &e[n].k;
+		err = bpf_map_lookup_elem(fd, &k, v) ? -errno : 0;
+		e[n].packets = e[n].octets = 0;
+		for (c = 0; !err && c < ncpu; c++) {
+			e[n].packets += v[c].packets;
+			e[n].octets += v[c].octets;
+		}
+		n++;
+	}
+	qsort(e, n, sizeof(*e), rovf_cmp);
+	for (i = 0; !err && i < n; i++) {
+		f->packets += e[i].packets;
+		f->octets += e[i].octets;
+		if (!fg_opts.json)
+			continue;
+		out_line_begin();
+		fg_ovf_print("overflow", &e[i].k, e[i].packets, e[i].octets);
+		out_line_end();
+	}
+	free(e);
+	free(v);
+	return err;
+}
+
+/* Every flow record left in the table, then the overflow aggregates. */
+static int report_flows(struct replay *r, struct rflows *f)
+{
+	int err;
+
+	err = fg_map_walk_percpu(bpf_map__fd(r->skel->maps.fg_flows),
+				 sizeof(struct fg_flow_key),
+				 sizeof(struct fg_flow_val), collect, f);
+	if (!err)
+		err = f->err;
+	if (err)
+		return fg_error(err, "cannot read the flows: %s",
+				fg_strerr(err));
+	qsort(f->e, f->n, sizeof(*f->e), rflow_cmp);
+	print_flows(f);
+	err = print_overflow(r, f);
+	if (err)
+		return fg_error(err, "cannot read the overflow aggregates: %s",
+				fg_strerr(err));
+	return 0;
+}
+
+/*
+ * The program's own counters must tell the same story as the verdicts
+ * read back packet by packet, and the flow records (with the overflow
+ * aggregates) must hold every packet the program accounted; anything else
+ * is a bug in one of them.
+ */
+static int cross_check(struct replay *r, const struct rflows *f,
+		       struct fg_ifstats *s)
 {
 	int fd = bpf_map__fd(r->skel->maps.fg_ifstats);
-	struct fg_ifstats s;
+	const struct fg_flowstats *fs = &s->flows;
 	bool same;
 	__u32 i;
 	int err;
 
-	err = fg_ifstats_read(fd, REPLAY_IFINDEX, &s);
+	err = fg_ifstats_read(fd, REPLAY_IFINDEX, s);
 	if (err == -ENOENT) {
-		memset(&s, 0, sizeof(s));
+		memset(s, 0, sizeof(*s));
 		err = 0;
 	}
 	if (err)
 		return fg_error(err, "cannot read the program's counters: %s",
 				fg_strerr(err));
-	same = s.rx_packets == r->prog_run && s.pass_packets == r->prog_passed;
+	same = s->rx_packets == r->prog_run &&
+	       s->pass_packets == r->prog_passed;
 	for (i = 0; i < FG_R_MAX; i++)
-		same = same && s.drop_packets[i] == r->prog_drops[i];
-	if (same)
+		same = same && s->drop_packets[i] == r->prog_drops[i];
+	if (!same)
+		return fg_error(-EPROTO,
+				"internal error: the program counted %llu "
+				"packets, %llu passed, where replay ran %llu "
+				"and saw %llu pass",
+				(unsigned long long)s->rx_packets,
+				(unsigned long long)s->pass_packets,
+				(unsigned long long)r->prog_run,
+				(unsigned long long)r->prog_passed);
+	if (fs->packets == r->prog_run &&
+	    f->packets + fs->sampled_pkts + fs->unflowed_pkts == fs->packets &&
+	    f->octets + fs->sampled_octets + fs->unflowed_octets == fs->octets)
 		return 0;
 	return fg_error(-EPROTO,
-			"internal error: the program counted %llu packets, "
-			"%llu passed, where replay ran %llu and saw %llu pass",
-			(unsigned long long)s.rx_packets,
-			(unsigned long long)s.pass_packets,
-			(unsigned long long)r->prog_run,
-			(unsigned long long)r->prog_passed);
+			"internal error: flow accounting saw %llu packets, "
+			"the flow records and overflow hold %llu, of %llu run",
+			(unsigned long long)fs->packets,
+			(unsigned long long)f->packets,
+			(unsigned long long)r->prog_run);
 }
 
 /* A count, and in text its share of all packets for the table. */
@@ -498,10 +591,13 @@ static void out_count(const char *key, __u64 n, __u64 total)
 
 /*
  * JSON: {"summary":{"packets":..,"passed":..,"dropped":..,
- * "reasons":{NAME:count,...}}}. Text: the file, the totals, then a table
- * of verdicts (pass, each drop reason) with count and share.
+ * "not_captured":..,"reasons":{NAME:count,...},"flow_records":..,
+ * "max_flows":..,"accounting":{...}}}. Text: the file, the totals, a table
+ * of verdicts (pass, each drop reason) with count and share, then the
+ * flow counts.
  */
-static void print_summary(const struct replay *r)
+static void print_summary(const struct replay *r, const struct rflows *f,
+			  const struct fg_ifstats *s)
 {
 	__u32 i;
 
@@ -509,17 +605,21 @@ static void print_summary(const struct replay *r)
 	/* In text, an unnamed block: the table nests under "verdicts". */
 	out_obj_open(fg_opts.json ? "summary" : NULL);
 	if (!fg_opts.json)
-		out_str("file", r->path);
-	out_u64("packets", r->index);
+		out_str("file", r->a.path);
+	out_u64("packets", r->packets);
 	out_u64("passed", r->passed);
 	out_u64("dropped", r->dropped);
+	out_u64("not_captured", r->not_captured);
 	out_obj_open(fg_opts.json ? "reasons" : "verdicts");
 	if (!fg_opts.json)
-		out_count("pass", r->passed, r->index);
+		out_count("pass", r->passed, r->packets);
 	for (i = 1; i < FG_R_MAX; i++)
 		if (r->drops[i])
-			out_count(fg_reason_name(i), r->drops[i], r->index);
+			out_count(fg_reason_name(i), r->drops[i], r->packets);
 	out_obj_close();
+	out_u64("flow_records", f->n);
+	out_u64("max_flows", bpf_map__max_entries(r->skel->maps.fg_flows));
+	fg_flowstats_print("accounting", &s->flows);
 	out_obj_close();
 	out_end();
 }
@@ -527,24 +627,28 @@ static void print_summary(const struct replay *r)
 int do_replay(int argc, char **argv)
 {
 	struct replay r = {0};
+	struct rflows f = {0};
+	struct fg_ifstats s;
 	int err;
 
-	err = parse_args(argc, argv, &r.path);
+	err = fg_args_replay(argc, argv, &r.a);
 	if (err)
 		return err;
 	fg_libs_init();
-	err = open_capture(&r);
+	err = fg_capture_open(&r.cap, r.a.path);
 	if (!err)
 		err = load_program(&r);
 	if (!err)
 		err = replay_all(&r);
 	if (!err)
-		err = cross_check(&r);
+		err = report_flows(&r, &f);
 	if (!err)
-		print_summary(&r);
-	if (r.pcap)
-		pcap_close(r.pcap);
+		err = cross_check(&r, &f, &s);
+	if (!err)
+		print_summary(&r, &f, &s);
+	fg_capture_close(&r.cap);
 	flowgate_xdp__destroy(r.skel);
 	free(r.buf);
+	free(f.e);
 	return err;
 }

@@ -37,7 +37,7 @@ static void print_reasons(const struct fg_ifstats *s)
 
 /* Flow accounting of one direction. Every packet it saw is in a flow, the
  * overflow aggregate, sampled out, or unflowed (drop flows off). */
-static void print_flowstats(const char *key, const struct fg_flowstats *f)
+void fg_flowstats_print(const char *key, const struct fg_flowstats *f)
 {
 	out_obj_open(key);
 	out_u64("packets", f->packets);
@@ -104,8 +104,8 @@ static void print_iface(const char *name, __u32 ifindex,
 	if (fg_ifstats_read(extra.fd, fg_dir_key(ifindex, FG_DIR_OUT), &out))
 		memset(&out, 0, sizeof(out));
 	out_obj_open("flows");
-	print_flowstats("in", &s->flows);
-	print_flowstats("out", &out.flows);
+	fg_flowstats_print("in", &s->flows);
+	fg_flowstats_print("out", &out.flows);
 	out_obj_close();
 	if (extra.queues)
 		print_queues(s);

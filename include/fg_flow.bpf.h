@@ -175,7 +175,7 @@ static __always_inline void fg_flow_account(struct fg_pkt *p,
 	if (p->frag != FG_FRAG_NONE && !p->reason)
 		fg_frag_ports(p, st);
 	fg_flow_key_fill(&k, p, ifindex, dir);
-	now = bpf_ktime_get_coarse_ns();
+	now = fg_now();
 	v = bpf_map_lookup_elem(&fg_flows, &k);
 	if (v) {
 		fg_flow_update(v, p, pkts, octets, now);

@@ -10,6 +10,7 @@
 #include <bpf/bpf_helpers.h>
 #include "fg_common.h"
 #include "fg_parse.h"
+#include "fg_replay.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -42,8 +43,23 @@ __u32 fg_last_reason = 0;
 __u32 fg_last_hits = 0;
 /* Replay only: the packet's length on the wire when the frame handed to
  * BPF_PROG_TEST_RUN is shorter (capture snaplen, or cut to what test_run
- * accepts). 0: the frame is the whole packet. */
+ * accepts). 0: the frame is the whole packet. With FG_WIRE_SET, the rest
+ * is the length even if shorter than the frame (padded runts). */
 __u32 fg_wire_len = 0;
+
+/* Replay only, set before load: flow times follow the capture's clock,
+ * fg_replay_ns (the packet's timestamp, ns since the epoch), instead of
+ * the kernel's. A switch of its own, not fg_record_last, so that tests
+ * recording verdicts keep the kernel's clock. */
+const volatile __u8 fg_capture_clock = 0;
+__u64 fg_replay_ns = 0;
+
+static __always_inline __u64 fg_now(void)
+{
+	if (fg_capture_clock)
+		return fg_replay_ns;
+	return bpf_ktime_get_coarse_ns();
+}
 
 /* Where the packet ends on the wire: data_end, except in replay where the
  * capture may hold only its first bytes. Bounded (FG_MAX_WIRE) so that
@@ -52,8 +68,11 @@ static __always_inline void *fg_wire_end(void *data, void *data_end)
 {
 	__u32 len = fg_wire_len;
 
-	if (!fg_record_last || len <= (__u32)(data_end - data))
+	if (!fg_record_last || !len)
 		return data_end;
+	if (!(len & FG_WIRE_SET) && len <= (__u32)(data_end - data))
+		return data_end;
+	len &= ~FG_WIRE_SET;
 	if (len > FG_MAX_WIRE)
 		len = FG_MAX_WIRE;
 	return data + len;

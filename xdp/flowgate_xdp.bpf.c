@@ -10,6 +10,7 @@
 #include "fg_ctx.bpf.h"
 #include "fg_flow.bpf.h"
 #include "fg_rules.bpf.h"
+#include "fg_replay.h"
 
 /* libxdp dispatcher metadata: run early (filters go first) and let the
  * next program see what we pass. */
@@ -20,10 +21,14 @@ struct {
 
 FG_DEFINE_PARSE(fg_xdp_parse, struct xdp_md, FG_XDP_WIRE_END)
 
-SEC("xdp")
-int fg_xdp(struct xdp_md *ctx)
+/* What fg_xdp does with a frame; inlined in fg_xdp, and in the global
+ * function fg_xdp_frame() that replay's fg_replay calls per frame. */
+static __always_inline int fg_xdp_body(struct xdp_md *ctx)
 {
-	__u64 bytes = ctx->data_end - ctx->data;
+	void *data = (void *)(long)ctx->data;
+	/* The packet's own length: in replay the frame may be a capture's
+	 * cut (fg_wire_end); on a NIC it is data_end. */
+	__u64 bytes = fg_wire_end(data, (void *)(long)ctx->data_end) - data;
 	struct fg_pkt p;
 	__u32 octets;
 
@@ -35,6 +40,61 @@ int fg_xdp(struct xdp_md *ctx)
 	fg_account(&p, fg_dir_key(ctx->ingress_ifindex, FG_DIR_IN),
 		   ctx->rx_queue_index, bytes, FG_PKTS_OCTETS(1, octets));
 	return p.reason ? XDP_DROP : XDP_PASS;
+}
+
+SEC("xdp")
+int fg_xdp(struct xdp_md *ctx)
+{
+	return fg_xdp_body(ctx);
+}
+
+/*
+ * fg_xdp's body as a global function, for fg_replay's loop: the verifier
+ * checks it once, not once per iteration. Not called by fg_xdp itself,
+ * which would pay for the call (6 ns a packet, bench/cost.c);
+ * tests/bpf/test_replay.c checks that both give the same verdicts and
+ * flows.
+ */
+__noinline int fg_xdp_frame(struct xdp_md *ctx)
+{
+	return fg_xdp_body(ctx);
+}
+
+/* Replay's batches (include/fg_replay.h): written by user space, read
+ * back after the run through the skeleton's mmap. */
+__u64 fg_rp_ns[FG_REPLAY_BATCH];
+__u32 fg_rp_off[FG_REPLAY_BATCH];
+__u32 fg_rp_len[FG_REPLAY_BATCH];
+__u32 fg_rp_wire[FG_REPLAY_BATCH];
+__u32 fg_rp_reason[FG_REPLAY_BATCH];
+__u32 fg_rp_count = 0;
+
+/*
+ * Replay only (never attached): fg_xdp_frame() for each frame of a batch.
+ * The frames lie in reverse order, so that each step moves the start of
+ * the data back and its end in; user space checks every slot's verdict,
+ * so a helper that refused a move leaves FG_R_MAX and fails the replay.
+ */
+SEC("xdp")
+int fg_replay(struct xdp_md *ctx)
+{
+	__u32 i, n = fg_rp_count, off = 0;
+	__u32 end = ctx->data_end - ctx->data;
+
+	for (i = 0; i < FG_REPLAY_BATCH && i < n; i++) {
+		if (bpf_xdp_adjust_head(ctx, (int)(fg_rp_off[i] - off)))
+			break;
+		off = fg_rp_off[i];
+		if (bpf_xdp_adjust_tail(ctx, (int)(off + fg_rp_len[i] - end)))
+			break;
+		end = off + fg_rp_len[i];
+		fg_wire_len = fg_rp_wire[i];
+		fg_replay_ns = fg_rp_ns[i];
+		fg_last_reason = FG_R_MAX;
+		fg_xdp_frame(ctx);
+		fg_rp_reason[i] = fg_last_reason;
+	}
+	return XDP_PASS;
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Layer 5: flowgate replay against an independent implementation (TAP).
+#
+# softflowd 1.1.0 reads each capture (`softflowd -r`) and exports IPFIX to
+# nfcapd 1.7.1 on a free loopback port; nfdump reads the flows back as
+# JSON. `flowgate replay -j` reads the same capture. softflowd_cmp.py sums
+# both per 5-tuple and puts every packet that differs in a class (see its
+# header and README.md, "replay and softflowd"); a test fails on anything
+# unexplained. softflowd's own export over UDP can lose datagrams when
+# nfcapd falls behind: a run where nfcapd received fewer records than
+# softflowd says it sent is retried, and skipped if it keeps losing.
+#
+# For now flowgate's side is replay's JSON; once replay exports IPFIX, the
+# same comparison will take flowgate's records from nfcapd too.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+FG=${FLOWGATE:-$root/build/flowgate}
+PCAPS=${FLOWGATE_PCAPS:-$root/../shared/pcaps}
+CAPS=$root/tests/pcap/captures
+PY=/usr/bin/python3
+
+# Ethernet, SLL and raw IP: the link types both read (softflowd reads
+# neither LINKTYPE_IPV4/IPV6 nor SLL2). Real traffic, scans, fragments,
+# VLAN and QinQ, MPLS, malformed headers, snaplen cuts.
+CAPTURES=(
+	"$PCAPS/ndpi__netflix.pcap"
+	"$PCAPS/ndpi__gnutella.pcap"
+	"$PCAPS/ndpi__alexa-app.pcapng"
+	"$PCAPS/ndpi__synscan.pcap"
+	"$PCAPS/ndpi__tcp_scan.pcapng"
+	"$PCAPS/ndpi__dns_fragmented.pcap"
+	"$PCAPS/ndpi__fuzz-2006-06-26-2594.pcap"
+	"$PCAPS/ndpi__badpackets.pcap"
+	"$PCAPS/ndpi__vnc.pcap"
+	"$PCAPS/suricata-verify__security-8510__defrag-af-confusion-spray-h8.pcap"
+	"$PCAPS/suricata-verify__ipv6-malformed-fragments-15__frag-15.pcap"
+	"$PCAPS/tcpreplay__test.pcap"
+	"$PCAPS/zeek__vlan-collisions.pcap"
+	"$PCAPS/zeek__http-qinq-0.pcap"
+	"$PCAPS/tcpdump__icmpv6.pcap"
+	"$CAPS/sll.pcap"
+	"$CAPS/raw.pcap"
+	"$CAPS/snaplen.pcap"
+)
+
+tmp=$(mktemp -d)
+nfpid=
+cleanup() {
+	[ -n "$nfpid" ] && kill "$nfpid" 2>/dev/null && wait "$nfpid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+	n=$((n + 1)) failed=$((failed + 1))
+	echo "not ok $n - $1"
+}
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+show() { sed 's/^/# /' "$@"; }
+
+missing=
+for c in softflowd nfcapd nfdump tshark "$PY"; do
+	command -v "$c" >/dev/null || missing="$missing $c"
+done
+[ -x "$FG" ] || missing="$missing $FG"
+
+free_port() {
+	"$PY" -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+# softflowd_flows CAPTURE OUT: softflowd -> nfcapd -> nfdump JSON in OUT.
+# Returns 3 when nfcapd received fewer records than softflowd sent.
+softflowd_flows() {
+	local cap=$1 out=$2 dir=$tmp/nfcapd port i sent got
+	rm -rf "$dir" && mkdir -p "$dir"
+	port=$(free_port)
+	# A 4 MB socket buffer: softflowd sends a capture's records in one
+	# burst, without pacing.
+	nfcapd -b 127.0.0.1 -p "$port" -w "$dir" -B 4194304 \
+		>"$tmp/nfcapd.log" 2>&1 &
+	nfpid=$!
+	for i in $(seq 50); do
+		ss -Hlun "sport = :$port" | grep -q . && break
+		sleep 0.1
+	done
+	# -r with -d: no pid file, no control socket (with -c it would wait
+	# on that socket after the capture, for ever).
+	timeout 120 softflowd -r "$cap" -n "127.0.0.1:$port" -v 10 -A milli \
+		-d >"$tmp/softflowd.log" 2>&1
+	sleep 0.3 # the last datagrams, still in the socket buffer
+	kill -TERM "$nfpid" # nfcapd writes its file on the way out
+	wait "$nfpid"
+	nfpid=
+	nfdump -R "$dir" -o json >"$out" 2>/dev/null
+	sent=$(sed -n 's/^Flows exported: [0-9]* (\([0-9]*\) records).*/\1/p' \
+		"$tmp/softflowd.log")
+	got=$(sed -n 's/.*Flows: \([0-9]*\), Packets.*/\1/p' "$tmp/nfcapd.log")
+	lost=$((${sent:-0} - ${got:-0}))
+	[ "$lost" -eq 0 ] || return 3
+}
+
+# Frames with two VLAN tags: softflowd reads one.
+qinq_frames() {
+	tshark -r "$1" -Y 'eth.type == 0x88a8 || eth.type == 0x9100 ||
+		vlan.etype == 0x8100 || vlan.etype == 0x88a8' 2>/dev/null |
+		wc -l
+}
+
+compare() { # capture
+	local cap=$1 name=${1##*/} try rc
+	if ! "$FG" replay -j "$cap" >"$tmp/fg.jsonl" 2>"$tmp/fg.err"; then
+		not_ok "$name: flowgate replay failed"
+		show "$tmp/fg.err"
+		return
+	fi
+	for try in 1 2 3; do
+		softflowd_flows "$cap" "$tmp/sf.json"
+		rc=$?
+		[ "$rc" -eq 0 ] && break
+	done
+	if [ "$rc" -ne 0 ]; then
+		skip "$name: flowgate and softflowd flows reconcile" \
+			"softflowd's UDP export lost $lost records, 3 runs"
+		return
+	fi
+	if "$PY" "$here/softflowd_cmp.py" "$tmp/fg.jsonl" "$tmp/sf.json" \
+		"$(qinq_frames "$cap")" >"$tmp/cmp.txt"; then
+		ok "$name: flowgate and softflowd flows reconcile"
+	else
+		not_ok "$name: flowgate and softflowd flows reconcile"
+	fi
+	# class, flowgate records/packets/octets, softflowd's
+	show "$tmp/cmp.txt"
+	cat "$tmp/cmp.txt" >>"$tmp/all.txt"
+}
+
+if [ -n "$missing" ]; then
+	skip "softflowd cross-check" "missing:$missing"
+	echo "1..$n"
+	exit 0
+fi
+if ! "$FG" replay "$CAPS/sll.pcap" >/dev/null 2>&1; then
+	skip "softflowd cross-check" "flowgate replay needs CAP_BPF and CAP_NET_ADMIN"
+	echo "1..$n"
+	exit 0
+fi
+: >"$tmp/all.txt"
+for cap in "${CAPTURES[@]}"; do
+	if [ ! -r "$cap" ]; then
+		skip "${cap##*/}: flowgate and softflowd flows reconcile" \
+			"no $cap (set FLOWGATE_PCAPS)"
+		continue
+	fi
+	compare "$cap"
+done
+# The sum over all captures, one line per class (README's table).
+echo "# all captures: class fg_records fg_packets fg_octets sf_records sf_packets sf_octets"
+awk '!/^#/ { for (i = 2; i <= 7; i++) s[$1, i] += $i; seen[$1] = 1 }
+	END { for (c in seen) { printf "# %s", c
+		for (i = 2; i <= 7; i++) printf " %d", s[c, i]; print "" } }' \
+	"$tmp/all.txt" | sort
+echo "1..$n"
+[ "$failed" -eq 0 ]
