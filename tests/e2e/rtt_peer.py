@@ -22,6 +22,12 @@ import time
 MSG = 100
 
 
+
+def say(obj):
+    """One line in one write(): several peers append to the same file, and
+    print() writes the text and its newline apart, which can interleave."""
+    os.write(1, (json.dumps(obj) + "\n").encode())
+
 def recv_exact(s, n):
     got = 0
     while got < n:
@@ -44,7 +50,7 @@ def ends(s):
 
 
 def report_and_wait(s, role, done):
-    print(json.dumps(dict(ends(s), role=role)), flush=True)
+    say(dict(ends(s), role=role))
     for _ in range(600):
         if os.path.exists(done):
             break
@@ -68,7 +74,7 @@ def server(addr, port, nconn, done, n, pings):
     ls.bind((addr, port))
     ls.listen(16)
     ls.settimeout(30)
-    print(json.dumps({"role": "listening"}), flush=True)
+    say({"role": "listening"})
     threads = []
     for _ in range(nconn):
         c, _ = ls.accept()
