@@ -68,8 +68,8 @@ void fg_cfg_export_default(struct fg_cfg_export *x)
 	memset(x, 0, sizeof(*x));
 	x->active_timeout = 60;
 	x->idle_timeout = 15;
-	x->template_refresh = 600;
-	x->domain = 0;
+	x->template_refresh = 300; /* the exporter's defaults */
+	x->domain = 1;
 	x->mtu = 1500;
 }
 

@@ -34,6 +34,7 @@
 #include <bpf/bpf.h>
 #include "fg.h"
 #include "cfgfile.h"
+#include "export.h"
 
 #define FG_DAEMON_POLL_MS 2000
 /* Events come in bursts (write, close, rename): wait for the last. */
@@ -45,6 +46,8 @@ struct daemon {
 	__u64 rejected; /* hash of the last content refused */
 	int read_err;	/* last errno reading the file, logged once */
 	__u32 ctl_id;	/* map ID of fg_rule_ctl we applied to */
+	struct fg_cfg_export export; /* [export] in force */
+	bool export_known;
 };
 
 static void dlog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -142,6 +145,35 @@ static void log_reject(struct daemon *d, const struct fg_perr *e)
 			d->path, e->msg);
 }
 
+/*
+ * The [export] section changed: the exporter (`flowgate export config
+ * FILE`, one per pin directory, its pid in fg_expstats) re-reads the file
+ * on SIGHUP. Without a running exporter there is nothing to tell.
+ */
+static void export_changed(struct daemon *d, const struct fg_cfg_export *x)
+{
+	struct fg_exp_stats st;
+	__u32 key = 0;
+	int fd;
+
+	if (d->export_known && !memcmp(x, &d->export, sizeof(*x)))
+		return;
+	d->export = *x;
+	if (!d->export_known) {
+		d->export_known = true;
+		return; /* the exporter read the same file when it started */
+	}
+	fd = fg_map_open("fg_expstats");
+	if (fd < 0)
+		return;
+	if (!bpf_map_lookup_elem(fd, &key, &st) && st.pid &&
+	    !kill(st.pid, SIGHUP))
+		dlog("export settings changed: exporter (pid %u) told to "
+		     "re-read them",
+		     st.pid);
+	close(fd);
+}
+
 static int apply(struct daemon *d, struct fg_daemon_cfg *c)
 {
 	__u32 gen = 0;
@@ -161,6 +193,7 @@ static int apply(struct daemon *d, struct fg_daemon_cfg *c)
 	if (err)
 		return err;
 	d->ctl_id = state_id();
+	export_changed(d, &c->export);
 	dlog("applied %s: profile %s, %zu rules, %d collectors, generation %u",
 	     d->path, fg_profile_name(c->cfg.profile), c->rules.n,
 	     c->export.ncollectors, gen);

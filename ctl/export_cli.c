@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 #include "fg.h"
 #include "export.h"
+#include "cfgfile.h"
 
 #define DRAIN_MS 5000 /* shutdown: time given to TCP collectors */
 
@@ -120,6 +121,12 @@ static int export_kw(struct fg_exp_settings *s, const char *kw, const char *v)
 			return fg_usage("spool '%s': want 64k..16g", v);
 		return 0;
 	}
+	if (!strcmp(kw, "config")) {
+		if (!v[0] || strlen(v) >= sizeof(s->config))
+			return fg_usage("config: bad path");
+		snprintf(s->config, sizeof(s->config), "%s", v);
+		return 0;
+	}
 	if (!strcmp(kw, "rtt")) {
 		if (strcmp(v, "on") && strcmp(v, "off"))
 			return fg_usage("rtt '%s': want on or off", v);
@@ -139,7 +146,8 @@ static int export_kw(struct fg_exp_settings *s, const char *kw, const char *v)
 	return fg_usage("unknown export option '%s'", kw);
 }
 
-int fg_args_export(int argc, char **argv, struct fg_exp_settings *s)
+/* Keywords only, no check of the whole: the config file may add to them. */
+static int args_apply(int argc, char **argv, struct fg_exp_settings *s)
 {
 	int i, err;
 
@@ -150,12 +158,75 @@ int fg_args_export(int argc, char **argv, struct fg_exp_settings *s)
 		if (err)
 			return err;
 	}
+	return 0;
+}
+
+static int settings_check(const struct fg_exp_settings *s)
+{
 	if (!s->nurls && !s->file[0])
 		return fg_usage("export needs a collector or a file");
 	if (s->idle_s > s->active_s)
 		return fg_usage("idle-timeout (%u) above active-timeout (%u)",
 				s->idle_s, s->active_s);
 	return 0;
+}
+
+int fg_args_export(int argc, char **argv, struct fg_exp_settings *s)
+{
+	int err = args_apply(argc, argv, s);
+
+	return err ? err : settings_check(s);
+}
+
+/* The [export] section of the daemon's config file (ctl/cfgfile.c). */
+static void apply_section(struct fg_exp_settings *s,
+			  const struct fg_cfg_export *x)
+{
+	int i;
+
+	if (!x->present)
+		return;
+	for (i = 0; i < x->ncollectors && s->nurls < FG_EXP_MAX_OUTS - 1; i++)
+		snprintf(s->urls[s->nurls++], FG_EXP_URL_LEN, "%s",
+			 x->collector[i]);
+	s->active_s = x->active_timeout;
+	s->idle_s = x->idle_timeout;
+	s->refresh_s = x->template_refresh;
+	s->domain = x->domain;
+	s->mtu = x->mtu;
+}
+
+/*
+ * The settings in force: defaults, then the config file's [export] section
+ * (if `config FILE`), then the command line, which wins. Run again on
+ * SIGHUP; a file that does not parse changes nothing.
+ */
+static int settings_load(int argc, char **argv, struct fg_exp_settings *s)
+{
+	struct fg_daemon_cfg c;
+	struct fg_perr e = {};
+	char *buf = NULL;
+	size_t len = 0;
+	int err;
+
+	fg_exp_settings_default(s);
+	err = args_apply(argc, argv, s);
+	if (err || !s->config[0])
+		return err ? err : settings_check(s);
+	err = fg_read_file(s->config, &buf, &len);
+	if (err)
+		return fg_error(err, "cannot read %s: %s", s->config,
+				fg_strerr(err));
+	err = fg_cfgfile_parse(buf, len, &c, &e);
+	free(buf);
+	if (err)
+		return fg_error(-EINVAL, "%s:%u: %s", s->config, e.line,
+				e.msg);
+	fg_exp_settings_default(s);
+	apply_section(s, &c.export);
+	fg_daemon_cfg_free(&c);
+	err = args_apply(argc, argv, s); /* the command line wins */
+	return err ? err : settings_check(s);
 }
 
 /* ---- the daemon ---------------------------------------------------------- */
@@ -196,6 +267,8 @@ struct daemon {
 	int stats_fd;
 	__u32 flows_id; /* the table we sweep, to notice a new one */
 	__u64 started_ms;
+	int argc; /* the command line, read again on SIGHUP */
+	char **argv;
 };
 
 static __u32 map_id(int fd)
@@ -390,17 +463,38 @@ static void drain(struct daemon *d)
 		for (i = 0; i < fg_exporter_nouts(d->e); i++)
 			busy |= !fg_out_idle(fg_exporter_out(d->e, i));
 	}
-	publish(d, false);
 }
 
+/*
+ * SIGHUP: settings re-read (config file, command line). Unchanged: the
+ * templates and options go again. Changed: the exporter is rebuilt with
+ * them; the export shadow is already mirrored in fg_expstate after every
+ * sweep, so the new one continues where the old one stopped.
+ */
 static void hup(struct daemon *d)
 {
+	struct fg_exp_settings s;
 	int i;
 
 	sig_hup = 0;
-	fprintf(stderr, "export: SIGHUP: re-sending templates, reconnecting\n");
-	for (i = 0; i < fg_exporter_nouts(d->e); i++)
-		fg_out_announce(fg_exporter_out(d->e, i));
+	if (settings_load(d->argc, d->argv, &s)) {
+		fprintf(stderr, "export: SIGHUP: settings not changed\n");
+		return;
+	}
+	if (!memcmp(&s, &d->set, sizeof(s))) {
+		fprintf(stderr, "export: SIGHUP: re-sending templates\n");
+		for (i = 0; i < fg_exporter_nouts(d->e); i++)
+			fg_out_announce(fg_exporter_out(d->e, i));
+		return;
+	}
+	fprintf(stderr, "export: SIGHUP: new settings, %d collectors%s\n",
+		s.nurls, s.file[0] ? " and a file" : "");
+	drain(d);
+	fg_exporter_free(d->e);
+	d->e = NULL;
+	d->set = s;
+	if (fg_exporter_new(&d->e, &d->set, &d->maps))
+		sig_term = 1; /* said why; nothing more to do than stop */
 }
 
 static int run(struct daemon *d)
@@ -428,6 +522,7 @@ static int run(struct daemon *d)
 	}
 	sweep(d, true);
 	drain(d);
+	publish(d, false);
 	return 0;
 }
 
@@ -436,9 +531,10 @@ int do_export(int argc, char **argv)
 	struct daemon d = { .stats_fd = -1 };
 	int err;
 
-	fg_exp_settings_default(&d.set);
 	d.maps = (struct fg_exp_maps){ -1, -1, -1, -1, -1, 0 };
-	err = fg_args_export(argc, argv, &d.set);
+	d.argc = argc;
+	d.argv = argv;
+	err = settings_load(argc, argv, &d.set);
 	if (err)
 		return err;
 	err = fg_check_caps(FG_NEED_BPF);

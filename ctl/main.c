@@ -31,7 +31,7 @@ static const struct cmd {
 	  "       [active-timeout S] [idle-timeout S] [template-refresh S]\n"
 	  "       [domain ID] [mtu N] [spool SIZE] [tcp-flags-octets 1|2]\n"
 	  "       [enterprise PEN] [sampling-announce legacy|psamp|both|off]\n"
-	  "       [rtt on|off] [interval MS]" },
+	  "       [rtt on|off] [interval MS] [config FILE]" },
 	{ "rtt", do_rtt,
 	  "rtt [show] [addr A] [port N] | rtt enable [cgroup PATH]\n"
 	  "       | rtt disable" },

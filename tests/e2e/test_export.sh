@@ -157,6 +157,7 @@ expect_eq "options: reliability, nothing lost" \
 	"$(jget "$opts" '[r["not_sent_flows"] for r in d if r["_tid"] == 261][-1]')" 0
 expect_eq "options: guard drops, tcp-flags 20 packets on $RX_IF" \
 	"$(jget "$opts" '[r["dropped_packets_total"] for r in d if r["_tid"] == 262 and r.get("fg_reason") == 18][-1]')" 20
+stop "$SINK" KILL
 
 # ---- one exporter per pin directory; SIGHUP re-sends templates --------------
 rm -f "$W/out.ipfix"
@@ -172,6 +173,36 @@ n2=$("$PY" -c 'import sys; print(open(sys.argv[1], "rb").read().count(b"\x00\x02
 check "SIGHUP: templates sent again ($n1 -> $n2 template sets)" test "$n2" -gt "$n1"
 check "SIGHUP: still running" kill -0 "$EXP"
 stop "$EXP"
+
+# ---- config FILE: [export] of the daemon's file, followed on change ---------
+rm -rf "$W/udp"
+sink udp "$W/udp"
+printf '%s\n' "[export]" "collector udp://127.0.0.1:4739" "domain 5" \
+	"idle-timeout 1" "active-timeout 5" >"$W/fg.conf"
+ip netns exec "$NS_RX" "$FLOWGATE" daemon config "$W/fg.conf" 2>>"$W/dlog" &
+DMN=$!
+PIDS+=("$DMN")
+exporter "$W/log" config "$W/fg.conf" interval 200
+sleep 0.5
+send udp400 >/dev/null
+sleep 1.6
+sed -i 's/^domain 5/domain 6/' "$W/fg.conf"
+sleep 1
+send udp400 >/dev/null
+sleep 1.6
+doms=$("$PY" "$FG_ROOT/tests/lib/ipfix.py" decode "$W"/udp/* | "$PY" -c '
+import json, sys
+from collections import Counter
+r = [json.loads(l) for l in sys.stdin]
+c = Counter(x["_domain"] for x in r
+            if x["_kind"] == "flow" and x.get("dport") == 53)
+print(c[5], c[6])')
+expect_eq "config FILE: domain 5 from [export], 6 once the daemon saw the change" \
+	"$doms" "40 40"
+check "the daemon told the exporter" grep -q "told to re-read" "$W/dlog"
+stop "$EXP"
+stop "$DMN"
+stop "$SINK" KILL
 
 # ---- active timeout: a long flow exports deltas and keeps its slot ----------
 rm -rf "$W/out.ipfix" "$W/udp"

@@ -677,7 +677,8 @@ static void test_cfg_defaults(void **state)
 	assert_int_equal(c.export.ncollectors, 0);
 	assert_int_equal(c.export.active_timeout, 60);
 	assert_int_equal(c.export.idle_timeout, 15);
-	assert_int_equal(c.export.template_refresh, 600);
+	assert_int_equal(c.export.template_refresh, 300);
+	assert_int_equal(c.export.domain, 1);
 	assert_int_equal(c.export.mtu, 1500);
 	assert_int_equal(c.rules.n, 0);
 	fg_daemon_cfg_free(&c);
