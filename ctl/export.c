@@ -619,8 +619,7 @@ static bool read_options(struct fg_exporter *e, struct fg_exp_opts *o)
 	if (e->maps.config >= 0)
 		bpf_map_lookup_elem(e->maps.config, &key, &cfg);
 	samp = cfg.sampling > 1 ? cfg.sampling : 1;
-	changed = samp != e->sampling;
-	e->sampling = samp;
+	changed = samp != e->sampling; /* e->sampling: what was announced */
 	e->nguard = 0;
 	if (e->maps.ifstats >= 0 && e->layout.guard.nfields)
 		fg_map_walk_percpu(e->maps.ifstats, sizeof(__u32),
@@ -643,26 +642,23 @@ static void outs_flush(struct fg_exporter *e)
 		fg_out_flush(e->outs[i]);
 }
 
-int fg_exporter_sweep(struct fg_exporter *e, uint64_t now_ns, uint64_t wall,
-		      bool forced)
+static void outs_begin(struct fg_exporter *e, uint64_t wall,
+		       const struct fg_exp_opts *opts, bool announce)
 {
-	struct fg_exp_opts opts;
-	struct timespec t0, t1;
-	bool samp_changed;
-	int i, err;
+	int i;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	e->gen++;
-	e->now_ns = now_ns;
-	e->wall_off_ns = wall * NS_MS - now_ns;
-	e->forced = forced;
-	e->st.flows = 0;
-	rtt_reopen(e);
-	samp_changed = read_options(e, &opts);
 	for (i = 0; i < e->nouts; i++) {
 		fg_out_batch(e->outs[i], wall);
-		fg_out_options(e->outs[i], &opts, samp_changed);
+		fg_out_options(e->outs[i], opts, announce);
 	}
+}
+
+/* Read both tables and export what is due; records out, nothing deleted. */
+static int walk_tables(struct fg_exporter *e)
+{
+	int err;
+
+	e->st.flows = 0;
 	err = fg_map_walk_percpu(e->maps.flows, sizeof(struct fg_flow_key),
 				 sizeof(struct fg_flow_val), sweep_flow, e);
 	if (!err && e->maps.overflow >= 0)
@@ -672,6 +668,52 @@ int fg_exporter_sweep(struct fg_exporter *e, uint64_t now_ns, uint64_t wall,
 					 e);
 	emit_held(e);
 	outs_flush(e);
+	return err;
+}
+
+/*
+ * The sampling rate changed: what the table holds was counted at the old
+ * rate, so it goes out first (flowEndReason forced end), under the old
+ * announcement; the new rate is announced after. Packets counted between
+ * the change and this sweep are the only ambiguity (one tick at most).
+ */
+static void sampling_switch(struct fg_exporter *e, uint64_t wall,
+			    struct fg_exp_opts *opts)
+{
+	__u32 now_rate = opts->sampling;
+	bool forced = e->forced;
+
+	opts->sampling = e->sampling;
+	outs_begin(e, wall, opts, false);
+	memset(e->guard_changed, 0, e->nguard); /* sent: not again below */
+	e->forced = true;
+	if (!walk_tables(e))
+		mirror(e);
+	e->forced = forced;
+	e->nexp = 0;
+	opts->sampling = now_rate;
+}
+
+int fg_exporter_sweep(struct fg_exporter *e, uint64_t now_ns, uint64_t wall,
+		      bool forced)
+{
+	struct fg_exp_opts opts;
+	struct timespec t0, t1;
+	bool samp_changed;
+	int err;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	e->gen++;
+	e->now_ns = now_ns;
+	e->wall_off_ns = wall * NS_MS - now_ns;
+	e->forced = forced;
+	rtt_reopen(e);
+	samp_changed = read_options(e, &opts);
+	if (samp_changed && e->st.sweeps)
+		sampling_switch(e, wall, &opts);
+	e->sampling = opts.sampling;
+	outs_begin(e, wall, &opts, samp_changed);
+	err = walk_tables(e);
 	if (err) {
 		e->nexp = 0;
 		return err; /* a failed read: no deletion, nothing forgotten */

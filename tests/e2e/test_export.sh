@@ -204,6 +204,28 @@ stop "$EXP"
 stop "$DMN"
 stop "$SINK" KILL
 
+# ---- sampling changed: what was counted at the old rate goes out first ------
+rm -f "$W/out.ipfix"
+exporter "$W/log" file "$W/out.ipfix" active-timeout 60 idle-timeout 30 \
+	interval 200
+sleep 0.3
+send udp400 >/dev/null
+sleep 0.5
+fg config set sampling 4 >/dev/null
+sleep 0.6
+stop "$EXP"
+fg config set sampling 1 >/dev/null
+order=$("$PY" "$FG_ROOT/tests/lib/ipfix.py" decode "$W/out.ipfix" | "$PY" -c '
+import json, sys
+r = [json.loads(l) for l in sys.stdin]
+s4 = [i for i, x in enumerate(r) if x.get("sampling_interval") == 4]
+fl = [i for i, x in enumerate(r) if x["_kind"] == "flow" and x.get("dport") == 53]
+print(len(fl), sum(r[i]["packets"] for i in fl),
+      bool(s4) and max(fl) < s4[0],
+      sorted(set(r[i]["end_reason"] for i in fl)))')
+expect_eq "sampling 1 -> 4: the 40 flows (400 packets) go out before the new rate, as forced end" \
+	"$order" "40 400 True [4]"
+
 # ---- active timeout: a long flow exports deltas and keeps its slot ----------
 rm -rf "$W/out.ipfix" "$W/udp"
 exporter "$W/log" file "$W/out.ipfix" active-timeout 1 idle-timeout 1 \
