@@ -14,6 +14,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 FG=${FLOWGATE:-$root/build/flowgate}
 PCAPS=${FLOWGATE_PCAPS:-$root/../shared/pcaps}
+# A clone without ../shared still has the goldens' real captures: copies
+# (with their MANIFEST lines) in captures/shared.
+[ -d "$PCAPS" ] || PCAPS=$here/captures/shared
 CAPS=$here/captures
 GOLD=$here/golden
 
