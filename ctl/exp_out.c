@@ -418,7 +418,7 @@ static int templates_into(struct ipfix_msg *m, const struct ipfix_layout *l)
 {
 	const struct ipfix_template *t[] = {
 		&l->flow4, &l->flow6, &l->l2, &l->sampling, &l->sampling_psamp,
-		&l->reliability, &l->guard,
+		&l->reliability, &l->guard, &l->ifname,
 	};
 	size_t i;
 	int err;
@@ -509,6 +509,12 @@ void fg_out_options(struct fg_out *o, const struct fg_exp_opts *x, bool force)
 		if (all || x->guard_changed[i])
 			OUT_ADD(o, ipfix_add_options(&o->m, &o->l->guard,
 						     x->guard[i]));
+	for (i = 0; (all || x->ifs_changed) && i < x->nifs; i++) {
+		uint64_t v[2] = { x->if_index[i], 0 };
+		const char *str[2] = { NULL, x->if_name[i] };
+
+		OUT_ADD(o, ipfix_add_options_str(&o->m, &o->l->ifname, v, str));
+	}
 }
 
 int fg_out_flow(struct fg_out *o, const struct ipfix_flow *f)

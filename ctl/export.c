@@ -171,6 +171,9 @@ struct fg_exporter {
 	__u32 nprev;
 	struct held *held;
 	size_t nheld, capheld;
+	__u32 if_index[FG_MAX_IFACES]; /* attached interfaces, by ifindex */
+	char if_name[FG_MAX_IFACES][16];
+	__u32 nifs;
 	struct fg_rtt_maps rtt; /* open while `flowgate rtt` is enabled */
 	bool rtt_open;
 	struct fg_exp_stats st;
@@ -609,6 +612,43 @@ static void guard_diff(struct fg_exporter *e)
 		memcpy(e->prev, e->guard, e->nguard * sizeof(*e->prev));
 }
 
+static void iface_one(const void *key, const void *val, int ncpu, void *ctx)
+{
+	const struct fg_iface *f = val;
+	struct fg_exporter *e = ctx;
+	__u32 i = e->nifs;
+
+	if (i >= FG_MAX_IFACES)
+		return;
+	/* Kept sorted by ifindex: a list to compare from sweep to sweep. */
+	while (i && e->if_index[i - 1] > f->ifindex) {
+		e->if_index[i] = e->if_index[i - 1];
+		memcpy(e->if_name[i], e->if_name[i - 1], 16);
+		i--;
+	}
+	e->if_index[i] = f->ifindex;
+	memcpy(e->if_name[i], f->ifname, 16);
+	e->if_name[i][15] = '\0';
+	e->nifs++;
+}
+
+/* Interface names from what attach recorded; true when the list moved. */
+static bool read_ifaces(struct fg_exporter *e)
+{
+	__u32 old_idx[FG_MAX_IFACES], n = e->nifs;
+	char old_name[FG_MAX_IFACES][16];
+
+	if (e->maps.ifaces <= 0)
+		return false;
+	memcpy(old_idx, e->if_index, n * sizeof(*old_idx));
+	memcpy(old_name, e->if_name, n * 16);
+	e->nifs = 0;
+	fg_map_walk(e->maps.ifaces, sizeof(__u32), sizeof(struct fg_iface),
+		    false, iface_one, e);
+	return n != e->nifs || memcmp(old_idx, e->if_index, n * 4) ||
+	       memcmp(old_name, e->if_name, n * 16);
+}
+
 /* Options of this sweep: sampling in force, guard drops. */
 static bool read_options(struct fg_exporter *e, struct fg_exp_opts *o)
 {
@@ -630,7 +670,11 @@ static bool read_options(struct fg_exporter *e, struct fg_exp_opts *o)
 	*o = (struct fg_exp_opts){ samp, e->nguard,
 				   (const uint64_t(*)[IPFIX_GUARD_NVALS])
 					   e->guard,
-				   e->guard_changed };
+				   e->guard_changed, 0, NULL, NULL, false };
+	o->ifs_changed = read_ifaces(e);
+	o->nifs = e->nifs;
+	o->if_index = e->if_index;
+	o->if_name = (const char(*)[16])e->if_name;
 	return changed;
 }
 
@@ -686,6 +730,7 @@ static void sampling_switch(struct fg_exporter *e, uint64_t wall,
 	opts->sampling = e->sampling;
 	outs_begin(e, wall, opts, false);
 	memset(e->guard_changed, 0, e->nguard); /* sent: not again below */
+	opts->ifs_changed = false;
 	e->forced = true;
 	if (!walk_tables(e))
 		mirror(e);

@@ -143,6 +143,10 @@ struct fg_exp_opts {
 	__u32 nguard;
 	const uint64_t (*guard)[IPFIX_GUARD_NVALS];
 	const __u8 *guard_changed; /* row i moved since the last sweep */
+	__u32 nifs; /* interfaces attached: ifindex and name */
+	const __u32 *if_index;
+	const char (*if_name)[16];
+	bool ifs_changed;
 };
 void fg_out_options(struct fg_out *o, const struct fg_exp_opts *opts,
 		    bool force);
@@ -164,6 +168,7 @@ struct fg_exp_maps {
 	int flows, overflow, ifstats, config;
 	int state; /* export shadow, pinned; -1: keep it in memory only */
 	__u32 max_flows;
+	int ifaces; /* fg_ifaces, for interface names; <= 0: none */
 };
 
 int fg_exporter_new(struct fg_exporter **e, const struct fg_exp_settings *s,

@@ -306,7 +306,7 @@ static int own_map(const char *name, enum bpf_map_type type, __u32 ksz,
 static void close_maps(struct fg_exp_maps *m, int *stats_fd)
 {
 	int *fds[] = { &m->flows, &m->overflow, &m->ifstats, &m->config,
-		       &m->state, stats_fd };
+		       &m->state, &m->ifaces, stats_fd };
 	size_t i;
 
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
@@ -327,6 +327,7 @@ static int open_maps(struct daemon *d)
 	m->overflow = fg_map_open("fg_overflow");
 	m->ifstats = fg_map_open("fg_ifstats");
 	m->config = fg_map_open("fg_config");
+	m->ifaces = fg_map_open("fg_ifaces");
 	m->max_flows = fg_pinned_max_flows();
 	m->state = own_map("fg_expstate", BPF_MAP_TYPE_HASH,
 			   sizeof(struct fg_flow_key),
@@ -531,7 +532,7 @@ int do_export(int argc, char **argv)
 	struct daemon d = { .stats_fd = -1 };
 	int err;
 
-	d.maps = (struct fg_exp_maps){ -1, -1, -1, -1, -1, 0 };
+	d.maps = (struct fg_exp_maps){ -1, -1, -1, -1, -1, 0, -1 };
 	d.argc = argc;
 	d.argv = argv;
 	err = settings_load(argc, argv, &d.set);

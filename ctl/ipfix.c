@@ -141,6 +141,13 @@ static const struct ipfix_field reliability_fields[] = {
 	{ 323, 8, 0, IPFIX_S_OPT }, /* ... and last discard */
 };
 
+/* Interface names, so that collectors can show them for ifIndexes
+ * (nfdump reads this options record). */
+static const struct ipfix_field ifname_fields[] = {
+	{ 10, 4, 0, IPFIX_S_OPT }, /* scope: ingressInterface */
+	{ 82, IPFIX_VARLEN, 0, IPFIX_S_OPT }, /* interfaceName */
+};
+
 static void layout_options(struct ipfix_layout *l, const struct ipfix_opts *o)
 {
 	struct fbuild b = { l->fguard, 0 };
@@ -154,6 +161,9 @@ static void layout_options(struct ipfix_layout *l, const struct ipfix_opts *o)
 	l->reliability = (struct ipfix_template){
 		IPFIX_TID_RELIABILITY, ARRAY_LEN(reliability_fields),
 		reliability_fields, 1 };
+	l->ifname = (struct ipfix_template){ IPFIX_TID_IFNAME,
+					     ARRAY_LEN(ifname_fields),
+					     ifname_fields, 1 };
 	/* The reason needs an IE of ours: no enterprise number, no guard
 	 * options (the counters stay in `flowgate stats`). */
 	if (!o->pen) {
@@ -247,8 +257,27 @@ size_t ipfix_tmpl_rec_len(const struct ipfix_template *t)
 	int i;
 
 	for (i = 0; i < t->nfields; i++)
-		n += t->fields[i].len;
+		n += t->fields[i].len == IPFIX_VARLEN ? 1 : t->fields[i].len;
 	return n;
+}
+
+/* Octets a variable-length value takes, its length prefix included. */
+static size_t varlen_size(size_t n)
+{
+	return n < 255 ? 1 + n : 3 + n;
+}
+
+static uint8_t *put_varlen(uint8_t *p, const char *v, size_t n)
+{
+	if (n < 255) {
+		*p++ = n;
+	} else {
+		*p++ = 255;
+		*p++ = n >> 8;
+		*p++ = n & 0xff;
+	}
+	memcpy(p, v, n);
+	return p + n;
 }
 
 size_t ipfix_tmpl_def_len(const struct ipfix_template *t)
@@ -533,18 +562,47 @@ int ipfix_add_flow(struct ipfix_msg *m, const struct ipfix_flow *f)
 	return -EAFNOSUPPORT;
 }
 
-/* One data record of t: flow fields from f, options fields (IPFIX_S_OPT)
- * from vals in template order. */
-static int add_rec(struct ipfix_msg *m, const struct ipfix_template *t,
-		   const struct ipfix_flow *f, const uint64_t *vals)
+/* Length of a record of t with these strings in its variable fields. */
+static size_t rec_len(const struct ipfix_template *t, const char *const *strs,
+		      size_t *vlen)
 {
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < t->nfields; i++) {
+		if (t->fields[i].len != IPFIX_VARLEN) {
+			n += t->fields[i].len;
+			continue;
+		}
+		vlen[i] = strs && strs[i] ? strlen(strs[i]) : 0;
+		if (vlen[i] > 65535)
+			vlen[i] = 65535;
+		n += varlen_size(vlen[i]);
+	}
+	return n;
+}
+
+/* One data record of t: flow fields from f, options fields (IPFIX_S_OPT)
+ * from vals (integers) or strs (variable length), in template order. */
+static int add_rec(struct ipfix_msg *m, const struct ipfix_template *t,
+		   const struct ipfix_flow *f, const uint64_t *vals,
+		   const char *const *strs)
+{
+	size_t vlen[IPFIX_MAX_FIELDS];
 	int i, err = 0;
 	uint8_t *p;
 
-	p = reserve(m, t->id, ipfix_tmpl_rec_len(t), &err);
+	if (t->nfields > IPFIX_MAX_FIELDS)
+		return -EINVAL;
+	p = reserve(m, t->id, rec_len(t, strs, vlen), &err);
 	if (!p)
 		return err;
 	for (i = 0; i < t->nfields; i++) {
+		if (t->fields[i].len == IPFIX_VARLEN) {
+			p = put_varlen(p, strs && strs[i] ? strs[i] : "",
+				       vlen[i]);
+			continue;
+		}
 		if (t->fields[i].src == IPFIX_S_OPT)
 			put_be(p, vals[i], t->fields[i].len);
 		else
@@ -557,11 +615,17 @@ static int add_rec(struct ipfix_msg *m, const struct ipfix_template *t,
 int ipfix_add_options(struct ipfix_msg *m, const struct ipfix_template *t,
 		      const uint64_t *vals)
 {
-	return add_rec(m, t, NULL, vals);
+	return add_rec(m, t, NULL, vals, NULL);
+}
+
+int ipfix_add_options_str(struct ipfix_msg *m, const struct ipfix_template *t,
+			  const uint64_t *vals, const char *const *strs)
+{
+	return add_rec(m, t, NULL, vals, strs);
 }
 
 int ipfix_add_record(struct ipfix_msg *m, const struct ipfix_template *t,
 		     const struct ipfix_flow *f)
 {
-	return add_rec(m, t, f, NULL);
+	return add_rec(m, t, f, NULL, NULL);
 }

@@ -45,6 +45,8 @@
 #define IPFIX_TID_SAMPLING_PSAMP 260 /* options: 305/306 */
 #define IPFIX_TID_RELIABILITY 261 /* options: RFC 7011 4.3 */
 #define IPFIX_TID_GUARD 262 /* options: guard drops per iface, reason */
+#define IPFIX_TID_IFNAME 263 /* options: interfaceName per ingressInterface */
+#define IPFIX_VARLEN 65535 /* Field Length of a variable-length field */
 /* Exporter layouts with RTT fields (issue 6) use their own IDs. */
 #define IPFIX_TID_FLOW4_RTT 266
 #define IPFIX_TID_FLOW6_RTT 267
@@ -126,7 +128,7 @@ enum ipfix_src {
  * encoding when len is below the IE's native size), addresses as is. */
 struct ipfix_field {
 	uint16_t ie;
-	uint16_t len; /* fixed length; variable length is not supported */
+	uint16_t len; /* octets, or IPFIX_VARLEN (options strings only) */
 	uint32_t pen;
 	uint8_t src; /* enum ipfix_src */
 };
@@ -141,7 +143,8 @@ struct ipfix_template {
 extern const struct ipfix_template ipfix_tmpl_flow4;
 extern const struct ipfix_template ipfix_tmpl_flow6;
 
-/* Octets of one data record / one template record of t. */
+/* Octets of one data record (variable-length fields counted as empty,
+ * with their one-octet length) / one template record of t. */
 size_t ipfix_tmpl_rec_len(const struct ipfix_template *t);
 size_t ipfix_tmpl_def_len(const struct ipfix_template *t);
 
@@ -176,6 +179,7 @@ struct ipfix_opts {
 struct ipfix_layout {
 	struct ipfix_template flow4, flow6, l2;
 	struct ipfix_template sampling, sampling_psamp, reliability, guard;
+	struct ipfix_template ifname;
 	struct ipfix_field f4[IPFIX_MAX_FIELDS], f6[IPFIX_MAX_FIELDS];
 	struct ipfix_field fl2[IPFIX_MAX_FIELDS], fguard[8];
 };
@@ -241,5 +245,10 @@ int ipfix_add_record(struct ipfix_msg *m, const struct ipfix_template *t,
 /* An options data record: vals[i] is field i's value (integers only). */
 int ipfix_add_options(struct ipfix_msg *m, const struct ipfix_template *t,
 		      const uint64_t *vals);
+/* The same, with strs[i] the value of variable-length field i (RFC 7011
+ * 7: one length octet up to 254, else 255 and two octets; at most 65535
+ * octets). strs may be NULL where a field is not variable. */
+int ipfix_add_options_str(struct ipfix_msg *m, const struct ipfix_template *t,
+			  const uint64_t *vals, const char *const *strs);
 
 #endif /* FG_IPFIX_H */

@@ -157,6 +157,10 @@ expect_eq "options: reliability, nothing lost" \
 	"$(jget "$opts" '[r["not_sent_flows"] for r in d if r["_tid"] == 261][-1]')" 0
 expect_eq "options: guard drops, tcp-flags 20 packets on $RX_IF" \
 	"$(jget "$opts" '[r["dropped_packets_total"] for r in d if r["_tid"] == 262 and r.get("fg_reason") == 18][-1]')" 20
+rxidx=$(ip netns exec "$NS_RX" cat "/sys/class/net/$RX_IF/ifindex")
+expect_eq "options: interfaceName (variable length) of ingressInterface $rxidx" \
+	"$(jget "$opts" '[r["if_name"] for r in d if r["_tid"] == 263 and r["in_if"] == '"$rxidx"'][:1]')" \
+	"[\"$RX_IF\"]"
 stop "$SINK" KILL
 
 # ---- one exporter per pin directory; SIGHUP re-sends templates --------------

@@ -28,7 +28,7 @@ NAMES = {
     153: "end_ms", 166: "not_sent_flows", 167: "not_sent_packets",
     168: "not_sent_octets", 245: "vlan_inner", 256: "eth_type",
     305: "sampling_packet_interval", 306: "sampling_packet_space",
-    323: "observation_ms",
+    323: "observation_ms", 82: "if_name",
 }
 PEN_NAMES = {1: "fg_reason", 2: "fg_rule", 10: "fg_rtt_min_us",
              11: "fg_rtt_max_us", 12: "fg_rtt_mean_us", 13: "fg_rtt_samples"}
@@ -132,15 +132,28 @@ class Session:
             raise IpfixError("%s: data set %d before its template" %
                              (self.name, tid))
         fields, scope = t
-        rlen = sum(f[1] for f in fields)
+        # The shortest record (variable-length fields empty): what is left
+        # after the last record is padding only if it is shorter than that.
+        minlen = sum(1 if f[1] == 65535 else f[1] for f in fields)
         off, n = 0, 0
-        while len(body) - off >= rlen:
+        while len(body) - off >= minlen:
             rec = {"_tid": tid, "_domain": dom, "_export": etime,
                    "_session": self.name,
                    "_kind": "options" if scope else "flow"}
             for ie, flen, pen in fields:
                 k = _name(ie, pen)
-                v = _value(ie, pen, body[off:off + flen])
+                if flen == 65535:  # RFC 7011 7: variable length
+                    flen, off = body[off], off + 1
+                    if flen == 255:
+                        flen, = struct.unpack("!H", body[off:off + 2])
+                        off += 2
+                    raw = body[off:off + flen]
+                    if len(raw) != flen:
+                        raise IpfixError("%s: variable-length field "
+                                         "past the set" % self.name)
+                    v = raw.decode("utf-8")
+                else:
+                    v = _value(ie, pen, body[off:off + flen])
                 if k in rec:  # repeated IE (observation_ms first/last)
                     k += "_2"
                 rec[k] = v

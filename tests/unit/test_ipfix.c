@@ -657,6 +657,57 @@ static void test_options(void **state)
 	assert_int_equal(l.guard.nfields, 0);
 }
 
+/* Variable-length values (RFC 7011 7): one length octet up to 254, else
+ * 255 and a two-octet length; the template says 65535. */
+static void test_varlen(void **state)
+{
+	static const uint8_t tmpl[] = {
+		0x00, 0x03, 0x00, 0x14, /* Set 3, 4 + 14 + 2 padding */
+		0x01, 0x07, 0x00, 0x02, 0x00, 0x01, /* 263, 2 fields, 1 scope */
+		0x00, 0x0a, 0x00, 0x04, /* ingressInterface */
+		0x00, 0x52, 0xff, 0xff, /* interfaceName, variable */
+	};
+	static const uint8_t rec[] = {
+		0x01, 0x07, 0x00, 0x14, /* Set 263: 4 + 9 + 5 + 2 padding */
+		0x00, 0x00, 0x00, 0x03, 4, 'e', 't', 'h', '0',
+		0x00, 0x00, 0x00, 0x04, 0, /* empty name: length 0 */
+		0x00, 0x00,
+	};
+	char longname[301];
+	const char *s1[2] = { NULL, "eth0" }, *s2[2] = { NULL, "" };
+	const char *s3[2] = { NULL, longname };
+	uint64_t v[2] = { 3, 0 };
+	struct ipfix_opts o = { 1, 0, false };
+	struct ipfix_layout l;
+	struct ipfix_msg m;
+
+	ipfix_layout_init(&l, &o);
+	assert_int_equal(ipfix_tmpl_def_len(&l.ifname), 14);
+	begin(&m, 1472, 0);
+	assert_int_equal(ipfix_add_template(&m, &l.ifname), 0);
+	assert_int_equal(ipfix_msg_end(&m), 16 + 20);
+	assert_memory_equal(buf + 16, tmpl, sizeof(tmpl));
+	begin(&m, 1472, 9);
+	assert_int_equal(ipfix_add_options_str(&m, &l.ifname, v, s1), 0);
+	v[0] = 4;
+	assert_int_equal(ipfix_add_options_str(&m, &l.ifname, v, s2), 0);
+	assert_int_equal(ipfix_msg_records(&m), 2);
+	assert_int_equal(ipfix_msg_end(&m), 16 + 20);
+	assert_memory_equal(buf + 16, rec, sizeof(rec));
+	/* 300 octets: the three-octet form */
+	memset(longname, 'x', 300);
+	longname[300] = '\0';
+	begin(&m, 1472, 0);
+	assert_int_equal(ipfix_add_options_str(&m, &l.ifname, v, s3), 0);
+	assert_int_equal(ipfix_msg_end(&m), 16 + 4 + 4 + 3 + 300 + 1);
+	assert_memory_equal(buf + 24, ((uint8_t[]){ 255, 0x01, 0x2c, 'x' }),
+			    4);
+	/* and it does not fit a 128-octet message: -EMSGSIZE, not a cut */
+	begin(&m, 128, 0);
+	assert_int_equal(ipfix_add_options_str(&m, &l.ifname, v, s3),
+			 -EMSGSIZE);
+}
+
 /*
  * Cross-check with an independent decoder: tshark reads a file of IPFIX
  * messages (RFC 5655) directly; its forwarding_status field is the status
@@ -723,6 +774,7 @@ int main(void)
 		cmocka_unit_test(test_icmp4_and_enterprise),
 		cmocka_unit_test(test_layout_flow4),
 		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_varlen),
 		cmocka_unit_test(test_tshark_decodes), /* keep last */
 	};
 	size_t n = sizeof(tests) / sizeof(tests[0]);
