@@ -235,6 +235,19 @@ static int replay_timeout(const char *kw, const char *v, __u32 *out)
 	return 0;
 }
 
+static bool replay_known(const char *kw)
+{
+	static const char *const kws[] = { "max-flows", "ipfix", "config",
+					   "collector", "active-timeout",
+					   "idle-timeout" };
+	size_t i;
+
+	for (i = 0; i < sizeof(kws) / sizeof(kws[0]); i++)
+		if (!strcmp(kw, kws[i]))
+			return true;
+	return false;
+}
+
 /* One KEYWORD VALUE pair of replay. */
 static int replay_kw(struct fg_replay_args *a, const char *kw, const char *v)
 {
@@ -286,10 +299,9 @@ int fg_args_replay(int argc, char **argv, struct fg_replay_args *a)
 				REPLAY_USE);
 	a->path = argv[0];
 	for (i = 1; i < argc; i += 2) {
-		if (i + 1 == argc)
-			return fg_usage("%s needs a value (usage: %s)", argv[i],
-					REPLAY_USE);
-		err = replay_kw(a, argv[i], argv[i + 1]);
+		if (i + 1 == argc && replay_known(argv[i]))
+			return fg_usage("%s needs a value", argv[i]);
+		err = replay_kw(a, argv[i], i + 1 < argc ? argv[i + 1] : "");
 		if (err)
 			return err;
 	}
