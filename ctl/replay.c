@@ -79,7 +79,7 @@ struct replay {
 	/* What went through the program, to check its counters against. */
 	__u64 prog_run, prog_passed, runs;
 	__u64 prog_drops[FG_R_MAX];
-	struct fg_rexp x; /* the IPFIX export, if asked */
+	struct fg_rexp x;	  /* the IPFIX export, if asked */
 	struct fg_daemon_cfg cfg; /* config FILE */
 	bool have_cfg;
 	struct timespec start, last_progress;

@@ -93,13 +93,12 @@ static int settings(struct fg_exp_settings *s, const struct fg_replay_args *a,
 		return fg_usage("idle-timeout (%u) above active-timeout (%u)",
 				s->idle_s, s->active_s);
 	for (i = 0; i < a->ncollectors; i++)
-		snprintf(s->urls[i], sizeof(s->urls[i]), "%s",
-			 a->collector[i]);
+		snprintf(s->urls[i], sizeof(s->urls[i]), "%s", a->collector[i]);
 	s->nurls = a->ncollectors;
 	if (a->ipfix)
 		snprintf(s->file, sizeof(s->file), "%s", a->ipfix);
 	s->sorted = true; /* a hash table's order differs between runs */
-	s->rtt = false; /* the host's sock_ops maps are not the capture's */
+	s->rtt = false;	  /* the host's sock_ops maps are not the capture's */
 	s->udp_burst = REPLAY_UDP_BURST;
 	return 0;
 }
@@ -215,11 +214,10 @@ int fg_rexp_lost(const struct fg_rexp *x, const struct fg_exp_stats *st)
 
 	for (i = 0; x->e && i < st->nouts && i < FG_EXP_MAX_OUTS; i++)
 		if (st->out[i].lost_records)
-			return fg_error(-EIO,
-					"export: %llu records not sent to %s",
-					(unsigned long long)
-						st->out[i].lost_records,
-					st->out[i].url);
+			return fg_error(
+				-EIO, "export: %llu records not sent to %s",
+				(unsigned long long)st->out[i].lost_records,
+				st->out[i].url);
 	return 0;
 }
 
