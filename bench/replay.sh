@@ -12,7 +12,10 @@
 #        REPLAY_MAX_FLOWS (65536, the default; 524288 holds the 412k);
 #        REPLAY_ROUNDS (3); FLOWGATE_PCAPS.
 #
-# flowgate: `flowgate replay PCAP max-flows N` (text summary, no -j).
+# flowgate: `flowgate replay PCAP max-flows N` (text summary, no -j), and
+# the same with `ipfix FILE` (its IPFIX export, to a file in $DIR). After
+# the rounds, one replay exports with `collector udp://` to a second
+# nfcapd: its records sent against nfcapd's count is flowgate's loss.
 # softflowd: `softflowd -r PCAP -v 10 -d -n 127.0.0.1:PORT` exporting to a
 # running nfcapd (what a user would do). nfcapd's count of the records it
 # received, against softflowd's count of those it sent, is softflowd's
@@ -71,7 +74,7 @@ trap 'kill $nfpid 2>/dev/null; rm -rf "$nfdir" "$nfdir.log"' EXIT
 sleep 0.5
 
 packets=$("$FG" replay "$PCAP" max-flows "$MAXF" | awk '$1 == "packets" { print $2; exit }')
-fg_t=() sf_t=() fixed_t=() sent=0
+fg_t=() sf_t=() fixed_t=() fx_t=() sent=0
 for r in $(seq "$ROUNDS"); do
 	t0=$(now)
 	"$FG" replay "$ONE" max-flows "$MAXF" >/dev/null
@@ -80,6 +83,8 @@ for r in $(seq "$ROUNDS"); do
 	t2=$(now)
 	softflowd -r "$PCAP" -n "127.0.0.1:$port" -v 10 -d >"$nfdir.sf" 2>&1
 	t3=$(now)
+	"$FG" replay "$PCAP" max-flows "$MAXF" ipfix "$DIR/replay.ipfix" >/dev/null
+	fx_t+=("$(secs "$t3" "$(now)")")
 	fixed_t+=("$(secs "$t0" "$t1")")
 	fg_t+=("$(secs "$t1" "$t2")")
 	sf_t+=("$(secs "$t2" "$t3")")
@@ -95,10 +100,30 @@ wait $nfpid || true
 got=$(sed -n 's/.*Flows: \([0-9]*\), Packets.*/\1/p' "$nfdir.log")
 seqerr=$(sed -n 's/.*Sequence Errors: \([0-9]*\),.*/\1/p' "$nfdir.log")
 
+# flowgate's own export over UDP, into a second nfcapd.
+port2=$($PY -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
+nfdir2=$(mktemp -d)
+nfcapd -b 127.0.0.1 -p "$port2" -w "$nfdir2" -B 4194304 >"$nfdir2.log" 2>&1 &
+nfpid2=$!
+trap 'kill $nfpid $nfpid2 2>/dev/null; rm -rf "$nfdir" "$nfdir.log" "$nfdir2" "$nfdir2.log"' EXIT
+sleep 0.5
+t0=$(now)
+"$FG" replay "$PCAP" max-flows "$MAXF" collector "udp://127.0.0.1:$port2" >"$nfdir2.fg"
+fu_t=$(secs "$t0" "$(now)")
+sleep 1
+kill -TERM $nfpid2
+wait $nfpid2 || true
+fg_sent=$(awk '$1 ~ /^records_/ && $1 != "records" { s += $2 } END { print s }' "$nfdir2.fg")
+fg_got=$(sed -n 's/.*Flows: \([0-9]*\), Packets.*/\1/p' "$nfdir2.log")
+
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 fg=$(median "${fg_t[@]}")
 sf=$(median "${sf_t[@]}")
 fx=$(median "${fixed_t[@]}")
+fi_=$(median "${fx_t[@]}")
 ratios=()
 for i in "${!fg_t[@]}"; do
 	ratios+=("$(calc "${sf_t[$i]} / ${fg_t[$i]}")")
@@ -110,9 +135,13 @@ echo "capture: $PCAP ($packets packets, $flows), max-flows $MAXF, $ROUNDS rounds
 printf '  flowgate replay  %.3f s  %.2f M packets/s (fixed cost %.3f s: %.2f M packets/s without it)\n' \
 	"$fg" "$(calc "$packets / $fg / 1000000")" "$fx" \
 	"$(calc "$packets / ($fg - $fx) / 1000000")"
+printf '  flowgate replay ipfix FILE  %.3f s  %.2f M packets/s\n' "$fi_" \
+	"$(calc "$packets / $fi_ / 1000000")"
+printf '  flowgate replay collector udp://  %.3f s (one run)\n' "$fu_t"
 printf '  softflowd -r     %.3f s  %.2f M packets/s\n' "$sf" \
 	"$(calc "$packets / $sf / 1000000")"
 printf '  softflowd / flowgate time: %.2f (median of the rounds'"'"' ratios; > 1: flowgate faster)\n' \
 	"$(median "${ratios[@]}")"
 echo "  softflowd's export: $sent records sent, $got received by nfcapd ($((sent - got)) lost), $seqerr sequence errors"
+echo "  flowgate's export: $fg_sent records sent, $fg_got received by nfcapd ($((fg_sent - fg_got)) lost)"
 echo "  load: $(cut -d' ' -f1-3 /proc/loadavg) (shared machine)"

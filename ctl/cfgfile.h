@@ -22,4 +22,13 @@ int fg_cfgfile_parse(const char *buf, size_t len, struct fg_daemon_cfg *c,
 		     struct fg_perr *e);
 void fg_daemon_cfg_free(struct fg_daemon_cfg *c);
 
+struct bpf_object;
+/* Read, parse and check a file (daemon.c); errors printed as
+ * FILE[:LINE]: why. */
+int fg_daemon_cfg_load(const char *path, struct fg_daemon_cfg *c);
+/* Apply a checked file to a private, unpinned instance (replay): its rules
+ * and its fg_config (config_fd); errors printed. */
+int fg_daemon_cfg_apply_obj(struct fg_daemon_cfg *c, struct bpf_object *obj,
+			    int config_fd, const char *path);
+
 #endif /* FG_CTL_CFGFILE_H */

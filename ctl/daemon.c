@@ -356,10 +356,8 @@ static int run(const char *path)
 	return 0;
 }
 
-/* daemon check FILE: what daemon config would say about it, no change. */
-static int check_only(const char *path)
+int fg_daemon_cfg_load(const char *path, struct fg_daemon_cfg *c)
 {
-	struct fg_daemon_cfg c;
 	struct fg_perr e = {};
 	size_t len;
 	char *buf;
@@ -370,11 +368,57 @@ static int check_only(const char *path)
 		return fg_error(err, "cannot read %s: %s", path,
 				err == -EFBIG ? "larger than 64 MiB"
 					      : fg_strerr(err));
-	err = check_file(buf, len, &c, &e);
+	err = check_file(buf, len, c, &e);
 	free(buf);
 	if (err)
 		return e.line ? fg_error(err, "%s:%u: %s", path, e.line, e.msg)
 			      : fg_error(err, "%s: %s", path, e.msg);
+	return 0;
+}
+
+/*
+ * A private instance (replay) gets what apply() writes to the pinned
+ * state: the same rule publication (into an empty set, so no lock: no
+ * one else knows these maps) and the same config map value.
+ */
+int fg_daemon_cfg_apply_obj(struct fg_daemon_cfg *c, struct bpf_object *obj,
+			    int config_fd, const char *path)
+{
+	struct fg_ruleset none = {};
+	struct fg_rule_fds fds;
+	struct fg_perr e = {};
+	__u32 gen = 0, key = 0;
+	int err;
+
+	err = fg_rule_fds_from_obj(obj, &fds);
+	if (err)
+		return fg_error(err, "cannot find the rule maps: %s",
+				fg_strerr(err));
+	err = fg_ruleset_assign_ids(&c->rules, NULL);
+	if (!err)
+		err = fg_ruleset_check(&c->rules, &e);
+	if (!err)
+		err = fg_rule_publish(&fds, &c->rules, &none, &gen, &e);
+	fg_rule_fds_close(&fds);
+	if (err)
+		return e.msg[0] ? fg_error(err, "%s: %s", path, e.msg)
+				: fg_error(err, "%s: cannot apply the rules: %s",
+					   path, fg_strerr(err));
+	if (bpf_map_update_elem(config_fd, &key, &c->cfg, BPF_ANY))
+		return fg_error(-errno, "cannot write the config: %s",
+				fg_strerr(-errno));
+	return 0;
+}
+
+/* daemon check FILE: what daemon config would say about it, no change. */
+static int check_only(const char *path)
+{
+	struct fg_daemon_cfg c;
+	int err;
+
+	err = fg_daemon_cfg_load(path, &c);
+	if (err)
+		return err;
 	out_begin();
 	out_str("file", path);
 	out_bool("valid", true);

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
@@ -69,6 +70,7 @@ struct fg_out {
 	__u64 unacked; /* octets written since the last ack check */
 	bool warned_reply;
 	__u64 rel_sent; /* lost_records when reliability last went out */
+	__u32 burst; /* UDP datagrams since the last pause (udp_burst) */
 	struct fg_exp_outstats st;
 };
 
@@ -363,6 +365,13 @@ static void deliver(struct fg_out *o, __u8 *msg, size_t len, __u32 records,
 		return;
 	}
 	stamp(o, msg, records); /* UDP: lost records still take numbers */
+	if (o->kind == FG_OUT_UDP && o->s->udp_burst &&
+	    ++o->burst >= o->s->udp_burst) {
+		/* replay sends a capture's records far faster than time
+		 * passed in it: a collector's socket buffer would overflow */
+		o->burst = 0;
+		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+	}
 	if (o->kind == FG_OUT_UDP)
 		n = send(o->fd, msg, len, MSG_DONTWAIT);
 	else

@@ -286,6 +286,8 @@ static void emit_now(struct fg_exporter *e, const struct fg_flow_key *k,
 		f.rtt = &rtt;
 	for (i = 0; i < e->nouts; i++)
 		fg_out_flow(e->outs[i], &f);
+	if (e->set.on_record)
+		e->set.on_record(&f, e->set.record_ctx);
 	e->st.packets += delta->packets;
 	e->st.octets += delta->octets;
 	switch (reason) {

@@ -50,6 +50,12 @@ struct fg_exp_settings {
 	__u32 pen; /* enterprise number of flowgate's IEs; 0: none */
 	bool rtt; /* RTT IEs (sock_ops, `flowgate rtt enable`) in records */
 	char config[256]; /* settings file re-read on SIGHUP; "" none */
+	/* replay: after this many UDP datagrams in a row, a 1 ms pause, so
+	 * that a collector on the same host keeps up (0: never pause) */
+	__u32 udp_burst;
+	/* replay: told of every record handed to the outputs (NULL: none) */
+	void (*on_record)(const struct ipfix_flow *f, void *ctx);
+	void *record_ctx;
 };
 
 void fg_exp_settings_default(struct fg_exp_settings *s);

@@ -140,9 +140,16 @@ void fg_ovf_print(const char *key, const struct fg_ovf_key *k,
 void fg_flowstats_print(const char *key, const struct fg_flowstats *f);
 
 /* ---- replay (replay.c, capture.c; args.c for the grammar) ---- */
+#define FG_REPLAY_MAX_COLLECTORS 4
 struct fg_replay_args {
 	const char *path;
 	__u32 max_flows; /* flow table size; 0: the default */
+	const char *ipfix; /* ipfix FILE: IPFIX export to a file; NULL none */
+	/* collector URL, normalised (fg_cfg_collector_parse) */
+	char collector[FG_REPLAY_MAX_COLLECTORS][96];
+	int ncollectors;
+	__u32 active_s, idle_s; /* 0: from config FILE, else the default */
+	const char *config; /* config FILE (the daemon's); NULL none */
 };
 int fg_args_replay(int argc, char **argv, struct fg_replay_args *a);
 

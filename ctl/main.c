@@ -24,7 +24,9 @@ static const struct cmd {
 	{ "config", do_config,
 	  "config show | config set check NAME off|count|drop\n"
 	  "       | config set profile default|monitor|strict" },
-	{ "replay", do_replay, "replay PCAP [max-flows N]" },
+	{ "replay", do_replay,
+	  "replay PCAP [max-flows N] [ipfix FILE] [collector URL]... "
+	  "[active-timeout S] [idle-timeout S] [config FILE]" },
 	{ "flow", do_flow, "flow dump [dev DEV] [proto P] [addr A] [port N]" },
 	{ "export", do_export,
 	  "export collector udp://|tcp://HOST[:PORT]... [file PATH]\n"

@@ -47,6 +47,8 @@
 #include <bpf/libbpf.h>
 #include "fg.h"
 #include "fg_replay.h"
+#include "cfgfile.h"
+#include "export.h"
 #include "replay.h"
 #include "flowgate_xdp.skel.h"
 
@@ -77,6 +79,9 @@ struct replay {
 	/* What went through the program, to check its counters against. */
 	__u64 prog_run, prog_passed, runs;
 	__u64 prog_drops[FG_R_MAX];
+	struct fg_rexp x;	  /* the IPFIX export, if asked */
+	struct fg_daemon_cfg cfg; /* config FILE */
+	bool have_cfg;
 	struct timespec start, last_progress;
 	__u64 progress_at; /* packets at the last look at the clock */
 	bool progress_tty; /* stderr is a terminal */
@@ -304,6 +309,15 @@ static int replay_one(struct replay *r, const struct fg_frame *f)
 	 * have seen it arrive: flow times never go back. */
 	if (f->ns > r->clock_ns)
 		r->clock_ns = f->ns;
+	/* A tick of the capture's clock passed: the sweeps see every
+	 * packet before it, none after. */
+	if (fg_rexp_due(&r->x, r->clock_ns)) {
+		err = flush(r);
+		if (!err)
+			err = fg_rexp_tick(&r->x, r->clock_ns);
+		if (err)
+			return err;
+	}
 	r->packets++;
 	if (f->hdr_len + f->len >= ETH_HLEN || f->wire < ETH_HLEN)
 		return add_frame(r, f);
@@ -367,6 +381,8 @@ static int replay_all(struct replay *r)
 		ret = fg_capture_next(&r->cap, &f);
 		if (ret <= 0) {
 			err = ret ? ret : flush(r);
+			if (!err)
+				err = fg_rexp_finish(&r->x);
 			break;
 		}
 		err = replay_one(r, &f);
@@ -534,8 +550,12 @@ static int report_flows(struct replay *r, struct rflows *f)
  * is a bug in one of them.
  */
 static int cross_check(struct replay *r, const struct rflows *f,
-		       struct fg_ifstats *s)
+		       const struct fg_exp_stats *es, struct fg_ifstats *s)
 {
+	/* With an export, what the records carried: expired flows have
+	 * left the table. */
+	__u64 held = es ? es->packets : f->packets;
+	__u64 held_oct = es ? es->octets : f->octets;
 	int fd = bpf_map__fd(r->skel->maps.fg_ifstats);
 	const struct fg_flowstats *fs = &s->flows;
 	bool same;
@@ -564,14 +584,14 @@ static int cross_check(struct replay *r, const struct rflows *f,
 				(unsigned long long)r->prog_run,
 				(unsigned long long)r->prog_passed);
 	if (fs->packets == r->prog_run &&
-	    f->packets + fs->sampled_pkts + fs->unflowed_pkts == fs->packets &&
-	    f->octets + fs->sampled_octets + fs->unflowed_octets == fs->octets)
+	    held + fs->sampled_pkts + fs->unflowed_pkts == fs->packets &&
+	    held_oct + fs->sampled_octets + fs->unflowed_octets == fs->octets)
 		return 0;
 	return fg_error(-EPROTO,
 			"internal error: flow accounting saw %llu packets, "
-			"the flow records and overflow hold %llu, of %llu run",
+			"the flow records and overflow %s %llu, of %llu run",
 			(unsigned long long)fs->packets,
-			(unsigned long long)f->packets,
+			es ? "exported" : "hold", (unsigned long long)held,
 			(unsigned long long)r->prog_run);
 }
 
@@ -596,7 +616,41 @@ static void out_count(const char *key, __u64 n, __u64 total)
  * of verdicts (pass, each drop reason) with count and share, then the
  * flow counts.
  */
+/* What the export sent: records by flowEndReason, and each output. */
+static void print_export(const struct replay *r, const struct fg_exp_stats *e)
+{
+	__u32 i;
+
+	out_obj_open("export");
+	out_u64("active_timeout", r->x.active_s);
+	out_u64("idle_timeout", r->x.idle_s);
+	out_u64("sweeps", r->x.sweeps);
+	out_u64("records_active_timeout", e->rec_active);
+	out_u64("records_idle_timeout", e->rec_idle);
+	out_u64("records_end_detected", e->rec_end);
+	out_u64("records_forced_end", e->rec_forced);
+	out_u64("records_overflow", e->rec_overflow);
+	out_u64("packets", e->packets);
+	out_u64("octets", e->octets);
+	out_u64("flows_expired", e->expired);
+	out_arr_open("outputs");
+	for (i = 0; i < e->nouts && i < FG_EXP_MAX_OUTS; i++) {
+		const struct fg_exp_outstats *o = &e->out[i];
+
+		out_obj_open(NULL);
+		out_str("output", o->url);
+		out_u64("messages", o->messages);
+		out_u64("records", o->records);
+		out_u64("octets", o->octets);
+		out_u64("not_sent_records", o->lost_records);
+		out_obj_close();
+	}
+	out_arr_close();
+	out_obj_close();
+}
+
 static void print_summary(const struct replay *r, const struct rflows *f,
+			  const struct fg_exp_stats *es,
 			  const struct fg_ifstats *s)
 {
 	__u32 i;
@@ -617,17 +671,48 @@ static void print_summary(const struct replay *r, const struct rflows *f,
 		if (r->drops[i])
 			out_count(fg_reason_name(i), r->drops[i], r->packets);
 	out_obj_close();
-	out_u64("flow_records", f->n);
+	/* With an export, the records are what it sent (the table keeps
+	 * only the flows not expired). */
+	if (!es)
+		out_u64("flow_records", f->n);
 	out_u64("max_flows", bpf_map__max_entries(r->skel->maps.fg_flows));
 	fg_flowstats_print("accounting", &s->flows);
+	if (es)
+		print_export(r, es);
 	out_obj_close();
 	out_end();
+}
+
+/* config FILE: its settings and rules in the private instance, its
+ * [export] as defaults; then the export, if one is asked. */
+static int configure(struct replay *r)
+{
+	struct flowgate_xdp *k = r->skel;
+	struct fg_exp_maps m = {
+		.flows = bpf_map__fd(k->maps.fg_flows),
+		.overflow = bpf_map__fd(k->maps.fg_overflow),
+		.ifstats = bpf_map__fd(k->maps.fg_ifstats),
+		.config = bpf_map__fd(k->maps.fg_config),
+		.state = -1, /* the shadow in memory only */
+		.max_flows = bpf_map__max_entries(k->maps.fg_flows),
+	};
+	int err;
+
+	if (r->have_cfg) {
+		err = fg_daemon_cfg_apply_obj(&r->cfg, k->obj, m.config,
+					      r->a.config);
+		if (err)
+			return err;
+	}
+	return fg_rexp_open(&r->x, &r->a, r->have_cfg ? &r->cfg.export : NULL,
+			    &m);
 }
 
 int do_replay(int argc, char **argv)
 {
 	struct replay r = {0};
 	struct rflows f = {0};
+	struct fg_exp_stats es;
 	struct fg_ifstats s;
 	int err;
 
@@ -635,17 +720,32 @@ int do_replay(int argc, char **argv)
 	if (err)
 		return err;
 	fg_libs_init();
+	if (r.a.config) {
+		err = fg_daemon_cfg_load(r.a.config, &r.cfg);
+		if (err)
+			return err;
+		r.have_cfg = true;
+	}
 	err = fg_capture_open(&r.cap, r.a.path);
 	if (!err)
 		err = load_program(&r);
 	if (!err)
-		err = replay_all(&r);
+		err = configure(&r);
 	if (!err)
+		err = replay_all(&r);
+	if (!err && r.x.e)
+		fg_exporter_stats(r.x.e, &es);
+	else if (!err)
 		err = report_flows(&r, &f);
 	if (!err)
-		err = cross_check(&r, &f, &s);
+		err = cross_check(&r, &f, r.x.e ? &es : NULL, &s);
 	if (!err)
-		print_summary(&r, &f, &s);
+		print_summary(&r, &f, r.x.e ? &es : NULL, &s);
+	if (!err && r.x.e)
+		err = fg_rexp_lost(&r.x, &es);
+	fg_rexp_close(&r.x);
+	if (r.have_cfg)
+		fg_daemon_cfg_free(&r.cfg);
 	fg_capture_close(&r.cap);
 	flowgate_xdp__destroy(r.skel);
 	free(r.buf);

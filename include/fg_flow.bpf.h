@@ -162,7 +162,7 @@ static __always_inline void fg_flow_account(struct fg_pkt *p,
 
 	st->packets += pkts;
 	st->octets += octets;
-	if (cfg->sampling > 1 && bpf_get_prandom_u32() % cfg->sampling) {
+	if (cfg->sampling > 1 && fg_rand() % cfg->sampling) {
 		st->sampled_pkts += pkts;
 		st->sampled_octets += octets;
 		return;

@@ -61,6 +61,24 @@ static __always_inline __u64 fg_now(void)
 	return bpf_ktime_get_coarse_ns();
 }
 
+/* Replay: sampling draws from this xorshift32 instead of the kernel's
+ * prandom, so that two replays of a capture sample the same packets
+ * (replay runs on one CPU, one test run at a time: no race on it). */
+__u32 fg_replay_rand = 0x9e3779b9;
+
+static __always_inline __u32 fg_rand(void)
+{
+	__u32 x = fg_replay_rand;
+
+	if (!fg_capture_clock)
+		return bpf_get_prandom_u32();
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	fg_replay_rand = x;
+	return x;
+}
+
 /* Where the packet ends on the wire: data_end, except in replay where the
  * capture may hold only its first bytes. Bounded (FG_MAX_WIRE) so that
  * data + len stays a packet pointer the verifier can follow. */

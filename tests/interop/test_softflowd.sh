@@ -3,15 +3,20 @@
 #
 # softflowd 1.1.0 reads each capture (`softflowd -r`) and exports IPFIX to
 # nfcapd 1.7.1 on a free loopback port; nfdump reads the flows back as
-# JSON. `flowgate replay -j` reads the same capture. softflowd_cmp.py sums
-# both per 5-tuple and puts every packet that differs in a class (see its
-# header and README.md, "replay and softflowd"); a test fails on anything
-# unexplained. softflowd's own export over UDP can lose datagrams when
-# nfcapd falls behind: a run where nfcapd received fewer records than
-# softflowd says it sent is retried, and skipped if it keeps losing.
-#
-# For now flowgate's side is replay's JSON; once replay exports IPFIX, the
-# same comparison will take flowgate's records from nfcapd too.
+# JSON. `flowgate replay -j CAPTURE collector udp://...` exports the same
+# capture's records to an nfcapd of its own in the same way; a first test
+# checks that nfcapd stored exactly the records replay says it sent (-j
+# `record` lines: 5-tuple by 5-tuple, packets and octets, and the
+# totals): flowgate's export loses nothing (it pauses 1 ms every 64
+# datagrams). softflowd_cmp.py then sums both sides per 5-tuple and puts
+# every packet that differs in a class (see its header and README.md,
+# "replay and softflowd"); a test fails on anything unexplained.
+# flowgate's side of that comparison is replay's record lines (checked
+# equal to nfcapd's just before): they keep what nfdump does not show
+# (drop reasons, VLAN tags, non-IP frames), which the classes need.
+# softflowd's own export over UDP can lose datagrams when nfcapd falls
+# behind: a run where nfcapd received fewer records than softflowd says
+# it sent is retried, and skipped if it keeps losing.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -73,30 +78,55 @@ s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])'
 }
 
-# softflowd_flows CAPTURE OUT: softflowd -> nfcapd -> nfdump JSON in OUT.
-# Returns 3 when nfcapd received fewer records than softflowd sent.
-softflowd_flows() {
-	local cap=$1 out=$2 dir=$tmp/nfcapd port i sent got
-	rm -rf "$dir" && mkdir -p "$dir"
+nfcapd_start() { # DIR: a fresh nfcapd on a free port, in $port
+	rm -rf "$1" && mkdir -p "$1"
 	port=$(free_port)
-	# A 4 MB socket buffer: softflowd sends a capture's records in one
-	# burst, without pacing.
-	nfcapd -b 127.0.0.1 -p "$port" -w "$dir" -B 4194304 \
+	nfcapd -b 127.0.0.1 -p "$port" -w "$1" -B 4194304 \
 		>"$tmp/nfcapd.log" 2>&1 &
 	nfpid=$!
 	for i in $(seq 50); do
 		ss -Hlun "sport = :$port" | grep -q . && break
 		sleep 0.1
 	done
-	# -r with -d: no pid file, no control socket (with -c it would wait
-	# on that socket after the capture, for ever).
-	timeout 120 softflowd -r "$cap" -n "127.0.0.1:$port" -v 10 -A milli \
-		-d >"$tmp/softflowd.log" 2>&1
+}
+
+nfcapd_stop() { # DIR OUT: nfcapd writes its file, nfdump reads it
 	sleep 0.3 # the last datagrams, still in the socket buffer
 	kill -TERM "$nfpid" # nfcapd writes its file on the way out
 	wait "$nfpid"
 	nfpid=
-	nfdump -R "$dir" -o json >"$out" 2>/dev/null
+	nfdump -R "$1" -o json >"$2" 2>/dev/null
+}
+
+# flowgate_flows CAPTURE OUT: replay -> IPFIX -> nfcapd -> nfdump JSON in
+# OUT, replay's -j in $tmp/fg.jsonl; sent and got: flow records replay
+# exported and nfcapd received.
+flowgate_flows() {
+	local cap=$1 out=$2 dir=$tmp/nfcapd-fg i
+	nfcapd_start "$dir"
+	"$FG" replay -j "$cap" collector "udp://127.0.0.1:$port" \
+		>"$tmp/fg.jsonl" 2>"$tmp/fg.err"
+	i=$?
+	nfcapd_stop "$dir" "$out"
+	[ "$i" -eq 0 ] || return 1
+	sent=$(tail -n 1 "$tmp/fg.jsonl" | "$PY" -c 'import json, sys
+e = json.load(sys.stdin)["summary"]["export"]
+print(sum(e[k] for k in e if k.startswith("records_")))')
+	got=$(sed -n 's/.*Flows: \([0-9]*\), Packets.*/\1/p' "$tmp/nfcapd.log")
+}
+
+# softflowd_flows CAPTURE OUT: softflowd -> nfcapd -> nfdump JSON in OUT.
+# Returns 3 when nfcapd received fewer records than softflowd sent.
+softflowd_flows() {
+	local cap=$1 out=$2 dir=$tmp/nfcapd i sent got
+	# A 4 MB socket buffer: softflowd sends a capture's records in one
+	# burst, without pacing.
+	nfcapd_start "$dir"
+	# -r with -d: no pid file, no control socket (with -c it would wait
+	# on that socket after the capture, for ever).
+	timeout 120 softflowd -r "$cap" -n "127.0.0.1:$port" -v 10 -A milli \
+		-d >"$tmp/softflowd.log" 2>&1
+	nfcapd_stop "$dir" "$out"
 	sent=$(sed -n 's/^Flows exported: [0-9]* (\([0-9]*\) records).*/\1/p' \
 		"$tmp/softflowd.log")
 	got=$(sed -n 's/.*Flows: \([0-9]*\), Packets.*/\1/p' "$tmp/nfcapd.log")
@@ -112,12 +142,19 @@ qinq_frames() {
 }
 
 compare() { # capture
-	local cap=$1 name=${1##*/} try rc
-	if ! "$FG" replay -j "$cap" >"$tmp/fg.jsonl" 2>"$tmp/fg.err"; then
+	local cap=$1 name=${1##*/} try rc sent got
+	if ! flowgate_flows "$cap" "$tmp/fg.json"; then
 		not_ok "$name: flowgate replay failed"
 		show "$tmp/fg.err"
 		return
 	fi
+	if [ "$sent" = "$got" ] && "$PY" "$here/softflowd_cmp.py" --export \
+		"$tmp/fg.jsonl" "$tmp/fg.json" >"$tmp/ex.txt"; then
+		ok "$name: flowgate's IPFIX export in nfcapd, all $sent records"
+	else
+		not_ok "$name: flowgate's IPFIX export in nfcapd ($sent sent, $got received)"
+	fi
+	show "$tmp/ex.txt"
 	for try in 1 2 3; do
 		softflowd_flows "$cap" "$tmp/sf.json"
 		rc=$?

@@ -43,6 +43,13 @@ SMALL=ndpi__dns_fragmented.pcap
 # Long enough for several batches, fragments lent their ports, many flows.
 BIG=(suricata-verify__security-8510__defrag-af-confusion-spray-h8.pcap
 	ndpi__gnutella.pcap)
+# IPFIX export (ipfix FILE): NAME.export.jsonl is the -j output (packets,
+# records as exported, summary), NAME.ipfix.jsonl the file decoded by
+# tests/lib/ipfix.py (a line per data record, export times included).
+# The options are the timeouts of timeouts.pcap (see make_captures.py).
+EXPORT=("$CAPS/timeouts.pcap" "$PCAPS/ndpi__tcp_scan.pcapng"
+	"$CAPS/ipv6.pcap")
+EXPORT_OPTS=(active-timeout 2 idle-timeout 1)
 # The text table is checked on this one (run from its directory, so that
 # the file line does not depend on where the captures are).
 TEXT=ndpi__tcp_scan.pcapng
@@ -89,7 +96,25 @@ regen() {
 	"$FG" replay -j "$PCAPS/$SMALL" max-flows 16 \
 		>"$(gold_name "$SMALL" .max16)"
 	(cd "$PCAPS" && "$FG" replay "$TEXT") >"$GOLD/${TEXT%.*}.txt"
+	for f in "${EXPORT[@]}"; do
+		export_run "$f" || { echo "export of $f failed" >&2; return 1; }
+		g=$(gold_name "$f")
+		cp "$tmp/x/out" "${g%.jsonl}.export.jsonl"
+		cp "$tmp/x/dec" "${g%.jsonl}.ipfix.jsonl"
+	done
 	echo "rewrote $GOLD (review with git diff)"
+}
+
+# export_run CAPTURE [ARGS...]: replay -j with ipfix NAME.ipfix in $tmp/x
+# (a relative name: the summary shows it), decoded into $tmp/x/dec.
+export_run() {
+	local f=$1 b=${1##*/}
+	shift
+	rm -rf "$tmp/x" && mkdir -p "$tmp/x"
+	(cd "$tmp/x" && "$FG" replay -j "$f" ipfix "${b%.*}.ipfix" \
+		"${EXPORT_OPTS[@]}" "$@") >"$tmp/x/out" 2>"$tmp/x/err" &&
+		/usr/bin/python3 "$root/tests/lib/ipfix.py" decode \
+			"$tmp/x/${b%.*}.ipfix" >"$tmp/x/dec"
 }
 
 # The output matches its two golden files; a difference is shown as a
@@ -194,11 +219,91 @@ else
 	done
 fi
 
+# Export: the -j output and the decoded file match their goldens, and a
+# second run writes the same bytes (the file is truncated at start: one
+# replay, one session).
+for f in "${EXPORT[@]}"; do
+	b=${f##*/}
+	if [ "$priv" -eq 0 ] || [ ! -r "$f" ]; then
+		skip "export golden $b" "needs privileges and $f"
+		skip "export deterministic: $b twice, same IPFIX bytes" \
+			"needs privileges and $f"
+		continue
+	fi
+	g=$(gold_name "$f")
+	if export_run "$f" && cmp -s "$tmp/x/out" "${g%.jsonl}.export.jsonl" &&
+		cmp -s "$tmp/x/dec" "${g%.jsonl}.ipfix.jsonl"; then
+		ok "export golden $b"
+	else
+		not_ok "export golden $b"
+		show "$tmp/x/err"
+		diff "${g%.jsonl}.export.jsonl" "$tmp/x/out" | head -10 | show
+		diff "${g%.jsonl}.ipfix.jsonl" "$tmp/x/dec" | head -10 | show
+	fi
+	cp "$tmp/x/${b%.*}.ipfix" "$tmp/first.ipfix"
+	export_run "$f"
+	check "export deterministic: $b twice, same IPFIX bytes" \
+		cmp -s "$tmp/first.ipfix" "$tmp/x/${b%.*}.ipfix"
+done
+
+# The capture's clock: every record of timeouts.pcap where and when the
+# daemon would have sent it (export_check.py has the expected table).
+if [ "$priv" -eq 1 ]; then
+	export_run "$CAPS/timeouts.pcap"
+	check "timeouts.pcap: records, export times and reasons on the capture's clock" \
+		/usr/bin/python3 "$here/export_check.py" "$tmp/x/out" \
+		"$tmp/x/dec"
+	# The config file's [export] gives the timeouts, the command line
+	# wins; its rules and sampling apply to the replay.
+	cat >"$tmp/fg.conf" <<-'EOF'
+		sampling 1
+		[export]
+		active-timeout 2
+		idle-timeout 1
+		[rules]
+		src 192.0.2.4/32 action drop comment "D"
+	EOF
+	EXPORT_OPTS=(config "$tmp/fg.conf")
+	export_run "$CAPS/timeouts.pcap"
+	EXPORT_OPTS=(active-timeout 2 idle-timeout 1)
+	check "config FILE: [export] timeouts, rules applied" \
+		/usr/bin/python3 "$here/export_check.py" "$tmp/x/out" \
+		"$tmp/x/dec" rule-drops-D
+	cat >"$tmp/fg.conf" <<-'EOF'
+		[export]
+		active-timeout 5
+		idle-timeout 5
+	EOF
+	EXPORT_OPTS=(config "$tmp/fg.conf" active-timeout 2 idle-timeout 1)
+	export_run "$CAPS/timeouts.pcap"
+	EXPORT_OPTS=(active-timeout 2 idle-timeout 1)
+	check "config FILE: the command line's timeouts win" \
+		/usr/bin/python3 "$here/export_check.py" "$tmp/x/out" \
+		"$tmp/x/dec"
+	# Sampling in replay draws from a seeded generator: the same
+	# packets are sampled every run.
+	printf 'sampling 3\n' >"$tmp/samp.conf"
+	"$FG" replay -j "$CAPS/timeouts.pcap" config "$tmp/samp.conf" \
+		ipfix "$tmp/s1.ipfix" >"$tmp/s1" 2>&1
+	"$FG" replay -j "$CAPS/timeouts.pcap" config "$tmp/samp.conf" \
+		ipfix "$tmp/s2.ipfix" >"$tmp/s2" 2>&1
+	sed -i "s#$tmp/s[12].ipfix##" "$tmp/s1" "$tmp/s2"
+	check "sampling 3 in replay: deterministic, some packets sampled out" \
+		eval 'cmp -s "$tmp/s1.ipfix" "$tmp/s2.ipfix" &&
+		cmp -s "$tmp/s1" "$tmp/s2" &&
+		grep -q "\"sampled_out_packets\":[1-9]" "$tmp/s1"'
+else
+	for t in "timeouts.pcap: capture clock" "config FILE: [export]" \
+		"config FILE: command line wins" "sampling 3 in replay"; do
+		skip "$t" "needs privileges"
+	done
+fi
+
 # Errors: one "Error:" line, exit 1 (2 for usage), nothing misleading on
 # stdout. The truncated capture's first packet is replayed and printed
 # before the error: its verdict is true, the exit code says the rest.
 c=$CAPS
-use="replay PCAP [max-flows N]"
+use="replay PCAP [max-flows N] [ipfix FILE] [collector URL]... [active-timeout S] [idle-timeout S] [config FILE]"
 if [ "$priv" -eq 1 ]; then
 	fails "truncated mid-record: exit 1 at packet 2" 1 \
 		"Error: $c/truncated.pcap: truncated capture at packet 2" \
@@ -231,6 +336,18 @@ fails "usage: max-flows out of range" 2 \
 	"$c/sll.pcap" max-flows 8
 fails "usage: max-flows without a value" 2 \
 	"Error: max-flows needs a value" "" -- "$c/sll.pcap" max-flows
+fails "usage: idle-timeout above active-timeout" 2 \
+	"Error: idle-timeout (5) above active-timeout (2)" "" -- \
+	"$c/sll.pcap" ipfix "$tmp/never.ipfix" active-timeout 2 idle-timeout 5
+check "usage error: no IPFIX file made" test ! -e "$tmp/never.ipfix"
+fails "usage: bad collector" 2 \
+	"Error: collector 'http://x': udp://HOST:PORT or tcp://HOST:PORT" "" \
+	-- "$c/sll.pcap" collector http://x
+printf 'bogus line\n' >"$tmp/bad.conf"
+fails "config FILE that does not parse: nothing replayed" 1 \
+	"Error: $tmp/bad.conf:1: unknown setting 'bogus' (profile, check, sampling, drop-flows, or a section [export] / [rules])" "" -- \
+	"$c/sll.pcap" config "$tmp/bad.conf" ipfix "$tmp/never.ipfix"
+check "bad config FILE: no IPFIX file made" test ! -e "$tmp/never.ipfix"
 
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -53,7 +53,54 @@ static void test_replay_usage(void **state)
 	assert_int_equal(fg_args_replay(0, ARGV(NULL), &a), -FG_EUSAGE);
 	assert_int_equal(PARSE(&a, "--fast"), -FG_EUSAGE);
 	assert_int_equal(PARSE(&a, "x.pcap", "extra"), -FG_EUSAGE);
-	assert_int_equal(PARSE(&a, "x.pcap", "idle-timeout", "5"), -FG_EUSAGE);
+	assert_int_equal(PARSE(&a, "x.pcap", "idle-timeout"), -FG_EUSAGE);
+	assert_int_equal(PARSE(&a, "x.pcap", "ipfix"), -FG_EUSAGE);
+}
+
+static void test_replay_export(void **state)
+{
+	struct fg_replay_args a;
+
+	assert_int_equal(PARSE(&a, "x.pcap", "ipfix", "o.ipfix",
+			       "active-timeout", "2", "idle-timeout", "1",
+			       "config", "fg.conf"),
+			 0);
+	assert_string_equal(a.ipfix, "o.ipfix");
+	assert_string_equal(a.config, "fg.conf");
+	assert_int_equal(a.active_s, 2);
+	assert_int_equal(a.idle_s, 1);
+	assert_int_equal(a.ncollectors, 0);
+	/* timeouts unset: 0, the config file or the default decides */
+	assert_int_equal(PARSE(&a, "x.pcap", "idle-timeout", "5"), 0);
+	assert_int_equal(a.active_s, 0);
+	/* collectors are normalised as in the config file: port 4739 */
+	assert_int_equal(PARSE(&a, "x.pcap", "collector", "udp://192.0.2.1",
+			       "collector", "tcp://[2001:db8::1]:9995"),
+			 0);
+	assert_int_equal(a.ncollectors, 2);
+	assert_string_equal(a.collector[0], "udp://192.0.2.1:4739");
+	assert_string_equal(a.collector[1], "tcp://[2001:db8::1]:9995");
+	assert_null(a.ipfix);
+}
+
+static void test_replay_export_bad(void **state)
+{
+	struct fg_replay_args a;
+
+	assert_int_equal(PARSE(&a, "x.pcap", "active-timeout", "0"),
+			 -FG_EUSAGE);
+	assert_int_equal(PARSE(&a, "x.pcap", "idle-timeout", "86401"),
+			 -FG_EUSAGE);
+	assert_int_equal(PARSE(&a, "x.pcap", "active-timeout", "2",
+			       "idle-timeout", "3"),
+			 -FG_EUSAGE);
+	assert_int_equal(PARSE(&a, "x.pcap", "collector", "http://x"),
+			 -FG_EUSAGE);
+	assert_int_equal(PARSE(&a, "x.pcap", "ipfix", ""), -FG_EUSAGE);
+	assert_int_equal(PARSE(&a, "x.pcap", "collector", "udp://a",
+			       "collector", "udp://b", "collector", "udp://c",
+			       "collector", "udp://d", "collector", "udp://e"),
+			 -FG_EUSAGE);
 }
 
 int main(void)
@@ -62,6 +109,8 @@ int main(void)
 		cmocka_unit_test(test_replay_path_only),
 		cmocka_unit_test(test_replay_max_flows),
 		cmocka_unit_test(test_replay_usage),
+		cmocka_unit_test(test_replay_export),
+		cmocka_unit_test(test_replay_export_bad),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -198,6 +198,38 @@ def main():
          tail=struct.pack("<IIII", 1700000001, 0, 60, 60) + full[:20])
     with open(os.path.join(HERE, "not-a-capture.pcap"), "w") as f:
         f.write("this is not a capture file\n")
+    timeouts()
+
+
+def timeouts():
+    """timeouts.pcap: flows over 31 s of capture time, for replay's export
+    with active-timeout 2 idle-timeout 1 (test_replay.sh says what each
+    flow must give): A a packet every 0.5 s for 10 s (active-timeout
+    records), B two packets then silence (idle), C ended by FIN (end
+    detected), D and E one packet each (idle), then 20 s with no packet
+    and F alone at the end (forced at the end of the capture)."""
+    t0 = 1700000000
+    eth = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+
+    def udp(n, sport, dport):
+        return raw(eth / IP(src="192.0.2.%d" % n, dst="198.51.100.%d" % n,
+                            ttl=64, id=0) / UDP(sport=sport, dport=dport) /
+                   Raw(b"x" * 8))
+
+    def tcp(n, flags):
+        return raw(eth / IP(src="192.0.2.%d" % n, dst="198.51.100.%d" % n,
+                            ttl=64, id=0) /
+                   TCP(sport=1000 * n, dport=80, flags=flags, seq=1,
+                       window=1024))
+
+    pkts = [(ms, udp(1, 1000, 53)) for ms in range(0, 10000, 500)]
+    pkts += [(200, tcp(2, "S")), (400, tcp(2, "A")),
+             (3100, tcp(3, "S")), (3300, tcp(3, "FA")),
+             (6500, udp(4, 4000, 123)), (9900, udp(5, 5000, 514)),
+             (30250, udp(6, 6000, 53))]
+    pkts.sort(key=lambda p: p[0])
+    pcap("timeouts.pcap", LINKTYPE_ETHERNET, [(d, None) for _, d in pkts],
+         times=[(t0 + ms // 1000, ms % 1000 * 1000) for ms, _ in pkts])
 
 
 if __name__ == "__main__":
