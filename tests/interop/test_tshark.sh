@@ -21,7 +21,11 @@ capture() {
 		-w "$IX_DIR/$1/cap.pcapng" -a duration:60
 	CAP=$IX_LAST
 	for ((i = 0; i < 100; i++)); do
-		grep -q "Capturing on" "$IX_DIR/$1-tshark.log" && return 0
+		# dumpcap says so a moment before it sees packets; a TCP
+		# session whose first message (the templates) is missed
+		# cannot be decoded at all.
+		grep -q "Capturing on" "$IX_DIR/$1-tshark.log" &&
+			sleep 0.5 && return 0
 		sleep 0.1
 	done
 	bail "tshark does not capture on lo"
