@@ -25,14 +25,15 @@
 
 static const char *const map_names[] = {
 	"fg_rule_ctl", "fg_rule_idx4", "fg_rule_idx6", "fg_rule_glob",
-	"fg_rules",    "fg_rule_hits", "fg_rule_defs",
+	"fg_rules",    "fg_rule_hits", "fg_rule_defs", "fg_rule_mb4",
+	"fg_rule_lsts",
 };
 #define NMAPS (sizeof(map_names) / sizeof(map_names[0]))
 
 static int *fd_slot(struct fg_rule_fds *f, size_t i)
 {
-	int *slots[NMAPS] = {&f->ctl,	&f->idx4, &f->idx6, &f->glob,
-			     &f->rules, &f->hits, &f->defs};
+	int *slots[NMAPS] = {&f->ctl,  &f->idx4, &f->idx6, &f->glob, &f->rules,
+			     &f->hits, &f->defs, &f->mb4,  &f->lsts};
 
 	return slots[i];
 }
@@ -300,7 +301,8 @@ static int write_trie(const struct fg_rule_fds *f,
 		struct fg_rule_key4 *k4 = (void *)(keys + n * ksz);
 		struct fg_rule_key6 *k6 = (void *)(keys + n * ksz);
 
-		if (x->field != field || x->family != family)
+		if (x->field != field || x->family != family ||
+		    (family == 4 && img->counts.mb4))
 			continue;
 		if (family == 4) {
 			k4->prefixlen = x->bits - 96;
@@ -331,6 +333,124 @@ static int write_trie(const struct fg_rule_fds *f,
 	return err;
 }
 
+/* Put map fd in slot of outer (and let the outer map hold it), or empty
+ * the slot when fd is -1. */
+static int put_inner(int outer, __u32 slot, int fd)
+{
+	int err = 0;
+
+	if (fd < 0)
+		return bpf_map_delete_elem(outer, &slot) && errno != ENOENT
+			       ? -errno
+			       : 0;
+	if (bpf_map_update_elem(outer, &slot, &fd, BPF_ANY))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* One field's IPv4 multibit array: made to its size, its blocks written
+ * in one batch (all-zero root blocks skipped: the array starts zeroed).
+ * Not through mmap: BPF_F_MMAPABLE arrays do not show what is written
+ * through the mapping on this machine's kernel (6.18, checked by hand). */
+static int write_mb(const struct fg_rule_fds *f,
+		    const struct fg_rule_image *img, __u32 half, __u32 field,
+		    const __u32 *lidx)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, copts, .map_flags = BPF_F_INNER_MAP);
+	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 slot = fg_rule_slot(half, field), nblk, k, *keys = NULL;
+	struct fg_rule_mbblk *blk;
+	struct fg_rule_mb mb;
+	size_t i, n = 0;
+	int fd, err;
+
+	for (i = 0; i < img->nidx; i++)
+		n += img->keys[i].field == field && lidx[i] != FG_RULE_NONE;
+	if (!n)
+		return put_inner(f->mb4, slot, -1);
+	err = fg_rule_mb_build(img, field, lidx, &mb);
+	if (err)
+		return err;
+	nblk = mb.n / FG_MB_SIZE;
+	blk = (struct fg_rule_mbblk *)mb.node;
+	keys = malloc(nblk * sizeof(*keys));
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "fg_rule_mb", sizeof(__u32),
+			    sizeof(*blk), nblk, &copts);
+	if (fd < 0 || !keys) {
+		err = fd < 0 ? -errno : -ENOMEM;
+		goto out;
+	}
+	/* Pack the blocks to write at the front, keys alongside. */
+	for (i = 0, k = 0; i < nblk; i++) {
+		if (i < FG_MB_ROOT / FG_MB_SIZE &&
+		    !memcmp(&blk[i], &(struct fg_rule_mbblk){}, sizeof(*blk)))
+			continue;
+		keys[k] = i;
+		blk[k++] = blk[i];
+	}
+	if (k && bpf_map_update_batch(fd, keys, blk, &k, &opts))
+		err = -errno;
+	if (!err) {
+		err = put_inner(f->mb4, slot, fd);
+		fd = -1; /* put_inner closed it */
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(keys);
+	fg_rule_mb_free(&mb);
+	return err;
+}
+
+/* The half's IPv4 index entries as an array of lists (the leaves of the
+ * multibit arrays name them), then one multibit array per field. */
+static int write_mb4(const struct fg_rule_fds *f,
+		     const struct fg_rule_image *img, __u32 half)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, copts, .map_flags = BPF_F_INNER_MAP);
+	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	size_t sz = img->nidx ? img->nidx : 1;
+	__u32 *lidx = malloc(sz * sizeof(*lidx));
+	__u32 *keys = malloc(sz * sizeof(*keys)), n = 0, i;
+	struct fg_rule_list *vals = malloc(sz * sizeof(*vals));
+	int fd = -1, err = 0;
+
+	if (!lidx || !keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < img->nidx; i++) {
+		lidx[i] = FG_RULE_NONE;
+		if (img->keys[i].family != 4 || !img->counts.mb4)
+			continue;
+		keys[n] = n;
+		vals[n] = img->lists[i];
+		lidx[i] = n++;
+	}
+	if (n) {
+		fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "fg_rule_lst",
+				    sizeof(__u32), sizeof(*vals), n, &copts);
+		if (fd < 0 ||
+		    bpf_map_update_batch(fd, keys, vals, &n, &opts)) {
+			err = -errno;
+			if (fd >= 0)
+				close(fd);
+			goto out;
+		}
+	}
+	err = put_inner(f->lsts, half, fd);
+	if (!err)
+		err = write_mb(f, img, half, FG_RULE_F_SRC, lidx);
+	if (!err)
+		err = write_mb(f, img, half, FG_RULE_F_DST, lidx);
+out:
+	free(lidx);
+	free(keys);
+	free(vals);
+	return err;
+}
+
 static int write_index(const struct fg_rule_fds *f,
 		       const struct fg_rule_image *img, __u32 half)
 {
@@ -338,7 +458,9 @@ static int write_index(const struct fg_rule_fds *f,
 
 	if (bpf_map_update_elem(f->glob, &half, &img->glob, BPF_ANY))
 		return -errno;
-	err = write_trie(f, img, half, FG_RULE_F_SRC, 4);
+	err = write_mb4(f, img, half);
+	if (!err)
+		err = write_trie(f, img, half, FG_RULE_F_SRC, 4);
 	if (!err)
 		err = write_trie(f, img, half, FG_RULE_F_DST, 4);
 	if (!err)
@@ -353,7 +475,7 @@ static int write_index(const struct fg_rule_fds *f,
 static int drop_tries(const struct fg_rule_fds *f, __u32 half)
 {
 	__u32 field, slot;
-	int fam;
+	int fam, err;
 
 	for (fam = 0; fam < 2; fam++) {
 		for (field = 0; field < 2; field++) {
@@ -364,7 +486,12 @@ static int drop_tries(const struct fg_rule_fds *f, __u32 half)
 				return -errno;
 		}
 	}
-	return 0;
+	for (field = 0; field < 2; field++) {
+		err = put_inner(f->mb4, fg_rule_slot(half, field), -1);
+		if (err)
+			return err;
+	}
+	return put_inner(f->lsts, half, -1);
 }
 
 static int write_defs(const struct fg_rule_fds *f, const struct fg_ruleset *s,

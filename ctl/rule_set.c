@@ -616,6 +616,7 @@ int fg_rule_compile(struct fg_ruleset *s, struct fg_rule_image *img,
 			img->counts.ndst++;
 	}
 	img->counts.nglob = img->glob.n;
+	img->counts.mb4 = 1;
 	return 0;
 }
 

@@ -106,9 +106,21 @@ int fg_rule_compile(struct fg_ruleset *s, struct fg_rule_image *img,
 		    struct fg_perr *e);
 void fg_rule_image_free(struct fg_rule_image *img);
 
+/* ---- the IPv4 multibit index (rule_mb.c) ---- */
+struct fg_rule_mb {
+	__u32 *node; /* FG_MB_ROOT root entries, then the blocks */
+	size_t n, cap;
+};
+
+/* The array of one field's IPv4 entries: entry i of img (if lidx[i] is
+ * not FG_RULE_NONE) becomes leaf lidx[i] + 1. */
+int fg_rule_mb_build(const struct fg_rule_image *img, __u32 field,
+		     const __u32 *lidx, struct fg_rule_mb *mb);
+void fg_rule_mb_free(struct fg_rule_mb *mb);
+
 /* ---- pinned maps (rule_maps.c) ---- */
 struct fg_rule_fds {
-	int ctl, idx4, idx6, glob, rules, hits, defs;
+	int ctl, idx4, idx6, glob, rules, hits, defs, mb4, lsts;
 };
 
 struct bpf_object;

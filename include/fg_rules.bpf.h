@@ -68,6 +68,42 @@ struct {
 	__array(values, struct fg_rule_trie6);
 } fg_rule_idx6 SEC(".maps");
 
+/* The IPv4 index as a multibit trie (include/fg_rules.h, FG_MB_*): one
+ * array of blocks per half and field, sized by user space to what the set
+ * needs (BPF_F_INNER_MAP: each may have its own max_entries). An element
+ * is a whole block, so that user space writes one element per block (the
+ * root is FG_MB_ROOT / FG_MB_SIZE of them). Its leaves are indexes into
+ * the half's array of lists, fg_rule_lsts[half]. */
+struct fg_rule_mb {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct fg_rule_mbblk));
+};
+
+struct fg_rule_lst {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct fg_rule_list));
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 4);
+	__type(key, __u32);
+	__array(values, struct fg_rule_mb);
+} fg_rule_mb4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__array(values, struct fg_rule_lst);
+} fg_rule_lsts SEC(".maps");
+
 /* Rules without an address, per half. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -217,11 +253,48 @@ __noinline __u32 fg_rule_scan(const struct fg_rule_list *l, struct fg_pkt *p,
 	return FG_RULE_NONE;
 }
 
+/* The IPv4 multibit trie: the root entry of the first 16 bits, then one
+ * entry per FG_MB_STRIDE bits while the entry points to a block; a leaf
+ * names the index entry of the longest prefix covering the address. */
+static __always_inline const struct fg_rule_list *
+fg_rule_mb_index(__u32 half, __u32 slot, const __u8 *a)
+{
+	const struct fg_rule_mbblk *b;
+	__u32 addr, idx, v, l;
+	void *mb, *lists;
+
+	mb = bpf_map_lookup_elem(&fg_rule_mb4, &slot);
+	if (!mb)
+		return 0;
+	addr = (__u32)a[12] << 24 | (__u32)a[13] << 16 | (__u32)a[14] << 8 |
+	       a[15];
+	idx = addr >> (32 - FG_MB_ROOT_BITS + FG_MB_STRIDE);
+	b = bpf_map_lookup_elem(mb, &idx);
+	if (!b)
+		return 0;
+	v = b->e[addr >> (32 - FG_MB_ROOT_BITS) & (FG_MB_SIZE - 1)];
+	for (l = 0; l < FG_MB_LEVELS && (v & FG_MB_PTR); l++) {
+		idx = FG_MB_ROOT / FG_MB_SIZE + (v & ~FG_MB_PTR);
+		b = bpf_map_lookup_elem(mb, &idx);
+		if (!b)
+			return 0;
+		idx = addr >> (32 - FG_MB_ROOT_BITS - FG_MB_STRIDE * (l + 1));
+		v = b->e[idx & (FG_MB_SIZE - 1)];
+	}
+	if (!v || (v & FG_MB_PTR))
+		return 0;
+	lists = bpf_map_lookup_elem(&fg_rule_lsts, &half);
+	if (!lists)
+		return 0;
+	idx = v - 1;
+	return bpf_map_lookup_elem(lists, &idx);
+}
+
 /* The index entry of the packet's source or destination address: the
  * longest prefix in that field's trie (NULL: no rule of this family is
  * indexed by that field, or none covers the address). */
 static __always_inline const struct fg_rule_list *
-fg_rule_index(__u32 half, __u32 field, const struct fg_pkt *p)
+fg_rule_index(__u32 half, __u32 field, const struct fg_pkt *p, __u32 mb4)
 {
 	const __u8 *a = field == FG_RULE_F_SRC ? p->src : p->dst;
 	__u32 slot = fg_rule_slot(half, field);
@@ -229,6 +302,8 @@ fg_rule_index(__u32 half, __u32 field, const struct fg_pkt *p)
 	struct fg_rule_key6 k6;
 	void *trie;
 
+	if (p->ip_ver == 4 && mb4)
+		return fg_rule_mb_index(half, slot, a);
 	if (p->ip_ver == 4) {
 		trie = bpf_map_lookup_elem(&fg_rule_idx4, &slot);
 		if (!trie)
@@ -272,9 +347,9 @@ __noinline int fg_rules_eval(struct fg_pkt *p, __u32 ifindex, __u32 octets)
 	half = c->gen & 1;
 	h = &c->half[half];
 	if (p->ip_ver && h->nsrc)
-		ls = fg_rule_index(half, FG_RULE_F_SRC, p);
+		ls = fg_rule_index(half, FG_RULE_F_SRC, p, h->mb4);
 	if (p->ip_ver && h->ndst)
-		ld = fg_rule_index(half, FG_RULE_F_DST, p);
+		ld = fg_rule_index(half, FG_RULE_F_DST, p, h->mb4);
 	if (h->nglob)
 		lg = bpf_map_lookup_elem(&fg_rule_glob, &half);
 	if (!ls && !ld && !lg)
