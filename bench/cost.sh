@@ -13,7 +13,9 @@
 #         parse and accounting halves alone (bench/fg_parts.bpf.c)
 #     -r  rules instead: fg_xdp with 0, 10, 1,000 and 100,000 rules that
 #         match nothing, and 10, 1,000, 100,000 of which one matches every
-#         packet (bench/rules_fill.c), and fg_xdp built without the rule
+#         packet (bench/rules_fill.c), 10 and 100,000 with /32s next to
+#         every address of the capture (deepest lookups), 100,000 of
+#         lengths 1-32 (every length), and fg_xdp built without the rule
 #         stage; no cold variant
 #   env: COST_REPEAT (5000), COST_ROUNDS (7), COST_COLD (50000; 0: no cold
 #        variant), COST_CPU, FLOWGATE_PCAPS, XDP_FILTER_OBJ, BUILD
@@ -33,7 +35,7 @@ while getopts jbr o; do
 	j) json=(-j) ;;
 	b) breakdown=1 ;;
 	r) rules=1 ;;
-	*) sed -n '9,18p' "$0" >&2; exit 2 ;;
+	*) sed -n '9,21p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -103,6 +105,11 @@ if [ "$rules" = 1 ]; then
 		progs+=("fg-hit-$n=$FG_OBJ,prog=fg_xdp,rules=$n,rules-hit")
 		ratios+=(-R "fg-hit-$n/empty" -R "fg-hit-$n/xdp-filter"
 			-R "fg-hit-$n/fg-no-stage")
+	done
+	for v in deep-10 deep-100000 lens-100000; do
+		progs+=("fg-$v=$FG_OBJ,prog=fg_xdp,rules=${v#*-},rules-${v%-*}")
+		ratios+=(-R "fg-$v/empty" -R "fg-$v/xdp-filter"
+			-R "fg-$v/fg-no-stage")
 	done
 fi
 if [ "$breakdown" = 1 ]; then
