@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The IPv4 index as a multibit trie (include/fg_rules.h, FG_MB_*). Pure:
- * builds the array user space then writes into fg_rule_mb4.
+ * builds the arrays user space then writes into fg_rule_mb4.
  *
  * Prefixes are inserted shortest first, each expanded to the stride of
  * the block its last bit falls in (a /18 fills 4 entries of a 4-bit
@@ -78,6 +78,11 @@ int fg_rule_mb_build(const struct fg_rule_image *img, __u32 field,
 	int err = 0;
 
 	memset(mb, 0, sizeof(*mb));
+	for (i = 0; i < img->nidx; i++)
+		if (img->keys[i].field == field && lidx[i] != FG_RULE_NONE)
+			break;
+	if (i == img->nidx)
+		return 0; /* no entry: no array (not even a root) */
 	mb->cap = FG_MB_ROOT + 64 * FG_MB_SIZE;
 	mb->node = calloc(mb->cap, sizeof(*mb->node));
 	if (!mb->node)
@@ -104,4 +109,31 @@ void fg_rule_mb_free(struct fg_rule_mb *mb)
 {
 	free(mb->node);
 	memset(mb, 0, sizeof(*mb));
+}
+
+size_t fg_rule_mb_blocks(const struct fg_rule_image *img)
+{
+	return (img->mb[0].n + img->mb[1].n) / FG_MB_SIZE;
+}
+
+int fg_rule_mb_image(struct fg_rule_image *img)
+{
+	size_t i, sz = img->nidx ? img->nidx : 1;
+	__u32 field;
+	int err = 0;
+
+	img->lidx = malloc(sz * sizeof(*img->lidx));
+	img->l4 = malloc(sz * sizeof(*img->l4));
+	if (!img->lidx || !img->l4)
+		return -ENOMEM; /* fg_rule_image_free() frees what is */
+	for (i = 0; i < img->nidx; i++) {
+		img->lidx[i] = FG_RULE_NONE;
+		if (img->keys[i].family != 4)
+			continue;
+		img->l4[img->nl4] = img->lists[i];
+		img->lidx[i] = img->nl4++;
+	}
+	for (field = 0; field < 2 && !err; field++)
+		err = fg_rule_mb_build(img, field, img->lidx, &img->mb[field]);
+	return err;
 }

@@ -32,20 +32,13 @@ struct {
 	__type(value, struct fg_rule_ctl);
 } fg_rule_ctl SEC(".maps");
 
-/* Source and destination prefixes: one trie per half, field and family,
- * made and filled by user space and put in place whole. Replacing (or
- * removing) a trie never disturbs a packet still using it: the kernel
- * frees it after every program that could hold it has finished. Sizes,
- * not types, in the inner definitions: clang 14 emits only a forward
- * declaration of a struct reached through one, which libbpf cannot size. */
-struct fg_rule_trie4 {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, FG_RULE_MAX);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(key_size, sizeof(struct fg_rule_key4));
-	__uint(value_size, sizeof(struct fg_rule_list));
-};
-
+/* Source and destination prefixes: one index per half, field and family
+ * (IPv4: multibit arrays, IPv6: an LPM trie), made and filled by user
+ * space and put in place whole. Replacing (or removing) one never
+ * disturbs a packet still using it: the kernel frees it after every
+ * program that could hold it has finished. Sizes, not types, in the inner
+ * definitions: clang 14 emits only a forward declaration of a struct
+ * reached through one, which libbpf cannot size. */
 struct fg_rule_trie6 {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, FG_RULE_MAX);
@@ -58,18 +51,11 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, 4);
 	__type(key, __u32);
-	__array(values, struct fg_rule_trie4);
-} fg_rule_idx4 SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 4);
-	__type(key, __u32);
 	__array(values, struct fg_rule_trie6);
 } fg_rule_idx6 SEC(".maps");
 
-/* The IPv4 index as a multibit trie (include/fg_rules.h, FG_MB_*): one
- * array of blocks per half and field, sized by user space to what the set
+/* The IPv4 index (fg_rule_mb4) as a multibit trie (include/fg_rules.h,
+ * FG_MB_*): one array of blocks per half and field, sized by user space to what the set
  * needs (BPF_F_INNER_MAP: each may have its own max_entries). An element
  * is a whole block, so that user space writes one element per block (the
  * root is FG_MB_ROOT / FG_MB_SIZE of them). Its leaves are indexes into
@@ -291,27 +277,18 @@ fg_rule_mb_index(__u32 half, __u32 slot, const __u8 *a)
 }
 
 /* The index entry of the packet's source or destination address: the
- * longest prefix in that field's trie (NULL: no rule of this family is
+ * longest prefix in that field's index (NULL: no rule of this family is
  * indexed by that field, or none covers the address). */
 static __always_inline const struct fg_rule_list *
-fg_rule_index(__u32 half, __u32 field, const struct fg_pkt *p, __u32 mb4)
+fg_rule_index(__u32 half, __u32 field, const struct fg_pkt *p)
 {
 	const __u8 *a = field == FG_RULE_F_SRC ? p->src : p->dst;
 	__u32 slot = fg_rule_slot(half, field);
-	struct fg_rule_key4 k4;
 	struct fg_rule_key6 k6;
 	void *trie;
 
-	if (p->ip_ver == 4 && mb4)
+	if (p->ip_ver == 4)
 		return fg_rule_mb_index(half, slot, a);
-	if (p->ip_ver == 4) {
-		trie = bpf_map_lookup_elem(&fg_rule_idx4, &slot);
-		if (!trie)
-			return 0;
-		k4.prefixlen = 32;
-		__builtin_memcpy(k4.addr, a + 12, 4);
-		return bpf_map_lookup_elem(trie, &k4);
-	}
 	trie = bpf_map_lookup_elem(&fg_rule_idx6, &slot);
 	if (!trie)
 		return 0;
@@ -347,9 +324,9 @@ __noinline int fg_rules_eval(struct fg_pkt *p, __u32 ifindex, __u32 octets)
 	half = c->gen & 1;
 	h = &c->half[half];
 	if (p->ip_ver && h->nsrc)
-		ls = fg_rule_index(half, FG_RULE_F_SRC, p, h->mb4);
+		ls = fg_rule_index(half, FG_RULE_F_SRC, p);
 	if (p->ip_ver && h->ndst)
-		ld = fg_rule_index(half, FG_RULE_F_DST, p, h->mb4);
+		ld = fg_rule_index(half, FG_RULE_F_DST, p);
 	if (h->nglob)
 		lg = bpf_map_lookup_elem(&fg_rule_glob, &half);
 	if (!ls && !ld && !lg)

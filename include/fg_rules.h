@@ -44,16 +44,10 @@ enum fg_rule_field {
 };
 
 /*
- * Keys of the index: one LPM trie per half, field and family, the inner
- * maps of fg_rule_idx4 and fg_rule_idx6 at slot half * 2 + field. The key
- * is the bare address (IPv4: 4 bytes), so that a lookup compares as few
- * bytes per trie node as it can.
+ * The index: per half and field, an inner map of fg_rule_mb4 (IPv4: the
+ * multibit arrays below) and of fg_rule_idx6 (IPv6: an LPM trie) at slot
+ * half * 2 + field. The trie's key is the bare address.
  */
-struct fg_rule_key4 {
-	__u32 prefixlen;
-	__u8 addr[4];
-};
-
 struct fg_rule_key6 {
 	__u32 prefixlen;
 	__u8 addr[16];
@@ -61,7 +55,7 @@ struct fg_rule_key6 {
 
 /*
  * The IPv4 index as a multibit trie in arrays (fg_rule_mb4: one inner
- * array of __u32 per half and field, same slots as the tries): a root
+ * array per half and field): a root
  * block of 2^16 entries indexed by the address's first 16 bits, then
  * blocks of 2^FG_MB_STRIDE entries, one per further FG_MB_STRIDE bits,
  * block b at FG_MB_ROOT + b * FG_MB_SIZE. An entry is 0 (no prefix covers
@@ -123,7 +117,7 @@ struct fg_rule_half {
 	__u32 ndst;
 	__u32 nglob;  /* rules without an address */
 	__u32 ncount; /* rules with action count */
-	__u32 mb4;    /* 1: IPv4 index in fg_rule_mb4, 0: in fg_rule_idx4 */
+	__u32 pad;
 };
 
 struct fg_rule_ctl {
@@ -173,7 +167,6 @@ static inline __u32 fg_rule_def_key(__u32 half, __u32 id)
 }
 
 #ifndef __bpf__
-_Static_assert(sizeof(struct fg_rule_key4) == 8, "fg_rule_key4 layout");
 _Static_assert(sizeof(struct fg_rule_key6) == 20, "fg_rule_key6 layout");
 _Static_assert(sizeof(struct fg_rule_list) == 4 + 4 * FG_RULE_CAND,
 	       "fg_rule_list layout");
