@@ -13,7 +13,7 @@
 #         parse and accounting halves alone (bench/fg_parts.bpf.c)
 #     -r  rules instead: fg_xdp with 0, 10, 1,000 and 100,000 rules that
 #         match nothing, and 10, 1,000, 100,000 of which one matches every
-#         packet (bench/rules_fill.c), 10 and 100,000 with /32s next to
+#         packet (bench/rules_fill.c), 100 and 100,000 with /32s next to
 #         every address of the capture (deepest lookups), 100,000 of
 #         lengths 1-32 (every length), and fg_xdp built without the rule
 #         stage; no cold variant
@@ -106,7 +106,7 @@ if [ "$rules" = 1 ]; then
 		ratios+=(-R "fg-hit-$n/empty" -R "fg-hit-$n/xdp-filter"
 			-R "fg-hit-$n/fg-no-stage")
 	done
-	for v in deep-10 deep-100000 lens-100000; do
+	for v in deep-100 deep-100000 lens-100000; do
 		progs+=("fg-$v=$FG_OBJ,prog=fg_xdp,rules=${v#*-},rules-${v%-*}")
 		ratios+=(-R "fg-$v/empty" -R "fg-$v/xdp-filter"
 			-R "fg-$v/fg-no-stage")
