@@ -82,6 +82,7 @@ static void test_shapes(void **state)
 	assert_int_equal(set, 256 + 1); /* 10/8, and 192.0's pointer */
 	/* the /25 wins in its half of the /24, the /24 in the other */
 	assert_int_not_equal(walk(&img.mb[0], 0xc00002c1), 0);
+	assert_int_not_equal(walk(&img.mb[0], 0xc0000201), 0); /* inherited */
 	assert_int_not_equal(walk(&img.mb[0], 0xc00002c1),
 			     walk(&img.mb[0], 0xc0000201));
 	assert_int_equal(walk(&img.mb[0], 0xc0000301), 0);
