@@ -48,7 +48,8 @@
  *   rules-deep: among them, for every IPv4 address of the capture, the /32
  *   next to it (last bit flipped) by source and by destination: every
  *   lookup goes to the deepest level of the index. rules-lens: prefix
- *   lengths 1-32 instead of 16-32 (every length in use).
+ *   lengths 1-32 instead of 16-32 (every length in use). rules-v6: the
+ *   same in IPv6 (prefixes of 32-128 bits, /128 neighbours).
  * The fg_ifstats flow counters are read before and after, to show that each
  * variant took the path it claims (overflow, inserts).
  */
@@ -117,7 +118,7 @@ struct prog {
 	long cold_entries;	 /* fg_flows after the last cold pass */
 	long outliers;		 /* run-once times left out (> 10 us) */
 	__u64 cold_fail;	 /* inserts failed during cold passes */
-	int has_rules, rules, rules_hit; /* rules=N, BENCH_RULES_* */
+	int has_rules, rules, rules_hit; /* rules=N, rules-* */
 	double rules_ms;	 /* time to publish them */
 };
 
@@ -201,6 +202,8 @@ static void parse_spec(char *spec)
 			p->rules_hit |= BENCH_RULES_DEEP;
 		} else if (!strcmp(tok, "rules-lens")) {
 			p->rules_hit |= BENCH_RULES_LENS;
+		} else if (!strcmp(tok, "rules-v6")) {
+			p->rules_hit |= BENCH_RULES_V6;
 		} else if (!strncmp(tok, "max-flows=", 10)) {
 			p->max_flows = strtoul(tok + 10, NULL, 0);
 			if (!p->max_flows)

@@ -10,6 +10,7 @@
 #define BENCH_RULES_HIT	 1 /* one rule matches every IPv4 packet */
 #define BENCH_RULES_DEEP 2 /* /32 neighbours of the capture's addresses */
 #define BENCH_RULES_LENS 4 /* lengths 1-32, not 16-32 */
+#define BENCH_RULES_V6	 8 /* IPv6 prefixes (/32-/128), not IPv4 */
 
 struct bench_addrs {
 	int n;
@@ -19,7 +20,7 @@ struct bench_addrs {
 static inline const char *bench_rules_kind(int kind)
 {
 	if (kind & BENCH_RULES_HIT)
-		return "all IPv4";
+		return kind & BENCH_RULES_V6 ? "all IPv6" : "all IPv4";
 	if (kind & BENCH_RULES_DEEP)
 		return "none, deep";
 	if (kind & BENCH_RULES_LENS)

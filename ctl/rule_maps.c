@@ -24,15 +24,15 @@
 #include "rules.h"
 
 static const char *const map_names[] = {
-	"fg_rule_ctl", "fg_rule_mb4", "fg_rule_idx6", "fg_rule_glob",
+	"fg_rule_ctl", "fg_rule_mb4",  "fg_rule_idx6", "fg_rule_glob",
 	"fg_rules",    "fg_rule_hits", "fg_rule_defs", "fg_rule_lsts",
 };
 #define NMAPS (sizeof(map_names) / sizeof(map_names[0]))
 
 static int *fd_slot(struct fg_rule_fds *f, size_t i)
 {
-	int *slots[NMAPS] = {&f->ctl,  &f->idx4, &f->idx6, &f->glob, &f->rules,
-			     &f->hits, &f->defs, &f->lsts};
+	int *slots[NMAPS] = {&f->ctl,	&f->idx4, &f->idx6, &f->glob,
+			     &f->rules, &f->hits, &f->defs, &f->lsts};
 
 	return slots[i];
 }
@@ -364,8 +364,8 @@ static int write_mb(const struct fg_rule_fds *f,
 		goto out;
 	}
 	for (i = 0; i < nblk; i++) {
-		if (i < FG_MB_ROOT / FG_MB_SIZE && !memcmp(&blk[i], &zero,
-							  sizeof(zero)))
+		if (i < FG_MB_ROOT / FG_MB_SIZE &&
+		    !memcmp(&blk[i], &zero, sizeof(zero)))
 			continue; /* the array starts zeroed */
 		keys[k] = i;
 		vals[k++] = blk[i];

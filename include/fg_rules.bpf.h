@@ -6,13 +6,14 @@
  * Evaluation order is slot order: user space sorts the rules (priority,
  * then prefix lengths, then ID) and numbers them so. A packet's candidate
  * rules come from at most three lists of at most FG_RULE_CAND slots each:
- * the index entry of its source address (the longest prefix in the trie,
+ * the index entry of its source address (the longest prefix in the index,
  * whose list already holds the rules of every prefix covering it), that
  * of its destination address, and the list of rules without an address.
  * The first matching rule in slot order whose action is drop or pass
  * decides; matching count rules before it are counted. So the work per
- * packet is bounded by two trie lookups and 3 * FG_RULE_CAND candidates,
- * whatever the number of rules.
+ * packet is bounded by two index lookups (IPv4: at most 6 array lookups
+ * each; IPv6: a trie lookup) and 3 * FG_RULE_CAND candidates, whatever
+ * the number of rules.
  */
 #ifndef FG_RULES_BPF_H
 #define FG_RULES_BPF_H
@@ -55,10 +56,10 @@ struct {
 } fg_rule_idx6 SEC(".maps");
 
 /* The IPv4 index (fg_rule_mb4) as a multibit trie (include/fg_rules.h,
- * FG_MB_*): one array of blocks per half and field, sized by user space to what the set
- * needs (BPF_F_INNER_MAP: each may have its own max_entries). An element
- * is a whole block, so that user space writes one element per block (the
- * root is FG_MB_ROOT / FG_MB_SIZE of them). Its leaves are indexes into
+ * FG_MB_*): one array of blocks per half and field, sized by user space to what
+ * the set needs (BPF_F_INNER_MAP: each may have its own max_entries). An
+ * element is a whole block, so that user space writes one element per block
+ * (the root is FG_MB_ROOT / FG_MB_SIZE of them). Its leaves are indexes into
  * the half's array of lists, fg_rule_lsts[half]. */
 struct fg_rule_mb {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -184,10 +184,10 @@ static int probe(const struct tr *set, int n, __u32 src, __u32 dst)
  * has the higher prio, so that the source /0 does not hide it. */
 static const int src_lens[] = {0,  3,  7,  8,  12, 15, 16, 17,
 			       20, 23, 24, 25, 28, 29, 31, 32};
-static const int dst_lens[] = {1,  2,  4,  5,	6,  9,	10, 11,
+static const int dst_lens[] = {1,  2,  4,  5,  6,  9,  10, 11,
 			       13, 14, 18, 21, 22, 26, 27, 30};
-#define A_SRC 0x8d654dcbu /* 141.101.77.203 */
-#define A_DST 0x8e1a2b3cu /* 142.26.43.60 */
+#define A_SRC  0x8d654dcbu /* 141.101.77.203 */
+#define A_DST  0x8e1a2b3cu /* 142.26.43.60 */
 #define NCHAIN 32
 
 static void chain_set(struct tr *r)
@@ -263,8 +263,8 @@ static int tr_dup(const struct tr *r, int n, const struct tr *x)
 }
 
 /* 4,000 prefixes of 14 to 32 bits in 60.0.0.0/8 (dense enough that
- * prefixes overlap across lengths and blocks are shared), by source, destination or both,
- * three prios; probes near the prefixes and at random. */
+ * prefixes overlap across lengths and blocks are shared), by source,
+ * destination or both, three prios; probes near the prefixes and at random. */
 static void test_random(void)
 {
 	const int n = 4000, nprobe = 3000;
@@ -431,8 +431,8 @@ static void test_worst(void)
 		bpf_obj_get_info_by_fd(fd, &info, &infolen);
 		close(fd);
 	}
-	fgt_ok(info.max_entries == FG_MB_ROOT / FG_MB_SIZE + 4 * 65536 + 3 *
-		       65536,
+	fgt_ok(info.max_entries ==
+		       FG_MB_ROOT / FG_MB_SIZE + 4 * 65536 + 3 * 65536,
 	       "worst case: %u blocks of %u bytes (%.1f MB)", info.max_entries,
 	       info.value_size, info.max_entries * info.value_size / 1e6);
 	for (i = 1; i < n; i += 7919) {
