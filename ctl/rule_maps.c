@@ -586,10 +586,15 @@ int fg_rule_switch(const struct fg_rule_fds *f, __u32 *gen, struct fg_perr *e)
 		c.gen++;
 		err = ctl_write(f, &c); /* the switch */
 	}
-	/* The old half's index maps go (the kernel frees them once no
-	 * program can hold them); its rules and list stay until the next stage,
-	 * which waits before it writes there. */
+	/* A program that read the old gen may not have looked up the old
+	 * half's index maps yet (IPv4: the array, then its lists; then the
+	 * other field's): wait until every such program has finished before
+	 * the maps leave their slots, so that it finds all of them. Its rules
+	 * and list stay until the next stage, which waits again before it
+	 * writes there. */
 	old = (c.gen + 1) & 1;
+	if (!err)
+		err = fg_bpf_barrier();
 	if (!err)
 		err = drop_tries(f, old);
 	if (!err)
