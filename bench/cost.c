@@ -45,6 +45,11 @@
  * - rules=N fills the rule maps with N synthetic rules (bench/rules_fill.c)
  *   that match no packet of the capture; with rules-hit one of them
  *   matches every IPv4 packet (a pass rule). rules=0 loads the empty set.
+ *   rules-deep: among them, for every IPv4 address of the capture, the /32
+ *   next to it (last bit flipped) by source and by destination: every
+ *   lookup goes to the deepest level of the index. rules-lens: prefix
+ *   lengths 1-32 instead of 16-32 (every length in use). rules-v6: the
+ *   same in IPv6 (prefixes of 32-128 bits, /128 neighbours).
  * The fg_ifstats flow counters are read before and after, to show that each
  * variant took the path it claims (overflow, inserts).
  */
@@ -66,6 +71,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "fg_common.h"
+#include "rules_fill.h"
 
 #ifndef DLT_EN10MB
 #define DLT_EN10MB 1
@@ -112,7 +118,7 @@ struct prog {
 	long cold_entries;	 /* fg_flows after the last cold pass */
 	long outliers;		 /* run-once times left out (> 10 us) */
 	__u64 cold_fail;	 /* inserts failed during cold passes */
-	int has_rules, rules, rules_hit; /* rules=N, rules-hit */
+	int has_rules, rules, rules_hit; /* rules=N, rules-* */
 	double rules_ms;	 /* time to publish them */
 };
 
@@ -191,7 +197,13 @@ static void parse_spec(char *spec)
 			p->has_rules = 1;
 			p->rules = atoi(tok + 6);
 		} else if (!strcmp(tok, "rules-hit")) {
-			p->rules_hit = 1;
+			p->rules_hit |= BENCH_RULES_HIT;
+		} else if (!strcmp(tok, "rules-deep")) {
+			p->rules_hit |= BENCH_RULES_DEEP;
+		} else if (!strcmp(tok, "rules-lens")) {
+			p->rules_hit |= BENCH_RULES_LENS;
+		} else if (!strcmp(tok, "rules-v6")) {
+			p->rules_hit |= BENCH_RULES_V6;
 		} else if (!strncmp(tok, "max-flows=", 10)) {
 			p->max_flows = strtoul(tok + 10, NULL, 0);
 			if (!p->max_flows)
@@ -328,7 +340,7 @@ static int capture_covers(const __u8 *p, int bits, void *ctx)
 
 /* bench/rules_fill.c; weak, so that cost builds without it (and then
  * refuses rules=). */
-int bench_rules_fill(struct bpf_object *obj, int n, int hit,
+int bench_rules_fill(struct bpf_object *obj, int n, int kind,
 		     int (*covers)(const __u8 *a, int bits, void *ctx),
 		     void *ctx, double *ms) __attribute__((weak));
 
@@ -336,13 +348,15 @@ static void fill_rules(struct prog *p)
 {
 	if (!p->has_rules)
 		return;
+	if (!ncaddr)
+		collect_addrs();
 	if (!bench_rules_fill)
 		die("%s: rules= needs cost built with bench/rules_fill.c",
 		    p->label);
-	if (!ncaddr)
-		collect_addrs();
+	struct bench_addrs caps = {.n = ncaddr, .a = caddr};
+
 	if (bench_rules_fill(p->obj, p->rules, p->rules_hit, capture_covers,
-			     NULL, &p->rules_ms))
+			     &caps, &p->rules_ms))
 		die("%s: cannot load %d rules", p->label, p->rules);
 }
 
@@ -840,7 +854,7 @@ static void print_rules_text(void)
 			printf("\n%-16s %8s %9s %12s\n", "rules", "count",
 			       "matching", "publish ms");
 		printf("%-16s %8d %9s %12.1f\n", p->label, p->rules,
-		       p->rules_hit ? "all IPv4" : "none", p->rules_ms);
+		       bench_rules_kind(p->rules_hit), p->rules_ms);
 	}
 }
 
@@ -991,9 +1005,11 @@ static void print_json(const char *pcap)
 		json_rounds(p->ns);
 		if (p->has_rules)
 			printf(",\n     \"rules\": {\"count\": %d, \"hit\": %s, "
-			       "\"publish_ms\": %.1f}",
-			       p->rules, p->rules_hit ? "true" : "false",
-			       p->rules_ms);
+			       "\"set\": \"%s\", \"publish_ms\": %.1f}",
+			       p->rules,
+			       p->rules_hit & BENCH_RULES_HIT ? "true"
+							      : "false",
+			       bench_rules_kind(p->rules_hit), p->rules_ms);
 		if (p->entries >= 0)
 			printf(",\n     \"flows\": {\"mode\": \"%s\", "
 			       "\"entries\": %ld, \"max_entries\": %ld, "

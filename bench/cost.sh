@@ -7,14 +7,17 @@
 # run once each, see bench/cost.c). Prints ns/pkt and the ratios of each
 # fg_xdp variant to empty and to xdp-filter, taken in the same rounds.
 #
-#   bench/cost.sh [-j] [-b] [-r] [PCAP]
+#   bench/cost.sh [-j] [-b] [-r [-6]] [PCAP]
 #     -j  JSON instead of the table
 #     -b  breakdown: also fg_xdp with checks off (fg_config), and its
 #         parse and accounting halves alone (bench/fg_parts.bpf.c)
 #     -r  rules instead: fg_xdp with 0, 10, 1,000 and 100,000 rules that
 #         match nothing, and 10, 1,000, 100,000 of which one matches every
-#         packet (bench/rules_fill.c), and fg_xdp built without the rule
-#         stage; no cold variant
+#         packet (bench/rules_fill.c), 100 and 100,000 with /32s next to
+#         every address of the capture (deepest lookups), 100,000 of
+#         lengths 1-32 (every length), and fg_xdp built without the rule
+#         stage; no cold variant. -6: the same sets in IPv6 (no
+#         all-lengths set), on ndpi__http_ipv6.pcap unless PCAP is given
 #   env: COST_REPEAT (5000), COST_ROUNDS (7), COST_COLD (50000; 0: no cold
 #        variant), COST_CPU, FLOWGATE_PCAPS, XDP_FILTER_OBJ, BUILD
 # Needs root (BPF_PROG_TEST_RUN); run through `make bench` or after `make`.
@@ -27,17 +30,20 @@ ARCH=$(cc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
 XDPFILT=${XDP_FILTER_OBJ:-/usr/lib/$ARCH/bpf/xdpfilt_dny_all.o}
 FG_OBJ=$BUILD/flowgate_xdp.bpf.o
 
-json=() breakdown=0 rules=0
-while getopts jbr o; do
+json=() breakdown=0 rules=0 v6=""
+while getopts jbr6 o; do
 	case $o in
 	j) json=(-j) ;;
 	b) breakdown=1 ;;
 	r) rules=1 ;;
-	*) sed -n '9,18p' "$0" >&2; exit 2 ;;
+	6) v6=,rules-v6 ;;
+	*) sed -n '9,23p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
-PCAP=${1:-$PCAPS/ndpi__netflix.pcap}
+DEFPCAP=ndpi__netflix.pcap
+[ -n "$v6" ] && DEFPCAP=ndpi__http_ipv6.pcap
+PCAP=${1:-$PCAPS/$DEFPCAP}
 
 die() { echo "cost.sh: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "BPF_PROG_TEST_RUN needs root"
@@ -95,14 +101,21 @@ if [ "$rules" = 1 ]; then
 	progs=("${progs[@]:0:2}" "fg-no-stage=$OUT/fg_norules.bpf.o,prog=fg_xdp")
 	ratios=()
 	for n in 0 10 1000 100000; do
-		progs+=("fg-rules-$n=$FG_OBJ,prog=fg_xdp,rules=$n")
+		progs+=("fg-rules-$n=$FG_OBJ,prog=fg_xdp,rules=$n$v6")
 		ratios+=(-R "fg-rules-$n/empty" -R "fg-rules-$n/xdp-filter"
 			-R "fg-rules-$n/fg-no-stage")
 	done
 	for n in 10 1000 100000; do
-		progs+=("fg-hit-$n=$FG_OBJ,prog=fg_xdp,rules=$n,rules-hit")
+		progs+=("fg-hit-$n=$FG_OBJ,prog=fg_xdp,rules=$n,rules-hit$v6")
 		ratios+=(-R "fg-hit-$n/empty" -R "fg-hit-$n/xdp-filter"
 			-R "fg-hit-$n/fg-no-stage")
+	done
+	lens=lens-100000
+	[ -n "$v6" ] && lens="" # the all-lengths set is IPv4's
+	for v in deep-100 deep-100000 $lens; do
+		progs+=("fg-$v=$FG_OBJ,prog=fg_xdp,rules=${v#*-},rules-${v%-*}$v6")
+		ratios+=(-R "fg-$v/empty" -R "fg-$v/xdp-filter"
+			-R "fg-$v/fg-no-stage")
 	done
 fi
 if [ "$breakdown" = 1 ]; then

@@ -7,8 +7,12 @@
  * empty set: every packet does the lookups and finds no rule). With
  * rules-hit, one of the N is `src 0.0.0.0/0 prio 0 action pass`, which
  * every IPv4 packet matches: the candidate check and the hit counters run
- * on every packet. Written into the object's own maps with the CLI's
- * code (ctl/rule_set.c, ctl/rule_maps.c).
+ * on every packet. With rules-deep, the first of the N are the /32s next
+ * to the capture's IPv4 addresses (last bit flipped, src and dst), so
+ * every lookup walks the index to its deepest level; with rules-lens the
+ * lengths are 1 to 32. With rules-v6, all of it in IPv6: prefixes of 32 to
+ * 128 bits in 2000::/3, ::/0 for the hit, /128 neighbours. Written into the
+ * object's own maps with the CLI's code (ctl/rule_set.c, ctl/rule_maps.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +22,7 @@
 #include <bpf/libbpf.h>
 #include "fg.h"
 #include "rules.h"
+#include "rules_fill.h"
 
 /* The CLI's objects refer to its options; cost has none of its own. */
 struct fg_opts fg_opts;
@@ -65,7 +70,103 @@ static void mk_rule(struct fg_rule_def *d, __u32 addr, __u8 len, int dst)
 		d->src_len = len;
 }
 
-static int make_set(struct fg_ruleset *s, int n, int hit,
+/* The /32 neighbours of the capture's IPv4 addresses, by src and dst. */
+static int add_deep(struct fg_ruleset *s, int n, struct seen *seen,
+		    int (*covers)(const __u8 *a, int bits, void *ctx),
+		    const struct bench_addrs *c)
+{
+	struct fg_rule_def d;
+	__u32 addr;
+	int i, dst, err = 0;
+
+	for (i = 0; i < c->n && !err && (int)s->n < n; i++) {
+		if (c->a[i][10] != 0xff || c->a[i][11] != 0xff)
+			continue; /* IPv6 */
+		addr = (__u32)c->a[i][12] << 24 | c->a[i][13] << 16 |
+		       c->a[i][14] << 8 | c->a[i][15];
+		addr ^= 1;
+		for (dst = 0; dst < 2 && !err && (int)s->n < n; dst++) {
+			mk_rule(&d, addr, 32, dst);
+			if (covers(dst ? d.dst : d.src, 128, (void *)c))
+				continue;
+			if (seen_add(seen, (__u64)addr << 8 | 32 << 1 | dst))
+				err = fg_ruleset_add(s, &d, 0);
+		}
+	}
+	return err;
+}
+
+static void mk_rule6(struct fg_rule_def *d, const __u8 *a16, __u8 len, int dst)
+{
+	mk_rule(d, 0, 0, dst);
+	d->family = 6;
+	memcpy(dst ? d->dst : d->src, a16, 16);
+	if (dst)
+		d->dst_len = len;
+	else
+		d->src_len = len;
+}
+
+/* Open addressing wants one 64-bit key; a collision only skips a rule. */
+static __u64 key6(const __u8 *a, __u8 len, int dst)
+{
+	__u64 h = len << 1 | dst;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		h = (h ^ a[i]) * 0x100000001b3ull;
+	return h | 1;
+}
+
+static int make_set6(struct fg_ruleset *s, int n, int kind, struct seen *seen,
+		     int (*covers)(const __u8 *a, int bits, void *ctx),
+		     const struct bench_addrs *c)
+{
+	struct fg_rule_def d;
+	__u8 a[16] = {};
+	__u64 x = 42;
+	int i, dst, err = 0;
+
+	if ((kind & BENCH_RULES_HIT) && n > 0) {
+		mk_rule6(&d, a, 0, 0);
+		d.prio = 0;
+		d.action = FG_RULE_PASS;
+		err = fg_ruleset_add(s, &d, 0);
+	}
+	for (i = 0; (kind & BENCH_RULES_DEEP) && i < c->n && !err; i++) {
+		if (c->a[i][10] == 0xff && c->a[i][11] == 0xff)
+			continue; /* IPv4 */
+		memcpy(a, c->a[i], 16);
+		a[15] ^= 1;
+		for (dst = 0; dst < 2 && !err && (int)s->n < n; dst++) {
+			mk_rule6(&d, a, 128, dst);
+			if (!covers(a, 128, (void *)c) &&
+			    seen_add(seen, key6(a, 128, dst)))
+				err = fg_ruleset_add(s, &d, 0);
+		}
+	}
+	while (!err && (int)s->n < n) {
+		__u8 len = 32 + lcg(&x) % 97;
+
+		dst = s->n & 1;
+		for (i = 0; i < 16; i += 4) {
+			__u32 r = lcg(&x);
+
+			memcpy(a + i, &r, 4);
+		}
+		a[0] = (a[0] & 0x1f) | 0x20; /* 2000::/3 */
+		for (i = len; i < 128; i++)
+			a[i / 8] &= ~(0x80 >> (i % 8));
+		if (covers(a, len, (void *)c) ||
+		    !seen_add(seen, key6(a, len, dst)))
+			continue;
+		mk_rule6(&d, a, len, dst);
+		err = fg_ruleset_add(s, &d, 0);
+	}
+	return err;
+}
+
+static int make_set(struct fg_ruleset *s, int n, int kind,
 		    int (*covers)(const __u8 *a, int bits, void *ctx),
 		    void *ctx)
 {
@@ -79,14 +180,23 @@ static int make_set(struct fg_ruleset *s, int n, int hit,
 	seen.k = calloc(seen.cap, sizeof(*seen.k));
 	if (!seen.k)
 		return -ENOMEM;
-	if (hit && n > 0) {
+	if (kind & BENCH_RULES_V6) {
+		err = make_set6(s, n, kind, &seen, covers, ctx);
+		free(seen.k);
+		return err;
+	}
+	if ((kind & BENCH_RULES_HIT) && n > 0) {
 		mk_rule(&d, 0, 0, 0);
 		d.prio = 0;
 		d.action = FG_RULE_PASS;
 		err = fg_ruleset_add(s, &d, 0);
 	}
+	if (!err && (kind & BENCH_RULES_DEEP))
+		err = add_deep(s, n, &seen, covers, ctx);
 	while (!err && (int)s->n < n) {
-		__u8 len = 16 + lcg(&x) % 17, first;
+		__u8 len = kind & BENCH_RULES_LENS ? 1 + lcg(&x) % 32
+						   : 16 + lcg(&x) % 17;
+		__u8 first;
 		__u32 mask = len == 32 ? ~0u : ~(~0u >> len);
 		__u32 addr = lcg(&x) & mask;
 		int dst = s->n & 1;
@@ -104,7 +214,7 @@ static int make_set(struct fg_ruleset *s, int n, int hit,
 	return err;
 }
 
-int bench_rules_fill(struct bpf_object *obj, int n, int hit,
+int bench_rules_fill(struct bpf_object *obj, int n, int kind,
 		     int (*covers)(const __u8 *a, int bits, void *ctx),
 		     void *ctx, double *ms)
 {
@@ -118,7 +228,7 @@ int bench_rules_fill(struct bpf_object *obj, int n, int hit,
 	err = fg_rule_fds_from_obj(obj, &fds);
 	if (err)
 		return err;
-	err = make_set(&s, n, hit, covers, ctx);
+	err = make_set(&s, n, kind, covers, ctx);
 	if (!err)
 		err = fg_ruleset_assign_ids(&s, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -67,12 +67,13 @@ ms() { # ms CMD...: wall time of one run, in ms
 
 mem() { # the rule maps' memlock as bpftool reports it, one line each
 	local ids="" m
-	for m in fg_rule_ctl fg_rule_idx4 fg_rule_idx6 fg_rule_glob fg_rules \
-		fg_rule_hits fg_rule_defs; do
+	for m in fg_rule_ctl fg_rule_mb4 fg_rule_idx6 fg_rule_lsts \
+		fg_rule_glob fg_rules fg_rule_hits fg_rule_defs; do
 		ids+=" $(bpftool -j map show pinned "$FLOWGATE_BPFFS/$m" |
 			/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')"
 	done
-	for m in fg_rule_idx4 fg_rule_idx6; do # the tries in their slots
+	# the IPv4 arrays, IPv6 tries and IPv4 lists in their slots
+	for m in fg_rule_mb4 fg_rule_idx6 fg_rule_lsts; do
 		ids+=" $(bpftool -j map dump pinned "$FLOWGATE_BPFFS/$m" |
 			/usr/bin/python3 -c '
 import json, sys
@@ -115,9 +116,10 @@ print([r["id"] for r in json.load(sys.stdin)["rules"] if r["prio"] == 7][0])')
 	# next round starts from no state, like the first
 	rm -rf "$FLOWGATE_BPFFS"
 done
-printf 'rule maps with %s rules in force (the tries are the inner maps\n' "$N"
-printf 'in the slots of fg_rule_idx4/6; for maps without preallocation\n'
-printf '(tries, fg_rule_defs) memlock is the kernel'"'"'s max_entries estimate):\n'
+printf 'rule maps with %s rules in force (the index maps are the inner\n' "$N"
+printf 'maps in the slots of fg_rule_mb4/idx6/lsts; for maps without\n'
+printf 'preallocation (tries, fg_rule_defs) memlock is the kernel'"'"'s\n'
+printf 'max_entries estimate):\n'
 echo "$memout"
 printf '%s rules, %s rounds (ms, median and range)\n' "$N" "$ROUNDS"
 for s in "${steps[@]}"; do

@@ -24,15 +24,15 @@
 #include "rules.h"
 
 static const char *const map_names[] = {
-	"fg_rule_ctl", "fg_rule_idx4", "fg_rule_idx6", "fg_rule_glob",
-	"fg_rules",    "fg_rule_hits", "fg_rule_defs",
+	"fg_rule_ctl", "fg_rule_mb4",  "fg_rule_idx6", "fg_rule_glob",
+	"fg_rules",    "fg_rule_hits", "fg_rule_defs", "fg_rule_lsts",
 };
 #define NMAPS (sizeof(map_names) / sizeof(map_names[0]))
 
 static int *fd_slot(struct fg_rule_fds *f, size_t i)
 {
 	int *slots[NMAPS] = {&f->ctl,	&f->idx4, &f->idx6, &f->glob,
-			     &f->rules, &f->hits, &f->defs};
+			     &f->rules, &f->hits, &f->defs, &f->lsts};
 
 	return slots[i];
 }
@@ -277,57 +277,145 @@ static int write_rules(const struct fg_rule_fds *f,
 	return err;
 }
 
-/* One trie: a new map, filled with the entries of one field and family,
- * put in place of whatever that slot held (or the slot emptied when no
- * entry is of that field and family). */
+/* Put map fd in slot of outer (and let the outer map hold it), or empty
+ * the slot when fd is -1. */
+static int put_inner(int outer, __u32 slot, int fd)
+{
+	int err = 0;
+
+	if (fd < 0)
+		return bpf_map_delete_elem(outer, &slot) && errno != ENOENT
+			       ? -errno
+			       : 0;
+	if (bpf_map_update_elem(outer, &slot, &fd, BPF_ANY))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* One IPv6 trie: a new map, filled with the entries of one field, put in
+ * place of whatever that slot held (or the slot emptied when no entry is
+ * of that field). */
 static int write_trie(const struct fg_rule_fds *f,
-		      const struct fg_rule_image *img, __u32 half, __u32 field,
-		      __u8 family)
+		      const struct fg_rule_image *img, __u32 half, __u32 field)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, copts, .map_flags = BPF_F_NO_PREALLOC);
 	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	int outer = family == 4 ? f->idx4 : f->idx6, fd, err = 0;
-	size_t ksz = family == 4 ? sizeof(struct fg_rule_key4)
-				 : sizeof(struct fg_rule_key6);
 	__u32 slot = fg_rule_slot(half, field), n = 0, i;
-	struct fg_rule_list *vals;
-	char *keys;
+	size_t sz = img->nidx ? img->nidx : 1;
+	struct fg_rule_key6 *keys = malloc(sz * sizeof(*keys));
+	struct fg_rule_list *vals = malloc(sz * sizeof(*vals));
+	int fd, err = 0;
 
-	keys = malloc((img->nidx ? img->nidx : 1) * ksz);
-	vals = malloc((img->nidx ? img->nidx : 1) * sizeof(*vals));
 	for (i = 0; keys && vals && i < img->nidx; i++) {
 		const struct fg_rule_ixkey *x = &img->keys[i];
-		struct fg_rule_key4 *k4 = (void *)(keys + n * ksz);
-		struct fg_rule_key6 *k6 = (void *)(keys + n * ksz);
 
-		if (x->field != field || x->family != family)
+		if (x->field != field || x->family != 6)
 			continue;
-		if (family == 4) {
-			k4->prefixlen = x->bits - 96;
-			memcpy(k4->addr, x->addr + 12, 4);
-		} else {
-			k6->prefixlen = x->bits;
-			memcpy(k6->addr, x->addr, 16);
-		}
+		keys[n].prefixlen = x->bits;
+		memcpy(keys[n].addr, x->addr, 16);
 		vals[n++] = img->lists[i];
 	}
 	if (!keys || !vals) {
 		err = -ENOMEM;
 	} else if (!n) {
-		if (bpf_map_delete_elem(outer, &slot) && errno != ENOENT)
-			err = -errno;
+		err = put_inner(f->idx6, slot, -1);
 	} else {
-		fd = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "fg_rule_trie", ksz,
-				    sizeof(struct fg_rule_list), FG_RULE_MAX,
+		fd = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "fg_rule_trie",
+				    sizeof(*keys), sizeof(*vals), FG_RULE_MAX,
 				    &copts);
-		if (fd < 0 || bpf_map_update_batch(fd, keys, vals, &n, &opts) ||
-		    bpf_map_update_elem(outer, &slot, &fd, BPF_ANY))
+		if (fd < 0 || bpf_map_update_batch(fd, keys, vals, &n, &opts)) {
 			err = -errno;
-		if (fd >= 0)
-			close(fd); /* the outer map holds it now */
+			if (fd >= 0)
+				close(fd);
+		} else {
+			err = put_inner(f->idx6, slot, fd);
+		}
 	}
 	free(keys);
 	free(vals);
+	return err;
+}
+
+/* One field's IPv4 multibit array: made to its size, its blocks written
+ * in one batch (all-zero root blocks skipped: the array starts zeroed).
+ * Not through mmap: BPF_F_MMAPABLE arrays do not show what is written
+ * through the mapping on this machine's kernel (6.18, checked by hand). */
+static int write_mb(const struct fg_rule_fds *f,
+		    const struct fg_rule_image *img, __u32 half, __u32 field)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, copts, .map_flags = BPF_F_INNER_MAP);
+	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	const struct fg_rule_mb *mb = &img->mb[field];
+	const struct fg_rule_mbblk *blk = (const void *)mb->node, zero = {};
+	__u32 slot = fg_rule_slot(half, field), nblk = mb->n / FG_MB_SIZE;
+	struct fg_rule_mbblk *vals;
+	__u32 i, k = 0, *keys;
+	int fd, err = 0;
+
+	if (!nblk)
+		return put_inner(f->idx4, slot, -1);
+	keys = malloc(nblk * sizeof(*keys));
+	vals = malloc(nblk * sizeof(*vals));
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "fg_rule_mb", sizeof(__u32),
+			    sizeof(*vals), nblk, &copts);
+	if (fd < 0 || !keys || !vals) {
+		err = fd < 0 ? -errno : -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < nblk; i++) {
+		if (i < FG_MB_ROOT / FG_MB_SIZE &&
+		    !memcmp(&blk[i], &zero, sizeof(zero)))
+			continue; /* the array starts zeroed */
+		keys[k] = i;
+		vals[k++] = blk[i];
+	}
+	if (k && bpf_map_update_batch(fd, keys, vals, &k, &opts))
+		err = -errno;
+	if (!err) {
+		err = put_inner(f->idx4, slot, fd);
+		fd = -1; /* put_inner closed it */
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(keys);
+	free(vals);
+	return err;
+}
+
+/* The half's IPv4 index entries as an array of lists (the leaves of the
+ * multibit arrays name them), then one multibit array per field. */
+static int write_mb4(const struct fg_rule_fds *f,
+		     const struct fg_rule_image *img, __u32 half)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, copts, .map_flags = BPF_F_INNER_MAP);
+	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 n = img->nl4, i, *keys;
+	int fd = -1, err = 0;
+
+	keys = malloc((n ? n : 1) * sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		keys[i] = i;
+	if (n) {
+		fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "fg_rule_lst",
+				    sizeof(__u32), sizeof(*img->l4), n, &copts);
+		if (fd < 0 ||
+		    bpf_map_update_batch(fd, keys, img->l4, &n, &opts)) {
+			err = -errno;
+			if (fd >= 0)
+				close(fd);
+		}
+	}
+	free(keys);
+	if (!err)
+		err = put_inner(f->lsts, half, fd);
+	if (!err)
+		err = write_mb(f, img, half, FG_RULE_F_SRC);
+	if (!err)
+		err = write_mb(f, img, half, FG_RULE_F_DST);
 	return err;
 }
 
@@ -338,18 +426,16 @@ static int write_index(const struct fg_rule_fds *f,
 
 	if (bpf_map_update_elem(f->glob, &half, &img->glob, BPF_ANY))
 		return -errno;
-	err = write_trie(f, img, half, FG_RULE_F_SRC, 4);
+	err = write_mb4(f, img, half);
 	if (!err)
-		err = write_trie(f, img, half, FG_RULE_F_DST, 4);
+		err = write_trie(f, img, half, FG_RULE_F_SRC);
 	if (!err)
-		err = write_trie(f, img, half, FG_RULE_F_SRC, 6);
-	if (!err)
-		err = write_trie(f, img, half, FG_RULE_F_DST, 6);
+		err = write_trie(f, img, half, FG_RULE_F_DST);
 	return err;
 }
 
-/* A half's tries go; the kernel frees them once no program can hold
- * them. */
+/* A half's index maps go (IPv4 arrays and lists, IPv6 tries); the kernel
+ * frees them once no program can hold them. */
 static int drop_tries(const struct fg_rule_fds *f, __u32 half)
 {
 	__u32 field, slot;
@@ -364,7 +450,7 @@ static int drop_tries(const struct fg_rule_fds *f, __u32 half)
 				return -errno;
 		}
 	}
-	return 0;
+	return put_inner(f->lsts, half, -1);
 }
 
 static int write_defs(const struct fg_rule_fds *f, const struct fg_ruleset *s,
@@ -500,10 +586,15 @@ int fg_rule_switch(const struct fg_rule_fds *f, __u32 *gen, struct fg_perr *e)
 		c.gen++;
 		err = ctl_write(f, &c); /* the switch */
 	}
-	/* The old half's trie goes (the kernel frees it once no program
-	 * can hold it); its rules and list stay until the next stage,
-	 * which waits before it writes there. */
+	/* A program that read the old gen may not have looked up the old
+	 * half's index maps yet (IPv4: the array, then its lists; then the
+	 * other field's): wait until every such program has finished before
+	 * the maps leave their slots, so that it finds all of them. Its rules
+	 * and list stay until the next stage, which waits again before it
+	 * writes there. */
 	old = (c.gen + 1) & 1;
+	if (!err)
+		err = fg_bpf_barrier();
 	if (!err)
 		err = drop_tries(f, old);
 	if (!err)

@@ -616,6 +616,11 @@ int fg_rule_compile(struct fg_ruleset *s, struct fg_rule_image *img,
 			img->counts.ndst++;
 	}
 	img->counts.nglob = img->glob.n;
+	err = fg_rule_mb_image(img);
+	if (err) {
+		fg_rule_image_free(img);
+		return perr(e, 0, "out of memory");
+	}
 	return 0;
 }
 
@@ -625,5 +630,9 @@ void fg_rule_image_free(struct fg_rule_image *img)
 	free(img->ids);
 	free(img->keys);
 	free(img->lists);
+	free(img->l4);
+	free(img->lidx);
+	fg_rule_mb_free(&img->mb[0]);
+	fg_rule_mb_free(&img->mb[1]);
 	memset(img, 0, sizeof(*img));
 }

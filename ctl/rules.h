@@ -89,6 +89,12 @@ struct fg_rule_ixkey {
 	__u8 addr[16]; /* IPv4 as ::ffff:a.b.c.d */
 };
 
+/* The IPv4 multibit index of one field (rule_mb.c). */
+struct fg_rule_mb {
+	__u32 *node; /* FG_MB_ROOT root entries, then the blocks */
+	size_t n, cap;
+};
+
 /* What the data path reads, for one half. */
 struct fg_rule_image {
 	struct fg_rule *rules;	    /* by slot (= evaluation order) */
@@ -98,6 +104,12 @@ struct fg_rule_image {
 	size_t nidx;
 	struct fg_rule_list glob;
 	struct fg_rule_half counts;
+	/* The IPv4 entries as multibit arrays, one per field, whose leaves
+	 * name l4[] (entry i of keys/lists is l4[lidx[i]]; FG_RULE_NONE for
+	 * IPv6 entries, which go to the tries). */
+	struct fg_rule_mb mb[2];
+	struct fg_rule_list *l4;
+	__u32 *lidx, nl4;
 };
 
 /* Sorts s into evaluation order and compiles it; -E2BIG with e->msg when
@@ -106,9 +118,24 @@ int fg_rule_compile(struct fg_ruleset *s, struct fg_rule_image *img,
 		    struct fg_perr *e);
 void fg_rule_image_free(struct fg_rule_image *img);
 
+/* ---- the IPv4 multibit index (rule_mb.c) ---- */
+/* The array of one field's IPv4 entries: entry i of img (if lidx[i] is
+ * not FG_RULE_NONE) becomes leaf lidx[i] + 1. */
+int fg_rule_mb_build(const struct fg_rule_image *img, __u32 field,
+		     const __u32 *lidx, struct fg_rule_mb *mb);
+void fg_rule_mb_free(struct fg_rule_mb *mb);
+/* The multibit arrays of a compiled image (mb, l4, lidx). */
+int fg_rule_mb_image(struct fg_rule_image *img);
+/* Blocks (FG_MB_SIZE entries, roots included) of the image's arrays. */
+size_t fg_rule_mb_blocks(const struct fg_rule_image *img);
+
 /* ---- pinned maps (rule_maps.c) ---- */
 struct fg_rule_fds {
-	int ctl, idx4, idx6, glob, rules, hits, defs;
+	int ctl;
+	int idx4; /* fg_rule_mb4: the IPv4 index (multibit arrays) */
+	int idx6; /* fg_rule_idx6: the IPv6 index (tries) */
+	int glob, rules, hits, defs;
+	int lsts; /* fg_rule_lsts: the lists the IPv4 arrays name */
 };
 
 struct bpf_object;

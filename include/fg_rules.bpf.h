@@ -6,13 +6,14 @@
  * Evaluation order is slot order: user space sorts the rules (priority,
  * then prefix lengths, then ID) and numbers them so. A packet's candidate
  * rules come from at most three lists of at most FG_RULE_CAND slots each:
- * the index entry of its source address (the longest prefix in the trie,
+ * the index entry of its source address (the longest prefix in the index,
  * whose list already holds the rules of every prefix covering it), that
  * of its destination address, and the list of rules without an address.
  * The first matching rule in slot order whose action is drop or pass
  * decides; matching count rules before it are counted. So the work per
- * packet is bounded by two trie lookups and 3 * FG_RULE_CAND candidates,
- * whatever the number of rules.
+ * packet is bounded by two index lookups (IPv4: at most 6 array lookups
+ * each; IPv6: a trie lookup) and 3 * FG_RULE_CAND candidates, whatever
+ * the number of rules.
  */
 #ifndef FG_RULES_BPF_H
 #define FG_RULES_BPF_H
@@ -32,20 +33,13 @@ struct {
 	__type(value, struct fg_rule_ctl);
 } fg_rule_ctl SEC(".maps");
 
-/* Source and destination prefixes: one trie per half, field and family,
- * made and filled by user space and put in place whole. Replacing (or
- * removing) a trie never disturbs a packet still using it: the kernel
- * frees it after every program that could hold it has finished. Sizes,
- * not types, in the inner definitions: clang 14 emits only a forward
- * declaration of a struct reached through one, which libbpf cannot size. */
-struct fg_rule_trie4 {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, FG_RULE_MAX);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(key_size, sizeof(struct fg_rule_key4));
-	__uint(value_size, sizeof(struct fg_rule_list));
-};
-
+/* Source and destination prefixes: one index per half, field and family
+ * (IPv4: multibit arrays, IPv6: an LPM trie), made and filled by user
+ * space and put in place whole. Replacing (or removing) one never
+ * disturbs a packet still using it: the kernel frees it after every
+ * program that could hold it has finished. Sizes, not types, in the inner
+ * definitions: clang 14 emits only a forward declaration of a struct
+ * reached through one, which libbpf cannot size. */
 struct fg_rule_trie6 {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, FG_RULE_MAX);
@@ -58,15 +52,44 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, 4);
 	__type(key, __u32);
-	__array(values, struct fg_rule_trie4);
-} fg_rule_idx4 SEC(".maps");
+	__array(values, struct fg_rule_trie6);
+} fg_rule_idx6 SEC(".maps");
+
+/* The IPv4 index (fg_rule_mb4) as a multibit trie (include/fg_rules.h,
+ * FG_MB_*): one array of blocks per half and field, sized by user space to what
+ * the set needs (BPF_F_INNER_MAP: each may have its own max_entries). An
+ * element is a whole block, so that user space writes one element per block
+ * (the root is FG_MB_ROOT / FG_MB_SIZE of them). Its leaves are indexes into
+ * the half's array of lists, fg_rule_lsts[half]. */
+struct fg_rule_mb {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct fg_rule_mbblk));
+};
+
+struct fg_rule_lst {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct fg_rule_list));
+};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, 4);
 	__type(key, __u32);
-	__array(values, struct fg_rule_trie6);
-} fg_rule_idx6 SEC(".maps");
+	__array(values, struct fg_rule_mb);
+} fg_rule_mb4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__array(values, struct fg_rule_lst);
+} fg_rule_lsts SEC(".maps");
 
 /* Rules without an address, per half. */
 struct {
@@ -217,26 +240,56 @@ __noinline __u32 fg_rule_scan(const struct fg_rule_list *l, struct fg_pkt *p,
 	return FG_RULE_NONE;
 }
 
+/* The IPv4 multibit trie: the root entry of the first 16 bits, then one
+ * entry per FG_MB_STRIDE bits while the entry points to a block; a leaf
+ * names the index entry of the longest prefix covering the address. */
+static __always_inline const struct fg_rule_list *
+fg_rule_mb_index(__u32 half, __u32 slot, const __u8 *a)
+{
+	const struct fg_rule_mbblk *b;
+	__u32 addr, idx, v, l;
+	void *mb, *lists;
+
+	mb = bpf_map_lookup_elem(&fg_rule_mb4, &slot);
+	if (!mb)
+		return 0;
+	addr = (__u32)a[12] << 24 | (__u32)a[13] << 16 | (__u32)a[14] << 8 |
+	       a[15];
+	idx = addr >> (32 - FG_MB_ROOT_BITS + FG_MB_STRIDE);
+	b = bpf_map_lookup_elem(mb, &idx);
+	if (!b)
+		return 0;
+	v = b->e[addr >> (32 - FG_MB_ROOT_BITS) & (FG_MB_SIZE - 1)];
+	for (l = 0; l < FG_MB_LEVELS && (v & FG_MB_PTR); l++) {
+		idx = FG_MB_ROOT / FG_MB_SIZE + (v & ~FG_MB_PTR);
+		b = bpf_map_lookup_elem(mb, &idx);
+		if (!b)
+			return 0;
+		idx = addr >> (32 - FG_MB_ROOT_BITS - FG_MB_STRIDE * (l + 1));
+		v = b->e[idx & (FG_MB_SIZE - 1)];
+	}
+	if (!v || (v & FG_MB_PTR))
+		return 0;
+	lists = bpf_map_lookup_elem(&fg_rule_lsts, &half);
+	if (!lists)
+		return 0;
+	idx = v - 1;
+	return bpf_map_lookup_elem(lists, &idx);
+}
+
 /* The index entry of the packet's source or destination address: the
- * longest prefix in that field's trie (NULL: no rule of this family is
+ * longest prefix in that field's index (NULL: no rule of this family is
  * indexed by that field, or none covers the address). */
 static __always_inline const struct fg_rule_list *
 fg_rule_index(__u32 half, __u32 field, const struct fg_pkt *p)
 {
 	const __u8 *a = field == FG_RULE_F_SRC ? p->src : p->dst;
 	__u32 slot = fg_rule_slot(half, field);
-	struct fg_rule_key4 k4;
 	struct fg_rule_key6 k6;
 	void *trie;
 
-	if (p->ip_ver == 4) {
-		trie = bpf_map_lookup_elem(&fg_rule_idx4, &slot);
-		if (!trie)
-			return 0;
-		k4.prefixlen = 32;
-		__builtin_memcpy(k4.addr, a + 12, 4);
-		return bpf_map_lookup_elem(trie, &k4);
-	}
+	if (p->ip_ver == 4)
+		return fg_rule_mb_index(half, slot, a);
 	trie = bpf_map_lookup_elem(&fg_rule_idx6, &slot);
 	if (!trie)
 		return 0;

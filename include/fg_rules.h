@@ -44,19 +44,38 @@ enum fg_rule_field {
 };
 
 /*
- * Keys of the index: one LPM trie per half, field and family, the inner
- * maps of fg_rule_idx4 and fg_rule_idx6 at slot half * 2 + field. The key
- * is the bare address (IPv4: 4 bytes), so that a lookup compares as few
- * bytes per trie node as it can.
+ * The index: per half and field, an inner map of fg_rule_mb4 (IPv4: the
+ * multibit arrays below) and of fg_rule_idx6 (IPv6: an LPM trie) at slot
+ * half * 2 + field. The trie's key is the bare address.
  */
-struct fg_rule_key4 {
-	__u32 prefixlen;
-	__u8 addr[4];
-};
-
 struct fg_rule_key6 {
 	__u32 prefixlen;
 	__u8 addr[16];
+};
+
+/*
+ * The IPv4 index as a multibit trie in arrays (fg_rule_mb4: one inner
+ * array per half and field): a root
+ * block of 2^16 entries indexed by the address's first 16 bits, then
+ * blocks of 2^FG_MB_STRIDE entries, one per further FG_MB_STRIDE bits,
+ * block b at FG_MB_ROOT + b * FG_MB_SIZE. An entry is 0 (no prefix covers
+ * the address), FG_MB_PTR | b (go on in block b), or list + 1: the index
+ * entry (fg_rule_lsts[half][list]) of the longest prefix covering every
+ * address below it (prefixes are expanded to the stride). So a lookup is
+ * at most 1 + FG_MB_LEVELS array reads, whatever the number of prefixes.
+ */
+#define FG_MB_ROOT_BITS 16
+#define FG_MB_ROOT	(1u << FG_MB_ROOT_BITS)
+#define FG_MB_STRIDE	4
+#define FG_MB_SIZE	(1u << FG_MB_STRIDE)
+#define FG_MB_LEVELS	((32 - FG_MB_ROOT_BITS) / FG_MB_STRIDE)
+#define FG_MB_PTR	(1u << 31)
+
+/* One element of a multibit array: a block (the root is FG_MB_ROOT /
+ * FG_MB_SIZE of them, then block b is element FG_MB_ROOT / FG_MB_SIZE +
+ * b). */
+struct fg_rule_mbblk {
+	__u32 e[FG_MB_SIZE];
 };
 
 static inline __u32 fg_rule_slot(__u32 half, __u32 field)
@@ -148,12 +167,13 @@ static inline __u32 fg_rule_def_key(__u32 half, __u32 id)
 }
 
 #ifndef __bpf__
-_Static_assert(sizeof(struct fg_rule_key4) == 8, "fg_rule_key4 layout");
 _Static_assert(sizeof(struct fg_rule_key6) == 20, "fg_rule_key6 layout");
 _Static_assert(sizeof(struct fg_rule_list) == 4 + 4 * FG_RULE_CAND,
 	       "fg_rule_list layout");
 _Static_assert(sizeof(struct fg_rule) == 52, "fg_rule layout");
 _Static_assert(sizeof(struct fg_rule_ctl) == 8 + 2 * 24, "fg_rule_ctl layout");
+_Static_assert(sizeof(struct fg_rule_mbblk) == 4 * FG_MB_SIZE,
+	       "fg_rule_mbblk layout");
 _Static_assert(sizeof(struct fg_rule_hit) == 24, "fg_rule_hit layout");
 _Static_assert(sizeof(struct fg_rule_def) == 140, "fg_rule_def layout");
 #endif
