@@ -36,19 +36,6 @@ struct cfg_ctx {
 	__u64 checks; /* checks given, by reason bit */
 };
 
-static int perr(struct fg_perr *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int perr(struct fg_perr *e, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 /* msg/len variant, for the exported export-section functions. */
 static int merr(char *msg, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -199,7 +186,7 @@ static int once_check(struct cfg_ctx *x, const char *what)
 		if (strcmp(once[i], what))
 			continue;
 		if (x->seen & (1u << i))
-			return perr(x->e, "%s given twice", what);
+			return fg_perr(x->e, "%s given twice", what);
 		x->seen |= 1u << i;
 	}
 	return 0;
@@ -215,24 +202,24 @@ static int top_setting(struct cfg_ctx *x, const char *k, const char *v,
 	if (!strcmp(k, "check")) {
 		r = fg_reason_by_name(v);
 		if (r < 0)
-			return perr(x->e, "unknown check '%s'", v);
+			return fg_perr(x->e, "unknown check '%s'", v);
 		a = v2 ? fg_action_by_name(v2) : -ENOENT;
 		if (a < 0)
-			return perr(x->e, "check %s needs off, count or drop",
+			return fg_perr(x->e, "check %s needs off, count or drop",
 				    v);
 		if (x->checks & (1ull << r))
-			return perr(x->e, "check %s given twice", v);
+			return fg_perr(x->e, "check %s given twice", v);
 		x->checks |= 1ull << r;
 		cfg->act[r] = a;
 		cfg->override |= 1ull << r;
 		return 0;
 	}
 	if (v2)
-		return perr(x->e, "%s takes one value", k);
+		return fg_perr(x->e, "%s takes one value", k);
 	if (!strcmp(k, "profile")) {
 		r = fg_profile_by_name(v);
 		if (r < 0)
-			return perr(x->e,
+			return fg_perr(x->e,
 				    "unknown profile '%s' (default, "
 				    "monitor or strict)",
 				    v);
@@ -240,16 +227,16 @@ static int top_setting(struct cfg_ctx *x, const char *k, const char *v,
 		x->has_profile = true;
 	} else if (!strcmp(k, "sampling")) {
 		if (fg_parse_u32(v, 1, 1u << 30, &n))
-			return perr(x->e, "sampling takes N of 1 in N (1 to "
+			return fg_perr(x->e, "sampling takes N of 1 in N (1 to "
 					  "2^30)");
 		cfg->sampling = n == 1 ? 0 : n;
 	} else if (!strcmp(k, "drop-flows")) {
 		if (strcmp(v, "on") && strcmp(v, "off"))
-			return perr(x->e, "drop-flows takes on or off");
+			return fg_perr(x->e, "drop-flows takes on or off");
 		if (!strcmp(v, "off"))
 			cfg->flags |= FG_CFG_NO_DROP_FLOWS;
 	} else {
-		return perr(x->e,
+		return fg_perr(x->e,
 			    "unknown setting '%s' (profile, check, "
 			    "sampling, drop-flows, or a section "
 			    "[export] / [rules])",
@@ -261,12 +248,12 @@ static int top_setting(struct cfg_ctx *x, const char *k, const char *v,
 static int section(struct cfg_ctx *x, const char *name)
 {
 	if (strcmp(name, "[export]") && strcmp(name, "[rules]"))
-		return perr(x->e, "unknown section '%s' ([export] or [rules])",
+		return fg_perr(x->e, "unknown section '%s' ([export] or [rules])",
 			    name);
 	if (once_check(x, name))
 		return -EINVAL;
 	if (x->sec == SEC_RULES)
-		return perr(x->e, "[rules] must be the last section");
+		return fg_perr(x->e, "[rules] must be the last section");
 	x->sec = name[1] == 'e' ? SEC_EXPORT : SEC_RULES;
 	x->c->export.present |= x->sec == SEC_EXPORT;
 	return 0;
@@ -288,11 +275,11 @@ static int cfg_line(char *line, unsigned int lineno, void *c)
 		return argc;
 	if (argv[0][0] == '[')
 		return argc == 1 ? section(x, argv[0])
-				 : perr(x->e, "text after %s", argv[0]);
+				 : fg_perr(x->e, "text after %s", argv[0]);
 	if (argc < 2)
-		return perr(x->e, "%s needs a value", argv[0]);
+		return fg_perr(x->e, "%s needs a value", argv[0]);
 	if (argc > 3 || (argc == 3 && strcmp(argv[0], "check")))
-		return perr(x->e, "%s takes %s", argv[0],
+		return fg_perr(x->e, "%s takes %s", argv[0],
 			    strcmp(argv[0], "check") ? "one value"
 						     : "a check and an action");
 	if (once_check(x, argv[0]))

@@ -363,11 +363,9 @@ int fg_daemon_cfg_load(const char *path, struct fg_daemon_cfg *c)
 	char *buf;
 	int err;
 
-	err = fg_read_file(path, &buf, &len);
+	err = fg_read_file_say(path, &buf, &len);
 	if (err)
-		return fg_error(err, "cannot read %s: %s", path,
-				err == -EFBIG ? "larger than 64 MiB"
-					      : fg_strerr(err));
+		return err;
 	err = check_file(buf, len, c, &e);
 	free(buf);
 	if (err)

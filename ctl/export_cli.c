@@ -204,24 +204,16 @@ static void apply_section(struct fg_exp_settings *s,
 static int settings_load(int argc, char **argv, struct fg_exp_settings *s)
 {
 	struct fg_daemon_cfg c;
-	struct fg_perr e = {};
-	char *buf = NULL;
-	size_t len = 0;
 	int err;
 
 	fg_exp_settings_default(s);
 	err = args_apply(argc, argv, s);
 	if (err || !s->config[0])
 		return err ? err : settings_check(s);
-	err = fg_read_file(s->config, &buf, &len);
+	/* The daemon's own reading: the same checks, the same messages. */
+	err = fg_daemon_cfg_load(s->config, &c);
 	if (err)
-		return fg_error(err, "cannot read %s: %s", s->config,
-				fg_strerr(err));
-	err = fg_cfgfile_parse(buf, len, &c, &e);
-	free(buf);
-	if (err)
-		return fg_error(-EINVAL, "%s:%u: %s", s->config, e.line,
-				e.msg);
+		return err;
 	fg_exp_settings_default(s);
 	apply_section(s, &c.export);
 	fg_daemon_cfg_free(&c);

@@ -60,6 +60,17 @@ int fg_read_file(const char *path, char **buf, size_t *len)
 	return 0;
 }
 
+int fg_read_file_say(const char *path, char **buf, size_t *len)
+{
+	int err = fg_read_file(path, buf, len);
+
+	if (err)
+		return fg_error(err, "cannot read %s: %s", path,
+				err == -EFBIG ? "larger than 64 MiB"
+					      : fg_strerr(err));
+	return 0;
+}
+
 /* Rules are state like the config: made before any attach if need be, so
  * that the first packet is already judged by them. */
 int fg_rule_state_ensure(void)
@@ -344,11 +355,9 @@ int fg_rules_read_file(const char *path, struct fg_ruleset *s)
 	char *buf;
 	int err;
 
-	err = fg_read_file(path, &buf, &len);
+	err = fg_read_file_say(path, &buf, &len);
 	if (err)
-		return fg_error(err, "cannot read %s: %s", path,
-				err == -EFBIG ? "larger than 64 MiB"
-					      : fg_strerr(err));
+		return err;
 	err = fg_rules_parse_text(buf, len, s, &e);
 	free(buf);
 	if (err) {

@@ -18,10 +18,7 @@
 #include "fg.h"
 #include "rules.h"
 
-static int perr(struct fg_perr *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int perr(struct fg_perr *e, const char *fmt, ...)
+int fg_perr(struct fg_perr *e, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -55,12 +52,12 @@ static int parse_prefix(const char *s, __u8 *addr, __u8 *family, __u8 *len,
 	struct in_addr v4;
 
 	if (strchr(s, '%'))
-		return perr(e,
+		return fg_perr(e,
 			    "'%s': a zone index (%%...) has no place in a "
 			    "prefix",
 			    s);
 	if (alen == 0 || alen >= sizeof(buf))
-		return perr(e, "bad address in '%s'", s);
+		return fg_perr(e, "bad address in '%s'", s);
 	memcpy(buf, s, alen);
 	buf[alen] = '\0';
 	if (inet_pton(AF_INET, buf, &v4) == 1) {
@@ -73,11 +70,11 @@ static int parse_prefix(const char *s, __u8 *addr, __u8 *family, __u8 *len,
 		*family = 6;
 		max = 128;
 	} else {
-		return perr(e, "bad address '%s' (IPv4 a.b.c.d or IPv6)", buf);
+		return fg_perr(e, "bad address '%s' (IPv4 a.b.c.d or IPv6)", buf);
 	}
 	n = max;
 	if (slash && fg_parse_u32(slash + 1, 0, max, &n))
-		return perr(e, "bad prefix length in '%s' (0-%u for IPv%u)", s,
+		return fg_perr(e, "bad prefix length in '%s' (0-%u for IPv%u)", s,
 			    max, *family);
 	/* Host bits: everything after the first n bits of the family's
 	 * part of the address must be zero. */
@@ -88,7 +85,7 @@ static int parse_prefix(const char *s, __u8 *addr, __u8 *family, __u8 *len,
 		for (; i < 128; i++)
 			addr[i / 8] &= ~(0x80 >> (i % 8));
 		fg_prefix_str(addr, *family, n, buf, sizeof(buf));
-		return perr(e, "host bits set in '%s' (the prefix is %s)", s,
+		return fg_perr(e, "host bits set in '%s' (the prefix is %s)", s,
 			    buf);
 	}
 	*len = n;
@@ -115,19 +112,19 @@ static int parse_ports(const char *kw, const char *s, __u16 *lo, __u16 *hi,
 	__u32 a, b;
 
 	if (strlen(s) >= sizeof(buf))
-		return perr(e, "bad %s '%s' (a port 0-65535 or a range P-Q)",
+		return fg_perr(e, "bad %s '%s' (a port 0-65535 or a range P-Q)",
 			    kw, s);
 	strcpy(buf, s);
 	if (dash)
 		buf[dash - s] = '\0';
 	if (fg_parse_u32(buf, 0, 65535, &a) ||
 	    (dash && fg_parse_u32(dash + 1, 0, 65535, &b)))
-		return perr(e, "bad %s '%s' (a port 0-65535 or a range P-Q)",
+		return fg_perr(e, "bad %s '%s' (a port 0-65535 or a range P-Q)",
 			    kw, s);
 	if (!dash)
 		b = a;
 	if (a > b)
-		return perr(e, "%s range '%s' is reversed (write %u-%u)", kw, s,
+		return fg_perr(e, "%s range '%s' is reversed (write %u-%u)", kw, s,
 			    b, a);
 	*lo = a;
 	*hi = b;
@@ -163,7 +160,7 @@ static int parse_proto(const char *s, struct fg_rule_def *d, struct fg_perr *e)
 		d->proto = p;
 		return 0;
 	}
-	return perr(e,
+	return fg_perr(e,
 		    "unknown protocol '%s' (tcp, udp, icmp, icmpv6, sctp, "
 		    "gre, esp, arp or a number 0-255)",
 		    s);
@@ -175,11 +172,11 @@ static int parse_comment(const char *s, struct fg_rule_def *d,
 	const unsigned char *c;
 
 	if (strlen(s) >= sizeof(d->comment))
-		return perr(e, "comment longer than %zu bytes",
+		return fg_perr(e, "comment longer than %zu bytes",
 			    sizeof(d->comment) - 1);
 	for (c = (const unsigned char *)s; *c; c++)
 		if (*c < 0x20 || *c == 0x7f)
-			return perr(e, "comment has a control character");
+			return fg_perr(e, "comment has a control character");
 	strcpy(d->comment, s);
 	return 0;
 }
@@ -189,10 +186,10 @@ static int parse_dev(const char *s, struct fg_rule_def *d, struct fg_perr *e)
 	const char *c;
 
 	if (!*s || strlen(s) >= sizeof(d->dev))
-		return perr(e, "bad device name '%s' (1-15 characters)", s);
+		return fg_perr(e, "bad device name '%s' (1-15 characters)", s);
 	for (c = s; *c; c++)
 		if (*c <= ' ' || *c == '/' || *c == ':' || *c == 0x7f)
-			return perr(e, "bad device name '%s'", s);
+			return fg_perr(e, "bad device name '%s'", s);
 	strcpy(d->dev, s);
 	d->flags |= FG_RF_DEV;
 	return 0;
@@ -208,7 +205,7 @@ static int parse_action(const char *s, struct fg_rule_def *d, struct fg_perr *e)
 			return 0;
 		}
 	}
-	return perr(e, "unknown action '%s' (drop, pass or count)", s);
+	return fg_perr(e, "unknown action '%s' (drop, pass or count)", s);
 }
 
 static const char *const keywords[] = {"id",	 "src",	   "dst", "proto",
@@ -226,7 +223,7 @@ static int parse_addr_kw(const char *val, __u8 *addr, __u8 *len,
 	if (err)
 		return err;
 	if (d->family && d->family != fam)
-		return perr(e, "src and dst are of different address "
+		return fg_perr(e, "src and dst are of different address "
 			       "families");
 	d->family = fam;
 	return 0;
@@ -238,7 +235,7 @@ static int parse_kw(int k, const char *val, struct fg_rule_def *d,
 	switch (k) {
 	case 0:
 		if (fg_parse_u32(val, 1, FG_RULE_MAX, &d->id))
-			return perr(e, "bad id '%s' (1-%u)", val, FG_RULE_MAX);
+			return fg_perr(e, "bad id '%s' (1-%u)", val, FG_RULE_MAX);
 		return 0;
 	case 1:
 		d->flags |= FG_RF_SRC;
@@ -258,7 +255,7 @@ static int parse_kw(int k, const char *val, struct fg_rule_def *d,
 		return parse_dev(val, d, e);
 	case 7:
 		if (fg_parse_u32(val, 0, FG_RULE_PRIO_MAX, &d->prio))
-			return perr(e, "bad prio '%s' (0-%u)", val,
+			return fg_perr(e, "bad prio '%s' (0-%u)", val,
 				    FG_RULE_PRIO_MAX);
 		return 0;
 	case 8:
@@ -274,14 +271,14 @@ static int check_combination(const struct fg_rule_def *d, struct fg_perr *e)
 	bool ports = d->flags & (FG_RF_SPORT | FG_RF_DPORT);
 
 	if (!d->action)
-		return perr(e, "a rule needs an action (action drop|pass|"
+		return fg_perr(e, "a rule needs an action (action drop|pass|"
 			       "count)");
 	if ((d->flags & FG_RF_ARP) &&
 	    (d->flags & (FG_RF_SRC | FG_RF_DST) || ports))
-		return perr(e, "proto arp takes no addresses or ports");
+		return fg_perr(e, "proto arp takes no addresses or ports");
 	if (ports && (d->flags & FG_RF_PROTO) && d->proto != IPPROTO_TCP &&
 	    d->proto != IPPROTO_UDP && d->proto != IPPROTO_SCTP)
-		return perr(e, "ports need proto tcp, udp or sctp (or no "
+		return fg_perr(e, "ports need proto tcp, udp or sctp (or no "
 			       "proto: then any of them)");
 	return 0;
 }
@@ -300,16 +297,16 @@ int fg_rule_parse(int argc, char **argv, struct fg_rule_def *d,
 			if (!strcmp(argv[i], keywords[k]))
 				break;
 		if (k == NKW)
-			return perr(e,
+			return fg_perr(e,
 				    "unknown keyword '%s' (id, src, dst, "
 				    "proto, sport, dport, dev, prio, "
 				    "action, comment)",
 				    argv[i]);
 		if (seen & (1u << k))
-			return perr(e, "%s given twice", keywords[k]);
+			return fg_perr(e, "%s given twice", keywords[k]);
 		seen |= 1u << k;
 		if (i + 1 >= argc)
-			return perr(e, "%s needs a value", keywords[k]);
+			return fg_perr(e, "%s needs a value", keywords[k]);
 		err = parse_kw(k, argv[i + 1], d, e);
 		if (err)
 			return err;
@@ -328,7 +325,7 @@ int fg_rule_tokenize(char *line, char **argv, int max, struct fg_perr *e)
 		if (!*r)
 			return n;
 		if (n == max)
-			return perr(e, "more than %d words", max);
+			return fg_perr(e, "more than %d words", max);
 		argv[n++] = w = r;
 		if (*r != '"') {
 			while (*r && *r != ' ' && *r != '\t')
@@ -336,14 +333,14 @@ int fg_rule_tokenize(char *line, char **argv, int max, struct fg_perr *e)
 			if (*r)
 				*r++ = '\0';
 			if (strchr(argv[n - 1], '"'))
-				return perr(e, "stray quote in '%s'",
+				return fg_perr(e, "stray quote in '%s'",
 					    argv[n - 1]);
 			continue;
 		}
 		/* "...": unescape in place, w trails r */
 		for (r++;; r++) {
 			if (!*r)
-				return perr(e, "unterminated quote");
+				return fg_perr(e, "unterminated quote");
 			if (*r == '"')
 				break;
 			if (*r == '\\' && (r[1] == '"' || r[1] == '\\'))
@@ -352,7 +349,7 @@ int fg_rule_tokenize(char *line, char **argv, int max, struct fg_perr *e)
 		}
 		r++;
 		if (*r && *r != ' ' && *r != '\t')
-			return perr(e, "text right after a closing quote");
+			return fg_perr(e, "text right after a closing quote");
 		*w = '\0';
 		if (*r)
 			r++;
@@ -377,7 +374,7 @@ int fg_rule_parse_line(char *line, unsigned int lineno, struct fg_ruleset *s,
 	err = fg_rule_parse(argc, argv, &d, e);
 	if (err)
 		return err;
-	return fg_ruleset_add(s, &d, lineno) ? perr(e, "out of memory") : 0;
+	return fg_ruleset_add(s, &d, lineno) ? fg_perr(e, "out of memory") : 0;
 }
 
 /*
@@ -403,12 +400,12 @@ int fg_text_lines(const char *buf, size_t len,
 		if (l && buf[end - 1] == '\r')
 			l--;
 		if (l > FG_LINE_MAX)
-			return perr(e, "line longer than %d bytes",
+			return fg_perr(e, "line longer than %d bytes",
 				    FG_LINE_MAX);
 		memcpy(line, buf + pos, l);
 		line[l] = '\0';
 		if (strlen(line) != l)
-			return perr(e, "NUL byte in the line");
+			return fg_perr(e, "NUL byte in the line");
 		err = fn(line, lineno, ctx);
 		if (err)
 			return err;
@@ -428,7 +425,7 @@ static int rule_line(char *line, unsigned int lineno, void *c)
 
 	if (t->s->n >= FG_RULE_MAX && strspn(line, " \t") != strlen(line) &&
 	    line[strspn(line, " \t")] != '#')
-		return perr(t->e, "more than %u rules", FG_RULE_MAX);
+		return fg_perr(t->e, "more than %u rules", FG_RULE_MAX);
 	return fg_rule_parse_line(line, lineno, t->s, t->e);
 }
 

@@ -172,6 +172,11 @@ int fg_bpf_barrier(void);
 /* ---- the CLI's side (rule.c), also used by the daemon ---- */
 /* Read a whole file (at most 64 MiB), NUL-terminated. */
 int fg_read_file(const char *path, char **buf, size_t *len);
+/* The same, printing the one-line error when it fails. */
+int fg_read_file_say(const char *path, char **buf, size_t *len);
+/* Set e->msg (printf style) and return -EINVAL: parse errors. */
+int fg_perr(struct fg_perr *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* Make the pinned state if there is none (like `config set`). */
 int fg_rule_state_ensure(void);
 /* Parse a rule file; errors printed as FILE:LINE: why. */
