@@ -189,3 +189,12 @@ ix_compare() {
 # Our own strict decoder over a capture of the exporter's bytes: JSON
 # lines, one per data record (flows and options).
 ix_decode() { "$PY" "$FG_ROOT/tests/lib/ipfix.py" decode "$@"; }
+
+delta() { # delta TAG: ingress packets sampled out while TAG was sent
+	local a b
+	a=$(jget "$(cat "$IX_DIR/$1.after")" \
+		'd["interfaces"][0]["flows"]["in"]["sampled_out_packets"]')
+	b=$(jget "$(cat "$IX_DIR/$1.before")" \
+		'd["interfaces"][0]["flows"]["in"]["sampled_out_packets"]')
+	echo $((a - b))
+}

@@ -62,15 +62,6 @@ print(len(r), int(sys.argv[2]) * sum(x["packets"] for x in r))' \
 		"records too, as RFC 7011 says)"
 }
 
-delta() { # delta TAG: ingress packets sampled out while TAG was sent
-	local a b
-	a=$(jget "$(cat "$IX_DIR/$1.after")" \
-		'd["interfaces"][0]["flows"]["in"]["sampled_out_packets"]')
-	b=$(jget "$(cat "$IX_DIR/$1.before")" \
-		'd["interfaces"][0]["flows"]["in"]["sampled_out_packets"]')
-	echo $((a - b))
-}
-
 # 1. Defaults (tcpControlBits in 1 octet, sampling announced as legacy),
 #    no sampling: everything exact. The slow flows outlast a 1 s active
 #    timeout and come in several records.

@@ -66,15 +66,6 @@ run() {
 		bash -c "! grep -Ei 'malformed|unable|expecting flow' $IX_DIR/$tag-nfacctd.log"
 }
 
-delta() { # delta TAG: ingress packets sampled out while TAG was sent
-	local a b
-	a=$(jget "$(cat "$IX_DIR/$1.after")" \
-		'd["interfaces"][0]["flows"]["in"]["sampled_out_packets"]')
-	b=$(jget "$(cat "$IX_DIR/$1.before")" \
-		'd["interfaces"][0]["flows"]["in"]["sampled_out_packets"]')
-	echo $((a - b))
-}
-
 # 1. Defaults (tcpControlBits in 1 octet), no sampling; the slow flows
 #    outlast a 1 s active timeout and come in several records.
 run a mix:mix,flagsor:tcp,synfin:syn,slow:slow active-timeout 1

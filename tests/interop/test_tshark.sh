@@ -64,15 +64,6 @@ no_seq_warnings() { # no_seq_warnings TAG FILE [tshark options]
 	expect_eq "$tag: tshark sees no sequence number gap" "$n" 0
 }
 
-delta() { # delta TAG: ingress packets sampled out while TAG was sent
-	local a b
-	a=$(jget "$(cat "$IX_DIR/$1.after")" \
-		'd["interfaces"][0]["flows"]["in"]["sampled_out_packets"]')
-	b=$(jget "$(cat "$IX_DIR/$1.before")" \
-		'd["interfaces"][0]["flows"]["in"]["sampled_out_packets"]')
-	echo $((a - b))
-}
-
 EXACT=(--fwd exact --reason)
 
 # 1. UDP (captured) and the file output, defaults (1-octet flags); the
