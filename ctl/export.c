@@ -88,12 +88,17 @@ static struct sh_ent *sh_find(struct shadow *s, const struct fg_flow_key *k)
 	}
 }
 
+/*
+ * Full (live entries and tombstones past 3/4): rebuilt at twice the live
+ * entries, so a table that only churns (flows expiring, others arriving)
+ * is cleaned of its tombstones instead of doubling each time.
+ */
 static int sh_grow(struct shadow *s)
 {
 	struct shadow n;
 	size_t i;
 
-	if (sh_init(&n, s->cap))
+	if (sh_init(&n, s->used + 1))
 		return -ENOMEM;
 	for (i = 0; i < s->cap; i++) {
 		struct sh_ent *e = &s->t[i], *d;
@@ -832,7 +837,9 @@ int fg_exporter_new(struct fg_exporter **out, const struct fg_exp_settings *s,
 	e->ncpu = libbpf_num_possible_cpus();
 	io = (struct ipfix_opts){ s->tcp_flags_len, s->pen, s->rtt };
 	ipfix_layout_init(&e->layout, &io);
-	err = sh_init(&e->sh, maps->max_flows + 4096);
+	/* Memory follows the flows exported, not the table's size. */
+	err = sh_init(&e->sh, maps->max_flows + 4096 < 32768 ?
+				      maps->max_flows + 4096 : 32768);
 	if (!err && maps->state >= 0)
 		err = fg_map_walk(maps->state, sizeof(struct fg_flow_key),
 				  sizeof(struct fg_exp_shadow), false,
