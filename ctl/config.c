@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 #include "fg.h"
-#include "flowgate_xdp.skel.h"
 
 static void print_config(const struct fg_config *cfg)
 {
@@ -32,23 +31,6 @@ static void print_config(const struct fg_config *cfg)
 	}
 	out_arr_close();
 	out_end();
-}
-
-/* config set before any attach creates the state, so that the first
- * packet is already judged by it. */
-static int ensure_state(void)
-{
-	struct flowgate_xdp *skel;
-	int err;
-
-	if (fg_state_exists())
-		return 0;
-	fg_libs_init();
-	err = fg_skel_load_pinned(&skel);
-	if (err)
-		return err;
-	flowgate_xdp__destroy(skel);
-	return 0;
 }
 
 int do_config(int argc, char **argv)
@@ -74,7 +56,9 @@ int do_config(int argc, char **argv)
 	err = fg_args_config_set(argc - 1, argv + 1, &cur, &cfg);
 	if (err)
 		return err;
-	err = ensure_state();
+	/* config set before any attach creates the state, so that the
+	 * first packet is already judged by it. */
+	err = fg_state_ensure();
 	if (err)
 		return err;
 	err = fg_config_write(&cfg);

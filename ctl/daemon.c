@@ -181,7 +181,7 @@ static int apply(struct daemon *d, struct fg_daemon_cfg *c)
 
 	/* Rules first: their switch either happens or changes nothing,
 	 * so a failure leaves the whole configuration as it was. */
-	err = fg_rule_state_ensure();
+	err = fg_state_ensure();
 	if (!err)
 		err = fg_rules_apply(&c->rules, d->path, &gen);
 	if (!err) {
@@ -368,10 +368,7 @@ int fg_daemon_cfg_load(const char *path, struct fg_daemon_cfg *c)
 		return err;
 	err = check_file(buf, len, c, &e);
 	free(buf);
-	if (err)
-		return e.line ? fg_error(err, "%s:%u: %s", path, e.line, e.msg)
-			      : fg_error(err, "%s: %s", path, e.msg);
-	return 0;
+	return err ? fg_perr_report(err, path, &e) : 0;
 }
 
 /*

@@ -192,6 +192,9 @@ void fg_exporter_stats(const struct fg_exporter *e, struct fg_exp_stats *st);
 int fg_exporter_nouts(const struct fg_exporter *e);
 struct fg_out *fg_exporter_out(struct fg_exporter *e, int i);
 
+/* Records by flowEndReason, packets, octets, flows expired (the part of
+ * the counters `flowgate stats` and replay both print). */
+void fg_exp_records_print(const struct fg_exp_stats *e);
 /* `flowgate stats` part: the exporter's counters, if one runs. */
 void fg_exp_stats_print(void);
 

@@ -572,6 +572,18 @@ static void print_out(const struct fg_exp_outstats *o)
 	out_obj_close();
 }
 
+void fg_exp_records_print(const struct fg_exp_stats *e)
+{
+	out_u64("records_active_timeout", e->rec_active);
+	out_u64("records_idle_timeout", e->rec_idle);
+	out_u64("records_end_detected", e->rec_end);
+	out_u64("records_forced_end", e->rec_forced);
+	out_u64("records_overflow", e->rec_overflow);
+	out_u64("packets", e->packets);
+	out_u64("octets", e->octets);
+	out_u64("flows_expired", e->expired);
+}
+
 void fg_exp_stats_print(void)
 {
 	int fd = fg_map_open("fg_expstats");
@@ -591,14 +603,7 @@ void fg_exp_stats_print(void)
 	out_u64("started_ms", st.started_ms);
 	out_u64("sweeps", st.sweeps);
 	out_u64("last_sweep_us", st.sweep_ns / 1000);
-	out_u64("records_active_timeout", st.rec_active);
-	out_u64("records_idle_timeout", st.rec_idle);
-	out_u64("records_end_detected", st.rec_end);
-	out_u64("records_forced_end", st.rec_forced);
-	out_u64("records_overflow", st.rec_overflow);
-	out_u64("packets", st.packets);
-	out_u64("octets", st.octets);
-	out_u64("flows_expired", st.expired);
+	fg_exp_records_print(&st);
 	out_u64("raced_packets", st.raced);
 	out_arr_open("outputs");
 	for (i = 0; i < st.nouts && i < FG_EXP_MAX_OUTS; i++)

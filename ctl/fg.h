@@ -88,6 +88,8 @@ int fg_map_open(const char *name);
 /* The same, printing the one-line error when it fails. */
 int fg_state_map_open(const char *name);
 bool fg_state_exists(void);
+/* Make the pinned state if there is none yet (no program attached). */
+int fg_state_ensure(void);
 /* Open and load the skeleton with its maps pinned under the pin dir,
  * reusing pins that exist and creating the rest. */
 int fg_skel_load_pinned(struct flowgate_xdp **skel);

@@ -625,14 +625,7 @@ static void print_export(const struct replay *r, const struct fg_exp_stats *e)
 	out_u64("active_timeout", r->x.active_s);
 	out_u64("idle_timeout", r->x.idle_s);
 	out_u64("sweeps", r->x.sweeps);
-	out_u64("records_active_timeout", e->rec_active);
-	out_u64("records_idle_timeout", e->rec_idle);
-	out_u64("records_end_detected", e->rec_end);
-	out_u64("records_forced_end", e->rec_forced);
-	out_u64("records_overflow", e->rec_overflow);
-	out_u64("packets", e->packets);
-	out_u64("octets", e->octets);
-	out_u64("flows_expired", e->expired);
+	fg_exp_records_print(e);
 	out_arr_open("outputs");
 	for (i = 0; i < e->nouts && i < FG_EXP_MAX_OUTS; i++) {
 		const struct fg_exp_outstats *o = &e->out[i];

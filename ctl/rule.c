@@ -16,7 +16,6 @@
 #include <sys/stat.h>
 #include "fg.h"
 #include "rules.h"
-#include "flowgate_xdp.skel.h"
 
 /* Rule and config files are read whole; this bounds what a typo in a path
  * (a disk image, a log) can make us read. */
@@ -71,23 +70,6 @@ int fg_read_file_say(const char *path, char **buf, size_t *len)
 	return 0;
 }
 
-/* Rules are state like the config: made before any attach if need be, so
- * that the first packet is already judged by them. */
-int fg_rule_state_ensure(void)
-{
-	struct flowgate_xdp *skel;
-	int err;
-
-	if (fg_state_exists())
-		return 0;
-	fg_libs_init();
-	err = fg_skel_load_pinned(&skel);
-	if (err)
-		return err;
-	flowgate_xdp__destroy(skel);
-	return 0;
-}
-
 /* Interface names to indexes, for the rules that name one. */
 static int resolve_devs(struct fg_ruleset *s, struct fg_perr *e)
 {
@@ -108,7 +90,7 @@ static int resolve_devs(struct fg_ruleset *s, struct fg_perr *e)
 }
 
 /* Print "Error: [FILE:LINE: ]msg" and return err. */
-static int report(int err, const char *file, const struct fg_perr *e)
+int fg_perr_report(int err, const char *file, const struct fg_perr *e)
 {
 	if (file && e->line)
 		return fg_error(err, "%s:%u: %s", file, e->line, e->msg);
@@ -131,7 +113,7 @@ static int tx_begin(struct rule_tx *t)
 
 	memset(t, 0, sizeof(*t));
 	t->lock = -1;
-	err = fg_rule_state_ensure();
+	err = fg_state_ensure();
 	if (err)
 		return err;
 	t->lock = fg_rule_lock(true);
@@ -176,7 +158,7 @@ static int tx_commit(struct rule_tx *t, struct fg_ruleset *s, const char *file)
 		err = fg_ruleset_check(s, &e);
 	if (!err)
 		err = fg_rule_publish(&t->fds, s, &t->cur, &t->gen, &e);
-	return err ? report(err, file, &e) : 0;
+	return err ? fg_perr_report(err, file, &e) : 0;
 }
 
 int fg_rules_apply(struct fg_ruleset *s, const char *file, __u32 *gen)
@@ -362,7 +344,7 @@ int fg_rules_read_file(const char *path, struct fg_ruleset *s)
 	free(buf);
 	if (err) {
 		fg_ruleset_free(s);
-		return report(err, path, &e);
+		return fg_perr_report(err, path, &e);
 	}
 	return 0;
 }

@@ -174,11 +174,12 @@ int fg_bpf_barrier(void);
 int fg_read_file(const char *path, char **buf, size_t *len);
 /* The same, printing the one-line error when it fails. */
 int fg_read_file_say(const char *path, char **buf, size_t *len);
+/* Print a parse error as "FILE:LINE: why" (or "FILE: why", or "why"
+ * without a file) and return err. */
+int fg_perr_report(int err, const char *file, const struct fg_perr *e);
 /* Set e->msg (printf style) and return -EINVAL: parse errors. */
 int fg_perr(struct fg_perr *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Make the pinned state if there is none (like `config set`). */
-int fg_rule_state_ensure(void);
 /* Parse a rule file; errors printed as FILE:LINE: why. */
 int fg_rules_read_file(const char *path, struct fg_ruleset *s);
 /* Replace the rules in force by s, under the lock; errors printed (with

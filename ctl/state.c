@@ -135,6 +135,24 @@ fail:
 	return err;
 }
 
+/* The pinned state, made now if missing (config set, rules and the daemon
+ * before any attach), so that the first packet is already judged by what
+ * they set. */
+int fg_state_ensure(void)
+{
+	struct flowgate_xdp *skel;
+	int err;
+
+	if (fg_state_exists())
+		return 0;
+	fg_libs_init();
+	err = fg_skel_load_pinned(&skel);
+	if (err)
+		return err;
+	flowgate_xdp__destroy(skel);
+	return 0;
+}
+
 int fg_state_remove(void)
 {
 	const char *dir = fg_pin_dir();
