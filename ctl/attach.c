@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -303,6 +304,17 @@ static int attach_prog(struct flowgate_xdp *skel, int ifindex, __u32 mode,
 	return err;
 }
 
+/* Each attach seeds the fragment slots' hash (include/fg_flow.bpf.h);
+ * without entropy the slots are merely predictable. */
+static __u32 frag_seed(void)
+{
+	__u32 seed = 0;
+
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
+		seed = (__u32)time(NULL) ^ (__u32)getpid();
+	return seed;
+}
+
 /* Load the TC object on the shared pins. Both its programs load; the hook
  * decides which get attached. */
 static int tc_load(struct flowgate_tc **out, __u32 max_flows)
@@ -312,6 +324,7 @@ static int tc_load(struct flowgate_tc **out, __u32 max_flows)
 
 	if (!skel)
 		return fg_error(-errno, "cannot open the TC object");
+	skel->rodata->fg_frag_seed = frag_seed();
 	err = fg_obj_pin_maps(skel->obj, max_flows);
 	if (!err) {
 		err = flowgate_tc__load(skel);
@@ -338,6 +351,7 @@ static int attach_xdp(struct fg_iface *ifc, __u32 max_flows,
 
 	if (!skel)
 		return fg_error(-errno, "cannot open the XDP object");
+	skel->rodata->fg_frag_seed = frag_seed();
 	/* Opened with pins set but not loaded: libxdp loads it (as an
 	 * freplace component with the dispatcher, as XDP without), and
 	 * libbpf then reuses the pinned maps. */

@@ -138,8 +138,8 @@ static int probe_linear(struct replay *r)
 
 /*
  * One CPU for the whole replay: the per-CPU flow slots sum the same
- * anywhere, but the LRU fragment table evicts per CPU, so only one CPU
- * makes a long replay's evictions the same every run.
+ * anywhere, but the fragment cache is per CPU, so a datagram's fragments
+ * only meet, the same way every run, if every frame runs on one CPU.
  */
 static void pin_cpu(void)
 {

@@ -33,9 +33,20 @@ struct {
 	__type(value, struct fg_ovf_val);
 } fg_overflow SEC(".maps");
 
-/* First fragments lend their ports to the later ones (which carry no L4
- * header). Keyed like the kernel's reassembly queue; LRU, so a flood of
- * first fragments cannot fill it for good. */
+/*
+ * First fragments lend their ports to the later ones (which carry no L4
+ * header), keyed like the kernel's reassembly queue. A direct-mapped
+ * cache per CPU: a first fragment takes the slot its key hashes to,
+ * evicting whatever was there, and a later fragment finds it there or not
+ * at all. It was an LRU hash, whose insert (free-list pop, bucket lock,
+ * list moves; an eviction each time once a spray of first fragments had
+ * filled it) was a fifth of a replay of the shared captures. Per CPU:
+ * no locks, and the fragments of one datagram meet on one CPU (NICs
+ * steer fragments by their addresses, and a host fragments on the CPU
+ * that sends). The slot's hash is seeded per attach (fg_frag_seed, from
+ * getrandom), so that a sender cannot aim at another datagram's slot;
+ * replay and the tests keep 0 and stay deterministic.
+ */
 struct fg_frag_key {
 	__u8 src[16];
 	__u8 dst[16];
@@ -45,40 +56,71 @@ struct fg_frag_key {
 	__u16 pad;
 };
 
-struct fg_frag_val {
+struct fg_frag_ent {
+	struct fg_frag_key key; /* ip_ver 0: never used */
 	__be16 sport;
 	__be16 dport;
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, FG_MAX_FRAGS);
-	__type(key, struct fg_frag_key);
-	__type(value, struct fg_frag_val);
+	__type(key, __u32);
+	__type(value, struct fg_frag_ent);
 } fg_frags SEC(".maps");
+
+const volatile __u32 fg_frag_seed = 0;
+
+/* A multiply-xorshift over the key's words: a few ns, and the seed makes
+ * the slots unpredictable from outside. */
+static __always_inline __u32 fg_frag_slot(const struct fg_frag_key *k)
+{
+	const __u32 *w = (const __u32 *)k;
+	__u32 h = fg_frag_seed ^ 0x9747b28c, i;
+
+#pragma unroll
+	for (i = 0; i < sizeof(*k) / 4; i++) {
+		h = (h ^ w[i]) * 0x9e3779b1;
+		h ^= h >> 15;
+	}
+	return h & (FG_MAX_FRAGS - 1);
+}
+
+static __always_inline int fg_frag_same(const struct fg_frag_key *a,
+					const struct fg_frag_key *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+
+	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
+		 (x[3] ^ y[3]) | (x[4] ^ y[4]));
+}
 
 /* Later fragments take the ports of their first fragment, if it was seen. */
 static __always_inline void fg_frag_ports(struct fg_pkt *p,
 					  struct fg_flowstats *st)
 {
 	struct fg_frag_key fk = {};
-	struct fg_frag_val fv, *v;
+	struct fg_frag_ent *e;
+	__u32 slot;
 
 	__builtin_memcpy(fk.src, p->src, 16);
 	__builtin_memcpy(fk.dst, p->dst, 16);
 	fk.id = p->frag_id;
 	fk.proto = p->proto;
 	fk.ip_ver = p->ip_ver;
+	slot = fg_frag_slot(&fk);
+	e = bpf_map_lookup_elem(&fg_frags, &slot);
+	if (!e)
+		return; /* cannot happen: the slot is masked */
 	if (p->frag == FG_FRAG_FIRST) {
-		fv.sport = p->sport;
-		fv.dport = p->dport;
-		bpf_map_update_elem(&fg_frags, &fk, &fv, BPF_ANY);
+		e->key = fk;
+		e->sport = p->sport;
+		e->dport = p->dport;
 		return;
 	}
-	v = bpf_map_lookup_elem(&fg_frags, &fk);
-	if (v) {
-		p->sport = v->sport;
-		p->dport = v->dport;
+	if (fg_frag_same(&e->key, &fk)) {
+		p->sport = e->sport;
+		p->dport = e->dport;
 		st->frag_lent++;
 	} else {
 		st->frag_orphan++;

@@ -52,9 +52,13 @@ static int inst_open(struct inst *in)
 static void inst_reset(struct inst *in)
 {
 	struct bpf_map *maps[] = {
-		in->skel->maps.fg_flows, in->skel->maps.fg_frags,
+		in->skel->maps.fg_flows,
 		in->skel->maps.fg_ifstats, in->skel->maps.fg_overflow};
+	struct bpf_map *frags = in->skel->maps.fg_frags;
+	size_t zsz = bpf_map__value_size(frags) * in->ncpu;
+	void *zero = calloc(1, zsz);
 	__u8 key[64];
+	__u32 slot;
 	size_t i;
 	int fd;
 
@@ -63,6 +67,10 @@ static void inst_reset(struct inst *in)
 		while (!bpf_map_get_next_key(fd, NULL, key))
 			bpf_map_delete_elem(fd, key);
 	}
+	/* An array: its slots are emptied, not deleted. */
+	for (slot = 0; zero && slot < bpf_map__max_entries(frags); slot++)
+		bpf_map_update_elem(bpf_map__fd(frags), &slot, zero, 0);
+	free(zero);
 }
 
 static int run(int fd, const __u8 *data, __u32 len)
