@@ -22,7 +22,7 @@ int fg_parse_only(struct xdp_md *ctx)
 	return p.reason ? XDP_DROP : XDP_PASS;
 }
 
-/* Accounting of a passed packet, no parsing: the stats hash lookup, the
+/* Accounting of a passed packet, no parsing: the stats lookup, the
  * counter updates and the flow record (of an all-zero key). */
 SEC("xdp")
 int fg_account_only(struct xdp_md *ctx)
@@ -37,18 +37,16 @@ int fg_account_only(struct xdp_md *ctx)
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* The stats hash lookup alone (a hit after the first packet), no counter
- * updates. */
+/* The stats lookup alone (fg_ifstats, per-CPU array, the instance's
+ * slot), no counter updates. */
 SEC("xdp")
 int fg_lookup_only(struct xdp_md *ctx)
 {
-	return fg_stats_get(fg_dir_key(ctx->ingress_ifindex, FG_DIR_IN)) ?
-		       XDP_PASS :
-		       XDP_DROP;
+	return fg_stats_get(FG_DIR_IN) ? XDP_PASS : XDP_DROP;
 }
 
-/* The same counters in a per-CPU array indexed by ifindex: what the
- * accounting would cost without a hash. */
+/* The guard's counter updates alone in a per-CPU array indexed by
+ * ifindex (no global-function call, no flow): a floor for fg_account. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, FG_MAX_IFACES);

@@ -53,7 +53,9 @@
 #include "flowgate_xdp.skel.h"
 
 /* Counters are taken as if every packet arrived on lo, an interface that
- * exists everywhere, so that they are well defined (and cross-checked). */
+ * exists everywhere, so that they are well defined (and cross-checked).
+ * The private instance has no slot: its counters are fg_ifstats' catch-all
+ * slot (FG_SLOT_OTHER), reported as this ifindex. */
 #define REPLAY_IFINDEX 1
 /* XDP_PACKET_HEADROOM, and SKB_DATA_ALIGN(sizeof(struct skb_shared_info))
  * on 64-bit kernels: the linear area of a test run, when the kernel cannot
@@ -103,7 +105,6 @@ static int probe_linear(struct replay *r)
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
 	int flows = bpf_map__fd(r->skel->maps.fg_flows);
 	struct fg_flow_key k;
-	__u32 key = REPLAY_IFINDEX;
 	__u8 *frame;
 	int err;
 
@@ -136,7 +137,7 @@ static int probe_linear(struct replay *r)
 				"BPF_PROG_TEST_RUN: unexpected linear area of "
 				"%u bytes",
 				r->linear_max);
-	bpf_map_delete_elem(bpf_map__fd(r->skel->maps.fg_ifstats), &key);
+	fg_ifstats_zero(bpf_map__fd(r->skel->maps.fg_ifstats), FG_SLOT_OTHER);
 	while (!bpf_map_get_next_key(flows, NULL, &k))
 		bpf_map_delete_elem(flows, &k);
 	return 0;
@@ -562,7 +563,7 @@ static int cross_check(struct replay *r, const struct rflows *f,
 	__u32 i;
 	int err;
 
-	err = fg_ifstats_read(fd, REPLAY_IFINDEX, s);
+	err = fg_ifstats_read(fd, fg_slot_key(FG_SLOT_OTHER, FG_DIR_IN), s);
 	if (err == -ENOENT) {
 		memset(s, 0, sizeof(*s));
 		err = 0;
@@ -688,6 +689,7 @@ static int configure(struct replay *r)
 		.config = bpf_map__fd(k->maps.fg_config),
 		.state = -1, /* the shadow in memory only */
 		.max_flows = bpf_map__max_entries(k->maps.fg_flows),
+		.other_ifindex = REPLAY_IFINDEX,
 	};
 	int err;
 

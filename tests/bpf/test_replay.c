@@ -211,7 +211,7 @@ static int stats(struct inst *in, struct fg_ifstats *sum)
 {
 	int fd = bpf_map__fd(in->skel->maps.fg_ifstats);
 	struct fg_ifstats *v = calloc(in->ncpu, sizeof(*v));
-	__u32 key = FGT_IFINDEX, i;
+	__u32 key = FGT_STATS_IN, i;
 	int c;
 
 	memset(sum, 0, sizeof(*sum));
