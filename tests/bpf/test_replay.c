@@ -25,6 +25,7 @@
 #include <pcap/pcap.h>
 #include <pcap/dlt.h>
 #include "fg_common.h"
+#include "fg.h"
 #include "fg_replay.h"
 #include "flowgate_xdp.skel.h"
 #include "fgtest.h"
@@ -53,7 +54,7 @@ static void inst_reset(struct inst *in)
 {
 	struct bpf_map *maps[] = {
 		in->skel->maps.fg_flows, in->skel->maps.fg_frags,
-		in->skel->maps.fg_ifstats, in->skel->maps.fg_overflow};
+		in->skel->maps.fg_overflow};
 	__u8 key[64];
 	size_t i;
 	int fd;
@@ -63,6 +64,10 @@ static void inst_reset(struct inst *in)
 		while (!bpf_map_get_next_key(fd, NULL, key))
 			bpf_map_delete_elem(fd, key);
 	}
+	/* An array: its entries are zeroed, not deleted; an instance
+	 * without a slot counts in slot 0 only. */
+	fg_ifstats_zero(bpf_map__fd(in->skel->maps.fg_ifstats),
+			FG_SLOT_OTHER);
 }
 
 static int run(int fd, const __u8 *data, __u32 len)
