@@ -202,9 +202,9 @@ static __always_inline void fg_flow_account(struct fg_pkt *p,
 /*
  * Everything a packet is counted in, from one per-CPU array lookup (the
  * instance's slot, fg_stats_get()): the guard's verdict (ingress), its RX
- * queue (XDP), its flow. key is fg_dir_key(ifindex, dir). A global (noinline) function: the verifier
- * checks it once with unknown arguments instead of once for every parser
- * path that reaches it.
+ * queue (XDP), its flow. key is fg_dir_key(ifindex, dir), for the flow
+ * key. A global (noinline) function: the verifier checks it once with
+ * unknown arguments instead of once for every parser path that reaches it.
  */
 __noinline int fg_account(struct fg_pkt *p, __u32 key, __u32 queue,
 			  __u32 bytes, __u64 pkts_octets)

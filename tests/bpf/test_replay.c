@@ -66,8 +66,7 @@ static void inst_reset(struct inst *in)
 	}
 	/* An array: its entries are zeroed, not deleted; an instance
 	 * without a slot counts in slot 0 only. */
-	fg_ifstats_zero(bpf_map__fd(in->skel->maps.fg_ifstats),
-			FG_SLOT_OTHER);
+	fg_ifstats_zero(bpf_map__fd(in->skel->maps.fg_ifstats), FG_SLOT_OTHER);
 }
 
 static int run(int fd, const __u8 *data, __u32 len)

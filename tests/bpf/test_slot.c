@@ -105,8 +105,7 @@ static void xdp_slot(__u32 slot, __u32 want)
 		       slot, key, (unsigned long long)s.flows.packets,
 		       (unsigned long long)s.flows.octets);
 		fgt_ok(others(t.stats_fd, t.ncpu, key) == 0,
-		       "fg_xdp slot %u: no other entry counted anything",
-		       slot);
+		       "fg_xdp slot %u: no other entry counted anything", slot);
 	}
 	fgt_close(&t);
 }
