@@ -17,10 +17,12 @@
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 #include "fg.h"
+#include "rules.h"
 #include "flowgate_xdp.skel.h"
 #include "flowgate_tc.skel.h"
 
@@ -315,9 +317,9 @@ static __u32 frag_seed(void)
 	return seed;
 }
 
-/* Load the TC object on the shared pins. Both its programs load; the hook
- * decides which get attached. */
-static int tc_load(struct flowgate_tc **out, __u32 max_flows)
+/* Load the TC object on the shared pins, counting into the interface's
+ * slot. Both its programs load; the hook decides which get attached. */
+static int tc_load(struct flowgate_tc **out, __u32 max_flows, __u32 slot)
 {
 	struct flowgate_tc *skel = flowgate_tc__open();
 	int err;
@@ -325,6 +327,7 @@ static int tc_load(struct flowgate_tc **out, __u32 max_flows)
 	if (!skel)
 		return fg_error(-errno, "cannot open the TC object");
 	skel->rodata->fg_frag_seed = frag_seed();
+	skel->rodata->fg_slot = slot;
 	err = fg_obj_pin_maps(skel->obj, max_flows);
 	if (!err) {
 		err = flowgate_tc__load(skel);
@@ -352,6 +355,7 @@ static int attach_xdp(struct fg_iface *ifc, __u32 max_flows,
 	if (!skel)
 		return fg_error(-errno, "cannot open the XDP object");
 	skel->rodata->fg_frag_seed = frag_seed();
+	skel->rodata->fg_slot = ifc->slot;
 	/* Opened with pins set but not loaded: libxdp loads it (as an
 	 * freplace component with the dispatcher, as XDP without), and
 	 * libbpf then reuses the pinned maps. */
@@ -361,6 +365,52 @@ static int attach_xdp(struct fg_iface *ifc, __u32 max_flows,
 				  &ifc->prog_id);
 	flowgate_xdp__destroy(skel);
 	return err;
+}
+
+/*
+ * The interface's slot in fg_ifstats: the lowest one no record holds (stale
+ * records were cleared by check_existing). Slot 0 is the catch-all of
+ * programs loaded without a slot. Called under attach_lock().
+ */
+static int alloc_slot(__u32 *slot)
+{
+	bool used[FG_NSLOTS] = { [FG_SLOT_OTHER] = true };
+	int fd = fg_map_open("fg_ifaces");
+	struct fg_iface ifc;
+	__u32 key, next, s;
+	int err;
+
+	for (err = fd < 0 ? -1 : bpf_map_get_next_key(fd, NULL, &key); !err;
+	     err = bpf_map_get_next_key(fd, &key, &next), key = next)
+		if (!iface_lookup(fd, key, &ifc) && ifc.slot < FG_NSLOTS)
+			used[ifc.slot] = true;
+	if (fd >= 0)
+		close(fd);
+	for (s = 1; s < FG_NSLOTS; s++) {
+		if (!used[s]) {
+			*slot = s;
+			return 0;
+		}
+	}
+	return fg_error(-ENOSPC, "all %u interface slots are in use; detach "
+				 "an interface first",
+			FG_MAX_IFACES);
+}
+
+/* Two attaches must not take the same slot: hold the rules' flock on the
+ * pin directory (made here if needed) from the check to the record. */
+static int attach_lock(void)
+{
+	int fd;
+
+	if (mkdir(fg_pin_dir(), 0700) && errno != EEXIST)
+		return fg_error(-errno, "cannot create %s: %s", fg_pin_dir(),
+				strerror(errno));
+	fd = fg_rule_lock(true);
+	if (fd < 0)
+		return fg_error(fd, "cannot lock %s: %s", fg_pin_dir(),
+				fg_strerr(fd));
+	return fd;
 }
 
 static int record_iface(struct flowgate_tc *tc, const struct fg_iface *ifc)
@@ -373,70 +423,61 @@ static int record_iface(struct flowgate_tc *tc, const struct fg_iface *ifc)
 	return 0;
 }
 
-int do_attach(int argc, char **argv)
+/* Everything attach does once the interface is known to be free, under
+ * the lock: slot, TC object (egress, and ingress with hook tc), XDP, the
+ * record. Undoes what it did when a step fails. */
+static int attach_locked(const struct fg_attach_args *a, int ifindex)
 {
 	struct flowgate_tc *tc = NULL;
-	struct fg_attach_args a;
 	struct fg_iface ifc = {};
-	bool created, out_done = false, in_done = false;
+	bool out_done = false, in_done = false;
 	__u32 max_flows = 0;
-	int ifindex, err;
+	int err;
 
-	err = fg_args_attach(argc, argv, &a);
-	if (err)
-		return err;
-	err = fg_check_caps(FG_NEED_BPF | FG_NEED_NET_ADMIN);
-	if (err)
-		return err;
-	ifindex = if_nametoindex(a.dev);
-	if (!ifindex)
-		return fg_error(-ENODEV, "no such device '%s'", a.dev);
-	fg_libs_init();
-	err = fg_ensure_bpffs();
-	if (err)
-		return err;
-	err = check_existing(ifindex, &a, &ifc);
-	if (err < 0)
-		return err;
-	if (err == 1) {
-		print_attach(&ifc, true);
-		return 0;
-	}
-	err = check_tc_slot(ifindex, BPF_TC_EGRESS, a.dev);
-	if (!err && a.hook == FG_HOOK_TC)
-		err = check_tc_slot(ifindex, BPF_TC_INGRESS, a.dev);
+	err = check_tc_slot(ifindex, BPF_TC_EGRESS, a->dev);
+	if (!err && a->hook == FG_HOOK_TC)
+		err = check_tc_slot(ifindex, BPF_TC_INGRESS, a->dev);
 	if (!err)
-		err = resolve_max_flows(&a, &max_flows);
+		err = resolve_max_flows(a, &max_flows);
+	if (!err)
+		err = alloc_slot(&ifc.slot);
 	if (err)
 		return err;
 
-	created = !fg_state_exists();
-	ifc = (struct fg_iface){ .ifindex = ifindex, .mode = a.mode,
-				 .hook = a.hook,
-				 .attach_time = (__u64)time(NULL) };
-	snprintf(ifc.ifname, sizeof(ifc.ifname), "%s", a.dev);
-	err = tc_load(&tc, max_flows);
+	ifc.ifindex = ifindex;
+	ifc.mode = a->mode;
+	ifc.hook = a->hook;
+	ifc.attach_time = (__u64)time(NULL);
+	snprintf(ifc.ifname, sizeof(ifc.ifname), "%s", a->dev);
+	err = tc_load(&tc, max_flows, ifc.slot);
 	if (err)
 		goto out;
+	/* A slot starts from zero, whatever a crash left in it. */
+	err = fg_ifstats_zero(bpf_map__fd(tc->maps.fg_ifstats), ifc.slot);
+	if (err) {
+		fg_error(err, "cannot reset the counters of slot %u: %s",
+			 ifc.slot, fg_strerr(err));
+		goto out;
+	}
 	err = tc_attach(ifindex, BPF_TC_EGRESS,
 			bpf_program__fd(tc->progs.fg_tc_out), &ifc.out_prog_id,
 			&ifc.flags);
 	if (err) {
-		fg_error(err, "cannot attach to %s egress: %s", a.dev,
+		fg_error(err, "cannot attach to %s egress: %s", a->dev,
 			 fg_strerr(err));
 		goto out;
 	}
 	out_done = true;
-	if (a.hook == FG_HOOK_TC) {
+	if (a->hook == FG_HOOK_TC) {
 		err = tc_attach(ifindex, BPF_TC_INGRESS,
 				bpf_program__fd(tc->progs.fg_tc_in),
 				&ifc.prog_id, &ifc.flags);
 		if (err)
-			fg_error(err, "cannot attach to %s ingress: %s", a.dev,
+			fg_error(err, "cannot attach to %s ingress: %s", a->dev,
 				 fg_strerr(err));
 		in_done = !err;
 	} else {
-		err = attach_xdp(&ifc, max_flows, a.dev);
+		err = attach_xdp(&ifc, max_flows, a->dev);
 	}
 	if (!err)
 		err = record_iface(tc, &ifc);
@@ -452,9 +493,42 @@ out:
 		tc_qdisc_release(ifindex, ifc.flags);
 	}
 	flowgate_tc__destroy(tc);
-	if (err && created)
-		fg_state_remove(); /* a failed attach leaves no state behind */
 	return err;
+}
+
+int do_attach(int argc, char **argv)
+{
+	struct fg_attach_args a;
+	struct fg_iface ifc = {};
+	int ifindex, lock, err;
+	bool created;
+
+	err = fg_args_attach(argc, argv, &a);
+	if (err)
+		return err;
+	err = fg_check_caps(FG_NEED_BPF | FG_NEED_NET_ADMIN);
+	if (err)
+		return err;
+	ifindex = if_nametoindex(a.dev);
+	if (!ifindex)
+		return fg_error(-ENODEV, "no such device '%s'", a.dev);
+	fg_libs_init();
+	err = fg_ensure_bpffs();
+	if (err)
+		return err;
+	created = !fg_state_exists();
+	lock = attach_lock();
+	if (lock < 0)
+		return lock;
+	err = check_existing(ifindex, &a, &ifc);
+	if (err == 1)
+		print_attach(&ifc, true);
+	else if (!err)
+		err = attach_locked(&a, ifindex);
+	if (err < 0 && created)
+		fg_state_remove(); /* a failed attach leaves no state behind */
+	fg_rule_unlock(lock);
+	return err < 0 ? err : 0;
 }
 
 /* Take a program off ifindex: find the flowgate component by ID (with the
@@ -482,21 +556,16 @@ static int detach_xdp(int ifindex, const struct fg_iface *ifc)
 	return err;
 }
 
-static void delete_key(const char *map, __u32 key)
+/* An interface's counters go with it (its slot is zeroed for the next
+ * one); its flows stay until exported. */
+static void forget_counters(__u32 slot)
 {
-	int fd = fg_map_open(map);
+	int fd = fg_map_open("fg_ifstats");
 
 	if (fd >= 0) {
-		bpf_map_delete_elem(fd, &key);
+		fg_ifstats_zero(fd, slot);
 		close(fd);
 	}
-}
-
-/* An interface's counters go with it; its flows stay until exported. */
-static void forget_counters(__u32 ifindex)
-{
-	delete_key("fg_ifstats", fg_dir_key(ifindex, FG_DIR_IN));
-	delete_key("fg_ifstats", fg_dir_key(ifindex, FG_DIR_OUT));
 }
 
 /* The device is gone, and its programs with it: forget its record and
@@ -511,8 +580,8 @@ static bool forget_vanished(int fd, const char *dev)
 	     err = bpf_map_get_next_key(fd, &key, &next), key = next) {
 		if (iface_lookup(fd, key, &ifc) || strcmp(ifc.ifname, dev))
 			continue;
+		forget_counters(ifc.slot);
 		bpf_map_delete_elem(fd, &key);
-		forget_counters(key);
 		return true;
 	}
 	return false;
@@ -569,8 +638,10 @@ int do_detach(int argc, char **argv)
 	}
 	tc_detach_ours(&ifc);
 	tc_qdisc_release(ifindex, ifc.flags);
+	/* Zeroed before the slot is freed: an attach that takes it next
+	 * finds it clean (and zeroes it again). */
+	forget_counters(ifc.slot);
 	bpf_map_delete_elem(fd, &ifindex);
-	forget_counters(ifindex);
 	release_state(fd);
 	out_begin();
 	out_str("dev", argv[0]);

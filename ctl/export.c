@@ -179,6 +179,7 @@ struct fg_exporter {
 	__u32 if_index[FG_MAX_IFACES]; /* attached interfaces, by ifindex */
 	char if_name[FG_MAX_IFACES][16];
 	__u32 nifs;
+	__u32 slot_if[FG_NSLOTS]; /* fg_ifstats slot -> ifindex, 0: free */
 	struct fg_rtt_maps rtt; /* open while `flowgate rtt` is enabled */
 	bool rtt_open;
 	struct fg_exp_stats st;
@@ -551,10 +552,16 @@ static void guard_one(const void *key, const void *vals, int ncpu, void *ctx)
 {
 	const struct fg_ifstats *v = vals;
 	struct fg_exporter *e = ctx;
-	__u32 ifindex = *(const __u32 *)key, r;
+	__u32 slot = *(const __u32 *)key / 2, ifindex, r;
 	int c;
 
-	if (ifindex & FG_KEY_OUT)
+	if (*(const __u32 *)key % 2 != FG_DIR_IN || slot >= FG_NSLOTS)
+		return;
+	/* A slot without a record is free (zeros), or an attach that has
+	 * not recorded itself yet: its rows come with the next sweep. */
+	ifindex = slot == FG_SLOT_OTHER ? e->maps.other_ifindex :
+					  e->slot_if[slot];
+	if (slot != FG_SLOT_OTHER && !ifindex)
 		return;
 	for (r = 1; r < FG_R_MAX; r++) {
 		__u64 p = 0, b = 0;
@@ -634,6 +641,8 @@ static void iface_one(const void *key, const void *val, int ncpu, void *ctx)
 		i--;
 	}
 	e->if_index[i] = f->ifindex;
+	if (f->slot < FG_NSLOTS)
+		e->slot_if[f->slot] = f->ifindex;
 	memcpy(e->if_name[i], f->ifname, 16);
 	e->if_name[i][15] = '\0';
 	e->nifs++;
@@ -649,6 +658,7 @@ static bool read_ifaces(struct fg_exporter *e)
 		return false;
 	memcpy(old_idx, e->if_index, n * sizeof(*old_idx));
 	memcpy(old_name, e->if_name, n * 16);
+	memset(e->slot_if, 0, sizeof(e->slot_if));
 	e->nifs = 0;
 	fg_map_walk(e->maps.ifaces, sizeof(__u32), sizeof(struct fg_iface),
 		    false, iface_one, e);
@@ -661,8 +671,10 @@ static bool read_options(struct fg_exporter *e, struct fg_exp_opts *o)
 {
 	struct fg_config cfg = {};
 	__u32 key = 0, samp;
-	bool changed;
+	bool changed, ifs_changed;
 
+	/* First: the guard rows name interfaces by their slot's record. */
+	ifs_changed = read_ifaces(e);
 	if (e->maps.config >= 0)
 		bpf_map_lookup_elem(e->maps.config, &key, &cfg);
 	samp = cfg.sampling > 1 ? cfg.sampling : 1;
@@ -678,7 +690,7 @@ static bool read_options(struct fg_exporter *e, struct fg_exp_opts *o)
 				   (const uint64_t(*)[IPFIX_GUARD_NVALS])
 					   e->guard,
 				   e->guard_changed, 0, NULL, NULL, false };
-	o->ifs_changed = read_ifaces(e);
+	o->ifs_changed = ifs_changed;
 	o->nifs = e->nifs;
 	o->if_index = e->if_index;
 	o->if_name = (const char(*)[16])e->if_name;

@@ -175,6 +175,9 @@ struct fg_exp_maps {
 	int state; /* export shadow, pinned; -1: keep it in memory only */
 	__u32 max_flows;
 	int ifaces; /* fg_ifaces, for interface names; <= 0: none */
+	/* ifindex of the guard rows of fg_ifstats' catch-all slot (programs
+	 * loaded without a slot): 0, or replay's one interface */
+	__u32 other_ifindex;
 };
 
 int fg_exporter_new(struct fg_exporter **e, const struct fg_exp_settings *s,

@@ -524,7 +524,7 @@ int do_export(int argc, char **argv)
 	struct daemon d = { .stats_fd = -1 };
 	int err;
 
-	d.maps = (struct fg_exp_maps){ -1, -1, -1, -1, -1, 0, -1 };
+	d.maps = (struct fg_exp_maps){ -1, -1, -1, -1, -1, 0, -1, 0 };
 	d.argc = argc;
 	d.argv = argv;
 	err = settings_load(argc, argv, &d.set);

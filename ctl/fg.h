@@ -104,8 +104,13 @@ __u32 fg_pinned_max_flows(void);
 int fg_state_remove(void);
 int fg_config_read(struct fg_config *cfg);
 int fg_config_write(const struct fg_config *cfg);
-/* Sum the per-CPU counters of one interface; -ENOENT when never seen. */
-int fg_ifstats_read(int map_fd, __u32 ifindex, struct fg_ifstats *sum);
+/* Sum the per-CPU counters of fg_ifstats[key], key = fg_slot_key(slot,
+ * dir); -ENOENT beyond the array. */
+int fg_ifstats_read(int map_fd, __u32 key, struct fg_ifstats *sum);
+/* Zero both directions of a slot. */
+int fg_ifstats_zero(int map_fd, __u32 slot);
+/* The slot attach gave ifindex (fg_ifaces); -ENOENT when not attached. */
+int fg_iface_slot(int ifaces_fd, __u32 ifindex, __u32 *slot);
 
 /* ---- objects: one entry point each ---- */
 int do_attach(int argc, char **argv);

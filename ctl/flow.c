@@ -481,24 +481,43 @@ static void snap_rates(struct snap *cur, const struct snap *prev,
 	}
 }
 
-static void top_header(const struct snap *s)
+/* Flow counters of one slot, both directions, added to t. */
+static void top_add_slot(int fd, __u32 slot, struct fg_flowstats *t)
 {
 	struct fg_ifstats st;
+	__u32 dir;
+
+	for (dir = FG_DIR_IN; dir <= FG_DIR_OUT; dir++) {
+		if (fg_ifstats_read(fd, fg_slot_key(slot, dir), &st))
+			continue;
+		t->packets += st.flows.packets;
+		t->ovf_pkts += st.flows.ovf_pkts;
+		t->sampled_pkts += st.flows.sampled_pkts;
+		t->insert_fail += st.flows.insert_fail;
+	}
+}
+
+static void top_header(const struct snap *s)
+{
 	struct fg_flowstats t = {};
 	int fd = fg_map_open("fg_ifstats");
-	__u32 key, next;
+	int ifaces_fd = fg_map_open("fg_ifaces");
+	__u32 key, next, slot;
 	int err;
 
-	/* Sum every interface and direction: the table's health at once. */
-	for (err = fd < 0 ? -1 : bpf_map_get_next_key(fd, NULL, &key); !err;
-	     err = bpf_map_get_next_key(fd, &key, &next), key = next) {
-		if (fg_ifstats_read(fd, key, &st))
-			continue;
-		t.packets += st.flows.packets;
-		t.ovf_pkts += st.flows.ovf_pkts;
-		t.sampled_pkts += st.flows.sampled_pkts;
-		t.insert_fail += st.flows.insert_fail;
-	}
+	/* Sum every attached interface's slot and the catch-all: the
+	 * table's health at once. */
+	if (fd >= 0)
+		top_add_slot(fd, FG_SLOT_OTHER, &t);
+	for (err = fd < 0 || ifaces_fd < 0 ?
+			   -1 :
+			   bpf_map_get_next_key(ifaces_fd, NULL, &key);
+	     !err; err = bpf_map_get_next_key(ifaces_fd, &key, &next),
+	    key = next)
+		if (!fg_iface_slot(ifaces_fd, key, &slot))
+			top_add_slot(fd, slot, &t);
+	if (ifaces_fd >= 0)
+		close(ifaces_fd);
 	if (fd >= 0)
 		close(fd);
 	out_u64("flows", s->n);

@@ -53,7 +53,9 @@
 #include "flowgate_xdp.skel.h"
 
 /* Counters are taken as if every packet arrived on lo, an interface that
- * exists everywhere, so that they are well defined (and cross-checked). */
+ * exists everywhere, so that they are well defined (and cross-checked).
+ * The private instance has no slot: its counters are fg_ifstats' catch-all
+ * slot (FG_SLOT_OTHER), reported as this ifindex. */
 #define REPLAY_IFINDEX 1
 /* XDP_PACKET_HEADROOM, and SKB_DATA_ALIGN(sizeof(struct skb_shared_info))
  * on 64-bit kernels: the linear area of a test run, when the kernel cannot
@@ -584,7 +586,7 @@ static int cross_check(struct replay *r, const struct rflows *f,
 	__u32 i;
 	int err;
 
-	err = fg_ifstats_read(fd, REPLAY_IFINDEX, s);
+	err = fg_ifstats_read(fd, fg_slot_key(FG_SLOT_OTHER, FG_DIR_IN), s);
 	if (err == -ENOENT) {
 		memset(s, 0, sizeof(*s));
 		err = 0;
@@ -710,6 +712,7 @@ static int configure(struct replay *r)
 		.config = bpf_map__fd(k->maps.fg_config),
 		.state = -1, /* the shadow in memory only */
 		.max_flows = bpf_map__max_entries(k->maps.fg_flows),
+		.other_ifindex = REPLAY_IFINDEX,
 	};
 	int err;
 

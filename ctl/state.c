@@ -211,7 +211,27 @@ int fg_config_write(const struct fg_config *cfg)
 	return err;
 }
 
-int fg_ifstats_read(int map_fd, __u32 ifindex, struct fg_ifstats *sum)
+int fg_ifstats_zero(int map_fd, __u32 slot)
+{
+	int ncpu = libbpf_num_possible_cpus(), err = 0;
+	struct fg_ifstats *v;
+	__u32 dir, key;
+
+	if (ncpu < 0)
+		return ncpu;
+	v = calloc(ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (dir = FG_DIR_IN; dir <= FG_DIR_OUT && !err; dir++) {
+		key = fg_slot_key(slot, dir);
+		if (bpf_map_update_elem(map_fd, &key, v, BPF_ANY))
+			err = -errno;
+	}
+	free(v);
+	return err;
+}
+
+int fg_ifstats_read(int map_fd, __u32 key, struct fg_ifstats *sum)
 {
 	int ncpu = libbpf_num_possible_cpus(), cpu, err = 0;
 	const size_t nf = sizeof(*sum) / sizeof(__u64);
@@ -224,7 +244,7 @@ int fg_ifstats_read(int map_fd, __u32 ifindex, struct fg_ifstats *sum)
 	if (!v)
 		return -ENOMEM;
 	memset(sum, 0, sizeof(*sum));
-	if (bpf_map_lookup_elem(map_fd, &ifindex, v)) {
+	if (bpf_map_lookup_elem(map_fd, &key, v)) {
 		err = -errno;
 		goto out;
 	}
@@ -234,4 +254,16 @@ int fg_ifstats_read(int map_fd, __u32 ifindex, struct fg_ifstats *sum)
 out:
 	free(v);
 	return err;
+}
+
+int fg_iface_slot(int ifaces_fd, __u32 ifindex, __u32 *slot)
+{
+	struct fg_iface ifc;
+
+	if (ifaces_fd < 0 || bpf_map_lookup_elem(ifaces_fd, &ifindex, &ifc))
+		return -ENOENT;
+	if (ifc.slot >= FG_NSLOTS)
+		return -ERANGE;
+	*slot = ifc.slot;
+	return 0;
 }

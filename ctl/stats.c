@@ -78,7 +78,8 @@ static struct {
 	bool queues;
 } extra = { -1, false };
 
-static void print_iface(const char *name, __u32 ifindex,
+/* One interface: its ingress counters s, and its slot's egress entry. */
+static void print_iface(const char *name, __u32 ifindex, __u32 slot,
 			const struct fg_ifstats *s)
 {
 	__u64 drops = 0, drop_bytes = 0;
@@ -101,7 +102,7 @@ static void print_iface(const char *name, __u32 ifindex,
 	out_bool("conserved", s->rx_packets == s->pass_packets + drops &&
 				      s->rx_bytes == s->pass_bytes + drop_bytes);
 	print_reasons(s);
-	if (fg_ifstats_read(extra.fd, fg_dir_key(ifindex, FG_DIR_OUT), &out))
+	if (fg_ifstats_read(extra.fd, fg_slot_key(slot, FG_DIR_OUT), &out))
 		memset(&out, 0, sizeof(out));
 	out_obj_open("flows");
 	fg_flowstats_print("in", &s->flows);
@@ -134,15 +135,18 @@ static void print_table(void)
 	out_obj_close();
 }
 
+/* Counters of a slot's ingress entry; zeros when unreadable. */
+static void slot_read(__u32 slot, struct fg_ifstats *s)
+{
+	if (fg_ifstats_read(extra.fd, fg_slot_key(slot, FG_DIR_IN), s))
+		memset(s, 0, sizeof(*s));
+}
+
 /* Name of an interface recorded by attach, else the kernel's name. */
 static void iface_name(int ifaces_fd, __u32 ifindex, char *buf)
 {
 	struct fg_iface ifc;
 
-	if (ifindex == FG_IFINDEX_OTHER) {
-		strcpy(buf, "(other)");
-		return;
-	}
 	if (ifaces_fd >= 0 && !bpf_map_lookup_elem(ifaces_fd, &ifindex, &ifc)) {
 		snprintf(buf, IF_NAMESIZE, "%s", ifc.ifname);
 		return;
@@ -151,38 +155,43 @@ static void iface_name(int ifaces_fd, __u32 ifindex, char *buf)
 		snprintf(buf, IF_NAMESIZE, "if%u", ifindex);
 }
 
-/* Attached interfaces first (zeros until their first packet), then any
- * other counter entry, such as the catch-all for a full table. */
-static void print_all(int fd, int ifaces_fd)
+/*
+ * The catch-all slot: programs loaded without a slot (another loader,
+ * such as xdp-loader with the plain object). Shown as "(other)", ifindex
+ * 0, when it counted anything.
+ */
+static void print_other(void)
+{
+	struct fg_ifstats in, out;
+
+	slot_read(FG_SLOT_OTHER, &in);
+	if (fg_ifstats_read(extra.fd, fg_slot_key(FG_SLOT_OTHER, FG_DIR_OUT),
+			    &out))
+		memset(&out, 0, sizeof(out));
+	if (in.rx_packets || in.flows.packets || out.flows.packets)
+		print_iface("(other)", FG_IFINDEX_OTHER, FG_SLOT_OTHER, &in);
+}
+
+/* Attached interfaces (zeros until their first packet), then the
+ * catch-all. */
+static void print_all(int ifaces_fd)
 {
 	struct fg_ifstats s;
 	char name[IF_NAMESIZE];
-	__u32 key, next;
+	__u32 key, next, slot;
 	int err;
 
 	for (err = ifaces_fd < 0 ? -1 : bpf_map_get_next_key(ifaces_fd, NULL,
 							     &key);
 	     !err; err = bpf_map_get_next_key(ifaces_fd, &key, &next),
 	    key = next) {
-		if (fg_ifstats_read(fd, key, &s))
-			memset(&s, 0, sizeof(s));
-		iface_name(ifaces_fd, key, name);
-		print_iface(name, key, &s);
-	}
-	for (err = bpf_map_get_next_key(fd, NULL, &key); !err;
-	     err = bpf_map_get_next_key(fd, &key, &next), key = next) {
-		struct fg_iface ifc;
-
-		if (key & FG_KEY_OUT)
-			continue; /* shown with its interface, as flows.out */
-		if (ifaces_fd >= 0 &&
-		    !bpf_map_lookup_elem(ifaces_fd, &key, &ifc))
-			continue; /* printed above */
-		if (fg_ifstats_read(fd, key, &s))
+		if (fg_iface_slot(ifaces_fd, key, &slot))
 			continue;
+		slot_read(slot, &s);
 		iface_name(ifaces_fd, key, name);
-		print_iface(name, key, &s);
+		print_iface(name, key, slot, &s);
 	}
+	print_other();
 }
 
 static int parse_args(int argc, char **argv, __u32 *only)
@@ -206,8 +215,8 @@ int do_stats(int argc, char **argv)
 {
 	struct fg_ifstats s;
 	char name[IF_NAMESIZE];
-	__u32 only;
-	int fd, ifaces_fd, err;
+	__u32 only, slot;
+	int fd, ifaces_fd, err = 0;
 
 	err = parse_args(argc, argv, &only);
 	if (err)
@@ -224,17 +233,15 @@ int do_stats(int argc, char **argv)
 	print_table();
 	out_arr_open("interfaces");
 	if (only) {
-		err = fg_ifstats_read(fd, only, &s);
-		if (err == -ENOENT) {
-			memset(&s, 0, sizeof(s));
-			err = 0;
-		}
-		if (!err) {
-			iface_name(ifaces_fd, only, name);
-			print_iface(name, only, &s);
-		}
+		/* Not attached: no slot, zeros (slot_read() beyond the
+		 * array), as before its first packet. */
+		if (fg_iface_slot(ifaces_fd, only, &slot))
+			slot = FG_NSLOTS;
+		slot_read(slot, &s);
+		iface_name(ifaces_fd, only, name);
+		print_iface(name, only, slot, &s);
 	} else {
-		print_all(fd, ifaces_fd);
+		print_all(ifaces_fd);
 	}
 	out_arr_close();
 	if (!only)

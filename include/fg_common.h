@@ -132,8 +132,8 @@ struct fg_flowstats {
 #define FG_MAX_RXQ 63
 
 /*
- * Per-interface counters (value of the per-CPU fg_ifstats hash, keyed by
- * fg_dir_key(ifindex, dir): one lookup per packet serves everything). The
+ * Per-interface counters (value of the per-CPU array fg_ifstats, index
+ * fg_slot_key(slot, dir): one inlined lookup per packet serves everything). The
  * guard's counters are ingress only. Every packet the program sees increments rx_packets once and
  * exactly one verdict counter: pass or drop[reason]. matched[r] counts every
  * packet on which check r fired, whatever its action (count or drop), so
@@ -152,9 +152,23 @@ struct fg_ifstats {
 	__u64 rxq_octets[FG_MAX_RXQ + 1];
 };
 
-/* Key used when the per-interface table is full: nothing goes uncounted. */
+/* ifindex shown for the catch-all slot: nothing goes uncounted. */
 #define FG_IFINDEX_OTHER 0
 #define FG_MAX_IFACES 256
+
+/*
+ * fg_ifstats holds two entries (ingress, egress) per slot. attach gives each
+ * interface a slot 1..FG_MAX_IFACES (fg_iface.slot) and writes it into its
+ * program instances' rodata (fg_slot) before load, so that the data path
+ * indexes an array instead of hashing the ifindex. Slot 0 counts programs
+ * loaded without a slot: another loader's, replay's, the tests'.
+ */
+#define FG_SLOT_OTHER 0
+#define FG_NSLOTS (FG_MAX_IFACES + 1)
+static inline __u32 fg_slot_key(__u32 slot, __u32 dir)
+{
+	return slot * 2 + dir;
+}
 
 /* Value of the fg_ifaces hash (keyed by ifindex): what `attach` did. */
 struct fg_iface {
@@ -166,6 +180,8 @@ struct fg_iface {
 	char ifname[16];
 	__u32 out_prog_id; /* fg_tc_out on clsact egress */
 	__u32 flags; /* FG_IFACE_* */
+	__u32 slot; /* its counters: fg_ifstats[fg_slot_key(slot, dir)] */
+	__u32 pad;
 };
 
 /* attach created the clsact qdisc, so detach removes it. */
@@ -240,7 +256,8 @@ struct fg_ovf_val {
 };
 
 
-/* fg_ifstats keys: ifindex, with the direction in bit 31. */
+/* fg_account()'s interface argument: ifindex, with the direction in
+ * bit 31. */
 #define FG_KEY_OUT (1u << 31)
 static inline __u32 fg_dir_key(__u32 ifindex, __u32 dir)
 {
@@ -377,7 +394,7 @@ _Static_assert(sizeof(struct fg_flowstats) == 12 * 8, "fg_flowstats layout");
 _Static_assert(sizeof(struct fg_ifstats) ==
 		       32 + 3 * 32 * 8 + 12 * 8 + 2 * (FG_MAX_RXQ + 1) * 8,
 	       "fg_ifstats layout");
-_Static_assert(sizeof(struct fg_iface) == 48, "fg_iface layout");
+_Static_assert(sizeof(struct fg_iface) == 56, "fg_iface layout");
 _Static_assert(sizeof(struct fg_rtt_key) == 40, "fg_rtt_key layout");
 _Static_assert(sizeof(struct fg_rtt_val) == 56, "fg_rtt_val layout");
 _Static_assert(sizeof(struct fg_rtt_pkey) == 4, "fg_rtt_pkey layout");

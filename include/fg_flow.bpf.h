@@ -242,11 +242,11 @@ static __always_inline void fg_flow_account(struct fg_pkt *p,
 #define FG_PKTS_OCTETS(pkts, octets) ((__u64)(pkts) << 32 | (__u32)(octets))
 
 /*
- * Everything a packet is counted in, from one per-CPU hash lookup: the
- * guard's verdict (ingress), its RX queue (XDP), its flow. key is
- * fg_dir_key(ifindex, dir). A global (noinline) function: the verifier
- * checks it once with unknown arguments instead of once for every parser
- * path that reaches it.
+ * Everything a packet is counted in, from one per-CPU array lookup (the
+ * instance's slot, fg_stats_get()): the guard's verdict (ingress), its RX
+ * queue (XDP), its flow. key is fg_dir_key(ifindex, dir), for the flow
+ * key. A global (noinline) function: the verifier checks it once with
+ * unknown arguments instead of once for every parser path that reaches it.
  */
 __noinline int fg_account(struct fg_pkt *p, __u32 key, __u32 queue,
 			  __u32 bytes, __u64 pkts_octets)
@@ -261,7 +261,7 @@ __noinline int fg_account(struct fg_pkt *p, __u32 key, __u32 queue,
 		fg_last_reason = p->reason;
 		fg_last_hits = p->hits;
 	}
-	s = fg_stats_get(key);
+	s = fg_stats_get(dir);
 	if (!s)
 		return 0;
 	if (dir == FG_DIR_IN)

@@ -23,6 +23,11 @@ __attribute__((weak)) struct fg_opts fg_opts;
 
 int fgt_open(struct fgt *t)
 {
+	return fgt_open_slot(t, FG_SLOT_OTHER);
+}
+
+int fgt_open_slot(struct fgt *t, __u32 slot)
+{
 	struct bpf_map *m;
 	int err;
 
@@ -41,6 +46,7 @@ int fgt_open(struct fgt *t)
 	bpf_object__for_each_map(m, t->skel->obj)
 		bpf_map__set_pin_path(m, NULL);
 	t->skel->rodata->fg_record_last = 1;
+	t->skel->rodata->fg_slot = slot;
 	err = flowgate_xdp__load(t->skel);
 	if (err) {
 		fgt_diag("skeleton load: %s", strerror(-err));
@@ -96,7 +102,7 @@ int fgt_run(struct fgt *t, const void *data, __u32 len,
 	return 0;
 }
 
-int fgt_stats(struct fgt *t, __u32 ifindex, struct fg_ifstats *sum)
+int fgt_stats(struct fgt *t, __u32 key, struct fg_ifstats *sum)
 {
 	struct fg_ifstats *v = calloc(t->ncpu, sizeof(*v));
 	int cpu, i, err = 0;
@@ -104,7 +110,7 @@ int fgt_stats(struct fgt *t, __u32 ifindex, struct fg_ifstats *sum)
 	if (!v)
 		return -ENOMEM;
 	memset(sum, 0, sizeof(*sum));
-	if (bpf_map_lookup_elem(t->stats_fd, &ifindex, v)) {
+	if (bpf_map_lookup_elem(t->stats_fd, &key, v)) {
 		err = errno == ENOENT ? 0 : -errno;
 		goto out;
 	}

@@ -15,9 +15,11 @@
 
 struct flowgate_xdp;
 
-/* Frames are run as received on loopback, so that the per-interface
- * counters land under this ifindex. */
+/* Frames are run as received on loopback (the flow keys' ifindex). */
 #define FGT_IFINDEX 1
+/* fg_ifstats key of an instance loaded without a slot (fgt_open): the
+ * catch-all slot's ingress entry. */
+#define FGT_STATS_IN fg_slot_key(FG_SLOT_OTHER, FG_DIR_IN)
 
 struct fgt {
 	struct flowgate_xdp *skel;
@@ -35,6 +37,8 @@ struct fgt_result {
 
 /* Returns 0 or -errno (with a TAP diagnostic on stderr). */
 int fgt_open(struct fgt *t);
+/* The same, with fg_slot set as attach sets it. */
+int fgt_open_slot(struct fgt *t, __u32 slot);
 void fgt_close(struct fgt *t);
 
 /* Run one frame of len bytes (0 allowed: frames shorter than an Ethernet
@@ -42,8 +46,8 @@ void fgt_close(struct fgt *t);
 int fgt_run(struct fgt *t, const void *data, __u32 len,
 	    struct fgt_result *r);
 
-/* Sum over CPUs of the counters of ifindex; all zero when it has none. */
-int fgt_stats(struct fgt *t, __u32 ifindex, struct fg_ifstats *sum);
+/* Sum over CPUs of fg_ifstats[key]; all zero when there is none. */
+int fgt_stats(struct fgt *t, __u32 key, struct fg_ifstats *sum);
 
 int fgt_set_config(struct fgt *t, const struct fg_config *cfg);
 /* Set one check's action, leaving the others as they are. */

@@ -73,7 +73,7 @@ static struct fg_flowstats fstats_get(void)
 {
 	struct fg_ifstats sum;
 
-	if (fgt_stats(&t, FGT_IFINDEX, &sum))
+	if (fgt_stats(&t, FGT_STATS_IN, &sum))
 		memset(&sum, 0, sizeof(sum));
 	return sum.flows;
 }

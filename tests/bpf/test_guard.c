@@ -74,11 +74,11 @@ static void test_case(struct fgt *t, const struct fgc_case *c)
 	int err;
 
 	fgc_build(c, &k);
-	err = fgt_stats(t, FGT_IFINDEX, &a);
+	err = fgt_stats(t, FGT_STATS_IN, &a);
 	if (!err)
 		err = run(t, &k, &r);
 	if (!err)
-		err = fgt_stats(t, FGT_IFINDEX, &b);
+		err = fgt_stats(t, FGT_STATS_IN, &b);
 	if (err == -EINVAL && k.len < ETH_HLEN) {
 		/* Newer kernels refuse it even behind XDP metadata; no
 		 * driver hands XDP such a frame either. */
@@ -188,8 +188,8 @@ static void test_runtime_act(struct fgt *t, const char *name, __u32 reason)
 		want_hits = act == FG_ACT_OFF ? 0 : bit;
 		why[0] = 0;
 		if (fgt_set_act(t, reason, steps[i].act) ||
-		    fgt_stats(t, FGT_IFINDEX, &a) || run(t, &k, &r) ||
-		    fgt_stats(t, FGT_IFINDEX, &b))
+		    fgt_stats(t, FGT_STATS_IN, &a) || run(t, &k, &r) ||
+		    fgt_stats(t, FGT_STATS_IN, &b))
 			snprintf(why, sizeof(why), "bpf call failed");
 		else if (r.retval != verdict(want_reason) ||
 			 r.reason != want_reason || r.hits != want_hits)
@@ -213,7 +213,7 @@ static void test_invariant(struct fgt *t)
 	struct fg_ifstats s;
 	int r;
 
-	if (fgt_stats(t, FGT_IFINDEX, &s)) {
+	if (fgt_stats(t, FGT_STATS_IN, &s)) {
 		fgt_ok(false, "counters readable");
 		return;
 	}

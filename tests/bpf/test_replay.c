@@ -25,6 +25,7 @@
 #include <pcap/pcap.h>
 #include <pcap/dlt.h>
 #include "fg_common.h"
+#include "fg.h"
 #include "fg_replay.h"
 #include "flowgate_xdp.skel.h"
 #include "fgtest.h"
@@ -52,8 +53,7 @@ static int inst_open(struct inst *in)
 static void inst_reset(struct inst *in)
 {
 	struct bpf_map *maps[] = {
-		in->skel->maps.fg_flows,
-		in->skel->maps.fg_ifstats, in->skel->maps.fg_overflow};
+		in->skel->maps.fg_flows, in->skel->maps.fg_overflow};
 	struct bpf_map *frags = in->skel->maps.fg_frags;
 	size_t zsz = bpf_map__value_size(frags) * in->ncpu;
 	void *zero = calloc(1, zsz);
@@ -71,6 +71,8 @@ static void inst_reset(struct inst *in)
 	for (slot = 0; zero && slot < bpf_map__max_entries(frags); slot++)
 		bpf_map_update_elem(bpf_map__fd(frags), &slot, zero, 0);
 	free(zero);
+	/* An instance without a slot counts in slot 0 only. */
+	fg_ifstats_zero(bpf_map__fd(in->skel->maps.fg_ifstats), FG_SLOT_OTHER);
 }
 
 static int run(int fd, const __u8 *data, __u32 len)
@@ -219,7 +221,7 @@ static int stats(struct inst *in, struct fg_ifstats *sum)
 {
 	int fd = bpf_map__fd(in->skel->maps.fg_ifstats);
 	struct fg_ifstats *v = calloc(in->ncpu, sizeof(*v));
-	__u32 key = FGT_IFINDEX, i;
+	__u32 key = FGT_STATS_IN, i;
 	int c;
 
 	memset(sum, 0, sizeof(*sum));

@@ -310,7 +310,7 @@ static void check_ifstats(const char *when, __u64 matched)
 {
 	struct fg_ifstats s;
 
-	fgt_stats(&t, FGT_IFINDEX, &s);
+	fgt_stats(&t, FGT_STATS_IN, &s);
 	if (!fgt_ok(s.drop_packets[FG_R_RULE] == want_rule_drops &&
 			    s.matched[FG_R_RULE] == matched,
 		    "%s: drop reason rule %llu packets, matched %llu", when,
@@ -397,7 +397,7 @@ static void test_check_actions(void)
 
 	c->build(&p, c);
 	pkt_finish(&p);
-	fgt_stats(&t, FGT_IFINDEX, &s0);
+	fgt_stats(&t, FGT_STATS_IN, &s0);
 	fgt_set_act(&t, FG_R_RULE, FG_ACT_COUNT);
 	run(&p, &r, &rule);
 	fgt_ok(r.retval == XDP_PASS && r.reason == 0 &&
@@ -423,7 +423,7 @@ static void test_check_actions(void)
 	want[1].octets += octets_of(&p);
 	want_rule_drops++;
 	fgt_set_config(&t, &(struct fg_config){0});
-	fgt_stats(&t, FGT_IFINDEX, &s1);
+	fgt_stats(&t, FGT_STATS_IN, &s1);
 	fgt_ok(s1.matched[FG_R_RULE] - s0.matched[FG_R_RULE] == 3 &&
 		       s1.drop_packets[FG_R_RULE] -
 				       s0.drop_packets[FG_R_RULE] ==
