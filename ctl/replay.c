@@ -139,9 +139,9 @@ static int probe_linear(struct replay *r)
 }
 
 /*
- * One CPU for the whole replay: the per-CPU flow slots sum the same
- * anywhere, but the fragment cache is per CPU, so a datagram's fragments
- * only meet, the same way every run, if every frame runs on one CPU.
+ * One CPU for the whole replay: the batches run one after the other
+ * anyway, and on one CPU the per-CPU values stay in one slot and in its
+ * caches.
  */
 static void pin_cpu(void)
 {

@@ -268,7 +268,7 @@ static inline __u32 fg_dir_key(__u32 ifindex, __u32 dir)
 #define FG_DEFAULT_MAX_FLOWS 65536
 #define FG_MIN_FLOWS 16
 #define FG_MAX_FLOWS (1u << 24)
-#define FG_MAX_FRAGS 8192 /* per CPU; a power of two (slots are masked) */
+#define FG_MAX_FRAGS 8192 /* a power of two (slots are masked) */
 
 /* Longest packet the BPF side judges by its wire length: an IPv4 packet of
  * 65535 bytes behind two VLAN tags fits; longer ones (GSO, jumbograms) are

@@ -36,16 +36,19 @@ struct {
 /*
  * First fragments lend their ports to the later ones (which carry no L4
  * header), keyed like the kernel's reassembly queue. A direct-mapped
- * cache per CPU: a first fragment takes the slot its key hashes to,
- * evicting whatever was there, and a later fragment finds it there or not
- * at all. It was an LRU hash, whose insert (free-list pop, bucket lock,
- * list moves; an eviction each time once a spray of first fragments had
- * filled it) was a fifth of a replay of the shared captures. Per CPU:
- * no locks, and the fragments of one datagram meet on one CPU (NICs
- * steer fragments by their addresses, and a host fragments on the CPU
- * that sends). The slot's hash is seeded per attach (fg_frag_seed, from
- * getrandom), so that a sender cannot aim at another datagram's slot;
- * replay and the tests keep 0 and stay deterministic.
+ * cache: a first fragment takes the slot its key hashes to, evicting
+ * whatever was there, and a later fragment finds it there or not at all.
+ * It was an LRU hash, whose insert (free-list pop, bucket lock, list
+ * moves; an eviction each time once a spray of first fragments had filled
+ * it) was a fifth of a replay of the shared captures. Shared by all CPUs,
+ * not per CPU: the fragments of a datagram may be handled on different
+ * CPUs (veth runs XDP on the sender's CPU, and a sender can move between
+ * two fragments). No lock: a reader racing a writer on the same slot sees
+ * a key that matches neither or the whole new entry (the ports are
+ * written before the key), so at worst a fragment is an orphan. The
+ * slot's hash is seeded per attach (fg_frag_seed, from getrandom), so
+ * that a sender cannot aim at another datagram's slot; replay and the
+ * tests keep 0 and stay deterministic.
  */
 struct fg_frag_key {
 	__u8 src[16];
@@ -63,7 +66,7 @@ struct fg_frag_ent {
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, FG_MAX_FRAGS);
 	__type(key, __u32);
 	__type(value, struct fg_frag_ent);
@@ -113,9 +116,12 @@ static __always_inline void fg_frag_ports(struct fg_pkt *p,
 	if (!e)
 		return; /* cannot happen: the slot is masked */
 	if (p->frag == FG_FRAG_FIRST) {
-		e->key = fk;
 		e->sport = p->sport;
 		e->dport = p->dport;
+		/* Ports first (see above); the barrier keeps clang from
+		 * merging or reordering the stores. */
+		asm volatile("" ::: "memory");
+		e->key = fk;
 		return;
 	}
 	if (fg_frag_same(&e->key, &fk)) {

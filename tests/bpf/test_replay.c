@@ -55,8 +55,7 @@ static void inst_reset(struct inst *in)
 	struct bpf_map *maps[] = {
 		in->skel->maps.fg_flows, in->skel->maps.fg_overflow};
 	struct bpf_map *frags = in->skel->maps.fg_frags;
-	size_t zsz = bpf_map__value_size(frags) * in->ncpu;
-	void *zero = calloc(1, zsz);
+	void *zero = calloc(1, bpf_map__value_size(frags));
 	__u8 key[64];
 	__u32 slot;
 	size_t i;
