@@ -603,6 +603,9 @@ void fg_exp_stats_print(void)
 	out_u64("started_ms", st.started_ms);
 	out_u64("sweeps", st.sweeps);
 	out_u64("last_sweep_us", st.sweep_ns / 1000);
+	out_u64("table_reads", st.reads);
+	out_u64("last_read_sweep_us", st.read_sweep_ns / 1000);
+	out_u64("flows_looked_up", st.lookups);
 	fg_exp_records_print(&st);
 	out_u64("raced_packets", st.raced);
 	out_arr_open("outputs");
