@@ -152,7 +152,7 @@ struct fx_ent *fx_add(struct fx_index *ix, const struct fg_flow_key *k)
 	if (!id)
 		return NULL;
 	i = probe(ix, k, h);
-	ix->slot[i] = (struct fx_slot){ h, id };
+	ix->slot[i] = (struct fx_slot){h, id};
 	ix->used++;
 	e = fx_ent(ix, id);
 	memset(e, 0, sizeof(*e));
@@ -266,8 +266,8 @@ long fx_take_due(struct fx_index *ix, __u64 now_ns, __u32 **ids, size_t *cap)
 	if (now_tick < ix->cursor)
 		now_tick = ix->cursor;
 	/* Past a whole lap: every bucket once. */
-	last = now_tick - ix->cursor >= FX_WHEEL ? ix->cursor + FX_WHEEL - 1 :
-						   now_tick;
+	last = now_tick - ix->cursor >= FX_WHEEL ? ix->cursor + FX_WHEEL - 1
+						 : now_tick;
 	for (t = ix->cursor; t <= last; t++) {
 		for (id = ix->wheel[t & (FX_WHEEL - 1)]; id; id = next) {
 			struct fx_ent *e = fx_ent(ix, id);
@@ -301,8 +301,9 @@ void fx_mark_dirty(struct fx_index *ix, struct fx_ent *e)
 		return;
 	e->flags |= FX_DIRTY;
 	if (ix->ndirty == ix->capdirty) {
-		p = realloc(ix->dirty, (ix->capdirty ? ix->capdirty * 2 : 1024) *
-					       sizeof(*p));
+		p = realloc(ix->dirty,
+			    (ix->capdirty ? ix->capdirty * 2 : 1024) *
+				    sizeof(*p));
 		if (!p) {
 			ix->dirty_all = true; /* found by its mark instead */
 			return;
@@ -325,8 +326,8 @@ static void dirty_one(struct fx_index *ix, struct fx_ent *e,
 		put_id(ix, e); /* deleted while on the list */
 }
 
-void fx_each_dirty(struct fx_index *ix,
-		   void (*fn)(struct fx_ent *e, void *ctx), void *ctx)
+void fx_each_dirty(struct fx_index *ix, void (*fn)(struct fx_ent *e, void *ctx),
+		   void *ctx)
 {
 	__u32 i;
 

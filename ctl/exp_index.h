@@ -22,15 +22,15 @@
 
 enum {
 	FX_SHADOW = 1, /* v holds what was exported of this flow */
-	FX_DIRTY = 2, /* v changed since the last mirror: on the dirty list */
+	FX_DIRTY = 2,  /* v changed since the last mirror: on the dirty list */
 	FX_LINKED = 4, /* on the wheel */
-	FX_IDLE = 8, /* due_ns is its idle timeout (it ends then, if idle) */
+	FX_IDLE = 8,   /* due_ns is its idle timeout (it ends then, if idle) */
 };
 
 struct fx_ent {
 	struct fg_flow_key key;
-	__u32 gen; /* the sweep that last saw its flow in the table */
-	__u64 due_ns; /* the flow cannot be due before this */
+	__u32 gen;	  /* the sweep that last saw its flow in the table */
+	__u64 due_ns;	  /* the flow cannot be due before this */
 	__u32 next, prev; /* wheel links (ids; 0: none); next: free list */
 	__u32 id;
 	__u16 bucket; /* its wheel bucket, while FX_LINKED */
@@ -41,26 +41,26 @@ struct fx_ent {
 
 struct fx_slot {
 	__u32 hash; /* low 32 bits of the key's hash: home slot and tag */
-	__u32 id; /* 0: empty */
+	__u32 id;   /* 0: empty */
 };
 
 struct fx_index {
 	struct fx_slot *slot;
-	__u32 mask; /* slots - 1, a power of two minus one */
-	__u32 used; /* live entries */
+	__u32 mask;	       /* slots - 1, a power of two minus one */
+	__u32 used;	       /* live entries */
 	struct fx_ent **chunk; /* FX_CHUNK entries each; id 0 is never used */
-	__u32 nchunk, top; /* ids handed out so far: 1..top-1 */
-	__u32 free; /* free list of ids, through next */
-	__u32 *wheel; /* FX_WHEEL list heads, by due tick */
+	__u32 nchunk, top;     /* ids handed out so far: 1..top-1 */
+	__u32 free;	       /* free list of ids, through next */
+	__u32 *wheel;	       /* FX_WHEEL list heads, by due tick */
 	__u64 tick_ns, cursor; /* the wheel's tick and the last one walked */
-	__u32 *dirty; /* ids with FX_DIRTY */
+	__u32 *dirty;	       /* ids with FX_DIRTY */
 	__u32 ndirty, capdirty;
 	bool dirty_all; /* the list could not grow: look at every entry */
 };
 
 #define FX_CHUNK_SHIFT 12
-#define FX_CHUNK (1u << FX_CHUNK_SHIFT)
-#define FX_WHEEL 4096 /* ticks: a flow due later is revisited once a lap */
+#define FX_CHUNK       (1u << FX_CHUNK_SHIFT)
+#define FX_WHEEL       4096 /* ticks: a flow due later is revisited once a lap */
 
 int fx_init(struct fx_index *ix, __u32 want, __u64 tick_ns);
 void fx_free(struct fx_index *ix);
@@ -94,7 +94,7 @@ long fx_take_due(struct fx_index *ix, __u64 now_ns, __u32 **ids, size_t *cap);
 /* Mark e's shadow changed: on the dirty list until fx_each_dirty. */
 void fx_mark_dirty(struct fx_index *ix, struct fx_ent *e);
 /* fn on every live entry marked dirty, then the marks are cleared. */
-void fx_each_dirty(struct fx_index *ix,
-		   void (*fn)(struct fx_ent *e, void *ctx), void *ctx);
+void fx_each_dirty(struct fx_index *ix, void (*fn)(struct fx_ent *e, void *ctx),
+		   void *ctx);
 
 #endif /* FG_EXP_INDEX_H */

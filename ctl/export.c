@@ -17,6 +17,12 @@
  * The shadow is mirrored into the pinned map fg_expstate after the records
  * of a sweep are handed to the outputs and before any entry is deleted.
  * ARCHITECTURE.md states what a crash at any point can duplicate or lose.
+ *
+ * Shadows live in an index of every flow read (exp_index.c) that knows
+ * when each flow can first be due: a sweep looks up only those, and reads
+ * the whole table only when a flow the index has not seen could be due
+ * (next_read()), so that a large table costs a read per idle timeout
+ * instead of one per tick, with the same records.
  */
 #include <errno.h>
 #include <stdio.h>

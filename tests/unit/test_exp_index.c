@@ -22,7 +22,7 @@ struct fg_opts fg_opts;
 
 static struct fg_flow_key key_of(__u32 n)
 {
-	struct fg_flow_key k = { .ifindex = 1, .ip_ver = 4, .proto = 17 };
+	struct fg_flow_key k = {.ifindex = 1, .ip_ver = 4, .proto = 17};
 
 	k.src[10] = k.src[11] = 0xff;
 	memcpy(&k.src[12], &n, 4);
