@@ -55,10 +55,12 @@ int fx_init(struct fx_index *ix, __u32 want, __u64 tick_ns)
 	ix->tick_ns = tick_ns ? tick_ns : 1;
 	ix->top = 1; /* id 0 means "none" */
 	ix->wheel = calloc(FX_WHEEL, sizeof(*ix->wheel));
-	if (!ix->wheel || slots_alloc(ix, n)) {
+	ix->wmin = malloc(FX_WHEEL * sizeof(*ix->wmin));
+	if (!ix->wheel || !ix->wmin || slots_alloc(ix, n)) {
 		fx_free(ix);
 		return -ENOMEM;
 	}
+	memset(ix->wmin, 0xff, FX_WHEEL * sizeof(*ix->wmin));
 	return 0;
 }
 
@@ -71,6 +73,7 @@ void fx_free(struct fx_index *ix)
 	free(ix->chunk);
 	free(ix->slot);
 	free(ix->wheel);
+	free(ix->wmin);
 	free(ix->dirty);
 	memset(ix, 0, sizeof(*ix));
 }
@@ -140,18 +143,15 @@ static __u32 new_id(struct fx_index *ix)
 	return ix->top++;
 }
 
-struct fx_ent *fx_add(struct fx_index *ix, const struct fg_flow_key *k)
+/* Put k in slot i (empty), with a new entry. */
+static struct fx_ent *insert(struct fx_index *ix, const struct fg_flow_key *k,
+			     __u32 h, __u32 i)
 {
-	__u32 h = (__u32)fx_hash(k), i, id;
 	struct fx_ent *e;
+	__u32 id = new_id(ix);
 
-	/* At most half full: probes stay short. */
-	if ((ix->used + 1) * 2ull > ix->mask + 1ull && grow_slots(ix))
-		return NULL;
-	id = new_id(ix);
 	if (!id)
 		return NULL;
-	i = probe(ix, k, h);
 	ix->slot[i] = (struct fx_slot){h, id};
 	ix->used++;
 	e = fx_ent(ix, id);
@@ -160,6 +160,35 @@ struct fx_ent *fx_add(struct fx_index *ix, const struct fg_flow_key *k)
 	e->id = id;
 	e->used = 1;
 	return e;
+}
+
+/* At most half full: probes stay short. */
+static int make_room(struct fx_index *ix)
+{
+	if ((ix->used + 1) * 2ull > ix->mask + 1ull)
+		return grow_slots(ix);
+	return 0;
+}
+
+struct fx_ent *fx_add(struct fx_index *ix, const struct fg_flow_key *k)
+{
+	__u32 h = (__u32)fx_hash(k);
+
+	if (make_room(ix))
+		return NULL;
+	return insert(ix, k, h, probe(ix, k, h));
+}
+
+struct fx_ent *fx_get(struct fx_index *ix, const struct fg_flow_key *k)
+{
+	__u32 h = (__u32)fx_hash(k), i;
+
+	if (make_room(ix))
+		return fx_find(ix, k); /* no room for a new one */
+	i = probe(ix, k, h);
+	if (ix->slot[i].id)
+		return fx_ent(ix, ix->slot[i].id);
+	return insert(ix, k, h, i);
 }
 
 static void put_id(struct fx_index *ix, struct fx_ent *e)
@@ -195,11 +224,15 @@ static void shift_back(struct fx_index *ix, __u32 i)
 
 void fx_del(struct fx_index *ix, struct fx_ent *e)
 {
-	__u32 i = probe(ix, &e->key, (__u32)fx_hash(&e->key));
-	__u32 id = ix->slot[i].id;
+	__u32 i;
 
-	if (!id)
+	if (!e->used)
 		return;
+	/* Its slot is in the run from its home: found by id, without
+	 * reading the other entries' keys. */
+	for (i = (__u32)fx_hash(&e->key) & ix->mask; ix->slot[i].id != e->id;
+	     i = (i + 1) & ix->mask)
+		;
 	fx_unlink(ix, e);
 	shift_back(ix, i);
 	ix->used--;
@@ -248,6 +281,8 @@ void fx_schedule(struct fx_index *ix, struct fx_ent *e, __u64 due_ns)
 		tick = ix->cursor;
 	e->bucket = tick & (FX_WHEEL - 1);
 	head = &ix->wheel[e->bucket];
+	if (!*head || due_ns < ix->wmin[e->bucket])
+		ix->wmin[e->bucket] = due_ns;
 	e->due_ns = due_ns;
 	e->prev = 0;
 	e->next = *head;
@@ -269,12 +304,22 @@ long fx_take_due(struct fx_index *ix, __u64 now_ns, __u32 **ids, size_t *cap)
 	last = now_tick - ix->cursor >= FX_WHEEL ? ix->cursor + FX_WHEEL - 1
 						 : now_tick;
 	for (t = ix->cursor; t <= last; t++) {
-		for (id = ix->wheel[t & (FX_WHEEL - 1)]; id; id = next) {
+		__u32 b = t & (FX_WHEEL - 1);
+		__u64 min = ~0ull;
+
+		/* Nothing due in it yet (the current tick's bucket, mostly):
+		 * not walked. */
+		if (ix->wmin[b] > now_ns)
+			continue;
+		for (id = ix->wheel[b]; id; id = next) {
 			struct fx_ent *e = fx_ent(ix, id);
 
 			next = e->next;
-			if (e->due_ns > now_ns)
+			if (e->due_ns > now_ns) {
+				if (e->due_ns < min)
+					min = e->due_ns;
 				continue;
+			}
 			if (n == *cap) {
 				p = realloc(*ids, (*cap ? *cap * 2 : 1024) *
 							  sizeof(*p));
@@ -286,6 +331,7 @@ long fx_take_due(struct fx_index *ix, __u64 now_ns, __u32 **ids, size_t *cap)
 			fx_unlink(ix, e);
 			(*ids)[n++] = id;
 		}
+		ix->wmin[b] = min; /* exact again: what is left in it */
 	}
 	/* The current tick's bucket may hold entries due later in it: it
 	 * is walked again next time. */

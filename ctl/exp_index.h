@@ -52,6 +52,7 @@ struct fx_index {
 	__u32 nchunk, top;     /* ids handed out so far: 1..top-1 */
 	__u32 free;	       /* free list of ids, through next */
 	__u32 *wheel;	       /* FX_WHEEL list heads, by due tick */
+	__u64 *wmin; /* per bucket, at most the earliest due_ns in it */
 	__u64 tick_ns, cursor; /* the wheel's tick and the last one walked */
 	__u32 *dirty;	       /* ids with FX_DIRTY */
 	__u32 ndirty, capdirty;
@@ -75,6 +76,8 @@ struct fx_ent *fx_find(const struct fx_index *ix, const struct fg_flow_key *k);
 /* A new entry (zeroed but for the key), or NULL: out of memory. The key
  * must not be in the index. */
 struct fx_ent *fx_add(struct fx_index *ix, const struct fg_flow_key *k);
+/* k's entry, found or added (one probe for both); NULL: out of memory. */
+struct fx_ent *fx_get(struct fx_index *ix, const struct fg_flow_key *k);
 void fx_del(struct fx_index *ix, struct fx_ent *e);
 /* fn on every entry (it may delete the one it is given). */
 void fx_each(struct fx_index *ix, void (*fn)(struct fx_ent *e, void *ctx),

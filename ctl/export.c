@@ -366,9 +366,7 @@ static void sweep_flow(const void *key, const void *vals, int ncpu, void *ctx)
 	e->st.flows++;
 	if (!cur.packets)
 		return;
-	s = fx_find(&e->ix, k);
-	if (!s)
-		s = fx_add(&e->ix, k);
+	s = fx_get(&e->ix, k);
 	if (!s)
 		e->must_read = true; /* unknown to the index: read again */
 	flow_sweep(e, k, s, &cur);

@@ -74,6 +74,15 @@ static void add_find_del(void **state)
 			assert_null(e);
 		}
 	}
+	/* fx_get: the entry there, or a new one. */
+	k = key_of(1);
+	assert_ptr_equal(fx_get(&ix, &k), fx_find(&ix, &k));
+	k = key_of(2);
+	e = fx_get(&ix, &k);
+	assert_non_null(e);
+	assert_ptr_equal(fx_find(&ix, &k), e);
+	assert_int_equal(ix.used, 501);
+	fx_del(&ix, e);
 	/* Ids of deleted entries are reused: no new chunk. */
 	for (i = 0; i < 1000; i += 2) {
 		k = key_of(i);
