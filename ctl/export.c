@@ -51,7 +51,7 @@ struct expiry {
 	struct fg_flow_key key;
 	struct fg_flow_val seen; /* what the sweep read and exported */
 	__u8 reason;
-	bool taken; /* deleted already, when it was read (take_idle()) */
+	bool taken; /* deleted already, when it was read (take_first()) */
 	struct fx_ent *ent; /* its index entry (NULL: none) */
 };
 
@@ -735,7 +735,7 @@ static int put_back(struct fg_exporter *e, struct fx_ent *s,
 	/* Cannot happen with the table to ourselves; should it, what was
 	 * not exported goes out now rather than be lost. */
 	delta_of(cur, shadow_of(s), &d);
-	if (d.packets)
+	if (cur->packets > (shadow_of(s) ? s->v.packets : 0))
 		emit(e, &s->key, &d, IPFIX_END_FORCED);
 	return -EIO;
 }
