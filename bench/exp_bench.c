@@ -352,13 +352,14 @@ static int expstat(void)
 		return 1;
 	printf("{\"pid\":%u,\"sweeps\":%llu,\"sweep_us\":%llu,"
 	       "\"records_active\":%llu,\"messages\":%llu,\"octets\":%llu,"
-	       "\"not_sent\":%llu}\n",
+	       "\"not_sent\":%llu,\"reads\":%llu,\"lookups\":%llu}\n",
 	       st.pid, (unsigned long long)st.sweeps,
 	       (unsigned long long)st.sweep_ns / 1000,
 	       (unsigned long long)st.rec_active,
 	       (unsigned long long)st.out[0].messages,
 	       (unsigned long long)st.out[0].octets,
-	       (unsigned long long)st.out[0].lost_records);
+	       (unsigned long long)st.out[0].lost_records,
+	       (unsigned long long)st.reads, (unsigned long long)st.lookups);
 	return 0;
 }
 

@@ -97,8 +97,12 @@ done
 sleep 1
 kill -TERM $nfpid
 wait $nfpid || true
-got=$(sed -n 's/.*Flows: \([0-9]*\), Packets.*/\1/p' "$nfdir.log")
-seqerr=$(sed -n 's/.*Sequence Errors: \([0-9]*\),.*/\1/p' "$nfdir.log")
+# nfcapd logs a "Flows:" line per file it closes (every 5 minutes of the
+# clock): a run across that boundary has two, summed.
+got=$(sed -n 's/.*Flows: \([0-9]*\), Packets.*/\1/p' "$nfdir.log" |
+	awk '{ s += $1 } END { print s + 0 }')
+seqerr=$(sed -n 's/.*Sequence Errors: \([0-9]*\),.*/\1/p' "$nfdir.log" |
+	awk '{ s += $1 } END { print s + 0 }')
 
 # flowgate's own export over UDP, into a second nfcapd.
 port2=$($PY -c 'import socket
@@ -117,7 +121,8 @@ sleep 1
 kill -TERM $nfpid2
 wait $nfpid2 || true
 fg_sent=$(awk '$1 ~ /^records_/ && $1 != "records" { s += $2 } END { print s }' "$nfdir2.fg")
-fg_got=$(sed -n 's/.*Flows: \([0-9]*\), Packets.*/\1/p' "$nfdir2.log")
+fg_got=$(sed -n 's/.*Flows: \([0-9]*\), Packets.*/\1/p' "$nfdir2.log" |
+	awk '{ s += $1 } END { print s + 0 }')
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 fg=$(median "${fg_t[@]}")

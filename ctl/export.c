@@ -17,6 +17,12 @@
  * The shadow is mirrored into the pinned map fg_expstate after the records
  * of a sweep are handed to the outputs and before any entry is deleted.
  * ARCHITECTURE.md states what a crash at any point can duplicate or lose.
+ *
+ * Shadows live in an index of every flow read (exp_index.c) that knows
+ * when each flow can first be due: a sweep looks up only those, and reads
+ * the whole table only when a flow the index has not seen could be due
+ * (next_read()), so that a large table costs a read per idle timeout
+ * instead of one per tick, with the same records.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,122 +34,15 @@
 #include <bpf/libbpf.h>
 #include "fg.h"
 #include "export.h"
+#include "exp_index.h"
 
 #define NS_MS 1000000ull
 #define NS_S 1000000000ull
 #define TCP_FIN 0x01
 #define TCP_RST 0x04
-
-/* ---- the shadow: open addressing, linear probing ------------------------ */
-
-enum { SH_EMPTY, SH_USED, SH_GONE };
-
-struct sh_ent {
-	struct fg_flow_key key;
-	__u8 state;
-	__u8 dirty; /* changed this sweep: mirror it */
-	__u32 gen; /* sweep that last saw its flow */
-	struct fg_exp_shadow v;
-};
-
-struct shadow {
-	struct sh_ent *t;
-	size_t cap, used, gone; /* cap: power of two */
-};
-
-static __u64 key_hash(const struct fg_flow_key *k)
-{
-	const __u8 *p = (const __u8 *)k;
-	__u64 h = 0xcbf29ce484222325ull;
-	size_t i;
-
-	for (i = 0; i < sizeof(*k); i++)
-		h = (h ^ p[i]) * 0x100000001b3ull;
-	return h ^ (h >> 29);
-}
-
-static int sh_init(struct shadow *s, size_t want)
-{
-	size_t cap = 64;
-
-	while (cap < want * 2)
-		cap <<= 1;
-	s->t = calloc(cap, sizeof(*s->t));
-	s->cap = cap;
-	s->used = s->gone = 0;
-	return s->t ? 0 : -ENOMEM;
-}
-
-static struct sh_ent *sh_find(struct shadow *s, const struct fg_flow_key *k)
-{
-	size_t i = key_hash(k) & (s->cap - 1);
-
-	for (;; i = (i + 1) & (s->cap - 1)) {
-		struct sh_ent *e = &s->t[i];
-
-		if (e->state == SH_EMPTY)
-			return NULL;
-		if (e->state == SH_USED && !memcmp(&e->key, k, sizeof(*k)))
-			return e;
-	}
-}
-
-/*
- * Full (live entries and tombstones past 3/4): rebuilt at twice the live
- * entries, so a table that only churns (flows expiring, others arriving)
- * is cleaned of its tombstones instead of doubling each time.
- */
-static int sh_grow(struct shadow *s)
-{
-	struct shadow n;
-	size_t i;
-
-	if (sh_init(&n, s->used + 1))
-		return -ENOMEM;
-	for (i = 0; i < s->cap; i++) {
-		struct sh_ent *e = &s->t[i], *d;
-		size_t j;
-
-		if (e->state != SH_USED)
-			continue;
-		for (j = key_hash(&e->key) & (n.cap - 1); n.t[j].state;
-		     j = (j + 1) & (n.cap - 1))
-			;
-		d = &n.t[j];
-		*d = *e;
-		n.used++;
-	}
-	free(s->t);
-	*s = n;
-	return 0;
-}
-
-static struct sh_ent *sh_add(struct shadow *s, const struct fg_flow_key *k)
-{
-	struct sh_ent *e;
-	size_t i;
-
-	if ((s->used + s->gone + 1) * 4 > s->cap * 3 && sh_grow(s))
-		return NULL;
-	for (i = key_hash(k) & (s->cap - 1); s->t[i].state == SH_USED;
-	     i = (i + 1) & (s->cap - 1))
-		;
-	e = &s->t[i];
-	if (e->state == SH_GONE)
-		s->gone--;
-	memset(e, 0, sizeof(*e));
-	e->key = *k;
-	e->state = SH_USED;
-	s->used++;
-	return e;
-}
-
-static void sh_del(struct shadow *s, struct sh_ent *e)
-{
-	e->state = SH_GONE;
-	s->used--;
-	s->gone++;
-}
+/* How far bpf_ktime_get_coarse_ns() may lag CLOCK_MONOTONIC: one jiffy
+ * (10 ms at HZ=100), with room to spare. */
+#define COARSE_LAG_NS (50 * NS_MS)
 
 /* ---- the exporter ------------------------------------------------------- */
 
@@ -152,13 +51,15 @@ struct expiry {
 	struct fg_flow_key key;
 	struct fg_flow_val seen; /* what the sweep read and exported */
 	__u8 reason;
+	bool taken; /* deleted already, when it was read (take_first()) */
+	struct fx_ent *ent; /* its index entry (NULL: none) */
 };
 
 struct fg_exporter {
 	struct fg_exp_settings set;
 	struct ipfix_layout layout;
 	struct fg_exp_maps maps;
-	struct shadow sh;
+	struct fx_index ix; /* flows read, shadows, due times */
 	struct fg_out *outs[FG_EXP_MAX_OUTS];
 	int nouts;
 	__u32 gen;
@@ -184,6 +85,14 @@ struct fg_exporter {
 	bool rtt_open;
 	struct fg_exp_stats st;
 	int ncpu;
+	__u64 idle_ns, act_ns, half_tick;
+	bool read_all; /* FLOWGATE_EXP_READ_ALL: every sweep reads all */
+	bool did_read; /* this sweep read the whole table */
+	bool must_read; /* the index may miss a flow: read the table */
+	__u64 next_read_ns; /* a flow the last read missed may be due */
+	__u32 *due; /* ids of the flows a sweep looks up */
+	size_t capdue;
+	void *vals; /* one flow's per-CPU values */
 };
 
 static __u64 wall_ms(const struct fg_exporter *e, __u64 mono_ns)
@@ -325,27 +234,33 @@ static void push_gone(struct fg_exporter *e, const struct fg_flow_key *k)
 	e->gone[e->ngone++] = *k;
 }
 
+/* The shadow of an index entry, if it has one. */
+static const struct fg_exp_shadow *shadow_of(const struct fx_ent *s)
+{
+	return s && (s->flags & FX_SHADOW) ? &s->v : NULL;
+}
+
 /* The part of cur not exported yet, as a record value. */
-static void delta_of(const struct fg_flow_val *cur, const struct sh_ent *s,
-		     struct fg_flow_val *d)
+static void delta_of(const struct fg_flow_val *cur,
+		     const struct fg_exp_shadow *sh, struct fg_flow_val *d)
 {
 	*d = *cur;
-	if (!s)
+	if (!sh)
 		return;
-	d->packets -= s->v.packets;
-	d->octets -= s->v.octets;
+	d->packets -= sh->packets;
+	d->octets -= sh->octets;
 	/* This delta's first packet came after the last export. */
-	d->first_ns = s->v.export_ns > cur->first_ns ? s->v.export_ns :
-						       cur->first_ns;
+	d->first_ns = sh->export_ns > cur->first_ns ? sh->export_ns :
+						      cur->first_ns;
 }
 
 /* Remember that cur has been exported, and mirror it. */
-static struct sh_ent *record_export(struct fg_exporter *e, struct sh_ent *s,
+static struct fx_ent *record_export(struct fg_exporter *e, struct fx_ent *s,
 				    const struct fg_flow_key *k,
 				    const struct fg_flow_val *cur)
 {
 	if (!s)
-		s = sh_add(&e->sh, k);
+		s = fx_add(&e->ix, k);
 	if (!s)
 		return NULL;
 	s->v.packets = cur->packets;
@@ -353,65 +268,109 @@ static struct sh_ent *record_export(struct fg_exporter *e, struct sh_ent *s,
 	s->v.first_ns = cur->first_ns;
 	s->v.export_ns = e->now_ns;
 	s->gen = e->gen;
-	s->dirty = 1;
+	s->flags |= FX_SHADOW;
+	fx_mark_dirty(&e->ix, s);
 	return s;
 }
 
 static void expire_later(struct fg_exporter *e, const struct fg_flow_key *k,
-			 const struct fg_flow_val *cur, __u8 reason)
+			 const struct fg_flow_val *cur, __u8 reason,
+			 struct fx_ent *s)
 {
 	struct expiry *x = grow(e->exp, &e->capexp, e->nexp, sizeof(*x));
 
 	if (!x)
 		return; /* retried at the next sweep */
 	e->exp = x;
-	e->exp[e->nexp++] = (struct expiry){ *k, *cur, reason };
+	e->exp[e->nexp++] = (struct expiry){ *k, *cur, reason, false, s };
 }
 
+/*
+ * The earliest time this flow can be due, given what the table holds
+ * now: idle at last_ns + idle-timeout, and packets only move last_ns
+ * later; active at the delta's first packet + active-timeout (less half a
+ * tick, see flow_sweep()), and that moves only with an export. Until
+ * then a sweep need not look at the flow.
+ */
+static __u64 due_of(const struct fg_exporter *e, const struct fg_flow_val *cur,
+		    const struct fx_ent *s)
+{
+	const struct fg_exp_shadow *sh = shadow_of(s);
+	__u64 first = sh && sh->export_ns > cur->first_ns ? sh->export_ns :
+							    cur->first_ns;
+	__u64 idle = cur->last_ns + e->idle_ns;
+	__u64 act = first + e->act_ns;
+
+	act = act > e->half_tick ? act - e->half_tick : 0;
+	return idle < act ? idle : act;
+}
+
+/* One flow of the table (cur: its CPUs summed) and its index entry s
+ * (NULL: the index is out of memory): export what is due. */
+static void flow_sweep(struct fg_exporter *e, const struct fg_flow_key *k,
+		       struct fx_ent *s, const struct fg_flow_val *cur)
+{
+	const struct fg_exp_shadow *sh;
+	struct fg_flow_val d;
+	__u8 reason;
+
+	if (s) {
+		s->gen = e->gen;
+		/* A shadow left by a flow that ended, for a new entry:
+		 * forget it. */
+		if ((s->flags & FX_SHADOW) && s->v.first_ns != cur->first_ns)
+			s->flags &= ~FX_SHADOW;
+	}
+	sh = shadow_of(s);
+	delta_of(cur, sh, &d);
+	if (e->now_ns >= cur->last_ns + e->idle_ns && !e->forced) {
+		reason = cur->tcp_flags & (TCP_FIN | TCP_RST) ?
+				 IPFIX_END_DETECTED : IPFIX_END_IDLE;
+		if (d.packets)
+			emit(e, k, &d, reason);
+		record_export(e, s, k, cur);
+		expire_later(e, k, cur, reason, s);
+	} else if (!d.packets) {
+		/* nothing new */
+	} else if (e->forced) {
+		emit(e, k, &d, IPFIX_END_FORCED);
+		record_export(e, s, k, cur);
+	} else if (e->now_ns + e->half_tick >= d.first_ns + e->act_ns) {
+		/* Active timeout: the sweep nearest to it exports. Sweeps
+		 * start a tick apart give or take a ms, so "now >= due"
+		 * sent a flow every timeout or every timeout + a tick, by
+		 * chance. */
+		emit(e, k, &d, IPFIX_END_ACTIVE);
+		record_export(e, s, k, cur);
+	}
+	/* Expiring: due already, so looked at again next sweep should the
+	 * delete fail; deleted, it leaves the wheel with its entry. */
+	if (s) {
+		__u64 due = due_of(e, cur, s);
+
+		s->flags &= ~FX_IDLE;
+		if (due == cur->last_ns + e->idle_ns)
+			s->flags |= FX_IDLE;
+		fx_schedule(&e->ix, s, due);
+	}
+}
+
+/* A flow of the whole table's read. */
 static void sweep_flow(const void *key, const void *vals, int ncpu, void *ctx)
 {
 	struct fg_exporter *e = ctx;
 	const struct fg_flow_key *k = key;
-	struct fg_flow_val cur, d;
-	struct sh_ent *s;
-	__u64 idle_ns = e->set.idle_s * NS_S, act_ns = e->set.active_s * NS_S;
-	/* Active timeout: the sweep nearest to it exports. Sweeps start a
-	 * tick apart give or take a ms, so "now >= due" sent a flow every
-	 * timeout or every timeout + a tick, by chance. */
-	__u64 half_tick = e->set.tick_ms * NS_MS / 2;
-	__u8 reason;
+	struct fg_flow_val cur;
+	struct fx_ent *s;
 
 	fg_flow_sum(vals, ncpu, &cur);
 	e->st.flows++;
 	if (!cur.packets)
 		return;
-	s = sh_find(&e->sh, k);
-	/* A shadow left by a flow that ended, for a new entry: forget it. */
-	if (s && s->v.first_ns != cur.first_ns) {
-		sh_del(&e->sh, s);
-		s = NULL;
-	}
-	if (s)
-		s->gen = e->gen;
-	delta_of(&cur, s, &d);
-	if (e->now_ns >= cur.last_ns + idle_ns && !e->forced) {
-		reason = cur.tcp_flags & (TCP_FIN | TCP_RST) ?
-				 IPFIX_END_DETECTED : IPFIX_END_IDLE;
-		if (d.packets)
-			emit(e, k, &d, reason);
-		record_export(e, s, k, &cur);
-		expire_later(e, k, &cur, reason);
-		return;
-	}
-	if (!d.packets)
-		return;
-	if (e->forced) {
-		emit(e, k, &d, IPFIX_END_FORCED);
-		record_export(e, s, k, &cur);
-	} else if (e->now_ns + half_tick >= d.first_ns + act_ns) {
-		emit(e, k, &d, IPFIX_END_ACTIVE);
-		record_export(e, s, k, &cur);
-	}
+	s = fx_get(&e->ix, k);
+	if (!s)
+		e->must_read = true; /* unknown to the index: read again */
+	flow_sweep(e, k, s, &cur);
 }
 
 /* Overflow aggregates: records without addresses or ports, so that the
@@ -425,14 +384,16 @@ static void sweep_ovf(const void *key, const void *vals, int ncpu, void *ctx)
 				 .ip_ver = ok->ip_ver, .proto = ok->proto,
 				 .pad = FG_EXP_OVF_MARK };
 	struct fg_flow_val cur = { .ttl_min = 0 }, d;
-	struct sh_ent *s;
+	struct fx_ent *s;
 	int c;
 
 	for (c = 0; c < ncpu; c++) {
 		cur.packets += v[c].packets;
 		cur.octets += v[c].octets;
 	}
-	s = sh_find(&e->sh, &k);
+	/* Overflow entries always have a shadow, and are never on the
+	 * wheel: every sweep reads the (small) overflow table. */
+	s = fx_find(&e->ix, &k);
 	if (s) {
 		s->gen = e->gen;
 		cur.first_ns = s->v.first_ns;
@@ -440,7 +401,7 @@ static void sweep_ovf(const void *key, const void *vals, int ncpu, void *ctx)
 		cur.first_ns = e->now_ns; /* unknown: since now */
 	}
 	cur.last_ns = e->now_ns;
-	delta_of(&cur, s, &d);
+	delta_of(&cur, shadow_of(s), &d);
 	if (!d.packets)
 		return;
 	if (!e->forced && s && e->now_ns < s->v.export_ns +
@@ -452,30 +413,31 @@ static void sweep_ovf(const void *key, const void *vals, int ncpu, void *ctx)
 	record_export(e, s, &k, &cur);
 }
 
-/* Sum a per-CPU flow value read by lookup-and-delete. */
-static void sum_vals(struct fg_exporter *e, const void *vals,
-		     struct fg_flow_val *v)
+/* A flow no longer in the table: its shadow leaves the mirror too. */
+static void forget(struct fg_exporter *e, struct fx_ent *s)
 {
-	fg_flow_sum(vals, e->ncpu, v);
+	if (s->flags & FX_SHADOW)
+		push_gone(e, &s->key);
+	fx_del(&e->ix, s);
 }
 
 /* Delete expired flows; what raced the delete is exported too. */
 static void expire(struct fg_exporter *e)
 {
-	size_t vsz = (sizeof(struct fg_flow_val) + 7) / 8 * 8;
-	void *vals = calloc(e->ncpu, vsz);
 	struct fg_flow_val last, d;
 	size_t i;
 
-	for (i = 0; vals && i < e->nexp; i++) {
+	for (i = 0; i < e->nexp; i++) {
 		struct expiry *x = &e->exp[i];
-		struct sh_ent *s = sh_find(&e->sh, &x->key);
 
-		if (bpf_map_lookup_and_delete_elem(e->maps.flows, &x->key,
-						   vals))
+		if (x->taken)
+			last = x->seen;
+		else if (bpf_map_lookup_and_delete_elem(e->maps.flows, &x->key,
+							e->vals))
 			continue; /* gone already, or retried next sweep */
+		else
+			fg_flow_sum(e->vals, e->ncpu, &last);
 		e->st.expired++;
-		sum_vals(e, vals, &last);
 		if (last.packets > x->seen.packets) {
 			d = last;
 			d.packets -= x->seen.packets;
@@ -484,58 +446,69 @@ static void expire(struct fg_exporter *e)
 			e->st.raced += d.packets;
 			emit(e, &x->key, &d, x->reason);
 		}
-		if (s)
-			sh_del(&e->sh, s);
+		if (x->ent)
+			fx_del(&e->ix, x->ent);
 		push_gone(e, &x->key);
 	}
-	free(vals);
 	e->nexp = 0;
 }
 
-/* Shadow entries whose flow was not in this sweep's read are gone. */
-static void collect(struct fg_exporter *e)
+static void collect_one(struct fx_ent *s, void *ctx)
 {
-	size_t i;
+	struct fg_exporter *e = ctx;
 
-	for (i = 0; i < e->sh.cap; i++) {
-		struct sh_ent *s = &e->sh.t[i];
-
-		if (s->state != SH_USED || s->gen == e->gen)
-			continue;
-		push_gone(e, &s->key);
-		sh_del(&e->sh, s);
-	}
+	if (s->gen != e->gen)
+		forget(e, s);
 }
 
-/* Mirror the sweep's changes into fg_expstate, in batches. */
-static void mirror(struct fg_exporter *e)
+/* After a read of the whole table: entries whose flow was not in it are
+ * gone. (A sweep that looks up flows one by one forgets those it does not
+ * find; the others wait for the next whole read.) */
+static void collect(struct fg_exporter *e)
 {
-	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, o);
+	fx_each(&e->ix, collect_one, e);
+}
+
+struct mirror_batch {
+	struct fg_exporter *e;
 	struct fg_flow_key keys[256];
 	struct fg_exp_shadow vals[256];
-	__u32 n = 0, cnt;
-	size_t i;
+	__u32 n;
+};
 
-	for (i = 0; i < e->sh.cap; i++) {
-		struct sh_ent *s = &e->sh.t[i];
+static void mirror_flush(struct mirror_batch *b)
+{
+	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, o);
+	__u32 cnt = b->n;
 
-		if (s->state != SH_USED || !s->dirty)
-			continue;
-		s->dirty = 0;
-		keys[n] = s->key;
-		vals[n++] = s->v;
-		if (n == 256 || i + 1 == e->sh.cap) {
-			cnt = n;
-			if (e->maps.state >= 0)
-				bpf_map_update_batch(e->maps.state, keys, vals,
-						     &cnt, &o);
-			n = 0;
-		}
-	}
-	if (n && e->maps.state >= 0) {
-		cnt = n;
-		bpf_map_update_batch(e->maps.state, keys, vals, &cnt, &o);
-	}
+	if (b->n && b->e->maps.state >= 0)
+		bpf_map_update_batch(b->e->maps.state, b->keys, b->vals, &cnt,
+				     &o);
+	b->n = 0;
+}
+
+static void mirror_one(struct fx_ent *s, void *ctx)
+{
+	struct mirror_batch *b = ctx;
+
+	if (!(s->flags & FX_SHADOW))
+		return;
+	b->keys[b->n] = s->key;
+	b->vals[b->n++] = s->v;
+	if (b->n == 256)
+		mirror_flush(b);
+}
+
+/* Mirror the sweep's changes (the dirty list) into fg_expstate, in
+ * batches. */
+static void mirror(struct fg_exporter *e)
+{
+	struct mirror_batch b;
+
+	b.e = e;
+	b.n = 0;
+	fx_each_dirty(&e->ix, mirror_one, &b);
+	mirror_flush(&b);
 }
 
 static void mirror_gone(struct fg_exporter *e)
@@ -716,14 +689,134 @@ static void outs_begin(struct fg_exporter *e, uint64_t wall,
 	}
 }
 
-/* Read both tables and export what is due; records out, nothing deleted. */
-static int walk_tables(struct fg_exporter *e)
+/*
+ * When a flow this read did not see can first be due: it was inserted
+ * after the read began, so its first packet is at least now (less the
+ * lag of the data path's coarse clock), and no flow is due sooner than
+ * min(idle, active - half a tick) after its first packet. 0: at once.
+ */
+static __u64 next_read(const struct fg_exporter *e)
+{
+	__u64 act = e->act_ns > e->half_tick ? e->act_ns - e->half_tick : 0;
+	__u64 span = e->idle_ns < act ? e->idle_ns : act;
+
+	return span > COARSE_LAG_NS ? e->now_ns + span - COARSE_LAG_NS : 0;
+}
+
+/* Read the whole table: every flow, known to the index or not. */
+static int read_flows(struct fg_exporter *e)
 {
 	int err;
 
 	e->st.flows = 0;
+	e->must_read = false;
+	e->did_read = true;
 	err = fg_map_walk_percpu(e->maps.flows, sizeof(struct fg_flow_key),
 				 sizeof(struct fg_flow_val), sweep_flow, e);
+	if (err) {
+		e->must_read = true;
+		return err;
+	}
+	e->st.reads++;
+	e->next_read_ns = next_read(e);
+	return 0;
+}
+
+/*
+ * A flow due by its idle timeout is most often idle: with the tables to
+ * ourselves and no pinned shadow to mirror first (settings.exclusive:
+ * replay), it is read and deleted in one call instead of a lookup now
+ * and a lookup-and-delete in expire().
+ */
+static bool take_first(const struct fg_exporter *e, const struct fx_ent *s)
+{
+	return e->set.exclusive && e->maps.state < 0 && !e->forced &&
+	       (s->flags & FX_IDLE);
+}
+
+/* A flow take_first() deleted but that does not expire: back as it was
+ * (nothing ran in between). -errno: it could not be. */
+static int put_back(struct fg_exporter *e, struct fx_ent *s,
+		    const struct fg_flow_val *cur)
+{
+	struct fg_flow_val d;
+
+	if (!bpf_map_update_elem(e->maps.flows, &s->key, e->vals,
+				 BPF_NOEXIST))
+		return 0;
+	/* Cannot happen with the table to ourselves; should it, what was
+	 * not exported goes out now rather than be lost. */
+	delta_of(cur, shadow_of(s), &d);
+	if (cur->packets > (shadow_of(s) ? s->v.packets : 0))
+		emit(e, &s->key, &d, IPFIX_END_FORCED);
+	return -EIO;
+}
+
+/* Look up, one by one, the n flows the index says can be due now. */
+static void lookup_due(struct fg_exporter *e, size_t n)
+{
+	struct fg_flow_val cur;
+	size_t i, nexp;
+	bool take;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		struct fx_ent *s = fx_ent(&e->ix, e->due[i]);
+
+		e->st.lookups++;
+		take = take_first(e, s);
+		err = take ? bpf_map_lookup_and_delete_elem(e->maps.flows,
+							    &s->key, e->vals) :
+			     bpf_map_lookup_elem(e->maps.flows, &s->key,
+						 e->vals);
+		if (err) {
+			if (errno == ENOENT)
+				forget(e, s); /* deleted under us */
+			else
+				fx_schedule(&e->ix, s, e->now_ns); /* again */
+			continue;
+		}
+		fg_flow_sum(e->vals, e->ncpu, &cur);
+		if (!cur.packets) {
+			if (take)
+				put_back(e, s, &cur);
+			forget(e, s); /* as a read that skips it */
+			continue;
+		}
+		nexp = e->nexp;
+		flow_sweep(e, &s->key, s, &cur);
+		if (take && e->nexp > nexp)
+			e->exp[nexp].taken = true;
+		else if (take && put_back(e, s, &cur))
+			forget(e, s);
+	}
+}
+
+/*
+ * Export what is due in both tables; records out, nothing deleted. The
+ * flow table is read whole when asked (full) or when the index holds too
+ * many flows due: a lookup costs about as much as LOOKUP_COST entries of
+ * a whole read (BENCHMARKS.md, "Replay with IPFIX export").
+ */
+#define LOOKUP_COST 2
+static int walk_tables(struct fg_exporter *e, bool full)
+{
+	/* The table holds at least what the index knows of, and about what
+	 * the last read found. */
+	size_t table = e->ix.used > e->st.flows ? e->ix.used : e->st.flows;
+	long n = 0;
+	int err;
+
+	if (!full) {
+		n = fx_take_due(&e->ix, e->now_ns, &e->due, &e->capdue);
+		full = n < 0 || (size_t)n * LOOKUP_COST > table;
+	}
+	if (full) {
+		err = read_flows(e);
+	} else {
+		lookup_due(e, n);
+		err = 0;
+	}
 	if (!err && e->maps.overflow >= 0)
 		err = fg_map_walk_percpu(e->maps.overflow,
 					 sizeof(struct fg_ovf_key),
@@ -751,7 +844,7 @@ static void sampling_switch(struct fg_exporter *e, uint64_t wall,
 	memset(e->guard_changed, 0, e->nguard); /* sent: not again below */
 	opts->ifs_changed = false;
 	e->forced = true;
-	if (!walk_tables(e))
+	if (!walk_tables(e, true))
 		mirror(e);
 	e->forced = forced;
 	e->nexp = 0;
@@ -763,7 +856,7 @@ int fg_exporter_sweep(struct fg_exporter *e, uint64_t now_ns, uint64_t wall,
 {
 	struct fg_exp_opts opts;
 	struct timespec t0, t1;
-	bool samp_changed;
+	bool samp_changed, full;
 	int err;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -771,20 +864,26 @@ int fg_exporter_sweep(struct fg_exporter *e, uint64_t now_ns, uint64_t wall,
 	e->now_ns = now_ns;
 	e->wall_off_ns = wall * NS_MS - now_ns;
 	e->forced = forced;
+	e->did_read = false;
 	rtt_reopen(e);
 	samp_changed = read_options(e, &opts);
 	if (samp_changed && e->st.sweeps)
 		sampling_switch(e, wall, &opts);
 	e->sampling = opts.sampling;
 	outs_begin(e, wall, &opts, samp_changed);
-	err = walk_tables(e);
+	/* Anything but a plain sweep with an index that holds every flow
+	 * that can be due reads the whole table (see next_read()). */
+	full = e->read_all || e->must_read || forced || samp_changed ||
+	       !e->st.reads || now_ns >= e->next_read_ns;
+	err = walk_tables(e, full);
 	if (err) {
 		e->nexp = 0;
 		return err; /* a failed read: no deletion, nothing forgotten */
 	}
 	mirror(e); /* before any deletion: see ARCHITECTURE.md */
 	expire(e);
-	collect(e);
+	if (e->did_read)
+		collect(e);
 	mirror_gone(e);
 	emit_held(e);
 	outs_flush(e);
@@ -792,6 +891,8 @@ int fg_exporter_sweep(struct fg_exporter *e, uint64_t now_ns, uint64_t wall,
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	e->st.sweep_ns = (t1.tv_sec - t0.tv_sec) * NS_S + t1.tv_nsec -
 			 t0.tv_nsec;
+	if (e->did_read)
+		e->st.read_sweep_ns = e->st.sweep_ns;
 	return 0;
 }
 
@@ -800,10 +901,12 @@ int fg_exporter_sweep(struct fg_exporter *e, uint64_t now_ns, uint64_t wall,
 static void load_one(const void *key, const void *val, int ncpu, void *ctx)
 {
 	struct fg_exporter *e = ctx;
-	struct sh_ent *s = sh_add(&e->sh, key);
+	struct fx_ent *s = fx_add(&e->ix, key);
 
-	if (s)
+	if (s) {
 		s->v = *(const struct fg_exp_shadow *)val;
+		s->flags |= FX_SHADOW;
+	}
 }
 
 static int open_outs(struct fg_exporter *e)
@@ -849,9 +952,18 @@ int fg_exporter_new(struct fg_exporter **out, const struct fg_exp_settings *s,
 	e->ncpu = libbpf_num_possible_cpus();
 	io = (struct ipfix_opts){ s->tcp_flags_len, s->pen, s->rtt };
 	ipfix_layout_init(&e->layout, &io);
-	/* Memory follows the flows exported, not the table's size. */
-	err = sh_init(&e->sh, maps->max_flows + 4096 < 32768 ?
-				      maps->max_flows + 4096 : 32768);
+	e->idle_ns = s->idle_s * NS_S;
+	e->act_ns = s->active_s * NS_S;
+	e->half_tick = s->tick_ms * NS_MS / 2;
+	/* For comparisons (tests, bench): the sweep as it was before the
+	 * index, a read of the whole table every tick. */
+	e->read_all = getenv("FLOWGATE_EXP_READ_ALL") &&
+		      strcmp(getenv("FLOWGATE_EXP_READ_ALL"), "0");
+	e->vals = calloc(e->ncpu > 0 ? e->ncpu : 1,
+			 (sizeof(struct fg_flow_val) + 7) / 8 * 8);
+	/* Memory follows the flows in the table, not the table's size:
+	 * the index starts small and doubles. */
+	err = e->vals ? fx_init(&e->ix, 16384, s->tick_ms * NS_MS) : -ENOMEM;
 	if (!err && maps->state >= 0)
 		err = fg_map_walk(maps->state, sizeof(struct fg_flow_key),
 				  sizeof(struct fg_exp_shadow), false,
@@ -878,7 +990,9 @@ void fg_exporter_free(struct fg_exporter *e)
 		fg_out_close(e->outs[i]);
 	if (e->rtt_open)
 		fg_rtt_maps_close(&e->rtt);
-	free(e->sh.t);
+	fx_free(&e->ix);
+	free(e->vals);
+	free(e->due);
 	free(e->exp);
 	free(e->gone);
 	free(e->guard);

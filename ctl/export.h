@@ -53,6 +53,10 @@ struct fg_exp_settings {
 	/* replay: after this many UDP datagrams in a row, a 1 ms pause, so
 	 * that a collector on the same host keeps up (0: never pause) */
 	__u32 udp_burst;
+	/* replay: nothing else writes the tables while a sweep runs, and
+	 * there is no pinned shadow: a flow likely idle is read and deleted
+	 * in one call, and put back if it was not idle after all */
+	bool exclusive;
 	/* replay: told of every record handed to the outputs (NULL: none) */
 	void (*on_record)(const struct ipfix_flow *f, void *ctx);
 	void *record_ctx;
@@ -88,7 +92,7 @@ struct fg_exp_stats {
 	__u64 started_ms; /* wall clock */
 	__u64 sweeps;
 	__u64 sweep_ns; /* duration of the last sweep */
-	__u64 flows; /* entries in the table at the last sweep */
+	__u64 flows; /* entries in the table at the last whole read */
 	__u64 rec_active; /* flow records by flowEndReason */
 	__u64 rec_idle;
 	__u64 rec_end; /* TCP FIN/RST seen, then idle */
@@ -99,13 +103,16 @@ struct fg_exp_stats {
 	__u64 expired; /* flows deleted from the table */
 	__u64 raced; /* packets counted after the final read of an
 		      * expiring flow, exported as one more record */
+	__u64 reads; /* sweeps that read the whole flow table */
+	__u64 lookups; /* flows looked up one by one (the other sweeps) */
+	__u64 read_sweep_ns; /* duration of the last sweep that read it */
 	struct fg_exp_outstats out[FG_EXP_MAX_OUTS];
 };
 
 _Static_assert(sizeof(struct fg_exp_outstats) == FG_EXP_URL_LEN + 11 * 8 + 8,
 	       "fg_exp_outstats layout");
 _Static_assert(sizeof(struct fg_exp_stats) ==
-		       8 + 13 * 8 + FG_EXP_MAX_OUTS *
+		       8 + 16 * 8 + FG_EXP_MAX_OUTS *
 						    sizeof(struct fg_exp_outstats),
 	       "fg_exp_stats layout");
 

@@ -271,6 +271,14 @@ static __u32 map_id(int fd)
 	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
 }
 
+static __u32 map_value_size(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.value_size;
+}
+
 /* Open a pinned map of ours, or create and pin it. */
 static int own_map(const char *name, enum bpf_map_type type, __u32 ksz,
 		   __u32 vsz, __u32 max)
@@ -278,6 +286,14 @@ static int own_map(const char *name, enum bpf_map_type type, __u32 ksz,
 	char path[4096];
 	int fd = fg_map_open(name), err;
 
+	/* The counters of an exporter of another version (another layout):
+	 * replaced, they are only counters. */
+	if (fd >= 0 && type == BPF_MAP_TYPE_ARRAY &&
+	    map_value_size(fd) != vsz && !fg_pin_path(path, sizeof(path), name)) {
+		close(fd);
+		unlink(path);
+		fd = -ENOENT;
+	}
 	if (fd >= 0 || fd != -ENOENT)
 		return fd;
 	fd = bpf_map_create(type, name, ksz, vsz, max, NULL);
@@ -592,7 +608,9 @@ void fg_exp_stats_print(void)
 
 	if (fd < 0)
 		return;
-	if (bpf_map_lookup_elem(fd, &key, &st) || !st.started_ms) {
+	/* Left by an exporter of another version: not our layout. */
+	if (map_value_size(fd) != sizeof(st) ||
+	    bpf_map_lookup_elem(fd, &key, &st) || !st.started_ms) {
 		close(fd);
 		return;
 	}
@@ -603,6 +621,9 @@ void fg_exp_stats_print(void)
 	out_u64("started_ms", st.started_ms);
 	out_u64("sweeps", st.sweeps);
 	out_u64("last_sweep_us", st.sweep_ns / 1000);
+	out_u64("table_reads", st.reads);
+	out_u64("last_read_sweep_us", st.read_sweep_ns / 1000);
+	out_u64("flows_looked_up", st.lookups);
 	fg_exp_records_print(&st);
 	out_u64("raced_packets", st.raced);
 	out_arr_open("outputs");

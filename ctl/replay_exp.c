@@ -100,6 +100,7 @@ static int settings(struct fg_exp_settings *s, const struct fg_replay_args *a,
 	s->sorted = true; /* a hash table's order differs between runs */
 	s->rtt = false;	  /* the host's sock_ops maps are not the capture's */
 	s->udp_burst = REPLAY_UDP_BURST;
+	s->exclusive = true; /* the sweeps run between the test runs */
 	return 0;
 }
 
