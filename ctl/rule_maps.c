@@ -24,17 +24,16 @@
 #include "rules.h"
 
 static const char *const map_names[] = {
-	"fg_rule_ctl", "fg_rule_mb4",  "fg_rule_mb6",  "fg_rule_glob",
-	"fg_rules",    "fg_rule_hits", "fg_rule_defs", "fg_rule_lsts",
-	"fg_rule_tl6",
+	"fg_rule_ctl",	"fg_rule_mb4",	"fg_rule_mb6",
+	"fg_rule_glob", "fg_rules",	"fg_rule_hits",
+	"fg_rule_defs", "fg_rule_lsts", "fg_rule_tl6",
 };
 #define NMAPS (sizeof(map_names) / sizeof(map_names[0]))
 
 static int *fd_slot(struct fg_rule_fds *f, size_t i)
 {
-	int *slots[NMAPS] = {&f->ctl,  &f->idx4,  &f->mb6,
-			     &f->glob, &f->rules, &f->hits,
-			     &f->defs, &f->lsts,  &f->tl6};
+	int *slots[NMAPS] = {&f->ctl,  &f->idx4, &f->mb6,  &f->glob, &f->rules,
+			     &f->hits, &f->defs, &f->lsts, &f->tl6};
 
 	return slots[i];
 }
@@ -344,8 +343,8 @@ out:
 /* One field's IPv6 tails: an array of them (at least one element, so
  * that a field with blocks always has its tails map), or the slot emptied
  * when the field has no IPv6 entry. */
-static int write_tails(const struct fg_rule_fds *f,
-		       const struct fg_rule_mb6 *m, __u32 slot)
+static int write_tails(const struct fg_rule_fds *f, const struct fg_rule_mb6 *m,
+		       __u32 slot)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, copts, .map_flags = BPF_F_INNER_MAP);
 	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
@@ -594,9 +593,9 @@ int fg_rule_switch(const struct fg_rule_fds *f, __u32 *gen, struct fg_perr *e)
 	}
 	/* A program that read the old gen may not have looked up the old
 	 * half's index maps yet (the array, IPv6's tails, then the lists;
-	 * then the other field's): wait until every such program has finished before
-	 * the maps leave their slots, so that it finds all of them. Its rules
-	 * and list stay until the next stage, which waits again before it
+	 * then the other field's): wait until every such program has finished
+	 * before the maps leave their slots, so that it finds all of them. Its
+	 * rules and list stay until the next stage, which waits again before it
 	 * writes there. */
 	old = (c.gen + 1) & 1;
 	if (!err)

@@ -34,8 +34,7 @@
 #include "rules.h"
 
 /* Make room for `more` elements of `size` bytes in *arr (cap *cap). */
-static int mb6_room(void **arr, size_t *cap, size_t n, size_t more,
-		    size_t size)
+static int mb6_room(void **arr, size_t *cap, size_t n, size_t more, size_t size)
 {
 	size_t c = *cap ? *cap : 64;
 	void *a;
@@ -109,9 +108,8 @@ static __u32 mb6_bits(const struct fg_rule_pfx6 *x, __u32 at, __u32 width)
  * than `at` bits). The entries already hold what covers the whole level.
  * Recursion depth: at most FG_MB6_LEVELS.
  */
-static int mb6_level(struct fg_rule_mb6 *m, size_t off, __u32 at,
-		     __u32 width, const struct fg_rule_pfx6 *p, size_t i,
-		     size_t j)
+static int mb6_level(struct fg_rule_mb6 *m, size_t off, __u32 at, __u32 width,
+		     const struct fg_rule_pfx6 *p, size_t i, size_t j)
 {
 	__u32 end = at + width, e, ent, c;
 	size_t k, q, r;
@@ -139,11 +137,12 @@ static int mb6_level(struct fg_rule_mb6 *m, size_t off, __u32 at,
 		} else {
 			err = mb6_block(m, m->mb.node[off + e], &ent);
 			if (!err)
-				err = mb6_level(m,
-						FG_MB_ROOT + (size_t)(ent &
-								      ~FG_MB_PTR) *
-								     FG_MB_SIZE,
-						end, FG_MB_STRIDE, p, r, q);
+				err = mb6_level(
+					m,
+					FG_MB_ROOT +
+						(size_t)(ent & ~FG_MB_PTR) *
+							FG_MB_SIZE,
+					end, FG_MB_STRIDE, p, r, q);
 		}
 		if (err)
 			return err;
@@ -163,8 +162,7 @@ static int pfx6_cmp(const void *a, const void *b)
 	return (x->len > y->len) - (x->len < y->len);
 }
 
-int fg_rule_mb6_build(struct fg_rule_pfx6 *p, size_t n,
-		      struct fg_rule_mb6 *m)
+int fg_rule_mb6_build(struct fg_rule_pfx6 *p, size_t n, struct fg_rule_mb6 *m)
 {
 	int err;
 
@@ -207,8 +205,8 @@ void fg_rule_pfx6_set(struct fg_rule_pfx6 *x, const __u8 *addr, __u32 len,
 /* One field's IPv6 entries of img as prefixes whose leaves name l4[]. */
 static int mb6_field(struct fg_rule_image *img, __u32 field)
 {
-	struct fg_rule_pfx6 *p = malloc((img->nidx ? img->nidx : 1) *
-					sizeof(*p));
+	struct fg_rule_pfx6 *p =
+		malloc((img->nidx ? img->nidx : 1) * sizeof(*p));
 	const struct fg_rule_ixkey *k;
 	size_t i, n = 0;
 	int err;

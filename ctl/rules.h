@@ -148,8 +148,7 @@ void fg_rule_pfx6_set(struct fg_rule_pfx6 *x, const __u8 *addr, __u32 len,
 		      __u32 leaf);
 /* The index of n distinct prefixes (sorts p); nothing (m->mb.n == 0) when
  * n is 0. */
-int fg_rule_mb6_build(struct fg_rule_pfx6 *p, size_t n,
-		      struct fg_rule_mb6 *m);
+int fg_rule_mb6_build(struct fg_rule_pfx6 *p, size_t n, struct fg_rule_mb6 *m);
 void fg_rule_mb6_free(struct fg_rule_mb6 *m);
 /* The data path's walk in C: the leaf of the longest prefix covering the
  * address (host order), or 0. */

@@ -329,7 +329,8 @@ static __u32 scan_find(const struct fg_rule_pfx6 *p, size_t n, __u64 hi,
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if ((int)p[i].len > bl && ((hi ^ p[i].hi) & mhi(p[i].len)) == 0 &&
+		if ((int)p[i].len > bl &&
+		    ((hi ^ p[i].hi) & mhi(p[i].len)) == 0 &&
 		    ((lo ^ p[i].lo) & mlo(p[i].len)) == 0) {
 			bl = p[i].len;
 			best = p[i].leaf;
@@ -514,9 +515,12 @@ static void test_compiled(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_nested),	 cmocka_unit_test(test_neighbours),
-		cmocka_unit_test(test_zero),	 cmocka_unit_test(test_fallback),
-		cmocka_unit_test(test_split),	 cmocka_unit_test(test_random),
+		cmocka_unit_test(test_nested),
+		cmocka_unit_test(test_neighbours),
+		cmocka_unit_test(test_zero),
+		cmocka_unit_test(test_fallback),
+		cmocka_unit_test(test_split),
+		cmocka_unit_test(test_random),
 		cmocka_unit_test(test_compiled),
 	};
 
