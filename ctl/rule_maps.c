@@ -294,11 +294,10 @@ static int put_inner(int outer, __u32 slot, int fd)
 	return err;
 }
 
-/* One field's multibit array (IPv4, or IPv6's blocks) into slot of
- * outer: made to its size, its blocks written in one batch (all-zero root
- * blocks skipped: the array starts zeroed). Not through mmap:
- * BPF_F_MMAPABLE arrays do not show what is written through the mapping
- * on this machine's kernel (6.18, checked by hand). */
+/* One field's IPv4 multibit array into slot of outer: made to its size, its
+ * blocks written in one batch (all-zero root blocks skipped: the array starts
+ * zeroed). Not through mmap: BPF_F_MMAPABLE arrays do not show what is written
+ * through the mapping on this machine's kernel (6.18, checked by hand). */
 static int write_mb(int outer, const struct fg_rule_mb *mb, __u32 slot)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, copts, .map_flags = BPF_F_INNER_MAP);
@@ -325,6 +324,52 @@ static int write_mb(int outer, const struct fg_rule_mb *mb, __u32 slot)
 			continue; /* the array starts zeroed */
 		keys[k] = i;
 		vals[k++] = blk[i];
+	}
+	if (k && bpf_map_update_batch(fd, keys, vals, &k, &opts))
+		err = -errno;
+	if (!err) {
+		err = put_inner(outer, slot, fd);
+		fd = -1; /* put_inner closed it */
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(keys);
+	free(vals);
+	return err;
+}
+
+/* One field's IPv6 blocks in chunks (include/fg_rules.h FG_MB6_CHUNK),
+ * the last one padded with zeroes; all-zero chunks are not written (the
+ * array starts zeroed). */
+static int write_chunks(int outer, const struct fg_rule_mb *mb, __u32 slot)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, copts, .map_flags = BPF_F_INNER_MAP);
+	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	const size_t per = FG_MB6_CHUNK * FG_MB_SIZE; /* entries a chunk */
+	__u32 n = (mb->n + per - 1) / per, i, k = 0, *keys;
+	struct fg_rule_mb6chunk *vals;
+	size_t j, len;
+	int fd, err = 0;
+
+	if (!n)
+		return put_inner(outer, slot, -1);
+	keys = malloc(n * sizeof(*keys));
+	vals = calloc(n, sizeof(*vals));
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "fg_rule_mb6c", sizeof(__u32),
+			    sizeof(*vals), n, &copts);
+	if (fd < 0 || !keys || !vals) {
+		err = fd < 0 ? -errno : -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		len = mb->n - i * per < per ? mb->n - i * per : per;
+		for (j = 0; j < len && !mb->node[i * per + j]; j++)
+			;
+		if (j == len)
+			continue;
+		keys[k] = i;
+		memcpy(&vals[k++], mb->node + i * per, len * sizeof(__u32));
 	}
 	if (k && bpf_map_update_batch(fd, keys, vals, &k, &opts))
 		err = -errno;
@@ -421,7 +466,7 @@ static int write_mb6(const struct fg_rule_fds *f,
 		slot = fg_rule_slot(half, field);
 		err = write_tails(f, &img->mb6[field], slot);
 		if (!err)
-			err = write_mb(f->mb6, &img->mb6[field].mb, slot);
+			err = write_chunks(f->mb6, &img->mb6[field].mb, slot);
 	}
 	return err;
 }

@@ -88,6 +88,19 @@ struct fg_rule_mbblk {
 #define FG_MB6_LEVELS ((128 - FG_MB_ROOT_BITS) / FG_MB_STRIDE)
 #define FG_MB6_TAIL   (1u << 30)
 
+/* The IPv6 blocks are stored in chunks of FG_MB6_CHUNK (one array element
+ * of 64 KB: the root is its first 4): block number g (root blocks first,
+ * as for IPv4) is block g % FG_MB6_CHUNK of element g / FG_MB6_CHUNK. A
+ * walk looks a chunk up only when the next block lies in another one;
+ * user space makes the blocks of a chain consecutive, so that a deep
+ * chain costs one or two lookups instead of one a level. */
+#define FG_MB6_CHUNK_BITS 10
+#define FG_MB6_CHUNK	  (1u << FG_MB6_CHUNK_BITS)
+
+struct fg_rule_mb6chunk {
+	struct fg_rule_mbblk b[FG_MB6_CHUNK];
+};
+
 struct fg_rule_tail6 {
 	__u64 hi, lo;	/* the prefix, host order, masked to len */
 	__u32 len;	/* FG_MB_ROOT_BITS + 1 to 128 */
@@ -192,6 +205,8 @@ _Static_assert(sizeof(struct fg_rule_ctl) == 8 + 2 * 24, "fg_rule_ctl layout");
 _Static_assert(sizeof(struct fg_rule_mbblk) == 4 * FG_MB_SIZE,
 	       "fg_rule_mbblk layout");
 _Static_assert(sizeof(struct fg_rule_tail6) == 32, "fg_rule_tail6 layout");
+_Static_assert(sizeof(struct fg_rule_mb6chunk) == 65536,
+	       "fg_rule_mb6chunk layout");
 _Static_assert(sizeof(struct fg_rule_hit) == 24, "fg_rule_hit layout");
 _Static_assert(sizeof(struct fg_rule_def) == 140, "fg_rule_def layout");
 #endif

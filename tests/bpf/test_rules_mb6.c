@@ -478,6 +478,20 @@ static void test_all_lengths(void)
 		     "decision is the reference's");
 }
 
+/* Blocks of the source index of the set in force (compiled again). */
+static size_t src_blocks(void)
+{
+	struct fg_rule_image img;
+	struct fg_perr e = {};
+	size_t n;
+
+	if (fg_rule_compile(&cur, &img, &e))
+		return 0;
+	n = (img.mb6[FG_RULE_F_SRC].mb.n - FG_MB_ROOT) / FG_MB_SIZE;
+	fg_rule_image_free(&img);
+	return n;
+}
+
 /* /128 pairs parting at bit m, one pair per m in 16..127 (each pair in a
  * root entry of its own: 2001:db8:: + m << 16... see addr), and a /128
  * alone per root entry: every depth of blocks, every tail, through the
@@ -531,6 +545,10 @@ static void test_pairs(void)
 	}
 	fgt_ok(!bad, "768 probes at, next to and near every /128: every "
 		     "decision is the reference's");
+	fgt_ok(src_blocks() > FG_MB6_CHUNK,
+	       "%zu blocks: the probes' chains cross from one chunk of %u "
+	       "blocks to the next",
+	       src_blocks(), FG_MB6_CHUNK);
 	free(r);
 }
 
