@@ -11,10 +11,11 @@
  * to the capture's IPv4 addresses (last bit flipped, src and dst), so
  * every lookup walks the index to its deepest level; with rules-lens the
  * lengths are 1 to 32. With rules-v6, all of it in IPv6: prefixes of 32 to
- * 128 bits in 2000::/3, ::/0 for the hit, and for deep two /128s next to
- * each address (last bit flipped, and the one before it): they part only
- * at the last 4-bit level, so the multibit index keeps blocks all the way
- * down for them (a single /128 would be a tail near the root). Written
+ * 128 bits in 2000::/3, ::/0 for the hit, /128 neighbours for deep; with
+ * rules-pair two /128s next to each address (last bit flipped, and the
+ * one before it): they part only at the last 4-bit level, so the IPv6
+ * multibit index keeps blocks all the way down for them (a single /128 is
+ * a tail near the root). Written
  * into the object's own maps with the CLI's code (ctl/rule_set.c,
  * ctl/rule_maps.c); the size of the index maps then in force goes to
  * stderr.
@@ -143,7 +144,7 @@ static int make_set6(struct fg_ruleset *s, int n, int kind, struct seen *seen,
 	for (i = 0; (kind & BENCH_RULES_DEEP) && i < c->n && !err; i++) {
 		if (c->a[i][10] == 0xff && c->a[i][11] == 0xff)
 			continue; /* IPv4 */
-		for (k = 1; k <= 2; k++) {
+		for (k = 1; k <= (kind & BENCH_RULES_PAIR ? 2 : 1); k++) {
 			memcpy(a, c->a[i], 16);
 			a[15] ^= k;
 			for (dst = 0; dst < 2 && !err && (int)s->n < n; dst++) {

@@ -94,7 +94,7 @@ struct fg_rule_mbblk {
  * walk looks a chunk up only when the next block lies in another one;
  * user space makes the blocks of a chain consecutive, so that a deep
  * chain costs one or two lookups instead of one a level. */
-#define FG_MB6_CHUNK_BITS 10
+#define FG_MB6_CHUNK_BITS 14
 #define FG_MB6_CHUNK	  (1u << FG_MB6_CHUNK_BITS)
 
 struct fg_rule_mb6chunk {
@@ -205,7 +205,7 @@ _Static_assert(sizeof(struct fg_rule_ctl) == 8 + 2 * 24, "fg_rule_ctl layout");
 _Static_assert(sizeof(struct fg_rule_mbblk) == 4 * FG_MB_SIZE,
 	       "fg_rule_mbblk layout");
 _Static_assert(sizeof(struct fg_rule_tail6) == 32, "fg_rule_tail6 layout");
-_Static_assert(sizeof(struct fg_rule_mb6chunk) == 65536,
+_Static_assert(sizeof(struct fg_rule_mb6chunk) == FG_MB6_CHUNK * 64,
 	       "fg_rule_mb6chunk layout");
 _Static_assert(sizeof(struct fg_rule_hit) == 24, "fg_rule_hit layout");
 _Static_assert(sizeof(struct fg_rule_def) == 140, "fg_rule_def layout");

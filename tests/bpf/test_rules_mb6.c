@@ -492,24 +492,26 @@ static size_t src_blocks(void)
 	return n;
 }
 
-/* /128 pairs parting at bit m, one pair per m in 16..127 (each pair in a
- * root entry of its own: 2001:db8:: + m << 16... see addr), and a /128
- * alone per root entry: every depth of blocks, every tail, through the
- * data path. */
+/* /128 pairs parting at bit m, one pair per m in 16..127, each in a root
+ * entry of its own (0x3000 + m), 500 more pairs parting at bits 100-127
+ * (root entries 0x3200-0x33f3: enough blocks to fill more than the first
+ * chunk), and a /128 alone per root entry: every depth of blocks, every
+ * tail, chains on both sides of a chunk boundary, through the data path. */
 static void test_pairs(void)
 {
-	const int n = 2 * 112 + 32;
+	const int n = 2 * 112 + 2 * 500 + 32;
 	struct tr *r = calloc(n, sizeof(*r));
 	__u64 x = 5;
 	int i, m, k, bad = 0;
 
 	if (!r)
 		return;
-	for (m = 16, i = 0; m < 128; m++) {
-		/* root entry 0x3000 + m: its own; the rest random */
-		struct a6 a = {(0x3000ull + m) << 48 | (lcg(&x) >> 16),
-			       lcg(&x)};
+	for (k = 0, i = 0; k < 112 + 500; k++) {
+		/* a root entry of its own; the rest random */
+		__u64 root = k < 112 ? 0x3000 + 16 + k : 0x3200 + k;
+		struct a6 a = {root << 48 | (lcg(&x) >> 16), lcg(&x)};
 
+		m = k < 112 ? 16 + k : 100 + k % 28;
 		r[i] = (struct tr){.id = i + 1,
 				   .prio = 100,
 				   .has_src = 1,
@@ -532,7 +534,7 @@ static void test_pairs(void)
 			.src = {(0x3100ull + k) << 48 | lcg(&x) >> 16, lcg(&x)},
 			.slen = 128,
 			.drop = k & 1};
-	if (!fgt_ok(!load_tr(r, n), "112 /128 pairs parting at bits 16-127, "
+	if (!fgt_ok(!load_tr(r, n), "612 /128 pairs parting at bits 16-127, "
 				    "32 lone /128s, loaded")) {
 		free(r);
 		return;
@@ -543,9 +545,11 @@ static void test_pairs(void)
 		bad += probe(r, n, share(r[i].src, 127), doc);
 		bad += probe(r, n, share(r[i].src, lcg(&x) % 112 + 16), doc);
 	}
-	fgt_ok(!bad, "768 probes at, next to and near every /128: every "
-		     "decision is the reference's");
-	fgt_ok(src_blocks() > FG_MB6_CHUNK,
+	fgt_ok(!bad,
+	       "%d probes at, next to and near every /128: every "
+	       "decision is the reference's",
+	       3 * n);
+	fgt_ok(src_blocks() + FG_MB_ROOT / FG_MB_SIZE > FG_MB6_CHUNK,
 	       "%zu blocks: the probes' chains cross from one chunk of %u "
 	       "blocks to the next",
 	       src_blocks(), FG_MB6_CHUNK);
