@@ -80,7 +80,7 @@
 #endif
 
 #define MAX_PROGS  16
-#define MAX_RATIOS 32
+#define MAX_RATIOS 48
 #define MAX_ROUNDS 101
 /* Dummy flow keys of flows=full: an ifindex no test_run ever has. */
 #define FULL_IFINDEX 0xfffffff0u

@@ -15,7 +15,9 @@
  *   3. an entry with exactly one longer prefix below it becomes a tail
  *      (the prefix, its leaf, and the entry's value from 2 as fallback);
  *      with two or more, a block (starting from that value) built the same
- *      way one level down.
+ *      way one level down, at once: blocks are numbered depth first, so a
+ *      chain's blocks are consecutive and a walk mostly stays in one
+ *      chunk (FG_MB6_CHUNK).
  *
  * Memory bound. A block hangs under an entry only if two or more
  * prefixes lie below that entry; the entries that do form, for each node
@@ -24,7 +26,7 @@
  * most FG_MB6_LEVELS blocks down to it. So at most FG_MB6_LEVELS * (n - 1)
  * blocks (64 bytes each: 1,792 bytes a prefix; two /128s differing in the
  * last bit are the worst case) and at most n tails (32 bytes), plus the
- * root (256 KB). Prefixes that do not share long paths cost far less: a
+ * root (256 KB; the map rounds the blocks up to whole 1 MB chunks). Prefixes that do not share long paths cost far less: a
  * lone prefix under a root entry is one tail.
  */
 #include <errno.h>

@@ -88,12 +88,16 @@ struct fg_rule_mbblk {
 #define FG_MB6_LEVELS ((128 - FG_MB_ROOT_BITS) / FG_MB_STRIDE)
 #define FG_MB6_TAIL   (1u << 30)
 
-/* The IPv6 blocks are stored in chunks of FG_MB6_CHUNK (one array element
- * of 64 KB: the root is its first 4): block number g (root blocks first,
- * as for IPv4) is block g % FG_MB6_CHUNK of element g / FG_MB6_CHUNK. A
- * walk looks a chunk up only when the next block lies in another one;
- * user space makes the blocks of a chain consecutive, so that a deep
- * chain costs one or two lookups instead of one a level. */
+/* The IPv6 blocks are stored in chunks of FG_MB6_CHUNK blocks (one array
+ * element of 1 MB: the root's 4,096 blocks and the first 12,288 others):
+ * block number g (root blocks first, as for IPv4) is block g %
+ * FG_MB6_CHUNK of element g / FG_MB6_CHUNK. A walk looks a chunk up only
+ * when the next block lies in another one (each lookup is a call; within
+ * a chunk a level is a load), and user space numbers the blocks of a
+ * chain consecutively: most walks cost one lookup, a deep chain across a
+ * chunk boundary two. The price: 1 MB per field in use, where the root
+ * alone is 256 KB (bench/cost.sh -r -6 with 64 KB chunks: 15 ns more at
+ * 100,000 rules than at 10, against 8 with 1 MB). */
 #define FG_MB6_CHUNK_BITS 14
 #define FG_MB6_CHUNK	  (1u << FG_MB6_CHUNK_BITS)
 
