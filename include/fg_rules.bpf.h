@@ -12,8 +12,9 @@
  * The first matching rule in slot order whose action is drop or pass
  * decides; matching count rules before it are counted. So the work per
  * packet is bounded by two index lookups (IPv4: at most 6 array lookups
- * each; IPv6: at most 32) and 3 * FG_RULE_CAND candidates, whatever the
- * number of rules.
+ * each; IPv6: at most 29 block reads, mostly from one array element, a
+ * tail and a list) and 3 * FG_RULE_CAND candidates, whatever the number
+ * of rules.
  */
 #ifndef FG_RULES_BPF_H
 #define FG_RULES_BPF_H
