@@ -26,8 +26,9 @@
  * most FG_MB6_LEVELS blocks down to it. So at most FG_MB6_LEVELS * (n - 1)
  * blocks (64 bytes each: 1,792 bytes a prefix; two /128s differing in the
  * last bit are the worst case) and at most n tails (32 bytes), plus the
- * root (256 KB; the map rounds the blocks up to whole 1 MB chunks). Prefixes that do not share long paths cost far less: a
- * lone prefix under a root entry is one tail.
+ * root (256 KB; the map rounds the blocks up to whole 1 MB chunks). Prefixes
+ * that do not share long paths cost far less: a lone prefix under a root entry
+ * is one tail.
  */
 #include <errno.h>
 #include <stdlib.h>
