@@ -391,18 +391,14 @@ static __always_inline const struct fg_rule_list *fg_rule_leaf_list(__u32 half,
 	return bpf_map_lookup_elem(lists, &v);
 }
 
-/* The index entry of the packet's source or destination address: the
- * longest prefix in that field's index (NULL: no rule of this family is
- * indexed by that field, or none covers the address). */
+/* The index entry of the packet's IPv6 source or destination address:
+ * the longest prefix in that field's index (NULL: no IPv6 rule is indexed
+ * by that field, or none covers the address). */
 static __always_inline const struct fg_rule_list *
-fg_rule_index(__u32 half, __u32 field, struct fg_pkt *p)
+fg_rule_index6(__u32 half, __u32 field, struct fg_pkt *p)
 {
-	const __u8 *a = field == FG_RULE_F_SRC ? p->src : p->dst;
-	__u32 slot = fg_rule_slot(half, field);
-
-	if (p->ip_ver == 4)
-		return fg_rule_mb_index(half, slot, a);
-	return fg_rule_leaf_list(half, fg_rule_mb6_find(p, slot, field));
+	return fg_rule_leaf_list(
+		half, fg_rule_mb6_find(p, fg_rule_slot(half, field), field));
 }
 
 static __always_inline __u32 fg_min(__u32 a, __u32 b)
@@ -431,10 +427,24 @@ __noinline int fg_rules_eval(struct fg_pkt *p, __u32 ifindex, __u32 octets)
 		return 0;
 	half = c->gen & 1;
 	h = &c->half[half];
-	if (p->ip_ver && h->nsrc)
-		ls = fg_rule_index(half, FG_RULE_F_SRC, p);
-	if (p->ip_ver && h->ndst)
-		ld = fg_rule_index(half, FG_RULE_F_DST, p);
+	/* One test of the family, then both fields: with a test per field
+	 * (and the IPv6 walk inlined beside the IPv4 one) IPv4 packets paid
+	 * 4-7 ns more with 100,000 rules (BENCHMARKS.md). */
+	if (p->ip_ver == 4) {
+		if (h->nsrc)
+			ls = fg_rule_mb_index(half,
+					      fg_rule_slot(half, FG_RULE_F_SRC),
+					      p->src);
+		if (h->ndst)
+			ld = fg_rule_mb_index(half,
+					      fg_rule_slot(half, FG_RULE_F_DST),
+					      p->dst);
+	} else if (p->ip_ver == 6) {
+		if (h->nsrc)
+			ls = fg_rule_index6(half, FG_RULE_F_SRC, p);
+		if (h->ndst)
+			ld = fg_rule_index6(half, FG_RULE_F_DST, p);
+	}
 	if (h->nglob)
 		lg = bpf_map_lookup_elem(&fg_rule_glob, &half);
 	if (!ls && !ld && !lg)
