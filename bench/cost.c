@@ -49,7 +49,9 @@
  *   next to it (last bit flipped) by source and by destination: every
  *   lookup goes to the deepest level of the index. rules-lens: prefix
  *   lengths 1-32 instead of 16-32 (every length in use). rules-v6: the
- *   same in IPv6 (prefixes of 32-128 bits, /128 neighbours).
+ *   same in IPv6 (prefixes of 32-128 bits, /128 neighbours); rules-pair
+ *   (IPv6): two /128s next to each address, last bit and the one before
+ *   it flipped.
  * The fg_ifstats flow counters are read before and after, to show that each
  * variant took the path it claims (overflow, inserts).
  */
@@ -78,7 +80,7 @@
 #endif
 
 #define MAX_PROGS  16
-#define MAX_RATIOS 32
+#define MAX_RATIOS 48
 #define MAX_ROUNDS 101
 /* Dummy flow keys of flows=full: an ifindex no test_run ever has. */
 #define FULL_IFINDEX 0xfffffff0u
@@ -200,6 +202,8 @@ static void parse_spec(char *spec)
 			p->rules_hit |= BENCH_RULES_HIT;
 		} else if (!strcmp(tok, "rules-deep")) {
 			p->rules_hit |= BENCH_RULES_DEEP;
+		} else if (!strcmp(tok, "rules-pair")) {
+			p->rules_hit |= BENCH_RULES_DEEP | BENCH_RULES_PAIR;
 		} else if (!strcmp(tok, "rules-lens")) {
 			p->rules_hit |= BENCH_RULES_LENS;
 		} else if (!strcmp(tok, "rules-v6")) {

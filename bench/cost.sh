@@ -17,7 +17,9 @@
 #         every address of the capture (deepest lookups), 100,000 of
 #         lengths 1-32 (every length), and fg_xdp built without the rule
 #         stage; no cold variant. -6: the same sets in IPv6 (no
-#         all-lengths set), on ndpi__http_ipv6.pcap unless PCAP is given
+#         all-lengths set; pair-N: two /128s next to every address, the
+#         IPv6 index's deepest case), on ndpi__http_ipv6.pcap unless PCAP
+#         is given
 #   env: COST_REPEAT (5000), COST_ROUNDS (7), COST_COLD (50000; 0: no cold
 #        variant), COST_CPU, FLOWGATE_PCAPS, XDP_FILTER_OBJ, BUILD
 # Needs root (BPF_PROG_TEST_RUN); run through `make bench` or after `make`.
@@ -37,7 +39,7 @@ while getopts jbr6 o; do
 	b) breakdown=1 ;;
 	r) rules=1 ;;
 	6) v6=,rules-v6 ;;
-	*) sed -n '9,23p' "$0" >&2; exit 2 ;;
+	*) sed -n '9,25p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -111,7 +113,8 @@ if [ "$rules" = 1 ]; then
 			-R "fg-hit-$n/fg-no-stage")
 	done
 	lens=lens-100000
-	[ -n "$v6" ] && lens="" # the all-lengths set is IPv4's
+	# the all-lengths set is IPv4's; the pairs (deepest for IPv6) IPv6's
+	[ -n "$v6" ] && lens="pair-100 pair-100000"
 	for v in deep-100 deep-100000 $lens; do
 		progs+=("fg-$v=$FG_OBJ,prog=fg_xdp,rules=${v#*-},rules-${v%-*}$v6")
 		ratios+=(-R "fg-$v/empty" -R "fg-$v/xdp-filter"

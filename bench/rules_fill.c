@@ -11,14 +11,22 @@
  * to the capture's IPv4 addresses (last bit flipped, src and dst), so
  * every lookup walks the index to its deepest level; with rules-lens the
  * lengths are 1 to 32. With rules-v6, all of it in IPv6: prefixes of 32 to
- * 128 bits in 2000::/3, ::/0 for the hit, /128 neighbours. Written into the
- * object's own maps with the CLI's code (ctl/rule_set.c, ctl/rule_maps.c).
+ * 128 bits in 2000::/3, ::/0 for the hit, /128 neighbours for deep; with
+ * rules-pair two /128s next to each address (last bit flipped, and the
+ * one before it): they part only at the last 4-bit level, so the IPv6
+ * multibit index keeps blocks all the way down for them (a single /128 is
+ * a tail near the root). Written
+ * into the object's own maps with the CLI's code (ctl/rule_set.c,
+ * ctl/rule_maps.c); the size of the index maps then in force goes to
+ * stderr.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "fg.h"
 #include "rules.h"
@@ -125,7 +133,7 @@ static int make_set6(struct fg_ruleset *s, int n, int kind, struct seen *seen,
 	struct fg_rule_def d;
 	__u8 a[16] = {};
 	__u64 x = 42;
-	int i, dst, err = 0;
+	int i, k, dst, err = 0;
 
 	if ((kind & BENCH_RULES_HIT) && n > 0) {
 		mk_rule6(&d, a, 0, 0);
@@ -136,13 +144,15 @@ static int make_set6(struct fg_ruleset *s, int n, int kind, struct seen *seen,
 	for (i = 0; (kind & BENCH_RULES_DEEP) && i < c->n && !err; i++) {
 		if (c->a[i][10] == 0xff && c->a[i][11] == 0xff)
 			continue; /* IPv4 */
-		memcpy(a, c->a[i], 16);
-		a[15] ^= 1;
-		for (dst = 0; dst < 2 && !err && (int)s->n < n; dst++) {
-			mk_rule6(&d, a, 128, dst);
-			if (!covers(a, 128, (void *)c) &&
-			    seen_add(seen, key6(a, 128, dst)))
-				err = fg_ruleset_add(s, &d, 0);
+		for (k = 1; k <= (kind & BENCH_RULES_PAIR ? 2 : 1); k++) {
+			memcpy(a, c->a[i], 16);
+			a[15] ^= k;
+			for (dst = 0; dst < 2 && !err && (int)s->n < n; dst++) {
+				mk_rule6(&d, a, 128, dst);
+				if (!covers(a, 128, (void *)c) &&
+				    seen_add(seen, key6(a, 128, dst)))
+					err = fg_ruleset_add(s, &d, 0);
+			}
 		}
 	}
 	while (!err && (int)s->n < n) {
@@ -214,6 +224,48 @@ static int make_set(struct fg_ruleset *s, int n, int kind,
 	return err;
 }
 
+/* Bytes of the index maps in force (inner maps of the active half; an LPM
+ * trie, allocated as it fills, is left out), to stderr. */
+static void index_bytes(struct bpf_object *obj, __u32 gen, size_t nrules)
+{
+	static const char *const outer[] = {"fg_rule_mb4", "fg_rule_mb6",
+					    "fg_rule_tl6", "fg_rule_lsts"};
+	struct bpf_map_info info;
+	__u32 len, slot, id, f;
+	size_t i, part, all = 0;
+	struct bpf_map *m;
+	int fd;
+
+	for (i = 0; i < sizeof(outer) / sizeof(outer[0]); i++) {
+		m = bpf_object__find_map_by_name(obj, outer[i]);
+		for (f = 0, part = 0; m && f < 2; f++) {
+			slot = i == 3 ? (gen & 1) : fg_rule_slot(gen, f);
+			if (bpf_map_lookup_elem(bpf_map__fd(m), &slot, &id))
+				continue;
+			fd = bpf_map_get_fd_by_id(id);
+			memset(&info, 0, sizeof(info));
+			len = sizeof(info);
+			if (fd >= 0 &&
+			    !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+			    info.type == BPF_MAP_TYPE_ARRAY)
+				part += (size_t)info.max_entries *
+					info.value_size;
+			if (fd >= 0)
+				close(fd);
+			if (i == 3)
+				break; /* one list map per half */
+		}
+		if (m && part)
+			fprintf(stderr, "rules: %zu: %s %zu bytes\n", nrules,
+				outer[i], part);
+		all += part;
+	}
+	if (nrules)
+		fprintf(stderr,
+			"rules: %zu: index arrays %zu bytes, %.0f a rule\n",
+			nrules, all, (double)all / nrules);
+}
+
 int bench_rules_fill(struct bpf_object *obj, int n, int kind,
 		     int (*covers)(const __u8 *a, int bits, void *ctx),
 		     void *ctx, double *ms)
@@ -238,6 +290,8 @@ int bench_rules_fill(struct bpf_object *obj, int n, int kind,
 	if (err)
 		fprintf(stderr, "rules: %s\n",
 			e.msg[0] ? e.msg : strerror(-err));
+	else
+		index_bytes(obj, gen, s.n);
 	*ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
 	fg_ruleset_free(&s);
 	fg_rule_fds_close(&fds);

@@ -11,6 +11,7 @@
 #define BENCH_RULES_DEEP 2 /* /32 neighbours of the capture's addresses */
 #define BENCH_RULES_LENS 4 /* lengths 1-32, not 16-32 */
 #define BENCH_RULES_V6	 8 /* IPv6 prefixes (/32-/128), not IPv4 */
+#define BENCH_RULES_PAIR 16 /* IPv6 deep: two /128s next to each address */
 
 struct bench_addrs {
 	int n;
@@ -21,6 +22,8 @@ static inline const char *bench_rules_kind(int kind)
 {
 	if (kind & BENCH_RULES_HIT)
 		return kind & BENCH_RULES_V6 ? "all IPv6" : "all IPv4";
+	if (kind & BENCH_RULES_PAIR)
+		return "none, pair";
 	if (kind & BENCH_RULES_DEEP)
 		return "none, deep";
 	if (kind & BENCH_RULES_LENS)

@@ -17,6 +17,8 @@
 # memlock of fg_rule* and fg_rules; NO_PREALLOC maps report their
 # max_entries-based estimate, see the note printed).
 #   bench/rules_load.sh [N] [ROUNDS]   (defaults 100000, 5; medians)
+# RULES_V6=mix: IPv6 prefixes of 32-128 bits in 2000::/3 instead (the
+# lengths of bench/cost.sh -r -6); RULES_V6=L: all of length L (48, 128).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -36,12 +38,20 @@ mount -t bpf bpf "$TMP/bpf"
 export FLOWGATE_BPFFS=$TMP/bpf/fg
 
 gen() { # gen SEED: N distinct prefixes, one rule a line
-	/usr/bin/python3 - "$N" "$1" <<'PY'
-import random, sys
-n, seed = int(sys.argv[1]), int(sys.argv[2])
+	/usr/bin/python3 - "$N" "$1" "${RULES_V6:-}" <<'PY'
+import ipaddress, random, sys
+n, seed, v6 = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 rnd = random.Random(seed)
 seen = set()
 out = []
+while v6 and len(out) < n:
+    ln = rnd.randint(32, 128) if v6 == "mix" else int(v6)
+    a = (1 << 125 | rnd.getrandbits(125)) >> (128 - ln) << (128 - ln)
+    if (a, ln) in seen:
+        continue
+    seen.add((a, ln))
+    f = "src" if len(out) % 2 == 0 else "dst"
+    out.append("%s %s/%d action drop\n" % (f, ipaddress.IPv6Address(a), ln))
 while len(out) < n:
     ln = rnd.randint(16, 32)
     a = rnd.getrandbits(32) & ~((1 << (32 - ln)) - 1) & 0xffffffff
@@ -67,13 +77,18 @@ ms() { # ms CMD...: wall time of one run, in ms
 
 mem() { # the rule maps' memlock as bpftool reports it, one line each
 	local ids="" m
-	for m in fg_rule_ctl fg_rule_mb4 fg_rule_idx6 fg_rule_lsts \
-		fg_rule_glob fg_rules fg_rule_hits fg_rule_defs; do
+	# fg_rule_idx6: the IPv6 tries before fg_rule_mb6/tl6 replaced them
+	for m in fg_rule_ctl fg_rule_mb4 fg_rule_idx6 fg_rule_mb6 \
+		fg_rule_tl6 fg_rule_lsts fg_rule_glob fg_rules fg_rule_hits \
+		fg_rule_defs; do
+		[ -e "$FLOWGATE_BPFFS/$m" ] || continue
 		ids+=" $(bpftool -j map show pinned "$FLOWGATE_BPFFS/$m" |
 			/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')"
 	done
-	# the IPv4 arrays, IPv6 tries and IPv4 lists in their slots
-	for m in fg_rule_mb4 fg_rule_idx6 fg_rule_lsts; do
+	# the index maps and lists in their slots
+	for m in fg_rule_mb4 fg_rule_idx6 fg_rule_mb6 fg_rule_tl6 \
+		fg_rule_lsts; do
+		[ -e "$FLOWGATE_BPFFS/$m" ] || continue
 		ids+=" $(bpftool -j map dump pinned "$FLOWGATE_BPFFS/$m" |
 			/usr/bin/python3 -c '
 import json, sys
@@ -117,8 +132,8 @@ print([r["id"] for r in json.load(sys.stdin)["rules"] if r["prio"] == 7][0])')
 	rm -rf "$FLOWGATE_BPFFS"
 done
 printf 'rule maps with %s rules in force (the index maps are the inner\n' "$N"
-printf 'maps in the slots of fg_rule_mb4/idx6/lsts; for maps without\n'
-printf 'preallocation (tries, fg_rule_defs) memlock is the kernel'"'"'s\n'
+printf 'maps in the slots of fg_rule_mb4/mb6/tl6/lsts; for maps without\n'
+printf 'preallocation (fg_rule_defs, tries) memlock is the kernel'"'"'s\n'
 printf 'max_entries estimate):\n'
 echo "$memout"
 printf '%s rules, %s rounds (ms, median and range)\n' "$N" "$ROUNDS"

@@ -24,15 +24,16 @@
 #include "rules.h"
 
 static const char *const map_names[] = {
-	"fg_rule_ctl", "fg_rule_mb4",  "fg_rule_idx6", "fg_rule_glob",
-	"fg_rules",    "fg_rule_hits", "fg_rule_defs", "fg_rule_lsts",
+	"fg_rule_ctl",	"fg_rule_mb4",	"fg_rule_mb6",
+	"fg_rule_glob", "fg_rules",	"fg_rule_hits",
+	"fg_rule_defs", "fg_rule_lsts", "fg_rule_tl6",
 };
 #define NMAPS (sizeof(map_names) / sizeof(map_names[0]))
 
 static int *fd_slot(struct fg_rule_fds *f, size_t i)
 {
-	int *slots[NMAPS] = {&f->ctl,	&f->idx4, &f->idx6, &f->glob,
-			     &f->rules, &f->hits, &f->defs, &f->lsts};
+	int *slots[NMAPS] = {&f->ctl,  &f->idx4, &f->mb6,  &f->glob, &f->rules,
+			     &f->hits, &f->defs, &f->lsts, &f->tl6};
 
 	return slots[i];
 }
@@ -293,68 +294,22 @@ static int put_inner(int outer, __u32 slot, int fd)
 	return err;
 }
 
-/* One IPv6 trie: a new map, filled with the entries of one field, put in
- * place of whatever that slot held (or the slot emptied when no entry is
- * of that field). */
-static int write_trie(const struct fg_rule_fds *f,
-		      const struct fg_rule_image *img, __u32 half, __u32 field)
-{
-	LIBBPF_OPTS(bpf_map_create_opts, copts, .map_flags = BPF_F_NO_PREALLOC);
-	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	__u32 slot = fg_rule_slot(half, field), n = 0, i;
-	size_t sz = img->nidx ? img->nidx : 1;
-	struct fg_rule_key6 *keys = malloc(sz * sizeof(*keys));
-	struct fg_rule_list *vals = malloc(sz * sizeof(*vals));
-	int fd, err = 0;
-
-	for (i = 0; keys && vals && i < img->nidx; i++) {
-		const struct fg_rule_ixkey *x = &img->keys[i];
-
-		if (x->field != field || x->family != 6)
-			continue;
-		keys[n].prefixlen = x->bits;
-		memcpy(keys[n].addr, x->addr, 16);
-		vals[n++] = img->lists[i];
-	}
-	if (!keys || !vals) {
-		err = -ENOMEM;
-	} else if (!n) {
-		err = put_inner(f->idx6, slot, -1);
-	} else {
-		fd = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "fg_rule_trie",
-				    sizeof(*keys), sizeof(*vals), FG_RULE_MAX,
-				    &copts);
-		if (fd < 0 || bpf_map_update_batch(fd, keys, vals, &n, &opts)) {
-			err = -errno;
-			if (fd >= 0)
-				close(fd);
-		} else {
-			err = put_inner(f->idx6, slot, fd);
-		}
-	}
-	free(keys);
-	free(vals);
-	return err;
-}
-
-/* One field's IPv4 multibit array: made to its size, its blocks written
- * in one batch (all-zero root blocks skipped: the array starts zeroed).
- * Not through mmap: BPF_F_MMAPABLE arrays do not show what is written
+/* One field's IPv4 multibit array into slot of outer: made to its size, its
+ * blocks written in one batch (all-zero root blocks skipped: the array starts
+ * zeroed). Not through mmap: BPF_F_MMAPABLE arrays do not show what is written
  * through the mapping on this machine's kernel (6.18, checked by hand). */
-static int write_mb(const struct fg_rule_fds *f,
-		    const struct fg_rule_image *img, __u32 half, __u32 field)
+static int write_mb(int outer, const struct fg_rule_mb *mb, __u32 slot)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, copts, .map_flags = BPF_F_INNER_MAP);
 	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	const struct fg_rule_mb *mb = &img->mb[field];
 	const struct fg_rule_mbblk *blk = (const void *)mb->node, zero = {};
-	__u32 slot = fg_rule_slot(half, field), nblk = mb->n / FG_MB_SIZE;
+	__u32 nblk = mb->n / FG_MB_SIZE;
 	struct fg_rule_mbblk *vals;
 	__u32 i, k = 0, *keys;
 	int fd, err = 0;
 
 	if (!nblk)
-		return put_inner(f->idx4, slot, -1);
+		return put_inner(outer, slot, -1);
 	keys = malloc(nblk * sizeof(*keys));
 	vals = malloc(nblk * sizeof(*vals));
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "fg_rule_mb", sizeof(__u32),
@@ -373,7 +328,7 @@ static int write_mb(const struct fg_rule_fds *f,
 	if (k && bpf_map_update_batch(fd, keys, vals, &k, &opts))
 		err = -errno;
 	if (!err) {
-		err = put_inner(f->idx4, slot, fd);
+		err = put_inner(outer, slot, fd);
 		fd = -1; /* put_inner closed it */
 	}
 out:
@@ -384,14 +339,96 @@ out:
 	return err;
 }
 
-/* The half's IPv4 index entries as an array of lists (the leaves of the
- * multibit arrays name them), then one multibit array per field. */
+/* One field's IPv6 blocks in chunks (include/fg_rules.h FG_MB6_CHUNK),
+ * the last one padded with zeroes; all-zero chunks are not written (the
+ * array starts zeroed). */
+static int write_chunks(int outer, const struct fg_rule_mb *mb, __u32 slot)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, copts, .map_flags = BPF_F_INNER_MAP);
+	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	const size_t per = FG_MB6_CHUNK * FG_MB_SIZE; /* entries a chunk */
+	__u32 n = (mb->n + per - 1) / per, i, k = 0, *keys;
+	struct fg_rule_mb6chunk *vals;
+	size_t j, len;
+	int fd, err = 0;
+
+	if (!n)
+		return put_inner(outer, slot, -1);
+	keys = malloc(n * sizeof(*keys));
+	vals = calloc(n, sizeof(*vals));
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "fg_rule_mb6c", sizeof(__u32),
+			    sizeof(*vals), n, &copts);
+	if (fd < 0 || !keys || !vals) {
+		err = fd < 0 ? -errno : -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		len = mb->n - i * per < per ? mb->n - i * per : per;
+		for (j = 0; j < len && !mb->node[i * per + j]; j++)
+			;
+		if (j == len)
+			continue;
+		keys[k] = i;
+		memcpy(&vals[k++], mb->node + i * per, len * sizeof(__u32));
+	}
+	if (k && bpf_map_update_batch(fd, keys, vals, &k, &opts))
+		err = -errno;
+	if (!err) {
+		err = put_inner(outer, slot, fd);
+		fd = -1; /* put_inner closed it */
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(keys);
+	free(vals);
+	return err;
+}
+
+/* One field's IPv6 tails: an array of them (at least one element, so
+ * that a field with blocks always has its tails map), or the slot emptied
+ * when the field has no IPv6 entry. */
+static int write_tails(const struct fg_rule_fds *f, const struct fg_rule_mb6 *m,
+		       __u32 slot)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, copts, .map_flags = BPF_F_INNER_MAP);
+	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 n = m->nt, i, *keys;
+	int fd, err = 0;
+
+	if (!m->mb.n)
+		return put_inner(f->tl6, slot, -1);
+	keys = malloc((n ? n : 1) * sizeof(*keys));
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "fg_rule_tail", sizeof(__u32),
+			    sizeof(*m->tail), n ? n : 1, &copts);
+	if (fd < 0 || !keys) {
+		err = fd < 0 ? -errno : -ENOMEM;
+		if (fd >= 0)
+			close(fd);
+		free(keys);
+		return err;
+	}
+	for (i = 0; i < n; i++)
+		keys[i] = i;
+	if (n && bpf_map_update_batch(fd, keys, m->tail, &n, &opts))
+		err = -errno;
+	free(keys);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return put_inner(f->tl6, slot, fd);
+}
+
+/* The half's index entries as an array of lists (IPv4 ones, then IPv6
+ * ones: the leaves of the multibit arrays name them), then the IPv4
+ * multibit array of each field. */
 static int write_mb4(const struct fg_rule_fds *f,
 		     const struct fg_rule_image *img, __u32 half)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, copts, .map_flags = BPF_F_INNER_MAP);
 	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	__u32 n = img->nl4, i, *keys;
+	__u32 n = img->nl4 + img->nl6, i, *keys;
 	int fd = -1, err = 0;
 
 	keys = malloc((n ? n : 1) * sizeof(*keys));
@@ -412,10 +449,25 @@ static int write_mb4(const struct fg_rule_fds *f,
 	free(keys);
 	if (!err)
 		err = put_inner(f->lsts, half, fd);
-	if (!err)
-		err = write_mb(f, img, half, FG_RULE_F_SRC);
-	if (!err)
-		err = write_mb(f, img, half, FG_RULE_F_DST);
+	for (i = 0; i < 2 && !err; i++)
+		err = write_mb(f->idx4, &img->mb[i], fg_rule_slot(half, i));
+	return err;
+}
+
+/* Each field's IPv6 tails, then its blocks: a program that finds the
+ * blocks finds the tails they name. */
+static int write_mb6(const struct fg_rule_fds *f,
+		     const struct fg_rule_image *img, __u32 half)
+{
+	__u32 field, slot;
+	int err = 0;
+
+	for (field = 0; field < 2 && !err; field++) {
+		slot = fg_rule_slot(half, field);
+		err = write_tails(f, &img->mb6[field], slot);
+		if (!err)
+			err = write_chunks(f->mb6, &img->mb6[field].mb, slot);
+	}
 	return err;
 }
 
@@ -428,24 +480,22 @@ static int write_index(const struct fg_rule_fds *f,
 		return -errno;
 	err = write_mb4(f, img, half);
 	if (!err)
-		err = write_trie(f, img, half, FG_RULE_F_SRC);
-	if (!err)
-		err = write_trie(f, img, half, FG_RULE_F_DST);
+		err = write_mb6(f, img, half);
 	return err;
 }
 
-/* A half's index maps go (IPv4 arrays and lists, IPv6 tries); the kernel
- * frees them once no program can hold them. */
-static int drop_tries(const struct fg_rule_fds *f, __u32 half)
+/* A half's index maps go (IPv4 arrays, IPv6 blocks and tails, lists); the
+ * kernel frees them once no program can hold them. */
+static int drop_index(const struct fg_rule_fds *f, __u32 half)
 {
+	int outer[] = {f->idx4, f->mb6, f->tl6};
 	__u32 field, slot;
-	int fam;
+	size_t i;
 
-	for (fam = 0; fam < 2; fam++) {
+	for (i = 0; i < sizeof(outer) / sizeof(outer[0]); i++) {
 		for (field = 0; field < 2; field++) {
 			slot = fg_rule_slot(half, field);
-			if (bpf_map_delete_elem(fam ? f->idx6 : f->idx4,
-						&slot) &&
+			if (bpf_map_delete_elem(outer[i], &slot) &&
 			    errno != ENOENT)
 				return -errno;
 		}
@@ -587,16 +637,16 @@ int fg_rule_switch(const struct fg_rule_fds *f, __u32 *gen, struct fg_perr *e)
 		err = ctl_write(f, &c); /* the switch */
 	}
 	/* A program that read the old gen may not have looked up the old
-	 * half's index maps yet (IPv4: the array, then its lists; then the
-	 * other field's): wait until every such program has finished before
-	 * the maps leave their slots, so that it finds all of them. Its rules
-	 * and list stay until the next stage, which waits again before it
+	 * half's index maps yet (the array, IPv6's tails, then the lists;
+	 * then the other field's): wait until every such program has finished
+	 * before the maps leave their slots, so that it finds all of them. Its
+	 * rules and list stay until the next stage, which waits again before it
 	 * writes there. */
 	old = (c.gen + 1) & 1;
 	if (!err)
 		err = fg_bpf_barrier();
 	if (!err)
-		err = drop_tries(f, old);
+		err = drop_index(f, old);
 	if (!err)
 		err = clear_defs(f, old);
 	if (err) {

@@ -617,6 +617,8 @@ int fg_rule_compile(struct fg_ruleset *s, struct fg_rule_image *img,
 	}
 	img->counts.nglob = img->glob.n;
 	err = fg_rule_mb_image(img);
+	if (!err)
+		err = fg_rule_mb6_image(img);
 	if (err) {
 		fg_rule_image_free(img);
 		return perr(e, 0, "out of memory");
@@ -634,5 +636,7 @@ void fg_rule_image_free(struct fg_rule_image *img)
 	free(img->lidx);
 	fg_rule_mb_free(&img->mb[0]);
 	fg_rule_mb_free(&img->mb[1]);
+	fg_rule_mb6_free(&img->mb6[0]);
+	fg_rule_mb6_free(&img->mb6[1]);
 	memset(img, 0, sizeof(*img));
 }

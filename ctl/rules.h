@@ -81,7 +81,7 @@ struct fg_rule_def *fg_ruleset_find(const struct fg_ruleset *s, __u32 id);
 /* Rules by ID (FG_RULE_MAX + 1 pointers, NULL where none); free() it. */
 const struct fg_rule_def **fg_ruleset_by_id(const struct fg_ruleset *s);
 
-/* An index entry as compiled: which trie, and the prefix. */
+/* An index entry as compiled: which index, and the prefix. */
 struct fg_rule_ixkey {
 	__u8 field;    /* enum fg_rule_field */
 	__u8 family;   /* 4 or 6 */
@@ -95,6 +95,14 @@ struct fg_rule_mb {
 	size_t n, cap;
 };
 
+/* The IPv6 index of one field (rule_mb6.c): the root and blocks (as for
+ * IPv4, FG_MB6_LEVELS levels deep at most) and the tails. */
+struct fg_rule_mb6 {
+	struct fg_rule_mb mb;
+	struct fg_rule_tail6 *tail;
+	size_t nt, tcap;
+};
+
 /* What the data path reads, for one half. */
 struct fg_rule_image {
 	struct fg_rule *rules;	    /* by slot (= evaluation order) */
@@ -105,11 +113,12 @@ struct fg_rule_image {
 	struct fg_rule_list glob;
 	struct fg_rule_half counts;
 	/* The IPv4 entries as multibit arrays, one per field, whose leaves
-	 * name l4[] (entry i of keys/lists is l4[lidx[i]]; FG_RULE_NONE for
-	 * IPv6 entries, which go to the tries). */
+	 * name l4[] (entry i of keys/lists is l4[lidx[i]]): the nl4 IPv4
+	 * lists, then the nl6 IPv6 ones, named by the leaves of mb6[]. */
 	struct fg_rule_mb mb[2];
 	struct fg_rule_list *l4;
-	__u32 *lidx, nl4;
+	__u32 *lidx, nl4, nl6;
+	struct fg_rule_mb6 mb6[2];
 };
 
 /* Sorts s into evaluation order and compiles it; -E2BIG with e->msg when
@@ -129,13 +138,33 @@ int fg_rule_mb_image(struct fg_rule_image *img);
 /* Blocks (FG_MB_SIZE entries, roots included) of the image's arrays. */
 size_t fg_rule_mb_blocks(const struct fg_rule_image *img);
 
+/* ---- the IPv6 multibit index with tails (rule_mb6.c) ---- */
+/* A prefix as the builder takes it: host order, masked to len bits. */
+struct fg_rule_pfx6 {
+	__u64 hi, lo;
+	__u32 len, leaf; /* leaf: list + 1, never 0 */
+};
+void fg_rule_pfx6_set(struct fg_rule_pfx6 *x, const __u8 *addr, __u32 len,
+		      __u32 leaf);
+/* The index of n distinct prefixes (sorts p); nothing (m->mb.n == 0) when
+ * n is 0. */
+int fg_rule_mb6_build(struct fg_rule_pfx6 *p, size_t n, struct fg_rule_mb6 *m);
+void fg_rule_mb6_free(struct fg_rule_mb6 *m);
+/* The data path's walk in C: the leaf of the longest prefix covering the
+ * address (host order), or 0. */
+__u32 fg_rule_mb6_walk(const struct fg_rule_mb6 *m, __u64 hi, __u64 lo);
+/* The IPv6 lists (after the IPv4 ones in l4[]) and mb6[] of a compiled
+ * image; after fg_rule_mb_image(). */
+int fg_rule_mb6_image(struct fg_rule_image *img);
+
 /* ---- pinned maps (rule_maps.c) ---- */
 struct fg_rule_fds {
 	int ctl;
 	int idx4; /* fg_rule_mb4: the IPv4 index (multibit arrays) */
-	int idx6; /* fg_rule_idx6: the IPv6 index (tries) */
 	int glob, rules, hits, defs;
-	int lsts; /* fg_rule_lsts: the lists the IPv4 arrays name */
+	int lsts; /* fg_rule_lsts: the lists the IPv4 and IPv6 arrays name */
+	int mb6;  /* fg_rule_mb6: the IPv6 index's blocks */
+	int tl6;  /* fg_rule_tl6: and its tails */
 };
 
 struct bpf_object;

@@ -432,23 +432,21 @@ static void test_check_actions(void)
 	check_hits("after the check actions");
 }
 
-/* The old half's trie is gone, the active one holds only its own keys,
- * and only the active half's definitions are left. */
+/* The old half's index maps are gone, and only the active half's
+ * definitions are left. */
 static void check_halves(const char *when)
 {
-	__u32 half = gen & 1, id, dk, slot, bad = 0, n = 0;
-	struct fg_rule_key6 k; /* big enough for either */
+	__u32 half = gen & 1, id, dk, slot, bad = 0, n = 0, k;
+	int outer[] = {fds.idx4, fds.mb6, fds.tl6};
 	int fam, field, fd, err;
 
-	for (fam = 0; fam < 2; fam++) {
+	for (fam = 0; fam < 3; fam++) {
 		for (field = 0; field < 2; field++) {
 			slot = fg_rule_slot(!half, field);
-			if (!bpf_map_lookup_elem(fam ? fds.idx6 : fds.idx4,
-						 &slot, &id))
-				bad++; /* an old trie left */
+			if (!bpf_map_lookup_elem(outer[fam], &slot, &id))
+				bad++; /* an old index map left */
 			slot = fg_rule_slot(half, field);
-			if (bpf_map_lookup_elem(fam ? fds.idx6 : fds.idx4,
-						&slot, &id))
+			if (bpf_map_lookup_elem(outer[fam], &slot, &id))
 				continue;
 			fd = bpf_map_get_fd_by_id(id);
 			for (err = bpf_map_get_next_key(fd, NULL, &k); !err;

@@ -6,8 +6,8 @@
  * destination prefix, then ID) whose prefixes cover the packet's
  * addresses. Nested prefixes of 32 distinct lengths (/0 and /32 among
  * them) across every stride boundary, probed at every number of shared
- * bits; a random set of 4,000 prefixes with random probes; IPv4 arrays
- * and IPv6 tries (/128, ::/0) in one set; switches between sets of one
+ * bits; a random set of 4,000 prefixes with random probes; IPv4 and
+ * IPv6 arrays (/128, ::/0) in one set; switches between sets of one
  * family, the other and both (the old half's maps gone each time); and
  * FG_RULE_MAX scattered /32s, the arrays' worst case, with their size.
  */
@@ -328,13 +328,19 @@ static void check_maps(const char *when, int want)
 
 	for (field = 0; field < 2; field++) {
 		got |= slot_used(fds.idx4, fg_rule_slot(half, field)) << field;
-		got |= slot_used(fds.idx6, fg_rule_slot(half, field))
+		got |= slot_used(fds.mb6, fg_rule_slot(half, field))
 		       << (2 + field);
+		/* IPv6 blocks and tails come and go together */
+		got |= (slot_used(fds.mb6, fg_rule_slot(half, field)) !=
+			slot_used(fds.tl6, fg_rule_slot(half, field)))
+		       << 5;
 		old += slot_used(fds.idx4, fg_rule_slot(!half, field));
-		old += slot_used(fds.idx6, fg_rule_slot(!half, field));
+		old += slot_used(fds.mb6, fg_rule_slot(!half, field));
+		old += slot_used(fds.tl6, fg_rule_slot(!half, field));
 	}
 	old += slot_used(fds.lsts, !half);
-	got |= (!!slot_used(fds.lsts, half) != !!(want & 3)) << 4;
+	/* the lists serve both families' arrays */
+	got |= (!!slot_used(fds.lsts, half) != !!(want & 0xf)) << 4;
 	fgt_ok(got == (__u32)want && !old,
 	       "%s: index maps in force %#x (want %#x), %u of the old half",
 	       when, got, want, old);
