@@ -320,7 +320,7 @@ static void test_shapes(void)
 	check_shape();
 	if (!fgt_ok(!load(shape_text), "shape set loaded"))
 		return;
-	fgt_stats(&t, FGT_IFINDEX, &s0);
+	fgt_stats(&t, FGT_STATS_IN, &s0);
 	for (i = 0; i < sizeof(shape_probes) / sizeof(shape_probes[0]); i++) {
 		__u8 sb[16], db[16];
 		int k;
@@ -369,7 +369,7 @@ static void test_shapes(void)
 		}
 	}
 	fgt_ok(!bad, "hit counters of rules 11-18: packets and octets exact");
-	fgt_stats(&t, FGT_IFINDEX, &s1);
+	fgt_stats(&t, FGT_STATS_IN, &s1);
 	fgt_ok(s1.drop_packets[FG_R_RULE] - s0.drop_packets[FG_R_RULE] ==
 			       drops &&
 		       s1.matched[FG_R_RULE] - s0.matched[FG_R_RULE] == drops,
