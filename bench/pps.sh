@@ -13,7 +13,11 @@
 #         counters, RX queue counters, flows), bench/fg_steps_xdp.bpf.c
 #     -r  rounds (default 5); -n  packets per measurement (default 2000000)
 #   env: PPS_CPU (CPU of the sender and so of the receiver's NAPI, default
-#        the last one), PPS_BATCH (64), XDP_FILTER_OBJ, BUILD
+#        the last one), PPS_BATCH (64), XDP_FILTER_OBJ, BUILD;
+#        PPS_RX_CPU=N: the receiver's NAPI threaded and pinned to CPU N
+#        (a NIC queue's own CPU): the sender then outruns every receiver,
+#        the surplus is dropped at the veth (the "sent, received" warnings
+#        are expected) and a rate is the receiver's capacity on one CPU
 #
 # How: bench/pps_tx sends with BPF_PROG_TEST_RUN in live-frames mode (a
 # program returning XDP_TX, ingress = the sending veth end), so the frames
@@ -133,6 +137,19 @@ ip netns exec "$NS_TX" sysctl -qw "net.ipv6.conf.$TX_IF.disable_ipv6=1"
 ip netns exec "$NS_RX" sysctl -qw "net.ipv6.conf.$RX_IF.disable_ipv6=1"
 ip -n "$NS_TX" link set "$TX_IF" up
 ip -n "$NS_RX" link set "$RX_IF" up
+# PPS_RX_CPU=N: the receiver's NAPI in its own kernel thread on CPU N, as a
+# NIC's queue has its own CPU, instead of in the sender's softirq.
+# veth has a NAPI instance only while an XDP program is attached: set after
+# every attach.
+pin_napi() {
+	local p
+	[ -n "${PPS_RX_CPU:-}" ] || return 0
+	ip netns exec "$NS_RX" sh -c "echo 1 >/sys/class/net/$RX_IF/threaded" ||
+		die "no threaded NAPI on $RX_IF"
+	for p in $(pgrep "^napi/$RX_IF" || true); do
+		taskset -pc "$PPS_RX_CPU" "$p" >/dev/null
+	done
+}
 
 in_tx() { ip netns exec "$NS_TX" "$@"; }
 in_rx() { ip netns exec "$NS_RX" "$@"; }
@@ -210,6 +227,7 @@ measure() { # measure ROUND CASE-SPEC
 
 	IFS='|' read -r name group kind dmac nflows att det cnt <<<"$2"
 	$att || die "$name: attach failed"
+	pin_napi
 	# Warm up (maps, caches, page pool) outside the measurement.
 	in_tx taskset -c "$CPU" "$PPS_TX" send -i "$TX_IF" -n 20000 \
 		-b "$BATCH" -k "$kind" -d "$dmac" -F "$nflows" \
