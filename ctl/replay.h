@@ -14,6 +14,11 @@ struct fg_capture {
 	struct pcap *pcap;
 	int dlt;
 	__u64 index; /* packets read so far: the current one, 1-based */
+	/* A classic pcap file mapped (capture.c): records read in place
+	 * while they are well-formed; NULL: libpcap reads. */
+	const __u8 *map;
+	size_t size, off;
+	bool swapped, nsec;
 };
 
 /*
