@@ -67,6 +67,7 @@ static bool link_supported(int dlt)
 static void map_classic(struct fg_capture *c, FILE *f)
 {
 	struct stat st;
+	__u16 ver[2];
 	__u32 magic;
 	void *m;
 
@@ -83,6 +84,16 @@ static void map_classic(struct fg_capture *c, FILE *f)
 		c->swapped = true;
 		magic = bswap_32(magic);
 	} else {
+		munmap(m, st.st_size);
+		return;
+	}
+	/* Only version 2.4: libpcap fixes up older files' length fields. */
+	memcpy(ver, (const __u8 *)m + 4, sizeof(ver));
+	if (c->swapped) {
+		ver[0] = bswap_16(ver[0]);
+		ver[1] = bswap_16(ver[1]);
+	}
+	if (ver[0] != 2 || ver[1] != 4) {
 		munmap(m, st.st_size);
 		return;
 	}
