@@ -43,9 +43,12 @@ struct {
  * it) was a fifth of a replay of the shared captures. Shared by all CPUs,
  * not per CPU: the fragments of a datagram may be handled on different
  * CPUs (veth runs XDP on the sender's CPU, and a sender can move between
- * two fragments). No lock: a reader racing a writer on the same slot sees
- * a key that matches neither or the whole new entry (the ports are
- * written before the key), so at worst a fragment is an orphan. The
+ * two fragments). No lock, but a seqlock's order: the writer clears the
+ * key's version, then writes the ports, then the key; the reader compares
+ * the key, reads the ports, and compares the key again, so ports it read
+ * while another datagram took the slot are not lent (at worst a fragment
+ * is an orphan). That holds where stores and loads keep their program
+ * order, as on x86; BPF has no barrier to say so elsewhere. The
  * slot's hash is seeded per attach (fg_frag_seed, from getrandom), so
  * that a sender cannot aim at another datagram's slot; replay and the
  * tests keep 0 and stay deterministic.
@@ -115,22 +118,29 @@ static __always_inline void fg_frag_ports(struct fg_pkt *p,
 	e = bpf_map_lookup_elem(&fg_frags, &slot);
 	if (!e)
 		return; /* cannot happen: the slot is masked */
+	/* The empty asm statements keep clang from merging or reordering
+	 * the accesses around them (see above). */
 	if (p->frag == FG_FRAG_FIRST) {
+		e->key.ip_ver = 0;
+		asm volatile("" ::: "memory");
 		e->sport = p->sport;
 		e->dport = p->dport;
-		/* Ports first (see above); the barrier keeps clang from
-		 * merging or reordering the stores. */
 		asm volatile("" ::: "memory");
 		e->key = fk;
 		return;
 	}
 	if (fg_frag_same(&e->key, &fk)) {
-		p->sport = e->sport;
-		p->dport = e->dport;
-		st->frag_lent++;
-	} else {
-		st->frag_orphan++;
+		__be16 sport = e->sport, dport = e->dport;
+
+		asm volatile("" ::: "memory");
+		if (fg_frag_same(&e->key, &fk)) {
+			p->sport = sport;
+			p->dport = dport;
+			st->frag_lent++;
+			return;
+		}
 	}
+	st->frag_orphan++;
 }
 
 static __always_inline void fg_flow_key_fill(struct fg_flow_key *k,

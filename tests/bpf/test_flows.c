@@ -247,26 +247,32 @@ static void later_fragment(struct pkt *p, __u16 id)
 	pkt_ip4_fix_csum(ip);
 }
 
+/* The first fragment (UDP header with ports, MF) of datagram id. */
+static void first_fragment(struct pkt *p, __u16 id, __u16 sport, __u16 dport)
+{
+	struct iphdr *ip;
+
+	pkt_init(p);
+	pkt_eth(p);
+	ip = pkt_ip4(p, "192.0.2.9", "198.51.100.2");
+	ip->id = htons(id);
+	pkt_udp(p, sport, dport);
+	pkt_keep(p); /* the UDP length is the whole datagram's */
+	pkt_data(p, NULL, 32);
+	pkt_finish(p);
+	((struct udphdr *)(p->b + pkt_off_of(p, PKT_L_UDP)))->len = htons(80);
+	pkt_ip4_frag(ip, 0, 1);
+	pkt_ip4_fix_csum(ip);
+}
+
 static void test_fragments(void)
 {
 	struct fg_flow_key k;
 	struct fg_flowstats before, after;
-	struct iphdr *ip;
 	struct pkt p;
 
 	before = fstats_get();
-	/* first fragment: UDP header with ports, MF */
-	pkt_init(&p);
-	pkt_eth(&p);
-	ip = pkt_ip4(&p, "192.0.2.9", "198.51.100.2");
-	ip->id = htons(777);
-	pkt_udp(&p, 5555, 6666);
-	pkt_keep(&p); /* the UDP length is the whole datagram's */
-	pkt_data(&p, NULL, 32);
-	pkt_finish(&p);
-	((struct udphdr *)(p.b + pkt_off_of(&p, PKT_L_UDP)))->len = htons(80);
-	pkt_ip4_frag(ip, 0, 1);
-	pkt_ip4_fix_csum(ip);
+	first_fragment(&p, 777, 5555, 6666);
 	run(&p);
 	/* later fragment: payload only */
 	later_fragment(&p, 777);
@@ -285,6 +291,85 @@ static void test_fragments(void)
 	expect_flow("orphan fragment: ports 0", &k, 1, 60);
 	fgt_ok(fstats_get().frag_orphan - after.frag_orphan == 1,
 	       "orphan fragment counted");
+}
+
+#define FRAG_ENT_SIZE 44 /* struct fg_frag_ent (include/fg_flow.bpf.h) */
+
+/* The slot of fg_frags whose bytes differ from before[]; -1 if none. */
+static int frag_changed(const __u8 *before)
+{
+	int fd = bpf_map__fd(t.skel->maps.fg_frags);
+	__u8 v[FRAG_ENT_SIZE];
+	__u32 s;
+
+	for (s = 0; s < FG_MAX_FRAGS; s++)
+		if (!bpf_map_lookup_elem(fd, &s, v) &&
+		    memcmp(v, before + s * FRAG_ENT_SIZE, FRAG_ENT_SIZE))
+			return s;
+	return -1;
+}
+
+static void frag_snapshot(__u8 *all)
+{
+	int fd = bpf_map__fd(t.skel->maps.fg_frags);
+	__u32 s;
+
+	for (s = 0; s < FG_MAX_FRAGS; s++)
+		bpf_map_lookup_elem(fd, &s, all + s * FRAG_ENT_SIZE);
+}
+
+/*
+ * The cache is direct-mapped: the first fragment of another datagram that
+ * hashes to the same slot evicts the first one, whose later fragments are
+ * then orphans, while the newcomer's are lent their ports. The colliding
+ * datagram is found by trying IP IDs until one lands in the slot.
+ */
+static void test_fragment_eviction(void)
+{
+	int fd = bpf_map__fd(t.skel->maps.fg_frags);
+	__u8 *all = calloc(FG_MAX_FRAGS, FRAG_ENT_SIZE);
+	__u8 v0[FRAG_ENT_SIZE], v[FRAG_ENT_SIZE];
+	struct fg_flowstats a, b;
+	struct fg_flow_key k;
+	struct pkt p;
+	int slot = -1;
+	__u32 id, s;
+
+	if (!all) {
+		fgt_ok(0, "fragment eviction: out of memory");
+		return;
+	}
+	frag_snapshot(all);
+	first_fragment(&p, 4242, 7000, 7001);
+	run(&p);
+	slot = frag_changed(all);
+	s = slot;
+	fgt_ok(slot >= 0 && !bpf_map_lookup_elem(fd, &s, v0),
+	       "fragment eviction: the first fragment took one slot (%d)",
+	       slot);
+	for (id = 4243; slot >= 0 && id < 4243 + 40 * FG_MAX_FRAGS; id++) {
+		first_fragment(&p, id, 7002, 7003);
+		run(&p);
+		if (!bpf_map_lookup_elem(fd, &s, v) &&
+		    memcmp(v, v0, sizeof(v)))
+			break;
+	}
+	fgt_ok(slot >= 0 && id < 4243 + 40 * FG_MAX_FRAGS,
+	       "fragment eviction: datagram %u hashes to the same slot", id);
+	a = fstats_get();
+	later_fragment(&p, 4242);
+	run(&p);
+	later_fragment(&p, id);
+	run(&p);
+	b = fstats_get();
+	fgt_ok(b.frag_orphan - a.frag_orphan == 1 &&
+		       b.frag_lent - a.frag_lent == 1,
+	       "fragment eviction: the evicted datagram's later fragment is "
+	       "an orphan, the newcomer's is lent its ports");
+	key_base(&k, 4, IPPROTO_UDP, "192.0.2.9", "198.51.100.2", 7002, 7003);
+	fgt_ok(flow_get(&k).packets == id - 4243 + 2,
+	       "fragment eviction: the lent fragment is in the newcomer's flow");
+	free(all);
 }
 
 static void test_sampling_conserves(void)
@@ -373,6 +458,7 @@ int main(void)
 	test_shapes();
 	test_drop_flow();
 	test_fragments();
+	test_fragment_eviction();
 	test_sampling_conserves();
 	test_second_cpu_slot();
 	fgt_close(&t);
