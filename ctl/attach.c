@@ -306,14 +306,18 @@ static int attach_prog(struct flowgate_xdp *skel, int ifindex, __u32 mode,
 	return err;
 }
 
-/* Each attach seeds the fragment slots' hash (include/fg_flow.bpf.h);
- * without entropy the slots are merely predictable. */
+/* Each attach seeds the fragment slots' hash (include/fg_flow.bpf.h),
+ * the same for its XDP and TC objects; without entropy the slots are
+ * merely predictable. */
 static __u32 frag_seed(void)
 {
-	__u32 seed = 0;
+	static __u32 seed;
+	static bool drawn;
 
-	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
+	if (!drawn &&
+	    getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
 		seed = (__u32)time(NULL) ^ (__u32)getpid();
+	drawn = true;
 	return seed;
 }
 
