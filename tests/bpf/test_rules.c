@@ -22,6 +22,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "fgtest.h"
+#include "fgrules.h"
 #include "pkt.h"
 #include "fg.h"
 #include "fg_parse.h"
@@ -34,31 +35,9 @@ static struct fg_rule_fds fds;
 static struct fg_ruleset cur; /* the set in force */
 static __u32 gen;
 
-/* Parse, give IDs, resolve `dev` (lo, or 999 for any other name) and
- * publish. Returns 0 or the error (with a diagnostic). */
 static int load_on(const struct fg_rule_fds *f, const char *text)
 {
-	struct fg_ruleset s = {};
-	struct fg_perr e = {};
-	size_t i;
-	int err;
-
-	err = fg_rules_parse_text(text, strlen(text), &s, &e);
-	if (!err)
-		err = fg_ruleset_assign_ids(&s, &cur);
-	for (i = 0; !err && i < s.n; i++)
-		if (s.r[i].flags & FG_RF_DEV)
-			s.r[i].ifindex = strcmp(s.r[i].dev, "lo") ? 999 : 1;
-	if (!err)
-		err = fg_rule_publish(f, &s, &cur, &gen, &e);
-	if (err) {
-		fgt_diag("load: line %u: %s (%d)", e.line, e.msg, err);
-		fg_ruleset_free(&s);
-		return err;
-	}
-	fg_ruleset_free(&cur);
-	cur = s;
-	return 0;
+	return fgt_rules_load(f, &cur, &gen, text);
 }
 
 static int load(const char *text)

@@ -22,6 +22,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "fgtest.h"
+#include "fgrules.h"
 #include "pkt.h"
 #include "fg.h"
 #include "rules.h"
@@ -109,26 +110,9 @@ static void a6_str(struct a6 a, char *buf)
 	inet_ntop(AF_INET6, b, buf, INET6_ADDRSTRLEN);
 }
 
-/* Parse, give IDs and publish; the set in force becomes cur. */
 static int load(const char *text)
 {
-	struct fg_ruleset s = {};
-	struct fg_perr e = {};
-	int err;
-
-	err = fg_rules_parse_text(text, strlen(text), &s, &e);
-	if (!err)
-		err = fg_ruleset_assign_ids(&s, &cur);
-	if (!err)
-		err = fg_rule_publish(&fds, &s, &cur, &gen, &e);
-	if (err) {
-		fgt_diag("load: line %u: %s (%d)", e.line, e.msg, err);
-		fg_ruleset_free(&s);
-		return err;
-	}
-	fg_ruleset_free(&cur);
-	cur = s;
-	return 0;
+	return fgt_rules_load(&fds, &cur, &gen, text);
 }
 
 static int load_tr(const struct tr *r, int n)

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <string.h>
+#include "fg.h"
+#include "fgtest.h"
+#include "fgrules.h"
+
+int fgt_rules_load(const struct fg_rule_fds *f, struct fg_ruleset *cur,
+		   __u32 *gen, const char *text)
+{
+	struct fg_ruleset s = {};
+	struct fg_perr e = {};
+	size_t i;
+	int err;
+
+	err = fg_rules_parse_text(text, strlen(text), &s, &e);
+	if (!err)
+		err = fg_ruleset_assign_ids(&s, cur);
+	for (i = 0; !err && i < s.n; i++)
+		if (s.r[i].flags & FG_RF_DEV)
+			s.r[i].ifindex = strcmp(s.r[i].dev, "lo") ? 999 : 1;
+	if (!err)
+		err = fg_rule_publish(f, &s, cur, gen, &e);
+	if (err) {
+		fgt_diag("load: line %u: %s (%d)", e.line, e.msg, err);
+		fg_ruleset_free(&s);
+		return err;
+	}
+	fg_ruleset_free(cur);
+	*cur = s;
+	return 0;
+}
