@@ -294,46 +294,64 @@ static int put_inner(int outer, __u32 slot, int fd)
 	return err;
 }
 
+/* A new inner array of n elements of vsz bytes into slot of outer, the k
+ * elements vals at keys written in one batch (the others stay zero). */
+static int put_array(int outer, __u32 slot, const char *name, __u32 vsz,
+		     __u32 n, __u32 *keys, const void *vals, __u32 k)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, copts, .map_flags = BPF_F_INNER_MAP);
+	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	int fd, err;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, sizeof(__u32), vsz, n,
+			    &copts);
+	if (fd < 0)
+		return -errno;
+	if (k && bpf_map_update_batch(fd, keys, vals, &k, &opts)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return put_inner(outer, slot, fd);
+}
+
+/* Keys 0 to n - 1 (room for one at least); NULL when out of memory. */
+static __u32 *seq_keys(__u32 n)
+{
+	__u32 *keys = malloc((n ? n : 1) * sizeof(*keys)), i;
+
+	for (i = 0; keys && i < n; i++)
+		keys[i] = i;
+	return keys;
+}
+
 /* One field's IPv4 multibit array into slot of outer: made to its size, its
  * blocks written in one batch (all-zero root blocks skipped: the array starts
  * zeroed). Not through mmap: BPF_F_MMAPABLE arrays do not show what is written
  * through the mapping on this machine's kernel (6.18, checked by hand). */
 static int write_mb(int outer, const struct fg_rule_mb *mb, __u32 slot)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, copts, .map_flags = BPF_F_INNER_MAP);
-	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	const struct fg_rule_mbblk *blk = (const void *)mb->node, zero = {};
 	__u32 nblk = mb->n / FG_MB_SIZE;
 	struct fg_rule_mbblk *vals;
 	__u32 i, k = 0, *keys;
-	int fd, err = 0;
+	int err = -ENOMEM;
 
 	if (!nblk)
 		return put_inner(outer, slot, -1);
 	keys = malloc(nblk * sizeof(*keys));
 	vals = malloc(nblk * sizeof(*vals));
-	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "fg_rule_mb", sizeof(__u32),
-			    sizeof(*vals), nblk, &copts);
-	if (fd < 0 || !keys || !vals) {
-		err = fd < 0 ? -errno : -ENOMEM;
-		goto out;
+	if (keys && vals) {
+		for (i = 0; i < nblk; i++) {
+			if (i < FG_MB_ROOT / FG_MB_SIZE &&
+			    !memcmp(&blk[i], &zero, sizeof(zero)))
+				continue; /* the array starts zeroed */
+			keys[k] = i;
+			vals[k++] = blk[i];
+		}
+		err = put_array(outer, slot, "fg_rule_mb", sizeof(*vals), nblk,
+				keys, vals, k);
 	}
-	for (i = 0; i < nblk; i++) {
-		if (i < FG_MB_ROOT / FG_MB_SIZE &&
-		    !memcmp(&blk[i], &zero, sizeof(zero)))
-			continue; /* the array starts zeroed */
-		keys[k] = i;
-		vals[k++] = blk[i];
-	}
-	if (k && bpf_map_update_batch(fd, keys, vals, &k, &opts))
-		err = -errno;
-	if (!err) {
-		err = put_inner(outer, slot, fd);
-		fd = -1; /* put_inner closed it */
-	}
-out:
-	if (fd >= 0)
-		close(fd);
 	free(keys);
 	free(vals);
 	return err;
@@ -344,42 +362,30 @@ out:
  * array starts zeroed). */
 static int write_chunks(int outer, const struct fg_rule_mb *mb, __u32 slot)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, copts, .map_flags = BPF_F_INNER_MAP);
-	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	const size_t per = FG_MB6_CHUNK * FG_MB_SIZE; /* entries a chunk */
 	__u32 n = (mb->n + per - 1) / per, i, k = 0, *keys;
 	struct fg_rule_mb6chunk *vals;
 	size_t j, len;
-	int fd, err = 0;
+	int err = -ENOMEM;
 
 	if (!n)
 		return put_inner(outer, slot, -1);
 	keys = malloc(n * sizeof(*keys));
 	vals = calloc(n, sizeof(*vals));
-	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "fg_rule_mb6c", sizeof(__u32),
-			    sizeof(*vals), n, &copts);
-	if (fd < 0 || !keys || !vals) {
-		err = fd < 0 ? -errno : -ENOMEM;
-		goto out;
+	if (keys && vals) {
+		for (i = 0; i < n; i++) {
+			len = mb->n - i * per < per ? mb->n - i * per : per;
+			for (j = 0; j < len && !mb->node[i * per + j]; j++)
+				;
+			if (j == len)
+				continue;
+			keys[k] = i;
+			memcpy(&vals[k++], mb->node + i * per,
+			       len * sizeof(__u32));
+		}
+		err = put_array(outer, slot, "fg_rule_mb6c", sizeof(*vals), n,
+				keys, vals, k);
 	}
-	for (i = 0; i < n; i++) {
-		len = mb->n - i * per < per ? mb->n - i * per : per;
-		for (j = 0; j < len && !mb->node[i * per + j]; j++)
-			;
-		if (j == len)
-			continue;
-		keys[k] = i;
-		memcpy(&vals[k++], mb->node + i * per, len * sizeof(__u32));
-	}
-	if (k && bpf_map_update_batch(fd, keys, vals, &k, &opts))
-		err = -errno;
-	if (!err) {
-		err = put_inner(outer, slot, fd);
-		fd = -1; /* put_inner closed it */
-	}
-out:
-	if (fd >= 0)
-		close(fd);
 	free(keys);
 	free(vals);
 	return err;
@@ -391,33 +397,18 @@ out:
 static int write_tails(const struct fg_rule_fds *f, const struct fg_rule_mb6 *m,
 		       __u32 slot)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, copts, .map_flags = BPF_F_INNER_MAP);
-	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	__u32 n = m->nt, i, *keys;
-	int fd, err = 0;
+	__u32 n = m->nt, *keys;
+	int err;
 
 	if (!m->mb.n)
 		return put_inner(f->tl6, slot, -1);
-	keys = malloc((n ? n : 1) * sizeof(*keys));
-	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "fg_rule_tail", sizeof(__u32),
-			    sizeof(*m->tail), n ? n : 1, &copts);
-	if (fd < 0 || !keys) {
-		err = fd < 0 ? -errno : -ENOMEM;
-		if (fd >= 0)
-			close(fd);
-		free(keys);
-		return err;
-	}
-	for (i = 0; i < n; i++)
-		keys[i] = i;
-	if (n && bpf_map_update_batch(fd, keys, m->tail, &n, &opts))
-		err = -errno;
+	keys = seq_keys(n);
+	if (!keys)
+		return -ENOMEM;
+	err = put_array(f->tl6, slot, "fg_rule_tail", sizeof(*m->tail),
+			n ? n : 1, keys, m->tail, n);
 	free(keys);
-	if (err) {
-		close(fd);
-		return err;
-	}
-	return put_inner(f->tl6, slot, fd);
+	return err;
 }
 
 /* The half's index entries as an array of lists (IPv4 ones, then IPv6
@@ -426,29 +417,19 @@ static int write_tails(const struct fg_rule_fds *f, const struct fg_rule_mb6 *m,
 static int write_mb4(const struct fg_rule_fds *f,
 		     const struct fg_rule_image *img, __u32 half)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, copts, .map_flags = BPF_F_INNER_MAP);
-	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	__u32 n = img->nl4 + img->nl6, i, *keys;
-	int fd = -1, err = 0;
+	int err;
 
-	keys = malloc((n ? n : 1) * sizeof(*keys));
-	if (!keys)
-		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		keys[i] = i;
 	if (n) {
-		fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "fg_rule_lst",
-				    sizeof(__u32), sizeof(*img->l4), n, &copts);
-		if (fd < 0 ||
-		    bpf_map_update_batch(fd, keys, img->l4, &n, &opts)) {
-			err = -errno;
-			if (fd >= 0)
-				close(fd);
-		}
+		keys = seq_keys(n);
+		if (!keys)
+			return -ENOMEM;
+		err = put_array(f->lsts, half, "fg_rule_lst", sizeof(*img->l4),
+				n, keys, img->l4, n);
+		free(keys);
+	} else {
+		err = put_inner(f->lsts, half, -1);
 	}
-	free(keys);
-	if (!err)
-		err = put_inner(f->lsts, half, fd);
 	for (i = 0; i < 2 && !err; i++)
 		err = write_mb(f->idx4, &img->mb[i], fg_rule_slot(half, i));
 	return err;
