@@ -84,7 +84,8 @@ struct fg_exporter {
 	struct fg_rtt_maps rtt; /* open while `flowgate rtt` is enabled */
 	bool rtt_open;
 	struct fg_exp_stats st;
-	int ncpu;
+	bool percpu; /* fg_flows is per-CPU (replay's is shared) */
+	int ncpu; /* values a flow has: possible CPUs, or 1 */
 	__u64 idle_ns, act_ns, half_tick;
 	bool read_all; /* FLOWGATE_EXP_READ_ALL: every sweep reads all */
 	bool did_read; /* this sweep read the whole table */
@@ -711,8 +712,9 @@ static int read_flows(struct fg_exporter *e)
 	e->st.flows = 0;
 	e->must_read = false;
 	e->did_read = true;
-	err = fg_map_walk_percpu(e->maps.flows, sizeof(struct fg_flow_key),
-				 sizeof(struct fg_flow_val), sweep_flow, e);
+	err = fg_map_walk(e->maps.flows, sizeof(struct fg_flow_key),
+			  sizeof(struct fg_flow_val), e->percpu,
+			  sweep_flow, e);
 	if (err) {
 		e->must_read = true;
 		return err;
@@ -949,7 +951,15 @@ int fg_exporter_new(struct fg_exporter **out, const struct fg_exp_settings *s,
 		return -ENOMEM;
 	e->set = *s;
 	e->maps = *maps;
-	e->ncpu = libbpf_num_possible_cpus();
+	err = fg_map_percpu(maps->flows);
+	e->percpu = err > 0;
+	e->ncpu = e->percpu ? libbpf_num_possible_cpus() : 1;
+	if (err >= 0 && e->ncpu < 0)
+		err = e->ncpu;
+	if (err < 0) {
+		free(e);
+		return err;
+	}
 	io = (struct ipfix_opts){ s->tcp_flags_len, s->pen, s->rtt };
 	ipfix_layout_init(&e->layout, &io);
 	e->idle_ns = s->idle_s * NS_S;

@@ -135,6 +135,7 @@ int fg_map_walk(int fd, size_t key_sz, size_t val_sz, bool percpu,
 		void (*fn)(const void *key, const void *vals, int ncpu,
 			   void *ctx),
 		void *ctx);
+int fg_map_percpu(int fd);
 int fg_map_walk_percpu(int fd, size_t key_sz, size_t val_sz,
 		       void (*fn)(const void *key, const void *vals, int ncpu,
 				  void *ctx),

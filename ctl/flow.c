@@ -300,6 +300,19 @@ out:
 	return err;
 }
 
+/* 1: the map has a value per CPU, 0: one value, or -errno. */
+int fg_map_percpu(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	return info.type == BPF_MAP_TYPE_PERCPU_HASH ||
+	       info.type == BPF_MAP_TYPE_PERCPU_ARRAY ||
+	       info.type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+}
+
 int fg_map_walk_percpu(int fd, size_t key_sz, size_t val_sz,
 		       void (*fn)(const void *key, const void *vals, int ncpu,
 				  void *ctx),
