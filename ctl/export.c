@@ -35,6 +35,7 @@
 #include "fg.h"
 #include "export.h"
 #include "exp_index.h"
+#include "fg_replay.h"
 
 #define NS_MS 1000000ull
 #define NS_S 1000000000ull
@@ -53,6 +54,18 @@ struct expiry {
 	__u8 reason;
 	bool taken; /* deleted already, when it was read (take_first()) */
 	struct fx_ent *ent; /* its index entry (NULL: none) */
+};
+
+/* A lookup of one flow by key, and what it found. */
+struct req {
+	const struct fg_flow_key *key;
+	bool del; /* and delete it */
+};
+
+struct got {
+	int err; /* 0, -ENOENT (not in the table), or another -errno */
+	struct fg_flow_val cur; /* its value, summed over the CPUs */
+	const void *raw; /* its value(s) as the table had them */
 };
 
 struct fg_exporter {
@@ -93,6 +106,9 @@ struct fg_exporter {
 	__u64 next_read_ns; /* a flow the last read missed may be due */
 	__u32 *due; /* ids of the flows a sweep looks up */
 	size_t capdue;
+	struct req *req; /* a fetch(): what to look up ... */
+	struct got *got; /* ... and what it found */
+	size_t fetch_max; /* entries of both */
 	void *vals; /* one flow's per-CPU values */
 };
 
@@ -422,34 +438,85 @@ static void forget(struct fg_exporter *e, struct fx_ent *s)
 	fx_del(&e->ix, s);
 }
 
-/* Delete expired flows; what raced the delete is exported too. */
-static void expire(struct fg_exporter *e)
+/* Do e->req[0..n), n <= e->fetch_max, into e->got: in one run of fg_take
+ * when replay gave it, else one syscall each. */
+static void fetch(struct fg_exporter *e, size_t n)
+{
+	struct fg_take_args a = { n };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = &a,
+		    .ctx_size_in = sizeof(a));
+	struct fg_take *t = e->maps.take;
+	const struct req *q = e->req;
+	size_t i;
+	int err;
+
+	if (!n)
+		return;
+	if (!t) { /* n is 1 */
+		err = q->del ? bpf_map_lookup_and_delete_elem(e->maps.flows,
+							      q->key, e->vals) :
+			       bpf_map_lookup_elem(e->maps.flows, q->key,
+						   e->vals);
+		e->got->err = err ? -errno : 0;
+		e->got->raw = e->vals;
+		if (!err)
+			fg_flow_sum(e->vals, e->ncpu, &e->got->cur);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		t[i].key = *q[i].key;
+		t[i].op = q[i].del ? FG_TAKE_DELETE : FG_TAKE_LOOKUP;
+	}
+	err = bpf_prog_test_run_opts(e->maps.take_prog, &o);
+	for (i = 0; i < n; i++) {
+		e->got[i].err = err ? err :
+				!(t[i].op & FG_TAKE_FOUND) ? -ENOENT : 0;
+		e->got[i].cur = t[i].val;
+		e->got[i].raw = &t[i].val;
+	}
+}
+
+/* One expired flow: taken already, or its delete's result g. */
+static void expire_one(struct fg_exporter *e, struct expiry *x,
+		       const struct got *g)
 {
 	struct fg_flow_val last, d;
-	size_t i;
 
-	for (i = 0; i < e->nexp; i++) {
-		struct expiry *x = &e->exp[i];
+	if (x->taken)
+		last = x->seen;
+	else if (g->err)
+		return; /* gone already, or retried next sweep */
+	else
+		last = g->cur;
+	e->st.expired++;
+	if (last.packets > x->seen.packets) {
+		d = last;
+		d.packets -= x->seen.packets;
+		d.octets -= x->seen.octets;
+		d.first_ns = x->seen.last_ns;
+		e->st.raced += d.packets;
+		emit(e, &x->key, &d, x->reason);
+	}
+	if (x->ent)
+		fx_del(&e->ix, x->ent);
+	push_gone(e, &x->key);
+}
 
-		if (x->taken)
-			last = x->seen;
-		else if (bpf_map_lookup_and_delete_elem(e->maps.flows, &x->key,
-							e->vals))
-			continue; /* gone already, or retried next sweep */
-		else
-			fg_flow_sum(e->vals, e->ncpu, &last);
-		e->st.expired++;
-		if (last.packets > x->seen.packets) {
-			d = last;
-			d.packets -= x->seen.packets;
-			d.octets -= x->seen.octets;
-			d.first_ns = x->seen.last_ns;
-			e->st.raced += d.packets;
-			emit(e, &x->key, &d, x->reason);
-		}
-		if (x->ent)
-			fx_del(&e->ix, x->ent);
-		push_gone(e, &x->key);
+/* Delete expired flows, fetch_max deletes at a time; what raced a delete
+ * is exported too. */
+static void expire(struct fg_exporter *e)
+{
+	size_t i, j, k, m;
+
+	for (i = 0; i < e->nexp; i = j) {
+		for (j = i, m = 0; j < e->nexp && m < e->fetch_max; j++)
+			if (!e->exp[j].taken)
+				e->req[m++] = (struct req){ &e->exp[j].key,
+							    true };
+		fetch(e, m);
+		for (k = i, m = 0; k < j; k++)
+			expire_one(e, &e->exp[k],
+				   e->exp[k].taken ? NULL : &e->got[m++]);
 	}
 	e->nexp = 0;
 }
@@ -739,12 +806,12 @@ static bool take_first(const struct fg_exporter *e, const struct fx_ent *s)
 /* A flow take_first() deleted but that does not expire: back as it was
  * (nothing ran in between). -errno: it could not be. */
 static int put_back(struct fg_exporter *e, struct fx_ent *s,
-		    const struct fg_flow_val *cur)
+		    const struct got *g)
 {
+	const struct fg_flow_val *cur = &g->cur;
 	struct fg_flow_val d;
 
-	if (!bpf_map_update_elem(e->maps.flows, &s->key, e->vals,
-				 BPF_NOEXIST))
+	if (!bpf_map_update_elem(e->maps.flows, &s->key, g->raw, BPF_NOEXIST))
 		return 0;
 	/* Cannot happen with the table to ourselves; should it, what was
 	 * not exported goes out now rather than be lost. */
@@ -754,43 +821,52 @@ static int put_back(struct fg_exporter *e, struct fx_ent *s,
 	return -EIO;
 }
 
-/* Look up, one by one, the n flows the index says can be due now. */
+/* A flow the index said can be due (taken: deleted by the lookup), and
+ * what its lookup found. */
+static void due_one(struct fg_exporter *e, struct fx_ent *s, bool taken,
+		    const struct got *g)
+{
+	size_t nexp;
+
+	e->st.lookups++;
+	if (g->err) {
+		if (g->err == -ENOENT)
+			forget(e, s); /* deleted under us */
+		else
+			fx_schedule(&e->ix, s, e->now_ns); /* again */
+		return;
+	}
+	if (!g->cur.packets) {
+		if (taken)
+			put_back(e, s, g);
+		forget(e, s); /* as a read that skips it */
+		return;
+	}
+	nexp = e->nexp;
+	flow_sweep(e, &s->key, s, &g->cur);
+	if (taken && e->nexp > nexp)
+		e->exp[nexp].taken = true;
+	else if (taken && put_back(e, s, g))
+		forget(e, s);
+}
+
+/* Look up the n flows the index says can be due now, fetch_max at a
+ * time (nothing in between changes what a lookup finds). */
 static void lookup_due(struct fg_exporter *e, size_t n)
 {
-	struct fg_flow_val cur;
-	size_t i, nexp;
-	bool take;
-	int err;
+	size_t i, j, m;
 
-	for (i = 0; i < n; i++) {
-		struct fx_ent *s = fx_ent(&e->ix, e->due[i]);
+	for (i = 0; i < n; i += m) {
+		m = n - i < e->fetch_max ? n - i : e->fetch_max;
+		for (j = 0; j < m; j++) {
+			struct fx_ent *s = fx_ent(&e->ix, e->due[i + j]);
 
-		e->st.lookups++;
-		take = take_first(e, s);
-		err = take ? bpf_map_lookup_and_delete_elem(e->maps.flows,
-							    &s->key, e->vals) :
-			     bpf_map_lookup_elem(e->maps.flows, &s->key,
-						 e->vals);
-		if (err) {
-			if (errno == ENOENT)
-				forget(e, s); /* deleted under us */
-			else
-				fx_schedule(&e->ix, s, e->now_ns); /* again */
-			continue;
+			e->req[j] = (struct req){ &s->key, take_first(e, s) };
 		}
-		fg_flow_sum(e->vals, e->ncpu, &cur);
-		if (!cur.packets) {
-			if (take)
-				put_back(e, s, &cur);
-			forget(e, s); /* as a read that skips it */
-			continue;
-		}
-		nexp = e->nexp;
-		flow_sweep(e, &s->key, s, &cur);
-		if (take && e->nexp > nexp)
-			e->exp[nexp].taken = true;
-		else if (take && put_back(e, s, &cur))
-			forget(e, s);
+		fetch(e, m);
+		for (j = 0; j < m; j++)
+			due_one(e, fx_ent(&e->ix, e->due[i + j]), e->req[j].del,
+				&e->got[j]);
 	}
 }
 
@@ -971,6 +1047,16 @@ int fg_exporter_new(struct fg_exporter **out, const struct fg_exp_settings *s,
 		      strcmp(getenv("FLOWGATE_EXP_READ_ALL"), "0");
 	e->vals = calloc(e->ncpu > 0 ? e->ncpu : 1,
 			 (sizeof(struct fg_flow_val) + 7) / 8 * 8);
+	/* fg_take's lists hold the single value of a shared table. */
+	if (e->percpu)
+		e->maps.take = NULL;
+	e->fetch_max = e->maps.take ? e->maps.take_max : 1;
+	e->req = calloc(e->fetch_max, sizeof(*e->req));
+	e->got = calloc(e->fetch_max, sizeof(*e->got));
+	if (!e->req || !e->got) {
+		fg_exporter_free(e);
+		return -ENOMEM;
+	}
 	/* Memory follows the flows in the table, not the table's size:
 	 * the index starts small and doubles. */
 	err = e->vals ? fx_init(&e->ix, 16384, s->tick_ms * NS_MS) : -ENOMEM;
@@ -1004,6 +1090,8 @@ void fg_exporter_free(struct fg_exporter *e)
 	free(e->vals);
 	free(e->due);
 	free(e->exp);
+	free(e->req);
+	free(e->got);
 	free(e->gone);
 	free(e->guard);
 	free(e->guard_changed);

@@ -185,6 +185,12 @@ struct fg_exp_maps {
 	/* ifindex of the guard rows of fg_ifstats' catch-all slot (programs
 	 * loaded without a slot): 0, or replay's one interface */
 	__u32 other_ifindex;
+	/* replay: fg_take and its mmapped list of take_max entries, for
+	 * lookups and deletes by the list (include/fg_replay.h); NULL:
+	 * one syscall each */
+	struct fg_take *take;
+	__u32 take_max;
+	int take_prog;
 };
 
 int fg_exporter_new(struct fg_exporter **e, const struct fg_exp_settings *s,

@@ -540,7 +540,10 @@ int do_export(int argc, char **argv)
 	struct daemon d = { .stats_fd = -1 };
 	int err;
 
-	d.maps = (struct fg_exp_maps){ -1, -1, -1, -1, -1, 0, -1, 0 };
+	d.maps = (struct fg_exp_maps){ .flows = -1, .overflow = -1,
+				       .ifstats = -1, .config = -1,
+				       .state = -1, .ifaces = -1,
+				       .take_prog = -1 };
 	d.argc = argc;
 	d.argv = argv;
 	err = settings_load(argc, argv, &d.set);

@@ -40,6 +40,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -82,6 +83,7 @@ struct replay {
 	__u64 prog_run, prog_passed, runs;
 	__u64 prog_drops[FG_R_MAX];
 	struct fg_rexp x;	  /* the IPFIX export, if asked */
+	struct fg_take *take;	  /* fg_take_buf, mmapped, if exporting */
 	struct fg_daemon_cfg cfg; /* config FILE */
 	bool have_cfg;
 	struct timespec start, last_progress;
@@ -177,6 +179,28 @@ static __u32 max_rule_id(const struct replay *r)
 	return max < FG_RULE_MAX ? max : FG_RULE_MAX;
 }
 
+static bool exporting(const struct replay *r)
+{
+	return r->a.ipfix || r->a.ncollectors;
+}
+
+/* The exporter's lookups and deletes by lists (fg_take); for comparisons
+ * (tests), FLOWGATE_REPLAY_TAKE=0 makes them one syscall each. */
+static bool use_take(const struct replay *r)
+{
+	const char *v = getenv("FLOWGATE_REPLAY_TAKE");
+
+	return exporting(r) && !(v && !strcmp(v, "0"));
+}
+
+static size_t take_size(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t sz = FG_TAKE_BATCH * sizeof(struct fg_take);
+
+	return page > 0 ? (sz + page - 1) / page * page : sz;
+}
+
 static int load_program(struct replay *r)
 {
 	__u32 max_flows =
@@ -207,12 +231,27 @@ static int load_program(struct replay *r)
 	if (!err)
 		err = bpf_map__set_max_entries(r->skel->maps.fg_rule_hits,
 					       max_rule_id(r) + 1);
+	if (!err && use_take(r)) {
+		bpf_program__set_autoload(r->skel->progs.fg_take, true);
+		err = bpf_map__set_max_entries(r->skel->maps.fg_take_buf,
+					       FG_TAKE_BATCH);
+	}
 	if (!err)
 		err = flowgate_xdp__load(r->skel);
 	if (err)
 		return fg_error(err, "cannot load the XDP program: %s",
 				fg_strerr(err));
 	r->prog_fd = bpf_program__fd(r->skel->progs.fg_replay);
+	if (use_take(r)) {
+		r->take = mmap(NULL, take_size(), PROT_READ | PROT_WRITE,
+			       MAP_SHARED,
+			       bpf_map__fd(r->skel->maps.fg_take_buf), 0);
+		if (r->take == MAP_FAILED) {
+			r->take = NULL;
+			return fg_error(-errno, "cannot map fg_take_buf: %s",
+					fg_strerr(-errno));
+		}
+	}
 	pin_cpu();
 	err = probe_linear(r);
 	if (err)
@@ -721,6 +760,9 @@ static int configure(struct replay *r)
 		.state = -1, /* the shadow in memory only */
 		.max_flows = bpf_map__max_entries(k->maps.fg_flows),
 		.other_ifindex = REPLAY_IFINDEX,
+		.take = r->take,
+		.take_max = FG_TAKE_BATCH,
+		.take_prog = r->take ? bpf_program__fd(k->progs.fg_take) : -1,
 	};
 	int err;
 
@@ -773,6 +815,8 @@ int do_replay(int argc, char **argv)
 	if (r.have_cfg)
 		fg_daemon_cfg_free(&r.cfg);
 	fg_capture_close(&r.cap);
+	if (r.take)
+		munmap(r.take, take_size());
 	flowgate_xdp__destroy(r.skel);
 	free(r.buf);
 	free(f.e);

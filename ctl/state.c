@@ -52,8 +52,10 @@ bool fg_state_exists(void)
 
 static bool is_internal_map(const struct bpf_map *map)
 {
-	/* .rodata/.bss/.data belong to one program instance: never pinned */
-	return strchr(bpf_map__name(map), '.') != NULL;
+	/* .rodata/.bss/.data belong to one program instance, and fg_take_buf
+	 * to replay's private one: never pinned */
+	return strchr(bpf_map__name(map), '.') != NULL ||
+	       !strcmp(bpf_map__name(map), "fg_take_buf");
 }
 
 int fg_obj_pin_maps(struct bpf_object *obj, __u32 max_flows)

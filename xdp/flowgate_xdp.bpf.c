@@ -97,4 +97,41 @@ int fg_replay(struct xdp_md *ctx)
 	return XDP_PASS;
 }
 
+/* Replay's exporter: lookups and deletes by key, a list per run
+ * (include/fg_replay.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct fg_take);
+} fg_take_buf SEC(".maps");
+
+static long fg_take_one(__u64 i, void *unused)
+{
+	__u32 k = i;
+	struct fg_take *t = bpf_map_lookup_elem(&fg_take_buf, &k);
+	struct fg_flow_val *v;
+
+	if (!t)
+		return 1; /* past the buffer: stop */
+	v = bpf_map_lookup_elem(&fg_flows, &t->key);
+	if (!v)
+		return 0;
+	t->val = *v;
+	t->op |= FG_TAKE_FOUND;
+	if (t->op & FG_TAKE_DELETE)
+		bpf_map_delete_elem(&fg_flows, &t->key);
+	return 0;
+}
+
+/* Replay only, and only loaded there ("?"): its flow table is a shared
+ * hash, so the value read is the flow's only one. */
+SEC("?syscall")
+int fg_take(struct fg_take_args *a)
+{
+	bpf_loop(a->count, fg_take_one, NULL, 0);
+	return 0;
+}
+
 char LICENSE[] SEC("license") = "GPL";
