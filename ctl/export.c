@@ -59,11 +59,12 @@ struct expiry {
 /* A lookup of one flow by key, and what it found. */
 struct req {
 	const struct fg_flow_key *key;
-	bool del; /* and delete it */
+	__u32 op; /* FG_TAKE_LOOKUP, _DELETE or _IDLE (include/fg_replay.h) */
 };
 
 struct got {
 	int err; /* 0, -ENOENT (not in the table), or another -errno */
+	bool deleted; /* the lookup deleted it */
 	struct fg_flow_val cur; /* its value, summed over the CPUs */
 	const void *raw; /* its value(s) as the table had them */
 };
@@ -442,7 +443,7 @@ static void forget(struct fg_exporter *e, struct fx_ent *s)
  * when replay gave it, else one syscall each. */
 static void fetch(struct fg_exporter *e, size_t n)
 {
-	struct fg_take_args a = { n };
+	struct fg_take_args a = { n, 0, e->now_ns, e->idle_ns };
 	LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = &a,
 		    .ctx_size_in = sizeof(a));
 	struct fg_take *t = e->maps.take;
@@ -452,12 +453,14 @@ static void fetch(struct fg_exporter *e, size_t n)
 
 	if (!n)
 		return;
-	if (!t) { /* n is 1 */
-		err = q->del ? bpf_map_lookup_and_delete_elem(e->maps.flows,
-							      q->key, e->vals) :
-			       bpf_map_lookup_elem(e->maps.flows, q->key,
-						   e->vals);
+	if (!t) { /* n is 1; an idle flow is deleted, and put back if not */
+		err = q->op != FG_TAKE_LOOKUP ?
+			      bpf_map_lookup_and_delete_elem(e->maps.flows,
+							     q->key, e->vals) :
+			      bpf_map_lookup_elem(e->maps.flows, q->key,
+						  e->vals);
 		e->got->err = err ? -errno : 0;
+		e->got->deleted = !err && q->op != FG_TAKE_LOOKUP;
 		e->got->raw = e->vals;
 		if (!err)
 			fg_flow_sum(e->vals, e->ncpu, &e->got->cur);
@@ -465,12 +468,13 @@ static void fetch(struct fg_exporter *e, size_t n)
 	}
 	for (i = 0; i < n; i++) {
 		t[i].key = *q[i].key;
-		t[i].op = q[i].del ? FG_TAKE_DELETE : FG_TAKE_LOOKUP;
+		t[i].op = q[i].op;
 	}
 	err = bpf_prog_test_run_opts(e->maps.take_prog, &o);
 	for (i = 0; i < n; i++) {
 		e->got[i].err = err ? err :
 				!(t[i].op & FG_TAKE_FOUND) ? -ENOENT : 0;
+		e->got[i].deleted = !err && (t[i].op & FG_TAKE_DELETED);
 		e->got[i].cur = t[i].val;
 		e->got[i].raw = &t[i].val;
 	}
@@ -512,7 +516,7 @@ static void expire(struct fg_exporter *e)
 		for (j = i, m = 0; j < e->nexp && m < e->fetch_max; j++)
 			if (!e->exp[j].taken)
 				e->req[m++] = (struct req){ &e->exp[j].key,
-							    true };
+							    FG_TAKE_DELETE };
 		fetch(e, m);
 		for (k = i, m = 0; k < j; k++)
 			expire_one(e, &e->exp[k],
@@ -795,7 +799,8 @@ static int read_flows(struct fg_exporter *e)
  * A flow due by its idle timeout is most often idle: with the tables to
  * ourselves and no pinned shadow to mirror first (settings.exclusive:
  * replay), it is read and deleted in one call instead of a lookup now
- * and a lookup-and-delete in expire().
+ * and a lookup-and-delete in expire(). fg_take deletes it only if it is
+ * idle; a syscall deletes it anyway, and put_back() undoes that.
  */
 static bool take_first(const struct fg_exporter *e, const struct fx_ent *s)
 {
@@ -821,11 +826,11 @@ static int put_back(struct fg_exporter *e, struct fx_ent *s,
 	return -EIO;
 }
 
-/* A flow the index said can be due (taken: deleted by the lookup), and
- * what its lookup found. */
-static void due_one(struct fg_exporter *e, struct fx_ent *s, bool taken,
+/* A flow the index said can be due, and what its lookup found. */
+static void due_one(struct fg_exporter *e, struct fx_ent *s,
 		    const struct got *g)
 {
+	bool taken = g->deleted;
 	size_t nexp;
 
 	e->st.lookups++;
@@ -861,12 +866,14 @@ static void lookup_due(struct fg_exporter *e, size_t n)
 		for (j = 0; j < m; j++) {
 			struct fx_ent *s = fx_ent(&e->ix, e->due[i + j]);
 
-			e->req[j] = (struct req){ &s->key, take_first(e, s) };
+			e->req[j] = (struct req){ &s->key,
+						  take_first(e, s) ?
+							  FG_TAKE_IDLE :
+							  FG_TAKE_LOOKUP };
 		}
 		fetch(e, m);
 		for (j = 0; j < m; j++)
-			due_one(e, fx_ent(&e->ix, e->due[i + j]), e->req[j].del,
-				&e->got[j]);
+			due_one(e, fx_ent(&e->ix, e->due[i + j]), &e->got[j]);
 	}
 }
 

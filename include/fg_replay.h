@@ -54,6 +54,10 @@
 enum fg_take_op {
 	FG_TAKE_LOOKUP = 1, /* read the flow's value */
 	FG_TAKE_DELETE = 2, /* read it, then delete the flow */
+	/* read it, and delete it if it is idle: last_ns + idle_ns <= now_ns,
+	 * the exporter's own test, so that no flow is put back */
+	FG_TAKE_IDLE = 3,
+	FG_TAKE_DELETED = 1u << 30, /* out: it was deleted */
 	FG_TAKE_FOUND = 1u << 31, /* out: the flow was there, val is set */
 };
 
@@ -65,6 +69,8 @@ struct fg_take {
 
 struct fg_take_args {
 	__u32 count; /* entries of fg_take_buf to do, from the first */
+	__u32 pad;
+	__u64 now_ns, idle_ns; /* for FG_TAKE_IDLE */
 };
 
 _Static_assert(sizeof(struct fg_take) == 96, "fg_take layout");

@@ -107,9 +107,10 @@ struct {
 	__type(value, struct fg_take);
 } fg_take_buf SEC(".maps");
 
-static long fg_take_one(__u64 i, void *unused)
+static long fg_take_one(__u64 i, void *ctx)
 {
-	__u32 k = i;
+	const struct fg_take_args *a = ctx;
+	__u32 k = i, op;
 	struct fg_take *t = bpf_map_lookup_elem(&fg_take_buf, &k);
 	struct fg_flow_val *v;
 
@@ -119,9 +120,13 @@ static long fg_take_one(__u64 i, void *unused)
 	if (!v)
 		return 0;
 	t->val = *v;
-	t->op |= FG_TAKE_FOUND;
-	if (t->op & FG_TAKE_DELETE)
+	op = t->op;
+	if (op == FG_TAKE_DELETE ||
+	    (op == FG_TAKE_IDLE && a->now_ns >= v->last_ns + a->idle_ns)) {
 		bpf_map_delete_elem(&fg_flows, &t->key);
+		op |= FG_TAKE_DELETED;
+	}
+	t->op = op | FG_TAKE_FOUND;
 	return 0;
 }
 
@@ -130,7 +135,9 @@ static long fg_take_one(__u64 i, void *unused)
 SEC("?syscall")
 int fg_take(struct fg_take_args *a)
 {
-	bpf_loop(a->count, fg_take_one, NULL, 0);
+	struct fg_take_args args = *a; /* bpf_loop's context: the stack */
+
+	bpf_loop(args.count, fg_take_one, &args, 0);
 	return 0;
 }
 

@@ -4,7 +4,8 @@
  * the flow table as replay loads it (a shared hash): every entry found or
  * not with its exact value, deletes done in list order (a flow deleted
  * earlier in the list is not found later in it), the other flows left as
- * they were, and a count past the buffer stopping at its end.
+ * they were, an idle-test delete exactly at the exporter's boundary, and a
+ * count past the buffer stopping at its end.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -91,14 +92,19 @@ static int fill(void)
 	return 0;
 }
 
-static int run(__u32 count)
+static int run_at(__u32 count, __u64 now_ns, __u64 idle_ns)
 {
-	struct fg_take_args a = { count };
+	struct fg_take_args a = { count, 0, now_ns, idle_ns };
 	LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = &a,
 		    .ctx_size_in = sizeof(a));
 	int err = bpf_prog_test_run_opts(take_fd, &o);
 
 	return err ? err : (int)o.retval;
+}
+
+static int run(__u32 count)
+{
+	return run_at(count, 0, 0);
 }
 
 static void put(int slot, int flow, __u32 op)
@@ -151,6 +157,24 @@ static void test_list(void)
 	fgt_ok(!in_table(1) && !in_table(2), "deleted flows are gone");
 }
 
+/* Flow 3 was last seen at 203, flow 4 at 204: at now 213 with idle 10,
+ * flow 3 is idle (203 + 10 <= 213), flow 4 is not. */
+static void test_idle(void)
+{
+	put(0, 3, FG_TAKE_IDLE);
+	put(1, 4, FG_TAKE_IDLE);
+	put(2, 97, FG_TAKE_IDLE);
+	fgt_ok(run_at(3, 213, 10) == 0, "idle test: one run");
+	fgt_ok(buf[0].op == (FG_TAKE_IDLE | FG_TAKE_FOUND | FG_TAKE_DELETED) &&
+		       !in_table(3),
+	       "idle test: a flow idle exactly at the boundary is deleted");
+	found_as(0, 3, "idle test: the deleted flow");
+	fgt_ok(buf[1].op == (FG_TAKE_IDLE | FG_TAKE_FOUND) && in_table(4),
+	       "idle test: a flow seen within the timeout stays");
+	found_as(1, 4, "idle test: the flow that stays");
+	fgt_ok(buf[2].op == FG_TAKE_IDLE, "idle test: a missing flow");
+}
+
 static void test_bounds(void)
 {
 	int i;
@@ -175,6 +199,7 @@ int main(void)
 		return fgt_done();
 	}
 	test_list();
+	test_idle();
 	test_bounds();
 	flowgate_xdp__destroy(skel);
 	return fgt_done();
