@@ -216,6 +216,9 @@ static int load_program(struct replay *r)
 				fg_strerr(-errno));
 	r->skel->rodata->fg_record_last = 1;
 	r->skel->rodata->fg_capture_clock = 1;
+	/* No rules: no rule stage to verify (a third of the verifier's
+	 * work on fg_replay). */
+	r->skel->rodata->fg_rules_off = !r->have_cfg || !r->cfg.rules.n;
 	/* Only fg_replay runs here: not verifying fg_xdp as well saves a
 	 * third of a short replay's time. */
 	bpf_program__set_autoload(r->skel->progs.fg_xdp, false);
