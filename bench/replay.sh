@@ -90,9 +90,10 @@ for r in $(seq "$ROUNDS"); do
 	sf_t+=("$(secs "$t2" "$t3")")
 	s=$(sed -n 's/^Flows exported: [0-9]* (\([0-9]*\) records).*/\1/p' "$nfdir.sf")
 	sent=$((sent + s))
-	printf 'round %d: flowgate %.3f s, softflowd %.3f s, ratio %.2f\n' \
-		"$r" "${fg_t[-1]}" "${sf_t[-1]}" \
-		"$(calc "${sf_t[-1]} / ${fg_t[-1]}")"
+	printf 'round %d: flowgate %.3f s, with ipfix FILE %.3f s, softflowd %.3f s, ratios %.2f, %.2f\n' \
+		"$r" "${fg_t[-1]}" "${fx_t[-1]}" "${sf_t[-1]}" \
+		"$(calc "${sf_t[-1]} / ${fg_t[-1]}")" \
+		"$(calc "${sf_t[-1]} / ${fx_t[-1]}")"
 done
 sleep 1
 kill -TERM $nfpid
@@ -129,9 +130,10 @@ fg=$(median "${fg_t[@]}")
 sf=$(median "${sf_t[@]}")
 fx=$(median "${fixed_t[@]}")
 fi_=$(median "${fx_t[@]}")
-ratios=()
+ratios=() xratios=()
 for i in "${!fg_t[@]}"; do
 	ratios+=("$(calc "${sf_t[$i]} / ${fg_t[$i]}")")
+	xratios+=("$(calc "${sf_t[$i]} / ${fx_t[$i]}")")
 done
 flows=$("$FG" replay "$PCAP" max-flows "$MAXF" |
 	awk '$1 == "flow_records" { f = $2 } $1 == "overflow_packets" { o = $2 }
@@ -147,6 +149,8 @@ printf '  softflowd -r     %.3f s  %.2f M packets/s\n' "$sf" \
 	"$(calc "$packets / $sf / 1000000")"
 printf '  softflowd / flowgate time: %.2f (median of the rounds'"'"' ratios; > 1: flowgate faster)\n' \
 	"$(median "${ratios[@]}")"
+printf '  softflowd / flowgate with ipfix FILE (both export): %.2f (median of the rounds'"'"' ratios)\n' \
+	"$(median "${xratios[@]}")"
 echo "  softflowd's export: $sent records sent, $got received by nfcapd ($((sent - got)) lost), $seqerr sequence errors"
 echo "  flowgate's export: $fg_sent records sent, $fg_got received by nfcapd ($((fg_sent - fg_got)) lost)"
 echo "  load: $(cut -d' ' -f1-3 /proc/loadavg) (shared machine)"
