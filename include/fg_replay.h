@@ -63,7 +63,7 @@ enum fg_take_op {
 
 struct fg_take {
 	struct fg_flow_key key;
-	__u32 op; /* enum fg_take_op; the program ORs in FG_TAKE_FOUND */
+	__u32 op; /* enum fg_take_op; the program ORs in _FOUND, _DELETED */
 	struct fg_flow_val val;
 };
 

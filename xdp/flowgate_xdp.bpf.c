@@ -121,11 +121,10 @@ static long fg_take_one(__u64 i, void *ctx)
 		return 0;
 	t->val = *v;
 	op = t->op;
-	if (op == FG_TAKE_DELETE ||
-	    (op == FG_TAKE_IDLE && a->now_ns >= v->last_ns + a->idle_ns)) {
-		bpf_map_delete_elem(&fg_flows, &t->key);
+	if ((op == FG_TAKE_DELETE ||
+	     (op == FG_TAKE_IDLE && a->now_ns >= v->last_ns + a->idle_ns)) &&
+	    !bpf_map_delete_elem(&fg_flows, &t->key))
 		op |= FG_TAKE_DELETED;
-	}
 	t->op = op | FG_TAKE_FOUND;
 	return 0;
 }
