@@ -184,13 +184,19 @@ static bool exporting(const struct replay *r)
 	return r->a.ipfix || r->a.ncollectors;
 }
 
-/* The exporter's lookups and deletes by lists (fg_take); for comparisons
- * (tests), FLOWGATE_REPLAY_TAKE=0 makes them one syscall each. */
+/* The exporter's lookups and deletes by lists (fg_take). For tests:
+ * FLOWGATE_REPLAY_TAKE=0 makes them one syscall each; =refused makes the
+ * load with fg_take fail, as on a kernel without it. */
+static bool take_env(const char *v)
+{
+	const char *e = getenv("FLOWGATE_REPLAY_TAKE");
+
+	return e && !strcmp(e, v);
+}
+
 static bool use_take(const struct replay *r)
 {
-	const char *v = getenv("FLOWGATE_REPLAY_TAKE");
-
-	return exporting(r) && !(v && !strcmp(v, "0"));
+	return exporting(r) && !take_env("0");
 }
 
 static size_t take_size(void)
@@ -201,19 +207,17 @@ static size_t take_size(void)
 	return page > 0 ? (sz + page - 1) / page * page : sz;
 }
 
-static int load_program(struct replay *r)
+/* Open and load the object for replay; take: with fg_take and its list.
+ * On failure r->skel is NULL again. */
+static int open_load(struct replay *r, bool take)
 {
 	__u32 max_flows =
 		r->a.max_flows ? r->a.max_flows : FG_DEFAULT_MAX_FLOWS;
 	int err;
 
-	err = fg_check_caps(FG_NEED_BPF | FG_NEED_NET_ADMIN);
-	if (err)
-		return err;
 	r->skel = flowgate_xdp__open();
 	if (!r->skel)
-		return fg_error(-errno, "cannot open the XDP program: %s",
-				fg_strerr(-errno));
+		return -errno;
 	r->skel->rodata->fg_record_last = 1;
 	r->skel->rodata->fg_capture_clock = 1;
 	/* No rules: no rule stage to verify (a third of the verifier's
@@ -234,18 +238,42 @@ static int load_program(struct replay *r)
 	if (!err)
 		err = bpf_map__set_max_entries(r->skel->maps.fg_rule_hits,
 					       max_rule_id(r) + 1);
-	if (!err && use_take(r)) {
+	if (!err && take) {
 		bpf_program__set_autoload(r->skel->progs.fg_take, true);
 		err = bpf_map__set_max_entries(r->skel->maps.fg_take_buf,
-					       FG_TAKE_BATCH);
+					       take_env("refused") ?
+						       0 :
+						       FG_TAKE_BATCH);
 	}
 	if (!err)
 		err = flowgate_xdp__load(r->skel);
+	if (err) {
+		flowgate_xdp__destroy(r->skel);
+		r->skel = NULL;
+	}
+	return err;
+}
+
+static int load_program(struct replay *r)
+{
+	bool take = use_take(r);
+	int err;
+
+	err = fg_check_caps(FG_NEED_BPF | FG_NEED_NET_ADMIN);
+	if (err)
+		return err;
+	err = open_load(r, take);
+	/* A kernel without syscall programs or bpf_loop() (before 5.17):
+	 * the export looks flows up one syscall each instead. */
+	if (err && take) {
+		take = false;
+		err = open_load(r, false);
+	}
 	if (err)
 		return fg_error(err, "cannot load the XDP program: %s",
 				fg_strerr(err));
 	r->prog_fd = bpf_program__fd(r->skel->progs.fg_replay);
-	if (use_take(r)) {
+	if (take) {
 		r->take = mmap(NULL, take_size(), PROT_READ | PROT_WRITE,
 			       MAP_SHARED,
 			       bpf_map__fd(r->skel->maps.fg_take_buf), 0);
