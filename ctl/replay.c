@@ -511,31 +511,44 @@ struct rflows {
 	int err;
 };
 
+/* -j: one more flow to print. */
+static int keep(struct rflows *f, const void *key,
+		const struct fg_flow_val *v)
+{
+	struct rflow *e;
+
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 1024;
+
+		e = realloc(f->e, cap * sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		f->e = e;
+		f->cap = cap;
+	}
+	e = &f->e[f->n];
+	memcpy(&e->k, key, sizeof(e->k));
+	e->v = *v;
+	return 0;
+}
+
 /* Every flow counted; kept (and sorted after) only for -j, which prints
  * them: a table of 412k flows took 0.1 s more to keep and sort. */
 static void collect(const void *key, const void *vals, int ncpu, void *c)
 {
 	struct rflows *f = c;
 	struct fg_flow_val v;
-	struct rflow *e;
+	int err;
 
 	fg_flow_sum(vals, ncpu, &v);
 	if (!v.packets)
 		return;
-	if (fg_opts.json && f->n == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 1024;
-
-		e = realloc(f->e, cap * sizeof(*e));
-		if (!e) {
-			f->err = -ENOMEM;
+	if (fg_opts.json) {
+		err = keep(f, key, &v);
+		if (err) {
+			f->err = err;
 			return;
 		}
-		f->e = e;
-		f->cap = cap;
-	}
-	if (fg_opts.json) {
-		memcpy(&f->e[f->n].k, key, sizeof(f->e[f->n].k));
-		f->e[f->n].v = v;
 	}
 	f->n++;
 	f->packets += v.packets;
@@ -633,6 +646,7 @@ static int report_flows(struct replay *r, struct rflows *f)
 {
 	int err;
 
+	/* One value a flow: replay's table is a shared hash (open_load()). */
 	err = fg_map_walk(bpf_map__fd(r->skel->maps.fg_flows),
 			  sizeof(struct fg_flow_key), sizeof(struct fg_flow_val),
 			  false, collect, f);
