@@ -26,7 +26,24 @@
 #endif
 #define FG_INLINE static __always_inline
 
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && defined(__bpf__)
+/*
+ * Verifiers before 6.19 (and 6.18.y before the backport of "bpf: Add
+ * bitwise tracking for BPF_END") forget every bound of a register after a
+ * byte swap, so a swapped length added to a packet pointer is rejected
+ * ("unbounded min value"): 6.1, 6.6 and 6.12 all need this. The mask in
+ * asm, which the compiler cannot fold away, gives the 16-bit bound back.
+ */
+static __always_inline __u16 fg_ntohs_bpf(__u16 x)
+{
+	__u64 v = __builtin_bswap16(x);
+
+	asm volatile("%0 &= 0xffff" : "+r"(v));
+	return (__u16)v;
+}
+#define fg_ntohs(x) fg_ntohs_bpf((__u16)(x))
+#define fg_ntohl(x) ((__u32)__builtin_bswap32((__u32)(x)))
+#elif __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define fg_ntohs(x) ((__u16)__builtin_bswap16((__u16)(x)))
 #define fg_ntohl(x) ((__u32)__builtin_bswap32((__u32)(x)))
 #else
