@@ -18,9 +18,14 @@
  * estimator starts a new RTT window (snd_una passed rtt_seq) and on the
  * first measurement: about once per round trip, not on every ACK.
  * Samples are therefore mrtt (args[0], exact to the microsecond), and the
- * smoothed value is args[1] >> 3. On a kernel that passes no arguments
- * (both 0), the sample falls back to skops->srtt_us >> 3 and is counted
- * as coarse.
+ * smoothed value is args[1] >> 3.
+ *
+ * Kernels before 6.10 call RTT_CB with no arguments (both 0), at the same
+ * place. There the sample is the smoothed value before the update,
+ * skops->srtt_us >> 3, counted as coarse; the first callback of a
+ * connection, where srtt_us is still 0, has no sample at all and is
+ * skipped, and the minimum is the kernel's own windowed tp->rtt_min
+ * (skops->rtt_min, 4.16+), since smoothed values never reach it.
  *
  * Records are keyed by struct fg_rtt_key (local/remote ends); a close
  * (STATE_CB to TCP_CLOSE, which every end of a full socket passes
@@ -162,7 +167,8 @@ static __always_inline void fg_rtt_open(const struct fg_rtt_key *k,
  * socket lock, one at a time, so its record needs no atomics. */
 static __always_inline void fg_rtt_sample(const struct fg_rtt_key *k,
 					  __u32 mrtt_us, __u32 srtt_us,
-					  __u32 coarse, __u64 now)
+					  __u32 min_us, __u32 coarse,
+					  __u64 now)
 {
 	struct fg_rtt_stats *st = fg_rtt_st();
 	__u32 slot = fg_log2(mrtt_us), flags = 0;
@@ -181,8 +187,8 @@ static __always_inline void fg_rtt_sample(const struct fg_rtt_key *k,
 		v = bpf_map_lookup_elem(&fg_rtt_conns, k);
 	}
 	if (v) {
-		if (!v->samples || mrtt_us < v->min_us)
-			v->min_us = mrtt_us;
+		if (!v->samples || min_us < v->min_us)
+			v->min_us = min_us;
 		if (mrtt_us > v->max_us)
 			v->max_us = mrtt_us;
 		if (!v->samples)
@@ -282,7 +288,7 @@ static __always_inline void fg_rtt_watch(struct bpf_sock_ops *skops)
 SEC("sockops")
 int fg_rtt(struct bpf_sock_ops *skops)
 {
-	__u32 op = skops->op, mrtt, srtt, coarse = 0;
+	__u32 op = skops->op, mrtt, srtt, min, coarse = 0;
 	struct fg_rtt_key k;
 
 	/* Only these four matter: do not read the socket's addresses for
@@ -303,13 +309,19 @@ int fg_rtt(struct bpf_sock_ops *skops)
 		fg_rtt_open(&k, FG_RTT_F_PASSIVE);
 		break;
 	case BPF_SOCK_OPS_RTT_CB:
-		mrtt = skops->args[0];
+		mrtt = min = skops->args[0];
 		srtt = skops->args[1] >> 3;
 		if (!skops->args[0] && !skops->args[1]) {
-			mrtt = srtt = skops->srtt_us >> 3;
+			/* Before 6.10: see the top of this file. */
+			mrtt = srtt = FG_CTX_U32(skops->srtt_us) >> 3;
+			if (!mrtt)
+				break;
+			min = FG_CTX_U32(skops->rtt_min);
+			if (!min || min > mrtt)
+				min = mrtt;
 			coarse = 1;
 		}
-		fg_rtt_sample(&k, mrtt, srtt, coarse,
+		fg_rtt_sample(&k, mrtt, srtt, min, coarse,
 			      bpf_ktime_get_coarse_ns());
 		break;
 	case BPF_SOCK_OPS_STATE_CB: /* to TCP_CLOSE */
@@ -337,7 +349,7 @@ int fg_rtt_drive(struct fg_rtt_drive *c)
 		break;
 	case BPF_SOCK_OPS_RTT_CB:
 		/* syscall programs have no coarse clock */
-		fg_rtt_sample(&k, c->args[0], c->args[1] >> 3, 0,
+		fg_rtt_sample(&k, c->args[0], c->args[1] >> 3, c->args[0], 0,
 			      bpf_ktime_get_ns());
 		break;
 	case BPF_SOCK_OPS_STATE_CB:
