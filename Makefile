@@ -10,18 +10,25 @@ BPFTOOL  ?= bpftool
 ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
 
 CFLAGS   ?= -O2 -g
-CFLAGS   += -Wall -Wextra -Wno-unused-parameter -Iinclude -I$(BUILD) -D_GNU_SOURCE
+# The CLI's libraries, one folder each; commands (ctl/cmd) have no headers.
+CTL_LIBDIRS := ctl/lib ctl/rules ctl/export ctl/replay ctl/daemon ctl/rtt
+CTL_INC  := $(addprefix -I,$(CTL_LIBDIRS))
+CFLAGS   += -Wall -Wextra -Wno-unused-parameter -Iinclude $(CTL_INC) -I$(BUILD) -D_GNU_SOURCE
 LDLIBS   := -lxdp -lbpf -lpcap -lelf -lz
-BPF_CFLAGS := -O2 -g -target bpf -D__bpf__ -Wall -Iinclude -I$(ARCH_INC)
+BPF_CFLAGS := -O2 -g -target bpf -D__bpf__ -Wall -Iinclude -Ibpf/lib -I$(ARCH_INC)
 
-BPF_SRCS := xdp/flowgate_xdp.bpf.c tc/flowgate_tc.bpf.c
-# TCP RTT (sock_ops): its own object and skeleton.
-BPF_SRCS += tc/flowgate_rtt.bpf.c
+# One object and skeleton per hook: XDP (fg_xdp and replay's fg_replay), TC,
+# and TCP RTT (sock_ops).
+BPF_SRCS := bpf/xdp/flowgate_xdp.bpf.c bpf/tc/flowgate_tc.bpf.c \
+	    bpf/sockops/flowgate_rtt.bpf.c
 BPF_OBJS := $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(notdir $(BPF_SRCS)))
 SKELS    := $(patsubst %.bpf.o,%.skel.h,$(BPF_OBJS))
 HDRS     := $(wildcard include/*.h)
+BPF_HDRS := $(HDRS) $(wildcard bpf/*/*.h)
+CTL_HDRS := $(HDRS) $(wildcard $(addsuffix /*.h,$(CTL_LIBDIRS)))
+vpath %.bpf.c $(sort $(dir $(BPF_SRCS)))
 
-CTL_SRCS := $(wildcard ctl/*.c)
+CTL_SRCS := $(wildcard ctl/*.c ctl/*/*.c)
 CTL_OBJS := $(patsubst ctl/%.c,$(BUILD)/ctl/%.o,$(CTL_SRCS))
 # Everything but main(): linked into unit tests of the CLI too.
 CTL_LIB  := $(filter-out $(BUILD)/ctl/main.o,$(CTL_OBJS))
@@ -44,26 +51,24 @@ all: deps $(BUILD)/flowgate $(BPF_OBJS)
 deps:
 	@bash scripts/deps.sh
 
-$(BUILD)/%.bpf.o: xdp/%.bpf.c $(HDRS) | $(BUILD)
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
-
-$(BUILD)/%.bpf.o: tc/%.bpf.c $(HDRS) | $(BUILD)
+$(BUILD)/%.bpf.o: %.bpf.c $(BPF_HDRS) | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $(subst .bpf.o,,$(notdir $<)) > $@
 
-$(BUILD)/ctl/%.o: ctl/%.c $(HDRS) $(wildcard ctl/*.h) $(SKELS) | $(BUILD)/ctl
+$(BUILD)/ctl/%.o: ctl/%.c $(CTL_HDRS) $(SKELS)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/flowgate: $(CTL_OBJS)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(T_LIB_SRCS) $(T_LIB_HDRS) $(CTL_LIB) $(HDRS) | $(BUILD)/tests
-	$(CC) $(CFLAGS) -Ictl -Itests/lib $< $(T_LIB_SRCS) $(CTL_LIB) -o $@ $(LDLIBS) -lcmocka
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(T_LIB_SRCS) $(T_LIB_HDRS) $(CTL_LIB) $(CTL_HDRS) | $(BUILD)/tests
+	$(CC) $(CFLAGS) -Itests/lib $< $(T_LIB_SRCS) $(CTL_LIB) -o $@ $(LDLIBS) -lcmocka
 
-$(BUILD)/tests/test_%: tests/bpf/test_%.c $(TEST_LIB_SRCS) $(T_LIB_HDRS) $(CTL_LIB) $(SKELS) $(HDRS) | $(BUILD)/tests
-	$(CC) $(CFLAGS) -Ictl -Itests/bpf -Itests/lib $< $(TEST_LIB_SRCS) $(CTL_LIB) -o $@ $(LDLIBS)
+$(BUILD)/tests/test_%: tests/bpf/test_%.c $(TEST_LIB_SRCS) $(T_LIB_HDRS) $(CTL_LIB) $(SKELS) $(CTL_HDRS) | $(BUILD)/tests
+	$(CC) $(CFLAGS) -Itests/bpf -Itests/lib $< $(TEST_LIB_SRCS) $(CTL_LIB) -o $@ $(LDLIBS)
 
 tests-build: all $(UNIT_BINS) $(BPFT_BINS)
 
@@ -91,11 +96,16 @@ bench: all
 regen-golden: all
 	@bash tests/pcap/test_replay.sh --regen
 
+# Every C source and header of the tree.
 format:
-	clang-format -i include/*.h xdp/*.c ctl/*.c ctl/*.h tests/unit/*.c tests/bpf/*.c tests/lib/*.c tests/lib/*.h
+	clang-format -i $(shell find include bpf ctl tests bench -name '*.[ch]')
 
-$(BUILD) $(BUILD)/ctl $(BUILD)/tests:
+$(BUILD) $(BUILD)/tests:
 	mkdir -p $@
 
 clean:
 	rm -rf $(BUILD)
+
+# For bench/ scripts that build with the same flags: make -s print-CTL_INC
+print-%:
+	@echo '$($*)'

@@ -16,8 +16,8 @@
  * one before it): they part only at the last 4-bit level, so the IPv6
  * multibit index keeps blocks all the way down for them (a single /128 is
  * a tail near the root). Written
- * into the object's own maps with the CLI's code (ctl/rule_set.c,
- * ctl/rule_maps.c); the size of the index maps then in force goes to
+ * into the object's own maps with the CLI's code (ctl/rules/rule_set.c,
+ * ctl/rules/rule_maps.c); the size of the index maps then in force goes to
  * stderr.
  */
 #include <errno.h>

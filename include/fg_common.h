@@ -278,12 +278,12 @@ static inline __u32 fg_dir_key(__u32 ifindex, __u32 dir)
 #define FG_PIN_DEFAULT "/sys/fs/bpf/flowgate"
 
 /*
- * ---- TCP round-trip time (sock_ops, tc/flowgate_rtt.bpf.c) ----
+ * ---- TCP round-trip time (sock_ops, bpf/sockops/flowgate_rtt.bpf.c) ----
  *
  * One record per TCP connection of the host, keyed by its local and remote
  * end. A flow key turns into this key without a lookup: an egress flow
  * (dir 1, sent by the host) has src = local, an ingress flow (dir 0) has
- * src = remote (fg_rtt_key_from_flow() in ctl/rtt.c). Addresses and port
+ * src = remote (fg_rtt_key_from_flow() in ctl/cmd/rtt.c). Addresses and port
  * byte order are those of struct fg_flow_key, so the same bytes compare.
  */
 struct fg_rtt_key {

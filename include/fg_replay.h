@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What `flowgate replay` hands fg_replay (xdp/flowgate_xdp.bpf.c) through
+ * What `flowgate replay` hands fg_replay (bpf/xdp/flowgate_xdp.bpf.c) through
  * the XDP object's .bss, which user space reads and writes through the
  * skeleton's mmap: a batch of packets per BPF_PROG_TEST_RUN.
  *

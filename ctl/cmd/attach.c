@@ -306,7 +306,7 @@ static int attach_prog(struct flowgate_xdp *skel, int ifindex, __u32 mode,
 	return err;
 }
 
-/* Each attach seeds the fragment slots' hash (include/fg_flow.bpf.h),
+/* Each attach seeds the fragment slots' hash (bpf/lib/fg_flow.bpf.h),
  * the same for its XDP and TC objects; without entropy the slots are
  * merely predictable. */
 static __u32 frag_seed(void)

@@ -178,7 +178,7 @@ int fg_args_export(int argc, char **argv, struct fg_exp_settings *s)
 	return err ? err : settings_check(s);
 }
 
-/* The [export] section of the daemon's config file (ctl/cfgfile.c). */
+/* The [export] section of the daemon's config file (ctl/daemon/cfgfile.c). */
 static void apply_section(struct fg_exp_settings *s,
 			  const struct fg_cfg_export *x)
 {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The daemon's config file (ctl/cfgfile.c, pure): settings at the top,
+ * The daemon's config file (ctl/daemon/cfgfile.c, pure): settings at the top,
  * then optional [export] and [rules] sections. The file is the whole
  * configuration: what it does not say is the default.
  */

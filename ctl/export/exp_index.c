@@ -3,7 +3,7 @@
  * The exporter's index of flows: a hash of (hash, id) slots over entries
  * in stable chunks, a timing wheel of the entries by due time, and the
  * list of entries whose shadow changed (what the mirror writes).
- * ctl/exp_index.h has the layout and why.
+ * ctl/export/exp_index.h has the layout and why.
  */
 #include <errno.h>
 #include <stdlib.h>

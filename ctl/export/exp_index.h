@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The exporter's index of flows (ctl/exp_index.c): every flow it has read
+ * The exporter's index of flows (ctl/export/exp_index.c): every flow it has read
  * from the table, with its export shadow once it has exported it, and a
  * timing wheel by the earliest time the flow can be due (idle or active
  * timeout). A sweep then looks up the few flows that can be due instead of
- * reading the whole table (ctl/export.c says when that is exact).
+ * reading the whole table (ctl/export/export.c says when that is exact).
  *
  * Entries have stable ids (1..): they live in chunks that never move, so
  * the wheel's and the dirty list's links survive the hash table's growth.

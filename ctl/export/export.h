@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * IPFIX exporter: the metering side (ctl/export.c: sweeps of the pinned
+ * IPFIX exporter: the metering side (ctl/export/export.c: sweeps of the pinned
  * flow tables, timeouts, the export shadow that makes restarts safe) and
- * the exporting side (ctl/exp_out.c: one IPFIX session per collector or
+ * the exporting side (ctl/export/exp_out.c: one IPFIX session per collector or
  * file, with its own sequence numbers, templates and TCP spool).
  */
 #ifndef FG_EXPORT_H

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Declarations shared by the flowgate CLI's objects (ctl/ *.c). */
+/* Declarations shared by the flowgate CLI (ctl/): commands and libraries. */
 #ifndef FG_CTL_H
 #define FG_CTL_H
 

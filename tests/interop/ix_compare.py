@@ -252,7 +252,7 @@ def group(recs, senders):
 
 
 def fwd_status(reason):
-    """forwardingStatus flowgate sends (ctl/ipfix.c ipfix_fwd_status) for
+    """forwardingStatus flowgate sends (ctl/export/ipfix.c ipfix_fwd_status) for
     the reasons the sets use: forwarded, tcp-flags (ACL deny)."""
     return {0: 0x40, 18: 0x81}[reason]
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests of the CLI's argument grammar (ctl/args.c). */
+/* Unit tests of the CLI's argument grammar (ctl/lib/args.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests of `replay`'s argument grammar (fg_args_replay in ctl/args.c). */
+/* Unit tests of `replay`'s argument grammar (fg_args_replay in ctl/lib/args.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

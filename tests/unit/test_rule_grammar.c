@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of the rule grammar (ctl/rule_parse.c), rule sets and their
- * compilation (ctl/rule_set.c) and the daemon's config file
- * (ctl/cfgfile.c): the obvious and the nasty inputs, with the exact
+ * Unit tests of the rule grammar (ctl/rules/rule_parse.c), rule sets and their
+ * compilation (ctl/rules/rule_set.c) and the daemon's config file
+ * (ctl/daemon/cfgfile.c): the obvious and the nasty inputs, with the exact
  * message each bad one gets.
  */
 #include <arpa/inet.h>
