@@ -92,9 +92,9 @@ static __u32 tc_prog_id(int ifindex, enum bpf_tc_attach_point where)
 
 static bool iface_running(const struct fg_iface *ifc)
 {
-	__u32 in = ifc->hook == FG_HOOK_TC ?
-			   tc_prog_id(ifc->ifindex, BPF_TC_INGRESS) :
-			   live_prog_id(ifc->ifindex, ifc->prog_id);
+	__u32 in = ifc->hook == FG_HOOK_TC
+			   ? tc_prog_id(ifc->ifindex, BPF_TC_INGRESS)
+			   : live_prog_id(ifc->ifindex, ifc->prog_id);
 
 	return in == ifc->prog_id &&
 	       tc_prog_id(ifc->ifindex, BPF_TC_EGRESS) == ifc->out_prog_id;
@@ -170,10 +170,11 @@ static int check_tc_slot(int ifindex, enum bpf_tc_attach_point where,
 
 	if (!id)
 		return 0;
-	return fg_error(-EBUSY, "%s %s already has a flowgate filter (prog "
-				"id %u) not recorded under %s; detach it with "
-				"the --bpffs that attached it, or 'tc filter "
-				"del dev %s %s handle 0x%x prio %u bpf'",
+	return fg_error(-EBUSY,
+			"%s %s already has a flowgate filter (prog "
+			"id %u) not recorded under %s; detach it with "
+			"the --bpffs that attached it, or 'tc filter "
+			"del dev %s %s handle 0x%x prio %u bpf'",
 			dev, where == BPF_TC_EGRESS ? "egress" : "ingress", id,
 			fg_pin_dir(), dev,
 			where == BPF_TC_EGRESS ? "egress" : "ingress",
@@ -194,15 +195,15 @@ static int check_existing(__u32 ifindex, const struct fg_attach_args *a,
 			 (a->hook == FG_HOOK_TC || ifc->mode == a->mode))
 			ret = 1;
 		else
-			ret = fg_error(-EBUSY, "%s already has flowgate "
-					       "attached (hook %s%s%s); detach "
-					       "it first",
-				       ifc->ifname, hook_name(ifc->hook),
-				       ifc->hook == FG_HOOK_XDP ? ", mode " :
-								  "",
-				       ifc->hook == FG_HOOK_XDP ?
-					       mode_name(ifc->mode) :
-					       "");
+			ret = fg_error(
+				-EBUSY,
+				"%s already has flowgate "
+				"attached (hook %s%s%s); detach "
+				"it first",
+				ifc->ifname, hook_name(ifc->hook),
+				ifc->hook == FG_HOOK_XDP ? ", mode " : "",
+				ifc->hook == FG_HOOK_XDP ? mode_name(ifc->mode)
+							 : "");
 	}
 	close(fd);
 	return ret;
@@ -239,8 +240,9 @@ static int resolve_max_flows(const struct fg_attach_args *a, __u32 *n)
 			unlink(path);
 		pinned = 0;
 	}
-	*n = pinned ? pinned : a->max_flows ? a->max_flows :
-					    FG_DEFAULT_MAX_FLOWS;
+	*n = pinned	    ? pinned
+	     : a->max_flows ? a->max_flows
+			    : FG_DEFAULT_MAX_FLOWS;
 	return 0;
 }
 
@@ -285,10 +287,9 @@ static int attach_prog(struct flowgate_xdp *skel, int ifindex, __u32 mode,
 	if (err)
 		return fg_error(err, "cannot prepare %s for libxdp: %s",
 				FG_PROG_NAME, fg_strerr(err));
-	err = xdp_program__attach(prog, ifindex,
-				  mode == FG_MODE_SKB ? XDP_MODE_SKB :
-							XDP_MODE_NATIVE,
-				  0);
+	err = xdp_program__attach(
+		prog, ifindex,
+		mode == FG_MODE_SKB ? XDP_MODE_SKB : XDP_MODE_NATIVE, 0);
 	if (err) {
 		libxdp_strerror(err, msg, sizeof(msg));
 		if (err == -EEXIST || err == -EBUSY)
@@ -336,10 +337,11 @@ static int tc_load(struct flowgate_tc **out, __u32 max_flows, __u32 slot)
 	if (!err) {
 		err = flowgate_tc__load(skel);
 		if (err)
-			fg_error(err, "cannot load the TC programs (%s); if "
-				      "pins under %s come from another "
-				      "flowgate version, detach every "
-				      "interface first",
+			fg_error(err,
+				 "cannot load the TC programs (%s); if "
+				 "pins under %s come from another "
+				 "flowgate version, detach every "
+				 "interface first",
 				 fg_strerr(err), fg_pin_dir());
 	}
 	if (err) {
@@ -350,8 +352,7 @@ static int tc_load(struct flowgate_tc **out, __u32 max_flows, __u32 slot)
 	return 0;
 }
 
-static int attach_xdp(struct fg_iface *ifc, __u32 max_flows,
-		      const char *dev)
+static int attach_xdp(struct fg_iface *ifc, __u32 max_flows, const char *dev)
 {
 	struct flowgate_xdp *skel = flowgate_xdp__open();
 	int err;
@@ -378,7 +379,7 @@ static int attach_xdp(struct fg_iface *ifc, __u32 max_flows,
  */
 static int alloc_slot(__u32 *slot)
 {
-	bool used[FG_NSLOTS] = { [FG_SLOT_OTHER] = true };
+	bool used[FG_NSLOTS] = {[FG_SLOT_OTHER] = true};
 	int fd = fg_map_open("fg_ifaces");
 	struct fg_iface ifc;
 	__u32 key, next, s;
@@ -396,8 +397,9 @@ static int alloc_slot(__u32 *slot)
 			return 0;
 		}
 	}
-	return fg_error(-ENOSPC, "all %u interface slots are in use; detach "
-				 "an interface first",
+	return fg_error(-ENOSPC,
+			"all %u interface slots are in use; detach "
+			"an interface first",
 			FG_MAX_IFACES);
 }
 
@@ -707,5 +709,48 @@ int do_status(int argc, char **argv)
 	out_end();
 	if (fd >= 0)
 		close(fd);
+	return 0;
+}
+
+/* attach DEV [mode native|skb] [hook xdp|tc] [max-flows N] */
+int fg_args_attach(int argc, char **argv, struct fg_attach_args *a)
+{
+	const char *kw, *val;
+	int i;
+
+	memset(a, 0, sizeof(*a));
+	if (argc < 1)
+		return fg_usage("attach needs a device: attach DEV [mode "
+				"native|skb] [hook xdp|tc] [max-flows N]");
+	a->dev = argv[0];
+	a->mode = FG_MODE_NATIVE;
+	a->hook = FG_HOOK_XDP;
+	for (i = 1; i < argc; i += 2) {
+		kw = argv[i];
+		val = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(kw, "mode") && strcmp(kw, "hook") &&
+		    strcmp(kw, "max-flows"))
+			return fg_usage("unknown argument '%s' to attach", kw);
+		if (!val)
+			return fg_usage("%s needs a value", kw);
+		if (!strcmp(kw, "mode") && !strcmp(val, "native"))
+			a->mode = FG_MODE_NATIVE;
+		else if (!strcmp(kw, "mode") && !strcmp(val, "skb"))
+			a->mode = FG_MODE_SKB;
+		else if (!strcmp(kw, "mode"))
+			return fg_usage("unknown mode '%s' (native or skb)",
+					val);
+		else if (!strcmp(kw, "hook") && !strcmp(val, "xdp"))
+			a->hook = FG_HOOK_XDP;
+		else if (!strcmp(kw, "hook") && !strcmp(val, "tc"))
+			a->hook = FG_HOOK_TC;
+		else if (!strcmp(kw, "hook"))
+			return fg_usage("unknown hook '%s' (xdp or tc)", val);
+		else if (fg_parse_u32(val, FG_MIN_FLOWS, FG_MAX_FLOWS,
+				      &a->max_flows))
+			return fg_usage("max-flows must be a number from %u "
+					"to %u",
+					FG_MIN_FLOWS, FG_MAX_FLOWS);
+	}
 	return 0;
 }

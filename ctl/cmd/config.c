@@ -68,3 +68,66 @@ int do_config(int argc, char **argv)
 	print_config(&cfg);
 	return 0;
 }
+
+int fg_args_config_set(int argc, char **argv, const struct fg_config *cur,
+		       struct fg_config *cfg)
+{
+	int r, a, p;
+
+	if (argc == 2 && !strcmp(argv[0], "profile")) {
+		p = fg_profile_by_name(argv[1]);
+		if (p < 0)
+			return fg_usage("unknown profile '%s' (default, "
+					"monitor or strict)",
+					argv[1]);
+		fg_config_apply_profile(cfg, p);
+		cfg->sampling = cur->sampling;
+		cfg->flags = cur->flags;
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[0], "check")) {
+		r = fg_reason_by_name(argv[1]);
+		if (r < 0)
+			return fg_usage("unknown check '%s' (see 'flowgate "
+					"config show')",
+					argv[1]);
+		a = fg_action_by_name(argv[2]);
+		if (a < 0)
+			return fg_usage("unknown action '%s' (off, count or "
+					"drop)",
+					argv[2]);
+		*cfg = *cur;
+		/* A config never written by us is the default profile. */
+		if (cfg->version != FG_CONFIG_VERSION) {
+			fg_config_apply_profile(cfg, FG_PROFILE_DEFAULT);
+			cfg->sampling = cur->sampling;
+			cfg->flags = cur->flags;
+		}
+		cfg->act[r] = a;
+		cfg->override |= 1ULL << r;
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[0], "sampling")) {
+		__u32 n;
+
+		if (fg_parse_u32(argv[1], 1, 1u << 30, &n))
+			return fg_usage("sampling takes N in 1 in N, from 1 "
+					"(every packet) to 2^30");
+		*cfg = *cur;
+		cfg->sampling = n == 1 ? 0 : n;
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[0], "drop-flows")) {
+		*cfg = *cur;
+		if (!strcmp(argv[1], "on"))
+			cfg->flags &= ~FG_CFG_NO_DROP_FLOWS;
+		else if (!strcmp(argv[1], "off"))
+			cfg->flags |= FG_CFG_NO_DROP_FLOWS;
+		else
+			return fg_usage("drop-flows takes on or off");
+		return 0;
+	}
+	return fg_usage("usage: config set check NAME off|count|drop | "
+			"config set profile default|monitor|strict | "
+			"config set sampling N | config set drop-flows on|off");
+}

@@ -24,22 +24,6 @@
 
 #define DRAIN_MS 5000 /* shutdown: time given to TCP collectors */
 
-void fg_exp_settings_default(struct fg_exp_settings *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->active_s = 60;
-	s->idle_s = 15;
-	s->refresh_s = 300; /* below ipfixcol2's 600 s session timeout */
-	s->domain = 1;
-	s->mtu = 1500;
-	s->spool_bytes = 16ull << 20;
-	s->tick_ms = 1000;
-	s->tcp_flags_len = 1; /* what pmacct 1.7.7 reads; flags fit */
-	s->samp_style = FG_SAMP_LEGACY;
-	s->pen = IPFIX_PEN_DEFAULT;
-	s->rtt = true;
-}
-
 static int parse_size(const char *v, __u64 *out)
 {
 	char *end;
@@ -77,7 +61,7 @@ static int add_url(struct fg_exp_settings *s, const char *v)
 
 static int samp_style(const char *v)
 {
-	static const char *const n[] = { "legacy", "psamp", "both", "off" };
+	static const char *const n[] = {"legacy", "psamp", "both", "off"};
 	int i;
 
 	for (i = 0; i < 4; i++)
@@ -99,13 +83,13 @@ static int export_kw(struct fg_exp_settings *s, const char *kw, const char *v)
 		snprintf(s->file, sizeof(s->file), "%s", v);
 		return 0;
 	}
-#define U32_KW(name, field, lo, hi)                                         \
-	if (!strcmp(kw, name)) {                                            \
-		if (fg_parse_u32(v, lo, hi, &n))                            \
-			return fg_usage(name " '%s': want %u..%u", v,       \
-					(unsigned)(lo), (unsigned)(hi));    \
-		s->field = n;                                               \
-		return 0;                                                   \
+#define U32_KW(name, field, lo, hi)                                      \
+	if (!strcmp(kw, name)) {                                         \
+		if (fg_parse_u32(v, lo, hi, &n))                         \
+			return fg_usage(name " '%s': want %u..%u", v,    \
+					(unsigned)(lo), (unsigned)(hi)); \
+		s->field = n;                                            \
+		return 0;                                                \
 	}
 	U32_KW("active-timeout", active_s, 1, 86400)
 	U32_KW("idle-timeout", idle_s, 1, 86400)
@@ -235,7 +219,7 @@ static void on_signal(int sig)
 
 static void signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
@@ -263,22 +247,6 @@ struct daemon {
 	char **argv;
 };
 
-static __u32 map_id(int fd)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-
-	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
-}
-
-static __u32 map_value_size(int fd)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-
-	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.value_size;
-}
-
 /* Open a pinned map of ours, or create and pin it. */
 static int own_map(const char *name, enum bpf_map_type type, __u32 ksz,
 		   __u32 vsz, __u32 max)
@@ -289,7 +257,8 @@ static int own_map(const char *name, enum bpf_map_type type, __u32 ksz,
 	/* The counters of an exporter of another version (another layout):
 	 * replaced, they are only counters. */
 	if (fd >= 0 && type == BPF_MAP_TYPE_ARRAY &&
-	    map_value_size(fd) != vsz && !fg_pin_path(path, sizeof(path), name)) {
+	    fg_map_value_size(fd) != vsz &&
+	    !fg_pin_path(path, sizeof(path), name)) {
 		close(fd);
 		unlink(path);
 		fd = -ENOENT;
@@ -313,8 +282,8 @@ static int own_map(const char *name, enum bpf_map_type type, __u32 ksz,
 
 static void close_maps(struct fg_exp_maps *m, int *stats_fd)
 {
-	int *fds[] = { &m->flows, &m->overflow, &m->ifstats, &m->config,
-		       &m->state, &m->ifaces, stats_fd };
+	int *fds[] = {&m->flows, &m->overflow, &m->ifstats, &m->config,
+		      &m->state, &m->ifaces,   stats_fd};
 	size_t i;
 
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
@@ -339,11 +308,10 @@ static int open_maps(struct daemon *d)
 	m->max_flows = fg_pinned_max_flows();
 	m->state = own_map("fg_expstate", BPF_MAP_TYPE_HASH,
 			   sizeof(struct fg_flow_key),
-			   sizeof(struct fg_exp_shadow),
-			   m->max_flows + 4096);
-	d->stats_fd = own_map("fg_expstats", BPF_MAP_TYPE_ARRAY,
-			      sizeof(__u32), sizeof(struct fg_exp_stats), 1);
-	d->flows_id = map_id(m->flows);
+			   sizeof(struct fg_exp_shadow), m->max_flows + 4096);
+	d->stats_fd = own_map("fg_expstats", BPF_MAP_TYPE_ARRAY, sizeof(__u32),
+			      sizeof(struct fg_exp_stats), 1);
+	d->flows_id = fg_map_id(m->flows);
 	if (m->state < 0)
 		return fg_error(m->state, "cannot keep the export state: %s",
 				fg_strerr(m->state));
@@ -359,8 +327,9 @@ static int check_alone(int stats_fd)
 	if (stats_fd < 0 || bpf_map_lookup_elem(stats_fd, &key, &st))
 		return 0;
 	if (st.pid && st.pid != (__u32)getpid() && !kill(st.pid, 0))
-		return fg_error(-EBUSY, "an exporter (pid %u) already runs on "
-					"%s",
+		return fg_error(-EBUSY,
+				"an exporter (pid %u) already runs on "
+				"%s",
 				st.pid, fg_pin_dir());
 	return 0;
 }
@@ -402,8 +371,9 @@ static int start(struct daemon *d)
 		if (err != -ENOENT)
 			break;
 		if (!said)
-			fprintf(stderr, "export: waiting for flowgate state "
-					"under %s\n",
+			fprintf(stderr,
+				"export: waiting for flowgate state "
+				"under %s\n",
 				fg_pin_dir());
 		said = true;
 		if (sig_term)
@@ -430,7 +400,7 @@ static void stop(struct daemon *d)
 static bool state_replaced(struct daemon *d)
 {
 	int fd = fg_map_open("fg_flows");
-	bool same = fd >= 0 && map_id(fd) == d->flows_id;
+	bool same = fd >= 0 && fg_map_id(fd) == d->flows_id;
 
 	if (fd >= 0)
 		close(fd);
@@ -452,7 +422,7 @@ static void service_all(struct daemon *d, int timeout_ms)
 		int fd = fg_out_pollfd(fg_exporter_out(d->e, i), &ev);
 
 		if (fd >= 0)
-			p[n++] = (struct pollfd){ .fd = fd, .events = ev };
+			p[n++] = (struct pollfd){.fd = fd, .events = ev};
 	}
 	if (timeout_ms > 0)
 		poll(p, n, timeout_ms);
@@ -537,13 +507,16 @@ static int run(struct daemon *d)
 
 int do_export(int argc, char **argv)
 {
-	struct daemon d = { .stats_fd = -1 };
+	struct daemon d = {.stats_fd = -1};
 	int err;
 
-	d.maps = (struct fg_exp_maps){ .flows = -1, .overflow = -1,
-				       .ifstats = -1, .config = -1,
-				       .state = -1, .ifaces = -1,
-				       .take_prog = -1 };
+	d.maps = (struct fg_exp_maps){.flows = -1,
+				      .overflow = -1,
+				      .ifstats = -1,
+				      .config = -1,
+				      .state = -1,
+				      .ifaces = -1,
+				      .take_prog = -1};
 	d.argc = argc;
 	d.argv = argv;
 	err = settings_load(argc, argv, &d.set);
@@ -564,74 +537,4 @@ int do_export(int argc, char **argv)
 		err = run(&d);
 	stop(&d);
 	return err;
-}
-
-/* ---- `flowgate stats`: the exporter's counters --------------------------- */
-
-static const char *kind_name(__u32 k)
-{
-	return k == FG_OUT_UDP ? "udp" : k == FG_OUT_TCP ? "tcp" : "file";
-}
-
-static void print_out(const struct fg_exp_outstats *o)
-{
-	out_obj_open(NULL);
-	out_str("output", o->url);
-	out_str("transport", kind_name(o->kind));
-	out_bool("up", o->up);
-	out_u64("messages", o->messages);
-	out_u64("records", o->records);
-	out_u64("octets", o->octets);
-	out_u64("not_sent_records", o->lost_records);
-	out_u64("not_sent_packets", o->lost_packets);
-	out_u64("not_sent_octets", o->lost_octets);
-	out_u64("spool_octets", o->spool_bytes);
-	out_u64("spool_messages", o->spool_msgs);
-	out_u64("connects", o->connects);
-	out_obj_close();
-}
-
-void fg_exp_records_print(const struct fg_exp_stats *e)
-{
-	out_u64("records_active_timeout", e->rec_active);
-	out_u64("records_idle_timeout", e->rec_idle);
-	out_u64("records_end_detected", e->rec_end);
-	out_u64("records_forced_end", e->rec_forced);
-	out_u64("records_overflow", e->rec_overflow);
-	out_u64("packets", e->packets);
-	out_u64("octets", e->octets);
-	out_u64("flows_expired", e->expired);
-}
-
-void fg_exp_stats_print(void)
-{
-	int fd = fg_map_open("fg_expstats");
-	struct fg_exp_stats st;
-	__u32 key = 0, i;
-
-	if (fd < 0)
-		return;
-	/* Left by an exporter of another version: not our layout. */
-	if (map_value_size(fd) != sizeof(st) ||
-	    bpf_map_lookup_elem(fd, &key, &st) || !st.started_ms) {
-		close(fd);
-		return;
-	}
-	close(fd);
-	out_obj_open("exporter");
-	out_bool("running", st.pid && !kill(st.pid, 0));
-	out_u64("pid", st.pid);
-	out_u64("started_ms", st.started_ms);
-	out_u64("sweeps", st.sweeps);
-	out_u64("last_sweep_us", st.sweep_ns / 1000);
-	out_u64("table_reads", st.reads);
-	out_u64("last_read_sweep_us", st.read_sweep_ns / 1000);
-	out_u64("flows_looked_up", st.lookups);
-	fg_exp_records_print(&st);
-	out_u64("raced_packets", st.raced);
-	out_arr_open("outputs");
-	for (i = 0; i < st.nouts && i < FG_EXP_MAX_OUTS; i++)
-		print_out(&st.out[i]);
-	out_arr_close();
-	out_obj_close();
 }

@@ -18,82 +18,13 @@
 #include <bpf/libbpf.h>
 #include "fg.h"
 
-#define BATCH 256
-
 struct flow_filter {
 	__u32 ifindex; /* 0: any */
-	int proto; /* -1: any */
+	int proto;     /* -1: any */
 	bool has_addr;
 	__u8 addr[16];
 	int port; /* -1: any */
 };
-
-static const char *proto_name(__u8 ip_ver, __u8 proto)
-{
-	static char buf[8];
-
-	if (!ip_ver)
-		return "-";
-	switch (proto) {
-	case IPPROTO_TCP:
-		return "tcp";
-	case IPPROTO_UDP:
-		return "udp";
-	case IPPROTO_ICMP:
-		return "icmp";
-	case IPPROTO_ICMPV6:
-		return "icmpv6";
-	case IPPROTO_SCTP:
-		return "sctp";
-	case IPPROTO_GRE:
-		return "gre";
-	case IPPROTO_ESP:
-		return "esp";
-	}
-	snprintf(buf, sizeof(buf), "%u", proto);
-	return buf;
-}
-
-int fg_proto_by_name(const char *s)
-{
-	static const char *const names[] = { "tcp", "udp", "icmp", "icmpv6",
-					      "sctp", "gre", "esp" };
-	static const int nums[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP,
-				    IPPROTO_ICMPV6, IPPROTO_SCTP,
-				    IPPROTO_GRE, IPPROTO_ESP };
-	__u32 n;
-	size_t i;
-
-	for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
-		if (!strcmp(s, names[i]))
-			return nums[i];
-	if (fg_parse_u32(s, 0, 255, &n))
-		return -EINVAL;
-	return n;
-}
-
-/* Text form of a 16-byte address: IPv4-mapped ones as dotted quads. */
-void fg_addr_str(const __u8 *a, __u8 ip_ver, char *buf, size_t len)
-{
-	if (ip_ver == 4)
-		inet_ntop(AF_INET, a + 12, buf, len);
-	else
-		inet_ntop(AF_INET6, a, buf, len);
-}
-
-/* Parse an address into the 16-byte form flows use. */
-int fg_addr_parse(const char *s, __u8 *out)
-{
-	struct in_addr v4;
-
-	if (inet_pton(AF_INET, s, &v4) == 1) {
-		memset(out, 0, 10);
-		out[10] = out[11] = 0xff;
-		memcpy(out + 12, &v4, 4);
-		return 0;
-	}
-	return inet_pton(AF_INET6, s, out) == 1 ? 0 : -EINVAL;
-}
 
 static int parse_filter(int argc, char **argv, struct flow_filter *f)
 {
@@ -125,16 +56,16 @@ static int parse_filter(int argc, char **argv, struct flow_filter *f)
 				return fg_usage("bad port '%s'", val);
 			f->port = n;
 		} else {
-			return fg_usage("unknown filter '%s' (dev, proto, addr, "
-					"port)",
-					kw);
+			return fg_usage(
+				"unknown filter '%s' (dev, proto, addr, "
+				"port)",
+				kw);
 		}
 	}
 	return 0;
 }
 
-static bool flow_match(const struct flow_filter *f,
-		       const struct fg_flow_key *k)
+static bool flow_match(const struct flow_filter *f, const struct fg_flow_key *k)
 {
 	bool icmp = k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6;
 
@@ -149,176 +80,6 @@ static bool flow_match(const struct flow_filter *f,
 				      ntohs(k->dport) != f->port)))
 		return false;
 	return true;
-}
-
-/* Sum one flow's per-CPU slots; CPUs that never saw it hold zeros. */
-void fg_flow_sum(const struct fg_flow_val *v, int ncpu,
-		 struct fg_flow_val *sum)
-{
-	int c;
-
-	memset(sum, 0, sizeof(*sum));
-	sum->ttl_min = 255;
-	for (c = 0; c < ncpu; c++) {
-		if (!v[c].packets)
-			continue;
-		sum->packets += v[c].packets;
-		sum->octets += v[c].octets;
-		/* Every CPU's slot sets its own first time on its first
-		 * packet; a 0 would be a slot that never saw one. */
-		if (v[c].first_ns &&
-		    (!sum->first_ns || v[c].first_ns < sum->first_ns))
-			sum->first_ns = v[c].first_ns;
-		if (v[c].last_ns >= sum->last_ns) {
-			sum->last_ns = v[c].last_ns;
-			sum->rule_id = v[c].rule_id; /* the latest */
-		}
-		sum->tcp_flags |= v[c].tcp_flags;
-		if (v[c].ttl_min < sum->ttl_min)
-			sum->ttl_min = v[c].ttl_min;
-		if (v[c].ttl_max > sum->ttl_max)
-			sum->ttl_max = v[c].ttl_max;
-	}
-}
-
-/* Monotonic ns (bpf_ktime_get_ns) to wall-clock ms since the epoch. */
-__u64 fg_mono_to_wall_ms(__u64 mono_ns)
-{
-	struct timespec rt, mt;
-	__s64 delta;
-
-	clock_gettime(CLOCK_REALTIME, &rt);
-	clock_gettime(CLOCK_MONOTONIC, &mt);
-	delta = (__s64)rt.tv_sec * 1000000000LL + rt.tv_nsec -
-		((__s64)mt.tv_sec * 1000000000LL + mt.tv_nsec);
-	return ((__s64)mono_ns + delta) / 1000000;
-}
-
-static void tcp_flags_str(__u8 f, char *buf)
-{
-	const char *letters = "FSRPAUEC";
-	int i, n = 0;
-
-	for (i = 0; i < 8; i++)
-		if (f & (1 << i))
-			buf[n++] = letters[i];
-	buf[n] = '\0';
-}
-
-/* One flow as `flow dump` shows it (an object under key, NULL in a list);
- * to_ms turns its times into wall-clock
- * milliseconds (the kernel's clock in dump, the capture's in replay). */
-void fg_flow_print(const char *key, const struct fg_flow_key *k,
-		   const struct fg_flow_val *v, __u64 (*to_ms)(__u64 ns))
-{
-	char a[INET6_ADDRSTRLEN], ifn[IF_NAMESIZE], fl[9];
-	bool icmp = k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6;
-
-	out_obj_open(key);
-	if (!if_indextoname(k->ifindex, ifn))
-		snprintf(ifn, sizeof(ifn), "if%u", k->ifindex);
-	out_str("dev", ifn);
-	out_u64("ifindex", k->ifindex);
-	out_str("dir", k->dir == FG_DIR_OUT ? "out" : "in");
-	out_u64("ip_version", k->ip_ver);
-	if (!k->ip_ver)
-		out_u64("eth_proto", k->eth_proto);
-	out_str("proto", proto_name(k->ip_ver, k->proto));
-	fg_addr_str(k->src, k->ip_ver, a, sizeof(a));
-	out_str("src", k->ip_ver ? a : "-");
-	fg_addr_str(k->dst, k->ip_ver, a, sizeof(a));
-	out_str("dst", k->ip_ver ? a : "-");
-	if (icmp) {
-		out_u64("icmp_type", ntohs(k->dport) >> 8);
-		out_u64("icmp_code", ntohs(k->dport) & 0xff);
-	} else {
-		out_u64("sport", ntohs(k->sport));
-		out_u64("dport", ntohs(k->dport));
-	}
-	out_u64("vlan", k->vlan);
-	out_u64("vlan_inner", k->vlan_inner);
-	out_u64("packets", v->packets);
-	out_u64("octets", v->octets);
-	tcp_flags_str(v->tcp_flags, fl);
-	out_str("tcp_flags", fl);
-	out_u64("ttl_min", v->ttl_min);
-	out_u64("ttl_max", v->ttl_max);
-	out_u64("first_ms", to_ms(v->first_ns));
-	out_u64("last_ms", to_ms(v->last_ns));
-	out_str("verdict", k->reason ? "dropped" : "forwarded");
-	if (k->reason)
-		out_str("reason", fg_reason_name(k->reason));
-	if (k->reason == FG_R_RULE)
-		out_u64("rule_id", v->rule_id);
-	out_obj_close();
-}
-
-/*
- * Walk a hash with batch lookups, calling fn for each entry with its
- * value(s): one per possible CPU for a per-CPU map, else one. Returns 0 or
- * -errno.
- */
-int fg_map_walk(int fd, size_t key_sz, size_t val_sz, bool percpu,
-		void (*fn)(const void *key, const void *vals, int ncpu,
-			   void *ctx),
-		void *ctx)
-{
-	int ncpu = percpu ? libbpf_num_possible_cpus() : 1, err = 0;
-	size_t vsz = percpu ? (val_sz + 7) / 8 * 8 : val_sz;
-	__u32 count, i, batch_out = 0;
-	void *keys, *vals, *in = NULL;
-	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
-
-	if (ncpu < 0)
-		return ncpu;
-	keys = calloc(BATCH, key_sz);
-	vals = calloc(BATCH, vsz * ncpu);
-	if (!keys || !vals) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		count = BATCH;
-		err = bpf_map_lookup_batch(fd, in, &batch_out, keys, vals,
-					   &count, &opts);
-		if (err && errno != ENOENT) {
-			err = -errno;
-			break;
-		}
-		for (i = 0; i < count; i++)
-			fn((char *)keys + i * key_sz,
-			   (char *)vals + (size_t)i * vsz * ncpu, ncpu, ctx);
-		if (err) { /* ENOENT: that was the last batch */
-			err = 0;
-			break;
-		}
-		in = &batch_out;
-	}
-out:
-	free(keys);
-	free(vals);
-	return err;
-}
-
-/* 1: the map has a value per CPU, 0: one value, or -errno. */
-int fg_map_percpu(int fd)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return -errno;
-	return info.type == BPF_MAP_TYPE_PERCPU_HASH ||
-	       info.type == BPF_MAP_TYPE_PERCPU_ARRAY ||
-	       info.type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
-}
-
-int fg_map_walk_percpu(int fd, size_t key_sz, size_t val_sz,
-		       void (*fn)(const void *key, const void *vals, int ncpu,
-				  void *ctx),
-		       void *ctx)
-{
-	return fg_map_walk(fd, key_sz, val_sz, true, fn, ctx);
 }
 
 struct dump_ctx {
@@ -340,21 +101,6 @@ static void dump_one(const void *key, const void *vals, int ncpu, void *c)
 	d->packets += sum.packets;
 	d->octets += sum.octets;
 	fg_flow_print(NULL, key, &sum, fg_mono_to_wall_ms);
-}
-
-/* One overflow aggregate (per-CPU values summed), as `flow dump` shows it
- * (an object under key, NULL in a list). */
-void fg_ovf_print(const char *key, const struct fg_ovf_key *k,
-		  __u64 packets, __u64 octets)
-{
-	out_obj_open(key);
-	out_u64("ifindex", k->ifindex);
-	out_str("dir", k->dir == FG_DIR_OUT ? "out" : "in");
-	out_u64("ip_version", k->ip_ver);
-	out_str("proto", proto_name(k->ip_ver, k->proto));
-	out_u64("packets", packets);
-	out_u64("octets", octets);
-	out_obj_close();
 }
 
 static void dump_ovf(const void *key, const void *vals, int ncpu, void *c)
@@ -392,7 +138,7 @@ static int open_flows(int argc, char **argv, struct flow_filter *f)
 static int flow_dump(int argc, char **argv)
 {
 	struct flow_filter f;
-	struct dump_ctx d = { .f = &f };
+	struct dump_ctx d = {.f = &f};
 	int fd, ofd, err;
 
 	fd = open_flows(argc, argv, &f);
@@ -417,8 +163,7 @@ static int flow_dump(int argc, char **argv)
 	if (ofd >= 0)
 		close(ofd);
 	close(fd);
-	return err ? fg_error(err, "cannot read flows: %s", fg_strerr(err)) :
-		     0;
+	return err ? fg_error(err, "cannot read flows: %s", fg_strerr(err)) : 0;
 }
 
 /* ---- flow top ------------------------------------------------------ */
@@ -426,7 +171,7 @@ static int flow_dump(int argc, char **argv)
 struct snap_ent {
 	struct fg_flow_key k;
 	struct fg_flow_val v; /* summed over CPUs */
-	double rate; /* per second since the previous refresh */
+	double rate;	      /* per second since the previous refresh */
 };
 
 struct snap {
@@ -486,8 +231,8 @@ static void snap_rates(struct snap *cur, const struct snap *prev,
 		__u64 now = by_packets ? e->v.packets : e->v.octets, was = 0;
 
 		old = prev->n ? bsearch(e, prev->e, prev->n, sizeof(*e),
-					key_cmp) :
-				NULL;
+					key_cmp)
+			      : NULL;
 		if (old)
 			was = by_packets ? old->v.packets : old->v.octets;
 		e->rate = now >= was ? (now - was) / secs : 0;
@@ -522,11 +267,11 @@ static void top_header(const struct snap *s)
 	 * table's health at once. */
 	if (fd >= 0)
 		top_add_slot(fd, FG_SLOT_OTHER, &t);
-	for (err = fd < 0 || ifaces_fd < 0 ?
-			   -1 :
-			   bpf_map_get_next_key(ifaces_fd, NULL, &key);
-	     !err; err = bpf_map_get_next_key(ifaces_fd, &key, &next),
-	    key = next)
+	for (err = fd < 0 || ifaces_fd < 0
+			   ? -1
+			   : bpf_map_get_next_key(ifaces_fd, NULL, &key);
+	     !err;
+	     err = bpf_map_get_next_key(ifaces_fd, &key, &next), key = next)
 		if (!fg_iface_slot(ifaces_fd, key, &slot))
 			top_add_slot(fd, slot, &t);
 	if (ifaces_fd >= 0)
@@ -543,7 +288,7 @@ static void top_header(const struct snap *s)
 
 static void top_print(struct snap *s, bool by_packets, __u32 rows)
 {
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], pr[4];
 	size_t i;
 
 	qsort(s->e, s->n, sizeof(*s->e), rate_cmp);
@@ -560,7 +305,8 @@ static void top_print(struct snap *s, bool by_packets, __u32 rows)
 		fg_addr_str(e->k.dst, e->k.ip_ver, b, sizeof(b));
 		out_obj_open(NULL);
 		out_str("dir", e->k.dir == FG_DIR_OUT ? "out" : "in");
-		out_str("proto", proto_name(e->k.ip_ver, e->k.proto));
+		out_str("proto",
+			fg_flow_proto(e->k.ip_ver, e->k.proto, pr, sizeof(pr)));
 		out_str("src", e->k.ip_ver ? a : "-");
 		out_u64("sport", ntohs(e->k.sport));
 		out_str("dst", e->k.ip_ver ? b : "-");
@@ -584,7 +330,7 @@ static void top_print(struct snap *s, bool by_packets, __u32 rows)
 static int flow_top(int argc, char **argv)
 {
 	struct flow_filter f;
-	struct snap cur = { .f = &f }, prev = { .f = &f };
+	struct snap cur = {.f = &f}, prev = {.f = &f};
 	char *fargv[16];
 	int fargc = 0, i, fd, err = 0;
 	__u32 interval = 1, count = 0, rows = 20, n;
@@ -595,8 +341,8 @@ static int flow_top(int argc, char **argv)
 
 		if (!val)
 			return fg_usage("%s needs a value", kw);
-		if (!strcmp(kw, "sort") && (!strcmp(val, "bytes") ||
-					    !strcmp(val, "packets")))
+		if (!strcmp(kw, "sort") &&
+		    (!strcmp(val, "bytes") || !strcmp(val, "packets")))
 			by_packets = !strcmp(val, "packets");
 		else if (!strcmp(kw, "sort"))
 			return fg_usage("sort takes bytes or packets");
@@ -604,8 +350,9 @@ static int flow_top(int argc, char **argv)
 			 !strcmp(kw, "rows")) {
 			if (fg_parse_u32(val, kw[0] == 'c' ? 0 : 1, 86400, &n))
 				return fg_usage("bad %s '%s'", kw, val);
-			*(kw[0] == 'i' ? &interval : kw[0] == 'c' ? &count :
-					 &rows) = n;
+			*(kw[0] == 'i'	 ? &interval
+			  : kw[0] == 'c' ? &count
+					 : &rows) = n;
 		} else if (fargc < 14) {
 			fargv[fargc++] = argv[i];
 			fargv[fargc++] = argv[i + 1];
@@ -637,8 +384,7 @@ static int flow_top(int argc, char **argv)
 	free(cur.e);
 	free(prev.e);
 	close(fd);
-	return err ? fg_error(err, "cannot read flows: %s", fg_strerr(err)) :
-		     0;
+	return err ? fg_error(err, "cannot read flows: %s", fg_strerr(err)) : 0;
 }
 
 int do_flow(int argc, char **argv)

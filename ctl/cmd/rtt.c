@@ -1,13 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * TCP round-trip time: the join of flows to connections (for the exporter)
- * and `flowgate rtt [show] [addr A] [port N]`. Enabling and disabling the
- * sock_ops program is in rtt_link.c.
- *
- * The pins live in <pin dir>/rtt/: fg_rtt_conns (live connections),
- * fg_rtt_closed (final records of closed ones, LRU), fg_rtt_stats
- * (counters and the global histogram, per CPU), fg_rtt_phist (per-port
- * histograms, per CPU), fg_rtt_info (where it is attached) and link.
+ * rtt [show] [addr A] [port N] | rtt enable [cgroup PATH] | rtt disable:
+ * the connections the sock_ops program measures, its counters and
+ * histograms. The link itself is managed in ctl/rtt/rtt_link.c.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -20,93 +15,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "fg.h"
-
-int fg_rtt_pin_path(char *buf, size_t len, const char *name)
-{
-	int n = snprintf(buf, len, "%s/%s%s%s", fg_pin_dir(),
-			 FG_RTT_PIN_SUBDIR, name ? "/" : "", name ? name : "");
-
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
-/* Open one pin of the RTT path; -ENOENT when rtt is not enabled. */
-int fg_rtt_map_open(const char *name)
-{
-	char path[4096];
-	int fd, err = fg_rtt_pin_path(path, sizeof(path), name);
-
-	if (err)
-		return err;
-	fd = bpf_obj_get(path);
-	return fd < 0 ? -errno : fd;
-}
-
-int fg_rtt_maps_open(struct fg_rtt_maps *m)
-{
-	m->conns_fd = fg_rtt_map_open("fg_rtt_conns");
-	m->closed_fd = fg_rtt_map_open("fg_rtt_closed");
-	if (m->conns_fd >= 0 && m->closed_fd >= 0)
-		return 0;
-	fg_rtt_maps_close(m);
-	return m->conns_fd < 0 ? m->conns_fd : m->closed_fd;
-}
-
-void fg_rtt_maps_close(struct fg_rtt_maps *m)
-{
-	if (m->conns_fd >= 0)
-		close(m->conns_fd);
-	if (m->closed_fd >= 0)
-		close(m->closed_fd);
-	m->conns_fd = m->closed_fd = -1;
-}
-
-/* Egress (sent by the host): src is the local end; ingress: dst is. */
-int fg_rtt_key_from_flow(const struct fg_flow_key *fk, struct fg_rtt_key *rk)
-{
-	bool out = fk->dir == FG_DIR_OUT;
-
-	if (fk->proto != IPPROTO_TCP || (fk->ip_ver != 4 && fk->ip_ver != 6))
-		return -EINVAL;
-	memset(rk, 0, sizeof(*rk));
-	memcpy(rk->laddr, out ? fk->src : fk->dst, 16);
-	memcpy(rk->raddr, out ? fk->dst : fk->src, 16);
-	rk->lport = out ? fk->sport : fk->dport;
-	rk->rport = out ? fk->dport : fk->sport;
-	rk->ip_ver = fk->ip_ver;
-	return 0;
-}
-
-int fg_rtt_lookup(const struct fg_rtt_maps *m, const struct fg_flow_key *fk,
-		  struct fg_rtt_val *out)
-{
-	struct fg_rtt_key k;
-	int err = fg_rtt_key_from_flow(fk, &k);
-
-	if (err)
-		return err;
-	if (!bpf_map_lookup_elem(m->conns_fd, &k, out))
-		return 0;
-	if (errno != ENOENT)
-		return -errno;
-	/* Closed: its final record, while the LRU still has it. */
-	return bpf_map_lookup_elem(m->closed_fd, &k, out) ? -errno : 0;
-}
-
-int fg_rtt_forget(const struct fg_rtt_maps *m, const struct fg_flow_key *fk)
-{
-	struct fg_rtt_key k;
-	int err = fg_rtt_key_from_flow(fk, &k);
-
-	if (err)
-		return err;
-	return bpf_map_delete_elem(m->closed_fd, &k) ? -errno : 0;
-}
-
-__u32 fg_rtt_mean_us(const struct fg_rtt_val *v)
-{
-	return v->samples ? (__u32)((v->sum_us + v->samples / 2) / v->samples) :
-			    0;
-}
 
 /* ---- argument grammar (pure, unit-tested) -------------------------------- */
 
@@ -157,8 +65,8 @@ int fg_args_rtt(int argc, char **argv, struct fg_rtt_args *a)
 	}
 	if (argc && !strcmp(argv[0], "disable")) {
 		a->verb = FG_RTT_DISABLE;
-		return argc == 1 ? 0 :
-				   fg_usage("rtt disable takes no arguments");
+		return argc == 1 ? 0
+				 : fg_usage("rtt disable takes no arguments");
 	}
 	if (argc && !strcmp(argv[0], "show"))
 		argc--, argv++;
@@ -294,8 +202,8 @@ static __u64 print_ports(int fd, const struct fg_rtt_args *a)
 			continue;
 		out_obj_open(NULL);
 		out_u64("port", k.port);
-		out_str("side", k.side == FG_RTT_SIDE_REMOTE ? "remote" :
-							      "local");
+		out_str("side",
+			k.side == FG_RTT_SIDE_REMOTE ? "remote" : "local");
 		out_u64("samples", n);
 		if (a->port >= 0)
 			out_hist("histogram", "usecs", h.slots, FG_RTT_SLOTS);
@@ -320,9 +228,9 @@ static void print_counters(const struct fg_rtt_stats *st, __u64 live,
 	out_u64("closed_lost", st->closed_lost);
 	/* every sample is in the global histogram, and in one per-port
 	 * histogram unless that table was full */
-	out_bool("conserved", hist_total(&st->hist) == st->samples &&
-				      port_total + st->port_full ==
-					      st->samples);
+	out_bool("conserved",
+		 hist_total(&st->hist) == st->samples &&
+			 port_total + st->port_full == st->samples);
 	out_obj_close();
 }
 
@@ -362,8 +270,9 @@ static int rtt_show(const struct fg_rtt_args *a)
 		return err;
 	err = fg_rtt_maps_open(&m);
 	if (err == -ENOENT)
-		return fg_error(err, "rtt is not enabled (no state under "
-				     "%s/%s): flowgate rtt enable",
+		return fg_error(err,
+				"rtt is not enabled (no state under "
+				"%s/%s): flowgate rtt enable",
 				fg_pin_dir(), FG_RTT_PIN_SUBDIR);
 	if (err)
 		return fg_error(err, "cannot open the RTT state: %s",

@@ -17,163 +17,6 @@
 #include "fg.h"
 #include "rules.h"
 
-/* Rule and config files are read whole; this bounds what a typo in a path
- * (a disk image, a log) can make us read. */
-#define FG_FILE_MAX (64u << 20)
-
-int fg_read_file(const char *path, char **buf, size_t *len)
-{
-	size_t cap = 1 << 16, n = 0;
-	FILE *f = fopen(path, "rb");
-	char *b = NULL, *nb;
-	size_t got;
-	int err = 0;
-
-	if (!f)
-		return -errno;
-	do {
-		if (n + 1 >= cap || !b) {
-			cap = b ? cap * 2 : cap;
-			nb = realloc(b, cap);
-			if (!nb) {
-				err = -ENOMEM;
-				break;
-			}
-			b = nb;
-		}
-		got = fread(b + n, 1, cap - n - 1, f);
-		n += got;
-		if (n > FG_FILE_MAX)
-			err = -EFBIG;
-	} while (!err && got);
-	if (!err && ferror(f))
-		err = -EIO;
-	fclose(f);
-	if (err) {
-		free(b);
-		return err;
-	}
-	b[n] = '\0';
-	*buf = b;
-	*len = n;
-	return 0;
-}
-
-int fg_read_file_say(const char *path, char **buf, size_t *len)
-{
-	int err = fg_read_file(path, buf, len);
-
-	if (err)
-		return fg_error(err, "cannot read %s: %s", path,
-				err == -EFBIG ? "larger than 64 MiB"
-					      : fg_strerr(err));
-	return 0;
-}
-
-/* Interface names to indexes, for the rules that name one. */
-static int resolve_devs(struct fg_ruleset *s, struct fg_perr *e)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++) {
-		if (!(s->r[i].flags & FG_RF_DEV) || s->r[i].ifindex)
-			continue;
-		s->r[i].ifindex = if_nametoindex(s->r[i].dev);
-		if (!s->r[i].ifindex) {
-			e->line = s->line[i];
-			snprintf(e->msg, sizeof(e->msg), "no such device '%s'",
-				 s->r[i].dev);
-			return -ENODEV;
-		}
-	}
-	return 0;
-}
-
-/* Print "Error: [FILE:LINE: ]msg" and return err. */
-int fg_perr_report(int err, const char *file, const struct fg_perr *e)
-{
-	if (file && e->line)
-		return fg_error(err, "%s:%u: %s", file, e->line, e->msg);
-	if (file)
-		return fg_error(err, "%s: %s", file, e->msg);
-	return fg_error(err, "%s", e->msg);
-}
-
-struct rule_tx {
-	struct fg_rule_fds fds;
-	struct fg_ruleset cur; /* in force */
-	int lock;
-	__u32 gen;
-};
-
-/* Open the state for a change: made if missing, locked, current set read. */
-static int tx_begin(struct rule_tx *t)
-{
-	int err;
-
-	memset(t, 0, sizeof(*t));
-	t->lock = -1;
-	err = fg_state_ensure();
-	if (err)
-		return err;
-	t->lock = fg_rule_lock(true);
-	if (t->lock < 0)
-		return fg_error(t->lock, "cannot lock %s: %s", fg_pin_dir(),
-				fg_strerr(t->lock));
-	err = fg_rule_fds_open(&t->fds);
-	if (err) {
-		fg_rule_unlock(t->lock);
-		return err;
-	}
-	err = fg_rule_read(&t->fds, &t->cur, &t->gen);
-	if (err) {
-		fg_rule_fds_close(&t->fds);
-		fg_rule_unlock(t->lock);
-		return fg_error(err, "cannot read the rules: %s",
-				fg_strerr(err));
-	}
-	return 0;
-}
-
-static void tx_end(struct rule_tx *t)
-{
-	fg_ruleset_free(&t->cur);
-	fg_rule_fds_close(&t->fds);
-	fg_rule_unlock(t->lock);
-}
-
-/* Replace the set in force by s: IDs, devices, checks, then the switch.
- * Errors are printed, with file:line when file is given. */
-static int tx_commit(struct rule_tx *t, struct fg_ruleset *s, const char *file)
-{
-	struct fg_perr e = {};
-	int err;
-
-	err = fg_ruleset_assign_ids(s, &t->cur);
-	if (err)
-		return fg_error(err, "no free rule ID (at most %u rules)",
-				FG_RULE_MAX);
-	err = resolve_devs(s, &e);
-	if (!err)
-		err = fg_ruleset_check(s, &e);
-	if (!err)
-		err = fg_rule_publish(&t->fds, s, &t->cur, &t->gen, &e);
-	return err ? fg_perr_report(err, file, &e) : 0;
-}
-
-int fg_rules_apply(struct fg_ruleset *s, const char *file, __u32 *gen)
-{
-	struct rule_tx t;
-	int err = tx_begin(&t);
-
-	if (err)
-		return err;
-	err = tx_commit(&t, s, file);
-	*gen = t.gen;
-	tx_end(&t);
-	return err;
-}
-
 /* "80" or "8000-8080": ports are strings in the output, ranges or not. */
 static const char *ports_str(__u16 lo, __u16 hi, char *buf, size_t len)
 {
@@ -206,7 +49,7 @@ static void print_rule(const struct fg_rule_def *d, __u32 order,
 		out_str("proto",
 			d->flags & FG_RF_ARP
 				? "arp"
-				: fg_rule_proto_name(d->proto, b, sizeof(b)));
+				: fg_proto_name(d->proto, b, sizeof(b)));
 	if (d->flags & FG_RF_SPORT)
 		out_str("sport",
 			ports_str(d->sport_lo, d->sport_hi, b, sizeof(b)));
@@ -235,21 +78,22 @@ static int rule_add(int argc, char **argv)
 	struct fg_perr e = {};
 	const struct fg_rule_def **by_id;
 	struct fg_rule_def d, *r;
-	struct rule_tx t;
+	struct fg_rule_tx t;
 	size_t i;
 	int err;
 
 	err = fg_rule_parse(argc, argv, &d, &e);
 	if (err)
 		return fg_usage("%s", e.msg);
-	err = tx_begin(&t);
+	err = fg_rule_tx_begin(&t);
 	if (err)
 		return err;
 	for (i = 0; i < t.cur.n && !err; i++)
 		err = fg_ruleset_add(&s, &t.cur.r[i], 0);
 	if (!err)
 		err = fg_ruleset_add(&s, &d, 0);
-	err = err ? fg_error(err, "out of memory") : tx_commit(&t, &s, NULL);
+	err = err ? fg_error(err, "out of memory")
+		  : fg_rule_tx_commit(&t, &s, NULL);
 	by_id = err ? NULL : fg_ruleset_by_id(&t.cur);
 	if (by_id) {
 		/* the new rule is the one whose ID was not in force */
@@ -266,14 +110,14 @@ static int rule_add(int argc, char **argv)
 		free(by_id);
 	}
 	fg_ruleset_free(&s);
-	tx_end(&t);
+	fg_rule_tx_end(&t);
 	return err;
 }
 
 static int rule_del(int argc, char **argv)
 {
 	struct fg_ruleset s = {};
-	struct rule_tx t;
+	struct fg_rule_tx t;
 	__u32 id;
 	size_t i;
 	int err;
@@ -281,7 +125,7 @@ static int rule_del(int argc, char **argv)
 	if (argc != 1 || fg_parse_u32(argv[0], 1, FG_RULE_MAX, &id))
 		return fg_usage("rule del takes one rule ID (1-%u)",
 				FG_RULE_MAX);
-	err = tx_begin(&t);
+	err = fg_rule_tx_begin(&t);
 	if (err)
 		return err;
 	for (i = 0; i < t.cur.n && !err; i++)
@@ -292,7 +136,7 @@ static int rule_del(int argc, char **argv)
 	else if (s.n == t.cur.n)
 		err = fg_error(-ENOENT, "no rule with ID %u", id);
 	else
-		err = tx_commit(&t, &s, NULL);
+		err = fg_rule_tx_commit(&t, &s, NULL);
 	if (!err) {
 		out_begin();
 		out_u64("id", id);
@@ -301,52 +145,32 @@ static int rule_del(int argc, char **argv)
 		out_end();
 	}
 	fg_ruleset_free(&s);
-	tx_end(&t);
+	fg_rule_tx_end(&t);
 	return err;
 }
 
 static int rule_flush(int argc, char **argv)
 {
 	struct fg_ruleset s = {};
-	struct rule_tx t;
+	struct fg_rule_tx t;
 	size_t n;
 	int err;
 
 	if (argc)
 		return fg_usage("rule flush takes no arguments");
-	err = tx_begin(&t);
+	err = fg_rule_tx_begin(&t);
 	if (err)
 		return err;
 	n = t.cur.n;
-	err = tx_commit(&t, &s, NULL);
+	err = fg_rule_tx_commit(&t, &s, NULL);
 	if (!err) {
 		out_begin();
 		out_u64("deleted", n);
 		out_u64("generation", t.gen);
 		out_end();
 	}
-	tx_end(&t);
+	fg_rule_tx_end(&t);
 	return err;
-}
-
-/* Parse a rule file; errors printed as FILE:LINE: why. */
-int fg_rules_read_file(const char *path, struct fg_ruleset *s)
-{
-	struct fg_perr e = {};
-	size_t len;
-	char *buf;
-	int err;
-
-	err = fg_read_file_say(path, &buf, &len);
-	if (err)
-		return err;
-	err = fg_rules_parse_text(buf, len, s, &e);
-	free(buf);
-	if (err) {
-		fg_ruleset_free(s);
-		return fg_perr_report(err, path, &e);
-	}
-	return 0;
 }
 
 static int rule_load(int argc, char **argv)

@@ -35,26 +35,6 @@ static void print_reasons(const struct fg_ifstats *s)
 	out_arr_close();
 }
 
-/* Flow accounting of one direction. Every packet it saw is in a flow, the
- * overflow aggregate, sampled out, or unflowed (drop flows off). */
-void fg_flowstats_print(const char *key, const struct fg_flowstats *f)
-{
-	out_obj_open(key);
-	out_u64("packets", f->packets);
-	out_u64("octets", f->octets);
-	out_u64("sampled_out_packets", f->sampled_pkts);
-	out_u64("sampled_out_octets", f->sampled_octets);
-	out_u64("unflowed_packets", f->unflowed_pkts);
-	out_u64("unflowed_octets", f->unflowed_octets);
-	out_u64("overflow_packets", f->ovf_pkts);
-	out_u64("overflow_octets", f->ovf_octets);
-	out_u64("inserts_failed", f->insert_fail);
-	out_u64("overflow_lost", f->ovf_lost);
-	out_u64("frag_ports_lent", f->frag_lent);
-	out_u64("frag_orphans", f->frag_orphan);
-	out_obj_close();
-}
-
 static void print_queues(const struct fg_ifstats *s)
 {
 	__u32 i;
@@ -76,7 +56,7 @@ static void print_queues(const struct fg_ifstats *s)
 static struct {
 	int fd; /* fg_ifstats, for the egress entries */
 	bool queues;
-} extra = { -1, false };
+} extra = {-1, false};
 
 /* One interface: its ingress counters s, and its slot's egress entry. */
 static void print_iface(const char *name, __u32 ifindex, __u32 slot,
@@ -99,8 +79,9 @@ static void print_iface(const char *name, __u32 ifindex, __u32 slot,
 	out_u64("passed_bytes", s->pass_bytes);
 	out_u64("dropped_packets", drops);
 	out_u64("dropped_bytes", drop_bytes);
-	out_bool("conserved", s->rx_packets == s->pass_packets + drops &&
-				      s->rx_bytes == s->pass_bytes + drop_bytes);
+	out_bool("conserved",
+		 s->rx_packets == s->pass_packets + drops &&
+			 s->rx_bytes == s->pass_bytes + drop_bytes);
 	print_reasons(s);
 	if (fg_ifstats_read(extra.fd, fg_slot_key(slot, FG_DIR_OUT), &out))
 		memset(&out, 0, sizeof(out));
@@ -181,10 +162,10 @@ static void print_all(int ifaces_fd)
 	__u32 key, next, slot;
 	int err;
 
-	for (err = ifaces_fd < 0 ? -1 : bpf_map_get_next_key(ifaces_fd, NULL,
-							     &key);
-	     !err; err = bpf_map_get_next_key(ifaces_fd, &key, &next),
-	    key = next) {
+	for (err = ifaces_fd < 0 ? -1
+				 : bpf_map_get_next_key(ifaces_fd, NULL, &key);
+	     !err;
+	     err = bpf_map_get_next_key(ifaces_fd, &key, &next), key = next) {
 		if (fg_iface_slot(ifaces_fd, key, &slot))
 			continue;
 		slot_read(slot, &s);
@@ -250,7 +231,6 @@ int do_stats(int argc, char **argv)
 	if (ifaces_fd >= 0)
 		close(ifaces_fd);
 	close(fd);
-	return err ? fg_error(err, "cannot read counters: %s",
-			      fg_strerr(err)) :
-		     0;
+	return err ? fg_error(err, "cannot read counters: %s", fg_strerr(err))
+		   : 0;
 }

@@ -22,6 +22,10 @@ int fg_cfgfile_parse(const char *buf, size_t len, struct fg_daemon_cfg *c,
 		     struct fg_perr *e);
 void fg_daemon_cfg_free(struct fg_daemon_cfg *c);
 
+/* Keep the pinned state equal to the file at path until a signal other
+ * than SIGHUP (daemon.c); log lines on stderr. */
+int fg_daemon_run(const char *path);
+
 struct bpf_object;
 /* Read, parse and check a file (daemon.c); errors printed as
  * FILE[:LINE]: why. */

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * daemon config FILE: keep flowgate's settings and rules equal to a file
+ * The config daemon: keep flowgate's settings and rules equal to a file
  * that configuration management (or a Kubernetes ConfigMap) owns.
- * daemon check FILE: parse and check a file, change nothing.
  *
  * The daemon watches the file's directory with inotify, not the file:
  * editors and config tools replace a file by renaming a new one over it,
@@ -310,7 +309,7 @@ static int on_signal(struct daemon *d, int sfd)
 	return 0;
 }
 
-static int run(const char *path)
+int fg_daemon_run(const char *path)
 {
 	struct daemon d = {.path = path};
 	struct pollfd p[2];
@@ -396,52 +395,12 @@ int fg_daemon_cfg_apply_obj(struct fg_daemon_cfg *c, struct bpf_object *obj,
 		err = fg_rule_publish(&fds, &c->rules, &none, &gen, &e);
 	fg_rule_fds_close(&fds);
 	if (err)
-		return e.msg[0] ? fg_error(err, "%s: %s", path, e.msg)
-				: fg_error(err, "%s: cannot apply the rules: %s",
-					   path, fg_strerr(err));
+		return e.msg[0]
+			       ? fg_error(err, "%s: %s", path, e.msg)
+			       : fg_error(err, "%s: cannot apply the rules: %s",
+					  path, fg_strerr(err));
 	if (bpf_map_update_elem(config_fd, &key, &c->cfg, BPF_ANY))
 		return fg_error(-errno, "cannot write the config: %s",
 				fg_strerr(-errno));
 	return 0;
-}
-
-/* daemon check FILE: what daemon config would say about it, no change. */
-static int check_only(const char *path)
-{
-	struct fg_daemon_cfg c;
-	int err;
-
-	err = fg_daemon_cfg_load(path, &c);
-	if (err)
-		return err;
-	out_begin();
-	out_str("file", path);
-	out_bool("valid", true);
-	out_str("profile", fg_profile_name(c.cfg.profile));
-	out_u64("sampling", c.cfg.sampling > 1 ? c.cfg.sampling : 1);
-	out_bool("drop_flows", !(c.cfg.flags & FG_CFG_NO_DROP_FLOWS));
-	out_u64("rules", c.rules.n);
-	out_bool("export", c.export.present);
-	out_u64("collectors", c.export.ncollectors);
-	out_end();
-	fg_daemon_cfg_free(&c);
-	return 0;
-}
-
-int do_daemon(int argc, char **argv)
-{
-	int err;
-
-	if (argc != 2 ||
-	    (strcmp(argv[0], "config") && strcmp(argv[0], "check")))
-		return fg_usage(
-			"usage: daemon config FILE | daemon check FILE");
-	if (!strcmp(argv[0], "check"))
-		return check_only(argv[1]);
-	err = fg_check_caps(FG_NEED_BPF);
-	if (err)
-		return err;
-	/* stderr is the log: one line per event, never held in a buffer. */
-	setvbuf(stderr, NULL, _IOLBF, 0);
-	return run(argv[1]);
 }

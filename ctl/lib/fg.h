@@ -28,6 +28,10 @@ int fg_error(int err, const char *fmt, ...)
 int fg_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Map an errno from bpf()/netlink to a sentence naming the cause. */
 const char *fg_strerr(int err);
+/* Read a whole file (at most 64 MiB), NUL-terminated. */
+int fg_read_file(const char *path, char **buf, size_t *len);
+/* The same, printing the one-line error when it fails. */
+int fg_read_file_say(const char *path, char **buf, size_t *len);
 
 /* ---- argument helpers (args.c) ---- */
 int fg_parse_u32(const char *s, __u32 min, __u32 max, __u32 *out);
@@ -45,8 +49,8 @@ __u8 fg_config_action(const struct fg_config *cfg, __u32 r);
 /* Argument grammars, kept pure for unit tests. */
 struct fg_attach_args {
 	const char *dev;
-	__u32 mode; /* enum fg_attach_mode */
-	__u32 hook; /* enum fg_hook */
+	__u32 mode;	 /* enum fg_attach_mode */
+	__u32 hook;	 /* enum fg_hook */
 	__u32 max_flows; /* 0: keep the pinned size, or the default */
 };
 int fg_args_attach(int argc, char **argv, struct fg_attach_args *a);
@@ -124,26 +128,34 @@ int do_export(int argc, char **argv);
 int do_rule(int argc, char **argv);
 int do_daemon(int argc, char **argv);
 
-/* ---- flows (flow.c) ---- */
+/* ---- names (names.c) ---- */
 int fg_proto_by_name(const char *s);
+const char *fg_proto_name(__u8 proto, char *buf, size_t len);
 void fg_addr_str(const __u8 *a, __u8 ip_ver, char *buf, size_t len);
 int fg_addr_parse(const char *s, __u8 *out);
-void fg_flow_sum(const struct fg_flow_val *v, int ncpu,
-		 struct fg_flow_val *sum);
-__u64 fg_mono_to_wall_ms(__u64 mono_ns);
+
+/* ---- map walking (maps.c) ---- */
 int fg_map_walk(int fd, size_t key_sz, size_t val_sz, bool percpu,
 		void (*fn)(const void *key, const void *vals, int ncpu,
 			   void *ctx),
 		void *ctx);
 int fg_map_percpu(int fd);
+__u32 fg_map_id(int fd);
+__u32 fg_map_value_size(int fd);
 int fg_map_walk_percpu(int fd, size_t key_sz, size_t val_sz,
 		       void (*fn)(const void *key, const void *vals, int ncpu,
 				  void *ctx),
 		       void *ctx);
+
+/* ---- flow records (flows.c) ---- */
+void fg_flow_sum(const struct fg_flow_val *v, int ncpu,
+		 struct fg_flow_val *sum);
+__u64 fg_mono_to_wall_ms(__u64 mono_ns);
+const char *fg_flow_proto(__u8 ip_ver, __u8 proto, char *buf, size_t len);
 void fg_flow_print(const char *key, const struct fg_flow_key *k,
 		   const struct fg_flow_val *v, __u64 (*to_ms)(__u64 ns));
-void fg_ovf_print(const char *key, const struct fg_ovf_key *k,
-		  __u64 packets, __u64 octets);
+void fg_ovf_print(const char *key, const struct fg_ovf_key *k, __u64 packets,
+		  __u64 octets);
 /* stats.c: flow accounting counters of one interface and direction. */
 void fg_flowstats_print(const char *key, const struct fg_flowstats *f);
 
@@ -151,13 +163,13 @@ void fg_flowstats_print(const char *key, const struct fg_flowstats *f);
 #define FG_REPLAY_MAX_COLLECTORS 4
 struct fg_replay_args {
 	const char *path;
-	__u32 max_flows; /* flow table size; 0: the default */
+	__u32 max_flows;   /* flow table size; 0: the default */
 	const char *ipfix; /* ipfix FILE: IPFIX export to a file; NULL none */
 	/* collector URL, normalised (fg_cfg_collector_parse) */
 	char collector[FG_REPLAY_MAX_COLLECTORS][96];
 	int ncollectors;
 	__u32 active_s, idle_s; /* 0: from config FILE, else the default */
-	const char *config; /* config FILE (the daemon's); NULL none */
+	const char *config;	/* config FILE (the daemon's); NULL none */
 };
 int fg_args_replay(int argc, char **argv, struct fg_replay_args *a);
 
@@ -176,7 +188,7 @@ int fg_args_replay(int argc, char **argv, struct fg_replay_args *a);
  *	}
  */
 struct fg_rtt_maps {
-	int conns_fd; /* fg_rtt_conns: live connections */
+	int conns_fd;  /* fg_rtt_conns: live connections */
 	int closed_fd; /* fg_rtt_closed: final records of closed ones (LRU) */
 };
 /* Open the pinned maps (quietly); -ENOENT when rtt is not enabled. */
@@ -211,22 +223,21 @@ enum fg_rtt_verb {
 	FG_RTT_DISABLE,
 };
 struct fg_rtt_args {
-	int verb; /* enum fg_rtt_verb */
+	int verb;	    /* enum fg_rtt_verb */
 	const char *cgroup; /* enable: NULL for the default */
-	bool has_addr; /* show: filters */
+	bool has_addr;	    /* show: filters */
 	__u8 addr[16];
 	int port; /* -1: any */
 };
 int fg_args_rtt(int argc, char **argv, struct fg_rtt_args *a);
 int do_rtt(int argc, char **argv);
 /* out.c: a log2 histogram, drawn in text, an array of buckets in JSON. */
-void out_hist(const char *key, const char *unit, const __u64 *slots,
-	      int n);
+void out_hist(const char *key, const char *unit, const __u64 *slots, int n);
 /* ---- export settings of the daemon's config file (cfgfile.c) ---- */
 /* The [export] section, parsed and checked but not acted on here: the
  * IPFIX exporter takes its settings from this struct. */
 #define FG_CFG_MAX_COLLECTORS 8
-#define FG_CFG_URL_LEN 96
+#define FG_CFG_URL_LEN	      96
 
 struct fg_cfg_export {
 	bool present; /* the file has an [export] section */
@@ -234,21 +245,21 @@ struct fg_cfg_export {
 	/* udp://HOST:PORT or tcp://HOST:PORT, port always written out;
 	 * HOST an IPv4 address, [IPv6] or a DNS name */
 	char collector[FG_CFG_MAX_COLLECTORS][FG_CFG_URL_LEN];
-	__u32 active_timeout; /* seconds */
-	__u32 idle_timeout; /* seconds */
+	__u32 active_timeout;	/* seconds */
+	__u32 idle_timeout;	/* seconds */
 	__u32 template_refresh; /* seconds */
-	__u32 domain; /* observation domain ID */
-	__u32 mtu; /* bytes, IP and UDP headers included */
+	__u32 domain;		/* observation domain ID */
+	__u32 mtu;		/* bytes, IP and UDP headers included */
 };
 
 void fg_cfg_export_default(struct fg_cfg_export *x);
 /* One "KEY VALUE" line of the section: collector, active-timeout,
  * idle-timeout, template-refresh, domain, mtu. 0, or -EINVAL with a
  * one-line reason in msg. */
-int fg_cfg_export_set(struct fg_cfg_export *x, const char *key,
-		      const char *val, char *msg, size_t len);
+int fg_cfg_export_set(struct fg_cfg_export *x, const char *key, const char *val,
+		      char *msg, size_t len);
 /* Check and normalise one collector URL (port 4739 when none). */
-int fg_cfg_collector_parse(const char *url, char *out, size_t outlen,
-			   char *msg, size_t len);
+int fg_cfg_collector_parse(const char *url, char *out, size_t outlen, char *msg,
+			   size_t len);
 
 #endif /* FG_CTL_H */

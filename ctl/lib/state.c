@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "fg.h"
+#include "fg_parse.h"
 #include "flowgate_xdp.skel.h"
 
 int fg_map_open(const char *name)
@@ -33,8 +34,9 @@ int fg_state_map_open(const char *name)
 	int fd = fg_map_open(name);
 
 	if (fd == -ENOENT)
-		return fg_error(fd, "flowgate is not attached (no state under "
-				    "%s)",
+		return fg_error(fd,
+				"flowgate is not attached (no state under "
+				"%s)",
 				fg_pin_dir());
 	if (fd < 0)
 		return fg_error(fd, "cannot open state under %s: %s",
@@ -70,7 +72,8 @@ int fg_obj_pin_maps(struct bpf_object *obj, __u32 max_flows)
 	if (mkdir(fg_pin_dir(), 0700) && errno != EEXIST)
 		return fg_error(-errno, "cannot create %s: %s", fg_pin_dir(),
 				strerror(errno));
-	bpf_object__for_each_map(map, obj) {
+	bpf_object__for_each_map(map, obj)
+	{
 		if (is_internal_map(map))
 			continue;
 		if (max_flows && !strcmp(bpf_map__name(map), "fg_flows"))
@@ -89,7 +92,8 @@ void fg_obj_chmod_pins(struct bpf_object *obj)
 {
 	struct bpf_map *map;
 
-	bpf_object__for_each_map(map, obj) {
+	bpf_object__for_each_map(map, obj)
+	{
 		if (!is_internal_map(map) && bpf_map__pin_path(map))
 			chmod(bpf_map__pin_path(map), 0600);
 	}
@@ -123,9 +127,10 @@ int fg_skel_load_pinned(struct flowgate_xdp **out)
 		goto fail;
 	err = flowgate_xdp__load(skel);
 	if (err) {
-		fg_error(err, "cannot load the BPF programs (%s); if pins under "
-			      "%s come from another flowgate version, detach "
-			      "every interface first",
+		fg_error(err,
+			 "cannot load the BPF programs (%s); if pins under "
+			 "%s come from another flowgate version, detach "
+			 "every interface first",
 			 fg_strerr(err), fg_pin_dir());
 		goto fail;
 	}
@@ -268,4 +273,20 @@ int fg_iface_slot(int ifaces_fd, __u32 ifindex, __u32 *slot)
 		return -ERANGE;
 	*slot = ifc.slot;
 	return 0;
+}
+
+void fg_config_apply_profile(struct fg_config *cfg, __u32 profile)
+{
+	__u32 r;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->version = FG_CONFIG_VERSION;
+	cfg->profile = profile;
+	for (r = 1; r < FG_R_MAX; r++)
+		cfg->act[r] = fg_profile_action(profile, r);
+}
+
+__u8 fg_config_action(const struct fg_config *cfg, __u32 r)
+{
+	return fg_action(cfg, r);
 }

@@ -87,8 +87,8 @@ int fg_check_caps(unsigned int need)
 
 	if (err)
 		return 0; /* cannot tell: let the kernel decide */
-	if ((need & FG_NEED_BPF) &&
-	    !(eff & (1ULL << CAP_BPF)) && !(eff & (1ULL << CAP_SYS_ADMIN)))
+	if ((need & FG_NEED_BPF) && !(eff & (1ULL << CAP_BPF)) &&
+	    !(eff & (1ULL << CAP_SYS_ADMIN)))
 		return fg_error(-EPERM, "missing capability CAP_BPF (or "
 					"CAP_SYS_ADMIN): run as root");
 	if ((need & FG_NEED_NET_ADMIN) && !(eff & (1ULL << CAP_NET_ADMIN)))
@@ -189,4 +189,57 @@ void fg_libs_init(void)
 	libbpf_set_print(libbpf_print);
 	/* libxdp keeps its dispatcher pins and lock under /sys/fs/bpf/xdp. */
 	setenv("LIBXDP_BPFFS_AUTOMOUNT", "1", 0);
+}
+
+/* Rule and config files are read whole; this bounds what a typo in a path
+ * (a disk image, a log) can make us read. */
+#define FG_FILE_MAX (64u << 20)
+
+int fg_read_file(const char *path, char **buf, size_t *len)
+{
+	size_t cap = 1 << 16, n = 0;
+	FILE *f = fopen(path, "rb");
+	char *b = NULL, *nb;
+	size_t got;
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	do {
+		if (n + 1 >= cap || !b) {
+			cap = b ? cap * 2 : cap;
+			nb = realloc(b, cap);
+			if (!nb) {
+				err = -ENOMEM;
+				break;
+			}
+			b = nb;
+		}
+		got = fread(b + n, 1, cap - n - 1, f);
+		n += got;
+		if (n > FG_FILE_MAX)
+			err = -EFBIG;
+	} while (!err && got);
+	if (!err && ferror(f))
+		err = -EIO;
+	fclose(f);
+	if (err) {
+		free(b);
+		return err;
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+int fg_read_file_say(const char *path, char **buf, size_t *len)
+{
+	int err = fg_read_file(path, buf, len);
+
+	if (err)
+		return fg_error(err, "cannot read %s: %s", path,
+				err == -EFBIG ? "larger than 64 MiB"
+					      : fg_strerr(err));
+	return 0;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * replay PCAP [max-flows N]: run every packet of a capture through the XDP
+ * The replay driver: run every packet of a capture through the XDP
  * object's code with BPF_PROG_TEST_RUN, with flow accounting, and report
  * the verdicts and the flows. The object is the embedded skeleton with
  * private, unpinned maps: replay needs no bpffs and neither reads nor
@@ -240,10 +240,9 @@ static int open_load(struct replay *r, bool take)
 					       max_rule_id(r) + 1);
 	if (!err && take) {
 		bpf_program__set_autoload(r->skel->progs.fg_take, true);
-		err = bpf_map__set_max_entries(r->skel->maps.fg_take_buf,
-					       take_env("refused") ?
-						       0 :
-						       FG_TAKE_BATCH);
+		err = bpf_map__set_max_entries(
+			r->skel->maps.fg_take_buf,
+			take_env("refused") ? 0 : FG_TAKE_BATCH);
 	}
 	if (!err)
 		err = flowgate_xdp__load(r->skel);
@@ -512,8 +511,7 @@ struct rflows {
 };
 
 /* -j: one more flow to print. */
-static int keep(struct rflows *f, const void *key,
-		const struct fg_flow_val *v)
+static int keep(struct rflows *f, const void *key, const struct fg_flow_val *v)
 {
 	struct rflow *e;
 
@@ -648,8 +646,8 @@ static int report_flows(struct replay *r, struct rflows *f)
 
 	/* One value a flow: replay's table is a shared hash (open_load()). */
 	err = fg_map_walk(bpf_map__fd(r->skel->maps.fg_flows),
-			  sizeof(struct fg_flow_key), sizeof(struct fg_flow_val),
-			  false, collect, f);
+			  sizeof(struct fg_flow_key),
+			  sizeof(struct fg_flow_val), false, collect, f);
 	if (!err)
 		err = f->err;
 	if (err)
@@ -827,18 +825,14 @@ static int configure(struct replay *r)
 			    &m);
 }
 
-int do_replay(int argc, char **argv)
+int fg_replay_run(const struct fg_replay_args *a)
 {
-	struct replay r = {0};
+	struct replay r = {.a = *a};
 	struct rflows f = {0};
 	struct fg_exp_stats es;
 	struct fg_ifstats s;
 	int err;
 
-	err = fg_args_replay(argc, argv, &r.a);
-	if (err)
-		return err;
-	fg_libs_init();
 	if (r.a.config) {
 		err = fg_daemon_cfg_load(r.a.config, &r.cfg);
 		if (err)

@@ -60,7 +60,7 @@ struct fg_rexp {
 	int flows, overflow;
 	__u64 tick_ns;
 	__u64 next_ns; /* the next sweep on the capture's clock; 0: none yet */
-	__u64 now_ns; /* the sweep running */
+	__u64 now_ns;  /* the sweep running */
 	__u64 sweeps;
 	__u32 active_s, idle_s;
 };
@@ -83,5 +83,8 @@ struct fg_exp_stats;
 /* -EIO, printed, when an output could not send every record. */
 int fg_rexp_lost(const struct fg_rexp *x, const struct fg_exp_stats *st);
 void fg_rexp_close(struct fg_rexp *x);
+
+/* Replay a capture as the arguments say and print the report (replay.c). */
+int fg_replay_run(const struct fg_replay_args *a);
 
 #endif /* FG_CTL_REPLAY_H */

@@ -53,9 +53,9 @@ static int parse_prefix(const char *s, __u8 *addr, __u8 *family, __u8 *len,
 
 	if (strchr(s, '%'))
 		return fg_perr(e,
-			    "'%s': a zone index (%%...) has no place in a "
-			    "prefix",
-			    s);
+			       "'%s': a zone index (%%...) has no place in a "
+			       "prefix",
+			       s);
 	if (alen == 0 || alen >= sizeof(buf))
 		return fg_perr(e, "bad address in '%s'", s);
 	memcpy(buf, s, alen);
@@ -70,12 +70,13 @@ static int parse_prefix(const char *s, __u8 *addr, __u8 *family, __u8 *len,
 		*family = 6;
 		max = 128;
 	} else {
-		return fg_perr(e, "bad address '%s' (IPv4 a.b.c.d or IPv6)", buf);
+		return fg_perr(e, "bad address '%s' (IPv4 a.b.c.d or IPv6)",
+			       buf);
 	}
 	n = max;
 	if (slash && fg_parse_u32(slash + 1, 0, max, &n))
-		return fg_perr(e, "bad prefix length in '%s' (0-%u for IPv%u)", s,
-			    max, *family);
+		return fg_perr(e, "bad prefix length in '%s' (0-%u for IPv%u)",
+			       s, max, *family);
 	/* Host bits: everything after the first n bits of the family's
 	 * part of the address must be zero. */
 	bits = *family == 4 ? 96 + n : n;
@@ -86,7 +87,7 @@ static int parse_prefix(const char *s, __u8 *addr, __u8 *family, __u8 *len,
 			addr[i / 8] &= ~(0x80 >> (i % 8));
 		fg_prefix_str(addr, *family, n, buf, sizeof(buf));
 		return fg_perr(e, "host bits set in '%s' (the prefix is %s)", s,
-			    buf);
+			       buf);
 	}
 	*len = n;
 	return 0;
@@ -113,37 +114,22 @@ static int parse_ports(const char *kw, const char *s, __u16 *lo, __u16 *hi,
 
 	if (strlen(s) >= sizeof(buf))
 		return fg_perr(e, "bad %s '%s' (a port 0-65535 or a range P-Q)",
-			    kw, s);
+			       kw, s);
 	strcpy(buf, s);
 	if (dash)
 		buf[dash - s] = '\0';
 	if (fg_parse_u32(buf, 0, 65535, &a) ||
 	    (dash && fg_parse_u32(dash + 1, 0, 65535, &b)))
 		return fg_perr(e, "bad %s '%s' (a port 0-65535 or a range P-Q)",
-			    kw, s);
+			       kw, s);
 	if (!dash)
 		b = a;
 	if (a > b)
-		return fg_perr(e, "%s range '%s' is reversed (write %u-%u)", kw, s,
-			    b, a);
+		return fg_perr(e, "%s range '%s' is reversed (write %u-%u)", kw,
+			       s, b, a);
 	*lo = a;
 	*hi = b;
 	return 0;
-}
-
-const char *fg_rule_proto_name(__u8 proto, char *buf, size_t len)
-{
-	static const char *const names[] = {
-		[IPPROTO_TCP] = "tcp",	 [IPPROTO_UDP] = "udp",
-		[IPPROTO_ICMP] = "icmp", [IPPROTO_ICMPV6] = "icmpv6",
-		[IPPROTO_SCTP] = "sctp", [IPPROTO_GRE] = "gre",
-		[IPPROTO_ESP] = "esp",
-	};
-
-	if (proto < sizeof(names) / sizeof(names[0]) && names[proto])
-		return names[proto];
-	snprintf(buf, len, "%u", proto);
-	return buf;
 }
 
 static int parse_proto(const char *s, struct fg_rule_def *d, struct fg_perr *e)
@@ -161,9 +147,9 @@ static int parse_proto(const char *s, struct fg_rule_def *d, struct fg_perr *e)
 		return 0;
 	}
 	return fg_perr(e,
-		    "unknown protocol '%s' (tcp, udp, icmp, icmpv6, sctp, "
-		    "gre, esp, arp or a number 0-255)",
-		    s);
+		       "unknown protocol '%s' (tcp, udp, icmp, icmpv6, sctp, "
+		       "gre, esp, arp or a number 0-255)",
+		       s);
 }
 
 static int parse_comment(const char *s, struct fg_rule_def *d,
@@ -173,7 +159,7 @@ static int parse_comment(const char *s, struct fg_rule_def *d,
 
 	if (strlen(s) >= sizeof(d->comment))
 		return fg_perr(e, "comment longer than %zu bytes",
-			    sizeof(d->comment) - 1);
+			       sizeof(d->comment) - 1);
 	for (c = (const unsigned char *)s; *c; c++)
 		if (*c < 0x20 || *c == 0x7f)
 			return fg_perr(e, "comment has a control character");
@@ -224,7 +210,7 @@ static int parse_addr_kw(const char *val, __u8 *addr, __u8 *len,
 		return err;
 	if (d->family && d->family != fam)
 		return fg_perr(e, "src and dst are of different address "
-			       "families");
+				  "families");
 	d->family = fam;
 	return 0;
 }
@@ -235,7 +221,8 @@ static int parse_kw(int k, const char *val, struct fg_rule_def *d,
 	switch (k) {
 	case 0:
 		if (fg_parse_u32(val, 1, FG_RULE_MAX, &d->id))
-			return fg_perr(e, "bad id '%s' (1-%u)", val, FG_RULE_MAX);
+			return fg_perr(e, "bad id '%s' (1-%u)", val,
+				       FG_RULE_MAX);
 		return 0;
 	case 1:
 		d->flags |= FG_RF_SRC;
@@ -256,7 +243,7 @@ static int parse_kw(int k, const char *val, struct fg_rule_def *d,
 	case 7:
 		if (fg_parse_u32(val, 0, FG_RULE_PRIO_MAX, &d->prio))
 			return fg_perr(e, "bad prio '%s' (0-%u)", val,
-				    FG_RULE_PRIO_MAX);
+				       FG_RULE_PRIO_MAX);
 		return 0;
 	case 8:
 		return parse_action(val, d, e);
@@ -272,14 +259,14 @@ static int check_combination(const struct fg_rule_def *d, struct fg_perr *e)
 
 	if (!d->action)
 		return fg_perr(e, "a rule needs an action (action drop|pass|"
-			       "count)");
+				  "count)");
 	if ((d->flags & FG_RF_ARP) &&
 	    (d->flags & (FG_RF_SRC | FG_RF_DST) || ports))
 		return fg_perr(e, "proto arp takes no addresses or ports");
 	if (ports && (d->flags & FG_RF_PROTO) && d->proto != IPPROTO_TCP &&
 	    d->proto != IPPROTO_UDP && d->proto != IPPROTO_SCTP)
 		return fg_perr(e, "ports need proto tcp, udp or sctp (or no "
-			       "proto: then any of them)");
+				  "proto: then any of them)");
 	return 0;
 }
 
@@ -298,10 +285,10 @@ int fg_rule_parse(int argc, char **argv, struct fg_rule_def *d,
 				break;
 		if (k == NKW)
 			return fg_perr(e,
-				    "unknown keyword '%s' (id, src, dst, "
-				    "proto, sport, dport, dev, prio, "
-				    "action, comment)",
-				    argv[i]);
+				       "unknown keyword '%s' (id, src, dst, "
+				       "proto, sport, dport, dev, prio, "
+				       "action, comment)",
+				       argv[i]);
 		if (seen & (1u << k))
 			return fg_perr(e, "%s given twice", keywords[k]);
 		seen |= 1u << k;
@@ -334,7 +321,7 @@ int fg_rule_tokenize(char *line, char **argv, int max, struct fg_perr *e)
 				*r++ = '\0';
 			if (strchr(argv[n - 1], '"'))
 				return fg_perr(e, "stray quote in '%s'",
-					    argv[n - 1]);
+					       argv[n - 1]);
 			continue;
 		}
 		/* "...": unescape in place, w trails r */
@@ -401,7 +388,7 @@ int fg_text_lines(const char *buf, size_t len,
 			l--;
 		if (l > FG_LINE_MAX)
 			return fg_perr(e, "line longer than %d bytes",
-				    FG_LINE_MAX);
+				       FG_LINE_MAX);
 		memcpy(line, buf + pos, l);
 		line[l] = '\0';
 		if (strlen(line) != l)
@@ -495,7 +482,7 @@ int fg_rule_format(const struct fg_rule_def *d, bool with_id, char *buf,
 		put(buf, len, &pos, " proto arp");
 	if (d->flags & FG_RF_PROTO)
 		put(buf, len, &pos, " proto %s",
-		    fg_rule_proto_name(d->proto, pr, sizeof(pr)));
+		    fg_proto_name(d->proto, pr, sizeof(pr)));
 	if (d->flags & FG_RF_SPORT) {
 		ports_str(pr, sizeof(pr), "sport", d->sport_lo, d->sport_hi);
 		put(buf, len, &pos, "%s", pr);

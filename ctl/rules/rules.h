@@ -53,7 +53,6 @@ int fg_rule_format(const struct fg_rule_def *d, bool with_id, char *buf,
 void fg_prefix_str(const __u8 *a, __u8 family, __u8 len, char *buf,
 		   size_t size);
 const char *fg_rule_action_name(__u8 a);
-const char *fg_rule_proto_name(__u8 proto, char *buf, size_t len);
 /* Call fn for every line of buf: LF or CRLF, the last newline optional;
  * NUL bytes and lines over FG_LINE_MAX are errors. e->line is kept. */
 int fg_text_lines(const char *buf, size_t len,
@@ -198,11 +197,21 @@ int fg_rule_hits_read(const struct fg_rule_fds *f, __u32 id,
  * map-in-map waits for an RCU grace period). */
 int fg_bpf_barrier(void);
 
-/* ---- the CLI's side (rule.c), also used by the daemon ---- */
-/* Read a whole file (at most 64 MiB), NUL-terminated. */
-int fg_read_file(const char *path, char **buf, size_t *len);
-/* The same, printing the one-line error when it fails. */
-int fg_read_file_say(const char *path, char **buf, size_t *len);
+/* ---- a change of the set in force (rule_tx.c): `rule` and the daemon ---- */
+struct fg_rule_tx {
+	struct fg_rule_fds fds;
+	struct fg_ruleset cur; /* in force */
+	int lock;
+	__u32 gen;
+};
+/* Open the state for a change: made if missing, locked, current set read;
+ * errors printed. */
+int fg_rule_tx_begin(struct fg_rule_tx *t);
+/* Replace the set in force by s: IDs, devices, checks, then the switch.
+ * Errors are printed, with file:line when file is given. */
+int fg_rule_tx_commit(struct fg_rule_tx *t, struct fg_ruleset *s,
+		      const char *file);
+void fg_rule_tx_end(struct fg_rule_tx *t);
 /* Print a parse error as "FILE:LINE: why" (or "FILE: why", or "why"
  * without a file) and return err. */
 int fg_perr_report(int err, const char *file, const struct fg_perr *e);

@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The exporter's settings when nothing else is said. */
+#include <string.h>
+#include "fg.h"
+#include "export.h"
+
+void fg_exp_settings_default(struct fg_exp_settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->active_s = 60;
+	s->idle_s = 15;
+	s->refresh_s = 300; /* below ipfixcol2's 600 s session timeout */
+	s->domain = 1;
+	s->mtu = 1500;
+	s->spool_bytes = 16ull << 20;
+	s->tick_ms = 1000;
+	s->tcp_flags_len = 1; /* what pmacct 1.7.7 reads; flags fit */
+	s->samp_style = FG_SAMP_LEGACY;
+	s->pen = IPFIX_PEN_DEFAULT;
+	s->rtt = true;
+}
