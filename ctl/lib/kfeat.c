@@ -290,6 +290,12 @@ int fg_kfeat_check_attach(enum fg_hook_kind hook)
 	return err;
 }
 
+int fg_kfeat_check_state(void)
+{
+	return need_common("still works: rtt enable (config, rules and the "
+			   "daemon keep their state in the XDP object's maps)");
+}
+
 int fg_kfeat_check_rtt(void)
 {
 	const char *still = "still works: attach, replay (only TCP RTT is "

@@ -73,6 +73,9 @@ int fg_kfeat_need(enum fg_kfeat_id id, const char *still);
 enum fg_hook_kind { FG_KF_HOOK_XDP, FG_KF_HOOK_TC };
 int fg_kfeat_check_attach(enum fg_hook_kind hook);
 int fg_kfeat_check_rtt(void);
+/* config, rules and the daemon make the pinned state by loading the XDP
+ * object (fg_skel_load_pinned). */
+int fg_kfeat_check_state(void);
 /* *fast: replay's export may use fg_take (syscall program + bpf_loop). */
 int fg_kfeat_check_replay(bool *fast);
 int fg_kfeat_check_capture(void);

@@ -135,6 +135,12 @@ fails "replay without XDP" \
 	"Error: Linux $REL lacks XDP programs (Linux 4.8 and later, CONFIG_BPF_SYSCALL); still works: rtt enable, attach DEV hook tc" \
 	env FLOWGATE_FAKE_KFEAT=xdp "$FLOWGATE" replay "$CAP"
 
+# ---- config, rules, daemon: the pinned state is the XDP object's maps ----------
+fails "config set without the coarse clock" \
+	"Error: Linux $REL lacks bpf_ktime_get_coarse_ns() (Linux 5.11 and later); still works: rtt enable (config, rules and the daemon keep their state in the XDP object's maps)" \
+	env FLOWGATE_FAKE_KFEAT=coarse_clock "$FLOWGATE" config set profile strict
+check "  ... no state made" test ! -e "$FLOWGATE_BPFFS"
+
 # ---- rtt enable ------------------------------------------------------------------
 fails "rtt enable without sock_ops" \
 	"Error: Linux $REL lacks sock_ops programs (Linux 4.13 and later, CONFIG_CGROUP_BPF); still works: attach, replay (only TCP RTT is missing)" \
