@@ -93,8 +93,8 @@ void fg_kfeat_print(const char *key);
  * the last program load failure's program name and verifier log. After a
  * failed load, fg_vlog_report() prints
  *
- *   Error: the verifier of Linux R rejected program P (WHAT); its last
- *   lines:
+ *   WHAT: the verifier of Linux R rejected program P[ (checking its
+ *   global function F())]; its last lines (...):
  *     ...
  *
  * (the whole log with FLOWGATE_DEBUG=1) and returns 1; 0 when the failure
@@ -107,6 +107,9 @@ int fg_vlog_report(const char *what);
  * log that fg_vlog_report() prints (not printed again for debugging). */
 void fg_vlog_feed(const char *msg);
 bool fg_vlog_owns(const char *msg);
+/* The global function the verifier was checking when it stopped, "" when
+ * it was the program's own code (pure). */
+void fg_vlog_func(const char *log, char *buf, size_t len);
 /* The last n lines of log (pure): pointer into log; *len its length
  * without the final newline. */
 const char *fg_vlog_tail(const char *log, int n, size_t *len);

@@ -111,18 +111,42 @@ static void print_indented(const char *s, size_t len)
 	}
 }
 
+/* The global function the verifier was checking when it stopped: it
+ * checks each one on its own, first, between "Validating NAME() func#N"
+ * and "Func#N ... is safe for any args that match its prototype", then the
+ * program's own code. Empty when it stopped in the program's own code. */
+void fg_vlog_func(const char *log, char *buf, size_t len)
+{
+	const char *p, *last = NULL, *end;
+
+	for (p = log; (p = strstr(p, "Validating ")); p++)
+		if (p == log || p[-1] == '\n')
+			last = p + 11;
+	end = last ? strstr(last, "() func#") : NULL;
+	if (!end || memchr(last, '\n', (size_t)(end - last)) ||
+	    strstr(end, " is safe for any args"))
+		end = last = NULL;
+	snprintf(buf, len, "%.*s", last ? (int)(end - last) : 0,
+		 last ? last : "");
+}
+
 int fg_vlog_report(const char *what)
 {
 	bool all = getenv("FLOWGATE_DEBUG") != NULL;
+	char func[80], in[128] = "";
 	const char *t;
 	size_t len;
 
 	if (!vl.log)
 		return 0;
 	vl.reported = true;
+	fg_vlog_func(vl.log, func, sizeof(func));
+	if (func[0])
+		snprintf(in, sizeof(in), " (checking its global function %s())",
+			 func);
 	fg_error(-EINVAL,
-		 "%s: the verifier of Linux %s rejected program %s; %s:", what,
-		 fg_kfeat_release(), vl.prog,
+		 "%s: the verifier of Linux %s rejected program %s%s; %s:",
+		 what, fg_kfeat_release(), vl.prog, in,
 		 all ? "its log"
 		     : "its last lines (FLOWGATE_DEBUG=1 shows the whole log)");
 	t = all ? vl.log : fg_vlog_tail(vl.log, VLOG_TAIL, &len);

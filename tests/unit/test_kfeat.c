@@ -258,13 +258,36 @@ static void test_report(void **state)
 	free(msg);
 }
 
+static void test_func(void **state)
+{
+	char f[80];
+
+	fg_vlog_func("func#0 @0\nfunc#1 @40\nValidating fg_xdp_frame() "
+		     "func#1...\n0: R1=ctx()\nmath between pkt pointer\n",
+		     f, sizeof(f));
+	assert_string_equal(f, "fg_xdp_frame");
+	/* validated, then the main program failed */
+	fg_vlog_func("Validating fg_a() func#1...\n1: ok\nFunc#1 ('fg_a') is "
+		     "safe for any args that match its prototype\n0: (b7) "
+		     "r0 = 0\ninvalid access\n",
+		     f, sizeof(f));
+	assert_string_equal(f, "");
+	fg_vlog_func("Validating fg_a() func#1...\nFunc#1 is safe for any "
+		     "args that match its prototype\nValidating fg_b() "
+		     "func#2...\nR1 invalid mem access\n",
+		     f, sizeof(f));
+	assert_string_equal(f, "fg_b");
+	fg_vlog_func("0: (b7) r0 = 0\ninvalid access\n", f, sizeof(f));
+	assert_string_equal(f, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kver_parse), cmocka_unit_test(test_table),
 		cmocka_unit_test(test_fake),	   cmocka_unit_test(test_msg),
 		cmocka_unit_test(test_need),	   cmocka_unit_test(test_tail),
-		cmocka_unit_test(test_report),
+		cmocka_unit_test(test_report),	   cmocka_unit_test(test_func),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
