@@ -5,8 +5,9 @@
  * verifier refuses, loaded through libbpf with the CLI's print callback.
  * The report is one Error: line naming the program and the kernel
  * (uname -r), then the verifier's last 10 lines, ending with its own
- * reason, no errno; FLOWGATE_DEBUG=1 gives the whole log; a program that
- * loads leaves nothing to report.
+ * reason, no errno; FLOWGATE_DEBUG=1 gives the whole log; a rejection
+ * inside a global function names it; a program that loads leaves nothing
+ * to report.
  */
 #include <errno.h>
 #include <limits.h>
@@ -141,6 +142,17 @@ int main(void)
 		       strstr(out, "invalid access to packet"),
 	       "FLOWGATE_DEBUG=1: every line, from instruction 0 (%d lines)",
 	       full);
+
+	err = load("fg_reject_fn", out, sizeof(out), &rep);
+	fgt_ok(err < 0 && rep == 1 &&
+		       strstr(out, "rejected program fg_reject_fn (checking "
+				   "its global function fg_bad_global()); "),
+	       "a rejection inside a global function names it");
+	if (!strstr(out, "fg_bad_global()"))
+		fgt_diag("%s", out);
+	err = load("fg_reject", out, sizeof(out), &rep);
+	fgt_ok(rep == 1 && !strstr(out, "global function"),
+	       "one in the program's own code names none");
 
 	err = load("fg_accept", out, sizeof(out), &rep);
 	fgt_ok(!err && !rep && !out[0],
