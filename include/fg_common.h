@@ -274,6 +274,11 @@ static inline __u32 fg_dir_key(__u32 ifindex, __u32 dir)
  * 65535 bytes behind two VLAN tags fits; longer ones (GSO, jumbograms) are
  * judged as if they ended there. */
 #define FG_MAX_WIRE 0x1ffff
+/* fg_wire_len (a recorded packet, BPF_PROG_TEST_RUN) with this bit set:
+ * the packet's wire length is the rest, even when it is shorter than the
+ * frame (frames below the 14 bytes a test run requires are padded) or 0.
+ * Without it, 0 means "the whole frame". */
+#define FG_WIRE_SET (1u << 31)
 
 #define FG_PIN_DEFAULT "/sys/fs/bpf/flowgate"
 

@@ -24,11 +24,6 @@
  * other limit. */
 #define FG_REPLAY_BATCH 64
 
-/* fg_wire_len with this bit set: the packet's wire length is the rest,
- * even when it is shorter than the frame (frames below the 14 bytes a test
- * run requires are padded) or 0. Without it, 0 means "the whole frame". */
-#define FG_WIRE_SET (1u << 31)
-
 /*
  * One slot per frame, in the object's .bss as arrays of plain integers
  * (the skeleton header then needs no type of ours):
