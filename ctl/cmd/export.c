@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 #include "fg.h"
 #include "export.h"
+#include "flow_src.h"
 #include "cfgfile.h"
 
 #define DRAIN_MS 5000 /* shutdown: time given to TCP collectors */
@@ -239,6 +240,7 @@ static __u64 clock_ns(clockid_t c)
 struct daemon {
 	struct fg_exp_settings set;
 	struct fg_exp_maps maps;
+	int flows_fd; /* fg_flows, read through maps.flows */
 	struct fg_exporter *e;
 	int stats_fd;
 	__u32 flows_id; /* the table we sweep, to notice a new one */
@@ -280,12 +282,15 @@ static int own_map(const char *name, enum bpf_map_type type, __u32 ksz,
 	return fd;
 }
 
-static void close_maps(struct fg_exp_maps *m, int *stats_fd)
+static void close_maps(struct daemon *d)
 {
-	int *fds[] = {&m->flows, &m->overflow, &m->ifstats, &m->config,
-		      &m->state, &m->ifaces,   stats_fd};
+	struct fg_exp_maps *m = &d->maps;
+	int *fds[] = { &d->flows_fd, &m->overflow, &m->ifstats, &m->config,
+		       &m->state,    &m->ifaces,   &d->stats_fd };
 	size_t i;
 
+	fg_flow_src_free(m->flows);
+	m->flows = NULL;
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);
@@ -297,21 +302,27 @@ static void close_maps(struct fg_exp_maps *m, int *stats_fd)
 static int open_maps(struct daemon *d)
 {
 	struct fg_exp_maps *m = &d->maps;
+	__u32 max_flows;
+	int err;
 
-	m->flows = fg_map_open("fg_flows");
-	if (m->flows < 0)
-		return m->flows;
+	d->flows_fd = fg_map_open("fg_flows");
+	if (d->flows_fd < 0)
+		return d->flows_fd;
+	err = fg_flow_src_maps_new(&m->flows, d->flows_fd);
+	if (err)
+		return fg_error(err, "cannot read fg_flows: %s",
+				fg_strerr(err));
 	m->overflow = fg_map_open("fg_overflow");
 	m->ifstats = fg_map_open("fg_ifstats");
 	m->config = fg_map_open("fg_config");
 	m->ifaces = fg_map_open("fg_ifaces");
-	m->max_flows = fg_pinned_max_flows();
+	max_flows = fg_pinned_max_flows();
 	m->state = own_map("fg_expstate", BPF_MAP_TYPE_HASH,
 			   sizeof(struct fg_flow_key),
-			   sizeof(struct fg_exp_shadow), m->max_flows + 4096);
+			   sizeof(struct fg_exp_shadow), max_flows + 4096);
 	d->stats_fd = own_map("fg_expstats", BPF_MAP_TYPE_ARRAY, sizeof(__u32),
 			      sizeof(struct fg_exp_stats), 1);
-	d->flows_id = fg_map_id(m->flows);
+	d->flows_id = fg_map_id(d->flows_fd);
 	if (m->state < 0)
 		return fg_error(m->state, "cannot keep the export state: %s",
 				fg_strerr(m->state));
@@ -393,7 +404,7 @@ static void stop(struct daemon *d)
 {
 	fg_exporter_free(d->e);
 	d->e = NULL;
-	close_maps(&d->maps, &d->stats_fd);
+	close_maps(d);
 }
 
 /* detach (or a re-attach) replaced the pinned table: finish the old one. */
@@ -507,16 +518,14 @@ static int run(struct daemon *d)
 
 int do_export(int argc, char **argv)
 {
-	struct daemon d = {.stats_fd = -1};
+	struct daemon d = { .stats_fd = -1, .flows_fd = -1 };
 	int err;
 
-	d.maps = (struct fg_exp_maps){.flows = -1,
-				      .overflow = -1,
-				      .ifstats = -1,
-				      .config = -1,
-				      .state = -1,
-				      .ifaces = -1,
-				      .take_prog = -1};
+	d.maps = (struct fg_exp_maps){ .overflow = -1,
+				       .ifstats = -1,
+				       .config = -1,
+				       .state = -1,
+				       .ifaces = -1 };
 	d.argc = argc;
 	d.argv = argv;
 	err = settings_load(argc, argv, &d.set);

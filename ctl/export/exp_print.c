@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The exporter's counters as `flowgate stats` and replay print them. */
+/* The exporter's counters as `flowgate stats` and export reports print them. */
 #include <signal.h>
 #include <unistd.h>
 #include <bpf/bpf.h>

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * IPFIX exporter: the metering side (ctl/export/export.c: sweeps of the pinned
- * flow tables, timeouts, the export shadow that makes restarts safe) and
- * the exporting side (ctl/export/exp_out.c: one IPFIX session per collector or
- * file, with its own sequence numbers, templates and TCP spool).
+ * IPFIX exporter: the metering side (export.c: sweeps of a flow source,
+ * flow_src.h; timeouts; the export shadow that makes restarts safe) and
+ * the exporting side (exp_out.c: one IPFIX session per collector or file,
+ * with its own sequence numbers, templates and TCP spool).
  */
 #ifndef FG_EXPORT_H
 #define FG_EXPORT_H
@@ -43,21 +43,19 @@ struct fg_exp_settings {
 	__u32 mtu; /* UDP: message + IP + UDP headers fit in it */
 	__u64 spool_bytes; /* TCP: messages kept while disconnected */
 	__u32 tick_ms; /* sweep period */
-	bool sorted; /* records of a sweep in key order (replay: a hash
-		      * table's order changes from run to run) */
+	/* records of a sweep in key order, so that two runs over the same
+	 * flows write the same bytes (a hash table's order differs) */
+	bool sorted;
 	__u8 tcp_flags_len; /* 1 or 2 octets */
 	__u8 samp_style; /* enum fg_samp_style */
 	__u32 pen; /* enterprise number of flowgate's IEs; 0: none */
 	bool rtt; /* RTT IEs (sock_ops, `flowgate rtt enable`) in records */
 	char config[256]; /* settings file re-read on SIGHUP; "" none */
-	/* replay: after this many UDP datagrams in a row, a 1 ms pause, so
-	 * that a collector on the same host keeps up (0: never pause) */
+	/* after this many UDP datagrams in a row, a 1 ms pause, so that a
+	 * collector on the same host keeps up with sweeps far faster than
+	 * real time (0: never pause) */
 	__u32 udp_burst;
-	/* replay: nothing else writes the tables while a sweep runs, and
-	 * there is no pinned shadow: a flow likely idle is read and deleted
-	 * in one call, and put back if it was not idle after all */
-	bool exclusive;
-	/* replay: told of every record handed to the outputs (NULL: none) */
+	/* told of every record handed to the outputs (NULL: none) */
 	void (*on_record)(const struct ipfix_flow *f, void *ctx);
 	void *record_ctx;
 };
@@ -175,30 +173,27 @@ const struct fg_exp_outstats *fg_out_stats(const struct fg_out *o);
 /* ---- the metering side (export.c) ---- */
 struct fg_exporter;
 
-/* The maps an exporter sweeps: pinned ones (daemon) or a private instance
- * (replay). */
+struct fg_flow_src;
+
+/* What an exporter sweeps: the flows through a source, the rest by the
+ * maps' fds (-1: none). */
 struct fg_exp_maps {
-	int flows, overflow, ifstats, config;
+	struct fg_flow_src *flows; /* stays the caller's */
+	int overflow, ifstats, config;
 	int state; /* export shadow, pinned; -1: keep it in memory only */
-	__u32 max_flows;
 	int ifaces; /* fg_ifaces, for interface names; <= 0: none */
 	/* ifindex of the guard rows of fg_ifstats' catch-all slot (programs
-	 * loaded without a slot): 0, or replay's one interface */
+	 * loaded without a slot): 0, or the one interface of an instance
+	 * that has no slot */
 	__u32 other_ifindex;
-	/* replay: fg_take and its mmapped list of take_max entries, for
-	 * lookups and deletes by the list (include/fg_replay.h); NULL:
-	 * one syscall each */
-	struct fg_take *take;
-	__u32 take_max;
-	int take_prog;
 };
 
 int fg_exporter_new(struct fg_exporter **e, const struct fg_exp_settings *s,
 		    const struct fg_exp_maps *maps);
 void fg_exporter_free(struct fg_exporter *e);
 /*
- * One sweep at monotonic time now_ns (the kernel's clock, or the capture's
- * in replay) with wall clock wall_ms: export deltas of flows past the
+ * One sweep at monotonic time now_ns (the clock of the flows' times) with
+ * wall clock wall_ms: export deltas of flows past the
  * active timeout, expire idle flows, export overflow aggregates. forced:
  * export every pending delta (flowEndReason forced end), for shutdown.
  */
@@ -209,7 +204,7 @@ int fg_exporter_nouts(const struct fg_exporter *e);
 struct fg_out *fg_exporter_out(struct fg_exporter *e, int i);
 
 /* Records by flowEndReason, packets, octets, flows expired (the part of
- * the counters `flowgate stats` and replay both print). */
+ * the counters every report of an export prints). */
 void fg_exp_records_print(const struct fg_exp_stats *e);
 /* `flowgate stats` part: the exporter's counters, if one runs. */
 void fg_exp_stats_print(void);

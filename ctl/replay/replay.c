@@ -12,7 +12,7 @@
  * (tests/bpf/test_replay.c checks that both agree on every verdict and
  * flow), for each frame of a batch, and leaves each verdict in .bss, read
  * through the skeleton's mmap. Flow times follow the capture's clock (rodata
- * fg_capture_clock; the packet's timestamp in fg_replay_ns), so two replays
+ * fg_capture_clock; the packet's timestamp in fg_pkt_ns), so two replays
  * give the same bytes.
  *
  * The test run's data is one linear area (a page minus the XDP headroom
@@ -802,15 +802,16 @@ static int configure(struct replay *r)
 {
 	struct flowgate_xdp *k = r->skel;
 	struct fg_exp_maps m = {
-		.flows = bpf_map__fd(k->maps.fg_flows),
 		.overflow = bpf_map__fd(k->maps.fg_overflow),
 		.ifstats = bpf_map__fd(k->maps.fg_ifstats),
 		.config = bpf_map__fd(k->maps.fg_config),
 		.state = -1, /* the shadow in memory only */
-		.max_flows = bpf_map__max_entries(k->maps.fg_flows),
+		.ifaces = -1,
 		.other_ifindex = REPLAY_IFINDEX,
+	};
+	struct fg_replay_flows f = {
+		.fd = bpf_map__fd(k->maps.fg_flows),
 		.take = r->take,
-		.take_max = FG_TAKE_BATCH,
 		.take_prog = r->take ? bpf_program__fd(k->progs.fg_take) : -1,
 	};
 	int err;
@@ -822,7 +823,7 @@ static int configure(struct replay *r)
 			return err;
 	}
 	return fg_rexp_open(&r->x, &r->a, r->have_cfg ? &r->cfg.export : NULL,
-			    &m);
+			    &m, &f);
 }
 
 int fg_replay_run(const struct fg_replay_args *a)
