@@ -184,7 +184,7 @@ static int check_tc_slot(int ifindex, enum bpf_tc_attach_point where,
 static int check_existing(__u32 ifindex, const struct fg_attach_args *a,
 			  struct fg_iface *ifc)
 {
-	int fd = fg_map_open("fg_ifaces"), ret = 0;
+	int fd = fg_map_open(FG_MAP_IFACES), ret = 0;
 
 	if (fd < 0)
 		return 0;
@@ -211,7 +211,7 @@ static int check_existing(__u32 ifindex, const struct fg_attach_args *a,
 
 static bool any_attached(void)
 {
-	int fd = fg_map_open("fg_ifaces");
+	int fd = fg_map_open(FG_MAP_IFACES);
 	__u32 key;
 	bool any;
 
@@ -236,7 +236,7 @@ static int resolve_max_flows(const struct fg_attach_args *a, __u32 *n)
 					"the flow table has %u entries; detach "
 					"every interface to resize it",
 					pinned);
-		if (!fg_pin_path(path, sizeof(path), "fg_flows"))
+		if (!fg_pin_path(path, sizeof(path), FG_MAP_FLOWS))
 			unlink(path);
 		pinned = 0;
 	}
@@ -380,7 +380,7 @@ static int attach_xdp(struct fg_iface *ifc, __u32 max_flows, const char *dev)
 static int alloc_slot(__u32 *slot)
 {
 	bool used[FG_NSLOTS] = {[FG_SLOT_OTHER] = true};
-	int fd = fg_map_open("fg_ifaces");
+	int fd = fg_map_open(FG_MAP_IFACES);
 	struct fg_iface ifc;
 	__u32 key, next, s;
 	int err;
@@ -566,7 +566,7 @@ static int detach_xdp(int ifindex, const struct fg_iface *ifc)
  * one); its flows stay until exported. */
 static void forget_counters(__u32 slot)
 {
-	int fd = fg_map_open("fg_ifstats");
+	int fd = fg_map_open(FG_MAP_IFSTATS);
 
 	if (fd >= 0) {
 		fg_ifstats_zero(fd, slot);
@@ -616,7 +616,7 @@ int do_detach(int argc, char **argv)
 	if (err)
 		return err;
 	fg_libs_init();
-	fd = fg_map_open("fg_ifaces");
+	fd = fg_map_open(FG_MAP_IFACES);
 	if (fd < 0)
 		return fg_error(-ENOENT, "flowgate is not attached to %s",
 				argv[0]);
@@ -669,7 +669,7 @@ int do_status(int argc, char **argv)
 	if (err)
 		return err;
 	fg_libs_init();
-	fd = fg_map_open("fg_ifaces");
+	fd = fg_map_open(FG_MAP_IFACES);
 	if (fd < 0 && fd != -ENOENT)
 		return fg_error(fd, "cannot read state under %s: %s",
 				fg_pin_dir(), fg_strerr(fd));

@@ -305,22 +305,22 @@ static int open_maps(struct daemon *d)
 	__u32 max_flows;
 	int err;
 
-	d->flows_fd = fg_map_open("fg_flows");
+	d->flows_fd = fg_map_open(FG_MAP_FLOWS);
 	if (d->flows_fd < 0)
 		return d->flows_fd;
 	err = fg_flow_src_maps_new(&m->flows, d->flows_fd);
 	if (err)
 		return fg_error(err, "cannot read fg_flows: %s",
 				fg_strerr(err));
-	m->overflow = fg_map_open("fg_overflow");
-	m->ifstats = fg_map_open("fg_ifstats");
-	m->config = fg_map_open("fg_config");
-	m->ifaces = fg_map_open("fg_ifaces");
+	m->overflow = fg_map_open(FG_MAP_OVERFLOW);
+	m->ifstats = fg_map_open(FG_MAP_IFSTATS);
+	m->config = fg_map_open(FG_MAP_CONFIG);
+	m->ifaces = fg_map_open(FG_MAP_IFACES);
 	max_flows = fg_pinned_max_flows();
-	m->state = own_map("fg_expstate", BPF_MAP_TYPE_HASH,
+	m->state = own_map(FG_MAP_EXPSTATE, BPF_MAP_TYPE_HASH,
 			   sizeof(struct fg_flow_key),
 			   sizeof(struct fg_exp_shadow), max_flows + 4096);
-	d->stats_fd = own_map("fg_expstats", BPF_MAP_TYPE_ARRAY, sizeof(__u32),
+	d->stats_fd = own_map(FG_MAP_EXPSTATS, BPF_MAP_TYPE_ARRAY, sizeof(__u32),
 			      sizeof(struct fg_exp_stats), 1);
 	d->flows_id = fg_map_id(d->flows_fd);
 	if (m->state < 0)
@@ -410,7 +410,7 @@ static void stop(struct daemon *d)
 /* detach (or a re-attach) replaced the pinned table: finish the old one. */
 static bool state_replaced(struct daemon *d)
 {
-	int fd = fg_map_open("fg_flows");
+	int fd = fg_map_open(FG_MAP_FLOWS);
 	bool same = fd >= 0 && fg_map_id(fd) == d->flows_id;
 
 	if (fd >= 0)

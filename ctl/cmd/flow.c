@@ -132,7 +132,7 @@ static int open_flows(int argc, char **argv, struct flow_filter *f)
 
 	if (!err)
 		err = fg_check_caps(FG_NEED_BPF);
-	return err ? err : fg_state_map_open("fg_flows");
+	return err ? err : fg_state_map_open(FG_MAP_FLOWS);
 }
 
 static int flow_dump(int argc, char **argv)
@@ -144,7 +144,7 @@ static int flow_dump(int argc, char **argv)
 	fd = open_flows(argc, argv, &f);
 	if (fd < 0)
 		return fd;
-	ofd = fg_map_open("fg_overflow");
+	ofd = fg_map_open(FG_MAP_OVERFLOW);
 	out_begin();
 	out_arr_open("flows");
 	err = fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
@@ -258,8 +258,8 @@ static void top_add_slot(int fd, __u32 slot, struct fg_flowstats *t)
 static void top_header(const struct snap *s)
 {
 	struct fg_flowstats t = {};
-	int fd = fg_map_open("fg_ifstats");
-	int ifaces_fd = fg_map_open("fg_ifaces");
+	int fd = fg_map_open(FG_MAP_IFSTATS);
+	int ifaces_fd = fg_map_open(FG_MAP_IFACES);
 	__u32 key, next, slot;
 	int err;
 

@@ -277,9 +277,9 @@ static int rtt_show(const struct fg_rtt_args *a)
 	if (err)
 		return fg_error(err, "cannot open the RTT state: %s",
 				fg_strerr(err));
-	sfd = fg_rtt_map_open("fg_rtt_stats");
-	pfd = fg_rtt_map_open("fg_rtt_phist");
-	ifd = fg_rtt_map_open("fg_rtt_info");
+	sfd = fg_rtt_map_open(FG_MAP_RTT_STATS);
+	pfd = fg_rtt_map_open(FG_MAP_RTT_PHIST);
+	ifd = fg_rtt_map_open(FG_MAP_RTT_INFO);
 	err = sfd < 0 ? sfd : pfd < 0 ? pfd : 0;
 	if (!err)
 		err = read_percpu(sfd, &zero, (__u64 *)&st,

@@ -102,7 +102,7 @@ static void count_one(const void *key, const void *vals, int ncpu, void *c)
 
 static void print_table(void)
 {
-	int fd = fg_map_open("fg_flows");
+	int fd = fg_map_open(FG_MAP_FLOWS);
 	__u64 n = 0;
 
 	if (fd < 0)
@@ -205,10 +205,10 @@ int do_stats(int argc, char **argv)
 	err = fg_check_caps(FG_NEED_BPF);
 	if (err)
 		return err;
-	fd = fg_state_map_open("fg_ifstats");
+	fd = fg_state_map_open(FG_MAP_IFSTATS);
 	if (fd < 0)
 		return fd;
-	ifaces_fd = fg_map_open("fg_ifaces");
+	ifaces_fd = fg_map_open(FG_MAP_IFACES);
 	extra.fd = fd;
 	out_begin();
 	print_table();

@@ -76,7 +76,7 @@ static __u32 state_id(void)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
-	int fd = fg_map_open("fg_rule_ctl");
+	int fd = fg_map_open(FG_MAP_RULE_CTL);
 
 	if (fd < 0)
 		return 0;
@@ -162,7 +162,7 @@ static void export_changed(struct daemon *d, const struct fg_cfg_export *x)
 		d->export_known = true;
 		return; /* the exporter read the same file when it started */
 	}
-	fd = fg_map_open("fg_expstats");
+	fd = fg_map_open(FG_MAP_EXPSTATS);
 	if (fd < 0)
 		return;
 	if (!bpf_map_lookup_elem(fd, &key, &st) && st.pid &&

@@ -43,7 +43,7 @@ void fg_exp_records_print(const struct fg_exp_stats *e)
 
 void fg_exp_stats_print(void)
 {
-	int fd = fg_map_open("fg_expstats");
+	int fd = fg_map_open(FG_MAP_EXPSTATS);
 	struct fg_exp_stats st;
 	__u32 key = 0, i;
 
