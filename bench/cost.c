@@ -72,8 +72,7 @@
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "fg_common.h"
-#include "fg_maps.h"
+#include "fg.h"
 #include "rules_fill.h"
 
 #ifndef DLT_EN10MB
@@ -441,29 +440,23 @@ static void fill_flows(struct prog *p)
 static struct flowsum read_flowsum(struct prog *p)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(p->obj, FG_MAP_IFSTATS);
-	int ncpu = libbpf_num_possible_cpus(), fd;
 	struct flowsum fs = {0};
-	struct fg_ifstats *v;
+	struct fg_ifstats v;
 	__u32 key, *cur = NULL;
+	int fd;
 
-	if (!m || bpf_map__value_size(m) != sizeof(*v))
+	if (!m || bpf_map__value_size(m) != sizeof(v))
 		return fs;
 	fd = bpf_map__fd(m);
-	v = calloc(ncpu, sizeof(*v));
-	if (!v)
-		die("out of memory");
 	while (!bpf_map_get_next_key(fd, cur, &key)) {
 		cur = &key;
-		if (bpf_map_lookup_elem(fd, &key, v))
+		if (fg_ifstats_read(fd, key, &v))
 			continue;
-		for (int c = 0; c < ncpu; c++) {
-			fs.packets += v[c].flows.packets;
-			fs.ovf_pkts += v[c].flows.ovf_pkts;
-			fs.insert_fail += v[c].flows.insert_fail;
-			fs.ovf_lost += v[c].flows.ovf_lost;
-		}
+		fs.packets += v.flows.packets;
+		fs.ovf_pkts += v.flows.ovf_pkts;
+		fs.insert_fail += v.flows.insert_fail;
+		fs.ovf_lost += v.flows.ovf_lost;
 	}
-	free(v);
 	return fs;
 }
 

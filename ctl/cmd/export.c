@@ -52,11 +52,11 @@ static int add_url(struct fg_exp_settings *s, const char *v)
 		return fg_usage("collector '%s': want udp://HOST[:PORT] or "
 				"tcp://HOST[:PORT]",
 				v);
-	if (!v[6] || strlen(v) >= FG_EXP_URL_LEN)
+	if (!v[6] || strlen(v) >= FG_URL_LEN)
 		return fg_usage("collector '%s': bad address", v);
-	if (s->nurls >= FG_EXP_MAX_OUTS - 1)
-		return fg_usage("at most %d collectors", FG_EXP_MAX_OUTS - 1);
-	snprintf(s->urls[s->nurls++], FG_EXP_URL_LEN, "%s", v);
+	if (s->nurls >= FG_MAX_COLLECTORS)
+		return fg_usage("at most %d collectors", FG_MAX_COLLECTORS);
+	snprintf(s->urls[s->nurls++], FG_URL_LEN, "%s", v);
 	return 0;
 }
 
@@ -171,8 +171,8 @@ static void apply_section(struct fg_exp_settings *s,
 
 	if (!x->present)
 		return;
-	for (i = 0; i < x->ncollectors && s->nurls < FG_EXP_MAX_OUTS - 1; i++)
-		snprintf(s->urls[s->nurls++], FG_EXP_URL_LEN, "%s",
+	for (i = 0; i < x->ncollectors && s->nurls < FG_MAX_COLLECTORS; i++)
+		snprintf(s->urls[s->nurls++], FG_URL_LEN, "%s",
 			 x->collector[i]);
 	s->active_s = x->active_timeout;
 	s->idle_s = x->idle_timeout;

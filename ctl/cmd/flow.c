@@ -106,22 +106,17 @@ static void dump_one(const void *key, const void *vals, int ncpu, void *c)
 static void dump_ovf(const void *key, const void *vals, int ncpu, void *c)
 {
 	const struct fg_ovf_key *k = key;
-	const struct fg_ovf_val *v = vals;
 	struct dump_ctx *d = c;
-	__u64 p = 0, o = 0;
-	int i;
+	struct fg_ovf_val v;
 
 	if (d->f->ifindex && k->ifindex != d->f->ifindex)
 		return;
 	if (d->f->proto >= 0 && (!k->ip_ver || k->proto != d->f->proto))
 		return;
-	for (i = 0; i < ncpu; i++) {
-		p += v[i].packets;
-		o += v[i].octets;
-	}
-	fg_ovf_print(NULL, k, p, o);
-	d->packets += p;
-	d->octets += o;
+	fg_percpu_sum(vals, ncpu, sizeof(v) / sizeof(__u64), (__u64 *)&v);
+	fg_ovf_print(NULL, k, v.packets, v.octets);
+	d->packets += v.packets;
+	d->octets += v.octets;
 }
 
 /* Filters, privileges, the flow table: what dump and top start with.

@@ -56,9 +56,9 @@ static int replay_kw(struct fg_replay_args *a, const char *kw, const char *v)
 		return 0;
 	}
 	if (!strcmp(kw, "collector")) {
-		if (a->ncollectors == FG_REPLAY_MAX_COLLECTORS)
+		if (a->ncollectors == FG_MAX_COLLECTORS)
 			return fg_usage("at most %d collectors",
-					FG_REPLAY_MAX_COLLECTORS);
+					FG_MAX_COLLECTORS);
 		if (fg_cfg_collector_parse(v, a->collector[a->ncollectors],
 					   sizeof(a->collector[0]), msg,
 					   sizeof(msg)))

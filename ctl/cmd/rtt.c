@@ -150,28 +150,6 @@ static long walk_conns(int fd, const struct fg_rtt_args *a)
 	return n;
 }
 
-/* Sum a per-CPU value made of __u64 counters. */
-static int read_percpu(int fd, const void *key, __u64 *sum, size_t n)
-{
-	int ncpu = libbpf_num_possible_cpus(), c, err = 0;
-	__u64 *v;
-	size_t i;
-
-	if (ncpu < 0)
-		return ncpu;
-	v = calloc((size_t)ncpu, n * sizeof(__u64));
-	if (!v)
-		return -ENOMEM;
-	memset(sum, 0, n * sizeof(__u64));
-	if (bpf_map_lookup_elem(fd, key, v))
-		err = -errno;
-	for (c = 0; !err && c < ncpu; c++)
-		for (i = 0; i < n; i++)
-			sum[i] += v[(size_t)c * n + i];
-	free(v);
-	return err;
-}
-
 static __u64 hist_total(const struct fg_rtt_hist *h)
 {
 	__u64 t = 0;
@@ -194,7 +172,7 @@ static __u64 print_ports(int fd, const struct fg_rtt_args *a)
 	out_arr_open("ports");
 	for (err = bpf_map_get_next_key(fd, NULL, &k); !err;
 	     err = bpf_map_get_next_key(fd, &k, &next), k = next) {
-		if (read_percpu(fd, &k, h.slots, FG_RTT_SLOTS))
+		if (fg_map_lookup_sum(fd, &k, h.slots, sizeof(h.slots)))
 			continue;
 		n = hist_total(&h);
 		total += n;
@@ -282,8 +260,7 @@ static int rtt_show(const struct fg_rtt_args *a)
 	ifd = fg_rtt_map_open(FG_MAP_RTT_INFO);
 	err = sfd < 0 ? sfd : pfd < 0 ? pfd : 0;
 	if (!err)
-		err = read_percpu(sfd, &zero, (__u64 *)&st,
-				  sizeof(st) / sizeof(__u64));
+		err = fg_map_lookup_sum(sfd, &zero, &st, sizeof(st));
 	if (err) {
 		fg_error(err, "cannot read the RTT counters: %s",
 			 fg_strerr(err));

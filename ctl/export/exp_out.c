@@ -559,7 +559,7 @@ const struct fg_exp_outstats *fg_out_stats(const struct fg_out *o)
 static int resolve(struct fg_out *o, const char *hp, int socktype)
 {
 	struct addrinfo hints = { .ai_socktype = socktype }, *res;
-	char host[FG_EXP_URL_LEN], *port = NULL, *c;
+	char host[FG_URL_LEN], *port = NULL, *c;
 	int err;
 
 	snprintf(host, sizeof(host), "%s", hp);

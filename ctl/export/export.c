@@ -379,19 +379,17 @@ static void sweep_flow(const struct fg_flow_key *k,
 static void sweep_ovf(const void *key, const void *vals, int ncpu, void *ctx)
 {
 	const struct fg_ovf_key *ok = key;
-	const struct fg_ovf_val *v = vals;
 	struct fg_exporter *e = ctx;
+	struct fg_ovf_val sum;
 	struct fg_flow_key k = { .ifindex = ok->ifindex, .dir = ok->dir,
 				 .ip_ver = ok->ip_ver, .proto = ok->proto,
 				 .pad = FG_EXP_OVF_MARK };
 	struct fg_flow_val cur = { .ttl_min = 0 }, d;
 	struct fx_ent *s;
-	int c;
 
-	for (c = 0; c < ncpu; c++) {
-		cur.packets += v[c].packets;
-		cur.octets += v[c].octets;
-	}
+	fg_percpu_sum(vals, ncpu, sizeof(sum) / sizeof(__u64), (__u64 *)&sum);
+	cur.packets = sum.packets;
+	cur.octets = sum.octets;
 	/* Overflow entries always have a shadow, and are never on the
 	 * wheel: every sweep reads the (small) overflow table. */
 	s = fx_find(&e->ix, &k);
@@ -545,10 +543,9 @@ static void mirror_gone(struct fg_exporter *e)
 
 static void guard_one(const void *key, const void *vals, int ncpu, void *ctx)
 {
-	const struct fg_ifstats *v = vals;
 	struct fg_exporter *e = ctx;
 	__u32 slot = *(const __u32 *)key / 2, ifindex, r;
-	int c;
+	struct fg_ifstats v;
 
 	if (*(const __u32 *)key % 2 != FG_DIR_IN || slot >= FG_NSLOTS)
 		return;
@@ -558,14 +555,11 @@ static void guard_one(const void *key, const void *vals, int ncpu, void *ctx)
 					  e->slot_if[slot];
 	if (slot != FG_SLOT_OTHER && !ifindex)
 		return;
+	fg_percpu_sum(vals, ncpu, sizeof(v) / sizeof(__u64), (__u64 *)&v);
 	for (r = 1; r < FG_R_MAX; r++) {
-		__u64 p = 0, b = 0;
+		__u64 p = v.drop_packets[r], b = v.drop_bytes[r];
 		uint64_t(*g)[IPFIX_GUARD_NVALS];
 
-		for (c = 0; c < ncpu; c++) {
-			p += v[c].drop_packets[r];
-			b += v[c].drop_bytes[r];
-		}
 		if (!p)
 			continue;
 		if (e->nguard == e->capguard) {

@@ -14,8 +14,9 @@
 #include "fg_common.h"
 #include "ipfix.h"
 
-#define FG_EXP_MAX_OUTS 8
-#define FG_EXP_URL_LEN 96
+#include "fg.h"
+
+#define FG_EXP_MAX_OUTS (FG_MAX_COLLECTORS + 1) /* and a file */
 
 enum fg_out_kind {
 	FG_OUT_UDP = 1,
@@ -33,7 +34,7 @@ enum fg_samp_style {
 
 /* Everything `flowgate export` is told (command line or config file). */
 struct fg_exp_settings {
-	char urls[FG_EXP_MAX_OUTS][FG_EXP_URL_LEN]; /* udp:// tcp:// */
+	char urls[FG_EXP_MAX_OUTS][FG_URL_LEN]; /* udp:// tcp:// */
 	int nurls;
 	char file[256]; /* "" for none */
 	__u32 active_s; /* long-lived flows: a delta every active_s */
@@ -69,7 +70,7 @@ int fg_args_export(int argc, char **argv, struct fg_exp_settings *s);
  * `flowgate stats` (user space only, but it crosses bpf(): fixed layout).
  */
 struct fg_exp_outstats {
-	char url[FG_EXP_URL_LEN];
+	char url[FG_URL_LEN];
 	__u64 messages; /* sent (UDP, file) or written to the socket (TCP) */
 	__u64 records; /* data records in them (flows and options) */
 	__u64 octets; /* IPFIX octets */
@@ -107,7 +108,7 @@ struct fg_exp_stats {
 	struct fg_exp_outstats out[FG_EXP_MAX_OUTS];
 };
 
-_Static_assert(sizeof(struct fg_exp_outstats) == FG_EXP_URL_LEN + 11 * 8 + 8,
+_Static_assert(sizeof(struct fg_exp_outstats) == FG_URL_LEN + 11 * 8 + 8,
 	       "fg_exp_outstats layout");
 _Static_assert(sizeof(struct fg_exp_stats) ==
 		       8 + 16 * 8 + FG_EXP_MAX_OUTS *

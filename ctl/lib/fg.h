@@ -21,6 +21,12 @@ struct fg_opts {
 };
 extern struct fg_opts fg_opts;
 
+/* Collectors one exporter sends to, wherever they are given (command line,
+ * config file, replay); its outputs are these and one file. A URL is
+ * udp://HOST:PORT or tcp://HOST:PORT, normalised. */
+#define FG_MAX_COLLECTORS 7
+#define FG_URL_LEN 96
+
 /* ---- errors (util.c) ---- */
 /* Print "Error: ..." once on stderr and return err (a -errno). */
 int fg_error(int err, const char *fmt, ...)
@@ -143,6 +149,10 @@ int fg_map_walk(int fd, size_t key_sz, size_t val_sz, bool percpu,
 int fg_map_percpu(int fd);
 __u32 fg_map_id(int fd);
 __u32 fg_map_value_size(int fd);
+void fg_percpu_sum(const void *vals, int ncpu, size_t n, __u64 *sum);
+int fg_map_lookup_percpu(int fd, const void *key, size_t val_sz, void **vals,
+			 int *ncpu);
+int fg_map_lookup_sum(int fd, const void *key, void *sum, size_t size);
 int fg_map_walk_percpu(int fd, size_t key_sz, size_t val_sz,
 		       void (*fn)(const void *key, const void *vals, int ncpu,
 				  void *ctx),
@@ -161,13 +171,12 @@ void fg_ovf_print(const char *key, const struct fg_ovf_key *k, __u64 packets,
 void fg_flowstats_print(const char *key, const struct fg_flowstats *f);
 
 /* ---- replay (replay.c, capture.c; args.c for the grammar) ---- */
-#define FG_REPLAY_MAX_COLLECTORS 4
 struct fg_replay_args {
 	const char *path;
 	__u32 max_flows;   /* flow table size; 0: the default */
 	const char *ipfix; /* ipfix FILE: IPFIX export to a file; NULL none */
 	/* collector URL, normalised (fg_cfg_collector_parse) */
-	char collector[FG_REPLAY_MAX_COLLECTORS][96];
+	char collector[FG_MAX_COLLECTORS][FG_URL_LEN];
 	int ncollectors;
 	__u32 active_s, idle_s; /* 0: from config FILE, else the default */
 	const char *config;	/* config FILE (the daemon's); NULL none */
@@ -237,15 +246,13 @@ void out_hist(const char *key, const char *unit, const __u64 *slots, int n);
 /* ---- export settings of the daemon's config file (cfgfile.c) ---- */
 /* The [export] section, parsed and checked but not acted on here: the
  * IPFIX exporter takes its settings from this struct. */
-#define FG_CFG_MAX_COLLECTORS 8
-#define FG_CFG_URL_LEN	      96
 
 struct fg_cfg_export {
 	bool present; /* the file has an [export] section */
 	int ncollectors;
 	/* udp://HOST:PORT or tcp://HOST:PORT, port always written out;
 	 * HOST an IPv4 address, [IPv6] or a DNS name */
-	char collector[FG_CFG_MAX_COLLECTORS][FG_CFG_URL_LEN];
+	char collector[FG_MAX_COLLECTORS][FG_URL_LEN];
 	__u32 active_timeout;	/* seconds */
 	__u32 idle_timeout;	/* seconds */
 	__u32 template_refresh; /* seconds */

@@ -240,27 +240,7 @@ int fg_ifstats_zero(int map_fd, __u32 slot)
 
 int fg_ifstats_read(int map_fd, __u32 key, struct fg_ifstats *sum)
 {
-	int ncpu = libbpf_num_possible_cpus(), cpu, err = 0;
-	const size_t nf = sizeof(*sum) / sizeof(__u64);
-	struct fg_ifstats *v;
-	size_t i;
-
-	if (ncpu < 0)
-		return ncpu;
-	v = calloc(ncpu, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	memset(sum, 0, sizeof(*sum));
-	if (bpf_map_lookup_elem(map_fd, &key, v)) {
-		err = -errno;
-		goto out;
-	}
-	for (cpu = 0; cpu < ncpu; cpu++)
-		for (i = 0; i < nf; i++)
-			((__u64 *)sum)[i] += ((__u64 *)&v[cpu])[i];
-out:
-	free(v);
-	return err;
+	return fg_map_lookup_sum(map_fd, &key, sum, sizeof(*sum));
 }
 
 int fg_iface_slot(int ifaces_fd, __u32 ifindex, __u32 *slot)

@@ -597,16 +597,12 @@ static int rovf_cmp(const void *a, const void *b)
 static int print_overflow(struct replay *r, struct rflows *f)
 {
 	int fd = bpf_map__fd(r->skel->maps.fg_overflow);
-	int c, ncpu = libbpf_num_possible_cpus();
 	struct fg_ovf_key k, *prev = NULL;
 	struct rovf *e = NULL, *t;
-	struct fg_ovf_val *v;
+	struct fg_ovf_val v;
 	size_t i, n = 0;
 	int err = 0;
 
-	v = calloc(ncpu > 0 ? ncpu : 1, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
 	while (!err && !bpf_map_get_next_key(fd, prev, &k)) {
 		t = realloc(e, (n + 1) * sizeof(*e));
 		if (!t) {
@@ -616,12 +612,9 @@ static int print_overflow(struct replay *r, struct rflows *f)
 		e = t;
 		e[n].k = k;
 		prev = &e[n].k;
-		err = bpf_map_lookup_elem(fd, &k, v) ? -errno : 0;
-		e[n].packets = e[n].octets = 0;
-		for (c = 0; !err && c < ncpu; c++) {
-			e[n].packets += v[c].packets;
-			e[n].octets += v[c].octets;
-		}
+		err = fg_map_lookup_sum(fd, &k, &v, sizeof(v));
+		e[n].packets = v.packets;
+		e[n].octets = v.octets;
 		n++;
 	}
 	qsort(e, n, sizeof(*e), rovf_cmp);
@@ -635,7 +628,6 @@ static int print_overflow(struct replay *r, struct rflows *f)
 		out_line_end();
 	}
 	free(e);
-	free(v);
 	return err;
 }
 

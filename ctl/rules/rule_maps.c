@@ -650,25 +650,20 @@ int fg_rule_publish(const struct fg_rule_fds *f, struct fg_ruleset *s,
 int fg_rule_hits_read(const struct fg_rule_fds *f, __u32 id,
 		      struct fg_rule_hit *sum)
 {
-	int ncpu = libbpf_num_possible_cpus(), c, err = 0;
 	struct fg_rule_hit *v;
+	int ncpu, c, err;
 
-	if (ncpu < 0)
-		return ncpu;
-	v = calloc(ncpu, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
 	memset(sum, 0, sizeof(*sum));
-	if (bpf_map_lookup_elem(f->hits, &id, v)) {
-		err = -errno;
-	} else {
-		for (c = 0; c < ncpu; c++) {
-			sum->packets += v[c].packets;
-			sum->octets += v[c].octets;
-			if (v[c].last_ns > sum->last_ns)
-				sum->last_ns = v[c].last_ns;
-		}
+	err = fg_map_lookup_percpu(f->hits, &id, sizeof(*v), (void **)&v,
+				   &ncpu);
+	if (err)
+		return err;
+	for (c = 0; c < ncpu; c++) {
+		sum->packets += v[c].packets;
+		sum->octets += v[c].octets;
+		if (v[c].last_ns > sum->last_ns)
+			sum->last_ns = v[c].last_ns;
 	}
 	free(v);
-	return err;
+	return 0;
 }
