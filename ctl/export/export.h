@@ -62,6 +62,9 @@ struct fg_exp_settings {
 };
 
 void fg_exp_settings_default(struct fg_exp_settings *s);
+struct fg_cfg_export;
+void fg_exp_settings_from_cfg(struct fg_exp_settings *s,
+			      const struct fg_cfg_export *x);
 /* Pure grammar of `flowgate export ARGS`, unit-tested. Adds to s. */
 int fg_args_export(int argc, char **argv, struct fg_exp_settings *s);
 
@@ -203,6 +206,13 @@ int fg_exporter_sweep(struct fg_exporter *e, uint64_t now_ns, uint64_t wall_ms,
 void fg_exporter_stats(const struct fg_exporter *e, struct fg_exp_stats *st);
 int fg_exporter_nouts(const struct fg_exporter *e);
 struct fg_out *fg_exporter_out(struct fg_exporter *e, int i);
+
+/* ---- the export daemon over the pinned state (exp_daemon.c) ---- */
+/* The settings afresh (SIGHUP): 0, or -errno and the old ones stay. */
+typedef int (*fg_exp_reload_fn)(struct fg_exp_settings *s, void *ctx);
+/* Export until SIGTERM or SIGINT; 0 or -errno (printed). */
+int fg_exp_daemon_run(const struct fg_exp_settings *s,
+		      fg_exp_reload_fn reload, void *ctx);
 
 /* Records by flowEndReason, packets, octets, flows expired (the part of
  * the counters every report of an export prints). */

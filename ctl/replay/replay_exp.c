@@ -79,13 +79,7 @@ static int settings(struct fg_exp_settings *s, const struct fg_replay_args *a,
 	int i;
 
 	fg_exp_settings_default(s);
-	if (cx && cx->present) {
-		s->active_s = cx->active_timeout;
-		s->idle_s = cx->idle_timeout;
-		s->refresh_s = cx->template_refresh;
-		s->domain = cx->domain;
-		s->mtu = cx->mtu;
-	}
+	fg_exp_settings_from_cfg(s, cx);
 	if (a->active_s)
 		s->active_s = a->active_s;
 	if (a->idle_s)
