@@ -1,7 +1,9 @@
 # flowgate: XDP/TC guard, flow accounting and IPFIX export.
-# `make` builds build/flowgate and build/flowgate_xdp.bpf.o; `make test`
-# runs every test layer; `make demo` runs the lab. All three install
-# missing Debian packages first (scripts/deps.sh, a no-op when present).
+# `make` builds build/flowgate and the BPF objects, and never installs
+# anything. `make deps` installs the missing Debian packages
+# (scripts/deps.sh, a no-op when present); `make test` and `make demo` do
+# that first, then build (in a sub-make, so that -jN never compiles before
+# the packages are there) and run every test layer or the lab.
 
 BUILD    ?= build
 CLANG    ?= clang
@@ -46,7 +48,7 @@ TEST_LIB_SRCS := $(filter-out $(BPFT_SRCS),$(wildcard tests/bpf/*.c)) $(T_LIB_SR
 .SECONDARY: $(SKELS)
 
 .PHONY: all deps test demo fuzz bench clean format tests-build
-all: deps $(BUILD)/flowgate $(BPF_OBJS)
+all: $(BUILD)/flowgate $(BPF_OBJS)
 
 deps:
 	@bash scripts/deps.sh
@@ -72,10 +74,12 @@ $(BUILD)/tests/test_%: tests/bpf/test_%.c $(TEST_LIB_SRCS) $(T_LIB_HDRS) $(CTL_L
 
 tests-build: all $(UNIT_BINS) $(BPFT_BINS)
 
-test: tests-build
+test: deps
+	@$(MAKE) --no-print-directory tests-build
 	@bash tests/run.sh
 
-demo: all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@bash scripts/demo.sh
 
 # libFuzzer target for the host parser and validator (not part of `make test`).
@@ -83,7 +87,8 @@ FUZZ_SECS ?= 60
 $(BUILD)/fuzz_parse: tests/fuzz/fuzz_parse.c $(HDRS) | $(BUILD)
 	$(CLANG) -O1 -g -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -Iinclude $< -o $@
-fuzz: deps $(BUILD)/fuzz_parse
+fuzz: deps
+	@$(MAKE) --no-print-directory $(BUILD)/fuzz_parse
 	mkdir -p $(BUILD)/fuzz-corpus
 	$(BUILD)/fuzz_parse -max_total_time=$(FUZZ_SECS) -max_len=2048 \
 		$(BUILD)/fuzz-corpus tests/fuzz/seeds
