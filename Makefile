@@ -12,9 +12,9 @@ BPFTOOL  ?= bpftool
 ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
 
 CFLAGS   ?= -O2 -g
-# The CLI's libraries, one folder each; commands (ctl/cmd) have no headers.
+# The CLI's libraries, one folder each, and the commands' table (ctl/cmd).
 CTL_LIBDIRS := ctl/lib ctl/rules ctl/export ctl/replay ctl/daemon ctl/rtt
-CTL_INC  := $(addprefix -I,$(CTL_LIBDIRS))
+CTL_INC  := $(addprefix -I,$(CTL_LIBDIRS) ctl/cmd)
 CFLAGS   += -Wall -Wextra -Wno-unused-parameter -Iinclude $(CTL_INC) -I$(BUILD) -D_GNU_SOURCE
 LDLIBS   := -lxdp -lbpf -lpcap -lelf -lz
 BPF_CFLAGS := -O2 -g -target bpf -D__bpf__ -Wall -Iinclude -Ibpf/lib -I$(ARCH_INC)
@@ -27,7 +27,7 @@ BPF_OBJS := $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(notdir $(BPF_SRCS)))
 SKELS    := $(patsubst %.bpf.o,%.skel.h,$(BPF_OBJS))
 HDRS     := $(wildcard include/*.h)
 BPF_HDRS := $(HDRS) $(wildcard bpf/*/*.h)
-CTL_HDRS := $(HDRS) $(wildcard $(addsuffix /*.h,$(CTL_LIBDIRS)))
+CTL_HDRS := $(HDRS) $(wildcard $(addsuffix /*.h,$(CTL_LIBDIRS) ctl/cmd))
 vpath %.bpf.c $(sort $(dir $(BPF_SRCS)))
 
 CTL_SRCS := $(wildcard ctl/*.c ctl/*/*.c)

@@ -22,6 +22,7 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 #include "fg.h"
+#include "cmds.h"
 #include "rules.h"
 #include "flowgate_xdp.skel.h"
 #include "flowgate_tc.skel.h"
@@ -502,7 +503,7 @@ out:
 	return err;
 }
 
-int do_attach(int argc, char **argv)
+static int do_attach(int argc, char **argv)
 {
 	struct fg_attach_args a;
 	struct fg_iface ifc = {};
@@ -604,14 +605,14 @@ static void release_state(int fd)
 		fg_state_remove();
 }
 
-int do_detach(int argc, char **argv)
+static int do_detach(int argc, char **argv)
 {
 	struct fg_iface ifc;
 	__u32 ifindex;
 	int fd, err;
 
 	if (argc != 1)
-		return fg_usage("detach takes one device: detach DEV");
+		return fg_cmd_usage(&fg_cmd_detach, NULL);
 	err = fg_check_caps(FG_NEED_BPF | FG_NEED_NET_ADMIN);
 	if (err)
 		return err;
@@ -656,7 +657,7 @@ int do_detach(int argc, char **argv)
 	return 0;
 }
 
-int do_status(int argc, char **argv)
+static int do_status(int argc, char **argv)
 {
 	struct fg_config cfg;
 	struct fg_iface ifc;
@@ -664,7 +665,7 @@ int do_status(int argc, char **argv)
 	int fd, err;
 
 	if (argc)
-		return fg_usage("status takes no arguments");
+		return fg_cmd_usage(&fg_cmd_status, NULL);
 	err = fg_check_caps(FG_NEED_BPF);
 	if (err)
 		return err;
@@ -720,8 +721,7 @@ int fg_args_attach(int argc, char **argv, struct fg_attach_args *a)
 
 	memset(a, 0, sizeof(*a));
 	if (argc < 1)
-		return fg_usage("attach needs a device: attach DEV [mode "
-				"native|skb] [hook xdp|tc] [max-flows N]");
+		return fg_cmd_usage(&fg_cmd_attach, NULL);
 	a->dev = argv[0];
 	a->mode = FG_MODE_NATIVE;
 	a->hook = FG_HOOK_XDP;
@@ -754,3 +754,30 @@ int fg_args_attach(int argc, char **argv, struct fg_attach_args *a)
 	}
 	return 0;
 }
+
+static const struct fg_verb attach_verbs[] = {
+	{.name = NULL,
+	 .fn = do_attach,
+	 .args = "DEV [mode native|skb] [hook xdp|tc] [max-flows N]",
+	 .help = "guard DEV and count its flows (XDP ingress, TC egress)"},
+	{},
+};
+
+static const struct fg_verb detach_verbs[] = {
+	{.name = NULL,
+	 .fn = do_detach,
+	 .args = "DEV",
+	 .help = "remove flowgate from DEV; the last detach removes every pin"},
+	{},
+};
+
+static const struct fg_verb status_verbs[] = {
+	{.name = NULL,
+	 .fn = do_status,
+	 .help = "the attached interfaces: mode, program, since when, running"},
+	{},
+};
+
+const struct fg_cmd fg_cmd_attach = {"attach", attach_verbs};
+const struct fg_cmd fg_cmd_detach = {"detach", detach_verbs};
+const struct fg_cmd fg_cmd_status = {"status", status_verbs};

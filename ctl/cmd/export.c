@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fg.h"
+#include "cmds.h"
 #include "export.h"
 #include "cfgfile.h"
 
@@ -202,9 +203,9 @@ static int reload(struct fg_exp_settings *s, void *ctx)
 	return settings_load(c->argc, c->argv, s);
 }
 
-int do_export(int argc, char **argv)
+static int do_export(int argc, char **argv)
 {
-	struct cmdline c = { argc, argv };
+	struct cmdline c = {argc, argv};
 	struct fg_exp_settings s;
 	int err;
 
@@ -219,3 +220,17 @@ int do_export(int argc, char **argv)
 	fg_libs_init();
 	return fg_exp_daemon_run(&s, reload, &c);
 }
+
+static const struct fg_verb export_verbs[] = {
+	{.name = NULL,
+	 .fn = do_export,
+	 .args = "collector udp://|tcp://HOST[:PORT]... [file PATH] "
+		 "[active-timeout S] [idle-timeout S] [template-refresh S] "
+		 "[domain ID] [mtu N] [spool SIZE] [tcp-flags-octets 1|2] "
+		 "[enterprise PEN] [sampling-announce legacy|psamp|both|off] "
+		 "[rtt on|off] [interval MS] [config FILE]",
+	 .help = "the IPFIX exporter, in the foreground, until SIGTERM"},
+	{},
+};
+
+const struct fg_cmd fg_cmd_export = {"export", export_verbs};

@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "fg.h"
+#include "cmds.h"
 
 struct flow_filter {
 	__u32 ifindex; /* 0: any */
@@ -382,13 +383,17 @@ static int flow_top(int argc, char **argv)
 	return err ? fg_error(err, "cannot read flows: %s", fg_strerr(err)) : 0;
 }
 
-int do_flow(int argc, char **argv)
-{
-	if (argc >= 1 && !strcmp(argv[0], "dump"))
-		return flow_dump(argc - 1, argv + 1);
-	if (argc >= 1 && !strcmp(argv[0], "top"))
-		return flow_top(argc - 1, argv + 1);
-	return fg_usage("usage: flow dump [dev DEV] [proto P] [addr A] "
-			"[port N] | flow top [sort bytes|packets] "
-			"[interval S] [count N] [rows N] [filters]");
-}
+static const struct fg_verb flow_verbs[] = {
+	{.name = "dump",
+	 .fn = flow_dump,
+	 .args = "[dev DEV] [proto P] [addr A] [port N]",
+	 .help = "every flow in the table, then the overflow aggregates"},
+	{.name = "top",
+	 .fn = flow_top,
+	 .args = "[sort bytes|packets] [interval S] [count N] [rows N] "
+		 "[filters]",
+	 .help = "the busiest flows, refreshed every interval"},
+	{},
+};
+
+const struct fg_cmd fg_cmd_flow = {"flow", flow_verbs};

@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "fg.h"
+#include "cmds.h"
 
 /* ---- argument grammar (pure, unit-tested) -------------------------------- */
 
@@ -45,32 +46,42 @@ static int rtt_filter(int argc, char **argv, struct fg_rtt_args *a)
 	return 0;
 }
 
-int fg_args_rtt(int argc, char **argv, struct fg_rtt_args *a)
+/* The arguments after the verb. */
+static int args_verb(int verb, int argc, char **argv, struct fg_rtt_args *a)
 {
 	memset(a, 0, sizeof(*a));
-	a->verb = FG_RTT_SHOW;
+	a->verb = verb;
 	a->port = -1;
-	if (argc && !strcmp(argv[0], "enable")) {
-		a->verb = FG_RTT_ENABLE;
-		if (argc == 1)
+	switch (verb) {
+	case FG_RTT_ENABLE:
+		if (!argc)
 			return 0;
-		if (strcmp(argv[1], "cgroup"))
+		if (strcmp(argv[0], "cgroup"))
 			return fg_usage("unknown argument '%s' to rtt enable "
 					"(cgroup PATH)",
-					argv[1]);
-		if (argc != 3 || !*argv[2])
-			return fg_usage("usage: rtt enable [cgroup PATH]");
-		a->cgroup = argv[2];
+					argv[0]);
+		if (argc != 2 || !*argv[1])
+			return fg_cmd_usage(&fg_cmd_rtt, "enable");
+		a->cgroup = argv[1];
 		return 0;
+	case FG_RTT_DISABLE:
+		return argc ? fg_cmd_usage(&fg_cmd_rtt, "disable") : 0;
+	default:
+		return rtt_filter(argc, argv, a);
 	}
-	if (argc && !strcmp(argv[0], "disable")) {
-		a->verb = FG_RTT_DISABLE;
-		return argc == 1 ? 0
-				 : fg_usage("rtt disable takes no arguments");
-	}
-	if (argc && !strcmp(argv[0], "show"))
-		argc--, argv++;
-	return rtt_filter(argc, argv, a);
+}
+
+int fg_args_rtt(int argc, char **argv, struct fg_rtt_args *a)
+{
+	static const char *const verbs[] = {[FG_RTT_SHOW] = "show",
+					    [FG_RTT_ENABLE] = "enable",
+					    [FG_RTT_DISABLE] = "disable"};
+	int v;
+
+	for (v = 0; argc && v < 3; v++)
+		if (!strcmp(argv[0], verbs[v]))
+			return args_verb(v, argc - 1, argv + 1, a);
+	return args_verb(FG_RTT_SHOW, argc, argv, a);
 }
 
 /* ---- show ---------------------------------------------------------------- */
@@ -293,19 +304,44 @@ out:
 	return err;
 }
 
-int do_rtt(int argc, char **argv)
+static int rtt_show_cmd(int argc, char **argv)
 {
 	struct fg_rtt_args a;
-	int err = fg_args_rtt(argc, argv, &a);
+	int err = args_verb(FG_RTT_SHOW, argc, argv, &a);
 
-	if (err)
-		return err;
-	switch (a.verb) {
-	case FG_RTT_ENABLE:
-		return fg_rtt_enable(a.cgroup);
-	case FG_RTT_DISABLE:
-		return fg_rtt_disable();
-	default:
-		return rtt_show(&a);
-	}
+	return err ? err : rtt_show(&a);
 }
+
+static int rtt_enable_cmd(int argc, char **argv)
+{
+	struct fg_rtt_args a;
+	int err = args_verb(FG_RTT_ENABLE, argc, argv, &a);
+
+	return err ? err : fg_rtt_enable(a.cgroup);
+}
+
+static int rtt_disable_cmd(int argc, char **argv)
+{
+	struct fg_rtt_args a;
+	int err = args_verb(FG_RTT_DISABLE, argc, argv, &a);
+
+	return err ? err : fg_rtt_disable();
+}
+
+static const struct fg_verb rtt_verbs[] = {
+	{.name = "show",
+	 .fn = rtt_show_cmd,
+	 .args = "[addr A] [port N]",
+	 .help = "measured connections, counters and RTT histograms",
+	 .flags = FG_VERB_DEFAULT},
+	{.name = "enable",
+	 .fn = rtt_enable_cmd,
+	 .args = "[cgroup PATH]",
+	 .help = "measure the TCP connections of the cgroup (default: all)"},
+	{.name = "disable",
+	 .fn = rtt_disable_cmd,
+	 .help = "stop measuring; remove its pins"},
+	{},
+};
+
+const struct fg_cmd fg_cmd_rtt = {"rtt", rtt_verbs};

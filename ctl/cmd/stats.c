@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "fg.h"
+#include "cmds.h"
 #include "export.h"
 
 static void print_reasons(const struct fg_ifstats *s)
@@ -183,16 +184,16 @@ static int parse_args(int argc, char **argv, __u32 *only)
 	if (argc == 3 && !strcmp(argv[2], "queues"))
 		extra.queues = true;
 	else if (argc != 2)
-		return fg_usage("usage: stats [dev DEV [queues]]");
+		return fg_cmd_usage(&fg_cmd_stats, NULL);
 	if (strcmp(argv[0], "dev"))
-		return fg_usage("usage: stats [dev DEV [queues]]");
+		return fg_cmd_usage(&fg_cmd_stats, NULL);
 	*only = if_nametoindex(argv[1]);
 	if (!*only)
 		return fg_error(-ENODEV, "no such device '%s'", argv[1]);
 	return 0;
 }
 
-int do_stats(int argc, char **argv)
+static int do_stats(int argc, char **argv)
 {
 	struct fg_ifstats s;
 	char name[IF_NAMESIZE];
@@ -234,3 +235,13 @@ int do_stats(int argc, char **argv)
 	return err ? fg_error(err, "cannot read counters: %s", fg_strerr(err))
 		   : 0;
 }
+
+static const struct fg_verb stats_verbs[] = {
+	{.name = NULL,
+	 .fn = do_stats,
+	 .args = "[dev DEV [queues]]",
+	 .help = "every check's drops and the flow counters, per interface"},
+	{},
+};
+
+const struct fg_cmd fg_cmd_stats = {"stats", stats_verbs};

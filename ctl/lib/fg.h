@@ -4,6 +4,7 @@
 #define FG_CTL_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/types.h>
@@ -123,17 +124,37 @@ int fg_ifstats_zero(int map_fd, __u32 slot);
 /* The slot attach gave ifindex (fg_ifaces); -ENOENT when not attached. */
 int fg_iface_slot(int ifaces_fd, __u32 ifindex, __u32 *slot);
 
-/* ---- objects: one entry point each ---- */
-int do_attach(int argc, char **argv);
-int do_detach(int argc, char **argv);
-int do_status(int argc, char **argv);
-int do_stats(int argc, char **argv);
-int do_config(int argc, char **argv);
-int do_replay(int argc, char **argv);
-int do_flow(int argc, char **argv);
-int do_export(int argc, char **argv);
-int do_rule(int argc, char **argv);
-int do_daemon(int argc, char **argv);
+/* ---- the command table (cmd.c) ---- */
+/* One verb of a command object: `flowgate OBJECT VERB ARGS`. */
+struct fg_verb {
+	const char *name; /* NULL: the object takes no verb (one verb only) */
+	int (*fn)(int argc, char **argv); /* the arguments after the verb */
+	/* the grammar after the verb, for help; alternatives one a line
+	 * ("\n" between them); NULL: none */
+	const char *args;
+	const char *help; /* what it does, one line */
+	unsigned int need; /* enum fg_need, checked before fn runs; 0: fn's */
+	unsigned int flags;
+};
+/* The verb taken when the first argument is no verb (shown as [VERB]). */
+#define FG_VERB_DEFAULT 1u
+
+/* A command object (bpftool's OBJECT), defined by its file in ctl/cmd/. */
+struct fg_cmd {
+	const char *name;
+	const struct fg_verb *verbs; /* up to one with fn NULL */
+};
+
+/* Run the verb argv[0] names (or the object's only one, or its default);
+ * `OBJECT help` prints the object's help. */
+int fg_cmd_run(const struct fg_cmd *c, int argc, char **argv);
+/* The usage lines of every verb, as help and the README show them. */
+void fg_cmd_forms(FILE *f, const struct fg_cmd *c);
+/* Usage lines and help of every verb, or of the one named verb. */
+int fg_cmd_print_help(FILE *f, const struct fg_cmd *c, const char *verb);
+/* Print "usage: ..." for the verb (NULL: the object) as a usage error and
+ * return -FG_EUSAGE. */
+int fg_cmd_usage(const struct fg_cmd *c, const char *verb);
 
 /* ---- names (names.c) ---- */
 int fg_proto_by_name(const char *s);
@@ -240,7 +261,6 @@ struct fg_rtt_args {
 	int port; /* -1: any */
 };
 int fg_args_rtt(int argc, char **argv, struct fg_rtt_args *a);
-int do_rtt(int argc, char **argv);
 /* out.c: a log2 histogram, drawn in text, an array of buckets in JSON. */
 void out_hist(const char *key, const char *unit, const __u64 *slots, int n);
 /* ---- export settings of the daemon's config file (cfgfile.c) ---- */
