@@ -756,25 +756,21 @@ int fg_args_attach(int argc, char **argv, struct fg_attach_args *a)
 }
 
 static const struct fg_verb attach_verbs[] = {
-	{.name = NULL,
-	 .fn = do_attach,
-	 .args = "DEV [mode native|skb] [hook xdp|tc] [max-flows N]",
-	 .help = "guard DEV and count its flows (XDP ingress, TC egress)"},
+	FG_VERB(NULL, do_attach,
+		"DEV [mode native|skb] [hook xdp|tc] [max-flows N]",
+		"guard DEV and count its flows (XDP ingress, TC egress)"),
 	{},
 };
 
 static const struct fg_verb detach_verbs[] = {
-	{.name = NULL,
-	 .fn = do_detach,
-	 .args = "DEV",
-	 .help = "remove flowgate from DEV; the last detach removes every pin"},
+	FG_VERB(NULL, do_detach, "DEV",
+		"remove flowgate from DEV; the last detach removes every pin"),
 	{},
 };
 
 static const struct fg_verb status_verbs[] = {
-	{.name = NULL,
-	 .fn = do_status,
-	 .help = "the attached interfaces: mode, program, since when, running"},
+	FG_VERB(NULL, do_status, NULL,
+		"the attached interfaces: mode, program, since when, running"),
 	{},
 };
 

@@ -144,15 +144,13 @@ int fg_args_config_set(int argc, char **argv, const struct fg_config *cur,
 }
 
 static const struct fg_verb config_verbs[] = {
-	{.name = "show",
-	 .fn = config_show,
-	 .help = "profile, sampling, drop flows and every check's action"},
-	{.name = "set",
-	 .fn = config_set,
-	 .args = "check NAME off|count|drop\nprofile default|monitor|strict\n"
-		 "sampling N\ndrop-flows on|off",
-	 .help = "change one setting; the data path sees it at the next "
-		 "packet"},
+	FG_VERB("show", config_show, NULL,
+		"profile, sampling, drop flows and every check's action"),
+	FG_VERB("set", config_set,
+		"check NAME off|count|drop\nprofile default|monitor|strict\n"
+		"sampling N\ndrop-flows on|off",
+		"change one setting; the data path sees it at the next "
+		"packet"),
 	{},
 };
 

@@ -55,15 +55,11 @@ static int daemon_config(int argc, char **argv)
 }
 
 static const struct fg_verb daemon_verbs[] = {
-	{.name = "config",
-	 .fn = daemon_config,
-	 .args = "FILE",
-	 .help = "keep the settings and rules equal to FILE, in the "
-		 "foreground"},
-	{.name = "check",
-	 .fn = daemon_check,
-	 .args = "FILE",
-	 .help = "parse and check FILE as daemon config would; change nothing"},
+	FG_VERB("config", daemon_config, "FILE",
+		"keep the settings and rules equal to FILE, in the "
+		"foreground"),
+	FG_VERB("check", daemon_check, "FILE",
+		"parse and check FILE as daemon config would; change nothing"),
 	{},
 };
 

@@ -222,14 +222,13 @@ static int do_export(int argc, char **argv)
 }
 
 static const struct fg_verb export_verbs[] = {
-	{.name = NULL,
-	 .fn = do_export,
-	 .args = "collector udp://|tcp://HOST[:PORT]... [file PATH] "
-		 "[active-timeout S] [idle-timeout S] [template-refresh S] "
-		 "[domain ID] [mtu N] [spool SIZE] [tcp-flags-octets 1|2] "
-		 "[enterprise PEN] [sampling-announce legacy|psamp|both|off] "
-		 "[rtt on|off] [interval MS] [config FILE]",
-	 .help = "the IPFIX exporter, in the foreground, until SIGTERM"},
+	FG_VERB(NULL, do_export,
+		"collector udp://|tcp://HOST[:PORT]... [file PATH] "
+		"[active-timeout S] [idle-timeout S] [template-refresh S] "
+		"[domain ID] [mtu N] [spool SIZE] [tcp-flags-octets 1|2] "
+		"[enterprise PEN] [sampling-announce legacy|psamp|both|off] "
+		"[rtt on|off] [interval MS] [config FILE]",
+		"the IPFIX exporter, in the foreground, until SIGTERM"),
 	{},
 };
 

@@ -384,15 +384,12 @@ static int flow_top(int argc, char **argv)
 }
 
 static const struct fg_verb flow_verbs[] = {
-	{.name = "dump",
-	 .fn = flow_dump,
-	 .args = "[dev DEV] [proto P] [addr A] [port N]",
-	 .help = "every flow in the table, then the overflow aggregates"},
-	{.name = "top",
-	 .fn = flow_top,
-	 .args = "[sort bytes|packets] [interval S] [count N] [rows N] "
-		 "[filters]",
-	 .help = "the busiest flows, refreshed every interval"},
+	FG_VERB("dump", flow_dump, "[dev DEV] [proto P] [addr A] [port N]",
+		"every flow in the table, then the overflow aggregates"),
+	FG_VERB("top", flow_top,
+		"[sort bytes|packets] [interval S] [count N] [rows N] "
+		"[filters]",
+		"the busiest flows, refreshed every interval"),
 	{},
 };
 

@@ -64,10 +64,8 @@ static int do_help(int argc, char **argv)
 }
 
 static const struct fg_verb help_verbs[] = {
-	{.name = NULL,
-	 .fn = do_help,
-	 .args = "[OBJECT [VERB]]",
-	 .help = "every object's usage, or one object's (or verb's) with help"},
+	FG_VERB(NULL, do_help, "[OBJECT [VERB]]",
+		"every object's usage, or one object's (or verb's) with help"),
 	{},
 };
 

@@ -107,11 +107,10 @@ static int do_replay(int argc, char **argv)
 }
 
 static const struct fg_verb replay_verbs[] = {
-	{.name = NULL,
-	 .fn = do_replay,
-	 .args = "PCAP [max-flows N] [ipfix FILE] [collector URL]... "
-		 "[active-timeout S] [idle-timeout S] [config FILE]",
-	 .help = "run a capture through fg_xdp: verdicts, flows, IPFIX export"},
+	FG_VERB(NULL, do_replay,
+		"PCAP [max-flows N] [ipfix FILE] [collector URL]... "
+		"[active-timeout S] [idle-timeout S] [config FILE]",
+		"run a capture through fg_xdp: verdicts, flows, IPFIX export"),
 	{},
 };
 

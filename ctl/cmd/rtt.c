@@ -329,18 +329,13 @@ static int rtt_disable_cmd(int argc, char **argv)
 }
 
 static const struct fg_verb rtt_verbs[] = {
-	{.name = "show",
-	 .fn = rtt_show_cmd,
-	 .args = "[addr A] [port N]",
-	 .help = "measured connections, counters and RTT histograms",
-	 .flags = FG_VERB_DEFAULT},
-	{.name = "enable",
-	 .fn = rtt_enable_cmd,
-	 .args = "[cgroup PATH]",
-	 .help = "measure the TCP connections of the cgroup (default: all)"},
-	{.name = "disable",
-	 .fn = rtt_disable_cmd,
-	 .help = "stop measuring; remove its pins"},
+	FG_VERB("show", rtt_show_cmd, "[addr A] [port N]",
+		"measured connections, counters and RTT histograms",
+		.flags = FG_VERB_DEFAULT),
+	FG_VERB("enable", rtt_enable_cmd, "[cgroup PATH]",
+		"measure the TCP connections of the cgroup (default: all)"),
+	FG_VERB("disable", rtt_disable_cmd, NULL,
+		"stop measuring; remove its pins"),
 	{},
 };
 

@@ -237,10 +237,8 @@ static int do_stats(int argc, char **argv)
 }
 
 static const struct fg_verb stats_verbs[] = {
-	{.name = NULL,
-	 .fn = do_stats,
-	 .args = "[dev DEV [queues]]",
-	 .help = "every check's drops and the flow counters, per interface"},
+	FG_VERB(NULL, do_stats, "[dev DEV [queues]]",
+		"every check's drops and the flow counters, per interface"),
 	{},
 };
 

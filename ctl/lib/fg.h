@@ -26,7 +26,7 @@ extern struct fg_opts fg_opts;
  * config file, replay); its outputs are these and one file. A URL is
  * udp://HOST:PORT or tcp://HOST:PORT, normalised. */
 #define FG_MAX_COLLECTORS 7
-#define FG_URL_LEN 96
+#define FG_URL_LEN	  96
 
 /* ---- errors (util.c) ---- */
 /* Print "Error: ..." once on stderr and return err (a -errno). */
@@ -132,12 +132,17 @@ struct fg_verb {
 	/* the grammar after the verb, for help; alternatives one a line
 	 * ("\n" between them); NULL: none */
 	const char *args;
-	const char *help; /* what it does, one line */
+	const char *help;  /* what it does, one line */
 	unsigned int need; /* enum fg_need, checked before fn runs; 0: fn's */
 	unsigned int flags;
 };
 /* The verb taken when the first argument is no verb (shown as [VERB]). */
 #define FG_VERB_DEFAULT 1u
+/* A table entry: name, function, grammar, help[, .need = ..., .flags]. */
+#define FG_VERB(n, f, a, h, ...)                                              \
+	{                                                                     \
+		.name = (n), .fn = (f), .args = (a), .help = (h), __VA_ARGS__ \
+	}
 
 /* A command object (bpftool's OBJECT), defined by its file in ctl/cmd/. */
 struct fg_cmd {

@@ -24,7 +24,7 @@ _Static_assert((int)FG_FETCH_LOOKUP == (int)FG_TAKE_LOOKUP &&
 struct replay_src {
 	struct fg_flow_src src;
 	struct fg_flow_src *maps; /* the same table, one syscall a lookup */
-	struct fg_take *take; /* NULL: no fg_take */
+	struct fg_take *take;	  /* NULL: no fg_take */
 	int take_prog;
 };
 
@@ -40,7 +40,7 @@ static void rs_fetch(struct fg_flow_src *s, const struct fg_flow_req *q,
 		     __u64 idle_ns)
 {
 	struct replay_src *r = (struct replay_src *)s;
-	struct fg_take_args a = { n, 0, now_ns, idle_ns };
+	struct fg_take_args a = {n, 0, now_ns, idle_ns};
 	LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = &a,
 		    .ctx_size_in = sizeof(a));
 	struct fg_take *t = r->take;
@@ -80,12 +80,9 @@ static void rs_free(struct fg_flow_src *s)
 	free(r);
 }
 
-static const struct fg_flow_src_ops replay_ops = {
-	.walk = rs_walk,
-	.fetch = rs_fetch,
-	.put_back = rs_put_back,
-	.free = rs_free,
-};
+/* walk, fetch, put_back, free */
+static const struct fg_flow_src_ops replay_ops = {rs_walk, rs_fetch,
+						  rs_put_back, rs_free};
 
 int fg_replay_src_new(struct fg_flow_src **out, const struct fg_replay_flows *f)
 {
@@ -102,8 +99,8 @@ int fg_replay_src_new(struct fg_flow_src **out, const struct fg_replay_flows *f)
 	/* fg_take's lists hold the single value of a shared table. */
 	r->take = fg_map_percpu(f->fd) ? NULL : f->take;
 	r->take_prog = f->take_prog;
-	r->src = (struct fg_flow_src){ &replay_ops,
-				       r->take ? FG_TAKE_BATCH : 1, true };
+	r->src = (struct fg_flow_src){&replay_ops, r->take ? FG_TAKE_BATCH : 1,
+				      true};
 	*out = &r->src;
 	return 0;
 }
