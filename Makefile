@@ -101,9 +101,18 @@ bench: all
 regen-golden: all
 	@bash tests/pcap/test_replay.sh --regen
 
+# The manual's generated parts: its synopsis from the command table, its
+# checks table from FG_REASONS (tests/unit/test_help.c checks them).
+.PHONY: doc
+$(BUILD)/mkman: doc/mkman.c $(CTL_LIB) $(CTL_HDRS)
+	$(CC) $(CFLAGS) $< $(CTL_LIB) -o $@ $(LDLIBS)
+doc: $(BUILD)/mkman
+	$(BUILD)/mkman < doc/flowgate.8 > $(BUILD)/flowgate.8
+	mv $(BUILD)/flowgate.8 doc/flowgate.8
+
 # Every C source and header of the tree.
 format:
-	clang-format -i $(shell find include bpf ctl tests bench -name '*.[ch]')
+	clang-format -i $(shell find include bpf ctl tests bench doc -name '*.[ch]')
 
 $(BUILD) $(BUILD)/tests:
 	mkdir -p $@

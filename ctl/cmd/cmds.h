@@ -20,6 +20,12 @@ extern const struct fg_cmd *const fg_cmds[];
 const struct fg_cmd *fg_cmd_find(const char *name);
 /* The usage lines of every object, as the README's Usage shows them. */
 void fg_help_forms(FILE *f);
+/* The same lines for the manual's SYNOPSIS (roff, no-fill). */
+void fg_help_roff(FILE *f);
+/* Copy the manual's source from in to out with its generated parts (from
+ * the BEGIN USAGE and BEGIN CHECKS markers to the next END marker) made
+ * afresh; -EINVAL for a BEGIN without its END. */
+int fg_man_regen(FILE *in, FILE *out);
 /* `flowgate help`: options and every object's usage lines. */
 void fg_help_all(FILE *f);
 

@@ -4,7 +4,9 @@
  * them, and `flowgate help [OBJECT]` itself. The README's Usage block is
  * fg_help_forms()'s output (tests/unit/test_help.c compares them).
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "fg.h"
 #include "cmds.h"
@@ -33,6 +35,47 @@ void fg_help_forms(FILE *f)
 	fprintf(f, "flowgate [-j] [-p] [--bpffs DIR] OBJECT [VERB] [ARGS]\n");
 	for (i = 0; fg_cmds[i]; i++)
 		fg_cmd_forms(f, fg_cmds[i]);
+}
+
+void fg_help_roff(FILE *f)
+{
+	char *buf = NULL, *c;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	if (!m)
+		return;
+	fg_help_forms(m);
+	fclose(m);
+	fputs(".nf\n", f);
+	for (c = buf; c && *c; c++) {
+		if (*c == '-' || *c == '\\')
+			fputc('\\', f);
+		fputc(*c == '\\' ? 'e' : *c, f);
+	}
+	fputs(".fi\n", f);
+	free(buf);
+}
+
+int fg_man_regen(FILE *in, FILE *out)
+{
+	char line[4096];
+	int skip = 0;
+
+	while (fgets(line, sizeof(line), in)) {
+		if (strstr(line, ".\\\" END "))
+			skip = 0;
+		if (!skip)
+			fputs(line, out);
+		if (strstr(line, ".\\\" BEGIN USAGE"))
+			fg_help_roff(out);
+		else if (strstr(line, ".\\\" BEGIN CHECKS"))
+			fg_reasons_roff(out);
+		else
+			continue;
+		skip = 1;
+	}
+	return skip ? -EINVAL : 0; /* a BEGIN without its END */
 }
 
 void fg_help_all(FILE *f)

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The command table (ctl/cmd/help.c, ctl/lib/cmd.c) against the README:
- * the README's Usage block is exactly what `flowgate help` prints as its
- * usage lines, and every verb of every object has its help.
+ * The command table (ctl/cmd/help.c, ctl/lib/cmd.c) against the docs: the
+ * README's Usage block is exactly what `flowgate help` prints as its usage
+ * lines, the manual's generated parts are up to date, and every verb of
+ * every object has its help.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -63,6 +64,31 @@ static void test_readme_usage_is_help(void **state)
 	free(help);
 }
 
+/* doc/flowgate.8 holds what `make doc` writes: its synopsis and checks
+ * table cannot drift from the command table and FG_REASONS. */
+static void test_manual_generated_parts(void **state)
+{
+	const char *root = getenv("FG_ROOT");
+	char path[4096], *page = NULL, *want = NULL;
+	size_t len = 0, plen;
+	FILE *in, *out;
+
+	snprintf(path, sizeof(path), "%s/doc/flowgate.8", root ? root : ".");
+	assert_int_equal(fg_read_file(path, &page, &plen), 0);
+	in = fmemopen(page, plen, "r");
+	out = open_memstream(&want, &len);
+	assert_non_null(in);
+	assert_non_null(out);
+	assert_int_equal(fg_man_regen(in, out), 0);
+	fclose(in);
+	fclose(out);
+	if (strcmp(page, want))
+		print_message("# doc/flowgate.8 is stale: run make doc\n");
+	assert_string_equal(page, want);
+	free(page);
+	free(want);
+}
+
 static void test_every_verb_has_help(void **state)
 {
 	const struct fg_verb *v;
@@ -88,6 +114,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_readme_usage_is_help),
+		cmocka_unit_test(test_manual_generated_parts),
 		cmocka_unit_test(test_every_verb_has_help),
 	};
 
