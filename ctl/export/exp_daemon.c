@@ -101,8 +101,8 @@ static int own_map(const char *name, enum bpf_map_type type, __u32 ksz,
 static void close_maps(struct exp_daemon *d)
 {
 	struct fg_exp_maps *m = &d->maps;
-	int *fds[] = { &d->flows_fd, &m->overflow, &m->ifstats, &m->config,
-		       &m->state,    &m->ifaces,   &d->stats_fd };
+	int *fds[] = {&d->flows_fd, &m->overflow, &m->ifstats, &m->config,
+		      &m->state,    &m->ifaces,	  &d->stats_fd};
 	size_t i;
 
 	fg_flow_src_free(m->flows);
@@ -136,8 +136,8 @@ static int open_maps(struct exp_daemon *d)
 	m->state = own_map(FG_MAP_EXPSTATE, BPF_MAP_TYPE_HASH,
 			   sizeof(struct fg_flow_key),
 			   sizeof(struct fg_exp_shadow), max_flows + 4096);
-	d->stats_fd = own_map(FG_MAP_EXPSTATS, BPF_MAP_TYPE_ARRAY, sizeof(__u32),
-			      sizeof(struct fg_exp_stats), 1);
+	d->stats_fd = own_map(FG_MAP_EXPSTATS, BPF_MAP_TYPE_ARRAY,
+			      sizeof(__u32), sizeof(struct fg_exp_stats), 1);
 	d->flows_id = fg_map_id(d->flows_fd);
 	if (m->state < 0)
 		return fg_error(m->state, "cannot keep the export state: %s",
@@ -335,18 +335,18 @@ static int run(struct exp_daemon *d)
 int fg_exp_daemon_run(const struct fg_exp_settings *set,
 		      fg_exp_reload_fn reload, void *ctx)
 {
-	struct exp_daemon d = { .set = *set,
-				.flows_fd = -1,
-				.stats_fd = -1,
-				.reload = reload,
-				.reload_ctx = ctx };
+	struct exp_daemon d = {.set = *set,
+			       .flows_fd = -1,
+			       .stats_fd = -1,
+			       .reload = reload,
+			       .reload_ctx = ctx};
 	int err;
 
-	d.maps = (struct fg_exp_maps){ .overflow = -1,
-				       .ifstats = -1,
-				       .config = -1,
-				       .state = -1,
-				       .ifaces = -1 };
+	d.maps = (struct fg_exp_maps){.overflow = -1,
+				      .ifstats = -1,
+				      .config = -1,
+				      .state = -1,
+				      .ifaces = -1};
 	signals();
 	d.started_ms = clock_ns(CLOCK_REALTIME) / 1000000;
 	err = start(&d);

@@ -981,8 +981,8 @@ int fg_exporter_new(struct fg_exporter **out, const struct fg_exp_settings *s,
 	e->idle_ns = s->idle_s * NS_S;
 	e->act_ns = s->active_s * NS_S;
 	e->half_tick = s->tick_ms * NS_MS / 2;
-	/* For comparisons (tests, bench): the sweep as it was before the
-	 * index, a read of the whole table every tick. */
+	/* For comparisons (tests, bench): a read of the whole table every
+	 * tick, whose records the index must give too. */
 	e->read_all = getenv("FLOWGATE_EXP_READ_ALL") &&
 		      strcmp(getenv("FLOWGATE_EXP_READ_ALL"), "0");
 	e->fetch_max = e->src->fetch_max;

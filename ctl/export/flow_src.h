@@ -28,10 +28,10 @@ struct fg_flow_req {
 };
 
 struct fg_flow_got {
-	int err; /* 0, -ENOENT (not in the table), or another -errno */
+	int err;      /* 0, -ENOENT (not in the table), or another -errno */
 	bool deleted; /* the fetch deleted it */
 	struct fg_flow_val cur; /* its value, summed over the CPUs */
-	const void *raw; /* its value(s) as the table holds them */
+	const void *raw;	/* its value(s) as the table holds them */
 };
 
 typedef void (*fg_flow_fn)(const struct fg_flow_key *k,

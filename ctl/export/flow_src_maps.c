@@ -12,7 +12,7 @@ struct maps_src {
 	struct fg_flow_src src;
 	int fd;
 	bool percpu;
-	int ncpu; /* values a flow has: possible CPUs, or 1 */
+	int ncpu;   /* values a flow has: possible CPUs, or 1 */
 	void *vals; /* one flow's value(s), as the last fetch read them */
 };
 
@@ -33,7 +33,7 @@ static void walk_one(const void *key, const void *vals, int ncpu, void *c)
 static int maps_walk(struct fg_flow_src *s, fg_flow_fn fn, void *ctx)
 {
 	struct maps_src *m = (struct maps_src *)s;
-	struct walk_ctx w = { fn, ctx };
+	struct walk_ctx w = {fn, ctx};
 
 	return fg_map_walk(m->fd, sizeof(struct fg_flow_key),
 			   sizeof(struct fg_flow_val), m->percpu, walk_one, &w);
@@ -50,10 +50,10 @@ static void maps_fetch(struct fg_flow_src *s, const struct fg_flow_req *q,
 	int err;
 
 	for (i = 0; i < n; i++) {
-		err = q[i].op != FG_FETCH_LOOKUP ?
-			      bpf_map_lookup_and_delete_elem(m->fd, q[i].key,
-							     m->vals) :
-			      bpf_map_lookup_elem(m->fd, q[i].key, m->vals);
+		err = q[i].op != FG_FETCH_LOOKUP
+			      ? bpf_map_lookup_and_delete_elem(m->fd, q[i].key,
+							       m->vals)
+			      : bpf_map_lookup_elem(m->fd, q[i].key, m->vals);
 		g[i].err = err ? -errno : 0;
 		g[i].deleted = !err && q[i].op != FG_FETCH_LOOKUP;
 		g[i].raw = m->vals;
@@ -97,7 +97,8 @@ int fg_flow_src_maps_new(struct fg_flow_src **out, int fd)
 	if (err >= 0 && m->ncpu < 0)
 		err = m->ncpu;
 	if (err >= 0)
-		m->vals = calloc(m->ncpu, (sizeof(struct fg_flow_val) + 7) / 8 * 8);
+		m->vals = calloc(m->ncpu,
+				 (sizeof(struct fg_flow_val) + 7) / 8 * 8);
 	if (err >= 0 && !m->vals)
 		err = -ENOMEM;
 	if (err < 0) {
@@ -105,7 +106,7 @@ int fg_flow_src_maps_new(struct fg_flow_src **out, int fd)
 		return err;
 	}
 	m->fd = fd;
-	m->src = (struct fg_flow_src){ &maps_ops, 1, false };
+	m->src = (struct fg_flow_src){&maps_ops, 1, false};
 	*out = &m->src;
 	return 0;
 }

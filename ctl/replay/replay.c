@@ -160,9 +160,8 @@ static void pin_cpu(void)
 /*
  * The rule set of a replay is known before the load and never changes:
  * hit counters for its IDs only. The full per-CPU array (FG_RULE_MAX
- * entries, one per-CPU allocation each) took 65 of the 290 ms a one-packet
- * replay lasted; the data path skips IDs past the array's end, and there
- * are none.
+ * entries, one per-CPU allocation each) would be most of a short replay's
+ * time; the data path skips IDs past the array's end, and there are none.
  */
 static __u32 max_rule_id(const struct replay *r)
 {
