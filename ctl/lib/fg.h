@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 #include "fg_common.h"
+#include "fg_rtt.h"
 #include "fg_maps.h"
 
 /* Internal functions return 0 or -errno. Usage errors return -FG_EUSAGE,
