@@ -348,9 +348,12 @@ void fg_kfeat_print(const char *key)
 	for (i = 0; i < FG_KF_MAX; i++)
 		out_bool(feats[i].name, fg_kfeat_has(i));
 	out_obj_close();
-	/* The fallbacks in use */
-	out_str("xdp_attach", fg_kfeat_has(FG_KF_FREPLACE) ? "libxdp dispatcher"
-							   : "single program");
+	/* The fallbacks in use. libxdp skips its dispatcher without program
+	 * extensions, or when told to (LIBXDP_SKIP_DISPATCHER). */
+	out_str("xdp_attach", fg_kfeat_has(FG_KF_FREPLACE) &&
+					      !getenv("LIBXDP_SKIP_DISPATCHER")
+				      ? "libxdp dispatcher"
+				      : "single program");
 	out_str("tc_attach", "clsact");
 	out_str("rtt_samples", fg_kfeat_rtt_mode());
 	out_str("replay_lookups",
