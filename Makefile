@@ -72,7 +72,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(T_LIB_SRCS) $(T_LIB_HDRS) $(CTL_LIB
 $(BUILD)/tests/test_%: tests/bpf/test_%.c $(TEST_LIB_SRCS) $(T_LIB_HDRS) $(CTL_LIB) $(SKELS) $(CTL_HDRS) | $(BUILD)/tests
 	$(CC) $(CFLAGS) -Itests/bpf -Itests/lib $< $(TEST_LIB_SRCS) $(CTL_LIB) -o $@ $(LDLIBS)
 
-tests-build: all $(UNIT_BINS) $(BPFT_BINS)
+tests-build: all $(UNIT_BINS) $(BPFT_BINS) dpdk-app
 
 test: deps
 	@$(MAKE) --no-print-directory tests-build
@@ -95,6 +95,24 @@ fuzz: deps
 
 bench: all
 	@bash bench/cost.sh
+
+# DPDK bench (bench/dpdk, issue 20): optional. Built by `make bench-dpdk`,
+# and by tests-build when pkg-config finds libdpdk (dpdk-dev) at that
+# moment, i.e. after deps; `all` never needs it.
+DPDK_CFLAGS = $(shell pkg-config --cflags libdpdk)
+DPDK_LIBS = $(shell pkg-config --libs libdpdk) -lrte_net_ring -lpcap
+$(BUILD)/bench/fg_dpdk: bench/dpdk/fg_dpdk.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(DPDK_CFLAGS) $< -o $@ $(DPDK_LIBS)
+
+.PHONY: dpdk-app bench-dpdk
+dpdk-app: all
+	@if pkg-config --exists libdpdk; then \
+		$(MAKE) --no-print-directory $(BUILD)/bench/fg_dpdk; \
+	else echo "no libdpdk (dpdk-dev): fg_dpdk not built, its test skips"; fi
+
+bench-dpdk: all $(BUILD)/bench/fg_dpdk
+	@bash bench/dpdk.sh
 
 # Rewrite tests/pcap/golden/ from the current binary; review the diff.
 .PHONY: regen-golden

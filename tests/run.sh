@@ -64,6 +64,12 @@ for t in tests/interop/test_*.sh; do
 	run_one interop "$(basename "$t" .sh)" bash "$t"
 done
 
+# Layer 6: the DPDK bench's pipeline against replay (skips without dpdk-dev).
+for t in tests/dpdk/test_*.sh; do
+	[ -e "$t" ] || continue
+	run_one dpdk "$(basename "$t" .sh)" bash "$t"
+done
+
 [ ${#failed_names[@]} -gt 0 ] && echo "failing: ${failed_names[*]}"
 line="$pass passed, $fail failed"
 [ "$skip" -gt 0 ] && line="$line, $skip skipped"
