@@ -82,13 +82,19 @@
 #include "fg_parse.h"
 #include "fg_flow.h"
 
-#define BURST	32
-#define RX_DESC 1024
+#define BURST	       32
+#define RX_DESC	       1024
+#define PREFETCH_AHEAD 3
+/* Histogram of cycles per burst: 8-cycle bins (1/4 cycle a packet) up to
+ * 64k cycles. */
+#define HIST_STEP 8
+#define HIST_BINS 8192
 /* The interface the flow keys carry: replay's (lo) for comparison. */
 #define FG_DPDK_IFINDEX 1
 
 enum src { SRC_RING, SRC_PCAP };
-enum work { WORK_EMPTY, WORK_FG };
+enum work { WORK_EMPTY, WORK_PARSE, WORK_FG };
+static const char *const work_name[] = {"empty", "parse", "fg"};
 
 static const char *const reason_name[FG_R_MAX] = {[FG_R_NONE] = "pass",
 #define FG_X_NAME(code, e, name, def, strict, desc) [code] = name,
@@ -103,6 +109,7 @@ static struct {
 	bool json;
 	double seconds;
 	__u32 max_flows;
+	unsigned int repeat;
 	const char *pcap;
 	__u16 port;
 	unsigned int nq;
@@ -112,6 +119,7 @@ static struct {
 	.bulk = true,
 	.seconds = 2,
 	.max_flows = FG_DEFAULT_MAX_FLOWS,
+	.repeat = 1,
 };
 
 /* Ring source: the frame's length on the wire, when the capture kept
@@ -134,7 +142,7 @@ struct lcore {
 	struct fg_ifstats st; /* guard and flow counters of this lcore */
 	__u64 not_captured, index;
 	__u64 packets, cycles;
-	struct rte_ring *ring; /* ring source */
+	__u64 hist[HIST_BINS];
 } __rte_cache_aligned;
 
 static struct lcore lc[RTE_MAX_LCORE];
@@ -269,7 +277,7 @@ static inline void judge(struct lcore *l, struct rte_mbuf *m, struct judged *j)
 	fg_guard_count(s, j->p.reason, j->p.hits, wire);
 	s->rxq_packets[l->q & FG_MAX_RXQ]++;
 	s->rxq_octets[l->q & FG_MAX_RXQ] += wire;
-	j->flow = flow_admit(l, &j->p, j->octets, &j->k);
+	j->flow = opt.work == WORK_FG && flow_admit(l, &j->p, j->octets, &j->k);
 }
 
 static void print_packet(struct lcore *l, const struct judged *j)
@@ -294,9 +302,16 @@ static inline void fg_burst(struct lcore *l, struct rte_mbuf **m, __u16 n,
 	int32_t pos[BURST];
 	__u16 i, nk = 0;
 
+	/* As DPDK's examples do: every mbuf header of the burst now, each
+	 * packet's first line a few packets ahead of its parse. */
+	for (i = 0; i < n; i++)
+		rte_prefetch0(m[i]);
+	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(m[i], void *));
 	for (i = 0; i < n; i++) {
-		if (i + 1 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(m[i + 1], void *));
+		if (i + PREFETCH_AHEAD < n)
+			rte_prefetch0(rte_pktmbuf_mtod(m[i + PREFETCH_AHEAD],
+						       void *));
 		judge(l, m[i], &j[i]);
 		if (opt.json)
 			print_packet(l, &j[i]);
@@ -345,34 +360,45 @@ static inline void done_with(struct rte_mbuf **m, __u16 n, unsigned int q)
 		sent += rte_eth_tx_burst(opt.port, q, m + sent, n - sent);
 }
 
+/* Cycles of one full burst's iteration (rx, work, free) into the
+ * histogram: its median leaves out the bursts during which the lcore's
+ * thread was preempted, or an interrupt ran, on a shared machine. */
+static inline void hist_add(struct lcore *l, __u64 cycles)
+{
+	__u64 b = cycles / HIST_STEP;
+
+	l->hist[b < HIST_BINS ? b : HIST_BINS - 1]++;
+}
+
 static int run(void *arg)
 {
 	struct lcore *l = arg;
 	struct rte_mbuf *m[BURST];
-	__u64 hz = rte_get_tsc_hz(), start, stop, now, ns;
+	__u64 hz = rte_get_tsc_hz(), start, stop, now, prev;
 	__u16 n;
 
 	start = rte_rdtsc();
 	stop = start + (__u64)(opt.seconds * hz);
-	now = start;
+	prev = now = start;
 	for (;;) {
 		n = rte_eth_rx_burst(opt.port, l->q, m, BURST);
-		now = rte_rdtsc();
 		if (!n) {
-			if (opt.json)
-				break; /* one pass: the capture is over */
-			if (now >= stop)
-				break;
+			now = rte_rdtsc();
+			prev = now;
+			if (opt.json || now >= stop)
+				break; /* -j: one pass, the capture is over */
 			continue;
 		}
 		l->packets += n;
-		if (opt.work == WORK_FG) {
-			/* Flow times: the TSC once per burst, where the BPF
-			 * side reads the coarse clock per packet. */
-			ns = now * 1000000000ull / hz;
-			fg_burst(l, m, n, ns);
-		}
+		/* Flow times: the TSC once per burst, where the BPF side
+		 * reads the coarse clock per packet. */
+		if (opt.work != WORK_EMPTY)
+			fg_burst(l, m, n, prev * 1000000000ull / hz);
 		done_with(m, n, l->q);
+		now = rte_rdtsc();
+		if (n == BURST)
+			hist_add(l, now - prev);
+		prev = now;
 		if (!opt.json && now >= stop)
 			break;
 	}
@@ -488,7 +514,7 @@ static void ring_setup(unsigned int nq)
 	if (!npkt)
 		die("%s: no packets", opt.pcap);
 	mp = pool_create("fg_ring_pool", nseg * nq + 64);
-	size = rte_align32pow2(npkt + 1);
+	size = rte_align32pow2(npkt * opt.repeat + 1);
 	for (q = 0; q < nq; q++) {
 		snprintf(name, sizeof(name), "fg_ring%u", q);
 		rings[q] = rte_ring_create(name, size, rte_socket_id(),
@@ -498,12 +524,15 @@ static void ring_setup(unsigned int nq)
 		pc = pcap_open_offline(opt.pcap, err);
 		if (!pc)
 			die("%s", err);
-		for (i = 0; pcap_next_ex(pc, &h, &d) == 1; i++) {
+		while (pcap_next_ex(pc, &h, &d) == 1) {
 			struct rte_mbuf *m =
 				frame_mbuf(mp, d, h->caplen, h->len);
 
-			if (rte_ring_enqueue(rings[q], m))
-				die("ring full");
+			/* -k: the same mbuf K times in a row (read only,
+			 * never freed while the port runs). */
+			for (i = 0; i < opt.repeat; i++)
+				if (rte_ring_enqueue(rings[q], m))
+					die("ring full");
 		}
 		pcap_close(pc);
 	}
@@ -659,26 +688,48 @@ static void print_summary(struct lcore *l, __u64 records)
 	printf("}}\n");
 }
 
-/* Bench: a line per lcore, then the total. */
+/* ns per packet of the median full burst (0: no full burst). */
+static double hist_median_ns(const struct lcore *l)
+{
+	__u64 total = 0, seen = 0;
+	unsigned int b;
+
+	for (b = 0; b < HIST_BINS; b++)
+		total += l->hist[b];
+	for (b = 0; total && b < HIST_BINS; b++) {
+		seen += l->hist[b];
+		if (seen * 2 >= total)
+			return (b + 0.5) * HIST_STEP * 1e9 / rte_get_tsc_hz() /
+			       BURST;
+	}
+	return 0;
+}
+
+/* Bench: a line per lcore, then the total. ns_per_pkt is the median
+ * burst's, mpps its inverse; wall_* count every cycle of the run. */
 static void print_bench(unsigned int nq)
 {
 	static const char *const src[] = {"ring", "pcap"};
 	__u64 hz = rte_get_tsc_hz(), pk = 0, maxc = 0;
+	double mpps = 0;
 	unsigned int q;
 
 	for (q = 0; q < nq; q++) {
 		struct lcore *l = &lc[q];
-		double secs = (double)l->cycles / hz;
+		double secs = (double)l->cycles / hz, ns = hist_median_ns(l);
 
 		pk += l->packets;
 		if (l->cycles > maxc)
 			maxc = l->cycles;
+		mpps += ns > 0 ? 1e3 / ns : 0;
 		printf("{\"lcore\":%u,\"source\":\"%s\",\"work\":\"%s\","
-		       "\"lookup\":\"%s\",\"packets\":%llu"
-		       ",\"seconds\":%.3f,\"ns_per_pkt\":%.2f,\"mpps\":%.3f,"
+		       "\"lookup\":\"%s\",\"packets\":%llu,\"seconds\":%.3f,"
+		       "\"ns_per_pkt\":%.2f,\"mpps\":%.3f,"
+		       "\"wall_ns_per_pkt\":%.2f,\"wall_mpps\":%.3f,"
 		       "\"passed\":%llu,",
-		       q, src[opt.src], opt.work == WORK_FG ? "fg" : "empty",
-		       opt.bulk ? "bulk" : "single", l->packets, secs,
+		       q, src[opt.src], work_name[opt.work],
+		       opt.bulk ? "bulk" : "single", l->packets, secs, ns,
+		       ns > 0 ? 1e3 / ns : 0,
 		       l->packets ? secs * 1e9 / l->packets : 0,
 		       secs > 0 ? l->packets / secs / 1e6 : 0,
 		       (unsigned long long)l->st.pass_packets);
@@ -687,16 +738,18 @@ static void print_bench(unsigned int nq)
 		print_accounting(&l->st.flows, print_flows(l));
 		printf("}\n");
 	}
-	printf("{\"total\":{\"lcores\":%u,\"packets\":%llu"
-	       ",\"mpps\":%.3f}}\n",
-	       nq, pk, maxc ? pk / ((double)maxc / hz) / 1e6 : 0);
+	printf("{\"total\":{\"lcores\":%u,\"packets\":%llu,\"mpps\":%.3f,"
+	       "\"wall_mpps\":%.3f}}\n",
+	       nq, pk, mpps, maxc ? pk / ((double)maxc / hz) / 1e6 : 0);
 }
 
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: fg_dpdk EAL-OPTIONS -- [-s ring|pcap] [-w empty|fg] "
-		"[-l bulk|single] [-t SECONDS] [-f MAX_FLOWS] [-j] [PCAP]\n");
+		"usage: fg_dpdk EAL-OPTIONS -- [-s ring|pcap] [-w "
+		"empty|parse|fg] "
+		"[-l bulk|single] [-t SECONDS] [-f MAX_FLOWS] [-k K] [-j] "
+		"[PCAP]\n");
 	rte_eal_cleanup();
 	exit(2);
 }
@@ -706,7 +759,7 @@ static void parse_args(int argc, char **argv)
 	char *end;
 	int c;
 
-	while ((c = getopt(argc, argv, "s:w:l:t:f:j")) != -1) {
+	while ((c = getopt(argc, argv, "s:w:l:t:f:k:j")) != -1) {
 		switch (c) {
 		case 's':
 			if (!strcmp(optarg, "ring"))
@@ -717,12 +770,12 @@ static void parse_args(int argc, char **argv)
 				usage();
 			break;
 		case 'w':
-			if (!strcmp(optarg, "empty"))
-				opt.work = WORK_EMPTY;
-			else if (!strcmp(optarg, "fg"))
-				opt.work = WORK_FG;
-			else
+			for (c = 0; c <= WORK_FG; c++)
+				if (!strcmp(optarg, work_name[c]))
+					break;
+			if (c > WORK_FG)
 				usage();
+			opt.work = c;
 			break;
 		case 'l':
 			if (!strcmp(optarg, "bulk"))
@@ -743,6 +796,11 @@ static void parse_args(int argc, char **argv)
 			    opt.max_flows > FG_MAX_FLOWS)
 				usage();
 			break;
+		case 'k':
+			opt.repeat = strtoul(optarg, &end, 0);
+			if (*end || opt.repeat < 1 || opt.repeat > 1024)
+				usage();
+			break;
 		case 'j':
 			opt.json = true;
 			break;
@@ -754,7 +812,9 @@ static void parse_args(int argc, char **argv)
 		opt.pcap = argv[optind++];
 	if (optind != argc || (opt.src == SRC_RING && !opt.pcap))
 		usage();
-	if (opt.json && opt.work != WORK_FG)
+	if (opt.json && (opt.work != WORK_FG || opt.repeat != 1))
+		usage();
+	if (opt.repeat != 1 && opt.src != SRC_RING)
 		usage();
 }
 
