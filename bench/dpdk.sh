@@ -2,7 +2,9 @@
 # flowgate's guard and flow accounting in DPDK (bench/dpdk/fg_dpdk.c)
 # against the same logic as XDP (bench/cost.sh), on one capture, in one run.
 #
-#   bench/dpdk.sh [PCAP]       (make bench-dpdk builds, then runs this)
+#   bench/dpdk.sh [-b] [PCAP]  (make bench-dpdk builds, then runs this)
+#     -b  breakdown: bench/cost.sh -b as well, for the XDP side's parse
+#         alone (fg-parse-only) next to ring-parse-hot (takes ~3x longer)
 #
 # DPDK rows (EAL: --no-huge --no-pci -m 1024, one lcore on the CPU cost.sh
 # uses, then two lcores): ns per packet of the median burst of 32 (bursts
@@ -11,6 +13,7 @@
 #   ring-empty  net_ring replaying the capture's mbufs from memory: rx burst,
 #               tx burst back onto the same ring (the loop's "free")
 #   ring-parse  + fg_parse_wire() and the guard's counters, no flow table
+#   ring-parse-hot  the same, each frame 32 times in a row (see below)
 #   ring-fg     + flow accounting (rte_hash): the whole of fg_xdp's work
 #   ring-fg-hot the same with each frame 32 times in a row, so that the
 #               packet and its flow are in cache, as in BPF_PROG_TEST_RUN
@@ -18,18 +21,26 @@
 #               fresh mbuf, then rx burst + free
 #   pcap-fg     the same + the guard and flow accounting
 # XDP rows: bench/cost.sh -j on the same capture (empty program, fg_xdp
-# with a warm flow table; xdp-filter for reference), run in between.
+# with a warm flow table; xdp-filter for reference), run after them.
 # Ratios: fg_xdp over ring-fg-hot (same cache conditions), and net of each
 # side's own empty loop.
 #
 # env: DPDK_SECONDS (2) per DPDK run, DPDK_ROUNDS (3; the figure is the
-# median over rounds), DPDK_CPUS ("1" and "0-1" by default: the last CPU,
-# then two), FLOWGATE_PCAPS, BUILD; COST_* as bench/cost.sh.
+# median over rounds), DPDK_CPU (the one lcore: the last CPU, as cost.sh),
+# DPDK_CPUS2 (the two: 0-LAST), FLOWGATE_PCAPS, BUILD; COST_* as cost.sh.
 # Needs root (BPF_PROG_TEST_RUN) and dpdk-dev (scripts/deps.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 PCAPS=${FLOWGATE_PCAPS:-../shared/pcaps}
+breakdown=()
+while getopts b o; do
+	case $o in
+	b) breakdown=(-b) ;;
+	*) sed -n '2,31p' "$0" >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
 PCAP=${1:-$PCAPS/ndpi__netflix.pcap}
 APP=$BUILD/bench/fg_dpdk
 SECS=${DPDK_SECONDS:-2}
@@ -74,6 +85,8 @@ for ((r = 0; r < ROUNDS; r++)); do
 		n=${c%%:*} cpus=${c#*:}
 		dpdk "ring-empty.$n" "$cpus" -- -s ring -w empty -t "$SECS" "$PCAP"
 		dpdk "ring-parse.$n" "$cpus" -- -s ring -w parse -t "$SECS" "$PCAP"
+		dpdk "ring-parse-hot.$n" "$cpus" -- -s ring -w parse -k 32 \
+			-t "$SECS" "$PCAP"
 		dpdk "ring-fg.$n" "$cpus" -- -s ring -w fg -t "$SECS" "$PCAP"
 		dpdk "ring-fg-hot.$n" "$cpus" -- -s ring -w fg -k 32 -t "$SECS" \
 			"$PCAP"
@@ -83,7 +96,7 @@ for ((r = 0; r < ROUNDS; r++)); do
 			-t "$SECS"
 	done
 done
-COST_COLD=0 bash bench/cost.sh -j "$PCAP" >"$out/cost.json"
+COST_COLD=0 bash bench/cost.sh -j "${breakdown[@]}" "$PCAP" >"$out/cost.json"
 
 /usr/bin/python3 - "$out" "$PCAP" "$CPU1" "$CPU2" <<'EOF'
 import glob, json, os, statistics, sys
@@ -112,20 +125,21 @@ xdp = {p["label"]: p["ns_per_pkt"] for p in cost["programs"]}
 print("capture %s: %d frames; DPDK lcore(s) %s / %s, XDP on CPU %s"
       % (pcap, cost["frames"], cpu1, cpu2, cost["cpu"]))
 print()
-print("%-26s %7s %10s %9s %10s" % ("variant", "lcores", "ns/pkt",
+print("%-34s %7s %10s %9s %10s" % ("variant", "lcores", "ns/pkt",
                                      "Mpps", "wall Mpps"))
-order = ["ring-empty", "ring-parse", "ring-fg", "ring-fg-hot",
-         "pcap-empty", "pcap-fg"]
+order = ["ring-empty", "ring-parse", "ring-parse-hot", "ring-fg",
+         "ring-fg-hot", "pcap-empty", "pcap-fg"]
 for nq in sorted({k[1] for k in rows}):
     for name in order:
         r = rows.get((name, nq))
         if r:
-            print("%-26s %7d %10.2f %9.2f %10.2f" % (
+            print("%-34s %7d %10.2f %9.2f %10.2f" % (
                 "dpdk " + name, nq, r["ns"], r["mpps"], r["wall_mpps"]))
-for label in ("empty", "xdp-filter", "fg_xdp-warm"):
+for label in ("empty", "xdp-filter", "fg-parse-only", "fg-account-only",
+              "fg_xdp-warm"):
     if label in xdp:
         ns = xdp[label]
-        print("%-26s %7d %10.2f %9.2f %10s" % ("xdp test_run " + label, 1,
+        print("%-34s %7d %10.2f %9.2f %10s" % ("xdp test_run " + label, 1,
                                                 ns, 1e3 / ns, "-"))
 print()
 one = {k[0]: v["ns"] for k, v in rows.items() if k[1] == 1}
@@ -142,12 +156,19 @@ ratios = [
      one["ring-fg"] / one["ring-fg-hot"]),
     ("dpdk pcap-fg / ring-fg (PMD copy)", one["pcap-fg"] / one["ring-fg"]),
 ]
+if "fg-parse-only" in xdp:
+    ratios.append(("(xdp fg-parse-only - empty) / (ring-parse-hot - empty)",
+                   (xdp["fg-parse-only"] - e) /
+                   (one["ring-parse-hot"] - one["ring-empty"])))
+    ratios.append(("(fg_xdp - fg-parse-only) / (ring-fg-hot - ring-parse-hot)",
+                   (fg - xdp["fg-parse-only"]) /
+                   (one["ring-fg-hot"] - one["ring-parse-hot"])))
 two = {k[0]: v for k, v in rows.items() if k[1] > 1}
 if "ring-fg" in two:
     ratios.append(("dpdk ring-fg Mpps, %d lcores / 1" % max(k[1] for k in rows),
                    two["ring-fg"]["mpps"] / rows[("ring-fg", 1)]["mpps"]))
 for name, v in ratios:
-    print("%-52s %6.2f" % (name, v))
+    print("%-62s %6.2f" % (name, v))
 r = rows[("ring-fg", 1)]
 print()
 print("check: dpdk ring-fg passed %d of %d packets, %d flow records;"
