@@ -103,7 +103,7 @@ DPDK_CFLAGS = $(shell pkg-config --cflags libdpdk)
 DPDK_LIBS = $(shell pkg-config --libs libdpdk) -lrte_net_ring -lpcap
 # clang, as the BPF objects: gcc turns fg_parse_head()'s memset of struct
 # fg_pkt into a rep stos that alone costs ~9 ns a packet on this CPU.
-$(BUILD)/bench/fg_dpdk: bench/dpdk/fg_dpdk.c $(HDRS)
+$(BUILD)/bench/fg_dpdk: bench/dpdk/fg_dpdk.c $(HDRS) | deps
 	@mkdir -p $(@D)
 	$(CLANG) $(CFLAGS) $(DPDK_CFLAGS) $< -o $@ $(DPDK_LIBS)
 
