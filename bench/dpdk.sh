@@ -17,6 +17,8 @@
 #   ring-fg     + flow accounting (rte_hash): the whole of fg_xdp's work
 #   ring-fg-hot the same with each frame 32 times in a row, so that the
 #               packet and its flow are in cache, as in BPF_PROG_TEST_RUN
+#   ring-fg-single  ring-fg with a flow lookup per packet (-l single), as
+#               BPF does, instead of one rte_hash_lookup_bulk() per burst
 #   pcap-empty  net_pcap,infinite_rx=1: the PMD copies every packet into a
 #               fresh mbuf, then rx burst + free
 #   pcap-fg     the same + the guard and flow accounting
@@ -90,6 +92,8 @@ for ((r = 0; r < ROUNDS; r++)); do
 		dpdk "ring-fg.$n" "$cpus" -- -s ring -w fg -t "$SECS" "$PCAP"
 		dpdk "ring-fg-hot.$n" "$cpus" -- -s ring -w fg -k 32 -t "$SECS" \
 			"$PCAP"
+		dpdk "ring-fg-single.$n" "$cpus" -- -s ring -w fg -l single \
+			-t "$SECS" "$PCAP"
 		dpdk "pcap-empty.$n" "$cpus" "$(vdev "$n")" -- -s pcap -w empty \
 			-t "$SECS"
 		dpdk "pcap-fg.$n" "$cpus" "$(vdev "$n")" -- -s pcap -w fg \
@@ -128,7 +132,7 @@ print()
 print("%-34s %7s %10s %9s %10s" % ("variant", "lcores", "ns/pkt",
                                      "Mpps", "wall Mpps"))
 order = ["ring-empty", "ring-parse", "ring-parse-hot", "ring-fg",
-         "ring-fg-hot", "pcap-empty", "pcap-fg"]
+         "ring-fg-hot", "ring-fg-single", "pcap-empty", "pcap-fg"]
 for nq in sorted({k[1] for k in rows}):
     for name in order:
         r = rows.get((name, nq))
@@ -155,6 +159,8 @@ ratios = [
     ("dpdk ring-fg / ring-fg-hot (memory)",
      one["ring-fg"] / one["ring-fg-hot"]),
     ("dpdk pcap-fg / ring-fg (PMD copy)", one["pcap-fg"] / one["ring-fg"]),
+    ("dpdk ring-fg-single / ring-fg (lookup per packet / per burst)",
+     one["ring-fg-single"] / one["ring-fg"]),
 ]
 if "fg-parse-only" in xdp:
     ratios.append(("(xdp fg-parse-only - empty) / (ring-parse-hot - empty)",
