@@ -3,7 +3,7 @@
  * The portable half of accounting: how a parsed packet becomes a flow key,
  * how a flow record and the guard's counters take a packet, and the key
  * and slot of the fragment cache. Plain C on structures, no map and no
- * helper: the BPF programs (include/fg_flow.bpf.h, fg_maps.bpf.h) and
+ * helper: the BPF programs (bpf/lib/fg_flow.bpf.h, fg_maps.bpf.h) and
  * host code (bench/dpdk) run the very same functions around their own
  * tables.
  */
@@ -82,7 +82,7 @@ FG_INLINE void fg_guard_count(struct fg_ifstats *s, __u32 reason, __u32 hits,
  * direct-mapped cache of FG_MAX_FRAGS slots: a first fragment takes the
  * slot its key hashes to, evicting whatever was there, and a later
  * fragment finds it there or not at all. The table itself is the caller's
- * (fg_frags in BPF, see fg_flow.bpf.h for why it is shared by all CPUs).
+ * (fg_frags in BPF: bpf/lib/fg_flow.bpf.h says why all CPUs share it).
  * No lock, but a seqlock's order: the writer clears the key's version,
  * then writes the ports, then the key; the reader compares the key, reads
  * the ports, and compares the key again, so ports it read while another

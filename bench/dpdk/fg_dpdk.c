@@ -10,7 +10,7 @@
  * the BPF programs compile) through fg_parse_wire(), whose stages are those
  * fg_xdp runs, and include/fg_flow.h (flow key, flow record update, guard
  * counters, fragment cache), as fg_account() / fg_flow_account() use them
- * in include/fg_flow.bpf.h. No rule stage: replay, which the differential
+ * in bpf/lib/fg_flow.bpf.h. No rule stage: replay, which the differential
  * test compares against, runs without rules too (fg_rules_off).
  *
  * Sources (-s):
