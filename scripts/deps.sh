@@ -6,10 +6,12 @@ set -euo pipefail
 build_pkgs=(clang llvm make gcc pkg-config libbpf-dev libxdp-dev xdp-tools bpftool
 	libelf-dev zlib1g-dev libpcap-dev libcmocka-dev iproute2 linux-libc-dev)
 test_pkgs=(nfdump pmacct tshark tcpreplay iperf3 python3-scapy netsniff-ng
-	softflowd ethtool python3-yaml dpdk-dev)
+	softflowd ethtool python3-yaml)
 
 want=("${build_pkgs[@]}")
 [ "${1:-}" = "--build-only" ] || want+=("${test_pkgs[@]}")
+# The DPDK bench (bench/dpdk, make bench-dpdk) and its test (tests/dpdk).
+[ "${1:-}" = "--build-only" ] || want+=(dpdk-dev)
 
 missing=()
 for p in "${want[@]}"; do
