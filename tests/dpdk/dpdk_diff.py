@@ -45,6 +45,14 @@ def dpdk_flow(f):
             f["octets"], f["tcp_flags"], f["ttl_min"], f["ttl_max"])
 
 
+def overflow(f):
+    """An overflow aggregate of either tool (replay names the protocol)."""
+    proto = f["proto"]
+    if isinstance(proto, str):
+        proto = PROTOS.get(proto) or (0 if proto == "-" else int(proto))
+    return ("overflow", f["ip_version"], proto, f["packets"], f["octets"])
+
+
 def load(path, flow):
     pkts, flows, summary = [], [], None
     with open(path) as fh:
@@ -57,7 +65,7 @@ def load(path, flow):
             elif "summary" in o:
                 summary = o["summary"]
             elif "overflow" in o:
-                flows.append(("overflow", json.dumps(o, sort_keys=True)))
+                flows.append(overflow(o["overflow"]))
     return pkts, flows, summary
 
 
@@ -102,8 +110,10 @@ def main():
         print("\n".join(errs))
         return 1
     drops = sum(1 for p in rp if p["verdict"] == "drop")
-    print("%d packets (%d dropped), %d flows agree" %
-          (len(rp), drops, len(rf)))
+    ovf = sum(1 for f in rf if f[0] == "overflow")
+    print("%d packets (%d dropped), %d flows%s agree" %
+          (len(rp), drops, len(rf) - ovf,
+           " and %d overflow aggregates" % ovf if ovf else ""))
     return 0
 
 
