@@ -879,8 +879,9 @@ int main(int argc, char **argv)
 
 		print_overflow(&lc[0]);
 		print_summary(&lc[0], records);
-	} else
+	} else {
 		print_bench(opt.nq);
+	}
 	rte_eth_dev_stop(opt.port);
 	rte_eth_dev_close(opt.port);
 	rte_eal_cleanup();
