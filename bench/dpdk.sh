@@ -82,8 +82,10 @@ nq2=$(($(echo "$CPU2" | tr ',-' '  ' | wc -w)))
 [[ $CPU2 == *-* ]] && nq2=$((${CPU2#*-} - ${CPU2%-*} + 1))
 echo "dpdk.sh: $PCAP, $ROUNDS rounds of ${SECS} s per DPDK variant," \
 	"lcores $CPU1 then $CPU2; then bench/cost.sh" >&2
+sets=("1:$CPU1")
+[ "$nq2" -gt 1 ] && sets+=("$nq2:$CPU2") # one CPU: no two-lcore rows
 for ((r = 0; r < ROUNDS; r++)); do
-	for c in "1:$CPU1" "$nq2:$CPU2"; do
+	for c in "${sets[@]}"; do
 		n=${c%%:*} cpus=${c#*:}
 		dpdk "ring-empty.$n" "$cpus" -- -s ring -w empty -t "$SECS" "$PCAP"
 		dpdk "ring-parse.$n" "$cpus" -- -s ring -w parse -t "$SECS" "$PCAP"
