@@ -62,7 +62,7 @@ out=$BUILD/bench/dpdk-last
 mkdir -p "$out"
 rm -f "$out"/*.json
 PREFIX=fgdpdk-bench-$$
-trap 'rmdir /var/run/dpdk/$PREFIX 2>/dev/null || true' EXIT
+trap 'rmdir /var/run/dpdk/$PREFIX /var/run/dpdk 2>/dev/null || true' EXIT
 EAL=(--no-huge --no-pci -m 1024 --no-shconf --no-telemetry
 	--file-prefix="$PREFIX" --log-level=error)
 

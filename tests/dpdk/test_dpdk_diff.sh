@@ -42,8 +42,9 @@ if [ ! -x "$APP" ] || [ -n "$(find "$root/bench/dpdk" "$root/include" \
 fi
 
 tmp=$(mktemp -d)
-# EAL leaves its (empty, with --no-shconf) runtime directory behind.
-trap 'rm -rf "$tmp"; rmdir /var/run/dpdk/$PREFIX 2>/dev/null' EXIT
+# EAL leaves its (empty, with --no-shconf) runtime directory behind, and
+# /var/run/dpdk, removed when no other DPDK process has one there.
+trap 'rm -rf "$tmp"; rmdir /var/run/dpdk/$PREFIX /var/run/dpdk 2>/dev/null' EXIT
 n=0 failed=0
 
 check() { # name ok? output
