@@ -72,7 +72,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(T_LIB_SRCS) $(T_LIB_HDRS) $(CTL_LIB
 $(BUILD)/tests/test_%: tests/bpf/test_%.c $(TEST_LIB_SRCS) $(T_LIB_HDRS) $(CTL_LIB) $(SKELS) $(CTL_HDRS) | $(BUILD)/tests
 	$(CC) $(CFLAGS) -Itests/bpf -Itests/lib $< $(TEST_LIB_SRCS) $(CTL_LIB) -o $@ $(LDLIBS)
 
-tests-build: all $(UNIT_BINS) $(BPFT_BINS) dpdk-app
+tests-build: all $(UNIT_BINS) $(BPFT_BINS)
 
 test: deps
 	@$(MAKE) --no-print-directory tests-build
@@ -110,6 +110,7 @@ $(BUILD)/bench/fg_dpdk: bench/dpdk/fg_dpdk.c $(HDRS)
 	$(CLANG) $(CFLAGS) $(DPDK_CFLAGS) $< -o $@ $(DPDK_LIBS)
 
 .PHONY: dpdk-app bench-dpdk
+tests-build: dpdk-app
 dpdk-app: all
 	@if pkg-config --exists libdpdk; then \
 		$(MAKE) --no-print-directory $(BUILD)/bench/fg_dpdk; \

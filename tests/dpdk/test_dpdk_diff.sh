@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Layer 6: the DPDK bench's pipeline (bench/dpdk/fg_dpdk.c) against
+# The DPDK bench's pipeline (bench/dpdk/fg_dpdk.c) against
 # `flowgate replay -j` (TAP). On every shared capture (../shared/pcaps
 # beside the repository, or FLOWGATE_PCAPS) and on the crafted Ethernet
 # captures of tests/pcap/captures (runts, snaplen cuts, pcapng), fg_dpdk
