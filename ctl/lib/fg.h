@@ -181,6 +181,7 @@ int fg_map_walk_percpu(int fd, size_t key_sz, size_t val_sz,
 /* ---- flow records (flows.c) ---- */
 void fg_flow_sum(const struct fg_flow_val *v, int ncpu,
 		 struct fg_flow_val *sum);
+__s64 fg_wall_offset_ns(void);
 __u64 fg_mono_to_wall_ms(__u64 mono_ns);
 const char *fg_flow_proto(__u8 ip_ver, __u8 proto, char *buf, size_t len);
 void fg_flow_print(const char *key, const struct fg_flow_key *k,
