@@ -1,0 +1,266 @@
+#!/usr/bin/env bash
+# Run a command inside a Debian kernel under qemu and return its status.
+#
+#   scripts/vmtest.sh [-k KERNEL] [--] CMD [ARG...]
+#
+# KERNEL is a flavour of Debian's current 6.1 kernel, "generic" (default),
+# "cloud" or "rt", or a package name (linux-image-6.1.0-57-amd64). The
+# package comes from `apt-get download` and is kept, extracted, under
+# build/vm/. The guest boots a busybox initramfs holding only the kernel's
+# own virtio, 9p and overlay modules; its root is the host's root, read-only
+# through 9p under a tmpfs overlay, and this tree is shared read-write at
+# the same path, so CMD runs with the host's tools against this build.
+# CMD's output (stdout and stderr) is printed as the guest writes it;
+# the guest's console log stays in the run directory when something fails.
+#
+# Environment: VM_MEM (MiB, 2048), VM_CPUS (1 under emulation, 2 with
+# KVM), VM_TIMEOUT (seconds, 1800), VM_KEEP=1 keeps the run directory.
+# Exit status: CMD's, or 125 when the VM cannot be made or CMD never ended.
+#
+# Inside the guest the same script runs as stage 2 (--guest): it mounts
+# proc, sys, devtmpfs, bpffs, cgroup2 (at /sys/fs/cgroup, Debian's layout),
+# tracefs and debugfs, brings lo up, and runs CMD from the caller's cwd.
+set -euo pipefail
+
+TREE=$(cd "$(dirname "$0")/.." && pwd)
+VMDIR=$TREE/build/vm
+
+die() {
+	echo "Error: vmtest: $*" >&2
+	exit 125
+}
+
+# ---- stage 2, in the guest ----------------------------------------------
+guest() {
+	local run=$1 rc
+	mount -t proc proc /proc
+	mount -t sysfs sys /sys
+	mount -t devtmpfs dev /dev
+	mkdir -p /dev/pts /dev/shm
+	mount -t devpts devpts /dev/pts
+	mount -t tmpfs tmpfs /dev/shm
+	mount -t tmpfs tmpfs /tmp
+	mount -t tmpfs tmpfs /run
+	mount -t bpf bpf /sys/fs/bpf
+	mount -t cgroup2 cgroup2 /sys/fs/cgroup
+	mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null || true
+	mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null || true
+	ip link set lo up
+	echo vm >/proc/sys/kernel/hostname
+	ulimit -l unlimited
+	# The host's root has no kmod: busybox's modprobe reads the
+	# modules.dep made at extraction, for the kernel's own autoloading.
+	echo /sbin/modprobe >/proc/sys/kernel/modprobe
+	export HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+	set +e
+	(cd "$(cat "$run/cwd")" && exec bash "$run/cmd") >"$run/out" 2>&1 </dev/null
+	rc=$?
+	echo "$rc" >"$run/status"
+	sync
+	echo o >/proc/sysrq-trigger
+	sleep 10
+}
+
+# ---- host: kernel package ------------------------------------------------
+# Prints the name of the image package for a flavour or a package name.
+resolve_pkg() {
+	local k=$1 meta pkg
+	case $k in
+	generic | "" | 6.1) meta=linux-image-amd64 ;;
+	cloud | rt) meta=linux-image-$k-amd64 ;;
+	linux-image-*) meta= pkg=$k ;;
+	*) die "unknown kernel '$k' (generic, cloud, rt or a linux-image-* package)" ;;
+	esac
+	if [ -n "$meta" ]; then
+		pkg=$(apt-cache depends "$meta" 2>/dev/null |
+			awk '/Depends: linux-image-/ { print $2; exit }')
+		[ -n "$pkg" ] || die "apt knows no package $meta (apt-get update?)"
+	fi
+	# The unsigned build has the same kernel and modules without the
+	# signature wrapper, where the archive offers it.
+	if [[ $pkg != *-unsigned ]] && apt-cache show "$pkg-unsigned" >/dev/null 2>&1; then
+		pkg=$pkg-unsigned
+	fi
+	echo "$pkg"
+}
+
+# Fetches and extracts $1 under $VMDIR/$1 once; prints that directory.
+fetch_kernel() {
+	local pkg=$1 dir=$VMDIR/$1 kver
+	if [ ! -e "$dir/ready" ]; then
+		rm -rf "$dir" && mkdir -p "$dir/deb"
+		(cd "$dir/deb" && apt-get download "$pkg" >/dev/null 2>"$dir/apt.log") ||
+			die "cannot download $pkg: $(grep -m1 -E '^(E|W):' "$dir/apt.log")"
+		dpkg-deb -x "$dir"/deb/*.deb "$dir/root"
+		kver=$(ls "$dir/root/lib/modules")
+		busybox depmod -b "$dir/root" "$kver"
+		unpack_vmlinux "$dir"
+		rm -rf "$dir/deb"
+		touch "$dir/ready"
+	fi
+	echo "$dir"
+}
+
+# The ELF kernel inside vmlinuz, for qemu to start at its PVH entry: under
+# emulation, the BIOS and the xz decompression take longer than the boot.
+unpack_vmlinux() {
+	local dir=$1 z off
+	z=$(ls "$dir"/root/boot/vmlinuz-*) || die "no vmlinuz in the package"
+	off=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$z" | head -n1 | cut -d: -f1)
+	if [ -n "$off" ] && grep -q '^CONFIG_PVH=y' "$dir"/root/boot/config-* &&
+		xz -dcq --single-stream <(tail -c +$((off + 1)) "$z") >"$dir/vmlinux"; then
+		return 0
+	fi
+	ln -sf "$z" "$dir/vmlinux" # another compression: the BIOS decompresses it
+}
+
+# Appends module $2 and, first, what it depends on, as paths relative to
+# the modules directory $1, to the list in $order (each once).
+add_module() {
+	local mdir=$1 name=${2//-/_} f d
+	grep -qx "$name" "$order.names" 2>/dev/null && return 0
+	f=$(cd "$mdir" && find kernel -name "$2.ko" -o -name "$name.ko" | head -n1)
+	[ -n "$f" ] || die "module $2 not in $mdir"
+	for d in $(tr '\0' '\n' <"$mdir/$f" | sed -n 's/^depends=//p' | tr ',' ' '); do
+		add_module "$mdir" "$d"
+	done
+	echo "$name" >>"$order.names"
+	echo "$f" >>"$order"
+}
+
+# Builds $1/initramfs.gz: busybox, /init, and the modules to reach 9p,
+# overlay and virtio-blk (squashfs for kernels without 9p).
+make_initramfs() {
+	local dir=$1 kver mdir tmp m order
+	[ -e "$dir/initramfs.gz" ] && return 0
+	kver=$(ls "$dir/root/lib/modules")
+	mdir=$dir/root/lib/modules/$kver
+	tmp=$(mktemp -d "$VMDIR/initramfs.XXXXXX")
+	order=$tmp/modules.order
+	: >"$order"
+	for m in virtio_pci 9pnet_virtio 9p overlay virtio_blk squashfs; do
+		if [ -n "$(cd "$mdir" && find kernel -name "$m.ko")" ]; then
+			add_module "$mdir" "$m"
+		fi
+	done
+	rm -f "$order.names"
+	mkdir -p "$tmp/bin" "$tmp/lib/modules"
+	cp /bin/busybox "$tmp/bin/busybox"
+	while read -r m; do cp "$mdir/$m" "$tmp/lib/modules/"; done <"$order"
+	sed 's|.*/||' "$order" >"$tmp/modules"
+	rm "$order"
+	cat >"$tmp/init" <<'EOF'
+#!/bin/busybox sh
+# Stage 1: load the modules, stack a tmpfs over the host's root (9p, or a
+# squashfs on /dev/vda), mount the tree read-write, and run stage 2.
+/bin/busybox --install -s /bin
+mkdir -p /proc /dev
+mount -t proc proc /proc
+mount -t devtmpfs dev /dev
+for m in $(cat /modules); do insmod /lib/modules/$m || echo "init: insmod $m failed"; done
+mkdir -p /lower /rw /newroot
+if [ -e /dev/vda ]; then
+	mount -t squashfs -o ro /dev/vda /lower
+else
+	mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=loose,ro hostroot /lower
+fi || { echo "init: cannot mount the root"; poweroff -f; }
+mount -t tmpfs tmpfs /rw
+mkdir -p /rw/upper /rw/work
+mount -t overlay overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work /newroot
+mkdir -p "/newroot$FG_TREE" "/newroot/lib/modules/$FG_KVER" /newroot/sbin
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=mmap tree "/newroot$FG_TREE"
+mount --bind "/newroot$FG_KDIR/root/lib/modules/$FG_KVER" "/newroot/lib/modules/$FG_KVER"
+[ -e /newroot/sbin/modprobe ] || ln -s /bin/busybox /newroot/sbin/modprobe
+umount /proc /dev
+exec switch_root /newroot /bin/bash "$FG_TREE/scripts/vmtest.sh" --guest "$FG_RUN"
+EOF
+	chmod +x "$tmp/init"
+	(cd "$tmp" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1) >"$dir/initramfs.gz.tmp"
+	mv "$dir/initramfs.gz.tmp" "$dir/initramfs.gz"
+	rm -rf "$tmp"
+}
+
+# ---- host: boot ---------------------------------------------------------
+# KVM when /dev/kvm can boot this kernel to its first panic (no root); a
+# nested /dev/kvm may exist and fail on the first MSR or hang. The answer
+# is kept per kernel; VM_ACCEL=tcg or kvm skips the probe.
+kvm_works() {
+	local dir=$1
+	case ${VM_ACCEL:-auto} in
+	tcg) return 1 ;;
+	kvm) return 0 ;;
+	esac
+	[ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
+	if [ ! -e "$dir/kvm" ]; then
+		timeout 15 qemu-system-x86_64 -accel kvm -cpu host -m 256 -nographic \
+			-no-reboot -nic none -kernel "$dir/vmlinux" \
+			-append "console=ttyS0 panic=-1" </dev/null 2>&1 |
+			grep -q 'Kernel panic' && echo yes >"$dir/kvm" || echo no >"$dir/kvm"
+	fi
+	[ "$(cat "$dir/kvm")" = yes ]
+}
+
+run_vm() {
+	local dir=$1 run kver accel cpus qpid rc=125 tailpid
+	shift
+	kver=$(ls "$dir/root/lib/modules")
+	run=$(mktemp -d "$VMDIR/run.XXXXXX")
+	printf '%q ' "$@" >"$run/cmd"
+	pwd >"$run/cwd"
+	: >"$run/out"
+	if kvm_works "$dir"; then
+		accel=(-accel kvm) cpu=(-cpu host) cpus=${VM_CPUS:-2}
+	else
+		accel=(-accel tcg) cpu=(-cpu max) cpus=${VM_CPUS:-1}
+	fi
+	timeout --kill-after=10 "${VM_TIMEOUT:-1800}" qemu-system-x86_64 \
+		"${accel[@]}" "${cpu[@]}" -smp "$cpus" -m "${VM_MEM:-2048}" \
+		-nographic -no-reboot -nic none \
+		-kernel "$dir/vmlinux" -initrd "$dir/initramfs.gz" \
+		-append "console=ttyS0 quiet panic=-1 FG_TREE=$TREE FG_RUN=$run FG_KVER=$kver FG_KDIR=$dir" \
+		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+		-virtfs local,path="$TREE",mount_tag=tree,security_model=none,multidevs=remap \
+		"${VM_DRIVES[@]}" \
+		</dev/null >"$run/console.log" 2>&1 &
+	qpid=$!
+	tail -n +1 -f --pid="$qpid" "$run/out" &
+	tailpid=$!
+	wait "$qpid" || true
+	wait "$tailpid" 2>/dev/null || true
+	if [ -s "$run/status" ]; then
+		rc=$(cat "$run/status")
+	else
+		echo "Error: vmtest: $kver: the command did not finish; console:" >&2
+		tail -n 30 "$run/console.log" | sed 's/^/  | /' >&2
+	fi
+	if [ "$rc" != 125 ] && [ -z "${VM_KEEP:-}" ]; then
+		rm -rf "$run"
+	else
+		echo "vmtest: run directory $run" >&2
+	fi
+	return "$rc"
+}
+
+main() {
+	local kernel=generic pkg dir
+	VM_DRIVES=()
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--guest) guest "$2"; exit 0 ;;
+		-k) kernel=$2; shift 2 ;;
+		--) shift; break ;;
+		-h | --help) sed -n '2,/^set -e/p' "$0" | sed 's/^# \{0,1\}//;$d'; exit 0 ;;
+		-*) die "unknown option $1" ;;
+		*) break ;;
+		esac
+	done
+	[ $# -gt 0 ] || die "no command (usage: scripts/vmtest.sh [-k KERNEL] CMD...)"
+	command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (scripts/deps.sh)"
+	mkdir -p "$VMDIR"
+	pkg=$(resolve_pkg "$kernel")
+	dir=$(fetch_kernel "$pkg")
+	make_initramfs "$dir"
+	run_vm "$dir" "$@"
+}
+
+main "$@"
