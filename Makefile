@@ -67,6 +67,18 @@ $(BUILD)/tests/test_%: tests/bpf/test_%.c $(TEST_LIB_SRCS) $(T_LIB_HDRS) $(CTL_L
 
 tests-build: all $(UNIT_BINS) $(BPFT_BINS)
 
+# The kernel matrix (tests/vm): a loader of every program, run in the VM.
+$(BUILD)/tests/vm_%: tests/vm/%.c | $(BUILD)/tests
+	$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
+tests-build: $(BUILD)/tests/vm_loadall
+
+# Every test layer in a VM on each Debian 6.1 flavour apt offers
+# (scripts/vmtest.sh boots them); KERNEL=generic|cloud|rt|linux-image-...
+KERNEL ?= generic cloud rt
+.PHONY: vmtest
+vmtest: tests-build
+	@VM_KERNELS="$(KERNEL)" VM_SUITE=full bash tests/vm/test_matrix.sh
+
 test: tests-build
 	@bash tests/run.sh
 

@@ -2,6 +2,7 @@
 # Run a command inside a Debian kernel under qemu and return its status.
 #
 #   scripts/vmtest.sh [-k KERNEL] [--] CMD [ARG...]
+#   scripts/vmtest.sh [-k KERNEL] --prepare   (fetch and build only)
 #
 # KERNEL is a flavour of Debian's current 6.1 kernel, "generic" (default),
 # "cloud" or "rt", or a package name (linux-image-6.1.0-57-amd64). The
@@ -89,8 +90,11 @@ fetch_kernel() {
 	local pkg=$1 dir=$VMDIR/$1 kver
 	if [ ! -e "$dir/ready" ]; then
 		rm -rf "$dir" && mkdir -p "$dir/deb"
-		(cd "$dir/deb" && apt-get download "$pkg" >/dev/null 2>"$dir/apt.log") ||
-			die "cannot download $pkg: $(grep -m1 -E '^(E|W):' "$dir/apt.log")"
+		if ! (cd "$dir/deb" && apt-get download "$pkg" >/dev/null 2>"$dir/apt.log"); then
+			set -- "$(grep -m1 '^E:' "$dir/apt.log")"
+			rm -rf "$dir"
+			die "cannot download $pkg: ${1:-apt-get download failed}"
+		fi
 		dpkg-deb -x "$dir"/deb/*.deb "$dir/root"
 		kver=$(ls "$dir/root/lib/modules")
 		busybox depmod -b "$dir/root" "$kver"
@@ -242,24 +246,30 @@ run_vm() {
 }
 
 main() {
-	local kernel=generic pkg dir
+	local kernel=generic pkg dir prepare=
 	VM_DRIVES=()
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--guest) guest "$2"; exit 0 ;;
 		-k) kernel=$2; shift 2 ;;
+		--prepare) prepare=1; shift ;;
 		--) shift; break ;;
 		-h | --help) sed -n '2,/^set -e/p' "$0" | sed 's/^# \{0,1\}//;$d'; exit 0 ;;
 		-*) die "unknown option $1" ;;
 		*) break ;;
 		esac
 	done
-	[ $# -gt 0 ] || die "no command (usage: scripts/vmtest.sh [-k KERNEL] CMD...)"
+	[ $# -gt 0 ] || [ -n "$prepare" ] ||
+		die "no command (usage: scripts/vmtest.sh [-k KERNEL] [--prepare] CMD...)"
 	command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (scripts/deps.sh)"
 	mkdir -p "$VMDIR"
 	pkg=$(resolve_pkg "$kernel")
 	dir=$(fetch_kernel "$pkg")
 	make_initramfs "$dir"
+	if [ -n "$prepare" ]; then
+		echo "vmtest: $pkg ready, kernel $(ls "$dir/root/lib/modules")"
+		return 0
+	fi
 	run_vm "$dir" "$@"
 }
 
