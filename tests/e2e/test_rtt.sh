@@ -11,7 +11,10 @@
 # else. The trap detaches and removes the cgroup even on failure.
 . "$(dirname "$0")/../lib/netns.sh"
 
-CG=/sys/fs/cgroup/unified/fgt-rtt-$$
+# cgroup v2 where this system mounts it (Debian: /sys/fs/cgroup; hybrid
+# layouts: /sys/fs/cgroup/unified): the first cgroup2 mount.
+CG_ROOT=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+CG=${CG_ROOT:-/nonexistent}/fgt-rtt-$$
 CG2=$CG-other
 PORT=5201
 BULK=400000 PINGS=8
@@ -53,7 +56,7 @@ rtt_cleanup() {
 
 fg_setup
 trap 'rc=$?; rtt_cleanup; (exit $rc); fg_cleanup' EXIT
-[ -d /sys/fs/cgroup/unified ] || bail "no cgroup v2 at /sys/fs/cgroup/unified"
+[ -n "$CG_ROOT" ] || bail "no cgroup v2 mount in /proc/self/mounts"
 mkdir "$CG" || bail "cannot create $CG"
 RTT_DIR=$(mktemp -d /tmp/fgrtt.XXXXXX) || bail "mktemp"
 
