@@ -11,8 +11,13 @@
 # own virtio, 9p and overlay modules; its root is the host's root, read-only
 # through 9p under a tmpfs overlay, and this tree is shared read-write at
 # the same path, so CMD runs with the host's tools against this build.
-# CMD's output (stdout and stderr) is printed as the guest writes it;
-# the guest's console log stays in the run directory when something fails.
+# Kernels built without 9p (the cloud flavour) get the same through
+# virtio-blk: squashfs images of the host's root (cached, made again when
+# dpkg installs something), of this tree (each run) and of the modules,
+# each under a tmpfs overlay; what the guest writes to the tree is lost.
+# CMD's output (stdout and stderr) comes out of the guest's second serial
+# port as it writes it, its status out of the third; the guest's console
+# log stays in the run directory when something fails.
 #
 # Environment: VM_MEM (MiB, 2048), VM_CPUS (1 under emulation, 2 with
 # KVM), VM_TIMEOUT (seconds, 1800), VM_KEEP=1 keeps the run directory.
@@ -34,6 +39,8 @@ die() {
 # ---- stage 2, in the guest ----------------------------------------------
 guest() {
 	local run=$1 rc
+	# Mount points and home: a root image leaves them out.
+	mkdir -p /proc /sys /dev /tmp /run /root /var/tmp /var/log
 	mount -t proc proc /proc
 	mount -t sysfs sys /sys
 	mount -t devtmpfs dev /dev
@@ -53,11 +60,13 @@ guest() {
 	# modules.dep made at extraction, for the kernel's own autoloading.
 	echo /sbin/modprobe >/proc/sys/kernel/modprobe
 	export HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+	stty -F /dev/ttyS1 raw -echo
+	stty -F /dev/ttyS2 raw -echo
 	set +e
-	(cd "$(cat "$run/cwd")" && exec bash "$run/cmd") >"$run/out" 2>&1 </dev/null
+	(cd "$(cat "$run/cwd")" && exec bash "$run/cmd") >/dev/ttyS1 2>&1 </dev/null
 	rc=$?
-	echo "$rc" >"$run/status"
 	sync
+	echo "$rc" >/dev/ttyS2
 	echo o >/proc/sysrq-trigger
 	sleep 10
 }
@@ -136,7 +145,7 @@ add_module() {
 # overlay and virtio-blk (squashfs for kernels without 9p).
 make_initramfs() {
 	local dir=$1 kver mdir tmp m order
-	[ -e "$dir/initramfs.gz" ] && return 0
+	[ "$dir/initramfs.gz" -nt "$TREE/scripts/vmtest.sh" ] && return 0
 	kver=$(ls "$dir/root/lib/modules")
 	mdir=$dir/root/lib/modules/$kver
 	tmp=$(mktemp -d "$VMDIR/initramfs.XXXXXX")
@@ -162,18 +171,32 @@ mkdir -p /proc /dev
 mount -t proc proc /proc
 mount -t devtmpfs dev /dev
 for m in $(cat /modules); do insmod /lib/modules/$m || echo "init: insmod $m failed"; done
-mkdir -p /lower /rw /newroot
-if [ -e /dev/vda ]; then
-	mount -t squashfs -o ro /dev/vda /lower
-else
-	mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=loose,ro hostroot /lower
-fi || { echo "init: cannot mount the root"; poweroff -f; }
+fail() { echo "init: $*"; poweroff -f; }
+# overlay DIR LOWER: a tmpfs over LOWER, mounted on DIR.
+overlay() {
+	mkdir -p "/rw$1/u" "/rw$1/w" "$1"
+	mount -t overlay overlay -o "lowerdir=$2,upperdir=/rw$1/u,workdir=/rw$1/w" "$1"
+}
+mkdir -p /lower /rw /newroot /tree /mods
 mount -t tmpfs tmpfs /rw
-mkdir -p /rw/upper /rw/work
-mount -t overlay overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work /newroot
-mkdir -p "/newroot$FG_TREE" "/newroot/lib/modules/$FG_KVER" /newroot/sbin
-mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=mmap tree "/newroot$FG_TREE"
-mount --bind "/newroot$FG_KDIR/root/lib/modules/$FG_KVER" "/newroot/lib/modules/$FG_KVER"
+if [ -e /dev/vda ]; then
+	mount -t squashfs -o ro /dev/vda /lower || fail "cannot mount the root image"
+	mount -t squashfs -o ro /dev/vdb /tree || fail "cannot mount the tree image"
+	mount -t squashfs -o ro /dev/vdc /mods || fail "cannot mount the modules"
+	overlay /newroot /lower
+	mkdir -p "/newroot$FG_TREE" "/newroot/lib/modules/$FG_KVER" /newroot/sbin
+	overlay "/newroot$FG_TREE" /tree
+	mount --bind /mods "/newroot/lib/modules/$FG_KVER"
+else
+	mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=loose,ro \
+		hostroot /lower || fail "cannot mount the host's root"
+	overlay /newroot /lower
+	mkdir -p "/newroot$FG_TREE" "/newroot/lib/modules/$FG_KVER" /newroot/sbin
+	mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=mmap \
+		tree "/newroot$FG_TREE" || fail "cannot mount the tree"
+	mount --bind "/newroot$FG_KDIR/root/lib/modules/$FG_KVER" \
+		"/newroot/lib/modules/$FG_KVER"
+fi
 [ -e /newroot/sbin/modprobe ] || ln -s /bin/busybox /newroot/sbin/modprobe
 umount /proc /dev
 exec switch_root /newroot /bin/bash "$FG_TREE/scripts/vmtest.sh" --guest "$FG_RUN"
@@ -182,6 +205,50 @@ EOF
 	(cd "$tmp" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1) >"$dir/initramfs.gz.tmp"
 	mv "$dir/initramfs.gz.tmp" "$dir/initramfs.gz"
 	rm -rf "$tmp"
+}
+
+# ---- host: images for kernels without 9p -------------------------------
+# What of the host's root the guest never needs: other mounts, caches,
+# documentation, compilers (the build happens on the host).
+ROOT_EXCLUDES=(proc sys dev run tmp mnt media srv home root opt old_root
+	lost+found boot var/cache var/tmp var/log usr/local usr/src usr/include
+	usr/share/doc usr/share/man usr/share/info usr/share/locale
+	'usr/lib/llvm-*' usr/lib/gcc usr/lib/jvm usr/lib/google-cloud-sdk)
+# and this tree (the second image), and what lies beside it but the
+# shared captures (tests/pcap reads ../shared/pcaps).
+tree_excludes() {
+	local d
+	echo "${TREE#/}"
+	[ "$(dirname "$TREE")" = / ] && return
+	for d in "$(dirname "$TREE")"/*; do
+		[ "$d" = "$TREE" ] || [ "${d##*/}" = shared ] || echo "${d#/}"
+	done
+}
+
+# Sets VM_DISKS to the qemu arguments of the three images.
+make_images() {
+	local dir=$1 run=$2 kver skip
+	kver=$(ls "$dir/root/lib/modules")
+	command -v mksquashfs >/dev/null || die "mksquashfs missing (scripts/deps.sh)"
+	if [ ! -e "$VMDIR/root.sqfs" ] || [ /var/lib/dpkg/status -nt "$VMDIR/root.sqfs" ]; then
+		echo "vmtest: making $VMDIR/root.sqfs from / (once)" >&2
+		mapfile -t skip < <(tree_excludes)
+		nice mksquashfs / "$VMDIR/root.sqfs.tmp" -noappend -quiet -no-progress \
+			-comp lz4 -one-file-system -wildcards \
+			-e "${ROOT_EXCLUDES[@]}" "${skip[@]}" >"$VMDIR/root.sqfs.log" 2>&1 ||
+			die "cannot make the root image (see $VMDIR/root.sqfs.log)"
+		mv "$VMDIR/root.sqfs.tmp" "$VMDIR/root.sqfs"
+	fi
+	[ -e "$dir/modules.sqfs" ] ||
+		mksquashfs "$dir/root/lib/modules/$kver" "$dir/modules.sqfs" -noappend \
+			-quiet -no-progress -comp lz4 >/dev/null || die "cannot make the modules image"
+	mksquashfs "$TREE" "$run/tree.sqfs" -noappend -quiet -no-progress -comp lz4 \
+		-wildcards -e 'build/vm/linux-image-*' 'build/vm/*.sqfs*' 'build/vm/run.*/*.sqfs' \
+		>/dev/null || die "cannot make the tree image"
+	VM_DISKS=()
+	for f in "$VMDIR/root.sqfs" "$run/tree.sqfs" "$dir/modules.sqfs"; do
+		VM_DISKS+=(-drive "file=$f,if=virtio,format=raw,readonly=on")
+	done
 }
 
 # ---- host: boot ---------------------------------------------------------
@@ -205,13 +272,20 @@ kvm_works() {
 }
 
 run_vm() {
-	local dir=$1 run kver accel cpus qpid rc=125 tailpid
+	local dir=$1 run kver accel cpu cpus qpid rc=125 tailpid share
 	shift
 	kver=$(ls "$dir/root/lib/modules")
 	run=$(mktemp -d "$VMDIR/run.XXXXXX")
 	printf '%q ' "$@" >"$run/cmd"
 	pwd >"$run/cwd"
 	: >"$run/out"
+	if [ -n "$(cd "$dir/root/lib/modules/$kver" && find kernel -name 9p.ko)" ]; then
+		share=(-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
+			-virtfs "local,path=$TREE,mount_tag=tree,security_model=none,multidevs=remap")
+	else
+		make_images "$dir" "$run"
+		share=("${VM_DISKS[@]}")
+	fi
 	if kvm_works "$dir"; then
 		accel=(-accel kvm) cpu=(-cpu host) cpus=${VM_CPUS:-2}
 	else
@@ -219,23 +293,22 @@ run_vm() {
 	fi
 	timeout --kill-after=10 "${VM_TIMEOUT:-1800}" qemu-system-x86_64 \
 		"${accel[@]}" "${cpu[@]}" -smp "$cpus" -m "${VM_MEM:-2048}" \
-		-nographic -no-reboot -nic none \
+		-display none -monitor none -no-reboot -nic none \
+		-serial "file:$run/console.log" -serial "file:$run/out" \
+		-serial "file:$run/status" \
 		-kernel "$dir/vmlinux" -initrd "$dir/initramfs.gz" \
 		-append "console=ttyS0 quiet panic=-1 FG_TREE=$TREE FG_RUN=$run FG_KVER=$kver FG_KDIR=$dir" \
-		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
-		-virtfs local,path="$TREE",mount_tag=tree,security_model=none,multidevs=remap \
-		"${VM_DRIVES[@]}" \
-		</dev/null >"$run/console.log" 2>&1 &
+		"${share[@]}" </dev/null >"$run/qemu.log" 2>&1 &
 	qpid=$!
 	tail -n +1 -f --pid="$qpid" "$run/out" &
 	tailpid=$!
 	wait "$qpid" || true
 	wait "$tailpid" 2>/dev/null || true
-	if [ -s "$run/status" ]; then
-		rc=$(cat "$run/status")
-	else
+	rc=$(tr -dc 0-9 <"$run/status")
+	if [ -z "$rc" ]; then
+		rc=125
 		echo "Error: vmtest: $kver: the command did not finish; console:" >&2
-		tail -n 30 "$run/console.log" | sed 's/^/  | /' >&2
+		tail -n 30 "$run/qemu.log" "$run/console.log" | sed 's/^/  | /' >&2
 	fi
 	if [ "$rc" != 125 ] && [ -z "${VM_KEEP:-}" ]; then
 		rm -rf "$run"
@@ -247,7 +320,6 @@ run_vm() {
 
 main() {
 	local kernel=generic pkg dir prepare=
-	VM_DRIVES=()
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--guest) guest "$2"; exit 0 ;;

@@ -4,7 +4,8 @@
 # The kernel matrix: the test layers again on the kernels users run, each a
 # Debian kernel package booted under qemu by scripts/vmtest.sh. On each:
 # every BPF program loaded on its own (tests/vm/loadall.c names what the
-# verifier rejects), then tests/run.sh on the selection below. The 6.1
+# verifier rejects), then tests/run.sh on the selection below, in two
+# halves at once (tests/vm/guest.sh). The 6.1
 # kernels take libxdp's dispatcher path (freplace works there), so the e2e
 # tests run flowgate as a dispatcher component.
 #
@@ -17,8 +18,12 @@
 #                (every layer, for `make vmtest`)
 set -u
 cd "$(dirname "$0")/../.."
-SELECT='^(bpf/|pcap/|e2e/test_(cli|flows|guard|coexist)$)'
-[ "${VM_SUITE:-matrix}" = full ] && SELECT="^(unit|bpf|pcap|e2e|interop)/"
+# Two halves of about the same length, one per vCPU (tests/vm/guest.sh).
+HALF1='^bpf/'
+HALF2='^(pcap/|e2e/test_(cli|flows|guard|coexist)$)'
+if [ "${VM_SUITE:-matrix}" = full ]; then
+	HALF1='^(unit|bpf|interop)/' HALF2='^(pcap|e2e)/'
+fi
 n=0 bad=0
 
 tap() { # tap ok|"not ok" TEXT
@@ -51,12 +56,8 @@ for k in ${VM_KERNELS:-generic}; do
 	kver=${info##* }
 	kver=${kver%-amd64}
 	log=build/vm/matrix-$k.log
-	# shellcheck disable=SC2016 # expanded in the guest
-	scripts/vmtest.sh -k "$k" -- env TEST_LOGS="build/vm/logs-$k" \
-		TEST_ONLY="$SELECT" TEST_TIMEOUT=900 bash -c '
-		echo "== vm/loadall"
-		./build/tests/vm_loadall build/*.bpf.o | sed "s/^/   /"
-		bash tests/run.sh' >"$log" 2>&1
+	VM_CPUS=${VM_CPUS:-2} scripts/vmtest.sh -k "$k" -- \
+		bash tests/vm/guest.sh "build/vm/logs-$k" "$HALF1" "$HALF2" >"$log" 2>&1
 	rc=$?
 	results=$(relabel "$kver" <"$log")
 	[ -n "$results" ] && printf '%s\n' "$results"
@@ -64,7 +65,7 @@ for k in ${VM_KERNELS:-generic}; do
 	s=$(grep -Ec '^ok .*# ?SKIP' <<<"$results")
 	f=$(grep -Ec '^not ok ' <<<"$results")
 	n=$((n + p + f))
-	if [ "$rc" = 125 ] || ! grep -Eq '^[0-9]+ passed, [0-9]+ failed' "$log"; then
+	if [ "$rc" = 125 ] || [ "$(grep -Ec '^[0-9]+ passed, [0-9]+ failed' "$log")" != 2 ]; then
 		tap "not ok" "[$kver] the VM did not run the suite to its end (exit $rc, see $log)"
 		tail -n 5 "$log" | sed 's/^/# | /'
 		f=$((f + 1))
