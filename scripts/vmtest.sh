@@ -300,6 +300,8 @@ run_vm() {
 		-append "console=ttyS0 quiet panic=-1 FG_TREE=$TREE FG_RUN=$run FG_KVER=$kver FG_KDIR=$dir" \
 		"${share[@]}" </dev/null >"$run/qemu.log" 2>&1 &
 	qpid=$!
+	# Interrupted: no VM and no run directory left behind.
+	trap 'kill "$qpid" 2>/dev/null; wait "$qpid"; rm -rf "$run"; exit 130' INT TERM
 	tail -n +1 -f --pid="$qpid" "$run/out" &
 	tailpid=$!
 	wait "$qpid" || true

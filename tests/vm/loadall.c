@@ -27,7 +27,9 @@ static int keep_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 		loglen = 0; /* keep the tail: the verifier's last lines */
 	n = vsnprintf(logbuf + loglen, sizeof(logbuf) - loglen, fmt, ap);
 	if (n > 0)
-		loglen += (size_t)n < sizeof(logbuf) - loglen ? (size_t)n : sizeof(logbuf) - loglen - 1;
+		loglen += n;
+	if (loglen > sizeof(logbuf) - 1)
+		loglen = sizeof(logbuf) - 1; /* vsnprintf cut it there */
 	return 0;
 }
 
@@ -57,7 +59,8 @@ static int load_one(const char *path, int want, const char **name)
 
 	if (!obj)
 		return -1;
-	bpf_object__for_each_program(p, obj) {
+	for (p = bpf_object__next_program(obj, NULL); p;
+	     p = bpf_object__next_program(obj, p)) {
 		bpf_program__set_autoload(p, i == want);
 		if (i++ == want)
 			*name = strdup(bpf_program__name(p));
@@ -87,7 +90,8 @@ int main(int argc, char **argv)
 			bad++;
 			continue;
 		}
-		bpf_object__for_each_program(p, obj)
+		for (p = bpf_object__next_program(obj, NULL); p;
+		     p = bpf_object__next_program(obj, p))
 			progs++;
 		bpf_object__close(obj);
 		for (int i = 0; i < progs; i++) {
@@ -96,10 +100,12 @@ int main(int argc, char **argv)
 
 			base = base ? base + 1 : argv[a];
 			if (!load_one(argv[a], i, &name)) {
-				printf("ok %d - %s %s loads\n", ++n, base, name);
+				printf("ok %d - %s %s loads\n", ++n, base,
+				       name);
 				continue;
 			}
-			printf("not ok %d - %s %s rejected by %s\n", ++n, base, name, u.release);
+			printf("not ok %d - %s %s rejected by %s\n", ++n, base,
+			       name, u.release);
 			print_tail(lines);
 			bad++;
 		}
