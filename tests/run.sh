@@ -70,7 +70,7 @@ done
 for t in tests/vm/test_*.sh; do
 	[ -e "$t" ] || continue
 	n=$(basename "$t" .sh)
-	TEST_TIMEOUT=${VM_TIMEOUT:-900} run_one vm "$n" bash "$t"
+	TEST_TIMEOUT=${MATRIX_TIMEOUT:-1200} run_one vm "$n" bash "$t"
 	[ -e "$LOGS/vm-$n.log" ] && grep -h '^kernel .*passed' "$LOGS/vm-$n.log" | sed 's/^/   /'
 done
 
