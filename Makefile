@@ -1,7 +1,9 @@
 # flowgate: XDP/TC guard, flow accounting and IPFIX export.
-# `make` builds build/flowgate and build/flowgate_xdp.bpf.o; `make test`
-# runs every test layer; `make demo` runs the lab. All three install
-# missing Debian packages first (scripts/deps.sh, a no-op when present).
+# `make` builds build/flowgate and the BPF objects, and never installs
+# anything. `make deps` installs the missing Debian packages
+# (scripts/deps.sh, a no-op when present); `make test` and `make demo` do
+# that first, then build (in a sub-make, so that -jN never compiles before
+# the packages are there) and run every test layer or the lab.
 
 BUILD    ?= build
 CLANG    ?= clang
@@ -10,18 +12,25 @@ BPFTOOL  ?= bpftool
 ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
 
 CFLAGS   ?= -O2 -g
-CFLAGS   += -Wall -Wextra -Wno-unused-parameter -Iinclude -I$(BUILD) -D_GNU_SOURCE
+# The CLI's libraries, one folder each, and the commands' table (ctl/cmd).
+CTL_LIBDIRS := ctl/lib ctl/rules ctl/export ctl/replay ctl/daemon ctl/rtt
+CTL_INC  := $(addprefix -I,$(CTL_LIBDIRS) ctl/cmd)
+CFLAGS   += -Wall -Wextra -Wno-unused-parameter -Iinclude $(CTL_INC) -I$(BUILD) -D_GNU_SOURCE
 LDLIBS   := -lxdp -lbpf -lpcap -lelf -lz
-BPF_CFLAGS := -O2 -g -target bpf -D__bpf__ -Wall -Iinclude -I$(ARCH_INC)
+BPF_CFLAGS := -O2 -g -target bpf -D__bpf__ -Wall -Iinclude -Ibpf/lib -I$(ARCH_INC)
 
-BPF_SRCS := xdp/flowgate_xdp.bpf.c tc/flowgate_tc.bpf.c
-# TCP RTT (sock_ops): its own object and skeleton.
-BPF_SRCS += tc/flowgate_rtt.bpf.c
+# One object and skeleton per hook: XDP (fg_xdp and replay's fg_replay), TC,
+# and TCP RTT (sock_ops).
+BPF_SRCS := bpf/xdp/flowgate_xdp.bpf.c bpf/tc/flowgate_tc.bpf.c \
+	    bpf/sockops/flowgate_rtt.bpf.c
 BPF_OBJS := $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(notdir $(BPF_SRCS)))
 SKELS    := $(patsubst %.bpf.o,%.skel.h,$(BPF_OBJS))
 HDRS     := $(wildcard include/*.h)
+BPF_HDRS := $(HDRS) $(wildcard bpf/*/*.h)
+CTL_HDRS := $(HDRS) $(wildcard $(addsuffix /*.h,$(CTL_LIBDIRS) ctl/cmd))
+vpath %.bpf.c $(sort $(dir $(BPF_SRCS)))
 
-CTL_SRCS := $(wildcard ctl/*.c)
+CTL_SRCS := $(wildcard ctl/*.c ctl/*/*.c)
 CTL_OBJS := $(patsubst ctl/%.c,$(BUILD)/ctl/%.o,$(CTL_SRCS))
 # Everything but main(): linked into unit tests of the CLI too.
 CTL_LIB  := $(filter-out $(BUILD)/ctl/main.o,$(CTL_OBJS))
@@ -34,38 +43,46 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 BPFT_SRCS := $(wildcard tests/bpf/test_*.c)
 BPFT_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(BPFT_SRCS))
 TEST_LIB_SRCS := $(filter-out $(BPFT_SRCS),$(wildcard tests/bpf/*.c)) $(T_LIB_SRCS)
+# Test-only BPF objects (tests/bpf/progs), next to the tests that load them.
+T_BPF_SRCS := $(wildcard tests/bpf/progs/*.bpf.c)
+T_BPF_OBJS := $(patsubst tests/bpf/progs/%.bpf.c,$(BUILD)/tests/%.bpf.o,$(T_BPF_SRCS))
 
 # Skeleton headers are intermediate files to make: keep them.
 .SECONDARY: $(SKELS)
 
 .PHONY: all deps test demo fuzz bench clean format tests-build
-all: deps $(BUILD)/flowgate $(BPF_OBJS)
+all: $(BUILD)/flowgate $(BPF_OBJS)
 
 deps:
 	@bash scripts/deps.sh
 
-$(BUILD)/%.bpf.o: xdp/%.bpf.c $(HDRS) | $(BUILD)
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
-
-$(BUILD)/%.bpf.o: tc/%.bpf.c $(HDRS) | $(BUILD)
+$(BUILD)/%.bpf.o: %.bpf.c $(BPF_HDRS) | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $(subst .bpf.o,,$(notdir $<)) > $@
 
-$(BUILD)/ctl/%.o: ctl/%.c $(HDRS) $(wildcard ctl/*.h) $(SKELS) | $(BUILD)/ctl
+$(BUILD)/ctl/%.o: ctl/%.c $(CTL_HDRS) $(SKELS)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/flowgate: $(CTL_OBJS)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(T_LIB_SRCS) $(T_LIB_HDRS) $(CTL_LIB) $(HDRS) | $(BUILD)/tests
-	$(CC) $(CFLAGS) -Ictl -Itests/lib $< $(T_LIB_SRCS) $(CTL_LIB) -o $@ $(LDLIBS) -lcmocka
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(T_LIB_SRCS) $(T_LIB_HDRS) $(CTL_LIB) $(CTL_HDRS) | $(BUILD)/tests
+	$(CC) $(CFLAGS) -Itests/lib $< $(T_LIB_SRCS) $(CTL_LIB) -o $@ $(LDLIBS) -lcmocka
 
-$(BUILD)/tests/test_%: tests/bpf/test_%.c $(TEST_LIB_SRCS) $(T_LIB_HDRS) $(CTL_LIB) $(SKELS) $(HDRS) | $(BUILD)/tests
-	$(CC) $(CFLAGS) -Ictl -Itests/bpf -Itests/lib $< $(TEST_LIB_SRCS) $(CTL_LIB) -o $@ $(LDLIBS)
+$(BUILD)/tests/test_%: tests/bpf/test_%.c $(TEST_LIB_SRCS) $(T_LIB_HDRS) $(CTL_LIB) $(SKELS) $(CTL_HDRS) | $(BUILD)/tests
+	$(CC) $(CFLAGS) -Itests/bpf -Itests/lib $< $(TEST_LIB_SRCS) $(CTL_LIB) -o $@ $(LDLIBS)
 
-tests-build: all $(UNIT_BINS) $(BPFT_BINS)
+$(BUILD)/tests/%.bpf.o: tests/bpf/progs/%.bpf.c | $(BUILD)/tests
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+tests-build: all $(UNIT_BINS) $(BPFT_BINS) $(T_BPF_OBJS)
+
+test: deps
+	@$(MAKE) --no-print-directory tests-build
+	@bash tests/run.sh
 
 # The kernel matrix (tests/vm): a loader of every program, run in the VM.
 $(BUILD)/tests/vm_%: tests/vm/%.c | $(BUILD)/tests
@@ -79,10 +96,8 @@ KERNEL ?= generic cloud rt
 vmtest: tests-build
 	@VM_KERNELS="$(KERNEL)" VM_SUITE=full bash tests/vm/test_matrix.sh
 
-test: tests-build
-	@bash tests/run.sh
-
-demo: all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@bash scripts/demo.sh
 
 # libFuzzer target for the host parser and validator (not part of `make test`).
@@ -90,7 +105,8 @@ FUZZ_SECS ?= 60
 $(BUILD)/fuzz_parse: tests/fuzz/fuzz_parse.c $(HDRS) | $(BUILD)
 	$(CLANG) -O1 -g -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -Iinclude $< -o $@
-fuzz: deps $(BUILD)/fuzz_parse
+fuzz: deps
+	@$(MAKE) --no-print-directory $(BUILD)/fuzz_parse
 	mkdir -p $(BUILD)/fuzz-corpus
 	$(BUILD)/fuzz_parse -max_total_time=$(FUZZ_SECS) -max_len=2048 \
 		$(BUILD)/fuzz-corpus tests/fuzz/seeds
@@ -98,16 +114,56 @@ fuzz: deps $(BUILD)/fuzz_parse
 bench: all
 	@bash bench/cost.sh
 
+# The DPDK bench (bench/dpdk): optional, so `all` never needs DPDK. tests-build
+# builds it when pkg-config finds libdpdk (dpdk-dev, which `make deps`
+# installs); the test layer skips without it. The flags are read when the
+# recipe runs, after deps.
+DPDK_CFLAGS = $(shell pkg-config --cflags libdpdk)
+DPDK_LIBS = $(shell pkg-config --libs libdpdk) -lrte_net_ring -lpcap
+# clang, as the BPF objects: gcc turns fg_parse_head()'s memset of struct
+# fg_pkt into a rep stos, slow at that size on AMD, and the comparison with
+# BPF would measure the compilers.
+$(BUILD)/bench/fg_dpdk: bench/dpdk/fg_dpdk.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CLANG) $(CFLAGS) $(DPDK_CFLAGS) $< -o $@ $(DPDK_LIBS)
+
+.PHONY: dpdk-app bench-dpdk
+tests-build: dpdk-app
+dpdk-app: all
+	@if pkg-config --exists libdpdk; then \
+		$(MAKE) --no-print-directory $(BUILD)/bench/fg_dpdk; \
+	else echo "no libdpdk (dpdk-dev): fg_dpdk not built, its test skips"; fi
+
+bench-dpdk: all
+	@pkg-config --exists libdpdk || { echo "Error: no libdpdk:" \
+		"make deps installs dpdk-dev" >&2; exit 1; }
+	@$(MAKE) --no-print-directory $(BUILD)/bench/fg_dpdk
+	@bash bench/dpdk.sh
+
 # Rewrite tests/pcap/golden/ from the current binary; review the diff.
 .PHONY: regen-golden
 regen-golden: all
 	@bash tests/pcap/test_replay.sh --regen
 
-format:
-	clang-format -i include/*.h xdp/*.c ctl/*.c ctl/*.h tests/unit/*.c tests/bpf/*.c tests/lib/*.c tests/lib/*.h
+# The manual's generated parts: its synopsis from the command table, its
+# checks table from FG_REASONS (tests/unit/test_help.c checks them).
+.PHONY: doc
+$(BUILD)/mkman: doc/mkman.c $(CTL_LIB) $(CTL_HDRS)
+	$(CC) $(CFLAGS) $< $(CTL_LIB) -o $@ $(LDLIBS)
+doc: $(BUILD)/mkman
+	$(BUILD)/mkman < doc/flowgate.8 > $(BUILD)/flowgate.8
+	mv $(BUILD)/flowgate.8 doc/flowgate.8
 
-$(BUILD) $(BUILD)/ctl $(BUILD)/tests:
+# Every C source and header of the tree.
+format:
+	clang-format -i $(shell find include bpf ctl tests bench doc -name '*.[ch]')
+
+$(BUILD) $(BUILD)/tests:
 	mkdir -p $@
 
 clean:
 	rm -rf $(BUILD)
+
+# For bench/ scripts that build with the same flags: make -s print-CTL_INC
+print-%:
+	@echo '$($*)'

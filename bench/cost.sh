@@ -56,28 +56,29 @@ make -s "$FG_OBJ" "$BUILD/flowgate" >&2
 
 # Build only what changed; the headers are part of the tool (fg_config).
 mkdir -p "$OUT"
-CTL_OBJS=$(ls "$BUILD"/ctl/*.o | grep -v '/main\.o$')
+CTL_OBJS=$(find "$BUILD/ctl" -name '*.o' ! -path '*/ctl/main.o')
+CTL_INC=$(make -s print-CTL_INC)
 if [ ! -x "$OUT/cost" ] || [ -n "$(find bench/cost.c bench/rules_fill.c \
 	include "$BUILD/ctl" -newer "$OUT/cost" 2>/dev/null)" ]; then
 	# shellcheck disable=SC2086 # one word per object
-	cc -O2 -g -Wall -Wextra -Wno-unused-parameter -Iinclude -Ictl \
+	cc -O2 -g -Wall -Wextra -Wno-unused-parameter -Iinclude $CTL_INC \
 		-I"$BUILD" bench/cost.c bench/rules_fill.c $CTL_OBJS \
 		-o "$OUT/cost" -lxdp -lbpf -lelf -lz -lpcap
 fi
 # Same flags as the Makefile's BPF_CFLAGS, so the pieces match fg_xdp.
 for b in empty_xdp fg_parts; do
 	if [ ! -r "$OUT/$b.bpf.o" ] || [ "bench/$b.bpf.c" -nt "$OUT/$b.bpf.o" ] ||
-		[ -n "$(find include -newer "$OUT/$b.bpf.o" 2>/dev/null)" ]; then
-		clang -O2 -g -target bpf -D__bpf__ -Wall -Iinclude \
+		[ -n "$(find include bpf/lib -newer "$OUT/$b.bpf.o" 2>/dev/null)" ]; then
+		clang -O2 -g -target bpf -D__bpf__ -Wall -Iinclude -Ibpf/lib \
 			-I"/usr/include/$ARCH" -c "bench/$b.bpf.c" -o "$OUT/$b.bpf.o"
 	fi
 done
 
 # fg_xdp without the rule stage, for what the stage costs with no rules.
 if [ "$rules" = 1 ] && { [ ! -r "$OUT/fg_norules.bpf.o" ] ||
-	[ -n "$(find include xdp -newer "$OUT/fg_norules.bpf.o")" ]; }; then
+	[ -n "$(find include bpf -newer "$OUT/fg_norules.bpf.o")" ]; }; then
 	clang -O2 -g -target bpf -D__bpf__ -DFG_BENCH_NO_RULES -Wall -Iinclude \
-		-I"/usr/include/$ARCH" -c xdp/flowgate_xdp.bpf.c \
+		-Ibpf/lib -I"/usr/include/$ARCH" -c bpf/xdp/flowgate_xdp.bpf.c \
 		-o "$OUT/fg_norules.bpf.o"
 fi
 

@@ -54,11 +54,11 @@ mkdir -p "$BUILD/bench"
 if [ ! -x "$EXB" ] || [ bench/exp_bench.c -nt "$EXB" ] ||
 	[ "$FLOWGATE" -nt "$EXB" ]; then
 	objs=() # the CLI's objects but main(): state, walk, flow sums
-	for o in "$BUILD"/ctl/*.o; do
-		[ "${o##*/}" = main.o ] || objs+=("$o")
-	done
+	while IFS= read -r o; do
+		objs+=("$o")
+	done < <(find "$BUILD/ctl" -name '*.o' ! -path '*/ctl/main.o')
 	cc -O2 -g -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -Iinclude \
-		-Ictl -I"$BUILD" bench/exp_bench.c "${objs[@]}" -o "$EXB" \
+		$(make -s print-CTL_INC) -I"$BUILD" bench/exp_bench.c "${objs[@]}" -o "$EXB" \
 		-lxdp -lbpf -lpcap -lelf -lz
 fi
 

@@ -3,7 +3,7 @@
  * Pieces of fg_xdp, for `bench/cost.sh -b` only: each program runs one part
  * of the guard's data path so that the cost of fg_xdp can be split into
  * parsing/validation and per-interface accounting. Built from the same
- * headers as xdp/flowgate_xdp.bpf.c, so they follow it.
+ * headers as bpf/xdp/flowgate_xdp.bpf.c, so they follow it.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>

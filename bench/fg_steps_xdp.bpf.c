@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Breakdown of fg_xdp for bench/pps.sh -b: the same code as
- * xdp/flowgate_xdp.bpf.c (its headers, unchanged), stopped after each step,
+ * bpf/xdp/flowgate_xdp.bpf.c (its headers, unchanged), stopped after each step,
  * so that the rate lost at each one shows on real traffic:
  *   step_parse    parse and validate only (config lookup included)
  *   step_full     + fg_account: guard, RX queue and flow counters (one

@@ -88,8 +88,8 @@ done
 # fg_xdp's own headers, with the Makefile's BPF_CFLAGS.
 if [ ! -r "$OUT/fg_steps_xdp.bpf.o" ] ||
 	[ bench/fg_steps_xdp.bpf.c -nt "$OUT/fg_steps_xdp.bpf.o" ] ||
-	[ -n "$(find include -newer "$OUT/fg_steps_xdp.bpf.o")" ]; then
-	clang -O2 -g -target bpf -D__bpf__ -Wall -Iinclude \
+	[ -n "$(find include bpf/lib -newer "$OUT/fg_steps_xdp.bpf.o")" ]; then
+	clang -O2 -g -target bpf -D__bpf__ -Wall -Iinclude -Ibpf/lib \
 		-I"/usr/include/$ARCH" -c bench/fg_steps_xdp.bpf.c \
 		-o "$OUT/fg_steps_xdp.bpf.o"
 fi

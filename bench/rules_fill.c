@@ -16,8 +16,8 @@
  * one before it): they part only at the last 4-bit level, so the IPv6
  * multibit index keeps blocks all the way down for them (a single /128 is
  * a tail near the root). Written
- * into the object's own maps with the CLI's code (ctl/rule_set.c,
- * ctl/rule_maps.c); the size of the index maps then in force goes to
+ * into the object's own maps with the CLI's code (ctl/rules/rule_set.c,
+ * ctl/rules/rule_maps.c); the size of the index maps then in force goes to
  * stderr.
  */
 #include <errno.h>
@@ -228,8 +228,8 @@ static int make_set(struct fg_ruleset *s, int n, int kind,
  * trie, allocated as it fills, is left out), to stderr. */
 static void index_bytes(struct bpf_object *obj, __u32 gen, size_t nrules)
 {
-	static const char *const outer[] = {"fg_rule_mb4", "fg_rule_mb6",
-					    "fg_rule_tl6", "fg_rule_lsts"};
+	static const char *const outer[] = {FG_MAP_RULE_MB4, FG_MAP_RULE_MB6,
+					    FG_MAP_RULE_TL6, FG_MAP_RULE_LSTS};
 	struct bpf_map_info info;
 	__u32 len, slot, id, f;
 	size_t i, part, all = 0;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The packet parser and validator, written once as portable C. It compiles
- * for BPF (xdp/, tc/) and for the host (unit tests, fuzzing, replay checks).
+ * for BPF (bpf/) and for the host (unit tests, fuzzing, replay checks).
  *
  * Style follows xdp-tools' parsing_helpers.h: a cursor walks the frame and
  * every read is preceded by a bounds check against the end of the frame.

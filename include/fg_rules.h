@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Operator rules: the types shared by the BPF rule stage
- * (include/fg_rules.bpf.h) and the CLI (ctl/rule*.c). Only fixed-width
+ * (bpf/lib/fg_rules.bpf.h) and the CLI (ctl/rule*.c). Only fixed-width
  * types; sizes asserted at the bottom.
  *
  * Every rule map holds two halves, 0 and 1 (the generation's low bit). The
@@ -83,7 +83,7 @@ struct fg_rule_mbblk {
  * and two leaves: its own, and the one of every other address under the
  * entry (the longest shorter prefix covering the entry, or 0). So blocks
  * exist only where two or more prefixes share a path: a lone /128 costs a
- * tail, not 28 blocks (ctl/rule_mb6.c has the memory bound).
+ * tail, not 28 blocks (ctl/rules/rule_mb6.c has the memory bound).
  */
 #define FG_MB6_LEVELS ((128 - FG_MB_ROOT_BITS) / FG_MB_STRIDE)
 #define FG_MB6_TAIL   (1u << 30)
@@ -96,8 +96,8 @@ struct fg_rule_mbblk {
  * a chunk a level is a load), and user space numbers the blocks of a
  * chain consecutively: most walks cost one lookup, a deep chain across a
  * chunk boundary two. The price: 1 MB per field in use, where the root
- * alone is 256 KB (bench/cost.sh -r -6 with 64 KB chunks: 15 ns more at
- * 100,000 rules than at 10, against 8 with 1 MB). */
+ * alone is 256 KB; smaller chunks split a chain more often and cost more
+ * at large sets (bench/cost.sh -r -6). */
 #define FG_MB6_CHUNK_BITS 14
 #define FG_MB6_CHUNK	  (1u << FG_MB6_CHUNK_BITS)
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * BPF tests of the RTT path (tc/flowgate_rtt.bpf.c). BPF_PROG_TEST_RUN has
+ * BPF tests of the RTT path (bpf/sockops/flowgate_rtt.bpf.c). BPF_PROG_TEST_RUN has
  * no sock_ops support (sock_ops_prog_ops has no .test_run), so the
  * callbacks' code is driven through the object's test-only syscall
  * program fg_rtt_drive, on a private instance of the maps; the sock_ops

@@ -50,7 +50,7 @@ static int tr_covers(int has, __u32 pfx, int len, __u32 a)
 	return !has || ((a ^ pfx) & mask(len)) == 0;
 }
 
-/* Evaluation order (ctl/rule_set.c order_cmp); none sorts after /0. */
+/* Evaluation order (ctl/rules/rule_set.c order_cmp); none sorts after /0. */
 static int tr_before(const struct tr *x, const struct tr *y)
 {
 	int lx = x->has_src ? x->slen : -1, ly = y->has_src ? y->slen : -1;

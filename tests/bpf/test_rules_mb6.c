@@ -68,7 +68,7 @@ static int tr_covers(int has, struct a6 pfx, int len, struct a6 a)
 	return !has || a6_eq(mask6(a, len), pfx);
 }
 
-/* Evaluation order (ctl/rule_set.c order_cmp); none sorts after /0. */
+/* Evaluation order (ctl/rules/rule_set.c order_cmp); none sorts after /0. */
 static int tr_before(const struct tr *x, const struct tr *y)
 {
 	int lx = x->has_src ? x->slen : -1, ly = y->has_src ? y->slen : -1;

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Writes the capture of test_sweep_index.sh (deterministic, seeded):
 about 80 s of IPv4/IPv6 UDP and TCP flows shaped to meet every case of the
-exporter's index (ctl/exp_index.c, ctl/export.c):
+exporter's index (ctl/export/exp_index.c, ctl/export/export.c):
 
 - short flows starting all along the capture (flows the index has not seen
   when they become due: the whole-table reads);

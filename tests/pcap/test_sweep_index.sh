@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Layer 3: the exporter's index (TAP). A sweep looks up only the flows the
 # index says can be due and reads the whole table only when needed
-# (ctl/export.c); FLOWGATE_EXP_READ_ALL=1 makes every sweep read the whole
+# (ctl/export/export.c); FLOWGATE_EXP_READ_ALL=1 makes every sweep read the whole
 # table, as the exporter did before the index. Both must export the same
 # records: the replay of a capture shaped for it (sweep_capture.py: long,
 # short, gappy, FIN-closed flows and a burst) is compared byte for byte,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of the exporter's flow index (ctl/exp_index.c): the hash
+ * Unit tests of the exporter's flow index (ctl/export/exp_index.c): the hash
  * (find, add, delete by backward shift, growth) against a plain array
  * reference under random churn, the timing wheel (what is due when, what
  * stays, laps longer than the wheel, rescheduling into a tick walked

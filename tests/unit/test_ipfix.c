@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of the IPFIX encoder (ctl/ipfix.c). Expected bytes are written
+ * Unit tests of the IPFIX encoder (ctl/export/ipfix.c). Expected bytes are written
  * out by hand from the RFC 7011 layout, never produced by the encoder.
  */
 #include <stdarg.h>

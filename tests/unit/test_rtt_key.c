@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests of the RTT join and grammar (ctl/rtt.c): a flow key of
+/* Unit tests of the RTT join and grammar (ctl/cmd/rtt.c): a flow key of
  * either direction turns into one connection key; `rtt` arguments. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of the rule grammar (ctl/rule_parse.c), rule sets and their
- * compilation (ctl/rule_set.c) and the daemon's config file
- * (ctl/cfgfile.c): the obvious and the nasty inputs, with the exact
+ * Unit tests of the rule grammar (ctl/rules/rule_parse.c), rule sets and their
+ * compilation (ctl/rules/rule_set.c) and the daemon's config file
+ * (ctl/daemon/cfgfile.c): the obvious and the nasty inputs, with the exact
  * message each bad one gets.
  */
 #include <arpa/inet.h>
@@ -761,9 +761,8 @@ static void test_cfg_errors(void **state)
 	expect_cfg_err("[export]\ncollector udp://a\ncollector udp://b\n"
 		       "collector udp://c\ncollector udp://d\n"
 		       "collector udp://e\ncollector udp://f\n"
-		       "collector udp://g\ncollector udp://h\n"
-		       "collector udp://i\n",
-		       10, "more than 8 collectors");
+		       "collector udp://g\ncollector udp://h\n",
+		       9, "more than 7 collectors");
 }
 
 int main(void)

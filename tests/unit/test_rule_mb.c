@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of the IPv4 multibit index (ctl/rule_mb.c) as compiled by
+ * Unit tests of the IPv4 multibit index (ctl/rules/rule_mb.c) as compiled by
  * fg_rule_compile(): the exact entries and blocks of small sets (where a
  * prefix expands, what a new block inherits, how many blocks a prefix
  * costs), and a random set walked the way the data path walks it against
@@ -39,7 +39,7 @@ static void add4(struct fg_ruleset *s, int dst, __u32 a, int len, __u32 prio)
 	assert_int_equal(fg_ruleset_add(s, &d, 0), 0);
 }
 
-/* The data path's walk (include/fg_rules.bpf.h), in C: the leaf or 0. */
+/* The data path's walk (bpf/lib/fg_rules.bpf.h), in C: the leaf or 0. */
 static __u32 walk(const struct fg_rule_mb *mb, __u32 a)
 {
 	__u32 v, l;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of the IPv6 multibit index with tails (ctl/rule_mb6.c): the
+ * Unit tests of the IPv6 multibit index with tails (ctl/rules/rule_mb6.c): the
  * exact blocks, tails and leaves of small sets (nested prefixes, /128
  * neighbours differing in the last bit, ::/0, a tail whose fallback is a
  * shorter prefix expanded in the same block, one prefix as a tail and two

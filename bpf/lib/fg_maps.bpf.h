@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Maps and accounting shared by the BPF programs (XDP and TC). BPF only:
+ * user space sees these maps through the skeleton and the pins.
+ */
+#ifndef FG_MAPS_BPF_H
+#define FG_MAPS_BPF_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "fg_common.h"
+#include "fg_parse.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fg_config);
+} fg_config SEC(".maps");
+
+/* An array, not a hash keyed by ifindex: the verifier inlines an array
+ * lookup (~1 ns), a per-CPU hash lookup costs ~24 ns a packet. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2 * FG_NSLOTS);
+	__type(key, __u32);
+	__type(value, struct fg_ifstats);
+} fg_ifstats SEC(".maps");
+
+/* Set by attach before load: this instance's interface slot (fg_iface.slot).
+ * Every interface gets its own instance of the objects, so a constant per
+ * instance is enough; FG_SLOT_OTHER for any other loader. */
+const volatile __u32 fg_slot = FG_SLOT_OTHER;
+
+/* Written by user space only (what `attach` did); part of the object so
+ * that it is created and pinned with the rest of the state. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FG_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, struct fg_iface);
+} fg_ifaces SEC(".maps");
+
+static const struct fg_config fg_zero_config;
+
+static __always_inline const struct fg_config *fg_config_get(void)
+{
+	__u32 key = 0;
+	const struct fg_config *cfg = bpf_map_lookup_elem(&fg_config, &key);
+
+	return cfg ? cfg : &fg_zero_config;
+}
+
+/* This instance's counters of one direction (enum fg_dir). */
+static __always_inline struct fg_ifstats *fg_stats_get(__u32 dir)
+{
+	__u32 key = fg_slot_key(fg_slot, dir);
+	struct fg_ifstats *s = bpf_map_lookup_elem(&fg_ifstats, &key);
+
+	if (s)
+		return s;
+	/* A slot beyond the array (a loader that set fg_slot wrong): count
+	 * under the catch-all rather than lose the packet. */
+	key = fg_slot_key(FG_SLOT_OTHER, dir);
+	return bpf_map_lookup_elem(&fg_ifstats, &key);
+}
+
+#endif /* FG_MAPS_BPF_H */

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fg_xdp: the XDP guard. Parses and validates every frame with the portable
+ * parser in include/fg_parse.h, then accounts the verdict per interface.
+ * Every packet increments rx_packets and exactly one verdict counter. The
+ * same object carries replay's driver (replay.bpf.h), never attached.
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <xdp/xdp_helpers.h>
+#include "fg_ctx.bpf.h"
+#include "fg_flow.bpf.h"
+#include "fg_rules.bpf.h"
+
+/* libxdp dispatcher metadata: run early (filters go first) and let the
+ * next program see what we pass. */
+struct {
+	__uint(priority, 10);
+	__uint(XDP_PASS, 1);
+} XDP_RUN_CONFIG(fg_xdp);
+
+FG_DEFINE_PARSE(fg_xdp_parse, struct xdp_md, FG_XDP_WIRE_END)
+
+/* What fg_xdp does with a frame; inlined in fg_xdp, and in the global
+ * function fg_xdp_frame() that replay's fg_replay calls per frame. */
+static __always_inline int fg_xdp_body(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	/* The packet's own length: in replay the frame may be a capture's
+	 * cut (fg_wire_end); on a NIC it is data_end. */
+	__u64 bytes = fg_wire_end(data, (void *)(long)ctx->data_end) - data;
+	struct fg_pkt p;
+	__u32 octets;
+
+	fg_xdp_parse(ctx, &p);
+	/* IP packets count their IP-layer bytes, as IPFIX does; other
+	 * frames their frame bytes. */
+	octets = p.ip_len ? p.ip_len : bytes;
+	fg_rule_stage(&p, ctx->ingress_ifindex, octets);
+	fg_account(&p, fg_dir_key(ctx->ingress_ifindex, FG_DIR_IN),
+		   ctx->rx_queue_index, bytes, FG_PKTS_OCTETS(1, octets));
+	return p.reason ? XDP_DROP : XDP_PASS;
+}
+
+SEC("xdp")
+int fg_xdp(struct xdp_md *ctx)
+{
+	return fg_xdp_body(ctx);
+}
+
+/*
+ * fg_xdp's body as a global function, for fg_replay's loop: the verifier
+ * checks it once, not once per iteration. Not called by fg_xdp itself,
+ * which would pay for the call (6 ns a packet, bench/cost.c);
+ * tests/bpf/test_replay.c checks that both give the same verdicts and
+ * flows.
+ */
+__noinline int fg_xdp_frame(struct xdp_md *ctx)
+{
+	return fg_xdp_body(ctx);
+}
+
+/* Replay's driver: its own file, compiled into this object so that a
+ * capture runs through the very fg_xdp_frame() above. */
+#include "replay.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";

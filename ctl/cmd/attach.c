@@ -1,0 +1,808 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * attach, detach, status. Programs are attached through libxdp so that
+ * flowgate shares an interface with other XDP programs through libxdp's
+ * dispatcher. Where the kernel refuses the dispatcher (freplace), libxdp
+ * falls back to attaching fg_xdp alone; both paths end in the same state.
+ * Egress is always counted by fg_tc_out on the clsact egress hook; with
+ * `hook tc`, ingress is fg_tc_in on clsact ingress instead of fg_xdp.
+ * What attach did is recorded in the pinned fg_ifaces map, which is what
+ * status and detach read.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+#include "fg.h"
+#include "kfeat.h"
+#include "cmds.h"
+#include "rules.h"
+#include "flowgate_xdp.skel.h"
+#include "flowgate_tc.skel.h"
+
+#define FG_PROG_NAME "fg_xdp"
+
+static const char *mode_name(__u32 mode)
+{
+	return mode == FG_MODE_SKB ? "skb" : "native";
+}
+
+/* ID of the flowgate program running on ifindex, 0 if none. With the
+ * dispatcher it is one of the components; without, the main program. */
+static __u32 live_prog_id(int ifindex, __u32 want_id)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	struct xdp_program *p;
+	__u32 id = 0;
+
+	if (libxdp_get_error(mp))
+		return 0;
+	for (p = xdp_multiprog__next_prog(NULL, mp); p;
+	     p = xdp_multiprog__next_prog(p, mp))
+		if (xdp_program__id(p) == want_id)
+			id = want_id;
+	p = xdp_multiprog__main_prog(mp);
+	if (!id && p && xdp_program__id(p) == want_id)
+		id = want_id;
+	xdp_multiprog__close(mp);
+	return id;
+}
+
+/* How libxdp attached our program: as a component of its dispatcher
+ * (other XDP programs may share the interface), or alone. */
+static const char *xdp_attach_kind(int ifindex)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	const char *kind;
+
+	if (libxdp_get_error(mp))
+		return "none";
+	kind = xdp_multiprog__is_legacy(mp) ? "single program"
+					    : "libxdp dispatcher";
+	xdp_multiprog__close(mp);
+	return kind;
+}
+
+static int iface_lookup(int fd, __u32 ifindex, struct fg_iface *ifc)
+{
+	return bpf_map_lookup_elem(fd, &ifindex, ifc) ? -errno : 0;
+}
+
+static const char *hook_name(__u32 hook)
+{
+	return hook == FG_HOOK_TC ? "tc" : "xdp";
+}
+
+static void print_attach(const struct fg_iface *ifc, bool already)
+{
+	out_begin();
+	out_str("dev", ifc->ifname);
+	out_u64("ifindex", ifc->ifindex);
+	out_str("hook", hook_name(ifc->hook));
+	if (ifc->hook == FG_HOOK_XDP)
+		out_str("mode", mode_name(ifc->mode));
+	out_u64("prog_id", ifc->prog_id);
+	out_u64("egress_prog_id", ifc->out_prog_id);
+	out_u64("max_flows", fg_pinned_max_flows());
+	out_bool("already_attached", already);
+	out_end();
+}
+
+/* ID of our cls_bpf filter on one side of clsact, 0 if absent. */
+static __u32 tc_prog_id(int ifindex, enum bpf_tc_attach_point where)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = where);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FG_TC_HANDLE,
+			    .priority = FG_TC_PRIO);
+
+	return bpf_tc_query(&hook, &opts) ? 0 : opts.prog_id;
+}
+
+static bool iface_running(const struct fg_iface *ifc)
+{
+	__u32 in = ifc->hook == FG_HOOK_TC
+			   ? tc_prog_id(ifc->ifindex, BPF_TC_INGRESS)
+			   : live_prog_id(ifc->ifindex, ifc->prog_id);
+
+	return in == ifc->prog_id &&
+	       tc_prog_id(ifc->ifindex, BPF_TC_EGRESS) == ifc->out_prog_id;
+}
+
+/* Put prog_fd on one side of clsact, creating the qdisc if needed. */
+static int tc_attach(int ifindex, enum bpf_tc_attach_point where, int prog_fd,
+		     __u32 *prog_id, __u32 *flags)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = where);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FG_TC_HANDLE,
+			    .priority = FG_TC_PRIO, .prog_fd = prog_fd);
+	int err = bpf_tc_hook_create(&hook);
+
+	if (!err)
+		*flags |= FG_IFACE_OWN_QDISC;
+	else if (err != -EEXIST)
+		return err;
+	err = bpf_tc_attach(&hook, &opts);
+	if (!err)
+		*prog_id = opts.prog_id;
+	return err;
+}
+
+static void tc_detach(int ifindex, enum bpf_tc_attach_point where)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = where);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FG_TC_HANDLE,
+			    .priority = FG_TC_PRIO);
+
+	bpf_tc_detach(&hook, &opts);
+}
+
+/* Remove the clsact qdisc if attach created it. */
+static void tc_qdisc_release(int ifindex, __u32 flags)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+
+	if (flags & FG_IFACE_OWN_QDISC)
+		bpf_tc_hook_destroy(&hook);
+}
+
+/* Already attached? 1 = yes in this mode (nothing to do), 0 = no (or a
+ * stale record, removed), -EBUSY = yes in another mode. */
+/* Take our cls_bpf filters off, identified by program ID: a filter
+ * someone else put in the slot since stays. */
+static void tc_detach_ours(const struct fg_iface *ifc)
+{
+	if (ifc->hook == FG_HOOK_TC &&
+	    tc_prog_id(ifc->ifindex, BPF_TC_INGRESS) == ifc->prog_id)
+		tc_detach(ifc->ifindex, BPF_TC_INGRESS);
+	if (tc_prog_id(ifc->ifindex, BPF_TC_EGRESS) == ifc->out_prog_id)
+		tc_detach(ifc->ifindex, BPF_TC_EGRESS);
+}
+
+/* Our record says flowgate runs here, but it does not (all of it): take
+ * off what is left of ours, and the record. */
+static void clear_stale(int fd, const struct fg_iface *ifc)
+{
+	tc_detach_ours(ifc);
+	bpf_map_delete_elem(fd, &ifc->ifindex);
+}
+
+/* A cls_bpf filter in our slot that no record of ours names belongs to
+ * another flowgate (another pin directory): never replace it. */
+static int check_tc_slot(int ifindex, enum bpf_tc_attach_point where,
+			 const char *dev)
+{
+	__u32 id = tc_prog_id(ifindex, where);
+
+	if (!id)
+		return 0;
+	return fg_error(-EBUSY,
+			"%s %s already has a flowgate filter (prog "
+			"id %u) not recorded under %s; detach it with "
+			"the --bpffs that attached it, or 'tc filter "
+			"del dev %s %s handle 0x%x prio %u bpf'",
+			dev, where == BPF_TC_EGRESS ? "egress" : "ingress", id,
+			fg_pin_dir(), dev,
+			where == BPF_TC_EGRESS ? "egress" : "ingress",
+			FG_TC_HANDLE, FG_TC_PRIO);
+}
+
+static int check_existing(__u32 ifindex, const struct fg_attach_args *a,
+			  struct fg_iface *ifc)
+{
+	int fd = fg_map_open(FG_MAP_IFACES), ret = 0;
+
+	if (fd < 0)
+		return 0;
+	if (!iface_lookup(fd, ifindex, ifc)) {
+		if (!iface_running(ifc))
+			clear_stale(fd, ifc);
+		else if (ifc->hook == a->hook &&
+			 (a->hook == FG_HOOK_TC || ifc->mode == a->mode))
+			ret = 1;
+		else
+			ret = fg_error(
+				-EBUSY,
+				"%s already has flowgate "
+				"attached (hook %s%s%s); detach "
+				"it first",
+				ifc->ifname, hook_name(ifc->hook),
+				ifc->hook == FG_HOOK_XDP ? ", mode " : "",
+				ifc->hook == FG_HOOK_XDP ? mode_name(ifc->mode)
+							 : "");
+	}
+	close(fd);
+	return ret;
+}
+
+static bool any_attached(void)
+{
+	int fd = fg_map_open(FG_MAP_IFACES);
+	__u32 key;
+	bool any;
+
+	if (fd < 0)
+		return false;
+	any = !bpf_map_get_next_key(fd, NULL, &key);
+	close(fd);
+	return any;
+}
+
+/* The flow table's size is fixed while an interface is attached. Without
+ * one (state made by `config set`), the table is empty: a new size just
+ * replaces it. */
+static int resolve_max_flows(const struct fg_attach_args *a, __u32 *n)
+{
+	__u32 pinned = fg_pinned_max_flows();
+	char path[4096];
+
+	if (pinned && a->max_flows && a->max_flows != pinned) {
+		if (any_attached())
+			return fg_error(-EBUSY,
+					"the flow table has %u entries; detach "
+					"every interface to resize it",
+					pinned);
+		if (!fg_pin_path(path, sizeof(path), FG_MAP_FLOWS))
+			unlink(path);
+		pinned = 0;
+	}
+	*n = pinned	    ? pinned
+	     : a->max_flows ? a->max_flows
+			    : FG_DEFAULT_MAX_FLOWS;
+	return 0;
+}
+
+/* Name the XDP program already on ifindex, for the error message when
+ * libxdp cannot add ours next to it. */
+static void describe_occupant(int ifindex, char *msg, size_t len)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	struct xdp_program *p = NULL;
+
+	if (!libxdp_get_error(mp))
+		p = xdp_multiprog__main_prog(mp);
+	if (p && !strcmp(xdp_program__name(p), FG_PROG_NAME))
+		snprintf(msg, len,
+			 "a flowgate program (id %u) not recorded under %s is "
+			 "attached (another --bpffs, or its pins were "
+			 "removed); detach it with that --bpffs or "
+			 "'ip link set dev DEV xdp off'",
+			 xdp_program__id(p), fg_pin_dir());
+	else if (p)
+		snprintf(msg, len,
+			 "XDP program '%s' (id %u) holds the interface alone "
+			 "(attached without libxdp's dispatcher, or this "
+			 "kernel refuses the dispatcher); detach it first",
+			 xdp_program__name(p), xdp_program__id(p));
+	else
+		snprintf(msg, len, "another XDP program is attached");
+	if (!libxdp_get_error(mp))
+		xdp_multiprog__close(mp);
+}
+
+static int attach_prog(struct flowgate_xdp *skel, int ifindex, __u32 mode,
+		       const char *dev, __u32 *prog_id)
+{
+	DECLARE_LIBXDP_OPTS(xdp_program_opts, opts, .obj = skel->obj,
+			    .prog_name = FG_PROG_NAME);
+	struct xdp_program *prog = xdp_program__create(&opts);
+	char msg[256];
+	int err;
+
+	err = libxdp_get_error(prog);
+	if (err)
+		return fg_error(err, "cannot prepare %s for libxdp: %s",
+				FG_PROG_NAME, fg_strerr(err));
+	fg_vlog_begin();
+	err = xdp_program__attach(
+		prog, ifindex,
+		mode == FG_MODE_SKB ? XDP_MODE_SKB : XDP_MODE_NATIVE, 0);
+	snprintf(msg, sizeof(msg), "cannot attach to %s", dev);
+	if (err && fg_vlog_report(msg)) {
+		/* the verifier's word, printed */
+	} else if (err) {
+		libxdp_strerror(err, msg, sizeof(msg));
+		if (err == -EEXIST || err == -EBUSY)
+			describe_occupant(ifindex, msg, sizeof(msg));
+		else if (err == -EOPNOTSUPP && mode == FG_MODE_NATIVE)
+			snprintf(msg, sizeof(msg),
+				 "driver has no native XDP; try 'mode skb'");
+		else if (err == -EPERM)
+			snprintf(msg, sizeof(msg), "%s", fg_strerr(err));
+		fg_error(err, "cannot attach to %s: %s", dev, msg);
+	} else {
+		*prog_id = xdp_program__id(prog);
+	}
+	fg_vlog_end();
+	xdp_program__close(prog);
+	return err;
+}
+
+/* Each attach seeds the fragment slots' hash (bpf/lib/fg_flow.bpf.h),
+ * the same for its XDP and TC objects; without entropy the slots are
+ * merely predictable. */
+static __u32 frag_seed(void)
+{
+	static __u32 seed;
+	static bool drawn;
+
+	if (!drawn &&
+	    getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
+		seed = (__u32)time(NULL) ^ (__u32)getpid();
+	drawn = true;
+	return seed;
+}
+
+/* Load the TC object on the shared pins, counting into the interface's
+ * slot. Both its programs load; the hook decides which get attached. */
+static int tc_load(struct flowgate_tc **out, __u32 max_flows, __u32 slot)
+{
+	struct flowgate_tc *skel = flowgate_tc__open();
+	int err;
+
+	if (!skel)
+		return fg_error(-errno, "cannot open the TC object");
+	skel->rodata->fg_frag_seed = frag_seed();
+	skel->rodata->fg_slot = slot;
+	err = fg_obj_pin_maps(skel->obj, max_flows);
+	if (!err) {
+		fg_vlog_begin();
+		err = flowgate_tc__load(skel);
+		if (err && !fg_vlog_report("cannot load the TC programs"))
+			fg_error(err,
+				 "cannot load the TC programs (%s); if "
+				 "pins under %s come from another "
+				 "flowgate version, detach every "
+				 "interface first",
+				 fg_strerr(err), fg_pin_dir());
+		fg_vlog_end();
+	}
+	if (err) {
+		flowgate_tc__destroy(skel);
+		return err;
+	}
+	*out = skel;
+	return 0;
+}
+
+static int attach_xdp(struct fg_iface *ifc, __u32 max_flows, const char *dev)
+{
+	struct flowgate_xdp *skel = flowgate_xdp__open();
+	int err;
+
+	if (!skel)
+		return fg_error(-errno, "cannot open the XDP object");
+	skel->rodata->fg_frag_seed = frag_seed();
+	skel->rodata->fg_slot = ifc->slot;
+	/* Opened with pins set but not loaded: libxdp loads it (as an
+	 * freplace component with the dispatcher, as XDP without), and
+	 * libbpf then reuses the pinned maps. */
+	err = fg_obj_pin_maps(skel->obj, max_flows);
+	if (!err)
+		err = attach_prog(skel, ifc->ifindex, ifc->mode, dev,
+				  &ifc->prog_id);
+	flowgate_xdp__destroy(skel);
+	return err;
+}
+
+/*
+ * The interface's slot in fg_ifstats: the lowest one no record holds (stale
+ * records were cleared by check_existing). Slot 0 is the catch-all of
+ * programs loaded without a slot. Called under attach_lock().
+ */
+static int alloc_slot(__u32 *slot)
+{
+	bool used[FG_NSLOTS] = {[FG_SLOT_OTHER] = true};
+	int fd = fg_map_open(FG_MAP_IFACES);
+	struct fg_iface ifc;
+	__u32 key, next, s;
+	int err;
+
+	for (err = fd < 0 ? -1 : bpf_map_get_next_key(fd, NULL, &key); !err;
+	     err = bpf_map_get_next_key(fd, &key, &next), key = next)
+		if (!iface_lookup(fd, key, &ifc) && ifc.slot < FG_NSLOTS)
+			used[ifc.slot] = true;
+	if (fd >= 0)
+		close(fd);
+	for (s = 1; s < FG_NSLOTS; s++) {
+		if (!used[s]) {
+			*slot = s;
+			return 0;
+		}
+	}
+	return fg_error(-ENOSPC,
+			"all %u interface slots are in use; detach "
+			"an interface first",
+			FG_MAX_IFACES);
+}
+
+/* Two attaches must not take the same slot: hold the rules' flock on the
+ * pin directory (made here if needed) from the check to the record. */
+static int attach_lock(void)
+{
+	int fd;
+
+	if (mkdir(fg_pin_dir(), 0700) && errno != EEXIST)
+		return fg_error(-errno, "cannot create %s: %s", fg_pin_dir(),
+				strerror(errno));
+	fd = fg_rule_lock(true);
+	if (fd < 0)
+		return fg_error(fd, "cannot lock %s: %s", fg_pin_dir(),
+				fg_strerr(fd));
+	return fd;
+}
+
+static int record_iface(struct flowgate_tc *tc, const struct fg_iface *ifc)
+{
+	int fd = bpf_map__fd(tc->maps.fg_ifaces);
+
+	if (bpf_map_update_elem(fd, &ifc->ifindex, ifc, BPF_ANY))
+		return fg_error(-errno, "cannot record the attachment: %s",
+				strerror(errno));
+	return 0;
+}
+
+/* Everything attach does once the interface is known to be free, under
+ * the lock: slot, TC object (egress, and ingress with hook tc), XDP, the
+ * record. Undoes what it did when a step fails. */
+static int attach_locked(const struct fg_attach_args *a, int ifindex)
+{
+	struct flowgate_tc *tc = NULL;
+	struct fg_iface ifc = {};
+	bool out_done = false, in_done = false;
+	__u32 max_flows = 0;
+	int err;
+
+	err = check_tc_slot(ifindex, BPF_TC_EGRESS, a->dev);
+	if (!err && a->hook == FG_HOOK_TC)
+		err = check_tc_slot(ifindex, BPF_TC_INGRESS, a->dev);
+	if (!err)
+		err = resolve_max_flows(a, &max_flows);
+	if (!err)
+		err = alloc_slot(&ifc.slot);
+	if (err)
+		return err;
+
+	ifc.ifindex = ifindex;
+	ifc.mode = a->mode;
+	ifc.hook = a->hook;
+	ifc.attach_time = (__u64)time(NULL);
+	snprintf(ifc.ifname, sizeof(ifc.ifname), "%s", a->dev);
+	err = tc_load(&tc, max_flows, ifc.slot);
+	if (err)
+		goto out;
+	/* A slot starts from zero, whatever a crash left in it. */
+	err = fg_ifstats_zero(bpf_map__fd(tc->maps.fg_ifstats), ifc.slot);
+	if (err) {
+		fg_error(err, "cannot reset the counters of slot %u: %s",
+			 ifc.slot, fg_strerr(err));
+		goto out;
+	}
+	err = tc_attach(ifindex, BPF_TC_EGRESS,
+			bpf_program__fd(tc->progs.fg_tc_out), &ifc.out_prog_id,
+			&ifc.flags);
+	if (err) {
+		fg_error(err, "cannot attach to %s egress: %s", a->dev,
+			 fg_strerr(err));
+		goto out;
+	}
+	out_done = true;
+	if (a->hook == FG_HOOK_TC) {
+		err = tc_attach(ifindex, BPF_TC_INGRESS,
+				bpf_program__fd(tc->progs.fg_tc_in),
+				&ifc.prog_id, &ifc.flags);
+		if (err)
+			fg_error(err, "cannot attach to %s ingress: %s", a->dev,
+				 fg_strerr(err));
+		in_done = !err;
+	} else {
+		err = attach_xdp(&ifc, max_flows, a->dev);
+	}
+	if (!err)
+		err = record_iface(tc, &ifc);
+	if (!err) {
+		fg_obj_chmod_pins(tc->obj);
+		print_attach(&ifc, false);
+	}
+out:
+	if (err && in_done)
+		tc_detach(ifindex, BPF_TC_INGRESS);
+	if (err && out_done) {
+		tc_detach(ifindex, BPF_TC_EGRESS);
+		tc_qdisc_release(ifindex, ifc.flags);
+	}
+	flowgate_tc__destroy(tc);
+	return err;
+}
+
+static int do_attach(int argc, char **argv)
+{
+	struct fg_attach_args a;
+	struct fg_iface ifc = {};
+	int ifindex, lock, err;
+	bool created;
+
+	err = fg_args_attach(argc, argv, &a);
+	if (err)
+		return err;
+	err = fg_check_caps(FG_NEED_BPF | FG_NEED_NET_ADMIN);
+	if (err)
+		return err;
+	ifindex = if_nametoindex(a.dev);
+	if (!ifindex)
+		return fg_error(-ENODEV, "no such device '%s'", a.dev);
+	fg_libs_init();
+	err = fg_kfeat_check_attach(a.hook == FG_HOOK_TC ? FG_KF_HOOK_TC
+							 : FG_KF_HOOK_XDP);
+	if (!err)
+		err = fg_ensure_bpffs();
+	if (err)
+		return err;
+	created = !fg_state_exists();
+	lock = attach_lock();
+	if (lock < 0)
+		return lock;
+	err = check_existing(ifindex, &a, &ifc);
+	if (err == 1)
+		print_attach(&ifc, true);
+	else if (!err)
+		err = attach_locked(&a, ifindex);
+	if (err < 0 && created)
+		fg_state_remove(); /* a failed attach leaves no state behind */
+	fg_rule_unlock(lock);
+	return err < 0 ? err : 0;
+}
+
+/* Take a program off ifindex: find the flowgate component by ID (with the
+ * dispatcher) or the main program (without). */
+static int detach_xdp(int ifindex, const struct fg_iface *ifc)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	struct xdp_program *p, *found = NULL;
+	enum xdp_attach_mode mode;
+	int err;
+
+	err = libxdp_get_error(mp);
+	if (err)
+		return err == -ENOENT ? 0 : err;
+	for (p = xdp_multiprog__next_prog(NULL, mp); p && !found;
+	     p = xdp_multiprog__next_prog(p, mp))
+		if (xdp_program__id(p) == ifc->prog_id)
+			found = p;
+	p = xdp_multiprog__main_prog(mp);
+	if (!found && p && xdp_program__id(p) == ifc->prog_id)
+		found = p;
+	mode = xdp_multiprog__attach_mode(mp);
+	err = found ? xdp_program__detach(found, ifindex, mode, 0) : 0;
+	xdp_multiprog__close(mp);
+	return err;
+}
+
+/* An interface's counters go with it (its slot is zeroed for the next
+ * one); its flows stay until exported. */
+static void forget_counters(__u32 slot)
+{
+	int fd = fg_map_open(FG_MAP_IFSTATS);
+
+	if (fd >= 0) {
+		fg_ifstats_zero(fd, slot);
+		close(fd);
+	}
+}
+
+/* The device is gone, and its programs with it: forget its record and
+ * counters. True when there was one. */
+static bool forget_vanished(int fd, const char *dev)
+{
+	struct fg_iface ifc;
+	__u32 key, next;
+	int err;
+
+	for (err = bpf_map_get_next_key(fd, NULL, &key); !err;
+	     err = bpf_map_get_next_key(fd, &key, &next), key = next) {
+		if (iface_lookup(fd, key, &ifc) || strcmp(ifc.ifname, dev))
+			continue;
+		forget_counters(ifc.slot);
+		bpf_map_delete_elem(fd, &key);
+		return true;
+	}
+	return false;
+}
+
+/* The last interface gone: remove all state, pins included. Closes fd. */
+static void release_state(int fd)
+{
+	__u32 key;
+	int err = bpf_map_get_next_key(fd, NULL, &key);
+
+	close(fd);
+	if (err && errno == ENOENT)
+		fg_state_remove();
+}
+
+static int do_detach(int argc, char **argv)
+{
+	struct fg_iface ifc;
+	__u32 ifindex;
+	int fd, err;
+
+	if (argc != 1)
+		return fg_cmd_usage(&fg_cmd_detach, NULL);
+	err = fg_check_caps(FG_NEED_BPF | FG_NEED_NET_ADMIN);
+	if (err)
+		return err;
+	fg_libs_init();
+	fd = fg_map_open(FG_MAP_IFACES);
+	if (fd < 0)
+		return fg_error(-ENOENT, "flowgate is not attached to %s",
+				argv[0]);
+	ifindex = if_nametoindex(argv[0]);
+	if (!ifindex && forget_vanished(fd, argv[0])) {
+		release_state(fd);
+		out_begin();
+		out_str("dev", argv[0]);
+		out_bool("detached", true);
+		out_bool("device_gone", true);
+		out_end();
+		return 0;
+	}
+	if (!ifindex || iface_lookup(fd, ifindex, &ifc) ||
+	    strcmp(ifc.ifname, argv[0])) {
+		close(fd);
+		return fg_error(-ENOENT, "flowgate is not attached to %s",
+				argv[0]);
+	}
+	err = ifc.hook == FG_HOOK_TC ? 0 : detach_xdp(ifindex, &ifc);
+	if (err) {
+		close(fd);
+		return fg_error(err, "cannot detach from %s: %s", argv[0],
+				fg_strerr(err));
+	}
+	tc_detach_ours(&ifc);
+	tc_qdisc_release(ifindex, ifc.flags);
+	/* Zeroed before the slot is freed: an attach that takes it next
+	 * finds it clean (and zeroes it again). */
+	forget_counters(ifc.slot);
+	bpf_map_delete_elem(fd, &ifindex);
+	release_state(fd);
+	out_begin();
+	out_str("dev", argv[0]);
+	out_bool("detached", true);
+	out_end();
+	return 0;
+}
+
+static int do_status(int argc, char **argv)
+{
+	struct fg_config cfg;
+	struct fg_iface ifc;
+	__u32 key, next;
+	int fd, err;
+
+	if (argc)
+		return fg_cmd_usage(&fg_cmd_status, NULL);
+	err = fg_check_caps(FG_NEED_BPF);
+	if (err)
+		return err;
+	fg_libs_init();
+	fd = fg_map_open(FG_MAP_IFACES);
+	if (fd < 0 && fd != -ENOENT)
+		return fg_error(fd, "cannot read state under %s: %s",
+				fg_pin_dir(), fg_strerr(fd));
+	err = fg_config_read(&cfg);
+	if (err)
+		return fg_error(err, "cannot read the config: %s",
+				fg_strerr(err));
+	out_begin();
+	out_str("pin_dir", fg_pin_dir());
+	out_bool("loaded", fd >= 0);
+	out_str("profile", fg_profile_name(cfg.profile));
+	out_u64("max_flows", fg_pinned_max_flows());
+	out_arr_open("interfaces");
+	for (err = fd < 0 ? -1 : bpf_map_get_next_key(fd, NULL, &key); !err;
+	     err = bpf_map_get_next_key(fd, &key, &next), key = next) {
+		char since[32];
+		time_t t;
+
+		if (iface_lookup(fd, key, &ifc))
+			continue;
+		t = (time_t)ifc.attach_time;
+		strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ",
+			 gmtime(&t));
+		out_obj_open(NULL);
+		out_str("dev", ifc.ifname);
+		out_u64("ifindex", ifc.ifindex);
+		out_str("hook", hook_name(ifc.hook));
+		if (ifc.hook == FG_HOOK_XDP) {
+			out_str("mode", mode_name(ifc.mode));
+			out_str("xdp_attach", xdp_attach_kind(ifc.ifindex));
+		}
+		out_u64("prog_id", ifc.prog_id);
+		out_u64("egress_prog_id", ifc.out_prog_id);
+		out_str("attached_since", since);
+		out_bool("running", iface_running(&ifc));
+		out_obj_close();
+	}
+	out_arr_close();
+	fg_kfeat_print("kernel");
+	out_end();
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+/* attach DEV [mode native|skb] [hook xdp|tc] [max-flows N] */
+int fg_args_attach(int argc, char **argv, struct fg_attach_args *a)
+{
+	const char *kw, *val;
+	int i;
+
+	memset(a, 0, sizeof(*a));
+	if (argc < 1)
+		return fg_cmd_usage(&fg_cmd_attach, NULL);
+	a->dev = argv[0];
+	a->mode = FG_MODE_NATIVE;
+	a->hook = FG_HOOK_XDP;
+	for (i = 1; i < argc; i += 2) {
+		kw = argv[i];
+		val = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(kw, "mode") && strcmp(kw, "hook") &&
+		    strcmp(kw, "max-flows"))
+			return fg_usage("unknown argument '%s' to attach", kw);
+		if (!val)
+			return fg_usage("%s needs a value", kw);
+		if (!strcmp(kw, "mode") && !strcmp(val, "native"))
+			a->mode = FG_MODE_NATIVE;
+		else if (!strcmp(kw, "mode") && !strcmp(val, "skb"))
+			a->mode = FG_MODE_SKB;
+		else if (!strcmp(kw, "mode"))
+			return fg_usage("unknown mode '%s' (native or skb)",
+					val);
+		else if (!strcmp(kw, "hook") && !strcmp(val, "xdp"))
+			a->hook = FG_HOOK_XDP;
+		else if (!strcmp(kw, "hook") && !strcmp(val, "tc"))
+			a->hook = FG_HOOK_TC;
+		else if (!strcmp(kw, "hook"))
+			return fg_usage("unknown hook '%s' (xdp or tc)", val);
+		else if (fg_parse_u32(val, FG_MIN_FLOWS, FG_MAX_FLOWS,
+				      &a->max_flows))
+			return fg_usage("max-flows must be a number from %u "
+					"to %u",
+					FG_MIN_FLOWS, FG_MAX_FLOWS);
+	}
+	return 0;
+}
+
+static const struct fg_verb attach_verbs[] = {
+	FG_VERB(NULL, do_attach,
+		"DEV [mode native|skb] [hook xdp|tc] [max-flows N]",
+		"guard DEV and count its flows (XDP ingress, TC egress)"),
+	{},
+};
+
+static const struct fg_verb detach_verbs[] = {
+	FG_VERB(NULL, do_detach, "DEV",
+		"remove flowgate from DEV; the last detach removes every pin"),
+	{},
+};
+
+static const struct fg_verb status_verbs[] = {
+	FG_VERB(NULL, do_status, NULL,
+		"the attached interfaces: mode, program, since when, running"),
+	{},
+};
+
+const struct fg_cmd fg_cmd_attach = {"attach", attach_verbs};
+const struct fg_cmd fg_cmd_detach = {"detach", detach_verbs};
+const struct fg_cmd fg_cmd_status = {"status", status_verbs};

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * flowgate replay: the grammar; the driver is ctl/replay/replay.c.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "fg.h"
+#include "replay.h"
+#include "cmds.h"
+
+/* A timeout in seconds, as `flowgate export` takes it. */
+static int replay_timeout(const char *kw, const char *v, __u32 *out)
+{
+	if (fg_parse_u32(v, 1, 86400, out))
+		return fg_usage("%s must be a number of seconds from 1 to "
+				"86400",
+				kw);
+	return 0;
+}
+
+static bool replay_known(const char *kw)
+{
+	static const char *const kws[] = {"max-flows",	    "ipfix",
+					  "config",	    "collector",
+					  "active-timeout", "idle-timeout"};
+	size_t i;
+
+	for (i = 0; i < sizeof(kws) / sizeof(kws[0]); i++)
+		if (!strcmp(kw, kws[i]))
+			return true;
+	return false;
+}
+
+/* One KEYWORD VALUE pair of replay. */
+static int replay_kw(struct fg_replay_args *a, const char *kw, const char *v)
+{
+	char msg[160];
+
+	if (!strcmp(kw, "max-flows")) {
+		if (fg_parse_u32(v, FG_MIN_FLOWS, FG_MAX_FLOWS, &a->max_flows))
+			return fg_usage("max-flows must be a number from %u "
+					"to %u",
+					FG_MIN_FLOWS, FG_MAX_FLOWS);
+		return 0;
+	}
+	if (!strcmp(kw, "ipfix") || !strcmp(kw, "config")) {
+		if (!v[0] || strlen(v) >= 256)
+			return fg_usage("%s: bad file name", kw);
+		*(kw[0] == 'i' ? &a->ipfix : &a->config) = v;
+		return 0;
+	}
+	if (!strcmp(kw, "collector")) {
+		if (a->ncollectors == FG_MAX_COLLECTORS)
+			return fg_usage("at most %d collectors",
+					FG_MAX_COLLECTORS);
+		if (fg_cfg_collector_parse(v, a->collector[a->ncollectors],
+					   sizeof(a->collector[0]), msg,
+					   sizeof(msg)))
+			return fg_usage("%s", msg);
+		a->ncollectors++;
+		return 0;
+	}
+	if (!strcmp(kw, "active-timeout"))
+		return replay_timeout(kw, v, &a->active_s);
+	if (!strcmp(kw, "idle-timeout"))
+		return replay_timeout(kw, v, &a->idle_s);
+	return fg_usage("unexpected argument '%s' (see 'flowgate replay help')",
+			kw);
+}
+
+/* The grammar of the table below, unit-tested. */
+int fg_args_replay(int argc, char **argv, struct fg_replay_args *a)
+{
+	int i, err;
+
+	memset(a, 0, sizeof(*a));
+	if (argc < 1)
+		return fg_cmd_usage(&fg_cmd_replay, NULL);
+	if (argv[0][0] == '-' && argv[0][1])
+		return fg_usage("unknown option '%s' (see 'flowgate replay "
+				"help')",
+				argv[0]);
+	a->path = argv[0];
+	for (i = 1; i < argc; i += 2) {
+		if (i + 1 == argc && replay_known(argv[i]))
+			return fg_usage("%s needs a value", argv[i]);
+		err = replay_kw(a, argv[i], i + 1 < argc ? argv[i + 1] : "");
+		if (err)
+			return err;
+	}
+	if (a->active_s && a->idle_s > a->active_s)
+		return fg_usage("idle-timeout (%u) above active-timeout (%u)",
+				a->idle_s, a->active_s);
+	return 0;
+}
+
+static int do_replay(int argc, char **argv)
+{
+	struct fg_replay_args a;
+	int err = fg_args_replay(argc, argv, &a);
+
+	if (err)
+		return err;
+	fg_libs_init();
+	return fg_replay_run(&a);
+}
+
+static const struct fg_verb replay_verbs[] = {
+	FG_VERB(NULL, do_replay,
+		"PCAP [max-flows N] [ipfix FILE] [collector URL]... "
+		"[active-timeout S] [idle-timeout S] [config FILE]",
+		"run a capture through fg_xdp: verdicts, flows, IPFIX export"),
+	{},
+};
+
+const struct fg_cmd fg_cmd_replay = {"replay", replay_verbs};

@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The config daemon: keep flowgate's settings and rules equal to a file
+ * that configuration management (or a Kubernetes ConfigMap) owns.
+ *
+ * The daemon watches the file's directory with inotify, not the file:
+ * editors and config tools replace a file by renaming a new one over it,
+ * and a ConfigMap volume swaps a symlink (..data) in that directory, so
+ * the file's own inode never changes. Any event there makes it read the
+ * file again; when the content is new it is parsed and checked as a
+ * whole, and only then applied: one update of fg_config (profile,
+ * checks, sampling, drop-flows) and one switch of the rule set. A file
+ * that does not parse changes nothing; its error is logged once, and
+ * again only when the file changes. SIGHUP forces a re-read and a
+ * re-apply. The state under the pin directory may be removed (the last
+ * detach) and made again: the daemon notices within FG_DAEMON_POLL_MS and
+ * applies the file again.
+ *
+ * Log lines go to stderr, one per event.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <bpf/bpf.h>
+#include "fg.h"
+#include "cfgfile.h"
+#include "export.h"
+
+#define FG_DAEMON_POLL_MS 2000
+/* Events come in bursts (write, close, rename): wait for the last. */
+#define FG_DAEMON_SETTLE_MS 100
+
+struct cfg_daemon {
+	const char *path;
+	__u64 applied;	/* hash of the content in force, 0: none */
+	__u64 rejected; /* hash of the last content refused */
+	int read_err;	/* last errno reading the file, logged once */
+	__u32 ctl_id;	/* map ID of fg_rule_ctl we applied to */
+	struct fg_cfg_export export; /* [export] in force */
+	bool export_known;
+};
+
+static void dlog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void dlog(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("flowgate daemon: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static __u64 fnv1a(const char *b, size_t n)
+{
+	__u64 h = 0xcbf29ce484222325ull;
+
+	while (n--)
+		h = (h ^ (unsigned char)*b++) * 0x100000001b3ull;
+	return h | 1; /* never 0, which means "none" */
+}
+
+/* ID of the pinned fg_rule_ctl: a new ID means the state was made again. */
+static __u32 state_id(void)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd = fg_map_open(FG_MAP_RULE_CTL);
+
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		info.id = 0;
+	close(fd);
+	return info.id;
+}
+
+/* Everything that can be checked without changing anything: the grammar,
+ * the devices, and the rule set's compilation. */
+static int check_file(const char *buf, size_t len, struct fg_daemon_cfg *c,
+		      struct fg_perr *e)
+{
+	struct fg_ruleset copy = {};
+	struct fg_rule_image img;
+	size_t i;
+	int err;
+
+	err = fg_cfgfile_parse(buf, len, c, e);
+	if (err)
+		return err;
+	for (i = 0; i < c->rules.n && !err; i++) {
+		struct fg_rule_def *r = &c->rules.r[i];
+
+		if (!(r->flags & FG_RF_DEV))
+			continue;
+		r->ifindex = if_nametoindex(r->dev);
+		if (!r->ifindex) {
+			e->line = c->rules.line[i];
+			snprintf(e->msg, sizeof(e->msg), "no such device '%s'",
+				 r->dev);
+			err = -ENODEV;
+		}
+	}
+	for (i = 0; i < c->rules.n && !err; i++)
+		err = fg_ruleset_add(&copy, &c->rules.r[i], c->rules.line[i]);
+	if (!err)
+		err = fg_ruleset_assign_ids(&copy, NULL);
+	if (err) {
+		snprintf(e->msg, sizeof(e->msg), "out of memory");
+		e->line = 0;
+	}
+	if (!err)
+		err = fg_rule_compile(&copy, &img, e);
+	if (!err)
+		fg_rule_image_free(&img);
+	fg_ruleset_free(&copy);
+	if (err)
+		fg_daemon_cfg_free(c);
+	return err;
+}
+
+static void log_reject(struct cfg_daemon *d, const struct fg_perr *e)
+{
+	if (e->line)
+		fprintf(stderr,
+			"Error: %s:%u: %s; the configuration in force "
+			"stays\n",
+			d->path, e->line, e->msg);
+	else
+		fprintf(stderr,
+			"Error: %s: %s; the configuration in force "
+			"stays\n",
+			d->path, e->msg);
+}
+
+/*
+ * The [export] section changed: the exporter (`flowgate export config
+ * FILE`, one per pin directory, its pid in fg_expstats) re-reads the file
+ * on SIGHUP. Without a running exporter there is nothing to tell.
+ */
+static void export_changed(struct cfg_daemon *d, const struct fg_cfg_export *x)
+{
+	struct fg_exp_stats st;
+	__u32 key = 0;
+	int fd;
+
+	if (d->export_known && !memcmp(x, &d->export, sizeof(*x)))
+		return;
+	d->export = *x;
+	if (!d->export_known) {
+		d->export_known = true;
+		return; /* the exporter read the same file when it started */
+	}
+	fd = fg_map_open(FG_MAP_EXPSTATS);
+	if (fd < 0)
+		return;
+	if (!bpf_map_lookup_elem(fd, &key, &st) && st.pid &&
+	    !kill(st.pid, SIGHUP))
+		dlog("export settings changed: exporter (pid %u) told to "
+		     "re-read them",
+		     st.pid);
+	close(fd);
+}
+
+static int apply(struct cfg_daemon *d, struct fg_daemon_cfg *c)
+{
+	__u32 gen = 0;
+	int err;
+
+	/* Rules first: their switch either happens or changes nothing,
+	 * so a failure leaves the whole configuration as it was. */
+	err = fg_state_ensure();
+	if (!err)
+		err = fg_rules_apply(&c->rules, d->path, &gen);
+	if (!err) {
+		err = fg_config_write(&c->cfg);
+		if (err)
+			fg_error(err, "cannot write the config: %s",
+				 fg_strerr(err));
+	}
+	if (err)
+		return err;
+	d->ctl_id = state_id();
+	export_changed(d, &c->export);
+	dlog("applied %s: profile %s, %zu rules, %d collectors, generation %u",
+	     d->path, fg_profile_name(c->cfg.profile), c->rules.n,
+	     c->export.ncollectors, gen);
+	return 0;
+}
+
+/* Read the file; apply it when its content is new (or when forced). */
+static void reload(struct cfg_daemon *d, bool force)
+{
+	struct fg_daemon_cfg c;
+	struct fg_perr e = {};
+	size_t len;
+	char *buf;
+	__u64 h;
+	int err;
+
+	err = fg_read_file(d->path, &buf, &len);
+	if (err) {
+		if (err != d->read_err || force)
+			fprintf(stderr,
+				"Error: cannot read %s: %s; the "
+				"configuration in force stays\n",
+				d->path,
+				err == -EFBIG ? "larger than 64 MiB"
+					      : fg_strerr(err));
+		d->read_err = err;
+		return;
+	}
+	d->read_err = 0;
+	h = fnv1a(buf, len);
+	if (!force && (h == d->applied || h == d->rejected)) {
+		free(buf);
+		return;
+	}
+	err = check_file(buf, len, &c, &e);
+	free(buf);
+	if (err) {
+		if (h != d->rejected || force)
+			log_reject(d, &e);
+		d->rejected = h;
+		return;
+	}
+	err = apply(d, &c);
+	fg_daemon_cfg_free(&c);
+	d->applied = err ? 0 : h;
+	d->rejected = err ? h : 0;
+}
+
+static int watch_dir(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (fd < 0)
+		return fg_error(-errno, "inotify: %s", strerror(errno));
+	if (inotify_add_watch(fd, dir,
+			      IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE |
+				      IN_DELETE | IN_MOVED_FROM | IN_ATTRIB |
+				      IN_MODIFY) < 0) {
+		fg_error(-errno, "cannot watch %s: %s", dir, strerror(errno));
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+static void drain(int fd)
+{
+	char buf[4096];
+
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+}
+
+static int signals_fd(void)
+{
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	fd = signalfd(-1, &set, SFD_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* One signal: 1 to stop, 0 otherwise (SIGHUP re-applied the file). */
+static int on_signal(struct cfg_daemon *d, int sfd)
+{
+	struct signalfd_siginfo si;
+
+	if (read(sfd, &si, sizeof(si)) != sizeof(si))
+		return 0;
+	if (si.ssi_signo != SIGHUP) {
+		dlog("stopping on signal %u; rules and settings stay in force",
+		     si.ssi_signo);
+		return 1;
+	}
+	dlog("SIGHUP: reading %s again", d->path);
+	reload(d, true);
+	return 0;
+}
+
+int fg_daemon_run(const char *path)
+{
+	struct cfg_daemon d = {.path = path};
+	struct pollfd p[2];
+	int ifd, sfd, n;
+	__u32 id;
+
+	ifd = watch_dir(path);
+	if (ifd < 0)
+		return ifd;
+	sfd = signals_fd();
+	if (sfd < 0) {
+		close(ifd);
+		return fg_error(sfd, "signalfd: %s", strerror(-sfd));
+	}
+	dlog("watching %s (pin directory %s)", path, fg_pin_dir());
+	reload(&d, true);
+	p[0] = (struct pollfd){.fd = ifd, .events = POLLIN};
+	p[1] = (struct pollfd){.fd = sfd, .events = POLLIN};
+	for (;;) {
+		n = poll(p, 2, FG_DAEMON_POLL_MS);
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n > 0 && (p[1].revents & POLLIN) && on_signal(&d, sfd))
+			break;
+		if (n > 0 && (p[0].revents & POLLIN)) {
+			usleep(FG_DAEMON_SETTLE_MS * 1000);
+			drain(ifd);
+			reload(&d, false);
+		}
+		/* Another state, or none and its directory gone (a detach
+		 * still removing pins must not see them made again). */
+		id = state_id();
+		if (d.applied && id != d.ctl_id &&
+		    (id || access(fg_pin_dir(), F_OK))) {
+			dlog("the state under %s was removed or made again; "
+			     "applying %s again",
+			     fg_pin_dir(), path);
+			reload(&d, true);
+		}
+	}
+	close(ifd);
+	close(sfd);
+	return 0;
+}
+
+int fg_daemon_cfg_load(const char *path, struct fg_daemon_cfg *c)
+{
+	struct fg_perr e = {};
+	size_t len;
+	char *buf;
+	int err;
+
+	err = fg_read_file_say(path, &buf, &len);
+	if (err)
+		return err;
+	err = check_file(buf, len, c, &e);
+	free(buf);
+	return err ? fg_perr_report(err, path, &e) : 0;
+}
+
+/*
+ * A private instance (replay) gets what apply() writes to the pinned
+ * state: the same rule publication (into an empty set, so no lock: no
+ * one else knows these maps) and the same config map value.
+ */
+int fg_daemon_cfg_apply_obj(struct fg_daemon_cfg *c, struct bpf_object *obj,
+			    int config_fd, const char *path)
+{
+	struct fg_ruleset none = {};
+	struct fg_rule_fds fds;
+	struct fg_perr e = {};
+	__u32 gen = 0, key = 0;
+	int err;
+
+	err = fg_rule_fds_from_obj(obj, &fds);
+	if (err)
+		return fg_error(err, "cannot find the rule maps: %s",
+				fg_strerr(err));
+	err = fg_ruleset_assign_ids(&c->rules, NULL);
+	if (!err)
+		err = fg_ruleset_check(&c->rules, &e);
+	if (!err)
+		err = fg_rule_publish(&fds, &c->rules, &none, &gen, &e);
+	fg_rule_fds_close(&fds);
+	if (err)
+		return e.msg[0]
+			       ? fg_error(err, "%s: %s", path, e.msg)
+			       : fg_error(err, "%s: cannot apply the rules: %s",
+					  path, fg_strerr(err));
+	if (bpf_map_update_elem(config_fd, &key, &c->cfg, BPF_ANY))
+		return fg_error(-errno, "cannot write the config: %s",
+				fg_strerr(-errno));
+	return 0;
+}

@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Declarations shared by the flowgate CLI (ctl/): commands and libraries. */
+#ifndef FG_CTL_H
+#define FG_CTL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "fg_common.h"
+#include "fg_rtt.h"
+#include "fg_maps.h"
+
+/* Internal functions return 0 or -errno. Usage errors return -FG_EUSAGE,
+ * which main() alone turns into exit code 2. */
+#define FG_EUSAGE 4096
+
+struct fg_opts {
+	bool json;
+	bool pretty;
+	const char *bpffs; /* --bpffs DIR, else $FLOWGATE_BPFFS, else default */
+};
+extern struct fg_opts fg_opts;
+
+/* Collectors one exporter sends to, wherever they are given (command line,
+ * config file, replay); its outputs are these and one file. A URL is
+ * udp://HOST:PORT or tcp://HOST:PORT, normalised. */
+#define FG_MAX_COLLECTORS 7
+#define FG_URL_LEN	  96
+
+/* ---- errors (util.c) ---- */
+/* Print "Error: ..." once on stderr and return err (a -errno). */
+int fg_error(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Same, and return -FG_EUSAGE. */
+int fg_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Map an errno from bpf()/netlink to a sentence naming the cause. */
+const char *fg_strerr(int err);
+/* Read a whole file (at most 64 MiB), NUL-terminated. */
+int fg_read_file(const char *path, char **buf, size_t *len);
+/* The same, printing the one-line error when it fails. */
+int fg_read_file_say(const char *path, char **buf, size_t *len);
+
+/* ---- argument helpers (args.c) ---- */
+int fg_parse_u32(const char *s, __u32 min, __u32 max, __u32 *out);
+int fg_reason_by_name(const char *name); /* -ENOENT when unknown */
+const char *fg_reason_name(__u32 r);
+const char *fg_reason_desc(__u32 r);
+/* The manual's table of checks, from FG_REASONS (names.c). */
+void fg_reasons_roff(FILE *f);
+int fg_action_by_name(const char *name);
+const char *fg_action_name(__u8 a);
+int fg_profile_by_name(const char *name);
+const char *fg_profile_name(__u32 p);
+/* Resolve a profile into act[] (every check explicit, none 0). */
+void fg_config_apply_profile(struct fg_config *cfg, __u32 profile);
+/* Effective action of check r under cfg (handles act[r] == 0). */
+__u8 fg_config_action(const struct fg_config *cfg, __u32 r);
+/* Argument grammars, kept pure for unit tests. */
+struct fg_attach_args {
+	const char *dev;
+	__u32 mode;	 /* enum fg_attach_mode */
+	__u32 hook;	 /* enum fg_hook */
+	__u32 max_flows; /* 0: keep the pinned size, or the default */
+};
+int fg_args_attach(int argc, char **argv, struct fg_attach_args *a);
+int fg_args_config_set(int argc, char **argv, const struct fg_config *cur,
+		       struct fg_config *cfg);
+
+/* ---- output (out.c): one print path for text and JSON ---- */
+void out_begin(void);
+void out_end(void);
+void out_obj_open(const char *key);
+void out_obj_close(void);
+void out_arr_open(const char *key);
+void out_arr_close(void);
+void out_str(const char *key, const char *val);
+void out_u64(const char *key, uint64_t val);
+void out_bool(const char *key, bool val);
+void out_null(const char *key);
+/* One compact JSON object per line, no flush (JSON mode only). */
+void out_line_begin(void);
+void out_line_end(void);
+
+/* ---- privileges and bpffs (util.c) ---- */
+enum fg_need {
+	FG_NEED_BPF = 1 << 0,
+	FG_NEED_NET_ADMIN = 1 << 1,
+};
+int fg_check_caps(unsigned int need);
+/* Quiet libbpf/libxdp (FLOWGATE_DEBUG=1 shows their logs). */
+void fg_libs_init(void);
+const char *fg_pin_dir(void);
+/* Make sure the pin directory's filesystem is bpffs (mount if missing). */
+int fg_ensure_bpffs(void);
+int fg_pin_path(char *buf, size_t len, const char *name);
+
+/* ---- pinned state (state.c) ---- */
+struct flowgate_xdp;
+/* Open the pinned map `name`; -ENOENT when there is no state yet. */
+int fg_map_open(const char *name);
+/* The same, printing the one-line error when it fails. */
+int fg_state_map_open(const char *name);
+bool fg_state_exists(void);
+/* Make the pinned state if there is none yet (no program attached). */
+int fg_state_ensure(void);
+/* Open and load the skeleton with its maps pinned under the pin dir,
+ * reusing pins that exist and creating the rest. */
+int fg_skel_load_pinned(struct flowgate_xdp **skel);
+/* Pin the maps of any of our objects under the pin dir (before load);
+ * max_flows sizes fg_flows (0: as compiled). */
+struct bpf_object;
+int fg_obj_pin_maps(struct bpf_object *obj, __u32 max_flows);
+void fg_obj_chmod_pins(struct bpf_object *obj);
+/* Size of the pinned flow table, 0 without state. */
+__u32 fg_pinned_max_flows(void);
+/* Remove every pin and the pin directory. */
+int fg_state_remove(void);
+int fg_config_read(struct fg_config *cfg);
+int fg_config_write(const struct fg_config *cfg);
+/* Sum the per-CPU counters of fg_ifstats[key], key = fg_slot_key(slot,
+ * dir); -ENOENT beyond the array. */
+int fg_ifstats_read(int map_fd, __u32 key, struct fg_ifstats *sum);
+/* Zero both directions of a slot. */
+int fg_ifstats_zero(int map_fd, __u32 slot);
+/* The slot attach gave ifindex (fg_ifaces); -ENOENT when not attached. */
+int fg_iface_slot(int ifaces_fd, __u32 ifindex, __u32 *slot);
+
+/* ---- the command table (cmd.c) ---- */
+/* One verb of a command object: `flowgate OBJECT VERB ARGS`. */
+struct fg_verb {
+	const char *name; /* NULL: the object takes no verb (one verb only) */
+	int (*fn)(int argc, char **argv); /* the arguments after the verb */
+	/* the grammar after the verb, for help; alternatives one a line
+	 * ("\n" between them); NULL: none */
+	const char *args;
+	const char *help;  /* what it does, one line */
+	unsigned int need; /* enum fg_need, checked before fn runs; 0: fn's */
+	unsigned int flags;
+};
+/* The verb taken when the first argument is no verb (shown as [VERB]). */
+#define FG_VERB_DEFAULT 1u
+/* A table entry: name, function, grammar, help[, .need = ..., .flags]. */
+#define FG_VERB(n, f, a, h, ...)                                              \
+	{                                                                     \
+		.name = (n), .fn = (f), .args = (a), .help = (h), __VA_ARGS__ \
+	}
+
+/* A command object (bpftool's OBJECT), defined by its file in ctl/cmd/. */
+struct fg_cmd {
+	const char *name;
+	const struct fg_verb *verbs; /* up to one with fn NULL */
+};
+
+/* Run the verb argv[0] names (or the object's only one, or its default);
+ * `OBJECT help` prints the object's help. */
+int fg_cmd_run(const struct fg_cmd *c, int argc, char **argv);
+/* The usage lines of every verb, as help and the README show them. */
+void fg_cmd_forms(FILE *f, const struct fg_cmd *c);
+/* Usage lines and help of every verb, or of the one named verb. */
+int fg_cmd_print_help(FILE *f, const struct fg_cmd *c, const char *verb);
+/* Print "usage: ..." for the verb (NULL: the object) as a usage error and
+ * return -FG_EUSAGE. */
+int fg_cmd_usage(const struct fg_cmd *c, const char *verb);
+
+/* ---- names (names.c) ---- */
+int fg_proto_by_name(const char *s);
+const char *fg_proto_name(__u8 proto, char *buf, size_t len);
+void fg_addr_str(const __u8 *a, __u8 ip_ver, char *buf, size_t len);
+int fg_addr_parse(const char *s, __u8 *out);
+
+/* ---- map walking (maps.c) ---- */
+int fg_map_walk(int fd, size_t key_sz, size_t val_sz, bool percpu,
+		void (*fn)(const void *key, const void *vals, int ncpu,
+			   void *ctx),
+		void *ctx);
+int fg_map_percpu(int fd);
+__u32 fg_map_id(int fd);
+__u32 fg_map_value_size(int fd);
+void fg_percpu_sum(const void *vals, int ncpu, size_t n, __u64 *sum);
+int fg_map_lookup_percpu(int fd, const void *key, size_t val_sz, void **vals,
+			 int *ncpu);
+int fg_map_lookup_sum(int fd, const void *key, void *sum, size_t size);
+int fg_map_walk_percpu(int fd, size_t key_sz, size_t val_sz,
+		       void (*fn)(const void *key, const void *vals, int ncpu,
+				  void *ctx),
+		       void *ctx);
+
+/* ---- flow records (flows.c) ---- */
+void fg_flow_sum(const struct fg_flow_val *v, int ncpu,
+		 struct fg_flow_val *sum);
+__u64 fg_mono_to_wall_ms(__u64 mono_ns);
+const char *fg_flow_proto(__u8 ip_ver, __u8 proto, char *buf, size_t len);
+void fg_flow_print(const char *key, const struct fg_flow_key *k,
+		   const struct fg_flow_val *v, __u64 (*to_ms)(__u64 ns));
+void fg_ovf_print(const char *key, const struct fg_ovf_key *k, __u64 packets,
+		  __u64 octets);
+/* stats.c: flow accounting counters of one interface and direction. */
+void fg_flowstats_print(const char *key, const struct fg_flowstats *f);
+
+/* ---- replay (replay.c, capture.c; args.c for the grammar) ---- */
+struct fg_replay_args {
+	const char *path;
+	__u32 max_flows;   /* flow table size; 0: the default */
+	const char *ipfix; /* ipfix FILE: IPFIX export to a file; NULL none */
+	/* collector URL, normalised (fg_cfg_collector_parse) */
+	char collector[FG_MAX_COLLECTORS][FG_URL_LEN];
+	int ncollectors;
+	__u32 active_s, idle_s; /* 0: from config FILE, else the default */
+	const char *config;	/* config FILE (the daemon's); NULL none */
+};
+int fg_args_replay(int argc, char **argv, struct fg_replay_args *a);
+
+/* ---- TCP RTT (rtt.c, rtt_link.c) ---- */
+/*
+ * For the exporter's join of RTT onto flow records:
+ *
+ *	struct fg_rtt_maps m;
+ *	struct fg_rtt_val v;
+ *
+ *	if (!fg_rtt_maps_open(&m)) {	// -ENOENT: rtt not enabled
+ *		if (!fg_rtt_lookup(&m, &flow_key, &v))
+ *			min = v.min_us, max = v.max_us,
+ *			mean = fg_rtt_mean_us(&v), n = v.samples;
+ *		fg_rtt_maps_close(&m);
+ *	}
+ */
+struct fg_rtt_maps {
+	int conns_fd;  /* fg_rtt_conns: live connections */
+	int closed_fd; /* fg_rtt_closed: final records of closed ones (LRU) */
+};
+/* Open the pinned maps (quietly); -ENOENT when rtt is not enabled. */
+int fg_rtt_maps_open(struct fg_rtt_maps *m);
+void fg_rtt_maps_close(struct fg_rtt_maps *m);
+/* Connection key of a flow of either direction; -EINVAL unless the flow is
+ * TCP over IPv4 or IPv6. */
+int fg_rtt_key_from_flow(const struct fg_flow_key *fk, struct fg_rtt_key *rk);
+/* RTT of the flow's connection: the live record, else the final record of
+ * a recently closed one (FG_RTT_F_CLOSED in flags). 0, -ENOENT (none),
+ * -EINVAL (not TCP), or another -errno. */
+int fg_rtt_lookup(const struct fg_rtt_maps *m, const struct fg_flow_key *fk,
+		  struct fg_rtt_val *out);
+/* Drop a closed connection's final record once its last flow record is
+ * out (optional: the LRU bounds them anyway). 0 or -ENOENT. */
+int fg_rtt_forget(const struct fg_rtt_maps *m, const struct fg_flow_key *fk);
+/* Mean of the samples in microseconds, rounded; 0 without samples. */
+__u32 fg_rtt_mean_us(const struct fg_rtt_val *v);
+/* "<pin dir>/rtt[/name]" and the pin `name` there (-ENOENT: not enabled). */
+int fg_rtt_pin_path(char *buf, size_t len, const char *name);
+int fg_rtt_map_open(const char *name);
+/* ID of the sock_ops program of the pinned link, 0 when none. */
+__u32 fg_rtt_prog_id(void);
+/* The link is there and its cgroup (info->cgroup) still exists. */
+bool fg_rtt_attached(const struct fg_rtt_info *info);
+int fg_rtt_enable(const char *cgroup); /* NULL: the cgroup2 root */
+int fg_rtt_disable(void);
+
+enum fg_rtt_verb {
+	FG_RTT_SHOW = 0,
+	FG_RTT_ENABLE,
+	FG_RTT_DISABLE,
+};
+struct fg_rtt_args {
+	int verb;	    /* enum fg_rtt_verb */
+	const char *cgroup; /* enable: NULL for the default */
+	bool has_addr;	    /* show: filters */
+	__u8 addr[16];
+	int port; /* -1: any */
+};
+int fg_args_rtt(int argc, char **argv, struct fg_rtt_args *a);
+/* `flowgate export ARGS` (ctl/cmd/export.c); adds to s. */
+struct fg_exp_settings;
+int fg_args_export(int argc, char **argv, struct fg_exp_settings *s);
+/* out.c: a log2 histogram, drawn in text, an array of buckets in JSON. */
+void out_hist(const char *key, const char *unit, const __u64 *slots, int n);
+/* ---- export settings of the daemon's config file (cfgfile.c) ---- */
+/* The [export] section, parsed and checked but not acted on here: the
+ * IPFIX exporter takes its settings from this struct. */
+
+struct fg_cfg_export {
+	bool present; /* the file has an [export] section */
+	int ncollectors;
+	/* udp://HOST:PORT or tcp://HOST:PORT, port always written out;
+	 * HOST an IPv4 address, [IPv6] or a DNS name */
+	char collector[FG_MAX_COLLECTORS][FG_URL_LEN];
+	__u32 active_timeout;	/* seconds */
+	__u32 idle_timeout;	/* seconds */
+	__u32 template_refresh; /* seconds */
+	__u32 domain;		/* observation domain ID */
+	__u32 mtu;		/* bytes, IP and UDP headers included */
+};
+
+void fg_cfg_export_default(struct fg_cfg_export *x);
+/* One "KEY VALUE" line of the section: collector, active-timeout,
+ * idle-timeout, template-refresh, domain, mtu. 0, or -EINVAL with a
+ * one-line reason in msg. */
+int fg_cfg_export_set(struct fg_cfg_export *x, const char *key, const char *val,
+		      char *msg, size_t len);
+/* Check and normalise one collector URL (port 4739 when none). */
+int fg_cfg_collector_parse(const char *url, char *out, size_t outlen, char *msg,
+			   size_t len);
+
+#endif /* FG_CTL_H */

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Flow records as every command shows them: per-CPU values summed, times
+ * made wall-clock, one print path for text and JSON. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "fg.h"
+
+/* A flow's protocol: "-" for a non-IP flow (keyed by EtherType). */
+const char *fg_flow_proto(__u8 ip_ver, __u8 proto, char *buf, size_t len)
+{
+	return ip_ver ? fg_proto_name(proto, buf, len) : "-";
+}
+
+/* Sum one flow's per-CPU slots; CPUs that never saw it hold zeros. */
+void fg_flow_sum(const struct fg_flow_val *v, int ncpu, struct fg_flow_val *sum)
+{
+	int c;
+
+	memset(sum, 0, sizeof(*sum));
+	sum->ttl_min = 255;
+	for (c = 0; c < ncpu; c++) {
+		if (!v[c].packets)
+			continue;
+		sum->packets += v[c].packets;
+		sum->octets += v[c].octets;
+		/* Every CPU's slot sets its own first time on its first
+		 * packet; a 0 would be a slot that never saw one. */
+		if (v[c].first_ns &&
+		    (!sum->first_ns || v[c].first_ns < sum->first_ns))
+			sum->first_ns = v[c].first_ns;
+		if (v[c].last_ns >= sum->last_ns) {
+			sum->last_ns = v[c].last_ns;
+			sum->rule_id = v[c].rule_id; /* the latest */
+		}
+		sum->tcp_flags |= v[c].tcp_flags;
+		if (v[c].ttl_min < sum->ttl_min)
+			sum->ttl_min = v[c].ttl_min;
+		if (v[c].ttl_max > sum->ttl_max)
+			sum->ttl_max = v[c].ttl_max;
+	}
+}
+
+/* Monotonic ns (bpf_ktime_get_ns) to wall-clock ms since the epoch. */
+__u64 fg_mono_to_wall_ms(__u64 mono_ns)
+{
+	struct timespec rt, mt;
+	__s64 delta;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mt);
+	delta = (__s64)rt.tv_sec * 1000000000LL + rt.tv_nsec -
+		((__s64)mt.tv_sec * 1000000000LL + mt.tv_nsec);
+	return ((__s64)mono_ns + delta) / 1000000;
+}
+
+static void tcp_flags_str(__u8 f, char *buf)
+{
+	const char *letters = "FSRPAUEC";
+	int i, n = 0;
+
+	for (i = 0; i < 8; i++)
+		if (f & (1 << i))
+			buf[n++] = letters[i];
+	buf[n] = '\0';
+}
+
+/* One flow as `flow dump` shows it (an object under key, NULL in a list);
+ * to_ms turns its times into wall-clock
+ * milliseconds (the kernel's clock in dump, the capture's in replay). */
+void fg_flow_print(const char *key, const struct fg_flow_key *k,
+		   const struct fg_flow_val *v, __u64 (*to_ms)(__u64 ns))
+{
+	char a[INET6_ADDRSTRLEN], ifn[IF_NAMESIZE], fl[9], pr[4];
+	bool icmp = k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6;
+
+	out_obj_open(key);
+	if (!if_indextoname(k->ifindex, ifn))
+		snprintf(ifn, sizeof(ifn), "if%u", k->ifindex);
+	out_str("dev", ifn);
+	out_u64("ifindex", k->ifindex);
+	out_str("dir", k->dir == FG_DIR_OUT ? "out" : "in");
+	out_u64("ip_version", k->ip_ver);
+	if (!k->ip_ver)
+		out_u64("eth_proto", k->eth_proto);
+	out_str("proto", fg_flow_proto(k->ip_ver, k->proto, pr, sizeof(pr)));
+	fg_addr_str(k->src, k->ip_ver, a, sizeof(a));
+	out_str("src", k->ip_ver ? a : "-");
+	fg_addr_str(k->dst, k->ip_ver, a, sizeof(a));
+	out_str("dst", k->ip_ver ? a : "-");
+	if (icmp) {
+		out_u64("icmp_type", ntohs(k->dport) >> 8);
+		out_u64("icmp_code", ntohs(k->dport) & 0xff);
+	} else {
+		out_u64("sport", ntohs(k->sport));
+		out_u64("dport", ntohs(k->dport));
+	}
+	out_u64("vlan", k->vlan);
+	out_u64("vlan_inner", k->vlan_inner);
+	out_u64("packets", v->packets);
+	out_u64("octets", v->octets);
+	tcp_flags_str(v->tcp_flags, fl);
+	out_str("tcp_flags", fl);
+	out_u64("ttl_min", v->ttl_min);
+	out_u64("ttl_max", v->ttl_max);
+	out_u64("first_ms", to_ms(v->first_ns));
+	out_u64("last_ms", to_ms(v->last_ns));
+	out_str("verdict", k->reason ? "dropped" : "forwarded");
+	if (k->reason)
+		out_str("reason", fg_reason_name(k->reason));
+	if (k->reason == FG_R_RULE)
+		out_u64("rule_id", v->rule_id);
+	out_obj_close();
+}
+
+/* One overflow aggregate (per-CPU values summed), as `flow dump` shows it
+ * (an object under key, NULL in a list). */
+void fg_ovf_print(const char *key, const struct fg_ovf_key *k, __u64 packets,
+		  __u64 octets)
+{
+	char pr[4];
+
+	out_obj_open(key);
+	out_u64("ifindex", k->ifindex);
+	out_str("dir", k->dir == FG_DIR_OUT ? "out" : "in");
+	out_u64("ip_version", k->ip_ver);
+	out_str("proto", fg_flow_proto(k->ip_ver, k->proto, pr, sizeof(pr)));
+	out_u64("packets", packets);
+	out_u64("octets", octets);
+	out_obj_close();
+}
+
+/* Flow accounting of one direction. Every packet it saw is in a flow, the
+ * overflow aggregate, sampled out, or unflowed (drop flows off). */
+void fg_flowstats_print(const char *key, const struct fg_flowstats *f)
+{
+	out_obj_open(key);
+	out_u64("packets", f->packets);
+	out_u64("octets", f->octets);
+	out_u64("sampled_out_packets", f->sampled_pkts);
+	out_u64("sampled_out_octets", f->sampled_octets);
+	out_u64("unflowed_packets", f->unflowed_pkts);
+	out_u64("unflowed_octets", f->unflowed_octets);
+	out_u64("overflow_packets", f->ovf_pkts);
+	out_u64("overflow_octets", f->ovf_octets);
+	out_u64("inserts_failed", f->insert_fail);
+	out_u64("overflow_lost", f->ovf_lost);
+	out_u64("frag_ports_lent", f->frag_lent);
+	out_u64("frag_orphans", f->frag_orphan);
+	out_obj_close();
+}

@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Pinned state under the pin directory (default /sys/fs/bpf/flowgate): the
+ * maps of the skeleton, shared by every attached program instance and read
+ * by the CLI. Read-only commands open pins with bpf_obj_get() and never load
+ * a program.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "fg.h"
+#include "kfeat.h"
+#include "fg_parse.h"
+#include "flowgate_xdp.skel.h"
+
+int fg_map_open(const char *name)
+{
+	char path[4096];
+	int fd, err = fg_pin_path(path, sizeof(path), name);
+
+	if (err)
+		return err;
+	fd = bpf_obj_get(path);
+	return fd < 0 ? -errno : fd;
+}
+
+int fg_state_map_open(const char *name)
+{
+	int fd = fg_map_open(name);
+
+	if (fd == -ENOENT)
+		return fg_error(fd,
+				"flowgate is not attached (no state under "
+				"%s)",
+				fg_pin_dir());
+	if (fd < 0)
+		return fg_error(fd, "cannot open state under %s: %s",
+				fg_pin_dir(), fg_strerr(fd));
+	return fd;
+}
+
+bool fg_state_exists(void)
+{
+	char path[4096];
+
+	return !fg_pin_path(path, sizeof(path), FG_MAP_CONFIG) &&
+	       !access(path, F_OK);
+}
+
+static bool is_internal_map(const struct bpf_map *map)
+{
+	/* .rodata/.bss/.data belong to one program instance, and fg_take_buf
+	 * to replay's private one: never pinned */
+	return strchr(bpf_map__name(map), '.') != NULL ||
+	       !strcmp(bpf_map__name(map), FG_MAP_TAKE_BUF);
+}
+
+int fg_obj_pin_maps(struct bpf_object *obj, __u32 max_flows)
+{
+	struct bpf_map *map;
+	char path[4096];
+	int err;
+
+	err = fg_ensure_bpffs();
+	if (err)
+		return err;
+	if (mkdir(fg_pin_dir(), 0700) && errno != EEXIST)
+		return fg_error(-errno, "cannot create %s: %s", fg_pin_dir(),
+				strerror(errno));
+	bpf_object__for_each_map(map, obj)
+	{
+		if (is_internal_map(map))
+			continue;
+		if (max_flows && !strcmp(bpf_map__name(map), FG_MAP_FLOWS))
+			bpf_map__set_max_entries(map, max_flows);
+		err = fg_pin_path(path, sizeof(path), bpf_map__name(map));
+		if (!err)
+			err = bpf_map__set_pin_path(map, path);
+		if (err)
+			return fg_error(err, "cannot set up pins under %s: %s",
+					fg_pin_dir(), fg_strerr(err));
+	}
+	return 0;
+}
+
+void fg_obj_chmod_pins(struct bpf_object *obj)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj)
+	{
+		if (!is_internal_map(map) && bpf_map__pin_path(map))
+			chmod(bpf_map__pin_path(map), 0600);
+	}
+}
+
+__u32 fg_pinned_max_flows(void)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd = fg_map_open(FG_MAP_FLOWS);
+
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		info.max_entries = 0;
+	close(fd);
+	return info.max_entries;
+}
+
+int fg_skel_load_pinned(struct flowgate_xdp **out)
+{
+	struct flowgate_xdp *skel;
+	int err;
+
+	skel = flowgate_xdp__open();
+	if (!skel)
+		return fg_error(-errno, "cannot open the BPF object: %s",
+				strerror(errno));
+	err = fg_kfeat_check_state();
+	if (!err)
+		err = fg_obj_pin_maps(skel->obj, fg_pinned_max_flows());
+	if (err)
+		goto fail;
+	fg_vlog_begin();
+	err = flowgate_xdp__load(skel);
+	if (err && fg_vlog_report("cannot load the BPF programs")) {
+		fg_vlog_end();
+		goto fail;
+	}
+	fg_vlog_end();
+	if (err) {
+		fg_error(err,
+			 "cannot load the BPF programs (%s); if pins under "
+			 "%s come from another flowgate version, detach "
+			 "every interface first",
+			 fg_strerr(err), fg_pin_dir());
+		goto fail;
+	}
+	fg_obj_chmod_pins(skel->obj);
+	*out = skel;
+	return 0;
+fail:
+	flowgate_xdp__destroy(skel);
+	return err;
+}
+
+/* The pinned state, made now if missing (config set, rules and the daemon
+ * before any attach), so that the first packet is already judged by what
+ * they set. */
+int fg_state_ensure(void)
+{
+	struct flowgate_xdp *skel;
+	int err;
+
+	if (fg_state_exists())
+		return 0;
+	fg_libs_init();
+	err = fg_skel_load_pinned(&skel);
+	if (err)
+		return err;
+	flowgate_xdp__destroy(skel);
+	return 0;
+}
+
+int fg_state_remove(void)
+{
+	const char *dir = fg_pin_dir();
+	struct dirent *de;
+	char path[4096];
+	DIR *d = opendir(dir);
+	bool rtt = false;
+	int err = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		/* `rtt enable` state has a life of its own: rtt disable */
+		if (!strcmp(de->d_name, FG_RTT_PIN_SUBDIR)) {
+			rtt = true;
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (unlink(path) && !err)
+			err = -errno;
+	}
+	closedir(d);
+	if (!rtt && rmdir(dir) && !err)
+		err = -errno;
+	return err;
+}
+
+int fg_config_read(struct fg_config *cfg)
+{
+	__u32 key = 0;
+	int fd = fg_map_open(FG_MAP_CONFIG), err = 0;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (fd == -ENOENT)
+		return 0; /* no state: the default profile */
+	if (fd < 0)
+		return fd;
+	if (bpf_map_lookup_elem(fd, &key, cfg))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int fg_config_write(const struct fg_config *cfg)
+{
+	__u32 key = 0;
+	int fd = fg_map_open(FG_MAP_CONFIG), err = 0;
+
+	if (fd < 0)
+		return fd;
+	if (bpf_map_update_elem(fd, &key, cfg, BPF_ANY))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int fg_ifstats_zero(int map_fd, __u32 slot)
+{
+	int ncpu = libbpf_num_possible_cpus(), err = 0;
+	struct fg_ifstats *v;
+	__u32 dir, key;
+
+	if (ncpu < 0)
+		return ncpu;
+	v = calloc(ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (dir = FG_DIR_IN; dir <= FG_DIR_OUT && !err; dir++) {
+		key = fg_slot_key(slot, dir);
+		if (bpf_map_update_elem(map_fd, &key, v, BPF_ANY))
+			err = -errno;
+	}
+	free(v);
+	return err;
+}
+
+int fg_ifstats_read(int map_fd, __u32 key, struct fg_ifstats *sum)
+{
+	return fg_map_lookup_sum(map_fd, &key, sum, sizeof(*sum));
+}
+
+int fg_iface_slot(int ifaces_fd, __u32 ifindex, __u32 *slot)
+{
+	struct fg_iface ifc;
+
+	if (ifaces_fd < 0 || bpf_map_lookup_elem(ifaces_fd, &ifindex, &ifc))
+		return -ENOENT;
+	if (ifc.slot >= FG_NSLOTS)
+		return -ERANGE;
+	*slot = ifc.slot;
+	return 0;
+}
+
+void fg_config_apply_profile(struct fg_config *cfg, __u32 profile)
+{
+	__u32 r;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->version = FG_CONFIG_VERSION;
+	cfg->profile = profile;
+	for (r = 1; r < FG_R_MAX; r++)
+		cfg->act[r] = fg_profile_action(profile, r);
+}
+
+__u8 fg_config_action(const struct fg_config *cfg, __u32 r)
+{
+	return fg_action(cfg, r);
+}

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Errors, privileges and bpffs handling for the CLI. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
+#include <linux/magic.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+#include "fg.h"
+#include "kfeat.h"
+
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+static int verror(int err, const char *fmt, va_list ap)
+{
+	fputs("Error: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	return err;
+}
+
+int fg_error(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror(err, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+int fg_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror(-FG_EUSAGE, fmt, ap);
+	va_end(ap);
+	return -FG_EUSAGE;
+}
+
+const char *fg_strerr(int err)
+{
+	if (err < 0)
+		err = -err;
+	switch (err) {
+	case EPERM:
+	case EACCES:
+		return "operation not permitted: CAP_BPF/CAP_SYS_ADMIN and "
+		       "CAP_NET_ADMIN are needed, and bpf() must not be locked "
+		       "down (kernel lockdown, or a seccomp/LSM policy)";
+	case ENOENT:
+		return "not found";
+	default:
+		return strerror(err);
+	}
+}
+
+/* Effective capability set of this process, straight from capget(2) so that
+ * no libcap is needed. */
+static int caps_effective(__u64 *eff)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	*eff = (__u64)data[1].effective << 32 | data[0].effective;
+	return 0;
+}
+
+int fg_check_caps(unsigned int need)
+{
+	__u64 eff = 0;
+	int err = caps_effective(&eff);
+
+	if (err)
+		return 0; /* cannot tell: let the kernel decide */
+	if ((need & FG_NEED_BPF) && !(eff & (1ULL << CAP_BPF)) &&
+	    !(eff & (1ULL << CAP_SYS_ADMIN)))
+		return fg_error(-EPERM, "missing capability CAP_BPF (or "
+					"CAP_SYS_ADMIN): run as root");
+	if ((need & FG_NEED_NET_ADMIN) && !(eff & (1ULL << CAP_NET_ADMIN)))
+		return fg_error(-EPERM, "missing capability CAP_NET_ADMIN: "
+					"run as root");
+	return 0;
+}
+
+const char *fg_pin_dir(void)
+{
+	const char *env = getenv("FLOWGATE_BPFFS");
+
+	if (fg_opts.bpffs && *fg_opts.bpffs)
+		return fg_opts.bpffs;
+	if (env && *env)
+		return env;
+	return FG_PIN_DEFAULT;
+}
+
+int fg_pin_path(char *buf, size_t len, const char *name)
+{
+	int n = snprintf(buf, len, "%s/%s", fg_pin_dir(), name);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static bool is_bpffs(const char *path)
+{
+	struct statfs st;
+
+	return !statfs(path, &st) && st.f_type == BPF_FS_MAGIC;
+}
+
+/* The deepest existing ancestor of path (path itself if it exists). */
+static void existing_ancestor(const char *path, char *out, size_t len)
+{
+	char *slash;
+
+	snprintf(out, len, "%s", path);
+	while (access(out, F_OK)) {
+		slash = strrchr(out, '/');
+		if (!slash || slash == out) {
+			snprintf(out, len, "/");
+			return;
+		}
+		*slash = '\0';
+	}
+}
+
+/* The root of the bpffs mount holding path (an existing directory). */
+static void bpffs_root(const char *path, char *out, size_t len)
+{
+	struct stat st, up;
+	char parent[4096], *slash;
+
+	snprintf(out, len, "%s", path);
+	if (stat(out, &st))
+		return;
+	for (;;) {
+		snprintf(parent, sizeof(parent), "%s", out);
+		slash = strrchr(parent, '/');
+		if (!slash || slash == parent)
+			return;
+		*slash = '\0';
+		if (stat(parent, &up) || up.st_dev != st.st_dev)
+			return;
+		snprintf(out, len, "%s", parent);
+	}
+}
+
+/*
+ * libxdp pins the dispatcher's links under its bpffs (/sys/fs/bpf/xdp): the
+ * programs stay in the dispatcher only while those pins exist, and every
+ * later libxdp call finds them there. Where /sys/fs/bpf is no bpffs (not
+ * mounted, or `ip netns exec` remounted /sys), libxdp would mount one that
+ * may die with this process's mount namespace: use the bpffs that holds
+ * our pins instead, when our pin directory lies below its root.
+ */
+static void libxdp_follow_pins(void)
+{
+	char anc[4096], root[4096];
+
+	if (getenv("LIBXDP_BPFFS") || is_bpffs("/sys/fs/bpf"))
+		return;
+	existing_ancestor(fg_pin_dir(), anc, sizeof(anc));
+	if (!is_bpffs(anc))
+		return;
+	bpffs_root(anc, root, sizeof(root));
+	if (strcmp(root, fg_pin_dir()))
+		setenv("LIBXDP_BPFFS", root, 1);
+}
+
+/*
+ * bpffs is not mounted at boot on every system. If the pin directory is not
+ * on bpffs, mount it: at /sys/fs/bpf when the directory lies below it (the
+ * usual place, which libxdp also expects), else on the directory itself.
+ */
+int fg_ensure_bpffs(void)
+{
+	const char *dir = fg_pin_dir();
+	const char *where = "/sys/fs/bpf";
+	char anc[4096];
+
+	existing_ancestor(dir, anc, sizeof(anc));
+	if (is_bpffs(anc))
+		return 0;
+	if (strncmp(dir, "/sys/fs/bpf/", 12)) {
+		where = dir;
+		if (mkdir(dir, 0700) && errno != EEXIST)
+			return fg_error(-errno, "cannot create %s: %s", dir,
+					strerror(errno));
+	}
+	if (mount("bpf", where, "bpf", 0, "mode=0700"))
+		return fg_error(-errno, "cannot mount bpffs on %s: %s", where,
+				strerror(errno));
+	libxdp_follow_pins();
+	return 0;
+}
+
+/* libxdp explains its dispatcher fallback at info level and libbpf prints
+ * verifier logs as warnings; the user gets one "Error:" line from us
+ * instead. FLOWGATE_DEBUG=1 shows everything. */
+static int libxdp_print(enum libxdp_print_level level, const char *fmt,
+			va_list ap)
+{
+	if (!getenv("FLOWGATE_DEBUG"))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+/* Warnings carry the verifier's log of a rejected program: kept for
+ * fg_vlog_report(), which prints it with the kernel's version. */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	char *msg = NULL;
+	int n;
+
+	if (level != LIBBPF_WARN) {
+		if (!getenv("FLOWGATE_DEBUG"))
+			return 0;
+		return vfprintf(stderr, fmt, ap);
+	}
+	n = vasprintf(&msg, fmt, ap);
+	if (n < 0)
+		return 0;
+	fg_vlog_feed(msg);
+	if (getenv("FLOWGATE_DEBUG") && !fg_vlog_owns(msg))
+		fputs(msg, stderr);
+	free(msg);
+	return n;
+}
+
+void fg_libs_init(void)
+{
+	libxdp_set_print(libxdp_print);
+	libbpf_set_print(libbpf_print);
+	/* libxdp keeps its dispatcher pins and lock under /sys/fs/bpf/xdp. */
+	setenv("LIBXDP_BPFFS_AUTOMOUNT", "1", 0);
+	libxdp_follow_pins();
+}
+
+/* Rule and config files are read whole; this bounds what a typo in a path
+ * (a disk image, a log) can make us read. */
+#define FG_FILE_MAX (64u << 20)
+
+int fg_read_file(const char *path, char **buf, size_t *len)
+{
+	size_t cap = 1 << 16, n = 0;
+	FILE *f = fopen(path, "rb");
+	char *b = NULL, *nb;
+	size_t got;
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	do {
+		if (n + 1 >= cap || !b) {
+			cap = b ? cap * 2 : cap;
+			nb = realloc(b, cap);
+			if (!nb) {
+				err = -ENOMEM;
+				break;
+			}
+			b = nb;
+		}
+		got = fread(b + n, 1, cap - n - 1, f);
+		n += got;
+		if (n > FG_FILE_MAX)
+			err = -EFBIG;
+	} while (!err && got);
+	if (!err && ferror(f))
+		err = -EIO;
+	fclose(f);
+	if (err) {
+		free(b);
+		return err;
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+int fg_read_file_say(const char *path, char **buf, size_t *len)
+{
+	int err = fg_read_file(path, buf, len);
+
+	if (err)
+		return fg_error(err, "cannot read %s: %s", path,
+				err == -EFBIG ? "larger than 64 MiB"
+					      : fg_strerr(err));
+	return 0;
+}

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A change of the rule set in force: lock the pin directory, read the set,
+ * make the new one, publish it whole (fg_rule_publish). `rule` and the
+ * config daemon change rules only through here.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "fg.h"
+#include "rules.h"
+
+/* Interface names to indexes, for the rules that name one. */
+static int resolve_devs(struct fg_ruleset *s, struct fg_perr *e)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		if (!(s->r[i].flags & FG_RF_DEV) || s->r[i].ifindex)
+			continue;
+		s->r[i].ifindex = if_nametoindex(s->r[i].dev);
+		if (!s->r[i].ifindex) {
+			e->line = s->line[i];
+			snprintf(e->msg, sizeof(e->msg), "no such device '%s'",
+				 s->r[i].dev);
+			return -ENODEV;
+		}
+	}
+	return 0;
+}
+
+/* Print "Error: [FILE:LINE: ]msg" and return err. */
+int fg_perr_report(int err, const char *file, const struct fg_perr *e)
+{
+	if (file && e->line)
+		return fg_error(err, "%s:%u: %s", file, e->line, e->msg);
+	if (file)
+		return fg_error(err, "%s: %s", file, e->msg);
+	return fg_error(err, "%s", e->msg);
+}
+
+/* Open the state for a change: made if missing, locked, current set read. */
+int fg_rule_tx_begin(struct fg_rule_tx *t)
+{
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	t->lock = -1;
+	err = fg_state_ensure();
+	if (err)
+		return err;
+	t->lock = fg_rule_lock(true);
+	if (t->lock < 0)
+		return fg_error(t->lock, "cannot lock %s: %s", fg_pin_dir(),
+				fg_strerr(t->lock));
+	err = fg_rule_fds_open(&t->fds);
+	if (err) {
+		fg_rule_unlock(t->lock);
+		return err;
+	}
+	err = fg_rule_read(&t->fds, &t->cur, &t->gen);
+	if (err) {
+		fg_rule_fds_close(&t->fds);
+		fg_rule_unlock(t->lock);
+		return fg_error(err, "cannot read the rules: %s",
+				fg_strerr(err));
+	}
+	return 0;
+}
+
+void fg_rule_tx_end(struct fg_rule_tx *t)
+{
+	fg_ruleset_free(&t->cur);
+	fg_rule_fds_close(&t->fds);
+	fg_rule_unlock(t->lock);
+}
+
+/* Replace the set in force by s: IDs, devices, checks, then the switch.
+ * Errors are printed, with file:line when file is given. */
+int fg_rule_tx_commit(struct fg_rule_tx *t, struct fg_ruleset *s,
+		      const char *file)
+{
+	struct fg_perr e = {};
+	int err;
+
+	err = fg_ruleset_assign_ids(s, &t->cur);
+	if (err)
+		return fg_error(err, "no free rule ID (at most %u rules)",
+				FG_RULE_MAX);
+	err = resolve_devs(s, &e);
+	if (!err)
+		err = fg_ruleset_check(s, &e);
+	if (!err)
+		err = fg_rule_publish(&t->fds, s, &t->cur, &t->gen, &e);
+	return err ? fg_perr_report(err, file, &e) : 0;
+}
+
+int fg_rules_apply(struct fg_ruleset *s, const char *file, __u32 *gen)
+{
+	struct fg_rule_tx t;
+	int err = fg_rule_tx_begin(&t);
+
+	if (err)
+		return err;
+	err = fg_rule_tx_commit(&t, s, file);
+	*gen = t.gen;
+	fg_rule_tx_end(&t);
+	return err;
+}
+
+/* Parse a rule file; errors printed as FILE:LINE: why. */
+int fg_rules_read_file(const char *path, struct fg_ruleset *s)
+{
+	struct fg_perr e = {};
+	size_t len;
+	char *buf;
+	int err;
+
+	err = fg_read_file_say(path, &buf, &len);
+	if (err)
+		return err;
+	err = fg_rules_parse_text(buf, len, s, &e);
+	free(buf);
+	if (err) {
+		fg_ruleset_free(s);
+		return fg_perr_report(err, path, &e);
+	}
+	return 0;
+}
