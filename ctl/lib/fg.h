@@ -159,7 +159,7 @@ void fg_ovf_print(const char *key, const struct fg_ovf_key *k, __u64 packets,
 /* stats.c: flow accounting counters of one interface and direction. */
 void fg_flowstats_print(const char *key, const struct fg_flowstats *f);
 
-/* ---- replay (replay.c, capture.c; args.c for the grammar) ---- */
+/* ---- replay (replay.c, pcap_read.c; args.c for the grammar) ---- */
 #define FG_REPLAY_MAX_COLLECTORS 4
 struct fg_replay_args {
 	const char *path;

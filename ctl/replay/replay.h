@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Inside `flowgate replay`: reading a capture (capture.c) for replay.c. */
+/* Inside `flowgate replay`: reading a capture (pcap_read.c) for replay.c. */
 #ifndef FG_CTL_REPLAY_H
 #define FG_CTL_REPLAY_H
 
@@ -14,7 +14,7 @@ struct fg_capture {
 	struct pcap *pcap;
 	int dlt;
 	__u64 index; /* packets read so far: the current one, 1-based */
-	/* A classic pcap file mapped (capture.c): records read in place
+	/* A classic pcap file mapped (pcap_read.c): records read in place
 	 * while they are well-formed; NULL: libpcap reads. */
 	const __u8 *map;
 	size_t size, off;
