@@ -17,7 +17,8 @@ static const struct cmd {
 	const char *usage;
 } cmds[] = {
 	{ "attach", do_attach,
-	  "attach DEV [mode native|skb] [hook xdp|tc] [max-flows N]" },
+	  "attach DEV [mode native|skb] [hook xdp|tc] [max-flows N]\n"
+	  "       [capture-ring SIZE]" },
 	{ "detach", do_detach, "detach DEV" },
 	{ "status", do_status, "status" },
 	{ "stats", do_stats, "stats [dev DEV]" },
@@ -43,6 +44,10 @@ static const struct cmd {
 	  "       | rule del ID | rule list | rule flush\n"
 	  "       | rule load FILE | rule save FILE" },
 	{ "daemon", do_daemon, "daemon config FILE | daemon check FILE" },
+	{ "capture", do_capture,
+	  "capture [dev DEV] [drops|passes|all] [reason NAME]... [rule ID]\n"
+	  "       [sample N] [limit PPS [burst N]] [snaplen N] [count N]\n"
+	  "       [duration S] write FILE|-" },
 };
 
 static void usage(FILE *f)

@@ -8,6 +8,7 @@
 #define FG_COMMON_H
 
 #include <linux/types.h>
+#include "fg_capture.h"
 
 /*
  * One typed reason for every check of the guard. The value is the stable
@@ -402,6 +403,7 @@ _Static_assert(sizeof(struct fg_rtt_stats) == 8 * 8 + 8 * FG_RTT_SLOTS,
 	       "fg_rtt_stats layout");
 _Static_assert(sizeof(struct fg_rtt_info) == 256, "fg_rtt_info layout");
 _Static_assert(sizeof(struct fg_rtt_drive) == 56, "fg_rtt_drive layout");
+_Static_assert(FG_R_MAX <= FG_CAP_NKEYS, "a capture counter per reason");
 #endif
 
 #endif /* FG_COMMON_H */

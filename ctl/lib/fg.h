@@ -52,6 +52,7 @@ struct fg_attach_args {
 	__u32 mode;	 /* enum fg_attach_mode */
 	__u32 hook;	 /* enum fg_hook */
 	__u32 max_flows; /* 0: keep the pinned size, or the default */
+	__u32 cap_ring;	 /* capture ring bytes; 0: likewise */
 };
 int fg_args_attach(int argc, char **argv, struct fg_attach_args *a);
 int fg_args_config_set(int argc, char **argv, const struct fg_config *cur,
@@ -104,6 +105,8 @@ int fg_obj_pin_maps(struct bpf_object *obj, __u32 max_flows);
 void fg_obj_chmod_pins(struct bpf_object *obj);
 /* Size of the pinned flow table, 0 without state. */
 __u32 fg_pinned_max_flows(void);
+/* Size of the pinned capture ring, 0 without state. */
+__u32 fg_pinned_cap_ring(void);
 /* Remove every pin and the pin directory. */
 int fg_state_remove(void);
 int fg_config_read(struct fg_config *cfg);
@@ -127,6 +130,7 @@ int do_flow(int argc, char **argv);
 int do_export(int argc, char **argv);
 int do_rule(int argc, char **argv);
 int do_daemon(int argc, char **argv);
+int do_capture(int argc, char **argv);
 
 /* ---- names (names.c) ---- */
 int fg_proto_by_name(const char *s);
