@@ -27,7 +27,10 @@ static const struct cmd {
 	  "       | config set profile default|monitor|strict" },
 	{ "replay", do_replay,
 	  "replay PCAP [max-flows N] [ipfix FILE] [collector URL]... "
-	  "[active-timeout S] [idle-timeout S] [config FILE]" },
+	  "[active-timeout S] [idle-timeout S] [config FILE]\n"
+	  "       [capture FILE [drops|passes|all] [reason NAME]... [rule ID]\n"
+	  "       [sample N] [limit PPS [burst N]] [snaplen N] [count N]\n"
+	  "       [capture-ring SIZE]]" },
 	{ "flow", do_flow, "flow dump [dev DEV] [proto P] [addr A] [port N]" },
 	{ "export", do_export,
 	  "export collector udp://|tcp://HOST[:PORT]... [file PATH]\n"

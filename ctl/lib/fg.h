@@ -164,6 +164,7 @@ void fg_ovf_print(const char *key, const struct fg_ovf_key *k, __u64 packets,
 void fg_flowstats_print(const char *key, const struct fg_flowstats *f);
 
 /* ---- replay (replay.c, pcap_read.c; args.c for the grammar) ---- */
+struct fg_cap_args;
 #define FG_REPLAY_MAX_COLLECTORS 4
 struct fg_replay_args {
 	const char *path;
@@ -174,6 +175,9 @@ struct fg_replay_args {
 	int ncollectors;
 	__u32 active_s, idle_s; /* 0: from config FILE, else the default */
 	const char *config;	/* config FILE (the daemon's); NULL none */
+	/* capture FILE [selection]: the packets it selects to pcapng
+	 * (ctl/capture/capture.h); NULL: none */
+	struct fg_cap_args *cap;
 };
 int fg_args_replay(int argc, char **argv, struct fg_replay_args *a);
 
