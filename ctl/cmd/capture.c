@@ -215,7 +215,9 @@ static double now_s(void)
 
 static void signals(void)
 {
-	struct sigaction sa = {.sa_handler = on_signal};
+	/* SA_RESTART: a write blocked on a slow reader carries on (the loop
+	 * sees the signal after it); epoll_wait returns early regardless. */
+	struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);

@@ -248,15 +248,24 @@ out=$(fg -j attach "$RX_IF" capture-ring 4k)
 expect_eq "small ring: attach capture-ring 4k" \
 	"$(jget "$out" 'd["capture_ring"]')" 4096
 fg_settle
-# The reader stalls 3 s behind a pipe (64 KiB) while 1,800 drops come.
+# The reader stalls behind a pipe (64 KiB) until every drop has come: the
+# capture blocks on it and the ring (22 small records) fills.
+before=$(rx_now)
 (
-	ip netns exec "$NS_RX" "$FLOWGATE" -j capture drops duration 8 \
-		write - 2>"$D/h.sum" | { sleep 3; cat >"$D/h.pcapng"; }
+	ip netns exec "$NS_RX" "$FLOWGATE" -j capture drops write - \
+		2>"$D/h.sum" | {
+		while [ ! -e "$D/h.go" ]; do sleep 0.1; done
+		cat >"$D/h.pcapng"
+	}
 	echo "${PIPESTATUS[0]}" >"$D/h.rc"
 ) &
 CAP_PIDS+=($!)
 cap_wait_active || not_ok "small ring: capture starts"
+pid=$(cap_pid)
 send h bad --repeat 100
+rx_wait $((before + $(nframes h))) || diag "not every frame arrived"
+touch "$D/h.go"
+kill -INT "$pid"
 cap_wait_done h 15
 expect_eq "small ring: exit 0" "$(cat "$D/h.rc")" 0
 sel=$(sumget h 'd["kernel"]["selected"]')
