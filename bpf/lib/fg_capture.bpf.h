@@ -25,6 +25,7 @@
 #include "fg_capture.h"
 #include "fg_parse.h"
 #include "fg_maps.bpf.h"
+#include "fg_clock.bpf.h"
 
 struct fg_cap_cfg fg_cap_cfg SEC(".data.fg_cap") = {};
 
@@ -58,7 +59,7 @@ static __always_inline int fg_cap_active(void)
 static __always_inline __u64 fg_cap_now(void)
 {
 	if (fg_capture_clock)
-		return fg_replay_ns;
+		return fg_pkt_ns;
 	return bpf_ktime_get_ns();
 }
 

@@ -24,16 +24,12 @@
 #include <bpf/libbpf.h>
 #include "fg.h"
 #include "fg_maps.h"
+#include "cmds.h"
 #include "rules.h"
 #include "capstats.h"
 #include "capture.h"
 
-#define CAPTURE_USE                                                       \
-	"capture [dev DEV] [drops|passes|all] [reason NAME]... [rule ID] " \
-	"[sample N] [limit PPS [burst N]] [snaplen N] [count N] "         \
-	"[duration S] write FILE|-"
-
-int fg_args_capture(int argc, char **argv, struct fg_cap_args *a)
+static int fg_args_capture(int argc, char **argv, struct fg_cap_args *a)
 {
 	int i, n;
 
@@ -43,13 +39,13 @@ int fg_args_capture(int argc, char **argv, struct fg_cap_args *a)
 		if (n < 0)
 			return n;
 		if (!n)
-			return fg_usage("unexpected argument '%s' (usage: %s)",
-					argv[i], CAPTURE_USE);
+			return fg_usage("unexpected argument '%s' (see "
+					"'flowgate capture help')",
+					argv[i]);
 	}
 	if (!a->out)
-		return fg_usage("capture needs an output: write FILE|- "
-				"(usage: %s)",
-				CAPTURE_USE);
+		return fg_usage("capture needs an output: write FILE|- (see "
+				"'flowgate capture help')");
 	if (a->burst && !a->pps)
 		return fg_usage("burst needs a limit: limit PPS burst N");
 	return 0;
@@ -322,7 +318,7 @@ static int capture_start(struct capture *c)
 	return 0;
 }
 
-int do_capture(int argc, char **argv)
+static int do_capture(int argc, char **argv)
 {
 	struct capture c = {.cfg_fd = -1,
 			    .ring_fd = -1,
@@ -366,3 +362,15 @@ int do_capture(int argc, char **argv)
 		close(c.ifaces_fd);
 	return err;
 }
+
+static const struct fg_verb capture_verbs[] = {
+	FG_VERB(NULL, do_capture,
+		"[dev DEV] [drops|passes|all] [reason NAME]... [rule ID] "
+		"[sample N] [limit PPS [burst N]] [snaplen N] [count N] "
+		"[duration S] write FILE|-",
+		"write the packets the programs drop (or pass) to pcapng, "
+		"each with its verdict and reason"),
+	{},
+};
+
+const struct fg_cmd fg_cmd_capture = {"capture", capture_verbs};
