@@ -63,10 +63,12 @@ static __always_inline __u64 fg_cap_now(void)
 	return bpf_ktime_get_ns();
 }
 
-/* The counters of the packet's reason when it is to be captured; NULL
- * when it is not (counted already if the selection matched it). */
+/* The counters of the packet's reason when it is to be captured, and
+ * the time in *now; NULL when it is not (counted already if the selection
+ * matched it). The clock is read only for a packet that got that far: it
+ * costs more than the tests before it. */
 static __always_inline struct fg_cap_count *
-fg_cap_select(const struct fg_pkt *p, __u32 ifindex, __u64 now)
+fg_cap_select(const struct fg_pkt *p, __u32 ifindex, __u64 *now)
 {
 	const struct fg_cap_cfg *c = &fg_cap_cfg;
 	__u32 verdict = p->reason ? FG_CAP_DROP : FG_CAP_PASS;
@@ -98,9 +100,10 @@ fg_cap_select(const struct fg_pkt *p, __u32 ifindex, __u64 now)
 		return NULL;
 	}
 	n->selected++;
+	*now = fg_cap_now();
 	if (c->interval_ns) {
-		tat = st->tat_ns > now ? st->tat_ns : now;
-		if (tat - now > c->burst_ns) {
+		tat = st->tat_ns > *now ? st->tat_ns : *now;
+		if (tat - *now > c->burst_ns) {
 			n->suppressed++;
 			return NULL;
 		}
@@ -176,8 +179,7 @@ static __always_inline void fg_cap_fill(struct fg_cap_rec *r,
 		if (!ctx || !p)                                               \
 			return 0;                                             \
 		ifindex = IFINDEX(ctx);                                       \
-		now = fg_cap_now();                                           \
-		n = fg_cap_select(p, ifindex, now);                           \
+		n = fg_cap_select(p, ifindex, &now);                          \
 		if (!n)                                                       \
 			return 0;                                             \
 		len = FRAME(ctx);                                             \

@@ -51,8 +51,10 @@
 #include "cfgfile.h"
 #include "export.h"
 #include "replay.h"
+#include "pcap_read.h"
 #include "capture.h"
 #include "capstats.h"
+#include "replay_exp.h"
 #include "flowgate_xdp.skel.h"
 
 /* Counters are taken as if every packet arrived on lo, an interface that
