@@ -137,8 +137,11 @@ static __always_inline void fg_cap_fill(struct fg_cap_rec *r,
  * One record of ROOM packet bytes (a constant): reserve, fill, copy LEN
  * (1..ROOM) bytes with LOAD(ctx, 0, dst, len), submit. A failed copy (it
  * cannot fail within the frame) leaves a record without data. The empty
- * asm keeps clang from merging the two reservations of a caller into one
- * call with a variable size, which the verifier refuses.
+ * asm statements keep clang from merging the two reservations of a caller
+ * into one call with a variable size, which the verifier refuses, and from
+ * clamping a copy of the length the verifier does not follow. The length
+ * is passed as (len - 1, clamped) + 1 for 6.1's verifier (Debian 12),
+ * which learns nothing from "len != 0" and refuses a size that may be 0.
  */
 #define FG_CAP_PUT(ROOM, LOAD, ...)                                           \
 	({                                                                    \
@@ -148,13 +151,13 @@ static __always_inline void fg_cap_fill(struct fg_cap_rec *r,
                                                                               \
 		asm volatile("" ::: "memory");                                \
 		if (_r) {                                                     \
-			__u64 _len = len;                                     \
+			__u64 _x = (__u64)len - 1;                            \
                                                                               \
 			fg_cap_fill(_r, p, now, __VA_ARGS__, len);            \
-			asm volatile("" : "+r"(_len));                        \
-			if (_len > (ROOM))                                    \
-				_len = (ROOM);                                \
-			if (_len < 1 || LOAD(ctx, 0, _r->data, _len))         \
+			asm volatile("" : "+r"(_x));                          \
+			if (_x > (ROOM) - 1)                                  \
+				_x = (ROOM) - 1;                              \
+			if (!len || LOAD(ctx, 0, _r->data, _x + 1))           \
 				_r->cap_len = 0;                              \
 			bpf_ringbuf_submit(_r, 0);                            \
 		}                                                             \

@@ -357,7 +357,6 @@ int main(void)
 	CPU_ZERO(&cpus);
 	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &cpus);
 	sched_setaffinity(0, sizeof(cpus), &cpus);
-	libbpf_set_print(NULL);
 	if (!fgt_ok(!load(FG_CAP_RING_DEFAULT), "load fg_xdp with capture"))
 		return fgt_done();
 	test_off();
