@@ -23,21 +23,21 @@
 /* Bytes of a packet a record holds at most; records of packets cut to
  * at most FG_CAP_SNAP_SMALL bytes take a small slot of the ring (floods
  * are mostly small packets), the others a full one. */
-#define FG_CAP_SNAP_MAX 1536
-#define FG_CAP_SNAP_SMALL 128
+#define FG_CAP_SNAP_MAX	    1536
+#define FG_CAP_SNAP_SMALL   128
 #define FG_CAP_SNAP_DEFAULT FG_CAP_SNAP_MAX
 
 /* Ring sizes (attach ... capture-ring SIZE): a power of two, at least a
  * page. Every record takes 8 bytes of the kernel's header more. */
 #define FG_CAP_RING_DEFAULT (4u << 20)
-#define FG_CAP_RING_MIN 4096u
-#define FG_CAP_RING_MAX (1u << 30)
-#define FG_CAP_RING_HDR 8
+#define FG_CAP_RING_MIN	    4096u
+#define FG_CAP_RING_MAX	    (1u << 30)
+#define FG_CAP_RING_HDR	    8
 
 /* Verdicts, as selection bits and in records. */
 #define FG_CAP_PASS (1u << 0)
 #define FG_CAP_DROP (1u << 1)
-#define FG_CAP_ALL (FG_CAP_PASS | FG_CAP_DROP)
+#define FG_CAP_ALL  (FG_CAP_PASS | FG_CAP_DROP)
 
 /*
  * The selection: the global fg_cap_cfg of every program instance, a
@@ -45,15 +45,15 @@
  * them, written by user space at runtime. All zero: capture off.
  */
 struct fg_cap_cfg {
-	__u32 on;	/* 0: the data path does nothing else */
-	__u32 gen;	/* changed per capture: per-CPU state starts over */
-	__u32 verdicts; /* FG_CAP_PASS and/or FG_CAP_DROP */
-	__u32 checks;	/* bit r: a packet on which check r fired (dropped
-			 * or counted); 0: any */
-	__u32 rule_id;	/* packets rule ID dropped; 0: any */
-	__u32 ifindex;	/* 0: any interface */
-	__u32 sample;	/* 1 in N matching packets, per CPU; 0, 1: all */
-	__u32 snaplen;	/* 1..FG_CAP_SNAP_MAX */
+	__u32 on;	   /* 0: the data path does nothing else */
+	__u32 gen;	   /* changed per capture: per-CPU state starts over */
+	__u32 verdicts;	   /* FG_CAP_PASS and/or FG_CAP_DROP */
+	__u32 checks;	   /* bit r: a packet on which check r fired (dropped
+			    * or counted); 0: any */
+	__u32 rule_id;	   /* packets rule ID dropped; 0: any */
+	__u32 ifindex;	   /* 0: any interface */
+	__u32 sample;	   /* 1 in N matching packets, per CPU; 0, 1: all */
+	__u32 snaplen;	   /* 1..FG_CAP_SNAP_MAX */
 	__u64 interval_ns; /* token bucket: one packet per interval per CPU;
 			    * 0: no limit */
 	__u64 burst_ns;	   /* (burst - 1) * interval_ns: how far ahead */
@@ -63,8 +63,8 @@ struct fg_cap_cfg {
 
 /* Per-CPU state of the selection (map FG_MAP_CAP_CPU, key 0). */
 struct fg_cap_cpu {
-	__u32 gen;   /* fg_cap_cfg.gen it belongs to */
-	__u32 seen;  /* matching packets, for the sampling */
+	__u32 gen;    /* fg_cap_cfg.gen it belongs to */
+	__u32 seen;   /* matching packets, for the sampling */
 	__u64 tat_ns; /* token bucket: theoretical arrival time (GCRA) */
 };
 
@@ -80,9 +80,10 @@ struct fg_cap_count {
 #define FG_CAP_NKEYS 32 /* >= FG_R_MAX, asserted in fg_common.h */
 
 /* Record flags. */
-#define FG_CAP_F_WALL (1u << 0) /* ts_ns is ns since the epoch (replay),
-				 * else CLOCK_MONOTONIC */
-#define FG_CAP_F_TC (1u << 1)	/* from a TC program, else XDP */
+#define FG_CAP_F_WALL                                                  \
+	(1u << 0)	      /* ts_ns is ns since the epoch (replay), \
+			       * else CLOCK_MONOTONIC */
+#define FG_CAP_F_TC (1u << 1) /* from a TC program, else XDP */
 
 /* Queue of a packet whose RX queue is not known (TC). */
 #define FG_CAP_NO_QUEUE 0xffffffffu

@@ -143,25 +143,25 @@ static __always_inline void fg_cap_fill(struct fg_cap_rec *r,
  * is passed as (len - 1, clamped) + 1 for 6.1's verifier (Debian 12),
  * which learns nothing from "len != 0" and refuses a size that may be 0.
  */
-#define FG_CAP_PUT(ROOM, LOAD, ...)                                           \
-	({                                                                    \
-		struct fg_cap_rec *_r = bpf_ringbuf_reserve(                  \
-			&fg_cap_ring, sizeof(*_r) + (ROOM), 0);               \
-		int _ok = _r != NULL;                                         \
-                                                                              \
-		asm volatile("" ::: "memory");                                \
-		if (_r) {                                                     \
-			__u64 _x = (__u64)len - 1;                            \
-                                                                              \
-			fg_cap_fill(_r, p, now, __VA_ARGS__, len);            \
-			asm volatile("" : "+r"(_x));                          \
-			if (_x > (ROOM) - 1)                                  \
-				_x = (ROOM) - 1;                              \
-			if (!len || LOAD(ctx, 0, _r->data, _x + 1))           \
-				_r->cap_len = 0;                              \
-			bpf_ringbuf_submit(_r, 0);                            \
-		}                                                             \
-		_ok;                                                          \
+#define FG_CAP_PUT(ROOM, LOAD, ...)                                 \
+	({                                                          \
+		struct fg_cap_rec *_r = bpf_ringbuf_reserve(        \
+			&fg_cap_ring, sizeof(*_r) + (ROOM), 0);     \
+		int _ok = _r != NULL;                               \
+                                                                    \
+		asm volatile("" ::: "memory");                      \
+		if (_r) {                                           \
+			__u64 _x = (__u64)len - 1;                  \
+                                                                    \
+			fg_cap_fill(_r, p, now, __VA_ARGS__, len);  \
+			asm volatile("" : "+r"(_x));                \
+			if (_x > (ROOM)-1)                          \
+				_x = (ROOM)-1;                      \
+			if (!len || LOAD(ctx, 0, _r->data, _x + 1)) \
+				_r->cap_len = 0;                    \
+			bpf_ringbuf_submit(_r, 0);                  \
+		}                                                   \
+		_ok;                                                \
 	})
 
 /*
@@ -170,39 +170,39 @@ static __always_inline void fg_cap_fill(struct fg_cap_rec *r,
  * fg_cap_active(). FRAME(ctx) is how many bytes can be copied,
  * IFINDEX(ctx) and RXQ(ctx) what the record says, FLAGS its FG_CAP_F_*.
  */
-#define FG_DEFINE_CAPTURE(NAME, CTX, LOAD, FRAME, IFINDEX, RXQ, FLAGS)        \
-	__noinline int NAME(CTX *ctx, const struct fg_pkt *p, __u32 wire,     \
-			    __u32 dir)                                        \
-	{                                                                     \
-		__u32 ifindex, len, snap = fg_cap_cfg.snaplen;                \
-		struct fg_cap_count *n;                                       \
-		__u64 now;                                                    \
-		int ok;                                                       \
-                                                                              \
-		if (!ctx || !p)                                               \
-			return 0;                                             \
-		ifindex = IFINDEX(ctx);                                       \
-		n = fg_cap_select(p, ifindex, &now);                          \
-		if (!n)                                                       \
-			return 0;                                             \
-		len = FRAME(ctx);                                             \
-		if (len > wire)                                               \
-			len = wire;                                           \
-		if (len > snap)                                               \
-			len = snap;                                           \
-		if (len > FG_CAP_SNAP_MAX)                                    \
-			len = FG_CAP_SNAP_MAX;                                \
-		if (len <= FG_CAP_SNAP_SMALL)                                 \
-			ok = FG_CAP_PUT(FG_CAP_SNAP_SMALL, LOAD, ifindex,     \
-					RXQ(ctx), wire, dir, FLAGS);          \
-		else                                                          \
-			ok = FG_CAP_PUT(FG_CAP_SNAP_MAX, LOAD, ifindex,       \
-					RXQ(ctx), wire, dir, FLAGS);          \
-		if (ok)                                                       \
-			n->captured++;                                        \
-		else                                                          \
-			n->lost++;                                            \
-		return 0;                                                     \
+#define FG_DEFINE_CAPTURE(NAME, CTX, LOAD, FRAME, IFINDEX, RXQ, FLAGS)    \
+	__noinline int NAME(CTX *ctx, const struct fg_pkt *p, __u32 wire, \
+			    __u32 dir)                                    \
+	{                                                                 \
+		__u32 ifindex, len, snap = fg_cap_cfg.snaplen;            \
+		struct fg_cap_count *n;                                   \
+		__u64 now;                                                \
+		int ok;                                                   \
+                                                                          \
+		if (!ctx || !p)                                           \
+			return 0;                                         \
+		ifindex = IFINDEX(ctx);                                   \
+		n = fg_cap_select(p, ifindex, &now);                      \
+		if (!n)                                                   \
+			return 0;                                         \
+		len = FRAME(ctx);                                         \
+		if (len > wire)                                           \
+			len = wire;                                       \
+		if (len > snap)                                           \
+			len = snap;                                       \
+		if (len > FG_CAP_SNAP_MAX)                                \
+			len = FG_CAP_SNAP_MAX;                            \
+		if (len <= FG_CAP_SNAP_SMALL)                             \
+			ok = FG_CAP_PUT(FG_CAP_SNAP_SMALL, LOAD, ifindex, \
+					RXQ(ctx), wire, dir, FLAGS);      \
+		else                                                      \
+			ok = FG_CAP_PUT(FG_CAP_SNAP_MAX, LOAD, ifindex,   \
+					RXQ(ctx), wire, dir, FLAGS);      \
+		if (ok)                                                   \
+			n->captured++;                                    \
+		else                                                      \
+			n->lost++;                                        \
+		return 0;                                                 \
 	}
 
 #endif /* FG_CAPTURE_BPF_H */

@@ -31,11 +31,21 @@ int fg_cap_parse_size(const char *s, __u32 *out)
 	if (errno || end == s)
 		return -EINVAL;
 	switch (*end) {
-	case 'g': case 'G': v <<= 10; /* fall through */
-	case 'm': case 'M': v <<= 10; /* fall through */
-	case 'k': case 'K': v <<= 10; end++; break;
-	case '\0': break;
-	default: return -EINVAL;
+	case 'g':
+	case 'G':
+		v <<= 10; /* fall through */
+	case 'm':
+	case 'M':
+		v <<= 10; /* fall through */
+	case 'k':
+	case 'K':
+		v <<= 10;
+		end++;
+		break;
+	case '\0':
+		break;
+	default:
+		return -EINVAL;
 	}
 	if (*end || v > 0xffffffffull)
 		return -EINVAL;

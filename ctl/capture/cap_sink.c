@@ -22,8 +22,8 @@ void fg_cap_comment(const struct fg_cap_rec *r, char *buf, size_t len)
 
 	n = snprintf(buf, len, "verdict=%s reason=%s rule=%u flow=%08x",
 		     r->verdict == FG_CAP_DROP ? "drop" : "pass",
-		     r->reason ? fg_reason_name(r->reason) : "none",
-		     r->rule_id, r->flow_hash);
+		     r->reason ? fg_reason_name(r->reason) : "none", r->rule_id,
+		     r->flow_hash);
 	/* checks that fired without deciding (count, or besides the drop) */
 	for (b = 1; b < 32 && n < len; b++) {
 		if (!(others & (1u << b)))
@@ -91,8 +91,7 @@ int fg_cap_sink_iface(struct fg_cap_sink *s, __u32 ifindex, const char *name)
 	}
 	snprintf(desc, sizeof(desc), "ifindex %u", ifindex);
 	s->ifs[s->nifs].ifindex = ifindex;
-	if (fg_pcapng_idb(&s->w, name, desc, s->snaplen,
-			  &s->ifs[s->nifs].id))
+	if (fg_pcapng_idb(&s->w, name, desc, s->snaplen, &s->ifs[s->nifs].id))
 		return s->w.err;
 	s->nifs++;
 	return 0;

@@ -16,21 +16,21 @@
 #include "pcapng.h"
 
 /* Where a selection keyword is allowed. */
-#define FG_CAP_LIVE (1u << 0)	/* flowgate capture */
+#define FG_CAP_LIVE   (1u << 0) /* flowgate capture */
 #define FG_CAP_REPLAY (1u << 1) /* replay PCAP capture FILE */
 
 struct fg_cap_args {
-	const char *out;    /* write FILE|- (replay: capture FILE) */
-	const char *dev;    /* live: dev DEV; NULL: every interface */
-	__u32 verdicts;	    /* FG_CAP_PASS|FG_CAP_DROP; default drops */
-	__u32 checks;	    /* reason NAME...: bit r */
-	__u32 rule_id;	    /* rule ID; 0: any */
-	__u32 sample;	    /* 1 in N; 0: all */
-	__u32 pps, burst;   /* limit PPS [burst N]; pps 0: none */
-	__u32 snaplen;	    /* bytes per packet */
-	__u64 count;	    /* stop after N packets written; 0: never */
-	__u32 duration_s;   /* live: stop after S seconds; 0: never */
-	__u32 ring;	    /* replay: capture-ring SIZE; 0: default */
+	const char *out;  /* write FILE|- (replay: capture FILE) */
+	const char *dev;  /* live: dev DEV; NULL: every interface */
+	__u32 verdicts;	  /* FG_CAP_PASS|FG_CAP_DROP; default drops */
+	__u32 checks;	  /* reason NAME...: bit r */
+	__u32 rule_id;	  /* rule ID; 0: any */
+	__u32 sample;	  /* 1 in N; 0: all */
+	__u32 pps, burst; /* limit PPS [burst N]; pps 0: none */
+	__u32 snaplen;	  /* bytes per packet */
+	__u64 count;	  /* stop after N packets written; 0: never */
+	__u32 duration_s; /* live: stop after S seconds; 0: never */
+	__u32 ring;	  /* replay: capture-ring SIZE; 0: default */
 };
 
 void fg_cap_args_init(struct fg_cap_args *a);
@@ -58,11 +58,11 @@ struct fg_cap_sink {
 	FILE *f;
 	bool to_stdout;
 	__u32 snaplen;
-	__u64 count;	   /* stop writing after this many; 0: never */
-	__u64 written;	   /* packets in the file */
-	__u64 past_count;  /* captured after count was reached */
-	__u64 malformed;   /* records shorter than they say (a bug) */
-	__s64 mono_to_wall; /* ns to add to a CLOCK_MONOTONIC stamp */
+	__u64 count;	       /* stop writing after this many; 0: never */
+	__u64 written;	       /* packets in the file */
+	__u64 past_count;      /* captured after count was reached */
+	__u64 malformed;       /* records shorter than they say (a bug) */
+	__s64 mono_to_wall;    /* ns to add to a CLOCK_MONOTONIC stamp */
 	const char *only_name; /* every record on this one interface
 				* (replay), else by ifindex */
 	__u32 only_id;

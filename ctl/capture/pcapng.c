@@ -10,19 +10,19 @@
 #include <string.h>
 #include "pcapng.h"
 
-#define BT_SHB 0x0a0d0d0au
-#define BT_IDB 0x00000001u
-#define BT_EPB 0x00000006u
+#define BT_SHB		 0x0a0d0d0au
+#define BT_IDB		 0x00000001u
+#define BT_EPB		 0x00000006u
 #define BYTE_ORDER_MAGIC 0x1a2b3c4du
 
-#define OPT_END 0
-#define OPT_COMMENT 1
-#define SHB_USERAPPL 4
-#define IF_NAME 2
+#define OPT_END	       0
+#define OPT_COMMENT    1
+#define SHB_USERAPPL   4
+#define IF_NAME	       2
 #define IF_DESCRIPTION 3
-#define IF_TSRESOL 9
-#define EPB_FLAGS 2
-#define EPB_QUEUE 6
+#define IF_TSRESOL     9
+#define EPB_FLAGS      2
+#define EPB_QUEUE      6
 
 /* The largest block written: an EPB of a full record and its options. */
 #define BLOCK_MAX (64 * 1024)

@@ -16,7 +16,7 @@
 #define FG_PCAPNG_LINKTYPE_ETHERNET 1
 
 /* epb_flags: inbound / outbound (bits 0-1). */
-#define FG_PCAPNG_IN 1
+#define FG_PCAPNG_IN  1
 #define FG_PCAPNG_OUT 2
 
 struct fg_pcapng {

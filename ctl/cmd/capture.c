@@ -54,7 +54,7 @@ static int fg_args_capture(int argc, char **argv, struct fg_cap_args *a)
 struct capture {
 	struct fg_cap_args a;
 	int cfg_fd, ring_fd, stats_fd, ifaces_fd;
-	__u32 ifindex;	/* dev DEV, else 0 */
+	__u32 ifindex;	       /* dev DEV, else 0 */
 	struct fg_cap_cfg cfg; /* ours, once claimed */
 	bool claimed;
 	struct ring_buffer *rb;
@@ -110,8 +110,7 @@ static int cfg_write(struct capture *c, const struct fg_cap_cfg *cfg)
 {
 	__u32 key = 0;
 
-	return bpf_map_update_elem(c->cfg_fd, &key, cfg, BPF_ANY) ? -errno
-								   : 0;
+	return bpf_map_update_elem(c->cfg_fd, &key, cfg, BPF_ANY) ? -errno : 0;
 }
 
 /* Make the selection ours, switched off: under the lock, unless a live
@@ -170,8 +169,8 @@ static int discard(void *ctx, void *data, size_t size)
 /* Records a capture killed before the end left in the ring. */
 static void drain_stale(struct capture *c)
 {
-	struct ring_buffer *rb = ring_buffer__new(c->ring_fd, discard, NULL,
-						  NULL);
+	struct ring_buffer *rb =
+		ring_buffer__new(c->ring_fd, discard, NULL, NULL);
 
 	if (rb) {
 		ring_buffer__consume(rb);
@@ -320,10 +319,8 @@ static int capture_start(struct capture *c)
 
 static int do_capture(int argc, char **argv)
 {
-	struct capture c = {.cfg_fd = -1,
-			    .ring_fd = -1,
-			    .stats_fd = -1,
-			    .ifaces_fd = -1};
+	struct capture c = {
+		.cfg_fd = -1, .ring_fd = -1, .stats_fd = -1, .ifaces_fd = -1};
 	int err, fin;
 
 	err = fg_args_capture(argc, argv, &c.a);

@@ -85,9 +85,8 @@ void fg_cap_count_delta(const struct fg_cap_count after[FG_CAP_NKEYS],
 
 	for (k = 0; k < FG_CAP_NKEYS; k++)
 		for (i = 0; i < NFIELDS; i++)
-			((__u64 *)&out[k])[i] =
-				((const __u64 *)&after[k])[i] -
-				((const __u64 *)&before[k])[i];
+			((__u64 *)&out[k])[i] = ((const __u64 *)&after[k])[i] -
+						((const __u64 *)&before[k])[i];
 }
 
 bool fg_cap_running(const struct fg_cap_cfg *cfg)

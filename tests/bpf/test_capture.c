@@ -54,8 +54,7 @@ static int load(__u32 ring)
 	T.skel = flowgate_xdp__open();
 	if (!T.skel)
 		return -errno;
-	bpf_object__for_each_map(m, T.skel->obj)
-		bpf_map__set_pin_path(m, NULL);
+	bpf_object__for_each_map(m, T.skel->obj) bpf_map__set_pin_path(m, NULL);
 	T.skel->rodata->fg_record_last = 1;
 	bpf_program__set_autoload(T.skel->progs.fg_replay, false);
 	err = bpf_map__set_max_entries(T.skel->maps.fg_cap_ring, ring);
@@ -221,11 +220,9 @@ static void test_drops(void)
 		       !memcmp(T.data[1], big.b + big.headroom, big.len),
 	       "drops: the big one (%u bytes) whole", big.len);
 	fgt_ok(!drop_flow(&fk) &&
-		       T.rec[0].flow_hash == fg_cap_flow_hash(fk.src, fk.dst,
-							      fk.sport,
-							      fk.dport,
-							      fk.proto,
-							      fk.ip_ver),
+		       T.rec[0].flow_hash ==
+			       fg_cap_flow_hash(fk.src, fk.dst, fk.sport,
+						fk.dport, fk.proto, fk.ip_ver),
 	       "drops: flow_hash is fg_cap_flow_hash() of its flow's key");
 	fgt_ok(T.rec[0].ts_ns && T.rec[1].ts_ns >= T.rec[0].ts_ns,
 	       "drops: stamped, in order");
@@ -322,8 +319,8 @@ static void test_small_ring(void)
 	struct fg_cap_count c[FG_CAP_NKEYS], t;
 	struct fg_cap_cfg s = sel(FG_CAP_DROP, 1);
 	/* small records: header, 128 bytes, the ring's 8-byte header */
-	__u32 slot = sizeof(struct fg_cap_rec) + FG_CAP_SNAP_SMALL +
-		     FG_CAP_RING_HDR;
+	__u32 slot =
+		sizeof(struct fg_cap_rec) + FG_CAP_SNAP_SMALL + FG_CAP_RING_HDR;
 	__u32 fit = FG_CAP_RING_MIN / slot;
 	struct pkt bad;
 	int i, n;
