@@ -28,6 +28,7 @@
 #include "rules.h"
 #include "capstats.h"
 #include "capture.h"
+#include "kfeat.h"
 
 static int fg_args_capture(int argc, char **argv, struct fg_cap_args *a)
 {
@@ -327,6 +328,8 @@ static int do_capture(int argc, char **argv)
 	if (err)
 		return err;
 	err = fg_check_caps(FG_NEED_BPF);
+	if (!err)
+		err = fg_kfeat_check_capture();
 	if (err)
 		return err;
 	fg_libs_init();
