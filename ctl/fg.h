@@ -34,6 +34,7 @@ int fg_parse_u32(const char *s, __u32 min, __u32 max, __u32 *out);
 int fg_reason_by_name(const char *name); /* -ENOENT when unknown */
 const char *fg_reason_name(__u32 r);
 const char *fg_reason_desc(__u32 r);
+const char *fg_reason_class(__u32 r);
 int fg_action_by_name(const char *name);
 const char *fg_action_name(__u8 a);
 int fg_profile_by_name(const char *name);
