@@ -65,7 +65,20 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(T_LIB_SRCS) $(T_LIB_HDRS) $(CTL_LIB
 $(BUILD)/tests/test_%: tests/bpf/test_%.c $(TEST_LIB_SRCS) $(T_LIB_HDRS) $(CTL_LIB) $(SKELS) $(HDRS) | $(BUILD)/tests
 	$(CC) $(CFLAGS) -Ictl -Itests/bpf -Itests/lib $< $(TEST_LIB_SRCS) $(CTL_LIB) -o $@ $(LDLIBS)
 
-tests-build: all $(UNIT_BINS) $(BPFT_BINS)
+# The oracle layer (tests/oracle): a tracer of the kernel's skb frees and
+# the program that injects frames and reports the kernel's and flowgate's
+# verdicts side by side.
+$(BUILD)/vmlinux.h: | $(BUILD)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp
+	mv $@.tmp $@
+
+$(BUILD)/oracle_trace.bpf.o: tests/oracle/oracle_trace.bpf.c $(BUILD)/vmlinux.h
+	$(CLANG) -O2 -g -target bpf -D__TARGET_ARCH_x86 -I$(BUILD) -c $< -o $@
+
+$(BUILD)/tests/oracle_run: tests/oracle/oracle_run.c $(BUILD)/oracle_trace.skel.h $(HDRS) | $(BUILD)/tests
+	$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
+
+tests-build: all $(UNIT_BINS) $(BPFT_BINS) $(BUILD)/tests/oracle_run
 
 test: tests-build
 	@bash tests/run.sh

@@ -652,8 +652,10 @@ FG_INLINE int fg_parse_ip6_ext(const __u8 *data, const __u8 **pos,
 				return -1;
 			/* RFC 8200 4.5: all but the last fragment carry a
 			 * multiple of 8 bytes. Judged after the header chain,
-			 * in the order Linux checks them. */
-			p->frag_odd =
+			 * in the order Linux checks them. A fragment header
+			 * after the first is payload to Linux: it cannot make
+			 * the first one right. */
+			p->frag_odd |=
 				(fo & 1) && ((__u32)(l3_end - (h + 8)) & 7);
 			len = 8;
 		} else if (nh == FG_NH_AH) {

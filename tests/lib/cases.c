@@ -1050,13 +1050,20 @@ static void b_ip4_opts_bad(struct pkt *p, int k, int bad)
 }
 
 /* IPv6 fragments with M set carry a multiple of 8 bytes: a first fragment
- * with 13 (twin 16) and a later one with 20 (twin 24). */
+ * with 13 (twin 16), a later one with 20 (twin 24), and a first fragment
+ * whose payload starts with another (atomic) fragment header, 28 bytes
+ * (twin 32): to Linux that header is payload. */
 static void b_ip6_frag_len(struct pkt *p, int k, int bad)
 {
 	struct udphdr *uh = NULL;
 
 	eth_ip6(p, S6, D6);
-	if (k) {
+	if (k == 2) {
+		pkt_ip6_frag(p, 0, 1, 15);
+		pkt_ip6_frag(p, 0, 0, 16);
+		uh = pkt_udp(p, 40000, 53);
+		pkt_data(p, NULL, bad ? 12 : 16);
+	} else if (k) {
 		pkt_ip6_frag(p, 64, 1, 13)[0] = IPPROTO_UDP;
 		pkt_data(p, NULL, bad ? 20 : 24);
 	} else {
@@ -1290,6 +1297,8 @@ const struct fgc_case fgc_cases[] = {
 	PAIR("ip6-jumbo/past-packet", b_ip6_jumbo, 5, IP6_JUMBO),
 	PAIR("ip6-frag-len/first-13", b_ip6_frag_len, 0, IP6_FRAG_LEN),
 	PAIR("ip6-frag-len/later-20", b_ip6_frag_len, 1, IP6_FRAG_LEN),
+	PAIR("ip6-frag-len/first-then-atomic-28", b_ip6_frag_len, 2,
+	     IP6_FRAG_LEN),
 
 	{ "combo/ttl0-then-syn-fin", b_combo, 0, 1, FG_R_TCP_FLAGS,
 	  BIT(TTL_ZERO) | BIT(TCP_FLAGS) },
