@@ -159,6 +159,13 @@ FG_INLINE int fg_hit(struct fg_pkt *p, const struct fg_config *cfg, __u32 r)
 	return 1;
 }
 
+/* A 32-bit big-endian field at any alignment (an IPv6 header after 14
+ * bytes of Ethernet puts the fragment ID and the jumbo length at 2 mod 4). */
+FG_INLINE __u32 fg_get32(const __u8 *q)
+{
+	return (__u32)q[0] << 24 | (__u32)q[1] << 16 | (__u32)q[2] << 8 | q[3];
+}
+
 /* ---- bounds ------------------------------------------------------------ */
 
 /* Keep the compiler from rewriting a bounds check into a form the verifier
@@ -553,16 +560,18 @@ FG_INLINE __u32 fg_ip6_tlv_bad(const __u8 *h, const __u8 *end, __u32 hlen,
 		fg_forget(&w[2], &n, 0xff);
 		fg_forget(&w[3], &hlen, 0xfff);
 		o = h + off;
-		if (o + 2 > end)
-			return o + 1 <= end && o[0] != FG_TLV_PAD1
-				       ? FG_R_IP6_OPTS
-				       : FG_R_NONE;
+		if (o + 1 > end)
+			return FG_R_NONE; /* not reached: the header is seen */
 		if (o[0] == FG_TLV_PAD1) {
 			if (++pad > 7)
 				return FG_R_IP6_OPTS;
 			off++;
 			continue;
 		}
+		/* The header is in the view: a type byte that ends the view
+		 * ends the header, with no length after it. */
+		if (o + 2 > end)
+			return FG_R_IP6_OPTS;
 		olen = (__u32)o[1] + 2;
 		if (off + 2 > hlen || off + olen > hlen)
 			return FG_R_IP6_OPTS;
@@ -582,8 +591,7 @@ FG_INLINE __u32 fg_ip6_tlv_bad(const __u8 *h, const __u8 *end, __u32 hlen,
 				if (o + 6 > end)
 					return FG_R_NONE;
 				t->has_jumbo = 1;
-				t->jumbo_len =
-					fg_ntohl(*(const __be32 *)(o + 2));
+				t->jumbo_len = fg_get32(o + 2);
 			}
 		}
 		off += olen;
@@ -641,7 +649,7 @@ FG_INLINE int fg_parse_ip6_ext(const __u8 *data, const __u8 **pos,
 			return fg_chain_broken(p, cfg, fit);
 		if (nh == FG_NH_FRAGMENT) {
 			fo = fg_ntohs(*(const __be16 *)(h + 2));
-			p->frag_id = fg_ntohl(*(const __be32 *)(h + 4));
+			p->frag_id = fg_get32(h + 4);
 			off = (__u32)(fo >> 3) * 8;
 			if (off)
 				p->frag = FG_FRAG_LATER;
