@@ -95,7 +95,8 @@
 					  WIRE_END(ctx, data, data_end),      \
 					  fg_config_get(), p);                \
                                                                               \
-		if (stage != FG_STAGE_DONE && p->ip_ver == 4)                 \
+		if (stage != FG_STAGE_DONE && p->ip_ver == 4 &&               \
+		    p->l4_off > p->l3_off + 20)                               \
 			stage = NAME##_opts4(ctx, p, stage);                  \
 		if (stage == FG_STAGE_EXT6)                                   \
 			stage = NAME##_ext6(ctx, p);                          \
