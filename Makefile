@@ -79,6 +79,21 @@ $(BUILD)/tests/test_%: tests/bpf/test_%.c $(TEST_LIB_SRCS) $(T_LIB_HDRS) $(CTL_L
 $(BUILD)/tests/%.bpf.o: tests/bpf/progs/%.bpf.c | $(BUILD)/tests
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+# The oracle layer (tests/oracle): a tracer of the kernel's skb frees and
+# the program that injects frames and reports the kernel's and flowgate's
+# verdicts side by side.
+$(BUILD)/vmlinux.h: | $(BUILD)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp
+	mv $@.tmp $@
+
+$(BUILD)/oracle_trace.bpf.o: tests/oracle/oracle_trace.bpf.c $(BUILD)/vmlinux.h
+	$(CLANG) -O2 -g -target bpf -D__TARGET_ARCH_x86 -I$(BUILD) -c $< -o $@
+
+$(BUILD)/tests/oracle_run: tests/oracle/oracle_run.c $(BUILD)/oracle_trace.skel.h $(HDRS) | $(BUILD)/tests
+	$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
+
+tests-build: $(BUILD)/tests/oracle_run
+
 tests-build: all $(UNIT_BINS) $(BPFT_BINS) $(T_BPF_OBJS)
 
 test: deps

@@ -169,7 +169,7 @@ static int print_fn(enum libbpf_print_level lvl, const char *fmt, va_list ap)
 
 static int reason_code(const char *name)
 {
-#define FG_X_NAME(code, e, n, def, strict, desc) \
+#define FG_X_NAME(code, e, n, def, strict, cls, desc) \
 	if (!strcmp(name, n))                    \
 		return code;
 	FG_REASONS(FG_X_NAME)

@@ -27,7 +27,8 @@
 #     -B REV  also fg_xdp as git revision REV builds it (in a temp dir),
 #         the baseline of the ratios fg_xdp-warm/fg_xdp@REV
 #   env: COST_REPEAT (5000), COST_ROUNDS (7), COST_COLD (50000; 0: no cold
-#        variant), COST_CPU, FLOWGATE_PCAPS, XDP_FILTER_OBJ, BUILD
+#        variant), COST_CPU, FLOWGATE_PCAPS, XDP_FILTER_OBJ, BUILD,
+#        COST_BEFORE (another fg_xdp object, measured as fg_xdp-before)
 # Needs root (BPF_PROG_TEST_RUN); run through `make bench` or after `make`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -125,6 +126,13 @@ if [ "$capture" = 1 ]; then
 		progs+=("fg-cap-${v%/*}-${v#*/}=$FG_OBJ,prog=fg_xdp,capture=$v")
 		ratios+=(-R "fg-cap-${v%/*}-${v#*/}/fg_xdp-warm")
 	done
+fi
+# COST_BEFORE=OBJ: another build of fg_xdp (an earlier commit's) in the
+# same rounds, for before/after ratios of a change.
+if [ -n "${COST_BEFORE:-}" ]; then
+	[ -r "$COST_BEFORE" ] || die "no $COST_BEFORE"
+	progs+=("fg_xdp-before=$COST_BEFORE,prog=fg_xdp")
+	ratios+=(-R fg_xdp-warm/fg_xdp-before -R fg_xdp-before/xdp-filter)
 fi
 if [ "$COLD" -gt 0 ]; then
 	progs+=("fg_xdp-cold=$FG_OBJ,prog=fg_xdp,flows=cold")

@@ -15,62 +15,90 @@
  * code (it is exported in JSON and, later, IPFIX), the name is what the CLI
  * accepts and prints. FG_R_NONE means "no check fired".
  *
- * X(code, ENUM, "name", default-action, strict-action, "description")
+ * X(code, ENUM, "name", default-action, strict-action, class, "description")
+ *
+ * class says what a check is about, for the manual and for the test that
+ * holds the guard against Linux's receive path (tests/oracle):
+ * MALFORMED: the header is invalid; Linux rejects such packets too.
+ * POLICY: the header is valid but the packet is unwanted (attacks, bogus
+ * addresses, deprecated features); Linux may well deliver it.
  */
 #define FG_REASONS(X)                                                         \
-	X(1, ETH_TRUNC, "eth-trunc", DROP, DROP,                              \
+	X(1, ETH_TRUNC, "eth-trunc", DROP, DROP, MALFORMED,                   \
 	  "frame shorter than an Ethernet header")                            \
-	X(2, VLAN_TRUNC, "vlan-trunc", DROP, DROP,                            \
+	X(2, VLAN_TRUNC, "vlan-trunc", DROP, DROP, MALFORMED,                 \
 	  "frame ends inside an 802.1Q/802.1ad tag")                          \
-	X(3, IP_TRUNC, "ip-trunc", DROP, DROP,                                \
+	X(3, IP_TRUNC, "ip-trunc", DROP, DROP, MALFORMED,                     \
 	  "frame shorter than the IPv4/IPv6 header it announces")             \
-	X(4, L4_TRUNC, "l4-trunc", DROP, DROP,                                \
+	X(4, L4_TRUNC, "l4-trunc", DROP, DROP, MALFORMED,                     \
 	  "IP payload shorter than its TCP/UDP/ICMP/SCTP header")             \
-	X(5, IP4_VERSION, "ip4-version", DROP, DROP,                          \
+	X(5, IP4_VERSION, "ip4-version", DROP, DROP, MALFORMED,               \
 	  "EtherType IPv4 but IP version is not 4")                           \
-	X(6, IP4_IHL, "ip4-ihl", DROP, DROP, "IPv4 header length below 20")   \
-	X(7, IP4_TOTLEN, "ip4-totlen", DROP, DROP,                            \
+	X(6, IP4_IHL, "ip4-ihl", DROP, DROP, MALFORMED,                       \
+	  "IPv4 header length below 20")                                      \
+	X(7, IP4_TOTLEN, "ip4-totlen", DROP, DROP, MALFORMED,                 \
 	  "IPv4 total length beyond the frame or below the header")           \
-	X(8, IP4_CSUM, "ip4-csum", DROP, DROP, "bad IPv4 header checksum")    \
-	X(9, FRAG_OFLOW, "frag-oflow", DROP, DROP,                            \
+	X(8, IP4_CSUM, "ip4-csum", DROP, DROP, MALFORMED,                     \
+	  "bad IPv4 header checksum")                                         \
+	X(9, FRAG_OFLOW, "frag-oflow", DROP, DROP, MALFORMED,                 \
 	  "fragment offset + length beyond 65535")                            \
-	X(10, TINY_FRAG, "tiny-frag", DROP, DROP,                             \
+	X(10, TINY_FRAG, "tiny-frag", DROP, DROP, POLICY,                     \
 	  "IPv4 first fragment too small for its L4 header, or TCP at "       \
 	  "offset 1 (RFC 1858, RFC 3128)")                                    \
-	X(11, IP6_VERSION, "ip6-version", DROP, DROP,                         \
+	X(11, IP6_VERSION, "ip6-version", DROP, DROP, MALFORMED,              \
 	  "EtherType IPv6 but IP version is not 6")                           \
-	X(12, IP6_PAYLEN, "ip6-paylen", DROP, DROP,                           \
+	X(12, IP6_PAYLEN, "ip6-paylen", DROP, DROP, MALFORMED,                \
 	  "IPv6 payload length beyond the frame")                             \
-	X(13, IP6_EXT_CHAIN, "ip6-ext-chain", DROP, DROP,                     \
+	X(13, IP6_EXT_CHAIN, "ip6-ext-chain", DROP, DROP, MALFORMED,          \
 	  "IPv6 extension-header chain broken or longer than the bound")      \
-	X(14, IP6_FRAG_CHAIN, "ip6-frag-chain", DROP, DROP,                   \
+	X(14, IP6_FRAG_CHAIN, "ip6-frag-chain", DROP, DROP, POLICY,           \
 	  "IPv6 first fragment without the whole header chain (RFC 7112)")    \
-	X(15, MARTIAN_SRC, "martian-src", DROP, DROP,                         \
+	X(15, MARTIAN_SRC, "martian-src", DROP, DROP, POLICY,                 \
 	  "source address that is never valid on the wire")                   \
-	X(16, LAND, "land", DROP, DROP,                                       \
+	X(16, LAND, "land", DROP, DROP, POLICY,                               \
 	  "source address equals destination address")                        \
-	X(17, TCP_DOFF, "tcp-doff", DROP, DROP,                               \
+	X(17, TCP_DOFF, "tcp-doff", DROP, DROP, MALFORMED,                    \
 	  "TCP data offset below 5 or beyond the segment")                    \
-	X(18, TCP_FLAGS, "tcp-flags", DROP, DROP,                             \
+	X(18, TCP_FLAGS, "tcp-flags", DROP, DROP, POLICY,                     \
 	  "invalid TCP flags: SYN+FIN, SYN+RST, FIN without ACK, none, "      \
 	  "FIN+PSH+URG")                                                      \
-	X(19, PORT_ZERO, "port-zero", DROP, DROP,                             \
+	X(19, PORT_ZERO, "port-zero", DROP, DROP, POLICY,                     \
 	  "TCP or UDP source or destination port 0")                          \
-	X(20, UDP_LEN, "udp-len", DROP, DROP,                                 \
+	X(20, UDP_LEN, "udp-len", DROP, DROP, MALFORMED,                      \
 	  "UDP length below 8 or different from the IP payload")              \
-	X(21, TTL_ZERO, "ttl-zero", COUNT, DROP,                              \
+	X(21, TTL_ZERO, "ttl-zero", COUNT, DROP, POLICY,                      \
 	  "IPv4 TTL or IPv6 hop limit 0")                                     \
-	X(22, IP6_RH0, "ip6-rh0", COUNT, DROP,                                \
+	X(22, IP6_RH0, "ip6-rh0", COUNT, DROP, POLICY,                        \
 	  "IPv6 type 0 routing header (deprecated, RFC 5095)")                \
-	X(23, RULE, "rule", DROP, DROP,                                       \
-	  "dropped by an operator rule (flowgate rule)")
+	X(23, RULE, "rule", DROP, DROP, POLICY,                               \
+	  "dropped by an operator rule (flowgate rule)")                      \
+	X(24, IP4_OPTS, "ip4-opts", DROP, DROP, MALFORMED,                    \
+	  "IPv4 options not well-formed: length past the header, pointer "    \
+	  "out of range, an option twice")                                    \
+	X(25, IP6_OPTS, "ip6-opts", DROP, DROP, MALFORMED,                    \
+	  "IPv6 hop-by-hop or destination options: TLV past its header, "     \
+	  "padding over 7 bytes or not zero, router alert length")            \
+	X(26, IP6_JUMBO, "ip6-jumbo", DROP, DROP, MALFORMED,                  \
+	  "IPv6 payload length 0 without a valid Jumbo Payload option, or "   \
+	  "one where none may be (RFC 2675)")                                 \
+	X(27, IP6_FRAG_LEN, "ip6-frag-len", DROP, DROP, MALFORMED,            \
+	  "IPv6 fragment with M set whose data is not a multiple of 8 bytes " \
+	  "(RFC 8200 4.5)")                                                   \
+	X(28, BOGON_SRC, "bogon-src", COUNT, DROP, POLICY,                    \
+	  "IPv4 source in 240.0.0.0/4 or 0.0.0.0/8 (not 0.0.0.0): unicast "   \
+	  "to Linux, unallocated on the Internet")
 
 enum fg_reason {
 	FG_R_NONE = 0,
-#define FG_X_ENUM(code, e, name, def, strict, desc) FG_R_##e = code,
+#define FG_X_ENUM(code, e, name, def, strict, cls, desc) FG_R_##e = code,
 	FG_REASONS(FG_X_ENUM)
 #undef FG_X_ENUM
 	FG_R_MAX, /* one past the last code */
+};
+
+enum fg_class {
+	FG_CLASS_MALFORMED = 1,
+	FG_CLASS_POLICY = 2,
 };
 
 /*

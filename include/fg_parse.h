@@ -84,9 +84,10 @@ struct fg_pkt {
 	__u8 l4_ok; /* ports / ICMP type were parsed */
 	__u8 tcp_flags;
 	__u8 ext_count; /* IPv6 extension headers walked */
-	__u8 jumbo; /* IPv6 jumbogram: length from the frame */
-	__u8 unseen; /* parse stopped where the view ended, not the packet */
-	__u8 pad[2];
+	__u8 jumbo;	/* IPv6 jumbogram: length from the frame */
+	__u8 unseen;	/* parse stopped where the view ended, not the packet */
+	__u8 frag_odd;	/* IPv6 fragment, M set, data not a multiple of 8 */
+	__u8 pad;
 	__be16 sport;
 	__be16 dport; /* ICMP: type << 8 | code, as IPFIX puts it */
 	__u8 src[16] __attribute__((aligned(4))); /* IPv4: ::ffff:a.b.c.d */
@@ -124,10 +125,10 @@ FG_INLINE __u8 fg_profile_action(__u32 profile, __u32 r)
 	if (profile == FG_PROFILE_MONITOR)
 		return FG_ACT_COUNT;
 	switch (r) {
-#define FG_X_ACT(code, e, name, def, strict, desc)                            \
-	case FG_R_##e:                                                        \
-		return profile == FG_PROFILE_STRICT ? FG_ACT_##strict :       \
-						      FG_ACT_##def;
+#define FG_X_ACT(code, e, name, def, strict, cls, desc)               \
+	case FG_R_##e:                                                \
+		return profile == FG_PROFILE_STRICT ? FG_ACT_##strict \
+						    : FG_ACT_##def;
 		FG_REASONS(FG_X_ACT)
 #undef FG_X_ACT
 	}
@@ -156,6 +157,13 @@ FG_INLINE int fg_hit(struct fg_pkt *p, const struct fg_config *cfg, __u32 r)
 		return 0;
 	p->reason = r;
 	return 1;
+}
+
+/* A 32-bit big-endian field at any alignment (an IPv6 header after 14
+ * bytes of Ethernet puts the fragment ID and the jumbo length at 2 mod 4). */
+FG_INLINE __u32 fg_get32(const __u8 *q)
+{
+	return (__u32)q[0] << 24 | (__u32)q[1] << 16 | (__u32)q[2] << 8 | q[3];
 }
 
 /* ---- bounds ------------------------------------------------------------ */
@@ -278,6 +286,129 @@ FG_INLINE void fg_map_v4(__u8 *dst, const __u8 *addr4)
 	__builtin_memcpy(dst + 12, addr4, 4);
 }
 
+/*
+ * Make the verifier forget what it knows of *v but its mask: the value goes
+ * through a 2-byte stack slot, which it keeps no value for. A bounded loop
+ * is verified once per round and per distinct state; counters that differ
+ * by path (how many NOPs, how much padding) multiply the states of a round
+ * until the program is "too large". Forgotten, they are alike and pruned.
+ * On the host this is a store and a load.
+ */
+FG_INLINE void fg_forget(__u16 *slot, __u32 *v, __u32 mask)
+{
+	*(volatile __u16 *)slot = (__u16)*v;
+	*v = *(volatile __u16 *)slot & mask;
+}
+
+/* IPv4 option numbers ip_options_compile() gives rules to. */
+#define FG_IPOPT_END  0
+#define FG_IPOPT_NOOP 1
+#define FG_IPOPT_RR   7
+#define FG_IPOPT_TS   68
+#define FG_IPOPT_LSRR 131
+#define FG_IPOPT_SSRR 137
+#define FG_IPOPT_RA   148
+
+/* Is the option at b[off] (len bytes, in the buffer) not well-formed by
+ * its own rules? Record route and source routes: a pointer from 4 and, for
+ * record route while there is room left, room for one more address.
+ * Timestamp (RFC 791): a pointer from 5, flags 1 and 3 need 8 bytes a
+ * slot, and a full option must not overflow its overflow count. Router
+ * alert: 4 bytes. */
+FG_INLINE int fg_ip4_opt_bad(__u8 t, __u32 len, __u32 ptr, __u32 oflw_fl)
+{
+	__u32 fl = oflw_fl & 0x0f;
+
+	if (t == FG_IPOPT_RR || t == FG_IPOPT_LSRR || t == FG_IPOPT_SSRR) {
+		if (len < 3 || ptr < 4)
+			return 1;
+		return t == FG_IPOPT_RR && ptr <= len && ptr + 3 > len;
+	}
+	if (t == FG_IPOPT_TS) {
+		if (len < 4 || ptr < 5)
+			return 1;
+		if (ptr <= len)
+			return ptr + 3 > len ||
+			       ((fl == 1 || fl == 3) && ptr + 7 > len);
+		return fl != 3 && (oflw_fl >> 4) == 15;
+	}
+	return t == FG_IPOPT_RA && len < 4;
+}
+
+/*
+ * The options of a header that is in the view [ip, ip + hlen), with the
+ * rules of Linux's ip_options_compile(): every option fits the header,
+ * each follows its own rules (fg_ip4_opt_bad), and record route, timestamp
+ * and source route appear once each. Returns 1 when they are not
+ * well-formed.
+ * The options are first copied to the stack as 16-bit slots, bit 8 set in
+ * those within the header: the walk then reads a buffer instead of
+ * checking every packet read, and learns where the header ends from the
+ * slots rather than by comparing with its length. Both keep the number of
+ * states the verifier tracks through the loop small. Every option takes at
+ * least one byte, so 40 rounds walk any header.
+ */
+#define FG_OPT_IN 0x100
+
+FG_INLINE int fg_ip4_opts_bad(const __u8 *ip, const __u8 *end, __u32 hlen)
+{
+	__u16 b[64];
+	const __u8 *o = ip + 20;
+	__u32 n = hlen - 20, off = 0, len, seen = 0, bit;
+	__u16 t;
+	int i;
+
+	__builtin_memset(b, 0, sizeof(b));
+	FG_UNROLL
+	for (i = 0; i < 10; i++) {
+		if ((__u32)i * 4 >= n)
+			break;
+		fg_barrier_var(o);
+		if (o + 4 > end)
+			return 0;
+		b[i * 4] = FG_OPT_IN | o[0];
+		b[i * 4 + 1] = FG_OPT_IN | o[1];
+		b[i * 4 + 2] = FG_OPT_IN | o[2];
+		b[i * 4 + 3] = FG_OPT_IN | o[3];
+		o += 4;
+	}
+	for (i = 0; i < 40; i++) {
+		/* Forget which path made off what it is: the states of one
+		 * round are then alike and pruned. */
+		fg_forget(&b[63], &off, 63);
+		fg_forget(&b[62], &seen, 7);
+		t = b[off];
+		if (t == FG_OPT_IN + FG_IPOPT_NOOP) {
+			off++;
+			continue;
+		}
+		/* Past the header, or End of Options. */
+		if (t == 0 || t == FG_OPT_IN + FG_IPOPT_END)
+			return 0;
+		len = b[(off + 1) & 63];
+		if (!(len & FG_OPT_IN))
+			return 1; /* a type byte ends the header */
+		len &= 0xff;
+		if (len < 2 || off + len > 40 ||
+		    !(b[(off + len - 1) & 63] & FG_OPT_IN))
+			return 1;
+		if (fg_ip4_opt_bad(t & 0xff, len, b[(off + 2) & 63] & 0xff,
+				   b[(off + 3) & 63] & 0xff))
+			return 1;
+		bit = t == FG_OPT_IN + FG_IPOPT_RR   ? 1
+		      : t == FG_OPT_IN + FG_IPOPT_TS ? 2
+		      : t == FG_OPT_IN + FG_IPOPT_LSRR ||
+				      t == FG_OPT_IN + FG_IPOPT_SSRR
+			      ? 4
+			      : 0;
+		if (seen & bit)
+			return 1;
+		seen |= bit;
+		off += len;
+	}
+	return 0;
+}
+
 /* Returns 0 with *pos at L4 and *l3_end set, or -1 to stop. */
 FG_INLINE int fg_parse_ip4(const __u8 **pos, const __u8 *end,
 			   const __u8 *wend, const __u8 **l3_end,
@@ -353,9 +484,136 @@ FG_INLINE int fg_parse_ip4(const __u8 **pos, const __u8 *end,
 
 FG_INLINE int fg_is_ext(__u8 nh)
 {
-	return nh == FG_NH_HOP || nh == FG_NH_ROUTING ||
-	       nh == FG_NH_FRAGMENT || nh == FG_NH_AH ||
-	       nh == FG_NH_DSTOPTS || nh == FG_NH_MOBILITY;
+	return nh == FG_NH_HOP || nh == FG_NH_ROUTING || nh == FG_NH_FRAGMENT ||
+	       nh == FG_NH_AH || nh == FG_NH_DSTOPTS || nh == FG_NH_MOBILITY;
+}
+
+#define FG_TLV_PAD1  0
+#define FG_TLV_PADN  1
+#define FG_TLV_RA    5
+#define FG_TLV_JUMBO 0xc2
+/* Linux's default for net.ipv6.max_{hbh,dst}_opts_number. Together with
+ * at most 7 bytes of padding in a row it also bounds the walk: 8 options
+ * and 9 runs of up to 7 Pad1 are 71 TLVs. */
+#define FG_TLV_MAX_OPTS 8
+#define FG_TLV_MAX	(FG_TLV_MAX_OPTS + (FG_TLV_MAX_OPTS + 1) * 7 + 1)
+
+/* What the TLV walk found besides a verdict: a Jumbo Payload option. */
+struct fg_tlv {
+	__u32 jumbo_len;
+	__u32 has_jumbo;
+};
+
+/*
+ * The option walks are loops that the verifier would walk again for every
+ * path into them (VLAN tags, each extension header): BPF programs run them
+ * as global functions, checked once (fg_ctx.bpf.h). The parser calls them
+ * through this hook with the header's offset from the start of the frame;
+ * the host's (fg_tlv_host) just walks.
+ */
+typedef __u32 (*fg_tlv_fn)(void *cookie, __u32 off, __u32 hlen, __u32 hbh,
+			   struct fg_tlv *t);
+
+/* PadN carries zeros (RFC 4942 2.1.9.5); o + olen is in the view and olen
+ * is at most 7 here. */
+FG_INLINE int fg_padn_bad(const __u8 *o, const __u8 *end, __u32 olen)
+{
+	int j;
+
+	for (j = 2; j < 7; j++) {
+		if ((__u32)j >= olen)
+			break;
+		if (o + j + 1 > end)
+			return 0;
+		if (o[j])
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The TLVs of a hop-by-hop (hbh) or destination options header [h, h + hlen)
+ * that is in the view, with the rules of Linux's ip6_parse_tlv(): every
+ * option fits the header and the last one ends it, padding runs are at most
+ * 7 bytes and PadN is zeros, at most FG_TLV_MAX_OPTS other options, router
+ * alert is 4 bytes. A hop-by-hop Jumbo Payload option must be 6 bytes at
+ * 4n + 2 (RFC 2675); its length goes to t for the caller to check.
+ * Returns FG_R_NONE, FG_R_IP6_OPTS or FG_R_IP6_JUMBO. Unknown options pass
+ * whatever their type's action bits say: acting on them is the business of
+ * the node they are for.
+ */
+FG_INLINE __u32 fg_ip6_tlv_bad(const __u8 *h, const __u8 *end, __u32 hlen,
+			       int hbh, struct fg_tlv *t)
+{
+	__u32 off = 2, olen, pad = 0, n = 0;
+	const __u8 *o;
+	__u16 w[4];
+	int i;
+
+	for (i = 0; i < FG_TLV_MAX; i++) {
+		if (off >= hlen)
+			return FG_R_NONE; /* off == hlen: options end it */
+		/* As in fg_ip4_opts_bad: forget how the counters came
+		 * about, so that the states of one round are alike. */
+		fg_forget(&w[0], &off, 0x7ff);
+		fg_forget(&w[1], &pad, 0xff);
+		fg_forget(&w[2], &n, 0xff);
+		fg_forget(&w[3], &hlen, 0xfff);
+		o = h + off;
+		if (o + 1 > end)
+			return FG_R_NONE; /* not reached: the header is seen */
+		if (o[0] == FG_TLV_PAD1) {
+			if (++pad > 7)
+				return FG_R_IP6_OPTS;
+			off++;
+			continue;
+		}
+		/* The header is in the view: a type byte that ends the view
+		 * ends the header, with no length after it. */
+		if (o + 2 > end)
+			return FG_R_IP6_OPTS;
+		olen = (__u32)o[1] + 2;
+		if (off + 2 > hlen || off + olen > hlen)
+			return FG_R_IP6_OPTS;
+		if (o[0] == FG_TLV_PADN) {
+			pad += olen;
+			if (pad > 7 || fg_padn_bad(o, end, olen))
+				return FG_R_IP6_OPTS;
+		} else {
+			if (++n > FG_TLV_MAX_OPTS)
+				return FG_R_IP6_OPTS;
+			pad = 0;
+			if (hbh && o[0] == FG_TLV_RA && olen != 4)
+				return FG_R_IP6_OPTS;
+			if (hbh && o[0] == FG_TLV_JUMBO) {
+				if (olen != 6 || (off & 3) != 2)
+					return FG_R_IP6_JUMBO;
+				if (o + 6 > end)
+					return FG_R_NONE;
+				t->has_jumbo = 1;
+				t->jumbo_len = fg_get32(o + 2);
+			}
+		}
+		off += olen;
+	}
+	return FG_R_IP6_OPTS;
+}
+
+/* The jumbogram rules of RFC 2675 (Linux's ipv6_hop_jumbo), for the
+ * hop-by-hop header h right after the fixed header: a Jumbo Payload option
+ * if and only if the payload length is 0, a length above 65535 that the
+ * packet holds. A valid one moves *l3_end to where it says. */
+FG_INLINE int fg_ip6_jumbo_bad(const __u8 *h, const __u8 **l3_end,
+			       const struct fg_tlv *t, struct fg_pkt *p)
+{
+	if (!t->has_jumbo)
+		return p->jumbo;
+	if (!p->jumbo || t->jumbo_len <= 65535 ||
+	    t->jumbo_len > (__u32)(*l3_end - h))
+		return 1;
+	*l3_end = h + (t->jumbo_len & FG_MAX_WIRE);
+	p->ip_len = 40 + t->jumbo_len;
+	return 0;
 }
 
 /* A broken chain in a first fragment is the RFC 7112 case. */
@@ -370,12 +628,14 @@ FG_INLINE int fg_chain_broken(struct fg_pkt *p, const struct fg_config *cfg,
 /* Walk the extension headers starting at h; on return p->proto is the upper
  * layer and *pos points at it. Returns 0 to go on to L4, 1 when there is no
  * L4 header to parse (a later fragment, No Next Header), -1 to stop. */
-FG_INLINE int fg_parse_ip6_ext(const __u8 **pos, const __u8 *end,
-			       const __u8 *l3_end, const struct fg_config *cfg,
-			       struct fg_pkt *p)
+FG_INLINE int fg_parse_ip6_ext(const __u8 *data, const __u8 **pos,
+			       const __u8 *end, const __u8 **l3_endp,
+			       const struct fg_config *cfg, struct fg_pkt *p,
+			       fg_tlv_fn tlv, void *cookie)
 {
-	const __u8 *h = *pos;
-	__u32 len, off;
+	const __u8 *h = *pos, *l3_end = *l3_endp;
+	struct fg_tlv t;
+	__u32 len, off, r;
 	__u16 fo;
 	__u8 nh = p->proto;
 	int i, fit;
@@ -389,7 +649,7 @@ FG_INLINE int fg_parse_ip6_ext(const __u8 **pos, const __u8 *end,
 			return fg_chain_broken(p, cfg, fit);
 		if (nh == FG_NH_FRAGMENT) {
 			fo = fg_ntohs(*(const __be16 *)(h + 2));
-			p->frag_id = fg_ntohl(*(const __be32 *)(h + 4));
+			p->frag_id = fg_get32(h + 4);
 			off = (__u32)(fo >> 3) * 8;
 			if (off)
 				p->frag = FG_FRAG_LATER;
@@ -398,6 +658,13 @@ FG_INLINE int fg_parse_ip6_ext(const __u8 **pos, const __u8 *end,
 			if (off + (__u32)(l3_end - (h + 8)) > 65535 &&
 			    fg_hit(p, cfg, FG_R_FRAG_OFLOW))
 				return -1;
+			/* RFC 8200 4.5: all but the last fragment carry a
+			 * multiple of 8 bytes. Judged after the header chain,
+			 * in the order Linux checks them. A fragment header
+			 * after the first is payload to Linux: it cannot make
+			 * the first one right. */
+			p->frag_odd |=
+				(fo & 1) && ((__u32)(l3_end - (h + 8)) & 7);
 			len = 8;
 		} else if (nh == FG_NH_AH) {
 			len = ((__u32)h[1] + 2) * 4;
@@ -410,6 +677,18 @@ FG_INLINE int fg_parse_ip6_ext(const __u8 **pos, const __u8 *end,
 		fit = fg_fit(h, len, end, l3_end);
 		if (fit)
 			return fg_chain_broken(p, cfg, fit);
+		if (nh == FG_NH_HOP || nh == FG_NH_DSTOPTS) {
+			t.has_jumbo = 0;
+			t.jumbo_len = 0;
+			r = tlv(cookie, (__u32)(h - data), len,
+				i == 0 && nh == FG_NH_HOP, &t);
+			if (!r && i == 0 && nh == FG_NH_HOP &&
+			    fg_ip6_jumbo_bad(h, &l3_end, &t, p))
+				r = FG_R_IP6_JUMBO;
+			if (r && fg_hit(p, cfg, r))
+				return -1;
+			*l3_endp = l3_end;
+		}
 		nh = h[0];
 		h += len;
 		p->ext_count = i + 1;
@@ -517,13 +796,14 @@ FG_INLINE int fg_parse_udp(const __u8 *l4, __u32 rem,
 
 	if (fg_ports(l4, cfg, p))
 		return -1;
-	/* A jumbogram's UDP length is 0 (RFC 2675). A first fragment carries
-	 * only the start of the datagram, so its length can only be larger. */
+	/* A jumbogram's UDP length is 0 (RFC 2675). A length shorter than the
+	 * IP payload is legal (RFC 768; Linux trims the surplus, UDP options
+	 * live in it); a first fragment carries only the start of the
+	 * datagram, so there only the minimum applies. */
 	p->l4_hlen = 8;
 	if (ulen == 0 && p->jumbo)
 		return 0;
-	if ((ulen < 8 || (p->frag == FG_FRAG_NONE && ulen != rem) ||
-	     (p->frag == FG_FRAG_FIRST && ulen < rem)) &&
+	if ((ulen < 8 || (p->frag == FG_FRAG_NONE && ulen > rem)) &&
 	    fg_hit(p, cfg, FG_R_UDP_LEN))
 		return -1;
 	return 0;
@@ -621,10 +901,10 @@ FG_INLINE int fg_martian_src(const struct fg_pkt *p)
 	if (p->ip_ver == 4) {
 		__u8 a = s[12];
 
-		/* 0.0.0.0 itself is DHCP's (and IGMP's) "no address yet". */
-		if (a == 0)
-			return (s[13] | s[14] | s[15]) != 0;
-		return a == 127 || a >= 224;
+		/* 0.0.0.0/8 and 240.0.0.0/4 are bogons (fg_bogon_src). */
+		if (a == 255)
+			return (s[13] & s[14] & s[15]) == 0xff;
+		return a == 127 || (a >= 224 && a < 240);
 	}
 	if (s[0] == 0xff)
 		return 1; /* multicast source */
@@ -642,9 +922,26 @@ FG_INLINE int fg_martian_src(const struct fg_pkt *p)
 	}
 }
 
+/* IPv4 sources Linux takes as unicast (0.0.0.0/8 since 5.3, 240.0.0.0/4
+ * always) but that no one is allocated on the Internet; clouds hand out
+ * class E to pods. 0.0.0.0 itself is DHCP's (and IGMP's) "no address yet",
+ * 255.255.255.255 a martian. */
+FG_INLINE int fg_bogon_src(const struct fg_pkt *p)
+{
+	const __u8 *s = p->src;
+
+	if (p->ip_ver != 4)
+		return 0;
+	if (s[12] == 0)
+		return (s[13] | s[14] | s[15]) != 0;
+	return s[12] >= 240 && !fg_martian_src(p);
+}
+
 FG_INLINE int fg_check_addrs(const struct fg_config *cfg, struct fg_pkt *p)
 {
 	if (fg_martian_src(p) && fg_hit(p, cfg, FG_R_MARTIAN_SRC))
+		return -1;
+	if (fg_bogon_src(p) && fg_hit(p, cfg, FG_R_BOGON_SRC))
 		return -1;
 	if (fg_eq16(p->src, p->dst) && !fg_is_zero16(p->src) &&
 	    !(p->ip_ver == 4 && p->src[12] == 0) && fg_hit(p, cfg, FG_R_LAND))
@@ -694,17 +991,36 @@ FG_INLINE int fg_parse_head(const void *data, const void *data_end,
 /* IPv6 extension headers from l4_off; moves p->l4_off past them. */
 FG_INLINE int fg_parse_ext6(const void *data, const void *data_end,
 			    __u32 l4_off, __u32 l3_end,
-			    const struct fg_config *cfg, struct fg_pkt *p)
+			    const struct fg_config *cfg, struct fg_pkt *p,
+			    fg_tlv_fn tlv, void *cookie)
 {
 	const __u8 *pos = (const __u8 *)data + l4_off;
+	const __u8 *l3e = (const __u8 *)data + l3_end;
 	int ret;
 
-	ret = fg_parse_ip6_ext(&pos, data_end, (const __u8 *)data + l3_end,
-			       cfg, p);
+	ret = fg_parse_ip6_ext(data, &pos, data_end, &l3e, cfg, p, tlv, cookie);
 	if (ret < 0)
 		return FG_STAGE_DONE;
 	p->l4_off = (__u32)(pos - (const __u8 *)data);
+	p->l3_end = (__u32)(l3e - (const __u8 *)data);
 	return ret == 0 ? FG_STAGE_L4 : FG_STAGE_ADDR;
+}
+
+/* IPv4 options, between the fixed header and L4 (stage FG_STAGE_L4 or
+ * FG_STAGE_ADDR): returns the next stage. The header [l3_off, l4_off) is
+ * in the view. */
+FG_INLINE int fg_parse_opts4(const void *data, const void *data_end,
+			     __u32 l3_off, __u32 l4_off, int stage,
+			     const struct fg_config *cfg, struct fg_pkt *p)
+{
+	if (l4_off <= l3_off + 20 ||
+	    fg_action(cfg, FG_R_IP4_OPTS) == FG_ACT_OFF)
+		return stage;
+	if (fg_ip4_opts_bad((const __u8 *)data + l3_off, data_end,
+			    l4_off - l3_off) &&
+	    fg_hit(p, cfg, FG_R_IP4_OPTS))
+		return FG_STAGE_DONE;
+	return stage;
 }
 
 /* L4 header (stage FG_STAGE_L4 only), then the address checks. */
@@ -718,26 +1034,44 @@ FG_INLINE void fg_parse_tail(const void *data, const void *data_end,
 		if (p->reason)
 			return;
 	}
+	if (p->frag_odd && fg_hit(p, cfg, FG_R_IP6_FRAG_LEN))
+		return;
 	fg_check_addrs(cfg, p);
 }
 
 /* The whole parse, for the host. p->reason is the verdict. wire_len is the
  * packet's length on the wire (>= data_end - data: a capture may hold only
  * the first bytes). */
+struct fg_view {
+	const __u8 *data, *end;
+};
+
+static inline __u32 fg_tlv_host(void *cookie, __u32 off, __u32 hlen, __u32 hbh,
+				struct fg_tlv *t)
+{
+	const struct fg_view *v = cookie;
+
+	return fg_ip6_tlv_bad(v->data + off, v->end, hlen, hbh, t);
+}
+
 static inline void fg_parse_wire(const void *data, const void *data_end,
 				 __u32 wire_len, const struct fg_config *cfg,
 				 struct fg_pkt *p)
 {
 	const __u8 *wend = (const __u8 *)data + wire_len;
+	struct fg_view v = {data, data_end};
 	int stage;
 
 	if (wend < (const __u8 *)data_end)
 		wend = data_end;
 	stage = fg_parse_head(data, data_end, wend, cfg, p);
 
+	if (stage != FG_STAGE_DONE && p->ip_ver == 4)
+		stage = fg_parse_opts4(data, data_end, p->l3_off, p->l4_off,
+				       stage, cfg, p);
 	if (stage == FG_STAGE_EXT6)
-		stage = fg_parse_ext6(data, data_end, p->l4_off, p->l3_end,
-				      cfg, p);
+		stage = fg_parse_ext6(data, data_end, p->l4_off, p->l3_end, cfg,
+				      p, fg_tlv_host, &v);
 	if (stage != FG_STAGE_DONE)
 		fg_parse_tail(data, data_end, p->l4_off, p->l3_end, stage,
 			      cfg, p);

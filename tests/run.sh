@@ -61,12 +61,17 @@ for t in tests/dpdk/test_*.sh; do
 	[ -e "$t" ] || continue
 	run_one dpdk "$(basename "$t" .sh)" bash "$t"
 done
-# Layer 4: end-to-end on veth pairs in namespaces.
+# Layer 4: the guard against Linux's receive path (the kernel as oracle).
+for t in tests/oracle/test_*.sh; do
+	[ -e "$t" ] || continue
+	run_one oracle "$(basename "$t" .sh)" bash "$t"
+done
+# Layer 5: end-to-end on veth pairs in namespaces.
 for t in tests/e2e/test_*.sh; do
 	[ -e "$t" ] || continue
 	run_one e2e "$(basename "$t" .sh)" bash "$t"
 done
-# Layer 5: interop with real IPFIX collectors.
+# Layer 6: interop with real IPFIX collectors.
 for t in tests/interop/test_*.sh; do
 	[ -e "$t" ] || continue
 	run_one interop "$(basename "$t" .sh)" bash "$t"

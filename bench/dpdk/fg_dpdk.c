@@ -103,7 +103,7 @@ enum work { WORK_EMPTY, WORK_PARSE, WORK_FG };
 static const char *const work_name[] = {"empty", "parse", "fg"};
 
 static const char *const reason_name[FG_R_MAX] = {[FG_R_NONE] = "pass",
-#define FG_X_NAME(code, e, name, def, strict, desc) [code] = name,
+#define FG_X_NAME(code, e, name, def, strict, cls, desc) [code] = name,
 						  FG_REASONS(FG_X_NAME)
 #undef FG_X_NAME
 };

@@ -27,6 +27,7 @@ static void print_config(const struct fg_config *cfg)
 		out_u64("code", r);
 		out_str("action", fg_action_name(fg_config_action(cfg, r)));
 		out_bool("override", cfg->override & (1ULL << r));
+		out_str("class", fg_reason_class(r));
 		out_str("description", fg_reason_desc(r));
 		out_obj_close();
 	}

@@ -49,6 +49,7 @@ int fg_parse_u32(const char *s, __u32 min, __u32 max, __u32 *out);
 int fg_reason_by_name(const char *name); /* -ENOENT when unknown */
 const char *fg_reason_name(__u32 r);
 const char *fg_reason_desc(__u32 r);
+const char *fg_reason_class(__u32 r);
 /* The manual's table of checks, from FG_REASONS (names.c). */
 void fg_reasons_roff(FILE *f);
 int fg_action_by_name(const char *name);

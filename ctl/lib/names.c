@@ -69,16 +69,23 @@ int fg_addr_parse(const char *s, __u8 *out)
 }
 
 static const char *const reason_names[FG_R_MAX] = {[FG_R_NONE] = "none",
-#define FG_X_NAME(code, e, name, def, strict, desc) [FG_R_##e] = name,
+#define FG_X_NAME(code, e, name, def, strict, cls, desc) [FG_R_##e] = name,
 						   FG_REASONS(FG_X_NAME)
 #undef FG_X_NAME
 };
 
 static const char *const reason_descs[FG_R_MAX] = {[FG_R_NONE] =
 							   "no check fired",
-#define FG_X_DESC(code, e, name, def, strict, desc) [FG_R_##e] = desc,
+#define FG_X_DESC(code, e, name, def, strict, cls, desc) [FG_R_##e] = desc,
 						   FG_REASONS(FG_X_DESC)
 #undef FG_X_DESC
+};
+
+static const __u8 reason_classes[FG_R_MAX] = {
+#define FG_X_CLASS(code, e, name, def, strict, cls, desc)                     \
+	[FG_R_##e] = FG_CLASS_##cls,
+	FG_REASONS(FG_X_CLASS)
+#undef FG_X_CLASS
 };
 
 static const char *const action_names[] = {
@@ -112,6 +119,14 @@ const char *fg_reason_name(__u32 r)
 const char *fg_reason_desc(__u32 r)
 {
 	return r < FG_R_MAX && reason_descs[r] ? reason_descs[r] : "";
+}
+
+/* "malformed" or "policy": see FG_REASONS. */
+const char *fg_reason_class(__u32 r)
+{
+	if (r >= FG_R_MAX || !reason_classes[r])
+		return "";
+	return reason_classes[r] == FG_CLASS_MALFORMED ? "malformed" : "policy";
 }
 
 int fg_action_by_name(const char *name)
@@ -164,17 +179,18 @@ void fg_reasons_roff(FILE *f)
 {
 	__u32 r;
 
-	fputs(".TS\ntab(@);\nrb lb lb lb lb\nr l l l lx.\n"
-	      "code@check@default@strict@what it catches\n",
+	fputs(".TS\ntab(@);\nrb lb lb lb lb lb\nr l l l l lx.\n"
+	      "code@check@default@strict@class@what it catches\n",
 	      f);
 	for (r = 1; r < FG_R_MAX; r++) {
 		fprintf(f, "%u@", r);
 		roff_str(f, fg_reason_name(r), true);
-		fprintf(f, "@%s@%s@T{\n",
+		fprintf(f, "@%s@%s@%s@T{\n",
 			fg_action_name(
 				fg_profile_action(FG_PROFILE_DEFAULT, r)),
 			fg_action_name(
-				fg_profile_action(FG_PROFILE_STRICT, r)));
+				fg_profile_action(FG_PROFILE_STRICT, r)),
+			fg_reason_class(r));
 		roff_str(f, fg_reason_desc(r), false);
 		fputs("\nT}\n", f);
 	}

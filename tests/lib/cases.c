@@ -352,19 +352,21 @@ static void b_ip6_frag_chain(struct pkt *p, int k, int bad)
 		h[1] = 5;
 }
 
-/* Sources never valid on the wire; the twin comes from S4 / S6. */
+/* Sources never valid on the wire (0-6), and bogons (7-9) Linux takes as
+ * unicast; the twin comes from S4 / S6. */
 static const struct {
 	int v6;
 	const char *src;
 } martians[] = {
-	{ 0, "127.0.0.1" },	  { 0, "0.1.2.3" },   { 0, "224.0.0.1" },
-	{ 0, "240.0.0.1" },	  { 0, "255.255.255.255" },
-	{ 1, "::1" },		  { 1, "ff02::1" },   { 1, "::" },
+	{0, "127.0.0.1"}, {0, "224.0.0.1"}, {0, "255.255.255.255"},
+	{1, "::1"},	  {1, "ff02::1"},   {1, "::"},
+	{1, "::"}, /* 6: as an echo request, below */
+	{0, "0.1.2.3"},	  {0, "240.0.0.1"}, {0, "255.255.255.254"},
 };
 
 static void b_martian(struct pkt *p, int k, int bad)
 {
-	if (k == 8) {
+	if (k == 6) {
 		/* :: may send MLD / RS / NS, not an echo request. */
 		eth_ip6(p, bad ? "::" : S6, D6);
 		pkt_icmp6(p, 128, 0, 0x00010001);
@@ -453,33 +455,55 @@ static void b_port_zero(struct pkt *p, int k, int bad)
 }
 
 /*
- * UDP length: 7 (0), payload - 1 (1), payload + 1 (2), 0 outside a
- * jumbogram (3, IPv6); in a first fragment, below the fragment's payload
- * (4 IPv4, 5 IPv6), where the twin's 1000 (the datagram goes on in later
- * fragments) is fine.
+ * UDP length: 7 (0), payload + 1 (1), 0 outside a jumbogram (2, IPv6), 7
+ * in an IPv4 (3) and an IPv6 (4) first fragment whose twin says 1000 (the
+ * datagram goes on in later fragments). Twins are exact.
  */
 static void b_udp_len(struct pkt *p, int k, int bad)
 {
-	static const int len[] = { 7, 8 + 8 - 1, 8 + 8 + 1, 0, 8, 8 };
+	static const int len[] = {7, 8 + 8 + 1, 0, 7, 7};
 	struct udphdr *uh;
 	struct iphdr *ip;
 
-	if (k == 3 || k == 5) {
+	if (k == 2 || k == 4) {
 		eth_ip6(p, S6, D6);
-		if (k == 5)
+		if (k == 4)
 			pkt_ip6_frag(p, 0, 1, 11);
 	} else {
 		ip = eth_ip4(p, S4, D4);
-		if (k == 4)
+		if (k == 3)
 			pkt_ip4_frag(ip, 0, 1);
 	}
 	uh = pkt_udp(p, 40000, 53);
-	pkt_data(p, NULL, k >= 4 ? 16 : 8);
+	pkt_data(p, NULL, k >= 3 ? 16 : 8);
 	pkt_finish(p);
-	if (k >= 4 && !bad)
+	if (k >= 3 && !bad)
 		uh->len = htons(1000);
 	if (bad)
 		uh->len = htons(len[k]);
+}
+
+/* Legal UDP lengths: shorter than the IP payload (RFC 768; the surplus is
+ * where UDP options live) over IPv4 (0) and IPv6 (1); 8, no data (2); below
+ * a first fragment's payload (3 IPv4, 4 IPv6). */
+static void b_udp_short(struct pkt *p, int k, int bad)
+{
+	struct udphdr *uh;
+	struct iphdr *ip;
+
+	if (k == 1 || k == 4) {
+		eth_ip6(p, S6, D6);
+		if (k == 4)
+			pkt_ip6_frag(p, 0, 1, 12);
+	} else {
+		ip = eth_ip4(p, S4, D4);
+		if (k == 3)
+			pkt_ip4_frag(ip, 0, 1);
+	}
+	uh = pkt_udp(p, 40000, 53);
+	pkt_data(p, NULL, 16);
+	pkt_finish(p);
+	uh->len = htons(k == 2 ? 8 : 8 + 4);
 }
 
 /* TTL / hop limit 0: IPv4 (0), IPv6 (1). Counted by default. */
@@ -837,33 +861,219 @@ static void b_non_ip(struct pkt *p, int k, int bad)
 		pkt_pad(p, 60 - p->len);
 }
 
-/* IPv6 jumbogram form (RFC 2675): payload length 0, the length in a
- * hop-by-hop Jumbo Payload option, UDP length 0 (0) or TCP (1). Small, as
- * a GRO/BIG TCP packet seen on a host is. */
-static void b_jumbo(struct pkt *p, int k, int bad)
+/*
+ * IPv6 Jumbo Payload option (RFC 2675) in a small frame, as a GRO packet or
+ * a forgery would show it; none of these is a jumbogram:
+ * 0: payload length 0 and a hop-by-hop header without the option, UDP;
+ * 1: the option says 1000 (a jumbogram is longer than 65535), UDP length 0;
+ * 2: the same with TCP;
+ * 3: the option with a payload length that is not 0;
+ * 4: the option at 4n instead of 4n + 2;
+ * 5: the option says 70000, beyond the packet.
+ * The twin carries a PadN of the option's size and the right payload
+ * length (a valid jumbogram is longer than a test run takes: see
+ * test_parse's test_jumbogram and test_diff).
+ */
+static void b_ip6_jumbo(struct pkt *p, int k, int bad)
 {
-	__u8 jumbo[6] = { 0xc2, 4 };
-	struct udphdr *uh;
-	__u8 *h;
-	__u32 n;
+	__u8 opt[8] = {0xc2, 4}, twin[8] = {1, 4};
+	__u32 n = k == 5 ? 70000 : 1000;
+	struct ipv6hdr *ip = eth_ip6(p, S6, D6);
+	struct udphdr *uh = NULL;
+	unsigned int olen = 6;
 
-	eth_ip6(p, S6, D6);
-	pkt_keep(p);
-	h = pkt_ip6_opts(p, PKT_NH_HOP, jumbo, sizeof(jumbo));
-	if (k) {
+	if (k == 4) {
+		/* Pad1 Pad1 at 2, 3: the option starts at 4 (twin: an
+		 * option with no rules there). */
+		memmove(opt + 2, opt, 6);
+		opt[0] = opt[1] = 0;
+		olen = 8;
+		twin[0] = twin[1] = 0;
+		twin[2] = 30;
+		twin[3] = 4;
+	}
+	opt[olen - 4] = n >> 24;
+	opt[olen - 3] = n >> 16;
+	opt[olen - 2] = n >> 8;
+	opt[olen - 1] = n;
+	if (bad && k != 3)
+		pkt_keep(p);
+	pkt_ip6_opts(p, PKT_NH_HOP, bad && k ? opt : twin, olen);
+	if (k == 2) {
 		pkt_tcp(p, 40000, 80, PKT_ACK);
 	} else {
 		uh = pkt_udp(p, 40000, 53);
-		pkt_keep(p);
-		uh->len = 0;
+		if (bad && k)
+			pkt_keep(p);
 	}
 	pkt_data(p, NULL, 64);
-	n = p->len - pkt_off(p, 1) - 40;
-	h[4] = n >> 24;
-	h[5] = n >> 16;
-	h[6] = n >> 8;
-	h[7] = n;
 	pkt_finish(p);
+	if (bad && k != 3)
+		ip->payload_len = 0;
+	if (uh && bad && k && k != 3)
+		uh->len = 0;
+}
+
+/*
+ * Hop-by-hop (0, 2-6) and destination (1) option TLVs, each beside a twin
+ * that differs in the offending bytes (30 is an option whose type says
+ * "skip if unknown"):
+ * 0, 1: an option running 1 byte past its header (twin: ends it);
+ * 2: 8 Pad1 in a row (twin: 7 then a 7-byte option);
+ * 3: PadN whose padding is not zero;
+ * 4: router alert of 3 bytes of value (twin: 2);
+ * 5: 9 options (twin: 8, Linux's default limit);
+ * 6: a type byte ending the header with no length after it.
+ */
+static void b_ip6_opts(struct pkt *p, int k, int bad)
+{
+	static const __u8 pad8[14] = {0, 0, 0, 0, 0, 0, 0, 0, 30, 4};
+	static const __u8 pad7[14] = {0, 0, 0, 0, 0, 0, 0, 30, 5};
+	static const __u8 ra3[5] = {5, 3, 0, 0, 0}, ra2[4] = {5, 2};
+	__u8 o[18] = {0};
+	unsigned int n = 6, i;
+
+	eth_ip6(p, S6, D6);
+	switch (k) {
+	case 0:
+	case 1:
+		o[0] = 30;
+		o[1] = bad ? 5 : 4;
+		break;
+	case 2:
+		memcpy(o, bad ? pad8 : pad7, 14);
+		n = 14;
+		break;
+	case 3:
+		o[0] = 1;
+		o[1] = 4;
+		o[5] = bad;
+		break;
+	case 4:
+		memcpy(o, bad ? ra3 : ra2, bad ? 5 : 4);
+		n = bad ? 5 : 4;
+		break;
+	case 5:
+		n = bad ? 18 : 16;
+		for (i = 0; i < n; i += 2)
+			o[i] = 30;
+		break;
+	case 6:
+		o[0] = 30;
+		o[1] = 2;
+		o[5] = bad ? 30 : 0;
+		break;
+	}
+	pkt_ip6_opts(p, k == 1 ? PKT_NH_DSTOPTS : PKT_NH_HOP, o, n);
+	pkt_udp(p, 40000, 53);
+	pkt_data(p, NULL, 8);
+	pkt_finish(p);
+}
+
+/*
+ * IPv4 options against ip_options_compile()'s rules (30 is an option with
+ * no rules of its own); the twin differs in the offending bytes:
+ * 0: length 8 in a 4-byte header part (twin 4); 1: length 1 (twin 2);
+ * 2: record route pointer 3 (twin 4); 3: record route pointer 5 with 3
+ * bytes left (twin 8, full); 4: timestamp pointer 4 (twin 5);
+ * 5: timestamp with addresses (flag 1) and room for a time only (twin:
+ * flag 0); 6: record route twice (twin: then option 30); 7: a type byte
+ * ending the header (twin: EOL); 8: a full timestamp whose overflow count
+ * is 15 (twin 14); 9: router alert of length 2 (twin 4).
+ */
+static void b_ip4_opts_bad(struct pkt *p, int k, int bad)
+{
+	__u8 o[16] = {0};
+	unsigned int n = 4;
+
+	eth_ip4(p, S4, D4);
+	switch (k) {
+	case 0:
+		o[0] = 30;
+		o[1] = bad ? 8 : 4;
+		break;
+	case 1:
+		o[0] = 30;
+		o[1] = bad ? 1 : 2;
+		o[2] = 1;
+		break;
+	case 2:
+	case 3:
+		o[0] = 7;
+		o[1] = 7;
+		o[2] = k == 2 ? (bad ? 3 : 4) : (bad ? 5 : 8);
+		n = 8;
+		break;
+	case 4:
+		o[0] = 68;
+		o[1] = 12;
+		o[2] = bad ? 4 : 5;
+		n = 12;
+		break;
+	case 5:
+		o[0] = 68;
+		o[1] = 8;
+		o[2] = 5;
+		o[3] = bad;
+		n = 8;
+		break;
+	case 6:
+		o[0] = 7;
+		o[1] = 7;
+		o[2] = 4;
+		o[7] = bad ? 7 : 30;
+		o[8] = 7;
+		o[9] = 4;
+		n = 16;
+		break;
+	case 7:
+		o[0] = o[1] = o[2] = 1;
+		o[3] = bad ? 30 : 0;
+		break;
+	case 8:
+		o[0] = 68;
+		o[1] = 8;
+		o[2] = 9;
+		o[3] = bad ? 0xf0 : 0xe0;
+		n = 8;
+		break;
+	case 9:
+		o[0] = 148;
+		o[1] = bad ? 2 : 4;
+		o[2] = bad;
+		break;
+	}
+	pkt_ip4_opts(p, o, n);
+	pkt_udp(p, 40000, 53);
+	pkt_data(p, NULL, 8);
+	pkt_finish(p);
+}
+
+/* IPv6 fragments with M set carry a multiple of 8 bytes: a first fragment
+ * with 13 (twin 16), a later one with 20 (twin 24), and a first fragment
+ * whose payload starts with another (atomic) fragment header, 28 bytes
+ * (twin 32): to Linux that header is payload. */
+static void b_ip6_frag_len(struct pkt *p, int k, int bad)
+{
+	struct udphdr *uh = NULL;
+
+	eth_ip6(p, S6, D6);
+	if (k == 2) {
+		pkt_ip6_frag(p, 0, 1, 15);
+		pkt_ip6_frag(p, 0, 0, 16);
+		uh = pkt_udp(p, 40000, 53);
+		pkt_data(p, NULL, bad ? 12 : 16);
+	} else if (k) {
+		pkt_ip6_frag(p, 64, 1, 13)[0] = IPPROTO_UDP;
+		pkt_data(p, NULL, bad ? 20 : 24);
+	} else {
+		pkt_ip6_frag(p, 0, 1, 14);
+		uh = pkt_udp(p, 40000, 53);
+		pkt_data(p, NULL, bad ? 5 : 8);
+	}
+	pkt_finish(p);
+	if (uh)
+		uh->len = htons(1000);
 }
 
 /* Non-first fragments whose payload looks like a TCP header with SYN+FIN
@@ -964,14 +1174,21 @@ static void b_misc(struct pkt *p, int k, int bad)
 
 #define BIT(r) (1u << FG_R_##r)
 /* A malformed case and its twin. */
-#define PAIR(name, fn, k, r)                                                  \
-	{ name, fn, k, 1, FG_R_##r, BIT(r) },                                 \
-	{ name " [twin]", fn, k, 0, FG_R_NONE, 0 }
+#define PAIR(name, fn, k, r)                           \
+	{name, fn, k, 1, FG_R_##r, BIT(r)},            \
+	{                                              \
+		name " [twin]", fn, k, 0, FG_R_NONE, 0 \
+	}
 /* Same for a check the default profile only counts. */
-#define PAIR_COUNT(name, fn, k, r)                                            \
-	{ name, fn, k, 1, FG_R_NONE, BIT(r) },                                \
-	{ name " [twin]", fn, k, 0, FG_R_NONE, 0 }
-#define PASS(name, fn, k) { name, fn, k, 0, FG_R_NONE, 0 }
+#define PAIR_COUNT(name, fn, k, r)                     \
+	{name, fn, k, 1, FG_R_NONE, BIT(r)},           \
+	{                                              \
+		name " [twin]", fn, k, 0, FG_R_NONE, 0 \
+	}
+#define PASS(name, fn, k)                    \
+	{                                    \
+		name, fn, k, 0, FG_R_NONE, 0 \
+	}
 
 const struct fgc_case fgc_cases[] = {
 	PAIR("eth-trunc/13-bytes", b_eth_trunc, 0, ETH_TRUNC),
@@ -1019,14 +1236,15 @@ const struct fgc_case fgc_cases[] = {
 	PAIR("ip6-frag-chain/tcp-doff-past-fragment", b_ip6_frag_chain, 2,
 	     IP6_FRAG_CHAIN),
 	PAIR("martian-src/127.0.0.1", b_martian, 0, MARTIAN_SRC),
-	PAIR("martian-src/0.1.2.3", b_martian, 1, MARTIAN_SRC),
-	PAIR("martian-src/224.0.0.1", b_martian, 2, MARTIAN_SRC),
-	PAIR("martian-src/240.0.0.1", b_martian, 3, MARTIAN_SRC),
-	PAIR("martian-src/255.255.255.255", b_martian, 4, MARTIAN_SRC),
-	PAIR("martian-src/::1", b_martian, 5, MARTIAN_SRC),
-	PAIR("martian-src/ff02::1", b_martian, 6, MARTIAN_SRC),
-	PAIR("martian-src/::-udp", b_martian, 7, MARTIAN_SRC),
-	PAIR("martian-src/::-echo-request", b_martian, 8, MARTIAN_SRC),
+	PAIR("martian-src/224.0.0.1", b_martian, 1, MARTIAN_SRC),
+	PAIR("martian-src/255.255.255.255", b_martian, 2, MARTIAN_SRC),
+	PAIR("martian-src/::1", b_martian, 3, MARTIAN_SRC),
+	PAIR("martian-src/ff02::1", b_martian, 4, MARTIAN_SRC),
+	PAIR("martian-src/::-udp", b_martian, 5, MARTIAN_SRC),
+	PAIR("martian-src/::-echo-request", b_martian, 6, MARTIAN_SRC),
+	PAIR_COUNT("bogon-src/0.1.2.3", b_martian, 7, BOGON_SRC),
+	PAIR_COUNT("bogon-src/240.0.0.1", b_martian, 8, BOGON_SRC),
+	PAIR_COUNT("bogon-src/255.255.255.254", b_martian, 9, BOGON_SRC),
 	PAIR("land/ip4-tcp", b_land, 0, LAND),
 	PAIR("land/ip6-udp", b_land, 1, LAND),
 	PAIR("tcp-doff/4", b_tcp_doff, 0, TCP_DOFF),
@@ -1047,14 +1265,40 @@ const struct fgc_case fgc_cases[] = {
 	PAIR("port-zero/udp-dport", b_port_zero, 3, PORT_ZERO),
 	PAIR("port-zero/udp6-dport", b_port_zero, 4, PORT_ZERO),
 	PAIR("udp-len/7", b_udp_len, 0, UDP_LEN),
-	PAIR("udp-len/short-by-1", b_udp_len, 1, UDP_LEN),
-	PAIR("udp-len/long-by-1", b_udp_len, 2, UDP_LEN),
-	PAIR("udp-len/ip6-zero-not-jumbo", b_udp_len, 3, UDP_LEN),
-	PAIR("udp-len/ip4-first-frag-below-payload", b_udp_len, 4, UDP_LEN),
-	PAIR("udp-len/ip6-first-frag-below-payload", b_udp_len, 5, UDP_LEN),
+	PAIR("udp-len/long-by-1", b_udp_len, 1, UDP_LEN),
+	PAIR("udp-len/ip6-zero-not-jumbo", b_udp_len, 2, UDP_LEN),
+	PAIR("udp-len/ip4-first-frag-7", b_udp_len, 3, UDP_LEN),
+	PAIR("udp-len/ip6-first-frag-7", b_udp_len, 4, UDP_LEN),
 	PAIR_COUNT("ttl-zero/ip4", b_ttl_zero, 0, TTL_ZERO),
 	PAIR_COUNT("ttl-zero/ip6", b_ttl_zero, 1, TTL_ZERO),
 	PAIR_COUNT("ip6-rh0/type-0", b_ip6_rh0, 0, IP6_RH0),
+	PAIR("ip4-opts/length-past-header", b_ip4_opts_bad, 0, IP4_OPTS),
+	PAIR("ip4-opts/length-1", b_ip4_opts_bad, 1, IP4_OPTS),
+	PAIR("ip4-opts/rr-pointer-3", b_ip4_opts_bad, 2, IP4_OPTS),
+	PAIR("ip4-opts/rr-pointer-no-room", b_ip4_opts_bad, 3, IP4_OPTS),
+	PAIR("ip4-opts/ts-pointer-4", b_ip4_opts_bad, 4, IP4_OPTS),
+	PAIR("ip4-opts/ts-addr-no-room", b_ip4_opts_bad, 5, IP4_OPTS),
+	PAIR("ip4-opts/rr-twice", b_ip4_opts_bad, 6, IP4_OPTS),
+	PAIR("ip4-opts/type-without-length", b_ip4_opts_bad, 7, IP4_OPTS),
+	PAIR("ip4-opts/ts-overflow-15", b_ip4_opts_bad, 8, IP4_OPTS),
+	PAIR("ip4-opts/ra-length-2", b_ip4_opts_bad, 9, IP4_OPTS),
+	PAIR("ip6-opts/hbh-tlv-past-header", b_ip6_opts, 0, IP6_OPTS),
+	PAIR("ip6-opts/dst-tlv-past-header", b_ip6_opts, 1, IP6_OPTS),
+	PAIR("ip6-opts/8-pad1", b_ip6_opts, 2, IP6_OPTS),
+	PAIR("ip6-opts/padn-not-zero", b_ip6_opts, 3, IP6_OPTS),
+	PAIR("ip6-opts/router-alert-3", b_ip6_opts, 4, IP6_OPTS),
+	PAIR("ip6-opts/9-options", b_ip6_opts, 5, IP6_OPTS),
+	PAIR("ip6-opts/type-without-length", b_ip6_opts, 6, IP6_OPTS),
+	PAIR("ip6-jumbo/paylen-0-no-option", b_ip6_jumbo, 0, IP6_JUMBO),
+	PAIR("ip6-jumbo/udp-1000", b_ip6_jumbo, 1, IP6_JUMBO),
+	PAIR("ip6-jumbo/tcp-1000", b_ip6_jumbo, 2, IP6_JUMBO),
+	PAIR("ip6-jumbo/paylen-not-0", b_ip6_jumbo, 3, IP6_JUMBO),
+	PAIR("ip6-jumbo/misaligned", b_ip6_jumbo, 4, IP6_JUMBO),
+	PAIR("ip6-jumbo/past-packet", b_ip6_jumbo, 5, IP6_JUMBO),
+	PAIR("ip6-frag-len/first-13", b_ip6_frag_len, 0, IP6_FRAG_LEN),
+	PAIR("ip6-frag-len/later-20", b_ip6_frag_len, 1, IP6_FRAG_LEN),
+	PAIR("ip6-frag-len/first-then-atomic-28", b_ip6_frag_len, 2,
+	     IP6_FRAG_LEN),
 
 	{ "combo/ttl0-then-syn-fin", b_combo, 0, 1, FG_R_TCP_FLAGS,
 	  BIT(TTL_ZERO) | BIT(TCP_FLAGS) },
@@ -1104,8 +1348,11 @@ const struct fgc_case fgc_cases[] = {
 	PASS("pass/lldp", b_non_ip, 0),
 	PASS("pass/802.3-llc-stp", b_non_ip, 1),
 	PASS("pass/three-vlan-tags", b_non_ip, 2),
-	PASS("pass/ip6-jumbo-udp", b_jumbo, 0),
-	PASS("pass/ip6-jumbo-tcp", b_jumbo, 1),
+	PASS("pass/udp4-length-below-payload", b_udp_short, 0),
+	PASS("pass/udp6-length-below-payload", b_udp_short, 1),
+	PASS("pass/udp-length-8-with-data", b_udp_short, 2),
+	PASS("pass/udp4-first-frag-length-below", b_udp_short, 3),
+	PASS("pass/udp6-first-frag-length-below", b_udp_short, 4),
 	PASS("pass/ip4-later-frag-syn-fin-payload", b_later_frag, 0),
 	PASS("pass/ip6-later-frag-syn-fin-payload", b_later_frag, 1),
 	PASS("pass/ip4-frag-ends-at-65535", b_later_frag, 2),

@@ -185,7 +185,7 @@ def main():
                                        b"\0" * 38))
     bad_udp = bytearray(raw(eth / IP(src=SRC4, dst=DST4) /
                             UDP(sport=4000, dport=53) / Raw(b"x" * 200)))
-    bad_udp[38:40] = struct.pack(">H", 100)  # UDP length 100, not 208
+    bad_udp[38:40] = struct.pack(">H", 300)  # UDP length 300, beyond 208
     ext6 = raw(eth / IPv6(src=SRC6, dst=DST6) /
                IPv6ExtHdrDestOpt(options=[PadN(optdata=b"\0" * 60)]) /
                UDP(sport=4000, dport=53) / Raw(b"x" * 100))
