@@ -84,6 +84,18 @@ test: deps
 	@$(MAKE) --no-print-directory tests-build
 	@bash tests/run.sh
 
+# The kernel matrix (tests/vm): a loader of every program, run in the VM.
+$(BUILD)/tests/vm_%: tests/vm/%.c | $(BUILD)/tests
+	$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
+tests-build: $(BUILD)/tests/vm_loadall
+
+# Every test layer in a VM on each Debian 6.1 flavour apt offers
+# (scripts/vmtest.sh boots them); KERNEL=generic|cloud|rt|linux-image-...
+KERNEL ?= generic cloud rt
+.PHONY: vmtest
+vmtest: tests-build
+	@VM_KERNELS="$(KERNEL)" VM_SUITE=full bash tests/vm/test_matrix.sh
+
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@bash scripts/demo.sh

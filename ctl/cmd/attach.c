@@ -281,9 +281,9 @@ static void describe_occupant(int ifindex, char *msg, size_t len)
 			 xdp_program__id(p), fg_pin_dir());
 	else if (p)
 		snprintf(msg, len,
-			 "XDP program '%s' (id %u) is attached and this kernel "
-			 "cannot run libxdp's dispatcher to share the "
-			 "interface",
+			 "XDP program '%s' (id %u) holds the interface alone "
+			 "(attached without libxdp's dispatcher, or this "
+			 "kernel refuses the dispatcher); detach it first",
 			 xdp_program__name(p), xdp_program__id(p));
 	else
 		snprintf(msg, len, "another XDP program is attached");
