@@ -593,17 +593,6 @@ static bool forget_vanished(int fd, const char *dev)
 	return false;
 }
 
-/* The last interface gone: remove all state, pins included. Closes fd. */
-static void release_state(int fd)
-{
-	__u32 key;
-	int err = bpf_map_get_next_key(fd, NULL, &key);
-
-	close(fd);
-	if (err && errno == ENOENT)
-		fg_state_remove();
-}
-
 int do_detach(int argc, char **argv)
 {
 	struct fg_iface ifc;
@@ -622,7 +611,7 @@ int do_detach(int argc, char **argv)
 				argv[0]);
 	ifindex = if_nametoindex(argv[0]);
 	if (!ifindex && forget_vanished(fd, argv[0])) {
-		release_state(fd);
+		close(fd);
 		out_begin();
 		out_str("dev", argv[0]);
 		out_bool("detached", true);
@@ -648,10 +637,56 @@ int do_detach(int argc, char **argv)
 	 * finds it clean (and zeroes it again). */
 	forget_counters(ifc.slot);
 	bpf_map_delete_elem(fd, &ifindex);
-	release_state(fd);
+	close(fd);
+	/* Rules, profile, checks and sampling stay pinned for the next
+	 * attach: only `purge` removes them. */
 	out_begin();
 	out_str("dev", argv[0]);
 	out_bool("detached", true);
+	out_end();
+	return 0;
+}
+
+/* purge: remove the pinned state (rules, config, flows, counters) once no
+ * interface uses it. RTT pins have their own `rtt disable`. */
+int do_purge(int argc, char **argv)
+{
+	__u32 key;
+	int fd, lock, err;
+
+	if (argc)
+		return fg_usage("purge takes no arguments");
+	err = fg_check_caps(FG_NEED_BPF);
+	if (err)
+		return err;
+	if (!fg_state_exists()) {
+		out_begin();
+		out_str("pin_dir", fg_pin_dir());
+		out_bool("purged", false);
+		out_end();
+		return 0;
+	}
+	lock = attach_lock();
+	if (lock < 0)
+		return lock;
+	fd = fg_map_open("fg_ifaces");
+	err = fd >= 0 && !bpf_map_get_next_key(fd, NULL, &key);
+	if (fd >= 0)
+		close(fd);
+	if (err) {
+		fg_rule_unlock(lock);
+		return fg_error(-EBUSY,
+				"flowgate is still attached (see 'flowgate "
+				"status'): detach every interface first");
+	}
+	err = fg_state_remove();
+	fg_rule_unlock(lock);
+	if (err)
+		return fg_error(err, "cannot remove %s: %s", fg_pin_dir(),
+				strerror(-err));
+	out_begin();
+	out_str("pin_dir", fg_pin_dir());
+	out_bool("purged", true);
 	out_end();
 	return 0;
 }

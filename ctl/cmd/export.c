@@ -45,17 +45,18 @@ static int parse_size(const char *v, __u64 *out)
 	return 0;
 }
 
+/* The same validator as the config file and replay: ports 1-65535,
+ * IPv4 addresses of four octets, [IPv6]; stored normalised. */
 static int add_url(struct fg_exp_settings *s, const char *v)
 {
-	if (strncmp(v, "udp://", 6) && strncmp(v, "tcp://", 6))
-		return fg_usage("collector '%s': want udp://HOST[:PORT] or "
-				"tcp://HOST[:PORT]",
-				v);
-	if (!v[6] || strlen(v) >= FG_EXP_URL_LEN)
-		return fg_usage("collector '%s': bad address", v);
+	char msg[256];
+
 	if (s->nurls >= FG_EXP_MAX_OUTS - 1)
 		return fg_usage("at most %d collectors", FG_EXP_MAX_OUTS - 1);
-	snprintf(s->urls[s->nurls++], FG_EXP_URL_LEN, "%s", v);
+	if (fg_cfg_collector_parse(v, s->urls[s->nurls], FG_EXP_URL_LEN, msg,
+				   sizeof(msg)))
+		return fg_usage("%s", msg);
+	s->nurls++;
 	return 0;
 }
 
@@ -441,6 +442,18 @@ static void drain(struct daemon *d)
 		busy = 0;
 		for (i = 0; i < fg_exporter_nouts(d->e); i++)
 			busy |= !fg_out_idle(fg_exporter_out(d->e, i));
+	}
+	/* What is still spooled now is lost: said, and counted. */
+	for (i = 0; i < fg_exporter_nouts(d->e); i++) {
+		struct fg_out *o = fg_exporter_out(d->e, i);
+		__u64 n = fg_out_discard(o);
+
+		if (n)
+			fprintf(stderr,
+				"export: %s: %llu records still spooled after "
+				"%d ms discarded at shutdown\n",
+				fg_out_stats(o)->url, (unsigned long long)n,
+				DRAIN_MS);
 	}
 }
 

@@ -119,6 +119,7 @@ int fg_iface_slot(int ifaces_fd, __u32 ifindex, __u32 *slot);
 /* ---- objects: one entry point each ---- */
 int do_attach(int argc, char **argv);
 int do_detach(int argc, char **argv);
+int do_purge(int argc, char **argv);
 int do_status(int argc, char **argv);
 int do_stats(int argc, char **argv);
 int do_config(int argc, char **argv);

@@ -203,8 +203,16 @@ int fg_read_file(const char *path, char **buf, size_t *len)
 	size_t got;
 	int err = 0;
 
+	struct stat st;
+
 	if (!f)
 		return -errno;
+	/* fopen() opens a directory; reading it fails with EISDIR only on
+	 * some file systems (EIO elsewhere): say what it is up front. */
+	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		return -EISDIR;
+	}
 	do {
 		if (n + 1 >= cap || !b) {
 			cap = b ? cap * 2 : cap;
@@ -240,6 +248,8 @@ int fg_read_file_say(const char *path, char **buf, size_t *len)
 	if (err)
 		return fg_error(err, "cannot read %s: %s", path,
 				err == -EFBIG ? "larger than 64 MiB"
-					      : fg_strerr(err));
+				: err == -EACCES || err == -EPERM
+					? strerror(-err)
+					: fg_strerr(err));
 	return 0;
 }

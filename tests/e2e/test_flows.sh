@@ -123,5 +123,5 @@ expect_eq "its record is gone, the other interface stays" \
 fg detach "$RX_IF" >/dev/null
 expect_eq "detach: no clsact qdisc left" \
 	"$(tc -n "$NS_RX" qdisc show dev "$RX_IF" | grep -c clsact)" 0
-check "detach: no pins left" test ! -e "$FLOWGATE_BPFFS"
+check "purge: no pins left" sh -c "ip netns exec $NS_RX $FLOWGATE purge >/dev/null && test ! -e $FLOWGATE_BPFFS"
 fg_done
