@@ -16,34 +16,34 @@ static const struct cmd {
 	int (*fn)(int argc, char **argv);
 	const char *usage;
 } cmds[] = {
-	{"attach", do_attach,
-	 "attach DEV [mode native|skb] [hook xdp|tc] [max-flows N]"},
-	{"detach", do_detach, "detach DEV"},
-	{"purge", do_purge, "purge"},
-	{"status", do_status, "status"},
-	{"stats", do_stats, "stats [dev DEV]"},
-	{"config", do_config,
-	 "config show | config set check NAME off|count|drop\n"
-	 "       | config set profile default|monitor|strict"},
-	{"replay", do_replay,
-	 "replay PCAP [max-flows N] [ipfix FILE] [collector URL]... "
-	 "[active-timeout S] [idle-timeout S] [config FILE]"},
-	{"flow", do_flow, "flow dump [dev DEV] [proto P] [addr A] [port N]"},
-	{"export", do_export,
-	 "export collector udp://|tcp://HOST[:PORT]... [file PATH]\n"
-	 "       [active-timeout S] [idle-timeout S] [template-refresh S]\n"
-	 "       [domain ID] [mtu N] [spool SIZE] [tcp-flags-octets 1|2]\n"
-	 "       [enterprise PEN] [sampling-announce legacy|psamp|both|off]\n"
-	 "       [rtt on|off] [interval MS] [config FILE]"},
-	{"rtt", do_rtt,
-	 "rtt [show] [addr A] [port N] | rtt enable [cgroup PATH]\n"
-	 "       | rtt disable"},
-	{"rule", do_rule,
-	 "rule add [src P] [dst P] [proto P] [sport P[-Q]] [dport P[-Q]]\n"
-	 "            [dev D] [prio N] action drop|pass|count [comment T]\n"
-	 "       | rule del ID | rule list | rule flush\n"
-	 "       | rule load FILE | rule save FILE"},
-	{"daemon", do_daemon, "daemon config FILE | daemon check FILE"},
+	{ "attach", do_attach,
+	  "attach DEV [mode native|skb] [hook xdp|tc] [max-flows N]" },
+	{ "detach", do_detach, "detach DEV" },
+	{ "purge", do_purge, "purge" },
+	{ "status", do_status, "status" },
+	{ "stats", do_stats, "stats [dev DEV]" },
+	{ "config", do_config,
+	  "config show | config set check NAME off|count|drop\n"
+	  "       | config set profile default|monitor|strict" },
+	{ "replay", do_replay,
+	  "replay PCAP [max-flows N] [ipfix FILE] [collector URL]... "
+	  "[active-timeout S] [idle-timeout S] [config FILE]" },
+	{ "flow", do_flow, "flow dump [dev DEV] [proto P] [addr A] [port N]" },
+	{ "export", do_export,
+	  "export collector udp://|tcp://HOST[:PORT]... [file PATH]\n"
+	  "       [active-timeout S] [idle-timeout S] [template-refresh S]\n"
+	  "       [domain ID] [mtu N] [spool SIZE] [tcp-flags-octets 1|2]\n"
+	  "       [enterprise PEN] [sampling-announce legacy|psamp|both|off]\n"
+	  "       [rtt on|off] [interval MS] [config FILE]" },
+	{ "rtt", do_rtt,
+	  "rtt [show] [addr A] [port N] | rtt enable [cgroup PATH]\n"
+	  "       | rtt disable" },
+	{ "rule", do_rule,
+	  "rule add [src P] [dst P] [proto P] [sport P[-Q]] [dport P[-Q]]\n"
+	  "            [dev D] [prio N] action drop|pass|count [comment T]\n"
+	  "       | rule del ID | rule list | rule flush\n"
+	  "       | rule load FILE | rule save FILE" },
+	{ "daemon", do_daemon, "daemon config FILE | daemon check FILE" },
 };
 
 static void usage(FILE *f)
@@ -53,10 +53,9 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: flowgate [-j] [-p] [--bpffs DIR] OBJECT ...\n");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "       flowgate %s\n", cmds[i].usage);
-	fprintf(f,
-		"Options: -j|--json  JSON output; -p|--pretty  indented JSON;\n"
-		"         --bpffs DIR  pin root (default %s, or "
-		"$FLOWGATE_BPFFS)\n",
+	fprintf(f, "Options: -j|--json  JSON output; -p|--pretty  indented JSON;\n"
+		   "         --bpffs DIR  pin root (default %s, or "
+		   "$FLOWGATE_BPFFS)\n",
 		FG_PIN_DEFAULT);
 }
 
