@@ -91,7 +91,7 @@ static int rule_add(int argc, char **argv)
 	for (i = 0; i < t.cur.n && !err; i++)
 		err = fg_ruleset_add(&s, &t.cur.r[i], 0);
 	if (!err)
-		err = fg_ruleset_add(&s, &d, 0);
+		err = fg_ruleset_add(&s, &d, FG_LINE_NEW);
 	err = err ? fg_error(err, "out of memory")
 		  : fg_rule_tx_commit(&t, &s, NULL);
 	by_id = err ? NULL : fg_ruleset_by_id(&t.cur);
