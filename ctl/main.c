@@ -28,7 +28,8 @@ static const struct cmd {
 	{ "replay", do_replay,
 	  "replay PCAP [max-flows N] [ipfix FILE] [collector URL]... "
 	  "[active-timeout S] [idle-timeout S] [config FILE]" },
-	{ "flow", do_flow, "flow dump [dev DEV] [proto P] [addr A] [port N]" },
+	{ "flow", do_flow,
+	  "flow dump | top | flush [dev DEV] [proto P] [addr A] [port N]" },
 	{ "export", do_export,
 	  "export collector udp://|tcp://HOST[:PORT]... [file PATH]\n"
 	  "       [active-timeout S] [idle-timeout S] [template-refresh S]\n"

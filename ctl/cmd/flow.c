@@ -387,13 +387,78 @@ static int flow_top(int argc, char **argv)
 	return err ? fg_error(err, "cannot read flows: %s", fg_strerr(err)) : 0;
 }
 
+/* ---- flow flush ---------------------------------------------------- */
+
+struct flush_ctx {
+	const struct flow_filter *f;
+	struct fg_flow_key *keys;
+	size_t n, cap;
+	__u64 packets, octets;
+	int err;
+};
+
+static void flush_one(const void *key, const void *vals, int ncpu, void *c)
+{
+	struct flush_ctx *x = c;
+	struct fg_flow_val sum;
+	void *nk;
+
+	if (x->err || !flow_match(x->f, key))
+		return;
+	if (x->n == x->cap) {
+		x->cap = x->cap ? x->cap * 2 : 1024;
+		nk = realloc(x->keys, x->cap * sizeof(*x->keys));
+		if (!nk) {
+			x->err = -ENOMEM;
+			return;
+		}
+		x->keys = nk;
+	}
+	fg_flow_sum(vals, ncpu, &sum);
+	x->packets += sum.packets;
+	x->octets += sum.octets;
+	x->keys[x->n++] = *(const struct fg_flow_key *)key;
+}
+
+/* flow flush [filters]: the operator's way out of a full table without an
+ * exporter. What it deletes is never exported: it says how much. */
+static int flow_flush(int argc, char **argv)
+{
+	struct flow_filter f;
+	struct flush_ctx x = {.f = &f};
+	size_t i, deleted = 0;
+	int fd, err;
+
+	fd = open_flows(argc, argv, &f);
+	if (fd < 0)
+		return fd;
+	err = fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
+				 sizeof(struct fg_flow_val), flush_one, &x);
+	err = err ?: x.err;
+	for (i = 0; !err && i < x.n; i++)
+		deleted += !bpf_map_delete_elem(fd, &x.keys[i]);
+	close(fd);
+	free(x.keys);
+	if (err)
+		return fg_error(err, "cannot read flows: %s", fg_strerr(err));
+	out_begin();
+	out_u64("deleted_flows", deleted);
+	out_u64("deleted_packets", x.packets);
+	out_u64("deleted_octets", x.octets);
+	out_end();
+	return 0;
+}
+
 int do_flow(int argc, char **argv)
 {
+	if (argc >= 1 && !strcmp(argv[0], "flush"))
+		return flow_flush(argc - 1, argv + 1);
 	if (argc >= 1 && !strcmp(argv[0], "dump"))
 		return flow_dump(argc - 1, argv + 1);
 	if (argc >= 1 && !strcmp(argv[0], "top"))
 		return flow_top(argc - 1, argv + 1);
 	return fg_usage("usage: flow dump [dev DEV] [proto P] [addr A] "
 			"[port N] | flow top [sort bytes|packets] "
-			"[interval S] [count N] [rows N] [filters]");
+			"[interval S] [count N] [rows N] [filters] | flow flush "
+			"[filters]");
 }
