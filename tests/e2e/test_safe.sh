@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Issue 15, one assertion per promise: a command never destroys what it was
+# not asked to change (rule save targets, policy across detach/attach, empty
+# rule files), the state reported is the state that exists (stats of an
+# interface not attached, rtt not enabled, a full flow table), no loss is
+# silent (a refusing TCP collector, collector URLs), and errors name the
+# real cause (directories, trailing comments, rule numbers, IPv4-mapped
+# prefixes).
+set -u
+. "$(dirname "$0")/../lib/netns.sh"
+
+fg_setup
+DIR=$(mktemp -d /tmp/fgsafe.XXXXXX)
+cleanup_safe() { rm -rf "$DIR"; }
+T_CLEANUP_HOOK=cleanup_safe
+
+# fails NAME RC PATTERN CMD...: exit code RC and exactly one "Error:" line,
+# which matches PATTERN (grep -E).
+fails() {
+	local name=$1 want=$2 pat=$3 out rc n
+	shift 3
+	out=$("$@" 2>&1 >/dev/null)
+	rc=$?
+	n=$(grep -c '^Error: ' <<<"$out")
+	if [ "$rc" = "$want" ] && [ "$n" = 1 ] && grep -qE -- "$pat" <<<"$out"; then
+		ok "$name"
+	else
+		not_ok "$name"
+		diag "  exit $rc (want $want), $n Error: lines, output:"
+		printf '%s\n' "$out" | sed 's/^/#   /'
+	fi
+}
+
+rules_of() { jget "$(fg -j rule list)" '[(r["id"], r.get("src"), r["action"]) for r in d["rules"]]'; }
+
+# ---- rule save: targets --------------------------------------------------------
+fg rule add src 198.51.100.0/24 action drop comment "#1 attack" >/dev/null ||
+	bail "rule add"
+fg rule add proto tcp dport 22 action count >/dev/null || bail "rule add"
+
+mknod "$DIR/null" c 1 3
+fails "save to a device node: refused" 1 "not a regular file" \
+	fg rule save "$DIR/null"
+check "  ... the device node is still one" test -c "$DIR/null"
+mkfifo "$DIR/fifo"
+fails "save to a FIFO: refused" 1 "not a regular file" fg rule save "$DIR/fifo"
+check "  ... the FIFO is still one" test -p "$DIR/fifo"
+fails "save to a directory: 'is a directory'" 1 "is a directory" \
+	fg rule save "$DIR"
+check "  ... no temporary file left in it" \
+	sh -c "! ls '$DIR' | grep -q tmp"
+
+echo old >"$DIR/target"
+ln -s target "$DIR/link"
+check "save through a symlink" fg rule save "$DIR/link"
+check "  ... the link stays a link" test -L "$DIR/link"
+check "  ... its target holds the rules" grep -q "dport 22" "$DIR/target"
+
+echo old >"$DIR/kept"
+chmod 0640 "$DIR/kept"
+chown nobody:nogroup "$DIR/kept"
+check "save over an existing file" fg rule save "$DIR/kept"
+expect_eq "  ... it keeps its mode and owner" \
+	"$(stat -c '%a %U:%G' "$DIR/kept")" "640 nobody:nogroup"
+
+out=$(cd "$DIR" && fg rule save -)
+expect_eq "save -: the rules on stdout" \
+	"$(grep -c ' action ' <<<"$out")" 2
+check "  ... no file named '-'" test ! -e "$DIR/-"
+expect_eq "  ... the comment starting with # is quoted" \
+	"$(grep -c 'comment "#1 attack"' <<<"$out")" 1
+
+# ---- rule load: empty files, what a load changes ---------------------------------
+before=$(rules_of)
+: >"$DIR/empty"
+fails "load of an empty file: refused" 1 "has no rule.*--allow-empty" \
+	fg rule load "$DIR/empty"
+fails "load of /dev/null: refused" 1 "has no rule" fg rule load /dev/null
+printf '# only a comment\n\n' >"$DIR/comments"
+fails "load of a file of comments: refused" 1 "has no rule" \
+	fg rule load "$DIR/comments"
+expect_eq "  ... the rules are as they were" "$(rules_of)" "$before"
+fails "load of a directory: 'is a directory'" 1 "Is a directory" \
+	fg rule load "$DIR"
+printf 'src 198.51.100.0/24 action drop comment "#1 attack"  # kept\n' \
+	>"$DIR/one"
+printf 'src 203.0.113.0/24 action drop # added\n' >>"$DIR/one"
+j=$(fg -j rule load "$DIR/one")
+expect_eq "load reports added, removed, kept" \
+	"$(jget "$j" '[d["rules"], d["added"], d["removed"], d["kept"]]')" \
+	"[2, 1, 1, 1]"
+j=$(fg -j rule load "$DIR/empty" --allow-empty)
+expect_eq "load --allow-empty: every rule removed, said so" \
+	"$?:$(jget "$j" '[d["rules"], d["removed"]]')" "0:[0, 2]"
+
+# ---- rule errors name the rule -----------------------------------------------------
+fg rule add src 192.0.2.99 action drop >/dev/null
+fails "duplicate rule add: 'the new rule', no rule number" 1 \
+	"the new rule has the same match and prio as rule [0-9]+" \
+	fg rule add src 192.0.2.99 action drop
+for i in $(seq 1 17); do echo "proto udp dport $i action count"; done \
+	>"$DIR/glob"
+fails "17 rules without an address: the 17th line named" 1 \
+	"glob:17: .*line 17 is one too many" fg rule load "$DIR/glob"
+fails "src ::ffff:198.51.100.1 refused" 2 "IPv4-mapped.*198\.51\.100\.1" \
+	fg rule add src ::ffff:198.51.100.1 action drop
+fails "dst ::ffff:0:0/96 refused" 2 "IPv4-mapped" \
+	fg rule add dst ::ffff:0:0/96 action drop
+
+# ---- policy survives detach / attach ---------------------------------------------
+fg config set profile strict >/dev/null
+fg config set sampling 4 >/dev/null
+fg config set check ttl-zero count >/dev/null
+policy() {
+	jget "$(fg -j config show)" '[d["profile"], d["sampling"], [c["action"] for c in d["checks"] if c["check"] == "ttl-zero"]]'
+	rules_of
+}
+p0=$(policy)
+fg attach "$RX_IF" >/dev/null || bail "attach"
+fg detach "$RX_IF" >/dev/null || bail "detach"
+expect_eq "detach of the last interface keeps rules, profile, checks, sampling" \
+	"$(policy)" "$p0"
+fg attach "$RX_IF" >/dev/null || bail "attach again"
+expect_eq "  ... and the next attach runs with them" "$(policy)" "$p0"
+fails "purge while attached: refused" 1 "detach every interface" fg purge
+expect_eq "  ... nothing removed" "$(policy)" "$p0"
+
+# ---- stats, rtt, the flow table ----------------------------------------------------
+fails "stats dev lo (not attached): says so" 1 "not attached to lo" \
+	fg stats dev lo
+j=$(fg -j stats dev "$RX_IF")
+expect_eq "stats: the table is not full" \
+	"$(jget "$j" 'd["flow_table"]["full"]')" false
+fails "rtt before rtt enable: 'not enabled', no permission talk" 1 \
+	"rtt is not enabled" fg rtt
+expect_eq "  ... not blaming capabilities" "$(fg rtt 2>&1 | grep -c CAP_)" 0
+ip netns exec "$NS_TX" ping -c 3 -i 0.2 -q "$RX_IP4" >/dev/null 2>&1
+n=$(jget "$(fg -j flow dump)" 'd["total_flows"]')
+j=$(fg -j flow flush)
+expect_eq "flow flush: says what it deleted" \
+	"$(jget "$j" 'd["deleted_flows"]')" "$n"
+expect_eq "  ... the table is empty" \
+	"$(jget "$(fg -j flow dump)" 'd["total_flows"]')" 0
+fg detach "$RX_IF" >/dev/null
+check "purge when nothing is attached" fg purge
+check "  ... no pins left" test ! -e "$FLOWGATE_BPFFS"
+
+# ---- collectors: one validator, no silent loss ---------------------------------------
+PCAP=$FG_ROOT/tests/pcap/captures/$(ls "$FG_ROOT/tests/pcap/captures" | grep -m1 '\.pcap$')
+for u in udp://127.0.0.1:99999 udp://127.0.0.1:0 udp://127.0.0.1:abc \
+	udp://256.1.1.1 udp://10.1 udp://127.0.0.1: 'tcp://[2001:db8::1'; do
+	fails "export collector $u: refused" 2 "collector '.*'" \
+		"$FLOWGATE" export collector "$u"
+	fails "replay collector $u: refused" 2 "collector '.*'" \
+		"$FLOWGATE" replay "$PCAP" collector "$u"
+	printf '[export]\ncollector %s\n' "$u" >"$DIR/c.conf"
+	fails "daemon check collector $u: refused" 1 "c.conf:2: collector" \
+		"$FLOWGATE" daemon check "$DIR/c.conf"
+done
+fails "replay to a refusing TCP collector: exit 1, records not sent" 1 \
+	"records not sent to tcp://127.0.0.1:1" \
+	"$FLOWGATE" replay "$PCAP" collector tcp://127.0.0.1:1
+
+# ---- config files: trailing comments, directories ------------------------------------
+cat >"$DIR/ok.conf" <<'EOF'
+# flowgate daemon configuration
+profile default            # default | monitor | strict
+check ttl-zero drop        # any check
+[export]                   # for flowgate export config FILE
+collector udp://192.0.2.10:4739      # up to 8
+[rules]
+src 198.51.100.0/24 action drop comment "attack #42"   # trailing
+EOF
+check "daemon check: trailing # comments accepted" \
+	"$FLOWGATE" daemon check "$DIR/ok.conf"
+fails "daemon check DIR: 'is a directory'" 1 "Is a directory" \
+	"$FLOWGATE" daemon check "$DIR"
+
+fg_done
