@@ -222,9 +222,21 @@ static bool any_attached(void)
 	return any;
 }
 
+/* True when the pinned flow table holds a flow. */
+static bool flows_left(void)
+{
+	struct fg_flow_key k;
+	int fd = fg_map_open("fg_flows");
+	bool any = fd >= 0 && !bpf_map_get_next_key(fd, NULL, &k);
+
+	if (fd >= 0)
+		close(fd);
+	return any;
+}
+
 /* The flow table's size is fixed while an interface is attached. Without
- * one (state made by `config set`), the table is empty: a new size just
- * replaces it. */
+ * one, a new size replaces the table, once it is empty: its flows are not
+ * thrown away unexported behind the operator's back. */
 static int resolve_max_flows(const struct fg_attach_args *a, __u32 *n)
 {
 	__u32 pinned = fg_pinned_max_flows();
@@ -235,6 +247,12 @@ static int resolve_max_flows(const struct fg_attach_args *a, __u32 *n)
 			return fg_error(-EBUSY,
 					"the flow table has %u entries; detach "
 					"every interface to resize it",
+					pinned);
+		if (flows_left())
+			return fg_error(-EBUSY,
+					"the flow table (%u entries) still "
+					"holds flows; export them, or 'flowgate "
+					"flow flush', to resize it",
 					pinned);
 		if (!fg_pin_path(path, sizeof(path), "fg_flows"))
 			unlink(path);

@@ -57,6 +57,8 @@ struct fg_exp_settings {
 	 * there is no pinned shadow: a flow likely idle is read and deleted
 	 * in one call, and put back if it was not idle after all */
 	bool exclusive;
+	/* a loss episode of an output is logged on stderr (the daemon) */
+	bool log_losses;
 	/* replay: told of every record handed to the outputs (NULL: none) */
 	void (*on_record)(const struct ipfix_flow *f, void *ctx);
 	void *record_ctx;

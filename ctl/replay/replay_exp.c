@@ -78,6 +78,7 @@ static int settings(struct fg_exp_settings *s, const struct fg_replay_args *a,
 	int i;
 
 	fg_exp_settings_default(s);
+	s->log_losses = false; /* said once, at the end (fg_rexp_lost) */
 	if (cx && cx->present) {
 		s->active_s = cx->active_timeout;
 		s->idle_s = cx->idle_timeout;

@@ -76,6 +76,9 @@ round "tc out, table full" out udp400
 check "attach with another max-flows is refused" \
 	sh -c "! ip netns exec $NS_RX $FLOWGATE attach lo max-flows 128"
 fg detach "$RX_IF" >/dev/null || bail "detach"
+check "detached, the full table stays with its size" \
+	test "$(jget "$(fg -j status)" 'd["max_flows"]')" = 64
+fg purge >/dev/null || bail "purge" # the next part wants a big table
 
 # ---- big table: fragments, drop flows, sampling --------------------------------
 fg attach "$RX_IF" >/dev/null || bail "attach"
@@ -104,6 +107,13 @@ check "sampling: about 3/4 sampled out ($s of 400)" \
 	test "$s" -gt 200 -a "$s" -lt 380
 fg config set sampling 1 >/dev/null
 fg detach "$RX_IF" >/dev/null || bail "detach"
+n=$(jget "$(fg -j flow dump)" 'd["total_flows"]')
+check "resize while the table holds $n flows: refused" \
+	sh -c "! ip netns exec $NS_RX $FLOWGATE attach $RX_IF max-flows 64 2>/dev/null"
+expect_eq "  ... the flows are still there" \
+	"$(jget "$(fg -j flow dump)" 'd["total_flows"]')" "$n"
+expect_eq "flow flush deletes them, says how many" \
+	"$(jget "$(fg -j flow flush)" 'd["deleted_flows"]')" "$n"
 
 # ---- TC ingress instead of XDP -------------------------------------------------
 fg attach "$RX_IF" hook tc max-flows 64 >/dev/null || bail "attach hook tc"
