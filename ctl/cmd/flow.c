@@ -82,15 +82,24 @@ static bool flow_match(const struct flow_filter *f, const struct fg_flow_key *k)
 	return true;
 }
 
+struct dump_flow {
+	struct fg_flow_key k;
+	struct fg_flow_val v;
+};
+
 struct dump_ctx {
 	const struct flow_filter *f;
 	__u64 flows, packets, octets;
+	struct dump_flow *e; /* text: gathered, sorted, then printed */
+	size_t n, cap;
+	int err;
 };
 
 static void dump_one(const void *key, const void *vals, int ncpu, void *c)
 {
 	struct dump_ctx *d = c;
 	struct fg_flow_val sum;
+	void *ne;
 
 	if (!flow_match(d->f, key))
 		return;
@@ -100,7 +109,21 @@ static void dump_one(const void *key, const void *vals, int ncpu, void *c)
 	d->flows++;
 	d->packets += sum.packets;
 	d->octets += sum.octets;
-	fg_flow_print(NULL, key, &sum, fg_mono_to_wall_ms);
+	if (fg_opts.json) {
+		fg_flow_print(NULL, key, &sum, fg_mono_to_wall_ms);
+		return;
+	}
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 256;
+		ne = realloc(d->e, d->cap * sizeof(*d->e));
+		if (!ne) {
+			d->err = -ENOMEM;
+			return;
+		}
+		d->e = ne;
+	}
+	d->e[d->n].k = *(const struct fg_flow_key *)key;
+	d->e[d->n++].v = sum;
 }
 
 static void dump_ovf(const void *key, const void *vals, int ncpu, void *c)
@@ -119,7 +142,20 @@ static void dump_ovf(const void *key, const void *vals, int ncpu, void *c)
 		p += v[i].packets;
 		o += v[i].octets;
 	}
-	fg_ovf_print(NULL, k, p, o);
+	if (fg_opts.json) {
+		fg_ovf_print(NULL, k, p, o);
+	} else {
+		char ifn[IF_NAMESIZE], pr[8];
+
+		if (!if_indextoname(k->ifindex, ifn))
+			snprintf(ifn, sizeof(ifn), "if%u", k->ifindex);
+		printf("%-3s %s %s overflow packets %llu octets %llu\n",
+		       k->dir == FG_DIR_OUT ? "out" : "in", ifn,
+		       k->ip_ver ? fg_flow_proto(k->ip_ver, k->proto, pr,
+						 sizeof(pr))
+				 : "non-ip",
+		       (unsigned long long)p, (unsigned long long)o);
+	}
 	d->packets += p;
 	d->octets += o;
 }
@@ -135,6 +171,63 @@ static int open_flows(int argc, char **argv, struct flow_filter *f)
 	return err ? err : fg_state_map_open("fg_flows");
 }
 
+static int dump_cmp(const void *a, const void *b)
+{
+	return fg_flow_key_cmp(&((const struct dump_flow *)a)->k,
+			       &((const struct dump_flow *)b)->k);
+}
+
+/* Text: one line per flow, sorted, like conntrack -L; then the overflow
+ * aggregates, one line each, and the totals. */
+static int dump_text(int fd, int ofd, struct dump_ctx *d)
+{
+	size_t i;
+	int err;
+
+	err = fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
+				 sizeof(struct fg_flow_val), dump_one, d);
+	err = err ?: d->err;
+	if (err)
+		return err;
+	if (d->n)
+		qsort(d->e, d->n, sizeof(*d->e), dump_cmp);
+	for (i = 0; i < d->n; i++)
+		fg_flow_line(stdout, &d->e[i].k, &d->e[i].v,
+			     fg_mono_to_wall_ms);
+	if (ofd >= 0)
+		err = fg_map_walk_percpu(ofd, sizeof(struct fg_ovf_key),
+					 sizeof(struct fg_ovf_val), dump_ovf,
+					 d);
+	if (!err)
+		printf("%llu flows, %llu packets, %llu octets\n",
+		       (unsigned long long)d->flows,
+		       (unsigned long long)d->packets,
+		       (unsigned long long)d->octets);
+	return err;
+}
+
+static int dump_json(int fd, int ofd, struct dump_ctx *d)
+{
+	int err;
+
+	out_begin();
+	out_arr_open("flows");
+	err = fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
+				 sizeof(struct fg_flow_val), dump_one, d);
+	out_arr_close();
+	out_arr_open("overflow");
+	if (!err && ofd >= 0)
+		err = fg_map_walk_percpu(ofd, sizeof(struct fg_ovf_key),
+					 sizeof(struct fg_ovf_val), dump_ovf,
+					 d);
+	out_arr_close();
+	out_u64("total_flows", d->flows);
+	out_u64("total_packets", d->packets);
+	out_u64("total_octets", d->octets);
+	out_end();
+	return err;
+}
+
 static int flow_dump(int argc, char **argv)
 {
 	struct flow_filter f;
@@ -145,24 +238,12 @@ static int flow_dump(int argc, char **argv)
 	if (fd < 0)
 		return fd;
 	ofd = fg_map_open("fg_overflow");
-	out_begin();
-	out_arr_open("flows");
-	err = fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
-				 sizeof(struct fg_flow_val), dump_one, &d);
-	out_arr_close();
-	out_arr_open("overflow");
-	if (!err && ofd >= 0)
-		err = fg_map_walk_percpu(ofd, sizeof(struct fg_ovf_key),
-					 sizeof(struct fg_ovf_val), dump_ovf,
-					 &d);
-	out_arr_close();
-	out_u64("total_flows", d.flows);
-	out_u64("total_packets", d.packets);
-	out_u64("total_octets", d.octets);
-	out_end();
+	err = fg_opts.json ? dump_json(fd, ofd, &d) : dump_text(fd, ofd, &d);
+	free(d.e);
 	if (ofd >= 0)
 		close(ofd);
 	close(fd);
+	fflush(stdout);
 	return err ? fg_error(err, "cannot read flows: %s", fg_strerr(err)) : 0;
 }
 
@@ -361,7 +442,16 @@ static int flow_top(int argc, char **argv)
 	fd = open_flows(fargc, fargv, &f);
 	if (fd < 0)
 		return fd;
-	for (n = 0; !count || n < count; n++) {
+	/* A first snapshot to measure from: every rate shown is what moved
+	 * in one interval, never a total since the flow began. */
+	err = fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
+				 sizeof(struct fg_flow_val), snap_one, &prev);
+	if (!err) {
+		if (prev.n)
+			qsort(prev.e, prev.n, sizeof(*prev.e), key_cmp);
+		sleep(interval);
+	}
+	for (n = 0; !err && (!count || n < count); n++) {
 		cur.n = 0;
 		err = fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
 					 sizeof(struct fg_flow_val), snap_one,
@@ -457,8 +547,9 @@ int do_flow(int argc, char **argv)
 		return flow_dump(argc - 1, argv + 1);
 	if (argc >= 1 && !strcmp(argv[0], "top"))
 		return flow_top(argc - 1, argv + 1);
-	return fg_usage("usage: flow dump [dev DEV] [proto P] [addr A] "
-			"[port N] | flow top [sort bytes|packets] "
-			"[interval S] [count N] [rows N] [filters] | flow flush "
-			"[filters]");
+	return fg_usage(
+		"usage: flow dump [dev DEV] [proto P] [addr A] "
+		"[port N] | flow top [sort bytes|packets] "
+		"[interval S] [count N] [rows N] [filters] | flow flush "
+		"[filters]");
 }

@@ -72,7 +72,7 @@ void fg_exp_stats_print(void)
 	out_obj_open("exporter");
 	out_bool("running", st.pid && !kill(st.pid, 0));
 	out_u64("pid", st.pid);
-	out_u64("started_ms", st.started_ms);
+	out_time_ms("started_ms", st.started_ms);
 	out_u64("sweeps", st.sweeps);
 	out_u64("last_sweep_us", st.sweep_ns / 1000);
 	out_u64("table_reads", st.reads);

@@ -65,7 +65,7 @@ static void print_record(const struct ipfix_flow *f, void *ctx)
 		return;
 	out_line_begin();
 	out_obj_open("record");
-	out_u64("export_ms", x->now_ns / NS_MS);
+	out_time_ms("export_ms", x->now_ns / NS_MS);
 	out_str("end_reason", end_reason(f->end_reason));
 	fg_flow_print("flow", f->key, f->val, capture_ms);
 	out_obj_close();
