@@ -13,7 +13,11 @@ set -u
 
 fg_setup
 DIR=$(mktemp -d /tmp/fgsafe.XXXXXX)
-cleanup_safe() { rm -rf "$DIR"; }
+EXP=
+cleanup_safe() {
+	[ -n "$EXP" ] && kill "$EXP" 2>/dev/null
+	rm -rf "$DIR"
+}
 T_CLEANUP_HOOK=cleanup_safe
 
 # fails NAME RC PATTERN CMD...: exit code RC and exactly one "Error:" line,
@@ -137,12 +141,51 @@ fails "rtt before rtt enable: 'not enabled', no permission talk" 1 \
 	"rtt is not enabled" fg rtt
 expect_eq "  ... not blaming capabilities" "$(fg rtt 2>&1 | grep -c CAP_)" 0
 ip netns exec "$NS_TX" ping -c 3 -i 0.2 -q "$RX_IP4" >/dev/null 2>&1
+ip netns exec "$NS_TX" ping -6 -c 2 -i 0.2 -q "$RX_IP6" >/dev/null 2>&1
 n=$(jget "$(fg -j flow dump)" 'd["total_flows"]')
+txt=$(fg flow dump)
+expect_eq "flow dump text: one line per flow, then the totals" \
+	"$(grep -c ' packets ' <<<"$txt"):$(tail -1 <<<"$txt" | grep -c '^[0-9]* flows, ')" \
+	"$n:1"
+expect_eq "  ... sorted (dir, family, protocol, addresses)" \
+	"$(head -n "$n" <<<"$txt" | cut -d' ' -f1-6)" \
+	"$(head -n "$n" <<<"$txt" | cut -d' ' -f1-6 | LC_ALL=C sort -s -k1,1 -k3,3)"
+check "  ... times are readable (ISO 8601, UTC)" \
+	grep -qE 'first 20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z last' <<<"$txt"
+check "  ... JSON keeps the numbers" \
+	test "$(jget "$(fg -j flow dump)" 'isinstance(d["flows"][0]["first_ms"], int)')" = true
+top=$(fg -j flow top count 1 interval 1 sort packets)
+expect_eq "flow top count 1: rates of the last interval (idle: 0), not totals" \
+	"$(jget "$top" '[max(f["packets_per_s"] for f in d["top"]), min(f["packets"] for f in d["top"]) > 0]')" \
+	"[0, true]"
+j=$(fg -j config set sampling 2)
+expect_eq "config set: prints only what changed" "$j" \
+	'{"changed":[{"setting":"sampling","from":"4","to":"2"}]}'
+expect_eq "config set to the same value: nothing changed" \
+	"$(fg -j config set sampling 2)" '{"changed":[]}'
+fg config set sampling 4 >/dev/null
 j=$(fg -j flow flush)
 expect_eq "flow flush: says what it deleted" \
 	"$(jget "$j" 'd["deleted_flows"]')" "$n"
 expect_eq "  ... the table is empty" \
 	"$(jget "$(fg -j flow dump)" 'd["total_flows"]')" 0
+# An output that cannot write: the loss is logged when it starts, counted,
+# and the output shows degraded.
+ip netns exec "$NS_RX" "$FLOWGATE" export file /dev/full idle-timeout 1 \
+	interval 100 2>"$DIR/exp.log" &
+EXP=$!
+ip netns exec "$NS_TX" ping -c 2 -i 0.2 -q "$RX_IP4" >/dev/null 2>&1
+for ((i = 0; i < 40; i++)); do
+	grep -q "not sent" "$DIR/exp.log" && break
+	sleep 0.25
+done
+expect_eq "export to /dev/full: the loss is logged once, with its cause" \
+	"$(grep -c 'export: /dev/full: records not sent (No space left on device)' "$DIR/exp.log")" 1
+o=$(jget "$(fg -j stats)" '[(o["up"], o["degraded"], o["not_sent_records"] > 0) for o in d["exporter"]["outputs"]]')
+expect_eq "  ... stats: the output is down, degraded, counting" "$o" \
+	"[[false, true, true]]"
+kill -TERM "$EXP"
+wait "$EXP"
 fg detach "$RX_IF" >/dev/null
 check "purge when nothing is attached" fg purge
 check "  ... no pins left" test ! -e "$FLOWGATE_BPFFS"
