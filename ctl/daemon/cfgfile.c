@@ -214,8 +214,13 @@ static int top_setting(struct cfg_ctx *x, const char *k, const char *v,
 			return fg_perr(x->e, "unknown check '%s'", v);
 		a = v2 ? fg_action_by_name(v2) : -ENOENT;
 		if (a < 0)
-			return fg_perr(x->e, "check %s needs off, count or drop",
-				    v);
+			return v2 ? fg_perr(x->e,
+					    "check %s: unknown action '%s' "
+					    "(off, count or drop)",
+					    v, v2)
+				  : fg_perr(x->e,
+					    "check %s needs off, count or drop",
+					    v);
 		if (x->checks & (1ull << r))
 			return fg_perr(x->e, "check %s given twice", v);
 		x->checks |= 1ull << r;

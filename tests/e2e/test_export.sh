@@ -354,6 +354,7 @@ check "overflow: some packets went to lack-of-resources records ($ovf)" \
 
 # ---- detach while exporting: the table stays, the exporter carries on ---------
 fg detach "$RX_IF" >/dev/null
+fg purge >/dev/null || bail "purge" # a fresh table of the default size
 fg attach "$RX_IF" >/dev/null || bail "attach"
 rm -f "$W/out.ipfix"
 exporter "$W/log" file "$W/out.ipfix" active-timeout 60 idle-timeout 30 \
