@@ -362,9 +362,15 @@ def cases(d, pcap):
 
 # ---- the runner -----------------------------------------------------------------
 
-def fg(ns, argv):
-    p = subprocess.run(["ip", "netns", "exec", ns, FLOWGATE] + argv,
-                       capture_output=True, timeout=60)
+def fg(ns, argv, timeout=30):
+    """Exit code, stdout, stderr; a command that does not end in time (a
+    daemon started by input it should have refused) is killed: -1."""
+    try:
+        p = subprocess.run(["ip", "netns", "exec", ns, FLOWGATE] + argv,
+                           capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired as e:
+        err = e.stderr.decode(errors="replace") if e.stderr else ""
+        return -1, b"", err
     return p.returncode, p.stdout, p.stderr.decode(errors="replace")
 
 
@@ -407,10 +413,13 @@ def run(ns, d, pcap):
                 fh.write(text if isinstance(text, bytes) else
                          text.encode("latin-1"))
         base = snapshot(ns, d) if files else before
-        got, _, err = fg(ns, argv)
+        got, _, err = fg(ns, argv, 15)
         errs = [l for l in err.splitlines() if l.startswith("Error:")]
         why = []
-        if got != rc:
+        if got == -1:
+            why.append("still running after 15 s (killed), want exit %d"
+                       % rc)
+        elif got != rc:
             why.append("exit %d, want %d" % (got, rc))
         if len(errs) != 1:
             why.append("%d Error: lines" % len(errs))
