@@ -249,11 +249,12 @@ static int resolve_max_flows(const struct fg_attach_args *a, __u32 *n)
 					"every interface to resize it",
 					pinned);
 		if (flows_left())
-			return fg_error(-EBUSY,
-					"the flow table (%u entries) still "
-					"holds flows; export them, or 'flowgate "
-					"flow flush', to resize it",
-					pinned);
+			return fg_error(
+				-EBUSY,
+				"the flow table (%u entries) still "
+				"holds flows; export them, or 'flowgate "
+				"flow flush', to resize it",
+				pinned);
 		if (!fg_pin_path(path, sizeof(path), "fg_flows"))
 			unlink(path);
 		pinned = 0;
@@ -611,6 +612,127 @@ static bool forget_vanished(int fd, const char *dev)
 	return false;
 }
 
+/* ---- flowgate programs the kernel has, whatever the pins say ---------- */
+
+/* What runs on one interface under flowgate's names: fg_xdp (alone or in
+ * libxdp's dispatcher), fg_tc_in/fg_tc_out in our clsact slot. */
+struct live {
+	__u32 xdp_id, in_id, out_id;
+};
+
+static bool prog_named(__u32 id, const char *name)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd = id ? bpf_prog_get_fd_by_id(id) : -1;
+	bool same;
+
+	if (fd < 0)
+		return false;
+	same = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	       !strcmp(info.name, name);
+	close(fd);
+	return same;
+}
+
+static void live_progs(int ifindex, struct live *l)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	struct xdp_program *p;
+	__u32 id;
+
+	memset(l, 0, sizeof(*l));
+	if (!libxdp_get_error(mp)) {
+		for (p = xdp_multiprog__next_prog(NULL, mp); p;
+		     p = xdp_multiprog__next_prog(p, mp))
+			if (!strcmp(xdp_program__name(p), FG_PROG_NAME))
+				l->xdp_id = xdp_program__id(p);
+		p = xdp_multiprog__main_prog(mp);
+		if (!l->xdp_id && p &&
+		    !strcmp(xdp_program__name(p), FG_PROG_NAME))
+			l->xdp_id = xdp_program__id(p);
+		xdp_multiprog__close(mp);
+	}
+	id = tc_prog_id(ifindex, BPF_TC_INGRESS);
+	l->in_id = prog_named(id, "fg_tc_in") ? id : 0;
+	id = tc_prog_id(ifindex, BPF_TC_EGRESS);
+	l->out_id = prog_named(id, "fg_tc_out") ? id : 0;
+}
+
+/* Programs of flowgate on ifindex that no record under the pin directory
+ * accounts for (attached from a pin directory that is gone, such as the
+ * throw-away bpffs of `ip netns exec`). False when there are none. */
+static bool orphan_progs(int ifaces_fd, int ifindex, struct live *l)
+{
+	struct fg_iface ifc;
+
+	live_progs(ifindex, l);
+	if (ifaces_fd >= 0 && !iface_lookup(ifaces_fd, ifindex, &ifc)) {
+		if (l->xdp_id == ifc.prog_id)
+			l->xdp_id = 0;
+		if (l->in_id == ifc.prog_id)
+			l->in_id = 0;
+		if (l->out_id == ifc.out_prog_id)
+			l->out_id = 0;
+	}
+	return l->xdp_id || l->in_id || l->out_id;
+}
+
+static void print_orphans(int ifaces_fd)
+{
+	struct if_nameindex *ifs = if_nameindex(), *i;
+	struct live l;
+
+	out_arr_open("orphans");
+	for (i = ifs; i && i->if_index; i++) {
+		if (!orphan_progs(ifaces_fd, i->if_index, &l))
+			continue;
+		out_obj_open(NULL);
+		out_str("dev", i->if_name);
+		out_u64("ifindex", i->if_index);
+		if (l.xdp_id)
+			out_u64("xdp_prog_id", l.xdp_id);
+		if (l.in_id)
+			out_u64("tc_ingress_prog_id", l.in_id);
+		if (l.out_id)
+			out_u64("tc_egress_prog_id", l.out_id);
+		out_str("remove", "flowgate detach DEV");
+		out_obj_close();
+	}
+	out_arr_close();
+	if (ifs)
+		if_freenameindex(ifs);
+}
+
+/* detach of an interface without a record: take flowgate's programs off
+ * by name. 1 when there were some. */
+static int detach_orphan(int ifindex, const char *dev)
+{
+	struct fg_iface ifc = {.ifindex = ifindex};
+	struct live l;
+	int err = 0;
+
+	if (!orphan_progs(-1, ifindex, &l))
+		return 0;
+	if (l.xdp_id) {
+		ifc.prog_id = l.xdp_id;
+		err = detach_xdp(ifindex, &ifc);
+	}
+	if (!err && l.in_id)
+		tc_detach(ifindex, BPF_TC_INGRESS);
+	if (!err && l.out_id)
+		tc_detach(ifindex, BPF_TC_EGRESS);
+	if (err)
+		return fg_error(err, "cannot detach from %s: %s", dev,
+				fg_strerr(err));
+	out_begin();
+	out_str("dev", dev);
+	out_bool("detached", true);
+	out_bool("orphan", true);
+	out_end();
+	return 1;
+}
+
 int do_detach(int argc, char **argv)
 {
 	struct fg_iface ifc;
@@ -624,10 +746,18 @@ int do_detach(int argc, char **argv)
 		return err;
 	fg_libs_init();
 	fd = fg_map_open("fg_ifaces");
+	ifindex = if_nametoindex(argv[0]);
+	if (ifindex && (fd < 0 || iface_lookup(fd, ifindex, &ifc))) {
+		err = detach_orphan(ifindex, argv[0]);
+		if (err) {
+			if (fd >= 0)
+				close(fd);
+			return err < 0 ? err : 0;
+		}
+	}
 	if (fd < 0)
 		return fg_error(-ENOENT, "flowgate is not attached to %s",
 				argv[0]);
-	ifindex = if_nametoindex(argv[0]);
 	if (!ifindex && forget_vanished(fd, argv[0])) {
 		close(fd);
 		out_begin();
@@ -759,6 +889,7 @@ int do_status(int argc, char **argv)
 		out_obj_close();
 	}
 	out_arr_close();
+	print_orphans(fd);
 	out_end();
 	if (fd >= 0)
 		close(fd);

@@ -37,6 +37,12 @@ fails() {
 	fi
 }
 
+send() { # send SET: flow_send.py's packets from the sender
+	ip netns exec "$NS_TX" "$PY" "$FG_ROOT/tests/e2e/flow_send.py" \
+		"$TX_IF" "$TX_MAC" "$RX_MAC" "$TX_IP4" "$RX_IP4" "$TX_IP6" \
+		"$RX_IP6" "$1" >/dev/null
+}
+
 rules_of() { jget "$(fg -j rule list)" '[(r["id"], r.get("src"), r["action"]) for r in d["rules"]]'; }
 
 # ---- rule save: targets --------------------------------------------------------
@@ -140,16 +146,26 @@ expect_eq "stats: the table is not full" \
 fails "rtt before rtt enable: 'not enabled', no permission talk" 1 \
 	"rtt is not enabled" fg rtt
 expect_eq "  ... not blaming capabilities" "$(fg rtt 2>&1 | grep -c CAP_)" 0
-ip netns exec "$NS_TX" ping -c 3 -i 0.2 -q "$RX_IP4" >/dev/null 2>&1
-ip netns exec "$NS_TX" ping -6 -c 2 -i 0.2 -q "$RX_IP6" >/dev/null 2>&1
+fg config set sampling 1 >/dev/null # every packet makes its flow
+fg config set profile default >/dev/null
+send udp400 # 40 flows
+send tcpflags
+sleep 0.3
 n=$(jget "$(fg -j flow dump)" 'd["total_flows"]')
+[ "${n:-0}" -ge 40 ] || bail "not the 41 flows sent ($n)"
 txt=$(fg flow dump)
 expect_eq "flow dump text: one line per flow, then the totals" \
 	"$(grep -c ' packets ' <<<"$txt"):$(tail -1 <<<"$txt" | grep -c '^[0-9]* flows, ')" \
 	"$n:1"
-expect_eq "  ... sorted (dir, family, protocol, addresses)" \
-	"$(head -n "$n" <<<"$txt" | cut -d' ' -f1-6)" \
-	"$(head -n "$n" <<<"$txt" | cut -d' ' -f1-6 | LC_ALL=C sort -s -k1,1 -k3,3)"
+sorted_ok=$("$PY" -c '
+import re, sys
+lines = [l for l in sys.stdin.read().splitlines() if " packets " in l]
+dirs = [l.split()[0] for l in lines]
+ports = [tuple(int(p) for p in re.findall(r":(\d+) ", l + " ")[:2])
+         for l in lines if l.startswith("in ") and " udp " in l]
+print(dirs == sorted(dirs) and len(ports) >= 40 and ports == sorted(ports))' <<<"$txt")
+expect_eq "  ... sorted: in before out, then by protocol, address, port" \
+	"$sorted_ok" True
 check "  ... times are readable (ISO 8601, UTC)" \
 	grep -qE 'first 20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z last' <<<"$txt"
 check "  ... JSON keeps the numbers" \
@@ -160,10 +176,9 @@ expect_eq "flow top count 1: rates of the last interval (idle: 0), not totals" \
 	"[0, true]"
 j=$(fg -j config set sampling 2)
 expect_eq "config set: prints only what changed" "$j" \
-	'{"changed":[{"setting":"sampling","from":"4","to":"2"}]}'
+	'{"changed":[{"setting":"sampling","from":"1","to":"2"}]}'
 expect_eq "config set to the same value: nothing changed" \
 	"$(fg -j config set sampling 2)" '{"changed":[]}'
-fg config set sampling 4 >/dev/null
 j=$(fg -j flow flush)
 expect_eq "flow flush: says what it deleted" \
 	"$(jget "$j" 'd["deleted_flows"]')" "$n"
@@ -174,7 +189,7 @@ expect_eq "  ... the table is empty" \
 ip netns exec "$NS_RX" "$FLOWGATE" export file /dev/full idle-timeout 1 \
 	interval 100 2>"$DIR/exp.log" &
 EXP=$!
-ip netns exec "$NS_TX" ping -c 2 -i 0.2 -q "$RX_IP4" >/dev/null 2>&1
+send udp400
 for ((i = 0; i < 40; i++)); do
 	grep -q "not sent" "$DIR/exp.log" && break
 	sleep 0.25
@@ -189,6 +204,28 @@ wait "$EXP"
 fg detach "$RX_IF" >/dev/null
 check "purge when nothing is attached" fg purge
 check "  ... no pins left" test ! -e "$FLOWGATE_BPFFS"
+
+# ---- ip netns exec: no throw-away pins, no program nobody sees ------------------
+out=$(env -u FLOWGATE_BPFFS ip netns exec "$NS_RX" "$FLOWGATE" attach "$RX_IF" 2>&1)
+expect_eq "attach under ip netns exec without a bpffs: refused, exit 1" \
+	"$?:$(grep -c '^Error: .*would vanish with this command' <<<"$out")" "1:1"
+expect_eq "  ... before attaching anything" "$(xdp_prog_id)" ""
+# Programs whose pins are gone (their bpffs unmounted): status finds them
+# through the kernel, detach takes them off.
+ORPH=$(mktemp -d /tmp/fgorph.XXXXXX)
+mount -t bpf bpf "$ORPH"
+FLOWGATE_BPFFS=$ORPH/fg fg attach "$RX_IF" >/dev/null || bail "attach (orphan)"
+umount "$ORPH"
+rmdir "$ORPH"
+st=$(fg -j status)
+expect_eq "status finds a flowgate program with no pins (orphan)" \
+	"$(jget "$st" '[(o["dev"], "xdp_prog_id" in o, "tc_egress_prog_id" in o) for o in d["orphans"]]')" \
+	"[[\"$RX_IF\", true, true]]"
+j=$(fg -j detach "$RX_IF")
+expect_eq "detach removes the orphan" \
+	"$?:$(jget "$j" '[d["detached"], d["orphan"]]')" "0:[true, true]"
+expect_eq "  ... no XDP program left, no orphan reported" \
+	"$(xdp_prog_id):$(jget "$(fg -j status)" 'len(d["orphans"])')" ":0"
 
 # ---- collectors: one validator, no silent loss ---------------------------------------
 PCAP=$FG_ROOT/tests/pcap/captures/$(ls "$FG_ROOT/tests/pcap/captures" | grep -m1 '\.pcap$')
