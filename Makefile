@@ -1,7 +1,9 @@
 # flowgate: XDP/TC guard, flow accounting and IPFIX export.
-# `make` builds build/flowgate and build/flowgate_xdp.bpf.o; `make test`
-# runs every test layer; `make demo` runs the lab. All three install
-# missing Debian packages first (scripts/deps.sh, a no-op when present).
+# `make` builds build/flowgate and the BPF objects, and never installs
+# anything. `make deps` installs the missing Debian packages
+# (scripts/deps.sh, a no-op when present); `make test` and `make demo` do
+# that first, then build (in a sub-make, so that -jN never compiles before
+# the packages are there) and run every test layer or the lab.
 
 BUILD    ?= build
 CLANG    ?= clang
@@ -10,9 +12,9 @@ BPFTOOL  ?= bpftool
 ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
 
 CFLAGS   ?= -O2 -g
-# The CLI's libraries, one folder each; commands (ctl/cmd) have no headers.
+# The CLI's libraries, one folder each, and the commands' table (ctl/cmd).
 CTL_LIBDIRS := ctl/lib ctl/rules ctl/export ctl/replay ctl/daemon ctl/rtt
-CTL_INC  := $(addprefix -I,$(CTL_LIBDIRS))
+CTL_INC  := $(addprefix -I,$(CTL_LIBDIRS) ctl/cmd)
 CFLAGS   += -Wall -Wextra -Wno-unused-parameter -Iinclude $(CTL_INC) -I$(BUILD) -D_GNU_SOURCE
 LDLIBS   := -lxdp -lbpf -lpcap -lelf -lz
 BPF_CFLAGS := -O2 -g -target bpf -D__bpf__ -Wall -Iinclude -Ibpf/lib -I$(ARCH_INC)
@@ -25,7 +27,7 @@ BPF_OBJS := $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(notdir $(BPF_SRCS)))
 SKELS    := $(patsubst %.bpf.o,%.skel.h,$(BPF_OBJS))
 HDRS     := $(wildcard include/*.h)
 BPF_HDRS := $(HDRS) $(wildcard bpf/*/*.h)
-CTL_HDRS := $(HDRS) $(wildcard $(addsuffix /*.h,$(CTL_LIBDIRS)))
+CTL_HDRS := $(HDRS) $(wildcard $(addsuffix /*.h,$(CTL_LIBDIRS) ctl/cmd))
 vpath %.bpf.c $(sort $(dir $(BPF_SRCS)))
 
 CTL_SRCS := $(wildcard ctl/*.c ctl/*/*.c)
@@ -46,7 +48,7 @@ TEST_LIB_SRCS := $(filter-out $(BPFT_SRCS),$(wildcard tests/bpf/*.c)) $(T_LIB_SR
 .SECONDARY: $(SKELS)
 
 .PHONY: all deps test demo fuzz bench clean format tests-build
-all: deps $(BUILD)/flowgate $(BPF_OBJS)
+all: $(BUILD)/flowgate $(BPF_OBJS)
 
 deps:
 	@bash scripts/deps.sh
@@ -72,10 +74,12 @@ $(BUILD)/tests/test_%: tests/bpf/test_%.c $(TEST_LIB_SRCS) $(T_LIB_HDRS) $(CTL_L
 
 tests-build: all $(UNIT_BINS) $(BPFT_BINS)
 
-test: tests-build
+test: deps
+	@$(MAKE) --no-print-directory tests-build
 	@bash tests/run.sh
 
-demo: all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@bash scripts/demo.sh
 
 # libFuzzer targets (not part of `make test`): the packet parser and
@@ -94,7 +98,8 @@ $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HOST) $(CTL_HDRS) $(SKELS) | $(BUILD
 	$(FUZZ_CC) -Iinclude $(CTL_INC) -I$(BUILD) -D_GNU_SOURCE $< \
 		$(FUZZ_HOST) -o $@ -lxdp -lbpf -lelf -lz
 FUZZ_TARGETS := parse rules config url
-fuzz: deps $(addprefix $(BUILD)/fuzz_,$(FUZZ_TARGETS))
+fuzz: deps
+	@$(MAKE) --no-print-directory $(addprefix $(BUILD)/fuzz_,$(FUZZ_TARGETS))
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		seeds=tests/fuzz/seeds; [ $$t = parse ] || seeds=$$seeds-$$t; \
 		mkdir -p $(BUILD)/fuzz-$$t; \
@@ -112,9 +117,18 @@ bench: all
 regen-golden: all
 	@bash tests/pcap/test_replay.sh --regen
 
+# The manual's generated parts: its synopsis from the command table, its
+# checks table from FG_REASONS (tests/unit/test_help.c checks them).
+.PHONY: doc
+$(BUILD)/mkman: doc/mkman.c $(CTL_LIB) $(CTL_HDRS)
+	$(CC) $(CFLAGS) $< $(CTL_LIB) -o $@ $(LDLIBS)
+doc: $(BUILD)/mkman
+	$(BUILD)/mkman < doc/flowgate.8 > $(BUILD)/flowgate.8
+	mv $(BUILD)/flowgate.8 doc/flowgate.8
+
 # Every C source and header of the tree.
 format:
-	clang-format -i $(shell find include bpf ctl tests bench -name '*.[ch]')
+	clang-format -i $(shell find include bpf ctl tests bench doc -name '*.[ch]')
 
 $(BUILD) $(BUILD)/tests:
 	mkdir -p $@

@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "fg.h"
+#include "cmds.h"
 
 struct flow_filter {
 	__u32 ifindex; /* 0: any */
@@ -129,21 +130,16 @@ static void dump_one(const void *key, const void *vals, int ncpu, void *c)
 static void dump_ovf(const void *key, const void *vals, int ncpu, void *c)
 {
 	const struct fg_ovf_key *k = key;
-	const struct fg_ovf_val *v = vals;
 	struct dump_ctx *d = c;
-	__u64 p = 0, o = 0;
-	int i;
+	struct fg_ovf_val v;
 
 	if (d->f->ifindex && k->ifindex != d->f->ifindex)
 		return;
 	if (d->f->proto >= 0 && (!k->ip_ver || k->proto != d->f->proto))
 		return;
-	for (i = 0; i < ncpu; i++) {
-		p += v[i].packets;
-		o += v[i].octets;
-	}
+	fg_percpu_sum(vals, ncpu, sizeof(v) / sizeof(__u64), (__u64 *)&v);
 	if (fg_opts.json) {
-		fg_ovf_print(NULL, k, p, o);
+		fg_ovf_print(NULL, k, v.packets, v.octets);
 	} else {
 		char ifn[IF_NAMESIZE], pr[8];
 
@@ -154,10 +150,11 @@ static void dump_ovf(const void *key, const void *vals, int ncpu, void *c)
 		       k->ip_ver ? fg_flow_proto(k->ip_ver, k->proto, pr,
 						 sizeof(pr))
 				 : "non-ip",
-		       (unsigned long long)p, (unsigned long long)o);
+		       (unsigned long long)v.packets,
+		       (unsigned long long)v.octets);
 	}
-	d->packets += p;
-	d->octets += o;
+	d->packets += v.packets;
+	d->octets += v.octets;
 }
 
 /* Filters, privileges, the flow table: what dump and top start with.
@@ -168,7 +165,7 @@ static int open_flows(int argc, char **argv, struct flow_filter *f)
 
 	if (!err)
 		err = fg_check_caps(FG_NEED_BPF);
-	return err ? err : fg_state_map_open("fg_flows");
+	return err ? err : fg_state_map_open(FG_MAP_FLOWS);
 }
 
 static int dump_cmp(const void *a, const void *b)
@@ -237,7 +234,7 @@ static int flow_dump(int argc, char **argv)
 	fd = open_flows(argc, argv, &f);
 	if (fd < 0)
 		return fd;
-	ofd = fg_map_open("fg_overflow");
+	ofd = fg_map_open(FG_MAP_OVERFLOW);
 	err = fg_opts.json ? dump_json(fd, ofd, &d) : dump_text(fd, ofd, &d);
 	free(d.e);
 	if (ofd >= 0)
@@ -339,8 +336,8 @@ static void top_add_slot(int fd, __u32 slot, struct fg_flowstats *t)
 static void top_header(const struct snap *s)
 {
 	struct fg_flowstats t = {};
-	int fd = fg_map_open("fg_ifstats");
-	int ifaces_fd = fg_map_open("fg_ifaces");
+	int fd = fg_map_open(FG_MAP_IFSTATS);
+	int ifaces_fd = fg_map_open(FG_MAP_IFACES);
 	__u32 key, next, slot;
 	int err;
 
@@ -539,17 +536,17 @@ static int flow_flush(int argc, char **argv)
 	return 0;
 }
 
-int do_flow(int argc, char **argv)
-{
-	if (argc >= 1 && !strcmp(argv[0], "flush"))
-		return flow_flush(argc - 1, argv + 1);
-	if (argc >= 1 && !strcmp(argv[0], "dump"))
-		return flow_dump(argc - 1, argv + 1);
-	if (argc >= 1 && !strcmp(argv[0], "top"))
-		return flow_top(argc - 1, argv + 1);
-	return fg_usage(
-		"usage: flow dump [dev DEV] [proto P] [addr A] "
-		"[port N] | flow top [sort bytes|packets] "
-		"[interval S] [count N] [rows N] [filters] | flow flush "
-		"[filters]");
-}
+static const struct fg_verb flow_verbs[] = {
+	FG_VERB("dump", flow_dump, "[dev DEV] [proto P] [addr A] [port N]",
+		"every flow in the table, one sorted line each (text), then "
+		"the overflow aggregates"),
+	FG_VERB("top", flow_top,
+		"[sort bytes|packets] [interval S] [count N] [rows N] "
+		"[filters]",
+		"the busiest flows by their rate over the last interval"),
+	FG_VERB("flush", flow_flush, "[dev DEV] [proto P] [addr A] [port N]",
+		"delete flows from the table (never exported): the way out "
+		"of a full table without an exporter"),
+	{},
+};
+const struct fg_cmd fg_cmd_flow = {"flow", flow_verbs};

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The exporter's counters as `flowgate stats` and replay print them. */
+/* The exporter's counters as `flowgate stats` and export reports print them. */
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
@@ -56,7 +56,7 @@ void fg_exp_records_print(const struct fg_exp_stats *e)
 
 void fg_exp_stats_print(void)
 {
-	int fd = fg_map_open("fg_expstats");
+	int fd = fg_map_open(FG_MAP_EXPSTATS);
 	struct fg_exp_stats st;
 	__u32 key = 0, i;
 

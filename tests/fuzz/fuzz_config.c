@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fg_daemon_cfg c;
 	struct fg_perr e;
-	char norm[FG_CFG_URL_LEN], msg[256];
+	char norm[FG_URL_LEN], msg[256];
 	unsigned int lines = 1;
 	size_t i;
 	int err;
@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(e.msg[0] && memchr(e.msg, '\0', sizeof(e.msg)));
 		CHECK(e.line <= lines);
 	} else {
-		CHECK(c.export.ncollectors <= FG_CFG_MAX_COLLECTORS);
+		CHECK(c.export.ncollectors <= FG_MAX_COLLECTORS);
 		for (i = 0; i < (size_t)c.export.ncollectors; i++) {
 			CHECK(!fg_cfg_collector_parse(c.export.collector[i],
 						      norm, sizeof(norm), msg,

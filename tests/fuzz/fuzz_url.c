@@ -23,8 +23,8 @@ struct fg_opts fg_opts; /* main.c has it in the CLI */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *url = malloc(size + 1), out[FG_CFG_URL_LEN], again[FG_CFG_URL_LEN];
-	char msg[256], host[FG_CFG_URL_LEN], *colon;
+	char *url = malloc(size + 1), out[FG_URL_LEN], again[FG_URL_LEN];
+	char msg[256], host[FG_URL_LEN], *colon;
 	unsigned long port;
 	struct in_addr a;
 
