@@ -66,7 +66,8 @@ static void print_rule(const struct fg_rule_def *d, __u32 order,
 		out_u64("packets", h->packets);
 		out_u64("octets", h->octets);
 		if (h->last_ns)
-			out_time_ms("last_hit_ms", fg_mono_to_wall_ms(h->last_ns));
+			out_time_ms("last_hit_ms",
+				    fg_mono_to_wall_ms(h->last_ns));
 		else
 			out_null("last_hit_ms");
 	}
