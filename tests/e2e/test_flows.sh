@@ -60,8 +60,9 @@ fg attach "$RX_IF" max-flows 64 >/dev/null || bail "attach"
 fg_settle || bail "the link does not settle"
 round "xdp in, table full" in mix
 # The table is shared by both directions (the host's own chatter too).
-expect_eq "xdp in: the table is full" \
-	"$(jget "$(fg -j stats dev "$RX_IF")" 'd["flow_table"]["entries"]')" 64
+expect_eq "xdp in: the table is full, and stats says so" \
+	"$(jget "$(fg -j stats dev "$RX_IF")" '[d["flow_table"]["entries"], d["flow_table"]["full"]]')" \
+	"[64, true]"
 check "xdp in: overflow took the rest" \
 	test "$(jget "$LAST" 'd["overflow"]')" -gt 0
 q=$(fg -j stats dev "$RX_IF" queues)
