@@ -43,6 +43,9 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 BPFT_SRCS := $(wildcard tests/bpf/test_*.c)
 BPFT_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(BPFT_SRCS))
 TEST_LIB_SRCS := $(filter-out $(BPFT_SRCS),$(wildcard tests/bpf/*.c)) $(T_LIB_SRCS)
+# Test-only BPF objects (tests/bpf/progs), next to the tests that load them.
+T_BPF_SRCS := $(wildcard tests/bpf/progs/*.bpf.c)
+T_BPF_OBJS := $(patsubst tests/bpf/progs/%.bpf.c,$(BUILD)/tests/%.bpf.o,$(T_BPF_SRCS))
 
 # Skeleton headers are intermediate files to make: keep them.
 .SECONDARY: $(SKELS)
@@ -72,7 +75,10 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(T_LIB_SRCS) $(T_LIB_HDRS) $(CTL_LIB
 $(BUILD)/tests/test_%: tests/bpf/test_%.c $(TEST_LIB_SRCS) $(T_LIB_HDRS) $(CTL_LIB) $(SKELS) $(CTL_HDRS) | $(BUILD)/tests
 	$(CC) $(CFLAGS) -Itests/bpf -Itests/lib $< $(TEST_LIB_SRCS) $(CTL_LIB) -o $@ $(LDLIBS)
 
-tests-build: all $(UNIT_BINS) $(BPFT_BINS)
+$(BUILD)/tests/%.bpf.o: tests/bpf/progs/%.bpf.c | $(BUILD)/tests
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+tests-build: all $(UNIT_BINS) $(BPFT_BINS) $(T_BPF_OBJS)
 
 test: deps
 	@$(MAKE) --no-print-directory tests-build
@@ -111,6 +117,32 @@ fuzz: deps
 
 bench: all
 	@bash bench/cost.sh
+
+# The DPDK bench (bench/dpdk): optional, so `all` never needs DPDK. tests-build
+# builds it when pkg-config finds libdpdk (dpdk-dev, which `make deps`
+# installs); the test layer skips without it. The flags are read when the
+# recipe runs, after deps.
+DPDK_CFLAGS = $(shell pkg-config --cflags libdpdk)
+DPDK_LIBS = $(shell pkg-config --libs libdpdk) -lrte_net_ring -lpcap
+# clang, as the BPF objects: gcc turns fg_parse_head()'s memset of struct
+# fg_pkt into a rep stos, slow at that size on AMD, and the comparison with
+# BPF would measure the compilers.
+$(BUILD)/bench/fg_dpdk: bench/dpdk/fg_dpdk.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CLANG) $(CFLAGS) $(DPDK_CFLAGS) $< -o $@ $(DPDK_LIBS)
+
+.PHONY: dpdk-app bench-dpdk
+tests-build: dpdk-app
+dpdk-app: all
+	@if pkg-config --exists libdpdk; then \
+		$(MAKE) --no-print-directory $(BUILD)/bench/fg_dpdk; \
+	else echo "no libdpdk (dpdk-dev): fg_dpdk not built, its test skips"; fi
+
+bench-dpdk: all
+	@pkg-config --exists libdpdk || { echo "Error: no libdpdk:" \
+		"make deps installs dpdk-dev" >&2; exit 1; }
+	@$(MAKE) --no-print-directory $(BUILD)/bench/fg_dpdk
+	@bash bench/dpdk.sh
 
 # Rewrite tests/pcap/golden/ from the current binary; review the diff.
 .PHONY: regen-golden
