@@ -7,6 +7,9 @@ build_pkgs=(clang llvm make gcc pkg-config libbpf-dev libxdp-dev xdp-tools bpfto
 	libelf-dev zlib1g-dev libpcap-dev libcmocka-dev iproute2 linux-libc-dev)
 test_pkgs=(nfdump pmacct tshark tcpreplay iperf3 python3-scapy netsniff-ng
 	softflowd ethtool python3-yaml)
+# The kernel matrix (tests/vm, scripts/vmtest.sh): qemu, a static busybox,
+# squashfs images for kernels without 9p.
+test_pkgs+=(qemu-system-x86 busybox-static squashfs-tools)
 
 want=("${build_pkgs[@]}")
 [ "${1:-}" = "--build-only" ] || want+=("${test_pkgs[@]}")

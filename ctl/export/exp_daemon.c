@@ -178,8 +178,10 @@ static void publish(struct exp_daemon *d, bool running)
 
 static int sweep(struct exp_daemon *d, bool forced)
 {
-	int err = fg_exporter_sweep(d->e, clock_ns(CLOCK_MONOTONIC),
-				    clock_ns(CLOCK_REALTIME) / 1000000, forced);
+	__u64 now = clock_ns(CLOCK_MONOTONIC);
+	int err = fg_exporter_sweep(d->e, now,
+				    (now + fg_wall_offset_ns()) / 1000000,
+				    forced);
 
 	if (err)
 		fprintf(stderr, "Error: export: reading the flow table: %s\n",
