@@ -116,16 +116,32 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@bash scripts/demo.sh
 
-# libFuzzer target for the host parser and validator (not part of `make test`).
+# libFuzzer targets (not part of `make test`): the packet parser and
+# validator, and the host-side parsers of rule files, config files and
+# collector URLs. `make fuzz` runs each for FUZZ_SECS seconds from its
+# seeds (tests/fuzz/seeds*/), keeping what it finds in build/fuzz-*/.
 FUZZ_SECS ?= 60
+FUZZ_CC  := $(CLANG) -O1 -g -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=all
+FUZZ_HOST := ctl/daemon/cfgfile.c ctl/rules/rule_parse.c ctl/rules/rule_set.c \
+	     ctl/rules/rule_mb.c ctl/rules/rule_mb6.c ctl/lib/names.c \
+	     ctl/lib/util.c ctl/lib/args.c ctl/lib/state.c
 $(BUILD)/fuzz_parse: tests/fuzz/fuzz_parse.c $(HDRS) | $(BUILD)
-	$(CLANG) -O1 -g -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all -Iinclude $< -o $@
+	$(FUZZ_CC) -Iinclude $< -o $@
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HOST) $(CTL_HDRS) $(SKELS) | $(BUILD)
+	$(FUZZ_CC) -Iinclude $(CTL_INC) -I$(BUILD) -D_GNU_SOURCE $< \
+		$(FUZZ_HOST) -o $@ -lxdp -lbpf -lelf -lz
+FUZZ_TARGETS := parse rules config url
 fuzz: deps
-	@$(MAKE) --no-print-directory $(BUILD)/fuzz_parse
-	mkdir -p $(BUILD)/fuzz-corpus
-	$(BUILD)/fuzz_parse -max_total_time=$(FUZZ_SECS) -max_len=2048 \
-		$(BUILD)/fuzz-corpus tests/fuzz/seeds
+	@$(MAKE) --no-print-directory $(addprefix $(BUILD)/fuzz_,$(FUZZ_TARGETS))
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		seeds=tests/fuzz/seeds; [ $$t = parse ] || seeds=$$seeds-$$t; \
+		mkdir -p $(BUILD)/fuzz-$$t; \
+		echo "== fuzz_$$t ($(FUZZ_SECS) s)"; \
+		$(BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECS) -max_len=2048 \
+			-artifact_prefix=$(BUILD)/fuzz-$$t/ \
+			$(BUILD)/fuzz-$$t $$seeds; \
+	done
 
 bench: all
 	@bash bench/cost.sh

@@ -145,6 +145,7 @@ wait_bound() { # wait_bound PORT
 
 attach() { # attach MAX_FLOWS: prints the ifindex
 	fg detach "$DEV" >/dev/null 2>&1 || true
+	fg purge >/dev/null 2>&1 || true # a table of the new size, empty
 	fg attach "$DEV" max-flows "$1" >/dev/null || die "attach max-flows $1"
 	fg -j stats | jq_ "d['interfaces'][0]['ifindex']"
 }

@@ -184,7 +184,11 @@ fg_attach() {
 	in_rx "$FLOWGATE" attach "$RX_IF" >/dev/null
 	[ $# -eq 0 ] || in_rx "$FLOWGATE" config set "$@" >/dev/null
 }
-fg_detach() { in_rx "$FLOWGATE" detach "$RX_IF" >/dev/null; }
+# detach keeps the settings; purge, so that the next case starts afresh
+fg_detach() {
+	in_rx "$FLOWGATE" detach "$RX_IF" >/dev/null
+	in_rx "$FLOWGATE" purge >/dev/null
+}
 fg_count() {
 	in_rx "$FLOWGATE" -j stats dev "$RX_IF" | "$PY" -c '
 import json, sys

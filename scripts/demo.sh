@@ -211,6 +211,8 @@ EOF
 for dev in "$H_CLI" "$H_ATK"; do
 	fgj detach "$dev" >/dev/null || die "detach $dev failed"
 done
+# detach keeps rules and settings for the next attach; purge removes them
+fgj purge >/dev/null || die "purge failed"
 echo
 echo "Detached; removing the lab. Next: 'flowgate config set profile monitor'"
 echo "counts every check without dropping; man -l doc/flowgate.8 has the rest."

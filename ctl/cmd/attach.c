@@ -242,9 +242,21 @@ static bool any_attached(void)
 	return any;
 }
 
+/* True when the pinned flow table holds a flow. */
+static bool flows_left(void)
+{
+	struct fg_flow_key k;
+	int fd = fg_map_open(FG_MAP_FLOWS);
+	bool any = fd >= 0 && !bpf_map_get_next_key(fd, NULL, &k);
+
+	if (fd >= 0)
+		close(fd);
+	return any;
+}
+
 /* The flow table's size is fixed while an interface is attached. Without
- * one (state made by `config set`), the table is empty: a new size just
- * replaces it. */
+ * one, a new size replaces the table, once it is empty: its flows are not
+ * thrown away unexported behind the operator's back. */
 static int resolve_max_flows(const struct fg_attach_args *a, __u32 *n)
 {
 	__u32 pinned = fg_pinned_max_flows();
@@ -256,6 +268,13 @@ static int resolve_max_flows(const struct fg_attach_args *a, __u32 *n)
 					"the flow table has %u entries; detach "
 					"every interface to resize it",
 					pinned);
+		if (flows_left())
+			return fg_error(
+				-EBUSY,
+				"the flow table (%u entries) still "
+				"holds flows; export them, or 'flowgate "
+				"flow flush', to resize it",
+				pinned);
 		if (!fg_pin_path(path, sizeof(path), FG_MAP_FLOWS))
 			unlink(path);
 		pinned = 0;
@@ -654,15 +673,125 @@ static bool forget_vanished(int fd, const char *dev)
 	return false;
 }
 
-/* The last interface gone: remove all state, pins included. Closes fd. */
-static void release_state(int fd)
-{
-	__u32 key;
-	int err = bpf_map_get_next_key(fd, NULL, &key);
+/* ---- flowgate programs the kernel has, whatever the pins say ---------- */
 
+/* What runs on one interface under flowgate's names: fg_xdp (alone or in
+ * libxdp's dispatcher), fg_tc_in/fg_tc_out in our clsact slot. */
+struct live {
+	__u32 xdp_id, in_id, out_id;
+};
+
+static bool prog_named(__u32 id, const char *name)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd = id ? bpf_prog_get_fd_by_id(id) : -1;
+	bool same;
+
+	if (fd < 0)
+		return false;
+	same = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	       !strcmp(info.name, name);
 	close(fd);
-	if (err && errno == ENOENT)
-		fg_state_remove();
+	return same;
+}
+
+static void live_progs(int ifindex, struct live *l)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	struct xdp_program *p;
+	__u32 id;
+
+	memset(l, 0, sizeof(*l));
+	if (!libxdp_get_error(mp)) {
+		for (p = xdp_multiprog__next_prog(NULL, mp); p;
+		     p = xdp_multiprog__next_prog(p, mp))
+			if (!strcmp(xdp_program__name(p), FG_PROG_NAME))
+				l->xdp_id = xdp_program__id(p);
+		p = xdp_multiprog__main_prog(mp);
+		if (!l->xdp_id && p &&
+		    !strcmp(xdp_program__name(p), FG_PROG_NAME))
+			l->xdp_id = xdp_program__id(p);
+		xdp_multiprog__close(mp);
+	}
+	id = tc_prog_id(ifindex, BPF_TC_INGRESS);
+	l->in_id = prog_named(id, "fg_tc_in") ? id : 0;
+	id = tc_prog_id(ifindex, BPF_TC_EGRESS);
+	l->out_id = prog_named(id, "fg_tc_out") ? id : 0;
+}
+
+/* Programs of flowgate on ifindex that no record under the pin directory
+ * accounts for (attached from a pin directory that is gone, such as the
+ * throw-away bpffs of `ip netns exec`). False when there are none. */
+static bool orphan_progs(int ifaces_fd, int ifindex, struct live *l)
+{
+	struct fg_iface ifc;
+
+	live_progs(ifindex, l);
+	if (ifaces_fd >= 0 && !iface_lookup(ifaces_fd, ifindex, &ifc)) {
+		if (l->xdp_id == ifc.prog_id)
+			l->xdp_id = 0;
+		if (l->in_id == ifc.prog_id)
+			l->in_id = 0;
+		if (l->out_id == ifc.out_prog_id)
+			l->out_id = 0;
+	}
+	return l->xdp_id || l->in_id || l->out_id;
+}
+
+static void print_orphans(int ifaces_fd)
+{
+	struct if_nameindex *ifs = if_nameindex(), *i;
+	struct live l;
+
+	out_arr_open("orphans");
+	for (i = ifs; i && i->if_index; i++) {
+		if (!orphan_progs(ifaces_fd, i->if_index, &l))
+			continue;
+		out_obj_open(NULL);
+		out_str("dev", i->if_name);
+		out_u64("ifindex", i->if_index);
+		if (l.xdp_id)
+			out_u64("xdp_prog_id", l.xdp_id);
+		if (l.in_id)
+			out_u64("tc_ingress_prog_id", l.in_id);
+		if (l.out_id)
+			out_u64("tc_egress_prog_id", l.out_id);
+		out_str("remove", "flowgate detach DEV");
+		out_obj_close();
+	}
+	out_arr_close();
+	if (ifs)
+		if_freenameindex(ifs);
+}
+
+/* detach of an interface without a record: take flowgate's programs off
+ * by name. 1 when there were some. */
+static int detach_orphan(int ifindex, const char *dev)
+{
+	struct fg_iface ifc = {.ifindex = ifindex};
+	struct live l;
+	int err = 0;
+
+	if (!orphan_progs(-1, ifindex, &l))
+		return 0;
+	if (l.xdp_id) {
+		ifc.prog_id = l.xdp_id;
+		err = detach_xdp(ifindex, &ifc);
+	}
+	if (!err && l.in_id)
+		tc_detach(ifindex, BPF_TC_INGRESS);
+	if (!err && l.out_id)
+		tc_detach(ifindex, BPF_TC_EGRESS);
+	if (err)
+		return fg_error(err, "cannot detach from %s: %s", dev,
+				fg_strerr(err));
+	out_begin();
+	out_str("dev", dev);
+	out_bool("detached", true);
+	out_bool("orphan", true);
+	out_end();
+	return 1;
 }
 
 static int do_detach(int argc, char **argv)
@@ -678,12 +807,20 @@ static int do_detach(int argc, char **argv)
 		return err;
 	fg_libs_init();
 	fd = fg_map_open(FG_MAP_IFACES);
+	ifindex = if_nametoindex(argv[0]);
+	if (ifindex && (fd < 0 || iface_lookup(fd, ifindex, &ifc))) {
+		err = detach_orphan(ifindex, argv[0]);
+		if (err) {
+			if (fd >= 0)
+				close(fd);
+			return err < 0 ? err : 0;
+		}
+	}
 	if (fd < 0)
 		return fg_error(-ENOENT, "flowgate is not attached to %s",
 				argv[0]);
-	ifindex = if_nametoindex(argv[0]);
 	if (!ifindex && forget_vanished(fd, argv[0])) {
-		release_state(fd);
+		close(fd);
 		out_begin();
 		out_str("dev", argv[0]);
 		out_bool("detached", true);
@@ -709,10 +846,56 @@ static int do_detach(int argc, char **argv)
 	 * finds it clean (and zeroes it again). */
 	forget_counters(ifc.slot);
 	bpf_map_delete_elem(fd, &ifindex);
-	release_state(fd);
+	close(fd);
+	/* Rules, profile, checks and sampling stay pinned for the next
+	 * attach: only `purge` removes them. */
 	out_begin();
 	out_str("dev", argv[0]);
 	out_bool("detached", true);
+	out_end();
+	return 0;
+}
+
+/* purge: remove the pinned state (rules, config, flows, counters) once no
+ * interface uses it. RTT pins have their own `rtt disable`. */
+static int do_purge(int argc, char **argv)
+{
+	__u32 key;
+	int fd, lock, err;
+
+	if (argc)
+		return fg_cmd_usage(&fg_cmd_purge, NULL);
+	err = fg_check_caps(FG_NEED_BPF);
+	if (err)
+		return err;
+	if (!fg_state_exists()) {
+		out_begin();
+		out_str("pin_dir", fg_pin_dir());
+		out_bool("purged", false);
+		out_end();
+		return 0;
+	}
+	lock = attach_lock();
+	if (lock < 0)
+		return lock;
+	fd = fg_map_open(FG_MAP_IFACES);
+	err = fd >= 0 && !bpf_map_get_next_key(fd, NULL, &key);
+	if (fd >= 0)
+		close(fd);
+	if (err) {
+		fg_rule_unlock(lock);
+		return fg_error(-EBUSY,
+				"flowgate is still attached (see 'flowgate "
+				"status'): detach every interface first");
+	}
+	err = fg_state_remove();
+	fg_rule_unlock(lock);
+	if (err)
+		return fg_error(err, "cannot remove %s: %s", fg_pin_dir(),
+				strerror(-err));
+	out_begin();
+	out_str("pin_dir", fg_pin_dir());
+	out_bool("purged", true);
 	out_end();
 	return 0;
 }
@@ -769,6 +952,7 @@ static int do_status(int argc, char **argv)
 		out_obj_close();
 	}
 	out_arr_close();
+	print_orphans(fd);
 	fg_kfeat_print("kernel");
 	out_end();
 	if (fd >= 0)
@@ -834,7 +1018,8 @@ static const struct fg_verb attach_verbs[] = {
 
 static const struct fg_verb detach_verbs[] = {
 	FG_VERB(NULL, do_detach, "DEV",
-		"remove flowgate from DEV; the last detach removes every pin"),
+		"remove flowgate (or programs of it left without pins) from "
+		"DEV; rules and settings stay"),
 	{},
 };
 
@@ -847,3 +1032,12 @@ static const struct fg_verb status_verbs[] = {
 const struct fg_cmd fg_cmd_attach = {"attach", attach_verbs};
 const struct fg_cmd fg_cmd_detach = {"detach", detach_verbs};
 const struct fg_cmd fg_cmd_status = {"status", status_verbs};
+
+static const struct fg_verb purge_verbs[] = {
+	FG_VERB(NULL, do_purge, NULL,
+		"remove every pin (rules, settings, flows) once nothing is "
+		"attached"),
+	{},
+};
+
+const struct fg_cmd fg_cmd_purge = {"purge", purge_verbs};

@@ -10,6 +10,7 @@
 #include "fg.h"
 
 extern const struct fg_cmd fg_cmd_attach, fg_cmd_detach, fg_cmd_status;
+extern const struct fg_cmd fg_cmd_purge;
 extern const struct fg_cmd fg_cmd_stats, fg_cmd_config, fg_cmd_flow;
 extern const struct fg_cmd fg_cmd_replay, fg_cmd_export, fg_cmd_rtt;
 extern const struct fg_cmd fg_cmd_rule, fg_cmd_daemon, fg_cmd_help;

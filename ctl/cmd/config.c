@@ -35,6 +35,43 @@ static void print_config(const struct fg_config *cfg)
 	out_end();
 }
 
+static void change(const char *setting, const char *from, const char *to)
+{
+	if (!strcmp(from, to))
+		return;
+	out_obj_open(NULL);
+	out_str("setting", setting);
+	out_str("from", from);
+	out_str("to", to);
+	out_obj_close();
+}
+
+/* What a `config set` changed, and only that (`config show` has the
+ * rest). */
+static void print_changes(const struct fg_config *was,
+			  const struct fg_config *now)
+{
+	char a[16], b[16], name[64];
+	__u32 r;
+
+	out_begin();
+	out_arr_open("changed");
+	change("profile", fg_profile_name(was->profile),
+	       fg_profile_name(now->profile));
+	snprintf(a, sizeof(a), "%u", was->sampling > 1 ? was->sampling : 1);
+	snprintf(b, sizeof(b), "%u", now->sampling > 1 ? now->sampling : 1);
+	change("sampling", a, b);
+	change("drop-flows", was->flags & FG_CFG_NO_DROP_FLOWS ? "off" : "on",
+	       now->flags & FG_CFG_NO_DROP_FLOWS ? "off" : "on");
+	for (r = 1; r < FG_R_MAX; r++) {
+		snprintf(name, sizeof(name), "check %s", fg_reason_name(r));
+		change(name, fg_action_name(fg_config_action(was, r)),
+		       fg_action_name(fg_config_action(now, r)));
+	}
+	out_arr_close();
+	out_end();
+}
+
 static int read_config(struct fg_config *cur)
 {
 	int err = fg_config_read(cur);
@@ -79,7 +116,7 @@ static int config_set(int argc, char **argv)
 	if (err)
 		return fg_error(err, "cannot write the config: %s",
 				fg_strerr(err));
-	print_config(&cfg);
+	print_changes(&cur, &cfg);
 	return 0;
 }
 

@@ -37,15 +37,16 @@ static int parse_size(const char *v, __u64 *out)
 
 static int add_url(struct fg_exp_settings *s, const char *v)
 {
-	if (strncmp(v, "udp://", 6) && strncmp(v, "tcp://", 6))
-		return fg_usage("collector '%s': want udp://HOST[:PORT] or "
-				"tcp://HOST[:PORT]",
-				v);
-	if (!v[6] || strlen(v) >= FG_URL_LEN)
-		return fg_usage("collector '%s': bad address", v);
+	char msg[256];
+
 	if (s->nurls >= FG_MAX_COLLECTORS)
 		return fg_usage("at most %d collectors", FG_MAX_COLLECTORS);
-	snprintf(s->urls[s->nurls++], FG_URL_LEN, "%s", v);
+	/* the validator of the config file and replay: ports 1-65535, IPv4
+	 * addresses of four octets, [IPv6]; stored normalised */
+	if (fg_cfg_collector_parse(v, s->urls[s->nurls], FG_URL_LEN, msg,
+				   sizeof(msg)))
+		return fg_usage("%s", msg);
+	s->nurls++;
 	return 0;
 }
 

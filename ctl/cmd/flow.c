@@ -83,15 +83,24 @@ static bool flow_match(const struct flow_filter *f, const struct fg_flow_key *k)
 	return true;
 }
 
+struct dump_flow {
+	struct fg_flow_key k;
+	struct fg_flow_val v;
+};
+
 struct dump_ctx {
 	const struct flow_filter *f;
 	__u64 flows, packets, octets;
+	struct dump_flow *e; /* text: gathered, sorted, then printed */
+	size_t n, cap;
+	int err;
 };
 
 static void dump_one(const void *key, const void *vals, int ncpu, void *c)
 {
 	struct dump_ctx *d = c;
 	struct fg_flow_val sum;
+	void *ne;
 
 	if (!flow_match(d->f, key))
 		return;
@@ -101,7 +110,21 @@ static void dump_one(const void *key, const void *vals, int ncpu, void *c)
 	d->flows++;
 	d->packets += sum.packets;
 	d->octets += sum.octets;
-	fg_flow_print(NULL, key, &sum, fg_mono_to_wall_ms);
+	if (fg_opts.json) {
+		fg_flow_print(NULL, key, &sum, fg_mono_to_wall_ms);
+		return;
+	}
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 256;
+		ne = realloc(d->e, d->cap * sizeof(*d->e));
+		if (!ne) {
+			d->err = -ENOMEM;
+			return;
+		}
+		d->e = ne;
+	}
+	d->e[d->n].k = *(const struct fg_flow_key *)key;
+	d->e[d->n++].v = sum;
 }
 
 static void dump_ovf(const void *key, const void *vals, int ncpu, void *c)
@@ -115,7 +138,21 @@ static void dump_ovf(const void *key, const void *vals, int ncpu, void *c)
 	if (d->f->proto >= 0 && (!k->ip_ver || k->proto != d->f->proto))
 		return;
 	fg_percpu_sum(vals, ncpu, sizeof(v) / sizeof(__u64), (__u64 *)&v);
-	fg_ovf_print(NULL, k, v.packets, v.octets);
+	if (fg_opts.json) {
+		fg_ovf_print(NULL, k, v.packets, v.octets);
+	} else {
+		char ifn[IF_NAMESIZE], pr[8];
+
+		if (!if_indextoname(k->ifindex, ifn))
+			snprintf(ifn, sizeof(ifn), "if%u", k->ifindex);
+		printf("%-3s %s %s overflow packets %llu octets %llu\n",
+		       k->dir == FG_DIR_OUT ? "out" : "in", ifn,
+		       k->ip_ver ? fg_flow_proto(k->ip_ver, k->proto, pr,
+						 sizeof(pr))
+				 : "non-ip",
+		       (unsigned long long)v.packets,
+		       (unsigned long long)v.octets);
+	}
 	d->packets += v.packets;
 	d->octets += v.octets;
 }
@@ -131,6 +168,63 @@ static int open_flows(int argc, char **argv, struct flow_filter *f)
 	return err ? err : fg_state_map_open(FG_MAP_FLOWS);
 }
 
+static int dump_cmp(const void *a, const void *b)
+{
+	return fg_flow_key_cmp(&((const struct dump_flow *)a)->k,
+			       &((const struct dump_flow *)b)->k);
+}
+
+/* Text: one line per flow, sorted, like conntrack -L; then the overflow
+ * aggregates, one line each, and the totals. */
+static int dump_text(int fd, int ofd, struct dump_ctx *d)
+{
+	size_t i;
+	int err;
+
+	err = fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
+				 sizeof(struct fg_flow_val), dump_one, d);
+	err = err ?: d->err;
+	if (err)
+		return err;
+	if (d->n)
+		qsort(d->e, d->n, sizeof(*d->e), dump_cmp);
+	for (i = 0; i < d->n; i++)
+		fg_flow_line(stdout, &d->e[i].k, &d->e[i].v,
+			     fg_mono_to_wall_ms);
+	if (ofd >= 0)
+		err = fg_map_walk_percpu(ofd, sizeof(struct fg_ovf_key),
+					 sizeof(struct fg_ovf_val), dump_ovf,
+					 d);
+	if (!err)
+		printf("%llu flows, %llu packets, %llu octets\n",
+		       (unsigned long long)d->flows,
+		       (unsigned long long)d->packets,
+		       (unsigned long long)d->octets);
+	return err;
+}
+
+static int dump_json(int fd, int ofd, struct dump_ctx *d)
+{
+	int err;
+
+	out_begin();
+	out_arr_open("flows");
+	err = fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
+				 sizeof(struct fg_flow_val), dump_one, d);
+	out_arr_close();
+	out_arr_open("overflow");
+	if (!err && ofd >= 0)
+		err = fg_map_walk_percpu(ofd, sizeof(struct fg_ovf_key),
+					 sizeof(struct fg_ovf_val), dump_ovf,
+					 d);
+	out_arr_close();
+	out_u64("total_flows", d->flows);
+	out_u64("total_packets", d->packets);
+	out_u64("total_octets", d->octets);
+	out_end();
+	return err;
+}
+
 static int flow_dump(int argc, char **argv)
 {
 	struct flow_filter f;
@@ -141,24 +235,12 @@ static int flow_dump(int argc, char **argv)
 	if (fd < 0)
 		return fd;
 	ofd = fg_map_open(FG_MAP_OVERFLOW);
-	out_begin();
-	out_arr_open("flows");
-	err = fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
-				 sizeof(struct fg_flow_val), dump_one, &d);
-	out_arr_close();
-	out_arr_open("overflow");
-	if (!err && ofd >= 0)
-		err = fg_map_walk_percpu(ofd, sizeof(struct fg_ovf_key),
-					 sizeof(struct fg_ovf_val), dump_ovf,
-					 &d);
-	out_arr_close();
-	out_u64("total_flows", d.flows);
-	out_u64("total_packets", d.packets);
-	out_u64("total_octets", d.octets);
-	out_end();
+	err = fg_opts.json ? dump_json(fd, ofd, &d) : dump_text(fd, ofd, &d);
+	free(d.e);
 	if (ofd >= 0)
 		close(ofd);
 	close(fd);
+	fflush(stdout);
 	return err ? fg_error(err, "cannot read flows: %s", fg_strerr(err)) : 0;
 }
 
@@ -357,7 +439,16 @@ static int flow_top(int argc, char **argv)
 	fd = open_flows(fargc, fargv, &f);
 	if (fd < 0)
 		return fd;
-	for (n = 0; !count || n < count; n++) {
+	/* A first snapshot to measure from: every rate shown is what moved
+	 * in one interval, never a total since the flow began. */
+	err = fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
+				 sizeof(struct fg_flow_val), snap_one, &prev);
+	if (!err) {
+		if (prev.n)
+			qsort(prev.e, prev.n, sizeof(*prev.e), key_cmp);
+		sleep(interval);
+	}
+	for (n = 0; !err && (!count || n < count); n++) {
 		cur.n = 0;
 		err = fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
 					 sizeof(struct fg_flow_val), snap_one,
@@ -383,14 +474,79 @@ static int flow_top(int argc, char **argv)
 	return err ? fg_error(err, "cannot read flows: %s", fg_strerr(err)) : 0;
 }
 
+/* ---- flow flush ---------------------------------------------------- */
+
+struct flush_ctx {
+	const struct flow_filter *f;
+	struct fg_flow_key *keys;
+	size_t n, cap;
+	__u64 packets, octets;
+	int err;
+};
+
+static void flush_one(const void *key, const void *vals, int ncpu, void *c)
+{
+	struct flush_ctx *x = c;
+	struct fg_flow_val sum;
+	void *nk;
+
+	if (x->err || !flow_match(x->f, key))
+		return;
+	if (x->n == x->cap) {
+		x->cap = x->cap ? x->cap * 2 : 1024;
+		nk = realloc(x->keys, x->cap * sizeof(*x->keys));
+		if (!nk) {
+			x->err = -ENOMEM;
+			return;
+		}
+		x->keys = nk;
+	}
+	fg_flow_sum(vals, ncpu, &sum);
+	x->packets += sum.packets;
+	x->octets += sum.octets;
+	x->keys[x->n++] = *(const struct fg_flow_key *)key;
+}
+
+/* flow flush [filters]: the operator's way out of a full table without an
+ * exporter. What it deletes is never exported: it says how much. */
+static int flow_flush(int argc, char **argv)
+{
+	struct flow_filter f;
+	struct flush_ctx x = {.f = &f};
+	size_t i, deleted = 0;
+	int fd, err;
+
+	fd = open_flows(argc, argv, &f);
+	if (fd < 0)
+		return fd;
+	err = fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
+				 sizeof(struct fg_flow_val), flush_one, &x);
+	err = err ?: x.err;
+	for (i = 0; !err && i < x.n; i++)
+		deleted += !bpf_map_delete_elem(fd, &x.keys[i]);
+	close(fd);
+	free(x.keys);
+	if (err)
+		return fg_error(err, "cannot read flows: %s", fg_strerr(err));
+	out_begin();
+	out_u64("deleted_flows", deleted);
+	out_u64("deleted_packets", x.packets);
+	out_u64("deleted_octets", x.octets);
+	out_end();
+	return 0;
+}
+
 static const struct fg_verb flow_verbs[] = {
 	FG_VERB("dump", flow_dump, "[dev DEV] [proto P] [addr A] [port N]",
-		"every flow in the table, then the overflow aggregates"),
+		"every flow in the table, one sorted line each (text), then "
+		"the overflow aggregates"),
 	FG_VERB("top", flow_top,
 		"[sort bytes|packets] [interval S] [count N] [rows N] "
 		"[filters]",
-		"the busiest flows, refreshed every interval"),
+		"the busiest flows by their rate over the last interval"),
+	FG_VERB("flush", flow_flush, "[dev DEV] [proto P] [addr A] [port N]",
+		"delete flows from the table (never exported): the way out "
+		"of a full table without an exporter"),
 	{},
 };
-
 const struct fg_cmd fg_cmd_flow = {"flow", flow_verbs};

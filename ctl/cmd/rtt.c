@@ -124,11 +124,11 @@ static void print_conn(const struct fg_rtt_key *k, const struct fg_rtt_val *v)
 	out_u64("last_us", v->last_us);
 	out_bool("coarse", v->flags & FG_RTT_F_COARSE);
 	if (v->samples) {
-		out_u64("first_ms", fg_mono_to_wall_ms(v->first_ns));
-		out_u64("last_ms", fg_mono_to_wall_ms(v->last_ns));
+		out_time_ms("first_ms", fg_mono_to_wall_ms(v->first_ns));
+		out_time_ms("last_ms", fg_mono_to_wall_ms(v->last_ns));
 	}
 	if (v->flags & FG_RTT_F_CLOSED)
-		out_u64("closed_ms", fg_mono_to_wall_ms(v->close_ns));
+		out_time_ms("closed_ms", fg_mono_to_wall_ms(v->close_ns));
 	out_obj_close();
 }
 

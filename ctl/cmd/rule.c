@@ -66,7 +66,8 @@ static void print_rule(const struct fg_rule_def *d, __u32 order,
 		out_u64("packets", h->packets);
 		out_u64("octets", h->octets);
 		if (h->last_ns)
-			out_u64("last_hit_ms", fg_mono_to_wall_ms(h->last_ns));
+			out_time_ms("last_hit_ms",
+				    fg_mono_to_wall_ms(h->last_ns));
 		else
 			out_null("last_hit_ms");
 	}
@@ -92,7 +93,7 @@ static int rule_add(int argc, char **argv)
 	for (i = 0; i < t.cur.n && !err; i++)
 		err = fg_ruleset_add(&s, &t.cur.r[i], 0);
 	if (!err)
-		err = fg_ruleset_add(&s, &d, 0);
+		err = fg_ruleset_add(&s, &d, FG_LINE_NEW);
 	err = err ? fg_error(err, "out of memory")
 		  : fg_rule_tx_commit(&t, &s, NULL);
 	by_id = err ? NULL : fg_ruleset_by_id(&t.cur);
@@ -174,25 +175,72 @@ static int rule_flush(int argc, char **argv)
 	return err;
 }
 
+/* Rules of s whose ID was in force (same match: kept, counters go on). */
+static size_t count_kept(const struct fg_ruleset *s,
+			 const struct fg_rule_def **old_by_id)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->n; i++)
+		n += s->r[i].id <= FG_RULE_MAX && old_by_id[s->r[i].id];
+	return n;
+}
+
+/* rule load FILE [--allow-empty]: the file becomes the whole set. A file
+ * without a rule would remove every rule; only said on purpose. */
 static int rule_load(int argc, char **argv)
 {
+	const struct fg_rule_def **by_id = NULL;
 	struct fg_ruleset s = {};
-	__u32 gen = 0;
-	int err;
+	bool allow_empty = false;
+	const char *file = NULL;
+	struct fg_rule_tx t;
+	size_t kept = 0;
+	int i, err;
 
-	if (argc != 1)
+	int files = 0;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--allow-empty")) {
+			allow_empty = true;
+		} else {
+			file = argv[i];
+			files++;
+		}
+	}
+	if (files != 1)
 		return fg_cmd_usage(&fg_cmd_rule, "load");
-	err = fg_rules_read_file(argv[0], &s);
+	err = fg_rules_read_file(file, &s);
 	if (err)
 		return err;
-	err = fg_rules_apply(&s, argv[0], &gen);
+	if (!s.n && !allow_empty) {
+		fg_ruleset_free(&s);
+		return fg_error(-ENODATA,
+				"%s has no rule; loading it would remove "
+				"every rule (say 'rule load %s --allow-empty' "
+				"or 'rule flush' if that is what you mean)",
+				file, file);
+	}
+	err = fg_rule_tx_begin(&t);
+	if (err)
+		goto out;
+	by_id = fg_ruleset_by_id(&t.cur);
+	err = by_id ? fg_rule_tx_commit(&t, &s, file)
+		    : fg_error(-ENOMEM, "out of memory");
 	if (!err) {
+		kept = count_kept(&s, by_id);
 		out_begin();
-		out_str("file", argv[0]);
+		out_str("file", file);
 		out_u64("rules", s.n);
-		out_u64("generation", gen);
+		out_u64("added", s.n - kept);
+		out_u64("removed", t.cur.n - kept);
+		out_u64("kept", kept);
+		out_u64("generation", t.gen);
 		out_end();
 	}
+	free(by_id);
+	fg_rule_tx_end(&t);
+out:
 	fg_ruleset_free(&s);
 	return err;
 }
@@ -212,30 +260,81 @@ static int write_rules(FILE *f, const struct fg_ruleset *s, __u32 gen)
 	return ferror(f) ? -EIO : 0;
 }
 
+/* Where save may write: an absent path or a regular file, reached through
+ * symlinks (the link stays, its target is replaced). Anything else (a
+ * device, a FIFO, a directory) is refused: renaming over it would destroy
+ * it. *st is the existing file's, st_mode 0 when there is none. */
+static int save_target(const char *path, char *real, size_t len,
+		       struct stat *st)
+{
+	char *r;
+
+	memset(st, 0, sizeof(*st));
+	if (stat(path, st)) {
+		if (errno != ENOENT)
+			return fg_error(-errno, "cannot write %s: %s", path,
+					strerror(errno));
+		if (!lstat(path, st))
+			return fg_error(-ENOENT,
+					"cannot write %s: a symbolic link to "
+					"nothing",
+					path);
+		memset(st, 0, sizeof(*st));
+		snprintf(real, len, "%s", path);
+		return strlen(path) >= len ? -ENAMETOOLONG : 0;
+	}
+	if (S_ISDIR(st->st_mode))
+		return fg_error(-EISDIR, "cannot write %s: is a directory",
+				path);
+	if (!S_ISREG(st->st_mode))
+		return fg_error(-EINVAL,
+				"cannot write %s: not a regular file (use "
+				"'rule save -' to write to standard output)",
+				path);
+	r = realpath(path, NULL);
+	if (!r)
+		return fg_error(-errno, "cannot write %s: %s", path,
+				strerror(errno));
+	snprintf(real, len, "%s", r);
+	free(r);
+	return 0;
+}
+
 /* Written next to FILE and renamed over it: a reader (or a crash) sees
- * the old file or the new one. */
+ * the old file or the new one. An existing file keeps its mode and
+ * owner. */
 static int save_file(const char *path, const struct fg_ruleset *s, __u32 gen)
 {
-	char tmp[4096];
+	char real[4096], tmp[4096 + 32];
+	struct stat st;
 	FILE *f;
 	int err;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, getpid()) >=
-	    (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	f = fopen(tmp, "w");
+	err = save_target(path, real, sizeof(real), &st);
+	if (err)
+		return err;
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", real, getpid());
+	f = fopen(tmp, "wx");
 	if (!f)
-		return -errno;
+		goto fail_open;
 	err = write_rules(f, s, gen);
+	if (st.st_mode && !err &&
+	    (fchown(fileno(f), st.st_uid, st.st_gid) ||
+	     fchmod(fileno(f), st.st_mode & 07777)))
+		err = -errno;
 	if (fflush(f) || fsync(fileno(f)))
 		err = err ?: -errno;
 	if (fclose(f))
 		err = err ?: -errno;
-	if (!err && rename(tmp, path))
+	if (!err && rename(tmp, real))
 		err = -errno;
-	if (err)
+	if (err) {
 		unlink(tmp);
+		fg_error(err, "cannot write %s: %s", path, strerror(-err));
+	}
 	return err;
+fail_open:
+	return fg_error(-errno, "cannot write %s: %s", path, strerror(errno));
 }
 
 /* The set in force, read under a shared lock; an empty set without state. */
@@ -280,10 +379,21 @@ static int rule_save(int argc, char **argv)
 		return err;
 	if (fds.ctl >= 0)
 		fg_rule_fds_close(&fds);
+	if (!strcmp(argv[0], "-")) {
+		/* the rules themselves are the output, as `nft list ruleset` */
+		err = write_rules(stdout, &s, gen);
+		if (!err && fflush(stdout))
+			err = -errno;
+		if (err)
+			fg_error(err,
+				 "cannot write the rules to standard "
+				 "output: %s",
+				 strerror(-err));
+		fg_ruleset_free(&s);
+		return err;
+	}
 	err = save_file(argv[0], &s, gen);
-	if (err)
-		fg_error(err, "cannot write %s: %s", argv[0], fg_strerr(err));
-	else {
+	if (!err) {
 		out_begin();
 		out_str("file", argv[0]);
 		out_u64("rules", s.n);
@@ -343,9 +453,13 @@ static const struct fg_verb rule_verbs[] = {
 		.need = FG_NEED_BPF),
 	FG_VERB("flush", rule_flush, NULL, "delete every rule",
 		.need = FG_NEED_BPF),
-	FG_VERB("load", rule_load, "FILE",
-		"replace every rule by FILE's, at once", .need = FG_NEED_BPF),
-	FG_VERB("save", rule_save, "FILE", "write the rules in force to FILE",
+	FG_VERB("load", rule_load, "FILE [--allow-empty]",
+		"replace every rule by FILE's, at once; says what it adds, "
+		"removes and keeps (a file without rules: --allow-empty)",
+		.need = FG_NEED_BPF),
+	FG_VERB("save", rule_save, "FILE|-",
+		"write the rules in force to FILE (a regular file, kept "
+		"owner and mode) or to standard output",
 		.need = FG_NEED_BPF),
 	{},
 };

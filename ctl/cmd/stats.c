@@ -105,7 +105,7 @@ static void count_one(const void *key, const void *vals, int ncpu, void *c)
 static void print_table(void)
 {
 	int fd = fg_map_open(FG_MAP_FLOWS);
-	__u64 n = 0;
+	__u64 n = 0, max = fg_pinned_max_flows();
 
 	if (fd < 0)
 		return;
@@ -114,7 +114,10 @@ static void print_table(void)
 	close(fd);
 	out_obj_open("flow_table");
 	out_u64("entries", n);
-	out_u64("max_entries", fg_pinned_max_flows());
+	out_u64("max_entries", max);
+	/* New flows then go to the overflow aggregates only: an exporter
+	 * drains the table, `flow flush` empties it. */
+	out_bool("full", max && n >= max);
 	out_obj_close();
 }
 
@@ -229,15 +232,19 @@ static int do_stats(int argc, char **argv)
 	if (fd < 0)
 		return fd;
 	ifaces_fd = fg_map_open(FG_MAP_IFACES);
+	if (only && fg_iface_slot(ifaces_fd, only, &slot)) {
+		/* zeros would read as "attached, nothing seen" */
+		if (ifaces_fd >= 0)
+			close(ifaces_fd);
+		close(fd);
+		return fg_error(-ENOENT, "flowgate is not attached to %s",
+				argv[1]);
+	}
 	extra.fd = fd;
 	out_begin();
 	print_table();
 	out_arr_open("interfaces");
 	if (only) {
-		/* Not attached: no slot, zeros (slot_read() beyond the
-		 * array), as before its first packet. */
-		if (fg_iface_slot(ifaces_fd, only, &slot))
-			slot = FG_NSLOTS;
 		slot_read(slot, &s);
 		iface_name(ifaces_fd, only, name);
 		print_iface(name, only, slot, &s);

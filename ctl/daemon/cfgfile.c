@@ -119,6 +119,15 @@ int fg_cfg_collector_parse(const char *url, char *out, size_t outlen, char *msg,
 				    url);
 		memcpy(host, h, hl);
 		host[hl] = '\0';
+		/* Digits and dots are an IPv4 address, never a name: four
+		 * octets of 0-255 (getaddrinfo would take "10.1" or
+		 * "3232235777" and mean something else). */
+		if (strspn(host, "0123456789.") == hl &&
+		    inet_pton(AF_INET, host, a6) != 1)
+			return merr(msg, len,
+				    "collector '%s': bad IPv4 address '%s' "
+				    "(four numbers from 0 to 255)",
+				    url, host);
 	}
 	if (colon && fg_parse_u32(colon + 1, 1, 65535, &port))
 		return merr(msg, len, "collector '%s': bad port (1-65535)",
@@ -205,8 +214,13 @@ static int top_setting(struct cfg_ctx *x, const char *k, const char *v,
 			return fg_perr(x->e, "unknown check '%s'", v);
 		a = v2 ? fg_action_by_name(v2) : -ENOENT;
 		if (a < 0)
-			return fg_perr(x->e, "check %s needs off, count or drop",
-				    v);
+			return v2 ? fg_perr(x->e,
+					    "check %s: unknown action '%s' "
+					    "(off, count or drop)",
+					    v, v2)
+				  : fg_perr(x->e,
+					    "check %s needs off, count or drop",
+					    v);
 		if (x->checks & (1ull << r))
 			return fg_perr(x->e, "check %s given twice", v);
 		x->checks |= 1ull << r;

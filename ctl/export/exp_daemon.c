@@ -272,6 +272,18 @@ static void drain(struct exp_daemon *d)
 		for (i = 0; i < fg_exporter_nouts(d->e); i++)
 			busy |= !fg_out_idle(fg_exporter_out(d->e, i));
 	}
+	/* What is still spooled now is lost: said, and counted. */
+	for (i = 0; i < fg_exporter_nouts(d->e); i++) {
+		struct fg_out *o = fg_exporter_out(d->e, i);
+		__u64 n = fg_out_discard(o);
+
+		if (n)
+			fprintf(stderr,
+				"export: %s: %llu records still spooled after "
+				"%d ms discarded at shutdown\n",
+				fg_out_stats(o)->url, (unsigned long long)n,
+				DRAIN_MS);
+	}
 }
 
 /*

@@ -71,8 +71,17 @@ struct fg_out {
 	bool warned_reply;
 	__u64 rel_sent; /* lost_records when reliability last went out */
 	__u32 burst; /* UDP datagrams since the last pause (udp_burst) */
+	/* A loss episode: from the first record not sent to the next one
+	 * delivered. Its start and end are logged, at most one episode per
+	 * LOSS_LOG_MS (the others are counted and said with the next). */
+	bool losing, loss_logged;
+	int loss_err; /* why the last message was not sent; 0: spool full */
+	__u64 loss_from, loss_log_ms; /* lost_records at the start; last log */
+	__u32 loss_quiet; /* episodes not logged since the last log */
 	struct fg_exp_outstats st;
 };
+
+#define LOSS_LOG_MS 10000
 
 static void put32(__u8 *p, __u32 v)
 {
@@ -96,10 +105,52 @@ static void stamp(struct fg_out *o, __u8 *msg, __u32 records)
 	o->seq += records;
 }
 
+static void loss_start(struct fg_out *o)
+{
+	o->losing = true;
+	o->loss_from = o->st.lost_records;
+	/* UDP and files are "up" while they deliver: not now */
+	if (o->kind != FG_OUT_TCP)
+		o->st.up = 0;
+	o->loss_logged = o->s->log_losses &&
+			 (!o->loss_log_ms ||
+			  o->now_ms - o->loss_log_ms >= LOSS_LOG_MS);
+	if (!o->loss_logged) {
+		o->loss_quiet++;
+		return;
+	}
+	fprintf(stderr,
+		"export: %s: records not sent (%s); counted as not_sent in "
+		"flowgate stats",
+		o->st.url,
+		o->loss_err ? strerror(o->loss_err) : "the TCP spool is full");
+	if (o->loss_quiet)
+		fprintf(stderr, "; %u shorter losses since the last report",
+			o->loss_quiet);
+	fprintf(stderr, "\n");
+	o->loss_quiet = 0;
+	o->loss_log_ms = o->now_ms;
+}
+
+static void loss_end(struct fg_out *o)
+{
+	o->losing = false;
+	if (o->kind != FG_OUT_TCP)
+		o->st.up = 1;
+	if (o->loss_logged)
+		fprintf(stderr,
+			"export: %s: delivering again; %llu records were not "
+			"sent\n",
+			o->st.url,
+			(unsigned long long)(o->st.lost_records - o->loss_from));
+}
+
 static void lost(struct fg_out *o, __u32 records, __u64 pkts, __u64 octets)
 {
 	if (!records)
 		return;
+	if (!o->losing)
+		loss_start(o);
 	o->st.lost_records += records;
 	o->st.lost_packets += pkts;
 	o->st.lost_octets += octets;
@@ -110,6 +161,8 @@ static void lost(struct fg_out *o, __u32 records, __u64 pkts, __u64 octets)
 
 static void sent(struct fg_out *o, size_t len, __u32 records)
 {
+	if (o->losing)
+		loss_end(o);
 	o->st.messages++;
 	o->st.records += records;
 	o->st.octets += len;
@@ -121,8 +174,10 @@ static void spool_drop_head(struct fg_out *o, bool count_lost)
 {
 	struct spmsg *m = o->head;
 
-	if (count_lost)
+	if (count_lost) {
+		o->loss_err = 0;
 		lost(o, m->records, m->packets, m->octets);
+	}
 	o->head = m->next;
 	if (!o->head)
 		o->tail = NULL;
@@ -350,6 +405,17 @@ bool fg_out_idle(const struct fg_out *o)
 	return o->kind != FG_OUT_TCP || (!o->head && !o->in_msg);
 }
 
+/* What a TCP collector never took, given up (shutdown, end of replay):
+ * counted lost. Returns the records discarded. */
+__u64 fg_out_discard(struct fg_out *o)
+{
+	__u64 before = o->st.lost_records;
+
+	while (o->head)
+		spool_drop_head(o, true);
+	return o->st.lost_records - before;
+}
+
 /* ---- messages ---------------------------------------------------------- */
 
 static void deliver(struct fg_out *o, __u8 *msg, size_t len, __u32 records,
@@ -380,6 +446,7 @@ static void deliver(struct fg_out *o, __u8 *msg, size_t len, __u32 records,
 		sent(o, len, records);
 		return;
 	}
+	o->loss_err = n < 0 ? errno : EIO; /* EIO: a short write */
 	lost(o, records, pkts, octets);
 	/* The collector was unreachable (ICMP): it may have missed the
 	 * templates too, so they go first in the next message. */

@@ -76,6 +76,8 @@ void fg_out_service(struct fg_out *o, uint64_t now_ms);
 /* fd to poll and events wanted (-1: nothing to wait for). */
 int fg_out_pollfd(const struct fg_out *o, short *events);
 bool fg_out_idle(const struct fg_out *o); /* nothing left to send */
+/* Give up what a TCP collector never took: counted lost; the records. */
+__u64 fg_out_discard(struct fg_out *o);
 const struct fg_exp_outstats *fg_out_stats(const struct fg_out *o);
 
 #endif /* FG_EXP_OUT_H */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The exporter's counters as `flowgate stats` and export reports print them. */
 #include <signal.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "fg.h"
@@ -11,12 +12,24 @@ static const char *kind_name(__u32 k)
 	return k == FG_OUT_UDP ? "udp" : k == FG_OUT_TCP ? "tcp" : "file";
 }
 
+static __u64 wall_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (__u64)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 static void print_out(const struct fg_exp_outstats *o)
 {
 	out_obj_open(NULL);
 	out_str("output", o->url);
 	out_str("transport", kind_name(o->kind));
 	out_bool("up", o->up);
+	/* not delivering now, or lost records in the last 10 s */
+	out_bool("degraded", (!o->up && o->kind != FG_OUT_TCP) ||
+				     (o->last_lost_ms &&
+				      wall_ms() - o->last_lost_ms < 10000));
 	out_u64("messages", o->messages);
 	out_u64("records", o->records);
 	out_u64("octets", o->octets);
@@ -59,7 +72,7 @@ void fg_exp_stats_print(void)
 	out_obj_open("exporter");
 	out_bool("running", st.pid && !kill(st.pid, 0));
 	out_u64("pid", st.pid);
-	out_u64("started_ms", st.started_ms);
+	out_time_ms("started_ms", st.started_ms);
 	out_u64("sweeps", st.sweeps);
 	out_u64("last_sweep_us", st.sweep_ns / 1000);
 	out_u64("table_reads", st.reads);

@@ -9,6 +9,7 @@ void fg_exp_settings_default(struct fg_exp_settings *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->active_s = 60;
+	s->log_losses = true;
 	s->idle_s = 15;
 	s->refresh_s = 300; /* below ipfixcol2's 600 s session timeout */
 	s->domain = 1;

@@ -42,6 +42,8 @@ struct fg_exp_settings {
 	 * collector on the same host keeps up with sweeps far faster than
 	 * real time (0: never pause) */
 	__u32 udp_burst;
+	/* a loss episode of an output is logged on stderr (the daemon) */
+	bool log_losses;
 	/* told of every record handed to the outputs (NULL: none) */
 	void (*on_record)(const struct ipfix_flow *f, void *ctx);
 	void *record_ctx;

@@ -3,6 +3,7 @@
 #ifndef FG_CTL_H
 #define FG_CTL_H
 
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stddef.h>
@@ -71,6 +72,7 @@ void out_str(const char *key, const char *val);
 void out_u64(const char *key, uint64_t val);
 void out_bool(const char *key, bool val);
 void out_null(const char *key);
+void out_time_ms(const char *key, uint64_t ms);
 /* One compact JSON object per line, no flush (JSON mode only). */
 void out_line_begin(void);
 void out_line_end(void);
@@ -186,6 +188,9 @@ void fg_flow_sum(const struct fg_flow_val *v, int ncpu,
 		 struct fg_flow_val *sum);
 __s64 fg_wall_offset_ns(void);
 __u64 fg_mono_to_wall_ms(__u64 mono_ns);
+void fg_flow_line(FILE *f, const struct fg_flow_key *k,
+		  const struct fg_flow_val *v, __u64 (*to_ms)(__u64 ns));
+int fg_flow_key_cmp(const struct fg_flow_key *a, const struct fg_flow_key *b);
 const char *fg_flow_proto(__u8 ip_ver, __u8 proto, char *buf, size_t len);
 void fg_flow_print(const char *key, const struct fg_flow_key *k,
 		   const struct fg_flow_val *v, __u64 (*to_ms)(__u64 ns));

@@ -131,8 +131,8 @@ void fg_flow_print(const char *key, const struct fg_flow_key *k,
 	out_str("tcp_flags", fl);
 	out_u64("ttl_min", v->ttl_min);
 	out_u64("ttl_max", v->ttl_max);
-	out_u64("first_ms", to_ms(v->first_ns));
-	out_u64("last_ms", to_ms(v->last_ns));
+	out_time_ms("first_ms", to_ms(v->first_ns));
+	out_time_ms("last_ms", to_ms(v->last_ns));
 	out_str("verdict", k->reason ? "dropped" : "forwarded");
 	if (k->reason)
 		out_str("reason", fg_reason_name(k->reason));
@@ -176,4 +176,101 @@ void fg_flowstats_print(const char *key, const struct fg_flowstats *f)
 	out_u64("frag_ports_lent", f->frag_lent);
 	out_u64("frag_orphans", f->frag_orphan);
 	out_obj_close();
+}
+
+static void endpoint(char *buf, size_t len, const __u8 *a, __u8 ip_ver,
+		     __u16 port_be, bool ports)
+{
+	char s[INET6_ADDRSTRLEN];
+
+	fg_addr_str(a, ip_ver, s, sizeof(s));
+	if (!ports)
+		snprintf(buf, len, "%s", s);
+	else if (ip_ver == 6)
+		snprintf(buf, len, "[%s]:%u", s, ntohs(port_be));
+	else
+		snprintf(buf, len, "%s:%u", s, ntohs(port_be));
+}
+
+static void time_str(char *buf, size_t len, __u64 ms)
+{
+	time_t sec = ms / 1000;
+	struct tm tm;
+	size_t n;
+
+	if (!ms || !gmtime_r(&sec, &tm)) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%03uZ", (unsigned int)(ms % 1000));
+}
+
+/* One flow on one line (text `flow dump`, in the manner of conntrack -L):
+ * dir dev proto src > dst, counters, TCP flags, TTLs, times, verdict. */
+void fg_flow_line(FILE *f, const struct fg_flow_key *k,
+		  const struct fg_flow_val *v, __u64 (*to_ms)(__u64 ns))
+{
+	bool icmp = k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6;
+	char ifn[IF_NAMESIZE], src[64], dst[64], pr[8], fl[9], t1[40], t2[40];
+
+	if (!if_indextoname(k->ifindex, ifn))
+		snprintf(ifn, sizeof(ifn), "if%u", k->ifindex);
+	fprintf(f, "%-3s %s ", k->dir == FG_DIR_OUT ? "out" : "in", ifn);
+	if (!k->ip_ver) {
+		fprintf(f, "eth 0x%04x", k->eth_proto);
+	} else {
+		endpoint(src, sizeof(src), k->src, k->ip_ver, k->sport, !icmp);
+		endpoint(dst, sizeof(dst), k->dst, k->ip_ver, k->dport, !icmp);
+		fprintf(f, "%s %s > %s",
+			fg_flow_proto(k->ip_ver, k->proto, pr, sizeof(pr)), src,
+			dst);
+		if (icmp)
+			fprintf(f, " type %u code %u", ntohs(k->dport) >> 8,
+				ntohs(k->dport) & 0xff);
+	}
+	if (k->vlan)
+		fprintf(f, " vlan %u", k->vlan);
+	if (k->vlan_inner)
+		fprintf(f, " vlan_inner %u", k->vlan_inner);
+	fprintf(f, " packets %llu octets %llu", (unsigned long long)v->packets,
+		(unsigned long long)v->octets);
+	tcp_flags_str(v->tcp_flags, fl);
+	if (fl[0])
+		fprintf(f, " flags %s", fl);
+	if (k->ip_ver)
+		fprintf(f, " ttl %u-%u", v->ttl_min, v->ttl_max);
+	time_str(t1, sizeof(t1), to_ms(v->first_ns));
+	time_str(t2, sizeof(t2), to_ms(v->last_ns));
+	fprintf(f, " first %s last %s %s", t1, t2,
+		k->reason ? "dropped" : "forwarded");
+	if (k->reason)
+		fprintf(f, " reason %s", fg_reason_name(k->reason));
+	if (k->reason == FG_R_RULE)
+		fprintf(f, " rule %u", v->rule_id);
+	fputc('\n', f);
+}
+
+/* The order of text `flow dump`: interface, direction, family, protocol,
+ * then the addresses and ports, as the eye scans them. */
+int fg_flow_key_cmp(const struct fg_flow_key *a, const struct fg_flow_key *b)
+{
+	int c;
+
+	if (a->ifindex != b->ifindex)
+		return a->ifindex < b->ifindex ? -1 : 1;
+	if (a->dir != b->dir)
+		return a->dir < b->dir ? -1 : 1;
+	if (a->ip_ver != b->ip_ver)
+		return a->ip_ver < b->ip_ver ? -1 : 1;
+	if (a->proto != b->proto)
+		return a->proto < b->proto ? -1 : 1;
+	c = memcmp(a->src, b->src, sizeof(a->src));
+	if (!c && a->sport != b->sport)
+		c = ntohs(a->sport) < ntohs(b->sport) ? -1 : 1;
+	if (!c)
+		c = memcmp(a->dst, b->dst, sizeof(a->dst));
+	if (!c && a->dport != b->dport)
+		c = ntohs(a->dport) < ntohs(b->dport) ? -1 : 1;
+	return c ? c : memcmp(a, b, sizeof(*a));
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <inttypes.h>
+#include <time.h>
 #include "fg.h"
 
 #define OUT_DEPTH 16
@@ -213,6 +214,34 @@ void out_bool(const char *key, bool val)
 	}
 }
 
+/* A wall-clock time in ms since the epoch: a number in JSON, UTC ISO 8601
+ * in text, where its key loses "_ms" ("first_ms" reads "first"). 0 is no
+ * time: "-" in text. */
+void out_time_ms(const char *key, uint64_t ms)
+{
+	char k[64], t[40];
+	time_t sec = ms / 1000;
+	struct tm tm;
+	size_t n = key ? strlen(key) : 0;
+
+	if (fg_opts.json) {
+		out_u64(key, ms);
+		return;
+	}
+	if (n > 3 && n < sizeof(k) && !strcmp(key + n - 3, "_ms")) {
+		memcpy(k, key, n - 3);
+		k[n - 3] = '\0';
+		key = k;
+	}
+	if (!ms || !gmtime_r(&sec, &tm)) {
+		out_str(key, "-");
+		return;
+	}
+	n = strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(t + n, sizeof(t) - n, ".%03uZ", (unsigned int)(ms % 1000));
+	out_str(key, t);
+}
+
 void out_null(const char *key)
 {
 	if (fg_opts.json) {
@@ -229,8 +258,7 @@ void out_null(const char *key)
  * 0), from slot 0 to the last non-empty one. JSON: an array of
  * {"from", "to", "count"}; text: the bars of bcc's tcprtt.
  */
-void out_hist(const char *key, const char *unit, const __u64 *slots,
-	      int n)
+void out_hist(const char *key, const char *unit, const __u64 *slots, int n)
 {
 	uint64_t max = 0, lo, hi;
 	int i, last = -1, bar;

@@ -187,6 +187,23 @@ static void libxdp_follow_pins(void)
  * on bpffs, mount it: at /sys/fs/bpf when the directory lies below it (the
  * usual place, which libxdp also expects), else on the directory itself.
  */
+/* True when this process runs in a mount namespace its parent is not in:
+ * one made for this command alone, as `ip netns exec` makes (it also
+ * remounts /sys, so /sys/fs/bpf there is empty). A bpffs mounted in it
+ * goes away with the command, and the pins with it. */
+static bool private_mount_ns(void)
+{
+	char self[64], parent[64], path[64];
+	ssize_t a, b;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)getppid());
+	a = readlink("/proc/self/ns/mnt", self, sizeof(self) - 1);
+	b = readlink(path, parent, sizeof(parent) - 1);
+	if (a <= 0 || b <= 0)
+		return false; /* cannot tell: the parent is not ours to see */
+	return a != b || memcmp(self, parent, a);
+}
+
 int fg_ensure_bpffs(void)
 {
 	const char *dir = fg_pin_dir();
@@ -196,6 +213,17 @@ int fg_ensure_bpffs(void)
 	existing_ancestor(dir, anc, sizeof(anc));
 	if (is_bpffs(anc))
 		return 0;
+	if (private_mount_ns())
+		return fg_error(-EXDEV,
+				"%s is not on a bpffs, and one mounted now "
+				"would vanish with this command (its mount "
+				"namespace is its own, as under 'ip netns "
+				"exec'), leaving programs nobody can see: "
+				"mount a bpffs outside /sys in the host "
+				"namespace (mount -t bpf bpf /run/flowgate/NS) "
+				"and give it with --bpffs, or use 'nsenter "
+				"--net=/run/netns/NS'",
+				dir);
 	if (strncmp(dir, "/sys/fs/bpf/", 12)) {
 		where = dir;
 		if (mkdir(dir, 0700) && errno != EEXIST)
@@ -264,8 +292,16 @@ int fg_read_file(const char *path, char **buf, size_t *len)
 	size_t got;
 	int err = 0;
 
+	struct stat st;
+
 	if (!f)
 		return -errno;
+	/* fopen() opens a directory; reading it fails with EISDIR only on
+	 * some file systems (EIO elsewhere): say what it is up front. */
+	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		return -EISDIR;
+	}
 	do {
 		if (n + 1 >= cap || !b) {
 			cap = b ? cap * 2 : cap;
@@ -301,6 +337,8 @@ int fg_read_file_say(const char *path, char **buf, size_t *len)
 	if (err)
 		return fg_error(err, "cannot read %s: %s", path,
 				err == -EFBIG ? "larger than 64 MiB"
-					      : fg_strerr(err));
+				: err == -EACCES || err == -EPERM
+					? strerror(-err)
+					: fg_strerr(err));
 	return 0;
 }

@@ -67,7 +67,7 @@ static void print_record(const struct ipfix_flow *f, void *ctx)
 		return;
 	out_line_begin();
 	out_obj_open("record");
-	out_u64("export_ms", x->now_ns / NS_MS);
+	out_time_ms("export_ms", x->now_ns / NS_MS);
 	out_str("end_reason", end_reason(f->end_reason));
 	fg_flow_print("flow", f->key, f->val, capture_ms);
 	out_obj_close();
@@ -81,6 +81,7 @@ static int settings(struct fg_exp_settings *s, const struct fg_replay_args *a,
 
 	fg_exp_settings_default(s);
 	fg_exp_settings_from_cfg(s, cx);
+	s->log_losses = false; /* said once, at the end (fg_rexp_lost) */
 	if (a->active_s)
 		s->active_s = a->active_s;
 	if (a->idle_s)
@@ -201,13 +202,17 @@ static void drain(struct fg_rexp *x)
 
 int fg_rexp_finish(struct fg_rexp *x)
 {
-	int err;
+	int i, err;
 
 	if (!x->e || !x->next_ns)
 		return 0; /* no export, or no packet: no session */
 	err = sweep(x, x->next_ns, true);
 	if (!err)
 		drain(x);
+	/* What a TCP collector did not take in time is lost: counted, so
+	 * that the summary shows it and the replay fails. */
+	for (i = 0; !err && i < fg_exporter_nouts(x->e); i++)
+		fg_out_discard(fg_exporter_out(x->e, i));
 	return err;
 }
 

@@ -37,12 +37,16 @@ int fg_rtt_map_open(const char *name)
 
 int fg_rtt_maps_open(struct fg_rtt_maps *m)
 {
+	int err;
+
 	m->conns_fd = fg_rtt_map_open(FG_MAP_RTT_CONNS);
 	m->closed_fd = fg_rtt_map_open(FG_MAP_RTT_CLOSED);
 	if (m->conns_fd >= 0 && m->closed_fd >= 0)
 		return 0;
+	/* the cause, taken before closing resets both to -1 */
+	err = m->conns_fd < 0 ? m->conns_fd : m->closed_fd;
 	fg_rtt_maps_close(m);
-	return m->conns_fd < 0 ? m->conns_fd : m->closed_fd;
+	return err;
 }
 
 void fg_rtt_maps_close(struct fg_rtt_maps *m)

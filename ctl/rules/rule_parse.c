@@ -55,6 +55,16 @@ static int parse_prefix(const char *s, __u8 *addr, __u8 *family, __u8 *len,
 	if (slash && fg_parse_u32(slash + 1, 0, max, &n))
 		return fg_perr(e, "bad prefix length in '%s' (0-%u for IPv%u)",
 			       s, max, *family);
+	/* ::ffff:a.b.c.d never is on the wire of an IPv6 packet, and an
+	 * IPv4 packet is matched by the IPv4 rule: such a rule would match
+	 * nothing. */
+	if (*family == 6 && n >= 96 &&
+	    !memcmp(addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12))
+		return fg_perr(e,
+			       "'%s' is an IPv4-mapped IPv6 address, which no "
+			       "packet carries: write the IPv4 address "
+			       "(%u.%u.%u.%u)",
+			       s, addr[12], addr[13], addr[14], addr[15]);
 	/* Host bits: everything after the first n bits of the family's
 	 * part of the address must be zero. */
 	bits = *family == 4 ? 96 + n : n;
@@ -276,7 +286,9 @@ int fg_rule_tokenize(char *line, char **argv, int max, struct fg_perr *e)
 	for (;;) {
 		while (*r == ' ' || *r == '\t')
 			r++;
-		if (!*r)
+		/* "#" opening a word starts a comment to the end of the line
+		 * (quote a text that starts with it) */
+		if (!*r || *r == '#')
 			return n;
 		if (n == max)
 			return fg_perr(e, "more than %d words", max);

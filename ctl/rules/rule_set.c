@@ -118,7 +118,9 @@ bool fg_rule_same_match(const struct fg_rule_def *a,
 static const char *where(const struct fg_ruleset *s, size_t i, char *buf,
 			 size_t len)
 {
-	if (s->line[i])
+	if (s->line[i] == FG_LINE_NEW)
+		snprintf(buf, len, "the new rule");
+	else if (s->line[i])
 		snprintf(buf, len, "line %u", s->line[i]);
 	else
 		snprintf(buf, len, "rule %u", s->r[i].id);
@@ -488,9 +490,11 @@ static int too_many(struct compile_ctx *c, const struct ixent *x)
 
 static int too_many_glob(struct compile_ctx *c, const struct ixent *x)
 {
+	char w[32];
+
 	perr(c->e, c->s->line[x->slot],
-	     "more than %d rules without src or dst (rule %u is one too many)",
-	     FG_RULE_CAND, c->s->r[x->slot].id);
+	     "more than %d rules without src or dst (%s is one too many)",
+	     FG_RULE_CAND, where(c->s, x->slot, w, sizeof(w)));
 	return -E2BIG;
 }
 

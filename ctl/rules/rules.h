@@ -20,6 +20,8 @@ struct fg_perr {
 
 /* Longest line of a rule or config file. */
 #define FG_LINE_MAX 4096
+/* line of the rule `rule add` adds, for messages ("the new rule") */
+#define FG_LINE_NEW 0xffffffffu
 /* Tokens of one rule: 11 keywords with a value, plus slack to report a
  * too-long line precisely. */
 #define FG_RULE_TOKENS 32

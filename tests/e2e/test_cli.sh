@@ -216,11 +216,17 @@ expect_json "detach" fg -j detach "$RX_IF"
 expect_eq "detach: JSON says detached" \
 	"$(jget "$OUT" '[d["dev"], d["detached"]]')" "[\"$RX_IF\", true]"
 expect_eq "detach: no XDP program on the link" "$(xdp_prog_id)" ""
-check "detach: the last interface gone, no pins left" \
-	test ! -e "$FLOWGATE_BPFFS"
+check "detach: the last interface gone, the policy stays pinned" \
+	test -e "$FLOWGATE_BPFFS/fg_config"
 expect_fail "detach again" 1 fg detach "$RX_IF"
 expect_json "status after detach" fg -j status
-expect_eq "status after detach: nothing loaded" \
+expect_eq "status after detach: state kept, no interface" \
+	"$(jget "$OUT" '[d["loaded"], d["interfaces"]]')" "[true, []]"
+expect_json "purge" fg -j purge
+expect_eq "purge: JSON says purged" "$(jget "$OUT" 'd["purged"]')" true
+check "purge: no pins left" test ! -e "$FLOWGATE_BPFFS"
+expect_json "status after purge" fg -j status
+expect_eq "status after purge: nothing loaded" \
 	"$(jget "$OUT" '[d["loaded"], d["interfaces"]]')" "[false, []]"
 
 # config set before any attach creates the state, and the next attach

@@ -150,8 +150,12 @@ expect_eq "v4: profile back to default (the file is the whole config)" \
 	"$(jget "$(fg -j config show)" '(d["profile"], d["sampling"])')" \
 	'["default", 1]'
 
-# The last detach removes the state; the daemon makes it again.
+# The last detach keeps the state; purge removes it, the daemon makes it
+# again.
 fg detach "$RX_IF" >/dev/null
+expect_eq "last detach: the rules stay" \
+	"$(jget "$(rules_json)" '[r["comment"] for r in d["rules"]]')" '["v4"]'
+fg purge >/dev/null || not_ok "purge"
 wait_log "made again" 1 || not_ok "daemon: notices the state is gone"
 wait_log "applied" 4 || not_ok "daemon: applies again"
 expect_eq "state made again: the rules are back" \

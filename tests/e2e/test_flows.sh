@@ -60,8 +60,9 @@ fg attach "$RX_IF" max-flows 64 >/dev/null || bail "attach"
 fg_settle || bail "the link does not settle"
 round "xdp in, table full" in mix
 # The table is shared by both directions (the host's own chatter too).
-expect_eq "xdp in: the table is full" \
-	"$(jget "$(fg -j stats dev "$RX_IF")" 'd["flow_table"]["entries"]')" 64
+expect_eq "xdp in: the table is full, and stats says so" \
+	"$(jget "$(fg -j stats dev "$RX_IF")" '[d["flow_table"]["entries"], d["flow_table"]["full"]]')" \
+	"[64, true]"
 check "xdp in: overflow took the rest" \
 	test "$(jget "$LAST" 'd["overflow"]')" -gt 0
 q=$(fg -j stats dev "$RX_IF" queues)
@@ -76,6 +77,9 @@ round "tc out, table full" out udp400
 check "attach with another max-flows is refused" \
 	sh -c "! ip netns exec $NS_RX $FLOWGATE attach lo max-flows 128"
 fg detach "$RX_IF" >/dev/null || bail "detach"
+check "detached, the full table stays with its size" \
+	test "$(jget "$(fg -j status)" 'd["max_flows"]')" = 64
+fg purge >/dev/null || bail "purge" # the next part wants a big table
 
 # ---- big table: fragments, drop flows, sampling --------------------------------
 fg attach "$RX_IF" >/dev/null || bail "attach"
@@ -104,6 +108,13 @@ check "sampling: about 3/4 sampled out ($s of 400)" \
 	test "$s" -gt 200 -a "$s" -lt 380
 fg config set sampling 1 >/dev/null
 fg detach "$RX_IF" >/dev/null || bail "detach"
+n=$(jget "$(fg -j flow dump)" 'd["total_flows"]')
+check "resize while the table holds $n flows: refused" \
+	sh -c "! ip netns exec $NS_RX $FLOWGATE attach $RX_IF max-flows 64 2>/dev/null"
+expect_eq "  ... the flows are still there" \
+	"$(jget "$(fg -j flow dump)" 'd["total_flows"]')" "$n"
+expect_eq "flow flush deletes them, says how many" \
+	"$(jget "$(fg -j flow flush)" 'd["deleted_flows"]')" "$n"
 
 # ---- TC ingress instead of XDP -------------------------------------------------
 fg attach "$RX_IF" hook tc max-flows 64 >/dev/null || bail "attach hook tc"
@@ -123,5 +134,5 @@ expect_eq "its record is gone, the other interface stays" \
 fg detach "$RX_IF" >/dev/null
 expect_eq "detach: no clsact qdisc left" \
 	"$(tc -n "$NS_RX" qdisc show dev "$RX_IF" | grep -c clsact)" 0
-check "detach: no pins left" test ! -e "$FLOWGATE_BPFFS"
+check "purge: no pins left" sh -c "ip netns exec $NS_RX $FLOWGATE purge >/dev/null && test ! -e $FLOWGATE_BPFFS"
 fg_done

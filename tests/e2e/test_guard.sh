@@ -20,6 +20,7 @@ prog_id_of_status() {
 detach_checks() {
 	check "$1: detach exits 0" fg detach "$RX_IF"
 	expect_eq "$1: no XDP program left on $RX_IF" "$(xdp_mode)" ""
+	check "$1: purge exits 0" fg purge
 	check "$1: no pins left under \$FLOWGATE_BPFFS" \
 		test ! -e "$FLOWGATE_BPFFS"
 }

@@ -73,6 +73,7 @@ out=$(FLOWGATE_FAKE_KFEAT=xdp fg -j attach "$RX_IF" hook tc)
 expect_eq "without XDP, hook tc still works" "$?" 0
 expect_eq "  ... on clsact ingress" "$(jget "$(fg -j status)" '[i["hook"] for i in d["interfaces"]]')" '["tc"]'
 check "  ... and detaches" fg detach "$RX_IF"
+fg purge >/dev/null # detach keeps the policy; purge removes the pins
 nothing_left "hook tc without XDP"
 fails "attach without the coarse clock" \
 	"Error: Linux $REL lacks bpf_ktime_get_coarse_ns() (Linux 5.11 and later); still works: rtt enable (TCP RTT); attach needs it for every hook" \
@@ -95,6 +96,7 @@ expect_eq "  ... status: single program" \
 	"$(jget "$(FLOWGATE_FAKE_KFEAT=freplace fg -j status)" '[[i["xdp_attach"] for i in d["interfaces"]], d["kernel"]["xdp_attach"]]')" \
 	'[["single program"], "single program"]'
 check "  ... detach" fg detach "$RX_IF"
+fg purge >/dev/null
 nothing_left "freplace fallback"
 # As the kernel answers: the interface as the kernel line says.
 out=$(fg -j attach "$RX_IF")
@@ -104,6 +106,7 @@ expect_eq "  ... status: the interface's path is the kernel's" \
 	"$(jget "$s" '[i["xdp_attach"] for i in d["interfaces"]]')" \
 	"[\"$(jget "$s" 'd["kernel"]["xdp_attach"]')\"]"
 check "  ... detach" fg detach "$RX_IF"
+fg purge >/dev/null
 
 # ---- replay ----------------------------------------------------------------------
 # run_replay DIR [VAR=VALUE...]: replay -j with IPFIX to x.ipfix in DIR

@@ -286,5 +286,7 @@ expect_eq "  ... enable on another cgroup replaces the dead link" \
 expect_eq "  ... and runs there" "$(cg_progs "$CG")" 1
 rtt rtt disable >/dev/null
 fg detach "$RX_IF" >/dev/null
-check "then detach: nothing left under the pin dir" test ! -e "$FLOWGATE_BPFFS"
+fg purge >/dev/null
+check "then detach and purge: nothing left under the pin dir" \
+	test ! -e "$FLOWGATE_BPFFS"
 fg_done

@@ -186,8 +186,10 @@ expect_eq "stream: flows agree (7000 forwarded, 7001 dropped by rule)" \
 
 # ---- hook tc -----------------------------------------------------------------------
 fg detach "$RX_IF" >/dev/null || bail "detach"
-check "detach of the last interface removes the rules with the pins" \
-	test ! -e "$FLOWGATE_BPFFS"
+expect_eq "detach of the last interface keeps the rules" \
+	"$(jget "$(fg -j rule list)" 'd["count"] > 0')" true
+check "purge removes them with the pins" fg purge
+check "  ... no pins left" test ! -e "$FLOWGATE_BPFFS"
 fg attach "$RX_IF" hook tc >/dev/null || bail "attach hook tc"
 fg_settle || bail "the link does not settle"
 fg rule add src "$TX_IP4" dport 9999 action drop >/dev/null
@@ -198,5 +200,6 @@ wait_rx $((r0 + 20))
 expect_eq "hook tc: 15 dropped by the rule" "$(rule_drops)" 15
 expect_eq "hook tc: the rule counted 15" "$(hits 1)" 15
 fg detach "$RX_IF" >/dev/null
-check "detach: no pins left" test ! -e "$FLOWGATE_BPFFS"
+fg purge >/dev/null
+check "detach and purge: no pins left" test ! -e "$FLOWGATE_BPFFS"
 fg_done

@@ -151,7 +151,7 @@ fg_cleanup() {
 	if [ -n "$FG_TMP" ]; then
 		umount "$FG_TMP" 2>/dev/null || umount -l "$FG_TMP" 2>/dev/null
 		rmdir "$FG_TMP" 2>/dev/null
-		rm -rf "$FG_TMP.round"
+		rm -rf "$FG_TMP".* # every file a test named after it
 	fi
 	[ -n "${T_CLEANUP_HOOK:-}" ] && "$T_CLEANUP_HOOK"
 	exit "$rc"

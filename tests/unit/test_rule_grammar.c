@@ -518,7 +518,7 @@ static void test_too_many_candidates(void **state)
 	assert_int_equal(fg_rule_compile(&s, &img, &e), -E2BIG);
 	assert_int_equal(e.line, 17);
 	assert_string_equal(e.msg, "more than 16 rules without src or dst "
-				   "(rule 17 is one too many)");
+				   "(line 17 is one too many)");
 	fg_ruleset_free(&s);
 	/* 16 of each is fine */
 	assert_int_equal(

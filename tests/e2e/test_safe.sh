@@ -1,0 +1,261 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Issue 15, one assertion per promise: a command never destroys what it was
+# not asked to change (rule save targets, policy across detach/attach, empty
+# rule files), the state reported is the state that exists (stats of an
+# interface not attached, rtt not enabled, a full flow table), no loss is
+# silent (a refusing TCP collector, collector URLs), and errors name the
+# real cause (directories, trailing comments, rule numbers, IPv4-mapped
+# prefixes).
+set -u
+. "$(dirname "$0")/../lib/netns.sh"
+
+fg_setup
+DIR=$(mktemp -d /tmp/fgsafe.XXXXXX)
+EXP=
+cleanup_safe() {
+	[ -n "$EXP" ] && kill "$EXP" 2>/dev/null
+	rm -rf "$DIR"
+}
+T_CLEANUP_HOOK=cleanup_safe
+
+# fails NAME RC PATTERN CMD...: exit code RC and exactly one "Error:" line,
+# which matches PATTERN (grep -E).
+fails() {
+	local name=$1 want=$2 pat=$3 out rc n
+	shift 3
+	out=$("$@" 2>&1 >/dev/null)
+	rc=$?
+	n=$(grep -c '^Error: ' <<<"$out")
+	if [ "$rc" = "$want" ] && [ "$n" = 1 ] && grep -qE -- "$pat" <<<"$out"; then
+		ok "$name"
+	else
+		not_ok "$name"
+		diag "  exit $rc (want $want), $n Error: lines, output:"
+		printf '%s\n' "$out" | sed 's/^/#   /'
+	fi
+}
+
+send() { # send SET: flow_send.py's packets from the sender
+	ip netns exec "$NS_TX" "$PY" "$FG_ROOT/tests/e2e/flow_send.py" \
+		"$TX_IF" "$TX_MAC" "$RX_MAC" "$TX_IP4" "$RX_IP4" "$TX_IP6" \
+		"$RX_IP6" "$1" >/dev/null
+}
+
+rules_of() { jget "$(fg -j rule list)" '[(r["id"], r.get("src"), r["action"]) for r in d["rules"]]'; }
+
+# ---- rule save: targets --------------------------------------------------------
+fg rule add src 198.51.100.0/24 action drop comment "#1 attack" >/dev/null ||
+	bail "rule add"
+fg rule add proto tcp dport 22 action count >/dev/null || bail "rule add"
+
+mknod "$DIR/null" c 1 3
+fails "save to a device node: refused" 1 "not a regular file" \
+	fg rule save "$DIR/null"
+check "  ... the device node is still one" test -c "$DIR/null"
+mkfifo "$DIR/fifo"
+fails "save to a FIFO: refused" 1 "not a regular file" fg rule save "$DIR/fifo"
+check "  ... the FIFO is still one" test -p "$DIR/fifo"
+fails "save to a directory: 'is a directory'" 1 "is a directory" \
+	fg rule save "$DIR"
+check "  ... no temporary file left in it" \
+	sh -c "! ls '$DIR' | grep -q tmp"
+
+echo old >"$DIR/target"
+ln -s target "$DIR/link"
+check "save through a symlink" fg rule save "$DIR/link"
+check "  ... the link stays a link" test -L "$DIR/link"
+check "  ... its target holds the rules" grep -q "dport 22" "$DIR/target"
+
+echo old >"$DIR/kept"
+chmod 0640 "$DIR/kept"
+chown nobody:nogroup "$DIR/kept"
+check "save over an existing file" fg rule save "$DIR/kept"
+expect_eq "  ... it keeps its mode and owner" \
+	"$(stat -c '%a %U:%G' "$DIR/kept")" "640 nobody:nogroup"
+
+out=$(cd "$DIR" && fg rule save -)
+expect_eq "save -: the rules on stdout" \
+	"$(grep -c ' action ' <<<"$out")" 2
+check "  ... no file named '-'" test ! -e "$DIR/-"
+expect_eq "  ... the comment starting with # is quoted" \
+	"$(grep -c 'comment "#1 attack"' <<<"$out")" 1
+
+# ---- rule load: empty files, what a load changes ---------------------------------
+before=$(rules_of)
+: >"$DIR/empty"
+fails "load of an empty file: refused" 1 "has no rule.*--allow-empty" \
+	fg rule load "$DIR/empty"
+fails "load of /dev/null: refused" 1 "has no rule" fg rule load /dev/null
+printf '# only a comment\n\n' >"$DIR/comments"
+fails "load of a file of comments: refused" 1 "has no rule" \
+	fg rule load "$DIR/comments"
+expect_eq "  ... the rules are as they were" "$(rules_of)" "$before"
+fails "load of a directory: 'is a directory'" 1 "Is a directory" \
+	fg rule load "$DIR"
+printf 'src 198.51.100.0/24 action drop comment "#1 attack"  # kept\n' \
+	>"$DIR/one"
+printf 'src 203.0.113.0/24 action drop # added\n' >>"$DIR/one"
+j=$(fg -j rule load "$DIR/one")
+expect_eq "load reports added, removed, kept" \
+	"$(jget "$j" '[d["rules"], d["added"], d["removed"], d["kept"]]')" \
+	"[2, 1, 1, 1]"
+j=$(fg -j rule load "$DIR/empty" --allow-empty)
+expect_eq "load --allow-empty: every rule removed, said so" \
+	"$?:$(jget "$j" '[d["rules"], d["removed"]]')" "0:[0, 2]"
+
+# ---- rule errors name the rule -----------------------------------------------------
+fg rule add src 192.0.2.99 action drop >/dev/null
+fails "duplicate rule add: 'the new rule', no rule number" 1 \
+	"the new rule has the same match and prio as rule [0-9]+" \
+	fg rule add src 192.0.2.99 action drop
+for i in $(seq 1 17); do echo "proto udp dport $i action count"; done \
+	>"$DIR/glob"
+fails "17 rules without an address: the 17th line named" 1 \
+	"glob:17: .*line 17 is one too many" fg rule load "$DIR/glob"
+fails "src ::ffff:198.51.100.1 refused" 2 "IPv4-mapped.*198\.51\.100\.1" \
+	fg rule add src ::ffff:198.51.100.1 action drop
+fails "dst ::ffff:0:0/96 refused" 2 "IPv4-mapped" \
+	fg rule add dst ::ffff:0:0/96 action drop
+
+# ---- policy survives detach / attach ---------------------------------------------
+fg config set profile strict >/dev/null
+fg config set sampling 4 >/dev/null
+fg config set check ttl-zero count >/dev/null
+policy() {
+	jget "$(fg -j config show)" '[d["profile"], d["sampling"], [c["action"] for c in d["checks"] if c["check"] == "ttl-zero"]]'
+	rules_of
+}
+p0=$(policy)
+fg attach "$RX_IF" >/dev/null || bail "attach"
+fg detach "$RX_IF" >/dev/null || bail "detach"
+expect_eq "detach of the last interface keeps rules, profile, checks, sampling" \
+	"$(policy)" "$p0"
+fg attach "$RX_IF" >/dev/null || bail "attach again"
+expect_eq "  ... and the next attach runs with them" "$(policy)" "$p0"
+fails "purge while attached: refused" 1 "detach every interface" fg purge
+expect_eq "  ... nothing removed" "$(policy)" "$p0"
+
+# ---- stats, rtt, the flow table ----------------------------------------------------
+fails "stats dev lo (not attached): says so" 1 "not attached to lo" \
+	fg stats dev lo
+j=$(fg -j stats dev "$RX_IF")
+expect_eq "stats: the table is not full" \
+	"$(jget "$j" 'd["flow_table"]["full"]')" false
+fails "rtt before rtt enable: 'not enabled', no permission talk" 1 \
+	"rtt is not enabled" fg rtt
+expect_eq "  ... not blaming capabilities" "$(fg rtt 2>&1 | grep -c CAP_)" 0
+fg config set sampling 1 >/dev/null # every packet makes its flow
+fg config set profile default >/dev/null
+send udp400 # 40 flows
+send tcpflags
+sleep 0.3
+n=$(jget "$(fg -j flow dump)" 'd["total_flows"]')
+[ "${n:-0}" -ge 40 ] || bail "not the 41 flows sent ($n)"
+txt=$(fg flow dump)
+expect_eq "flow dump text: one line per flow, then the totals" \
+	"$(grep -c ' packets ' <<<"$txt"):$(tail -1 <<<"$txt" | grep -c '^[0-9]* flows, ')" \
+	"$n:1"
+sorted_ok=$("$PY" -c '
+import re, sys
+lines = [l for l in sys.stdin.read().splitlines() if " packets " in l]
+dirs = [l.split()[0] for l in lines]
+ports = [tuple(int(p) for p in re.findall(r":(\d+) ", l + " ")[:2])
+         for l in lines if l.startswith("in ") and " udp " in l]
+print(dirs == sorted(dirs) and len(ports) >= 40 and ports == sorted(ports))' <<<"$txt")
+expect_eq "  ... sorted: in before out, then by protocol, address, port" \
+	"$sorted_ok" True
+check "  ... times are readable (ISO 8601, UTC)" \
+	grep -qE 'first 20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z last' <<<"$txt"
+check "  ... JSON keeps the numbers" \
+	test "$(jget "$(fg -j flow dump)" 'isinstance(d["flows"][0]["first_ms"], int)')" = true
+top=$(fg -j flow top count 1 interval 1 sort packets)
+expect_eq "flow top count 1: rates of the last interval (idle: 0), not totals" \
+	"$(jget "$top" '[max(f["packets_per_s"] for f in d["top"]), min(f["packets"] for f in d["top"]) > 0]')" \
+	"[0, true]"
+j=$(fg -j config set sampling 2)
+expect_eq "config set: prints only what changed" "$j" \
+	'{"changed":[{"setting":"sampling","from":"1","to":"2"}]}'
+expect_eq "config set to the same value: nothing changed" \
+	"$(fg -j config set sampling 2)" '{"changed":[]}'
+j=$(fg -j flow flush)
+expect_eq "flow flush: says what it deleted" \
+	"$(jget "$j" 'd["deleted_flows"]')" "$n"
+expect_eq "  ... the table is empty" \
+	"$(jget "$(fg -j flow dump)" 'd["total_flows"]')" 0
+# An output that cannot write: the loss is logged when it starts, counted,
+# and the output shows degraded.
+ip netns exec "$NS_RX" "$FLOWGATE" export file /dev/full idle-timeout 1 \
+	interval 100 2>"$DIR/exp.log" &
+EXP=$!
+send udp400
+for ((i = 0; i < 40; i++)); do
+	grep -q "not sent" "$DIR/exp.log" && break
+	sleep 0.25
+done
+expect_eq "export to /dev/full: the loss is logged once, with its cause" \
+	"$(grep -c 'export: /dev/full: records not sent (No space left on device)' "$DIR/exp.log")" 1
+o=$(jget "$(fg -j stats)" '[(o["up"], o["degraded"], o["not_sent_records"] > 0) for o in d["exporter"]["outputs"]]')
+expect_eq "  ... stats: the output is down, degraded, counting" "$o" \
+	"[[false, true, true]]"
+kill -TERM "$EXP"
+wait "$EXP"
+fg detach "$RX_IF" >/dev/null
+check "purge when nothing is attached" fg purge
+check "  ... no pins left" test ! -e "$FLOWGATE_BPFFS"
+
+# ---- ip netns exec: no throw-away pins, no program nobody sees ------------------
+out=$(env -u FLOWGATE_BPFFS ip netns exec "$NS_RX" "$FLOWGATE" attach "$RX_IF" 2>&1)
+expect_eq "attach under ip netns exec without a bpffs: refused, exit 1" \
+	"$?:$(grep -c '^Error: .*would vanish with this command' <<<"$out")" "1:1"
+expect_eq "  ... before attaching anything" "$(xdp_prog_id)" ""
+# Programs whose pins are gone (their bpffs unmounted): status finds them
+# through the kernel, detach takes them off.
+ORPH=$(mktemp -d /tmp/fgorph.XXXXXX)
+mount -t bpf bpf "$ORPH"
+FLOWGATE_BPFFS=$ORPH/fg fg attach "$RX_IF" >/dev/null || bail "attach (orphan)"
+umount "$ORPH"
+rmdir "$ORPH"
+st=$(fg -j status)
+expect_eq "status finds a flowgate program with no pins (orphan)" \
+	"$(jget "$st" '[(o["dev"], "xdp_prog_id" in o, "tc_egress_prog_id" in o) for o in d["orphans"]]')" \
+	"[[\"$RX_IF\", true, true]]"
+j=$(fg -j detach "$RX_IF")
+expect_eq "detach removes the orphan" \
+	"$?:$(jget "$j" '[d["detached"], d["orphan"]]')" "0:[true, true]"
+expect_eq "  ... no XDP program left, no orphan reported" \
+	"$(xdp_prog_id):$(jget "$(fg -j status)" 'len(d["orphans"])')" ":0"
+
+# ---- collectors: one validator, no silent loss ---------------------------------------
+PCAP=$FG_ROOT/tests/pcap/captures/$(ls "$FG_ROOT/tests/pcap/captures" | grep -m1 '\.pcap$')
+for u in udp://127.0.0.1:99999 udp://127.0.0.1:0 udp://127.0.0.1:abc \
+	udp://256.1.1.1 udp://10.1 udp://127.0.0.1: 'tcp://[2001:db8::1'; do
+	fails "export collector $u: refused" 2 "collector '.*'" \
+		"$FLOWGATE" export collector "$u"
+	fails "replay collector $u: refused" 2 "collector '.*'" \
+		"$FLOWGATE" replay "$PCAP" collector "$u"
+	printf '[export]\ncollector %s\n' "$u" >"$DIR/c.conf"
+	fails "daemon check collector $u: refused" 1 "c.conf:2: collector" \
+		"$FLOWGATE" daemon check "$DIR/c.conf"
+done
+fails "replay to a refusing TCP collector: exit 1, records not sent" 1 \
+	"records not sent to tcp://127.0.0.1:1" \
+	"$FLOWGATE" replay "$PCAP" collector tcp://127.0.0.1:1
+
+# ---- config files: trailing comments, directories ------------------------------------
+cat >"$DIR/ok.conf" <<'EOF'
+# flowgate daemon configuration
+profile default            # default | monitor | strict
+check ttl-zero drop        # any check
+[export]                   # for flowgate export config FILE
+collector udp://192.0.2.10:4739      # up to 8
+[rules]
+src 198.51.100.0/24 action drop comment "attack #42"   # trailing
+EOF
+check "daemon check: trailing # comments accepted" \
+	"$FLOWGATE" daemon check "$DIR/ok.conf"
+fails "daemon check DIR: 'is a directory'" 1 "Is a directory" \
+	"$FLOWGATE" daemon check "$DIR"
+
+fg_done
