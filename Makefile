@@ -11,10 +11,11 @@ ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null || echo x86_64-l
 
 CFLAGS   ?= -O2 -g
 # The CLI's libraries, one folder each; commands (ctl/cmd) have no headers.
-CTL_LIBDIRS := ctl/lib ctl/rules ctl/export ctl/replay ctl/daemon ctl/rtt
+CTL_LIBDIRS := ctl/lib ctl/rules ctl/export ctl/replay ctl/daemon ctl/rtt \
+	       ctl/metrics
 CTL_INC  := $(addprefix -I,$(CTL_LIBDIRS))
 CFLAGS   += -Wall -Wextra -Wno-unused-parameter -Iinclude $(CTL_INC) -I$(BUILD) -D_GNU_SOURCE
-LDLIBS   := -lxdp -lbpf -lpcap -lelf -lz
+LDLIBS   := -lxdp -lbpf -lpcap -lelf -lz -lmicrohttpd -lpthread
 BPF_CFLAGS := -O2 -g -target bpf -D__bpf__ -Wall -Iinclude -Ibpf/lib -I$(ARCH_INC)
 
 # One object and skeleton per hook: XDP (fg_xdp and replay's fg_replay), TC,
@@ -56,6 +57,22 @@ $(BUILD)/%.bpf.o: %.bpf.c $(BPF_HDRS) | $(BUILD)
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $(subst .bpf.o,,$(notdir $<)) > $@
+
+# The version: git describe when built from a clone, else the VERSION file
+# (release tarballs, Debian source packages). Rewritten only on change.
+FG_VERSION := $(shell git describe --tags --dirty 2>/dev/null || \
+	{ v=$$(cat VERSION) && h=$$(git rev-parse --short HEAD 2>/dev/null) && \
+	  d=$$(git diff --quiet HEAD 2>/dev/null || echo -dirty) && \
+	  echo "$$v-g$$h$$d"; } 2>/dev/null || cat VERSION)
+LIBXDP_VERSION := $(shell pkg-config --modversion libxdp 2>/dev/null || echo unknown)
+$(BUILD)/fg_version.h: FORCE | $(BUILD)
+	@printf '#define FG_VERSION "%s"\n#define FG_LIBXDP_VERSION "%s"\n' \
+		'$(FG_VERSION)' '$(LIBXDP_VERSION)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+.PHONY: FORCE
+FORCE:
+
+$(BUILD)/ctl/cmd/version.o $(BUILD)/ctl/cmd/metrics.o: $(BUILD)/fg_version.h
 
 $(BUILD)/ctl/%.o: ctl/%.c $(CTL_HDRS) $(SKELS)
 	@mkdir -p $(@D)

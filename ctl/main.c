@@ -43,18 +43,23 @@ static const struct cmd {
 	  "       | rule del ID | rule list | rule flush\n"
 	  "       | rule load FILE | rule save FILE" },
 	{ "daemon", do_daemon, "daemon config FILE | daemon check FILE" },
+	{ "metrics", do_metrics, "metrics listen ADDR:PORT" },
+	{ "version", do_version, "version" },
 };
 
 static void usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "Usage: flowgate [-j] [-p] [--bpffs DIR] OBJECT ...\n");
+	fprintf(f, "Usage: flowgate [-j] [-p] [--bpffs DIR] [--log-format "
+		   "text|json] OBJECT ...\n");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "       flowgate %s\n", cmds[i].usage);
 	fprintf(f, "Options: -j|--json  JSON output; -p|--pretty  indented JSON;\n"
 		   "         --bpffs DIR  pin root (default %s, or "
-		   "$FLOWGATE_BPFFS)\n",
+		   "$FLOWGATE_BPFFS);\n"
+		   "         --log-format text|json  the daemons' log lines;\n"
+		   "         --version  same as the version object\n",
 		FG_PIN_DEFAULT);
 }
 
@@ -77,6 +82,12 @@ static int take_global_opts(int *argc, char **argv)
 			fg_opts.bpffs = argv[i];
 		} else if (!strncmp(a, "--bpffs=", 8)) {
 			fg_opts.bpffs = a + 8;
+		} else if (!strcmp(a, "--log-format")) {
+			if (++i >= *argc || fg_log_set_format(argv[i]))
+				return fg_usage("--log-format takes text or "
+						"json");
+		} else if (!strcmp(a, "--version")) {
+			argv[++n] = "version";
 		} else {
 			argv[++n] = argv[i];
 		}

@@ -33,6 +33,16 @@ int fg_read_file(const char *path, char **buf, size_t *len);
 /* The same, printing the one-line error when it fails. */
 int fg_read_file_say(const char *path, char **buf, size_t *len);
 
+/* ---- daemons' log (log.c): one line per event on stderr ---- */
+enum fg_log_level { FG_LOG_ERR, FG_LOG_WARN, FG_LOG_INFO, FG_LOG_DEBUG };
+/* "text" (logfmt, the default) or "json"; -EINVAL otherwise. */
+int fg_log_set_format(const char *name);
+/* Log event with fields, a printf format of "key=value" pairs separated by
+ * tabs ("addr=%s\tport=%u"; NULL: none). Warnings and errors are
+ * rate-limited per event name. */
+void fg_log(enum fg_log_level level, const char *event, const char *fields,
+	    ...) __attribute__((format(printf, 3, 4)));
+
 /* ---- argument helpers (args.c) ---- */
 int fg_parse_u32(const char *s, __u32 min, __u32 max, __u32 *out);
 int fg_reason_by_name(const char *name); /* -ENOENT when unknown */
@@ -84,6 +94,9 @@ const char *fg_pin_dir(void);
 /* Make sure the pin directory's filesystem is bpffs (mount if missing). */
 int fg_ensure_bpffs(void);
 int fg_pin_path(char *buf, size_t len, const char *name);
+/* Path of a plain BPF object (name: "flowgate_xdp.bpf.o", ...): from
+ * $FLOWGATE_BPF_OBJ, the installation, or the build tree; -ENOENT. */
+int fg_bpf_obj_path(char *buf, size_t len, const char *name);
 
 /* ---- pinned state (state.c) ---- */
 struct flowgate_xdp;
@@ -116,6 +129,30 @@ int fg_ifstats_zero(int map_fd, __u32 slot);
 /* The slot attach gave ifindex (fg_ifaces); -ENOENT when not attached. */
 int fg_iface_slot(int ifaces_fd, __u32 ifindex, __u32 *slot);
 
+/* ---- counters as `stats` and the metrics endpoint read them (counters.c) */
+/* Name shown for the catch-all slot (ifindex FG_IFINDEX_OTHER). */
+#define FG_IFNAME_OTHER "(other)"
+struct fg_iface_stats {
+	char name[16]; /* IF_NAMESIZE */
+	__u32 ifindex;
+	__u32 slot;
+	struct fg_ifstats in;  /* the guard's counters and ingress flows */
+	struct fg_ifstats out; /* egress flow accounting (TC) */
+};
+/* Call fn for each attached interface (only: that ifindex alone, zeros
+ * when not attached), then for the catch-all slot if it counted anything.
+ * stats_fd is fg_ifstats, ifaces_fd fg_ifaces (may be -1). Stops at fn's
+ * first non-zero return and returns it. */
+int fg_ifaces_read(int stats_fd, int ifaces_fd, __u32 only,
+		   int (*fn)(const struct fg_iface_stats *s, void *ctx),
+		   void *ctx);
+/* Dropped packets and bytes over every reason. */
+void fg_ifstats_drops(const struct fg_ifstats *s, __u64 *packets,
+		      __u64 *bytes);
+/* Entries in the flow table (batch reads) and its size; -ENOENT when
+ * there is no state. */
+int fg_flow_table_fill(__u64 *entries, __u32 *capacity);
+
 /* ---- objects: one entry point each ---- */
 int do_attach(int argc, char **argv);
 int do_detach(int argc, char **argv);
@@ -127,6 +164,8 @@ int do_flow(int argc, char **argv);
 int do_export(int argc, char **argv);
 int do_rule(int argc, char **argv);
 int do_daemon(int argc, char **argv);
+int do_metrics(int argc, char **argv);
+int do_version(int argc, char **argv);
 
 /* ---- names (names.c) ---- */
 int fg_proto_by_name(const char *s);
@@ -142,6 +181,7 @@ int fg_map_walk(int fd, size_t key_sz, size_t val_sz, bool percpu,
 int fg_map_percpu(int fd);
 __u32 fg_map_id(int fd);
 __u32 fg_map_value_size(int fd);
+int fg_map_lookup_sum(int fd, const void *key, void *sum, size_t size);
 int fg_map_walk_percpu(int fd, size_t key_sz, size_t val_sz,
 		       void (*fn)(const void *key, const void *vals, int ncpu,
 				  void *ctx),
@@ -216,6 +256,9 @@ __u32 fg_rtt_prog_id(void);
 bool fg_rtt_attached(const struct fg_rtt_info *info);
 int fg_rtt_enable(const char *cgroup); /* NULL: the cgroup2 root */
 int fg_rtt_disable(void);
+/* The global counters and histogram, summed over CPUs, and the number of
+ * live connections (rtt_stats.c); -ENOENT when rtt is not enabled. */
+int fg_rtt_stats_read(struct fg_rtt_stats *st, __u64 *live);
 
 enum fg_rtt_verb {
 	FG_RTT_SHOW = 0,

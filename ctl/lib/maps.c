@@ -101,3 +101,26 @@ int fg_map_walk_percpu(int fd, size_t key_sz, size_t val_sz,
 {
 	return fg_map_walk(fd, key_sz, val_sz, true, fn, ctx);
 }
+
+/* Key's value in a per-CPU map of __u64 counters (size bytes), summed over
+ * the CPUs. 0 or -errno (sum zeroed). */
+int fg_map_lookup_sum(int fd, const void *key, void *sum, size_t size)
+{
+	int ncpu = libbpf_num_possible_cpus(), c, err = 0;
+	size_t i, n = size / sizeof(__u64);
+	__u64 *v;
+
+	memset(sum, 0, size);
+	if (ncpu < 0)
+		return ncpu;
+	v = calloc(ncpu, size);
+	if (!v)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, key, v))
+		err = -errno;
+	for (c = 0; !err && c < ncpu; c++)
+		for (i = 0; i < n; i++)
+			((__u64 *)sum)[i] += v[(size_t)c * n + i];
+	free(v);
+	return err;
+}

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * version (also --version): flowgate's version (git describe at build
+ * time, else the VERSION file), the libbpf and libxdp it was built with
+ * and runs with, the kernel, what the kernel offers that flowgate uses,
+ * and where the plain BPF objects are. Needs no privilege: the probes
+ * that do say "unknown" without it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/utsname.h>
+#include <bpf/libbpf.h>
+#include "fg.h"
+#include "fg_version.h"
+
+static const char *probe_word(int r)
+{
+	return r == 1 ? "yes" : r == 0 ? "no" : "unknown";
+}
+
+static void features(void)
+{
+	out_obj_open("kernel_features");
+	out_str("btf", access("/sys/kernel/btf/vmlinux", R_OK) ? "no" : "yes");
+	out_str("xdp", probe_word(libbpf_probe_bpf_prog_type(
+			       BPF_PROG_TYPE_XDP, NULL)));
+	out_str("tc", probe_word(libbpf_probe_bpf_prog_type(
+			      BPF_PROG_TYPE_SCHED_CLS, NULL)));
+	out_str("sock_ops", probe_word(libbpf_probe_bpf_prog_type(
+				    BPF_PROG_TYPE_SOCK_OPS, NULL)));
+	out_str("syscall_programs", probe_word(libbpf_probe_bpf_prog_type(
+					    BPF_PROG_TYPE_SYSCALL, NULL)));
+	out_str("bpf_loop", probe_word(libbpf_probe_bpf_helper(
+				    BPF_PROG_TYPE_XDP, BPF_FUNC_loop, NULL)));
+	out_obj_close();
+}
+
+int do_version(int argc, char **argv)
+{
+	const char *libbpf = libbpf_version_string();
+	char obj[4096], libbpf_build[32];
+	struct utsname u;
+	int err;
+
+	if (argc)
+		return fg_usage("usage: version");
+	fg_libs_init();
+	uname(&u);
+	snprintf(libbpf_build, sizeof(libbpf_build), "%d.%d",
+		 LIBBPF_MAJOR_VERSION, LIBBPF_MINOR_VERSION);
+	if (*libbpf == 'v')
+		libbpf++;
+	err = fg_bpf_obj_path(obj, sizeof(obj), "flowgate_xdp.bpf.o");
+	if (!fg_opts.json) {
+		printf("flowgate %s\n", FG_VERSION);
+		printf("libbpf %s (built with %s), libxdp %s\n",
+		       libbpf, libbpf_build, FG_LIBXDP_VERSION);
+		printf("kernel %s %s\n", u.release, u.machine);
+	}
+	out_begin();
+	if (fg_opts.json) {
+		out_str("version", FG_VERSION);
+		out_str("libbpf", libbpf);
+		out_str("libbpf_build", libbpf_build);
+		out_str("libxdp_build", FG_LIBXDP_VERSION);
+		out_str("kernel", u.release);
+		out_str("machine", u.machine);
+	}
+	features();
+	out_str("bpf_objects", err ? "not found" : obj);
+	out_end();
+	return 0;
+}
