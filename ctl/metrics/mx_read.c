@@ -56,8 +56,10 @@ static int read_ifaces(struct fg_mx *m)
 	int fd, ifaces_fd, err;
 
 	fd = fg_map_open("fg_ifstats");
-	if (fd < 0)
-		return m->state_err = fd;
+	if (fd < 0) {
+		m->state_err = fd;
+		return 0;
+	}
 	ifaces_fd = fg_map_open("fg_ifaces");
 	err = fg_ifaces_read(fd, ifaces_fd, 0, add_iface, m);
 	if (ifaces_fd >= 0) {
@@ -149,8 +151,7 @@ int fg_mx_health(const struct fg_mx *m, char *why, size_t len)
 	if (m->exp_err)
 		goto ok;
 	if (!m->exp_running) {
-		snprintf(why, len, "the exporter (pid %u) is not running",
-			 m->exp.pid);
+		snprintf(why, len, "the exporter is not running");
 		return -ESRCH;
 	}
 	for (i = 0; i < m->exp.nouts; i++) {
