@@ -47,7 +47,7 @@ TEST_LIB_SRCS := $(filter-out $(BPFT_SRCS),$(wildcard tests/bpf/*.c)) $(T_LIB_SR
 .SECONDARY: $(SKELS)
 
 .PHONY: all deps test demo fuzz bench clean format tests-build
-all: deps $(BUILD)/flowgate $(BPF_OBJS)
+all: deps $(BUILD)/flowgate $(BPF_OBJS) $(BUILD)/flowgate.bash
 
 deps:
 	@bash scripts/deps.sh
@@ -88,6 +88,62 @@ $(BUILD)/tests/test_%: tests/bpf/test_%.c $(TEST_LIB_SRCS) $(T_LIB_HDRS) $(CTL_L
 	$(CC) $(CFLAGS) -Itests/bpf -Itests/lib $< $(TEST_LIB_SRCS) $(CTL_LIB) -o $@ $(LDLIBS)
 
 tests-build: all $(UNIT_BINS) $(BPFT_BINS)
+
+# Bash completion from the grammar `flowgate help` prints (the command
+# table) and the check names of FG_REASONS.
+$(BUILD)/flowgate.bash: $(BUILD)/flowgate scripts/mkcomp.py include/fg_common.h
+	$(BUILD)/flowgate help | python3 scripts/mkcomp.py include/fg_common.h > $@.tmp
+	mv $@.tmp $@
+
+# ---- install -----------------------------------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=] (Debian: PREFIX=/usr
+# UNITDIR=/lib/systemd/system). The plain BPF objects go to
+# PREFIX/lib/flowgate, where the binary finds them (../lib/flowgate from
+# its own folder). The units' /usr/local/sbin is rewritten to SBINDIR.
+PREFIX   ?= /usr/local
+SBINDIR  ?= $(PREFIX)/sbin
+BPFDIR   ?= $(PREFIX)/lib/flowgate
+MANDIR   ?= $(PREFIX)/share/man
+DOCDIR   ?= $(PREFIX)/share/doc/flowgate
+COMPDIR  ?= $(PREFIX)/share/bash-completion/completions
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+UNITS    := flowgate-export.service flowgate-daemon.service \
+	    flowgate-metrics.service
+# The manual: doc/flowgate.8 when the tree has it, else one made from
+# `flowgate help` (scripts/mkman-fallback.sh).
+MANPAGE  := $(BUILD)/flowgate.8
+
+$(MANPAGE): $(BUILD)/flowgate $(wildcard doc/flowgate.8) scripts/mkman-fallback.sh
+	if [ -f doc/flowgate.8 ]; then cp doc/flowgate.8 $@; \
+	else bash scripts/mkman-fallback.sh $(BUILD)/flowgate > $@; fi
+
+.PHONY: install uninstall
+install: $(BUILD)/flowgate $(BPF_OBJS) $(BUILD)/flowgate.bash $(MANPAGE)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BPFDIR) \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(COMPDIR) \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)/examples
+	install -m 0755 $(BUILD)/flowgate $(DESTDIR)$(SBINDIR)/flowgate
+	install -m 0644 $(BPF_OBJS) $(DESTDIR)$(BPFDIR)/
+	gzip -9n < $(MANPAGE) > $(DESTDIR)$(MANDIR)/man8/flowgate.8.gz
+	chmod 0644 $(DESTDIR)$(MANDIR)/man8/flowgate.8.gz
+	install -m 0644 $(BUILD)/flowgate.bash $(DESTDIR)$(COMPDIR)/flowgate
+	for u in $(UNITS); do \
+		sed 's|/usr/local/sbin/|$(SBINDIR)/|g' scripts/$$u \
+			> $(DESTDIR)$(UNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	install -m 0644 contrib/flowgate.conf $(DESTDIR)$(DOCDIR)/examples/
+	install -m 0644 contrib/grafana-flowgate.json $(DESTDIR)$(DOCDIR)/examples/
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/flowgate \
+		$(addprefix $(DESTDIR)$(BPFDIR)/,$(notdir $(BPF_OBJS))) \
+		$(DESTDIR)$(MANDIR)/man8/flowgate.8.gz \
+		$(DESTDIR)$(COMPDIR)/flowgate \
+		$(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS)) \
+		$(DESTDIR)$(DOCDIR)/examples/flowgate.conf \
+		$(DESTDIR)$(DOCDIR)/examples/grafana-flowgate.json
+	-rmdir $(DESTDIR)$(BPFDIR) $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 test: tests-build
 	@bash tests/run.sh

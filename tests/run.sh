@@ -64,6 +64,12 @@ for t in tests/interop/test_*.sh; do
 	run_one interop "$(basename "$t" .sh)" bash "$t"
 done
 
+# Layer 6: installing and packaging (make install, completion, the .deb).
+for t in tests/pkg/test_*.sh; do
+	[ -e "$t" ] || continue
+	run_one pkg "$(basename "$t" .sh)" bash "$t"
+done
+
 [ ${#failed_names[@]} -gt 0 ] && echo "failing: ${failed_names[*]}"
 line="$pass passed, $fail failed"
 [ "$skip" -gt 0 ] && line="$line, $skip skipped"

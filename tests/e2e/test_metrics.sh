@@ -22,10 +22,15 @@ mkdir -p "$W"
 PIDS=()
 # shellcheck disable=SC2034 # read by fg_cleanup
 T_CLEANUP_HOOK=mx_cleanup
+CG=''
 mx_cleanup() {
 	local p
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	if [ -n "$CG" ] && [ -d "$CG" ]; then
+		"$FLOWGATE" rtt disable >/dev/null 2>&1
+		rmdir "$CG" 2>/dev/null
+	fi
 	rm -rf "$W"
 }
 
@@ -69,6 +74,14 @@ expect_eq "--log-format xml: exit 2" "$?" 2
 
 fg attach "$RX_IF" >/dev/null || bail "attach"
 fg_settle || bail "the link does not settle"
+
+# RTT on a cgroup of our own (found from the mounts, never a fixed path):
+# one connection from it gives the histogram samples.
+cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+[ -n "$cg2" ] || bail "no cgroup v2 mounted"
+CG=$cg2/fgt-mx-$$
+mkdir "$CG" || bail "cannot make $CG"
+"$FLOWGATE" rtt enable cgroup "$CG" >/dev/null || bail "rtt enable"
 
 # ---- the endpoint and an exporter (file output) -----------------------------
 ip netns exec "$NS_RX" "$FLOWGATE" --log-format json metrics listen \
@@ -154,7 +167,37 @@ expect_eq "prometheus: the target is up" \
 expect_eq "prometheus: build_info carries version and kernel" \
 	"$(query "count(flowgate_build_info{kernel=\"$(uname -r)\",version=~\".+\"})")" 1
 
+# The Grafana dashboard: every query parses and runs on this server, and
+# every flowgate metric it names is one the endpoint serves.
+dash=$FG_ROOT/contrib/grafana-flowgate.json
+served=$(get /metrics | sed -n 's/^# TYPE \([a-z_]*\) .*/\1/p')
+bad=$("$PY" - "$dash" "$PROM_PORT" "$NS_RX" $served <<'EOT'
+import json, re, subprocess, sys
+d = json.load(open(sys.argv[1]))
+port, ns, served = sys.argv[2], sys.argv[3], set(sys.argv[4:])
+for p in d["panels"]:
+    for t in p["targets"]:
+        e = t["expr"].replace("$__rate_interval", "1m")
+        e = e.replace('"$interface"', '".*"')
+        for m in re.findall(r"flowgate_[a-z_]+", e):
+            base = re.sub(r"_(bucket|sum|count)$", "", m)
+            if m not in served and base not in served:
+                print("%s: unknown metric %s" % (p["title"], m))
+        r = subprocess.run(["ip", "netns", "exec", ns, "curl", "-s", "-G",
+                            "--data-urlencode", "query=" + e,
+                            "http://127.0.0.1:%s/api/v1/query" % port],
+                           capture_output=True, text=True)
+        if json.loads(r.stdout or "{}").get("status") != "success":
+            print("%s: %s: %s" % (p["title"], e, r.stdout.strip()))
+EOT
+)
+expect_eq "the Grafana dashboard's queries run and name served metrics" \
+	"$bad" ""
+
 # ---- /metrics and stats -j agree exactly (exporter stopped, no traffic) -----
+# A TCP connection from the RTT cgroup (the scrapes are outside it).
+sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG" ip netns exec \
+	"$NS_RX" curl -s -o /dev/null "http://127.0.0.1:$PORT/healthz"
 sleep 2.5 # idle timeout 1 s: the exporter's records of the mix are out
 kill -TERM "$EXP"
 wait "$EXP"
@@ -173,6 +216,17 @@ while IFS=$'\t' read -r verdict name got wnt; do
 	fi
 done < <("$PY" "$FG_ROOT/tests/e2e/metrics_check.py" "$W/stats.json" \
 	"$W/metrics.txt" || echo "not ok	metrics_check.py failed")
+rtt=$("$FLOWGATE" -j rtt show)
+samples=$(jget "$rtt" 'd["counters"]["samples"]')
+sum_s=$(jget "$rtt" '"%.6f" % (d["counters"]["sum_us"] / 1e6)')
+diag "rtt: $samples samples, $sum_s s"
+check "the RTT cgroup's connection gave samples" test "${samples:-0}" -gt 0
+check "RTT histogram: _count and +Inf are rtt show's samples" bash -c "
+	grep -qx 'flowgate_tcp_rtt_seconds_count $samples' '$W/metrics.txt' &&
+	grep -qx 'flowgate_tcp_rtt_seconds_bucket{le=\"+Inf\"} $samples' '$W/metrics.txt'"
+check "RTT histogram: _sum is rtt show's sum" bash -c "
+	v=\$(sed -n 's/^flowgate_tcp_rtt_seconds_sum //p' '$W/metrics.txt')
+	[ \"\$(printf '%.6f' \"\$v\")\" = '$sum_s' ]"
 check "promtool check metrics: no problems" \
 	bash -c "'$PROMTOOL' check metrics < '$W/metrics.txt'"
 check "exporter records by end reason are in the scrape" \
