@@ -46,8 +46,11 @@ TEST_LIB_SRCS := $(filter-out $(BPFT_SRCS),$(wildcard tests/bpf/*.c)) $(T_LIB_SR
 # Skeleton headers are intermediate files to make: keep them.
 .SECONDARY: $(SKELS)
 
-.PHONY: all deps test demo fuzz bench clean format tests-build
-all: deps $(BUILD)/flowgate $(BPF_OBJS) $(BUILD)/flowgate.bash
+.PHONY: all deps test demo fuzz bench clean format tests-build bin
+all: deps bin
+# Everything make install takes, and nothing installed first (the Debian
+# build calls this one).
+bin: $(BUILD)/flowgate $(BPF_OBJS) $(BUILD)/flowgate.bash $(BUILD)/flowgate.8
 
 deps:
 	@bash scripts/deps.sh
@@ -76,10 +79,10 @@ $(BUILD)/ctl/cmd/version.o $(BUILD)/ctl/cmd/metrics.o: $(BUILD)/fg_version.h
 
 $(BUILD)/ctl/%.o: ctl/%.c $(CTL_HDRS) $(SKELS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/flowgate: $(CTL_OBJS)
-	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(T_LIB_SRCS) $(T_LIB_HDRS) $(CTL_LIB) $(CTL_HDRS) | $(BUILD)/tests
 	$(CC) $(CFLAGS) -Itests/lib $< $(T_LIB_SRCS) $(CTL_LIB) -o $@ $(LDLIBS) -lcmocka
@@ -150,6 +153,12 @@ test: tests-build
 
 demo: all
 	@bash scripts/demo.sh
+
+# The packaging layer alone: make install, completion, the .deb (about a
+# minute and a half: the package build compiles everything again).
+.PHONY: pkgtest
+pkgtest: all
+	@for t in tests/pkg/test_*.sh; do echo "== $$t"; bash $$t || exit 1; done
 
 # libFuzzer target for the host parser and validator (not part of `make test`).
 FUZZ_SECS ?= 60

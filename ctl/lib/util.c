@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Errors, privileges and bpffs handling for the CLI. */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -254,7 +255,7 @@ int fg_read_file_say(const char *path, char **buf, size_t *len)
 int fg_bpf_obj_path(char *buf, size_t len, const char *name)
 {
 	const char *env = getenv("FLOWGATE_BPF_OBJ"), *slash;
-	char exe[4096];
+	char exe[4096], real[PATH_MAX];
 	ssize_t n;
 
 	if (env && *env) {
@@ -273,8 +274,10 @@ int fg_bpf_obj_path(char *buf, size_t len, const char *name)
 	slash = strrchr(exe, '/');
 	exe[slash - exe] = '\0';
 	snprintf(buf, len, "%s/../lib/flowgate/%s", exe, name);
-	if (!access(buf, R_OK))
+	if (realpath(buf, real)) {
+		snprintf(buf, len, "%s", real);
 		return 0;
+	}
 	snprintf(buf, len, "%s/%s", exe, name);
 	return access(buf, R_OK) ? -ENOENT : 0;
 }
