@@ -5,8 +5,9 @@ flow_send.py IFACE SRC_MAC DST_MAC SRC4 DST4 SRC6 DST6 SET [EXPECT]
 prints {"packets": K, "octets": IP-layer bytes, "flows": M}. With EXPECT,
 also writes there what each IP flow must show, computed from the very
 frames sent (tests/interop): a JSON list of {ver, proto, src, dst, sport,
-dport, vlan, packets, octets, tcp_flags, first_ms, last_ms}, times being
-the wall clock just before the flow's first frame and just after its last.
+dport, vlan, packets, octets, tcp_flags, first_ms, first_hi_ms, last_lo_ms,
+last_ms}: the wall clock just before and just after the send of the flow's
+first frame (first_ms, first_hi_ms) and of its last (last_lo_ms, last_ms).
 Sets:
   mix    IPv4 UDP over 150 flows, IPv6 UDP over 50, VLAN 42 IPv4 over 10,
          fragmented UDP (3 datagrams in 3 fragments), TCP over 5 flows
@@ -121,10 +122,12 @@ def expectation(pkts, times):
         f = flows.setdefault(key, {
             "ver": key[0], "proto": key[1], "src": key[2], "dst": key[3],
             "sport": key[4], "dport": key[5], "vlan": key[6],
-            "packets": 0, "octets": 0, "tcp_flags": 0, "first_ms": t0})
+            "packets": 0, "octets": 0, "tcp_flags": 0, "first_ms": t0,
+            "first_hi_ms": t1})
         f["packets"] += 1
         f["octets"] += len(p)
         f["tcp_flags"] |= flags
+        f["last_lo_ms"] = t0
         f["last_ms"] = t1
     return list(flows.values())
 
