@@ -108,7 +108,8 @@ int fg_flow_table_fill(__u64 *entries, __u32 *capacity)
 	*capacity = 0;
 	if (fd < 0)
 		return fd;
-	/* Batch reads: a million entries cost tens of milliseconds. */
+	/* Batch reads of every entry: about half a second of CPU at a
+	 * million flows (BENCHMARKS.md, "Prometheus scrape"). */
 	err = fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
 				 sizeof(struct fg_flow_val), count_one, entries);
 	close(fd);

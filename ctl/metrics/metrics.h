@@ -32,6 +32,7 @@ struct fg_mx {
 	int table_err;
 	__u64 flows;
 	__u32 capacity;
+	double table_age; /* seconds since flows was counted */
 
 	int exp_err; /* -ENOENT: no exporter ever ran */
 	struct fg_exp_stats exp;
@@ -48,6 +49,11 @@ struct fg_mx {
 
 	double read_seconds; /* what reading all this took */
 };
+
+/* The flow table is counted again once its last count is older than this
+ * many times the CPU time that count took (a million flows: ~60 s). */
+#define FG_MX_TABLE_RECOUNT 100
+bool fg_mx_table_due(__u64 now_ns, __u64 at_ns, __u64 took_ns);
 
 /* Read every counter. Parts that are missing carry their error; only an
  * allocation failure fails the whole. */

@@ -223,6 +223,12 @@ static void flows(FILE *f, const struct fg_mx *m)
 	      "Flows in the flow table.", m->flows);
 	plain(f, "flowgate_flow_table_capacity", "gauge",
 	      "Size of the flow table (entries).", m->capacity);
+	family(f, "flowgate_flow_table_count_age_seconds", "gauge",
+	       "Age of flowgate_flow_table_entries: the table is counted "
+	       "again when its count is older than 100 times the CPU time "
+	       "counting took.");
+	fprintf(f, "flowgate_flow_table_count_age_seconds %.3f\n",
+		m->table_age);
 }
 
 static void rules(FILE *f, const struct fg_mx *m)

@@ -174,6 +174,19 @@ static void test_health(void **state)
 	assert_int_equal(fg_mx_health(&m, why, sizeof(why)), 0);
 }
 
+static void test_table_recount(void **state)
+{
+	const __u64 s = 1000000000ull, ms = 1000000ull;
+
+	assert_true(fg_mx_table_due(5 * s, 0, 0)); /* never counted */
+	/* a count that took 1 ms is good for 100 ms */
+	assert_false(fg_mx_table_due(5 * s + 99 * ms, 5 * s, ms));
+	assert_true(fg_mx_table_due(5 * s + 100 * ms, 5 * s, ms));
+	/* half a second (a million flows): 50 s */
+	assert_false(fg_mx_table_due(60 * s, 11 * s, 500 * ms));
+	assert_true(fg_mx_table_due(61 * s, 11 * s, 500 * ms));
+}
+
 static void test_listen_addr(void **state)
 {
 	struct sockaddr_storage sa;
@@ -259,6 +272,7 @@ int main(void)
 		cmocka_unit_test(test_rtt_histogram),
 		cmocka_unit_test(test_exporter_and_rules),
 		cmocka_unit_test(test_health),
+		cmocka_unit_test(test_table_recount),
 		cmocka_unit_test(test_listen_addr),
 		cmocka_unit_test(test_log),
 	};
