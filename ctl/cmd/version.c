@@ -24,8 +24,8 @@ static void features(void)
 {
 	out_obj_open("kernel_features");
 	out_str("btf", access("/sys/kernel/btf/vmlinux", R_OK) ? "no" : "yes");
-	out_str("xdp", probe_word(libbpf_probe_bpf_prog_type(
-			       BPF_PROG_TYPE_XDP, NULL)));
+	out_str("xdp", probe_word(libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_XDP,
+							     NULL)));
 	out_str("tc", probe_word(libbpf_probe_bpf_prog_type(
 			      BPF_PROG_TYPE_SCHED_CLS, NULL)));
 	out_str("sock_ops", probe_word(libbpf_probe_bpf_prog_type(
@@ -55,8 +55,8 @@ int do_version(int argc, char **argv)
 	err = fg_bpf_obj_path(obj, sizeof(obj), "flowgate_xdp.bpf.o");
 	if (!fg_opts.json) {
 		printf("flowgate %s\n", FG_VERSION);
-		printf("libbpf %s (built with %s), libxdp %s\n",
-		       libbpf, libbpf_build, FG_LIBXDP_VERSION);
+		printf("libbpf %s (built with %s), libxdp %s\n", libbpf,
+		       libbpf_build, FG_LIBXDP_VERSION);
 		printf("kernel %s %s\n", u.release, u.machine);
 	}
 	out_begin();

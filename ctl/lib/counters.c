@@ -33,8 +33,7 @@ static void iface_name(int ifaces_fd, __u32 ifindex, char *buf)
 	struct fg_iface ifc;
 
 	if (ifaces_fd >= 0 && !bpf_map_lookup_elem(ifaces_fd, &ifindex, &ifc)) {
-		snprintf(buf, IF_NAMESIZE, "%.*s", IF_NAMESIZE - 1,
-			 ifc.ifname);
+		snprintf(buf, IF_NAMESIZE, "%.*s", IF_NAMESIZE - 1, ifc.ifname);
 		return;
 	}
 	if (!if_indextoname(ifindex, buf))
@@ -83,8 +82,7 @@ int fg_ifaces_read(int stats_fd, int ifaces_fd, __u32 only,
 	return fn(&is, ctx);
 }
 
-void fg_ifstats_drops(const struct fg_ifstats *s, __u64 *packets,
-		      __u64 *bytes)
+void fg_ifstats_drops(const struct fg_ifstats *s, __u64 *packets, __u64 *bytes)
 {
 	__u32 r;
 
@@ -111,7 +109,8 @@ int fg_flow_table_fill(__u64 *entries, __u32 *capacity)
 	/* Batch reads of every entry: about half a second of CPU at a
 	 * million flows (BENCHMARKS.md, "Prometheus scrape"). */
 	err = fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
-				 sizeof(struct fg_flow_val), count_one, entries);
+				 sizeof(struct fg_flow_val), count_one,
+				 entries);
 	close(fd);
 	*capacity = fg_pinned_max_flows();
 	return err;

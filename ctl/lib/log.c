@@ -14,7 +14,7 @@
 #include "fg.h"
 
 #define FG_LOG_INTERVAL 10
-#define FG_LOG_EVENTS 32
+#define FG_LOG_EVENTS	32
 
 static bool json;
 
@@ -24,8 +24,7 @@ static struct {
 	unsigned long suppressed;
 } seen[FG_LOG_EVENTS];
 
-static const char *const level_names[] = { "error", "warning", "info",
-					   "debug" };
+static const char *const level_names[] = {"error", "warning", "info", "debug"};
 
 int fg_log_set_format(const char *name)
 {
@@ -129,8 +128,7 @@ static void put_field(FILE *f, const char *k, size_t kn, const char *v,
 	put_value(f, v, vn);
 }
 
-void fg_log(enum fg_log_level level, const char *event, const char *fields,
-	    ...)
+void fg_log(enum fg_log_level level, const char *event, const char *fields, ...)
 {
 	char buf[1024], ts[64], *p, *end, *eq;
 	unsigned long suppressed = 0;

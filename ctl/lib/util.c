@@ -263,8 +263,8 @@ int fg_bpf_obj_path(char *buf, size_t len, const char *name)
 		if (!strcmp(slash ? slash + 1 : env, name))
 			snprintf(buf, len, "%s", env);
 		else
-			snprintf(buf, len, "%.*s%s", slash ? (int)(slash - env + 1) : 0,
-				 env, name);
+			snprintf(buf, len, "%.*s%s",
+				 slash ? (int)(slash - env + 1) : 0, env, name);
 		return access(buf, R_OK) ? -errno : 0;
 	}
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);

@@ -26,7 +26,7 @@ struct fg_mx {
 	int state_err; /* fg_ifstats: 0, or why there are no counters */
 	struct fg_iface_stats *ifaces;
 	int niface, cap;
-	int attached; /* interfaces with a live program */
+	int attached;	   /* interfaces with a live program */
 	char detached[16]; /* one whose program is gone, "" if none */
 
 	int table_err;

@@ -20,9 +20,9 @@ struct fg_mx_http {
 
 int fg_mx_http_parse_addr(const char *addr, void *sa, __u32 *salen)
 {
-	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST |
-					      AI_NUMERICSERV | AI_PASSIVE,
-				  .ai_socktype = SOCK_STREAM },
+	struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV |
+					     AI_PASSIVE,
+				 .ai_socktype = SOCK_STREAM},
 			*res;
 	char host[64];
 	const char *colon = strrchr(addr, ':');
@@ -94,8 +94,7 @@ static enum MHD_Result metrics(struct fg_mx_http *h, struct MHD_Connection *c)
 
 	err = fg_mx_read(&m);
 	if (err) {
-		fg_log(FG_LOG_ERR, "scrape_failed", "error=%s",
-		       fg_strerr(err));
+		fg_log(FG_LOG_ERR, "scrape_failed", "error=%s", fg_strerr(err));
 		return text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 			    "cannot read the counters");
 	}
@@ -174,11 +173,10 @@ int fg_mx_http_start(struct fg_mx_http **out, const char *addr,
 	if (sa.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	errno = 0;
-	h->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, h,
-				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-				MHD_OPTION_CONNECTION_TIMEOUT, 10u,
-				MHD_OPTION_CONNECTION_LIMIT, 64u,
-				MHD_OPTION_END);
+	h->d = MHD_start_daemon(
+		flags, 0, NULL, NULL, handle, h, MHD_OPTION_SOCK_ADDR,
+		(struct sockaddr *)&sa, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+		MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_END);
 	if (!h->d) {
 		err = errno ? -errno : -EADDRINUSE;
 		free(h);

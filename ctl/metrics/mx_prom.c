@@ -43,8 +43,8 @@ static void iface_sample(FILE *f, const char *name, const char *ifname,
 	fprintf(f, "} %llu\n", (unsigned long long)val);
 }
 
-static void plain(FILE *f, const char *name, const char *type,
-		  const char *help, __u64 val)
+static void plain(FILE *f, const char *name, const char *type, const char *help,
+		  __u64 val)
 {
 	family(f, name, type, help);
 	fprintf(f, "%s %llu\n", name, (unsigned long long)val);
@@ -92,8 +92,8 @@ static void guard(FILE *f, const struct fg_mx *m)
 	family(f, "flowgate_passed_bytes_total", "counter",
 	       "Bytes of the packets the guard passed.");
 	IFACES(m, i)
-	iface_sample(f, "flowgate_passed_bytes_total", m->ifaces[i].name,
-		     NULL, NULL, m->ifaces[i].in.pass_bytes);
+	iface_sample(f, "flowgate_passed_bytes_total", m->ifaces[i].name, NULL,
+		     NULL, m->ifaces[i].in.pass_bytes);
 	/* The sum over reasons, so that "seen = passed + dropped" needs no
 	 * aggregation in a query. */
 	family(f, "flowgate_dropped_packets_total", "counter",
@@ -188,15 +188,14 @@ static void flow_family(FILE *f, const struct fg_mx *m, const char *name,
 	}
 }
 
-#define FLOW(name, field, help)                                               \
-	flow_family(f, m, "flowgate_" name, help,                             \
+#define FLOW(name, field, help)                   \
+	flow_family(f, m, "flowgate_" name, help, \
 		    offsetof(struct fg_flowstats, field))
 
 static void flows(FILE *f, const struct fg_mx *m)
 {
 	FLOW("flow_packets_total", packets, "Packets flow accounting saw.");
-	FLOW("flow_bytes_total", octets,
-	     "IP-layer bytes flow accounting saw.");
+	FLOW("flow_bytes_total", octets, "IP-layer bytes flow accounting saw.");
 	FLOW("flow_sampled_out_packets_total", sampled_pkts,
 	     "Packets left out of flows by sampling.");
 	FLOW("flow_sampled_out_bytes_total", sampled_octets,
@@ -266,8 +265,7 @@ static void rules(FILE *f, const struct fg_mx *m)
 
 /* One counter of every output, by its offset in fg_exp_outstats. */
 static void out_family(FILE *f, const struct fg_mx *m, const char *name,
-		       const char *type, const char *help, size_t off,
-		       bool u32)
+		       const char *type, const char *help, size_t off, bool u32)
 {
 	const struct fg_exp_outstats *o;
 	const char *p;
@@ -286,20 +284,19 @@ static void out_family(FILE *f, const struct fg_mx *m, const char *name,
 	}
 }
 
-#define OUT(name, type, field, help)                                          \
-	out_family(f, m, "flowgate_exporter_" name, type, help,               \
-		   offsetof(struct fg_exp_outstats, field),                   \
+#define OUT(name, type, field, help)                            \
+	out_family(f, m, "flowgate_exporter_" name, type, help, \
+		   offsetof(struct fg_exp_outstats, field),     \
 		   sizeof(((struct fg_exp_outstats *)0)->field) == 4)
 
 static void exporter(FILE *f, const struct fg_mx *m)
 {
-	static const char *const reasons[] = {
-		"active_timeout", "idle_timeout", "end_of_flow", "forced_end",
-		"lack_of_resources"
-	};
+	static const char *const reasons[] = {"active_timeout", "idle_timeout",
+					      "end_of_flow", "forced_end",
+					      "lack_of_resources"};
 	const struct fg_exp_stats *e = &m->exp;
-	const __u64 recs[] = { e->rec_active, e->rec_idle, e->rec_end,
-			       e->rec_forced, e->rec_overflow };
+	const __u64 recs[] = {e->rec_active, e->rec_idle, e->rec_end,
+			      e->rec_forced, e->rec_overflow};
 	int i;
 
 	if (m->exp_err)

@@ -160,8 +160,8 @@ int fg_mx_read(struct fg_mx *m)
 		m->rtt_err = fg_rtt_stats_read(&m->rtt, &m->rtt_live);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	m->read_seconds = (t1.tv_sec - t0.tv_sec) +
-			  (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	m->read_seconds =
+		(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	if (err)
 		fg_mx_free(m);
 	return err;

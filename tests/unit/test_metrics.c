@@ -18,7 +18,7 @@
 
 struct fg_opts fg_opts;
 
-static const struct fg_mx_build build = { "1.2.3", "6.1.0-test" };
+static const struct fg_mx_build build = {"1.2.3", "6.1.0-test"};
 
 static char *render(const struct fg_mx *m)
 {
@@ -44,11 +44,15 @@ static void has(const char *text, const char *line)
 
 static void test_iface_and_reasons(void **state)
 {
-	struct fg_iface_stats is = { .name = "eth\"0", .ifindex = 3 };
-	struct fg_mx m = { .ifaces = &is, .niface = 1, .attached = 1,
-			   .exp_err = -ENOENT, .rtt_err = -ENOENT,
-			   .rules_err = -ENOENT, .flows = 7,
-			   .capacity = 65536 };
+	struct fg_iface_stats is = {.name = "eth\"0", .ifindex = 3};
+	struct fg_mx m = {.ifaces = &is,
+			  .niface = 1,
+			  .attached = 1,
+			  .exp_err = -ENOENT,
+			  .rtt_err = -ENOENT,
+			  .rules_err = -ENOENT,
+			  .flows = 7,
+			  .capacity = 65536};
 	char *t;
 
 	is.in.rx_packets = 10;
@@ -62,7 +66,8 @@ static void test_iface_and_reasons(void **state)
 	is.in.rxq_octets[2] = 1000;
 	is.out.flows.packets = 5;
 	t = render(&m);
-	has(t, "flowgate_build_info{version=\"1.2.3\",kernel=\"6.1.0-test\"} 1");
+	has(t,
+	    "flowgate_build_info{version=\"1.2.3\",kernel=\"6.1.0-test\"} 1");
 	/* the quote in the name is escaped */
 	has(t, "flowgate_received_packets_total{interface=\"eth\\\"0\"} 10");
 	has(t, "flowgate_passed_bytes_total{interface=\"eth\\\"0\"} 700");
@@ -88,12 +93,12 @@ static void test_iface_and_reasons(void **state)
 
 static void test_rtt_histogram(void **state)
 {
-	struct fg_mx m = { .exp_err = -ENOENT, .rules_err = -ENOENT,
-			   .state_err = -ENOENT };
+	struct fg_mx m = {
+		.exp_err = -ENOENT, .rules_err = -ENOENT, .state_err = -ENOENT};
 	char *t;
 
-	m.rtt.hist.slots[0] = 1; /* 0-1 us */
-	m.rtt.hist.slots[6] = 2; /* 64-127 us */
+	m.rtt.hist.slots[0] = 1;		/* 0-1 us */
+	m.rtt.hist.slots[6] = 2;		/* 64-127 us */
 	m.rtt.hist.slots[FG_RTT_SLOTS - 1] = 1; /* 2^31 us and above */
 	m.rtt.samples = 4;
 	m.rtt.sum_us = 1 + 100 + 101 + 3000000000ull;
@@ -113,9 +118,12 @@ static void test_rtt_histogram(void **state)
 
 static void test_exporter_and_rules(void **state)
 {
-	struct fg_mx_rule r[2] = { { 5, { 9, 900, 1 } }, { 12, { 0, 0, 0 } } };
-	struct fg_mx m = { .rtt_err = -ENOENT, .rules = r, .nrules = 2,
-			   .rules_total = 150, .exp_running = true };
+	struct fg_mx_rule r[2] = {{5, {9, 900, 1}}, {12, {0, 0, 0}}};
+	struct fg_mx m = {.rtt_err = -ENOENT,
+			  .rules = r,
+			  .nrules = 2,
+			  .rules_total = 150,
+			  .exp_running = true};
 	char *t;
 
 	m.exp.nouts = 1;
@@ -133,7 +141,8 @@ static void test_exporter_and_rules(void **state)
 	has(t, "flowgate_rule_matched_bytes_total{rule_id=\"5\"} 900");
 	has(t, "flowgate_rule_matched_packets_total{rule_id=\"12\"} 0");
 	has(t, "flowgate_exporter_up 1");
-	has(t, "flowgate_exporter_records_total{end_reason=\"idle_timeout\"} 4");
+	has(t,
+	    "flowgate_exporter_records_total{end_reason=\"idle_timeout\"} 4");
 	has(t, "flowgate_exporter_records_total{end_reason="
 	       "\"lack_of_resources\"} 1");
 	has(t, "flowgate_exporter_last_sweep_duration_seconds 0.0015");
@@ -146,7 +155,7 @@ static void test_exporter_and_rules(void **state)
 
 static void test_health(void **state)
 {
-	struct fg_mx m = { .attached = 1, .exp_err = -ENOENT };
+	struct fg_mx m = {.attached = 1, .exp_err = -ENOENT};
 	char why[256];
 
 	assert_int_equal(fg_mx_health(&m, why, sizeof(why)), 0);
