@@ -10,13 +10,15 @@ Each usage alternative is read as: an optional verb (a lower-case word
 first), then a positional argument (an upper-case placeholder) or
 keywords, each with the values that follow it (placeholders, or choices
 a|b|c). Placeholders complete as: DEV and D devices, FILE PCAP PATH files,
-NAME check names, URL udp:// tcp://; the others (numbers, prefixes) not.
+NAME check names, URL udp:// tcp://, OBJECT the objects; the others
+(numbers, prefixes) not.
 """
 import re
 import sys
 
 KINDS = {"DEV": "@dev", "D": "@dev", "FILE": "@file", "PCAP": "@file",
-         "PATH": "@file", "NAME": "@check", "URL": "@url", "DIR": "@dir"}
+         "PATH": "@file", "NAME": "@check", "URL": "@url", "DIR": "@dir",
+         "OBJECT": "@object"}
 
 
 def kind(tok):
@@ -46,6 +48,8 @@ def usage_of(text):
         if not words:
             continue
         obj = words[0]
+        if not is_word(obj):
+            continue  # the synopsis of the global options
         # Optional parts inside a placeholder (P[-Q], HOST[:PORT]) are
         # the placeholder's own.
         rest = re.sub(r"(\S)\[[^\]\s]*\]", r"\1", " ".join(words[1:]))
@@ -119,7 +123,8 @@ def main():
 
 
 RUNTIME = r'''
-# Candidates of a value kind: @dev @file @dir @check @url @none, or a|b|c.
+# Candidates of a value kind: @dev @file @dir @check @object @url @none,
+# or a|b|c.
 _flowgate_values() {
 	local cur=$2
 	case $1 in
@@ -130,6 +135,8 @@ _flowgate_values() {
 	@dir) mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 		compopt -o filenames 2>/dev/null ;;
 	@check) mapfile -t COMPREPLY < <(compgen -W "$_flowgate_checks" \
+		-- "$cur") ;;
+	@object) mapfile -t COMPREPLY < <(compgen -W "$_flowgate_objects" \
 		-- "$cur") ;;
 	@url) mapfile -t COMPREPLY < <(compgen -W "udp:// tcp://" -- "$cur")
 		compopt -o nospace 2>/dev/null ;;

@@ -35,13 +35,19 @@ int fg_read_file_say(const char *path, char **buf, size_t *len);
 
 /* ---- daemons' log (log.c): one line per event on stderr ---- */
 enum fg_log_level { FG_LOG_ERR, FG_LOG_WARN, FG_LOG_INFO, FG_LOG_DEBUG };
+/* Or-ed to a level: never rate-limited (the caller logs it once already). */
+#define FG_LOG_NOLIMIT 0x100
 /* "text" (logfmt, the default) or "json"; -EINVAL otherwise. */
 int fg_log_set_format(const char *name);
 /* Log event with fields, a printf format of "key=value" pairs separated by
  * tabs ("addr=%s\tport=%u"; NULL: none). Warnings and errors are
  * rate-limited per event name. */
-void fg_log(enum fg_log_level level, const char *event, const char *fields,
-	    ...) __attribute__((format(printf, 3, 4)));
+void fg_log(unsigned int level, const char *event, const char *fields, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The same for a daemon whose text lines are established: text is printed
+ * as it is in the text format, and is the "msg" field in JSON. */
+void fg_logt(unsigned int level, const char *event, const char *text,
+	     const char *fields, ...) __attribute__((format(printf, 4, 5)));
 
 /* ---- argument helpers (args.c) ---- */
 int fg_parse_u32(const char *s, __u32 min, __u32 max, __u32 *out);

@@ -128,38 +128,46 @@ static void put_field(FILE *f, const char *k, size_t kn, const char *v,
 	put_value(f, v, vn);
 }
 
-void fg_log(enum fg_log_level level, const char *event, const char *fields, ...)
+/* One event: text is the line the text format prints as it is (the
+ * daemons' established lines), NULL for logfmt; fields are formatted. */
+static void emit(unsigned int level, const char *event, const char *text,
+		 char *fields)
 {
-	char buf[1024], ts[64], *p, *end, *eq;
 	unsigned long suppressed = 0;
+	char ts[64], *p, *end, *eq, n[24];
 	struct timespec now;
 	struct tm tm;
-	va_list ap;
 	FILE *f = stderr;
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	if (level <= FG_LOG_WARN && !may_log(event, now.tv_sec, &suppressed))
+	if (level & FG_LOG_NOLIMIT)
+		level &= ~FG_LOG_NOLIMIT;
+	else if (level <= FG_LOG_WARN &&
+		 !may_log(event, now.tv_sec, &suppressed))
 		return;
-	buf[0] = '\0';
-	if (fields) {
-		va_start(ap, fields);
-		vsnprintf(buf, sizeof(buf), fields, ap);
-		va_end(ap);
+	flockfile(f);
+	if (text && !json) {
+		fputs(text, f);
+		if (suppressed)
+			fprintf(f, " (%lu more suppressed)", suppressed);
+		fputc('\n', f);
+		goto out;
 	}
 	gmtime_r(&now.tv_sec, &tm);
 	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
 		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 		 tm.tm_min, tm.tm_sec, now.tv_nsec / 1000000);
-	flockfile(f);
 	if (json)
 		fprintf(f, "{\"ts\":\"%s\",\"level\":\"%s\",\"event\":\"%s\"",
 			ts, level_names[level], event);
 	else
 		fprintf(f, "ts=%s level=%s event=%s", ts, level_names[level],
 			event);
+	if (text)
+		put_field(f, "msg", 3, text, strlen(text));
 	/* Fields are "key=value" separated by tabs; a value may hold
 	 * anything but a tab. */
-	for (p = buf; *p; p = *end ? end + 1 : end) {
+	for (p = fields; *p; p = *end ? end + 1 : end) {
 		end = strchrnul(p, '\t');
 		eq = memchr(p, '=', end - p);
 		if (!eq)
@@ -168,10 +176,38 @@ void fg_log(enum fg_log_level level, const char *event, const char *fields, ...)
 			put_field(f, p, eq - p, eq + 1, end - eq - 1);
 	}
 	if (suppressed) {
-		snprintf(buf, sizeof(buf), "%lu", suppressed);
-		put_field(f, "suppressed", 10, buf, strlen(buf));
+		snprintf(n, sizeof(n), "%lu", suppressed);
+		put_field(f, "suppressed", 10, n, strlen(n));
 	}
 	fputs(json ? "}\n" : "\n", f);
+out:
 	funlockfile(f);
 	fflush(f);
+}
+
+void fg_log(unsigned int level, const char *event, const char *fields, ...)
+{
+	char buf[1024] = "";
+	va_list ap;
+
+	if (fields) {
+		va_start(ap, fields);
+		vsnprintf(buf, sizeof(buf), fields, ap);
+		va_end(ap);
+	}
+	emit(level, event, NULL, buf);
+}
+
+void fg_logt(unsigned int level, const char *event, const char *text,
+	     const char *fields, ...)
+{
+	char buf[1024] = "";
+	va_list ap;
+
+	if (fields) {
+		va_start(ap, fields);
+		vsnprintf(buf, sizeof(buf), fields, ap);
+		va_end(ap);
+	}
+	emit(level, event, text, buf);
 }

@@ -89,8 +89,9 @@ ip netns exec "$NS_RX" "$FLOWGATE" --log-format json metrics listen \
 MX=$!
 PIDS+=("$MX")
 wait_http /healthz "$PORT" || bail "the endpoint does not answer"
-ip netns exec "$NS_RX" "$FLOWGATE" export file "$W/out.ipfix" \
-	active-timeout 1 idle-timeout 1 interval 200 2>"$W/exp.log" &
+ip netns exec "$NS_RX" "$FLOWGATE" --log-format json export \
+	file "$W/out.ipfix" active-timeout 1 idle-timeout 1 interval 200 \
+	2>"$W/exp.log" &
 EXP=$!
 PIDS+=("$EXP")
 for ((i = 0; i < 50; i++)); do
@@ -193,6 +194,43 @@ EOT
 )
 expect_eq "the Grafana dashboard's queries run and name served metrics" \
 	"$bad" ""
+
+# ---- the other daemons' JSON log lines -------------------------------------
+kill -HUP "$EXP"
+for ((i = 0; i < 50; i++)); do
+	grep -q '"event":"reload"' "$W/exp.log" && break
+	sleep 0.1
+done
+check "export --log-format json: SIGHUP is one JSON line, event reload" \
+	"$PY" -c '
+import json, sys
+d = [json.loads(l) for l in open(sys.argv[1]).read().splitlines()]
+r = [x for x in d if x["event"] == "reload"]
+assert len(r) == 1 and r[0]["level"] == "info" and \
+    r[0]["result"] == "templates" and "re-sending" in r[0]["msg"], d
+' "$W/exp.log"
+printf 'profile default\n[rules]\nproto udp dport 9 action count\n' \
+	>"$W/fg.conf"
+ip netns exec "$NS_RX" "$FLOWGATE" --log-format json daemon config \
+	"$W/fg.conf" 2>"$W/daemon.log" &
+DMN=$!
+PIDS+=("$DMN")
+for ((i = 0; i < 50; i++)); do
+	grep -q '"event":"applied"' "$W/daemon.log" && break
+	sleep 0.1
+done
+kill -TERM "$DMN"
+wait "$DMN"
+check "daemon config --log-format json: start, applied (with its fields), stop" \
+	"$PY" -c '
+import json, sys
+d = [json.loads(l) for l in open(sys.argv[1]).read().splitlines()]
+assert [x["event"] for x in d] == ["start", "applied", "stop"], d
+a = d[1]
+assert a["file"] == sys.argv[2] and a["rules"] == 1 and \
+    a["profile"] == "default" and a["level"] == "info", a
+' "$W/daemon.log" "$W/fg.conf"
+fg rule flush >/dev/null
 
 # ---- /metrics and stats -j agree exactly (exporter stopped, no traffic) -----
 # A TCP connection from the RTT cgroup (the scrapes are outside it).

@@ -92,6 +92,9 @@ expect "replay PCAP: files" "$(cands replay "$W/cap.")" \
 	"$W/cap.pcap $W/cap.txt"
 expect "rule load FILE: files" "$(cands rule load "$W/cap.p")" "$W/cap.pcap"
 expect "daemon verbs" "$(cands daemon "")" "check config"
+if [ -n "$(grep "'help'" "$COMP" | grep @object)" ]; then
+	expect "help OBJECT: objects" "$(cands help ru)" "rule"
+fi
 expect "a number wants no candidates" "$(cands attach lo max-flows "")" ""
 
 "$FLOWGATE" help | python3 "$ROOT/scripts/mkcomp.py" \

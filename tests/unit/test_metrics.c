@@ -246,6 +246,48 @@ static void log_three(void)
 	fg_log(FG_LOG_ERR, "send_failed", "output=%s", "udp://192.0.2.1:4739");
 }
 
+static void log_established(void)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		fg_logt(FG_LOG_ERR | FG_LOG_NOLIMIT, "refused",
+			"Error: f.conf:3: bad; the configuration in force "
+			"stays",
+			"file=%s\tline=%u", "f.conf", 3u);
+	fg_logt(FG_LOG_INFO, "applied", "flowgate daemon: applied f.conf",
+		"file=%s", "f.conf");
+}
+
+/* The daemons' established text lines stay as they were; JSON has them as
+ * "msg" beside the fields. */
+static void test_log_established(void **state)
+{
+	char *t;
+
+	assert_int_equal(fg_log_set_format("text"), 0);
+	t = log_of(log_established);
+	assert_string_equal(
+		t, "Error: f.conf:3: bad; the configuration in force stays\n"
+		   "Error: f.conf:3: bad; the configuration in force stays\n"
+		   "flowgate daemon: applied f.conf\n");
+	free(t);
+	assert_int_equal(fg_log_set_format("json"), 0);
+	t = log_of(log_established);
+	/* not rate-limited: both refusals are there */
+	assert_non_null(strstr(strstr(t, "\"event\":\"refused\"") + 1,
+			       "\"event\":\"refused\""));
+	assert_non_null(strstr(t, "\"level\":\"error\",\"event\":\"refused\","
+				  "\"msg\":\"Error: f.conf:3: bad; the "
+				  "configuration in force stays\",\"file\":"
+				  "\"f.conf\",\"line\":3}\n"));
+	assert_non_null(strstr(t, "\"event\":\"applied\",\"msg\":"
+				  "\"flowgate daemon: applied f.conf\","
+				  "\"file\":\"f.conf\"}\n"));
+	free(t);
+	fg_log_set_format("text");
+}
+
 static void test_log(void **state)
 {
 	char *t, *p;
@@ -284,6 +326,7 @@ int main(void)
 		cmocka_unit_test(test_table_recount),
 		cmocka_unit_test(test_listen_addr),
 		cmocka_unit_test(test_log),
+		cmocka_unit_test(test_log_established),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
