@@ -1,7 +1,9 @@
 # flowgate: XDP/TC guard, flow accounting and IPFIX export.
-# `make` builds build/flowgate and build/flowgate_xdp.bpf.o; `make test`
-# runs every test layer; `make demo` runs the lab. All three install
-# missing Debian packages first (scripts/deps.sh, a no-op when present).
+# `make` builds build/flowgate and the BPF objects, and never installs
+# anything. `make deps` installs the missing Debian packages
+# (scripts/deps.sh, a no-op when present); `make test` and `make demo` do
+# that first, then build (in a sub-make, so that -jN never compiles before
+# the packages are there) and run every test layer or the lab.
 
 BUILD    ?= build
 CLANG    ?= clang
@@ -10,10 +12,10 @@ BPFTOOL  ?= bpftool
 ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
 
 CFLAGS   ?= -O2 -g
-# The CLI's libraries, one folder each; commands (ctl/cmd) have no headers.
+# The CLI's libraries, one folder each, and the commands' table (ctl/cmd).
 CTL_LIBDIRS := ctl/lib ctl/rules ctl/export ctl/replay ctl/daemon ctl/rtt \
 	       ctl/metrics
-CTL_INC  := $(addprefix -I,$(CTL_LIBDIRS))
+CTL_INC  := $(addprefix -I,$(CTL_LIBDIRS) ctl/cmd)
 CFLAGS   += -Wall -Wextra -Wno-unused-parameter -Iinclude $(CTL_INC) -I$(BUILD) -D_GNU_SOURCE
 LDLIBS   := -lxdp -lbpf -lpcap -lelf -lz -lmicrohttpd -lpthread
 BPF_CFLAGS := -O2 -g -target bpf -D__bpf__ -Wall -Iinclude -Ibpf/lib -I$(ARCH_INC)
@@ -26,7 +28,7 @@ BPF_OBJS := $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(notdir $(BPF_SRCS)))
 SKELS    := $(patsubst %.bpf.o,%.skel.h,$(BPF_OBJS))
 HDRS     := $(wildcard include/*.h)
 BPF_HDRS := $(HDRS) $(wildcard bpf/*/*.h)
-CTL_HDRS := $(HDRS) $(wildcard $(addsuffix /*.h,$(CTL_LIBDIRS)))
+CTL_HDRS := $(HDRS) $(wildcard $(addsuffix /*.h,$(CTL_LIBDIRS) ctl/cmd))
 vpath %.bpf.c $(sort $(dir $(BPF_SRCS)))
 
 CTL_SRCS := $(wildcard ctl/*.c ctl/*/*.c)
@@ -46,11 +48,10 @@ TEST_LIB_SRCS := $(filter-out $(BPFT_SRCS),$(wildcard tests/bpf/*.c)) $(T_LIB_SR
 # Skeleton headers are intermediate files to make: keep them.
 .SECONDARY: $(SKELS)
 
-.PHONY: all deps test demo fuzz bench clean format tests-build bin
-all: deps bin
-# Everything make install takes, and nothing installed first (the Debian
-# build calls this one).
-bin: $(BUILD)/flowgate $(BPF_OBJS) $(BUILD)/flowgate.bash $(BUILD)/flowgate.8
+.PHONY: all deps test demo fuzz bench clean format tests-build
+# Everything make install takes; nothing is installed first (the Debian
+# build runs this target).
+all: $(BUILD)/flowgate $(BPF_OBJS) $(BUILD)/flowgate.bash
 
 deps:
 	@bash scripts/deps.sh
@@ -112,13 +113,8 @@ COMPDIR  ?= $(PREFIX)/share/bash-completion/completions
 UNITDIR  ?= $(PREFIX)/lib/systemd/system
 UNITS    := flowgate-export.service flowgate-daemon.service \
 	    flowgate-metrics.service
-# The manual: doc/flowgate.8 when the tree has it, else one made from
-# `flowgate help` (scripts/mkman-fallback.sh).
-MANPAGE  := $(BUILD)/flowgate.8
-
-$(MANPAGE): $(BUILD)/flowgate $(wildcard doc/flowgate.8) scripts/mkman-fallback.sh
-	if [ -f doc/flowgate.8 ]; then cp doc/flowgate.8 $@; \
-	else bash scripts/mkman-fallback.sh $(BUILD)/flowgate > $@; fi
+# The manual's source is the page itself (make doc regenerates its parts).
+MANPAGE  := doc/flowgate.8
 
 .PHONY: install uninstall
 install: $(BUILD)/flowgate $(BPF_OBJS) $(BUILD)/flowgate.bash $(MANPAGE)
@@ -148,16 +144,19 @@ uninstall:
 		$(DESTDIR)$(DOCDIR)/examples/grafana-flowgate.json
 	-rmdir $(DESTDIR)$(BPFDIR) $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
 
-test: tests-build
+test: deps
+	@$(MAKE) --no-print-directory tests-build
 	@bash tests/run.sh
 
-demo: all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@bash scripts/demo.sh
 
 # The packaging layer alone: make install, completion, the .deb (about a
 # minute and a half: the package build compiles everything again).
 .PHONY: pkgtest
-pkgtest: all
+pkgtest: deps
+	@$(MAKE) --no-print-directory all
 	@for t in tests/pkg/test_*.sh; do echo "== $$t"; bash $$t || exit 1; done
 
 # libFuzzer target for the host parser and validator (not part of `make test`).
@@ -165,7 +164,8 @@ FUZZ_SECS ?= 60
 $(BUILD)/fuzz_parse: tests/fuzz/fuzz_parse.c $(HDRS) | $(BUILD)
 	$(CLANG) -O1 -g -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -Iinclude $< -o $@
-fuzz: deps $(BUILD)/fuzz_parse
+fuzz: deps
+	@$(MAKE) --no-print-directory $(BUILD)/fuzz_parse
 	mkdir -p $(BUILD)/fuzz-corpus
 	$(BUILD)/fuzz_parse -max_total_time=$(FUZZ_SECS) -max_len=2048 \
 		$(BUILD)/fuzz-corpus tests/fuzz/seeds
@@ -178,9 +178,18 @@ bench: all
 regen-golden: all
 	@bash tests/pcap/test_replay.sh --regen
 
+# The manual's generated parts: its synopsis from the command table, its
+# checks table from FG_REASONS (tests/unit/test_help.c checks them).
+.PHONY: doc
+$(BUILD)/mkman: doc/mkman.c $(CTL_LIB) $(CTL_HDRS)
+	$(CC) $(CFLAGS) $< $(CTL_LIB) -o $@ $(LDLIBS)
+doc: $(BUILD)/mkman
+	$(BUILD)/mkman < doc/flowgate.8 > $(BUILD)/flowgate.8
+	mv $(BUILD)/flowgate.8 doc/flowgate.8
+
 # Every C source and header of the tree.
 format:
-	clang-format -i $(shell find include bpf ctl tests bench -name '*.[ch]')
+	clang-format -i $(shell find include bpf ctl tests bench doc -name '*.[ch]')
 
 $(BUILD) $(BUILD)/tests:
 	mkdir -p $@

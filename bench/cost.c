@@ -72,7 +72,7 @@
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "fg_common.h"
+#include "fg.h"
 #include "rules_fill.h"
 
 #ifndef DLT_EN10MB
@@ -393,8 +393,8 @@ static long count_keys(int fd, size_t ksz)
  * restart the walk), then delete them. */
 static void clear_flows(struct prog *p)
 {
-	int fd = bpf_map__fd(flows_map(p, "fg_flows"));
-	long cap = bpf_map__max_entries(flows_map(p, "fg_flows")), n = 0;
+	int fd = bpf_map__fd(flows_map(p, FG_MAP_FLOWS));
+	long cap = bpf_map__max_entries(flows_map(p, FG_MAP_FLOWS)), n = 0;
 	struct fg_flow_key *keys = calloc(cap + 1, sizeof(*keys));
 
 	if (!keys)
@@ -412,7 +412,7 @@ static void clear_flows(struct prog *p)
 /* flows=full: max_entries distinct dummy keys; one more must not fit. */
 static void fill_flows(struct prog *p)
 {
-	struct bpf_map *m = flows_map(p, "fg_flows");
+	struct bpf_map *m = flows_map(p, FG_MAP_FLOWS);
 	int fd = bpf_map__fd(m), ncpu = libbpf_num_possible_cpus();
 	__u32 cap = bpf_map__max_entries(m), i;
 	struct fg_flow_val *vals = calloc(ncpu, sizeof(*vals));
@@ -439,36 +439,30 @@ static void fill_flows(struct prog *p)
 /* fg_ifstats' flow counters, summed over interfaces and CPUs. */
 static struct flowsum read_flowsum(struct prog *p)
 {
-	struct bpf_map *m = bpf_object__find_map_by_name(p->obj, "fg_ifstats");
-	int ncpu = libbpf_num_possible_cpus(), fd;
+	struct bpf_map *m = bpf_object__find_map_by_name(p->obj, FG_MAP_IFSTATS);
 	struct flowsum fs = {0};
-	struct fg_ifstats *v;
+	struct fg_ifstats v;
 	__u32 key, *cur = NULL;
+	int fd;
 
-	if (!m || bpf_map__value_size(m) != sizeof(*v))
+	if (!m || bpf_map__value_size(m) != sizeof(v))
 		return fs;
 	fd = bpf_map__fd(m);
-	v = calloc(ncpu, sizeof(*v));
-	if (!v)
-		die("out of memory");
 	while (!bpf_map_get_next_key(fd, cur, &key)) {
 		cur = &key;
-		if (bpf_map_lookup_elem(fd, &key, v))
+		if (fg_ifstats_read(fd, key, &v))
 			continue;
-		for (int c = 0; c < ncpu; c++) {
-			fs.packets += v[c].flows.packets;
-			fs.ovf_pkts += v[c].flows.ovf_pkts;
-			fs.insert_fail += v[c].flows.insert_fail;
-			fs.ovf_lost += v[c].flows.ovf_lost;
-		}
+		fs.packets += v.flows.packets;
+		fs.ovf_pkts += v.flows.ovf_pkts;
+		fs.insert_fail += v.flows.insert_fail;
+		fs.ovf_lost += v.flows.ovf_lost;
 	}
-	free(v);
 	return fs;
 }
 
 static void flows_end(struct prog *p)
 {
-	struct bpf_map *m = bpf_object__find_map_by_name(p->obj, "fg_flows");
+	struct bpf_map *m = bpf_object__find_map_by_name(p->obj, FG_MAP_FLOWS);
 
 	p->entries = p->cap = -1;
 	if (!m || p->flows == FLOWS_COLD)
@@ -538,7 +532,7 @@ static void write_config(struct prog *p)
 
 	if (!p->off)
 		return;
-	m = bpf_object__find_map_by_name(p->obj, "fg_config");
+	m = bpf_object__find_map_by_name(p->obj, FG_MAP_CONFIG);
 	if (!m)
 		die("%s: off= needs a flowgate object (no fg_config map)",
 		    p->label);
@@ -578,9 +572,9 @@ static void load_prog(struct prog *p)
 		    bpf_program__name(bp));
 	p->name = bpf_program__name(bp);
 	if (p->max_flows &&
-	    bpf_map__set_max_entries(flows_map(p, "fg_flows"), p->max_flows))
+	    bpf_map__set_max_entries(flows_map(p, FG_MAP_FLOWS), p->max_flows))
 		die("%s: max-flows: %s", p->label, strerror(errno));
-	flows_map(p, "fg_flows"); /* flows= on a non-flowgate object */
+	flows_map(p, FG_MAP_FLOWS); /* flows= on a non-flowgate object */
 	if (bpf_object__load(p->obj))
 		die("%s: loading %s failed: %s", p->label, p->path,
 		    strerror(errno));
@@ -590,10 +584,10 @@ static void load_prog(struct prog *p)
 	if (p->flows == FLOWS_FULL)
 		fill_flows(p);
 	if (p->flows == FLOWS_COLD && ncold >
-	    (long)bpf_map__max_entries(flows_map(p, "fg_flows")))
+	    (long)bpf_map__max_entries(flows_map(p, FG_MAP_FLOWS)))
 		die("%s: -C %d flows do not fit fg_flows (%u entries)",
 		    p->label, ncold,
-		    bpf_map__max_entries(flows_map(p, "fg_flows")));
+		    bpf_map__max_entries(flows_map(p, FG_MAP_FLOWS)));
 	p->fs0 = read_flowsum(p);
 }
 
@@ -763,7 +757,7 @@ static double cold_pass(struct prog *p, int n)
  * then the REPEAT subset (updates, hot). Others: the REPEAT subset. */
 static void measure_cold(struct prog *p, int round)
 {
-	struct bpf_map *m = flows_map(p, "fg_flows");
+	struct bpf_map *m = flows_map(p, FG_MAP_FLOWS);
 	struct flowsum a, b;
 
 	if (!p->in_cold)

@@ -66,7 +66,7 @@ static __u64 cpu_us(void)
 
 static int flows_fd(void)
 {
-	int fd = fg_map_open("fg_flows");
+	int fd = fg_map_open(FG_MAP_FLOWS);
 
 	if (fd < 0)
 		fprintf(stderr, "exp_bench: no pinned fg_flows under %s\n",
@@ -344,7 +344,7 @@ static int sink(int port, const char *out)
 
 static int expstat(void)
 {
-	int fd = fg_map_open("fg_expstats");
+	int fd = fg_map_open(FG_MAP_EXPSTATS);
 	struct fg_exp_stats st;
 	__u32 key = 0;
 

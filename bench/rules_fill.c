@@ -228,8 +228,8 @@ static int make_set(struct fg_ruleset *s, int n, int kind,
  * trie, allocated as it fills, is left out), to stderr. */
 static void index_bytes(struct bpf_object *obj, __u32 gen, size_t nrules)
 {
-	static const char *const outer[] = {"fg_rule_mb4", "fg_rule_mb6",
-					    "fg_rule_tl6", "fg_rule_lsts"};
+	static const char *const outer[] = {FG_MAP_RULE_MB4, FG_MAP_RULE_MB6,
+					    FG_MAP_RULE_TL6, FG_MAP_RULE_LSTS};
 	struct bpf_map_info info;
 	__u32 len, slot, id, f;
 	size_t i, part, all = 0;

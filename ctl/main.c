@@ -1,66 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * flowgate: `flowgate [OPTIONS] OBJECT [VERB] [ARGS]`, in the manner of
- * bpftool and iproute2. Only main() chooses exit codes: 0 ok, 1 failure,
+ * bpftool and iproute2: options, then dispatch over the command table
+ * (ctl/cmd/help.c). Only main() chooses exit codes: 0 ok, 1 failure,
  * 2 usage.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "fg.h"
+#include "cmds.h"
 
 struct fg_opts fg_opts;
+static bool want_help;
 
-static const struct cmd {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *usage;
-} cmds[] = {
-	{ "attach", do_attach,
-	  "attach DEV [mode native|skb] [hook xdp|tc] [max-flows N]" },
-	{ "detach", do_detach, "detach DEV" },
-	{ "status", do_status, "status" },
-	{ "stats", do_stats, "stats [dev DEV]" },
-	{ "config", do_config,
-	  "config show | config set check NAME off|count|drop\n"
-	  "       | config set profile default|monitor|strict" },
-	{ "replay", do_replay,
-	  "replay PCAP [max-flows N] [ipfix FILE] [collector URL]... "
-	  "[active-timeout S] [idle-timeout S] [config FILE]" },
-	{ "flow", do_flow, "flow dump [dev DEV] [proto P] [addr A] [port N]" },
-	{ "export", do_export,
-	  "export collector udp://|tcp://HOST[:PORT]... [file PATH]\n"
-	  "       [active-timeout S] [idle-timeout S] [template-refresh S]\n"
-	  "       [domain ID] [mtu N] [spool SIZE] [tcp-flags-octets 1|2]\n"
-	  "       [enterprise PEN] [sampling-announce legacy|psamp|both|off]\n"
-	  "       [rtt on|off] [interval MS] [config FILE]" },
-	{ "rtt", do_rtt,
-	  "rtt [show] [addr A] [port N] | rtt enable [cgroup PATH]\n"
-	  "       | rtt disable" },
-	{ "rule", do_rule,
-	  "rule add [src P] [dst P] [proto P] [sport P[-Q]] [dport P[-Q]]\n"
-	  "            [dev D] [prio N] action drop|pass|count [comment T]\n"
-	  "       | rule del ID | rule list | rule flush\n"
-	  "       | rule load FILE | rule save FILE" },
-	{ "daemon", do_daemon, "daemon config FILE | daemon check FILE" },
-	{ "metrics", do_metrics, "metrics listen ADDR:PORT" },
-	{ "version", do_version, "version" },
-};
-
-static void usage(FILE *f)
+/* -j, -p and -h, alone or combined as bpftool takes them (-jp). */
+static bool short_opts(const char *a)
 {
-	size_t i;
+	const char *c;
 
-	fprintf(f, "Usage: flowgate [-j] [-p] [--bpffs DIR] [--log-format "
-		   "text|json] OBJECT ...\n");
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(f, "       flowgate %s\n", cmds[i].usage);
-	fprintf(f, "Options: -j|--json  JSON output; -p|--pretty  indented JSON;\n"
-		   "         --bpffs DIR  pin root (default %s, or "
-		   "$FLOWGATE_BPFFS);\n"
-		   "         --log-format text|json  the daemons' log lines;\n"
-		   "         --version  same as the version object\n",
-		FG_PIN_DEFAULT);
+	if (a[0] != '-' || !a[1] || strspn(a + 1, "jph") != strlen(a + 1))
+		return false;
+	for (c = a + 1; *c; c++) {
+		if (*c == 'j')
+			fg_opts.json = true;
+		else if (*c == 'p')
+			fg_opts.json = fg_opts.pretty = true;
+		else
+			want_help = true;
+	}
+	return true;
 }
 
 /* Global options may stand anywhere (`flowgate replay X -j` reads well), so
@@ -72,10 +41,14 @@ static int take_global_opts(int *argc, char **argv)
 	for (i = 1; i < *argc; i++) {
 		const char *a = argv[i];
 
-		if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
+		if (short_opts(a)) {
+			continue;
+		} else if (!strcmp(a, "--json")) {
 			fg_opts.json = true;
-		} else if (!strcmp(a, "-p") || !strcmp(a, "--pretty")) {
+		} else if (!strcmp(a, "--pretty")) {
 			fg_opts.json = fg_opts.pretty = true;
+		} else if (!strcmp(a, "--help")) {
+			want_help = true;
 		} else if (!strcmp(a, "--bpffs")) {
 			if (++i >= *argc)
 				return fg_usage("--bpffs needs a directory");
@@ -96,33 +69,29 @@ static int take_global_opts(int *argc, char **argv)
 	return 0;
 }
 
+static int run(int argc, char **argv)
+{
+	const struct fg_cmd *c;
+
+	if (argc < 2) {
+		fg_help_all(want_help ? stdout : stderr);
+		return want_help ? 0 : -FG_EUSAGE;
+	}
+	c = fg_cmd_find(argv[1]);
+	if (!c)
+		return fg_usage("unknown object '%s' (try 'flowgate help')",
+				argv[1]);
+	if (want_help)
+		return fg_cmd_print_help(stdout, c, argc > 2 ? argv[2] : NULL);
+	return fg_cmd_run(c, argc - 2, argv + 2);
+}
+
 int main(int argc, char **argv)
 {
-	size_t i;
-	int err;
+	int err = take_global_opts(&argc, argv);
 
-	err = take_global_opts(&argc, argv);
-	if (!err && argc < 2) {
-		usage(stderr);
-		return 2;
-	}
-	if (!err && (!strcmp(argv[1], "help") || !strcmp(argv[1], "-h") ||
-		     !strcmp(argv[1], "--help"))) {
-		usage(stdout);
-		return 0;
-	}
-	if (!err) {
-		err = -FG_EUSAGE;
-		for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-			if (strcmp(argv[1], cmds[i].name))
-				continue;
-			err = cmds[i].fn(argc - 2, argv + 2);
-			break;
-		}
-		if (i == sizeof(cmds) / sizeof(cmds[0]))
-			fg_usage("unknown object '%s' (try 'flowgate help')",
-				 argv[1]);
-	}
+	if (!err)
+		err = run(argc, argv);
 	fflush(stdout);
 	if (err == -FG_EUSAGE)
 		return 2;

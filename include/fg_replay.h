@@ -5,9 +5,8 @@
  * skeleton's mmap: a batch of packets per BPF_PROG_TEST_RUN.
  *
  * A test run costs about 1.2 us of syscall and setup before the program
- * runs, nine times what fg_xdp itself takes; one run per batch instead of
- * one per packet is what takes replay from 0.5 to over 1.5 million
- * packets a second (BENCHMARKS.md).
+ * runs, nine times what fg_xdp itself takes: one run a batch, not a
+ * packet, keeps that cost off the packets (BENCHMARKS.md, Replay).
  * The frames of a batch lie back to back in the run's data, in reverse
  * order: the first packet last. fg_replay moves the start of the data
  * back and its end in (bpf_xdp_adjust_head/_tail) to show fg_xdp_frame()
@@ -23,11 +22,6 @@
 /* Packets per run at most; the data (a linear area of about 3.5 KB) is the
  * other limit. */
 #define FG_REPLAY_BATCH 64
-
-/* fg_wire_len with this bit set: the packet's wire length is the rest,
- * even when it is shorter than the frame (frames below the 14 bytes a test
- * run requires are padded) or 0. Without it, 0 means "the whole frame". */
-#define FG_WIRE_SET (1u << 31)
 
 /*
  * One slot per frame, in the object's .bss as arrays of plain integers

@@ -96,8 +96,8 @@ struct fg_rule_mbblk {
  * a chunk a level is a load), and user space numbers the blocks of a
  * chain consecutively: most walks cost one lookup, a deep chain across a
  * chunk boundary two. The price: 1 MB per field in use, where the root
- * alone is 256 KB (bench/cost.sh -r -6 with 64 KB chunks: 15 ns more at
- * 100,000 rules than at 10, against 8 with 1 MB). */
+ * alone is 256 KB; smaller chunks split a chain more often and cost more
+ * at large sets (bench/cost.sh -r -6). */
 #define FG_MB6_CHUNK_BITS 14
 #define FG_MB6_CHUNK	  (1u << FG_MB6_CHUNK_BITS)
 

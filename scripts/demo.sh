@@ -213,4 +213,4 @@ for dev in "$H_CLI" "$H_ATK"; do
 done
 echo
 echo "Detached; removing the lab. Next: 'flowgate config set profile monitor'"
-echo "counts every check without dropping; README.md has the rest."
+echo "counts every check without dropping; man -l doc/flowgate.8 has the rest."

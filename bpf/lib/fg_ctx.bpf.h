@@ -16,6 +16,7 @@
 
 #include "fg_parse.h"
 #include "fg_maps.bpf.h"
+#include "fg_testrun.bpf.h"
 
 /* The verifier only marks a packet pointer as checked when its variable
  * offset plus the access stays below 64 KiB (MAX_PACKET_OFF), so offsets
@@ -68,7 +69,8 @@
 			NAME##_tail(ctx, p, stage);                           \
 	}
 
-/* XDP sees the whole frame, except in replay (fg_wire_end). */
+/* XDP sees the whole frame, except a recorded packet cut short
+ * (fg_wire_end). */
 #define FG_XDP_WIRE_END(ctx, data, data_end) fg_wire_end(data, data_end)
 
 /* An skb's linear area can be shorter than the packet; bounded by

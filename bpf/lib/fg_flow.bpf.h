@@ -16,6 +16,8 @@
 #include "fg_common.h"
 #include "fg_parse.h"
 #include "fg_maps.bpf.h"
+#include "fg_clock.bpf.h"
+#include "fg_testrun.bpf.h"
 
 /* Preallocated per-CPU hash: no locks and no allocation on the fast path.
  * Its size is set at load time (attach ... max-flows N). */
@@ -38,9 +40,9 @@ struct {
  * header), keyed like the kernel's reassembly queue. A direct-mapped
  * cache: a first fragment takes the slot its key hashes to, evicting
  * whatever was there, and a later fragment finds it there or not at all.
- * It was an LRU hash, whose insert (free-list pop, bucket lock, list
- * moves; an eviction each time once a spray of first fragments had filled
- * it) was a fifth of a replay of the shared captures. Shared by all CPUs,
+ * Not an LRU hash: its insert (free-list pop, bucket lock, list moves, an
+ * eviction each time once a spray of first fragments has filled it) costs
+ * more than the fragment's whole judgement. Shared by all CPUs,
  * not per CPU: the fragments of a datagram may be handled on different
  * CPUs (veth runs XDP on the sender's CPU, and a sender can move between
  * two fragments). No lock, but a seqlock's order: the writer clears the
@@ -50,8 +52,8 @@ struct {
  * is an orphan). That holds where stores and loads keep their program
  * order, as on x86; BPF has no barrier to say so elsewhere. The
  * slot's hash is seeded per attach (fg_frag_seed, from getrandom), so
- * that a sender cannot aim at another datagram's slot; replay and the
- * tests keep 0 and stay deterministic.
+ * that a sender cannot aim at another datagram's slot; instances run on
+ * captures and the tests keep 0 and stay deterministic.
  */
 struct fg_frag_key {
 	__u8 src[16];

@@ -27,6 +27,7 @@
 #include "fg_parse.h"
 #include "fg_rules.h"
 #include "fg_maps.bpf.h"
+#include "fg_testrun.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -486,8 +487,8 @@ __noinline int fg_rules_eval(struct fg_pkt *p, __u32 ifindex, __u32 octets)
 	return 0;
 }
 
-/* Set before load by a replay without rules (they are known then and
- * never change): the rule stage is dead code, so the verifier never
+/* Set before load by a loader whose rules are known at load time and
+ * never change, and are none: the rule stage is dead code, so the verifier never
  * checks fg_rules_eval() and fg_rule_scan(), a third of its work. */
 const volatile __u8 fg_rules_off = 0;
 

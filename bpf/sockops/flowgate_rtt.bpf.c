@@ -37,6 +37,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "fg_common.h"
+#include "fg_rtt.h"
 
 /* A context field read as exactly one 32-bit load. */
 #define FG_CTX_U32(f) (*(volatile __u32 *)&(f))

@@ -22,6 +22,7 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 #include "fg.h"
+#include "cmds.h"
 #include "rules.h"
 #include "flowgate_xdp.skel.h"
 #include "flowgate_tc.skel.h"
@@ -184,7 +185,7 @@ static int check_tc_slot(int ifindex, enum bpf_tc_attach_point where,
 static int check_existing(__u32 ifindex, const struct fg_attach_args *a,
 			  struct fg_iface *ifc)
 {
-	int fd = fg_map_open("fg_ifaces"), ret = 0;
+	int fd = fg_map_open(FG_MAP_IFACES), ret = 0;
 
 	if (fd < 0)
 		return 0;
@@ -211,7 +212,7 @@ static int check_existing(__u32 ifindex, const struct fg_attach_args *a,
 
 static bool any_attached(void)
 {
-	int fd = fg_map_open("fg_ifaces");
+	int fd = fg_map_open(FG_MAP_IFACES);
 	__u32 key;
 	bool any;
 
@@ -236,7 +237,7 @@ static int resolve_max_flows(const struct fg_attach_args *a, __u32 *n)
 					"the flow table has %u entries; detach "
 					"every interface to resize it",
 					pinned);
-		if (!fg_pin_path(path, sizeof(path), "fg_flows"))
+		if (!fg_pin_path(path, sizeof(path), FG_MAP_FLOWS))
 			unlink(path);
 		pinned = 0;
 	}
@@ -380,7 +381,7 @@ static int attach_xdp(struct fg_iface *ifc, __u32 max_flows, const char *dev)
 static int alloc_slot(__u32 *slot)
 {
 	bool used[FG_NSLOTS] = {[FG_SLOT_OTHER] = true};
-	int fd = fg_map_open("fg_ifaces");
+	int fd = fg_map_open(FG_MAP_IFACES);
 	struct fg_iface ifc;
 	__u32 key, next, s;
 	int err;
@@ -502,7 +503,7 @@ out:
 	return err;
 }
 
-int do_attach(int argc, char **argv)
+static int do_attach(int argc, char **argv)
 {
 	struct fg_attach_args a;
 	struct fg_iface ifc = {};
@@ -566,7 +567,7 @@ static int detach_xdp(int ifindex, const struct fg_iface *ifc)
  * one); its flows stay until exported. */
 static void forget_counters(__u32 slot)
 {
-	int fd = fg_map_open("fg_ifstats");
+	int fd = fg_map_open(FG_MAP_IFSTATS);
 
 	if (fd >= 0) {
 		fg_ifstats_zero(fd, slot);
@@ -604,19 +605,19 @@ static void release_state(int fd)
 		fg_state_remove();
 }
 
-int do_detach(int argc, char **argv)
+static int do_detach(int argc, char **argv)
 {
 	struct fg_iface ifc;
 	__u32 ifindex;
 	int fd, err;
 
 	if (argc != 1)
-		return fg_usage("detach takes one device: detach DEV");
+		return fg_cmd_usage(&fg_cmd_detach, NULL);
 	err = fg_check_caps(FG_NEED_BPF | FG_NEED_NET_ADMIN);
 	if (err)
 		return err;
 	fg_libs_init();
-	fd = fg_map_open("fg_ifaces");
+	fd = fg_map_open(FG_MAP_IFACES);
 	if (fd < 0)
 		return fg_error(-ENOENT, "flowgate is not attached to %s",
 				argv[0]);
@@ -656,7 +657,7 @@ int do_detach(int argc, char **argv)
 	return 0;
 }
 
-int do_status(int argc, char **argv)
+static int do_status(int argc, char **argv)
 {
 	struct fg_config cfg;
 	struct fg_iface ifc;
@@ -664,12 +665,12 @@ int do_status(int argc, char **argv)
 	int fd, err;
 
 	if (argc)
-		return fg_usage("status takes no arguments");
+		return fg_cmd_usage(&fg_cmd_status, NULL);
 	err = fg_check_caps(FG_NEED_BPF);
 	if (err)
 		return err;
 	fg_libs_init();
-	fd = fg_map_open("fg_ifaces");
+	fd = fg_map_open(FG_MAP_IFACES);
 	if (fd < 0 && fd != -ENOENT)
 		return fg_error(fd, "cannot read state under %s: %s",
 				fg_pin_dir(), fg_strerr(fd));
@@ -720,8 +721,7 @@ int fg_args_attach(int argc, char **argv, struct fg_attach_args *a)
 
 	memset(a, 0, sizeof(*a));
 	if (argc < 1)
-		return fg_usage("attach needs a device: attach DEV [mode "
-				"native|skb] [hook xdp|tc] [max-flows N]");
+		return fg_cmd_usage(&fg_cmd_attach, NULL);
 	a->dev = argv[0];
 	a->mode = FG_MODE_NATIVE;
 	a->hook = FG_HOOK_XDP;
@@ -754,3 +754,26 @@ int fg_args_attach(int argc, char **argv, struct fg_attach_args *a)
 	}
 	return 0;
 }
+
+static const struct fg_verb attach_verbs[] = {
+	FG_VERB(NULL, do_attach,
+		"DEV [mode native|skb] [hook xdp|tc] [max-flows N]",
+		"guard DEV and count its flows (XDP ingress, TC egress)"),
+	{},
+};
+
+static const struct fg_verb detach_verbs[] = {
+	FG_VERB(NULL, do_detach, "DEV",
+		"remove flowgate from DEV; the last detach removes every pin"),
+	{},
+};
+
+static const struct fg_verb status_verbs[] = {
+	FG_VERB(NULL, do_status, NULL,
+		"the attached interfaces: mode, program, since when, running"),
+	{},
+};
+
+const struct fg_cmd fg_cmd_attach = {"attach", attach_verbs};
+const struct fg_cmd fg_cmd_detach = {"detach", detach_verbs};
+const struct fg_cmd fg_cmd_status = {"status", status_verbs};

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "fg.h"
+#include "cmds.h"
 
 static void print_config(const struct fg_config *cfg)
 {
@@ -33,27 +34,39 @@ static void print_config(const struct fg_config *cfg)
 	out_end();
 }
 
-int do_config(int argc, char **argv)
+static int read_config(struct fg_config *cur)
+{
+	int err = fg_config_read(cur);
+
+	return err ? fg_error(err, "cannot read the config: %s", fg_strerr(err))
+		   : 0;
+}
+
+static int config_show(int argc, char **argv)
+{
+	struct fg_config cur;
+	int err;
+
+	if (argc)
+		return fg_cmd_usage(&fg_cmd_config, "show");
+	err = fg_check_caps(FG_NEED_BPF);
+	if (!err)
+		err = read_config(&cur);
+	if (!err)
+		print_config(&cur);
+	return err;
+}
+
+static int config_set(int argc, char **argv)
 {
 	struct fg_config cur, cfg;
 	int err;
 
-	if (argc < 1 || (strcmp(argv[0], "show") && strcmp(argv[0], "set")))
-		return fg_usage("usage: config show | config set ...");
-	if (!strcmp(argv[0], "show") && argc != 1)
-		return fg_usage("config show takes no arguments");
 	err = fg_check_caps(FG_NEED_BPF);
-	if (err)
-		return err;
-	err = fg_config_read(&cur);
-	if (err)
-		return fg_error(err, "cannot read the config: %s",
-				fg_strerr(err));
-	if (!strcmp(argv[0], "show")) {
-		print_config(&cur);
-		return 0;
-	}
-	err = fg_args_config_set(argc - 1, argv + 1, &cur, &cfg);
+	if (!err)
+		err = read_config(&cur);
+	if (!err)
+		err = fg_args_config_set(argc, argv, &cur, &cfg);
 	if (err)
 		return err;
 	/* config set before any attach creates the state, so that the
@@ -127,7 +140,18 @@ int fg_args_config_set(int argc, char **argv, const struct fg_config *cur,
 			return fg_usage("drop-flows takes on or off");
 		return 0;
 	}
-	return fg_usage("usage: config set check NAME off|count|drop | "
-			"config set profile default|monitor|strict | "
-			"config set sampling N | config set drop-flows on|off");
+	return fg_cmd_usage(&fg_cmd_config, "set");
 }
+
+static const struct fg_verb config_verbs[] = {
+	FG_VERB("show", config_show, NULL,
+		"profile, sampling, drop flows and every check's action"),
+	FG_VERB("set", config_set,
+		"check NAME off|count|drop\nprofile default|monitor|strict\n"
+		"sampling N\ndrop-flows on|off",
+		"change one setting; the data path sees it at the next "
+		"packet"),
+	{},
+};
+
+const struct fg_cmd fg_cmd_config = {"config", config_verbs};

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "fg.h"
+#include "cmds.h"
 #include "cfgfile.h"
 
 /* daemon check FILE: what daemon config would say about it, no change. */
@@ -32,20 +33,34 @@ static int check_only(const char *path)
 	return 0;
 }
 
-int do_daemon(int argc, char **argv)
+static int daemon_check(int argc, char **argv)
+{
+	if (argc != 1)
+		return fg_cmd_usage(&fg_cmd_daemon, "check");
+	return check_only(argv[0]);
+}
+
+static int daemon_config(int argc, char **argv)
 {
 	int err;
 
-	if (argc != 2 ||
-	    (strcmp(argv[0], "config") && strcmp(argv[0], "check")))
-		return fg_usage(
-			"usage: daemon config FILE | daemon check FILE");
-	if (!strcmp(argv[0], "check"))
-		return check_only(argv[1]);
+	if (argc != 1)
+		return fg_cmd_usage(&fg_cmd_daemon, "config");
 	err = fg_check_caps(FG_NEED_BPF);
 	if (err)
 		return err;
 	/* stderr is the log: one line per event, never held in a buffer. */
 	setvbuf(stderr, NULL, _IOLBF, 0);
-	return fg_daemon_run(argv[1]);
+	return fg_daemon_run(argv[0]);
 }
+
+static const struct fg_verb daemon_verbs[] = {
+	FG_VERB("config", daemon_config, "FILE",
+		"keep the settings and rules equal to FILE, in the "
+		"foreground"),
+	FG_VERB("check", daemon_check, "FILE",
+		"parse and check FILE as daemon config would; change nothing"),
+	{},
+};
+
+const struct fg_cmd fg_cmd_daemon = {"daemon", daemon_verbs};

@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "fg.h"
+#include "cmds.h"
 
 struct flow_filter {
 	__u32 ifindex; /* 0: any */
@@ -106,22 +107,17 @@ static void dump_one(const void *key, const void *vals, int ncpu, void *c)
 static void dump_ovf(const void *key, const void *vals, int ncpu, void *c)
 {
 	const struct fg_ovf_key *k = key;
-	const struct fg_ovf_val *v = vals;
 	struct dump_ctx *d = c;
-	__u64 p = 0, o = 0;
-	int i;
+	struct fg_ovf_val v;
 
 	if (d->f->ifindex && k->ifindex != d->f->ifindex)
 		return;
 	if (d->f->proto >= 0 && (!k->ip_ver || k->proto != d->f->proto))
 		return;
-	for (i = 0; i < ncpu; i++) {
-		p += v[i].packets;
-		o += v[i].octets;
-	}
-	fg_ovf_print(NULL, k, p, o);
-	d->packets += p;
-	d->octets += o;
+	fg_percpu_sum(vals, ncpu, sizeof(v) / sizeof(__u64), (__u64 *)&v);
+	fg_ovf_print(NULL, k, v.packets, v.octets);
+	d->packets += v.packets;
+	d->octets += v.octets;
 }
 
 /* Filters, privileges, the flow table: what dump and top start with.
@@ -132,7 +128,7 @@ static int open_flows(int argc, char **argv, struct flow_filter *f)
 
 	if (!err)
 		err = fg_check_caps(FG_NEED_BPF);
-	return err ? err : fg_state_map_open("fg_flows");
+	return err ? err : fg_state_map_open(FG_MAP_FLOWS);
 }
 
 static int flow_dump(int argc, char **argv)
@@ -144,7 +140,7 @@ static int flow_dump(int argc, char **argv)
 	fd = open_flows(argc, argv, &f);
 	if (fd < 0)
 		return fd;
-	ofd = fg_map_open("fg_overflow");
+	ofd = fg_map_open(FG_MAP_OVERFLOW);
 	out_begin();
 	out_arr_open("flows");
 	err = fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
@@ -258,8 +254,8 @@ static void top_add_slot(int fd, __u32 slot, struct fg_flowstats *t)
 static void top_header(const struct snap *s)
 {
 	struct fg_flowstats t = {};
-	int fd = fg_map_open("fg_ifstats");
-	int ifaces_fd = fg_map_open("fg_ifaces");
+	int fd = fg_map_open(FG_MAP_IFSTATS);
+	int ifaces_fd = fg_map_open(FG_MAP_IFACES);
 	__u32 key, next, slot;
 	int err;
 
@@ -387,13 +383,14 @@ static int flow_top(int argc, char **argv)
 	return err ? fg_error(err, "cannot read flows: %s", fg_strerr(err)) : 0;
 }
 
-int do_flow(int argc, char **argv)
-{
-	if (argc >= 1 && !strcmp(argv[0], "dump"))
-		return flow_dump(argc - 1, argv + 1);
-	if (argc >= 1 && !strcmp(argv[0], "top"))
-		return flow_top(argc - 1, argv + 1);
-	return fg_usage("usage: flow dump [dev DEV] [proto P] [addr A] "
-			"[port N] | flow top [sort bytes|packets] "
-			"[interval S] [count N] [rows N] [filters]");
-}
+static const struct fg_verb flow_verbs[] = {
+	FG_VERB("dump", flow_dump, "[dev DEV] [proto P] [addr A] [port N]",
+		"every flow in the table, then the overflow aggregates"),
+	FG_VERB("top", flow_top,
+		"[sort bytes|packets] [interval S] [count N] [rows N] "
+		"[filters]",
+		"the busiest flows, refreshed every interval"),
+	{},
+};
+
+const struct fg_cmd fg_cmd_flow = {"flow", flow_verbs};

@@ -13,10 +13,9 @@
 #include <sys/socket.h>
 #include <sys/utsname.h>
 #include "fg.h"
+#include "cmds.h"
 #include "metrics.h"
 #include "fg_version.h"
-
-#define METRICS_USAGE "usage: metrics listen ADDR:PORT"
 
 static int metrics_listen(const char *addr)
 {
@@ -58,16 +57,24 @@ static int metrics_listen(const char *addr)
 	return 0;
 }
 
-int do_metrics(int argc, char **argv)
+static int do_listen(int argc, char **argv)
 {
 	struct sockaddr_storage sa;
 	__u32 len;
 
-	if (argc != 2 || strcmp(argv[0], "listen"))
-		return fg_usage(METRICS_USAGE);
-	if (fg_mx_http_parse_addr(argv[1], &sa, &len))
+	if (argc != 1)
+		return fg_cmd_usage(&fg_cmd_metrics, "listen");
+	if (fg_mx_http_parse_addr(argv[0], &sa, &len))
 		return fg_usage("metrics listen: '%s' is not ADDR:PORT (an IP "
 				"address, [IPv6] in brackets, port 1-65535)",
-				argv[1]);
-	return metrics_listen(argv[1]);
+				argv[0]);
+	return metrics_listen(argv[0]);
 }
+
+static const struct fg_verb metrics_verbs[] = {
+	FG_VERB("listen", do_listen, "ADDR:PORT",
+		"serve the counters to Prometheus (/metrics) and /healthz"),
+	{},
+};
+
+const struct fg_cmd fg_cmd_metrics = {"metrics", metrics_verbs};

@@ -1,18 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * replay PCAP [max-flows N] [ipfix FILE] [collector URL]... [active-timeout
- * S] [idle-timeout S] [config FILE]: the grammar; the driver is
- * ctl/replay/replay.c.
+ * flowgate replay: the grammar; the driver is ctl/replay/replay.c.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "fg.h"
 #include "replay.h"
-
-#define REPLAY_USE                                                   \
-	"replay PCAP [max-flows N] [ipfix FILE] [collector URL]... " \
-	"[active-timeout S] [idle-timeout S] [config FILE]"
+#include "cmds.h"
 
 /* A timeout in seconds, as `flowgate export` takes it. */
 static int replay_timeout(const char *kw, const char *v, __u32 *out)
@@ -56,9 +51,9 @@ static int replay_kw(struct fg_replay_args *a, const char *kw, const char *v)
 		return 0;
 	}
 	if (!strcmp(kw, "collector")) {
-		if (a->ncollectors == FG_REPLAY_MAX_COLLECTORS)
+		if (a->ncollectors == FG_MAX_COLLECTORS)
 			return fg_usage("at most %d collectors",
-					FG_REPLAY_MAX_COLLECTORS);
+					FG_MAX_COLLECTORS);
 		if (fg_cfg_collector_parse(v, a->collector[a->ncollectors],
 					   sizeof(a->collector[0]), msg,
 					   sizeof(msg)))
@@ -70,21 +65,22 @@ static int replay_kw(struct fg_replay_args *a, const char *kw, const char *v)
 		return replay_timeout(kw, v, &a->active_s);
 	if (!strcmp(kw, "idle-timeout"))
 		return replay_timeout(kw, v, &a->idle_s);
-	return fg_usage("unexpected argument '%s' (usage: %s)", kw, REPLAY_USE);
+	return fg_usage("unexpected argument '%s' (see 'flowgate replay help')",
+			kw);
 }
 
-/* replay PCAP [max-flows N] [ipfix FILE] [collector URL]...
- * [active-timeout S] [idle-timeout S] [config FILE] */
+/* The grammar of the table below, unit-tested. */
 int fg_args_replay(int argc, char **argv, struct fg_replay_args *a)
 {
 	int i, err;
 
 	memset(a, 0, sizeof(*a));
 	if (argc < 1)
-		return fg_usage("replay needs a capture file: %s", REPLAY_USE);
+		return fg_cmd_usage(&fg_cmd_replay, NULL);
 	if (argv[0][0] == '-' && argv[0][1])
-		return fg_usage("unknown option '%s' (usage: %s)", argv[0],
-				REPLAY_USE);
+		return fg_usage("unknown option '%s' (see 'flowgate replay "
+				"help')",
+				argv[0]);
 	a->path = argv[0];
 	for (i = 1; i < argc; i += 2) {
 		if (i + 1 == argc && replay_known(argv[i]))
@@ -99,7 +95,7 @@ int fg_args_replay(int argc, char **argv, struct fg_replay_args *a)
 	return 0;
 }
 
-int do_replay(int argc, char **argv)
+static int do_replay(int argc, char **argv)
 {
 	struct fg_replay_args a;
 	int err = fg_args_replay(argc, argv, &a);
@@ -109,3 +105,13 @@ int do_replay(int argc, char **argv)
 	fg_libs_init();
 	return fg_replay_run(&a);
 }
+
+static const struct fg_verb replay_verbs[] = {
+	FG_VERB(NULL, do_replay,
+		"PCAP [max-flows N] [ipfix FILE] [collector URL]... "
+		"[active-timeout S] [idle-timeout S] [config FILE]",
+		"run a capture through fg_xdp: verdicts, flows, IPFIX export"),
+	{},
+};
+
+const struct fg_cmd fg_cmd_replay = {"replay", replay_verbs};

@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "fg.h"
+#include "cmds.h"
 
 /* ---- argument grammar (pure, unit-tested) -------------------------------- */
 
@@ -45,32 +46,42 @@ static int rtt_filter(int argc, char **argv, struct fg_rtt_args *a)
 	return 0;
 }
 
-int fg_args_rtt(int argc, char **argv, struct fg_rtt_args *a)
+/* The arguments after the verb. */
+static int args_verb(int verb, int argc, char **argv, struct fg_rtt_args *a)
 {
 	memset(a, 0, sizeof(*a));
-	a->verb = FG_RTT_SHOW;
+	a->verb = verb;
 	a->port = -1;
-	if (argc && !strcmp(argv[0], "enable")) {
-		a->verb = FG_RTT_ENABLE;
-		if (argc == 1)
+	switch (verb) {
+	case FG_RTT_ENABLE:
+		if (!argc)
 			return 0;
-		if (strcmp(argv[1], "cgroup"))
+		if (strcmp(argv[0], "cgroup"))
 			return fg_usage("unknown argument '%s' to rtt enable "
 					"(cgroup PATH)",
-					argv[1]);
-		if (argc != 3 || !*argv[2])
-			return fg_usage("usage: rtt enable [cgroup PATH]");
-		a->cgroup = argv[2];
+					argv[0]);
+		if (argc != 2 || !*argv[1])
+			return fg_cmd_usage(&fg_cmd_rtt, "enable");
+		a->cgroup = argv[1];
 		return 0;
+	case FG_RTT_DISABLE:
+		return argc ? fg_cmd_usage(&fg_cmd_rtt, "disable") : 0;
+	default:
+		return rtt_filter(argc, argv, a);
 	}
-	if (argc && !strcmp(argv[0], "disable")) {
-		a->verb = FG_RTT_DISABLE;
-		return argc == 1 ? 0
-				 : fg_usage("rtt disable takes no arguments");
-	}
-	if (argc && !strcmp(argv[0], "show"))
-		argc--, argv++;
-	return rtt_filter(argc, argv, a);
+}
+
+int fg_args_rtt(int argc, char **argv, struct fg_rtt_args *a)
+{
+	static const char *const verbs[] = {[FG_RTT_SHOW] = "show",
+					    [FG_RTT_ENABLE] = "enable",
+					    [FG_RTT_DISABLE] = "disable"};
+	int v;
+
+	for (v = 0; argc && v < 3; v++)
+		if (!strcmp(argv[0], verbs[v]))
+			return args_verb(v, argc - 1, argv + 1, a);
+	return args_verb(FG_RTT_SHOW, argc, argv, a);
 }
 
 /* ---- show ---------------------------------------------------------------- */
@@ -150,28 +161,6 @@ static long walk_conns(int fd, const struct fg_rtt_args *a)
 	return n;
 }
 
-/* Sum a per-CPU value made of __u64 counters. */
-static int read_percpu(int fd, const void *key, __u64 *sum, size_t n)
-{
-	int ncpu = libbpf_num_possible_cpus(), c, err = 0;
-	__u64 *v;
-	size_t i;
-
-	if (ncpu < 0)
-		return ncpu;
-	v = calloc((size_t)ncpu, n * sizeof(__u64));
-	if (!v)
-		return -ENOMEM;
-	memset(sum, 0, n * sizeof(__u64));
-	if (bpf_map_lookup_elem(fd, key, v))
-		err = -errno;
-	for (c = 0; !err && c < ncpu; c++)
-		for (i = 0; i < n; i++)
-			sum[i] += v[(size_t)c * n + i];
-	free(v);
-	return err;
-}
-
 static __u64 hist_total(const struct fg_rtt_hist *h)
 {
 	__u64 t = 0;
@@ -194,7 +183,7 @@ static __u64 print_ports(int fd, const struct fg_rtt_args *a)
 	out_arr_open("ports");
 	for (err = bpf_map_get_next_key(fd, NULL, &k); !err;
 	     err = bpf_map_get_next_key(fd, &k, &next), k = next) {
-		if (read_percpu(fd, &k, h.slots, FG_RTT_SLOTS))
+		if (fg_map_lookup_sum(fd, &k, h.slots, sizeof(h.slots)))
 			continue;
 		n = hist_total(&h);
 		total += n;
@@ -278,13 +267,12 @@ static int rtt_show(const struct fg_rtt_args *a)
 	if (err)
 		return fg_error(err, "cannot open the RTT state: %s",
 				fg_strerr(err));
-	sfd = fg_rtt_map_open("fg_rtt_stats");
-	pfd = fg_rtt_map_open("fg_rtt_phist");
-	ifd = fg_rtt_map_open("fg_rtt_info");
+	sfd = fg_rtt_map_open(FG_MAP_RTT_STATS);
+	pfd = fg_rtt_map_open(FG_MAP_RTT_PHIST);
+	ifd = fg_rtt_map_open(FG_MAP_RTT_INFO);
 	err = sfd < 0 ? sfd : pfd < 0 ? pfd : 0;
 	if (!err)
-		err = read_percpu(sfd, &zero, (__u64 *)&st,
-				  sizeof(st) / sizeof(__u64));
+		err = fg_map_lookup_sum(sfd, &zero, &st, sizeof(st));
 	if (err) {
 		fg_error(err, "cannot read the RTT counters: %s",
 			 fg_strerr(err));
@@ -317,19 +305,39 @@ out:
 	return err;
 }
 
-int do_rtt(int argc, char **argv)
+static int rtt_show_cmd(int argc, char **argv)
 {
 	struct fg_rtt_args a;
-	int err = fg_args_rtt(argc, argv, &a);
+	int err = args_verb(FG_RTT_SHOW, argc, argv, &a);
 
-	if (err)
-		return err;
-	switch (a.verb) {
-	case FG_RTT_ENABLE:
-		return fg_rtt_enable(a.cgroup);
-	case FG_RTT_DISABLE:
-		return fg_rtt_disable();
-	default:
-		return rtt_show(&a);
-	}
+	return err ? err : rtt_show(&a);
 }
+
+static int rtt_enable_cmd(int argc, char **argv)
+{
+	struct fg_rtt_args a;
+	int err = args_verb(FG_RTT_ENABLE, argc, argv, &a);
+
+	return err ? err : fg_rtt_enable(a.cgroup);
+}
+
+static int rtt_disable_cmd(int argc, char **argv)
+{
+	struct fg_rtt_args a;
+	int err = args_verb(FG_RTT_DISABLE, argc, argv, &a);
+
+	return err ? err : fg_rtt_disable();
+}
+
+static const struct fg_verb rtt_verbs[] = {
+	FG_VERB("show", rtt_show_cmd, "[addr A] [port N]",
+		"measured connections, counters and RTT histograms",
+		.flags = FG_VERB_DEFAULT),
+	FG_VERB("enable", rtt_enable_cmd, "[cgroup PATH]",
+		"measure the TCP connections of the cgroup (default: all)"),
+	FG_VERB("disable", rtt_disable_cmd, NULL,
+		"stop measuring; remove its pins"),
+	{},
+};
+
+const struct fg_cmd fg_cmd_rtt = {"rtt", rtt_verbs};

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "fg.h"
+#include "cmds.h"
 #include "rules.h"
 
 /* "80" or "8000-8080": ports are strings in the output, ranges or not. */
@@ -157,7 +158,7 @@ static int rule_flush(int argc, char **argv)
 	int err;
 
 	if (argc)
-		return fg_usage("rule flush takes no arguments");
+		return fg_cmd_usage(&fg_cmd_rule, "flush");
 	err = fg_rule_tx_begin(&t);
 	if (err)
 		return err;
@@ -180,7 +181,7 @@ static int rule_load(int argc, char **argv)
 	int err;
 
 	if (argc != 1)
-		return fg_usage("rule load takes one file: rule load FILE");
+		return fg_cmd_usage(&fg_cmd_rule, "load");
 	err = fg_rules_read_file(argv[0], &s);
 	if (err)
 		return err;
@@ -257,7 +258,7 @@ static int rule_save(int argc, char **argv)
 	int err;
 
 	if (argc != 1)
-		return fg_usage("rule save takes one file: rule save FILE");
+		return fg_cmd_usage(&fg_cmd_rule, "save");
 	err = read_current(&s, &gen, &fds);
 	if (err)
 		return err;
@@ -288,7 +289,7 @@ static int rule_list(int argc, char **argv)
 	int err;
 
 	if (argc)
-		return fg_usage("rule list takes no arguments");
+		return fg_cmd_usage(&fg_cmd_rule, "list");
 	err = read_current(&s, &gen, &fds);
 	if (err)
 		return err;
@@ -313,26 +314,24 @@ static int rule_list(int argc, char **argv)
 	return 0;
 }
 
-int do_rule(int argc, char **argv)
-{
-	static const struct {
-		const char *verb;
-		int (*fn)(int argc, char **argv);
-	} verbs[] = {
-		{"add", rule_add},     {"del", rule_del},   {"list", rule_list},
-		{"flush", rule_flush}, {"load", rule_load}, {"save", rule_save},
-	};
-	size_t i;
-	int err;
+#define RULE_MATCH                                                         \
+	"[src PREFIX] [dst PREFIX] [proto P] [sport P[-Q]] [dport P[-Q]] " \
+	"[dev DEV] [prio N] action drop|pass|count [comment TEXT]"
 
-	for (i = 0; argc && i < sizeof(verbs) / sizeof(verbs[0]); i++) {
-		if (strcmp(argv[0], verbs[i].verb))
-			continue;
-		err = fg_check_caps(FG_NEED_BPF);
-		return err ? err : verbs[i].fn(argc - 1, argv + 1);
-	}
-	return fg_usage("usage: rule add [src P] [dst P] [proto P] [sport "
-			"P[-Q]] [dport P[-Q]] [dev D] [prio N] action "
-			"drop|pass|count [comment TEXT] | rule del ID | rule "
-			"list | rule flush | rule load FILE | rule save FILE");
-}
+static const struct fg_verb rule_verbs[] = {
+	FG_VERB("add", rule_add, RULE_MATCH, "add a rule to the set in force",
+		.need = FG_NEED_BPF),
+	FG_VERB("del", rule_del, "ID", "delete rule ID", .need = FG_NEED_BPF),
+	FG_VERB("list", rule_list, NULL,
+		"the rules in evaluation order, with hits",
+		.need = FG_NEED_BPF),
+	FG_VERB("flush", rule_flush, NULL, "delete every rule",
+		.need = FG_NEED_BPF),
+	FG_VERB("load", rule_load, "FILE",
+		"replace every rule by FILE's, at once", .need = FG_NEED_BPF),
+	FG_VERB("save", rule_save, "FILE", "write the rules in force to FILE",
+		.need = FG_NEED_BPF),
+	{},
+};
+
+const struct fg_cmd fg_cmd_rule = {"rule", rule_verbs};

@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "fg.h"
+#include "cmds.h"
 #include "export.h"
 
 static void print_reasons(const struct fg_ifstats *s)
@@ -106,16 +107,16 @@ static int parse_args(int argc, char **argv, __u32 *only)
 	if (argc == 3 && !strcmp(argv[2], "queues"))
 		show_queues = true;
 	else if (argc != 2)
-		return fg_usage("usage: stats [dev DEV [queues]]");
+		return fg_cmd_usage(&fg_cmd_stats, NULL);
 	if (strcmp(argv[0], "dev"))
-		return fg_usage("usage: stats [dev DEV [queues]]");
+		return fg_cmd_usage(&fg_cmd_stats, NULL);
 	*only = if_nametoindex(argv[1]);
 	if (!*only)
 		return fg_error(-ENODEV, "no such device '%s'", argv[1]);
 	return 0;
 }
 
-int do_stats(int argc, char **argv)
+static int do_stats(int argc, char **argv)
 {
 	__u32 only;
 	int fd, ifaces_fd, err = 0;
@@ -126,10 +127,10 @@ int do_stats(int argc, char **argv)
 	err = fg_check_caps(FG_NEED_BPF);
 	if (err)
 		return err;
-	fd = fg_state_map_open("fg_ifstats");
+	fd = fg_state_map_open(FG_MAP_IFSTATS);
 	if (fd < 0)
 		return fd;
-	ifaces_fd = fg_map_open("fg_ifaces");
+	ifaces_fd = fg_map_open(FG_MAP_IFACES);
 	out_begin();
 	print_table();
 	out_arr_open("interfaces");
@@ -143,3 +144,11 @@ int do_stats(int argc, char **argv)
 	close(fd);
 	return 0;
 }
+
+static const struct fg_verb stats_verbs[] = {
+	FG_VERB(NULL, do_stats, "[dev DEV [queues]]",
+		"every check's drops and the flow counters, per interface"),
+	{},
+};
+
+const struct fg_cmd fg_cmd_stats = {"stats", stats_verbs};

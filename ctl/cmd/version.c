@@ -13,6 +13,7 @@
 #include <sys/utsname.h>
 #include <bpf/libbpf.h>
 #include "fg.h"
+#include "cmds.h"
 #include "fg_version.h"
 
 static const char *probe_word(int r)
@@ -37,7 +38,7 @@ static void features(void)
 	out_obj_close();
 }
 
-int do_version(int argc, char **argv)
+static int do_version(int argc, char **argv)
 {
 	const char *libbpf = libbpf_version_string();
 	char obj[4096], libbpf_build[32];
@@ -45,7 +46,7 @@ int do_version(int argc, char **argv)
 	int err;
 
 	if (argc)
-		return fg_usage("usage: version");
+		return fg_cmd_usage(&fg_cmd_version, NULL);
 	fg_libs_init();
 	uname(&u);
 	snprintf(libbpf_build, sizeof(libbpf_build), "%d.%d",
@@ -73,3 +74,11 @@ int do_version(int argc, char **argv)
 	out_end();
 	return 0;
 }
+
+static const struct fg_verb version_verbs[] = {
+	FG_VERB(NULL, do_version, NULL,
+		"version, libraries, kernel features, BPF objects"),
+	{},
+};
+
+const struct fg_cmd fg_cmd_version = {"version", version_verbs};

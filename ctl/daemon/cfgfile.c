@@ -143,11 +143,11 @@ int fg_cfg_export_set(struct fg_cfg_export *x, const char *key, const char *val,
 		      char *msg, size_t len)
 {
 	if (!strcmp(key, "collector")) {
-		if (x->ncollectors == FG_CFG_MAX_COLLECTORS)
+		if (x->ncollectors == FG_MAX_COLLECTORS)
 			return merr(msg, len, "more than %d collectors",
-				    FG_CFG_MAX_COLLECTORS);
+				    FG_MAX_COLLECTORS);
 		if (fg_cfg_collector_parse(val, x->collector[x->ncollectors],
-					   FG_CFG_URL_LEN, msg, len))
+					   FG_URL_LEN, msg, len))
 			return -EINVAL;
 		x->ncollectors++;
 		return 0;

@@ -39,7 +39,7 @@
 /* Events come in bursts (write, close, rename): wait for the last. */
 #define FG_DAEMON_SETTLE_MS 100
 
-struct daemon {
+struct cfg_daemon {
 	const char *path;
 	__u64 applied;	/* hash of the content in force, 0: none */
 	__u64 rejected; /* hash of the last content refused */
@@ -72,7 +72,7 @@ static __u32 state_id(void)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
-	int fd = fg_map_open("fg_rule_ctl");
+	int fd = fg_map_open(FG_MAP_RULE_CTL);
 
 	if (fd < 0)
 		return 0;
@@ -127,7 +127,7 @@ static int check_file(const char *buf, size_t len, struct fg_daemon_cfg *c,
 }
 
 /* Once per bad version (and again on SIGHUP): never rate-limited. */
-static void log_reject(struct daemon *d, const struct fg_perr *e)
+static void log_reject(struct cfg_daemon *d, const struct fg_perr *e)
 {
 	char t[1024];
 
@@ -148,7 +148,7 @@ static void log_reject(struct daemon *d, const struct fg_perr *e)
  * FILE`, one per pin directory, its pid in fg_expstats) re-reads the file
  * on SIGHUP. Without a running exporter there is nothing to tell.
  */
-static void export_changed(struct daemon *d, const struct fg_cfg_export *x)
+static void export_changed(struct cfg_daemon *d, const struct fg_cfg_export *x)
 {
 	struct fg_exp_stats st;
 	__u32 key = 0;
@@ -161,7 +161,7 @@ static void export_changed(struct daemon *d, const struct fg_cfg_export *x)
 		d->export_known = true;
 		return; /* the exporter read the same file when it started */
 	}
-	fd = fg_map_open("fg_expstats");
+	fd = fg_map_open(FG_MAP_EXPSTATS);
 	if (fd < 0)
 		return;
 	if (!bpf_map_lookup_elem(fd, &key, &st) && st.pid &&
@@ -173,7 +173,7 @@ static void export_changed(struct daemon *d, const struct fg_cfg_export *x)
 	close(fd);
 }
 
-static int apply(struct daemon *d, struct fg_daemon_cfg *c)
+static int apply(struct cfg_daemon *d, struct fg_daemon_cfg *c)
 {
 	__u32 gen = 0;
 	int err;
@@ -215,7 +215,7 @@ static void read_failed(const char *path, int err)
 }
 
 /* Read the file; apply it when its content is new (or when forced). */
-static void reload(struct daemon *d, bool force)
+static void reload(struct cfg_daemon *d, bool force)
 {
 	struct fg_daemon_cfg c;
 	struct fg_perr e = {};
@@ -303,7 +303,7 @@ static int signals_fd(void)
 }
 
 /* One signal: 1 to stop, 0 otherwise (SIGHUP re-applied the file). */
-static int on_signal(struct daemon *d, int sfd)
+static int on_signal(struct cfg_daemon *d, int sfd)
 {
 	struct signalfd_siginfo si;
 
@@ -322,7 +322,7 @@ static int on_signal(struct daemon *d, int sfd)
 
 int fg_daemon_run(const char *path)
 {
-	struct daemon d = {.path = path};
+	struct cfg_daemon d = {.path = path};
 	struct pollfd p[2];
 	int ifd, sfd, n;
 	__u32 id;

@@ -12,8 +12,8 @@
 
 /*
  * The key's 52 bytes as six 64-bit words and one 32-bit word, each mixed
- * in with a multiply: a handful of cycles, where the byte-wise FNV it
- * replaces was 52 dependent multiplies (15 % of a large replay).
+ * in with a multiply: a handful of cycles, where a byte-wise hash would be
+ * 52 dependent multiplies on a path every flow of every sweep takes.
  */
 __u64 fx_hash(const struct fg_flow_key *k)
 {

@@ -379,8 +379,8 @@ static void deliver(struct fg_out *o, __u8 *msg, size_t len, __u32 records,
 	stamp(o, msg, records); /* UDP: lost records still take numbers */
 	if (o->kind == FG_OUT_UDP && o->s->udp_burst &&
 	    ++o->burst >= o->s->udp_burst) {
-		/* replay sends a capture's records far faster than time
-		 * passed in it: a collector's socket buffer would overflow */
+		/* sweeps far faster than real time (a capture's records)
+		 * would overflow a collector's socket buffer */
 		o->burst = 0;
 		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
 	}
@@ -571,7 +571,7 @@ const struct fg_exp_outstats *fg_out_stats(const struct fg_out *o)
 static int resolve(struct fg_out *o, const char *hp, int socktype)
 {
 	struct addrinfo hints = { .ai_socktype = socktype }, *res;
-	char host[FG_EXP_URL_LEN], *port = NULL, *c;
+	char host[FG_URL_LEN], *port = NULL, *c;
 	int err;
 
 	snprintf(host, sizeof(host), "%s", hp);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The exporter's counters as `flowgate stats` and replay print them. */
+/* The exporter's counters as `flowgate stats` and export reports print them. */
 #include <errno.h>
 #include <signal.h>
 #include <unistd.h>
@@ -44,7 +44,7 @@ void fg_exp_records_print(const struct fg_exp_stats *e)
 
 int fg_exp_stats_read(struct fg_exp_stats *st)
 {
-	int fd = fg_map_open("fg_expstats"), err = 0;
+	int fd = fg_map_open(FG_MAP_EXPSTATS), err = 0;
 	__u32 key = 0;
 
 	if (fd < 0)

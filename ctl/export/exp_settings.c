@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The exporter's settings when nothing else is said. */
+/* The exporter's settings: the defaults, and what the config file's
+ * [export] section sets. */
 #include <string.h>
 #include "fg.h"
 #include "export.h"
@@ -18,4 +19,18 @@ void fg_exp_settings_default(struct fg_exp_settings *s)
 	s->samp_style = FG_SAMP_LEGACY;
 	s->pen = IPFIX_PEN_DEFAULT;
 	s->rtt = true;
+}
+
+/* The [export] section's timeouts, template refresh, domain and MTU, if
+ * the file has one (its collectors are the caller's to take or not). */
+void fg_exp_settings_from_cfg(struct fg_exp_settings *s,
+			      const struct fg_cfg_export *x)
+{
+	if (!x || !x->present)
+		return;
+	s->active_s = x->active_timeout;
+	s->idle_s = x->idle_timeout;
+	s->refresh_s = x->template_refresh;
+	s->domain = x->domain;
+	s->mtu = x->mtu;
 }

@@ -35,7 +35,7 @@
 #include "fg.h"
 #include "export.h"
 #include "exp_index.h"
-#include "fg_replay.h"
+#include "flow_src.h"
 
 #define NS_MS 1000000ull
 #define NS_S 1000000000ull
@@ -56,23 +56,11 @@ struct expiry {
 	struct fx_ent *ent; /* its index entry (NULL: none) */
 };
 
-/* A lookup of one flow by key, and what it found. */
-struct req {
-	const struct fg_flow_key *key;
-	__u32 op; /* FG_TAKE_LOOKUP, _DELETE or _IDLE (include/fg_replay.h) */
-};
-
-struct got {
-	int err; /* 0, -ENOENT (not in the table), or another -errno */
-	bool deleted; /* the lookup deleted it */
-	struct fg_flow_val cur; /* its value, summed over the CPUs */
-	const void *raw; /* its value(s) as the table had them */
-};
-
 struct fg_exporter {
 	struct fg_exp_settings set;
 	struct ipfix_layout layout;
 	struct fg_exp_maps maps;
+	struct fg_flow_src *src; /* maps.flows: where flows are read */
 	struct fx_index ix; /* flows read, shadows, due times */
 	struct fg_out *outs[FG_EXP_MAX_OUTS];
 	int nouts;
@@ -98,8 +86,6 @@ struct fg_exporter {
 	struct fg_rtt_maps rtt; /* open while `flowgate rtt` is enabled */
 	bool rtt_open;
 	struct fg_exp_stats st;
-	bool percpu; /* fg_flows is per-CPU (replay's is shared) */
-	int ncpu; /* values a flow has: possible CPUs, or 1 */
 	__u64 idle_ns, act_ns, half_tick;
 	bool read_all; /* FLOWGATE_EXP_READ_ALL: every sweep reads all */
 	bool did_read; /* this sweep read the whole table */
@@ -107,10 +93,9 @@ struct fg_exporter {
 	__u64 next_read_ns; /* a flow the last read missed may be due */
 	__u32 *due; /* ids of the flows a sweep looks up */
 	size_t capdue;
-	struct req *req; /* a fetch(): what to look up ... */
-	struct got *got; /* ... and what it found */
+	struct fg_flow_req *req; /* a fetch(): what to look up ... */
+	struct fg_flow_got *got; /* ... and what it found */
 	size_t fetch_max; /* entries of both */
-	void *vals; /* one flow's per-CPU values */
 };
 
 static __u64 wall_ms(const struct fg_exporter *e, __u64 mono_ns)
@@ -373,22 +358,20 @@ static void flow_sweep(struct fg_exporter *e, const struct fg_flow_key *k,
 	}
 }
 
-/* A flow of the whole table's read. */
-static void sweep_flow(const void *key, const void *vals, int ncpu, void *ctx)
+/* A flow of the whole table's read, its CPUs summed. */
+static void sweep_flow(const struct fg_flow_key *k,
+		       const struct fg_flow_val *cur, void *ctx)
 {
 	struct fg_exporter *e = ctx;
-	const struct fg_flow_key *k = key;
-	struct fg_flow_val cur;
 	struct fx_ent *s;
 
-	fg_flow_sum(vals, ncpu, &cur);
 	e->st.flows++;
-	if (!cur.packets)
+	if (!cur->packets)
 		return;
 	s = fx_get(&e->ix, k);
 	if (!s)
 		e->must_read = true; /* unknown to the index: read again */
-	flow_sweep(e, k, s, &cur);
+	flow_sweep(e, k, s, cur);
 }
 
 /* Overflow aggregates: records without addresses or ports, so that the
@@ -396,19 +379,17 @@ static void sweep_flow(const void *key, const void *vals, int ncpu, void *ctx)
 static void sweep_ovf(const void *key, const void *vals, int ncpu, void *ctx)
 {
 	const struct fg_ovf_key *ok = key;
-	const struct fg_ovf_val *v = vals;
 	struct fg_exporter *e = ctx;
+	struct fg_ovf_val sum;
 	struct fg_flow_key k = { .ifindex = ok->ifindex, .dir = ok->dir,
 				 .ip_ver = ok->ip_ver, .proto = ok->proto,
 				 .pad = FG_EXP_OVF_MARK };
 	struct fg_flow_val cur = { .ttl_min = 0 }, d;
 	struct fx_ent *s;
-	int c;
 
-	for (c = 0; c < ncpu; c++) {
-		cur.packets += v[c].packets;
-		cur.octets += v[c].octets;
-	}
+	fg_percpu_sum(vals, ncpu, sizeof(sum) / sizeof(__u64), (__u64 *)&sum);
+	cur.packets = sum.packets;
+	cur.octets = sum.octets;
 	/* Overflow entries always have a shadow, and are never on the
 	 * wheel: every sweep reads the (small) overflow table. */
 	s = fx_find(&e->ix, &k);
@@ -439,50 +420,17 @@ static void forget(struct fg_exporter *e, struct fx_ent *s)
 	fx_del(&e->ix, s);
 }
 
-/* Do e->req[0..n), n <= e->fetch_max, into e->got: in one run of fg_take
- * when replay gave it, else one syscall each. */
+/* Do e->req[0..n), n <= e->fetch_max, into e->got. */
 static void fetch(struct fg_exporter *e, size_t n)
 {
-	struct fg_take_args a = { n, 0, e->now_ns, e->idle_ns };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = &a,
-		    .ctx_size_in = sizeof(a));
-	struct fg_take *t = e->maps.take;
-	const struct req *q = e->req;
-	size_t i;
-	int err;
-
-	if (!n)
-		return;
-	if (!t) { /* n is 1; an idle flow is deleted, and put back if not */
-		err = q->op != FG_TAKE_LOOKUP ?
-			      bpf_map_lookup_and_delete_elem(e->maps.flows,
-							     q->key, e->vals) :
-			      bpf_map_lookup_elem(e->maps.flows, q->key,
-						  e->vals);
-		e->got->err = err ? -errno : 0;
-		e->got->deleted = !err && q->op != FG_TAKE_LOOKUP;
-		e->got->raw = e->vals;
-		if (!err)
-			fg_flow_sum(e->vals, e->ncpu, &e->got->cur);
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		t[i].key = *q[i].key;
-		t[i].op = q[i].op;
-	}
-	err = bpf_prog_test_run_opts(e->maps.take_prog, &o);
-	for (i = 0; i < n; i++) {
-		e->got[i].err = err ? err :
-				!(t[i].op & FG_TAKE_FOUND) ? -ENOENT : 0;
-		e->got[i].deleted = !err && (t[i].op & FG_TAKE_DELETED);
-		e->got[i].cur = t[i].val;
-		e->got[i].raw = &t[i].val;
-	}
+	if (n)
+		e->src->ops->fetch(e->src, e->req, e->got, n, e->now_ns,
+				   e->idle_ns);
 }
 
 /* One expired flow: taken already, or its delete's result g. */
 static void expire_one(struct fg_exporter *e, struct expiry *x,
-		       const struct got *g)
+		       const struct fg_flow_got *g)
 {
 	struct fg_flow_val last, d;
 
@@ -515,8 +463,8 @@ static void expire(struct fg_exporter *e)
 	for (i = 0; i < e->nexp; i = j) {
 		for (j = i, m = 0; j < e->nexp && m < e->fetch_max; j++)
 			if (!e->exp[j].taken)
-				e->req[m++] = (struct req){ &e->exp[j].key,
-							    FG_TAKE_DELETE };
+				e->req[m++] = (struct fg_flow_req){
+					&e->exp[j].key, FG_FETCH_DELETE };
 		fetch(e, m);
 		for (k = i, m = 0; k < j; k++)
 			expire_one(e, &e->exp[k],
@@ -595,10 +543,9 @@ static void mirror_gone(struct fg_exporter *e)
 
 static void guard_one(const void *key, const void *vals, int ncpu, void *ctx)
 {
-	const struct fg_ifstats *v = vals;
 	struct fg_exporter *e = ctx;
 	__u32 slot = *(const __u32 *)key / 2, ifindex, r;
-	int c;
+	struct fg_ifstats v;
 
 	if (*(const __u32 *)key % 2 != FG_DIR_IN || slot >= FG_NSLOTS)
 		return;
@@ -608,14 +555,11 @@ static void guard_one(const void *key, const void *vals, int ncpu, void *ctx)
 					  e->slot_if[slot];
 	if (slot != FG_SLOT_OTHER && !ifindex)
 		return;
+	fg_percpu_sum(vals, ncpu, sizeof(v) / sizeof(__u64), (__u64 *)&v);
 	for (r = 1; r < FG_R_MAX; r++) {
-		__u64 p = 0, b = 0;
+		__u64 p = v.drop_packets[r], b = v.drop_bytes[r];
 		uint64_t(*g)[IPFIX_GUARD_NVALS];
 
-		for (c = 0; c < ncpu; c++) {
-			p += v[c].drop_packets[r];
-			b += v[c].drop_bytes[r];
-		}
 		if (!p)
 			continue;
 		if (e->nguard == e->capguard) {
@@ -783,9 +727,7 @@ static int read_flows(struct fg_exporter *e)
 	e->st.flows = 0;
 	e->must_read = false;
 	e->did_read = true;
-	err = fg_map_walk(e->maps.flows, sizeof(struct fg_flow_key),
-			  sizeof(struct fg_flow_val), e->percpu,
-			  sweep_flow, e);
+	err = e->src->ops->walk(e->src, sweep_flow, e);
 	if (err) {
 		e->must_read = true;
 		return err;
@@ -796,27 +738,27 @@ static int read_flows(struct fg_exporter *e)
 }
 
 /*
- * A flow due by its idle timeout is most often idle: with the tables to
- * ourselves and no pinned shadow to mirror first (settings.exclusive:
- * replay), it is read and deleted in one call instead of a lookup now
- * and a lookup-and-delete in expire(). fg_take deletes it only if it is
- * idle; a syscall deletes it anyway, and put_back() undoes that.
+ * A flow due by its idle timeout is most often idle: with the table to
+ * ourselves (an exclusive source) and no pinned shadow to mirror first,
+ * it is read and deleted in one fetch instead of a lookup now and a
+ * delete in expire(). A source may delete it even if it was not idle;
+ * put_back() undoes that.
  */
 static bool take_first(const struct fg_exporter *e, const struct fx_ent *s)
 {
-	return e->set.exclusive && e->maps.state < 0 && !e->forced &&
+	return e->src->exclusive && e->maps.state < 0 && !e->forced &&
 	       (s->flags & FX_IDLE);
 }
 
 /* A flow take_first() deleted but that does not expire: back as it was
  * (nothing ran in between). -errno: it could not be. */
 static int put_back(struct fg_exporter *e, struct fx_ent *s,
-		    const struct got *g)
+		    const struct fg_flow_got *g)
 {
 	const struct fg_flow_val *cur = &g->cur;
 	struct fg_flow_val d;
 
-	if (!bpf_map_update_elem(e->maps.flows, &s->key, g->raw, BPF_NOEXIST))
+	if (!e->src->ops->put_back(e->src, &s->key, g))
 		return 0;
 	/* Cannot happen with the table to ourselves; should it, what was
 	 * not exported goes out now rather than be lost. */
@@ -828,7 +770,7 @@ static int put_back(struct fg_exporter *e, struct fx_ent *s,
 
 /* A flow the index said can be due, and what its lookup found. */
 static void due_one(struct fg_exporter *e, struct fx_ent *s,
-		    const struct got *g)
+		    const struct fg_flow_got *g)
 {
 	bool taken = g->deleted;
 	size_t nexp;
@@ -866,10 +808,9 @@ static void lookup_due(struct fg_exporter *e, size_t n)
 		for (j = 0; j < m; j++) {
 			struct fx_ent *s = fx_ent(&e->ix, e->due[i + j]);
 
-			e->req[j] = (struct req){ &s->key,
-						  take_first(e, s) ?
-							  FG_TAKE_IDLE :
-							  FG_TAKE_LOOKUP };
+			e->req[j] = (struct fg_flow_req){
+				&s->key, take_first(e, s) ? FG_FETCH_IDLE :
+							    FG_FETCH_LOOKUP };
 		}
 		fetch(e, m);
 		for (j = 0; j < m; j++)
@@ -881,7 +822,7 @@ static void lookup_due(struct fg_exporter *e, size_t n)
  * Export what is due in both tables; records out, nothing deleted. The
  * flow table is read whole when asked (full) or when the index holds too
  * many flows due: a lookup costs about as much as LOOKUP_COST entries of
- * a whole read (BENCHMARKS.md, "Replay with IPFIX export").
+ * a whole read (measured by bench/export.sh).
  */
 #define LOOKUP_COST 2
 static int walk_tables(struct fg_exporter *e, bool full)
@@ -1034,30 +975,17 @@ int fg_exporter_new(struct fg_exporter **out, const struct fg_exp_settings *s,
 		return -ENOMEM;
 	e->set = *s;
 	e->maps = *maps;
-	err = fg_map_percpu(maps->flows);
-	e->percpu = err > 0;
-	e->ncpu = e->percpu ? libbpf_num_possible_cpus() : 1;
-	if (err >= 0 && e->ncpu < 0)
-		err = e->ncpu;
-	if (err < 0) {
-		free(e);
-		return err;
-	}
+	e->src = maps->flows;
 	io = (struct ipfix_opts){ s->tcp_flags_len, s->pen, s->rtt };
 	ipfix_layout_init(&e->layout, &io);
 	e->idle_ns = s->idle_s * NS_S;
 	e->act_ns = s->active_s * NS_S;
 	e->half_tick = s->tick_ms * NS_MS / 2;
-	/* For comparisons (tests, bench): the sweep as it was before the
-	 * index, a read of the whole table every tick. */
+	/* For comparisons (tests, bench): a read of the whole table every
+	 * tick, whose records the index must give too. */
 	e->read_all = getenv("FLOWGATE_EXP_READ_ALL") &&
 		      strcmp(getenv("FLOWGATE_EXP_READ_ALL"), "0");
-	e->vals = calloc(e->ncpu > 0 ? e->ncpu : 1,
-			 (sizeof(struct fg_flow_val) + 7) / 8 * 8);
-	/* fg_take's lists hold the single value of a shared table. */
-	if (e->percpu)
-		e->maps.take = NULL;
-	e->fetch_max = e->maps.take ? e->maps.take_max : 1;
+	e->fetch_max = e->src->fetch_max;
 	e->req = calloc(e->fetch_max, sizeof(*e->req));
 	e->got = calloc(e->fetch_max, sizeof(*e->got));
 	if (!e->req || !e->got) {
@@ -1066,7 +994,7 @@ int fg_exporter_new(struct fg_exporter **out, const struct fg_exp_settings *s,
 	}
 	/* Memory follows the flows in the table, not the table's size:
 	 * the index starts small and doubles. */
-	err = e->vals ? fx_init(&e->ix, 16384, s->tick_ms * NS_MS) : -ENOMEM;
+	err = fx_init(&e->ix, 16384, s->tick_ms * NS_MS);
 	if (!err && maps->state >= 0)
 		err = fg_map_walk(maps->state, sizeof(struct fg_flow_key),
 				  sizeof(struct fg_exp_shadow), false,
@@ -1094,7 +1022,6 @@ void fg_exporter_free(struct fg_exporter *e)
 	if (e->rtt_open)
 		fg_rtt_maps_close(&e->rtt);
 	fx_free(&e->ix);
-	free(e->vals);
 	free(e->due);
 	free(e->exp);
 	free(e->req);

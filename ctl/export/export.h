@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * IPFIX exporter: the metering side (ctl/export/export.c: sweeps of the pinned
- * flow tables, timeouts, the export shadow that makes restarts safe) and
- * the exporting side (ctl/export/exp_out.c: one IPFIX session per collector or
- * file, with its own sequence numbers, templates and TCP spool).
+ * IPFIX exporter: the metering side (export.c: sweeps of a flow source,
+ * flow_src.h; timeouts; the export shadow that makes restarts safe) and
+ * the exporting side (exp_out.c: one IPFIX session per collector or file,
+ * with its own sequence numbers, templates and TCP spool).
  */
 #ifndef FG_EXPORT_H
 #define FG_EXPORT_H
@@ -14,8 +14,9 @@
 #include "fg_common.h"
 #include "ipfix.h"
 
-#define FG_EXP_MAX_OUTS 8
-#define FG_EXP_URL_LEN 96
+#include "fg.h"
+
+#define FG_EXP_MAX_OUTS (FG_MAX_COLLECTORS + 1) /* and a file */
 
 enum fg_out_kind {
 	FG_OUT_UDP = 1,
@@ -33,7 +34,7 @@ enum fg_samp_style {
 
 /* Everything `flowgate export` is told (command line or config file). */
 struct fg_exp_settings {
-	char urls[FG_EXP_MAX_OUTS][FG_EXP_URL_LEN]; /* udp:// tcp:// */
+	char urls[FG_EXP_MAX_OUTS][FG_URL_LEN]; /* udp:// tcp:// */
 	int nurls;
 	char file[256]; /* "" for none */
 	__u32 active_s; /* long-lived flows: a delta every active_s */
@@ -43,26 +44,27 @@ struct fg_exp_settings {
 	__u32 mtu; /* UDP: message + IP + UDP headers fit in it */
 	__u64 spool_bytes; /* TCP: messages kept while disconnected */
 	__u32 tick_ms; /* sweep period */
-	bool sorted; /* records of a sweep in key order (replay: a hash
-		      * table's order changes from run to run) */
+	/* records of a sweep in key order, so that two runs over the same
+	 * flows write the same bytes (a hash table's order differs) */
+	bool sorted;
 	__u8 tcp_flags_len; /* 1 or 2 octets */
 	__u8 samp_style; /* enum fg_samp_style */
 	__u32 pen; /* enterprise number of flowgate's IEs; 0: none */
 	bool rtt; /* RTT IEs (sock_ops, `flowgate rtt enable`) in records */
 	char config[256]; /* settings file re-read on SIGHUP; "" none */
-	/* replay: after this many UDP datagrams in a row, a 1 ms pause, so
-	 * that a collector on the same host keeps up (0: never pause) */
+	/* after this many UDP datagrams in a row, a 1 ms pause, so that a
+	 * collector on the same host keeps up with sweeps far faster than
+	 * real time (0: never pause) */
 	__u32 udp_burst;
-	/* replay: nothing else writes the tables while a sweep runs, and
-	 * there is no pinned shadow: a flow likely idle is read and deleted
-	 * in one call, and put back if it was not idle after all */
-	bool exclusive;
-	/* replay: told of every record handed to the outputs (NULL: none) */
+	/* told of every record handed to the outputs (NULL: none) */
 	void (*on_record)(const struct ipfix_flow *f, void *ctx);
 	void *record_ctx;
 };
 
 void fg_exp_settings_default(struct fg_exp_settings *s);
+struct fg_cfg_export;
+void fg_exp_settings_from_cfg(struct fg_exp_settings *s,
+			      const struct fg_cfg_export *x);
 /* Pure grammar of `flowgate export ARGS`, unit-tested. Adds to s. */
 int fg_args_export(int argc, char **argv, struct fg_exp_settings *s);
 
@@ -71,7 +73,7 @@ int fg_args_export(int argc, char **argv, struct fg_exp_settings *s);
  * `flowgate stats` (user space only, but it crosses bpf(): fixed layout).
  */
 struct fg_exp_outstats {
-	char url[FG_EXP_URL_LEN];
+	char url[FG_URL_LEN];
 	__u64 messages; /* sent (UDP, file) or written to the socket (TCP) */
 	__u64 records; /* data records in them (flows and options) */
 	__u64 octets; /* IPFIX octets */
@@ -109,7 +111,7 @@ struct fg_exp_stats {
 	struct fg_exp_outstats out[FG_EXP_MAX_OUTS];
 };
 
-_Static_assert(sizeof(struct fg_exp_outstats) == FG_EXP_URL_LEN + 11 * 8 + 8,
+_Static_assert(sizeof(struct fg_exp_outstats) == FG_URL_LEN + 11 * 8 + 8,
 	       "fg_exp_outstats layout");
 _Static_assert(sizeof(struct fg_exp_stats) ==
 		       8 + 16 * 8 + FG_EXP_MAX_OUTS *
@@ -175,30 +177,27 @@ const struct fg_exp_outstats *fg_out_stats(const struct fg_out *o);
 /* ---- the metering side (export.c) ---- */
 struct fg_exporter;
 
-/* The maps an exporter sweeps: pinned ones (daemon) or a private instance
- * (replay). */
+struct fg_flow_src;
+
+/* What an exporter sweeps: the flows through a source, the rest by the
+ * maps' fds (-1: none). */
 struct fg_exp_maps {
-	int flows, overflow, ifstats, config;
+	struct fg_flow_src *flows; /* stays the caller's */
+	int overflow, ifstats, config;
 	int state; /* export shadow, pinned; -1: keep it in memory only */
-	__u32 max_flows;
 	int ifaces; /* fg_ifaces, for interface names; <= 0: none */
 	/* ifindex of the guard rows of fg_ifstats' catch-all slot (programs
-	 * loaded without a slot): 0, or replay's one interface */
+	 * loaded without a slot): 0, or the one interface of an instance
+	 * that has no slot */
 	__u32 other_ifindex;
-	/* replay: fg_take and its mmapped list of take_max entries, for
-	 * lookups and deletes by the list (include/fg_replay.h); NULL:
-	 * one syscall each */
-	struct fg_take *take;
-	__u32 take_max;
-	int take_prog;
 };
 
 int fg_exporter_new(struct fg_exporter **e, const struct fg_exp_settings *s,
 		    const struct fg_exp_maps *maps);
 void fg_exporter_free(struct fg_exporter *e);
 /*
- * One sweep at monotonic time now_ns (the kernel's clock, or the capture's
- * in replay) with wall clock wall_ms: export deltas of flows past the
+ * One sweep at monotonic time now_ns (the clock of the flows' times) with
+ * wall clock wall_ms: export deltas of flows past the
  * active timeout, expire idle flows, export overflow aggregates. forced:
  * export every pending delta (flowEndReason forced end), for shutdown.
  */
@@ -208,8 +207,15 @@ void fg_exporter_stats(const struct fg_exporter *e, struct fg_exp_stats *st);
 int fg_exporter_nouts(const struct fg_exporter *e);
 struct fg_out *fg_exporter_out(struct fg_exporter *e, int i);
 
+/* ---- the export daemon over the pinned state (exp_daemon.c) ---- */
+/* The settings afresh (SIGHUP): 0, or -errno and the old ones stay. */
+typedef int (*fg_exp_reload_fn)(struct fg_exp_settings *s, void *ctx);
+/* Export until SIGTERM or SIGINT; 0 or -errno (printed). */
+int fg_exp_daemon_run(const struct fg_exp_settings *s,
+		      fg_exp_reload_fn reload, void *ctx);
+
 /* Records by flowEndReason, packets, octets, flows expired (the part of
- * the counters `flowgate stats` and replay both print). */
+ * the counters every report of an export prints). */
 void fg_exp_records_print(const struct fg_exp_stats *e);
 /* The running (or last) exporter's counters from the pinned fg_expstats:
  * 0, -ENOENT when there are none (never started, another layout). */

@@ -47,7 +47,8 @@
 #define IPFIX_TID_GUARD 262 /* options: guard drops per iface, reason */
 #define IPFIX_TID_IFNAME 263 /* options: interfaceName per ingressInterface */
 #define IPFIX_VARLEN 65535 /* Field Length of a variable-length field */
-/* Exporter layouts with RTT fields (issue 6) use their own IDs. */
+/* Layouts with RTT fields have IDs of their own, so that a collector never
+ * sees one template ID with two layouts. */
 #define IPFIX_TID_FLOW4_RTT 266
 #define IPFIX_TID_FLOW6_RTT 267
 

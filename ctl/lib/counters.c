@@ -100,7 +100,7 @@ static void count_one(const void *key, const void *vals, int ncpu, void *c)
 
 int fg_flow_table_fill(__u64 *entries, __u32 *capacity)
 {
-	int fd = fg_map_open("fg_flows"), err;
+	int fd = fg_map_open(FG_MAP_FLOWS), err;
 
 	*entries = 0;
 	*capacity = 0;

@@ -4,10 +4,13 @@
 #define FG_CTL_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/types.h>
 #include "fg_common.h"
+#include "fg_rtt.h"
+#include "fg_maps.h"
 
 /* Internal functions return 0 or -errno. Usage errors return -FG_EUSAGE,
  * which main() alone turns into exit code 2. */
@@ -19,6 +22,12 @@ struct fg_opts {
 	const char *bpffs; /* --bpffs DIR, else $FLOWGATE_BPFFS, else default */
 };
 extern struct fg_opts fg_opts;
+
+/* Collectors one exporter sends to, wherever they are given (command line,
+ * config file, replay); its outputs are these and one file. A URL is
+ * udp://HOST:PORT or tcp://HOST:PORT, normalised. */
+#define FG_MAX_COLLECTORS 7
+#define FG_URL_LEN	  96
 
 /* ---- errors (util.c) ---- */
 /* Print "Error: ..." once on stderr and return err (a -errno). */
@@ -54,6 +63,8 @@ int fg_parse_u32(const char *s, __u32 min, __u32 max, __u32 *out);
 int fg_reason_by_name(const char *name); /* -ENOENT when unknown */
 const char *fg_reason_name(__u32 r);
 const char *fg_reason_desc(__u32 r);
+/* The manual's table of checks, from FG_REASONS (names.c). */
+void fg_reasons_roff(FILE *f);
 int fg_action_by_name(const char *name);
 const char *fg_action_name(__u8 a);
 int fg_profile_by_name(const char *name);
@@ -159,19 +170,42 @@ void fg_ifstats_drops(const struct fg_ifstats *s, __u64 *packets,
  * there is no state. */
 int fg_flow_table_fill(__u64 *entries, __u32 *capacity);
 
-/* ---- objects: one entry point each ---- */
-int do_attach(int argc, char **argv);
-int do_detach(int argc, char **argv);
-int do_status(int argc, char **argv);
-int do_stats(int argc, char **argv);
-int do_config(int argc, char **argv);
-int do_replay(int argc, char **argv);
-int do_flow(int argc, char **argv);
-int do_export(int argc, char **argv);
-int do_rule(int argc, char **argv);
-int do_daemon(int argc, char **argv);
-int do_metrics(int argc, char **argv);
-int do_version(int argc, char **argv);
+/* ---- the command table (cmd.c) ---- */
+/* One verb of a command object: `flowgate OBJECT VERB ARGS`. */
+struct fg_verb {
+	const char *name; /* NULL: the object takes no verb (one verb only) */
+	int (*fn)(int argc, char **argv); /* the arguments after the verb */
+	/* the grammar after the verb, for help; alternatives one a line
+	 * ("\n" between them); NULL: none */
+	const char *args;
+	const char *help;  /* what it does, one line */
+	unsigned int need; /* enum fg_need, checked before fn runs; 0: fn's */
+	unsigned int flags;
+};
+/* The verb taken when the first argument is no verb (shown as [VERB]). */
+#define FG_VERB_DEFAULT 1u
+/* A table entry: name, function, grammar, help[, .need = ..., .flags]. */
+#define FG_VERB(n, f, a, h, ...)                                              \
+	{                                                                     \
+		.name = (n), .fn = (f), .args = (a), .help = (h), __VA_ARGS__ \
+	}
+
+/* A command object (bpftool's OBJECT), defined by its file in ctl/cmd/. */
+struct fg_cmd {
+	const char *name;
+	const struct fg_verb *verbs; /* up to one with fn NULL */
+};
+
+/* Run the verb argv[0] names (or the object's only one, or its default);
+ * `OBJECT help` prints the object's help. */
+int fg_cmd_run(const struct fg_cmd *c, int argc, char **argv);
+/* The usage lines of every verb, as help and the README show them. */
+void fg_cmd_forms(FILE *f, const struct fg_cmd *c);
+/* Usage lines and help of every verb, or of the one named verb. */
+int fg_cmd_print_help(FILE *f, const struct fg_cmd *c, const char *verb);
+/* Print "usage: ..." for the verb (NULL: the object) as a usage error and
+ * return -FG_EUSAGE. */
+int fg_cmd_usage(const struct fg_cmd *c, const char *verb);
 
 /* ---- names (names.c) ---- */
 int fg_proto_by_name(const char *s);
@@ -187,6 +221,9 @@ int fg_map_walk(int fd, size_t key_sz, size_t val_sz, bool percpu,
 int fg_map_percpu(int fd);
 __u32 fg_map_id(int fd);
 __u32 fg_map_value_size(int fd);
+void fg_percpu_sum(const void *vals, int ncpu, size_t n, __u64 *sum);
+int fg_map_lookup_percpu(int fd, const void *key, size_t val_sz, void **vals,
+			 int *ncpu);
 int fg_map_lookup_sum(int fd, const void *key, void *sum, size_t size);
 int fg_map_walk_percpu(int fd, size_t key_sz, size_t val_sz,
 		       void (*fn)(const void *key, const void *vals, int ncpu,
@@ -206,13 +243,12 @@ void fg_ovf_print(const char *key, const struct fg_ovf_key *k, __u64 packets,
 void fg_flowstats_print(const char *key, const struct fg_flowstats *f);
 
 /* ---- replay (replay.c, capture.c; args.c for the grammar) ---- */
-#define FG_REPLAY_MAX_COLLECTORS 4
 struct fg_replay_args {
 	const char *path;
 	__u32 max_flows;   /* flow table size; 0: the default */
 	const char *ipfix; /* ipfix FILE: IPFIX export to a file; NULL none */
 	/* collector URL, normalised (fg_cfg_collector_parse) */
-	char collector[FG_REPLAY_MAX_COLLECTORS][96];
+	char collector[FG_MAX_COLLECTORS][FG_URL_LEN];
 	int ncollectors;
 	__u32 active_s, idle_s; /* 0: from config FILE, else the default */
 	const char *config;	/* config FILE (the daemon's); NULL none */
@@ -279,21 +315,18 @@ struct fg_rtt_args {
 	int port; /* -1: any */
 };
 int fg_args_rtt(int argc, char **argv, struct fg_rtt_args *a);
-int do_rtt(int argc, char **argv);
 /* out.c: a log2 histogram, drawn in text, an array of buckets in JSON. */
 void out_hist(const char *key, const char *unit, const __u64 *slots, int n);
 /* ---- export settings of the daemon's config file (cfgfile.c) ---- */
 /* The [export] section, parsed and checked but not acted on here: the
  * IPFIX exporter takes its settings from this struct. */
-#define FG_CFG_MAX_COLLECTORS 8
-#define FG_CFG_URL_LEN	      96
 
 struct fg_cfg_export {
 	bool present; /* the file has an [export] section */
 	int ncollectors;
 	/* udp://HOST:PORT or tcp://HOST:PORT, port always written out;
 	 * HOST an IPv4 address, [IPv6] or a DNS name */
-	char collector[FG_CFG_MAX_COLLECTORS][FG_CFG_URL_LEN];
+	char collector[FG_MAX_COLLECTORS][FG_URL_LEN];
 	__u32 active_timeout;	/* seconds */
 	__u32 idle_timeout;	/* seconds */
 	__u32 template_refresh; /* seconds */

@@ -102,25 +102,54 @@ int fg_map_walk_percpu(int fd, size_t key_sz, size_t val_sz,
 	return fg_map_walk(fd, key_sz, val_sz, true, fn, ctx);
 }
 
+/* Add up n __u64 counters over ncpu per-CPU values (vals as a per-CPU
+ * lookup or walk returns them). */
+void fg_percpu_sum(const void *vals, int ncpu, size_t n, __u64 *sum)
+{
+	const __u64 *v = vals;
+	size_t i;
+	int c;
+
+	memset(sum, 0, n * sizeof(*sum));
+	for (c = 0; c < ncpu; c++)
+		for (i = 0; i < n; i++)
+			sum[i] += v[(size_t)c * n + i];
+}
+
+/* Every CPU's value of key in a per-CPU map: *vals (the caller frees it)
+ * holds *ncpu values of val_sz bytes, a multiple of 8. 0 or -errno. */
+int fg_map_lookup_percpu(int fd, const void *key, size_t val_sz, void **vals,
+			 int *ncpu)
+{
+	int n = libbpf_num_possible_cpus();
+	void *v;
+
+	if (n < 0)
+		return n;
+	v = calloc(n, val_sz);
+	if (!v)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, key, v)) {
+		free(v);
+		return -errno;
+	}
+	*vals = v;
+	*ncpu = n;
+	return 0;
+}
+
 /* Key's value in a per-CPU map of __u64 counters (size bytes), summed over
  * the CPUs. 0 or -errno (sum zeroed). */
 int fg_map_lookup_sum(int fd, const void *key, void *sum, size_t size)
 {
-	int ncpu = libbpf_num_possible_cpus(), c, err = 0;
-	size_t i, n = size / sizeof(__u64);
-	__u64 *v;
+	void *vals;
+	int ncpu, err;
 
 	memset(sum, 0, size);
-	if (ncpu < 0)
-		return ncpu;
-	v = calloc(ncpu, size);
-	if (!v)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(fd, key, v))
-		err = -errno;
-	for (c = 0; !err && c < ncpu; c++)
-		for (i = 0; i < n; i++)
-			((__u64 *)sum)[i] += v[(size_t)c * n + i];
-	free(v);
-	return err;
+	err = fg_map_lookup_percpu(fd, key, size, &vals, &ncpu);
+	if (err)
+		return err;
+	fg_percpu_sum(vals, ncpu, size / sizeof(__u64), sum);
+	free(vals);
+	return 0;
 }

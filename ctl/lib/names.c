@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "fg.h"
+#include "fg_parse.h"
 
 static const struct {
 	__u8 num;
@@ -141,4 +142,41 @@ int fg_profile_by_name(const char *name)
 const char *fg_profile_name(__u32 p)
 {
 	return p < FG_PROFILE_MAX ? profile_names[p] : "unknown";
+}
+
+/* Roff text with a backslash escaped and a hyphen a minus, for names. */
+static void roff_str(FILE *f, const char *s, bool name)
+{
+	for (; *s; s++) {
+		if (*s == '\\')
+			fputs("\\e", f);
+		else if (*s == '-' && name)
+			fputs("\\-", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+/* The checks table of the manual (doc/flowgate.8), a tbl table made from
+ * FG_REASONS: code, name, action in the default and strict profiles, and
+ * what the check catches. */
+void fg_reasons_roff(FILE *f)
+{
+	__u32 r;
+
+	fputs(".TS\ntab(@);\nrb lb lb lb lb\nr l l l lx.\n"
+	      "code@check@default@strict@what it catches\n",
+	      f);
+	for (r = 1; r < FG_R_MAX; r++) {
+		fprintf(f, "%u@", r);
+		roff_str(f, fg_reason_name(r), true);
+		fprintf(f, "@%s@%s@T{\n",
+			fg_action_name(
+				fg_profile_action(FG_PROFILE_DEFAULT, r)),
+			fg_action_name(
+				fg_profile_action(FG_PROFILE_STRICT, r)));
+		roff_str(f, fg_reason_desc(r), false);
+		fputs("\nT}\n", f);
+	}
+	fputs(".TE\n", f);
 }

@@ -48,7 +48,7 @@ bool fg_state_exists(void)
 {
 	char path[4096];
 
-	return !fg_pin_path(path, sizeof(path), "fg_config") &&
+	return !fg_pin_path(path, sizeof(path), FG_MAP_CONFIG) &&
 	       !access(path, F_OK);
 }
 
@@ -57,7 +57,7 @@ static bool is_internal_map(const struct bpf_map *map)
 	/* .rodata/.bss/.data belong to one program instance, and fg_take_buf
 	 * to replay's private one: never pinned */
 	return strchr(bpf_map__name(map), '.') != NULL ||
-	       !strcmp(bpf_map__name(map), "fg_take_buf");
+	       !strcmp(bpf_map__name(map), FG_MAP_TAKE_BUF);
 }
 
 int fg_obj_pin_maps(struct bpf_object *obj, __u32 max_flows)
@@ -76,7 +76,7 @@ int fg_obj_pin_maps(struct bpf_object *obj, __u32 max_flows)
 	{
 		if (is_internal_map(map))
 			continue;
-		if (max_flows && !strcmp(bpf_map__name(map), "fg_flows"))
+		if (max_flows && !strcmp(bpf_map__name(map), FG_MAP_FLOWS))
 			bpf_map__set_max_entries(map, max_flows);
 		err = fg_pin_path(path, sizeof(path), bpf_map__name(map));
 		if (!err)
@@ -103,7 +103,7 @@ __u32 fg_pinned_max_flows(void)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
-	int fd = fg_map_open("fg_flows");
+	int fd = fg_map_open(FG_MAP_FLOWS);
 
 	if (fd < 0)
 		return 0;
@@ -192,7 +192,7 @@ int fg_state_remove(void)
 int fg_config_read(struct fg_config *cfg)
 {
 	__u32 key = 0;
-	int fd = fg_map_open("fg_config"), err = 0;
+	int fd = fg_map_open(FG_MAP_CONFIG), err = 0;
 
 	memset(cfg, 0, sizeof(*cfg));
 	if (fd == -ENOENT)
@@ -208,7 +208,7 @@ int fg_config_read(struct fg_config *cfg)
 int fg_config_write(const struct fg_config *cfg)
 {
 	__u32 key = 0;
-	int fd = fg_map_open("fg_config"), err = 0;
+	int fd = fg_map_open(FG_MAP_CONFIG), err = 0;
 
 	if (fd < 0)
 		return fd;
@@ -240,27 +240,7 @@ int fg_ifstats_zero(int map_fd, __u32 slot)
 
 int fg_ifstats_read(int map_fd, __u32 key, struct fg_ifstats *sum)
 {
-	int ncpu = libbpf_num_possible_cpus(), cpu, err = 0;
-	const size_t nf = sizeof(*sum) / sizeof(__u64);
-	struct fg_ifstats *v;
-	size_t i;
-
-	if (ncpu < 0)
-		return ncpu;
-	v = calloc(ncpu, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	memset(sum, 0, sizeof(*sum));
-	if (bpf_map_lookup_elem(map_fd, &key, v)) {
-		err = -errno;
-		goto out;
-	}
-	for (cpu = 0; cpu < ncpu; cpu++)
-		for (i = 0; i < nf; i++)
-			((__u64 *)sum)[i] += ((__u64 *)&v[cpu])[i];
-out:
-	free(v);
-	return err;
+	return fg_map_lookup_sum(map_fd, &key, sum, sizeof(*sum));
 }
 
 int fg_iface_slot(int ifaces_fd, __u32 ifindex, __u32 *slot)

@@ -55,12 +55,12 @@ static int read_ifaces(struct fg_mx *m)
 {
 	int fd, ifaces_fd, err;
 
-	fd = fg_map_open("fg_ifstats");
+	fd = fg_map_open(FG_MAP_IFSTATS);
 	if (fd < 0) {
 		m->state_err = fd;
 		return 0;
 	}
-	ifaces_fd = fg_map_open("fg_ifaces");
+	ifaces_fd = fg_map_open(FG_MAP_IFACES);
 	err = fg_ifaces_read(fd, ifaces_fd, 0, add_iface, m);
 	if (ifaces_fd >= 0) {
 		read_attached(m, ifaces_fd);

@@ -12,7 +12,7 @@
  * (tests/bpf/test_replay.c checks that both agree on every verdict and
  * flow), for each frame of a batch, and leaves each verdict in .bss, read
  * through the skeleton's mmap. Flow times follow the capture's clock (rodata
- * fg_capture_clock; the packet's timestamp in fg_replay_ns), so two replays
+ * fg_capture_clock; the packet's timestamp in fg_pkt_ns), so two replays
  * give the same bytes.
  *
  * The test run's data is one linear area (a page minus the XDP headroom
@@ -160,9 +160,8 @@ static void pin_cpu(void)
 /*
  * The rule set of a replay is known before the load and never changes:
  * hit counters for its IDs only. The full per-CPU array (FG_RULE_MAX
- * entries, one per-CPU allocation each) took 65 of the 290 ms a one-packet
- * replay lasted; the data path skips IDs past the array's end, and there
- * are none.
+ * entries, one per-CPU allocation each) would be most of a short replay's
+ * time; the data path skips IDs past the array's end, and there are none.
  */
 static __u32 max_rule_id(const struct replay *r)
 {
@@ -597,16 +596,12 @@ static int rovf_cmp(const void *a, const void *b)
 static int print_overflow(struct replay *r, struct rflows *f)
 {
 	int fd = bpf_map__fd(r->skel->maps.fg_overflow);
-	int c, ncpu = libbpf_num_possible_cpus();
 	struct fg_ovf_key k, *prev = NULL;
 	struct rovf *e = NULL, *t;
-	struct fg_ovf_val *v;
+	struct fg_ovf_val v;
 	size_t i, n = 0;
 	int err = 0;
 
-	v = calloc(ncpu > 0 ? ncpu : 1, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
 	while (!err && !bpf_map_get_next_key(fd, prev, &k)) {
 		t = realloc(e, (n + 1) * sizeof(*e));
 		if (!t) {
@@ -616,12 +611,9 @@ static int print_overflow(struct replay *r, struct rflows *f)
 		e = t;
 		e[n].k = k;
 		prev = &e[n].k;
-		err = bpf_map_lookup_elem(fd, &k, v) ? -errno : 0;
-		e[n].packets = e[n].octets = 0;
-		for (c = 0; !err && c < ncpu; c++) {
-			e[n].packets += v[c].packets;
-			e[n].octets += v[c].octets;
-		}
+		err = fg_map_lookup_sum(fd, &k, &v, sizeof(v));
+		e[n].packets = v.packets;
+		e[n].octets = v.octets;
 		n++;
 	}
 	qsort(e, n, sizeof(*e), rovf_cmp);
@@ -635,7 +627,6 @@ static int print_overflow(struct replay *r, struct rflows *f)
 		out_line_end();
 	}
 	free(e);
-	free(v);
 	return err;
 }
 
@@ -802,15 +793,16 @@ static int configure(struct replay *r)
 {
 	struct flowgate_xdp *k = r->skel;
 	struct fg_exp_maps m = {
-		.flows = bpf_map__fd(k->maps.fg_flows),
 		.overflow = bpf_map__fd(k->maps.fg_overflow),
 		.ifstats = bpf_map__fd(k->maps.fg_ifstats),
 		.config = bpf_map__fd(k->maps.fg_config),
 		.state = -1, /* the shadow in memory only */
-		.max_flows = bpf_map__max_entries(k->maps.fg_flows),
+		.ifaces = -1,
 		.other_ifindex = REPLAY_IFINDEX,
+	};
+	struct fg_replay_flows f = {
+		.fd = bpf_map__fd(k->maps.fg_flows),
 		.take = r->take,
-		.take_max = FG_TAKE_BATCH,
 		.take_prog = r->take ? bpf_program__fd(k->progs.fg_take) : -1,
 	};
 	int err;
@@ -822,7 +814,7 @@ static int configure(struct replay *r)
 			return err;
 	}
 	return fg_rexp_open(&r->x, &r->a, r->have_cfg ? &r->cfg.export : NULL,
-			    &m);
+			    &m, &f);
 }
 
 int fg_replay_run(const struct fg_replay_args *a)

@@ -54,9 +54,22 @@ struct fg_exporter;
 struct fg_exp_maps;
 struct fg_cfg_export;
 struct fg_replay_args;
+struct fg_flow_src;
+struct fg_take;
+
+/* Replay's private flow table, for its exporter (replay_src.c). */
+struct fg_replay_flows {
+	int fd; /* fg_flows */
+	struct fg_take *take; /* fg_take_buf, mmapped; NULL: no fg_take */
+	int take_prog; /* fg_take */
+};
+
+/* The exporter's flow source over it (ctl/export/flow_src.h). */
+int fg_replay_src_new(struct fg_flow_src **s, const struct fg_replay_flows *f);
 
 struct fg_rexp {
 	struct fg_exporter *e; /* NULL: no export asked */
+	struct fg_flow_src *src;
 	int flows, overflow;
 	__u64 tick_ns;
 	__u64 next_ns; /* the next sweep on the capture's clock; 0: none yet */
@@ -66,9 +79,11 @@ struct fg_rexp {
 };
 
 /* Outputs and timeouts from the command line, defaults from the config
- * file's [export] (cx, may be NULL); nothing when no output is asked. */
+ * file's [export] (cx, may be NULL); nothing when no output is asked. The
+ * flows are read from f, the rest from m (its flows unset). */
 int fg_rexp_open(struct fg_rexp *x, const struct fg_replay_args *a,
-		 const struct fg_cfg_export *cx, const struct fg_exp_maps *m);
+		 const struct fg_cfg_export *cx, const struct fg_exp_maps *m,
+		 const struct fg_replay_flows *f);
 /* A sweep is due before a packet at capture time now. */
 static inline bool fg_rexp_due(const struct fg_rexp *x, __u64 now)
 {

@@ -28,6 +28,7 @@
 #include <bpf/bpf.h>
 #include "fg.h"
 #include "export.h"
+#include "flow_src.h"
 #include "replay.h"
 
 #define NS_MS 1000000ull
@@ -78,13 +79,7 @@ static int settings(struct fg_exp_settings *s, const struct fg_replay_args *a,
 	int i;
 
 	fg_exp_settings_default(s);
-	if (cx && cx->present) {
-		s->active_s = cx->active_timeout;
-		s->idle_s = cx->idle_timeout;
-		s->refresh_s = cx->template_refresh;
-		s->domain = cx->domain;
-		s->mtu = cx->mtu;
-	}
+	fg_exp_settings_from_cfg(s, cx);
 	if (a->active_s)
 		s->active_s = a->active_s;
 	if (a->idle_s)
@@ -100,13 +95,14 @@ static int settings(struct fg_exp_settings *s, const struct fg_replay_args *a,
 	s->sorted = true; /* a hash table's order differs between runs */
 	s->rtt = false;	  /* the host's sock_ops maps are not the capture's */
 	s->udp_burst = REPLAY_UDP_BURST;
-	s->exclusive = true; /* the sweeps run between the test runs */
 	return 0;
 }
 
 int fg_rexp_open(struct fg_rexp *x, const struct fg_replay_args *a,
-		 const struct fg_cfg_export *cx, const struct fg_exp_maps *m)
+		 const struct fg_cfg_export *cx, const struct fg_exp_maps *m,
+		 const struct fg_replay_flows *f)
 {
+	struct fg_exp_maps mm = *m;
 	struct fg_exp_settings s;
 	int fd, err;
 
@@ -128,12 +124,17 @@ int fg_rexp_open(struct fg_rexp *x, const struct fg_replay_args *a,
 	}
 	s.on_record = print_record;
 	s.record_ctx = x;
-	x->flows = m->flows;
+	x->flows = f->fd;
 	x->overflow = m->overflow;
 	x->tick_ns = s.tick_ms * NS_MS;
 	x->active_s = s.active_s;
 	x->idle_s = s.idle_s;
-	return fg_exporter_new(&x->e, &s, m);
+	err = fg_replay_src_new(&x->src, f);
+	if (err)
+		return fg_error(err, "export: cannot read the flow table: %s",
+				fg_strerr(err));
+	mm.flows = x->src;
+	return fg_exporter_new(&x->e, &s, &mm);
 }
 
 static int sweep(struct fg_rexp *x, __u64 now, bool forced)
@@ -226,4 +227,6 @@ void fg_rexp_close(struct fg_rexp *x)
 {
 	fg_exporter_free(x->e);
 	x->e = NULL;
+	fg_flow_src_free(x->src);
+	x->src = NULL;
 }

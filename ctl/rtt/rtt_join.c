@@ -37,8 +37,8 @@ int fg_rtt_map_open(const char *name)
 
 int fg_rtt_maps_open(struct fg_rtt_maps *m)
 {
-	m->conns_fd = fg_rtt_map_open("fg_rtt_conns");
-	m->closed_fd = fg_rtt_map_open("fg_rtt_closed");
+	m->conns_fd = fg_rtt_map_open(FG_MAP_RTT_CONNS);
+	m->closed_fd = fg_rtt_map_open(FG_MAP_RTT_CLOSED);
 	if (m->conns_fd >= 0 && m->closed_fd >= 0)
 		return 0;
 	fg_rtt_maps_close(m);

@@ -85,7 +85,7 @@ static int cgroup_open(const char *path, __u64 *id)
 static int link_info(struct bpf_link_info *info)
 {
 	__u32 len = sizeof(*info);
-	int fd = fg_rtt_map_open("link"), err = 0;
+	int fd = fg_rtt_map_open(FG_PIN_RTT_LINK), err = 0;
 
 	memset(info, 0, sizeof(*info));
 	if (fd < 0)
@@ -164,7 +164,7 @@ static void print_enabled(const struct fg_rtt_info *info, __u32 prog_id,
 /* Detach the pinned link (if any) and remove the pins. */
 static int clear_old(void)
 {
-	int fd = fg_rtt_map_open("link"), err;
+	int fd = fg_rtt_map_open(FG_PIN_RTT_LINK), err;
 
 	if (fd >= 0) {
 		bpf_link_detach(fd); /* a defunct link has nothing to detach */
@@ -195,7 +195,7 @@ static int check_existing(const struct fg_rtt_info *want)
 	if (err)
 		return fg_error(err, "cannot read the RTT link: %s",
 				fg_strerr(err));
-	fd = fg_rtt_map_open("fg_rtt_info");
+	fd = fg_rtt_map_open(FG_MAP_RTT_INFO);
 	if (fd >= 0) {
 		bpf_map_lookup_elem(fd, &zero, &cur);
 		close(fd);
@@ -263,7 +263,7 @@ static int load_and_link(struct flowgate_rtt *skel, int cg_fd,
 		return fg_error(err, "cannot attach to cgroup '%s': %s",
 				info->cgroup, fg_strerr(err));
 	}
-	err = fg_rtt_pin_path(path, sizeof(path), "link");
+	err = fg_rtt_pin_path(path, sizeof(path), FG_PIN_RTT_LINK);
 	if (!err)
 		err = bpf_link__pin(skel->links.fg_rtt, path);
 	if (err)
@@ -339,7 +339,7 @@ int fg_rtt_disable(void)
 		return fg_error(-ENOENT, "rtt is not enabled (no state under "
 					 "%s)",
 				dir);
-	fd = fg_rtt_map_open("link");
+	fd = fg_rtt_map_open(FG_PIN_RTT_LINK);
 	/* Detach now, whoever else holds the link open; a defunct link
 	 * (its cgroup removed) has nothing left to detach. */
 	if (fd >= 0 && bpf_link_detach(fd) && errno != ENOLINK) {

@@ -19,7 +19,7 @@ static int count_keys(int fd, __u64 *n)
 
 int fg_rtt_stats_read(struct fg_rtt_stats *st, __u64 *live)
 {
-	int sfd = fg_rtt_map_open("fg_rtt_stats"), cfd, err;
+	int sfd = fg_rtt_map_open(FG_MAP_RTT_STATS), cfd, err;
 	__u32 zero = 0;
 
 	*live = 0;
@@ -29,7 +29,7 @@ int fg_rtt_stats_read(struct fg_rtt_stats *st, __u64 *live)
 	close(sfd);
 	if (err)
 		return err;
-	cfd = fg_rtt_map_open("fg_rtt_conns");
+	cfd = fg_rtt_map_open(FG_MAP_RTT_CONNS);
 	if (cfd < 0)
 		return cfd;
 	err = count_keys(cfd, live);

@@ -24,9 +24,9 @@
 #include "rules.h"
 
 static const char *const map_names[] = {
-	"fg_rule_ctl",	"fg_rule_mb4",	"fg_rule_mb6",
-	"fg_rule_glob", "fg_rules",	"fg_rule_hits",
-	"fg_rule_defs", "fg_rule_lsts", "fg_rule_tl6",
+	FG_MAP_RULE_CTL,	FG_MAP_RULE_MB4,	FG_MAP_RULE_MB6,
+	FG_MAP_RULE_GLOB, FG_MAP_RULES,	FG_MAP_RULE_HITS,
+	FG_MAP_RULE_DEFS, FG_MAP_RULE_LSTS, FG_MAP_RULE_TL6,
 };
 #define NMAPS (sizeof(map_names) / sizeof(map_names[0]))
 
@@ -116,11 +116,11 @@ int fg_bpf_barrier(void)
 	int inner, outer, err = 0;
 	__u32 key = 0;
 
-	inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "fg_sync_in", 4, 4, 1, NULL);
+	inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, FG_MAP_SYNC_IN, 4, 4, 1, NULL);
 	if (inner < 0)
 		return -errno;
 	opts.inner_map_fd = inner;
-	outer = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "fg_sync", 4, 4, 1,
+	outer = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, FG_MAP_SYNC, 4, 4, 1,
 			       &opts);
 	if (outer < 0) {
 		err = -errno;
@@ -349,7 +349,7 @@ static int write_mb(int outer, const struct fg_rule_mb *mb, __u32 slot)
 			keys[k] = i;
 			vals[k++] = blk[i];
 		}
-		err = put_array(outer, slot, "fg_rule_mb", sizeof(*vals), nblk,
+		err = put_array(outer, slot, FG_MAP_RULE_MB, sizeof(*vals), nblk,
 				keys, vals, k);
 	}
 	free(keys);
@@ -383,7 +383,7 @@ static int write_chunks(int outer, const struct fg_rule_mb *mb, __u32 slot)
 			memcpy(&vals[k++], mb->node + i * per,
 			       len * sizeof(__u32));
 		}
-		err = put_array(outer, slot, "fg_rule_mb6c", sizeof(*vals), n,
+		err = put_array(outer, slot, FG_MAP_RULE_MB6C, sizeof(*vals), n,
 				keys, vals, k);
 	}
 	free(keys);
@@ -405,7 +405,7 @@ static int write_tails(const struct fg_rule_fds *f, const struct fg_rule_mb6 *m,
 	keys = seq_keys(n);
 	if (!keys)
 		return -ENOMEM;
-	err = put_array(f->tl6, slot, "fg_rule_tail", sizeof(*m->tail),
+	err = put_array(f->tl6, slot, FG_MAP_RULE_TAIL, sizeof(*m->tail),
 			n ? n : 1, keys, m->tail, n);
 	free(keys);
 	return err;
@@ -424,7 +424,7 @@ static int write_mb4(const struct fg_rule_fds *f,
 		keys = seq_keys(n);
 		if (!keys)
 			return -ENOMEM;
-		err = put_array(f->lsts, half, "fg_rule_lst", sizeof(*img->l4),
+		err = put_array(f->lsts, half, FG_MAP_RULE_LST, sizeof(*img->l4),
 				n, keys, img->l4, n);
 		free(keys);
 	} else {
@@ -650,25 +650,20 @@ int fg_rule_publish(const struct fg_rule_fds *f, struct fg_ruleset *s,
 int fg_rule_hits_read(const struct fg_rule_fds *f, __u32 id,
 		      struct fg_rule_hit *sum)
 {
-	int ncpu = libbpf_num_possible_cpus(), c, err = 0;
 	struct fg_rule_hit *v;
+	int ncpu, c, err;
 
-	if (ncpu < 0)
-		return ncpu;
-	v = calloc(ncpu, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
 	memset(sum, 0, sizeof(*sum));
-	if (bpf_map_lookup_elem(f->hits, &id, v)) {
-		err = -errno;
-	} else {
-		for (c = 0; c < ncpu; c++) {
-			sum->packets += v[c].packets;
-			sum->octets += v[c].octets;
-			if (v[c].last_ns > sum->last_ns)
-				sum->last_ns = v[c].last_ns;
-		}
+	err = fg_map_lookup_percpu(f->hits, &id, sizeof(*v), (void **)&v,
+				   &ncpu);
+	if (err)
+		return err;
+	for (c = 0; c < ncpu; c++) {
+		sum->packets += v[c].packets;
+		sum->octets += v[c].octets;
+		if (v[c].last_ns > sum->last_ns)
+			sum->last_ns = v[c].last_ns;
 	}
 	free(v);
-	return err;
+	return 0;
 }

@@ -61,14 +61,6 @@ int fg_ruleset_add(struct fg_ruleset *s, const struct fg_rule_def *d,
 	return 0;
 }
 
-void fg_ruleset_del(struct fg_ruleset *s, size_t i)
-{
-	memmove(&s->r[i], &s->r[i + 1], (s->n - i - 1) * sizeof(*s->r));
-	memmove(&s->line[i], &s->line[i + 1],
-		(s->n - i - 1) * sizeof(*s->line));
-	s->n--;
-}
-
 void fg_ruleset_free(struct fg_ruleset *s)
 {
 	free(s->r);

@@ -62,7 +62,6 @@ int fg_text_lines(const char *buf, size_t len,
 /* ---- sets (rule_set.c) ---- */
 int fg_ruleset_add(struct fg_ruleset *s, const struct fg_rule_def *d,
 		   unsigned int line);
-void fg_ruleset_del(struct fg_ruleset *s, size_t i);
 void fg_ruleset_free(struct fg_ruleset *s);
 /* Same addresses, protocol, ports and interface. */
 bool fg_rule_same_match(const struct fg_rule_def *a,

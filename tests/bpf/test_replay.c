@@ -151,7 +151,7 @@ static int frame(struct cmp *c, const __u8 *data, __u32 cap, __u32 wire,
 	b->wire[b->n] = FG_WIRE_SET | (wire > cap ? wire : cap);
 	b->ns[b->n] = ns;
 	s->fg_wire_len = b->wire[b->n];
-	s->fg_replay_ns = ns;
+	s->fg_pkt_ns = ns;
 	s->fg_last_reason = FG_R_MAX;
 	err = run(bpf_program__fd(c->a->skel->progs.fg_xdp), b->frame[b->n],
 		  room);

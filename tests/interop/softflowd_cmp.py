@@ -2,7 +2,7 @@
 """Compares the flows of `flowgate replay -j CAPTURE` with softflowd's
 (`softflowd -r CAPTURE`, IPFIX into nfcapd, read back with
 `nfdump -o json`) and puts every packet of a difference in a class; see
-README.md, "replay and softflowd".
+doc/flowgate.8, "replay and softflowd".
 
     softflowd_cmp.py FLOWGATE_JSONL NFDUMP_JSON [QINQ_FRAMES]
     softflowd_cmp.py --export FLOWGATE_JSONL NFDUMP_JSON

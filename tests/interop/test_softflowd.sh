@@ -9,7 +9,7 @@
 # `record` lines: 5-tuple by 5-tuple, packets and octets, and the
 # totals): flowgate's export loses nothing (it pauses 1 ms every 64
 # datagrams). softflowd_cmp.py then sums both sides per 5-tuple and puts
-# every packet that differs in a class (see its header and README.md,
+# every packet that differs in a class (see its header and doc/flowgate.8,
 # "replay and softflowd"); a test fails on anything unexplained.
 # flowgate's side of that comparison is replay's record lines (checked
 # equal to nfcapd's just before): they keep what nfdump does not show
@@ -195,7 +195,7 @@ for cap in "${CAPTURES[@]}"; do
 	fi
 	compare "$cap"
 done
-# The sum over all captures, one line per class (README's table).
+# The sum over all captures, one line per class (the manual's table).
 echo "# all captures: class fg_records fg_packets fg_octets sf_records sf_packets sf_octets"
 awk '!/^#/ { for (i = 2; i <= 7; i++) s[$1, i] += $i; seen[$1] = 1 }
 	END { for (c in seen) { printf "# %s", c

@@ -66,7 +66,8 @@ expect "rule add action values" "$(cands rule add src 192.0.2.0/24 action "")" \
 	"count drop pass"
 expect "rule add: a keyword after a value" \
 	"$(cands rule add src 192.0.2.0/24 pr)" "prio proto"
-expect "config set keywords" "$(cands config set "")" "check profile"
+expect "config set keywords" "$(cands config set "")" \
+	"check drop-flows profile sampling"
 expect "config set check: check names from FG_REASONS" \
 	"$(cands config set check tcp-)" "tcp-doff tcp-flags"
 expect "config set check NAME: actions" \

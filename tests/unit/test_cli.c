@@ -207,7 +207,7 @@ static void test_export_args(void **state)
 {
 	struct fg_exp_settings s;
 
-	/* defaults, documented in README */
+	/* defaults, documented in doc/flowgate.8 */
 	assert_int_equal(exp_args(ARGC("file", "/tmp/x"),
 				  ARGV("file", "/tmp/x"), &s), 0);
 	assert_int_equal(s.active_s, 60);

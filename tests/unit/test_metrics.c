@@ -130,7 +130,7 @@ static void test_exporter_and_rules(void **state)
 	m.exp.rec_idle = 4;
 	m.exp.rec_overflow = 1;
 	m.exp.sweep_ns = 1500000;
-	snprintf(m.exp.out[0].url, FG_EXP_URL_LEN, "tcp://[2001:db8::9]:4739");
+	snprintf(m.exp.out[0].url, FG_URL_LEN, "tcp://[2001:db8::9]:4739");
 	m.exp.out[0].kind = FG_OUT_TCP;
 	m.exp.out[0].up = 1;
 	m.exp.out[0].spool_bytes = 4096;
@@ -173,7 +173,7 @@ static void test_health(void **state)
 	assert_int_equal(fg_mx_health(&m, why, sizeof(why)), -ESRCH);
 	m.exp_running = true;
 	m.exp.nouts = 1;
-	snprintf(m.exp.out[0].url, FG_EXP_URL_LEN, "tcp://192.0.2.9:4739");
+	snprintf(m.exp.out[0].url, FG_URL_LEN, "tcp://192.0.2.9:4739");
 	assert_int_equal(fg_mx_health(&m, why, sizeof(why)), -ENOTCONN);
 	assert_string_equal(why, "output tcp://192.0.2.9:4739 is down");
 	m.exp.out[0].up = 1;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests of `replay`'s argument grammar (fg_args_replay in ctl/lib/args.c). */
+/* Unit tests of `replay`'s argument grammar (fg_args_replay in ctl/cmd/replay.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -97,9 +97,12 @@ static void test_replay_export_bad(void **state)
 	assert_int_equal(PARSE(&a, "x.pcap", "collector", "http://x"),
 			 -FG_EUSAGE);
 	assert_int_equal(PARSE(&a, "x.pcap", "ipfix", ""), -FG_EUSAGE);
+	/* at most FG_MAX_COLLECTORS (7), as export and the config file */
 	assert_int_equal(PARSE(&a, "x.pcap", "collector", "udp://a",
 			       "collector", "udp://b", "collector", "udp://c",
-			       "collector", "udp://d", "collector", "udp://e"),
+			       "collector", "udp://d", "collector", "udp://e",
+			       "collector", "udp://f", "collector", "udp://g",
+			       "collector", "udp://h"),
 			 -FG_EUSAGE);
 }
 

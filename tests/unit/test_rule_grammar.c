@@ -761,9 +761,8 @@ static void test_cfg_errors(void **state)
 	expect_cfg_err("[export]\ncollector udp://a\ncollector udp://b\n"
 		       "collector udp://c\ncollector udp://d\n"
 		       "collector udp://e\ncollector udp://f\n"
-		       "collector udp://g\ncollector udp://h\n"
-		       "collector udp://i\n",
-		       10, "more than 8 collectors");
+		       "collector udp://g\ncollector udp://h\n",
+		       9, "more than 7 collectors");
 }
 
 int main(void)

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The command objects, one or more per file of ctl/cmd/, each with its
+ * verbs, grammar and help (struct fg_cmd, ctl/lib/fg.h). help.c lists
+ * them in the order `flowgate help` shows them.
+ */
+#ifndef FG_CMDS_H
+#define FG_CMDS_H
+
+#include "fg.h"
+
+extern const struct fg_cmd fg_cmd_attach, fg_cmd_detach, fg_cmd_status;
+extern const struct fg_cmd fg_cmd_stats, fg_cmd_config, fg_cmd_flow;
+extern const struct fg_cmd fg_cmd_replay, fg_cmd_export, fg_cmd_rtt;
+extern const struct fg_cmd fg_cmd_rule, fg_cmd_daemon, fg_cmd_help;
+extern const struct fg_cmd fg_cmd_metrics, fg_cmd_version;
+
+/* Every object, NULL-terminated (help.c). */
+extern const struct fg_cmd *const fg_cmds[];
+/* The object called name, NULL if none. */
+const struct fg_cmd *fg_cmd_find(const char *name);
+/* The usage lines of every object, as the README's Usage shows them. */
+void fg_help_forms(FILE *f);
+/* The same lines for the manual's SYNOPSIS (roff, no-fill). */
+void fg_help_roff(FILE *f);
+/* Copy the manual's source from in to out with its generated parts (from
+ * the BEGIN USAGE and BEGIN CHECKS markers to the next END marker) made
+ * afresh; -EINVAL for a BEGIN without its END. */
+int fg_man_regen(FILE *in, FILE *out);
+/* `flowgate help`: options and every object's usage lines. */
+void fg_help_all(FILE *f);
+
+#endif /* FG_CMDS_H */

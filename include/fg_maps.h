@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every map's name, which is also its pin's file name under the pin
+ * directory (FG_PIN_DEFAULT, or <pin dir>/FG_RTT_PIN_SUBDIR for the RTT
+ * path). The BPF side declares its maps by these names (the skeletons
+ * give user space the same names as fields); user space opens pins and
+ * creates its own maps only through these macros. At most 15 characters:
+ * the kernel's BPF_OBJ_NAME_LEN.
+ */
+#ifndef FG_MAPS_H
+#define FG_MAPS_H
+
+/* The data path's state (bpf/lib/fg_maps.bpf.h, fg_flow.bpf.h). */
+#define FG_MAP_CONFIG	"fg_config"
+#define FG_MAP_IFSTATS	"fg_ifstats"
+#define FG_MAP_IFACES	"fg_ifaces"
+#define FG_MAP_FLOWS	"fg_flows"
+#define FG_MAP_OVERFLOW "fg_overflow"
+#define FG_MAP_FRAGS	"fg_frags"
+
+/* Operator rules (bpf/lib/fg_rules.bpf.h), and the inner maps user space
+ * makes for them (ctl/rules/rule_maps.c). */
+#define FG_MAP_RULE_CTL	 "fg_rule_ctl"
+#define FG_MAP_RULE_MB4	 "fg_rule_mb4"
+#define FG_MAP_RULE_MB6	 "fg_rule_mb6"
+#define FG_MAP_RULE_GLOB "fg_rule_glob"
+#define FG_MAP_RULES	 "fg_rules"
+#define FG_MAP_RULE_HITS "fg_rule_hits"
+#define FG_MAP_RULE_DEFS "fg_rule_defs"
+#define FG_MAP_RULE_LSTS "fg_rule_lsts"
+#define FG_MAP_RULE_TL6	 "fg_rule_tl6"
+#define FG_MAP_RULE_MB	 "fg_rule_mb"	/* inner: one field's IPv4 blocks */
+#define FG_MAP_RULE_MB6C "fg_rule_mb6c" /* inner: IPv6 block chunks */
+#define FG_MAP_RULE_TAIL "fg_rule_tail" /* inner: IPv6 tails */
+#define FG_MAP_RULE_LST	 "fg_rule_lst"	/* inner: one half's L4 lists */
+#define FG_MAP_SYNC	 "fg_sync"	/* a map-in-map update as a barrier */
+#define FG_MAP_SYNC_IN	 "fg_sync_in"
+
+/* The exporter's own, made and pinned by `flowgate export`. */
+#define FG_MAP_EXPSTATE "fg_expstate" /* the export shadow */
+#define FG_MAP_EXPSTATS "fg_expstats" /* its counters, for `stats` */
+
+/* TCP RTT (bpf/sockops/), pinned under FG_RTT_PIN_SUBDIR with the link. */
+#define FG_MAP_RTT_CONNS  "fg_rtt_conns"
+#define FG_MAP_RTT_CLOSED "fg_rtt_closed"
+#define FG_MAP_RTT_STATS  "fg_rtt_stats"
+#define FG_MAP_RTT_PHIST  "fg_rtt_phist"
+#define FG_MAP_RTT_INFO	  "fg_rtt_info"
+#define FG_PIN_RTT_LINK	  "link"
+
+/* Replay's list of lookups (bpf/xdp/replay.bpf.h); never pinned. */
+#define FG_MAP_TAKE_BUF "fg_take_buf"
+
+#endif /* FG_MAPS_H */
