@@ -173,6 +173,32 @@ fuzz: deps
 bench: all
 	@bash bench/cost.sh
 
+# The DPDK bench (bench/dpdk): optional, so `all` never needs DPDK. tests-build
+# builds it when pkg-config finds libdpdk (dpdk-dev, which `make deps`
+# installs); the test layer skips without it. The flags are read when the
+# recipe runs, after deps.
+DPDK_CFLAGS = $(shell pkg-config --cflags libdpdk)
+DPDK_LIBS = $(shell pkg-config --libs libdpdk) -lrte_net_ring -lpcap
+# clang, as the BPF objects: gcc turns fg_parse_head()'s memset of struct
+# fg_pkt into a rep stos, slow at that size on AMD, and the comparison with
+# BPF would measure the compilers.
+$(BUILD)/bench/fg_dpdk: bench/dpdk/fg_dpdk.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CLANG) $(CFLAGS) $(DPDK_CFLAGS) $< -o $@ $(DPDK_LIBS)
+
+.PHONY: dpdk-app bench-dpdk
+tests-build: dpdk-app
+dpdk-app: all
+	@if pkg-config --exists libdpdk; then \
+		$(MAKE) --no-print-directory $(BUILD)/bench/fg_dpdk; \
+	else echo "no libdpdk (dpdk-dev): fg_dpdk not built, its test skips"; fi
+
+bench-dpdk: all
+	@pkg-config --exists libdpdk || { echo "Error: no libdpdk:" \
+		"make deps installs dpdk-dev" >&2; exit 1; }
+	@$(MAKE) --no-print-directory $(BUILD)/bench/fg_dpdk
+	@bash bench/dpdk.sh
+
 # Rewrite tests/pcap/golden/ from the current binary; review the diff.
 .PHONY: regen-golden
 regen-golden: all

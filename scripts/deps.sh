@@ -13,6 +13,8 @@ test_pkgs=(nfdump pmacct tshark tcpreplay iperf3 python3-scapy netsniff-ng
 
 want=("${build_pkgs[@]}")
 [ "${1:-}" = "--build-only" ] || want+=("${test_pkgs[@]}")
+# The DPDK bench (bench/dpdk, make bench-dpdk) and its test (tests/dpdk).
+[ "${1:-}" = "--build-only" ] || want+=(dpdk-dev)
 
 missing=()
 for p in "${want[@]}"; do

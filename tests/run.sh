@@ -53,6 +53,12 @@ for t in tests/pcap/test_*.sh; do
 	[ -e "$t" ] || continue
 	run_one pcap "$(basename "$t" .sh)" bash "$t"
 done
+# Next to it, the DPDK bench's pipeline against replay, packet for packet
+# (skips without dpdk-dev).
+for t in tests/dpdk/test_*.sh; do
+	[ -e "$t" ] || continue
+	run_one dpdk "$(basename "$t" .sh)" bash "$t"
+done
 # Layer 4: end-to-end on veth pairs in namespaces.
 for t in tests/e2e/test_*.sh; do
 	[ -e "$t" ] || continue

@@ -15,6 +15,7 @@
 #include <bpf/bpf_helpers.h>
 #include "fg_common.h"
 #include "fg_parse.h"
+#include "fg_flow.h"
 #include "fg_maps.bpf.h"
 #include "fg_clock.bpf.h"
 #include "fg_testrun.bpf.h"
@@ -55,21 +56,6 @@ struct {
  * that a sender cannot aim at another datagram's slot; instances run on
  * captures and the tests keep 0 and stay deterministic.
  */
-struct fg_frag_key {
-	__u8 src[16];
-	__u8 dst[16];
-	__u32 id;
-	__u8 proto;
-	__u8 ip_ver;
-	__u16 pad;
-};
-
-struct fg_frag_ent {
-	struct fg_frag_key key; /* ip_ver 0: never used */
-	__be16 sport;
-	__be16 dport;
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, FG_MAX_FRAGS);
@@ -79,109 +65,21 @@ struct {
 
 const volatile __u32 fg_frag_seed = 0;
 
-/* A multiply-xorshift over the key's words: a few ns, and the seed makes
- * the slots unpredictable from outside. */
-static __always_inline __u32 fg_frag_slot(const struct fg_frag_key *k)
-{
-	const __u32 *w = (const __u32 *)k;
-	__u32 h = fg_frag_seed ^ 0x9747b28c, i;
-
-#pragma unroll
-	for (i = 0; i < sizeof(*k) / 4; i++) {
-		h = (h ^ w[i]) * 0x9e3779b1;
-		h ^= h >> 15;
-	}
-	return h & (FG_MAX_FRAGS - 1);
-}
-
-static __always_inline int fg_frag_same(const struct fg_frag_key *a,
-					const struct fg_frag_key *b)
-{
-	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
-
-	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
-		 (x[3] ^ y[3]) | (x[4] ^ y[4]));
-}
-
-/* Later fragments take the ports of their first fragment, if it was seen. */
+/* Later fragments take the ports of their first fragment, if it was seen.
+ * The key, slot and lending are portable C: include/fg_flow.h. */
 static __always_inline void fg_frag_ports(struct fg_pkt *p,
 					  struct fg_flowstats *st)
 {
-	struct fg_frag_key fk = {};
+	struct fg_frag_key fk;
 	struct fg_frag_ent *e;
 	__u32 slot;
 
-	__builtin_memcpy(fk.src, p->src, 16);
-	__builtin_memcpy(fk.dst, p->dst, 16);
-	fk.id = p->frag_id;
-	fk.proto = p->proto;
-	fk.ip_ver = p->ip_ver;
-	slot = fg_frag_slot(&fk);
+	fg_frag_key_fill(&fk, p);
+	slot = fg_frag_hash(&fk, fg_frag_seed);
 	e = bpf_map_lookup_elem(&fg_frags, &slot);
 	if (!e)
 		return; /* cannot happen: the slot is masked */
-	/* The empty asm statements keep clang from merging or reordering
-	 * the accesses around them (see above). */
-	if (p->frag == FG_FRAG_FIRST) {
-		e->key.ip_ver = 0;
-		asm volatile("" ::: "memory");
-		e->sport = p->sport;
-		e->dport = p->dport;
-		asm volatile("" ::: "memory");
-		e->key = fk;
-		return;
-	}
-	if (fg_frag_same(&e->key, &fk)) {
-		__be16 sport = e->sport, dport = e->dport;
-
-		asm volatile("" ::: "memory");
-		if (fg_frag_same(&e->key, &fk)) {
-			p->sport = sport;
-			p->dport = dport;
-			st->frag_lent++;
-			return;
-		}
-	}
-	st->frag_orphan++;
-}
-
-static __always_inline void fg_flow_key_fill(struct fg_flow_key *k,
-					     const struct fg_pkt *p,
-					     __u32 ifindex, __u32 dir)
-{
-	k->ifindex = ifindex;
-	k->dir = dir;
-	k->ip_ver = p->ip_ver;
-	k->proto = p->ip_ver ? p->proto : 0;
-	k->reason = p->reason;
-	__builtin_memcpy(k->src, p->src, 16);
-	__builtin_memcpy(k->dst, p->dst, 16);
-	k->sport = p->sport;
-	k->dport = p->dport;
-	k->vlan = p->vlan_outer;
-	k->vlan_inner = p->vlan_inner;
-	k->eth_proto = p->l3_proto;
-}
-
-static __always_inline void fg_flow_update(struct fg_flow_val *v,
-					   const struct fg_pkt *p, __u64 pkts,
-					   __u64 octets, __u64 now)
-{
-	/* A per-CPU entry another CPU inserted: this CPU's slot is zeros
-	 * until its first packet here. */
-	if (!v->packets) {
-		v->first_ns = now;
-		v->ttl_min = 255;
-	}
-	v->packets += pkts;
-	v->octets += octets;
-	v->last_ns = now;
-	v->rule_id = p->rule_id;
-	v->tcp_flags |= p->tcp_flags;
-	if (p->ttl < v->ttl_min)
-		v->ttl_min = p->ttl;
-	if (p->ttl > v->ttl_max)
-		v->ttl_max = p->ttl;
+	fg_frag_lend(p, e, &fk, st);
 }
 
 /* The table is full: aggregate per interface, direction, IP version and

@@ -65,27 +65,4 @@ static __always_inline struct fg_ifstats *fg_stats_get(__u32 dir)
 	return bpf_map_lookup_elem(&fg_ifstats, &key);
 }
 
-/* The guard's counters of one packet (ingress entries only). */
-static __always_inline void fg_guard_count(struct fg_ifstats *s, __u32 reason,
-					   __u32 hits, __u64 bytes)
-{
-	__u32 r;
-
-	s->rx_packets++;
-	s->rx_bytes += bytes;
-	if (hits) {
-		for (r = 1; r < FG_R_MAX; r++)
-			if (hits & (1u << r))
-				s->matched[r]++;
-	}
-	if (reason) {
-		r = reason & 31;
-		s->drop_packets[r]++;
-		s->drop_bytes[r] += bytes;
-	} else {
-		s->pass_packets++;
-		s->pass_bytes += bytes;
-	}
-}
-
 #endif /* FG_MAPS_BPF_H */

@@ -21,6 +21,7 @@
 #include "fg.h"
 #include "export.h"
 #include "flow_src.h"
+#include "exp_index.h"
 
 #define DRAIN_MS 5000 /* shutdown: time given to TCP collectors */
 

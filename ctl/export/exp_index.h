@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The exporter's index of flows (ctl/export/exp_index.c): every flow it has read
+ * The exporter's index of flows (exp_index.c): every flow it has read
  * from the table, with its export shadow once it has exported it, and a
  * timing wheel by the earliest time the flow can be due (idle or active
  * timeout). A sweep then looks up the few flows that can be due instead of
- * reading the whole table (ctl/export/export.c says when that is exact).
+ * reading the whole table (export.c says when that is exact).
  *
  * Entries have stable ids (1..): they live in chunks that never move, so
  * the wheel's and the dirty list's links survive the hash table's growth.
@@ -18,7 +18,20 @@
 #include <stddef.h>
 #include <linux/types.h>
 #include "fg_common.h"
-#include "export.h"
+
+/*
+ * The export shadow: per flow, what has been exported so far. Kept in
+ * memory and mirrored in the pinned map fg_expstate after every sweep, so
+ * that a new exporter process continues where the last one stopped.
+ */
+struct fg_exp_shadow {
+	__u64 packets; /* exported so far */
+	__u64 octets;
+	__u64 first_ns; /* the flow entry it belongs to (its first packet) */
+	__u64 export_ns; /* when its last delta was exported */
+};
+
+_Static_assert(sizeof(struct fg_exp_shadow) == 32, "fg_exp_shadow layout");
 
 enum {
 	FX_SHADOW = 1, /* v holds what was exported of this flow */

@@ -28,7 +28,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include "fg.h"
-#include "export.h"
+#include "exp_out.h"
 
 #define OUT_MAX_MSG 65000 /* TCP and files: big messages, fewer headers */
 #define BACKOFF_MIN_MS 1000

@@ -3,7 +3,7 @@
  * [export] section sets. */
 #include <string.h>
 #include "fg.h"
-#include "export.h"
+#include "exp_settings.h"
 
 void fg_exp_settings_default(struct fg_exp_settings *s)
 {

@@ -315,6 +315,9 @@ struct fg_rtt_args {
 	int port; /* -1: any */
 };
 int fg_args_rtt(int argc, char **argv, struct fg_rtt_args *a);
+/* `flowgate export ARGS` (ctl/cmd/export.c); adds to s. */
+struct fg_exp_settings;
+int fg_args_export(int argc, char **argv, struct fg_exp_settings *s);
 /* out.c: a log2 histogram, drawn in text, an array of buckets in JSON. */
 void out_hist(const char *key, const char *unit, const __u64 *slots, int n);
 /* ---- export settings of the daemon's config file (cfgfile.c) ---- */

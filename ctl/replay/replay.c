@@ -51,6 +51,8 @@
 #include "cfgfile.h"
 #include "export.h"
 #include "replay.h"
+#include "capture.h"
+#include "replay_exp.h"
 #include "flowgate_xdp.skel.h"
 
 /* Counters are taken as if every packet arrived on lo, an interface that

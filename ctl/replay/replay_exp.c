@@ -29,7 +29,7 @@
 #include "fg.h"
 #include "export.h"
 #include "flow_src.h"
-#include "replay.h"
+#include "replay_exp.h"
 
 #define NS_MS 1000000ull
 /* Datagrams in a row before a 1 ms pause: 64 x 1.5 KB fit any socket

@@ -14,7 +14,7 @@
 #include "fg.h"
 #include "fg_replay.h"
 #include "flow_src.h"
-#include "replay.h"
+#include "replay_src.h"
 
 _Static_assert((int)FG_FETCH_LOOKUP == (int)FG_TAKE_LOOKUP &&
 		       (int)FG_FETCH_DELETE == (int)FG_TAKE_DELETE &&

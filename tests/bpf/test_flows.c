@@ -293,7 +293,7 @@ static void test_fragments(void)
 	       "orphan fragment counted");
 }
 
-#define FRAG_ENT_SIZE 44 /* struct fg_frag_ent (bpf/lib/fg_flow.bpf.h) */
+#define FRAG_ENT_SIZE 44 /* struct fg_frag_ent (include/fg_flow.h) */
 
 /* The slot of fg_frags whose bytes differ from before[]; -1 if none. */
 static int frag_changed(const __u8 *before)

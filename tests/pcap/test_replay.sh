@@ -361,12 +361,12 @@ fails "unsupported link type" 1 \
 	"Error: $c/wifi.pcap: link type IEEE802_11 (105) is not supported (Ethernet, Linux cooked SLL/SLL2 and raw IP are)" \
 	"" -- "$c/wifi.pcap"
 fails "usage: no capture" 2 \
-	"Error: replay needs a capture file: $use" "" -- -j
+	"Error: usage: flowgate $use" "" -- -j
 fails "usage: extra argument" 2 \
-	"Error: unexpected argument 'extra' (usage: $use)" "" -- \
+	"Error: unexpected argument 'extra' (see 'flowgate replay help')" "" -- \
 	"$c/sll.pcap" extra
 fails "usage: unknown option" 2 \
-	"Error: unknown option '--fast' (usage: $use)" "" -- --fast
+	"Error: unknown option '--fast' (see 'flowgate replay help')" "" -- --fast
 fails "usage: max-flows out of range" 2 \
 	"Error: max-flows must be a number from 16 to 16777216" "" -- \
 	"$c/sll.pcap" max-flows 8
