@@ -8,7 +8,7 @@ build_pkgs=(clang llvm make gcc pkg-config libbpf-dev libxdp-dev xdp-tools bpfto
 	libmicrohttpd-dev)
 test_pkgs=(nfdump pmacct tshark tcpreplay iperf3 python3-scapy netsniff-ng
 	softflowd ethtool python3-yaml
-	prometheus bash-completion man-db systemd
+	prometheus curl bash-completion man-db systemd
 	debhelper dpkg-dev fakeroot lintian)
 
 want=("${build_pkgs[@]}")
