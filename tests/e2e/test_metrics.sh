@@ -267,9 +267,10 @@ check "RTT histogram: _sum is rtt show's sum" bash -c "
 	[ \"\$(printf '%.6f' \"\$v\")\" = '$sum_s' ]"
 check "promtool check metrics: no problems" \
 	bash -c "'$PROMTOOL' check metrics < '$W/metrics.txt'"
-check "exporter records by end reason are in the scrape" \
-	grep -q '^flowgate_exporter_records_total{end_reason="idle_timeout"} [1-9]' \
-	"$W/metrics.txt"
+# (which reason depends on the timing: idle before the stop, forced at it)
+check "exporter records by end reason are in the scrape, some of them" \
+	awk '/^flowgate_exporter_records_total\{end_reason=/ { n++; t += $2 }
+	     END { exit !(n == 5 && t > 0) }' "$W/metrics.txt"
 check "one HELP and one TYPE per family" bash -c "
 	[ \$(grep -c '^# TYPE' '$W/metrics.txt') = \
 	  \$(grep '^# TYPE' '$W/metrics.txt' | sort -u | wc -l) ]"
