@@ -44,6 +44,9 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 BPFT_SRCS := $(wildcard tests/bpf/test_*.c)
 BPFT_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(BPFT_SRCS))
 TEST_LIB_SRCS := $(filter-out $(BPFT_SRCS),$(wildcard tests/bpf/*.c)) $(T_LIB_SRCS)
+# Test-only BPF objects (tests/bpf/progs), next to the tests that load them.
+T_BPF_SRCS := $(wildcard tests/bpf/progs/*.bpf.c)
+T_BPF_OBJS := $(patsubst tests/bpf/progs/%.bpf.c,$(BUILD)/tests/%.bpf.o,$(T_BPF_SRCS))
 
 # Skeleton headers are intermediate files to make: keep them.
 .SECONDARY: $(SKELS)
@@ -91,7 +94,10 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(T_LIB_SRCS) $(T_LIB_HDRS) $(CTL_LIB
 $(BUILD)/tests/test_%: tests/bpf/test_%.c $(TEST_LIB_SRCS) $(T_LIB_HDRS) $(CTL_LIB) $(SKELS) $(CTL_HDRS) | $(BUILD)/tests
 	$(CC) $(CFLAGS) -Itests/bpf -Itests/lib $< $(TEST_LIB_SRCS) $(CTL_LIB) -o $@ $(LDLIBS)
 
-tests-build: all $(UNIT_BINS) $(BPFT_BINS)
+$(BUILD)/tests/%.bpf.o: tests/bpf/progs/%.bpf.c | $(BUILD)/tests
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+tests-build: all $(UNIT_BINS) $(BPFT_BINS) $(T_BPF_OBJS)
 
 # Bash completion from the grammar `flowgate help` prints (the command
 # table) and the check names of FG_REASONS.

@@ -43,7 +43,7 @@
 #define FG_CTX_U32(f) (*(volatile __u32 *)&(f))
 
 /* From include/linux/socket.h: not in the UAPI headers BPF code sees. */
-#define FG_AF_INET 2
+#define FG_AF_INET  2
 #define FG_AF_INET6 10
 
 /* Preallocated: no allocation in softirq, and a full table fails the
@@ -87,6 +87,11 @@ struct {
 	__type(key, __u32);
 	__type(value, struct fg_rtt_info);
 } fg_rtt_info SEC(".maps");
+
+/* Test only (FLOWGATE_FAKE_KFEAT=rtt_cb_args): take every sample the way
+ * kernels before 6.10 give them, so that the coarse path runs on any
+ * kernel. Rodata: the verifier drops the branch when it is off. */
+const volatile __u8 fg_rtt_coarse = 0;
 
 static const struct fg_rtt_hist fg_zero_hist;
 
@@ -144,11 +149,10 @@ static __always_inline void fg_rtt_port_count(struct fg_rtt_stats *st,
 }
 
 /* A new record, or FG_RTT_F_* flags added to the one there is. */
-static __always_inline void fg_rtt_open(const struct fg_rtt_key *k,
-					__u32 flags)
+static __always_inline void fg_rtt_open(const struct fg_rtt_key *k, __u32 flags)
 {
 	struct fg_rtt_val *v = bpf_map_lookup_elem(&fg_rtt_conns, k);
-	struct fg_rtt_val nv = { .flags = flags };
+	struct fg_rtt_val nv = {.flags = flags};
 	struct fg_rtt_stats *st;
 
 	if (v) {
@@ -168,8 +172,7 @@ static __always_inline void fg_rtt_open(const struct fg_rtt_key *k,
  * socket lock, one at a time, so its record needs no atomics. */
 static __always_inline void fg_rtt_sample(const struct fg_rtt_key *k,
 					  __u32 mrtt_us, __u32 srtt_us,
-					  __u32 min_us, __u32 coarse,
-					  __u64 now)
+					  __u32 min_us, __u32 coarse, __u64 now)
 {
 	struct fg_rtt_stats *st = fg_rtt_st();
 	__u32 slot = fg_log2(mrtt_us), flags = 0;
@@ -209,8 +212,7 @@ static __always_inline void fg_rtt_sample(const struct fg_rtt_key *k,
 
 /* The connection closed: keep its final record in the LRU, drop it from
  * the live table. */
-static __always_inline void fg_rtt_close(const struct fg_rtt_key *k,
-					 __u64 now)
+static __always_inline void fg_rtt_close(const struct fg_rtt_key *k, __u64 now)
 {
 	struct fg_rtt_val *v = bpf_map_lookup_elem(&fg_rtt_conns, k);
 	struct fg_rtt_stats *st = fg_rtt_st();
@@ -313,7 +315,7 @@ int fg_rtt(struct bpf_sock_ops *skops)
 	case BPF_SOCK_OPS_RTT_CB:
 		mrtt = min = skops->args[0];
 		srtt = skops->args[1] >> 3;
-		if (!skops->args[0] && !skops->args[1]) {
+		if (fg_rtt_coarse || (!skops->args[0] && !skops->args[1])) {
 			/* Before 6.10: see the top of this file. */
 			mrtt = srtt = FG_CTX_U32(skops->srtt_us) >> 3;
 			if (!mrtt)

@@ -22,6 +22,7 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 #include "fg.h"
+#include "kfeat.h"
 #include "cmds.h"
 #include "rules.h"
 #include "flowgate_xdp.skel.h"
@@ -53,6 +54,21 @@ static __u32 live_prog_id(int ifindex, __u32 want_id)
 		id = want_id;
 	xdp_multiprog__close(mp);
 	return id;
+}
+
+/* How libxdp attached our program: as a component of its dispatcher
+ * (other XDP programs may share the interface), or alone. */
+static const char *xdp_attach_kind(int ifindex)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	const char *kind;
+
+	if (libxdp_get_error(mp))
+		return "none";
+	kind = xdp_multiprog__is_legacy(mp) ? "single program"
+					    : "libxdp dispatcher";
+	xdp_multiprog__close(mp);
+	return kind;
 }
 
 static int iface_lookup(int fd, __u32 ifindex, struct fg_iface *ifc)
@@ -288,10 +304,14 @@ static int attach_prog(struct flowgate_xdp *skel, int ifindex, __u32 mode,
 	if (err)
 		return fg_error(err, "cannot prepare %s for libxdp: %s",
 				FG_PROG_NAME, fg_strerr(err));
+	fg_vlog_begin();
 	err = xdp_program__attach(
 		prog, ifindex,
 		mode == FG_MODE_SKB ? XDP_MODE_SKB : XDP_MODE_NATIVE, 0);
-	if (err) {
+	snprintf(msg, sizeof(msg), "cannot attach to %s", dev);
+	if (err && fg_vlog_report(msg)) {
+		/* the verifier's word, printed */
+	} else if (err) {
 		libxdp_strerror(err, msg, sizeof(msg));
 		if (err == -EEXIST || err == -EBUSY)
 			describe_occupant(ifindex, msg, sizeof(msg));
@@ -304,6 +324,7 @@ static int attach_prog(struct flowgate_xdp *skel, int ifindex, __u32 mode,
 	} else {
 		*prog_id = xdp_program__id(prog);
 	}
+	fg_vlog_end();
 	xdp_program__close(prog);
 	return err;
 }
@@ -336,14 +357,16 @@ static int tc_load(struct flowgate_tc **out, __u32 max_flows, __u32 slot)
 	skel->rodata->fg_slot = slot;
 	err = fg_obj_pin_maps(skel->obj, max_flows);
 	if (!err) {
+		fg_vlog_begin();
 		err = flowgate_tc__load(skel);
-		if (err)
+		if (err && !fg_vlog_report("cannot load the TC programs"))
 			fg_error(err,
 				 "cannot load the TC programs (%s); if "
 				 "pins under %s come from another "
 				 "flowgate version, detach every "
 				 "interface first",
 				 fg_strerr(err), fg_pin_dir());
+		fg_vlog_end();
 	}
 	if (err) {
 		flowgate_tc__destroy(skel);
@@ -520,7 +543,10 @@ static int do_attach(int argc, char **argv)
 	if (!ifindex)
 		return fg_error(-ENODEV, "no such device '%s'", a.dev);
 	fg_libs_init();
-	err = fg_ensure_bpffs();
+	err = fg_kfeat_check_attach(a.hook == FG_HOOK_TC ? FG_KF_HOOK_TC
+							 : FG_KF_HOOK_XDP);
+	if (!err)
+		err = fg_ensure_bpffs();
 	if (err)
 		return err;
 	created = !fg_state_exists();
@@ -698,8 +724,10 @@ static int do_status(int argc, char **argv)
 		out_str("dev", ifc.ifname);
 		out_u64("ifindex", ifc.ifindex);
 		out_str("hook", hook_name(ifc.hook));
-		if (ifc.hook == FG_HOOK_XDP)
+		if (ifc.hook == FG_HOOK_XDP) {
 			out_str("mode", mode_name(ifc.mode));
+			out_str("xdp_attach", xdp_attach_kind(ifc.ifindex));
+		}
 		out_u64("prog_id", ifc.prog_id);
 		out_u64("egress_prog_id", ifc.out_prog_id);
 		out_str("attached_since", since);
@@ -707,6 +735,7 @@ static int do_status(int argc, char **argv)
 		out_obj_close();
 	}
 	out_arr_close();
+	fg_kfeat_print("kernel");
 	out_end();
 	if (fd >= 0)
 		close(fd);

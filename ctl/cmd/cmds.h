@@ -15,6 +15,35 @@ extern const struct fg_cmd fg_cmd_replay, fg_cmd_export, fg_cmd_rtt;
 extern const struct fg_cmd fg_cmd_rule, fg_cmd_daemon, fg_cmd_help;
 extern const struct fg_cmd fg_cmd_metrics, fg_cmd_version;
 
+/* The argument grammars, pure functions that the unit tests call. */
+struct fg_attach_args {
+	const char *dev;
+	__u32 mode;	 /* enum fg_attach_mode */
+	__u32 hook;	 /* enum fg_hook */
+	__u32 max_flows; /* 0: keep the pinned size, or the default */
+};
+int fg_args_attach(int argc, char **argv, struct fg_attach_args *a);
+int fg_args_config_set(int argc, char **argv, const struct fg_config *cur,
+		       struct fg_config *cfg);
+struct fg_replay_args;
+int fg_args_replay(int argc, char **argv, struct fg_replay_args *a);
+enum fg_rtt_verb {
+	FG_RTT_SHOW = 0,
+	FG_RTT_ENABLE,
+	FG_RTT_DISABLE,
+};
+struct fg_rtt_args {
+	int verb;	    /* enum fg_rtt_verb */
+	const char *cgroup; /* enable: NULL for the default */
+	bool has_addr;	    /* show: filters */
+	__u8 addr[16];
+	int port; /* -1: any */
+};
+int fg_args_rtt(int argc, char **argv, struct fg_rtt_args *a);
+/* `flowgate export ARGS`; adds to s. */
+struct fg_exp_settings;
+int fg_args_export(int argc, char **argv, struct fg_exp_settings *s);
+
 /* Every object, NULL-terminated (help.c). */
 extern const struct fg_cmd *const fg_cmds[];
 /* The object called name, NULL if none. */

@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "fg.h"
+#include "kfeat.h"
 #include "cmds.h"
 
 /* ---- argument grammar (pure, unit-tested) -------------------------------- */
@@ -224,6 +225,17 @@ static void print_counters(const struct fg_rtt_stats *st, __u64 live,
 	out_obj_close();
 }
 
+/* Exact (the callback's mrtt, 6.10+) or coarse (the smoothed RTT): as
+ * the samples came, and before the first as this kernel gives them. */
+static const char *sample_mode(const struct fg_rtt_stats *st)
+{
+	if (!st->samples)
+		return fg_kfeat_rtt_mode();
+	if (st->coarse == st->samples)
+		return "coarse";
+	return st->coarse ? "mixed" : "exact";
+}
+
 static void print_info(int fd)
 {
 	struct fg_rtt_info info = {};
@@ -280,6 +292,7 @@ static int rtt_show(const struct fg_rtt_args *a)
 	}
 	out_begin();
 	print_info(ifd);
+	out_str("sample_mode", sample_mode(&st));
 	out_arr_open("connections");
 	live = walk_conns(m.conns_fd, a);
 	out_arr_close();

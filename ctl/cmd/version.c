@@ -3,8 +3,7 @@
  * version (also --version): flowgate's version (git describe at build
  * time, else the VERSION file), the libbpf and libxdp it was built with
  * and runs with, the kernel, what the kernel offers that flowgate uses,
- * and where the plain BPF objects are. Needs no privilege: the probes
- * that do say "unknown" without it.
+ * and where the plain BPF objects are.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,26 +14,20 @@
 #include "fg.h"
 #include "cmds.h"
 #include "fg_version.h"
+#include "kfeat.h"
 
-static const char *probe_word(int r)
-{
-	return r == 1 ? "yes" : r == 0 ? "no" : "unknown";
-}
-
+/* Every feature of the kernel-feature table (ctl/lib/kfeat.c), probed
+ * as the commands probe them. */
 static void features(void)
 {
+	const struct fg_kfeat *f;
+	int i;
+
 	out_obj_open("kernel_features");
-	out_str("btf", access("/sys/kernel/btf/vmlinux", R_OK) ? "no" : "yes");
-	out_str("xdp", probe_word(libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_XDP,
-							     NULL)));
-	out_str("tc", probe_word(libbpf_probe_bpf_prog_type(
-			      BPF_PROG_TYPE_SCHED_CLS, NULL)));
-	out_str("sock_ops", probe_word(libbpf_probe_bpf_prog_type(
-				    BPF_PROG_TYPE_SOCK_OPS, NULL)));
-	out_str("syscall_programs", probe_word(libbpf_probe_bpf_prog_type(
-					    BPF_PROG_TYPE_SYSCALL, NULL)));
-	out_str("bpf_loop", probe_word(libbpf_probe_bpf_helper(
-				    BPF_PROG_TYPE_XDP, BPF_FUNC_loop, NULL)));
+	for (i = 0; i < FG_KF_MAX; i++) {
+		f = fg_kfeat_get(i);
+		out_bool(f->name, fg_kfeat_has(i));
+	}
 	out_obj_close();
 }
 

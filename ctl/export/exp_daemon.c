@@ -187,8 +187,10 @@ static void publish(struct exp_daemon *d, bool running)
 
 static int sweep(struct exp_daemon *d, bool forced)
 {
-	int err = fg_exporter_sweep(d->e, clock_ns(CLOCK_MONOTONIC),
-				    clock_ns(CLOCK_REALTIME) / 1000000, forced);
+	__u64 now = clock_ns(CLOCK_MONOTONIC);
+	int err = fg_exporter_sweep(d->e, now,
+				    (now + fg_wall_offset_ns()) / 1000000,
+				    forced);
 
 	if (err)
 		elog(FG_LOG_ERR, "sweep_failed", "error=%s",

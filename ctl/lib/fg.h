@@ -58,8 +58,10 @@ void fg_log(unsigned int level, const char *event, const char *fields, ...)
 void fg_logt(unsigned int level, const char *event, const char *text,
 	     const char *fields, ...) __attribute__((format(printf, 4, 5)));
 
-/* ---- argument helpers (args.c) ---- */
+/* ---- numbers (args.c) ---- */
 int fg_parse_u32(const char *s, __u32 min, __u32 max, __u32 *out);
+
+/* ---- checks, actions, profiles (names.c; profiles resolved in state.c) */
 int fg_reason_by_name(const char *name); /* -ENOENT when unknown */
 const char *fg_reason_name(__u32 r);
 const char *fg_reason_desc(__u32 r);
@@ -73,17 +75,6 @@ const char *fg_profile_name(__u32 p);
 void fg_config_apply_profile(struct fg_config *cfg, __u32 profile);
 /* Effective action of check r under cfg (handles act[r] == 0). */
 __u8 fg_config_action(const struct fg_config *cfg, __u32 r);
-/* Argument grammars, kept pure for unit tests. */
-struct fg_attach_args {
-	const char *dev;
-	__u32 mode;	 /* enum fg_attach_mode */
-	__u32 hook;	 /* enum fg_hook */
-	__u32 max_flows; /* 0: keep the pinned size, or the default */
-};
-int fg_args_attach(int argc, char **argv, struct fg_attach_args *a);
-int fg_args_config_set(int argc, char **argv, const struct fg_config *cur,
-		       struct fg_config *cfg);
-
 /* ---- output (out.c): one print path for text and JSON ---- */
 void out_begin(void);
 void out_end(void);
@@ -233,29 +224,17 @@ int fg_map_walk_percpu(int fd, size_t key_sz, size_t val_sz,
 /* ---- flow records (flows.c) ---- */
 void fg_flow_sum(const struct fg_flow_val *v, int ncpu,
 		 struct fg_flow_val *sum);
+__s64 fg_wall_offset_ns(void);
 __u64 fg_mono_to_wall_ms(__u64 mono_ns);
 const char *fg_flow_proto(__u8 ip_ver, __u8 proto, char *buf, size_t len);
 void fg_flow_print(const char *key, const struct fg_flow_key *k,
 		   const struct fg_flow_val *v, __u64 (*to_ms)(__u64 ns));
 void fg_ovf_print(const char *key, const struct fg_ovf_key *k, __u64 packets,
 		  __u64 octets);
-/* stats.c: flow accounting counters of one interface and direction. */
+/* Flow accounting counters of one interface and direction. */
 void fg_flowstats_print(const char *key, const struct fg_flowstats *f);
 
-/* ---- replay (replay.c, capture.c; args.c for the grammar) ---- */
-struct fg_replay_args {
-	const char *path;
-	__u32 max_flows;   /* flow table size; 0: the default */
-	const char *ipfix; /* ipfix FILE: IPFIX export to a file; NULL none */
-	/* collector URL, normalised (fg_cfg_collector_parse) */
-	char collector[FG_MAX_COLLECTORS][FG_URL_LEN];
-	int ncollectors;
-	__u32 active_s, idle_s; /* 0: from config FILE, else the default */
-	const char *config;	/* config FILE (the daemon's); NULL none */
-};
-int fg_args_replay(int argc, char **argv, struct fg_replay_args *a);
-
-/* ---- TCP RTT (rtt.c, rtt_link.c) ---- */
+/* ---- TCP RTT (ctl/rtt/: rtt_join.c, rtt_link.c) ---- */
 /*
  * For the exporter's join of RTT onto flow records:
  *
@@ -302,25 +281,9 @@ int fg_rtt_disable(void);
  * live connections (rtt_stats.c); -ENOENT when rtt is not enabled. */
 int fg_rtt_stats_read(struct fg_rtt_stats *st, __u64 *live);
 
-enum fg_rtt_verb {
-	FG_RTT_SHOW = 0,
-	FG_RTT_ENABLE,
-	FG_RTT_DISABLE,
-};
-struct fg_rtt_args {
-	int verb;	    /* enum fg_rtt_verb */
-	const char *cgroup; /* enable: NULL for the default */
-	bool has_addr;	    /* show: filters */
-	__u8 addr[16];
-	int port; /* -1: any */
-};
-int fg_args_rtt(int argc, char **argv, struct fg_rtt_args *a);
-/* `flowgate export ARGS` (ctl/cmd/export.c); adds to s. */
-struct fg_exp_settings;
-int fg_args_export(int argc, char **argv, struct fg_exp_settings *s);
-/* out.c: a log2 histogram, drawn in text, an array of buckets in JSON. */
+/* A log2 histogram, drawn in text, an array of buckets in JSON (out.c). */
 void out_hist(const char *key, const char *unit, const __u64 *slots, int n);
-/* ---- export settings of the daemon's config file (cfgfile.c) ---- */
+/* ---- the [export] section of the daemon's config file (cfgfile.c) ---- */
 /* The [export] section, parsed and checked but not acted on here: the
  * IPFIX exporter takes its settings from this struct. */
 

@@ -44,17 +44,42 @@ void fg_flow_sum(const struct fg_flow_val *v, int ncpu, struct fg_flow_val *sum)
 	}
 }
 
+static __s64 ts_ns(const struct timespec *t)
+{
+	return (__s64)t->tv_sec * 1000000000LL + t->tv_nsec;
+}
+
+/*
+ * CLOCK_REALTIME minus CLOCK_MONOTONIC, in ns. The realtime read is
+ * bracketed by two monotonic reads and the tightest of three tries is
+ * kept: a process preempted between two plain reads (a loaded host) would
+ * shift every flow time it converts by the time it slept.
+ */
+__s64 fg_wall_offset_ns(void)
+{
+	struct timespec m0, rt, m1;
+	__s64 best_gap = -1, off = 0;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		__s64 gap;
+
+		clock_gettime(CLOCK_MONOTONIC, &m0);
+		clock_gettime(CLOCK_REALTIME, &rt);
+		clock_gettime(CLOCK_MONOTONIC, &m1);
+		gap = ts_ns(&m1) - ts_ns(&m0);
+		if (best_gap < 0 || gap < best_gap) {
+			best_gap = gap;
+			off = ts_ns(&rt) - (ts_ns(&m0) + gap / 2);
+		}
+	}
+	return off;
+}
+
 /* Monotonic ns (bpf_ktime_get_ns) to wall-clock ms since the epoch. */
 __u64 fg_mono_to_wall_ms(__u64 mono_ns)
 {
-	struct timespec rt, mt;
-	__s64 delta;
-
-	clock_gettime(CLOCK_REALTIME, &rt);
-	clock_gettime(CLOCK_MONOTONIC, &mt);
-	delta = (__s64)rt.tv_sec * 1000000000LL + rt.tv_nsec -
-		((__s64)mt.tv_sec * 1000000000LL + mt.tv_nsec);
-	return ((__s64)mono_ns + delta) / 1000000;
+	return ((__s64)mono_ns + fg_wall_offset_ns()) / 1000000;
 }
 
 static void tcp_flags_str(__u8 f, char *buf)

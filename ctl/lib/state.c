@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "fg.h"
+#include "kfeat.h"
 #include "fg_parse.h"
 #include "flowgate_xdp.skel.h"
 
@@ -122,10 +123,18 @@ int fg_skel_load_pinned(struct flowgate_xdp **out)
 	if (!skel)
 		return fg_error(-errno, "cannot open the BPF object: %s",
 				strerror(errno));
-	err = fg_obj_pin_maps(skel->obj, fg_pinned_max_flows());
+	err = fg_kfeat_check_state();
+	if (!err)
+		err = fg_obj_pin_maps(skel->obj, fg_pinned_max_flows());
 	if (err)
 		goto fail;
+	fg_vlog_begin();
 	err = flowgate_xdp__load(skel);
+	if (err && fg_vlog_report("cannot load the BPF programs")) {
+		fg_vlog_end();
+		goto fail;
+	}
+	fg_vlog_end();
 	if (err) {
 		fg_error(err,
 			 "cannot load the BPF programs (%s); if pins under "

@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 #include "fg.h"
+#include "kfeat.h"
 
 #ifndef CAP_BPF
 #define CAP_BPF 39
@@ -176,12 +177,27 @@ static int libxdp_print(enum libxdp_print_level level, const char *fmt,
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* Warnings carry the verifier's log of a rejected program: kept for
+ * fg_vlog_report(), which prints it with the kernel's version. */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
-	if (!getenv("FLOWGATE_DEBUG"))
+	char *msg = NULL;
+	int n;
+
+	if (level != LIBBPF_WARN) {
+		if (!getenv("FLOWGATE_DEBUG"))
+			return 0;
+		return vfprintf(stderr, fmt, ap);
+	}
+	n = vasprintf(&msg, fmt, ap);
+	if (n < 0)
 		return 0;
-	return vfprintf(stderr, fmt, ap);
+	fg_vlog_feed(msg);
+	if (getenv("FLOWGATE_DEBUG") && !fg_vlog_owns(msg))
+		fputs(msg, stderr);
+	free(msg);
+	return n;
 }
 
 void fg_libs_init(void)

@@ -53,6 +53,7 @@
 #include "replay.h"
 #include "capture.h"
 #include "replay_exp.h"
+#include "kfeat.h"
 #include "flowgate_xdp.skel.h"
 
 /* Counters are taken as if every packet arrived on lo, an interface that
@@ -254,24 +255,46 @@ static int open_load(struct replay *r, bool take)
 	return err;
 }
 
+/* A kernel without syscall programs or bpf_loop() (before 5.17): the
+ * export looks flows up one syscall each instead, and says so. */
+static void note_slow_lookups(void)
+{
+	int id = fg_kfeat_has(FG_KF_SYSCALL) ? FG_KF_BPF_LOOP : FG_KF_SYSCALL;
+	char msg[512];
+
+	fg_kfeat_msg(msg, sizeof(msg), fg_kfeat_release(), fg_kfeat_get(id),
+		     "the export looks flows up one syscall each (slower)");
+	fprintf(stderr, "Note: %s\n", msg);
+}
+
 static int load_program(struct replay *r)
 {
-	bool take = use_take(r);
+	bool take = use_take(r), fast;
 	int err;
 
 	err = fg_check_caps(FG_NEED_BPF | FG_NEED_NET_ADMIN);
+	if (!err)
+		err = fg_kfeat_check_replay(&fast);
 	if (err)
 		return err;
+	if (take && !fast) {
+		note_slow_lookups();
+		take = false;
+	}
+	fg_vlog_begin();
 	err = open_load(r, take);
-	/* A kernel without syscall programs or bpf_loop() (before 5.17):
-	 * the export looks flows up one syscall each instead. */
+	/* The probes said yes, but the load with fg_take failed: */
 	if (err && take) {
 		take = false;
+		fg_vlog_begin();
 		err = open_load(r, false);
 	}
+	if (err && !fg_vlog_report("cannot load the XDP program"))
+		fg_error(err, "cannot load the XDP program: %s",
+			 fg_strerr(err));
+	fg_vlog_end();
 	if (err)
-		return fg_error(err, "cannot load the XDP program: %s",
-				fg_strerr(err));
+		return err;
 	r->prog_fd = bpf_program__fd(r->skel->progs.fg_replay);
 	if (take) {
 		r->take = mmap(NULL, take_size(), PROT_READ | PROT_WRITE,

@@ -3,7 +3,7 @@
 #ifndef FG_CTL_REPLAY_H
 #define FG_CTL_REPLAY_H
 
-struct fg_replay_args;
+#include "replay_args.h"
 
 /* Replay a capture as the arguments say and print the report. */
 int fg_replay_run(const struct fg_replay_args *a);

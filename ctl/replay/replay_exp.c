@@ -30,6 +30,7 @@
 #include "export.h"
 #include "flow_src.h"
 #include "replay_exp.h"
+#include "replay_args.h"
 
 #define NS_MS 1000000ull
 /* Datagrams in a row before a 1 ms pause: 64 x 1.5 KB fit any socket

@@ -21,6 +21,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "fg.h"
+#include "kfeat.h"
 #include "flowgate_rtt.skel.h"
 
 /* The root of the unified hierarchy: the first cgroup2 mount. */
@@ -48,7 +49,7 @@ static int cgroup_id(const char *path, __u64 *id)
 	struct {
 		struct file_handle fh;
 		__u64 id;
-	} h = { .fh.handle_bytes = sizeof(__u64) };
+	} h = {.fh.handle_bytes = sizeof(__u64)};
 	int mnt;
 
 	if (name_to_handle_at(AT_FDCWD, path, &h.fh, &mnt, 0))
@@ -116,7 +117,8 @@ bool fg_rtt_attached(const struct fg_rtt_info *info)
 {
 	struct bpf_link_info li;
 
-	return !link_info(&li) && !cgroup_gone(info->cgroup, li.cgroup.cgroup_id);
+	return !link_info(&li) &&
+	       !cgroup_gone(info->cgroup, li.cgroup.cgroup_id);
 }
 
 /* Remove the RTT pins and their directory, then the pin directory if
@@ -157,6 +159,7 @@ static void print_enabled(const struct fg_rtt_info *info, __u32 prog_id,
 	out_u64("cgroup_id", info->cgroup_id);
 	out_u64("prog_id", prog_id);
 	out_u64("link_id", link_id);
+	out_str("sample_mode", fg_kfeat_rtt_mode());
 	out_bool("already_enabled", already);
 	out_end();
 }
@@ -172,8 +175,8 @@ static int clear_old(void)
 	}
 	err = rtt_pins_remove();
 	return err ? fg_error(err, "cannot clear old RTT pins: %s",
-			      fg_strerr(err)) :
-		     0;
+			      fg_strerr(err))
+		   : 0;
 }
 
 /*
@@ -204,8 +207,9 @@ static int check_existing(const struct fg_rtt_info *want)
 	if (cgroup_gone(cur.cgroup, li.cgroup.cgroup_id))
 		return clear_old();
 	if (li.cgroup.cgroup_id != want->cgroup_id)
-		return fg_error(-EBUSY, "rtt is already enabled on cgroup '%s' "
-					"(ID %llu): flowgate rtt disable first",
+		return fg_error(-EBUSY,
+				"rtt is already enabled on cgroup '%s' "
+				"(ID %llu): flowgate rtt disable first",
 				cur.cgroup,
 				(unsigned long long)li.cgroup.cgroup_id);
 	print_enabled(&cur, li.prog_id, li.id, true);
@@ -227,7 +231,8 @@ static int pin_setup(struct flowgate_rtt *skel)
 	    (mkdir(path, 0700) && errno != EEXIST))
 		return fg_error(-errno, "cannot create %s: %s", path,
 				strerror(errno));
-	bpf_object__for_each_map(map, skel->obj) {
+	bpf_object__for_each_map(map, skel->obj)
+	{
 		if (strchr(bpf_map__name(map), '.'))
 			continue; /* .rodata, .bss: this instance's own */
 		err = fg_rtt_pin_path(path, sizeof(path), bpf_map__name(map));
@@ -248,16 +253,20 @@ static int load_and_link(struct flowgate_rtt *skel, int cg_fd,
 	char path[4096];
 	int err;
 
+	fg_vlog_begin();
 	err = flowgate_rtt__load(skel);
+	if (err && !fg_vlog_report("cannot load the RTT program"))
+		fg_error(err, "cannot load the RTT program: %s",
+			 fg_strerr(err));
+	fg_vlog_end();
 	if (err)
-		return fg_error(err, "cannot load the RTT program: %s",
-				fg_strerr(err));
+		return err;
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.fg_rtt_info), &zero,
 				info, BPF_ANY))
 		return fg_error(-errno, "cannot record the cgroup: %s",
 				strerror(errno));
-	skel->links.fg_rtt = bpf_program__attach_cgroup(skel->progs.fg_rtt,
-							  cg_fd);
+	skel->links.fg_rtt =
+		bpf_program__attach_cgroup(skel->progs.fg_rtt, cg_fd);
 	if (!skel->links.fg_rtt) {
 		err = -errno;
 		return fg_error(err, "cannot attach to cgroup '%s': %s",
@@ -279,7 +288,7 @@ static int load_and_link(struct flowgate_rtt *skel, int cg_fd,
 int fg_rtt_enable(const char *cgroup)
 {
 	struct flowgate_rtt *skel = NULL;
-	struct fg_rtt_info info = { .enable_time = (__u64)time(NULL) };
+	struct fg_rtt_info info = {.enable_time = (__u64)time(NULL)};
 	char root[PATH_MAX];
 	__u32 link_id = 0;
 	struct bpf_map *map;
@@ -289,6 +298,9 @@ int fg_rtt_enable(const char *cgroup)
 	if (err)
 		return err;
 	fg_libs_init();
+	err = fg_kfeat_check_rtt();
+	if (err)
+		return err;
 	if (!cgroup && cgroup2_root(root, sizeof(root)))
 		return fg_error(-ENOENT, "no cgroup v2 hierarchy is mounted: "
 					 "give one with 'cgroup PATH'");
@@ -308,14 +320,17 @@ int fg_rtt_enable(const char *cgroup)
 	}
 	skel = flowgate_rtt__open();
 	err = skel ? pin_setup(skel) : -errno;
+	/* Test only: samples as kernels before 6.10 give them. */
+	if (skel)
+		skel->rodata->fg_rtt_coarse = fg_kfeat_faked(FG_KF_RTT_ARGS);
 	if (!skel)
 		fg_error(err, "cannot open the RTT object: %s", fg_strerr(err));
 	if (!err)
 		err = load_and_link(skel, cg_fd, &info, &link_id);
 	if (!err) {
-		bpf_object__for_each_map(map, skel->obj)
-			if (bpf_map__pin_path(map))
-				chmod(bpf_map__pin_path(map), 0600);
+		bpf_object__for_each_map(map,
+					 skel->obj) if (bpf_map__pin_path(map))
+			chmod(bpf_map__pin_path(map), 0600);
 		print_enabled(&info, fg_rtt_prog_id(), link_id, false);
 	}
 	/* The pinned link holds the attachment; our references go. */
@@ -336,8 +351,9 @@ int fg_rtt_disable(void)
 		return err;
 	err = fg_rtt_pin_path(dir, sizeof(dir), NULL);
 	if (!err && access(dir, F_OK))
-		return fg_error(-ENOENT, "rtt is not enabled (no state under "
-					 "%s)",
+		return fg_error(-ENOENT,
+				"rtt is not enabled (no state under "
+				"%s)",
 				dir);
 	fd = fg_rtt_map_open(FG_PIN_RTT_LINK);
 	/* Detach now, whoever else holds the link open; a defunct link

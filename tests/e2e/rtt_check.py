@@ -5,9 +5,11 @@
 
   rtt_check.py compare RTT_JSON PEERS_JSONL SS_TX SS_RX TOL_PCT TOL_US
       every connection the peers report: flowgate's record exists, its side
-      is right, it has samples, the RTT was noticeable, and its smoothed
-      RTT agrees with `ss -ti` (the kernel's tcpi_rtt) within
-      max(TOL_PCT %, TOL_US); its minimum is not below the kernel's.
+      is right, it has samples (coarse ones when sample_mode says so),
+      the RTT was noticeable, and its smoothed RTT agrees with `ss -ti`
+      (the kernel's tcpi_rtt) within max(TOL_PCT %, TOL_US), or with
+      coarse samples lies between the kernel's minrtt and the largest
+      sample; its minimum is not below the kernel's.
   rtt_check.py join RTT_JSON FLOWS_JSON PEERS_JSONL
       the flows of every server-side connection, in both directions, turn
       into its connection key the way fg_rtt_key_from_flow() does.
@@ -65,6 +67,8 @@ def compare(rtt, ps, ss_files, tol_pct, tol_us):
     for f in ss_files:
         kern.update(ss_rtts(f))
     recs = {conn_key(c): c for c in rtt["connections"]}
+    mode = rtt["sample_mode"]
+    coarse = mode == "coarse"
     for p in ps:
         k = conn_key(p)
         tag = "%s %s:%d" % (p["role"], k[0], k[1])
@@ -75,8 +79,10 @@ def compare(rtt, ps, ss_files, tol_pct, tol_us):
             continue
         side = "active" if p["role"] == "client" else "passive"
         line(c["side"] == side, "%s: side %s" % (tag, side), c["side"])
-        line(c["samples"] >= 10 and not c["coarse"],
-             "%s: at least 10 exact samples" % tag,
+        # Before 6.10 (sample_mode coarse) every sample is the smoothed
+        # RTT before an update, and the record says so.
+        line(c["samples"] >= 10 and c["coarse"] == coarse,
+             "%s: at least 10 %s samples" % (tag, mode),
              "%d, coarse %s" % (c["samples"], c["coarse"]))
         line(c["max_us"] >= 2000, "%s: the shaped link made it noticeable "
              "(max >= 2 ms)" % tag, c["max_us"])
@@ -88,10 +94,21 @@ def compare(rtt, ps, ss_files, tol_pct, tol_us):
             continue
         srtt, minrtt = kern[k]
         tol = max(srtt * tol_pct / 100.0, tol_us)
-        line(abs(c["srtt_us"] - srtt) <= tol,
-             "%s: srtt agrees with ss -ti within max(%g%%, %d us)"
-             % (tag, tol_pct, tol_us),
-             "flowgate %d us, kernel %d us" % (c["srtt_us"], srtt))
+        if coarse:
+            # The value the kernel had before its last window's updates,
+            # which the ping-pongs (RTTs far below the bulk's) keep
+            # moving: one the kernel had, never below its minimum.
+            line(minrtt <= c["srtt_us"] + 1 and
+                 c["srtt_us"] <= c["max_us"],
+                 "%s: srtt (coarse) between the kernel's minrtt and the "
+                 "largest sample" % tag,
+                 "flowgate %d us, minrtt %d us, max %d us"
+                 % (c["srtt_us"], minrtt, c["max_us"]))
+        else:
+            line(abs(c["srtt_us"] - srtt) <= tol,
+                 "%s: srtt agrees with ss -ti within max(%g%%, %d us)"
+                 % (tag, tol_pct, tol_us),
+                 "flowgate %d us, kernel %d us" % (c["srtt_us"], srtt))
         # ss prints minrtt rounded to ms with 3 decimals: 1 us of slack
         line(c["min_us"] + 1 >= minrtt,
              "%s: min not below the kernel's minrtt" % tag,

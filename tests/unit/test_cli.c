@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <cmocka.h>
 #include "fg.h"
+#include "cmds.h"
 #include "export.h"
 
 struct fg_opts fg_opts;

@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <cmocka.h>
 #include "fg.h"
+#include "cmds.h"
+#include "replay_args.h"
 
 struct fg_opts fg_opts;
 

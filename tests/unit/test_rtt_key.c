@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <cmocka.h>
 #include "fg.h"
+#include "cmds.h"
 
 struct fg_opts fg_opts;
 

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What `flowgate replay` is told: its grammar (ctl/cmd/replay.c) fills it,
+ * the driver and its export read it. */
+#ifndef FG_REPLAY_ARGS_H
+#define FG_REPLAY_ARGS_H
+
+#include <linux/types.h>
+#include "fg.h"
+
+struct fg_replay_args {
+	const char *path;
+	__u32 max_flows;   /* flow table size; 0: the default */
+	const char *ipfix; /* ipfix FILE: IPFIX export to a file; NULL none */
+	/* collector URL, normalised (fg_cfg_collector_parse) */
+	char collector[FG_MAX_COLLECTORS][FG_URL_LEN];
+	int ncollectors;
+	__u32 active_s, idle_s; /* 0: from config FILE, else the default */
+	const char *config;	/* config FILE (the daemon's); NULL none */
+};
+
+#endif /* FG_REPLAY_ARGS_H */
