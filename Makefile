@@ -14,7 +14,7 @@ ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null || echo x86_64-l
 CFLAGS   ?= -O2 -g
 # The CLI's libraries, one folder each, and the commands' table (ctl/cmd).
 CTL_LIBDIRS := ctl/lib ctl/rules ctl/export ctl/replay ctl/daemon ctl/rtt \
-	       ctl/metrics
+	       ctl/metrics ctl/capture
 CTL_INC  := $(addprefix -I,$(CTL_LIBDIRS) ctl/cmd)
 CFLAGS   += -Wall -Wextra -Wno-unused-parameter -Iinclude $(CTL_INC) -I$(BUILD) -D_GNU_SOURCE
 LDLIBS   := -lxdp -lbpf -lpcap -lelf -lz -lmicrohttpd -lpthread
@@ -153,6 +153,18 @@ uninstall:
 test: deps
 	@$(MAKE) --no-print-directory tests-build
 	@bash tests/run.sh
+
+# The kernel matrix (tests/vm): a loader of every program, run in the VM.
+$(BUILD)/tests/vm_%: tests/vm/%.c | $(BUILD)/tests
+	$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
+tests-build: $(BUILD)/tests/vm_loadall
+
+# Every test layer in a VM on each Debian 6.1 flavour apt offers
+# (scripts/vmtest.sh boots them); KERNEL=generic|cloud|rt|linux-image-...
+KERNEL ?= generic cloud rt
+.PHONY: vmtest
+vmtest: tests-build
+	@VM_KERNELS="$(KERNEL)" VM_SUITE=full bash tests/vm/test_matrix.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -42,6 +42,11 @@
  *   every B of a ratio A/B with A cold run the same REPEAT subset in the
  *   same round, and A/B is taken on it.
  * - max-flows=N sets fg_flows' max_entries before load.
+ * - capture=drops|all[/N]: a capture running (include/fg_capture.h), of
+ *   the dropped packets or of all, 1 in N (default 1); a thread of its
+ *   own reads the ring as `flowgate capture` would, on another CPU. The
+ *   capture's counters are printed on stderr at the end (selected,
+ *   captured, lost to a full ring).
  * - rules=N fills the rule maps with N synthetic rules (bench/rules_fill.c)
  *   that match no packet of the capture; with rules-hit one of them
  *   matches every IPv4 packet (a pass rule). rules=0 loads the empty set.
@@ -59,6 +64,7 @@
 /* pcap/bpf.h clashes with linux/bpf.h; DLT_EN10MB is all we need of it. */
 #define PCAP_DONT_INCLUDE_PCAP_BPF_H
 #include <errno.h>
+#include <pthread.h>
 #include <net/if.h>
 #include <pcap.h>
 #include <sched.h>
@@ -121,6 +127,8 @@ struct prog {
 	long outliers;		 /* run-once times left out (> 10 us) */
 	__u64 cold_fail;	 /* inserts failed during cold passes */
 	int has_rules, rules, rules_hit; /* rules=N, rules-* */
+	__u32 cap_verdicts, cap_sample;	 /* capture=...: 0 none */
+	struct ring_buffer *rb;
 	double rules_ms;	 /* time to publish them */
 };
 
@@ -208,6 +216,19 @@ static void parse_spec(char *spec)
 			p->rules_hit |= BENCH_RULES_LENS;
 		} else if (!strcmp(tok, "rules-v6")) {
 			p->rules_hit |= BENCH_RULES_V6;
+		} else if (!strncmp(tok, "capture=", 8)) {
+			char *slash = strchr(tok + 8, '/');
+
+			p->cap_sample = slash ? strtoul(slash + 1, NULL, 0) : 1;
+			if (slash)
+				*slash = '\0';
+			p->cap_verdicts = !strcmp(tok + 8, "all") ? FG_CAP_ALL
+					  : !strcmp(tok + 8, "drops")
+						  ? FG_CAP_DROP
+						  : 0;
+			if (!p->cap_verdicts || !p->cap_sample)
+				die("bad capture= in '%s' (drops|all[/N])",
+				    spec);
 		} else if (!strncmp(tok, "max-flows=", 10)) {
 			p->max_flows = strtoul(tok + 10, NULL, 0);
 			if (!p->max_flows)
@@ -544,6 +565,83 @@ static void write_config(struct prog *p)
 		die("%s: writing fg_config: %s", p->label, strerror(errno));
 }
 
+static int cap_discard(void *ctx, void *data, size_t size)
+{
+	return 0;
+}
+
+static volatile int cap_stop;
+
+/* The reader of every capture's ring, as `flowgate capture` on another
+ * CPU: records are taken and dropped. */
+static void *cap_reader(void *arg)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	for (int c = 0; c < CPU_SETSIZE && c < sysconf(_SC_NPROCESSORS_ONLN);
+	     c++)
+		if (c != cpu)
+			CPU_SET(c, &set);
+	if (CPU_COUNT(&set))
+		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	while (!cap_stop)
+		for (int j = 0; j < nprogs; j++)
+			if (progs[j].rb)
+				ring_buffer__poll(progs[j].rb, 1);
+	return arg;
+}
+
+/* Switch the capture on: the object's own selection (its data section,
+ * not pinned here), and a reader of its ring. */
+static void start_capture(struct prog *p)
+{
+	struct fg_cap_cfg c = {.on = 1,
+			       .gen = 1,
+			       .verdicts = p->cap_verdicts,
+			       .sample = p->cap_sample,
+			       .snaplen = FG_CAP_SNAP_MAX};
+	struct bpf_map *m = bpf_object__find_map_by_name(p->obj,
+							 ".data.fg_cap");
+	struct bpf_map *r = bpf_object__find_map_by_name(p->obj,
+							 "fg_cap_ring");
+	__u32 key = 0;
+
+	if (!m || !r)
+		die("%s: capture= needs an object with capture", p->label);
+	if (bpf_map_update_elem(bpf_map__fd(m), &key, &c, BPF_ANY))
+		die("%s: capture: %s", p->label, strerror(errno));
+	p->rb = ring_buffer__new(bpf_map__fd(r), cap_discard, NULL, NULL);
+	if (!p->rb)
+		die("%s: capture ring: %s", p->label, strerror(errno));
+}
+
+static void capture_report(struct prog *p)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(p->obj,
+							 "fg_cap_stats");
+	int ncpu = libbpf_num_possible_cpus();
+	struct fg_cap_count *v = calloc(ncpu, sizeof(*v)), t = {};
+
+	for (__u32 k = 0; m && v && k < FG_CAP_NKEYS; k++) {
+		if (bpf_map_lookup_elem(bpf_map__fd(m), &k, v))
+			continue;
+		for (int c = 0; c < ncpu; c++) {
+			t.selected += v[c].selected;
+			t.captured += v[c].captured;
+			t.lost += v[c].lost;
+			t.sampled_out += v[c].sampled_out;
+		}
+	}
+	fprintf(stderr,
+		"cost: %s: capture selected %llu, captured %llu, lost to a "
+		"full ring %llu, sampled out %llu\n",
+		p->label, (unsigned long long)t.selected,
+		(unsigned long long)t.captured, (unsigned long long)t.lost,
+		(unsigned long long)t.sampled_out);
+	free(v);
+}
+
 static void load_prog(struct prog *p)
 {
 	struct bpf_program *bp = NULL, *it;
@@ -580,6 +678,8 @@ static void load_prog(struct prog *p)
 		    strerror(errno));
 	p->fd = bpf_program__fd(bp);
 	write_config(p);
+	if (p->cap_verdicts)
+		start_capture(p);
 	fill_rules(p);
 	if (p->flows == FLOWS_FULL)
 		fill_flows(p);
@@ -1112,6 +1212,13 @@ int main(int argc, char **argv)
 		if (hold_prefix)
 			hold_in_dispatcher(j);
 	}
+	pthread_t reader;
+	int capturing = 0;
+
+	for (int j = 0; j < nprogs; j++)
+		capturing |= progs[j].rb != NULL;
+	if (capturing && pthread_create(&reader, NULL, cap_reader, NULL))
+		die("cannot start the capture reader");
 	first_pass();
 	for (int i = 0; i < rounds; i++) {
 		for (int j = 0; j < nprogs; j++)
@@ -1122,8 +1229,17 @@ int main(int argc, char **argv)
 		for (int j = 0; j < nprogs; j++)
 			measure_cold(&progs[j], i);
 	}
-	for (int j = 0; j < nprogs; j++)
+	if (capturing) {
+		cap_stop = 1;
+		pthread_join(reader, NULL);
+	}
+	for (int j = 0; j < nprogs; j++) {
 		flows_end(&progs[j]);
+		if (progs[j].rb) {
+			capture_report(&progs[j]);
+			ring_buffer__free(progs[j].rb);
+		}
+	}
 	for (int k = 0; k < nratios; k++) {
 		struct prog *a = &progs[ratios[k].a], *b = &progs[ratios[k].b];
 

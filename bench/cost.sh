@@ -7,7 +7,7 @@
 # run once each, see bench/cost.c). Prints ns/pkt and the ratios of each
 # fg_xdp variant to empty and to xdp-filter, taken in the same rounds.
 #
-#   bench/cost.sh [-j] [-b] [-r [-6]] [PCAP]
+#   bench/cost.sh [-j] [-b] [-r [-6]] [-k] [-B REV] [PCAP]
 #     -j  JSON instead of the table
 #     -b  breakdown: also fg_xdp with checks off (fg_config), and its
 #         parse and accounting halves alone (bench/fg_parts.bpf.c)
@@ -20,6 +20,12 @@
 #         all-lengths set; pair-N: two /128s next to every address, the
 #         IPv6 index's deepest case), on ndpi__http_ipv6.pcap unless PCAP
 #         is given
+#     -k  capture (include/fg_capture.h): fg_xdp with a capture running,
+#         of the drops 1 in 1 and 1 in 100, and of every packet 1 in 1
+#         and 1 in 100 (its ring read by a thread on another CPU); no
+#         cold variant
+#     -B REV  also fg_xdp as git revision REV builds it (in a temp dir),
+#         the baseline of the ratios fg_xdp-warm/fg_xdp@REV
 #   env: COST_REPEAT (5000), COST_ROUNDS (7), COST_COLD (50000; 0: no cold
 #        variant), COST_CPU, FLOWGATE_PCAPS, XDP_FILTER_OBJ, BUILD
 # Needs root (BPF_PROG_TEST_RUN); run through `make bench` or after `make`.
@@ -32,14 +38,16 @@ ARCH=$(cc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
 XDPFILT=${XDP_FILTER_OBJ:-/usr/lib/$ARCH/bpf/xdpfilt_dny_all.o}
 FG_OBJ=$BUILD/flowgate_xdp.bpf.o
 
-json=() breakdown=0 rules=0 v6=""
-while getopts jbr6 o; do
+json=() breakdown=0 rules=0 v6="" capture=0 base=""
+while getopts jbr6kB: o; do
 	case $o in
 	j) json=(-j) ;;
 	b) breakdown=1 ;;
 	r) rules=1 ;;
 	6) v6=,rules-v6 ;;
-	*) sed -n '9,25p' "$0" >&2; exit 2 ;;
+	k) capture=1 ;;
+	B) base=$OPTARG ;;
+	*) sed -n '9,32p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -82,8 +90,21 @@ if [ "$rules" = 1 ] && { [ ! -r "$OUT/fg_norules.bpf.o" ] ||
 		-o "$OUT/fg_norules.bpf.o"
 fi
 
+# -B REV: that revision's fg_xdp, built with its own tree and flags.
+if [ -n "$base" ]; then
+	btmp=$(mktemp -d /tmp/fgcost-base.XXXXXX)
+	trap 'rm -rf "$btmp"' EXIT
+	git archive "$base" | tar -x -C "$btmp" || die "no revision $base"
+	make -s -C "$btmp" BUILD=build build/flowgate_xdp.bpf.o >&2 ||
+		die "cannot build fg_xdp of $base"
+	cp "$btmp/build/flowgate_xdp.bpf.o" "$OUT/fg_base.bpf.o"
+	rm -rf "$btmp"
+	trap - EXIT
+fi
+
 COLD=${COST_COLD:-50000}
 [ "$rules" = 1 ] && COLD=0
+[ "$capture" = 1 ] && COLD=0
 # fg_xdp-warm: the same frame 5000 times, so every run but the first
 # updates an existing flow; fg_xdp-full: fg_flows filled to max_entries
 # with dummy keys first; fg_xdp-cold: inserts (run once per frame).
@@ -95,6 +116,16 @@ progs=(
 )
 ratios=(-R fg_xdp-warm/empty -R fg_xdp-warm/xdp-filter
 	-R fg_xdp-full/empty -R fg_xdp-full/xdp-filter)
+if [ -n "$base" ]; then
+	progs+=("fg_xdp@$base=$OUT/fg_base.bpf.o,prog=fg_xdp")
+	ratios+=(-R "fg_xdp-warm/fg_xdp@$base")
+fi
+if [ "$capture" = 1 ]; then
+	for v in drops/1 drops/100 all/1 all/100; do
+		progs+=("fg-cap-${v%/*}-${v#*/}=$FG_OBJ,prog=fg_xdp,capture=$v")
+		ratios+=(-R "fg-cap-${v%/*}-${v#*/}/fg_xdp-warm")
+	done
+fi
 if [ "$COLD" -gt 0 ]; then
 	progs+=("fg_xdp-cold=$FG_OBJ,prog=fg_xdp,flows=cold")
 	ratios+=(-R fg_xdp-cold/empty -R fg_xdp-cold/xdp-filter -C "$COLD")

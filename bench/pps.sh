@@ -5,12 +5,16 @@
 # xdp-filter, same load, interleaved rounds; prints the medians and the
 # ratios flowgate/empty and flowgate/xdp-filter.
 #
-#   bench/pps.sh [-j] [-v] [-b] [-r ROUNDS] [-n PACKETS]
+#   bench/pps.sh [-j] [-v] [-b] [-k] [-B REV] [-r ROUNDS] [-n PACKETS]
 #     -j  JSON instead of the table
 #     -v  variants: flowgate with drop-flows off, with sampling 1 in 100,
 #         with 1024 flows instead of 1, and in the monitor profile
 #     -b  breakdown: fg_xdp's code stopped after each step (parse, interface
 #         counters, RX queue counters, flows), bench/fg_steps_xdp.bpf.c
+#     -k  capture: flowgate with `flowgate capture drops` running (writing
+#         to /dev/null, on another CPU), every drop and 1 in 100
+#     -B REV  also flowgate as git revision REV builds it (in build/bench),
+#         compared with this one ("vs flowgate")
 #     -r  rounds (default 5); -n  packets per measurement (default 2000000)
 #   env: PPS_CPU (CPU of the sender and so of the receiver's NAPI, default
 #        the last one), PPS_BATCH (64), XDP_FILTER_OBJ, BUILD;
@@ -51,9 +55,12 @@ CPU=${PPS_CPU:-$(($(nproc) - 1))}
 BATCH=${PPS_BATCH:-64}
 
 json=0 variants=0 breakdown=0 rounds=5 npkts=2000000
-usage() { sed -n '8,16p' "$0" >&2; exit 2; }
-while getopts jvbr:n: o; do
+usage() { sed -n '8,20p' "$0" >&2; exit 2; }
+capture=0 base=""
+while getopts jvbkB:r:n: o; do
 	case $o in
+	k) capture=1 ;;
+	B) base=$OPTARG ;;
 	j) json=1 ;;
 	v) variants=1 ;;
 	b) breakdown=1 ;;
@@ -92,6 +99,15 @@ if [ ! -r "$OUT/fg_steps_xdp.bpf.o" ] ||
 	clang -O2 -g -target bpf -D__bpf__ -Wall -Iinclude -Ibpf/lib \
 		-I"/usr/include/$ARCH" -c bench/fg_steps_xdp.bpf.c \
 		-o "$OUT/fg_steps_xdp.bpf.o"
+fi
+
+# -B REV: that revision's flowgate, built with its own tree.
+BASE_FG=$ROOT/$OUT/base/build/flowgate
+if [ -n "$base" ]; then
+	rm -rf "$OUT/base" && mkdir -p "$OUT/base"
+	git archive "$base" | tar -x -C "$OUT/base" || die "no revision $base"
+	make -s -C "$OUT/base" -j2 BUILD=build build/flowgate >&2 ||
+		die "cannot build flowgate $base"
 fi
 
 # ---- setup and cleanup ----------------------------------------------------
@@ -175,6 +191,30 @@ import json, sys
 print(json.load(sys.stdin)["interfaces"][0]["rx_packets"])'
 }
 
+base_fg_attach() { in_rx "$BASE_FG" attach "$RX_IF" >/dev/null; }
+base_fg_detach() { in_rx "$BASE_FG" detach "$RX_IF" >/dev/null; }
+
+# A capture of the drops, 1 in $1, running while the case sends; its
+# reader writes to /dev/null.
+CAP_PID=
+cap_attach() {
+	local i
+	fg_attach
+	ip netns exec "$NS_RX" "$FLOWGATE" capture drops sample "$1" \
+		write /dev/null >/dev/null 2>&1 &
+	CAP_PID=$!
+	for ((i = 0; i < 50; i++)); do
+		in_rx "$FLOWGATE" -j stats | grep -q '"active":true' && return 0
+		sleep 0.1
+	done
+	return 1
+}
+cap_detach() {
+	kill -INT "$CAP_PID"
+	wait "$CAP_PID"
+	fg_detach
+}
+
 xf_attach() { in_rx xdp-loader load -m native "$RX_IF" "$XDPFILT" >/dev/null; }
 xf_detach() { in_rx xdp-loader unload "$RX_IF" --all >/dev/null; }
 
@@ -209,6 +249,15 @@ if [ "$variants" = 1 ]; then
 		"flowgate/1024-flows|drop|syn-fin|$RX_MAC|1024|fg_attach|fg_detach|fg_count"
 		"empty-drop/1024-flows|drop|syn-fin|$RX_MAC|1024|base_attach xdp_drop|base_detach|"
 		"flowgate/monitor(pass)|pass|syn-fin|$OTHER_MAC|1|fg_attach profile monitor|fg_detach|fg_count"
+	)
+fi
+if [ -n "$base" ]; then
+	CASES+=("flowgate@$base|drop|syn-fin|$RX_MAC|1|base_fg_attach|base_fg_detach|fg_count")
+fi
+if [ "$capture" = 1 ]; then
+	CASES+=(
+		"flowgate/capture-1|drop|syn-fin|$RX_MAC|1|cap_attach 1|cap_detach|fg_count"
+		"flowgate/capture-100|drop|syn-fin|$RX_MAC|1|cap_attach 100|cap_detach|fg_count"
 	)
 fi
 if [ "$breakdown" = 1 ]; then
@@ -314,6 +363,9 @@ for c in cases:
     if c != ref:
         e["vs_" + ref] = {"wall": ratios(c, ref, "mpps_wall"),
                           "cpu": ratios(c, ref, "mpps_cpu")}
+    if g == "drop" and c.startswith("flowgate") and c != "flowgate":
+        e["vs_flowgate"] = {"wall": ratios(c, "flowgate", "mpps_wall"),
+                            "cpu": ratios(c, "flowgate", "mpps_cpu")}
     if g == "drop" and c != "xdp-filter":
         e["vs_xdp-filter"] = {"wall": ratios(c, "xdp-filter", "mpps_wall"),
                               "cpu": ratios(c, "xdp-filter", "mpps_cpu")}
@@ -348,6 +400,11 @@ for e in out["cases"]:
     print(f"{e['case']:24} {fmt(e['mpps_wall']):>22} {fmt(e['mpps_cpu']):>22}  "
           f"{rfmt(vb, 'wall'):>22} {rfmt(vb, 'cpu'):>23}  "
           f"{rfmt(vx, 'wall'):>22} {rfmt(vx, 'cpu'):>23}")
+for e in out["cases"]:
+    if e.get("vs_flowgate"):
+        print(f"{e['case']:24} vs flowgate (wall / cpu): "
+              f"{rfmt(e['vs_flowgate'], 'wall')} / "
+              f"{rfmt(e['vs_flowgate'], 'cpu')}")
 tot_s = sum(e["sent"] for e in out["cases"])
 tot_r = sum(e["received"] for e in out["cases"])
 print(f"sent {tot_s}, received {tot_r}; program counters "

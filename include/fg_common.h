@@ -8,6 +8,7 @@
 #define FG_COMMON_H
 
 #include <linux/types.h>
+#include "fg_capture.h"
 
 /*
  * One typed reason for every check of the guard. The value is the stable
@@ -294,6 +295,7 @@ _Static_assert(sizeof(struct fg_ifstats) ==
 		       32 + 3 * 32 * 8 + 12 * 8 + 2 * (FG_MAX_RXQ + 1) * 8,
 	       "fg_ifstats layout");
 _Static_assert(sizeof(struct fg_iface) == 56, "fg_iface layout");
+_Static_assert(FG_R_MAX <= FG_CAP_NKEYS, "a capture counter per reason");
 #endif
 
 #endif /* FG_COMMON_H */

@@ -51,4 +51,13 @@
 /* Replay's list of lookups (bpf/xdp/replay.bpf.h); never pinned. */
 #define FG_MAP_TAKE_BUF "fg_take_buf"
 
+/* Packet capture (bpf/lib/fg_capture.bpf.h, include/fg_capture.h). The
+ * selection is the programs' global fg_cap_cfg (section FG_CAP_CFG_SEC),
+ * pinned under this name so that every instance shares it. */
+#define FG_MAP_CAP_CFG	 "fg_cap_cfg"
+#define FG_CAP_CFG_SEC	 ".data.fg_cap"
+#define FG_MAP_CAP_RING	 "fg_cap_ring"
+#define FG_MAP_CAP_STATS "fg_cap_stats"
+#define FG_MAP_CAP_CPU	 "fg_cap_cpu"
+
 #endif /* FG_MAPS_H */

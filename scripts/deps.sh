@@ -10,6 +10,9 @@ test_pkgs=(nfdump pmacct tshark tcpreplay iperf3 python3-scapy netsniff-ng
 	softflowd ethtool python3-yaml
 	prometheus curl bash-completion man-db systemd
 	debhelper dpkg-dev fakeroot lintian)
+# The kernel matrix (tests/vm, scripts/vmtest.sh): qemu, a static busybox,
+# squashfs images for kernels without 9p.
+test_pkgs+=(qemu-system-x86 busybox-static squashfs-tools)
 
 want=("${build_pkgs[@]}")
 [ "${1:-}" = "--build-only" ] || want+=("${test_pkgs[@]}")

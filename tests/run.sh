@@ -6,7 +6,7 @@
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-LOGS=$BUILD/test-logs
+LOGS=${TEST_LOGS:-$BUILD/test-logs}
 mkdir -p "$LOGS"
 export FLOWGATE="$PWD/$BUILD/flowgate"
 export FLOWGATE_BPF_OBJ="$PWD/$BUILD/flowgate_xdp.bpf.o"
@@ -18,6 +18,8 @@ failed_names=()
 run_one() { # layer name cmd...
 	local layer=$1 name=$2 log rc p f s
 	shift 2
+	# TEST_ONLY: an extended regex of the layer/name pairs to run.
+	[[ $layer/$name =~ ${TEST_ONLY:-.} ]] || return 0
 	log="$LOGS/$layer-$name.log"
 	printf '== %s/%s\n' "$layer" "$name"
 	timeout --kill-after=10 "${TEST_TIMEOUT:-300}" "$@" >"$log" 2>&1
@@ -68,6 +70,14 @@ done
 for t in tests/interop/test_*.sh; do
 	[ -e "$t" ] || continue
 	run_one interop "$(basename "$t" .sh)" bash "$t"
+done
+# Layer 6: the kernel matrix, the layers above on Debian kernels in a VM
+# (tests/vm/test_matrix.sh); it names each kernel's counts.
+for t in tests/vm/test_*.sh; do
+	[ -e "$t" ] || continue
+	n=$(basename "$t" .sh)
+	TEST_TIMEOUT=${MATRIX_TIMEOUT:-1200} run_one vm "$n" bash "$t"
+	[ -e "$LOGS/vm-$n.log" ] && grep -h '^kernel .*passed' "$LOGS/vm-$n.log" | sed 's/^/   /'
 done
 
 # Layer 6: installing and packaging (make install, completion, the .deb).

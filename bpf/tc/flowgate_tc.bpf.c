@@ -12,8 +12,15 @@
 #include "fg_ctx.bpf.h"
 #include "fg_flow.bpf.h"
 #include "fg_rules.bpf.h"
+#include "fg_capture.bpf.h"
 
 FG_DEFINE_PARSE(fg_tc_parse, struct __sk_buff, FG_SKB_WIRE_END)
+
+#define FG_TC_FRAME(skb) ((skb)->len)
+#define FG_TC_IFINDEX(skb) ((skb)->ifindex)
+#define FG_TC_RXQ(skb) FG_CAP_NO_QUEUE
+FG_DEFINE_CAPTURE(fg_cap_skb, struct __sk_buff, bpf_skb_load_bytes,
+		  FG_TC_FRAME, FG_TC_IFINDEX, FG_TC_RXQ, FG_CAP_F_TC)
 
 /* Headers must be in the linear area for direct packet access. */
 #define FG_TC_PULL 256
@@ -65,6 +72,8 @@ static __always_inline __u32 fg_tc_run(struct __sk_buff *skb, __u32 dir)
 		fg_rule_stage(&p, skb->ifindex,
 			      p.ip_len ? p.ip_len : skb->len);
 	fg_tc_flow(skb, &p, dir);
+	if (fg_cap_active())
+		fg_cap_skb(skb, &p, skb->len, dir);
 	return p.reason;
 }
 

@@ -11,6 +11,7 @@
 #include "fg_ctx.bpf.h"
 #include "fg_flow.bpf.h"
 #include "fg_rules.bpf.h"
+#include "fg_capture.bpf.h"
 
 /* libxdp dispatcher metadata: run early (filters go first) and let the
  * next program see what we pass. */
@@ -20,6 +21,12 @@ struct {
 } XDP_RUN_CONFIG(fg_xdp);
 
 FG_DEFINE_PARSE(fg_xdp_parse, struct xdp_md, FG_XDP_WIRE_END)
+
+#define FG_XDP_FRAME(ctx) ((__u32)((ctx)->data_end - (ctx)->data))
+#define FG_XDP_IFINDEX(ctx) ((ctx)->ingress_ifindex)
+#define FG_XDP_RXQ(ctx) ((ctx)->rx_queue_index)
+FG_DEFINE_CAPTURE(fg_cap_xdp, struct xdp_md, bpf_xdp_load_bytes, FG_XDP_FRAME,
+		  FG_XDP_IFINDEX, FG_XDP_RXQ, 0)
 
 /* What fg_xdp does with a frame; inlined in fg_xdp, and in the global
  * function fg_xdp_frame() that replay's fg_replay calls per frame. */
@@ -39,6 +46,8 @@ static __always_inline int fg_xdp_body(struct xdp_md *ctx)
 	fg_rule_stage(&p, ctx->ingress_ifindex, octets);
 	fg_account(&p, fg_dir_key(ctx->ingress_ifindex, FG_DIR_IN),
 		   ctx->rx_queue_index, bytes, FG_PKTS_OCTETS(1, octets));
+	if (fg_cap_active())
+		fg_cap_xdp(ctx, &p, bytes, FG_DIR_IN);
 	return p.reason ? XDP_DROP : XDP_PASS;
 }
 

@@ -22,9 +22,11 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 #include "fg.h"
+#include "fg_maps.h"
 #include "kfeat.h"
 #include "cmds.h"
 #include "rules.h"
+#include "capture.h"
 #include "flowgate_xdp.skel.h"
 #include "flowgate_tc.skel.h"
 
@@ -92,6 +94,7 @@ static void print_attach(const struct fg_iface *ifc, bool already)
 	out_u64("prog_id", ifc->prog_id);
 	out_u64("egress_prog_id", ifc->out_prog_id);
 	out_u64("max_flows", fg_pinned_max_flows());
+	out_u64("capture_ring", fg_pinned_cap_ring());
 	out_bool("already_attached", already);
 	out_end();
 }
@@ -263,6 +266,29 @@ static int resolve_max_flows(const struct fg_attach_args *a, __u32 *n)
 	return 0;
 }
 
+/* The capture ring's size, fixed while an interface is attached, as the
+ * flow table's. */
+static int resolve_cap_ring(const struct fg_attach_args *a, __u32 *n)
+{
+	__u32 pinned = fg_pinned_cap_ring();
+	char path[4096];
+
+	if (pinned && a->cap_ring && a->cap_ring != pinned) {
+		if (any_attached())
+			return fg_error(-EBUSY,
+					"the capture ring has %u bytes; detach "
+					"every interface to resize it",
+					pinned);
+		if (!fg_pin_path(path, sizeof(path), FG_MAP_CAP_RING))
+			unlink(path);
+		pinned = 0;
+	}
+	*n = pinned	   ? pinned
+	     : a->cap_ring ? a->cap_ring
+			   : FG_CAP_RING_DEFAULT;
+	return 0;
+}
+
 /* Name the XDP program already on ifindex, for the error message when
  * libxdp cannot add ours next to it. */
 static void describe_occupant(int ifindex, char *msg, size_t len)
@@ -281,9 +307,9 @@ static void describe_occupant(int ifindex, char *msg, size_t len)
 			 xdp_program__id(p), fg_pin_dir());
 	else if (p)
 		snprintf(msg, len,
-			 "XDP program '%s' (id %u) is attached and this kernel "
-			 "cannot run libxdp's dispatcher to share the "
-			 "interface",
+			 "XDP program '%s' (id %u) holds the interface alone "
+			 "(attached without libxdp's dispatcher, or this "
+			 "kernel refuses the dispatcher); detach it first",
 			 xdp_program__name(p), xdp_program__id(p));
 	else
 		snprintf(msg, len, "another XDP program is attached");
@@ -346,7 +372,8 @@ static __u32 frag_seed(void)
 
 /* Load the TC object on the shared pins, counting into the interface's
  * slot. Both its programs load; the hook decides which get attached. */
-static int tc_load(struct flowgate_tc **out, __u32 max_flows, __u32 slot)
+static int tc_load(struct flowgate_tc **out, __u32 max_flows, __u32 slot,
+		   __u32 ring)
 {
 	struct flowgate_tc *skel = flowgate_tc__open();
 	int err;
@@ -355,7 +382,9 @@ static int tc_load(struct flowgate_tc **out, __u32 max_flows, __u32 slot)
 		return fg_error(-errno, "cannot open the TC object");
 	skel->rodata->fg_frag_seed = frag_seed();
 	skel->rodata->fg_slot = slot;
-	err = fg_obj_pin_maps(skel->obj, max_flows);
+	err = bpf_map__set_max_entries(skel->maps.fg_cap_ring, ring);
+	if (!err)
+		err = fg_obj_pin_maps(skel->obj, max_flows);
 	if (!err) {
 		fg_vlog_begin();
 		err = flowgate_tc__load(skel);
@@ -376,7 +405,8 @@ static int tc_load(struct flowgate_tc **out, __u32 max_flows, __u32 slot)
 	return 0;
 }
 
-static int attach_xdp(struct fg_iface *ifc, __u32 max_flows, const char *dev)
+static int attach_xdp(struct fg_iface *ifc, __u32 max_flows, __u32 ring,
+		      const char *dev)
 {
 	struct flowgate_xdp *skel = flowgate_xdp__open();
 	int err;
@@ -388,7 +418,9 @@ static int attach_xdp(struct fg_iface *ifc, __u32 max_flows, const char *dev)
 	/* Opened with pins set but not loaded: libxdp loads it (as an
 	 * freplace component with the dispatcher, as XDP without), and
 	 * libbpf then reuses the pinned maps. */
-	err = fg_obj_pin_maps(skel->obj, max_flows);
+	err = bpf_map__set_max_entries(skel->maps.fg_cap_ring, ring);
+	if (!err)
+		err = fg_obj_pin_maps(skel->obj, max_flows);
 	if (!err)
 		err = attach_prog(skel, ifc->ifindex, ifc->mode, dev,
 				  &ifc->prog_id);
@@ -461,7 +493,7 @@ static int attach_locked(const struct fg_attach_args *a, int ifindex)
 	struct flowgate_tc *tc = NULL;
 	struct fg_iface ifc = {};
 	bool out_done = false, in_done = false;
-	__u32 max_flows = 0;
+	__u32 max_flows = 0, ring = 0;
 	int err;
 
 	err = check_tc_slot(ifindex, BPF_TC_EGRESS, a->dev);
@@ -469,6 +501,8 @@ static int attach_locked(const struct fg_attach_args *a, int ifindex)
 		err = check_tc_slot(ifindex, BPF_TC_INGRESS, a->dev);
 	if (!err)
 		err = resolve_max_flows(a, &max_flows);
+	if (!err)
+		err = resolve_cap_ring(a, &ring);
 	if (!err)
 		err = alloc_slot(&ifc.slot);
 	if (err)
@@ -479,7 +513,7 @@ static int attach_locked(const struct fg_attach_args *a, int ifindex)
 	ifc.hook = a->hook;
 	ifc.attach_time = (__u64)time(NULL);
 	snprintf(ifc.ifname, sizeof(ifc.ifname), "%s", a->dev);
-	err = tc_load(&tc, max_flows, ifc.slot);
+	err = tc_load(&tc, max_flows, ifc.slot, ring);
 	if (err)
 		goto out;
 	/* A slot starts from zero, whatever a crash left in it. */
@@ -507,7 +541,7 @@ static int attach_locked(const struct fg_attach_args *a, int ifindex)
 				 fg_strerr(err));
 		in_done = !err;
 	} else {
-		err = attach_xdp(&ifc, max_flows, a->dev);
+		err = attach_xdp(&ifc, max_flows, ring, a->dev);
 	}
 	if (!err)
 		err = record_iface(tc, &ifc);
@@ -742,7 +776,8 @@ static int do_status(int argc, char **argv)
 	return 0;
 }
 
-/* attach DEV [mode native|skb] [hook xdp|tc] [max-flows N] */
+/* attach DEV [mode native|skb] [hook xdp|tc] [max-flows N]
+ * [capture-ring SIZE] */
 int fg_args_attach(int argc, char **argv, struct fg_attach_args *a)
 {
 	const char *kw, *val;
@@ -758,10 +793,15 @@ int fg_args_attach(int argc, char **argv, struct fg_attach_args *a)
 		kw = argv[i];
 		val = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(kw, "mode") && strcmp(kw, "hook") &&
-		    strcmp(kw, "max-flows"))
+		    strcmp(kw, "max-flows") && strcmp(kw, "capture-ring"))
 			return fg_usage("unknown argument '%s' to attach", kw);
 		if (!val)
 			return fg_usage("%s needs a value", kw);
+		if (!strcmp(kw, "capture-ring")) {
+			if (fg_cap_parse_ring(kw, val, &a->cap_ring))
+				return -FG_EUSAGE;
+			continue;
+		}
 		if (!strcmp(kw, "mode") && !strcmp(val, "native"))
 			a->mode = FG_MODE_NATIVE;
 		else if (!strcmp(kw, "mode") && !strcmp(val, "skb"))
@@ -786,7 +826,8 @@ int fg_args_attach(int argc, char **argv, struct fg_attach_args *a)
 
 static const struct fg_verb attach_verbs[] = {
 	FG_VERB(NULL, do_attach,
-		"DEV [mode native|skb] [hook xdp|tc] [max-flows N]",
+		"DEV [mode native|skb] [hook xdp|tc] [max-flows N] "
+		"[capture-ring SIZE]",
 		"guard DEV and count its flows (XDP ingress, TC egress)"),
 	{},
 };

@@ -14,6 +14,7 @@ extern const struct fg_cmd fg_cmd_stats, fg_cmd_config, fg_cmd_flow;
 extern const struct fg_cmd fg_cmd_replay, fg_cmd_export, fg_cmd_rtt;
 extern const struct fg_cmd fg_cmd_rule, fg_cmd_daemon, fg_cmd_help;
 extern const struct fg_cmd fg_cmd_metrics, fg_cmd_version;
+extern const struct fg_cmd fg_cmd_capture;
 
 /* The argument grammars, pure functions that the unit tests call. */
 struct fg_attach_args {
@@ -21,6 +22,7 @@ struct fg_attach_args {
 	__u32 mode;	 /* enum fg_attach_mode */
 	__u32 hook;	 /* enum fg_hook */
 	__u32 max_flows; /* 0: keep the pinned size, or the default */
+	__u32 cap_ring;	 /* capture ring bytes; 0: likewise */
 };
 int fg_args_attach(int argc, char **argv, struct fg_attach_args *a);
 int fg_args_config_set(int argc, char **argv, const struct fg_config *cur,

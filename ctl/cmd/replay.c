@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * flowgate replay: the grammar; the driver is ctl/replay/replay.c.
+ * flowgate replay: the grammar; the driver is ctl/replay/replay.c, the
+ * capture's selection ctl/capture/cap_args.c.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "fg.h"
 #include "replay.h"
+#include "capture.h"
 #include "cmds.h"
 
 /* A timeout in seconds, as `flowgate export` takes it. */
@@ -21,9 +23,9 @@ static int replay_timeout(const char *kw, const char *v, __u32 *out)
 
 static bool replay_known(const char *kw)
 {
-	static const char *const kws[] = {"max-flows",	    "ipfix",
-					  "config",	    "collector",
-					  "active-timeout", "idle-timeout"};
+	static const char *const kws[] = {
+		"max-flows",	  "ipfix",	  "config",  "collector",
+		"active-timeout", "idle-timeout", "capture"};
 	size_t i;
 
 	for (i = 0; i < sizeof(kws) / sizeof(kws[0]); i++)
@@ -69,10 +71,36 @@ static int replay_kw(struct fg_replay_args *a, const char *kw, const char *v)
 			kw);
 }
 
+/* capture FILE, then the selection words that follow it: how many
+ * words it took, or -FG_EUSAGE. */
+static int replay_capture(int argc, char **argv, int i,
+			  struct fg_replay_args *a)
+{
+	static struct fg_cap_args cap;
+	int n, j = i + 2;
+
+	fg_cap_args_init(&cap);
+	cap.out = argv[i + 1];
+	if (!cap.out[0] || strlen(cap.out) >= 4096)
+		return fg_usage("capture: bad file name");
+	while (j < argc) {
+		n = fg_cap_arg(argc, argv, j, &cap, FG_CAP_REPLAY);
+		if (n < 0)
+			return n;
+		if (!n)
+			break;
+		j += n;
+	}
+	if (cap.burst && !cap.pps)
+		return fg_usage("burst needs a limit: limit PPS burst N");
+	a->cap = &cap;
+	return j - i;
+}
+
 /* The grammar of the table below, unit-tested. */
 int fg_args_replay(int argc, char **argv, struct fg_replay_args *a)
 {
-	int i, err;
+	int i, n, err;
 
 	memset(a, 0, sizeof(*a));
 	if (argc < 1)
@@ -82,9 +110,16 @@ int fg_args_replay(int argc, char **argv, struct fg_replay_args *a)
 				"help')",
 				argv[0]);
 	a->path = argv[0];
-	for (i = 1; i < argc; i += 2) {
+	for (i = 1; i < argc; i += n) {
+		n = 2;
 		if (i + 1 == argc && replay_known(argv[i]))
 			return fg_usage("%s needs a value", argv[i]);
+		if (!strcmp(argv[i], "capture")) {
+			n = replay_capture(argc, argv, i, a);
+			if (n < 0)
+				return n;
+			continue;
+		}
 		err = replay_kw(a, argv[i], i + 1 < argc ? argv[i + 1] : "");
 		if (err)
 			return err;
@@ -109,8 +144,12 @@ static int do_replay(int argc, char **argv)
 static const struct fg_verb replay_verbs[] = {
 	FG_VERB(NULL, do_replay,
 		"PCAP [max-flows N] [ipfix FILE] [collector URL]... "
-		"[active-timeout S] [idle-timeout S] [config FILE]",
-		"run a capture through fg_xdp: verdicts, flows, IPFIX export"),
+		"[active-timeout S] [idle-timeout S] [config FILE]\n"
+		"PCAP ... capture FILE [drops|passes|all] [reason NAME]... "
+		"[rule ID] [sample N] [limit PPS [burst N]] [snaplen N] "
+		"[count N] [capture-ring SIZE]",
+		"run a capture through fg_xdp: verdicts, flows, IPFIX export, "
+		"the selected packets to pcapng"),
 	{},
 };
 

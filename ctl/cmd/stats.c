@@ -16,6 +16,7 @@
 #include "fg.h"
 #include "cmds.h"
 #include "export.h"
+#include "capstats.h"
 
 static void print_reasons(const struct fg_ifstats *s)
 {
@@ -99,6 +100,24 @@ static void print_table(void)
 	out_obj_close();
 }
 
+/* The capture's counters since attach (none in state made before it
+ * existed), and whether a capture runs now. */
+static void print_capture(void)
+{
+	struct fg_cap_count c[FG_CAP_NKEYS];
+	struct fg_cap_cfg cfg;
+
+	if (fg_cap_stats_read(c) || fg_cap_cfg_read(&cfg))
+		return;
+	out_obj_open("capture");
+	out_bool("active", fg_cap_running(&cfg));
+	if (fg_cap_running(&cfg))
+		out_u64("pid", cfg.owner);
+	out_u64("ring_bytes", fg_pinned_cap_ring());
+	fg_cap_count_print("counters", c);
+	out_obj_close();
+}
+
 static int parse_args(int argc, char **argv, __u32 *only)
 {
 	*only = 0;
@@ -136,8 +155,10 @@ static int do_stats(int argc, char **argv)
 	out_arr_open("interfaces");
 	fg_ifaces_read(fd, ifaces_fd, only, print_iface, NULL);
 	out_arr_close();
-	if (!only)
+	if (!only) {
 		fg_exp_stats_print();
+		print_capture();
+	}
 	out_end();
 	if (ifaces_fd >= 0)
 		close(ifaces_fd);

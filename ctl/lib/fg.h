@@ -125,6 +125,8 @@ int fg_obj_pin_maps(struct bpf_object *obj, __u32 max_flows);
 void fg_obj_chmod_pins(struct bpf_object *obj);
 /* Size of the pinned flow table, 0 without state. */
 __u32 fg_pinned_max_flows(void);
+/* Size of the pinned capture ring, 0 without state. */
+__u32 fg_pinned_cap_ring(void);
 /* Remove every pin and the pin directory. */
 int fg_state_remove(void);
 int fg_config_read(struct fg_config *cfg);

@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "fg.h"
+#include "fg_maps.h"
 #include "kfeat.h"
 #include "fg_parse.h"
 #include "flowgate_xdp.skel.h"
@@ -53,12 +54,41 @@ bool fg_state_exists(void)
 	       !access(path, F_OK);
 }
 
+/* The capture's selection is a global of the programs (a data section
+ * of its own, bpf/lib/fg_capture.bpf.h) that every instance shares. */
+static bool is_cap_cfg(const struct bpf_map *map)
+{
+	return !strcmp(bpf_map__name(map), FG_CAP_CFG_SEC);
+}
+
 static bool is_internal_map(const struct bpf_map *map)
 {
 	/* .rodata/.bss/.data belong to one program instance, and fg_take_buf
 	 * to replay's private one: never pinned */
+	if (is_cap_cfg(map))
+		return false;
 	return strchr(bpf_map__name(map), '.') != NULL ||
 	       !strcmp(bpf_map__name(map), FG_MAP_TAKE_BUF);
+}
+
+/* max_entries of a pinned map, 0 when there is none. */
+static __u32 pinned_max_entries(const char *name)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd = fg_map_open(name);
+
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		info.max_entries = 0;
+	close(fd);
+	return info.max_entries;
+}
+
+__u32 fg_pinned_cap_ring(void)
+{
+	return pinned_max_entries(FG_MAP_CAP_RING);
 }
 
 int fg_obj_pin_maps(struct bpf_object *obj, __u32 max_flows)
@@ -79,7 +109,13 @@ int fg_obj_pin_maps(struct bpf_object *obj, __u32 max_flows)
 			continue;
 		if (max_flows && !strcmp(bpf_map__name(map), FG_MAP_FLOWS))
 			bpf_map__set_max_entries(map, max_flows);
-		err = fg_pin_path(path, sizeof(path), bpf_map__name(map));
+		/* the ring's size is the pinned one's, if there is one */
+		if (!strcmp(bpf_map__name(map), FG_MAP_CAP_RING) &&
+		    fg_pinned_cap_ring())
+			bpf_map__set_max_entries(map, fg_pinned_cap_ring());
+		err = fg_pin_path(path, sizeof(path),
+				  is_cap_cfg(map) ? FG_MAP_CAP_CFG
+						  : bpf_map__name(map));
 		if (!err)
 			err = bpf_map__set_pin_path(map, path);
 		if (err)

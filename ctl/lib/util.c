@@ -140,6 +140,49 @@ static void existing_ancestor(const char *path, char *out, size_t len)
 	}
 }
 
+/* The root of the bpffs mount holding path (an existing directory). */
+static void bpffs_root(const char *path, char *out, size_t len)
+{
+	struct stat st, up;
+	char parent[4096], *slash;
+
+	snprintf(out, len, "%s", path);
+	if (stat(out, &st))
+		return;
+	for (;;) {
+		snprintf(parent, sizeof(parent), "%s", out);
+		slash = strrchr(parent, '/');
+		if (!slash || slash == parent)
+			return;
+		*slash = '\0';
+		if (stat(parent, &up) || up.st_dev != st.st_dev)
+			return;
+		snprintf(out, len, "%s", parent);
+	}
+}
+
+/*
+ * libxdp pins the dispatcher's links under its bpffs (/sys/fs/bpf/xdp): the
+ * programs stay in the dispatcher only while those pins exist, and every
+ * later libxdp call finds them there. Where /sys/fs/bpf is no bpffs (not
+ * mounted, or `ip netns exec` remounted /sys), libxdp would mount one that
+ * may die with this process's mount namespace: use the bpffs that holds
+ * our pins instead, when our pin directory lies below its root.
+ */
+static void libxdp_follow_pins(void)
+{
+	char anc[4096], root[4096];
+
+	if (getenv("LIBXDP_BPFFS") || is_bpffs("/sys/fs/bpf"))
+		return;
+	existing_ancestor(fg_pin_dir(), anc, sizeof(anc));
+	if (!is_bpffs(anc))
+		return;
+	bpffs_root(anc, root, sizeof(root));
+	if (strcmp(root, fg_pin_dir()))
+		setenv("LIBXDP_BPFFS", root, 1);
+}
+
 /*
  * bpffs is not mounted at boot on every system. If the pin directory is not
  * on bpffs, mount it: at /sys/fs/bpf when the directory lies below it (the
@@ -163,6 +206,7 @@ int fg_ensure_bpffs(void)
 	if (mount("bpf", where, "bpf", 0, "mode=0700"))
 		return fg_error(-errno, "cannot mount bpffs on %s: %s", where,
 				strerror(errno));
+	libxdp_follow_pins();
 	return 0;
 }
 
@@ -206,6 +250,7 @@ void fg_libs_init(void)
 	libbpf_set_print(libbpf_print);
 	/* libxdp keeps its dispatcher pins and lock under /sys/fs/bpf/xdp. */
 	setenv("LIBXDP_BPFFS_AUTOMOUNT", "1", 0);
+	libxdp_follow_pins();
 }
 
 /* Rule and config files are read whole; this bounds what a typo in a path

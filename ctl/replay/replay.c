@@ -51,7 +51,9 @@
 #include "cfgfile.h"
 #include "export.h"
 #include "replay.h"
+#include "pcap_read.h"
 #include "capture.h"
+#include "capstats.h"
 #include "replay_exp.h"
 #include "kfeat.h"
 #include "flowgate_xdp.skel.h"
@@ -89,6 +91,10 @@ struct replay {
 	struct fg_take *take;	  /* fg_take_buf, mmapped, if exporting */
 	struct fg_daemon_cfg cfg; /* config FILE */
 	bool have_cfg;
+	/* capture FILE: the selected packets, read from the private ring
+	 * after every batch */
+	struct ring_buffer *rb;
+	struct fg_cap_sink sink;
 	struct timespec start, last_progress;
 	__u64 progress_at; /* packets at the last look at the clock */
 	bool progress_tty; /* stderr is a terminal */
@@ -240,6 +246,14 @@ static int open_load(struct replay *r, bool take)
 	if (!err)
 		err = bpf_map__set_max_entries(r->skel->maps.fg_rule_hits,
 					       max_rule_id(r) + 1);
+	/* The ring takes a batch's records at most (read after each), or
+	 * nothing without a capture: a page. */
+	if (!err)
+		err = bpf_map__set_max_entries(
+			r->skel->maps.fg_cap_ring,
+			!r->a.cap	 ? FG_CAP_RING_MIN
+			: r->a.cap->ring ? r->a.cap->ring
+					 : FG_CAP_RING_DEFAULT);
 	if (!err && take) {
 		bpf_program__set_autoload(r->skel->progs.fg_take, true);
 		err = bpf_map__set_max_entries(
@@ -369,6 +383,8 @@ static int flush(struct replay *r)
 				(unsigned long long)(r->first + r->n - 1),
 				fg_strerr(err));
 	r->runs++;
+	if (r->rb)
+		ring_buffer__consume(r->rb);
 	for (i = 0; i < r->n; i++) {
 		reason = b->fg_rp_reason[i];
 		if (reason >= FG_R_MAX)
@@ -778,6 +794,22 @@ static void print_export(const struct replay *r, const struct fg_exp_stats *e)
 	out_obj_close();
 }
 
+static void print_capture(const struct replay *r)
+{
+	struct fg_cap_count c[FG_CAP_NKEYS];
+
+	if (!r->rb)
+		return;
+	if (fg_cap_stats_sum(bpf_map__fd(r->skel->maps.fg_cap_stats), c))
+		memset(c, 0, sizeof(c));
+	out_obj_open("capture");
+	out_str("file", r->a.cap->out);
+	out_u64("written", r->sink.written);
+	out_u64("not_written", r->sink.past_count);
+	fg_cap_count_print("kernel", c);
+	out_obj_close();
+}
+
 static void print_summary(const struct replay *r, const struct rflows *f,
 			  const struct fg_exp_stats *es,
 			  const struct fg_ifstats *s)
@@ -808,8 +840,35 @@ static void print_summary(const struct replay *r, const struct rflows *f,
 	fg_flowstats_print("accounting", &s->flows);
 	if (es)
 		print_export(r, es);
+	print_capture(r);
 	out_obj_close();
 	out_end();
+}
+
+/* capture FILE: the selection in the private instance, on; the file with
+ * one interface, named after the capture replayed. */
+static int capture_open(struct replay *r)
+{
+	struct fg_cap_cfg *c = &r->skel->data_fg_cap->fg_cap_cfg;
+	int err;
+
+	if (!r->a.cap)
+		return 0;
+	err = fg_cap_sink_open(&r->sink, r->a.cap);
+	if (!err && fg_cap_sink_single(&r->sink, "replay", r->a.path))
+		err = fg_error(r->sink.w.err, "cannot write %s: %s",
+			       r->a.cap->out, strerror(-r->sink.w.err));
+	if (err)
+		return err;
+	r->rb = ring_buffer__new(bpf_map__fd(r->skel->maps.fg_cap_ring),
+				 fg_cap_sink_record, &r->sink, NULL);
+	if (!r->rb)
+		return fg_error(-errno, "cannot map the capture ring: %s",
+				fg_strerr(-errno));
+	fg_cap_cfg_make(r->a.cap, c);
+	c->gen = 1;
+	c->on = 1;
+	return 0;
 }
 
 /* config FILE: its settings and rules in the private instance, its
@@ -862,7 +921,15 @@ int fg_replay_run(const struct fg_replay_args *a)
 	if (!err)
 		err = configure(&r);
 	if (!err)
+		err = capture_open(&r);
+	if (!err)
 		err = replay_all(&r);
+	if (r.rb) {
+		/* whatever the failure, the file holds what was taken */
+		ring_buffer__consume(r.rb);
+		if (fg_cap_sink_close(&r.sink) && !err)
+			err = -EIO;
+	}
 	if (!err && r.x.e)
 		fg_exporter_stats(r.x.e, &es);
 	else if (!err)
@@ -877,6 +944,7 @@ int fg_replay_run(const struct fg_replay_args *a)
 	if (r.have_cfg)
 		fg_daemon_cfg_free(&r.cfg);
 	fg_capture_close(&r.cap);
+	ring_buffer__free(r.rb);
 	if (r.take)
 		munmap(r.take, take_size());
 	flowgate_xdp__destroy(r.skel);

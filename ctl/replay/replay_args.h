@@ -7,6 +7,8 @@
 #include <linux/types.h>
 #include "fg.h"
 
+struct fg_cap_args;
+
 struct fg_replay_args {
 	const char *path;
 	__u32 max_flows;   /* flow table size; 0: the default */
@@ -16,6 +18,9 @@ struct fg_replay_args {
 	int ncollectors;
 	__u32 active_s, idle_s; /* 0: from config FILE, else the default */
 	const char *config;	/* config FILE (the daemon's); NULL none */
+	/* capture FILE [selection]: the packets it selects to pcapng
+	 * (ctl/capture/capture.h); NULL: none */
+	struct fg_cap_args *cap;
 };
 
 #endif /* FG_REPLAY_ARGS_H */

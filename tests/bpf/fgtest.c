@@ -8,8 +8,8 @@
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "flowgate_xdp.skel.h"
 #include "fg.h"
+#include "flowgate_xdp.skel.h"
 #include "fg_parse.h"
 #include "fgtest.h"
 

@@ -122,14 +122,19 @@ fg_stats_json() {
 	fg -j stats dev "${1:-$RX_IF}"
 }
 
-# XDP program id on a link of the receiving namespace ("" when none).
+# XDP programs on a link of the receiving namespace: the id of the program
+# attached, or with libxdp's dispatcher the ids of its components ("" when
+# none). libxdp finds the dispatcher's pins on the test's bpffs, where
+# flowgate puts them when /sys/fs/bpf is not a bpffs (ctl/util.c).
 xdp_prog_id() {
-	ip -n "$NS_RX" -j -d link show dev "${1:-$RX_IF}" | "$PY" -c '
-import json, sys
-l = json.load(sys.stdin)[0]
-x = l.get("xdp") or {}
-p = x.get("prog") or {}
-print(p.get("id", x.get("prog_id", "")) if x else "")'
+	ip netns exec "$NS_RX" env LIBXDP_BPFFS="$FG_TMP" \
+		"$PY" "$FG_ROOT/tests/lib/xdp_progs.py" "${1:-$RX_IF}"
+}
+
+# What the link itself holds: "dispatcher ID", "program ID" or "".
+xdp_main_prog() {
+	ip netns exec "$NS_RX" env LIBXDP_BPFFS="$FG_TMP" \
+		"$PY" "$FG_ROOT/tests/lib/xdp_progs.py" "${1:-$RX_IF}" --main
 }
 
 # ---- setup and cleanup ------------------------------------------------------

@@ -339,7 +339,7 @@ fi
 # stdout. The truncated capture's first packet is replayed and printed
 # before the error: its verdict is true, the exit code says the rest.
 c=$CAPS
-use="replay PCAP [max-flows N] [ipfix FILE] [collector URL]... [active-timeout S] [idle-timeout S] [config FILE]"
+use="replay PCAP [max-flows N] [ipfix FILE] [collector URL]... [active-timeout S] [idle-timeout S] [config FILE] | flowgate replay PCAP ... capture FILE [drops|passes|all] [reason NAME]... [rule ID] [sample N] [limit PPS [burst N]] [snaplen N] [count N] [capture-ring SIZE]"
 if [ "$priv" -eq 1 ]; then
 	fails "truncated mid-record: exit 1 at packet 2" 1 \
 		"Error: $c/truncated.pcap: truncated capture at packet 2" \

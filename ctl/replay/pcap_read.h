@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Reading a capture (capture.c): pcap and pcapng, every link type as an
+/* Reading a capture (pcap_read.c): pcap and pcapng, every link type as an
  * Ethernet frame. */
-#ifndef FG_CAPTURE_H
-#define FG_CAPTURE_H
+#ifndef FG_CTL_PCAP_READ_H
+#define FG_CTL_PCAP_READ_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,7 +16,7 @@ struct fg_capture {
 	struct pcap *pcap;
 	int dlt;
 	__u64 index; /* packets read so far: the current one, 1-based */
-	/* A classic pcap file mapped (capture.c): records read in place
+	/* A classic pcap file mapped (pcap_read.c): records read in place
 	 * while they are well-formed; NULL: libpcap reads. */
 	const __u8 *map;
 	size_t size, off;
@@ -48,4 +48,4 @@ void fg_capture_close(struct fg_capture *c);
 /* How far into the file (size bytes) reading got, in percent; -1 unknown. */
 int fg_capture_percent(struct fg_capture *c, long size);
 
-#endif /* FG_CAPTURE_H */
+#endif /* FG_CTL_PCAP_READ_H */

@@ -29,7 +29,7 @@
 #include <pcap/pcap.h>
 #include <pcap/dlt.h>
 #include "fg.h"
-#include "capture.h"
+#include "pcap_read.h"
 
 #define SLL_HLEN       16
 #define SLL_PROTO_OFF  14

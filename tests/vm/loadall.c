@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Loads every program of the BPF objects given, one program at a time, into
+ * the running kernel, and says in TAP which ones its verifier accepts. A
+ * rejection prints the verifier's last lines (FG_LOG_LINES, 12; 0 = all),
+ * so that the kernel matrix names the instruction an older kernel refuses.
+ * Read-only data stays at its defaults (every stage enabled, rules on).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <bpf/libbpf.h>
+
+static char logbuf[1 << 20];
+static size_t loglen;
+
+/* libbpf prints the verifier log of a failed load through this. */
+static int keep_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	int n;
+
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	if (loglen >= sizeof(logbuf) - 1)
+		loglen = 0; /* keep the tail: the verifier's last lines */
+	n = vsnprintf(logbuf + loglen, sizeof(logbuf) - loglen, fmt, ap);
+	if (n > 0)
+		loglen += n;
+	if (loglen > sizeof(logbuf) - 1)
+		loglen = sizeof(logbuf) - 1; /* vsnprintf cut it there */
+	return 0;
+}
+
+static void print_tail(int lines)
+{
+	char *end = strstr(logbuf, "-- END PROG LOAD LOG --");
+	char *p = end ? end : logbuf + loglen;
+	int seen = 0;
+
+	*p = '\0';
+
+	while (p > logbuf && (lines <= 0 || seen <= lines))
+		if (*--p == '\n')
+			seen++;
+	if (*p == '\n')
+		p++;
+	for (char *line = strtok(p, "\n"); line; line = strtok(NULL, "\n"))
+		printf("#   %s\n", line);
+}
+
+/* Opens path with only the program at index want to load. */
+static int load_one(const char *path, int want, const char **name)
+{
+	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+	struct bpf_program *p;
+	int i = 0, err;
+
+	if (!obj)
+		return -1;
+	for (p = bpf_object__next_program(obj, NULL); p;
+	     p = bpf_object__next_program(obj, p)) {
+		bpf_program__set_autoload(p, i == want);
+		if (i++ == want)
+			*name = strdup(bpf_program__name(p));
+	}
+	loglen = 0;
+	err = bpf_object__load(obj);
+	bpf_object__close(obj);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	const char *env = getenv("FG_LOG_LINES");
+	int lines = env ? atoi(env) : 12, n = 0, bad = 0;
+	struct utsname u;
+
+	uname(&u);
+	libbpf_set_print(keep_log);
+	printf("# kernel %s\n", u.release);
+	for (int a = 1; a < argc; a++) {
+		struct bpf_object *obj = bpf_object__open_file(argv[a], NULL);
+		struct bpf_program *p;
+		int progs = 0;
+
+		if (!obj) {
+			printf("not ok %d - %s: cannot open\n", ++n, argv[a]);
+			bad++;
+			continue;
+		}
+		for (p = bpf_object__next_program(obj, NULL); p;
+		     p = bpf_object__next_program(obj, p))
+			progs++;
+		bpf_object__close(obj);
+		for (int i = 0; i < progs; i++) {
+			const char *name = "?";
+			const char *base = strrchr(argv[a], '/');
+
+			base = base ? base + 1 : argv[a];
+			if (!load_one(argv[a], i, &name)) {
+				printf("ok %d - %s %s loads\n", ++n, base,
+				       name);
+				continue;
+			}
+			printf("not ok %d - %s %s rejected by %s\n", ++n, base,
+			       name, u.release);
+			print_tail(lines);
+			bad++;
+		}
+	}
+	printf("1..%d\n", n);
+	return bad ? 1 : 0;
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The kernel matrix: the test layers again on the kernels users run, each a
+# Debian kernel package booted under qemu by scripts/vmtest.sh. On each:
+# every BPF program loaded on its own (tests/vm/loadall.c names what the
+# verifier rejects), then tests/run.sh on the selection below, in two
+# halves at once (tests/vm/guest.sh). The 6.1
+# kernels take libxdp's dispatcher path (freplace works there), so the e2e
+# tests run flowgate as a dispatcher component.
+#
+# Output is TAP for tests/run.sh: one line per test inside the VM, named
+# "[KERNEL] layer/test: name", then "kernel KERNEL: N passed, N failed".
+# A kernel whose package cannot be fetched is one SKIP line saying so.
+#
+#   VM_KERNELS   flavours or packages (scripts/vmtest.sh -k), "generic"
+#   VM_SUITE     "matrix" (the selection below, for `make test`) or "full"
+#                (every layer, for `make vmtest`)
+set -u
+cd "$(dirname "$0")/../.."
+# Two halves of about the same length, one per vCPU (tests/vm/guest.sh).
+HALF1='^bpf/'
+HALF2='^(pcap/|e2e/test_(cli|flows|guard|coexist)$)'
+if [ "${VM_SUITE:-matrix}" = full ]; then
+	HALF1='^(unit|bpf|interop)/' HALF2='^(pcap|e2e)/'
+fi
+n=0 bad=0
+
+tap() { # tap ok|"not ok" TEXT
+	n=$((n + 1))
+	echo "$1 $n - $2"
+}
+
+# Renumber the guest's output: "== layer/test" headers, indented TAP lines
+# (tests/run.sh's), loadall's TAP and verifier lines.
+relabel() { # relabel KVER
+	local kver=$1 test=vm/loadall line res text
+	while IFS= read -r line; do
+		case $line in
+		"== "*) test=${line#== } ;;
+		*ok\ *)
+			[[ $line =~ ^\ *(not ok|ok)( [0-9]+)?( -)?\ (.*)$ ]] || continue
+			res=${BASH_REMATCH[1]} text=${BASH_REMATCH[4]}
+			tap "$res" "[$kver] $test: $text"
+			;;
+		*"#   "* | "# kernel"*) echo "${line#"${line%%[! ]*}"}" ;;
+		esac
+	done
+}
+
+for k in ${VM_KERNELS:-generic}; do
+	if ! info=$(scripts/vmtest.sh -k "$k" --prepare 2>&1); then
+		tap ok "kernel $k # SKIP cannot fetch or prepare it: ${info##*vmtest: }"
+		continue
+	fi
+	kver=${info##* }
+	kver=${kver%-amd64}
+	log=build/vm/matrix-$k.log
+	VM_CPUS=${VM_CPUS:-2} scripts/vmtest.sh -k "$k" -- \
+		bash tests/vm/guest.sh "build/vm/logs-$k" "$HALF1" "$HALF2" >"$log" 2>&1
+	rc=$?
+	results=$(relabel "$kver" <"$log")
+	[ -n "$results" ] && printf '%s\n' "$results"
+	p=$(grep -Ec '^ok ' <<<"$results")
+	s=$(grep -Ec '^ok .*# ?SKIP' <<<"$results")
+	f=$(grep -Ec '^not ok ' <<<"$results")
+	n=$((n + p + f))
+	if [ "$rc" = 125 ] || [ "$(grep -Ec '^[0-9]+ passed, [0-9]+ failed' "$log")" != 2 ]; then
+		tap "not ok" "[$kver] the VM did not run the suite to its end (exit $rc, see $log)"
+		tail -n 5 "$log" | sed 's/^/# | /'
+		f=$((f + 1))
+	fi
+	bad=$((bad + f))
+	line="kernel $kver: $((p - s)) passed, $f failed"
+	[ "$s" -gt 0 ] && line="$line, $s skipped"
+	echo "$line"
+done
+echo "1..$n"
+[ "$bad" -eq 0 ]
