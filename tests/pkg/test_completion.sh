@@ -78,7 +78,8 @@ nchecks=$(grep -c '^	X(' "$ROOT/include/fg_common.h")
 expect "every check name is offered" \
 	"$(cands config set check "" | wc -w)" "$nchecks"
 expect "attach: devices" "$(cands attach l)" "lo"
-expect "attach DEV: keywords" "$(cands attach lo "")" "hook max-flows mode"
+expect "attach DEV: keywords" "$(cands attach lo "")" \
+	"capture-ring hook max-flows mode"
 expect "attach mode values" "$(cands attach lo mode "")" "native skb"
 expect "stats dev: devices" "$(cands stats dev l)" "lo"
 expect "rtt: verbs and the keywords of the default verb" \
