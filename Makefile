@@ -14,10 +14,10 @@ ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null || echo x86_64-l
 CFLAGS   ?= -O2 -g
 # The CLI's libraries, one folder each, and the commands' table (ctl/cmd).
 CTL_LIBDIRS := ctl/lib ctl/rules ctl/export ctl/replay ctl/daemon ctl/rtt \
-	       ctl/capture
+	       ctl/metrics ctl/capture
 CTL_INC  := $(addprefix -I,$(CTL_LIBDIRS) ctl/cmd)
 CFLAGS   += -Wall -Wextra -Wno-unused-parameter -Iinclude $(CTL_INC) -I$(BUILD) -D_GNU_SOURCE
-LDLIBS   := -lxdp -lbpf -lpcap -lelf -lz
+LDLIBS   := -lxdp -lbpf -lpcap -lelf -lz -lmicrohttpd -lpthread
 BPF_CFLAGS := -O2 -g -target bpf -D__bpf__ -Wall -Iinclude -Ibpf/lib -I$(ARCH_INC)
 
 # One object and skeleton per hook: XDP (fg_xdp and replay's fg_replay), TC,
@@ -52,7 +52,9 @@ T_BPF_OBJS := $(patsubst tests/bpf/progs/%.bpf.c,$(BUILD)/tests/%.bpf.o,$(T_BPF_
 .SECONDARY: $(SKELS)
 
 .PHONY: all deps test demo fuzz bench clean format tests-build
-all: $(BUILD)/flowgate $(BPF_OBJS)
+# Everything make install takes; nothing is installed first (the Debian
+# build runs this target).
+all: $(BUILD)/flowgate $(BPF_OBJS) $(BUILD)/flowgate.bash
 
 deps:
 	@bash scripts/deps.sh
@@ -63,12 +65,28 @@ $(BUILD)/%.bpf.o: %.bpf.c $(BPF_HDRS) | $(BUILD)
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $(subst .bpf.o,,$(notdir $<)) > $@
 
+# The version: git describe when built from a clone, else the VERSION file
+# (release tarballs, Debian source packages). Rewritten only on change.
+FG_VERSION := $(shell git describe --tags --dirty 2>/dev/null || \
+	{ v=$$(cat VERSION) && h=$$(git rev-parse --short HEAD 2>/dev/null) && \
+	  d=$$(git diff --quiet HEAD 2>/dev/null || echo -dirty) && \
+	  echo "$$v-g$$h$$d"; } 2>/dev/null || cat VERSION)
+LIBXDP_VERSION := $(shell pkg-config --modversion libxdp 2>/dev/null || echo unknown)
+$(BUILD)/fg_version.h: FORCE | $(BUILD)
+	@printf '#define FG_VERSION "%s"\n#define FG_LIBXDP_VERSION "%s"\n' \
+		'$(FG_VERSION)' '$(LIBXDP_VERSION)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+.PHONY: FORCE
+FORCE:
+
+$(BUILD)/ctl/cmd/version.o $(BUILD)/ctl/cmd/metrics.o: $(BUILD)/fg_version.h
+
 $(BUILD)/ctl/%.o: ctl/%.c $(CTL_HDRS) $(SKELS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/flowgate: $(CTL_OBJS)
-	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(T_LIB_SRCS) $(T_LIB_HDRS) $(CTL_LIB) $(CTL_HDRS) | $(BUILD)/tests
 	$(CC) $(CFLAGS) -Itests/lib $< $(T_LIB_SRCS) $(CTL_LIB) -o $@ $(LDLIBS) -lcmocka
@@ -96,6 +114,57 @@ tests-build: $(BUILD)/tests/oracle_run
 
 tests-build: all $(UNIT_BINS) $(BPFT_BINS) $(T_BPF_OBJS)
 
+# Bash completion from the grammar `flowgate help` prints (the command
+# table) and the check names of FG_REASONS.
+$(BUILD)/flowgate.bash: $(BUILD)/flowgate scripts/mkcomp.py include/fg_common.h
+	$(BUILD)/flowgate help | python3 scripts/mkcomp.py include/fg_common.h > $@.tmp
+	mv $@.tmp $@
+
+# ---- install -----------------------------------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=] (Debian: PREFIX=/usr
+# UNITDIR=/lib/systemd/system). The plain BPF objects go to
+# PREFIX/lib/flowgate, where the binary finds them (../lib/flowgate from
+# its own folder). The units' /usr/local/sbin is rewritten to SBINDIR.
+PREFIX   ?= /usr/local
+SBINDIR  ?= $(PREFIX)/sbin
+BPFDIR   ?= $(PREFIX)/lib/flowgate
+MANDIR   ?= $(PREFIX)/share/man
+DOCDIR   ?= $(PREFIX)/share/doc/flowgate
+COMPDIR  ?= $(PREFIX)/share/bash-completion/completions
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+UNITS    := flowgate-export.service flowgate-daemon.service \
+	    flowgate-metrics.service
+# The manual's source is the page itself (make doc regenerates its parts).
+MANPAGE  := doc/flowgate.8
+
+.PHONY: install uninstall
+install: $(BUILD)/flowgate $(BPF_OBJS) $(BUILD)/flowgate.bash $(MANPAGE)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BPFDIR) \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(COMPDIR) \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)/examples
+	install -m 0755 $(BUILD)/flowgate $(DESTDIR)$(SBINDIR)/flowgate
+	install -m 0644 $(BPF_OBJS) $(DESTDIR)$(BPFDIR)/
+	gzip -9n < $(MANPAGE) > $(DESTDIR)$(MANDIR)/man8/flowgate.8.gz
+	chmod 0644 $(DESTDIR)$(MANDIR)/man8/flowgate.8.gz
+	install -m 0644 $(BUILD)/flowgate.bash $(DESTDIR)$(COMPDIR)/flowgate
+	for u in $(UNITS); do \
+		sed 's|/usr/local/sbin/|$(SBINDIR)/|g' scripts/$$u \
+			> $(DESTDIR)$(UNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	install -m 0644 contrib/flowgate.conf $(DESTDIR)$(DOCDIR)/examples/
+	install -m 0644 contrib/grafana-flowgate.json $(DESTDIR)$(DOCDIR)/examples/
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/flowgate \
+		$(addprefix $(DESTDIR)$(BPFDIR)/,$(notdir $(BPF_OBJS))) \
+		$(DESTDIR)$(MANDIR)/man8/flowgate.8.gz \
+		$(DESTDIR)$(COMPDIR)/flowgate \
+		$(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS)) \
+		$(DESTDIR)$(DOCDIR)/examples/flowgate.conf \
+		$(DESTDIR)$(DOCDIR)/examples/grafana-flowgate.json
+	-rmdir $(DESTDIR)$(BPFDIR) $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
+
 test: deps
 	@$(MAKE) --no-print-directory tests-build
 	@bash tests/run.sh
@@ -115,6 +184,13 @@ vmtest: tests-build
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@bash scripts/demo.sh
+
+# The packaging layer alone: make install, completion, the .deb (about a
+# minute and a half: the package build compiles everything again).
+.PHONY: pkgtest
+pkgtest: deps
+	@$(MAKE) --no-print-directory all
+	@for t in tests/pkg/test_*.sh; do echo "== $$t"; bash $$t || exit 1; done
 
 # libFuzzer targets (not part of `make test`): the packet parser and
 # validator, and the host-side parsers of rule files, config files and

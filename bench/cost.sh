@@ -72,7 +72,7 @@ if [ ! -x "$OUT/cost" ] || [ -n "$(find bench/cost.c bench/rules_fill.c \
 	# shellcheck disable=SC2086 # one word per object
 	cc -O2 -g -Wall -Wextra -Wno-unused-parameter -Iinclude $CTL_INC \
 		-I"$BUILD" bench/cost.c bench/rules_fill.c $CTL_OBJS \
-		-o "$OUT/cost" -lxdp -lbpf -lelf -lz -lpcap
+		-o "$OUT/cost" $(make -s print-LDLIBS)
 fi
 # Same flags as the Makefile's BPF_CFLAGS, so the pieces match fg_xdp.
 for b in empty_xdp fg_parts; do

@@ -59,7 +59,7 @@ if [ ! -x "$EXB" ] || [ bench/exp_bench.c -nt "$EXB" ] ||
 	done < <(find "$BUILD/ctl" -name '*.o' ! -path '*/ctl/main.o')
 	cc -O2 -g -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -Iinclude \
 		$(make -s print-CTL_INC) -I"$BUILD" bench/exp_bench.c "${objs[@]}" -o "$EXB" \
-		-lxdp -lbpf -lpcap -lelf -lz
+		$(make -s print-LDLIBS)
 fi
 
 # ---- setup and cleanup --------------------------------------------------------

@@ -55,6 +55,12 @@ static int take_global_opts(int *argc, char **argv)
 			fg_opts.bpffs = argv[i];
 		} else if (!strncmp(a, "--bpffs=", 8)) {
 			fg_opts.bpffs = a + 8;
+		} else if (!strcmp(a, "--log-format")) {
+			if (++i >= *argc || fg_log_set_format(argv[i]))
+				return fg_usage("--log-format takes text or "
+						"json");
+		} else if (!strcmp(a, "--version")) {
+			argv[++n] = "version";
 		} else {
 			argv[++n] = argv[i];
 		}

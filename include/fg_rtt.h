@@ -85,6 +85,7 @@ struct fg_rtt_stats {
 	__u64 coarse; /* samples from skops->srtt_us (no callback args) */
 	__u64 untracked; /* closes of connections that had no record */
 	__u64 closed_lost; /* final records the closed table refused */
+	__u64 sum_us; /* of every sample: the histogram's sum (Prometheus) */
 	struct fg_rtt_hist hist;
 };
 
@@ -117,7 +118,7 @@ struct fg_rtt_drive {
 _Static_assert(sizeof(struct fg_rtt_key) == 40, "fg_rtt_key layout");
 _Static_assert(sizeof(struct fg_rtt_val) == 56, "fg_rtt_val layout");
 _Static_assert(sizeof(struct fg_rtt_pkey) == 4, "fg_rtt_pkey layout");
-_Static_assert(sizeof(struct fg_rtt_stats) == 8 * 8 + 8 * FG_RTT_SLOTS,
+_Static_assert(sizeof(struct fg_rtt_stats) == 9 * 8 + 8 * FG_RTT_SLOTS,
 	       "fg_rtt_stats layout");
 _Static_assert(sizeof(struct fg_rtt_info) == 256, "fg_rtt_info layout");
 _Static_assert(sizeof(struct fg_rtt_drive) == 56, "fg_rtt_drive layout");

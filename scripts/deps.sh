@@ -4,9 +4,12 @@
 set -euo pipefail
 
 build_pkgs=(clang llvm make gcc pkg-config libbpf-dev libxdp-dev xdp-tools bpftool
-	libelf-dev zlib1g-dev libpcap-dev libcmocka-dev iproute2 linux-libc-dev)
+	libelf-dev zlib1g-dev libpcap-dev libcmocka-dev iproute2 linux-libc-dev
+	libmicrohttpd-dev)
 test_pkgs=(nfdump pmacct tshark tcpreplay iperf3 python3-scapy netsniff-ng
-	softflowd ethtool python3-yaml)
+	softflowd ethtool python3-yaml
+	prometheus curl bash-completion man-db systemd
+	debhelper dpkg-dev fakeroot lintian)
 # The kernel matrix (tests/vm, scripts/vmtest.sh): qemu, a static busybox,
 # squashfs images for kernels without 9p.
 test_pkgs+=(qemu-system-x86 busybox-static squashfs-tools)
@@ -32,5 +35,5 @@ export DEBIAN_FRONTEND=noninteractive
 # tshark asks whether non-root users may capture; answer it up front.
 echo "wireshark-common wireshark-common/install-setuid boolean false" |
 	debconf-set-selections
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+apt-get -o DPkg::Lock::Timeout=600 update -qq
+apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -85,6 +85,12 @@ for t in tests/vm/test_*.sh; do
 	[ -e "$LOGS/vm-$n.log" ] && grep -h '^kernel .*passed' "$LOGS/vm-$n.log" | sed 's/^/   /'
 done
 
+# Layer 6: installing and packaging (make install, completion, the .deb).
+for t in tests/pkg/test_*.sh; do
+	[ -e "$t" ] || continue
+	run_one pkg "$(basename "$t" .sh)" bash "$t"
+done
+
 [ ${#failed_names[@]} -gt 0 ] && echo "failing: ${failed_names[*]}"
 line="$pass passed, $fail failed"
 [ "$skip" -gt 0 ] && line="$line, $skip skipped"

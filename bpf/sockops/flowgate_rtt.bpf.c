@@ -180,6 +180,7 @@ static __always_inline void fg_rtt_sample(const struct fg_rtt_key *k,
 
 	if (st) {
 		st->samples++;
+		st->sum_us += mrtt_us;
 		st->coarse += coarse;
 		st->hist.slots[slot & (FG_RTT_SLOTS - 1)]++;
 	}

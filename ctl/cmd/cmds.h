@@ -14,6 +14,7 @@ extern const struct fg_cmd fg_cmd_purge;
 extern const struct fg_cmd fg_cmd_stats, fg_cmd_config, fg_cmd_flow;
 extern const struct fg_cmd fg_cmd_replay, fg_cmd_export, fg_cmd_rtt;
 extern const struct fg_cmd fg_cmd_rule, fg_cmd_daemon, fg_cmd_help;
+extern const struct fg_cmd fg_cmd_metrics, fg_cmd_version;
 extern const struct fg_cmd fg_cmd_capture;
 
 /* The argument grammars, pure functions that the unit tests call. */

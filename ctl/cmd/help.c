@@ -12,10 +12,11 @@
 #include "cmds.h"
 
 const struct fg_cmd *const fg_cmds[] = {
-	&fg_cmd_attach,	 &fg_cmd_detach, &fg_cmd_purge, &fg_cmd_status,
-	&fg_cmd_stats,	 &fg_cmd_config, &fg_cmd_flow,	&fg_cmd_replay,
-	&fg_cmd_export,	 &fg_cmd_rtt,	 &fg_cmd_rule,	&fg_cmd_daemon,
-	&fg_cmd_capture, &fg_cmd_help,	 NULL,
+	&fg_cmd_attach,	 &fg_cmd_detach,  &fg_cmd_purge, &fg_cmd_status,
+	&fg_cmd_stats,	 &fg_cmd_config,  &fg_cmd_flow,	 &fg_cmd_replay,
+	&fg_cmd_export,	 &fg_cmd_rtt,	  &fg_cmd_rule,	 &fg_cmd_daemon,
+	&fg_cmd_capture, &fg_cmd_metrics, &fg_cmd_version, &fg_cmd_help,
+	NULL,
 };
 
 const struct fg_cmd *fg_cmd_find(const char *name)
@@ -32,7 +33,8 @@ void fg_help_forms(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "flowgate [-j] [-p] [--bpffs DIR] OBJECT [VERB] [ARGS]\n");
+	fprintf(f, "flowgate [-j] [-p] [--bpffs DIR] [--log-format text|json] "
+		   "OBJECT [VERB] [ARGS]\n");
 	for (i = 0; fg_cmds[i]; i++)
 		fg_cmd_forms(f, fg_cmds[i]);
 }
@@ -87,6 +89,8 @@ void fg_help_all(FILE *f)
 		"(-jp: both)\n"
 		"         --bpffs DIR  pin directory (default %s, or "
 		"$FLOWGATE_BPFFS)\n"
+		"         --log-format text|json  the daemons' log lines\n"
+		"         --version  flowgate version\n"
 		"         -h, --help  this help; after OBJECT [VERB], theirs\n",
 		FG_PIN_DEFAULT);
 }

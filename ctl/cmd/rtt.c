@@ -216,6 +216,7 @@ static void print_counters(const struct fg_rtt_stats *st, __u64 live,
 	out_u64("coarse_samples", st->coarse);
 	out_u64("untracked_closes", st->untracked);
 	out_u64("closed_lost", st->closed_lost);
+	out_u64("sum_us", st->sum_us);
 	/* every sample is in the global histogram, and in one per-port
 	 * histogram unless that table was full */
 	out_bool("conserved",

@@ -341,27 +341,11 @@ fail_open:
 static int read_current(struct fg_ruleset *s, __u32 *gen,
 			struct fg_rule_fds *fds)
 {
-	int lock, err;
+	int err = fg_rule_read_current(s, gen, fds);
 
-	memset(s, 0, sizeof(*s));
-	*gen = 0;
-	fds->ctl = -1;
-	if (!fg_state_exists())
-		return 0;
-	lock = fg_rule_lock(false);
-	if (lock < 0)
-		return fg_error(lock, "cannot lock %s: %s", fg_pin_dir(),
-				fg_strerr(lock));
-	err = fg_rule_fds_open(fds);
-	if (!err) {
-		err = fg_rule_read(fds, s, gen);
-		if (err) {
-			fg_rule_fds_close(fds);
-			fg_error(err, "cannot read the rules: %s",
-				 fg_strerr(err));
-		}
-	}
-	fg_rule_unlock(lock);
+	if (err)
+		fg_error(err, "cannot read the rules in %s: %s", fg_pin_dir(),
+			 fg_strerr(err));
 	return err;
 }
 

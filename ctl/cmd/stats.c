@@ -55,26 +55,18 @@ static void print_queues(const struct fg_ifstats *s)
 	out_arr_close();
 }
 
-static struct {
-	int fd; /* fg_ifstats, for the egress entries */
-	bool queues;
-} extra = {-1, false};
+static bool show_queues;
 
-/* One interface: its ingress counters s, and its slot's egress entry. */
-static void print_iface(const char *name, __u32 ifindex, __u32 slot,
-			const struct fg_ifstats *s)
+/* One interface: its ingress counters and its slot's egress entry. */
+static int print_iface(const struct fg_iface_stats *is, void *ctx)
 {
-	__u64 drops = 0, drop_bytes = 0;
-	struct fg_ifstats out;
-	__u32 r;
+	const struct fg_ifstats *s = &is->in;
+	__u64 drops, drop_bytes;
 
-	for (r = 1; r < FG_R_MAX; r++) {
-		drops += s->drop_packets[r];
-		drop_bytes += s->drop_bytes[r];
-	}
+	fg_ifstats_drops(s, &drops, &drop_bytes);
 	out_obj_open(NULL);
-	out_str("dev", name);
-	out_u64("ifindex", ifindex);
+	out_str("dev", is->name);
+	out_u64("ifindex", is->ifindex);
 	out_u64("rx_packets", s->rx_packets);
 	out_u64("rx_bytes", s->rx_bytes);
 	out_u64("passed_packets", s->pass_packets);
@@ -85,33 +77,23 @@ static void print_iface(const char *name, __u32 ifindex, __u32 slot,
 		 s->rx_packets == s->pass_packets + drops &&
 			 s->rx_bytes == s->pass_bytes + drop_bytes);
 	print_reasons(s);
-	if (fg_ifstats_read(extra.fd, fg_slot_key(slot, FG_DIR_OUT), &out))
-		memset(&out, 0, sizeof(out));
 	out_obj_open("flows");
 	fg_flowstats_print("in", &s->flows);
-	fg_flowstats_print("out", &out.flows);
+	fg_flowstats_print("out", &is->out.flows);
 	out_obj_close();
-	if (extra.queues)
+	if (show_queues)
 		print_queues(s);
 	out_obj_close();
-}
-
-/* Entries in the flow table, counted with batch reads. */
-static void count_one(const void *key, const void *vals, int ncpu, void *c)
-{
-	(*(__u64 *)c)++;
+	return 0;
 }
 
 static void print_table(void)
 {
-	int fd = fg_map_open(FG_MAP_FLOWS);
-	__u64 n = 0, max = fg_pinned_max_flows();
+	__u64 n;
+	__u32 max;
 
-	if (fd < 0)
+	if (fg_flow_table_fill(&n, &max))
 		return;
-	fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
-			   sizeof(struct fg_flow_val), count_one, &n);
-	close(fd);
 	out_obj_open("flow_table");
 	out_u64("entries", n);
 	out_u64("max_entries", max);
@@ -119,65 +101,6 @@ static void print_table(void)
 	 * drains the table, `flow flush` empties it. */
 	out_bool("full", max && n >= max);
 	out_obj_close();
-}
-
-/* Counters of a slot's ingress entry; zeros when unreadable. */
-static void slot_read(__u32 slot, struct fg_ifstats *s)
-{
-	if (fg_ifstats_read(extra.fd, fg_slot_key(slot, FG_DIR_IN), s))
-		memset(s, 0, sizeof(*s));
-}
-
-/* Name of an interface recorded by attach, else the kernel's name. */
-static void iface_name(int ifaces_fd, __u32 ifindex, char *buf)
-{
-	struct fg_iface ifc;
-
-	if (ifaces_fd >= 0 && !bpf_map_lookup_elem(ifaces_fd, &ifindex, &ifc)) {
-		snprintf(buf, IF_NAMESIZE, "%s", ifc.ifname);
-		return;
-	}
-	if (!if_indextoname(ifindex, buf))
-		snprintf(buf, IF_NAMESIZE, "if%u", ifindex);
-}
-
-/*
- * The catch-all slot: programs loaded without a slot (another loader,
- * such as xdp-loader with the plain object). Shown as "(other)", ifindex
- * 0, when it counted anything.
- */
-static void print_other(void)
-{
-	struct fg_ifstats in, out;
-
-	slot_read(FG_SLOT_OTHER, &in);
-	if (fg_ifstats_read(extra.fd, fg_slot_key(FG_SLOT_OTHER, FG_DIR_OUT),
-			    &out))
-		memset(&out, 0, sizeof(out));
-	if (in.rx_packets || in.flows.packets || out.flows.packets)
-		print_iface("(other)", FG_IFINDEX_OTHER, FG_SLOT_OTHER, &in);
-}
-
-/* Attached interfaces (zeros until their first packet), then the
- * catch-all. */
-static void print_all(int ifaces_fd)
-{
-	struct fg_ifstats s;
-	char name[IF_NAMESIZE];
-	__u32 key, next, slot;
-	int err;
-
-	for (err = ifaces_fd < 0 ? -1
-				 : bpf_map_get_next_key(ifaces_fd, NULL, &key);
-	     !err;
-	     err = bpf_map_get_next_key(ifaces_fd, &key, &next), key = next) {
-		if (fg_iface_slot(ifaces_fd, key, &slot))
-			continue;
-		slot_read(slot, &s);
-		iface_name(ifaces_fd, key, name);
-		print_iface(name, key, slot, &s);
-	}
-	print_other();
 }
 
 /* The capture's counters since attach (none in state made before it
@@ -204,7 +127,7 @@ static int parse_args(int argc, char **argv, __u32 *only)
 	if (!argc)
 		return 0;
 	if (argc == 3 && !strcmp(argv[2], "queues"))
-		extra.queues = true;
+		show_queues = true;
 	else if (argc != 2)
 		return fg_cmd_usage(&fg_cmd_stats, NULL);
 	if (strcmp(argv[0], "dev"))
@@ -217,8 +140,6 @@ static int parse_args(int argc, char **argv, __u32 *only)
 
 static int do_stats(int argc, char **argv)
 {
-	struct fg_ifstats s;
-	char name[IF_NAMESIZE];
 	__u32 only, slot;
 	int fd, ifaces_fd, err = 0;
 
@@ -240,17 +161,10 @@ static int do_stats(int argc, char **argv)
 		return fg_error(-ENOENT, "flowgate is not attached to %s",
 				argv[1]);
 	}
-	extra.fd = fd;
 	out_begin();
 	print_table();
 	out_arr_open("interfaces");
-	if (only) {
-		slot_read(slot, &s);
-		iface_name(ifaces_fd, only, name);
-		print_iface(name, only, slot, &s);
-	} else {
-		print_all(ifaces_fd);
-	}
+	fg_ifaces_read(fd, ifaces_fd, only, print_iface, NULL);
 	out_arr_close();
 	if (!only) {
 		fg_exp_stats_print();
@@ -260,8 +174,7 @@ static int do_stats(int argc, char **argv)
 	if (ifaces_fd >= 0)
 		close(ifaces_fd);
 	close(fd);
-	return err ? fg_error(err, "cannot read counters: %s", fg_strerr(err))
-		   : 0;
+	return 0;
 }
 
 static const struct fg_verb stats_verbs[] = {

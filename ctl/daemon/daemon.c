@@ -49,18 +49,14 @@ struct cfg_daemon {
 	bool export_known;
 };
 
-static void dlog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void dlog(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("flowgate daemon: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
+/* "flowgate daemon: TEXT" in the text log, event and fields in JSON. */
+#define dlog(event, fields, fmt, ...)                                         \
+	do {                                                                  \
+		char t_[512];                                                 \
+		snprintf(t_, sizeof(t_), "flowgate daemon: " fmt,             \
+			 __VA_ARGS__);                                        \
+		fg_logt(FG_LOG_INFO, event, t_, fields, __VA_ARGS__);         \
+	} while (0)
 
 static __u64 fnv1a(const char *b, size_t n)
 {
@@ -130,18 +126,21 @@ static int check_file(const char *buf, size_t len, struct fg_daemon_cfg *c,
 	return err;
 }
 
+/* Once per bad version (and again on SIGHUP): never rate-limited. */
 static void log_reject(struct cfg_daemon *d, const struct fg_perr *e)
 {
+	char t[1024];
+
 	if (e->line)
-		fprintf(stderr,
-			"Error: %s:%u: %s; the configuration in force "
-			"stays\n",
-			d->path, e->line, e->msg);
+		snprintf(t, sizeof(t),
+			 "Error: %s:%u: %s; the configuration in force stays",
+			 d->path, e->line, e->msg);
 	else
-		fprintf(stderr,
-			"Error: %s: %s; the configuration in force "
-			"stays\n",
-			d->path, e->msg);
+		snprintf(t, sizeof(t),
+			 "Error: %s: %s; the configuration in force stays",
+			 d->path, e->msg);
+	fg_logt(FG_LOG_ERR | FG_LOG_NOLIMIT, "refused", t,
+		"file=%s\tline=%u\terror=%s", d->path, e->line, e->msg);
 }
 
 /*
@@ -167,7 +166,8 @@ static void export_changed(struct cfg_daemon *d, const struct fg_cfg_export *x)
 		return;
 	if (!bpf_map_lookup_elem(fd, &key, &st) && st.pid &&
 	    !kill(st.pid, SIGHUP))
-		dlog("export settings changed: exporter (pid %u) told to "
+		dlog("export_notified", "pid=%u",
+		     "export settings changed: exporter (pid %u) told to "
 		     "re-read them",
 		     st.pid);
 	close(fd);
@@ -193,10 +193,25 @@ static int apply(struct cfg_daemon *d, struct fg_daemon_cfg *c)
 		return err;
 	d->ctl_id = state_id();
 	export_changed(d, &c->export);
-	dlog("applied %s: profile %s, %zu rules, %d collectors, generation %u",
+	dlog("applied",
+	     "file=%s\tprofile=%s\trules=%zu\tcollectors=%d\tgeneration=%u",
+	     "applied %s: profile %s, %zu rules, %d collectors, generation %u",
 	     d->path, fg_profile_name(c->cfg.profile), c->rules.n,
 	     c->export.ncollectors, gen);
 	return 0;
+}
+
+/* Once per new error (and on SIGHUP): never rate-limited. */
+static void read_failed(const char *path, int err)
+{
+	const char *why = err == -EFBIG ? "larger than 64 MiB" : fg_strerr(err);
+	char t[1024];
+
+	snprintf(t, sizeof(t),
+		 "Error: cannot read %s: %s; the configuration in force stays",
+		 path, why);
+	fg_logt(FG_LOG_ERR | FG_LOG_NOLIMIT, "read_failed", t,
+		"file=%s\terror=%s", path, why);
 }
 
 /* Read the file; apply it when its content is new (or when forced). */
@@ -212,12 +227,7 @@ static void reload(struct cfg_daemon *d, bool force)
 	err = fg_read_file(d->path, &buf, &len);
 	if (err) {
 		if (err != d->read_err || force)
-			fprintf(stderr,
-				"Error: cannot read %s: %s; the "
-				"configuration in force stays\n",
-				d->path,
-				err == -EFBIG ? "larger than 64 MiB"
-					      : fg_strerr(err));
+			read_failed(d->path, err);
 		d->read_err = err;
 		return;
 	}
@@ -300,11 +310,12 @@ static int on_signal(struct cfg_daemon *d, int sfd)
 	if (read(sfd, &si, sizeof(si)) != sizeof(si))
 		return 0;
 	if (si.ssi_signo != SIGHUP) {
-		dlog("stopping on signal %u; rules and settings stay in force",
+		dlog("stop", "signal=%u",
+		     "stopping on signal %u; rules and settings stay in force",
 		     si.ssi_signo);
 		return 1;
 	}
-	dlog("SIGHUP: reading %s again", d->path);
+	dlog("reload", "file=%s", "SIGHUP: reading %s again", d->path);
 	reload(d, true);
 	return 0;
 }
@@ -324,7 +335,8 @@ int fg_daemon_run(const char *path)
 		close(ifd);
 		return fg_error(sfd, "signalfd: %s", strerror(-sfd));
 	}
-	dlog("watching %s (pin directory %s)", path, fg_pin_dir());
+	dlog("start", "file=%s\tpin_dir=%s", "watching %s (pin directory %s)",
+	     path, fg_pin_dir());
 	reload(&d, true);
 	p[0] = (struct pollfd){.fd = ifd, .events = POLLIN};
 	p[1] = (struct pollfd){.fd = sfd, .events = POLLIN};
@@ -344,7 +356,8 @@ int fg_daemon_run(const char *path)
 		id = state_id();
 		if (d.applied && id != d.ctl_id &&
 		    (id || access(fg_pin_dir(), F_OK))) {
-			dlog("the state under %s was removed or made again; "
+			dlog("state_replaced", "pin_dir=%s\tfile=%s",
+			     "the state under %s was removed or made again; "
 			     "applying %s again",
 			     fg_pin_dir(), path);
 			reload(&d, true);

@@ -176,6 +176,15 @@ static void publish(struct exp_daemon *d, bool running)
 	bpf_map_update_elem(d->stats_fd, &key, &st, BPF_ANY);
 }
 
+/* The exporter's established line in the text log; event and fields in
+ * JSON (--log-format json). fields and fmt take the same arguments. */
+#define elog(level, event, fields, fmt, ...)                    \
+	do {                                                    \
+		char t_[512];                                   \
+		snprintf(t_, sizeof(t_), fmt, __VA_ARGS__);     \
+		fg_logt(level, event, t_, fields, __VA_ARGS__); \
+	} while (0)
+
 static int sweep(struct exp_daemon *d, bool forced)
 {
 	__u64 now = clock_ns(CLOCK_MONOTONIC);
@@ -184,8 +193,9 @@ static int sweep(struct exp_daemon *d, bool forced)
 				    forced);
 
 	if (err)
-		fprintf(stderr, "Error: export: reading the flow table: %s\n",
-			fg_strerr(err));
+		elog(FG_LOG_ERR, "sweep_failed", "error=%s",
+		     "Error: export: reading the flow table: %s",
+		     fg_strerr(err));
 	publish(d, !forced);
 	return err;
 }
@@ -201,10 +211,9 @@ static int start(struct exp_daemon *d)
 		if (err != -ENOENT)
 			break;
 		if (!said)
-			fprintf(stderr,
-				"export: waiting for flowgate state "
-				"under %s\n",
-				fg_pin_dir());
+			elog(FG_LOG_INFO, "waiting", "pin_dir=%s",
+			     "export: waiting for flowgate state under %s",
+			     fg_pin_dir());
 		said = true;
 		if (sig_term)
 			return 1;
@@ -215,7 +224,9 @@ static int start(struct exp_daemon *d)
 	if (!err)
 		err = fg_exporter_new(&d->e, &d->set, &d->maps);
 	if (!err && said)
-		fprintf(stderr, "export: flowgate state found, exporting\n");
+		elog(FG_LOG_INFO, "state_found", "pin_dir=%s",
+		     "export: flowgate state found, exporting%.0s",
+		     fg_pin_dir());
 	return err;
 }
 
@@ -236,8 +247,9 @@ static bool state_replaced(struct exp_daemon *d)
 		close(fd);
 	if (same)
 		return false;
-	fprintf(stderr, "export: flowgate state under %s %s; flushing\n",
-		fg_pin_dir(), fd >= 0 ? "replaced" : "removed");
+	elog(FG_LOG_INFO, "state_replaced", "pin_dir=%s\tstate=%s",
+	     "export: flowgate state under %s %s; flushing", fg_pin_dir(),
+	     fd >= 0 ? "replaced" : "removed");
 	sweep(d, true);
 	return true;
 }
@@ -295,21 +307,26 @@ static void drain(struct exp_daemon *d)
 static void hup(struct exp_daemon *d)
 {
 	struct fg_exp_settings s;
+	char t[256];
 	int i;
 
 	sig_hup = 0;
 	if (d->reload(&s, d->reload_ctx)) {
-		fprintf(stderr, "export: SIGHUP: settings not changed\n");
+		elog(FG_LOG_WARN | FG_LOG_NOLIMIT, "reload", "result=%s",
+		     "export: SIGHUP: settings not changed%.0s", "refused");
 		return;
 	}
 	if (!memcmp(&s, &d->set, sizeof(s))) {
-		fprintf(stderr, "export: SIGHUP: re-sending templates\n");
+		elog(FG_LOG_INFO, "reload", "result=%s",
+		     "export: SIGHUP: re-sending templates%.0s", "templates");
 		for (i = 0; i < fg_exporter_nouts(d->e); i++)
 			fg_out_announce(fg_exporter_out(d->e, i));
 		return;
 	}
-	fprintf(stderr, "export: SIGHUP: new settings, %d collectors%s\n",
-		s.nurls, s.file[0] ? " and a file" : "");
+	snprintf(t, sizeof(t), "export: SIGHUP: new settings, %d collectors%s",
+		 s.nurls, s.file[0] ? " and a file" : "");
+	fg_logt(FG_LOG_INFO, "reload", t, "result=new\tcollectors=%d\tfile=%s",
+		s.nurls, s.file);
 	drain(d);
 	fg_exporter_free(d->e);
 	d->e = NULL;

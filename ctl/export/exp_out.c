@@ -246,8 +246,12 @@ static void spool_acked(struct fg_out *o)
 
 static void tcp_down(struct fg_out *o, const char *why)
 {
+	char t[256];
+
+	snprintf(t, sizeof(t), "export: %s: %s; reconnecting", o->st.url, why);
 	if (o->st.up || o->connecting)
-		fprintf(stderr, "export: %s: %s; reconnecting\n", o->st.url, why);
+		fg_logt(FG_LOG_WARN, "output_down", t, "output=%s\terror=%s",
+			o->st.url, why);
 	if (o->fd >= 0)
 		close(o->fd);
 	o->fd = -1;
@@ -303,8 +307,12 @@ static void tcp_connected(struct fg_out *o)
 	o->seq = 0;
 	o->last_export_s = 0;
 	o->warned_reply = false;
-	if (o->st.connects > 1)
-		fprintf(stderr, "export: %s: connected\n", o->st.url);
+	if (o->st.connects > 1) {
+		char t[256];
+
+		snprintf(t, sizeof(t), "export: %s: connected", o->st.url);
+		fg_logt(FG_LOG_INFO, "output_up", t, "output=%s", o->st.url);
+	}
 	if (!buf)
 		return;
 	ipfix_msg_begin(&m, buf, OUT_MAX_MSG, 0, 0, o->s->domain);
@@ -343,9 +351,13 @@ static void tcp_read(struct fg_out *o)
 	if (n == 0) {
 		tcp_down(o, "collector closed the connection");
 	} else if (n > 0 && !o->warned_reply) {
-		fprintf(stderr, "Error: export: %s sent %zd unexpected octets; "
-				"ignored\n",
-			o->st.url, n);
+		char t[256];
+
+		snprintf(t, sizeof(t),
+			 "Error: export: %s sent %zd unexpected octets; ignored",
+			 o->st.url, n);
+		fg_logt(FG_LOG_WARN, "collector_reply", t,
+			"output=%s\toctets=%zd", o->st.url, n);
 		o->warned_reply = true;
 	}
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The exporter's counters as `flowgate stats` and export reports print them. */
+#include <errno.h>
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
@@ -54,23 +55,45 @@ void fg_exp_records_print(const struct fg_exp_stats *e)
 	out_u64("flows_expired", e->expired);
 }
 
-void fg_exp_stats_print(void)
+int fg_exp_stats_read(struct fg_exp_stats *st)
 {
-	int fd = fg_map_open(FG_MAP_EXPSTATS);
-	struct fg_exp_stats st;
-	__u32 key = 0, i;
+	int fd = fg_map_open(FG_MAP_EXPSTATS), err = 0;
+	__u32 key = 0;
 
 	if (fd < 0)
-		return;
+		return fd;
 	/* Left by an exporter of another version: not our layout. */
-	if (fg_map_value_size(fd) != sizeof(st) ||
-	    bpf_map_lookup_elem(fd, &key, &st) || !st.started_ms) {
-		close(fd);
-		return;
-	}
+	if (fg_map_value_size(fd) != sizeof(*st))
+		err = -ENOENT;
+	else if (bpf_map_lookup_elem(fd, &key, st))
+		err = -errno;
+	else if (!st->started_ms)
+		err = -ENOENT;
 	close(fd);
+	if (!err && st->nouts > FG_EXP_MAX_OUTS)
+		st->nouts = FG_EXP_MAX_OUTS;
+	return err;
+}
+
+bool fg_exp_running(const struct fg_exp_stats *st)
+{
+	return st->pid && !kill(st->pid, 0);
+}
+
+const char *fg_exp_out_kind(__u32 kind)
+{
+	return kind_name(kind);
+}
+
+void fg_exp_stats_print(void)
+{
+	struct fg_exp_stats st;
+	__u32 i;
+
+	if (fg_exp_stats_read(&st))
+		return;
 	out_obj_open("exporter");
-	out_bool("running", st.pid && !kill(st.pid, 0));
+	out_bool("running", fg_exp_running(&st));
 	out_u64("pid", st.pid);
 	out_time_ms("started_ms", st.started_ms);
 	out_u64("sweeps", st.sweeps);
@@ -81,7 +104,7 @@ void fg_exp_stats_print(void)
 	fg_exp_records_print(&st);
 	out_u64("raced_packets", st.raced);
 	out_arr_open("outputs");
-	for (i = 0; i < st.nouts && i < FG_EXP_MAX_OUTS; i++)
+	for (i = 0; i < st.nouts; i++)
 		print_out(&st.out[i]);
 	out_arr_close();
 	out_obj_close();

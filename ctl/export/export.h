@@ -89,6 +89,13 @@ int fg_exp_daemon_run(const struct fg_exp_settings *s,
 /* Records by flowEndReason, packets, octets, flows expired (the part of
  * the counters every report of an export prints). */
 void fg_exp_records_print(const struct fg_exp_stats *e);
+/* The running (or last) exporter's counters from the pinned fg_expstats:
+ * 0, -ENOENT when there are none (never started, another layout). */
+int fg_exp_stats_read(struct fg_exp_stats *st);
+/* Its process is alive. */
+bool fg_exp_running(const struct fg_exp_stats *st);
+/* "udp", "tcp" or "file" (enum fg_out_kind). */
+const char *fg_exp_out_kind(__u32 kind);
 /* `flowgate stats` part: the exporter's counters, if one runs. */
 void fg_exp_stats_print(void);
 

@@ -43,6 +43,22 @@ int fg_read_file(const char *path, char **buf, size_t *len);
 /* The same, printing the one-line error when it fails. */
 int fg_read_file_say(const char *path, char **buf, size_t *len);
 
+/* ---- daemons' log (log.c): one line per event on stderr ---- */
+enum fg_log_level { FG_LOG_ERR, FG_LOG_WARN, FG_LOG_INFO, FG_LOG_DEBUG };
+/* Or-ed to a level: never rate-limited (the caller logs it once already). */
+#define FG_LOG_NOLIMIT 0x100
+/* "text" (logfmt, the default) or "json"; -EINVAL otherwise. */
+int fg_log_set_format(const char *name);
+/* Log event with fields, a printf format of "key=value" pairs separated by
+ * tabs ("addr=%s\tport=%u"; NULL: none). Warnings and errors are
+ * rate-limited per event name. */
+void fg_log(unsigned int level, const char *event, const char *fields, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The same for a daemon whose text lines are established: text is printed
+ * as it is in the text format, and is the "msg" field in JSON. */
+void fg_logt(unsigned int level, const char *event, const char *text,
+	     const char *fields, ...) __attribute__((format(printf, 4, 5)));
+
 /* ---- numbers (args.c) ---- */
 int fg_parse_u32(const char *s, __u32 min, __u32 max, __u32 *out);
 
@@ -89,6 +105,9 @@ const char *fg_pin_dir(void);
 /* Make sure the pin directory's filesystem is bpffs (mount if missing). */
 int fg_ensure_bpffs(void);
 int fg_pin_path(char *buf, size_t len, const char *name);
+/* Path of a plain BPF object (name: "flowgate_xdp.bpf.o", ...): from
+ * $FLOWGATE_BPF_OBJ, the installation, or the build tree; -ENOENT. */
+int fg_bpf_obj_path(char *buf, size_t len, const char *name);
 
 /* ---- pinned state (state.c) ---- */
 struct flowgate_xdp;
@@ -122,6 +141,30 @@ int fg_ifstats_read(int map_fd, __u32 key, struct fg_ifstats *sum);
 int fg_ifstats_zero(int map_fd, __u32 slot);
 /* The slot attach gave ifindex (fg_ifaces); -ENOENT when not attached. */
 int fg_iface_slot(int ifaces_fd, __u32 ifindex, __u32 *slot);
+
+/* ---- counters as `stats` and the metrics endpoint read them (counters.c) */
+/* Name shown for the catch-all slot (ifindex FG_IFINDEX_OTHER). */
+#define FG_IFNAME_OTHER "(other)"
+struct fg_iface_stats {
+	char name[16]; /* IF_NAMESIZE */
+	__u32 ifindex;
+	__u32 slot;
+	struct fg_ifstats in;  /* the guard's counters and ingress flows */
+	struct fg_ifstats out; /* egress flow accounting (TC) */
+};
+/* Call fn for each attached interface (only: that ifindex alone, zeros
+ * when not attached), then for the catch-all slot if it counted anything.
+ * stats_fd is fg_ifstats, ifaces_fd fg_ifaces (may be -1). Stops at fn's
+ * first non-zero return and returns it. */
+int fg_ifaces_read(int stats_fd, int ifaces_fd, __u32 only,
+		   int (*fn)(const struct fg_iface_stats *s, void *ctx),
+		   void *ctx);
+/* Dropped packets and bytes over every reason. */
+void fg_ifstats_drops(const struct fg_ifstats *s, __u64 *packets,
+		      __u64 *bytes);
+/* Entries in the flow table (batch reads) and its size; -ENOENT when
+ * there is no state. */
+int fg_flow_table_fill(__u64 *entries, __u32 *capacity);
 
 /* ---- the command table (cmd.c) ---- */
 /* One verb of a command object: `flowgate OBJECT VERB ARGS`. */
@@ -242,6 +285,9 @@ __u32 fg_rtt_prog_id(void);
 bool fg_rtt_attached(const struct fg_rtt_info *info);
 int fg_rtt_enable(const char *cgroup); /* NULL: the cgroup2 root */
 int fg_rtt_disable(void);
+/* The global counters and histogram, summed over CPUs, and the number of
+ * live connections (rtt_stats.c); -ENOENT when rtt is not enabled. */
+int fg_rtt_stats_read(struct fg_rtt_stats *st, __u64 *live);
 
 /* A log2 histogram, drawn in text, an array of buckets in JSON (out.c). */
 void out_hist(const char *key, const char *unit, const __u64 *slots, int n);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Errors, privileges and bpffs handling for the CLI. */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -341,4 +342,41 @@ int fg_read_file_say(const char *path, char **buf, size_t *len)
 					? strerror(-err)
 					: fg_strerr(err));
 	return 0;
+}
+
+/*
+ * A plain BPF object shipped with flowgate (for other loaders, such as
+ * xdp-loader): $FLOWGATE_BPF_OBJ names the XDP object (its folder holds
+ * the others), else the folder the installation put them in, relative
+ * to the binary (PREFIX/bin/flowgate -> PREFIX/lib/flowgate/), else the
+ * binary's own folder (the build tree).
+ */
+int fg_bpf_obj_path(char *buf, size_t len, const char *name)
+{
+	const char *env = getenv("FLOWGATE_BPF_OBJ"), *slash;
+	char exe[4096], real[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env) {
+		slash = strrchr(env, '/');
+		if (!strcmp(slash ? slash + 1 : env, name))
+			snprintf(buf, len, "%s", env);
+		else
+			snprintf(buf, len, "%.*s%s",
+				 slash ? (int)(slash - env + 1) : 0, env, name);
+		return access(buf, R_OK) ? -errno : 0;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return -ENOENT;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	exe[slash - exe] = '\0';
+	snprintf(buf, len, "%s/../lib/flowgate/%s", exe, name);
+	if (realpath(buf, real)) {
+		snprintf(buf, len, "%s", real);
+		return 0;
+	}
+	snprintf(buf, len, "%s/%s", exe, name);
+	return access(buf, R_OK) ? -ENOENT : 0;
 }

@@ -178,6 +178,10 @@ int fg_rule_lock(bool exclusive);
 void fg_rule_unlock(int fd);
 /* The rules in force (active half), and the generation. */
 int fg_rule_read(const struct fg_rule_fds *f, struct fg_ruleset *s, __u32 *gen);
+/* The same under the shared lock, opening fds (fds->ctl -1 when there is
+ * no state: then s is empty). Close fds when fds->ctl >= 0. */
+int fg_rule_read_current(struct fg_ruleset *s, __u32 *gen,
+			 struct fg_rule_fds *fds);
 /* Replace the rules in force by s (IDs assigned, checked): compile, write
  * the inactive half, switch, wait for the programs still in the old half,
  * clear it. Counters go on for IDs whose match is unchanged from old, and

@@ -177,6 +177,8 @@ static void test_samples_and_join(void)
 	fgt_ok(st.samples == 3 && st.conns == 1 && st.hist.slots[6] == 1 &&
 		       st.hist.slots[7] == 1 && st.hist.slots[8] == 1,
 	       "global histogram: 100, 201, 300 us in slots 6, 7, 8");
+	fgt_ok(st.sum_us == 601, "global sum of the samples: 601 us (got %llu)",
+	       (unsigned long long)st.sum_us);
 	fgt_ok(port_slot(443, FG_RTT_SIDE_LOCAL, 6) == 1 &&
 		       port_slot(443, FG_RTT_SIDE_LOCAL, 8) == 1 &&
 		       port_slot(40000, FG_RTT_SIDE_LOCAL, 6) == 0,

@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# What a Prometheus scrape of `flowgate metrics listen` costs at a full flow
+# table (BENCHMARKS.md, "Prometheus scrape"), against baselines measured in
+# the same run:
+#
+#  - the endpoint's CPU time (user + system of its process) and wall time
+#    (curl) per scrape: with the table empty (ROUNDS scrapes, default 20);
+#    the first scrape after FLOWS flows (default 1048576) were written,
+#    which counts the table; and ROUNDS scrapes after it, which take the
+#    count from that one (it is counted again when older than 100 times
+#    the CPU time counting took);
+#  - `flowgate -j stats` on the same full table, which counts it every
+#    time: the same readers, as the CLI runs them (3 runs).
+#
+#   bench/metrics.sh [-j] [-n FLOWS] [-r ROUNDS]
+#
+# No traffic: the flows are written into the pinned table with
+# bpf_map_update_batch (bench/exp_bench.c fill), on a veth that flowgate is
+# attached to, in a throw-away namespace with a private bpffs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BUILD=${BUILD:-build}
+FLOWGATE=$ROOT/$BUILD/flowgate
+EXB=$ROOT/$BUILD/bench/exp_bench
+PY=/usr/bin/python3
+
+json=0 nflows=1048576 rounds=20
+usage() { sed -n '12p' "$0" >&2; exit 2; }
+while getopts jn:r: o; do
+	case $o in
+	j) json=1 ;;
+	n) nflows=$OPTARG ;;
+	r) rounds=$OPTARG ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 0 ] || usage
+
+die() { echo "metrics.sh: $*" >&2; exit 1; }
+log() { if [ "$json" != 1 ]; then echo "# $*" >&2; fi; }
+[ "$(id -u)" -eq 0 ] || die "needs root (namespaces, XDP, bpffs)"
+[ -x "$FLOWGATE" ] || make -s all >&2
+
+mkdir -p "$BUILD/bench"
+if [ ! -x "$EXB" ] || [ bench/exp_bench.c -nt "$EXB" ] ||
+	[ "$FLOWGATE" -nt "$EXB" ]; then
+	objs=()
+	while IFS= read -r o; do
+		objs+=("$o")
+	done < <(find "$BUILD/ctl" -name '*.o' ! -path '*/ctl/main.o')
+	cc -O2 -g -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -Iinclude \
+		$(make -s print-CTL_INC) -I"$BUILD" bench/exp_bench.c "${objs[@]}" \
+		-o "$EXB" $(make -s print-LDLIBS)
+fi
+
+ID=$$
+NS=fgm-$ID DEV=fgm${ID}a PEER=fgm${ID}b PORT=9477
+TMP='' MX=''
+
+cleanup() {
+	local rc=$?
+
+	trap - EXIT INT TERM
+	if [ -n "$MX" ]; then
+		kill -TERM "$MX" 2>/dev/null || true
+		wait "$MX" 2>/dev/null || true
+	fi
+	ip netns del "$NS" 2>/dev/null || true
+	if [ -n "$TMP" ]; then
+		umount "$TMP/bpffs" 2>/dev/null || umount -l "$TMP/bpffs" 2>/dev/null || true
+		rm -rf "$TMP"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+TMP=$(mktemp -d /tmp/fgbench.XXXXXX)
+mkdir "$TMP/bpffs"
+mount -t bpf bpf "$TMP/bpffs" || die "cannot mount bpffs on $TMP/bpffs"
+export FLOWGATE_BPFFS=$TMP/bpffs/fg
+ip netns add "$NS" || die "cannot add namespace $NS"
+ip -n "$NS" link add "$DEV" type veth peer name "$PEER" ||
+	die "cannot create the veth pair"
+ip netns exec "$NS" sysctl -qw "net.ipv6.conf.$DEV.disable_ipv6=1"
+ip netns exec "$NS" sysctl -qw "net.ipv6.conf.$PEER.disable_ipv6=1"
+ip -n "$NS" link set lo up
+ip -n "$NS" link set "$DEV" up
+ip -n "$NS" link set "$PEER" up
+
+in_ns() { ip netns exec "$NS" "$@"; }
+fg() { in_ns "$FLOWGATE" "$@"; }
+
+cpu_of() { # CPU time of a process (user + system), us
+	awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) * 1000000 / hz }' \
+		"/proc/$1/stat"
+}
+
+# scrapes N: N scrapes; prints "cpu_us_per_scrape wall_us_per_scrape bytes"
+scrapes() {
+	local c0 c1 t=0 w i bytes n=$1
+	c0=$(cpu_of "$MX")
+	for ((i = 0; i < n; i++)); do
+		w=$(in_ns curl -s -o "$TMP/scrape" -w '%{time_total}' \
+			"http://127.0.0.1:$PORT/metrics")
+		t=$("$PY" -c "print($t + $w)")
+	done
+	c1=$(cpu_of "$MX")
+	bytes=$(wc -c <"$TMP/scrape")
+	"$PY" -c "print(int(($c1 - $c0) / $n), int($t * 1e6 / $n), $bytes)"
+}
+
+load="$(cut -d' ' -f1-3 /proc/loadavg)"
+log "load average before: $load ($(nproc) CPUs, shared machine)"
+
+fg attach "$DEV" max-flows "$nflows" >/dev/null || die "attach max-flows $nflows"
+ifindex=$(fg -j stats | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["interfaces"][0]["ifindex"])')
+ip netns exec "$NS" "$FLOWGATE" metrics listen "127.0.0.1:$PORT" 2>"$TMP/mx.log" &
+MX=$!
+for ((i = 0; i < 50; i++)); do
+	in_ns curl -s -o /dev/null "http://127.0.0.1:$PORT/healthz" && break
+	sleep 0.1
+done
+
+read -r empty_cpu empty_wall empty_bytes < <(scrapes "$rounds")
+log "empty table: $empty_cpu us CPU, $empty_wall us wall per scrape, $empty_bytes bytes"
+log "filling $nflows flows"
+in_ns "$EXB" fill "$nflows" "$ifindex" 0 >/dev/null || die "fill"
+sleep 1 # the count of the empty table is old enough by now
+read -r count_cpu count_wall count_bytes < <(scrapes 1)
+entries=$(sed -n 's/^flowgate_flow_table_entries //p' "$TMP/scrape")
+[ "$entries" = "$nflows" ] || die "the scrape says $entries entries, not $nflows"
+log "full table, counted: $count_cpu us CPU, $count_wall us wall"
+read -r full_cpu full_wall full_bytes < <(scrapes "$rounds")
+age=$(sed -n 's/^flowgate_flow_table_count_age_seconds //p' "$TMP/scrape")
+log "full table, count kept: $full_cpu us CPU, $full_wall us wall per scrape (count $age s old)"
+t0=$(date +%s%N)
+for ((i = 0; i < 3; i++)); do fg -j stats >/dev/null; done
+stats_wall=$((($(date +%s%N) - t0) / 1000 / 3))
+log "stats -j on the full table: $stats_wall us wall per run"
+
+"$PY" - "$json" "$nflows" "$rounds" "$empty_cpu" "$empty_wall" "$count_cpu" \
+	"$count_wall" "$full_cpu" "$full_wall" "$full_bytes" "$stats_wall" \
+	"$load" <<'EOT'
+import json, sys
+(j, n, rounds, ec, ew, cc, cw, fc, fw, fb, sw, load) = sys.argv[1:13]
+d = {"flows": int(n), "rounds": int(rounds),
+     "scrape_empty_cpu_us": int(ec), "scrape_empty_wall_us": int(ew),
+     "scrape_counting_cpu_us": int(cc), "scrape_counting_wall_us": int(cw),
+     "scrape_full_cpu_us": int(fc), "scrape_full_wall_us": int(fw),
+     "scrape_bytes": int(fb), "stats_full_wall_us": int(sw),
+     "counting_over_stats_wall": round(int(cw) / max(int(sw), 1), 2),
+     "full_over_empty_cpu": round(int(fc) / max(int(ec), 1), 2),
+     "recount_every_s": round(int(cc) * 100 / 1e6, 1),
+     "load_before": load}
+if j == "1":
+    print(json.dumps(d))
+else:
+    for k, v in d.items():
+        print("%-24s %s" % (k, v))
+EOT

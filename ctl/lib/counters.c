@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The guard's counters as every reader sees them (`stats`, the metrics
+ * endpoint): per interface, both directions summed over CPUs, and the
+ * flow table's fill. One reader, so that the two can never disagree.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "fg.h"
+
+/* Counters of key, zeros when unreadable (beyond the array: a device
+ * that is not attached has none yet). */
+static void read_or_zero(int fd, __u32 key, struct fg_ifstats *s)
+{
+	if (fd < 0 || fg_ifstats_read(fd, key, s))
+		memset(s, 0, sizeof(*s));
+}
+
+static void read_slot(int fd, __u32 slot, struct fg_iface_stats *is)
+{
+	is->slot = slot;
+	read_or_zero(fd, fg_slot_key(slot, FG_DIR_IN), &is->in);
+	read_or_zero(fd, fg_slot_key(slot, FG_DIR_OUT), &is->out);
+}
+
+/* Name of an interface recorded by attach, else the kernel's name. */
+static void iface_name(int ifaces_fd, __u32 ifindex, char *buf)
+{
+	struct fg_iface ifc;
+
+	if (ifaces_fd >= 0 && !bpf_map_lookup_elem(ifaces_fd, &ifindex, &ifc)) {
+		snprintf(buf, IF_NAMESIZE, "%.*s", IF_NAMESIZE - 1, ifc.ifname);
+		return;
+	}
+	if (!if_indextoname(ifindex, buf))
+		snprintf(buf, IF_NAMESIZE, "if%u", ifindex);
+}
+
+int fg_ifaces_read(int stats_fd, int ifaces_fd, __u32 only,
+		   int (*fn)(const struct fg_iface_stats *s, void *ctx),
+		   void *ctx)
+{
+	struct fg_iface_stats is;
+	__u32 key, next, slot;
+	int err;
+
+	if (only) {
+		/* Not attached: no slot, zeros (beyond the array), as before
+		 * its first packet. */
+		if (fg_iface_slot(ifaces_fd, only, &slot))
+			slot = FG_NSLOTS;
+		read_slot(stats_fd, slot, &is);
+		is.ifindex = only;
+		iface_name(ifaces_fd, only, is.name);
+		return fn(&is, ctx);
+	}
+	for (err = ifaces_fd < 0 ? -1
+				 : bpf_map_get_next_key(ifaces_fd, NULL, &key);
+	     !err;
+	     err = bpf_map_get_next_key(ifaces_fd, &key, &next), key = next) {
+		if (fg_iface_slot(ifaces_fd, key, &slot))
+			continue;
+		read_slot(stats_fd, slot, &is);
+		is.ifindex = key;
+		iface_name(ifaces_fd, key, is.name);
+		err = fn(&is, ctx);
+		if (err)
+			return err;
+	}
+	/* The catch-all slot: programs loaded without a slot (another
+	 * loader, such as xdp-loader with the plain object), when it
+	 * counted anything. */
+	read_slot(stats_fd, FG_SLOT_OTHER, &is);
+	if (!is.in.rx_packets && !is.in.flows.packets && !is.out.flows.packets)
+		return 0;
+	is.ifindex = FG_IFINDEX_OTHER;
+	snprintf(is.name, sizeof(is.name), "%s", FG_IFNAME_OTHER);
+	return fn(&is, ctx);
+}
+
+void fg_ifstats_drops(const struct fg_ifstats *s, __u64 *packets, __u64 *bytes)
+{
+	__u32 r;
+
+	*packets = *bytes = 0;
+	for (r = 1; r < FG_R_MAX; r++) {
+		*packets += s->drop_packets[r];
+		*bytes += s->drop_bytes[r];
+	}
+}
+
+static void count_one(const void *key, const void *vals, int ncpu, void *c)
+{
+	(*(__u64 *)c)++;
+}
+
+int fg_flow_table_fill(__u64 *entries, __u32 *capacity)
+{
+	int fd = fg_map_open(FG_MAP_FLOWS), err;
+
+	*entries = 0;
+	*capacity = 0;
+	if (fd < 0)
+		return fd;
+	/* Batch reads of every entry: about half a second of CPU at a
+	 * million flows (BENCHMARKS.md, "Prometheus scrape"). */
+	err = fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
+				 sizeof(struct fg_flow_val), count_one,
+				 entries);
+	close(fd);
+	*capacity = fg_pinned_max_flows();
+	return err;
+}
