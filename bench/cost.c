@@ -115,21 +115,21 @@ struct prog {
 	double ns[MAX_ROUNDS];
 	double wall[MAX_ROUNDS];
 	enum flows_mode flows;
-	__u32 max_flows; /* 0: as the object declares it */
-	int in_cold;	 /* runs in the cold section */
+	__u32 max_flows;	  /* 0: as the object declares it */
+	int in_cold;		  /* runs in the cold section */
 	double cold[MAX_ROUNDS];  /* run-once ns/call, cold section */
 	double cold2[MAX_ROUNDS]; /* flows=cold: the same pass again */
 	double crep[MAX_ROUNDS];  /* REPEAT runs of every CSTEP-th frame */
 	double cadj[MAX_ROUNDS];  /* cold: crep + cold - cold2; else crep */
-	struct flowsum fs0, fs1; /* before the first pass, at the end */
-	long entries, cap;	 /* fg_flows at the end; max_entries */
-	long cold_entries;	 /* fg_flows after the last cold pass */
-	long outliers;		 /* run-once times left out (> 10 us) */
-	__u64 cold_fail;	 /* inserts failed during cold passes */
+	struct flowsum fs0, fs1;  /* before the first pass, at the end */
+	long entries, cap;	  /* fg_flows at the end; max_entries */
+	long cold_entries;	  /* fg_flows after the last cold pass */
+	long outliers;		  /* run-once times left out (> 10 us) */
+	__u64 cold_fail;	  /* inserts failed during cold passes */
 	int has_rules, rules, rules_hit; /* rules=N, rules-* */
 	__u32 cap_verdicts, cap_sample;	 /* capture=...: 0 none */
 	struct ring_buffer *rb;
-	double rules_ms;	 /* time to publish them */
+	double rules_ms; /* time to publish them */
 };
 
 struct ratio {
@@ -170,7 +170,7 @@ static int print_fn(enum libbpf_print_level lvl, const char *fmt, va_list ap)
 static int reason_code(const char *name)
 {
 #define FG_X_NAME(code, e, n, def, strict, cls, desc) \
-	if (!strcmp(name, n))                    \
+	if (!strcmp(name, n))                         \
 		return code;
 	FG_REASONS(FG_X_NAME)
 #undef FG_X_NAME
@@ -420,8 +420,8 @@ static void clear_flows(struct prog *p)
 
 	if (!keys)
 		die("out of memory");
-	while (n <= cap && !bpf_map_get_next_key(fd, n ? &keys[n - 1] : NULL,
-						 &keys[n]))
+	while (n <= cap &&
+	       !bpf_map_get_next_key(fd, n ? &keys[n - 1] : NULL, &keys[n]))
 		n++;
 	for (long i = 0; i < n; i++)
 		if (bpf_map_delete_elem(fd, &keys[i]))
@@ -437,8 +437,8 @@ static void fill_flows(struct prog *p)
 	int fd = bpf_map__fd(m), ncpu = libbpf_num_possible_cpus();
 	__u32 cap = bpf_map__max_entries(m), i;
 	struct fg_flow_val *vals = calloc(ncpu, sizeof(*vals));
-	struct fg_flow_key k = {.ifindex = FULL_IFINDEX, .ip_ver = 4,
-				.proto = 17};
+	struct fg_flow_key k = {
+		.ifindex = FULL_IFINDEX, .ip_ver = 4, .proto = 17};
 
 	if (!vals)
 		die("out of memory");
@@ -460,7 +460,8 @@ static void fill_flows(struct prog *p)
 /* fg_ifstats' flow counters, summed over interfaces and CPUs. */
 static struct flowsum read_flowsum(struct prog *p)
 {
-	struct bpf_map *m = bpf_object__find_map_by_name(p->obj, FG_MAP_IFSTATS);
+	struct bpf_map *m =
+		bpf_object__find_map_by_name(p->obj, FG_MAP_IFSTATS);
 	struct flowsum fs = {0};
 	struct fg_ifstats v;
 	__u32 key, *cur = NULL;
@@ -513,12 +514,16 @@ static __u16 csum16(const void *d, int len)
  */
 static void make_cold_frames(int n)
 {
-	static const __u8 head[] = {
-		2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00, /* Ethernet */
-		0x45, 0, 0, 46, 0, 1, 0, 0, 64, 17, 0, 0,	/* IPv4 */
-		198, 51, 100, 1, 203, 0, 113, 1,
-		0, 0, 0, 53, 0, 26, 0, 0,			/* UDP */
-	};
+	static const __u8
+		head[] =
+			{
+				2,    0,  0,   0,  0,	 2,    2,   0,
+				0,    0,  0,   1,  0x08, 0x00, /* Ethernet */
+				0x45, 0,  0,   46, 0,	 1,    0,   0,
+				64,   17, 0,   0, /* IPv4 */
+				198,  51, 100, 1,  203,	 0,    113, 1,
+				0,    0,  0,   53, 0,	 26,   0,   0, /* UDP */
+			};
 
 	if (n > 50000 * 250)
 		die("-C: at most %d flows", 50000 * 250);
@@ -601,10 +606,9 @@ static void start_capture(struct prog *p)
 			       .verdicts = p->cap_verdicts,
 			       .sample = p->cap_sample,
 			       .snaplen = FG_CAP_SNAP_MAX};
-	struct bpf_map *m = bpf_object__find_map_by_name(p->obj,
-							 ".data.fg_cap");
-	struct bpf_map *r = bpf_object__find_map_by_name(p->obj,
-							 "fg_cap_ring");
+	struct bpf_map *m =
+		bpf_object__find_map_by_name(p->obj, ".data.fg_cap");
+	struct bpf_map *r = bpf_object__find_map_by_name(p->obj, "fg_cap_ring");
 	__u32 key = 0;
 
 	if (!m || !r)
@@ -618,8 +622,8 @@ static void start_capture(struct prog *p)
 
 static void capture_report(struct prog *p)
 {
-	struct bpf_map *m = bpf_object__find_map_by_name(p->obj,
-							 "fg_cap_stats");
+	struct bpf_map *m =
+		bpf_object__find_map_by_name(p->obj, "fg_cap_stats");
 	int ncpu = libbpf_num_possible_cpus();
 	struct fg_cap_count *v = calloc(ncpu, sizeof(*v)), t = {};
 
@@ -683,8 +687,8 @@ static void load_prog(struct prog *p)
 	fill_rules(p);
 	if (p->flows == FLOWS_FULL)
 		fill_flows(p);
-	if (p->flows == FLOWS_COLD && ncold >
-	    (long)bpf_map__max_entries(flows_map(p, FG_MAP_FLOWS)))
+	if (p->flows == FLOWS_COLD &&
+	    ncold > (long)bpf_map__max_entries(flows_map(p, FG_MAP_FLOWS)))
 		die("%s: -C %d flows do not fit fg_flows (%u entries)",
 		    p->label, ncold,
 		    bpf_map__max_entries(flows_map(p, FG_MAP_FLOWS)));
@@ -835,7 +839,7 @@ static double cold_pass(struct prog *p, int n)
 	int used = 0;
 	__u32 dur, ret;
 
-	for (int i = 0; i < ncold; i += n > 1 ? cstep : 1) {
+	for (int i = 0; i<ncold; i += n> 1 ? cstep : 1) {
 		if (run(p->fd, &cframes[i], n, &dur, &ret))
 			die("%s: test_run failed on cold frame %d: %s",
 			    p->label, i, strerror(errno));
@@ -874,9 +878,10 @@ static void measure_cold(struct prog *p, int round)
 	p->cold_entries = count_keys(bpf_map__fd(m), bpf_map__key_size(m));
 	p->cold_fail += b.insert_fail - a.insert_fail;
 	if (p->cold_entries != ncold || b.insert_fail != a.insert_fail)
-		fprintf(stderr, "cost: %s: cold pass left %ld flows for %d "
-			"frames, %llu inserts failed\n", p->label,
-			p->cold_entries, ncold,
+		fprintf(stderr,
+			"cost: %s: cold pass left %ld flows for %d "
+			"frames, %llu inserts failed\n",
+			p->label, p->cold_entries, ncold,
 			(unsigned long long)(b.insert_fail - a.insert_fail));
 	p->cold2[round] = cold_pass(p, 1);
 	p->crep[round] = cold_pass(p, repeat);
@@ -965,10 +970,10 @@ static void print_cold_text(void)
 {
 	printf("\ncold      %d synthesized UDP/IPv4 frames, one flow each: "
 	       "run once each (pass 1, pass 2),\n          and every %d-th "
-	       "frame repeat %d; same rounds, medians\n\n", ncold, cstep,
-	       repeat);
-	printf("%-16s %10s %10s %10s %10s %10s\n", "program", "repeat",
-	       "pass1", "pass2", "p1-p2", "ns/pkt");
+	       "frame repeat %d; same rounds, medians\n\n",
+	       ncold, cstep, repeat);
+	printf("%-16s %10s %10s %10s %10s %10s\n", "program", "repeat", "pass1",
+	       "pass2", "p1-p2", "ns/pkt");
 	for (int j = 0; j < nprogs; j++) {
 		struct prog *p = &progs[j];
 
@@ -1032,8 +1037,8 @@ static void print_text(const char *pcap)
 
 		printf("ratio %s / %s = %.3f  (rounds %.3f .. %.3f)%s\n",
 		       progs[r->a].label, progs[r->b].label, m, lo, hi,
-		       progs[r->a].flows == FLOWS_COLD ? "  [cold frames]" :
-							 "");
+		       progs[r->a].flows == FLOWS_COLD ? "  [cold frames]"
+						       : "");
 	}
 }
 
@@ -1050,7 +1055,8 @@ static void print_cold_json(void)
 	int first = 1;
 
 	printf("  \"cold\": {\"frames\": %d, \"repeat_every\": %d, "
-	       "\"programs\": [\n", ncold, cstep);
+	       "\"programs\": [\n",
+	       ncold, cstep);
 	for (int j = 0; j < nprogs; j++) {
 		struct prog *p = &progs[j];
 
@@ -1058,8 +1064,8 @@ static void print_cold_json(void)
 			continue;
 		printf("%s    {\"label\": \"%s\", \"repeat_ns_per_pkt\": %.3f, "
 		       "\"pass1_ns_per_run\": %.3f, \"ns_per_pkt\": %.3f",
-		       first ? "" : ",\n", p->label, med(p->crep),
-		       med(p->cold), med(p->cadj));
+		       first ? "" : ",\n", p->label, med(p->crep), med(p->cold),
+		       med(p->cadj));
 		first = 0;
 		if (p->flows == FLOWS_COLD)
 			printf(", \"pass2_ns_per_run\": %.3f, "
@@ -1102,7 +1108,8 @@ static void print_json(const char *pcap)
 		       (unsigned long long)p->verdict[XDP_DROP]);
 		json_rounds(p->ns);
 		if (p->has_rules)
-			printf(",\n     \"rules\": {\"count\": %d, \"hit\": %s, "
+			printf(",\n     \"rules\": {\"count\": %d, \"hit\": "
+			       "%s, "
 			       "\"set\": \"%s\", \"publish_ms\": %.1f}",
 			       p->rules,
 			       p->rules_hit & BENCH_RULES_HIT ? "true"
@@ -1244,9 +1251,9 @@ int main(int argc, char **argv)
 		struct prog *a = &progs[ratios[k].a], *b = &progs[ratios[k].b];
 
 		for (int i = 0; i < rounds; i++)
-			ratios[k].v[i] = a->flows == FLOWS_COLD ?
-						 a->cadj[i] / b->cadj[i] :
-						 a->ns[i] / b->ns[i];
+			ratios[k].v[i] = a->flows == FLOWS_COLD
+						 ? a->cadj[i] / b->cadj[i]
+						 : a->ns[i] / b->ns[i];
 	}
 	if (json)
 		print_json(pcap);

@@ -216,7 +216,7 @@ static int read_rounds(int rounds)
 	for (i = 0; i < rounds; i++) {
 		__u64 t0 = mono_ns();
 
-		r = (struct rd){ 0 };
+		r = (struct rd){0};
 		if (fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
 				       sizeof(struct fg_flow_val), read_one,
 				       &r))
@@ -235,9 +235,9 @@ static int read_rounds(int rounds)
 
 static int udp_to(int port)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_port = htons(port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons(port),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 
 	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)))
@@ -249,7 +249,7 @@ static int udp_to(int port)
 static int blast(int port, __u32 count, __u32 len)
 {
 	int fd = udp_to(port);
-	char buf[65536] = { 0 };
+	char buf[65536] = {0};
 	__u64 t0, c0;
 	__u32 i, ok = 0;
 
@@ -308,10 +308,10 @@ static __u64 ipfix_records(const __u8 *b, size_t n)
 
 static int sink(int port, const char *out)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_port = htons(port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	struct sigaction sa = { .sa_handler = on_term };
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons(port),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sigaction sa = {.sa_handler = on_term};
 	int fd = socket(AF_INET, SOCK_DGRAM, 0), big = 256 << 20;
 	__u64 dgrams = 0, octets = 0, recs = 0;
 	static __u8 buf[65536];

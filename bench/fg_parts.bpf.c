@@ -30,8 +30,8 @@ int fg_account_only(struct xdp_md *ctx)
 	__u32 bytes = ctx->data_end - ctx->data;
 	struct fg_pkt p = {};
 
-	fg_account(&p, fg_dir_key(ctx->ingress_ifindex, FG_DIR_IN),
-		   FG_NO_QUEUE, bytes, FG_PKTS_OCTETS(1, bytes));
+	fg_account(&p, fg_dir_key(ctx->ingress_ifindex, FG_DIR_IN), FG_NO_QUEUE,
+		   bytes, FG_PKTS_OCTETS(1, bytes));
 	return XDP_PASS;
 }
 

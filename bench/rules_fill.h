@@ -7,10 +7,10 @@
 
 #include <linux/types.h>
 
-#define BENCH_RULES_HIT	 1 /* one rule matches every IPv4 packet */
-#define BENCH_RULES_DEEP 2 /* /32 neighbours of the capture's addresses */
-#define BENCH_RULES_LENS 4 /* lengths 1-32, not 16-32 */
-#define BENCH_RULES_V6	 8 /* IPv6 prefixes (/32-/128), not IPv4 */
+#define BENCH_RULES_HIT	 1  /* one rule matches every IPv4 packet */
+#define BENCH_RULES_DEEP 2  /* /32 neighbours of the capture's addresses */
+#define BENCH_RULES_LENS 4  /* lengths 1-32, not 16-32 */
+#define BENCH_RULES_V6	 8  /* IPv6 prefixes (/32-/128), not IPv4 */
 #define BENCH_RULES_PAIR 16 /* IPv6 deep: two /128s next to each address */
 
 struct bench_addrs {

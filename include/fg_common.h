@@ -93,7 +93,7 @@ enum fg_reason {
 #define FG_X_ENUM(code, e, name, def, strict, cls, desc) FG_R_##e = code,
 	FG_REASONS(FG_X_ENUM)
 #undef FG_X_ENUM
-	FG_R_MAX, /* one past the last code */
+		FG_R_MAX, /* one past the last code */
 };
 
 enum fg_class {
@@ -133,7 +133,7 @@ struct fg_config {
 /* Packets the guard drops are not turned into flow records (they are still
  * counted in fg_flowstats.unflowed so totals add up). */
 #define FG_CFG_NO_DROP_FLOWS (1u << 0)
-#define FG_CONFIG_VERSION 1
+#define FG_CONFIG_VERSION    1
 
 /*
  * Flow accounting counters of one interface and direction (part of
@@ -151,8 +151,8 @@ struct fg_flowstats {
 	__u64 ovf_pkts; /* table full: went to fg_overflow */
 	__u64 ovf_octets;
 	__u64 insert_fail; /* flow inserts that failed (table full) */
-	__u64 ovf_lost; /* overflow aggregate itself full: counted here */
-	__u64 frag_lent; /* later fragments given the first one's ports */
+	__u64 ovf_lost;	   /* overflow aggregate itself full: counted here */
+	__u64 frag_lent;   /* later fragments given the first one's ports */
 	__u64 frag_orphan; /* later fragments whose first was not seen */
 };
 
@@ -163,10 +163,10 @@ struct fg_flowstats {
 /*
  * Per-interface counters (value of the per-CPU array fg_ifstats, index
  * fg_slot_key(slot, dir): one inlined lookup per packet serves everything). The
- * guard's counters are ingress only. Every packet the program sees increments rx_packets once and
- * exactly one verdict counter: pass or drop[reason]. matched[r] counts every
- * packet on which check r fired, whatever its action (count or drop), so
- * monitor-mode hits are visible.
+ * guard's counters are ingress only. Every packet the program sees increments
+ * rx_packets once and exactly one verdict counter: pass or drop[reason].
+ * matched[r] counts every packet on which check r fired, whatever its action
+ * (count or drop), so monitor-mode hits are visible.
  */
 struct fg_ifstats {
 	__u64 rx_packets;
@@ -183,7 +183,7 @@ struct fg_ifstats {
 
 /* ifindex shown for the catch-all slot: nothing goes uncounted. */
 #define FG_IFINDEX_OTHER 0
-#define FG_MAX_IFACES 256
+#define FG_MAX_IFACES	 256
 
 /*
  * fg_ifstats holds two entries (ingress, egress) per slot. attach gives each
@@ -193,7 +193,7 @@ struct fg_ifstats {
  * loaded without a slot: another loader's, replay's, the tests'.
  */
 #define FG_SLOT_OTHER 0
-#define FG_NSLOTS (FG_MAX_IFACES + 1)
+#define FG_NSLOTS     (FG_MAX_IFACES + 1)
 static inline __u32 fg_slot_key(__u32 slot, __u32 dir)
 {
 	return slot * 2 + dir;
@@ -202,13 +202,13 @@ static inline __u32 fg_slot_key(__u32 slot, __u32 dir)
 /* Value of the fg_ifaces hash (keyed by ifindex): what `attach` did. */
 struct fg_iface {
 	__u32 ifindex;
-	__u32 mode; /* enum fg_attach_mode (XDP hook) */
-	__u32 prog_id; /* ingress program: fg_xdp, or fg_tc_in */
-	__u32 hook; /* enum fg_hook: where ingress is handled */
+	__u32 mode;	   /* enum fg_attach_mode (XDP hook) */
+	__u32 prog_id;	   /* ingress program: fg_xdp, or fg_tc_in */
+	__u32 hook;	   /* enum fg_hook: where ingress is handled */
 	__u64 attach_time; /* CLOCK_REALTIME seconds */
 	char ifname[16];
 	__u32 out_prog_id; /* fg_tc_out on clsact egress */
-	__u32 flags; /* FG_IFACE_* */
+	__u32 flags;	   /* FG_IFACE_* */
 	__u32 slot; /* its counters: fg_ifstats[fg_slot_key(slot, dir)] */
 	__u32 pad;
 };
@@ -218,7 +218,7 @@ struct fg_iface {
 
 /* Our cls_bpf filters on clsact ingress/egress. */
 #define FG_TC_HANDLE 0x464c
-#define FG_TC_PRIO 0x10
+#define FG_TC_PRIO   0x10
 
 enum fg_attach_mode {
 	FG_MODE_NATIVE = 1,
@@ -243,15 +243,15 @@ enum fg_dir {
  */
 struct fg_flow_key {
 	__u32 ifindex;
-	__u8 dir; /* enum fg_dir */
+	__u8 dir;    /* enum fg_dir */
 	__u8 ip_ver; /* 4, 6; 0 for non-IP frames (eth_proto says what) */
 	__u8 proto;
-	__u8 reason; /* FG_R_NONE: forwarded; else dropped for this reason */
+	__u8 reason;  /* FG_R_NONE: forwarded; else dropped for this reason */
 	__u8 src[16]; /* IPv4 as ::ffff:a.b.c.d */
 	__u8 dst[16];
 	__be16 sport;
 	__be16 dport; /* ICMP/ICMPv6: type << 8 | code (icmpTypeCode) */
-	__u16 vlan; /* outer VLAN ID, 0 if untagged */
+	__u16 vlan;   /* outer VLAN ID, 0 if untagged */
 	__u16 vlan_inner;
 	__u16 eth_proto; /* EtherType after VLAN tags, host order */
 	__u16 pad;
@@ -259,7 +259,7 @@ struct fg_flow_key {
 
 struct fg_flow_val {
 	__u64 packets;
-	__u64 octets; /* IP-layer bytes (frame bytes for non-IP) */
+	__u64 octets;	/* IP-layer bytes (frame bytes for non-IP) */
 	__u64 first_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 	__u64 last_ns;
 	__u8 tcp_flags; /* OR over the packets */
@@ -284,7 +284,6 @@ struct fg_ovf_val {
 	__u64 octets;
 };
 
-
 /* fg_account()'s interface argument: ifindex, with the direction in
  * bit 31. */
 #define FG_KEY_OUT (1u << 31)
@@ -293,11 +292,10 @@ static inline __u32 fg_dir_key(__u32 ifindex, __u32 dir)
 	return ifindex | (dir == FG_DIR_OUT ? FG_KEY_OUT : 0);
 }
 
-
 #define FG_DEFAULT_MAX_FLOWS 65536
-#define FG_MIN_FLOWS 16
-#define FG_MAX_FLOWS (1u << 24)
-#define FG_MAX_FRAGS 8192 /* a power of two (slots are masked) */
+#define FG_MIN_FLOWS	     16
+#define FG_MAX_FLOWS	     (1u << 24)
+#define FG_MAX_FRAGS	     8192 /* a power of two (slots are masked) */
 
 /* Longest packet the BPF side judges by its wire length: an IPv4 packet of
  * 65535 bytes behind two VLAN tags fits; longer ones (GSO, jumbograms) are

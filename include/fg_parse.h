@@ -64,23 +64,23 @@ static __always_inline __u16 fg_ntohs_bpf(__u16 x)
 #define FG_IP6_MAX_EXT 8
 
 enum fg_frag {
-	FG_FRAG_NONE = 0, /* not a fragment, or an atomic fragment */
+	FG_FRAG_NONE = 0,  /* not a fragment, or an atomic fragment */
 	FG_FRAG_FIRST = 1, /* offset 0, more fragments */
 	FG_FRAG_LATER = 2, /* offset > 0: no L4 header here */
 };
 
 struct fg_pkt {
-	__u32 reason; /* enum fg_reason of the drop; FG_R_NONE = pass */
-	__u32 hits; /* bit r: check r fired (count or drop) */
-	__u16 l3_proto; /* EtherType after VLAN tags, host order */
+	__u32 reason;	  /* enum fg_reason of the drop; FG_R_NONE = pass */
+	__u32 hits;	  /* bit r: check r fired (count or drop) */
+	__u16 l3_proto;	  /* EtherType after VLAN tags, host order */
 	__u16 vlan_outer; /* VID of the outer tag, 0 if untagged */
 	__u16 vlan_inner; /* VID of the inner tag, 0 if none */
 	__u16 pad0;
 	__u8 vlan_depth;
 	__u8 ip_ver; /* 4, 6, or 0 when not IP */
-	__u8 proto; /* L4 protocol after IPv6 extension headers */
+	__u8 proto;  /* L4 protocol after IPv6 extension headers */
 	__u8 ttl;
-	__u8 frag; /* enum fg_frag */
+	__u8 frag;  /* enum fg_frag */
 	__u8 l4_ok; /* ports / ICMP type were parsed */
 	__u8 tcp_flags;
 	__u8 ext_count; /* IPv6 extension headers walked */
@@ -95,10 +95,10 @@ struct fg_pkt {
 	/* Offsets from the start of the frame, handed between stages. */
 	__u32 l3_off;
 	__u32 l4_off;
-	__u32 l3_end; /* end of the IP packet as its header announces it */
-	__u32 ip_len; /* IP-layer length (header + payload), as IPFIX counts */
+	__u32 l3_end;  /* end of the IP packet as its header announces it */
+	__u32 ip_len;  /* IP-layer length (header + payload), as IPFIX counts */
 	__u32 frag_id; /* IPv4 identification / IPv6 fragment header ID */
-	__u8 l4_hlen; /* TCP header length with options, UDP 8 */
+	__u8 l4_hlen;  /* TCP header length with options, UDP 8 */
 	__u8 pad1[3];
 	__u32 rule_id; /* set by the rule stage with reason FG_R_RULE */
 };
@@ -107,7 +107,7 @@ struct fg_pkt {
 enum fg_stage {
 	FG_STAGE_DONE = 0, /* verdict final */
 	FG_STAGE_EXT6 = 1, /* walk IPv6 extension headers at l4_off */
-	FG_STAGE_L4 = 2, /* parse the L4 header at l4_off, then addresses */
+	FG_STAGE_L4 = 2,   /* parse the L4 header at l4_off, then addresses */
 	FG_STAGE_ADDR = 3, /* no L4 header to read: address checks only */
 };
 
@@ -185,12 +185,11 @@ FG_INLINE __u32 fg_get32(const __u8 *q)
  */
 enum fg_fit {
 	FG_FIT_OK = 0,
-	FG_FIT_SHORT = 1, /* the packet is shorter than the header */
+	FG_FIT_SHORT = 1,  /* the packet is shorter than the header */
 	FG_FIT_UNSEEN = 2, /* the header is in the packet, not in our view */
 };
 
-FG_INLINE int fg_fit(const __u8 *q, __u32 n, const __u8 *end,
-		     const __u8 *lim)
+FG_INLINE int fg_fit(const __u8 *q, __u32 n, const __u8 *end, const __u8 *lim)
 {
 	if (q + n > end)
 		return q + n > lim ? FG_FIT_SHORT : FG_FIT_UNSEEN;
@@ -200,8 +199,8 @@ FG_INLINE int fg_fit(const __u8 *q, __u32 n, const __u8 *end,
 
 /* A header did not fit: count check r if the packet is short, or note that
  * the rest was not seen. Either way parsing stops (returns -1). */
-FG_INLINE int fg_no_fit(struct fg_pkt *p, const struct fg_config *cfg,
-			int fit, __u32 r)
+FG_INLINE int fg_no_fit(struct fg_pkt *p, const struct fg_config *cfg, int fit,
+			__u32 r)
 {
 	if (fit == FG_FIT_UNSEEN)
 		p->unseen = 1;
@@ -213,9 +212,8 @@ FG_INLINE int fg_no_fit(struct fg_pkt *p, const struct fg_config *cfg,
 /* ---- L2 ---------------------------------------------------------------- */
 
 /* Returns 0 to go on with p->l3_proto set, -1 to stop. */
-FG_INLINE int fg_parse_eth(const __u8 **pos, const __u8 *end,
-			   const __u8 *wend, const struct fg_config *cfg,
-			   struct fg_pkt *p)
+FG_INLINE int fg_parse_eth(const __u8 **pos, const __u8 *end, const __u8 *wend,
+			   const struct fg_config *cfg, struct fg_pkt *p)
 {
 	const struct ethhdr *eth = (const void *)*pos;
 	const struct fg_vlanhdr *vh;
@@ -228,7 +226,7 @@ FG_INLINE int fg_parse_eth(const __u8 **pos, const __u8 *end,
 	proto = eth->h_proto;
 	*pos = (const __u8 *)(eth + 1);
 
-FG_UNROLL
+	FG_UNROLL
 	for (i = 0; i < 2; i++) {
 		if (proto != fg_htons(ETH_P_8021Q) &&
 		    proto != fg_htons(ETH_P_8021AD))
@@ -261,7 +259,7 @@ FG_INLINE int fg_ip4_csum_ok(const __u8 *ip, const __u8 *end, __u32 hlen)
 	__u32 sum = 0;
 	int i;
 
-FG_UNROLL
+	FG_UNROLL
 	for (i = 0; i < 10; i++)
 		sum += w[i];
 	for (i = 0; i < 10; i++) {
@@ -410,9 +408,9 @@ FG_INLINE int fg_ip4_opts_bad(const __u8 *ip, const __u8 *end, __u32 hlen)
 }
 
 /* Returns 0 with *pos at L4 and *l3_end set, or -1 to stop. */
-FG_INLINE int fg_parse_ip4(const __u8 **pos, const __u8 *end,
-			   const __u8 *wend, const __u8 **l3_end,
-			   const struct fg_config *cfg, struct fg_pkt *p)
+FG_INLINE int fg_parse_ip4(const __u8 **pos, const __u8 *end, const __u8 *wend,
+			   const __u8 **l3_end, const struct fg_config *cfg,
+			   struct fg_pkt *p)
 {
 	const __u8 *ip = *pos;
 	__u32 hlen, totlen, off;
@@ -474,12 +472,12 @@ FG_INLINE int fg_parse_ip4(const __u8 **pos, const __u8 *end,
 
 /* ---- IPv6 -------------------------------------------------------------- */
 
-#define FG_NH_HOP 0
-#define FG_NH_ROUTING 43
+#define FG_NH_HOP      0
+#define FG_NH_ROUTING  43
 #define FG_NH_FRAGMENT 44
-#define FG_NH_AH 51
-#define FG_NH_NONE 59
-#define FG_NH_DSTOPTS 60
+#define FG_NH_AH       51
+#define FG_NH_NONE     59
+#define FG_NH_DSTOPTS  60
 #define FG_NH_MOBILITY 135
 
 FG_INLINE int fg_is_ext(__u8 nh)
@@ -621,8 +619,8 @@ FG_INLINE int fg_chain_broken(struct fg_pkt *p, const struct fg_config *cfg,
 			      int fit)
 {
 	return fg_no_fit(p, cfg, fit,
-			 p->frag == FG_FRAG_FIRST ? FG_R_IP6_FRAG_CHAIN :
-						    FG_R_IP6_EXT_CHAIN);
+			 p->frag == FG_FRAG_FIRST ? FG_R_IP6_FRAG_CHAIN
+						  : FG_R_IP6_EXT_CHAIN);
 }
 
 /* Walk the extension headers starting at h; on return p->proto is the upper
@@ -705,9 +703,9 @@ FG_INLINE int fg_parse_ip6_ext(const __u8 *data, const __u8 **pos,
 }
 
 /* Fixed IPv6 header. Returns 0 with *pos after it, -1 to stop. */
-FG_INLINE int fg_parse_ip6(const __u8 **pos, const __u8 *end,
-			   const __u8 *wend, const __u8 **l3_end,
-			   const struct fg_config *cfg, struct fg_pkt *p)
+FG_INLINE int fg_parse_ip6(const __u8 **pos, const __u8 *end, const __u8 *wend,
+			   const __u8 **l3_end, const struct fg_config *cfg,
+			   struct fg_pkt *p)
 {
 	const __u8 *ip = *pos;
 	__u32 paylen;
@@ -764,7 +762,8 @@ FG_INLINE int fg_tcp_flags_bad(__u8 f)
 	const __u8 fin = 0x01, syn = 0x02, rst = 0x04, psh = 0x08, ack = 0x10,
 		   urg = 0x20;
 
-	if ((f & (syn | fin)) == (syn | fin) || (f & (syn | rst)) == (syn | rst))
+	if ((f & (syn | fin)) == (syn | fin) ||
+	    (f & (syn | rst)) == (syn | rst))
 		return 1;
 	if ((f & fin) && !(f & ack))
 		return 1;
@@ -831,9 +830,8 @@ FG_INLINE int fg_parse_tcp(const __u8 *l4, __u32 rem,
 	return 0;
 }
 
-FG_INLINE int fg_parse_l4(const __u8 *l4, const __u8 *end,
-			  const __u8 *l3_end, const struct fg_config *cfg,
-			  struct fg_pkt *p)
+FG_INLINE int fg_parse_l4(const __u8 *l4, const __u8 *end, const __u8 *l3_end,
+			  const struct fg_config *cfg, struct fg_pkt *p)
 {
 	__u32 rem = (__u32)(l3_end - l4);
 	int fit;
@@ -974,7 +972,8 @@ FG_INLINE int fg_parse_head(const void *data, const void *data_end,
 	if (p->l3_proto == ETH_P_IP) {
 		if (fg_parse_ip4(&pos, end, wend, &l3_end, cfg, p))
 			return FG_STAGE_DONE;
-		/* Never read L4 in a later fragment: those bytes are payload. */
+		/* Never read L4 in a later fragment: those bytes are payload.
+		 */
 		next = p->frag == FG_FRAG_LATER ? FG_STAGE_ADDR : FG_STAGE_L4;
 	} else if (p->l3_proto == ETH_P_IPV6) {
 		if (fg_parse_ip6(&pos, end, wend, &l3_end, cfg, p))
@@ -1073,8 +1072,8 @@ static inline void fg_parse_wire(const void *data, const void *data_end,
 		stage = fg_parse_ext6(data, data_end, p->l4_off, p->l3_end, cfg,
 				      p, fg_tlv_host, &v);
 	if (stage != FG_STAGE_DONE)
-		fg_parse_tail(data, data_end, p->l4_off, p->l3_end, stage,
-			      cfg, p);
+		fg_parse_tail(data, data_end, p->l4_off, p->l3_end, stage, cfg,
+			      p);
 }
 
 /* The whole frame was seen (XDP, or a capture without snaplen cut). */

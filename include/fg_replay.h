@@ -52,7 +52,7 @@ enum fg_take_op {
 	 * the exporter's own test, so that no flow is put back */
 	FG_TAKE_IDLE = 3,
 	FG_TAKE_DELETED = 1u << 30, /* out: it was deleted */
-	FG_TAKE_FOUND = 1u << 31, /* out: the flow was there, val is set */
+	FG_TAKE_FOUND = 1u << 31,   /* out: the flow was there, val is set */
 };
 
 struct fg_take {

@@ -23,86 +23,86 @@
  * are bounded well below that: the IPv6 extension walk starts at most
  * 14 + 8 + 40 bytes in, and adds at most 8 * 2048 bytes. */
 #define FG_MAX_EXT6_OFF 0xff
-#define FG_MAX_L4_OFF 0x7fff
-#define FG_MAX_END_OFF FG_MAX_WIRE
+#define FG_MAX_L4_OFF	0x7fff
+#define FG_MAX_END_OFF	FG_MAX_WIRE
 
 /* WIRE_END(ctx, data, data_end) says where the packet ends on the wire:
  * data_end for XDP, data + skb->len for TC (the linear area may be
  * shorter than the packet). */
-#define FG_DEFINE_PARSE(NAME, CTX, WIRE_END)                                  \
-	__noinline int NAME##_opts4(CTX *ctx, struct fg_pkt *p, int stage)    \
-	{                                                                     \
-		void *data = (void *)(long)ctx->data;                         \
-		void *data_end = (void *)(long)ctx->data_end;                 \
-		__u32 l3 = p ? p->l3_off : 0, l4 = p ? p->l4_off : 0;         \
-                                                                              \
-		if (!p || l3 > FG_MAX_EXT6_OFF || l4 > FG_MAX_EXT6_OFF)       \
-			return stage;                                         \
-		return fg_parse_opts4(data, data_end, l3, l4, stage,          \
-				      fg_config_get(), p);                    \
-	}                                                                     \
-                                                                              \
-	__noinline __u32 NAME##_tlv(CTX *ctx, __u32 off, __u32 hlen,          \
-				    __u32 hbh, struct fg_tlv *t)              \
-	{                                                                     \
-		void *data = (void *)(long)ctx->data;                         \
-		void *data_end = (void *)(long)ctx->data_end;                 \
-                                                                              \
-		if (!t || off > FG_MAX_L4_OFF || hlen > 2048)                 \
-			return FG_R_NONE;                                     \
-		fg_barrier_var(off);                                          \
-		off &= FG_MAX_L4_OFF;                                         \
-		return fg_ip6_tlv_bad((const __u8 *)data + off, data_end,     \
-				      hlen, hbh, t);                          \
-	}                                                                     \
-                                                                              \
-	static __always_inline __u32 NAME##_tlv_hook(void *cookie, __u32 off, \
-						     __u32 hlen, __u32 hbh,   \
-						     struct fg_tlv *t)        \
-	{                                                                     \
-		return NAME##_tlv((CTX *)cookie, off, hlen, hbh, t);          \
-	}                                                                     \
-                                                                              \
-	__noinline int NAME##_ext6(CTX *ctx, struct fg_pkt *p)                \
-	{                                                                     \
-		void *data = (void *)(long)ctx->data;                         \
-		void *data_end = (void *)(long)ctx->data_end;                 \
-		__u32 l4 = p ? p->l4_off : 0, l3e = p ? p->l3_end : 0;        \
-                                                                              \
-		if (!p || l4 > FG_MAX_EXT6_OFF || l3e > FG_MAX_END_OFF)       \
-			return FG_STAGE_DONE;                                 \
+#define FG_DEFINE_PARSE(NAME, CTX, WIRE_END)                                   \
+	__noinline int NAME##_opts4(CTX *ctx, struct fg_pkt *p, int stage)     \
+	{                                                                      \
+		void *data = (void *)(long)ctx->data;                          \
+		void *data_end = (void *)(long)ctx->data_end;                  \
+		__u32 l3 = p ? p->l3_off : 0, l4 = p ? p->l4_off : 0;          \
+                                                                               \
+		if (!p || l3 > FG_MAX_EXT6_OFF || l4 > FG_MAX_EXT6_OFF)        \
+			return stage;                                          \
+		return fg_parse_opts4(data, data_end, l3, l4, stage,           \
+				      fg_config_get(), p);                     \
+	}                                                                      \
+                                                                               \
+	__noinline __u32 NAME##_tlv(CTX *ctx, __u32 off, __u32 hlen,           \
+				    __u32 hbh, struct fg_tlv *t)               \
+	{                                                                      \
+		void *data = (void *)(long)ctx->data;                          \
+		void *data_end = (void *)(long)ctx->data_end;                  \
+                                                                               \
+		if (!t || off > FG_MAX_L4_OFF || hlen > 2048)                  \
+			return FG_R_NONE;                                      \
+		fg_barrier_var(off);                                           \
+		off &= FG_MAX_L4_OFF;                                          \
+		return fg_ip6_tlv_bad((const __u8 *)data + off, data_end,      \
+				      hlen, hbh, t);                           \
+	}                                                                      \
+                                                                               \
+	static __always_inline __u32 NAME##_tlv_hook(void *cookie, __u32 off,  \
+						     __u32 hlen, __u32 hbh,    \
+						     struct fg_tlv *t)         \
+	{                                                                      \
+		return NAME##_tlv((CTX *)cookie, off, hlen, hbh, t);           \
+	}                                                                      \
+                                                                               \
+	__noinline int NAME##_ext6(CTX *ctx, struct fg_pkt *p)                 \
+	{                                                                      \
+		void *data = (void *)(long)ctx->data;                          \
+		void *data_end = (void *)(long)ctx->data_end;                  \
+		__u32 l4 = p ? p->l4_off : 0, l3e = p ? p->l3_end : 0;         \
+                                                                               \
+		if (!p || l4 > FG_MAX_EXT6_OFF || l3e > FG_MAX_END_OFF)        \
+			return FG_STAGE_DONE;                                  \
 		return fg_parse_ext6(data, data_end, l4, l3e, fg_config_get(), \
-				     p, NAME##_tlv_hook, ctx);                \
-	}                                                                     \
-                                                                              \
-	__noinline int NAME##_tail(CTX *ctx, struct fg_pkt *p, int stage)     \
-	{                                                                     \
-		void *data = (void *)(long)ctx->data;                         \
-		void *data_end = (void *)(long)ctx->data_end;                 \
-		__u32 l4 = p ? p->l4_off : 0, l3e = p ? p->l3_end : 0;        \
-                                                                              \
-		if (!p || l4 > FG_MAX_L4_OFF || l3e > FG_MAX_END_OFF)         \
-			return 0;                                             \
+				     p, NAME##_tlv_hook, ctx);                 \
+	}                                                                      \
+                                                                               \
+	__noinline int NAME##_tail(CTX *ctx, struct fg_pkt *p, int stage)      \
+	{                                                                      \
+		void *data = (void *)(long)ctx->data;                          \
+		void *data_end = (void *)(long)ctx->data_end;                  \
+		__u32 l4 = p ? p->l4_off : 0, l3e = p ? p->l3_end : 0;         \
+                                                                               \
+		if (!p || l4 > FG_MAX_L4_OFF || l3e > FG_MAX_END_OFF)          \
+			return 0;                                              \
 		fg_parse_tail(data, data_end, l4, l3e, stage, fg_config_get(), \
-			      p);                                             \
-		return 0;                                                     \
-	}                                                                     \
-                                                                              \
-	static __always_inline void NAME(CTX *ctx, struct fg_pkt *p)          \
-	{                                                                     \
-		void *data = (void *)(long)ctx->data;                         \
-		void *data_end = (void *)(long)ctx->data_end;                 \
-		int stage = fg_parse_head(data, data_end,                     \
-					  WIRE_END(ctx, data, data_end),      \
-					  fg_config_get(), p);                \
-                                                                              \
-		if (stage != FG_STAGE_DONE && p->ip_ver == 4 &&               \
-		    p->l4_off > p->l3_off + 20)                               \
-			stage = NAME##_opts4(ctx, p, stage);                  \
-		if (stage == FG_STAGE_EXT6)                                   \
-			stage = NAME##_ext6(ctx, p);                          \
-		if (stage != FG_STAGE_DONE)                                   \
-			NAME##_tail(ctx, p, stage);                           \
+			      p);                                              \
+		return 0;                                                      \
+	}                                                                      \
+                                                                               \
+	static __always_inline void NAME(CTX *ctx, struct fg_pkt *p)           \
+	{                                                                      \
+		void *data = (void *)(long)ctx->data;                          \
+		void *data_end = (void *)(long)ctx->data_end;                  \
+		int stage = fg_parse_head(data, data_end,                      \
+					  WIRE_END(ctx, data, data_end),       \
+					  fg_config_get(), p);                 \
+                                                                               \
+		if (stage != FG_STAGE_DONE && p->ip_ver == 4 &&                \
+		    p->l4_off > p->l3_off + 20)                                \
+			stage = NAME##_opts4(ctx, p, stage);                   \
+		if (stage == FG_STAGE_EXT6)                                    \
+			stage = NAME##_ext6(ctx, p);                           \
+		if (stage != FG_STAGE_DONE)                                    \
+			NAME##_tail(ctx, p, stage);                            \
 	}
 
 /* XDP sees the whole frame, except a recorded packet cut short
@@ -112,7 +112,7 @@
 /* An skb's linear area can be shorter than the packet; bounded by
  * FG_MAX_WIRE for the verifier (longer GSO packets are judged as if they
  * ended there). */
-#define FG_SKB_WIRE_END(ctx, data, data_end)                                  \
+#define FG_SKB_WIRE_END(ctx, data, data_end) \
 	((void *)(data) + ((ctx)->len < FG_MAX_WIRE ? (ctx)->len : FG_MAX_WIRE))
 
 #endif /* FG_CTX_BPF_H */

@@ -85,12 +85,14 @@ static __always_inline void fg_frag_ports(struct fg_pkt *p,
 /* The table is full: aggregate per interface, direction, IP version and
  * protocol instead of losing the packet. */
 static __always_inline void fg_overflow_add(const struct fg_flow_key *k,
-					    struct fg_flowstats *st,
-					    __u64 pkts, __u64 octets)
+					    struct fg_flowstats *st, __u64 pkts,
+					    __u64 octets)
 {
-	struct fg_ovf_key ok = { .ifindex = k->ifindex, .dir = k->dir,
-				 .ip_ver = k->ip_ver, .proto = k->proto };
-	struct fg_ovf_val *ov, init = { .packets = pkts, .octets = octets };
+	struct fg_ovf_key ok = {.ifindex = k->ifindex,
+				.dir = k->dir,
+				.ip_ver = k->ip_ver,
+				.proto = k->proto};
+	struct fg_ovf_val *ov, init = {.packets = pkts, .octets = octets};
 
 	st->insert_fail++;
 	st->ovf_pkts += pkts;
@@ -99,8 +101,7 @@ static __always_inline void fg_overflow_add(const struct fg_flow_key *k,
 	if (ov) {
 		ov->packets += pkts;
 		ov->octets += octets;
-	} else if (bpf_map_update_elem(&fg_overflow, &ok, &init,
-				       BPF_NOEXIST)) {
+	} else if (bpf_map_update_elem(&fg_overflow, &ok, &init, BPF_NOEXIST)) {
 		st->ovf_lost++; /* still counted, in ovf_pkts */
 	}
 }
@@ -164,8 +165,8 @@ static __always_inline void fg_flow_account(struct fg_pkt *p,
  * key. A global (noinline) function: the verifier checks it once with
  * unknown arguments instead of once for every parser path that reaches it.
  */
-__noinline int fg_account(struct fg_pkt *p, __u32 key, __u32 queue,
-			  __u32 bytes, __u64 pkts_octets)
+__noinline int fg_account(struct fg_pkt *p, __u32 key, __u32 queue, __u32 bytes,
+			  __u64 pkts_octets)
 {
 	__u32 ifindex = key & ~FG_KEY_OUT, q;
 	__u32 dir = key & FG_KEY_OUT ? FG_DIR_OUT : FG_DIR_IN;

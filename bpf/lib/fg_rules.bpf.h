@@ -488,8 +488,8 @@ __noinline int fg_rules_eval(struct fg_pkt *p, __u32 ifindex, __u32 octets)
 }
 
 /* Set before load by a loader whose rules are known at load time and
- * never change, and are none: the rule stage is dead code, so the verifier never
- * checks fg_rules_eval() and fg_rule_scan(), a third of its work. */
+ * never change, and are none: the rule stage is dead code, so the verifier
+ * never checks fg_rules_eval() and fg_rule_scan(), a third of its work. */
 const volatile __u8 fg_rules_off = 0;
 
 /* Called by the ingress programs between the guard and fg_account().

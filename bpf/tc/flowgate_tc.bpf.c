@@ -16,11 +16,11 @@
 
 FG_DEFINE_PARSE(fg_tc_parse, struct __sk_buff, FG_SKB_WIRE_END)
 
-#define FG_TC_FRAME(skb) ((skb)->len)
+#define FG_TC_FRAME(skb)   ((skb)->len)
 #define FG_TC_IFINDEX(skb) ((skb)->ifindex)
-#define FG_TC_RXQ(skb) FG_CAP_NO_QUEUE
-FG_DEFINE_CAPTURE(fg_cap_skb, struct __sk_buff, bpf_skb_load_bytes,
-		  FG_TC_FRAME, FG_TC_IFINDEX, FG_TC_RXQ, FG_CAP_F_TC)
+#define FG_TC_RXQ(skb)	   FG_CAP_NO_QUEUE
+FG_DEFINE_CAPTURE(fg_cap_skb, struct __sk_buff, bpf_skb_load_bytes, FG_TC_FRAME,
+		  FG_TC_IFINDEX, FG_TC_RXQ, FG_CAP_F_TC)
 
 /* Headers must be in the linear area for direct packet access. */
 #define FG_TC_PULL 256
@@ -34,8 +34,7 @@ static __always_inline void fg_tc_pull(struct __sk_buff *skb)
 }
 
 /* With VLAN offload the outer tag is in skb->vlan_tci, not in the data. */
-static __always_inline void fg_tc_vlan(struct __sk_buff *skb,
-				       struct fg_pkt *p)
+static __always_inline void fg_tc_vlan(struct __sk_buff *skb, struct fg_pkt *p)
 {
 	if (!skb->vlan_present)
 		return;
@@ -45,8 +44,8 @@ static __always_inline void fg_tc_vlan(struct __sk_buff *skb,
 
 /* Count the packet, and its flow. A GSO packet leaves as gso_segs packets,
  * each with its own headers. */
-static __always_inline void fg_tc_flow(struct __sk_buff *skb,
-				       struct fg_pkt *p, __u32 dir)
+static __always_inline void fg_tc_flow(struct __sk_buff *skb, struct fg_pkt *p,
+				       __u32 dir)
 {
 	__u32 segs = skb->gso_segs > 1 ? skb->gso_segs : 1;
 	__u32 octets = p->ip_len ? p->ip_len : skb->len;
@@ -69,8 +68,7 @@ static __always_inline __u32 fg_tc_run(struct __sk_buff *skb, __u32 dir)
 	if (dir == FG_DIR_OUT)
 		p.reason = FG_R_NONE;
 	else /* rules judge ingress only, after the guard */
-		fg_rule_stage(&p, skb->ifindex,
-			      p.ip_len ? p.ip_len : skb->len);
+		fg_rule_stage(&p, skb->ifindex, p.ip_len ? p.ip_len : skb->len);
 	fg_tc_flow(skb, &p, dir);
 	if (fg_cap_active())
 		fg_cap_skb(skb, &p, skb->len, dir);

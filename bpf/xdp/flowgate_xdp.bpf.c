@@ -22,9 +22,9 @@ struct {
 
 FG_DEFINE_PARSE(fg_xdp_parse, struct xdp_md, FG_XDP_WIRE_END)
 
-#define FG_XDP_FRAME(ctx) ((__u32)((ctx)->data_end - (ctx)->data))
+#define FG_XDP_FRAME(ctx)   ((__u32)((ctx)->data_end - (ctx)->data))
 #define FG_XDP_IFINDEX(ctx) ((ctx)->ingress_ifindex)
-#define FG_XDP_RXQ(ctx) ((ctx)->rx_queue_index)
+#define FG_XDP_RXQ(ctx)	    ((ctx)->rx_queue_index)
 FG_DEFINE_CAPTURE(fg_cap_xdp, struct xdp_md, bpf_xdp_load_bytes, FG_XDP_FRAME,
 		  FG_XDP_IFINDEX, FG_XDP_RXQ, 0)
 

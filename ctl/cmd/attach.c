@@ -302,9 +302,7 @@ static int resolve_cap_ring(const struct fg_attach_args *a, __u32 *n)
 			unlink(path);
 		pinned = 0;
 	}
-	*n = pinned	   ? pinned
-	     : a->cap_ring ? a->cap_ring
-			   : FG_CAP_RING_DEFAULT;
+	*n = pinned ? pinned : a->cap_ring ? a->cap_ring : FG_CAP_RING_DEFAULT;
 	return 0;
 }
 

@@ -12,10 +12,22 @@
 #include "cmds.h"
 
 const struct fg_cmd *const fg_cmds[] = {
-	&fg_cmd_attach,	 &fg_cmd_detach,  &fg_cmd_purge, &fg_cmd_status,
-	&fg_cmd_stats,	 &fg_cmd_config,  &fg_cmd_flow,	 &fg_cmd_replay,
-	&fg_cmd_export,	 &fg_cmd_rtt,	  &fg_cmd_rule,	 &fg_cmd_daemon,
-	&fg_cmd_capture, &fg_cmd_metrics, &fg_cmd_version, &fg_cmd_help,
+	&fg_cmd_attach,
+	&fg_cmd_detach,
+	&fg_cmd_purge,
+	&fg_cmd_status,
+	&fg_cmd_stats,
+	&fg_cmd_config,
+	&fg_cmd_flow,
+	&fg_cmd_replay,
+	&fg_cmd_export,
+	&fg_cmd_rtt,
+	&fg_cmd_rule,
+	&fg_cmd_daemon,
+	&fg_cmd_capture,
+	&fg_cmd_metrics,
+	&fg_cmd_version,
+	&fg_cmd_help,
 	NULL,
 };
 

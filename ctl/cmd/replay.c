@@ -24,7 +24,7 @@ static int replay_timeout(const char *kw, const char *v, __u32 *out)
 static bool replay_known(const char *kw)
 {
 	static const char *const kws[] = {
-		"max-flows",	  "ipfix",	  "config",  "collector",
+		"max-flows",	  "ipfix",	  "config", "collector",
 		"active-timeout", "idle-timeout", "capture"};
 	size_t i;
 

@@ -234,15 +234,15 @@ static int top_setting(struct cfg_ctx *x, const char *k, const char *v,
 		r = fg_profile_by_name(v);
 		if (r < 0)
 			return fg_perr(x->e,
-				    "unknown profile '%s' (default, "
-				    "monitor or strict)",
-				    v);
+				       "unknown profile '%s' (default, "
+				       "monitor or strict)",
+				       v);
 		cfg->profile = r;
 		x->has_profile = true;
 	} else if (!strcmp(k, "sampling")) {
 		if (fg_parse_u32(v, 1, 1u << 30, &n))
 			return fg_perr(x->e, "sampling takes N of 1 in N (1 to "
-					  "2^30)");
+					     "2^30)");
 		cfg->sampling = n == 1 ? 0 : n;
 	} else if (!strcmp(k, "drop-flows")) {
 		if (strcmp(v, "on") && strcmp(v, "off"))
@@ -251,10 +251,10 @@ static int top_setting(struct cfg_ctx *x, const char *k, const char *v,
 			cfg->flags |= FG_CFG_NO_DROP_FLOWS;
 	} else {
 		return fg_perr(x->e,
-			    "unknown setting '%s' (profile, check, "
-			    "sampling, drop-flows, or a section "
-			    "[export] / [rules])",
-			    k);
+			       "unknown setting '%s' (profile, check, "
+			       "sampling, drop-flows, or a section "
+			       "[export] / [rules])",
+			       k);
 	}
 	return 0;
 }
@@ -262,8 +262,9 @@ static int top_setting(struct cfg_ctx *x, const char *k, const char *v,
 static int section(struct cfg_ctx *x, const char *name)
 {
 	if (strcmp(name, "[export]") && strcmp(name, "[rules]"))
-		return fg_perr(x->e, "unknown section '%s' ([export] or [rules])",
-			    name);
+		return fg_perr(x->e,
+			       "unknown section '%s' ([export] or [rules])",
+			       name);
 	if (once_check(x, name))
 		return -EINVAL;
 	if (x->sec == SEC_RULES)
@@ -294,8 +295,9 @@ static int cfg_line(char *line, unsigned int lineno, void *c)
 		return fg_perr(x->e, "%s needs a value", argv[0]);
 	if (argc > 3 || (argc == 3 && strcmp(argv[0], "check")))
 		return fg_perr(x->e, "%s takes %s", argv[0],
-			    strcmp(argv[0], "check") ? "one value"
-						     : "a check and an action");
+			       strcmp(argv[0], "check")
+				       ? "one value"
+				       : "a check and an action");
 	if (once_check(x, argv[0]))
 		return -EINVAL;
 	if (x->sec == SEC_EXPORT)

@@ -50,12 +50,12 @@ struct cfg_daemon {
 };
 
 /* "flowgate daemon: TEXT" in the text log, event and fields in JSON. */
-#define dlog(event, fields, fmt, ...)                                         \
-	do {                                                                  \
-		char t_[512];                                                 \
-		snprintf(t_, sizeof(t_), "flowgate daemon: " fmt,             \
-			 __VA_ARGS__);                                        \
-		fg_logt(FG_LOG_INFO, event, t_, fields, __VA_ARGS__);         \
+#define dlog(event, fields, fmt, ...)                                 \
+	do {                                                          \
+		char t_[512];                                         \
+		snprintf(t_, sizeof(t_), "flowgate daemon: " fmt,     \
+			 __VA_ARGS__);                                \
+		fg_logt(FG_LOG_INFO, event, t_, fields, __VA_ARGS__); \
 	} while (0)
 
 static __u64 fnv1a(const char *b, size_t n)

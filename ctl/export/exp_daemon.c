@@ -188,9 +188,8 @@ static void publish(struct exp_daemon *d, bool running)
 static int sweep(struct exp_daemon *d, bool forced)
 {
 	__u64 now = clock_ns(CLOCK_MONOTONIC);
-	int err = fg_exporter_sweep(d->e, now,
-				    (now + fg_wall_offset_ns()) / 1000000,
-				    forced);
+	int err = fg_exporter_sweep(
+		d->e, now, (now + fg_wall_offset_ns()) / 1000000, forced);
 
 	if (err)
 		elog(FG_LOG_ERR, "sweep_failed", "error=%s",

@@ -27,7 +27,7 @@
 struct fg_exp_shadow {
 	__u64 packets; /* exported so far */
 	__u64 octets;
-	__u64 first_ns; /* the flow entry it belongs to (its first packet) */
+	__u64 first_ns;	 /* the flow entry it belongs to (its first packet) */
 	__u64 export_ns; /* when its last delta was exported */
 };
 

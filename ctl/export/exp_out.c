@@ -30,7 +30,7 @@
 #include "fg.h"
 #include "exp_out.h"
 
-#define OUT_MAX_MSG 65000 /* TCP and files: big messages, fewer headers */
+#define OUT_MAX_MSG    65000 /* TCP and files: big messages, fewer headers */
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 60000 /* RFC 7011 10.4.2: at most once a minute */
 /* No message for this long: re-send templates first (UDP collectors may
@@ -66,11 +66,11 @@ struct fg_out {
 	__u64 next_connect_ms, backoff_ms;
 	struct spmsg *head, *tail; /* head: oldest not yet acknowledged */
 	struct spmsg *wr; /* next message to write (NULL: all written) */
-	size_t wr_off; /* octets of wr already written */
-	__u64 unacked; /* octets written since the last ack check */
+	size_t wr_off;	  /* octets of wr already written */
+	__u64 unacked;	  /* octets written since the last ack check */
 	bool warned_reply;
 	__u64 rel_sent; /* lost_records when reliability last went out */
-	__u32 burst; /* UDP datagrams since the last pause (udp_burst) */
+	__u32 burst;	/* UDP datagrams since the last pause (udp_burst) */
 	/* A loss episode: from the first record not sent to the next one
 	 * delivered. Its start and end are logged, at most one episode per
 	 * LOSS_LOG_MS (the others are counted and said with the next). */
@@ -112,9 +112,9 @@ static void loss_start(struct fg_out *o)
 	/* UDP and files are "up" while they deliver: not now */
 	if (o->kind != FG_OUT_TCP)
 		o->st.up = 0;
-	o->loss_logged = o->s->log_losses &&
-			 (!o->loss_log_ms ||
-			  o->now_ms - o->loss_log_ms >= LOSS_LOG_MS);
+	o->loss_logged =
+		o->s->log_losses &&
+		(!o->loss_log_ms || o->now_ms - o->loss_log_ms >= LOSS_LOG_MS);
 	if (!o->loss_logged) {
 		o->loss_quiet++;
 		return;
@@ -142,7 +142,8 @@ static void loss_end(struct fg_out *o)
 			"export: %s: delivering again; %llu records were not "
 			"sent\n",
 			o->st.url,
-			(unsigned long long)(o->st.lost_records - o->loss_from));
+			(unsigned long long)(o->st.lost_records -
+					     o->loss_from));
 }
 
 static void lost(struct fg_out *o, __u32 records, __u64 pkts, __u64 octets)
@@ -199,8 +200,10 @@ static void spool_push(struct fg_out *o, const __u8 *buf, size_t len,
 		lost(o, records, pkts, octets);
 		return;
 	}
-	*m = (struct spmsg){ .len = len, .records = records,
-			     .packets = pkts, .octets = octets };
+	*m = (struct spmsg){.len = len,
+			    .records = records,
+			    .packets = pkts,
+			    .octets = octets};
 	memcpy(m->data, buf, len);
 	if (front) { /* templates of a new connection: before the rest */
 		m->next = o->head;
@@ -262,8 +265,8 @@ static void tcp_down(struct fg_out *o, const char *why)
 	o->wr = o->head;
 	o->wr_off = 0;
 	o->next_connect_ms = o->now_ms + o->backoff_ms;
-	o->backoff_ms = o->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
-							     o->backoff_ms * 2;
+	o->backoff_ms = o->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
+							   : o->backoff_ms * 2;
 }
 
 static void tcp_write(struct fg_out *o)
@@ -325,8 +328,8 @@ static void tcp_connect(struct fg_out *o)
 {
 	int one = 1;
 
-	o->fd = socket(o->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-						  SOCK_CLOEXEC, 0);
+	o->fd = socket(o->addr.ss_family,
+		       SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (o->fd < 0) {
 		tcp_down(o, strerror(errno));
 		return;
@@ -353,9 +356,10 @@ static void tcp_read(struct fg_out *o)
 	} else if (n > 0 && !o->warned_reply) {
 		char t[256];
 
-		snprintf(t, sizeof(t),
-			 "Error: export: %s sent %zd unexpected octets; ignored",
-			 o->st.url, n);
+		snprintf(
+			t, sizeof(t),
+			"Error: export: %s sent %zd unexpected octets; ignored",
+			o->st.url, n);
 		fg_logt(FG_LOG_WARN, "collector_reply", t,
 			"output=%s\toctets=%zd", o->st.url, n);
 		o->warned_reply = true;
@@ -364,7 +368,7 @@ static void tcp_read(struct fg_out *o)
 
 void fg_out_service(struct fg_out *o, uint64_t now_ms)
 {
-	struct pollfd p = { .fd = o->fd, .events = POLLIN | POLLOUT };
+	struct pollfd p = {.fd = o->fd, .events = POLLIN | POLLOUT};
 	int err = 0;
 	socklen_t elen = sizeof(err);
 
@@ -448,7 +452,7 @@ static void deliver(struct fg_out *o, __u8 *msg, size_t len, __u32 records,
 		/* sweeps far faster than real time (a capture's records)
 		 * would overflow a collector's socket buffer */
 		o->burst = 0;
-		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+		nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
 	}
 	if (o->kind == FG_OUT_UDP)
 		n = send(o->fd, msg, len, MSG_DONTWAIT);
@@ -487,26 +491,26 @@ static void msg_finish(struct fg_out *o)
 }
 
 /* Add with fn; a full message is sent and the add retried in a new one. */
-#define OUT_ADD(o, call)                                                    \
-	({                                                                  \
-		int __e;                                                    \
-		if (!(o)->in_msg)                                           \
-			msg_start(o);                                       \
-		__e = (call);                                               \
-		if (__e == -ENOSPC) {                                       \
-			msg_finish(o);                                      \
-			msg_start(o);                                       \
-			__e = (call);                                       \
-		}                                                           \
-		__e;                                                        \
+#define OUT_ADD(o, call)               \
+	({                             \
+		int __e;               \
+		if (!(o)->in_msg)      \
+			msg_start(o);  \
+		__e = (call);          \
+		if (__e == -ENOSPC) {  \
+			msg_finish(o); \
+			msg_start(o);  \
+			__e = (call);  \
+		}                      \
+		__e;                   \
 	})
 
 /* Every template of the layout; -ENOSPC when the message is full. */
 static int templates_into(struct ipfix_msg *m, const struct ipfix_layout *l)
 {
 	const struct ipfix_template *t[] = {
-		&l->flow4, &l->flow6, &l->l2, &l->sampling, &l->sampling_psamp,
-		&l->reliability, &l->guard, &l->ifname,
+		&l->flow4,	    &l->flow6,	     &l->l2,	&l->sampling,
+		&l->sampling_psamp, &l->reliability, &l->guard, &l->ifname,
 	};
 	size_t i;
 	int err;
@@ -566,21 +570,20 @@ void fg_out_announce(struct fg_out *o)
 static void add_sampling(struct fg_out *o, __u32 n)
 {
 	const struct ipfix_layout *l = o->l;
-	uint64_t legacy[IPFIX_SAMPLING_NVALS] = { o->s->domain, n };
-	uint64_t psamp[IPFIX_PSAMP_NVALS] = { o->s->domain, 1, n - 1 };
+	uint64_t legacy[IPFIX_SAMPLING_NVALS] = {o->s->domain, n};
+	uint64_t psamp[IPFIX_PSAMP_NVALS] = {o->s->domain, 1, n - 1};
 	__u8 style = o->s->samp_style;
 
 	if (style == FG_SAMP_LEGACY || style == FG_SAMP_BOTH)
 		OUT_ADD(o, ipfix_add_options(&o->m, &l->sampling, legacy));
 	if (style == FG_SAMP_PSAMP || style == FG_SAMP_BOTH)
-		OUT_ADD(o, ipfix_add_options(&o->m, &l->sampling_psamp,
-					     psamp));
+		OUT_ADD(o, ipfix_add_options(&o->m, &l->sampling_psamp, psamp));
 }
 
 void fg_out_options(struct fg_out *o, const struct fg_exp_opts *x, bool force)
 {
 	uint64_t rel[IPFIX_RELIABILITY_NVALS] = {
-		o->s->domain, o->st.lost_records, o->st.lost_packets,
+		o->s->domain,	   o->st.lost_records,	o->st.lost_packets,
 		o->st.lost_octets, o->st.first_lost_ms, o->st.last_lost_ms,
 	};
 	bool all = o->opts_due || force;
@@ -598,8 +601,8 @@ void fg_out_options(struct fg_out *o, const struct fg_exp_opts *x, bool force)
 			OUT_ADD(o, ipfix_add_options(&o->m, &o->l->guard,
 						     x->guard[i]));
 	for (i = 0; (all || x->ifs_changed) && i < x->nifs; i++) {
-		uint64_t v[2] = { x->if_index[i], 0 };
-		const char *str[2] = { NULL, x->if_name[i] };
+		uint64_t v[2] = {x->if_index[i], 0};
+		const char *str[2] = {NULL, x->if_name[i]};
 
 		OUT_ADD(o, ipfix_add_options_str(&o->m, &o->l->ifname, v, str));
 	}
@@ -607,8 +610,8 @@ void fg_out_options(struct fg_out *o, const struct fg_exp_opts *x, bool force)
 
 int fg_out_flow(struct fg_out *o, const struct ipfix_flow *f)
 {
-	const struct ipfix_template *t = ipfix_layout_tmpl(o->l,
-							   f->key->ip_ver);
+	const struct ipfix_template *t =
+		ipfix_layout_tmpl(o->l, f->key->ip_ver);
 	int err = OUT_ADD(o, ipfix_add_record(&o->m, t, f));
 
 	if (err) {
@@ -637,7 +640,7 @@ const struct fg_exp_outstats *fg_out_stats(const struct fg_out *o)
 /* HOST[:PORT] or [V6]:PORT after the scheme; port 4739 by default. */
 static int resolve(struct fg_out *o, const char *hp, int socktype)
 {
-	struct addrinfo hints = { .ai_socktype = socktype }, *res;
+	struct addrinfo hints = {.ai_socktype = socktype}, *res;
 	char host[FG_URL_LEN], *port = NULL, *c;
 	int err;
 
@@ -672,8 +675,7 @@ static int open_udp(struct fg_out *o)
 	/* The whole datagram fits the path MTU: IP and UDP headers off. */
 	size_t hdrs = o->addr.ss_family == AF_INET6 ? 48 : 28;
 
-	o->cap = o->s->mtu > hdrs + IPFIX_HDR_LEN + 64 ? o->s->mtu - hdrs :
-							   512;
+	o->cap = o->s->mtu > hdrs + IPFIX_HDR_LEN + 64 ? o->s->mtu - hdrs : 512;
 	o->fd = socket(o->addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (o->fd < 0)
 		return -errno;
@@ -695,8 +697,8 @@ static int open_where(struct fg_out *o, const char *where)
 		o->st.up = o->fd >= 0;
 		return o->fd < 0 ? -errno : 0;
 	}
-	err = resolve(o, where + 6, o->kind == FG_OUT_UDP ? SOCK_DGRAM :
-							    SOCK_STREAM);
+	err = resolve(o, where + 6,
+		      o->kind == FG_OUT_UDP ? SOCK_DGRAM : SOCK_STREAM);
 	if (err)
 		return err;
 	if (o->kind == FG_OUT_UDP)

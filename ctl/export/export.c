@@ -37,8 +37,8 @@
 #include "exp_index.h"
 #include "flow_src.h"
 
-#define NS_MS 1000000ull
-#define NS_S 1000000000ull
+#define NS_MS	1000000ull
+#define NS_S	1000000000ull
 #define TCP_FIN 0x01
 #define TCP_RST 0x04
 /* How far bpf_ktime_get_coarse_ns() may lag CLOCK_MONOTONIC: one jiffy
@@ -61,7 +61,7 @@ struct fg_exporter {
 	struct ipfix_layout layout;
 	struct fg_exp_maps maps;
 	struct fg_flow_src *src; /* maps.flows: where flows are read */
-	struct fx_index ix; /* flows read, shadows, due times */
+	struct fx_index ix;	 /* flows read, shadows, due times */
 	struct fg_out *outs[FG_EXP_MAX_OUTS];
 	int nouts;
 	__u32 gen;
@@ -83,19 +83,19 @@ struct fg_exporter {
 	char if_name[FG_MAX_IFACES][16];
 	__u32 nifs;
 	__u32 slot_if[FG_NSLOTS]; /* fg_ifstats slot -> ifindex, 0: free */
-	struct fg_rtt_maps rtt; /* open while `flowgate rtt` is enabled */
+	struct fg_rtt_maps rtt;	  /* open while `flowgate rtt` is enabled */
 	bool rtt_open;
 	struct fg_exp_stats st;
 	__u64 idle_ns, act_ns, half_tick;
-	bool read_all; /* FLOWGATE_EXP_READ_ALL: every sweep reads all */
-	bool did_read; /* this sweep read the whole table */
-	bool must_read; /* the index may miss a flow: read the table */
+	bool read_all;	    /* FLOWGATE_EXP_READ_ALL: every sweep reads all */
+	bool did_read;	    /* this sweep read the whole table */
+	bool must_read;	    /* the index may miss a flow: read the table */
 	__u64 next_read_ns; /* a flow the last read missed may be due */
-	__u32 *due; /* ids of the flows a sweep looks up */
+	__u32 *due;	    /* ids of the flows a sweep looks up */
 	size_t capdue;
 	struct fg_flow_req *req; /* a fetch(): what to look up ... */
 	struct fg_flow_got *got; /* ... and what it found */
-	size_t fetch_max; /* entries of both */
+	size_t fetch_max;	 /* entries of both */
 };
 
 static __u64 wall_ms(const struct fg_exporter *e, __u64 mono_ns)
@@ -140,7 +140,7 @@ static void emit(struct fg_exporter *e, const struct fg_flow_key *k,
 		return;
 	}
 	e->held = h;
-	e->held[e->nheld++] = (struct held){ *k, *delta, reason };
+	e->held[e->nheld++] = (struct held){*k, *delta, reason};
 }
 
 static int held_cmp(const void *a, const void *b)
@@ -150,8 +150,9 @@ static int held_cmp(const void *a, const void *b)
 
 	if (c)
 		return c;
-	return x->val.first_ns < y->val.first_ns ? -1 :
-	       x->val.first_ns > y->val.first_ns;
+	return x->val.first_ns < y->val.first_ns
+		       ? -1
+		       : x->val.first_ns > y->val.first_ns;
 }
 
 static void emit_held(struct fg_exporter *e)
@@ -174,8 +175,8 @@ static bool rtt_of(struct fg_exporter *e, const struct fg_flow_key *k,
 	if (!e->rtt_open || k->proto != 6 || k->pad == FG_EXP_OVF_MARK ||
 	    fg_rtt_lookup(&e->rtt, k, &v))
 		return false;
-	*r = (struct ipfix_rtt){ v.min_us, v.max_us, fg_rtt_mean_us(&v),
-				 v.samples };
+	*r = (struct ipfix_rtt){v.min_us, v.max_us, fg_rtt_mean_us(&v),
+				v.samples};
 	return true;
 }
 
@@ -193,7 +194,8 @@ static void emit_now(struct fg_exporter *e, const struct fg_flow_key *k,
 {
 	struct ipfix_rtt rtt;
 	struct ipfix_flow f = {
-		.key = k, .val = delta,
+		.key = k,
+		.val = delta,
 		.start_ms = wall_ms(e, delta->first_ns),
 		.end_ms = wall_ms(e, delta->last_ns),
 		.end_reason = reason,
@@ -228,8 +230,8 @@ static void emit_now(struct fg_exporter *e, const struct fg_flow_key *k,
 
 static void push_gone(struct fg_exporter *e, const struct fg_flow_key *k)
 {
-	struct fg_flow_key *g = grow(e->gone, &e->capgone, e->ngone,
-				     sizeof(*g));
+	struct fg_flow_key *g =
+		grow(e->gone, &e->capgone, e->ngone, sizeof(*g));
 
 	if (!g)
 		return; /* the mirror keeps a stale entry: harmless */
@@ -253,8 +255,8 @@ static void delta_of(const struct fg_flow_val *cur,
 	d->packets -= sh->packets;
 	d->octets -= sh->octets;
 	/* This delta's first packet came after the last export. */
-	d->first_ns = sh->export_ns > cur->first_ns ? sh->export_ns :
-						      cur->first_ns;
+	d->first_ns =
+		sh->export_ns > cur->first_ns ? sh->export_ns : cur->first_ns;
 }
 
 /* Remember that cur has been exported, and mirror it. */
@@ -285,7 +287,7 @@ static void expire_later(struct fg_exporter *e, const struct fg_flow_key *k,
 	if (!x)
 		return; /* retried at the next sweep */
 	e->exp = x;
-	e->exp[e->nexp++] = (struct expiry){ *k, *cur, reason, false, s };
+	e->exp[e->nexp++] = (struct expiry){*k, *cur, reason, false, s};
 }
 
 /*
@@ -299,8 +301,8 @@ static __u64 due_of(const struct fg_exporter *e, const struct fg_flow_val *cur,
 		    const struct fx_ent *s)
 {
 	const struct fg_exp_shadow *sh = shadow_of(s);
-	__u64 first = sh && sh->export_ns > cur->first_ns ? sh->export_ns :
-							    cur->first_ns;
+	__u64 first = sh && sh->export_ns > cur->first_ns ? sh->export_ns
+							  : cur->first_ns;
 	__u64 idle = cur->last_ns + e->idle_ns;
 	__u64 act = first + e->act_ns;
 
@@ -327,8 +329,9 @@ static void flow_sweep(struct fg_exporter *e, const struct fg_flow_key *k,
 	sh = shadow_of(s);
 	delta_of(cur, sh, &d);
 	if (e->now_ns >= cur->last_ns + e->idle_ns && !e->forced) {
-		reason = cur->tcp_flags & (TCP_FIN | TCP_RST) ?
-				 IPFIX_END_DETECTED : IPFIX_END_IDLE;
+		reason = cur->tcp_flags & (TCP_FIN | TCP_RST)
+				 ? IPFIX_END_DETECTED
+				 : IPFIX_END_IDLE;
 		if (d.packets)
 			emit(e, k, &d, reason);
 		record_export(e, s, k, cur);
@@ -381,10 +384,12 @@ static void sweep_ovf(const void *key, const void *vals, int ncpu, void *ctx)
 	const struct fg_ovf_key *ok = key;
 	struct fg_exporter *e = ctx;
 	struct fg_ovf_val sum;
-	struct fg_flow_key k = { .ifindex = ok->ifindex, .dir = ok->dir,
-				 .ip_ver = ok->ip_ver, .proto = ok->proto,
-				 .pad = FG_EXP_OVF_MARK };
-	struct fg_flow_val cur = { .ttl_min = 0 }, d;
+	struct fg_flow_key k = {.ifindex = ok->ifindex,
+				.dir = ok->dir,
+				.ip_ver = ok->ip_ver,
+				.proto = ok->proto,
+				.pad = FG_EXP_OVF_MARK};
+	struct fg_flow_val cur = {.ttl_min = 0}, d;
 	struct fx_ent *s;
 
 	fg_percpu_sum(vals, ncpu, sizeof(sum) / sizeof(__u64), (__u64 *)&sum);
@@ -403,8 +408,8 @@ static void sweep_ovf(const void *key, const void *vals, int ncpu, void *ctx)
 	delta_of(&cur, shadow_of(s), &d);
 	if (!d.packets)
 		return;
-	if (!e->forced && s && e->now_ns < s->v.export_ns +
-						   e->set.active_s * NS_S)
+	if (!e->forced && s &&
+	    e->now_ns < s->v.export_ns + e->set.active_s * NS_S)
 		return;
 	k.pad = 0;
 	emit(e, &k, &d, IPFIX_END_LACK_OF_RESOURCES);
@@ -464,7 +469,7 @@ static void expire(struct fg_exporter *e)
 		for (j = i, m = 0; j < e->nexp && m < e->fetch_max; j++)
 			if (!e->exp[j].taken)
 				e->req[m++] = (struct fg_flow_req){
-					&e->exp[j].key, FG_FETCH_DELETE };
+					&e->exp[j].key, FG_FETCH_DELETE};
 		fetch(e, m);
 		for (k = i, m = 0; k < j; k++)
 			expire_one(e, &e->exp[k],
@@ -551,8 +556,8 @@ static void guard_one(const void *key, const void *vals, int ncpu, void *ctx)
 		return;
 	/* A slot without a record is free (zeros), or an attach that has
 	 * not recorded itself yet: its rows come with the next sweep. */
-	ifindex = slot == FG_SLOT_OTHER ? e->maps.other_ifindex :
-					  e->slot_if[slot];
+	ifindex = slot == FG_SLOT_OTHER ? e->maps.other_ifindex
+					: e->slot_if[slot];
 	if (slot != FG_SLOT_OTHER && !ifindex)
 		return;
 	fg_percpu_sum(vals, ncpu, sizeof(v) / sizeof(__u64), (__u64 *)&v);
@@ -603,8 +608,8 @@ static void guard_diff(struct fg_exporter *e)
 		for (j = 0; j < e->nprev; j++)
 			if (e->prev[j][0] == e->guard[i][0] &&
 			    e->prev[j][1] == e->guard[i][1]) {
-				e->guard_changed[i] = e->prev[j][3] !=
-						      e->guard[i][3];
+				e->guard_changed[i] =
+					e->prev[j][3] != e->guard[i][3];
 				break;
 			}
 	}
@@ -675,10 +680,15 @@ static bool read_options(struct fg_exporter *e, struct fg_exp_opts *o)
 	if (e->set.sorted && e->nguard)
 		qsort(e->guard, e->nguard, sizeof(*e->guard), guard_cmp);
 	guard_diff(e);
-	*o = (struct fg_exp_opts){ samp, e->nguard,
-				   (const uint64_t(*)[IPFIX_GUARD_NVALS])
-					   e->guard,
-				   e->guard_changed, 0, NULL, NULL, false };
+	*o = (struct fg_exp_opts){
+		samp,
+		e->nguard,
+		(const uint64_t(*)[IPFIX_GUARD_NVALS])e->guard,
+		e->guard_changed,
+		0,
+		NULL,
+		NULL,
+		false};
 	o->ifs_changed = ifs_changed;
 	o->nifs = e->nifs;
 	o->if_index = e->if_index;
@@ -809,8 +819,8 @@ static void lookup_due(struct fg_exporter *e, size_t n)
 			struct fx_ent *s = fx_ent(&e->ix, e->due[i + j]);
 
 			e->req[j] = (struct fg_flow_req){
-				&s->key, take_first(e, s) ? FG_FETCH_IDLE :
-							    FG_FETCH_LOOKUP };
+				&s->key, take_first(e, s) ? FG_FETCH_IDLE
+							  : FG_FETCH_LOOKUP};
 		}
 		fetch(e, m);
 		for (j = 0; j < m; j++)
@@ -844,10 +854,9 @@ static int walk_tables(struct fg_exporter *e, bool full)
 		err = 0;
 	}
 	if (!err && e->maps.overflow >= 0)
-		err = fg_map_walk_percpu(e->maps.overflow,
-					 sizeof(struct fg_ovf_key),
-					 sizeof(struct fg_ovf_val), sweep_ovf,
-					 e);
+		err = fg_map_walk_percpu(
+			e->maps.overflow, sizeof(struct fg_ovf_key),
+			sizeof(struct fg_ovf_val), sweep_ovf, e);
 	emit_held(e);
 	outs_flush(e);
 	return err;
@@ -915,8 +924,8 @@ int fg_exporter_sweep(struct fg_exporter *e, uint64_t now_ns, uint64_t wall,
 	outs_flush(e);
 	e->st.sweeps++;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	e->st.sweep_ns = (t1.tv_sec - t0.tv_sec) * NS_S + t1.tv_nsec -
-			 t0.tv_nsec;
+	e->st.sweep_ns =
+		(t1.tv_sec - t0.tv_sec) * NS_S + t1.tv_nsec - t0.tv_nsec;
 	if (e->did_read)
 		e->st.read_sweep_ns = e->st.sweep_ns;
 	return 0;
@@ -941,16 +950,16 @@ static int open_outs(struct fg_exporter *e)
 
 	for (i = 0; i < e->set.nurls; i++) {
 		const char *u = e->set.urls[i];
-		enum fg_out_kind k = strncmp(u, "tcp://", 6) ? FG_OUT_UDP :
-							      FG_OUT_TCP;
+		enum fg_out_kind k =
+			strncmp(u, "tcp://", 6) ? FG_OUT_UDP : FG_OUT_TCP;
 
 		err = fg_out_open(&e->outs[e->nouts], k, u, &e->set,
 				  &e->layout);
 		if (err)
 			return fg_error(err, "collector %s: %s", u,
-					err == -EHOSTUNREACH ?
-						"cannot resolve the host" :
-						fg_strerr(err));
+					err == -EHOSTUNREACH
+						? "cannot resolve the host"
+						: fg_strerr(err));
 		e->nouts++;
 	}
 	if (e->set.file[0]) {
@@ -976,7 +985,7 @@ int fg_exporter_new(struct fg_exporter **out, const struct fg_exp_settings *s,
 	e->set = *s;
 	e->maps = *maps;
 	e->src = maps->flows;
-	io = (struct ipfix_opts){ s->tcp_flags_len, s->pen, s->rtt };
+	io = (struct ipfix_opts){s->tcp_flags_len, s->pen, s->rtt};
 	ipfix_layout_init(&e->layout, &io);
 	e->idle_ns = s->idle_s * NS_S;
 	e->act_ns = s->active_s * NS_S;
@@ -997,8 +1006,8 @@ int fg_exporter_new(struct fg_exporter **out, const struct fg_exp_settings *s,
 	err = fx_init(&e->ix, 16384, s->tick_ms * NS_MS);
 	if (!err && maps->state >= 0)
 		err = fg_map_walk(maps->state, sizeof(struct fg_flow_key),
-				  sizeof(struct fg_exp_shadow), false,
-				  load_one, e);
+				  sizeof(struct fg_exp_shadow), false, load_one,
+				  e);
 	if (!err)
 		err = open_outs(e);
 	if (err) {

@@ -20,27 +20,27 @@ struct fg_exp_stats {
 	__u32 nouts;
 	__u64 started_ms; /* wall clock */
 	__u64 sweeps;
-	__u64 sweep_ns; /* duration of the last sweep */
-	__u64 flows; /* entries in the table at the last whole read */
+	__u64 sweep_ns;	  /* duration of the last sweep */
+	__u64 flows;	  /* entries in the table at the last whole read */
 	__u64 rec_active; /* flow records by flowEndReason */
 	__u64 rec_idle;
 	__u64 rec_end; /* TCP FIN/RST seen, then idle */
 	__u64 rec_forced;
 	__u64 rec_overflow; /* overflow aggregates (lack of resources) */
-	__u64 packets; /* packets and octets in all flow records */
+	__u64 packets;	    /* packets and octets in all flow records */
 	__u64 octets;
-	__u64 expired; /* flows deleted from the table */
-	__u64 raced; /* packets counted after the final read of an
-		      * expiring flow, exported as one more record */
-	__u64 reads; /* sweeps that read the whole flow table */
-	__u64 lookups; /* flows looked up one by one (the other sweeps) */
+	__u64 expired;	     /* flows deleted from the table */
+	__u64 raced;	     /* packets counted after the final read of an
+			      * expiring flow, exported as one more record */
+	__u64 reads;	     /* sweeps that read the whole flow table */
+	__u64 lookups;	     /* flows looked up one by one (the other sweeps) */
 	__u64 read_sweep_ns; /* duration of the last sweep that read it */
 	struct fg_exp_outstats out[FG_EXP_MAX_OUTS];
 };
 
 _Static_assert(sizeof(struct fg_exp_stats) ==
-		       8 + 16 * 8 + FG_EXP_MAX_OUTS *
-						    sizeof(struct fg_exp_outstats),
+		       8 + 16 * 8 +
+			       FG_EXP_MAX_OUTS * sizeof(struct fg_exp_outstats),
 	       "fg_exp_stats layout");
 
 /* Shadow keys of the overflow aggregates: the flow key with this in pad. */
@@ -56,7 +56,7 @@ struct fg_flow_src;
 struct fg_exp_maps {
 	struct fg_flow_src *flows; /* stays the caller's */
 	int overflow, ifstats, config;
-	int state; /* export shadow, pinned; -1: keep it in memory only */
+	int state;  /* export shadow, pinned; -1: keep it in memory only */
 	int ifaces; /* fg_ifaces, for interface names; <= 0: none */
 	/* ifindex of the guard rows of fg_ifstats' catch-all slot (programs
 	 * loaded without a slot): 0, or the one interface of an instance
@@ -83,8 +83,8 @@ struct fg_out *fg_exporter_out(struct fg_exporter *e, int i);
 /* The settings afresh (SIGHUP): 0, or -errno and the old ones stay. */
 typedef int (*fg_exp_reload_fn)(struct fg_exp_settings *s, void *ctx);
 /* Export until SIGTERM or SIGINT; 0 or -errno (printed). */
-int fg_exp_daemon_run(const struct fg_exp_settings *s,
-		      fg_exp_reload_fn reload, void *ctx);
+int fg_exp_daemon_run(const struct fg_exp_settings *s, fg_exp_reload_fn reload,
+		      void *ctx);
 
 /* Records by flowEndReason, packets, octets, flows expired (the part of
  * the counters every report of an export prints). */

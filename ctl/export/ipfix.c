@@ -15,27 +15,29 @@
  * in 1.7.8). forwardingStatus is 1 octet: the IANA registry (rev. 2)
  * defines only that octet, so it is sent reduced-size.
  */
-#define IPFIX_FLOW_FIELDS(SRC_IE, SRC_LEN, SRC, DST_IE, DST, ICMP_IE)      \
-	{ 1, 8, 0, IPFIX_S_OCTETS },         /* octetDeltaCount */         \
-	{ 2, 8, 0, IPFIX_S_PACKETS },        /* packetDeltaCount */        \
-	{ 4, 1, 0, IPFIX_S_PROTO },          /* protocolIdentifier */      \
-	{ 7, 2, 0, IPFIX_S_SPORT },          /* sourceTransportPort */     \
-	{ SRC_IE, SRC_LEN, 0, SRC },         /* sourceIPv4/6Address */     \
-	{ 10, 4, 0, IPFIX_S_IN_IF },         /* ingressInterface */        \
-	{ 11, 2, 0, IPFIX_S_DPORT },         /* destinationTransportPort */\
-	{ DST_IE, SRC_LEN, 0, DST },         /* destinationIPv4/6Address */\
-	{ 14, 4, 0, IPFIX_S_OUT_IF },        /* egressInterface */         \
-	{ 6, 2, 0, IPFIX_S_TCP_FLAGS },      /* tcpControlBits */          \
-	{ 58, 2, 0, IPFIX_S_VLAN },          /* vlanId */                  \
-	{ 245, 2, 0, IPFIX_S_VLAN_INNER },   /* dot1qCustomerVlanId */     \
-	{ 52, 1, 0, IPFIX_S_TTL_MIN },       /* minimumTTL */              \
-	{ 53, 1, 0, IPFIX_S_TTL_MAX },       /* maximumTTL */              \
-	{ 61, 1, 0, IPFIX_S_DIRECTION },     /* flowDirection */           \
-	{ 152, 8, 0, IPFIX_S_START_MS },     /* flowStartMilliseconds */   \
-	{ 153, 8, 0, IPFIX_S_END_MS },       /* flowEndMilliseconds */     \
-	{ 136, 1, 0, IPFIX_S_END_REASON },   /* flowEndReason */           \
-	{ 89, 1, 0, IPFIX_S_FWD_STATUS },    /* forwardingStatus */        \
-	{ ICMP_IE, 2, 0, IPFIX_S_ICMP_TYPE_CODE } /* icmpTypeCodeIPv4/6 */
+#define IPFIX_FLOW_FIELDS(SRC_IE, SRC_LEN, SRC, DST_IE, DST, ICMP_IE)        \
+	{1, 8, 0, IPFIX_S_OCTETS},	      /* octetDeltaCount */          \
+		{2, 8, 0, IPFIX_S_PACKETS},   /* packetDeltaCount */         \
+		{4, 1, 0, IPFIX_S_PROTO},     /* protocolIdentifier */       \
+		{7, 2, 0, IPFIX_S_SPORT},     /* sourceTransportPort */      \
+		{SRC_IE, SRC_LEN, 0, SRC},    /* sourceIPv4/6Address */      \
+		{10, 4, 0, IPFIX_S_IN_IF},    /* ingressInterface */         \
+		{11, 2, 0, IPFIX_S_DPORT},    /* destinationTransportPort */ \
+		{DST_IE, SRC_LEN, 0, DST},    /* destinationIPv4/6Address */ \
+		{14, 4, 0, IPFIX_S_OUT_IF},   /* egressInterface */          \
+		{6, 2, 0, IPFIX_S_TCP_FLAGS}, /* tcpControlBits */           \
+		{58, 2, 0, IPFIX_S_VLAN},     /* vlanId */                   \
+		{245, 2, 0, IPFIX_S_VLAN_INNER}, /* dot1qCustomerVlanId */   \
+		{52, 1, 0, IPFIX_S_TTL_MIN},	 /* minimumTTL */            \
+		{53, 1, 0, IPFIX_S_TTL_MAX},	 /* maximumTTL */            \
+		{61, 1, 0, IPFIX_S_DIRECTION},	 /* flowDirection */         \
+		{152, 8, 0, IPFIX_S_START_MS},	 /* flowStartMilliseconds */ \
+		{153, 8, 0, IPFIX_S_END_MS},	 /* flowEndMilliseconds */   \
+		{136, 1, 0, IPFIX_S_END_REASON}, /* flowEndReason */         \
+		{89, 1, 0, IPFIX_S_FWD_STATUS},	 /* forwardingStatus */      \
+	{                                                                    \
+		ICMP_IE, 2, 0, IPFIX_S_ICMP_TYPE_CODE                        \
+	} /* icmpTypeCodeIPv4/6 */
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -57,7 +59,7 @@ static void fadd(struct fbuild *b, uint16_t ie, uint16_t len, uint32_t pen,
 		 uint8_t src)
 {
 	if (b->n < IPFIX_MAX_FIELDS)
-		b->f[b->n++] = (struct ipfix_field){ ie, len, pen, src };
+		b->f[b->n++] = (struct ipfix_field){ie, len, pen, src};
 }
 
 /* flowgate's own IEs at the end of a flow template. */
@@ -79,7 +81,7 @@ static void layout_flow(struct ipfix_template *t, struct ipfix_field *f,
 			const struct ipfix_field *base, size_t nbase,
 			uint16_t id, const struct ipfix_opts *o)
 {
-	struct fbuild b = { f, 0 };
+	struct fbuild b = {f, 0};
 	size_t i;
 
 	for (i = 0; i < nbase; i++) {
@@ -88,14 +90,14 @@ static void layout_flow(struct ipfix_template *t, struct ipfix_field *f,
 			f[b.n - 1].len = o->tcp_flags_len == 1 ? 1 : 2;
 	}
 	fadd_own(&b, o);
-	*t = (struct ipfix_template){ id, b.n, f, 0 };
+	*t = (struct ipfix_template){id, b.n, f, 0};
 }
 
 /* Non-IP frames: what is known of them, so that their packets still reach
  * the collector's totals. */
 static void layout_l2(struct ipfix_layout *l, const struct ipfix_opts *o)
 {
-	struct fbuild b = { l->fl2, 0 };
+	struct fbuild b = {l->fl2, 0};
 
 	fadd(&b, 1, 8, 0, IPFIX_S_OCTETS);
 	fadd(&b, 2, 8, 0, IPFIX_S_PACKETS);
@@ -111,7 +113,7 @@ static void layout_l2(struct ipfix_layout *l, const struct ipfix_opts *o)
 	fadd(&b, 89, 1, 0, IPFIX_S_FWD_STATUS);
 	if (o->pen)
 		fadd(&b, IPFIX_FG_DROP_REASON, 1, o->pen, IPFIX_S_REASON);
-	l->l2 = (struct ipfix_template){ IPFIX_TID_FLOW_L2, b.n, l->fl2, 0 };
+	l->l2 = (struct ipfix_template){IPFIX_TID_FLOW_L2, b.n, l->fl2, 0};
 }
 
 /*
@@ -122,61 +124,59 @@ static void layout_l2(struct ipfix_layout *l, const struct ipfix_opts *o)
  * interface and reason, scoped by both.
  */
 static const struct ipfix_field sampling_fields[] = {
-	{ 149, 4, 0, IPFIX_S_OPT }, /* scope: observationDomainId */
-	{ 34, 4, 0, IPFIX_S_OPT }, /* samplingInterval */
+	{149, 4, 0, IPFIX_S_OPT}, /* scope: observationDomainId */
+	{34, 4, 0, IPFIX_S_OPT},  /* samplingInterval */
 };
 
 static const struct ipfix_field psamp_fields[] = {
-	{ 149, 4, 0, IPFIX_S_OPT }, /* scope: observationDomainId */
-	{ 305, 4, 0, IPFIX_S_OPT }, /* samplingPacketInterval: 1 */
-	{ 306, 4, 0, IPFIX_S_OPT }, /* samplingPacketSpace: N - 1 */
+	{149, 4, 0, IPFIX_S_OPT}, /* scope: observationDomainId */
+	{305, 4, 0, IPFIX_S_OPT}, /* samplingPacketInterval: 1 */
+	{306, 4, 0, IPFIX_S_OPT}, /* samplingPacketSpace: N - 1 */
 };
 
 static const struct ipfix_field reliability_fields[] = {
-	{ 144, 4, 0, IPFIX_S_OPT }, /* scope: exportingProcessId */
-	{ 166, 8, 0, IPFIX_S_OPT }, /* notSentFlowTotalCount */
-	{ 167, 8, 0, IPFIX_S_OPT }, /* notSentPacketTotalCount */
-	{ 168, 8, 0, IPFIX_S_OPT }, /* notSentOctetTotalCount */
-	{ 323, 8, 0, IPFIX_S_OPT }, /* observationTimeMilliseconds: first */
-	{ 323, 8, 0, IPFIX_S_OPT }, /* ... and last discard */
+	{144, 4, 0, IPFIX_S_OPT}, /* scope: exportingProcessId */
+	{166, 8, 0, IPFIX_S_OPT}, /* notSentFlowTotalCount */
+	{167, 8, 0, IPFIX_S_OPT}, /* notSentPacketTotalCount */
+	{168, 8, 0, IPFIX_S_OPT}, /* notSentOctetTotalCount */
+	{323, 8, 0, IPFIX_S_OPT}, /* observationTimeMilliseconds: first */
+	{323, 8, 0, IPFIX_S_OPT}, /* ... and last discard */
 };
 
 /* Interface names, so that collectors can show them for ifIndexes
  * (nfdump reads this options record). */
 static const struct ipfix_field ifname_fields[] = {
-	{ 10, 4, 0, IPFIX_S_OPT }, /* scope: ingressInterface */
-	{ 82, IPFIX_VARLEN, 0, IPFIX_S_OPT }, /* interfaceName */
+	{10, 4, 0, IPFIX_S_OPT},	    /* scope: ingressInterface */
+	{82, IPFIX_VARLEN, 0, IPFIX_S_OPT}, /* interfaceName */
 };
 
 static void layout_options(struct ipfix_layout *l, const struct ipfix_opts *o)
 {
-	struct fbuild b = { l->fguard, 0 };
+	struct fbuild b = {l->fguard, 0};
 
-	l->sampling = (struct ipfix_template){
-		IPFIX_TID_SAMPLING, ARRAY_LEN(sampling_fields),
-		sampling_fields, 1 };
-	l->sampling_psamp = (struct ipfix_template){
-		IPFIX_TID_SAMPLING_PSAMP, ARRAY_LEN(psamp_fields),
-		psamp_fields, 1 };
-	l->reliability = (struct ipfix_template){
-		IPFIX_TID_RELIABILITY, ARRAY_LEN(reliability_fields),
-		reliability_fields, 1 };
-	l->ifname = (struct ipfix_template){ IPFIX_TID_IFNAME,
-					     ARRAY_LEN(ifname_fields),
-					     ifname_fields, 1 };
+	l->sampling = (struct ipfix_template){IPFIX_TID_SAMPLING,
+					      ARRAY_LEN(sampling_fields),
+					      sampling_fields, 1};
+	l->sampling_psamp = (struct ipfix_template){IPFIX_TID_SAMPLING_PSAMP,
+						    ARRAY_LEN(psamp_fields),
+						    psamp_fields, 1};
+	l->reliability = (struct ipfix_template){IPFIX_TID_RELIABILITY,
+						 ARRAY_LEN(reliability_fields),
+						 reliability_fields, 1};
+	l->ifname = (struct ipfix_template){
+		IPFIX_TID_IFNAME, ARRAY_LEN(ifname_fields), ifname_fields, 1};
 	/* The reason needs an IE of ours: no enterprise number, no guard
 	 * options (the counters stay in `flowgate stats`). */
 	if (!o->pen) {
-		l->guard = (struct ipfix_template){ 0 };
+		l->guard = (struct ipfix_template){0};
 		return;
 	}
 	fadd(&b, 10, 4, 0, IPFIX_S_OPT); /* scope: ingressInterface */
 	fadd(&b, IPFIX_FG_DROP_REASON, 1, o->pen, IPFIX_S_OPT); /* scope */
-	fadd(&b, 89, 1, 0, IPFIX_S_OPT); /* forwardingStatus */
+	fadd(&b, 89, 1, 0, IPFIX_S_OPT);  /* forwardingStatus */
 	fadd(&b, 135, 8, 0, IPFIX_S_OPT); /* droppedPacketTotalCount */
 	fadd(&b, 134, 8, 0, IPFIX_S_OPT); /* droppedOctetTotalCount */
-	l->guard = (struct ipfix_template){ IPFIX_TID_GUARD, b.n, l->fguard,
-					    2 };
+	l->guard = (struct ipfix_template){IPFIX_TID_GUARD, b.n, l->fguard, 2};
 }
 
 void ipfix_layout_init(struct ipfix_layout *l, const struct ipfix_opts *o)
@@ -437,8 +437,8 @@ int ipfix_add_template(struct ipfix_msg *m, const struct ipfix_template *t)
 	int i, err = 0;
 	uint8_t *p;
 
-	p = reserve(m, t->scope ? IPFIX_SET_OPTIONS_TEMPLATE :
-				  IPFIX_SET_TEMPLATE,
+	p = reserve(m,
+		    t->scope ? IPFIX_SET_OPTIONS_TEMPLATE : IPFIX_SET_TEMPLATE,
 		    ipfix_tmpl_def_len(t), &err);
 	if (!p)
 		return err;

@@ -28,25 +28,25 @@
 #include <stdint.h>
 #include "fg_common.h"
 
-#define IPFIX_VERSION 10
-#define IPFIX_HDR_LEN 16
-#define IPFIX_SET_HDR_LEN 4
-#define IPFIX_MAX_MSG 65535 /* the header's Length is 16 bits */
-#define IPFIX_SET_TEMPLATE 2
+#define IPFIX_VERSION		   10
+#define IPFIX_HDR_LEN		   16
+#define IPFIX_SET_HDR_LEN	   4
+#define IPFIX_MAX_MSG		   65535 /* the header's Length is 16 bits */
+#define IPFIX_SET_TEMPLATE	   2
 #define IPFIX_SET_OPTIONS_TEMPLATE 3
-#define IPFIX_SET_DATA_MIN 256 /* data Set ID == its Template ID */
+#define IPFIX_SET_DATA_MIN	   256 /* data Set ID == its Template ID */
 
 /* flowgate's templates (IDs scoped to session + ODID). A layout change
  * always takes a new ID: collectors never see one ID with two layouts. */
-#define IPFIX_TID_FLOW4 256
-#define IPFIX_TID_FLOW6 257
-#define IPFIX_TID_FLOW_L2 258 /* non-IP frames (ARP, LLDP, ...) */
-#define IPFIX_TID_SAMPLING 259 /* options: samplingInterval (34) */
+#define IPFIX_TID_FLOW4		 256
+#define IPFIX_TID_FLOW6		 257
+#define IPFIX_TID_FLOW_L2	 258 /* non-IP frames (ARP, LLDP, ...) */
+#define IPFIX_TID_SAMPLING	 259 /* options: samplingInterval (34) */
 #define IPFIX_TID_SAMPLING_PSAMP 260 /* options: 305/306 */
-#define IPFIX_TID_RELIABILITY 261 /* options: RFC 7011 4.3 */
-#define IPFIX_TID_GUARD 262 /* options: guard drops per iface, reason */
-#define IPFIX_TID_IFNAME 263 /* options: interfaceName per ingressInterface */
-#define IPFIX_VARLEN 65535 /* Field Length of a variable-length field */
+#define IPFIX_TID_RELIABILITY	 261 /* options: RFC 7011 4.3 */
+#define IPFIX_TID_GUARD		 262 /* options: guard drops per iface, reason */
+#define IPFIX_TID_IFNAME	 263 /* options: interfaceName per ingressInterface */
+#define IPFIX_VARLEN		 65535 /* Field Length of a variable-length field */
 /* Layouts with RTT fields have IDs of their own, so that a collector never
  * sees one template ID with two layouts. */
 #define IPFIX_TID_FLOW4_RTT 266
@@ -56,10 +56,10 @@
  * number (default 32473, RFC 5612's documentation number). */
 #define IPFIX_PEN_DEFAULT 32473
 enum ipfix_fg_ie {
-	IPFIX_FG_DROP_REASON = 1, /* u8: flowgate reason code, 0: forwarded */
-	IPFIX_FG_RULE_ID = 2, /* u32: rule that dropped/passed, 0: none */
-	IPFIX_FG_RTT_MIN_US = 10, /* u32 */
-	IPFIX_FG_RTT_MAX_US = 11, /* u32 */
+	IPFIX_FG_DROP_REASON = 1,  /* u8: flowgate reason code, 0: forwarded */
+	IPFIX_FG_RULE_ID = 2,	   /* u32: rule that dropped/passed, 0: none */
+	IPFIX_FG_RTT_MIN_US = 10,  /* u32 */
+	IPFIX_FG_RTT_MAX_US = 11,  /* u32 */
 	IPFIX_FG_RTT_MEAN_US = 12, /* u32 */
 	IPFIX_FG_RTT_SAMPLES = 13, /* u32 */
 };
@@ -69,7 +69,7 @@ enum ipfix_end_reason {
 	IPFIX_END_IDLE = 1,
 	IPFIX_END_ACTIVE = 2,
 	IPFIX_END_DETECTED = 3, /* e.g. TCP FIN/RST */
-	IPFIX_END_FORCED = 4, /* e.g. exporter shutdown */
+	IPFIX_END_FORCED = 4,	/* e.g. exporter shutdown */
 	IPFIX_END_LACK_OF_RESOURCES = 5,
 };
 
@@ -78,13 +78,13 @@ enum ipfix_end_reason {
  * status in the top two bits (01 forwarded, 10 dropped, 11 consumed), the
  * reason code in the low six bits.
  */
-#define IPFIX_FWD_FORWARDED 0x40 /* 64: forwarded, unknown reason */
-#define IPFIX_FWD_DROP_UNKNOWN 0x80 /* 128 */
-#define IPFIX_FWD_DROP_ACL_DENY 0x81 /* 129 */
-#define IPFIX_FWD_DROP_BAD_CSUM 0x86 /* 134: bad header checksum */
+#define IPFIX_FWD_FORWARDED	  0x40 /* 64: forwarded, unknown reason */
+#define IPFIX_FWD_DROP_UNKNOWN	  0x80 /* 128 */
+#define IPFIX_FWD_DROP_ACL_DENY	  0x81 /* 129 */
+#define IPFIX_FWD_DROP_BAD_CSUM	  0x86 /* 134: bad header checksum */
 #define IPFIX_FWD_DROP_BAD_TOTLEN 0x87 /* 135: bad total length */
 #define IPFIX_FWD_DROP_BAD_HDRLEN 0x88 /* 136: bad header length */
-#define IPFIX_FWD_DROP_BAD_TTL 0x89 /* 137 */
+#define IPFIX_FWD_DROP_BAD_TTL	  0x89 /* 137 */
 
 /* Map a flow key's reason (FG_R_NONE: forwarded) to forwardingStatus. */
 uint8_t ipfix_fwd_status(uint8_t reason);
@@ -101,7 +101,7 @@ enum ipfix_src {
 	IPFIX_S_DST4,
 	IPFIX_S_SRC6,
 	IPFIX_S_DST6,
-	IPFIX_S_IN_IF, /* key ifindex if dir is ingress, else 0 */
+	IPFIX_S_IN_IF,	/* key ifindex if dir is ingress, else 0 */
 	IPFIX_S_OUT_IF, /* key ifindex if dir is egress, else 0 */
 	IPFIX_S_TCP_FLAGS,
 	IPFIX_S_VLAN,
@@ -114,8 +114,8 @@ enum ipfix_src {
 	IPFIX_S_END_REASON,
 	IPFIX_S_FWD_STATUS,
 	IPFIX_S_ICMP_TYPE_CODE, /* key dport for ICMP/ICMPv6, else 0 */
-	IPFIX_S_ETH_TYPE, /* EtherType of a non-IP frame */
-	IPFIX_S_REASON, /* flowgate reason code */
+	IPFIX_S_ETH_TYPE,	/* EtherType of a non-IP frame */
+	IPFIX_S_REASON,		/* flowgate reason code */
 	IPFIX_S_RULE_ID,
 	IPFIX_S_RTT_MIN,
 	IPFIX_S_RTT_MAX,
@@ -158,7 +158,7 @@ struct ipfix_rtt {
 struct ipfix_flow {
 	const struct fg_flow_key *key;
 	const struct fg_flow_val *val; /* summed over CPUs */
-	uint64_t start_ms; /* wall clock, ms since the Unix epoch */
+	uint64_t start_ms;	       /* wall clock, ms since the Unix epoch */
 	uint64_t end_ms;
 	uint8_t end_reason; /* enum ipfix_end_reason */
 	uint32_t rule_id;
@@ -172,8 +172,8 @@ struct ipfix_flow {
  */
 struct ipfix_opts {
 	uint8_t tcp_flags_len; /* 1 or 2 */
-	uint32_t pen; /* 0: no enterprise IEs */
-	bool rtt; /* RTT IEs (needs pen) */
+	uint32_t pen;	       /* 0: no enterprise IEs */
+	bool rtt;	       /* RTT IEs (needs pen) */
 };
 
 #define IPFIX_MAX_FIELDS 32
@@ -193,7 +193,7 @@ const struct ipfix_template *ipfix_layout_tmpl(const struct ipfix_layout *l,
 /* Values of the options templates' fields, in template order. */
 enum {
 	IPFIX_SAMPLING_NVALS = 2, /* observationDomainId, N */
-	IPFIX_PSAMP_NVALS = 3, /* observationDomainId, 1, N - 1 */
+	IPFIX_PSAMP_NVALS = 3,	  /* observationDomainId, 1, N - 1 */
 	/* exportingProcessId, notSent flows, packets, octets, time of the
 	 * first and of the last discard (ms) */
 	IPFIX_RELIABILITY_NVALS = 6,
@@ -205,12 +205,12 @@ enum {
 /* A message being built in a caller-owned buffer. */
 struct ipfix_msg {
 	uint8_t *buf;
-	size_t cap; /* min(buffer size, IPFIX_MAX_MSG) */
-	size_t len; /* octets used so far */
+	size_t cap;	/* min(buffer size, IPFIX_MAX_MSG) */
+	size_t len;	/* octets used so far */
 	size_t set_off; /* offset of the open Set's header; 0: none open */
 	uint16_t set_id;
 	uint32_t set_records; /* records in the open Set */
-	size_t set_min_rec; /* its shortest record: padding must be shorter */
+	size_t set_min_rec;   /* its shortest record: padding must be shorter */
 	uint32_t data_records; /* data records in the whole message */
 };
 

@@ -160,8 +160,7 @@ int fg_ifaces_read(int stats_fd, int ifaces_fd, __u32 only,
 		   int (*fn)(const struct fg_iface_stats *s, void *ctx),
 		   void *ctx);
 /* Dropped packets and bytes over every reason. */
-void fg_ifstats_drops(const struct fg_ifstats *s, __u64 *packets,
-		      __u64 *bytes);
+void fg_ifstats_drops(const struct fg_ifstats *s, __u64 *packets, __u64 *bytes);
 /* Entries in the flow table (batch reads) and its size; -ENOENT when
  * there is no state. */
 int fg_flow_table_fill(__u64 *entries, __u32 *capacity);

@@ -82,7 +82,7 @@ static const char *const reason_descs[FG_R_MAX] = {[FG_R_NONE] =
 };
 
 static const __u8 reason_classes[FG_R_MAX] = {
-#define FG_X_CLASS(code, e, name, def, strict, cls, desc)                     \
+#define FG_X_CLASS(code, e, name, def, strict, cls, desc) \
 	[FG_R_##e] = FG_CLASS_##cls,
 	FG_REASONS(FG_X_CLASS)
 #undef FG_X_CLASS
@@ -188,8 +188,7 @@ void fg_reasons_roff(FILE *f)
 		fprintf(f, "@%s@%s@%s@T{\n",
 			fg_action_name(
 				fg_profile_action(FG_PROFILE_DEFAULT, r)),
-			fg_action_name(
-				fg_profile_action(FG_PROFILE_STRICT, r)),
+			fg_action_name(fg_profile_action(FG_PROFILE_STRICT, r)),
 			fg_reason_class(r));
 		roff_str(f, fg_reason_desc(r), false);
 		fputs("\nT}\n", f);

@@ -244,8 +244,8 @@ static int map_next(struct fg_capture *c, struct pcap_pkthdr *h,
 		if (cap <= (__u32)pcap_snapshot(c->pcap) && cap <= 262144 &&
 		    cap <= left - PCAP_REC_HLEN) {
 			h->ts.tv_sec = rec_u32(c, c->off);
-			h->ts.tv_usec = rec_u32(c, c->off + 4) *
-					(c->nsec ? 1 : 1000);
+			h->ts.tv_usec =
+				rec_u32(c, c->off + 4) * (c->nsec ? 1 : 1000);
 			h->caplen = cap;
 			h->len = rec_u32(c, c->off + 12);
 			*data = c->map + c->off + PCAP_REC_HLEN;

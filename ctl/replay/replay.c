@@ -249,11 +249,11 @@ static int open_load(struct replay *r, bool take)
 	/* The ring takes a batch's records at most (read after each), or
 	 * nothing without a capture: a page. */
 	if (!err)
-		err = bpf_map__set_max_entries(
-			r->skel->maps.fg_cap_ring,
-			!r->a.cap	 ? FG_CAP_RING_MIN
-			: r->a.cap->ring ? r->a.cap->ring
-					 : FG_CAP_RING_DEFAULT);
+		err = bpf_map__set_max_entries(r->skel->maps.fg_cap_ring,
+					       !r->a.cap ? FG_CAP_RING_MIN
+					       : r->a.cap->ring
+						       ? r->a.cap->ring
+						       : FG_CAP_RING_DEFAULT);
 	if (!err && take) {
 		bpf_program__set_autoload(r->skel->progs.fg_take, true);
 		err = bpf_map__set_max_entries(

@@ -24,8 +24,8 @@
 #include "rules.h"
 
 static const char *const map_names[] = {
-	FG_MAP_RULE_CTL,	FG_MAP_RULE_MB4,	FG_MAP_RULE_MB6,
-	FG_MAP_RULE_GLOB, FG_MAP_RULES,	FG_MAP_RULE_HITS,
+	FG_MAP_RULE_CTL,  FG_MAP_RULE_MB4,  FG_MAP_RULE_MB6,
+	FG_MAP_RULE_GLOB, FG_MAP_RULES,	    FG_MAP_RULE_HITS,
 	FG_MAP_RULE_DEFS, FG_MAP_RULE_LSTS, FG_MAP_RULE_TL6,
 };
 #define NMAPS (sizeof(map_names) / sizeof(map_names[0]))
@@ -116,7 +116,8 @@ int fg_bpf_barrier(void)
 	int inner, outer, err = 0;
 	__u32 key = 0;
 
-	inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, FG_MAP_SYNC_IN, 4, 4, 1, NULL);
+	inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, FG_MAP_SYNC_IN, 4, 4, 1,
+			       NULL);
 	if (inner < 0)
 		return -errno;
 	opts.inner_map_fd = inner;
@@ -349,8 +350,8 @@ static int write_mb(int outer, const struct fg_rule_mb *mb, __u32 slot)
 			keys[k] = i;
 			vals[k++] = blk[i];
 		}
-		err = put_array(outer, slot, FG_MAP_RULE_MB, sizeof(*vals), nblk,
-				keys, vals, k);
+		err = put_array(outer, slot, FG_MAP_RULE_MB, sizeof(*vals),
+				nblk, keys, vals, k);
 	}
 	free(keys);
 	free(vals);
@@ -424,8 +425,8 @@ static int write_mb4(const struct fg_rule_fds *f,
 		keys = seq_keys(n);
 		if (!keys)
 			return -ENOMEM;
-		err = put_array(f->lsts, half, FG_MAP_RULE_LST, sizeof(*img->l4),
-				n, keys, img->l4, n);
+		err = put_array(f->lsts, half, FG_MAP_RULE_LST,
+				sizeof(*img->l4), n, keys, img->l4, n);
 		free(keys);
 	} else {
 		err = put_inner(f->lsts, half, -1);

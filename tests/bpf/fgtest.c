@@ -19,7 +19,7 @@ __attribute__((weak)) struct fg_opts fg_opts;
 
 /* XDP metadata must be a multiple of 4 bytes and at most 32. */
 #define FGT_META_MAX 32
-#define FGT_BUF_MAX 4096
+#define FGT_BUF_MAX  4096
 
 int fgt_open(struct fgt *t)
 {
@@ -66,11 +66,10 @@ void fgt_close(struct fgt *t)
 	t->skel = NULL;
 }
 
-int fgt_run(struct fgt *t, const void *data, __u32 len,
-	    struct fgt_result *r)
+int fgt_run(struct fgt *t, const void *data, __u32 len, struct fgt_result *r)
 {
 	static __u8 buf[FGT_BUF_MAX];
-	struct xdp_md ctx = { .ingress_ifindex = FGT_IFINDEX };
+	struct xdp_md ctx = {.ingress_ifindex = FGT_IFINDEX};
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
 	__u32 meta = 0;
 	int err;
@@ -127,8 +126,7 @@ int fgt_set_config(struct fgt *t, const struct fg_config *cfg)
 {
 	__u32 key = 0;
 
-	return bpf_map_update_elem(t->cfg_fd, &key, cfg, BPF_ANY) ? -errno :
-								     0;
+	return bpf_map_update_elem(t->cfg_fd, &key, cfg, BPF_ANY) ? -errno : 0;
 }
 
 int fgt_set_act(struct fgt *t, __u32 reason, __u8 act)
@@ -149,7 +147,7 @@ int fgt_set_act(struct fgt *t, __u32 reason, __u8 act)
 
 int fgt_set_profile(struct fgt *t, __u32 profile)
 {
-	struct fg_config cfg = { .version = FG_CONFIG_VERSION };
+	struct fg_config cfg = {.version = FG_CONFIG_VERSION};
 	__u32 r;
 
 	cfg.profile = profile;

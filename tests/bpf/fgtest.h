@@ -43,8 +43,7 @@ void fgt_close(struct fgt *t);
 
 /* Run one frame of len bytes (0 allowed: frames shorter than an Ethernet
  * header go in behind XDP metadata, which is not part of the frame). */
-int fgt_run(struct fgt *t, const void *data, __u32 len,
-	    struct fgt_result *r);
+int fgt_run(struct fgt *t, const void *data, __u32 len, struct fgt_result *r);
 
 /* Sum over CPUs of fg_ifstats[key]; all zero when there is none. */
 int fgt_stats(struct fgt *t, __u32 key, struct fg_ifstats *sum);

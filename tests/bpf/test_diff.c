@@ -168,8 +168,8 @@ static void run_crafted(struct dfu_bpf *b, struct pool *pool)
 {
 	static struct dfu_frame fr[512];
 	const __u32 n = 70000;
-	__u8 opt[6] = { 0xc2, 4, (__u8)(n >> 24), (__u8)(n >> 16),
-			(__u8)(n >> 8), (__u8)n };
+	__u8 opt[6] = {0xc2,	       4,      (__u8)(n >> 24), (__u8)(n >> 16),
+		       (__u8)(n >> 8), (__u8)n};
 	struct fg_config cfg[2];
 	struct tally t = {0};
 	struct udphdr *uh;

@@ -92,8 +92,8 @@ static void expect_flow(const char *name, const struct fg_flow_key *k,
 {
 	struct fg_flow_val v = flow_get(k);
 
-	if (!fgt_ok(v.packets == pkts && v.octets == octets &&
-			    v.first_ns && v.last_ns >= v.first_ns,
+	if (!fgt_ok(v.packets == pkts && v.octets == octets && v.first_ns &&
+			    v.last_ns >= v.first_ns,
 		    "%s: key found, %llu packets, %llu octets", name,
 		    (unsigned long long)pkts, (unsigned long long)octets))
 		fgt_diag("got %llu packets, %llu octets",
@@ -108,8 +108,8 @@ static void test_tcp4_flags_ttl(void)
 	struct iphdr *ip;
 	struct pkt p;
 	int i;
-	const __u8 flags[] = { PKT_SYN, PKT_ACK, PKT_ACK | PKT_PSH };
-	const __u8 ttls[] = { 64, 32, 200 };
+	const __u8 flags[] = {PKT_SYN, PKT_ACK, PKT_ACK | PKT_PSH};
+	const __u8 ttls[] = {64, 32, 200};
 
 	for (i = 0; i < 3; i++) {
 		pkt_init(&p);
@@ -350,8 +350,7 @@ static void test_fragment_eviction(void)
 	for (id = 4243; slot >= 0 && id < 4243 + 40 * FG_MAX_FRAGS; id++) {
 		first_fragment(&p, id, 7002, 7003);
 		run(&p);
-		if (!bpf_map_lookup_elem(fd, &s, v) &&
-		    memcmp(v, v0, sizeof(v)))
+		if (!bpf_map_lookup_elem(fd, &s, v) && memcmp(v, v0, sizeof(v)))
 			break;
 	}
 	fgt_ok(slot >= 0 && id < 4243 + 40 * FG_MAX_FRAGS,
@@ -368,13 +367,14 @@ static void test_fragment_eviction(void)
 	       "an orphan, the newcomer's is lent its ports");
 	key_base(&k, 4, IPPROTO_UDP, "192.0.2.9", "198.51.100.2", 7002, 7003);
 	fgt_ok(flow_get(&k).packets == id - 4243 + 2,
-	       "fragment eviction: the lent fragment is in the newcomer's flow");
+	       "fragment eviction: the lent fragment is in the newcomer's "
+	       "flow");
 	free(all);
 }
 
 static void test_sampling_conserves(void)
 {
-	struct fg_config cfg = { .sampling = 3 };
+	struct fg_config cfg = {.sampling = 3};
 	struct fg_flowstats before, after;
 	struct fg_flow_key k;
 	struct pkt p;
@@ -444,7 +444,8 @@ static void test_second_cpu_slot(void)
 	if (!bpf_map_lookup_elem(flows_fd, &k, v))
 		for (c = 0; c < 2; c++)
 			good += v[c].packets == 1 && v[c].first_ns &&
-				v[c].ttl_min == 50 + c && v[c].ttl_max == 50 + c;
+				v[c].ttl_min == 50 + c &&
+				v[c].ttl_max == 50 + c;
 	fgt_ok(good == 2, "second CPU slot: own first time and TTL min/max");
 	free(v);
 }

@@ -29,8 +29,7 @@ static int run(struct fgt *t, const struct pkt *k, struct fgt_result *r)
 
 /* What the counters of ifindex 1 must have moved by for one packet. */
 static int check_delta(const struct fg_ifstats *a, const struct fg_ifstats *b,
-		       __u32 len, __u32 reason, __u32 hits, char *why,
-		       size_t n)
+		       __u32 len, __u32 reason, __u32 hits, char *why, size_t n)
 {
 	int r;
 
@@ -107,7 +106,7 @@ static void test_case(struct fgt *t, const struct fgc_case *c)
  * parser under the same config. */
 static void test_profile(struct fgt *t, __u32 profile, const char *name)
 {
-	struct fg_config cfg = { .version = FG_CONFIG_VERSION };
+	struct fg_config cfg = {.version = FG_CONFIG_VERSION};
 	unsigned int i, bad = 0;
 	struct fgt_result r;
 	int err;
@@ -132,14 +131,13 @@ static void test_profile(struct fgt *t, __u32 profile, const char *name)
 		    r.reason != p.reason || r.hits != p.hits ||
 		    (profile == FG_PROFILE_MONITOR && r.reason)) {
 			fgt_diag("%s: bpf %u/%#x host %u/%#x",
-				 fgc_cases[i].name, r.reason, r.hits,
-				 p.reason, p.hits);
+				 fgc_cases[i].name, r.reason, r.hits, p.reason,
+				 p.hits);
 			bad++;
 		}
 	}
-	fgt_ok(!bad, "%s profile: %u cases as on the host%s", name,
-	       fgc_ncases, profile == FG_PROFILE_MONITOR ? ", none dropped" :
-							   "");
+	fgt_ok(!bad, "%s profile: %u cases as on the host%s", name, fgc_ncases,
+	       profile == FG_PROFILE_MONITOR ? ", none dropped" : "");
 	memset(&cfg, 0, sizeof(cfg));
 	fgt_set_config(t, &cfg);
 }
@@ -162,9 +160,9 @@ static void test_runtime_act(struct fgt *t, const char *name, __u32 reason)
 		__u8 act;
 		const char *what;
 	} steps[] = {
-		{ FG_ACT_OFF, "off" },	   { FG_ACT_COUNT, "count" },
-		{ FG_ACT_DROP, "drop" },   { FG_ACT_OFF, "off again" },
-		{ FG_ACT_DEFAULT, "default" },
+		{FG_ACT_OFF, "off"},	     {FG_ACT_COUNT, "count"},
+		{FG_ACT_DROP, "drop"},	     {FG_ACT_OFF, "off again"},
+		{FG_ACT_DEFAULT, "default"},
 	};
 	const struct fgc_case *c = find_case(name);
 	__u32 bit = 1u << reason, want_reason, want_hits;
@@ -193,14 +191,14 @@ static void test_runtime_act(struct fgt *t, const char *name, __u32 reason)
 			snprintf(why, sizeof(why), "bpf call failed");
 		else if (r.retval != verdict(want_reason) ||
 			 r.reason != want_reason || r.hits != want_hits)
-			snprintf(why, sizeof(why), "retval %u reason %u hits %#x",
-				 r.retval, r.reason, r.hits);
+			snprintf(why, sizeof(why),
+				 "retval %u reason %u hits %#x", r.retval,
+				 r.reason, r.hits);
 		else
 			check_delta(&a, &b, k.len, want_reason, want_hits, why,
 				    sizeof(why));
 		if (!fgt_ok(!why[0], "runtime %s set to %s: %s", name,
-			    steps[i].what,
-			    want_reason ? "dropped" : "passed"))
+			    steps[i].what, want_reason ? "dropped" : "passed"))
 			fgt_diag("%s", why);
 	}
 }

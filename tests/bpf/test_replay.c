@@ -52,8 +52,8 @@ static int inst_open(struct inst *in)
 /* Empty every map an earlier capture filled (cheaper than a new load). */
 static void inst_reset(struct inst *in)
 {
-	struct bpf_map *maps[] = {
-		in->skel->maps.fg_flows, in->skel->maps.fg_overflow};
+	struct bpf_map *maps[] = {in->skel->maps.fg_flows,
+				  in->skel->maps.fg_overflow};
 	struct bpf_map *frags = in->skel->maps.fg_frags;
 	void *zero = calloc(1, bpf_map__value_size(frags));
 	__u8 key[64];

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * BPF tests of the RTT path (bpf/sockops/flowgate_rtt.bpf.c). BPF_PROG_TEST_RUN has
- * no sock_ops support (sock_ops_prog_ops has no .test_run), so the
+ * BPF tests of the RTT path (bpf/sockops/flowgate_rtt.bpf.c). BPF_PROG_TEST_RUN
+ * has no sock_ops support (sock_ops_prog_ops has no .test_run), so the
  * callbacks' code is driven through the object's test-only syscall
  * program fg_rtt_drive, on a private instance of the maps; the sock_ops
  * program itself is covered end to end (tests/e2e/test_rtt.sh). The
@@ -41,8 +41,7 @@ static int t_load(void)
 	skel = flowgate_rtt__open();
 	if (!skel)
 		return -errno;
-	bpf_object__for_each_map(m, skel->obj)
-		bpf_map__set_pin_path(m, NULL);
+	bpf_object__for_each_map(m, skel->obj) bpf_map__set_pin_path(m, NULL);
 	bpf_map__set_max_entries(skel->maps.fg_rtt_conns, T_MAX_CONNS);
 	bpf_program__set_autoload(skel->progs.fg_rtt_drive, true);
 	err = flowgate_rtt__load(skel);
@@ -56,11 +55,11 @@ static int t_load(void)
 	return 0;
 }
 
-static int drive(__u32 op, const struct fg_rtt_key *k, __u32 flags,
-		 __u32 arg0, __u32 arg1)
+static int drive(__u32 op, const struct fg_rtt_key *k, __u32 flags, __u32 arg0,
+		 __u32 arg1)
 {
-	struct fg_rtt_drive d = { .op = op, .flags = flags,
-				  .args = { arg0, arg1 }, .key = *k };
+	struct fg_rtt_drive d = {
+		.op = op, .flags = flags, .args = {arg0, arg1}, .key = *k};
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &d,
 		    .ctx_size_in = sizeof(d));
 
@@ -98,7 +97,7 @@ out:
 
 static __u64 port_slot(__u16 port, __u8 side, int slot)
 {
-	struct fg_rtt_pkey k = { .port = port, .side = side };
+	struct fg_rtt_pkey k = {.port = port, .side = side};
 	struct fg_rtt_hist *v = calloc(ncpu, sizeof(*v));
 	__u64 n = 0;
 	int c;
@@ -111,8 +110,8 @@ static __u64 port_slot(__u16 port, __u8 side, int slot)
 }
 
 /* A TCP flow record as the flow table has it. */
-static void flow(struct fg_flow_key *f, __u8 dir, const char *src,
-		 __u16 sport, const char *dst, __u16 dport)
+static void flow(struct fg_flow_key *f, __u8 dir, const char *src, __u16 sport,
+		 const char *dst, __u16 dport)
 {
 	memset(f, 0, sizeof(*f));
 	f->ifindex = 7;
@@ -154,8 +153,8 @@ static void test_samples_and_join(void)
 		       !fg_rtt_key_from_flow(&in, &k2) &&
 		       !memcmp(&k, &k2, sizeof(k)),
 	       "egress and ingress flow give one connection key");
-	fgt_ok(!drive(BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB, &k,
-		      FG_RTT_F_PASSIVE, 0, 0) &&
+	fgt_ok(!drive(BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB, &k, FG_RTT_F_PASSIVE,
+		      0, 0) &&
 		       !sample(&k, 100, 100) && !sample(&k, 300, 125) &&
 		       !sample(&k, 201, 134),
 	       "accept and three samples");
@@ -216,13 +215,11 @@ static void test_active_v6(void)
 
 	flow(&out, FG_DIR_OUT, "2001:db8::1", 50000, "2001:db8::2", 80);
 	fg_rtt_key_from_flow(&out, &k);
-	fgt_ok(k.ip_ver == 6 && k.lport == htons(50000) &&
-		       k.rport == htons(80),
+	fgt_ok(k.ip_ver == 6 && k.lport == htons(50000) && k.rport == htons(80),
 	       "IPv6 key: local 50000, remote 80");
 	/* the handshake sample comes before ACTIVE_ESTABLISHED; connect
 	 * has recorded the side already */
-	fgt_ok(!drive(BPF_SOCK_OPS_TCP_CONNECT_CB, &k, FG_RTT_F_ACTIVE, 0,
-		      0) &&
+	fgt_ok(!drive(BPF_SOCK_OPS_TCP_CONNECT_CB, &k, FG_RTT_F_ACTIVE, 0, 0) &&
 		       !sample(&k, 5000, 5000) &&
 		       !fg_rtt_lookup(&maps, &out, &v) &&
 		       v.flags == FG_RTT_F_ACTIVE && v.samples == 1,
@@ -240,9 +237,9 @@ static void test_active_v6(void)
 
 static void test_log2_slots(void)
 {
-	static const __u32 us[] = { 0, 1, 2, 3, 4, 1023, 1024, 0x7fffffff,
-				    0x80000000, 0xffffffff };
-	static const int slot[] = { 0, 0, 1, 1, 2, 9, 10, 30, 31, 31 };
+	static const __u32 us[] = {
+		0, 1, 2, 3, 4, 1023, 1024, 0x7fffffff, 0x80000000, 0xffffffff};
+	static const int slot[] = {0, 0, 1, 1, 2, 9, 10, 30, 31, 31};
 	struct fg_rtt_stats a, b;
 	struct fg_flow_key f;
 	struct fg_rtt_key k;

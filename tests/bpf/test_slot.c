@@ -88,8 +88,7 @@ static void xdp_slot(__u32 slot, __u32 want)
 			       r2.reason == FG_R_TCP_FLAGS,
 		       "fg_xdp slot %u: verdicts pass, drop tcp-flags", slot);
 		fgt_ok(s.rx_packets == 2 && s.rx_bytes == k1.len + k2.len &&
-			       s.pass_packets == 1 &&
-			       s.pass_bytes == k1.len &&
+			       s.pass_packets == 1 && s.pass_bytes == k1.len &&
 			       s.drop_packets[FG_R_TCP_FLAGS] == 1 &&
 			       s.drop_bytes[FG_R_TCP_FLAGS] == k2.len &&
 			       s.matched[FG_R_TCP_FLAGS] == 1,
@@ -154,8 +153,7 @@ static void tc_slot(void)
 	skel = flowgate_tc__open();
 	if (!fgt_ok(skel != NULL, "TC object: open"))
 		return;
-	bpf_object__for_each_map(m, skel->obj)
-		bpf_map__set_pin_path(m, NULL);
+	bpf_object__for_each_map(m, skel->obj) bpf_map__set_pin_path(m, NULL);
 	skel->rodata->fg_slot = slot;
 	err = flowgate_tc__load(skel);
 	if (!fgt_ok(!err, "TC object slot %u: load (%s)", slot,

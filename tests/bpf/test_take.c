@@ -21,7 +21,7 @@
 #include "flowgate_xdp.skel.h"
 #include "fgtest.h"
 
-#define NBUF 8 /* entries of fg_take_buf in this test */
+#define NBUF   8 /* entries of fg_take_buf in this test */
 #define NFLOWS 5
 
 static struct flowgate_xdp *skel;
@@ -30,7 +30,7 @@ static int flows_fd, take_fd;
 
 static struct fg_flow_key key_of(int i)
 {
-	struct fg_flow_key k = { .ifindex = 1, .ip_ver = 4, .proto = 17 };
+	struct fg_flow_key k = {.ifindex = 1, .ip_ver = 4, .proto = 17};
 
 	k.src[10] = k.src[11] = k.dst[10] = k.dst[11] = 0xff;
 	k.src[12] = 192, k.src[14] = 2, k.src[15] = (__u8)i;
@@ -42,14 +42,14 @@ static struct fg_flow_key key_of(int i)
 
 static struct fg_flow_val val_of(int i)
 {
-	return (struct fg_flow_val){ .packets = 10 + i,
-				     .octets = 1000 * (i + 1),
-				     .first_ns = 100 + i,
-				     .last_ns = 200 + i,
-				     .tcp_flags = (__u8)i,
-				     .ttl_min = 60,
-				     .ttl_max = (__u8)(64 + i),
-				     .rule_id = (__u32)i };
+	return (struct fg_flow_val){.packets = 10 + i,
+				    .octets = 1000 * (i + 1),
+				    .first_ns = 100 + i,
+				    .last_ns = 200 + i,
+				    .tcp_flags = (__u8)i,
+				    .ttl_min = 60,
+				    .ttl_max = (__u8)(64 + i),
+				    .rule_id = (__u32)i};
 }
 
 static int setup(void)
@@ -94,7 +94,7 @@ static int fill(void)
 
 static int run_at(__u32 count, __u64 now_ns, __u64 idle_ns)
 {
-	struct fg_take_args a = { count, 0, now_ns, idle_ns };
+	struct fg_take_args a = {count, 0, now_ns, idle_ns};
 	LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = &a,
 		    .ctx_size_in = sizeof(a));
 	int err = bpf_prog_test_run_opts(take_fd, &o);

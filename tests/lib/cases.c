@@ -17,8 +17,8 @@
 #define S6 FGC_S6
 #define D6 FGC_D6
 
-static const __u8 ip4_ra[] = { 0x94, 0x04, 0, 0 }; /* RFC 2113 */
-static const __u8 ip6_ra[] = { 0x05, 0x02, 0, 0 }; /* RFC 2711, MLD */
+static const __u8 ip4_ra[] = {0x94, 0x04, 0, 0}; /* RFC 2113 */
+static const __u8 ip6_ra[] = {0x05, 0x02, 0, 0}; /* RFC 2711, MLD */
 
 /* Ethernet and 0, 1 or 2 VLAN tags (QinQ: 802.1ad outside). */
 static void l2(struct pkt *p, int tags)
@@ -89,7 +89,7 @@ static void b_vlan_trunc(struct pkt *p, int k, int bad)
  * the IPv4 options (2). */
 static void b_ip_trunc(struct pkt *p, int k, int bad)
 {
-	static const __u8 nops[] = { 1, 1, 1, 1 };
+	static const __u8 nops[] = {1, 1, 1, 1};
 
 	if (k == 1) {
 		eth_ip6(p, S6, D6);
@@ -107,7 +107,7 @@ static void b_ip_trunc(struct pkt *p, int k, int bad)
  * length and in the frame. */
 static void b_l4_trunc(struct pkt *p, int k, int bad)
 {
-	static const unsigned int need[] = { 20, 8, 8, 12, 8, 20, 8 };
+	static const unsigned int need[] = {20, 8, 8, 12, 8, 20, 8};
 
 	if (k < 4)
 		eth_ip4(p, S4, D4);
@@ -165,7 +165,7 @@ static void b_ip4_ihl(struct pkt *p, int k, int bad)
 static void b_ip4_totlen(struct pkt *p, int k, int bad)
 {
 	struct iphdr *ip = eth_ip4(p, S4, D4);
-	static const int len[] = { 20 + 8 + 8 + 1, 19, 0 };
+	static const int len[] = {20 + 8 + 8 + 1, 19, 0};
 
 	pkt_udp(p, 40000, 53);
 	pkt_data(p, NULL, 8);
@@ -398,7 +398,7 @@ static void b_land(struct pkt *p, int k, int bad)
  * segment (2), 4 over IPv6 (3). */
 static void b_tcp_doff(struct pkt *p, int k, int bad)
 {
-	static const int doff[] = { 4, 6, 15, 4 };
+	static const int doff[] = {4, 6, 15, 4};
 	struct tcphdr *th;
 
 	if (k == 3)
@@ -415,14 +415,14 @@ static void b_tcp_doff(struct pkt *p, int k, int bad)
 
 /* Invalid flag sets, each beside the nearest valid one. */
 static const __u8 tcp_flags[][2] = {
-	{ PKT_SYN | PKT_FIN, PKT_SYN },
-	{ PKT_SYN | PKT_RST, PKT_RST },
-	{ PKT_FIN, PKT_FIN | PKT_ACK },
-	{ 0, PKT_ACK },
-	{ PKT_FIN | PKT_PSH | PKT_URG, PKT_FIN | PKT_PSH | PKT_URG | PKT_ACK },
-	{ PKT_ECE | PKT_CWR, PKT_ECE | PKT_CWR | PKT_ACK },
-	{ PKT_SYN | PKT_FIN | PKT_ACK, PKT_SYN | PKT_ACK },
-	{ 0xff, 0xff & ~(PKT_SYN | PKT_FIN) },
+	{PKT_SYN | PKT_FIN, PKT_SYN},
+	{PKT_SYN | PKT_RST, PKT_RST},
+	{PKT_FIN, PKT_FIN | PKT_ACK},
+	{0, PKT_ACK},
+	{PKT_FIN | PKT_PSH | PKT_URG, PKT_FIN | PKT_PSH | PKT_URG | PKT_ACK},
+	{PKT_ECE | PKT_CWR, PKT_ECE | PKT_CWR | PKT_ACK},
+	{PKT_SYN | PKT_FIN | PKT_ACK, PKT_SYN | PKT_ACK},
+	{0xff, 0xff & ~(PKT_SYN | PKT_FIN)},
 };
 
 static void b_tcp_flags(struct pkt *p, int k, int bad)
@@ -577,7 +577,7 @@ static void b_arp(struct pkt *p, int k, int bad)
 /* DHCPDISCOVER: 0.0.0.0:68 -> 255.255.255.255:67, BOOTP + options. */
 static void b_dhcp(struct pkt *p, int k, int bad)
 {
-	static const __u8 opts[] = { 0x63, 0x82, 0x53, 0x63, 53, 1, 1, 255 };
+	static const __u8 opts[] = {0x63, 0x82, 0x53, 0x63, 53, 1, 1, 255};
 	struct ethhdr *eth;
 	__u8 *bootp;
 
@@ -601,13 +601,12 @@ static void b_dhcp(struct pkt *p, int k, int bad)
  * 4 RA. Hop limit 255 as RFC 4861 requires. */
 static void b_nd(struct pkt *p, int k, int bad)
 {
-	static const char *const src[] = { "::", "fe80::1", "fe80::2", "::",
-					   "fe80::1" };
-	static const char *const dst[] = { "ff02::1:ff00:1", "ff02::1:ff00:2",
-					   "fe80::1", "ff02::2", "ff02::1" };
-	static const __u8 type[] = { 135, 135, 136, 133, 134 };
-	static const __u32 rest[] = { 0, 0, 0x60000000, 0,
-				      64u << 24 | 1800 };
+	static const char *const src[] = {"::", "fe80::1", "fe80::2",
+					  "::", "fe80::1"};
+	static const char *const dst[] = {"ff02::1:ff00:1", "ff02::1:ff00:2",
+					  "fe80::1", "ff02::2", "ff02::1"};
+	static const __u8 type[] = {135, 135, 136, 133, 134};
+	static const __u32 rest[] = {0, 0, 0x60000000, 0, 64u << 24 | 1800};
 	__u8 target[16];
 
 	eth_ip6(p, src[k], dst[k])->hop_limit = 255;
@@ -635,13 +634,13 @@ static void igmp_csum(struct pkt *p)
  * 2 general query from 0.0.0.0 (a snooping switch without an address). */
 static void b_igmp(struct pkt *p, int k, int bad)
 {
-	static const __u8 v2[] = { 0x16, 0, 0, 0, 239, 1, 2, 3 };
-	static const __u8 v3[] = { 0x22, 0, 0, 0, 0, 0, 0, 1,
-				   4, 0, 0, 0, 239, 1, 2, 3 };
-	static const __u8 q[] = { 0x11, 100, 0, 0, 0, 0, 0, 0 };
-	static const char *const src[] = { S4, S4, "0.0.0.0" };
-	static const char *const dst[] = { "239.1.2.3", "224.0.0.22",
-					   "224.0.0.1" };
+	static const __u8 v2[] = {0x16, 0, 0, 0, 239, 1, 2, 3};
+	static const __u8 v3[] = {0x22, 0, 0, 0, 0,   0, 0, 1,
+				  4,	0, 0, 0, 239, 1, 2, 3};
+	static const __u8 q[] = {0x11, 100, 0, 0, 0, 0, 0, 0};
+	static const char *const src[] = {S4, S4, "0.0.0.0"};
+	static const char *const dst[] = {"239.1.2.3", "224.0.0.22",
+					  "224.0.0.1"};
 	struct iphdr *ip = eth_ip4(p, src[k], dst[k]);
 
 	ip->ttl = 1;
@@ -661,11 +660,13 @@ static void b_igmp(struct pkt *p, int k, int bad)
  * from :: (RFC 3590), 2 MLDv1 done, 3 MLDv2 report from ::. */
 static void b_mld(struct pkt *p, int k, int bad)
 {
-	static const __u8 type[] = { 143, 131, 132, 143 };
-	__u8 rec[20] = { 4, 0, 0, 0 };
+	static const __u8 type[] = {143, 131, 132, 143};
+	__u8 rec[20] = {4, 0, 0, 0};
 
 	eth_ip6(p, k == 1 || k == 3 ? "::" : "fe80::1",
-		k == 2 ? "ff02::2" : k == 1 ? "ff02::fb" : "ff02::16")
+		k == 2	 ? "ff02::2"
+		: k == 1 ? "ff02::fb"
+			 : "ff02::16")
 		->hop_limit = 1;
 	pkt_ip6_opts(p, PKT_NH_HOP, ip6_ra, sizeof(ip6_ra));
 	pkt_icmp6(p, type[k], 0, type[k] == 143 ? 1 : 0);
@@ -758,8 +759,11 @@ static void b_icmp(struct pkt *p, int k, int bad)
 		pkt_icmp6(p, k == 3 ? 128 : 2, 0, k == 3 ? 0x00010001 : 1280);
 	} else {
 		eth_ip4(p, D4, S4);
-		pkt_icmp(p, k == 0 ? 8 : k == 1 ? 3 : 11, k == 1 ? 3 : 0,
-			 k ? 0 : 0x00010001);
+		pkt_icmp(p,
+			 k == 0	  ? 8
+			 : k == 1 ? 3
+				  : 11,
+			 k == 1 ? 3 : 0, k ? 0 : 0x00010001);
 	}
 	if (k == 0 || k == 3) {
 		pkt_data(p, NULL, 32);
@@ -803,8 +807,8 @@ static void b_atomic6(struct pkt *p, int k, int bad)
  * 3 forty bytes of NOP (IHL 15). */
 static void b_ip4_opts(struct pkt *p, int k, int bad)
 {
-	static const __u8 rr[] = { 7, 15, 4 };
-	static const __u8 ts[] = { 68, 12, 5, 0 };
+	static const __u8 rr[] = {7, 15, 4};
+	static const __u8 ts[] = {68, 12, 5, 0};
 	__u8 buf[40];
 
 	eth_ip4(p, S4, D4);
@@ -830,12 +834,12 @@ static void b_ip4_opts(struct pkt *p, int k, int bad)
  * tags (only two are parsed, the rest is not IP to the parser). */
 static void b_non_ip(struct pkt *p, int k, int bad)
 {
-	static const __u8 lldp[] = { 0x02, 0x07, 0x04, 0x02, 0, 0, 0, 0, 0x01,
-				     0x04, 0x05, 0x07, 'e', 't', 'h', '0',
-				     0x06, 0x02, 0x00, 0x78, 0x00, 0x00 };
-	static const __u8 stp_dst[] = { 0x01, 0x80, 0xc2, 0, 0, 0 };
+	static const __u8 lldp[] = {0x02, 0x07, 0x04, 0x02, 0,	  0,   0,   0,
+				    0x01, 0x04, 0x05, 0x07, 'e',  't', 'h', '0',
+				    0x06, 0x02, 0x00, 0x78, 0x00, 0x00};
+	static const __u8 stp_dst[] = {0x01, 0x80, 0xc2, 0, 0, 0};
 	struct ethhdr *eth;
-	__u8 bpdu[38] = { 0x42, 0x42, 0x03 };
+	__u8 bpdu[38] = {0x42, 0x42, 0x03};
 
 	pkt_init(p);
 	if (k == 2) {
@@ -1081,7 +1085,7 @@ static void b_ip6_frag_len(struct pkt *p, int k, int bad)
  * (0), IPv6 at offset 24 (1), IPv4 at 65520 ending at exactly 65535 (2). */
 static void b_later_frag(struct pkt *p, int k, int bad)
 {
-	__u8 tcp[20] = { 0 };
+	__u8 tcp[20] = {0};
 	struct iphdr *ip;
 
 	tcp[12] = 5 << 4;
@@ -1106,8 +1110,8 @@ static void b_later_frag(struct pkt *p, int k, int bad)
  * PCP 5). */
 static void b_misc(struct pkt *p, int k, int bad)
 {
-	static const __u8 tcpopt[] = { 2, 4, 0x05, 0xb4, 4, 2, 3, 3, 7,
-				       8, 10, 0, 0, 0, 1, 0, 0, 0, 0 };
+	static const __u8 tcpopt[] = {2,  4, 0x05, 0xb4, 4, 2, 3, 3, 7, 8,
+				      10, 0, 0,	   0,	 1, 0, 0, 0, 0};
 	struct udphdr *uh = NULL;
 	struct iphdr *ip = NULL;
 
@@ -1227,8 +1231,7 @@ const struct fgc_case fgc_cases[] = {
 	PAIR("ip6-paylen/65535", b_ip6_paylen, 1, IP6_PAYLEN),
 	PAIR("ip6-ext-chain/hbh-length", b_ip6_ext_chain, 0, IP6_EXT_CHAIN),
 	PAIR("ip6-ext-chain/9-headers", b_ip6_ext_chain, 1, IP6_EXT_CHAIN),
-	PAIR("ip6-ext-chain/cut-in-header", b_ip6_ext_chain, 2,
-	     IP6_EXT_CHAIN),
+	PAIR("ip6-ext-chain/cut-in-header", b_ip6_ext_chain, 2, IP6_EXT_CHAIN),
 	PAIR("ip6-ext-chain/ah-length", b_ip6_ext_chain, 3, IP6_EXT_CHAIN),
 	PAIR("ip6-frag-chain/udp-cut", b_ip6_frag_chain, 0, IP6_FRAG_CHAIN),
 	PAIR("ip6-frag-chain/dstopts-past-fragment", b_ip6_frag_chain, 1,
@@ -1300,14 +1303,14 @@ const struct fgc_case fgc_cases[] = {
 	PAIR("ip6-frag-len/first-then-atomic-28", b_ip6_frag_len, 2,
 	     IP6_FRAG_LEN),
 
-	{ "combo/ttl0-then-syn-fin", b_combo, 0, 1, FG_R_TCP_FLAGS,
-	  BIT(TTL_ZERO) | BIT(TCP_FLAGS) },
-	{ "combo/ttl0-from-127.0.0.1", b_combo, 1, 1, FG_R_MARTIAN_SRC,
-	  BIT(TTL_ZERO) | BIT(MARTIAN_SRC) },
-	{ "combo/hlim0-and-rh0-both-counted", b_combo, 2, 1, FG_R_NONE,
-	  BIT(TTL_ZERO) | BIT(IP6_RH0) },
-	{ "combo/csum-stops-before-ttl", b_combo, 3, 1, FG_R_IP4_CSUM,
-	  BIT(IP4_CSUM) },
+	{"combo/ttl0-then-syn-fin", b_combo, 0, 1, FG_R_TCP_FLAGS,
+	 BIT(TTL_ZERO) | BIT(TCP_FLAGS)},
+	{"combo/ttl0-from-127.0.0.1", b_combo, 1, 1, FG_R_MARTIAN_SRC,
+	 BIT(TTL_ZERO) | BIT(MARTIAN_SRC)},
+	{"combo/hlim0-and-rh0-both-counted", b_combo, 2, 1, FG_R_NONE,
+	 BIT(TTL_ZERO) | BIT(IP6_RH0)},
+	{"combo/csum-stops-before-ttl", b_combo, 3, 1, FG_R_IP4_CSUM,
+	 BIT(IP4_CSUM)},
 
 	PASS("pass/arp-request", b_arp, 0),
 	PASS("pass/arp-reply", b_arp, 1),

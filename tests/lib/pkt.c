@@ -100,8 +100,8 @@ static __u8 *grow(struct pkt *p, unsigned int n)
 
 struct ethhdr *pkt_eth(struct pkt *p)
 {
-	static const __u8 dst[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0x02 };
-	static const __u8 src[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0x01 };
+	static const __u8 dst[ETH_ALEN] = {0x02, 0, 0, 0, 0, 0x02};
+	static const __u8 src[ETH_ALEN] = {0x02, 0, 0, 0, 0, 0x01};
 	struct ethhdr *eth = (void *)push(p, PKT_L_ETH, sizeof(*eth));
 
 	memcpy(eth->h_dest, dst, ETH_ALEN);
@@ -138,7 +138,7 @@ __u8 *pkt_arp(struct pkt *p, int op, const char *sip, const char *tip)
 
 	link_prev(p, ETH_P_ARP, -1);
 	h = push(p, PKT_L_ARP, 28);
-	put16(h, 1);		/* Ethernet */
+	put16(h, 1); /* Ethernet */
 	put16(h + 2, ETH_P_IP);
 	h[4] = ETH_ALEN;
 	h[5] = 4;
@@ -347,13 +347,13 @@ __u8 *pkt_sctp(struct pkt *p, __u16 sport, __u16 dport, __u32 vtag)
 	put16(h, sport);
 	put16(h + 2, dport);
 	put32(h + 4, vtag);
-	h[12] = 1;		/* INIT */
-	put16(h + 14, 20);	/* chunk length */
+	h[12] = 1;		   /* INIT */
+	put16(h + 14, 20);	   /* chunk length */
 	put32(h + 16, 0x01020304); /* initiate tag */
-	put32(h + 20, 65536);	/* a_rwnd */
-	put16(h + 24, 1);	/* outbound streams */
-	put16(h + 26, 1);	/* inbound streams */
-	put32(h + 28, 1);	/* initial TSN */
+	put32(h + 20, 65536);	   /* a_rwnd */
+	put16(h + 24, 1);	   /* outbound streams */
+	put16(h + 26, 1);	   /* inbound streams */
+	put32(h + 28, 1);	   /* initial TSN */
 	return h;
 }
 

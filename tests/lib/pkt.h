@@ -42,7 +42,7 @@
 #include <linux/tcp.h>
 #include <linux/udp.h>
 
-#define PKT_MAX 2048
+#define PKT_MAX	       2048
 #define PKT_MAX_LAYERS 24
 
 /* TCP flag bits, as in byte 13 of the header. */
@@ -56,15 +56,15 @@
 #define PKT_CWR 0x80
 
 /* EtherTypes and protocol numbers the standard headers do not all name. */
-#define PKT_ETH_VLAN 0x8100
-#define PKT_ETH_QINQ 0x88a8
-#define PKT_ETH_LLDP 0x88cc
-#define PKT_ETH_TEST 0x88b5 /* IEEE 802 local experimental */
-#define PKT_NH_HOP 0
+#define PKT_ETH_VLAN   0x8100
+#define PKT_ETH_QINQ   0x88a8
+#define PKT_ETH_LLDP   0x88cc
+#define PKT_ETH_TEST   0x88b5 /* IEEE 802 local experimental */
+#define PKT_NH_HOP     0
 #define PKT_NH_ROUTING 43
-#define PKT_NH_FRAG 44
-#define PKT_NH_AH 51
-#define PKT_NH_NONE 59
+#define PKT_NH_FRAG    44
+#define PKT_NH_AH      51
+#define PKT_NH_NONE    59
 #define PKT_NH_DSTOPTS 60
 
 enum pkt_layer_type {
@@ -87,10 +87,10 @@ enum pkt_layer_type {
 };
 
 struct pkt_layer {
-	int type;		/* enum pkt_layer_type */
-	unsigned int off;	/* from the start of the frame */
-	int ip;			/* index of the enclosing IP layer, or -1 */
-	int keep;		/* pkt_finish() leaves the length alone */
+	int type;	  /* enum pkt_layer_type */
+	unsigned int off; /* from the start of the frame */
+	int ip;		  /* index of the enclosing IP layer, or -1 */
+	int keep;	  /* pkt_finish() leaves the length alone */
 };
 
 struct pkt {
@@ -99,13 +99,13 @@ struct pkt {
 	__u16 headroom;
 	__u8 b[PKT_MAX];
 	unsigned int len;
-	int n;			/* layers pushed */
+	int n; /* layers pushed */
 	struct pkt_layer l[PKT_MAX_LAYERS];
 	/* Where the next header's type goes: offset and size (1 for an IP
 	 * protocol, 2 for an EtherType); nxt_size 0 when nothing waits. */
 	unsigned int nxt_off;
 	int nxt_size;
-	int cur_ip;		/* innermost IP layer so far, or -1 */
+	int cur_ip; /* innermost IP layer so far, or -1 */
 };
 
 void pkt_init(struct pkt *p);

@@ -42,7 +42,7 @@
 #include "fg_parse.h"
 #include "oracle_trace.skel.h"
 
-#define MAX_CTR 512
+#define MAX_CTR	   512
 #define MARKER_LEN 42
 
 struct ctrs {
@@ -188,9 +188,8 @@ static int on_event(void *ctx, void *data, size_t size)
 		marker_seen = 1;
 		return 1; /* stop polling: this frame is complete */
 	}
-	n = e->reason < 1024 && drop_names[e->reason] ?
-		    drop_names[e->reason] :
-		    "UNKNOWN";
+	n = e->reason < 1024 && drop_names[e->reason] ? drop_names[e->reason]
+						      : "UNKNOWN";
 	snprintf(reasons + l, sizeof(reasons) - l, "%s%s", l ? "," : "", n);
 	return 0;
 }
@@ -258,8 +257,8 @@ static __u32 to_frame(const __u8 *d, __u32 n, int lt, const __u8 *rx,
  * the receiver's configuration decides, or where flowgate follows the RFC
  * rather than Linux. Comma-separated, "-" for none.
  */
-static void facts(const __u8 *d, __u32 len, const struct fg_pkt *p,
-		  char *out, size_t n)
+static void facts(const __u8 *d, __u32 len, const struct fg_pkt *p, char *out,
+		  size_t n)
 {
 	const __u8 *ip = d + p->l3_off, *end = d + len;
 	size_t l = 0;
@@ -309,7 +308,8 @@ static void facts(const __u8 *d, __u32 len, const struct fg_pkt *p,
 						FACT("ip6-ioam");
 					if ((h[o] >> 6) && h[o] != 0xc2 &&
 					    h[o] != 5 && h[o] != 1)
-						FACT("ip6-unknown-option-discard");
+						FACT("ip6-unknown-option-"
+						     "discard");
 					o += h[o + 1] + 2;
 				}
 				nh = h[0];
@@ -344,7 +344,7 @@ static void one(int idx, const char *file, int k, const __u8 *d, __u32 len,
 		int snmp6)
 {
 	static struct ctrs a, b;
-	struct fg_config cfg = { 0 };
+	struct fg_config cfg = {0};
 	struct fg_pkt p;
 	char deltas[1024] = "", fx[256];
 	int tries, i;
@@ -401,12 +401,13 @@ static int enter(const char *path)
 int main(int argc, char **argv)
 {
 	static const __u8 marker[] = {
-		0x02, 0, 0, 0, 0, 0x99, 0x02, 0, 0, 0, 0, 0x98, 0x08, 0x00,
-		0x45, 0, 0, 28, 0, 1, 0, 0, 64, 17, 0, 0, 192, 0, 2, 99,
-		198, 51, 100, 99, 0x9c, 0x40, 0, 53, 0, 8, 0, 0,
+		0x02, 0,    0,	  0,	0,   0x99, 0x02, 0,  0,	  0,  0,
+		0x98, 0x08, 0x00, 0x45, 0,   0,	   28,	 0,  1,	  0,  0,
+		64,   17,   0,	  0,	192, 0,	   2,	 99, 198, 51, 100,
+		99,   0x9c, 0x40, 0,	53,  0,	   8,	 0,  0,
 	};
 	struct oracle_trace *skel;
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET};
 	struct ring_buffer *rb;
 	static __u8 f[65536 + 14];
 	struct pcap_pkthdr *h;
@@ -424,8 +425,10 @@ int main(int argc, char **argv)
 	    sscanf(argv[6], "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &tx_mac[0],
 		   &tx_mac[1], &tx_mac[2], &tx_mac[3], &tx_mac[4],
 		   &tx_mac[5]) != 6) {
-		fprintf(stderr, "usage: %s RX_NETNS TX_NETNS RX_IF TX_IF "
-				"RX_MAC TX_MAC CAPTURE...\n", argv[0]);
+		fprintf(stderr,
+			"usage: %s RX_NETNS TX_NETNS RX_IF TX_IF "
+			"RX_MAC TX_MAC CAPTURE...\n",
+			argv[0]);
 		return 2;
 	}
 	load_drop_names();
@@ -451,8 +454,8 @@ int main(int argc, char **argv)
 	skel->rodata->ot_ifindex = rx_ifindex;
 	if (oracle_trace__load(skel) || oracle_trace__attach(skel))
 		die("load tracer");
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.ot_events), on_event,
-			      NULL, NULL);
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.ot_events), on_event, NULL,
+			      NULL);
 	if (!rb)
 		die("ring buffer");
 

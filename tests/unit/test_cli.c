@@ -13,8 +13,8 @@
 
 struct fg_opts fg_opts;
 
-#define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
-#define ARGC(...) ((int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)))
+#define ARGV(...) ((char *[]){__VA_ARGS__, NULL})
+#define ARGC(...) ((int)(sizeof((char *[]){__VA_ARGS__}) / sizeof(char *)))
 
 static void test_u32(void **state)
 {
@@ -76,9 +76,9 @@ static void test_attach_args(void **state)
 	assert_int_equal(a.hook, FG_HOOK_TC);
 	assert_int_equal(a.max_flows, 1024);
 	assert_int_equal(fg_args_attach(0, ARGV(NULL), &a), -FG_EUSAGE);
-	assert_int_equal(fg_args_attach(ARGC("eth0", "mode"),
-					ARGV("eth0", "mode"), &a),
-			 -FG_EUSAGE);
+	assert_int_equal(
+		fg_args_attach(ARGC("eth0", "mode"), ARGV("eth0", "mode"), &a),
+		-FG_EUSAGE);
 	assert_int_equal(fg_args_attach(ARGC("eth0", "mode", "hw"),
 					ARGV("eth0", "mode", "hw"), &a),
 			 -FG_EUSAGE);
@@ -107,7 +107,8 @@ static void test_config_set_profile(void **state)
 
 	assert_int_equal(fg_args_config_set(ARGC("profile", "monitor"),
 					    ARGV("profile", "monitor"), &cur,
-					    &cfg), 0);
+					    &cfg),
+			 0);
 	assert_int_equal(cfg.profile, FG_PROFILE_MONITOR);
 	assert_int_equal(cfg.version, FG_CONFIG_VERSION);
 	assert_int_equal(cfg.override, 0);
@@ -116,12 +117,13 @@ static void test_config_set_profile(void **state)
 
 	assert_int_equal(fg_args_config_set(ARGC("profile", "strict"),
 					    ARGV("profile", "strict"), &cur,
-					    &cfg), 0);
+					    &cfg),
+			 0);
 	assert_int_equal(fg_config_action(&cfg, FG_R_TTL_ZERO), FG_ACT_DROP);
 
 	assert_int_equal(fg_args_config_set(ARGC("profile", "lax"),
-					    ARGV("profile", "lax"), &cur,
-					    &cfg), -FG_EUSAGE);
+					    ARGV("profile", "lax"), &cur, &cfg),
+			 -FG_EUSAGE);
 }
 
 static void test_config_set_check(void **state)
@@ -134,7 +136,8 @@ static void test_config_set_check(void **state)
 
 	assert_int_equal(fg_args_config_set(ARGC("check", "tcp-flags", "count"),
 					    ARGV("check", "tcp-flags", "count"),
-					    &cur, &cfg), 0);
+					    &cur, &cfg),
+			 0);
 	assert_int_equal(fg_config_action(&cfg, FG_R_TCP_FLAGS), FG_ACT_COUNT);
 	assert_true(cfg.override & (1ULL << FG_R_TCP_FLAGS));
 	/* The others keep the default profile's action. */
@@ -144,22 +147,24 @@ static void test_config_set_check(void **state)
 	/* Overrides accumulate on top of the current config. */
 	assert_int_equal(fg_args_config_set(ARGC("check", "land", "off"),
 					    ARGV("check", "land", "off"), &cfg,
-					    &cfg2), 0);
-	assert_int_equal(fg_config_action(&cfg2, FG_R_TCP_FLAGS),
-			 FG_ACT_COUNT);
+					    &cfg2),
+			 0);
+	assert_int_equal(fg_config_action(&cfg2, FG_R_TCP_FLAGS), FG_ACT_COUNT);
 	assert_int_equal(fg_config_action(&cfg2, FG_R_LAND), FG_ACT_OFF);
 
 	assert_int_equal(fg_args_config_set(ARGC("check", "nope", "drop"),
-					    ARGV("check", "nope", "drop"),
-					    &cur, &cfg), -FG_EUSAGE);
+					    ARGV("check", "nope", "drop"), &cur,
+					    &cfg),
+			 -FG_EUSAGE);
 	assert_int_equal(fg_args_config_set(ARGC("check", "land", "reject"),
 					    ARGV("check", "land", "reject"),
-					    &cur, &cfg), -FG_EUSAGE);
+					    &cur, &cfg),
+			 -FG_EUSAGE);
 	assert_int_equal(fg_args_config_set(ARGC("check", "land"),
 					    ARGV("check", "land"), &cur, &cfg),
 			 -FG_EUSAGE);
-	assert_int_equal(fg_args_config_set(ARGC("sampling"),
-					    ARGV("sampling"), &cur, &cfg),
+	assert_int_equal(fg_args_config_set(ARGC("sampling"), ARGV("sampling"),
+					    &cur, &cfg),
 			 -FG_EUSAGE);
 }
 
@@ -168,34 +173,37 @@ static void test_config_set_flows(void **state)
 	struct fg_config cur = {}, cfg, cfg2;
 
 	assert_int_equal(fg_args_config_set(ARGC("sampling", "10"),
-					    ARGV("sampling", "10"), &cur,
-					    &cfg), 0);
+					    ARGV("sampling", "10"), &cur, &cfg),
+			 0);
 	assert_int_equal(cfg.sampling, 10);
 	/* 1 in 1 is no sampling */
 	assert_int_equal(fg_args_config_set(ARGC("sampling", "1"),
-					    ARGV("sampling", "1"), &cfg,
-					    &cfg2), 0);
+					    ARGV("sampling", "1"), &cfg, &cfg2),
+			 0);
 	assert_int_equal(cfg2.sampling, 0);
 	assert_int_equal(fg_args_config_set(ARGC("sampling", "0"),
 					    ARGV("sampling", "0"), &cur, &cfg),
 			 -FG_EUSAGE);
 	assert_int_equal(fg_args_config_set(ARGC("sampling", "-3"),
-					    ARGV("sampling", "-3"), &cur,
-					    &cfg), -FG_EUSAGE);
+					    ARGV("sampling", "-3"), &cur, &cfg),
+			 -FG_EUSAGE);
 	assert_int_equal(fg_args_config_set(ARGC("drop-flows", "off"),
 					    ARGV("drop-flows", "off"), &cur,
-					    &cfg), 0);
+					    &cfg),
+			 0);
 	assert_true(cfg.flags & FG_CFG_NO_DROP_FLOWS);
 	/* a profile keeps sampling and flags */
 	cfg.sampling = 7;
 	assert_int_equal(fg_args_config_set(ARGC("profile", "strict"),
 					    ARGV("profile", "strict"), &cfg,
-					    &cfg2), 0);
+					    &cfg2),
+			 0);
 	assert_int_equal(cfg2.sampling, 7);
 	assert_true(cfg2.flags & FG_CFG_NO_DROP_FLOWS);
 	assert_int_equal(fg_args_config_set(ARGC("drop-flows", "maybe"),
 					    ARGV("drop-flows", "maybe"), &cur,
-					    &cfg), -FG_EUSAGE);
+					    &cfg),
+			 -FG_EUSAGE);
 }
 
 static int exp_args(int argc, char **argv, struct fg_exp_settings *s)
@@ -209,8 +217,9 @@ static void test_export_args(void **state)
 	struct fg_exp_settings s;
 
 	/* defaults, documented in doc/flowgate.8 */
-	assert_int_equal(exp_args(ARGC("file", "/tmp/x"),
-				  ARGV("file", "/tmp/x"), &s), 0);
+	assert_int_equal(
+		exp_args(ARGC("file", "/tmp/x"), ARGV("file", "/tmp/x"), &s),
+		0);
 	assert_int_equal(s.active_s, 60);
 	assert_int_equal(s.idle_s, 15);
 	assert_int_equal(s.refresh_s, 300);
@@ -220,22 +229,19 @@ static void test_export_args(void **state)
 	assert_int_equal(s.pen, 32473);
 	assert_int_equal(s.spool_bytes, 16 << 20);
 	assert_int_equal(s.samp_style, FG_SAMP_LEGACY);
-	assert_int_equal(exp_args(ARGC("collector", "udp://192.0.2.1:2055",
-				       "collector", "tcp://[2001:db8::1]:4739",
-				       "active-timeout", "30", "idle-timeout",
-				       "5", "domain", "7", "mtu", "9000",
-				       "spool", "2m", "tcp-flags-octets", "2",
-				       "sampling-announce", "both",
-				       "enterprise", "0"),
-				  ARGV("collector", "udp://192.0.2.1:2055",
-				       "collector", "tcp://[2001:db8::1]:4739",
-				       "active-timeout", "30", "idle-timeout",
-				       "5", "domain", "7", "mtu", "9000",
-				       "spool", "2m", "tcp-flags-octets", "2",
-				       "sampling-announce", "both",
-				       "enterprise", "0"),
-				  &s),
-			 0);
+	assert_int_equal(
+		exp_args(ARGC("collector", "udp://192.0.2.1:2055", "collector",
+			      "tcp://[2001:db8::1]:4739", "active-timeout",
+			      "30", "idle-timeout", "5", "domain", "7", "mtu",
+			      "9000", "spool", "2m", "tcp-flags-octets", "2",
+			      "sampling-announce", "both", "enterprise", "0"),
+			 ARGV("collector", "udp://192.0.2.1:2055", "collector",
+			      "tcp://[2001:db8::1]:4739", "active-timeout",
+			      "30", "idle-timeout", "5", "domain", "7", "mtu",
+			      "9000", "spool", "2m", "tcp-flags-octets", "2",
+			      "sampling-announce", "both", "enterprise", "0"),
+			 &s),
+		0);
 	assert_int_equal(s.nurls, 2);
 	assert_string_equal(s.urls[1], "tcp://[2001:db8::1]:4739");
 	assert_int_equal(s.active_s, 30);
@@ -251,21 +257,21 @@ static void test_export_args(void **state)
 static void test_export_args_bad(void **state)
 {
 	static const char *const bad[][4] = {
-		{ NULL }, /* nothing to export to */
-		{ "collector", "http://192.0.2.1" },
-		{ "collector", "udp://" },
-		{ "collector" },
-		{ "collector", "udp://192.0.2.1", "mtu", "575" },
-		{ "collector", "udp://192.0.2.1", "mtu", "65536" },
-		{ "collector", "udp://192.0.2.1", "active-timeout", "0" },
-		{ "collector", "udp://192.0.2.1", "idle-timeout", "-1" },
-		{ "collector", "udp://192.0.2.1", "tcp-flags-octets", "3" },
-		{ "collector", "udp://192.0.2.1", "spool", "64" },
-		{ "collector", "udp://192.0.2.1", "spool", "1x" },
-		{ "collector", "udp://192.0.2.1", "sampling-announce", "x" },
-		{ "collector", "udp://192.0.2.1", "domain", "4294967296" },
-		{ "collector", "udp://192.0.2.1", "frobnicate", "1" },
-		{ "file", "" },
+		{NULL}, /* nothing to export to */
+		{"collector", "http://192.0.2.1"},
+		{"collector", "udp://"},
+		{"collector"},
+		{"collector", "udp://192.0.2.1", "mtu", "575"},
+		{"collector", "udp://192.0.2.1", "mtu", "65536"},
+		{"collector", "udp://192.0.2.1", "active-timeout", "0"},
+		{"collector", "udp://192.0.2.1", "idle-timeout", "-1"},
+		{"collector", "udp://192.0.2.1", "tcp-flags-octets", "3"},
+		{"collector", "udp://192.0.2.1", "spool", "64"},
+		{"collector", "udp://192.0.2.1", "spool", "1x"},
+		{"collector", "udp://192.0.2.1", "sampling-announce", "x"},
+		{"collector", "udp://192.0.2.1", "domain", "4294967296"},
+		{"collector", "udp://192.0.2.1", "frobnicate", "1"},
+		{"file", ""},
 	};
 	struct fg_exp_settings s;
 	size_t i;

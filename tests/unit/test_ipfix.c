@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of the IPFIX encoder (ctl/export/ipfix.c). Expected bytes are written
- * out by hand from the RFC 7011 layout, never produced by the encoder.
+ * Unit tests of the IPFIX encoder (ctl/export/ipfix.c). Expected bytes are
+ * written out by hand from the RFC 7011 layout, never produced by the encoder.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,7 +23,7 @@ struct fg_opts fg_opts; /* defined by main.c, which tests do not link */
 
 /* 1700000000123 ms and 1700000001456 ms */
 #define T_START 0x0000018bcfe5687bull
-#define T_END 0x0000018bcfe56db0ull
+#define T_END	0x0000018bcfe56db0ull
 
 static const uint8_t hdr_only[] = {
 	0x00, 0x0a, 0x00, 0x10, /* version 10, length 16 */
@@ -59,49 +59,51 @@ static const uint8_t tmpl4_set[] = {
 
 /* TCP 192.0.2.1:49152 -> 198.51.100.2:443, ingress on ifindex 3. */
 static const uint8_t rec4[] = {
-	0, 0, 0, 0, 0, 0, 0x05, 0xdc, /* 1500 octets */
-	0, 0, 0, 0, 0, 0, 0, 0x0a, /* 10 packets */
-	0x06, /* TCP */
-	0xc0, 0x00, /* sport 49152 */
-	0xc0, 0x00, 0x02, 0x01, /* 192.0.2.1 */
-	0x00, 0x00, 0x00, 0x03, /* ingressInterface 3 */
-	0x01, 0xbb, /* dport 443 */
-	0xc6, 0x33, 0x64, 0x02, /* 198.51.100.2 */
-	0x00, 0x00, 0x00, 0x00, /* egressInterface 0 */
+	0,    0,    0,	  0,	0,    0,    0x05, 0xdc, /* 1500 octets */
+	0,    0,    0,	  0,	0,    0,    0,	  0x0a, /* 10 packets */
+	0x06,						/* TCP */
+	0xc0, 0x00,					/* sport 49152 */
+	0xc0, 0x00, 0x02, 0x01,				/* 192.0.2.1 */
+	0x00, 0x00, 0x00, 0x03,				/* ingressInterface 3 */
+	0x01, 0xbb,					/* dport 443 */
+	0xc6, 0x33, 0x64, 0x02,				/* 198.51.100.2 */
+	0x00, 0x00, 0x00, 0x00,				/* egressInterface 0 */
 	0x00, 0x1b, /* tcp flags FIN SYN PSH ACK */
 	0x00, 0x64, /* vlan 100 */
 	0x00, 0x00, /* no inner vlan */
 	0x3c, 0x40, /* ttl 60..64 */
-	0x00, /* ingress */
+	0x00,	    /* ingress */
 	0x00, 0x00, 0x01, 0x8b, 0xcf, 0xe5, 0x68, 0x7b, /* start */
 	0x00, 0x00, 0x01, 0x8b, 0xcf, 0xe5, 0x6d, 0xb0, /* end */
-	0x03, /* end of flow detected */
-	0x40, /* forwarded */
+	0x03,	    /* end of flow detected */
+	0x40,	    /* forwarded */
 	0x00, 0x00, /* no icmp type/code */
 };
 
 /* ICMPv6 echo request 2001:db8::1 -> 2001:db8::2, egress on ifindex 7,
  * dropped for hop limit 0. */
 static const uint8_t rec6[] = {
-	0, 0, 0, 0, 0, 0, 0x02, 0x00, /* 512 octets */
-	0, 0, 0, 0, 0, 0, 0, 0x04, /* 4 packets */
-	0x3a, /* ICMPv6 */
+	0,    0,    0,	  0,	0,    0,    0x02, 0x00, /* 512 octets */
+	0,    0,    0,	  0,	0,    0,    0,	  0x04, /* 4 packets */
+	0x3a,						/* ICMPv6 */
 	0x00, 0x00, /* sport 0 for ICMP, whatever the key holds */
-	0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01,
-	0x00, 0x00, 0x00, 0x00, /* ingressInterface 0 */
-	0x00, 0x00, /* dport 0 */
-	0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02,
-	0x00, 0x00, 0x00, 0x07, /* egressInterface 7 */
-	0x00, 0x00, /* no tcp flags */
-	0x00, 0x0a, /* vlan 10 */
-	0x00, 0x14, /* inner vlan 20 */
-	0x00, 0x01, /* hop limit 0..1 */
-	0x01, /* egress */
+	0x20, 0x01, 0x0d, 0xb8, 0,    0,    0,	  0,	0,    0, 0,
+	0,    0,    0,	  0,	0x01, 0x00, 0x00, 0x00, 0x00, /* ingressInterface
+								 0 */
+	0x00, 0x00,					      /* dport 0 */
+	0x20, 0x01, 0x0d, 0xb8, 0,    0,    0,	  0,	0,    0, 0,
+	0,    0,    0,	  0,	0x02, 0x00, 0x00, 0x00, 0x07, /* egressInterface
+								 7 */
+	0x00, 0x00,					      /* no tcp flags */
+	0x00, 0x0a,					      /* vlan 10 */
+	0x00, 0x14,					/* inner vlan 20 */
+	0x00, 0x01,					/* hop limit 0..1 */
+	0x01,						/* egress */
 	0x00, 0x00, 0x01, 0x8b, 0xcf, 0xe5, 0x68, 0x7b, /* start */
 	0x00, 0x00, 0x01, 0x8b, 0xcf, 0xe5, 0x6d, 0xb0, /* end */
-	0x01, /* idle timeout */
-	0x89, /* dropped: bad TTL */
-	0x80, 0x00, /* type 128 code 0 */
+	0x01,						/* idle timeout */
+	0x89,						/* dropped: bad TTL */
+	0x80, 0x00,					/* type 128 code 0 */
 };
 
 #define FWD_OFF4 63 /* forwardingStatus in rec4 */
@@ -114,8 +116,8 @@ struct flow_fix {
 
 static void mk_flow4(struct flow_fix *x)
 {
-	static const uint8_t src[16] = { [10] = 0xff, 0xff, 192, 0, 2, 1 };
-	static const uint8_t dst[16] = { [10] = 0xff, 0xff, 198, 51, 100, 2 };
+	static const uint8_t src[16] = {[10] = 0xff, 0xff, 192, 0, 2, 1};
+	static const uint8_t dst[16] = {[10] = 0xff, 0xff, 198, 51, 100, 2};
 
 	memset(x, 0, sizeof(*x));
 	x->k.ifindex = 3;
@@ -144,8 +146,8 @@ static void mk_flow4(struct flow_fix *x)
 
 static void mk_flow6(struct flow_fix *x)
 {
-	static const uint8_t src[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
-	static const uint8_t dst[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+	static const uint8_t src[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
+	static const uint8_t dst[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
 
 	memset(x, 0, sizeof(*x));
 	x->k.ifindex = 7;
@@ -208,8 +210,7 @@ static void test_header(void **state)
 	assert_memory_equal(buf, hdr_only, sizeof(hdr_only));
 	assert_int_equal(ipfix_msg_records(&m), 0);
 	/* 2^32 - 1 sequence and a capacity clamped to 65535 */
-	assert_int_equal(ipfix_msg_begin(&m, buf, 100000, 0, UINT32_MAX, 0),
-			 0);
+	assert_int_equal(ipfix_msg_begin(&m, buf, 100000, 0, UINT32_MAX, 0), 0);
 	assert_int_equal(m.cap, 65535);
 	assert_int_equal(buf[8] & buf[9] & buf[10] & buf[11], 0xff);
 	assert_int_equal(ipfix_msg_begin(&m, buf, 15, 0, 0, 0), -EINVAL);
@@ -242,10 +243,10 @@ static void test_template6_diff(void **state)
 	/* same layout but sourceIPv6Address 27/16, destinationIPv6Address
 	 * 28/16 and icmpTypeCodeIPv6 139 */
 	memcpy(exp, tmpl4_set, sizeof(exp));
-	exp[5] = 0x01;		  /* template 257 */
-	exp[8 + 4 * 4 + 1] = 27;  /* field 5 */
+	exp[5] = 0x01;		 /* template 257 */
+	exp[8 + 4 * 4 + 1] = 27; /* field 5 */
 	exp[8 + 4 * 4 + 3] = 16;
-	exp[8 + 7 * 4 + 1] = 28;  /* field 8 */
+	exp[8 + 7 * 4 + 1] = 28; /* field 8 */
 	exp[8 + 7 * 4 + 3] = 16;
 	exp[8 + 19 * 4 + 1] = 139; /* field 20 */
 	begin(&m, 1472, 0);
@@ -345,10 +346,10 @@ static void test_template_then_data(void **state)
 	mk_flow4(&x4);
 	mk_flow6(&x6);
 	memcpy(exp, tmpl4_set, 88);
-	memcpy(exp + 88, (uint8_t[]){ 0x01, 0x00, 0x00, 0x48 }, 4);
+	memcpy(exp + 88, (uint8_t[]){0x01, 0x00, 0x00, 0x48}, 4);
 	memcpy(exp + 92, rec4, 66);
 	exp[158] = exp[159] = 0;
-	memcpy(exp + 160, (uint8_t[]){ 0x01, 0x01, 0x00, 0x60 }, 4);
+	memcpy(exp + 160, (uint8_t[]){0x01, 0x01, 0x00, 0x60}, 4);
 	memcpy(exp + 164, rec6, 90);
 	exp[254] = exp[255] = 0;
 	begin(&m, 1472, 5);
@@ -375,7 +376,7 @@ static void test_empty_set_never_emitted(void **state)
 	/* An empty explicit Set 256 vanishes when an IPv6 record opens
 	 * Set 257. */
 	mk_flow6(&x);
-	memcpy(exp, (uint8_t[]){ 0x01, 0x01, 0x00, 0x60 }, 4);
+	memcpy(exp, (uint8_t[]){0x01, 0x01, 0x00, 0x60}, 4);
 	memcpy(exp + 4, rec6, 90);
 	exp[94] = exp[95] = 0;
 	begin(&m, 1472, 0);
@@ -451,8 +452,7 @@ static void test_split_drops_padding_first(void **state)
 	assert_int_equal(ipfix_add_flow(&m, &x6.f), 0);
 	assert_int_equal(ipfix_msg_end(&m), 180);
 	assert_int_equal(buf[19], 70); /* Set 256 length 70, no padding */
-	assert_memory_equal(buf + 86, ((uint8_t[]){ 0x01, 0x01, 0x00, 94 }),
-			    4);
+	assert_memory_equal(buf + 86, ((uint8_t[]){0x01, 0x01, 0x00, 94}), 4);
 	assert_memory_equal(buf + 90, rec6, 90);
 }
 
@@ -474,8 +474,7 @@ static void test_sequence_two_messages(void **state)
 			assert_int_equal(i, 2);
 			assert_int_equal(ipfix_msg_end(&m), 240);
 			assert_memory_equal(buf + 8,
-					    ((uint8_t[]){ 0, 0, 0x03, 0xe8 }),
-					    4);
+					    ((uint8_t[]){0, 0, 0x03, 0xe8}), 4);
 			seq += ipfix_msg_records(&m);
 			sent++;
 			begin(&m, 1472, seq);
@@ -485,7 +484,7 @@ static void test_sequence_two_messages(void **state)
 	}
 	assert_int_equal(sent, 1);
 	assert_int_equal(seq, 1002); /* the template did not count */
-	memcpy(exp, (uint8_t[]){ 0x01, 0x00, 0x00, 0x48 }, 4);
+	memcpy(exp, (uint8_t[]){0x01, 0x00, 0x00, 0x48}, 4);
 	memcpy(exp + 4, rec4, 66);
 	exp[70] = exp[71] = 0;
 	check_msg(&m, 1002, exp, sizeof(exp));
@@ -537,15 +536,15 @@ static void test_fwd_status(void **state)
 static void test_icmp4_and_enterprise(void **state)
 {
 	static const struct ipfix_field fields[] = {
-		{ 1, 8, 0, IPFIX_S_OCTETS },
-		{ 1, 4, 32473, IPFIX_S_ZERO }, /* documentation PEN */
+		{1, 8, 0, IPFIX_S_OCTETS},
+		{1, 4, 32473, IPFIX_S_ZERO}, /* documentation PEN */
 	};
-	static const struct ipfix_template t = { 300, 2, fields, 0 };
+	static const struct ipfix_template t = {300, 2, fields, 0};
 	static const uint8_t exp[] = {
 		0x00, 0x02, 0x00, 0x14, /* Set 2, length 20 */
 		0x01, 0x2c, 0x00, 0x02, /* template 300, 2 fields */
-		0x00, 0x01, 0x00, 0x08,
-		0x80, 0x01, 0x00, 0x04, 0x00, 0x00, 0x7e, 0xd9,
+		0x00, 0x01, 0x00, 0x08, 0x80, 0x01,
+		0x00, 0x04, 0x00, 0x00, 0x7e, 0xd9,
 	};
 	struct ipfix_msg m;
 	struct flow_fix x;
@@ -561,9 +560,9 @@ static void test_icmp4_and_enterprise(void **state)
 	x.k.dport = htons(3 << 8 | 13);
 	begin(&m, 1472, 0);
 	assert_int_equal(ipfix_add_flow(&m, &x.f), 0);
-	assert_memory_equal(buf + 20 + 17, ((uint8_t[]){ 0, 0 }), 2);
-	assert_memory_equal(buf + 20 + 27, ((uint8_t[]){ 0, 0 }), 2);
-	assert_memory_equal(buf + 20 + 64, ((uint8_t[]){ 3, 13 }), 2);
+	assert_memory_equal(buf + 20 + 17, ((uint8_t[]){0, 0}), 2);
+	assert_memory_equal(buf + 20 + 27, ((uint8_t[]){0, 0}), 2);
+	assert_memory_equal(buf + 20 + 64, ((uint8_t[]){3, 13}), 2);
 }
 
 /* The exporter's layout: 1-octet tcpControlBits, flowgate's IEs at the
@@ -574,7 +573,7 @@ static void test_layout_flow4(void **state)
 		0x80, 0x01, 0x00, 0x01, 0x00, 0x00, 0x7e, 0xd9, /* reason */
 		0x80, 0x02, 0x00, 0x04, 0x00, 0x00, 0x7e, 0xd9, /* rule id */
 	};
-	struct ipfix_opts o = { 1, 32473, false };
+	struct ipfix_opts o = {1, 32473, false};
 	struct ipfix_layout l;
 	struct ipfix_msg m;
 	struct flow_fix x;
@@ -589,7 +588,7 @@ static void test_layout_flow4(void **state)
 	assert_int_equal(ipfix_add_template(&m, t), 0);
 	/* tcpControlBits (10th field) announced with length 1 */
 	assert_memory_equal(buf + 20 + 4 + 9 * 4,
-			    ((uint8_t[]){ 0x00, 0x06, 0x00, 0x01 }), 4);
+			    ((uint8_t[]){0x00, 0x06, 0x00, 0x01}), 4);
 	assert_memory_equal(buf + 20 + 4 + 20 * 4, tail, sizeof(tail));
 	mk_flow4(&x);
 	x.k.reason = FG_R_TCP_FLAGS;
@@ -599,7 +598,7 @@ static void test_layout_flow4(void **state)
 	/* flags in one octet right after egressInterface */
 	assert_int_equal(buf[20 + 37], 0x1b);
 	assert_int_equal(buf[20 + 38], 0x00); /* then vlanId */
-	assert_memory_equal(buf + 20 + 65, ((uint8_t[]){ 18, 1, 2, 3, 4 }), 5);
+	assert_memory_equal(buf + 20 + 65, ((uint8_t[]){18, 1, 2, 3, 4}), 5);
 	/* RTT layouts take IDs of their own */
 	o.rtt = true;
 	ipfix_layout_init(&l, &o);
@@ -614,8 +613,8 @@ static void test_options(void **state)
 	static const uint8_t tmpl[] = {
 		0x00, 0x03, 0x00, 0x40, /* Set 3: both templates, 64 */
 		0x01, 0x05, 0x00, 0x06, 0x00, 0x01, /* 261, 6 fields, 1 scope */
-		0x00, 0x90, 0x00, 0x04, /* exportingProcessId */
-		0x00, 0xa6, 0x00, 0x08, /* notSentFlowTotalCount */
+		0x00, 0x90, 0x00, 0x04,		    /* exportingProcessId */
+		0x00, 0xa6, 0x00, 0x08,		    /* notSentFlowTotalCount */
 		0x00, 0xa7, 0x00, 0x08, /* notSentPacketTotalCount */
 		0x00, 0xa8, 0x00, 0x08, /* notSentOctetTotalCount */
 		0x01, 0x43, 0x00, 0x08, /* observationTimeMilliseconds */
@@ -623,7 +622,7 @@ static void test_options(void **state)
 	};
 	static const uint8_t guard[] = {
 		0x01, 0x06, 0x00, 0x05, 0x00, 0x02, /* 262, 5 fields, 2 scope */
-		0x00, 0x0a, 0x00, 0x04, /* ingressInterface */
+		0x00, 0x0a, 0x00, 0x04,		    /* ingressInterface */
 		0x80, 0x01, 0x00, 0x01, 0x00, 0x00, 0x7e, 0xd9, /* reason */
 		0x00, 0x59, 0x00, 0x01, /* forwardingStatus */
 		0x00, 0x87, 0x00, 0x08, /* droppedPacketTotalCount */
@@ -631,11 +630,11 @@ static void test_options(void **state)
 	};
 	static const uint8_t rec[] = {
 		0x01, 0x06, 0x00, 0x1c, /* Set 262, 4 + 22 + 2 padding */
-		0x00, 0x00, 0x00, 0x03, 18, 0x81,
-		0, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0, 0, 0, 0, 0x06, 0x40, 0, 0,
+		0x00, 0x00, 0x00, 0x03, 18, 0x81, 0, 0, 0,    0,    0, 0,
+		0,    20,   0,	  0,	0,  0,	  0, 0, 0x06, 0x40, 0, 0,
 	};
-	const uint64_t vals[IPFIX_GUARD_NVALS] = { 3, 18, 0x81, 20, 1600 };
-	struct ipfix_opts o = { 1, 32473, false };
+	const uint64_t vals[IPFIX_GUARD_NVALS] = {3, 18, 0x81, 20, 1600};
+	struct ipfix_opts o = {1, 32473, false};
 	struct ipfix_layout l;
 	struct ipfix_msg m;
 
@@ -664,20 +663,20 @@ static void test_varlen(void **state)
 	static const uint8_t tmpl[] = {
 		0x00, 0x03, 0x00, 0x14, /* Set 3, 4 + 14 + 2 padding */
 		0x01, 0x07, 0x00, 0x02, 0x00, 0x01, /* 263, 2 fields, 1 scope */
-		0x00, 0x0a, 0x00, 0x04, /* ingressInterface */
+		0x00, 0x0a, 0x00, 0x04,		    /* ingressInterface */
 		0x00, 0x52, 0xff, 0xff, /* interfaceName, variable */
 	};
 	static const uint8_t rec[] = {
 		0x01, 0x07, 0x00, 0x14, /* Set 263: 4 + 9 + 5 + 2 padding */
-		0x00, 0x00, 0x00, 0x03, 4, 'e', 't', 'h', '0',
-		0x00, 0x00, 0x00, 0x04, 0, /* empty name: length 0 */
+		0x00, 0x00, 0x00, 0x03, 4,    'e', 't', 'h',
+		'0',  0x00, 0x00, 0x00, 0x04, 0, /* empty name: length 0 */
 		0x00, 0x00,
 	};
 	char longname[301];
-	const char *s1[2] = { NULL, "eth0" }, *s2[2] = { NULL, "" };
-	const char *s3[2] = { NULL, longname };
-	uint64_t v[2] = { 3, 0 };
-	struct ipfix_opts o = { 1, 0, false };
+	const char *s1[2] = {NULL, "eth0"}, *s2[2] = {NULL, ""};
+	const char *s3[2] = {NULL, longname};
+	uint64_t v[2] = {3, 0};
+	struct ipfix_opts o = {1, 0, false};
 	struct ipfix_layout l;
 	struct ipfix_msg m;
 
@@ -700,8 +699,7 @@ static void test_varlen(void **state)
 	begin(&m, 1472, 0);
 	assert_int_equal(ipfix_add_options_str(&m, &l.ifname, v, s3), 0);
 	assert_int_equal(ipfix_msg_end(&m), 16 + 4 + 4 + 3 + 300 + 1);
-	assert_memory_equal(buf + 24, ((uint8_t[]){ 255, 0x01, 0x2c, 'x' }),
-			    4);
+	assert_memory_equal(buf + 24, ((uint8_t[]){255, 0x01, 0x2c, 'x'}), 4);
 	/* and it does not fit a 128-octet message: -EMSGSIZE, not a cut */
 	begin(&m, 128, 0);
 	assert_int_equal(ipfix_add_options_str(&m, &l.ifname, v, s3),
@@ -782,7 +780,8 @@ int main(void)
 	/* cmocka 1.1 prints a skip as "not ok # SKIP", which tests/run.sh
 	 * counts as a failure: leave the test out instead. */
 	if (system("command -v tshark >/dev/null 2>&1") != 0) {
-		printf("# test_tshark_decodes left out: tshark not installed\n");
+		printf("# test_tshark_decodes left out: tshark not "
+		       "installed\n");
 		n--;
 	}
 	return _cmocka_run_group_tests("tests", tests, n, NULL, NULL);

@@ -62,7 +62,7 @@ static void config_profile(struct fg_config *cfg, __u32 profile)
 static void test_case(void **state)
 {
 	const struct fgc_case *c = *state;
-	struct fg_config cfg = { 0 };
+	struct fg_config cfg = {0};
 	struct fg_pkt p;
 	struct pkt k;
 
@@ -137,7 +137,7 @@ static void test_actions(void **state)
 static void test_actions_ttl(void **state)
 {
 	const struct fgc_case *c = find_case("ttl-zero/ip4");
-	struct fg_config cfg = { 0 };
+	struct fg_config cfg = {0};
 	struct fg_pkt p;
 
 	parse_case(c, &cfg, &p);
@@ -161,7 +161,7 @@ static void test_actions_ttl(void **state)
 static void test_off_reaches_next_check(void **state)
 {
 	const struct fgc_case *c = find_case("combo/ttl0-from-127.0.0.1");
-	struct fg_config cfg = { 0 };
+	struct fg_config cfg = {0};
 	struct fg_pkt p;
 
 	cfg.act[FG_R_MARTIAN_SRC] = FG_ACT_OFF;
@@ -224,7 +224,7 @@ static void test_strict(void **state)
 
 static void test_profile_table(void **state)
 {
-	struct fg_config cfg = { 0 };
+	struct fg_config cfg = {0};
 	int r;
 
 	for (r = 1; r < FG_R_MAX; r++) {
@@ -258,7 +258,7 @@ static void test_profile_table(void **state)
 
 static void parse_named(const char *name, struct fg_pkt *p)
 {
-	struct fg_config cfg = { 0 };
+	struct fg_config cfg = {0};
 
 	parse_case(find_case(name), &cfg, p);
 	assert_int_equal(p->reason, FG_R_NONE);
@@ -266,7 +266,7 @@ static void parse_named(const char *name, struct fg_pkt *p)
 
 static void assert_addr(const __u8 *got, int family, const char *want)
 {
-	__u8 a[16] = { 0 };
+	__u8 a[16] = {0};
 
 	if (family == AF_INET) {
 		a[10] = a[11] = 0xff;
@@ -491,7 +491,7 @@ static void test_jumbogram(void **state)
  * inside its IP header. */
 static void test_prefixes(void **state)
 {
-	struct fg_config cfg = { 0 };
+	struct fg_config cfg = {0};
 	struct fg_pkt p, full;
 	unsigned int i, n;
 	struct pkt k;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests of `replay`'s argument grammar (fg_args_replay in ctl/cmd/replay.c). */
+/* Unit tests of `replay`'s argument grammar (fg_args_replay in
+ * ctl/cmd/replay.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -93,9 +94,9 @@ static void test_replay_export_bad(void **state)
 			 -FG_EUSAGE);
 	assert_int_equal(PARSE(&a, "x.pcap", "idle-timeout", "86401"),
 			 -FG_EUSAGE);
-	assert_int_equal(PARSE(&a, "x.pcap", "active-timeout", "2",
-			       "idle-timeout", "3"),
-			 -FG_EUSAGE);
+	assert_int_equal(
+		PARSE(&a, "x.pcap", "active-timeout", "2", "idle-timeout", "3"),
+		-FG_EUSAGE);
 	assert_int_equal(PARSE(&a, "x.pcap", "collector", "http://x"),
 			 -FG_EUSAGE);
 	assert_int_equal(PARSE(&a, "x.pcap", "ipfix", ""), -FG_EUSAGE);

@@ -15,11 +15,11 @@
 
 struct fg_opts fg_opts;
 
-#define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
-#define ARGC(...) ((int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)))
+#define ARGV(...) ((char *[]){__VA_ARGS__, NULL})
+#define ARGC(...) ((int)(sizeof((char *[]){__VA_ARGS__}) / sizeof(char *)))
 
-static void flow(struct fg_flow_key *f, __u8 dir, const char *src,
-		 __u16 sport, const char *dst, __u16 dport)
+static void flow(struct fg_flow_key *f, __u8 dir, const char *src, __u16 sport,
+		 const char *dst, __u16 dport)
 {
 	memset(f, 0xaa, sizeof(*f)); /* fields the key must not take */
 	f->dir = dir;
@@ -148,20 +148,20 @@ static void test_args(void **state)
 	assert_int_equal(fg_args_rtt(ARGC("enable", "dev", "x"),
 				     ARGV("enable", "dev", "x"), &a),
 			 -FG_EUSAGE);
-	assert_int_equal(fg_args_rtt(ARGC("disable", "now"),
-				     ARGV("disable", "now"), &a),
-			 -FG_EUSAGE);
-	assert_int_equal(fg_args_rtt(ARGC("port", "65536"),
-				     ARGV("port", "65536"), &a),
-			 -FG_EUSAGE);
+	assert_int_equal(
+		fg_args_rtt(ARGC("disable", "now"), ARGV("disable", "now"), &a),
+		-FG_EUSAGE);
+	assert_int_equal(
+		fg_args_rtt(ARGC("port", "65536"), ARGV("port", "65536"), &a),
+		-FG_EUSAGE);
 	assert_int_equal(fg_args_rtt(ARGC("addr", "192.0.2"),
 				     ARGV("addr", "192.0.2"), &a),
 			 -FG_EUSAGE);
 	assert_int_equal(fg_args_rtt(ARGC("port"), ARGV("port"), &a),
 			 -FG_EUSAGE);
-	assert_int_equal(fg_args_rtt(ARGC("dev", "eth0"), ARGV("dev", "eth0"),
-				     &a),
-			 -FG_EUSAGE);
+	assert_int_equal(
+		fg_args_rtt(ARGC("dev", "eth0"), ARGV("dev", "eth0"), &a),
+		-FG_EUSAGE);
 }
 
 int main(void)
