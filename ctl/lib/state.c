@@ -138,16 +138,7 @@ void fg_obj_chmod_pins(struct bpf_object *obj)
 
 __u32 fg_pinned_max_flows(void)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	int fd = fg_map_open(FG_MAP_FLOWS);
-
-	if (fd < 0)
-		return 0;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		info.max_entries = 0;
-	close(fd);
-	return info.max_entries;
+	return pinned_max_entries(FG_MAP_FLOWS);
 }
 
 int fg_skel_load_pinned(struct flowgate_xdp **out)
