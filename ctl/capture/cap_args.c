@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fg.h"
-#include "capture.h"
+#include "cap.h"
 
 void fg_cap_args_init(struct fg_cap_args *a)
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Ring records into pcapng (capture.h): one interface description block
+ * Ring records into pcapng (cap.h): one interface description block
  * per interface, named after it, and per record an enhanced packet block
  * with the wire length, the direction in its flags, the RX queue, and
  * "verdict=... reason=... rule=... flow=..." as its comment.
@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "fg.h"
-#include "capture.h"
+#include "cap.h"
 
 void fg_cap_comment(const struct fg_cap_rec *r, char *buf, size_t len)
 {

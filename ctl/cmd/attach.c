@@ -26,7 +26,7 @@
 #include "kfeat.h"
 #include "cmds.h"
 #include "rules.h"
-#include "capture.h"
+#include "cap.h"
 #include "flowgate_xdp.skel.h"
 #include "flowgate_tc.skel.h"
 

@@ -27,7 +27,7 @@
 #include "cmds.h"
 #include "rules.h"
 #include "capstats.h"
-#include "capture.h"
+#include "cap.h"
 #include "kfeat.h"
 
 static int fg_args_capture(int argc, char **argv, struct fg_cap_args *a)

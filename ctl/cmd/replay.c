@@ -8,7 +8,7 @@
 #include <string.h>
 #include "fg.h"
 #include "replay.h"
-#include "capture.h"
+#include "cap.h"
 #include "cmds.h"
 
 /* A timeout in seconds, as `flowgate export` takes it. */

@@ -100,7 +100,8 @@ enum fg_need {
 };
 int fg_check_caps(unsigned int need);
 /* Quiet libbpf/libxdp (FLOWGATE_DEBUG=1 shows their logs). */
-void fg_libs_init(void);
+void fg_libs_init(void); /* vlog.c: print hooks, libxdp pins */
+void fg_libxdp_follow_pins(void);
 const char *fg_pin_dir(void);
 /* Make sure the pin directory's filesystem is bpffs (mount if missing). */
 int fg_ensure_bpffs(void);

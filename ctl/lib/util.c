@@ -16,7 +16,6 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 #include "fg.h"
-#include "kfeat.h"
 
 #ifndef CAP_BPF
 #define CAP_BPF 39
@@ -169,7 +168,7 @@ static void bpffs_root(const char *path, char *out, size_t len)
  * may die with this process's mount namespace: use the bpffs that holds
  * our pins instead, when our pin directory lies below its root.
  */
-static void libxdp_follow_pins(void)
+void fg_libxdp_follow_pins(void)
 {
 	char anc[4096], root[4096];
 
@@ -234,51 +233,8 @@ int fg_ensure_bpffs(void)
 	if (mount("bpf", where, "bpf", 0, "mode=0700"))
 		return fg_error(-errno, "cannot mount bpffs on %s: %s", where,
 				strerror(errno));
-	libxdp_follow_pins();
+	fg_libxdp_follow_pins();
 	return 0;
-}
-
-/* libxdp explains its dispatcher fallback at info level and libbpf prints
- * verifier logs as warnings; the user gets one "Error:" line from us
- * instead. FLOWGATE_DEBUG=1 shows everything. */
-static int libxdp_print(enum libxdp_print_level level, const char *fmt,
-			va_list ap)
-{
-	if (!getenv("FLOWGATE_DEBUG"))
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
-/* Warnings carry the verifier's log of a rejected program: kept for
- * fg_vlog_report(), which prints it with the kernel's version. */
-static int libbpf_print(enum libbpf_print_level level, const char *fmt,
-			va_list ap)
-{
-	char *msg = NULL;
-	int n;
-
-	if (level != LIBBPF_WARN) {
-		if (!getenv("FLOWGATE_DEBUG"))
-			return 0;
-		return vfprintf(stderr, fmt, ap);
-	}
-	n = vasprintf(&msg, fmt, ap);
-	if (n < 0)
-		return 0;
-	fg_vlog_feed(msg);
-	if (getenv("FLOWGATE_DEBUG") && !fg_vlog_owns(msg))
-		fputs(msg, stderr);
-	free(msg);
-	return n;
-}
-
-void fg_libs_init(void)
-{
-	libxdp_set_print(libxdp_print);
-	libbpf_set_print(libbpf_print);
-	/* libxdp keeps its dispatcher pins and lock under /sys/fs/bpf/xdp. */
-	setenv("LIBXDP_BPFFS_AUTOMOUNT", "1", 0);
-	libxdp_follow_pins();
 }
 
 /* Rule and config files are read whole; this bounds what a typo in a path

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
 #include "fg.h"
 #include "kfeat.h"
 
@@ -154,4 +156,47 @@ int fg_vlog_report(const char *what)
 		len = strlen(vl.log);
 	print_indented(t, len);
 	return 1;
+}
+
+/* libxdp explains its dispatcher fallback at info level and libbpf prints
+ * verifier logs as warnings; the user gets one "Error:" line from us
+ * instead. FLOWGATE_DEBUG=1 shows everything. */
+static int libxdp_print(enum libxdp_print_level level, const char *fmt,
+			va_list ap)
+{
+	if (!getenv("FLOWGATE_DEBUG"))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+/* Warnings carry the verifier's log of a rejected program: kept for
+ * fg_vlog_report(), which prints it with the kernel's version. */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	char *msg = NULL;
+	int n;
+
+	if (level != LIBBPF_WARN) {
+		if (!getenv("FLOWGATE_DEBUG"))
+			return 0;
+		return vfprintf(stderr, fmt, ap);
+	}
+	n = vasprintf(&msg, fmt, ap);
+	if (n < 0)
+		return 0;
+	fg_vlog_feed(msg);
+	if (getenv("FLOWGATE_DEBUG") && !fg_vlog_owns(msg))
+		fputs(msg, stderr);
+	free(msg);
+	return n;
+}
+
+void fg_libs_init(void)
+{
+	libxdp_set_print(libxdp_print);
+	libbpf_set_print(libbpf_print);
+	/* libxdp keeps its dispatcher pins and lock under /sys/fs/bpf/xdp. */
+	setenv("LIBXDP_BPFFS_AUTOMOUNT", "1", 0);
+	fg_libxdp_follow_pins();
 }

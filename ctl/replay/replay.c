@@ -52,7 +52,7 @@
 #include "export.h"
 #include "replay.h"
 #include "pcap_read.h"
-#include "capture.h"
+#include "cap.h"
 #include "capstats.h"
 #include "replay_exp.h"
 #include "kfeat.h"

@@ -19,7 +19,7 @@ struct fg_replay_args {
 	__u32 active_s, idle_s; /* 0: from config FILE, else the default */
 	const char *config;	/* config FILE (the daemon's); NULL none */
 	/* capture FILE [selection]: the packets it selects to pcapng
-	 * (ctl/capture/capture.h); NULL: none */
+	 * (ctl/capture/cap.h); NULL: none */
 	struct fg_cap_args *cap;
 };
 
