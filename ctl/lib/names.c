@@ -179,7 +179,7 @@ void fg_reasons_roff(FILE *f)
 {
 	__u32 r;
 
-	fputs(".TS\ntab(@);\nrb lb lb lb lb lb\nr l l l l lx.\n"
+	fputs(".TS\ntab(@);\nrb lb lb lb lb lb\nr l l l l lxw(30).\n"
 	      "code@check@default@strict@class@what it catches\n",
 	      f);
 	for (r = 1; r < FG_R_MAX; r++) {
