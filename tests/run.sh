@@ -14,16 +14,19 @@ export CMOCKA_MESSAGE_OUTPUT=TAP
 
 pass=0 fail=0 skip=0
 failed_names=()
+times=() # "seconds layer/name", for the slowest list at the end
 
 run_one() { # layer name cmd...
-	local layer=$1 name=$2 log rc p f s
+	local layer=$1 name=$2 log rc p f s t0
 	shift 2
 	# TEST_ONLY: an extended regex of the layer/name pairs to run.
 	[[ $layer/$name =~ ${TEST_ONLY:-.} ]] || return 0
 	log="$LOGS/$layer-$name.log"
 	printf '== %s/%s\n' "$layer" "$name"
+	t0=$SECONDS
 	timeout --kill-after=10 "${TEST_TIMEOUT:-300}" "$@" >"$log" 2>&1
 	rc=$?
+	times+=("$((SECONDS - t0)) $layer/$name")
 	grep -E '^(not )?ok ' "$log" | sed 's/^/   /'
 	p=$(grep -Ec '^ok ' "$log" | tr -d ' ')
 	s=$(grep -Ec '^ok .*# ?SKIP' "$log" | tr -d ' ')
@@ -93,6 +96,9 @@ for t in tests/pkg/test_*.sh; do
 	run_one pkg "$(basename "$t" .sh)" bash "$t"
 done
 
+# The slowest tests, so that the time budget (25 minutes) stays visible.
+printf '%s\n' "${times[@]}" | sort -rn | head -n 8 |
+	awk '{ printf "slow: %5d s  %s\n", $1, $2 }'
 [ ${#failed_names[@]} -gt 0 ] && echo "failing: ${failed_names[*]}"
 line="$pass passed, $fail failed"
 [ "$skip" -gt 0 ] && line="$line, $skip skipped"
