@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* IPFIX (RFC 7011) message encoder: see ipfix.h. */
+#include <endian.h>
 #include <errno.h>
 #include <string.h>
 #include <arpa/inet.h>
@@ -90,7 +91,9 @@ static void layout_flow(struct ipfix_template *t, struct ipfix_field *f,
 			f[b.n - 1].len = o->tcp_flags_len == 1 ? 1 : 2;
 	}
 	fadd_own(&b, o);
-	*t = (struct ipfix_template){id, b.n, f, 0};
+	*t = (struct ipfix_template){
+		.id = id, .nfields = b.n, .fields = f, .scope = 0};
+	t->rec_len = ipfix_tmpl_rec_len(t);
 }
 
 /* Non-IP frames: what is known of them, so that their packets still reach
@@ -113,7 +116,11 @@ static void layout_l2(struct ipfix_layout *l, const struct ipfix_opts *o)
 	fadd(&b, 89, 1, 0, IPFIX_S_FWD_STATUS);
 	if (o->pen)
 		fadd(&b, IPFIX_FG_DROP_REASON, 1, o->pen, IPFIX_S_REASON);
-	l->l2 = (struct ipfix_template){IPFIX_TID_FLOW_L2, b.n, l->fl2, 0};
+	l->l2 = (struct ipfix_template){.id = IPFIX_TID_FLOW_L2,
+					.nfields = b.n,
+					.fields = l->fl2,
+					.scope = 0};
+	l->l2.rec_len = ipfix_tmpl_rec_len(&l->l2);
 }
 
 /*
@@ -154,17 +161,25 @@ static void layout_options(struct ipfix_layout *l, const struct ipfix_opts *o)
 {
 	struct fbuild b = {l->fguard, 0};
 
-	l->sampling = (struct ipfix_template){IPFIX_TID_SAMPLING,
-					      ARRAY_LEN(sampling_fields),
-					      sampling_fields, 1};
-	l->sampling_psamp = (struct ipfix_template){IPFIX_TID_SAMPLING_PSAMP,
-						    ARRAY_LEN(psamp_fields),
-						    psamp_fields, 1};
-	l->reliability = (struct ipfix_template){IPFIX_TID_RELIABILITY,
-						 ARRAY_LEN(reliability_fields),
-						 reliability_fields, 1};
-	l->ifname = (struct ipfix_template){
-		IPFIX_TID_IFNAME, ARRAY_LEN(ifname_fields), ifname_fields, 1};
+	l->sampling =
+		(struct ipfix_template){.id = IPFIX_TID_SAMPLING,
+					.nfields = ARRAY_LEN(sampling_fields),
+					.fields = sampling_fields,
+					.scope = 1};
+	l->sampling_psamp =
+		(struct ipfix_template){.id = IPFIX_TID_SAMPLING_PSAMP,
+					.nfields = ARRAY_LEN(psamp_fields),
+					.fields = psamp_fields,
+					.scope = 1};
+	l->reliability = (struct ipfix_template){
+		.id = IPFIX_TID_RELIABILITY,
+		.nfields = ARRAY_LEN(reliability_fields),
+		.fields = reliability_fields,
+		.scope = 1};
+	l->ifname = (struct ipfix_template){.id = IPFIX_TID_IFNAME,
+					    .nfields = ARRAY_LEN(ifname_fields),
+					    .fields = ifname_fields,
+					    .scope = 1};
 	/* The reason needs an IE of ours: no enterprise number, no guard
 	 * options (the counters stay in `flowgate stats`). */
 	if (!o->pen) {
@@ -176,7 +191,10 @@ static void layout_options(struct ipfix_layout *l, const struct ipfix_opts *o)
 	fadd(&b, 89, 1, 0, IPFIX_S_OPT);  /* forwardingStatus */
 	fadd(&b, 135, 8, 0, IPFIX_S_OPT); /* droppedPacketTotalCount */
 	fadd(&b, 134, 8, 0, IPFIX_S_OPT); /* droppedOctetTotalCount */
-	l->guard = (struct ipfix_template){IPFIX_TID_GUARD, b.n, l->fguard, 2};
+	l->guard = (struct ipfix_template){.id = IPFIX_TID_GUARD,
+					   .nfields = b.n,
+					   .fields = l->fguard,
+					   .scope = 2};
 }
 
 void ipfix_layout_init(struct ipfix_layout *l, const struct ipfix_opts *o)
@@ -291,8 +309,30 @@ size_t ipfix_tmpl_def_len(const struct ipfix_template *t)
 	return n;
 }
 
+/* Big-endian, in the few widths templates use as one store each: a flow
+ * record has some twenty fields and every flow of a sweep is one. */
 static void put_be(uint8_t *p, uint64_t v, size_t len)
 {
+	uint16_t v16;
+	uint32_t v32;
+
+	switch (len) {
+	case 1:
+		*p = v;
+		return;
+	case 2:
+		v16 = htobe16(v);
+		memcpy(p, &v16, 2);
+		return;
+	case 4:
+		v32 = htobe32(v);
+		memcpy(p, &v32, 4);
+		return;
+	case 8:
+		v = htobe64(v);
+		memcpy(p, &v, 8);
+		return;
+	}
 	while (len--) {
 		p[len] = v & 0xff;
 		v >>= 8;
@@ -624,8 +664,23 @@ int ipfix_add_options_str(struct ipfix_msg *m, const struct ipfix_template *t,
 	return add_rec(m, t, NULL, vals, strs);
 }
 
+/* Flow templates have fixed-length fields only: their length is known
+ * once (t->rec_len, when the layout set it), and no field needs a string
+ * or an options value. */
 int ipfix_add_record(struct ipfix_msg *m, const struct ipfix_template *t,
 		     const struct ipfix_flow *f)
 {
-	return add_rec(m, t, f, NULL, NULL);
+	int i, err = 0;
+	uint8_t *p;
+
+	if (!t->rec_len)
+		return add_rec(m, t, f, NULL, NULL);
+	p = reserve(m, t->id, t->rec_len, &err);
+	if (!p)
+		return err;
+	for (i = 0; i < t->nfields; i++) {
+		put_field(p, &t->fields[i], f);
+		p += t->fields[i].len;
+	}
+	return 0;
 }

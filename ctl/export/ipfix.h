@@ -139,6 +139,9 @@ struct ipfix_template {
 	uint16_t nfields;
 	const struct ipfix_field *fields;
 	uint16_t scope; /* options template: scope fields first; 0: data */
+	/* Octets of a record of a flow template (fixed-length fields
+	 * only), set by ipfix_layout_init(); 0: counted at each record. */
+	uint16_t rec_len;
 };
 
 extern const struct ipfix_template ipfix_tmpl_flow4;

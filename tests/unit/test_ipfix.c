@@ -539,7 +539,8 @@ static void test_icmp4_and_enterprise(void **state)
 		{1, 8, 0, IPFIX_S_OCTETS},
 		{1, 4, 32473, IPFIX_S_ZERO}, /* documentation PEN */
 	};
-	static const struct ipfix_template t = {300, 2, fields, 0};
+	static const struct ipfix_template t = {
+		.id = 300, .nfields = 2, .fields = fields};
 	static const uint8_t exp[] = {
 		0x00, 0x02, 0x00, 0x14, /* Set 2, length 20 */
 		0x01, 0x2c, 0x00, 0x02, /* template 300, 2 fields */
