@@ -16,6 +16,8 @@
 #   bl_stop PID            SIGTERM and wait
 #   bl_cpu_of PID          CPU time of a process (user + system), us
 #   bl_exp_bench           build build/bench/exp_bench if it is stale
+#   bl_gen_rules N SEED [V6]
+#                          N distinct drop rules, one a line (rules_load.sh)
 #
 # tests/lib/netns.sh is the same idea for the tests, but speaks TAP and
 # bails out; a bench prints figures and dies with one line. The cleanup
@@ -127,4 +129,39 @@ bl_exp_bench() {
 	cc -O2 -g -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -Iinclude \
 		$(make -s print-CTL_INC) -I"$BUILD" bench/exp_bench.c "${objs[@]}" \
 		-o "$exb" $(make -s print-LDLIBS)
+}
+
+# N distinct prefixes from a fixed pseudo-random sequence, src and dst
+# alternately, action drop: IPv4 of 16-32 bits, none covering the
+# documentation ranges the benches send from; V6=mix: IPv6 of 32-128 bits
+# in 2000::/3; V6=L: all of length L.
+bl_gen_rules() { # bl_gen_rules N SEED [V6]
+	/usr/bin/python3 - "$1" "$2" "${3:-}" <<'PY'
+import ipaddress, random, sys
+n, seed, v6 = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+rnd = random.Random(seed)
+seen = set()
+doc4 = (0xc0000200, 0xc6336400, 0xcb007100)  # 192.0.2/24 198.51.100/24 203.0.113/24
+out = []
+while v6 and len(out) < n:
+    ln = rnd.randint(32, 128) if v6 == "mix" else int(v6)
+    a = (1 << 125 | rnd.getrandbits(125)) >> (128 - ln) << (128 - ln)
+    if (a, ln) in seen:
+        continue
+    seen.add((a, ln))
+    f = "src" if len(out) % 2 == 0 else "dst"
+    out.append("%s %s/%d action drop\n" % (f, ipaddress.IPv6Address(a), ln))
+while len(out) < n:
+    ln = rnd.randint(16, 32)
+    a = rnd.getrandbits(32) & ~((1 << (32 - ln)) - 1) & 0xffffffff
+    if a >> 24 in (0, 127) or a >> 24 >= 224 or (a, ln) in seen:
+        continue
+    if any(d >> (32 - ln) == a >> (32 - ln) for d in doc4):
+        continue  # never the benches' own (documentation) addresses
+    seen.add((a, ln))
+    f = "src" if len(out) % 2 == 0 else "dst"
+    out.append("%s %d.%d.%d.%d/%d action drop\n" % (
+        f, a >> 24, a >> 16 & 255, a >> 8 & 255, a & 255, ln))
+sys.stdout.write("".join(out))
+PY
 }
