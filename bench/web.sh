@@ -231,7 +231,7 @@ setup() { # setup CONFIG: from the one before it
 	rules) fg rule load "$TMP/rules" >/dev/null || die "rule load" ;;
 	capture)
 		bl_bg ip netns exec "$NS_S" "$FLOWGATE" capture dev "$S_IF" drops \
-			sample 100 write /dev/null
+			sample 100 write /dev/null >>"$TMP/capture.txt" 2>&1
 		CAP=$BL_LAST
 		sleep 0.5
 		;;
