@@ -359,10 +359,12 @@ static int expstat(void)
 	if (fd < 0 || bpf_map_lookup_elem(fd, &key, &st))
 		return 1;
 	printf("{\"pid\":%u,\"sweeps\":%llu,\"sweep_us\":%llu,"
+	       "\"read_sweep_us\":%llu,"
 	       "\"records_active\":%llu,\"messages\":%llu,\"octets\":%llu,"
 	       "\"not_sent\":%llu,\"reads\":%llu,\"lookups\":%llu}\n",
 	       st.pid, (unsigned long long)st.sweeps,
 	       (unsigned long long)st.sweep_ns / 1000,
+	       (unsigned long long)st.read_sweep_ns / 1000,
 	       (unsigned long long)st.rec_active,
 	       (unsigned long long)st.out[0].messages,
 	       (unsigned long long)st.out[0].octets,
