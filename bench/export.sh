@@ -12,7 +12,7 @@
 #     `exp_bench read`) and sending the same number of datagrams of the
 #     same size to the same kind of sink (`exp_bench blast`).
 #  2. CPU time of the exporter over SECS seconds (default 20) with ACTIVE
-#     flows (default 100000) kept active (one more packet each every 250 ms,
+#     flows (default 100000) kept active (one more packet each every 500 ms,
 #     written by `exp_bench touch`) and active-timeout 1 s: every flow is
 #     exported every second. Baseline: one read of that table per second.
 #
@@ -155,7 +155,7 @@ p=$(port)
 bg ip netns exec "$NS" "$EXB" sink "$p" "$TMP/sink3.json"
 sink=$LAST
 wait_bound "$p"
-bg ip netns exec "$NS" "$EXB" touch $((secs + 8)) 250
+bg ip netns exec "$NS" "$EXB" touch $((secs + 8)) 500
 touch=$LAST
 bg ip netns exec "$NS" "$FLOWGATE" export collector "udp://127.0.0.1:$p" \
 	active-timeout 1 idle-timeout 1
