@@ -212,11 +212,26 @@ expect_eq "attach under ip netns exec without a bpffs: refused, exit 1" \
 expect_eq "  ... before attaching anything" "$(xdp_prog_id)" ""
 # Programs whose pins are gone (their bpffs unmounted): status finds them
 # through the kernel, detach takes them off.
-ORPH=$(mktemp -d /tmp/fgorph.XXXXXX)
-mount -t bpf bpf "$ORPH"
-FLOWGATE_BPFFS=$ORPH/fg fg attach "$RX_IF" >/dev/null || bail "attach (orphan)"
-umount "$ORPH"
-rmdir "$ORPH"
+orphan() { # attach from a bpffs that then goes away
+	local o
+	o=$(mktemp -d /tmp/fgorph.XXXXXX)
+	mount -t bpf bpf "$o"
+	FLOWGATE_BPFFS=$o/fg fg attach "$RX_IF" >/dev/null || bail "attach (orphan)"
+	umount "$o"
+	rmdir "$o"
+}
+clsact() { ip netns exec "$NS_RX" tc qdisc show dev "$RX_IF" | grep -c clsact; }
+# someone else's filter: classic BPF "accept", priority 100, handle 9
+foreign() {
+	ip netns exec "$NS_RX" tc filter add dev "$RX_IF" "$1" prio 100 \
+		handle 9 protocol all bpf bytecode '1,6 0 0 0,' ||
+		bail "tc filter add"
+}
+foreign_kept() {
+	ip netns exec "$NS_RX" tc filter show dev "$RX_IF" "$1" |
+		grep -c "handle 0x9 .*bytecode '1,6 0 0 0'"
+}
+orphan
 st=$(fg -j status)
 expect_eq "status finds a flowgate program with no pins (orphan)" \
 	"$(jget "$st" '[(o["dev"], "xdp_prog_id" in o, "tc_egress_prog_id" in o) for o in d["orphans"]]')" \
@@ -226,6 +241,33 @@ expect_eq "detach removes the orphan" \
 	"$?:$(jget "$j" '[d["detached"], d["orphan"]]')" "0:[true, true]"
 expect_eq "  ... no XDP program left, no orphan reported" \
 	"$(xdp_prog_id):$(jget "$(fg -j status)" 'len(d["orphans"])')" ":0"
+expect_eq "  ... nor the clsact qdisc its attach created" "$(clsact)" 0
+orphan
+foreign egress
+fg detach "$RX_IF" >/dev/null || bail "detach (orphan)"
+expect_eq "orphan detach, another filter on clsact: qdisc and filter kept" \
+	"$(clsact):$(foreign_kept egress):$(jget "$(fg -j status)" 'len(d["orphans"])')" \
+	"1:1:0"
+ip netns exec "$NS_RX" tc qdisc del dev "$RX_IF" clsact
+
+# ---- detach: the clsact qdisc ------------------------------------------------------
+fg attach "$RX_IF" >/dev/null || bail "attach"
+fg detach "$RX_IF" >/dev/null || bail "detach"
+expect_eq "detach: the clsact qdisc attach created is removed" "$(clsact)" 0
+fg attach "$RX_IF" >/dev/null || bail "attach"
+foreign ingress
+fg detach "$RX_IF" >/dev/null || bail "detach"
+expect_eq "detach, another filter on clsact: qdisc and filter kept" \
+	"$(clsact):$(foreign_kept ingress)" "1:1"
+fg attach "$RX_IF" >/dev/null || bail "attach"
+fg detach "$RX_IF" >/dev/null || bail "detach"
+expect_eq "detach of a clsact attach found: qdisc and filter kept" \
+	"$(clsact):$(foreign_kept ingress)" "1:1"
+ip netns exec "$NS_RX" tc filter del dev "$RX_IF" ingress prio 100
+fg attach "$RX_IF" >/dev/null || bail "attach"
+fg detach "$RX_IF" >/dev/null || bail "detach"
+expect_eq "detach of an empty clsact attach found: it stays" "$(clsact)" 1
+ip netns exec "$NS_RX" tc qdisc del dev "$RX_IF" clsact
 
 # ---- collectors: one validator, no silent loss ---------------------------------------
 PCAP=$FG_ROOT/tests/pcap/captures/$(ls "$FG_ROOT/tests/pcap/captures" | grep -m1 '\.pcap$')
