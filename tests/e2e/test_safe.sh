@@ -137,6 +137,36 @@ expect_eq "  ... and the next attach runs with them" "$(policy)" "$p0"
 fails "purge while attached: refused" 1 "detach every interface" fg purge
 expect_eq "  ... nothing removed" "$(policy)" "$p0"
 
+# ---- config reset: settings to their defaults, rules and attachments stay --------
+fg config set drop-flows off >/dev/null
+r0=$(rules_of)
+x0=$(xdp_prog_id)
+c0=$(fg -j config show)
+j=$(fg -j config reset)
+expect_eq "config reset: says what it changed" \
+	"$?:$(jget "$j" '[[c["setting"], c["from"], c["to"]] for c in d["changed"] if not c["setting"].startswith("check ")]')" \
+	'0:[["profile", "strict", "default"], ["sampling", "4", "1"], ["drop-flows", "off", "on"]]'
+fresh=$(FLOWGATE_BPFFS=$FG_TMP/none "$FLOWGATE" -j config show)
+want=$("$PY" -c '
+import json, sys
+was, new = (json.loads(a) for a in sys.argv[1:])
+print([["check " + a["check"], a["action"], b["action"]] for a, b in
+       zip(was["checks"], new["checks"]) if a["action"] != b["action"]])' \
+	"$c0" "$fresh")
+expect_eq "  ... and every check whose action it changed" \
+	"$(jget "$j" 'str([[c["setting"], c["from"], c["to"]] for c in d["changed"] if c["setting"].startswith("check ")])')" \
+	"$want"
+expect_eq "  ... config show is a fresh state's, no override left" \
+	"$(fg -j config show)" "$fresh"
+expect_eq "  ... rules and the attachment stay" "$(rules_of):$(xdp_prog_id)" \
+	"$r0:$x0"
+expect_eq "config reset again: nothing changed" "$(fg -j config reset)" \
+	'{"changed":[]}'
+expect_eq "config reset without pinned state: nothing changed, nothing made" \
+	"$(FLOWGATE_BPFFS=$FG_TMP/none "$FLOWGATE" -j config reset):$(test -e "$FG_TMP/none" && echo made)" \
+	'{"changed":[]}:'
+fails "config reset ARG: usage" 2 "config reset" fg config reset now
+
 # ---- stats, rtt, the flow table ----------------------------------------------------
 fails "stats dev lo (not attached): says so" 1 "not attached to lo" \
 	fg stats dev lo
@@ -166,6 +196,21 @@ ports = [tuple(int(p) for p in re.findall(r":(\d+) ", l + " ")[:2])
 print(dirs == sorted(dirs) and len(ports) >= 40 and ports == sorted(ports))' <<<"$txt")
 expect_eq "  ... sorted: in before out, then by protocol, address, port" \
 	"$sorted_ok" True
+json_order=$("$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+lines = [l for l in sys.stdin.read().splitlines() if " packets " in l]
+def same(f, l):
+    t = l.split()
+    return (t[0] == f["dir"] and t[2] == f["proto"] and f["src"] in l
+            and f["dst"] in l and ("packets %d octets %d" % (f["packets"],
+                                                         f["octets"])) in l
+            and ("sport" not in f or (":%d > " % f["sport"]) in l
+                 and (":%d packets" % f["dport"]) in l))
+print(len(lines) == len(d["flows"]) and
+      all(same(f, l) for f, l in zip(d["flows"], lines)))' \
+	<(fg -j flow dump) <<<"$txt")
+expect_eq "flow dump -j: the flows in the text's sorted order" "$json_order" True
 check "  ... times are readable (ISO 8601, UTC)" \
 	grep -qE 'first 20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z last' <<<"$txt"
 check "  ... JSON keeps the numbers" \
