@@ -16,6 +16,7 @@ DIR=$(mktemp -d /tmp/fgsafe.XXXXXX)
 EXP=
 cleanup_safe() {
 	[ -n "$EXP" ] && kill "$EXP" 2>/dev/null
+	[ -n "${SINK:-}" ] && kill -KILL "$SINK" 2>/dev/null
 	rm -rf "$DIR"
 }
 T_CLEANUP_HOOK=cleanup_safe
@@ -246,6 +247,118 @@ expect_eq "  ... stats: the output is down, degraded, counting" "$o" \
 	"[[false, true, true]]"
 kill -TERM "$EXP"
 wait "$EXP"
+EXP=
+
+# ---- a TCP collector that goes away and comes back --------------------------------
+# Loss episodes: the spool (64 KiB) overflows while the collector is away.
+# Each episode's start and end are logged, at most one episode per 10 s
+# (the real interval: this part takes ~20 s); what is still spooled at
+# SIGTERM is discarded after the drain, and said.
+fg config set sampling 1 >/dev/null
+URL=tcp://127.0.0.1:4739
+LOG=$DIR/tcp.log
+SINK=
+sink_up() {
+	ip netns exec "$NS_RX" "$PY" "$FG_ROOT/tests/lib/ipfix.py" sink tcp \
+		4739 "$DIR/sink" &
+	SINK=$!
+	for ((i = 0; i < 50; i++)); do
+		ip netns exec "$NS_RX" ss -ltnH | grep -q ':4739 ' && return
+		sleep 0.1
+	done
+	bail "the collector does not start"
+}
+sink_down() { kill -KILL "$SINK"; wait "$SINK" 2>/dev/null; SINK=; }
+wait_log() { # wait_log N PATTERN: until the log has N lines matching
+	for ((i = 0; i < 200; i++)); do
+		[ "$(grep -c -- "$2" "$LOG")" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# 3000 one-packet UDP flows (~150 KiB of records), plain frames: scapy
+# takes seconds for them on a loaded machine, and the test is about time.
+blast() {
+	ip netns exec "$NS_TX" "$PY" -c '
+import socket, struct, sys
+dev, smac, dmac, sip, dip = sys.argv[1:]
+mac = lambda m: bytes(int(x, 16) for x in m.split(":"))
+eth = mac(dmac) + mac(smac) + b"\x08\x00"
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((dev, 0))
+for i in range(3000):
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 29, i, 0, 64, 17, 0,
+                    socket.inet_aton(sip), socket.inet_aton(dip))
+    c = sum(struct.unpack("!10H", h))
+    c = (c & 0xffff) + (c >> 16)
+    c = ~((c & 0xffff) + (c >> 16)) & 0xffff
+    h = h[:10] + struct.pack("!H", c) + h[12:]
+    s.send(eth + h + struct.pack("!HHHH", 1024 + i, 5353, 9, 0) + b"m")
+' "$TX_IF" "$TX_MAC" "$RX_MAC" "$TX_IP4" "$RX_IP4"
+}
+now() { date +%s.%N; }
+lt() { "$PY" -c "import sys; sys.exit(not $1 < $2)"; }
+up_wait() { # until the exporter says it is connected
+	for ((i = 0; i < 200; i++)); do
+		[ "$(jget "$(fg -j stats)" 'd["exporter"]["outputs"][0]["up"]')" = true ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+not_sent() { jget "$(fg -j stats)" 'd["exporter"]["outputs"][0]["not_sent_records"]'; }
+started="export: $URL: records not sent (the TCP spool is full); counted as not_sent in flowgate stats"
+again="export: $URL: delivering again; [0-9]* records were not sent"
+f0=$T_FAIL
+sink_up
+ip netns exec "$NS_RX" "$FLOWGATE" export collector "$URL" spool 64k \
+	idle-timeout 1 interval 100 2>"$LOG" &
+EXP=$!
+up_wait || bail "the exporter does not connect"
+sink_down
+t1=$(now) # the first episode's line comes after this
+blast
+wait_log 1 "records not sent"
+expect_eq "collector away, spool full: the loss is logged when it starts" \
+	"$(grep -c -- "$started" "$LOG")" 1
+sink_up
+wait_log 1 "delivering again"
+n1=$(not_sent)
+expect_eq "collector back: 'delivering again', with the records lost" \
+	"$(grep -c -- "$again" "$LOG"):$(grep -o '[0-9]* records were not sent' "$LOG")" \
+	"1:$n1 records were not sent"
+check "  ... which are some ($n1)" test "${n1:-0}" -gt 0
+# A second episode within 10 s of the first one's line: counted, not said.
+sink_down
+blast
+for ((i = 0; i < 200; i++)); do
+	[ "$(not_sent)" -gt "$n1" ] && break
+	sleep 0.1
+done
+t2=$(now) # the second episode started before this
+sink_up
+up_wait
+sleep 0.5
+if lt "$t2" "$t1 + 10"; then
+	expect_eq "a second loss within 10 s: no line for its start or end" \
+		"$(grep -c 'records not sent' "$LOG"):$(grep -c 'delivering again' "$LOG")" \
+		"1:1"
+else
+	skip "a second loss within 10 s: no line" "the machine took $t2 - $t1 s"
+fi
+# The first episode 10 s after the last line: said, with the quiet one.
+while lt "$(now)" "$t2 + 10.2"; do sleep 0.2; done
+sink_down
+blast
+wait_log 2 "records not sent"
+expect_eq "the next loss 10 s later is logged, with the quiet one counted" \
+	"$(grep -c -- "$started; 1 shorter losses since the last report" "$LOG")" 1
+kill -TERM "$EXP"
+wait "$EXP"
+expect_eq "SIGTERM, collector away: the spool's discard is logged" \
+	"$?:$(grep -c "export: $URL: [1-9][0-9]* records still spooled after 5000 ms discarded at shutdown" "$LOG")" \
+	"0:1"
+EXP=
+[ "$T_FAIL" -gt "$f0" ] && sed 's/^/#   exporter: /' "$LOG"
 fg detach "$RX_IF" >/dev/null
 check "purge when nothing is attached" fg purge
 check "  ... no pins left" test ! -e "$FLOWGATE_BPFFS"
