@@ -250,8 +250,7 @@ static void dump_json(const struct dump_ctx *d)
 	out_begin();
 	out_arr_open("flows");
 	for (i = 0; i < d->n; i++)
-		fg_flow_print(NULL, &d->e[i].k, &d->e[i].v,
-			      fg_mono_to_wall_ms);
+		fg_flow_print(NULL, &d->e[i].k, &d->e[i].v, fg_mono_to_wall_ms);
 	out_arr_close();
 	out_arr_open("overflow");
 	for (i = 0; i < d->no; i++)

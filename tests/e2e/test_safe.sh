@@ -247,6 +247,24 @@ expect_eq "  ... stats: the output is down, degraded, counting" "$o" \
 	"[[false, true, true]]"
 kill -TERM "$EXP"
 wait "$EXP"
+# The same loss with --log-format json: the line is JSON like every other.
+ip netns exec "$NS_RX" "$FLOWGATE" --log-format json export file /dev/full \
+	idle-timeout 1 interval 100 2>"$DIR/expj.log" &
+EXP=$!
+send udp400
+for ((i = 0; i < 40; i++)); do
+	grep -q "not sent" "$DIR/expj.log" && break
+	sleep 0.25
+done
+kill -TERM "$EXP"
+wait "$EXP"
+expect_eq "  ... with --log-format json: every line JSON, the loss one event" \
+	"$("$PY" -c '
+import json, sys
+ls = [json.loads(l) for l in open(sys.argv[1])]
+print([(l["event"], l["output"], l["error"]) for l in ls
+       if l["event"] == "output_loss"])' "$DIR/expj.log")" \
+	"[('output_loss', '/dev/full', 'No space left on device')]"
 EXP=
 
 # ---- a TCP collector that goes away and comes back --------------------------------
@@ -269,8 +287,8 @@ sink_up() {
 	bail "the collector does not start"
 }
 sink_down() { kill -KILL "$SINK"; wait "$SINK" 2>/dev/null; SINK=; }
-wait_log() { # wait_log N PATTERN: until the log has N lines matching
-	for ((i = 0; i < 200; i++)); do
+wait_log() { # wait_log N PATTERN [TRIES]: until the log has N lines matching
+	for ((i = 0; i < ${3:-200}; i++)); do
 		[ "$(grep -c -- "$2" "$LOG")" -ge "$1" ] && return 0
 		sleep 0.1
 	done
@@ -321,7 +339,8 @@ wait_log 1 "records not sent"
 expect_eq "collector away, spool full: the loss is logged when it starts" \
 	"$(grep -c -- "$started" "$LOG")" 1
 sink_up
-wait_log 1 "delivering again"
+up_wait
+wait_log 1 "delivering again" 30 # logged as the spool goes out
 n1=$(not_sent)
 expect_eq "collector back: 'delivering again', with the records lost" \
 	"$(grep -c -- "$again" "$LOG"):$(grep -o '[0-9]* records were not sent' "$LOG")" \
