@@ -209,18 +209,19 @@ out:
 /* Remove the clsact qdisc once our filters are off, if it is ours (attach
  * created it; orphan: unknown, any) and carries no one else's filter.
  * Removing a qdisc removes every filter on it, so when the kernel cannot
- * say, it stays. */
-static void tc_qdisc_release(int ifindex, __u32 flags, bool any)
+ * say, it stays. Returns what became of it, for detach to say. */
+static const char *tc_qdisc_release(int ifindex, __u32 flags, bool any)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
 			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
 
 	if (!any && !(flags & FG_IFACE_OWN_QDISC))
-		return;
+		return "kept: it was there before attach";
 	if (tc_has_filters(ifindex, TC_H_MIN_INGRESS) ||
 	    tc_has_filters(ifindex, TC_H_MIN_EGRESS))
-		return;
-	bpf_tc_hook_destroy(&hook);
+		return "kept: other filters on it";
+	return bpf_tc_hook_destroy(&hook) ? "kept: cannot remove it"
+					  : "removed";
 }
 
 /* Already attached? 1 = yes in this mode (nothing to do), 0 = no (or a
@@ -831,6 +832,7 @@ static void print_orphans(int ifaces_fd)
 static int detach_orphan(int ifindex, const char *dev)
 {
 	struct fg_iface ifc = {.ifindex = ifindex};
+	const char *clsact = NULL;
 	struct live l;
 	int err = 0;
 
@@ -845,7 +847,7 @@ static int detach_orphan(int ifindex, const char *dev)
 	if (!err && l.out_id)
 		tc_detach(ifindex, BPF_TC_EGRESS);
 	if (!err && (l.in_id || l.out_id))
-		tc_qdisc_release(ifindex, 0, true);
+		clsact = tc_qdisc_release(ifindex, 0, true);
 	if (err)
 		return fg_error(err, "cannot detach from %s: %s", dev,
 				fg_strerr(err));
@@ -853,12 +855,15 @@ static int detach_orphan(int ifindex, const char *dev)
 	out_str("dev", dev);
 	out_bool("detached", true);
 	out_bool("orphan", true);
+	if (clsact)
+		out_str("clsact", clsact);
 	out_end();
 	return 1;
 }
 
 static int do_detach(int argc, char **argv)
 {
+	const char *clsact;
 	struct fg_iface ifc;
 	__u32 ifindex;
 	int fd, err;
@@ -904,7 +909,7 @@ static int do_detach(int argc, char **argv)
 				fg_strerr(err));
 	}
 	tc_detach_ours(&ifc);
-	tc_qdisc_release(ifindex, ifc.flags, false);
+	clsact = tc_qdisc_release(ifindex, ifc.flags, false);
 	/* Zeroed before the slot is freed: an attach that takes it next
 	 * finds it clean (and zeroes it again). */
 	forget_counters(ifc.slot);
@@ -915,6 +920,7 @@ static int do_detach(int argc, char **argv)
 	out_begin();
 	out_str("dev", argv[0]);
 	out_bool("detached", true);
+	out_str("clsact", clsact);
 	out_end();
 	return 0;
 }

@@ -414,32 +414,36 @@ expect_eq "status finds a flowgate program with no pins (orphan)" \
 	"$(jget "$st" '[(o["dev"], "xdp_prog_id" in o, "tc_egress_prog_id" in o) for o in d["orphans"]]')" \
 	"[[\"$RX_IF\", true, true]]"
 j=$(fg -j detach "$RX_IF")
-expect_eq "detach removes the orphan" \
-	"$?:$(jget "$j" '[d["detached"], d["orphan"]]')" "0:[true, true]"
+expect_eq "detach removes the orphan, says the clsact qdisc went too" \
+	"$?:$(jget "$j" '[d["detached"], d["orphan"], d["clsact"]]')" \
+	'0:[true, true, "removed"]'
 expect_eq "  ... no XDP program left, no orphan reported" \
 	"$(xdp_prog_id):$(jget "$(fg -j status)" 'len(d["orphans"])')" ":0"
 expect_eq "  ... nor the clsact qdisc its attach created" "$(clsact)" 0
 orphan
 foreign egress
-fg detach "$RX_IF" >/dev/null || bail "detach (orphan)"
+j=$(fg -j detach "$RX_IF") || bail "detach (orphan)"
 expect_eq "orphan detach, another filter on clsact: qdisc and filter kept" \
-	"$(clsact):$(foreign_kept egress):$(jget "$(fg -j status)" 'len(d["orphans"])')" \
-	"1:1:0"
+	"$(clsact):$(foreign_kept egress):$(jget "$(fg -j status)" 'len(d["orphans"])'):$(jget "$j" 'd["clsact"]')" \
+	"1:1:0:kept: other filters on it"
 ip netns exec "$NS_RX" tc qdisc del dev "$RX_IF" clsact
 
 # ---- detach: the clsact qdisc ------------------------------------------------------
 fg attach "$RX_IF" >/dev/null || bail "attach"
-fg detach "$RX_IF" >/dev/null || bail "detach"
-expect_eq "detach: the clsact qdisc attach created is removed" "$(clsact)" 0
+j=$(fg -j detach "$RX_IF") || bail "detach"
+expect_eq "detach: the clsact qdisc attach created is removed, and said" \
+	"$(clsact):$(jget "$j" 'd["clsact"]')" "0:removed"
 fg attach "$RX_IF" >/dev/null || bail "attach"
 foreign ingress
-fg detach "$RX_IF" >/dev/null || bail "detach"
-expect_eq "detach, another filter on clsact: qdisc and filter kept" \
-	"$(clsact):$(foreign_kept ingress)" "1:1"
+j=$(fg -j detach "$RX_IF") || bail "detach"
+expect_eq "detach, another filter on clsact: qdisc and filter kept, and said" \
+	"$(clsact):$(foreign_kept ingress):$(jget "$j" 'd["clsact"]')" \
+	"1:1:kept: other filters on it"
 fg attach "$RX_IF" >/dev/null || bail "attach"
-fg detach "$RX_IF" >/dev/null || bail "detach"
+j=$(fg -j detach "$RX_IF") || bail "detach"
 expect_eq "detach of a clsact attach found: qdisc and filter kept" \
-	"$(clsact):$(foreign_kept ingress)" "1:1"
+	"$(clsact):$(foreign_kept ingress):$(jget "$j" 'd["clsact"]')" \
+	"1:1:kept: it was there before attach"
 ip netns exec "$NS_RX" tc filter del dev "$RX_IF" ingress prio 100
 fg attach "$RX_IF" >/dev/null || bail "attach"
 fg detach "$RX_IF" >/dev/null || bail "detach"
