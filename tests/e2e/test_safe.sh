@@ -168,6 +168,19 @@ expect_eq "config reset without pinned state: nothing changed, nothing made" \
 	'{"changed":[]}:'
 fails "config reset ARG: usage" 2 "config reset" fg config reset now
 
+# ---- no state yet: a refused change, or a flush of nothing, makes no pins -------
+none() { FLOWGATE_BPFFS=$FG_TMP/none "$FLOWGATE" "$@"; }
+for i in $(seq 1 17); do echo "proto udp dport $i action count"; done \
+	>"$DIR/glob17"
+fails "no state: rule del 1 refused" 1 "no rule with ID 1" none rule del 1
+fails "no state: rule load over a limit refused" 1 "glob17:17: .*one too many" \
+	none rule load "$DIR/glob17"
+fails "no state: rule add on a missing device refused" 1 \
+	"no such device 'fgnosuch0'" none rule add dev fgnosuch0 action drop
+expect_eq "no state: rule flush deletes nothing" \
+	"$(none -j rule flush)" '{"deleted":0,"generation":0}'
+check "  ... and none of them made pins" test ! -e "$FG_TMP/none"
+
 # ---- stats, rtt, the flow table ----------------------------------------------------
 fails "stats dev lo (not attached): says so" 1 "not attached to lo" \
 	fg stats dev lo
