@@ -300,9 +300,17 @@ sink_up() {
 	bail "the collector does not start"
 }
 sink_down() { kill -KILL "$SINK"; wait "$SINK" 2>/dev/null; SINK=; }
-wait_log() { # wait_log N PATTERN [TRIES]: until the log has N lines matching
+# wait_log N PATTERN [TRIES]: until the log has N lines matching. The line
+# came after WL_MISS (the last look that did not find it) and before WL_SEEN.
+wait_log() {
+	local t
 	for ((i = 0; i < ${3:-200}; i++)); do
-		[ "$(grep -c -- "$2" "$LOG")" -ge "$1" ] && return 0
+		t=$EPOCHREALTIME
+		if [ "$(grep -c -- "$2" "$LOG")" -ge "$1" ]; then
+			WL_SEEN=$EPOCHREALTIME
+			return 0
+		fi
+		WL_MISS=$t
 		sleep 0.1
 	done
 	return 1
@@ -327,7 +335,6 @@ for i in range(3000):
     s.send(eth + h + struct.pack("!HHHH", 1024 + i, 5353, 9, 0) + b"m")
 ' "$TX_IF" "$TX_MAC" "$RX_MAC" "$TX_IP4" "$RX_IP4"
 }
-now() { date +%s.%N; }
 lt() { "$PY" -c "import sys; sys.exit(not $1 < $2)"; }
 up_wait() { # until the exporter says it is connected
 	for ((i = 0; i < 200; i++)); do
@@ -346,9 +353,10 @@ ip netns exec "$NS_RX" "$FLOWGATE" export collector "$URL" spool 64k \
 EXP=$!
 up_wait || bail "the exporter does not connect"
 sink_down
-t1=$(now) # the first episode's line comes after this
+WL_MISS=$EPOCHREALTIME
 blast
 wait_log 1 "records not sent"
+t1=$WL_MISS t1s=$WL_SEEN # the first episode's line came between the two
 expect_eq "collector away, spool full: the loss is logged when it starts" \
 	"$(grep -c -- "$started" "$LOG")" 1
 sink_up
@@ -366,11 +374,11 @@ for ((i = 0; i < 200; i++)); do
 	[ "$(not_sent)" -gt "$n1" ] && break
 	sleep 0.1
 done
-t2=$(now) # the second episode started before this
+t2=$EPOCHREALTIME # the second episode started before this
 sink_up
 up_wait
 sleep 0.5
-if lt "$t2" "$t1 + 10"; then
+if lt "$t2" "$t1 + 9.5"; then # 0.5 s: the sweep's clock reading before the line
 	expect_eq "a second loss within 10 s: no line for its start or end" \
 		"$(grep -c 'records not sent' "$LOG"):$(grep -c 'delivering again' "$LOG")" \
 		"1:1"
@@ -378,7 +386,7 @@ else
 	skip "a second loss within 10 s: no line" "the machine took $t2 - $t1 s"
 fi
 # The first episode 10 s after the last line: said, with the quiet one.
-while lt "$(now)" "$t2 + 10.2"; do sleep 0.2; done
+while lt "$EPOCHREALTIME" "$t1s + 10.2"; do sleep 0.2; done
 sink_down
 blast
 wait_log 2 "records not sent"
