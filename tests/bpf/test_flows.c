@@ -521,9 +521,11 @@ static void test_full_table(void)
 	       (unsigned long long)s.flows.ovf_pkts);
 	key_base(&k, 4, IPPROTO_UDP, "192.0.2.60", "198.51.100.9", 1000, 53);
 	held = flow_packets(fd, f.ncpu, &k);
-	fgt_ok(held == 2, "full table: a flow in the table still counted (%llu)",
+	fgt_ok(held == 2,
+	       "full table: a flow in the table still counted (%llu)",
 	       (unsigned long long)held);
-	fgt_ok(s.flows.packets == 67 && s.flows.packets == 17 + s.flows.ovf_pkts,
+	fgt_ok(s.flows.packets == 67 &&
+		       s.flows.packets == 17 + s.flows.ovf_pkts,
 	       "full table: conservation, 67 = 17 in flows + %llu overflow",
 	       (unsigned long long)s.flows.ovf_pkts);
 	/* Room again (as the exporter deletes): after the retry interval
