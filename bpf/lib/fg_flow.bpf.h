@@ -142,6 +142,7 @@ static __always_inline void fg_flow_account(struct fg_pkt *p,
 	struct fg_flow_val *v, init = {};
 	__u64 now;
 	long err;
+	int full;
 
 	st->packets += pkts;
 	st->octets += octets;
@@ -159,12 +160,17 @@ static __always_inline void fg_flow_account(struct fg_pkt *p,
 		fg_frag_ports(p, st);
 	fg_flow_key_fill(&k, p, ifindex, dir);
 	now = fg_now();
+	full = fg_flows_full(now);
+	if (fg_flow_skip_full(p->reason, full)) {
+		fg_overflow_add(&k, st, pkts, octets);
+		return;
+	}
 	v = bpf_map_lookup_elem(&fg_flows, &k);
 	if (v) {
 		fg_flow_update(v, p, pkts, octets, now);
 		return;
 	}
-	if (fg_flows_full(now)) {
+	if (full) {
 		fg_overflow_add(&k, st, pkts, octets);
 		return;
 	}
