@@ -207,8 +207,11 @@ import json, sys
 print(json.load(sys.stdin)["interfaces"][0]["rx_packets"])'
 }
 
-base_fg_attach() { in_rx "$BASE_FG" attach "$RX_IF" >/dev/null; }
-base_fg_detach() { in_rx "$BASE_FG" detach "$RX_IF" >/dev/null; }
+base_fg_attach() { in_rx "$BASE_FG" attach "$RX_IF" "$@" >/dev/null; }
+base_fg_detach() {
+	in_rx "$BASE_FG" detach "$RX_IF" >/dev/null
+	in_rx "$BASE_FG" purge >/dev/null
+}
 
 # A capture of the drops, 1 in $1, running while the case sends; its
 # reader writes to /dev/null.
@@ -294,6 +297,10 @@ if [ "$flood" = 1 ]; then
 		"xdp-filter/flood-100k|flood100k|port0|$RX_MAC|1:100000|xfp_attach|xfp_detach|"
 		"flowgate/flood-100k-room|flood100k|port0|$RX_MAC|1:100000|fgm_attach 262144|fg_detach|fg_count"
 		"flowgate/flood-100k-full|flood100k|port0|$RX_MAC|1:100000|fgm_attach 1024|fg_detach|fg_count"
+	)
+	[ -z "$base" ] || CASES+=(
+		"flowgate@$base/flood-1|flood1|port0|$RX_MAC|1|base_fg_attach|base_fg_detach|fg_count"
+		"flowgate@$base/flood-100k-full|flood100k|port0|$RX_MAC|1:100000|base_fg_attach max-flows 1024|base_fg_detach|fg_count"
 	)
 fi
 if [ "$breakdown" = 1 ]; then
