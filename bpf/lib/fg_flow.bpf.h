@@ -141,7 +141,10 @@ static __always_inline void fg_flow_account(struct fg_pkt *p,
 	struct fg_flow_key k = {};
 	struct fg_flow_val *v, init = {};
 	__u64 now;
-	long err;
+	/* An int, not the helper's long: Linux 6.1 hands the map's int
+	 * error back zero-extended (-E2BIG came as 0xfffffff9), so only the
+	 * low 32 bits compare on every kernel. */
+	int err;
 	int full;
 
 	st->packets += pkts;
