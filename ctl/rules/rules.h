@@ -217,6 +217,9 @@ int fg_rule_tx_begin(struct fg_rule_tx *t);
 int fg_rule_tx_commit(struct fg_rule_tx *t, struct fg_ruleset *s,
 		      const char *file);
 void fg_rule_tx_end(struct fg_rule_tx *t);
+/* The checks of a commit over no rules, without the state: for a first
+ * change, so that one refused makes no pins. Errors printed. */
+int fg_rule_tx_precheck(const struct fg_ruleset *s, const char *file);
 /* Print a parse error as "FILE:LINE: why" (or "FILE: why", or "why"
  * without a file) and return err. */
 int fg_perr_report(int err, const char *file, const struct fg_perr *e);

@@ -66,6 +66,7 @@ expect "rule add action values" "$(cands rule add src 192.0.2.0/24 action "")" \
 	"count drop pass"
 expect "rule add: a keyword after a value" \
 	"$(cands rule add src 192.0.2.0/24 pr)" "prio proto"
+expect "config verbs, reset included" "$(cands config "")" "reset set show"
 expect "config set keywords" "$(cands config set "")" \
 	"check drop-flows profile sampling"
 expect "config set check: check names from FG_REASONS" \
