@@ -7,7 +7,7 @@
 # run once each, see bench/cost.c). Prints ns/pkt and the ratios of each
 # fg_xdp variant to empty and to xdp-filter, taken in the same rounds.
 #
-#   bench/cost.sh [-j] [-b] [-r [-6]] [-k] [-B REV] [PCAP]
+#   bench/cost.sh [-j] [-b] [-r [-6]] [-k] [-f] [-B REV] [PCAP]
 #     -j  JSON instead of the table
 #     -b  breakdown: also fg_xdp with checks off (fg_config), and its
 #         parse and accounting halves alone (bench/fg_parts.bpf.c)
@@ -24,11 +24,16 @@
 #         of the drops 1 in 1 and 1 in 100, and of every packet 1 in 1
 #         and 1 in 100 (its ring read by a thread on another CPU); no
 #         cold variant
+#     -f  flood: a capture of 2,000 frames from 2,000 sources, half UDP to
+#         port 0 (policy drop), half with a bad IPv4 checksum (malformed
+#         drop), bench/flood_pcap.py; warm is then one source's flood
+#         into a table with room, full a flood into a full table
 #     -B REV  also fg_xdp as git revision REV builds it (in a temp dir),
 #         the baseline of the ratios fg_xdp-warm/fg_xdp@REV
 #   env: COST_REPEAT (5000), COST_ROUNDS (7), COST_COLD (50000; 0: no cold
 #        variant), COST_CPU, FLOWGATE_PCAPS, XDP_FILTER_OBJ, BUILD,
-#        COST_BEFORE (another fg_xdp object, measured as fg_xdp-before)
+#        COST_BEFORE (another fg_xdp object, measured as fg_xdp-before,
+#        warm and full)
 # Needs root (BPF_PROG_TEST_RUN); run through `make bench` or after `make`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,22 +44,28 @@ ARCH=$(cc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
 XDPFILT=${XDP_FILTER_OBJ:-/usr/lib/$ARCH/bpf/xdpfilt_dny_all.o}
 FG_OBJ=$BUILD/flowgate_xdp.bpf.o
 
-json=() breakdown=0 rules=0 v6="" capture=0 base=""
-while getopts jbr6kB: o; do
+json=() breakdown=0 rules=0 v6="" capture=0 base="" flood=0
+while getopts jbr6kfB: o; do
 	case $o in
 	j) json=(-j) ;;
 	b) breakdown=1 ;;
 	r) rules=1 ;;
 	6) v6=,rules-v6 ;;
 	k) capture=1 ;;
+	f) flood=1 ;;
 	B) base=$OPTARG ;;
-	*) sed -n '9,32p' "$0" >&2; exit 2 ;;
+	*) sed -n '9,36p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
 DEFPCAP=ndpi__netflix.pcap
 [ -n "$v6" ] && DEFPCAP=ndpi__http_ipv6.pcap
 PCAP=${1:-$PCAPS/$DEFPCAP}
+if [ "$flood" = 1 ]; then
+	mkdir -p "$OUT"
+	PCAP=$OUT/flood.pcap
+	/usr/bin/python3 bench/flood_pcap.py "$PCAP" 2000
+fi
 
 die() { echo "cost.sh: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "BPF_PROG_TEST_RUN needs root"
@@ -131,8 +142,10 @@ fi
 # same rounds, for before/after ratios of a change.
 if [ -n "${COST_BEFORE:-}" ]; then
 	[ -r "$COST_BEFORE" ] || die "no $COST_BEFORE"
-	progs+=("fg_xdp-before=$COST_BEFORE,prog=fg_xdp")
-	ratios+=(-R fg_xdp-warm/fg_xdp-before -R fg_xdp-before/xdp-filter)
+	progs+=("fg_xdp-before=$COST_BEFORE,prog=fg_xdp"
+		"fg_xdp-before-full=$COST_BEFORE,prog=fg_xdp,flows=full")
+	ratios+=(-R fg_xdp-warm/fg_xdp-before -R fg_xdp-before/xdp-filter
+		-R fg_xdp-full/fg_xdp-before-full)
 fi
 if [ "$COLD" -gt 0 ]; then
 	progs+=("fg_xdp-cold=$FG_OBJ,prog=fg_xdp,flows=cold")

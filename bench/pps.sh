@@ -5,7 +5,7 @@
 # xdp-filter, same load, interleaved rounds; prints the medians and the
 # ratios flowgate/empty and flowgate/xdp-filter.
 #
-#   bench/pps.sh [-j] [-v] [-b] [-k] [-B REV] [-r ROUNDS] [-n PACKETS]
+#   bench/pps.sh [-j] [-v] [-b] [-k] [-f] [-B REV] [-r ROUNDS] [-n PACKETS]
 #     -j  JSON instead of the table
 #     -v  variants: flowgate with drop-flows off, with sampling 1 in 100,
 #         with 1024 flows instead of 1, and in the monitor profile
@@ -13,17 +13,27 @@
 #         counters, RX queue counters, flows), bench/fg_steps_xdp.bpf.c
 #     -k  capture: flowgate with `flowgate capture drops` running (writing
 #         to /dev/null, on another CPU), every drop and 1 in 100
+#     -f  flood: UDP to port 0 (dropped by flowgate's port-zero check and
+#         by xdp-filter with `xdp-filter port 0`), from 1 source and from
+#         100,000 (198.18.0.0/15 x 1 port), flowgate with room for every
+#         source (max-flows 262144) and with a full table (max-flows
+#         1024, filled by the warm-up), each against empty-drop and
+#         xdp-filter on the same frames
 #     -B REV  also flowgate as git revision REV builds it (in build/bench),
 #         compared with this one ("vs flowgate")
 #     -r  rounds (default 5); -n  packets per measurement (default 2000000)
-#   env: PPS_CPU (CPU of the sender and so of the receiver's NAPI, default
+#   env: PPS_SENDER (auto: live frames, or AF_PACKET when the kernel
+#        refuses them; live; packet), PPS_CPU (CPU of the sender and so of the receiver's NAPI, default
 #        the last one), PPS_BATCH (64), XDP_FILTER_OBJ, BUILD;
 #        PPS_RX_CPU=N: the receiver's NAPI threaded and pinned to CPU N
 #        (a NIC queue's own CPU): the sender then outruns every receiver,
 #        the surplus is dropped at the veth (the "sent, received" warnings
 #        are expected) and a rate is the receiver's capacity on one CPU
 #
-# How: bench/pps_tx sends with BPF_PROG_TEST_RUN in live-frames mode (a
+# How: bench/pps_tx sends (or, where the kernel refuses live frames, with
+# an AF_PACKET socket bypassing the qdisc, see bench/pps_tx.c; the output
+# names the sender, and since that sender costs more per frame, it also
+# gives each case's ns per packet above its empty baseline) with BPF_PROG_TEST_RUN in live-frames mode (a
 # program returning XDP_TX, ingress = the sending veth end), so the frames
 # are transmitted to the peer, whose XDP program is the one measured. The
 # peer's NAPI runs in the sender's softirq on the same CPU, so a rate is
@@ -55,11 +65,13 @@ CPU=${PPS_CPU:-$(($(nproc) - 1))}
 BATCH=${PPS_BATCH:-64}
 
 json=0 variants=0 breakdown=0 rounds=5 npkts=2000000
-usage() { sed -n '8,20p' "$0" >&2; exit 2; }
-capture=0 base=""
-while getopts jvbkB:r:n: o; do
+usage() { sed -n '8,28p' "$0" >&2; exit 2; }
+capture=0 base="" flood=0
+SENDER=${PPS_SENDER:-auto}
+while getopts jvbkfB:r:n: o; do
 	case $o in
 	k) capture=1 ;;
+	f) flood=1 ;;
 	B) base=$OPTARG ;;
 	j) json=1 ;;
 	v) variants=1 ;;
@@ -164,8 +176,11 @@ import json, sys
 print(json.load(sys.stdin)["interfaces"][0]["rx_packets"])'
 }
 
-base_fg_attach() { in_rx "$BASE_FG" attach "$RX_IF" >/dev/null; }
-base_fg_detach() { in_rx "$BASE_FG" detach "$RX_IF" >/dev/null; }
+base_fg_attach() { in_rx "$BASE_FG" attach "$RX_IF" "$@" >/dev/null; }
+base_fg_detach() {
+	in_rx "$BASE_FG" detach "$RX_IF" >/dev/null
+	in_rx "$BASE_FG" purge >/dev/null
+}
 
 # A capture of the drops, 1 in $1, running while the case sends; its
 # reader writes to /dev/null.
@@ -190,6 +205,15 @@ cap_detach() {
 
 xf_attach() { in_rx xdp-loader load -m native "$RX_IF" "$XDPFILT" >/dev/null; }
 xf_detach() { in_rx xdp-loader unload "$RX_IF" --all >/dev/null; }
+# xdp-filter's own loader, dropping UDP and TCP to port 0.
+xfp_attach() {
+	in_rx xdp-filter load -m native "$RX_IF" >/dev/null &&
+		in_rx xdp-filter port 0 >/dev/null
+}
+xfp_detach() { in_rx xdp-filter unload "$RX_IF" >/dev/null; }
+fgm_attach() { # fgm_attach MAXFLOWS
+	in_rx "$FLOWGATE" attach "$RX_IF" max-flows "$1" >/dev/null
+}
 
 # Sum of a group of veth counters (ethtool -S NAME: VALUE lines).
 veth_sum() { # veth_sum NS IF REGEX
@@ -204,7 +228,7 @@ ksoftirqd_ticks() {
 	awk '{ print $14 + $15 }' "/proc/$pid/stat"
 }
 
-# Cases: NAME GROUP KIND DSTMAC NFLOWS ATTACH DETACH COUNT [CONFIG...]
+# Cases: NAME GROUP KIND DSTMAC NFLOWS[:NSOURCES] ATTACH DETACH COUNT
 # GROUP pairs a case with its baseline: drop (vs "empty-drop"), pass (vs
 # "empty-pass").
 CASES=(
@@ -233,6 +257,21 @@ if [ "$capture" = 1 ]; then
 		"flowgate/capture-100|drop|syn-fin|$RX_MAC|1|cap_attach 100|cap_detach|fg_count"
 	)
 fi
+if [ "$flood" = 1 ]; then
+	CASES+=(
+		"empty/flood-1|flood1|port0|$RX_MAC|1|base_attach xdp_drop|base_detach|"
+		"xdp-filter/flood-1|flood1|port0|$RX_MAC|1|xfp_attach|xfp_detach|"
+		"flowgate/flood-1|flood1|port0|$RX_MAC|1|fg_attach|fg_detach|fg_count"
+		"empty/flood-100k|flood100k|port0|$RX_MAC|1:100000|base_attach xdp_drop|base_detach|"
+		"xdp-filter/flood-100k|flood100k|port0|$RX_MAC|1:100000|xfp_attach|xfp_detach|"
+		"flowgate/flood-100k-room|flood100k|port0|$RX_MAC|1:100000|fgm_attach 262144|fg_detach|fg_count"
+		"flowgate/flood-100k-full|flood100k|port0|$RX_MAC|1:100000|fgm_attach 1024|fg_detach|fg_count"
+	)
+	[ -z "$base" ] || CASES+=(
+		"flowgate@$base/flood-1|flood1|port0|$RX_MAC|1|base_fg_attach|base_fg_detach|fg_count"
+		"flowgate@$base/flood-100k-full|flood100k|port0|$RX_MAC|1:100000|base_fg_attach max-flows 1024|base_fg_detach|fg_count"
+	)
+fi
 if [ "$breakdown" = 1 ]; then
 	for st in parse full; do
 		CASES+=("steps/$st|drop|syn-fin|$RX_MAC|1|base_attach step_$st $OUT/fg_steps_xdp.bpf.o|base_detach|")
@@ -245,23 +284,28 @@ fi
 RAW=$TMP/raw.tsv
 measure() { # measure ROUND CASE-SPEC
 	local round=$1 name group kind dmac nflows att det cnt
-	local r0 r1 x0 x1 e0 e1 k0 k1 c0='' c1='' out ns cpu
+	local r0 r1 x0 x1 e0 e1 k0 k1 c0='' c1='' out ns cpu nsrc=1 snd
 
 	IFS='|' read -r name group kind dmac nflows att det cnt <<<"$2"
+	case $nflows in *:*) nsrc=${nflows#*:} nflows=${nflows%%:*} ;; esac
+	# -S needs the packet sender; every other case uses $SENDER.
+	snd=$SENDER
+	[ "$nsrc" = 1 ] || snd=packet
 	$att || die "$name: attach failed"
 	pin_napi
 	# Warm up (maps, caches, page pool) outside the measurement.
 	in_tx taskset -c "$CPU" "$PPS_TX" send -i "$TX_IF" -n 20000 \
-		-b "$BATCH" -k "$kind" -d "$dmac" -F "$nflows" \
-		-o "$OUT/tx_xdp.bpf.o" >/dev/null || die "$name: send failed"
+		-b "$BATCH" -k "$kind" -d "$dmac" -F "$nflows" -S "$nsrc" \
+		-m "$snd" -o "$OUT/tx_xdp.bpf.o" >/dev/null ||
+		die "$name: send failed"
 	[ -z "$cnt" ] || c0=$($cnt)
 	r0=$(veth_sum "$NS_RX" "$RX_IF" '^rx_queue_[0-9]+_xdp_packets:')
 	x0=$(veth_sum "$NS_TX" "$TX_IF" '^tx_queue_[0-9]+_xdp_xmit:')
 	e0=$(veth_sum "$NS_TX" "$TX_IF" '^tx_queue_[0-9]+_xdp_xmit_errors:')
 	k0=$(ksoftirqd_ticks)
 	out=$(in_tx taskset -c "$CPU" "$PPS_TX" send -i "$TX_IF" -n "$npkts" \
-		-b "$BATCH" -k "$kind" -d "$dmac" -F "$nflows" \
-		-o "$OUT/tx_xdp.bpf.o") || die "$name: send failed"
+		-b "$BATCH" -k "$kind" -d "$dmac" -F "$nflows" -S "$nsrc" \
+		-m "$snd" -o "$OUT/tx_xdp.bpf.o") || die "$name: send failed"
 	sleep 0.05 # a last NAPI poll deferred to ksoftirqd, if any
 	k1=$(ksoftirqd_ticks)
 	r1=$(veth_sum "$NS_RX" "$RX_IF" '^rx_queue_[0-9]+_xdp_packets:')
@@ -271,9 +315,10 @@ measure() { # measure ROUND CASE-SPEC
 	$det || die "$name: detach failed"
 	ns=${out#*\"ns\":} ns=${ns%%[!0-9]*}
 	cpu=${out#*\"cpu_ns\":} cpu=${cpu%%[!0-9]*}
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$name" \
-		"$group" "$npkts" $((r1 - r0)) "${c1:+$((c1 - c0))}" "$ns" "$cpu" \
-		$((k1 - k0)) $((x1 - x0)) $((e1 - e0)) >>"$RAW"
+	snd=${out#*\"sender\":\"} snd=${snd%%\"*}
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" \
+		"$name" "$group" "$npkts" $((r1 - r0)) "${c1:+$((c1 - c0))}" \
+		"$ns" "$cpu" $((k1 - k0)) $((x1 - x0)) $((e1 - e0)) "$snd" >>"$RAW"
 }
 
 log "sender and receiver NAPI on CPU $CPU, $npkts packets per measurement," \
@@ -299,13 +344,18 @@ for line in open(raw):
     rows.append(dict(round=int(f[0]), case=f[1], group=f[2], sent=int(f[3]),
                      recv=int(f[4]), prog=int(f[5]) if f[5] else None,
                      ns=int(f[6]), cpu_ns=int(f[7]), ksoftirqd_ticks=int(f[8]),
-                     tx_xmit=int(f[9]), tx_err=int(f[10])))
+                     tx_xmit=int(f[9]), tx_err=int(f[10]), sender=f[11]))
 for r in rows:
     r["mpps_wall"] = r["recv"] * 1e3 / r["ns"]
     r["mpps_cpu"] = r["recv"] * 1e3 / r["cpu_ns"]
 cases = list(dict.fromkeys(r["case"] for r in rows))
 by = {(r["case"], r["round"]): r for r in rows}
-base = {"drop": "empty-drop", "pass": "empty-pass"}
+base = {"drop": "empty-drop", "pass": "empty-pass",
+        "flood1": "empty/flood-1", "flood100k": "empty/flood-100k"}
+xfb = {"drop": "xdp-filter", "flood1": "xdp-filter/flood-1",
+       "flood100k": "xdp-filter/flood-100k"}
+for r in rows:
+    r["ns_pkt"] = 1e3 / r["mpps_cpu"] if r["mpps_cpu"] else 0
 
 def spread(v):
     return {"median": round(st.median(v), 3), "min": round(min(v), 3),
@@ -317,8 +367,15 @@ def ratios(case, ref, key):
          for k in range(int(rounds)) if (case, k) in by and (ref, k) in by]
     return spread(v) if v else None
 
+def above(case, ref):
+    # ns per packet (CPU time) above the baseline, per round
+    v = [by[(case, k)]["ns_pkt"] - by[(ref, k)]["ns_pkt"]
+         for k in range(int(rounds)) if (case, k) in by and (ref, k) in by]
+    return spread(v) if v else None
+
+senders = sorted(set(r["sender"] for r in rows))
 out = {"cpu": int(cpu), "packets": int(npkts), "batch": int(batch),
-       "rounds": int(rounds), "cases": []}
+       "rounds": int(rounds), "senders": senders, "cases": []}
 warn = []
 for c in cases:
     rs = [r for r in rows if r["case"] == c]
@@ -333,15 +390,19 @@ for c in cases:
     if progs:
         e["program_counted"] = sum(progs)
     ref = base[g]
+    e["ns_per_pkt_cpu"] = spread([r["ns_pkt"] for r in rs])
+    e["sender"] = ",".join(sorted(set(r["sender"] for r in rs)))
     if c != ref:
         e["vs_" + ref] = {"wall": ratios(c, ref, "mpps_wall"),
                           "cpu": ratios(c, ref, "mpps_cpu")}
+        e["ns_above_empty"] = above(c, ref)
     if g == "drop" and c.startswith("flowgate") and c != "flowgate":
         e["vs_flowgate"] = {"wall": ratios(c, "flowgate", "mpps_wall"),
                             "cpu": ratios(c, "flowgate", "mpps_cpu")}
-    if g == "drop" and c != "xdp-filter":
-        e["vs_xdp-filter"] = {"wall": ratios(c, "xdp-filter", "mpps_wall"),
-                              "cpu": ratios(c, "xdp-filter", "mpps_cpu")}
+    xf = xfb.get(g)
+    if xf and c != xf and (xf, 0) in by:
+        e["vs_xdp-filter"] = {"wall": ratios(c, xf, "mpps_wall"),
+                              "cpu": ratios(c, xf, "mpps_cpu")}
     out["cases"].append(e)
     if e["received"] != e["sent"]:
         warn.append(f"{c}: sent {e['sent']}, received {e['received']}")
@@ -363,14 +424,21 @@ def fmt(s):
 def rfmt(d, k):
     return fmt(d[k]) if d and d.get(k) else ""
 
+names = {"live": "live frames (BPF_PROG_TEST_RUN)",
+         "packet": "AF_PACKET, qdisc bypassed"}
 print(f"veth, CPU {cpu}, {npkts} pkts x {rounds} rounds, batch {batch}; "
-      "median [min-max]")
-print(f"{'case':24} {'Mpps(wall)':>22} {'Mpps(cpu)':>22}  "
+      "median [min-max]; sender: "
+      + ", ".join(names.get(x, x) for x in senders))
+print(f"{'case':26} {'Mpps(wall)':>22} {'Mpps(cpu)':>22} "
+      f"{'ns/pkt above empty (cpu)':>25}  "
       f"{'ratio vs empty (wall / cpu)':>46}  {'vs xdp-filter (wall / cpu)':>46}")
 for e in out["cases"]:
     vb = e.get("vs_" + base[e["group"]])
     vx = e.get("vs_xdp-filter")
-    print(f"{e['case']:24} {fmt(e['mpps_wall']):>22} {fmt(e['mpps_cpu']):>22}  "
+    ab = e.get("ns_above_empty")
+    abs_ = f"{ab['median']:6.1f} [{ab['min']:.1f}-{ab['max']:.1f}]" if ab else ""
+    print(f"{e['case']:26} {fmt(e['mpps_wall']):>22} {fmt(e['mpps_cpu']):>22} "
+          f"{abs_:>25}  "
           f"{rfmt(vb, 'wall'):>22} {rfmt(vb, 'cpu'):>23}  "
           f"{rfmt(vx, 'wall'):>22} {rfmt(vx, 'cpu'):>23}")
 for e in out["cases"]:

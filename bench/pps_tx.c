@@ -14,6 +14,18 @@
  *	thread's CPU time over it, which includes that softirq too on a
  *	kernel without IRQ time accounting, and not time lost to other
  *	tasks on the CPU.
+ *	When the kernel refuses live frames (EPERM: seen on a 6.18 kernel
+ *	under a lockdown/BPF LSM), or with -m packet, it sends the same
+ *	frames with an AF_PACKET socket instead: PACKET_QDISC_BYPASS and
+ *	sendmmsg() of BATCH frames, so each frame goes straight to
+ *	veth_xmit and the peer's NAPI again runs in this CPU's softirq (pin
+ *	the sender to the receiver's CPU). Slower per frame (an skb each,
+ *	and veth copies it into an XDP buffer), the same for every program
+ *	measured. The JSON names the sender: "sender":"live" or "packet".
+ *	-S NSRC: the frames' sources cycle through NSRC addresses of
+ *	198.18.0.0/15 (RFC 2544's benchmarking block; with -F, NSRC x NFLOWS
+ *	distinct flows), packet sender only. Kinds: syn-fin, udp, port0 (UDP
+ *	to port 0: policy drop), csum (bad IPv4 header checksum: malformed).
  *   pps_tx attach -i IF -o OBJ -p PROG
  *	Loads OBJ and attaches its program PROG in native mode on IF with
  *	bpf_xdp_attach(); it stays attached when pps_tx exits.
@@ -26,8 +38,11 @@
  * flowgate's tcp-flags check after the whole parse) or a valid UDP
  * datagram (passed), 60 bytes on the wire without the FCS.
  */
+#define _GNU_SOURCE /* sendmmsg */
 #include <errno.h>
 #include <getopt.h>
+#include <sys/socket.h>
+#include <linux/if_packet.h>
 #include <net/if.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -54,6 +69,8 @@ struct opts {
 	unsigned long long n;
 	unsigned int batch;
 	unsigned int nflows;
+	unsigned int nsrc;
+	const char *mode; /* auto, live, packet */
 	unsigned char src[ETH_ALEN];
 	unsigned char dst[ETH_ALEN];
 	int ifindex;
@@ -62,8 +79,9 @@ struct opts {
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: pps_tx send -i IF [-n N] [-b BATCH] [-k syn-fin|udp] "
-		"[-F NFLOWS] [-s SRCMAC] [-d DSTMAC] [-o TX_OBJ]\n"
+		"usage: pps_tx send -i IF [-n N] [-b BATCH] "
+		"[-k syn-fin|udp|port0|csum] [-F NFLOWS] [-S NSRC] "
+		"[-m auto|live|packet] [-s SRCMAC] [-d DSTMAC] [-o TX_OBJ]\n"
 		"       pps_tx attach -i IF -o OBJ -p PROG\n"
 		"       pps_tx detach -i IF\n"
 		"       pps_tx count -i IF\n");
@@ -81,6 +99,11 @@ static int parse_mac(const char *s, unsigned char *mac)
 	for (i = 0; i < ETH_ALEN; i++)
 		mac[i] = b[i];
 	return 0;
+}
+
+static long long ts_ns(const struct timespec *t)
+{
+	return t->tv_sec * 1000000000LL + t->tv_nsec;
 }
 
 static __u16 ip_csum(const void *hdr, int len)
@@ -103,8 +126,9 @@ static int build_frame(const struct opts *o, unsigned char *f)
 	struct ethhdr *eth = (void *)f;
 	struct iphdr *ip = (void *)(eth + 1);
 	int tcp = !strcmp(o->kind, "syn-fin");
+	int port0 = !strcmp(o->kind, "port0"), csum = !strcmp(o->kind, "csum");
 
-	if (!tcp && strcmp(o->kind, "udp"))
+	if (!tcp && !port0 && !csum && strcmp(o->kind, "udp"))
 		return -EINVAL;
 	memset(f, 0, FRAME_LEN);
 	memcpy(eth->h_dest, o->dst, ETH_ALEN);
@@ -135,12 +159,117 @@ static int build_frame(const struct opts *o, unsigned char *f)
 		ip->protocol = IPPROTO_UDP;
 		ip->tot_len = htons(sizeof(*ip) + sizeof(*uh) + payload);
 		uh->source = htons(40000);
-		uh->dest = htons(9);
+		uh->dest = htons(port0 ? 0 : 9);
 		uh->len = htons(sizeof(*uh) + payload);
 		uh->check = 0; /* none: valid for IPv4, and ports may change */
 	}
 	ip->check = ip_csum(ip, sizeof(*ip));
+	if (csum)
+		ip->check ^= htons(0x5a5a);
 	return FRAME_LEN;
+}
+
+/* Frame i of the packet sender's cycle: source port 40000 + i % nflows
+ * (as tx_xdp.bpf.c), source address 198.18.x.y for i / nflows % nsrc. */
+static void vary_frame(const struct opts *o, unsigned char *f, __u64 i)
+{
+	struct iphdr *ip = (void *)(f + sizeof(struct ethhdr));
+	__u16 *sport = (void *)(ip + 1);
+	__u32 s = (__u32)(i / o->nflows % o->nsrc);
+
+	*sport = htons(40000 + (__u32)(i % o->nflows));
+	if (o->nsrc > 1) {
+		int bad = !strcmp(o->kind, "csum");
+
+		ip->saddr = htonl(0xc6120000 + s); /* 198.18.0.0/15 */
+		ip->check = 0;
+		ip->check = ip_csum(ip, sizeof(*ip));
+		if (bad)
+			ip->check ^= htons(0x5a5a);
+	}
+	/* TCP's checksum is not checked by the receiver's XDP; UDP's is
+	 * 0 (none). */
+}
+
+/*
+ * The packet sender: the whole cycle of distinct frames built once, then
+ * sendmmsg() of batch frames at a time over it.
+ */
+static int send_packet(const struct opts *o, const unsigned char *frame,
+		       int len)
+{
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET,
+				  .sll_ifindex = o->ifindex,
+				  .sll_halen = ETH_ALEN};
+	__u64 cycle = (__u64)o->nflows * o->nsrc, i, sent = 0;
+	unsigned int batch = o->batch ? o->batch : 64, b;
+	struct timespec t0, t1, c0, c1;
+	struct mmsghdr *msg = NULL;
+	struct iovec *iov = NULL;
+	unsigned char *frames;
+	int fd, one = 1, rc = 1;
+
+	if (cycle > (1u << 21)) {
+		fprintf(stderr, "pps_tx: -F x -S at most %u frames\n",
+			1u << 21);
+		return 2;
+	}
+	frames = malloc(cycle * len);
+	msg = calloc(batch, sizeof(*msg));
+	iov = calloc(batch, sizeof(*iov));
+	fd = socket(AF_PACKET, SOCK_RAW, 0); /* protocol 0: receives nothing */
+	if (!frames || !msg || !iov || fd < 0) {
+		fprintf(stderr, "pps_tx: packet socket: %s\n", strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < cycle; i++) {
+		memcpy(frames + i * len, frame, len);
+		vary_frame(o, frames + i * len, i);
+	}
+	if (setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one,
+		       sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
+		fprintf(stderr, "pps_tx: packet socket on %s: %s\n", o->ifname,
+			strerror(errno));
+		goto out;
+	}
+	for (b = 0; b < batch; b++) {
+		msg[b].msg_hdr.msg_iov = &iov[b];
+		msg[b].msg_hdr.msg_iovlen = 1;
+		iov[b].iov_len = len;
+	}
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (sent < o->n) {
+		unsigned int n = o->n - sent < batch ? o->n - sent : batch;
+		int r;
+
+		for (b = 0; b < n; b++)
+			iov[b].iov_base = frames + (sent + b) % cycle * len;
+		r = sendmmsg(fd, msg, n, 0);
+		if (r < 0) {
+			if (errno == ENOBUFS || errno == EAGAIN)
+				continue;
+			fprintf(stderr, "pps_tx: sendmmsg: %s\n",
+				strerror(errno));
+			goto out;
+		}
+		sent += r;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+	printf("{\"sent\":%llu,\"ns\":%lld,\"cpu_ns\":%lld,"
+	       "\"sender\":\"packet\"}\n",
+	       (unsigned long long)sent, ts_ns(&t1) - ts_ns(&t0),
+	       ts_ns(&c1) - ts_ns(&c0));
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(frames);
+	free(msg);
+	free(iov);
+	return rc;
 }
 
 static int load_obj(const char *path, struct bpf_object **objp)
@@ -155,11 +284,6 @@ static int load_obj(const char *path, struct bpf_object **objp)
 	}
 	*objp = obj;
 	return 0;
-}
-
-static long long ts_ns(const struct timespec *t)
-{
-	return t->tv_sec * 1000000000LL + t->tv_nsec;
 }
 
 static int cmd_send(const struct opts *o)
@@ -181,6 +305,13 @@ static int cmd_send(const struct opts *o)
 	}
 	if (o->n > UINT32_MAX || !o->n) {
 		fprintf(stderr, "pps_tx: -n must be 1..%u\n", UINT32_MAX);
+		return 2;
+	}
+	if (!strcmp(o->mode, "packet"))
+		return send_packet(o, frame, len);
+	if (o->nsrc > 1) {
+		fprintf(stderr,
+			"pps_tx: -S needs the packet sender (-m packet)\n");
 		return 2;
 	}
 	err = load_obj(o->obj, &obj);
@@ -219,6 +350,10 @@ static int cmd_send(const struct opts *o)
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
 	}
+	if (err && errno == EPERM && !strcmp(o->mode, "auto")) {
+		bpf_object__close(obj);
+		return send_packet(o, frame, len);
+	}
 	if (err) {
 		fprintf(stderr, "pps_tx: BPF_PROG_TEST_RUN: %s\n",
 			strerror(errno));
@@ -226,7 +361,9 @@ static int cmd_send(const struct opts *o)
 	}
 	ns = ts_ns(&t1) - ts_ns(&t0);
 	cpu = ts_ns(&c1) - ts_ns(&c0);
-	printf("{\"sent\":%llu,\"ns\":%lld,\"cpu_ns\":%lld}\n", o->n, ns, cpu);
+	printf("{\"sent\":%llu,\"ns\":%lld,\"cpu_ns\":%lld,"
+	       "\"sender\":\"live\"}\n",
+	       o->n, ns, cpu);
 	bpf_object__close(obj);
 	return 0;
 fail:
@@ -351,6 +488,8 @@ int main(int argc, char **argv)
 			 .batch = 64,
 			 .kind = "syn-fin",
 			 .nflows = 1,
+			 .nsrc = 1,
+			 .mode = "auto",
 			 .src = {2, 0, 0, 0, 0, 1},
 			 .dst = {2, 0, 0, 0, 0, 2}};
 	const char *cmd;
@@ -360,7 +499,7 @@ int main(int argc, char **argv)
 		return usage();
 	cmd = argv[1];
 	optind = 2;
-	while ((c = getopt(argc, argv, "i:n:b:k:F:s:d:o:p:")) != -1) {
+	while ((c = getopt(argc, argv, "i:n:b:k:F:S:m:s:d:o:p:")) != -1) {
 		switch (c) {
 		case 'i':
 			o.ifname = optarg;
@@ -376,6 +515,12 @@ int main(int argc, char **argv)
 			break;
 		case 'F':
 			o.nflows = strtoul(optarg, NULL, 0);
+			break;
+		case 'S':
+			o.nsrc = strtoul(optarg, NULL, 0);
+			break;
+		case 'm':
+			o.mode = optarg;
 			break;
 		case 's':
 			if (parse_mac(optarg, o.src))
@@ -395,7 +540,9 @@ int main(int argc, char **argv)
 			return usage();
 		}
 	}
-	if (!o.ifname || optind != argc)
+	if (!o.ifname || optind != argc || !o.nflows || !o.nsrc ||
+	    (strcmp(o.mode, "auto") && strcmp(o.mode, "live") &&
+	     strcmp(o.mode, "packet")))
 		return usage();
 	o.ifindex = if_nametoindex(o.ifname);
 	if (!o.ifindex) {

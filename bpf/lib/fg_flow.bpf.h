@@ -106,6 +106,30 @@ static __always_inline void fg_overflow_add(const struct fg_flow_key *k,
 	}
 }
 
+/*
+ * The table was found full at this time (0: it was not). While it is, and
+ * for FG_FULL_RETRY_NS after, a packet without a record goes straight to
+ * the overflow aggregate instead of paying for an insert that fails (a
+ * bucket lock and a walk of every CPU's free list): a flood of new flows
+ * into a full table then costs a lookup, not a lookup and a failed
+ * insert. One insert is tried per interval, so the table takes flows
+ * again at most that long after the exporter made room; replay's fg_take
+ * clears it at once when it deletes. Global, not per CPU: it is written
+ * once per interval, read by every packet.
+ */
+#define FG_FULL_RETRY_NS 1000000ull
+__u64 fg_flows_full_ns = 0;
+/* Inserts actually tried and failed: insert_fail counts every packet
+ * that found no record and no room, tried or not (tests/bpf/test_flows). */
+__u64 fg_full_tries = 0;
+
+static __always_inline int fg_flows_full(__u64 now)
+{
+	__u64 t = fg_flows_full_ns;
+
+	return t && now - t < FG_FULL_RETRY_NS;
+}
+
 /* Flow accounting of one packet (or one GSO super-packet of pkts segments
  * carrying octets IP bytes) into its record, or wherever else it goes. */
 static __always_inline void fg_flow_account(struct fg_pkt *p,
@@ -117,7 +141,11 @@ static __always_inline void fg_flow_account(struct fg_pkt *p,
 	struct fg_flow_key k = {};
 	struct fg_flow_val *v, init = {};
 	__u64 now;
-	long err;
+	/* An int, not the helper's long: Linux 6.1 hands the map's int
+	 * error back zero-extended (-E2BIG came as 0xfffffff9), so only the
+	 * low 32 bits compare on every kernel. */
+	int err;
+	int full;
 
 	st->packets += pkts;
 	st->octets += octets;
@@ -135,15 +163,31 @@ static __always_inline void fg_flow_account(struct fg_pkt *p,
 		fg_frag_ports(p, st);
 	fg_flow_key_fill(&k, p, ifindex, dir);
 	now = fg_now();
+	full = fg_flows_full(now);
+	if (fg_flow_skip_full(p->reason, full)) {
+		fg_overflow_add(&k, st, pkts, octets);
+		return;
+	}
 	v = bpf_map_lookup_elem(&fg_flows, &k);
 	if (v) {
 		fg_flow_update(v, p, pkts, octets, now);
 		return;
 	}
+	if (full) {
+		fg_overflow_add(&k, st, pkts, octets);
+		return;
+	}
 	fg_flow_update(&init, p, pkts, octets, now);
 	err = bpf_map_update_elem(&fg_flows, &k, &init, BPF_NOEXIST);
-	if (!err)
+	if (!err) {
+		if (fg_flows_full_ns)
+			fg_flows_full_ns = 0;
 		return;
+	}
+	if (err == -7 /* E2BIG: no free element */) {
+		fg_flows_full_ns = now | 1;
+		__sync_fetch_and_add(&fg_full_tries, 1);
+	}
 	/* Another CPU inserted it first: per-CPU values, so add ours. */
 	v = err == -17 /* EEXIST */ ? bpf_map_lookup_elem(&fg_flows, &k) : 0;
 	if (v)

@@ -22,15 +22,27 @@ FG_DEFINE_PARSE(fg_tc_parse, struct __sk_buff, FG_SKB_WIRE_END)
 FG_DEFINE_CAPTURE(fg_cap_skb, struct __sk_buff, bpf_skb_load_bytes, FG_TC_FRAME,
 		  FG_TC_IFINDEX, FG_TC_RXQ, FG_CAP_F_TC)
 
-/* Headers must be in the linear area for direct packet access. */
+/*
+ * Headers must be in the linear area for direct packet access. They
+ * nearly always are: the stack builds its headers there and leaves the
+ * payload in page fragments. So parse first, and pull (then parse again)
+ * only when the parse stopped where the linear area ended (p->unseen).
+ * Pulling every skb whose linear area is shorter than FG_TC_PULL bytes
+ * copied payload into it, and reallocated its head when the tailroom was
+ * short, for nearly every TCP segment the host sent.
+ */
 #define FG_TC_PULL 256
 
-static __always_inline void fg_tc_pull(struct __sk_buff *skb)
+static __always_inline void fg_tc_parse_all(struct __sk_buff *skb,
+					    struct fg_pkt *p)
 {
 	__u32 want = skb->len < FG_TC_PULL ? skb->len : FG_TC_PULL;
 
-	if (skb->data_end - skb->data < want)
-		bpf_skb_pull_data(skb, want);
+	fg_tc_parse(skb, p);
+	if (!p->unseen || skb->data_end - skb->data >= want)
+		return;
+	if (!bpf_skb_pull_data(skb, want))
+		fg_tc_parse(skb, p);
 }
 
 /* With VLAN offload the outer tag is in skb->vlan_tci, not in the data. */
@@ -62,8 +74,7 @@ static __always_inline __u32 fg_tc_run(struct __sk_buff *skb, __u32 dir)
 {
 	struct fg_pkt p;
 
-	fg_tc_pull(skb);
-	fg_tc_parse(skb, &p);
+	fg_tc_parse_all(skb, &p);
 	fg_tc_vlan(skb, &p);
 	if (dir == FG_DIR_OUT)
 		p.reason = FG_R_NONE;

@@ -75,8 +75,10 @@ static long fg_take_one(__u64 i, void *ctx)
 	op = t->op;
 	if ((op == FG_TAKE_DELETE ||
 	     (op == FG_TAKE_IDLE && a->now_ns >= v->last_ns + a->idle_ns)) &&
-	    !bpf_map_delete_elem(&fg_flows, &t->key))
+	    !bpf_map_delete_elem(&fg_flows, &t->key)) {
 		op |= FG_TAKE_DELETED;
+		fg_flows_full_ns = 0; /* room again: no waiting for a retry */
+	}
 	t->op = op | FG_TAKE_FOUND;
 	return 0;
 }

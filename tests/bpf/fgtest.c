@@ -28,6 +28,12 @@ int fgt_open(struct fgt *t)
 
 int fgt_open_slot(struct fgt *t, __u32 slot)
 {
+	return fgt_open_flows(t, slot, 0, 0);
+}
+
+int fgt_open_flows(struct fgt *t, __u32 slot, __u32 max_flows,
+		   int capture_clock)
+{
 	struct bpf_map *m;
 	int err;
 
@@ -47,6 +53,9 @@ int fgt_open_slot(struct fgt *t, __u32 slot)
 		bpf_map__set_pin_path(m, NULL);
 	t->skel->rodata->fg_record_last = 1;
 	t->skel->rodata->fg_slot = slot;
+	if (max_flows)
+		bpf_map__set_max_entries(t->skel->maps.fg_flows, max_flows);
+	t->skel->rodata->fg_capture_clock = capture_clock;
 	err = flowgate_xdp__load(t->skel);
 	if (err) {
 		fgt_diag("skeleton load: %s", strerror(-err));

@@ -39,6 +39,10 @@ struct fgt_result {
 int fgt_open(struct fgt *t);
 /* The same, with fg_slot set as attach sets it. */
 int fgt_open_slot(struct fgt *t, __u32 slot);
+/* The same, with a flow table of max_flows entries (0: the object's), and
+ * with capture_clock, flow times from bss->fg_pkt_ns (set per run). */
+int fgt_open_flows(struct fgt *t, __u32 slot, __u32 max_flows,
+		   int capture_clock);
 void fgt_close(struct fgt *t);
 
 /* Run one frame of len bytes (0 allowed: frames shorter than an Ethernet

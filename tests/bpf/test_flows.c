@@ -10,6 +10,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "fgtest.h"
@@ -450,6 +451,132 @@ static void test_second_cpu_slot(void)
 	free(v);
 }
 
+static void send_udp(struct fgt *in, const char *src, __u16 sport)
+{
+	struct fgt_result r;
+	struct pkt p;
+
+	pkt_init(&p);
+	pkt_eth(&p);
+	pkt_ip4(&p, src, "198.51.100.9");
+	pkt_udp(&p, sport, 53);
+	pkt_finish(&p);
+	in->skel->bss->fg_pkt_ns += 10000;
+	if (fgt_run(in, p.b, p.len, &r))
+		fgt_diag("run failed");
+}
+
+/*
+ * A full table stops trying to insert (fg_flows_full_ns): new flows go to
+ * the overflow aggregate without a failed insert each, flows already in
+ * the table keep being counted there, every packet stays counted once,
+ * and inserts resume once there is room again.
+ */
+/* A UDP datagram whose IPv4 header checksum is wrong (ip4-csum,
+ * class malformed). */
+static void send_bad_csum(struct fgt *in, const char *src)
+{
+	struct fgt_result r;
+	struct pkt p;
+
+	pkt_init(&p);
+	pkt_eth(&p);
+	pkt_ip4(&p, src, "198.51.100.9");
+	pkt_udp(&p, 7, 53);
+	pkt_finish(&p);
+	p.b[ETH_HLEN + 10] ^= 0x5a;
+	in->skel->bss->fg_pkt_ns += 10000;
+	if (fgt_run(in, p.b, p.len, &r) || r.reason != FG_R_IP4_CSUM)
+		fgt_diag("bad checksum run: reason %u", r.reason);
+}
+
+static __u64 flow_packets(int fd, int ncpu, const struct fg_flow_key *k)
+{
+	struct fg_flow_val *v = calloc(ncpu, sizeof(*v));
+	__u64 n = 0;
+	int c;
+
+	if (v && !bpf_map_lookup_elem(fd, k, v))
+		for (c = 0; c < ncpu; c++)
+			n += v[c].packets;
+	free(v);
+	return n;
+}
+
+static void test_full_table(void)
+{
+	struct fg_ifstats s;
+	struct fg_flow_key k;
+	struct fgt f;
+	__u64 tries, held;
+	int i, fd;
+
+	/* The capture's clock: a run takes milliseconds on a loaded machine
+	 * (test runs wait for RCU), so the kernel's clock would let the retry
+	 * interval pass between any two packets. 10 us a packet here. */
+	if (fgt_open_flows(&f, FG_SLOT_OTHER, 16, 1)) {
+		fgt_ok(0, "full table: instance with 16 flows loads");
+		return;
+	}
+	fd = bpf_map__fd(f.skel->maps.fg_flows);
+	for (i = 0; i < 15; i++)
+		send_udp(&f, "192.0.2.60", 1000 + i);
+	send_bad_csum(&f, "192.0.2.63");
+	fgt_ok(!f.skel->bss->fg_flows_full_ns && !f.skel->bss->fg_full_tries,
+	       "full table: 16 flows fit, not marked full");
+	/* 50 new flows, then one of the 16 again, in 0.5 ms: less than the
+	 * retry interval, so one insert is tried. */
+	for (i = 0; i < 50; i++)
+		send_udp(&f, "192.0.2.61", 2000 + i);
+	send_udp(&f, "192.0.2.60", 1000);
+	tries = f.skel->bss->fg_full_tries;
+	fgt_ok(f.skel->bss->fg_flows_full_ns != 0, "full table: marked full");
+	if (!fgt_ok(tries == 1,
+		    "full table: 50 new flows, %llu inserts tried (1)",
+		    (unsigned long long)tries))
+		fgt_diag("an insert per packet would be 50");
+	fgt_stats(&f, FGT_STATS_IN, &s);
+	fgt_ok(s.flows.insert_fail == 50 && s.flows.ovf_pkts == 50,
+	       "full table: 50 packets without room counted (%llu), in "
+	       "overflow (%llu)",
+	       (unsigned long long)s.flows.insert_fail,
+	       (unsigned long long)s.flows.ovf_pkts);
+	key_base(&k, 4, IPPROTO_UDP, "192.0.2.60", "198.51.100.9", 1000, 53);
+	held = flow_packets(fd, f.ncpu, &k);
+	fgt_ok(held == 2,
+	       "full table: a flow in the table still counted (%llu)",
+	       (unsigned long long)held);
+	/* A malformed drop, though its flow is in the table: straight to
+	 * the aggregate, counted by reason. */
+	send_bad_csum(&f, "192.0.2.63");
+	fgt_stats(&f, FGT_STATS_IN, &s);
+	key_base(&k, 4, IPPROTO_UDP, "192.0.2.63", "198.51.100.9", 0, 0);
+	k.reason = FG_R_IP4_CSUM;
+	held = flow_packets(fd, f.ncpu, &k);
+	fgt_ok(held == 1 && s.flows.ovf_pkts == 51 &&
+		       s.drop_packets[FG_R_IP4_CSUM] == 2,
+	       "full table: a malformed drop goes to the aggregate, not its "
+	       "flow (flow %llu, overflow %llu, ip4-csum drops %llu)",
+	       (unsigned long long)held, (unsigned long long)s.flows.ovf_pkts,
+	       (unsigned long long)s.drop_packets[FG_R_IP4_CSUM]);
+	key_base(&k, 4, IPPROTO_UDP, "192.0.2.60", "198.51.100.9", 1000, 53);
+	fgt_ok(s.flows.packets == 68 &&
+		       s.flows.packets == 17 + s.flows.ovf_pkts,
+	       "full table: conservation, 68 = 17 in flows + %llu overflow",
+	       (unsigned long long)s.flows.ovf_pkts);
+	/* Room again (as the exporter deletes): after the retry interval
+	 * the next new flow is inserted. */
+	bpf_map_delete_elem(fd, &k);
+	f.skel->bss->fg_pkt_ns += 2000000;
+	send_udp(&f, "192.0.2.62", 3000);
+	key_base(&k, 4, IPPROTO_UDP, "192.0.2.62", "198.51.100.9", 3000, 53);
+	fgt_ok(flow_packets(fd, f.ncpu, &k) == 1 &&
+		       !f.skel->bss->fg_flows_full_ns,
+	       "full table: room again, the next new flow is inserted and the "
+	       "mark cleared");
+	fgt_close(&f);
+}
+
 int main(void)
 {
 	if (fgt_open(&t))
@@ -462,6 +589,7 @@ int main(void)
 	test_fragment_eviction();
 	test_sampling_conserves();
 	test_second_cpu_slot();
+	test_full_table();
 	fgt_close(&t);
 	return fgt_done();
 }
