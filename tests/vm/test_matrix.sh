@@ -20,7 +20,7 @@ set -u
 cd "$(dirname "$0")/../.."
 # Two halves of about the same length, one per vCPU (tests/vm/guest.sh).
 HALF1='^bpf/'
-HALF2='^(pcap/|e2e/test_(cli|flows|guard|coexist)$)'
+HALF2='^e2e/test_(cli|coexist|rtt|capture)$'
 if [ "${VM_SUITE:-matrix}" = full ]; then
 	HALF1='^(unit|bpf|interop)/' HALF2='^(pcap|e2e)/'
 fi
@@ -44,6 +44,7 @@ relabel() { # relabel KVER
 			tap "$res" "[$kver] $test: $text"
 			;;
 		*"#   "* | "# kernel"*) echo "${line#"${line%%[! ]*}"}" ;;
+		"slow: "*) echo "# [$kver] $line" ;;
 		esac
 	done
 }
