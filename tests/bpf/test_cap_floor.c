@@ -108,8 +108,10 @@ static void check(int on, int has_helper)
 		fgt_ok(!err, "switch %s: fg_xdp and fg_replay load on %s (%d)",
 		       what, fg_kfeat_release(), err);
 	else
-		fgt_ok(err, "switch on, kernel without the helper: refused "
-			    "(%d)", err);
+		fgt_ok(err,
+		       "switch on, kernel without the helper: refused "
+		       "(%d)",
+		       err);
 	if (err || !has_helper) {
 		flowgate_xdp__destroy(skel);
 		return;
