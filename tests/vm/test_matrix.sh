@@ -20,12 +20,14 @@ set -u
 cd "$(dirname "$0")/../.."
 # Two halves of about the same length, one per vCPU (tests/vm/guest.sh).
 # The matrix of `make test` keeps what only a VM shows: every program
-# loads, the BPF layer, and the e2e tests of the dispatcher path (attach,
-# status, counters, detach: cli; a second XDP program beside flowgate:
-# coexist), coarse RTT (6.1 has no RTT callback arguments) and capture, the
-# latter in its short form (TEST_SHORT). `make vmtest` runs everything.
+# loads, the BPF layer, and the e2e tests of libxdp's dispatcher path
+# (coexist: attach beside another XDP program, status, counters, attach
+# again, detach), coarse RTT (6.1 has no RTT callback arguments) and
+# capture, the latter in its short form (TEST_SHORT). Every e2e test
+# costs minutes under emulation (each Python, scapy and tshark start
+# takes seconds); `make vmtest` runs them all.
 HALF1='^bpf/'
-HALF2='^e2e/test_(cli|coexist|rtt|capture)$'
+HALF2='^e2e/test_(coexist|rtt|capture)$'
 SHORT=1
 if [ "${VM_SUITE:-matrix}" = full ]; then
 	HALF1='^(unit|bpf|interop)/' HALF2='^(pcap|e2e)/' SHORT=
