@@ -47,6 +47,9 @@ int fgt_open_slot(struct fgt *t, __u32 slot)
 		bpf_map__set_pin_path(m, NULL);
 	t->skel->rodata->fg_record_last = 1;
 	t->skel->rodata->fg_slot = slot;
+	/* fg_xdp only: replay's driver costs the verifier as much again
+	 * (tests/bpf/test_replay.c loads it). */
+	bpf_program__set_autoload(t->skel->progs.fg_replay, false);
 	err = flowgate_xdp__load(t->skel);
 	if (err) {
 		fgt_diag("skeleton load: %s", strerror(-err));
