@@ -81,10 +81,10 @@ for t in tests/interop/test_*.sh; do
 done
 # Layer 6: the kernel matrix, the layers above on Debian kernels in a VM
 # (tests/vm/test_matrix.sh); it names each kernel's counts. Its short
-# selection takes about MATRIX_MINUTES under TCG on two vCPUs of an idle
-# machine (seconds with KVM); the bound leaves a loaded machine room, and
-# the VM's own (scripts/vmtest.sh, VM_TIMEOUT) ends first, so that the
-# matrix still reports what ran.
+# selection costs qemu about 12 minutes of CPU under TCG, some 6-7 minutes
+# on two idle cores (KVM, where /dev/kvm works, is faster); the bound
+# leaves a loaded machine room, and the VM's own (scripts/vmtest.sh,
+# VM_TIMEOUT) ends first, so that the matrix still reports what ran.
 MATRIX_TIMEOUT=${MATRIX_TIMEOUT:-1200}
 for t in tests/vm/test_*.sh; do
 	[ -e "$t" ] || continue
