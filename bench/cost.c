@@ -77,6 +77,7 @@
 #include <linux/bpf.h>
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "fg.h"
 #include "rules_fill.h"
@@ -597,6 +598,41 @@ static void *cap_reader(void *arg)
 	return arg;
 }
 
+/* fg_xdp runs its capture only with rodata fg_cap_loadable set (the
+ * loader's probe of bpf_xdp_load_bytes(), bpf/xdp/flowgate_xdp.bpf.c):
+ * set it before load, as attach does. Objects without it are left. */
+static void allow_capture(struct prog *p)
+{
+	struct btf *btf = bpf_object__btf(p->obj);
+	int id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC)
+		     : -1;
+	const struct btf_type *sec = id < 0 ? NULL : btf__type_by_id(btf, id);
+	const struct btf_var_secinfo *vs = sec ? btf_var_secinfos(sec) : NULL;
+	struct bpf_map *m;
+	size_t size;
+	char *data;
+
+	for (int i = 0; sec && i < btf_vlen(sec); i++, vs++) {
+		const struct btf_type *v = btf__type_by_id(btf, vs->type);
+
+		if (strcmp(btf__name_by_offset(btf, v->name_off),
+			   "fg_cap_loadable"))
+			continue;
+		bpf_object__for_each_map(m, p->obj)
+		{
+			const char *n = bpf_map__name(m);
+			size_t len = strlen(n);
+
+			if (!bpf_map__is_internal(m) || len < 7 ||
+			    strcmp(n + len - 7, ".rodata"))
+				continue;
+			data = (char *)bpf_map__initial_value(m, &size);
+			if (data && vs->offset < size)
+				data[vs->offset] = 1;
+		}
+	}
+}
+
 /* Switch the capture on: the object's own selection (its data section,
  * not pinned here), and a reader of its ring. */
 static void start_capture(struct prog *p)
@@ -677,6 +713,8 @@ static void load_prog(struct prog *p)
 	    bpf_map__set_max_entries(flows_map(p, FG_MAP_FLOWS), p->max_flows))
 		die("%s: max-flows: %s", p->label, strerror(errno));
 	flows_map(p, FG_MAP_FLOWS); /* flows= on a non-flowgate object */
+	if (p->cap_verdicts)
+		allow_capture(p);
 	if (bpf_object__load(p->obj))
 		die("%s: loading %s failed: %s", p->label, p->path,
 		    strerror(errno));

@@ -165,14 +165,19 @@ static __always_inline void fg_cap_fill(struct fg_cap_rec *r,
 	})
 
 /*
- * The capture of one context type: NAME(ctx, p, wire, dir), a global
- * function (the verifier checks it once), called only when
- * fg_cap_active(). FRAME(ctx) is how many bytes can be copied,
+ * The capture of one context type: NAME(ctx, p, wire, dir), called only
+ * when fg_cap_active(). FRAME(ctx) is how many bytes can be copied,
  * IFINDEX(ctx) and RXQ(ctx) what the record says, FLAGS its FG_CAP_F_*.
+ * A static subprogram, not a global function: kernels before 6.8 verify
+ * every global function of a program, called or not, so a global copy
+ * with bpf_xdp_load_bytes() (5.18) would make every XDP program refuse
+ * to load on 5.12-5.17. A static one is verified only where a call is
+ * reached, and fg_xdp calls it only behind a rodata switch
+ * (fg_cap_loadable) that the loader sets from the kernel's probe.
  */
 #define FG_DEFINE_CAPTURE(NAME, CTX, LOAD, FRAME, IFINDEX, RXQ, FLAGS)    \
-	__noinline int NAME(CTX *ctx, const struct fg_pkt *p, __u32 wire, \
-			    __u32 dir)                                    \
+	static __noinline int NAME(CTX *ctx, const struct fg_pkt *p,      \
+				   __u32 wire, __u32 dir)                 \
 	{                                                                 \
 		__u32 ifindex, len, snap = fg_cap_cfg.snaplen;            \
 		struct fg_cap_count *n;                                   \

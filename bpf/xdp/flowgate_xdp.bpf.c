@@ -28,6 +28,12 @@ FG_DEFINE_PARSE(fg_xdp_parse, struct xdp_md, FG_XDP_WIRE_END)
 FG_DEFINE_CAPTURE(fg_cap_xdp, struct xdp_md, bpf_xdp_load_bytes, FG_XDP_FRAME,
 		  FG_XDP_IFINDEX, FG_XDP_RXQ, 0)
 
+/* Set by the loader when the kernel has bpf_xdp_load_bytes() (5.18, the
+ * kfeat probe "xdp_load_bytes"). Off, the call to fg_cap_xdp() is dead
+ * code the verifier never walks, so that the XDP object loads from 5.12;
+ * `flowgate capture` then refuses to start. */
+const volatile __u8 fg_cap_loadable = 0;
+
 /* What fg_xdp does with a frame; inlined in fg_xdp, and in the global
  * function fg_xdp_frame() that replay's fg_replay calls per frame. */
 static __always_inline int fg_xdp_body(struct xdp_md *ctx)
@@ -46,7 +52,7 @@ static __always_inline int fg_xdp_body(struct xdp_md *ctx)
 	fg_rule_stage(&p, ctx->ingress_ifindex, octets);
 	fg_account(&p, fg_dir_key(ctx->ingress_ifindex, FG_DIR_IN),
 		   ctx->rx_queue_index, bytes, FG_PKTS_OCTETS(1, octets));
-	if (fg_cap_active())
+	if (fg_cap_loadable && fg_cap_active())
 		fg_cap_xdp(ctx, &p, bytes, FG_DIR_IN);
 	return p.reason ? XDP_DROP : XDP_PASS;
 }

@@ -496,6 +496,7 @@ static int attach_xdp(struct fg_iface *ifc, __u32 max_flows, __u32 ring,
 		return fg_error(-errno, "cannot open the XDP object");
 	skel->rodata->fg_frag_seed = frag_seed();
 	skel->rodata->fg_slot = ifc->slot;
+	skel->rodata->fg_cap_loadable = fg_kfeat_has(FG_KF_XDP_LOAD_BYTES);
 	/* Opened with pins set but not loaded: libxdp loads it (as an
 	 * freplace component with the dispatcher, as XDP without), and
 	 * libbpf then reuses the pinned maps. */

@@ -132,6 +132,13 @@ static int probe_ringbuf(void)
 	return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1;
 }
 
+/* The capture's copy from XDP: without it the loaders leave the capture
+ * out of fg_xdp and fg_replay (rodata fg_cap_loadable). */
+static int probe_xdp_load_bytes(void)
+{
+	return probe_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_xdp_load_bytes);
+}
+
 static const struct fg_kfeat feats[FG_KF_MAX] = {
 	[FG_KF_BTF] = {"btf", "kernel BTF (/sys/kernel/btf/vmlinux)",
 		       FG_KVER(5, 4), "CONFIG_DEBUG_INFO_BTF", probe_btf},
@@ -163,6 +170,10 @@ static const struct fg_kfeat feats[FG_KF_MAX] = {
 			    probe_freplace},
 	[FG_KF_RINGBUF] = {"ringbuf", "the BPF ring buffer", FG_KVER(5, 8),
 			   NULL, probe_ringbuf},
+	[FG_KF_XDP_LOAD_BYTES] = {"xdp_load_bytes",
+				  "bpf_xdp_load_bytes() (the capture's copy "
+				  "from XDP)",
+				  FG_KVER(5, 18), NULL, probe_xdp_load_bytes},
 };
 
 const struct fg_kfeat *fg_kfeat_get(enum fg_kfeat_id id)
@@ -328,6 +339,10 @@ int fg_kfeat_check_capture(void)
 
 	if (!err)
 		err = fg_kfeat_need(FG_KF_RINGBUF,
+				    "still works: attach, replay, rtt enable "
+				    "(only capture is missing)");
+	if (!err)
+		err = fg_kfeat_need(FG_KF_XDP_LOAD_BYTES,
 				    "still works: attach, replay, rtt enable "
 				    "(only capture is missing)");
 	return err;

@@ -228,6 +228,9 @@ static int open_load(struct replay *r, bool take)
 		return -errno;
 	r->skel->rodata->fg_record_last = 1;
 	r->skel->rodata->fg_capture_clock = 1;
+	/* The capture path only when one is asked for (checked by
+	 * fg_kfeat_check_capture()): less for the verifier otherwise. */
+	r->skel->rodata->fg_cap_loadable = r->a.cap != NULL;
 	/* No rules: no rule stage to verify (a third of the verifier's
 	 * work on fg_replay). */
 	r->skel->rodata->fg_rules_off = !r->have_cfg || !r->cfg.rules.n;
@@ -289,6 +292,8 @@ static int load_program(struct replay *r)
 	err = fg_check_caps(FG_NEED_BPF | FG_NEED_NET_ADMIN);
 	if (!err)
 		err = fg_kfeat_check_replay(&fast);
+	if (!err && r->a.cap)
+		err = fg_kfeat_check_capture();
 	if (err)
 		return err;
 	if (take && !fast) {

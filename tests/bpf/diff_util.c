@@ -151,6 +151,8 @@ int dfu_bpf_open(struct dfu_bpf *b)
 	if (!b->skel)
 		return -errno;
 	b->skel->rodata->fg_record_last = 1;
+	/* fg_xdp only: replay's driver costs the verifier as much again. */
+	bpf_program__set_autoload(b->skel->progs.fg_replay, false);
 	err = flowgate_xdp__load(b->skel);
 	if (err) {
 		flowgate_xdp__destroy(b->skel);

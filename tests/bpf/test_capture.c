@@ -56,6 +56,7 @@ static int load(__u32 ring)
 		return -errno;
 	bpf_object__for_each_map(m, T.skel->obj) bpf_map__set_pin_path(m, NULL);
 	T.skel->rodata->fg_record_last = 1;
+	T.skel->rodata->fg_cap_loadable = 1;
 	bpf_program__set_autoload(T.skel->progs.fg_replay, false);
 	err = bpf_map__set_max_entries(T.skel->maps.fg_cap_ring, ring);
 	if (!err)

@@ -41,7 +41,7 @@ s=$(fg -j status)
 expect_eq "status: kernel release is uname -r" \
 	"$(jget "$s" 'd["kernel"]["release"]')" "$REL"
 expect_eq "status: every feature probed, true or false" \
-	"$(jget "$s" 'sorted(d["kernel"]["features"]) == sorted(["btf", "xdp", "tc", "tcx", "coarse_clock", "xdp_test_ctx", "sock_ops", "rtt_cb_args", "syscall_prog", "bpf_loop", "freplace", "ringbuf"]) and all(isinstance(v, bool) for v in d["kernel"]["features"].values())')" \
+	"$(jget "$s" 'sorted(d["kernel"]["features"]) == sorted(["btf", "xdp", "tc", "tcx", "coarse_clock", "xdp_test_ctx", "sock_ops", "rtt_cb_args", "syscall_prog", "bpf_loop", "freplace", "ringbuf", "xdp_load_bytes"]) and all(isinstance(v, bool) for v in d["kernel"]["features"].values())')" \
 	true
 # What everything flowgate loads needs, and this test's kernels have.
 expect_eq "status: xdp, tc, btf, coarse clock, sock_ops, XDP test context" \
@@ -98,6 +98,20 @@ expect_eq "  ... status: single program" \
 check "  ... detach" fg detach "$RX_IF"
 fg purge >/dev/null
 nothing_left "freplace fallback"
+# Without bpf_xdp_load_bytes() (5.18) fg_xdp loads with its capture path
+# left out (rodata fg_cap_loadable; tests/bpf/test_cap_floor checks the
+# program itself), and capture alone is refused, naming the release.
+NOLB="Error: Linux $REL lacks bpf_xdp_load_bytes() (the capture's copy from XDP) (Linux 5.18 and later); still works: attach, replay, rtt enable (only capture is missing)"
+out=$(FLOWGATE_FAKE_KFEAT=xdp_load_bytes fg -j attach "$RX_IF")
+expect_eq "without bpf_xdp_load_bytes: attach exits 0" "$?" 0
+check "  ... fg_xdp on the link" test -n "$(xdp_prog_id)"
+fails "  ... capture refused" "$NOLB" \
+	env FLOWGATE_FAKE_KFEAT=xdp_load_bytes ip netns exec "$NS_RX" \
+	"$FLOWGATE" capture count 1 duration 1 write "$TMPD/nolb.pcapng"
+check "  ... no capture file written" test ! -e "$TMPD/nolb.pcapng"
+check "  ... detach" fg detach "$RX_IF"
+fg purge >/dev/null
+nothing_left "attach without bpf_xdp_load_bytes"
 # As the kernel answers: the interface as the kernel line says.
 out=$(fg -j attach "$RX_IF")
 expect_eq "attach as the kernel allows: exit 0" "$?" 0
@@ -133,6 +147,15 @@ expect_eq "replay without syscall programs: the note names them" \
 FLOWGATE_FAKE_KFEAT=bpf_loop "$FLOWGATE" -j replay "$CAP" >/dev/null 2>"$TMPD/d.err"
 expect_eq "replay without export needs no fg_take: no note" \
 	"$?:$(cat "$TMPD/d.err")" "0:"
+fails "replay capture without bpf_xdp_load_bytes" "$NOLB" \
+	env FLOWGATE_FAKE_KFEAT=xdp_load_bytes "$FLOWGATE" replay "$CAP" \
+	capture "$TMPD/nolb.pcapng"
+check "  ... no capture file written" test ! -e "$TMPD/nolb.pcapng"
+run_replay e FLOWGATE_FAKE_KFEAT=xdp_load_bytes
+expect_eq "replay without capture still works there: exit 0, nothing on stderr" \
+	"$?:$(cat "$TMPD/e/err")" "0:"
+check "  ... the same summary" cmp -s "$TMPD/a/out.json" "$TMPD/e/out.json"
+check "  ... the same IPFIX file" cmp -s "$TMPD/a/x.ipfix" "$TMPD/e/x.ipfix"
 fails "replay without XDP test contexts" \
 	"Error: Linux $REL lacks XDP test runs with a context (BPF_PROG_TEST_RUN ctx_in) (Linux 5.15 and later); still works: attach, rtt enable (replay only is missing)" \
 	env FLOWGATE_FAKE_KFEAT=xdp_test_ctx "$FLOWGATE" replay "$CAP"

@@ -195,6 +195,13 @@ ip netns exec "$NS_RX" "$FLOWGATE" export file "$RTT_DIR/out.ipfix" \
 	interval 200 2>>"$RTT_DIR/export.err" &
 EXPP=$!
 PIDS+=("$EXPP")
+# Running (its signal handlers set) before it is stopped: a start takes
+# seconds under emulation (the kernel matrix).
+for ((i = 0; i < 150; i++)); do
+	[ "$(jget "$(fg -j stats)" 'd.get("exporter", {}).get("running")')" = true ] &&
+		break
+	sleep 0.2
+done
 sleep 0.6
 kill -TERM "$EXPP"
 wait "$EXPP" 2>/dev/null

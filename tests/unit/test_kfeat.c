@@ -59,6 +59,7 @@ static void test_table(void **state)
 		{"bpf_loop", FG_KVER(5, 17)},
 		{"freplace", FG_KVER(5, 10)},
 		{"ringbuf", FG_KVER(5, 8)},
+		{"xdp_load_bytes", FG_KVER(5, 18)},
 	};
 	const struct fg_kfeat *f;
 	size_t i;

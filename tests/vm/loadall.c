@@ -4,14 +4,22 @@
  * the running kernel, and says in TAP which ones its verifier accepts. A
  * rejection prints the verifier's last lines (FG_LOG_LINES, 12; 0 = all),
  * so that the kernel matrix names the instruction an older kernel refuses.
- * Read-only data stays at its defaults (every stage enabled, rules on).
+ * Read-only data stays at its defaults (every stage enabled, rules on),
+ * and a program whose object has a load-time switch for code only some
+ * kernels run (SWITCHES: the capture's copy from XDP) loads a second time
+ * with the switch on.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
+
+/* Rodata switches a loader turns on where the kernel has what they need. */
+static const char *const SWITCHES[] = {"fg_cap_loadable"};
+#define NSWITCH (sizeof(SWITCHES) / sizeof(SWITCHES[0]))
 
 static char logbuf[1 << 20];
 static size_t loglen;
@@ -50,8 +58,66 @@ static void print_tail(int lines)
 		printf("#   %s\n", line);
 }
 
-/* Opens path with only the program at index want to load. */
-static int load_one(const char *path, int want, const char **name)
+/* Sets the one-byte-or-more rodata variable NAME of obj to 1; -1 when the
+ * object has none. */
+static int set_switch(struct bpf_object *obj, const char *name)
+{
+	struct btf *btf = bpf_object__btf(obj);
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *sec;
+	struct bpf_map *m;
+	size_t size;
+	char *data;
+	int id, i;
+
+	id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC)
+		 : -1;
+	if (id < 0)
+		return -1;
+	sec = btf__type_by_id(btf, id);
+	vs = btf_var_secinfos(sec);
+	for (i = 0; i < btf_vlen(sec); i++, vs++) {
+		const struct btf_type *v = btf__type_by_id(btf, vs->type);
+
+		if (strcmp(btf__name_by_offset(btf, v->name_off), name))
+			continue;
+		bpf_object__for_each_map(m, obj)
+		{
+			const char *mn = bpf_map__name(m);
+			size_t n = strlen(mn);
+
+			if (!bpf_map__is_internal(m) || n < 7 ||
+			    strcmp(mn + n - 7, ".rodata"))
+				continue;
+			/* writable until load, as a skeleton writes it */
+			data = (char *)bpf_map__initial_value(m, &size);
+			if (!data || vs->offset + vs->size > size)
+				return -1;
+			memset(data + vs->offset, 0, vs->size);
+			data[vs->offset] = 1; /* little endian: the value 1 */
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Does path's object have the switch? */
+static int has_switch(const char *path, const char *name)
+{
+	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+	int ret;
+
+	if (!obj)
+		return 0;
+	ret = !set_switch(obj, name);
+	bpf_object__close(obj);
+	return ret;
+}
+
+/* Opens path with only the program at index want to load, with the rodata
+ * switch sw on (NULL: defaults). */
+static int load_one(const char *path, int want, const char *sw,
+		    const char **name)
 {
 	struct bpf_object *obj = bpf_object__open_file(path, NULL);
 	struct bpf_program *p;
@@ -59,6 +125,10 @@ static int load_one(const char *path, int want, const char **name)
 
 	if (!obj)
 		return -1;
+	if (sw && set_switch(obj, sw)) {
+		bpf_object__close(obj);
+		return -1;
+	}
 	for (p = bpf_object__next_program(obj, NULL); p;
 	     p = bpf_object__next_program(obj, p)) {
 		bpf_program__set_autoload(p, i == want);
@@ -95,19 +165,29 @@ int main(int argc, char **argv)
 			progs++;
 		bpf_object__close(obj);
 		for (int i = 0; i < progs; i++) {
-			const char *name = "?";
 			const char *base = strrchr(argv[a], '/');
 
 			base = base ? base + 1 : argv[a];
-			if (!load_one(argv[a], i, &name)) {
-				printf("ok %d - %s %s loads\n", ++n, base,
-				       name);
-				continue;
+			for (int k = -1; k < (int)NSWITCH; k++) {
+				const char *sw = k < 0 ? NULL : SWITCHES[k];
+				const char *name = "?";
+				char with[64] = "";
+
+				if (sw && !has_switch(argv[a], sw))
+					continue;
+				if (sw)
+					snprintf(with, sizeof(with),
+						 " with %s on", sw);
+				if (!load_one(argv[a], i, sw, &name)) {
+					printf("ok %d - %s %s loads%s\n", ++n,
+					       base, name, with);
+					continue;
+				}
+				printf("not ok %d - %s %s%s rejected by %s\n",
+				       ++n, base, name, with, u.release);
+				print_tail(lines);
+				bad++;
 			}
-			printf("not ok %d - %s %s rejected by %s\n", ++n, base,
-			       name, u.release);
-			print_tail(lines);
-			bad++;
 		}
 	}
 	printf("1..%d\n", n);
