@@ -12,12 +12,6 @@
 #include <linux/types.h>
 #include "fg_rules.h"
 
-/* Where a grammar error is and what it is. line 0: not from a file. */
-struct fg_perr {
-	unsigned int line;
-	char msg[240];
-};
-
 /* Longest line of a rule or config file. */
 #define FG_LINE_MAX 4096
 /* line of the rule `rule add` adds, for messages ("the new rule") */
@@ -217,12 +211,6 @@ int fg_rule_tx_begin(struct fg_rule_tx *t);
 int fg_rule_tx_commit(struct fg_rule_tx *t, struct fg_ruleset *s,
 		      const char *file);
 void fg_rule_tx_end(struct fg_rule_tx *t);
-/* Print a parse error as "FILE:LINE: why" (or "FILE: why", or "why"
- * without a file) and return err. */
-int fg_perr_report(int err, const char *file, const struct fg_perr *e);
-/* Set e->msg (printf style) and return -EINVAL: parse errors. */
-int fg_perr(struct fg_perr *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 /* Parse a rule file; errors printed as FILE:LINE: why. */
 int fg_rules_read_file(const char *path, struct fg_ruleset *s);
 /* Replace the rules in force by s, under the lock; errors printed (with
