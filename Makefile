@@ -51,7 +51,7 @@ T_BPF_OBJS := $(patsubst tests/bpf/progs/%.bpf.c,$(BUILD)/tests/%.bpf.o,$(T_BPF_
 # Skeleton headers are intermediate files to make: keep them.
 .SECONDARY: $(SKELS)
 
-.PHONY: all deps test demo fuzz bench clean format tests-build
+.PHONY: all deps test demo fuzz bench clean format format-check tests-build
 # Everything make install takes; nothing is installed first (the Debian
 # build runs this target).
 all: $(BUILD)/flowgate $(BPF_OBJS) $(BUILD)/flowgate.bash
@@ -262,9 +262,13 @@ doc: $(BUILD)/mkman
 	$(BUILD)/mkman < doc/flowgate.8 > $(BUILD)/flowgate.8
 	mv $(BUILD)/flowgate.8 doc/flowgate.8
 
-# Every C source and header of the tree.
+# Every C source and header of the tree; format-check only tells which
+# folders' files format would change (tests/tree/test_format.sh).
 format:
 	clang-format -i $(shell find include bpf ctl tests bench doc -name '*.[ch]')
+
+format-check:
+	bash tests/tree/test_format.sh
 
 $(BUILD) $(BUILD)/tests:
 	mkdir -p $@

@@ -41,6 +41,11 @@ run_one() { # layer name cmd...
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
 }
 
+# Layer 0: the tree itself (formatting, the docs' paths, include rules).
+for t in tests/tree/test_*.sh; do
+	[ -e "$t" ] || continue
+	run_one tree "$(basename "$t" .sh)" bash "$t"
+done
 # Layer 1: cmocka unit tests (host build of parser/validator and CLI).
 for t in tests/unit/test_*.c; do
 	[ -e "$t" ] || continue

@@ -361,8 +361,7 @@ int fg_daemon_run(const char *path)
 	return 0;
 }
 
-static int check_text(const char *buf, size_t len, void *c,
-		      struct fg_perr *e)
+static int check_text(const char *buf, size_t len, void *c, struct fg_perr *e)
 {
 	return check_file(buf, len, c, e);
 }

@@ -100,8 +100,7 @@ int fg_rules_apply(struct fg_ruleset *s, const char *file, __u32 *gen)
 	return err;
 }
 
-static int parse_rules(const char *buf, size_t len, void *s,
-		       struct fg_perr *e)
+static int parse_rules(const char *buf, size_t len, void *s, struct fg_perr *e)
 {
 	int err = fg_rules_parse_text(buf, len, s, e);
 
