@@ -15,7 +15,6 @@ if [ "${1:-}" != --inside ]; then
 	# Every mount of the test dies with this namespace, on any exit.
 	exec unshare -m --propagation private bash "$0" --inside
 fi
-N=0 FAIL=0
 T=$(mktemp -d /tmp/fgdeb.XXXXXX)
 R=$T/ov/root
 cleanup() {
@@ -24,19 +23,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { N=$((N + 1)); echo "ok $N - $*"; }
-not_ok() { N=$((N + 1)); FAIL=$((FAIL + 1)); echo "not ok $N - $*"; }
-check() { # check "name" CMD...
-	local name=$1 out
-	shift
-	if out=$("$@" 2>&1); then
-		ok "$name"
-	else
-		not_ok "$name"
-		printf '%s\n' "$out" | tail -8 | sed 's/^/#   /'
-	fi
-}
-bail() { echo "Bail out! $*"; exit 1; }
+# shellcheck source=tests/lib/tap.sh
+. "$ROOT/tests/lib/tap.sh"
 
 # ---- build -------------------------------------------------------------------
 # The files of the tree (committed or not, never build output).
@@ -106,5 +94,4 @@ left=$(cd "$T/ov/up" && find . -name '*flowgate*' |
 	grep -v -e '^./tmp' -e '^./var/cache/man/')
 check "purge: nothing named flowgate left anywhere in the root" test -z "$left"
 [ -n "$left" ] && printf '%s\n' "$left" | sed 's/^/#   /'
-echo "1..$N"
-[ "$FAIL" -eq 0 ]
+fg_done

@@ -8,10 +8,10 @@
 # library includes a command's header or shares a header's name with
 # another folder (every ctl/ folder is an include directory).
 set -u
-cd "$(dirname "$0")/../.." || exit 1
-N=0 FAIL=0
-ok() { N=$((N + 1)); echo "ok $N - $*"; }
-not_ok() { N=$((N + 1)); FAIL=$((FAIL + 1)); echo "not ok $N - $*"; }
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT" || exit 1
+# shellcheck source=tests/lib/tap.sh
+. "$ROOT/tests/lib/tap.sh"
 A=ARCHITECTURE.md
 files=$(git ls-files)
 
@@ -119,5 +119,4 @@ else
 	printf '#   %s\n' $dup
 fi
 
-echo "1..$N"
-[ "$FAIL" -eq 0 ]
+fg_done

@@ -5,21 +5,20 @@
 # lays it out: one line per folder, naming the files `make format` would
 # change.
 set -u
-cd "$(dirname "$0")/../.." || exit 1
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT" || exit 1
+# shellcheck source=tests/lib/tap.sh
+. "$ROOT/tests/lib/tap.sh"
 command -v clang-format >/dev/null || { echo "Bail out! no clang-format (make deps)"; exit 1; }
-N=0 FAIL=0
 for d in $(git ls-files '*.c' '*.h' | xargs -n1 dirname | sort -u); do
 	mapfile -t bad < <(git ls-files "$d/*.c" "$d/*.h" |
 		grep -E "^$d/[^/]+$" | xargs clang-format --dry-run --Werror 2>&1 |
 		grep -oE '^[^: ]+\.[ch]:[0-9]+:[0-9]+: error' | cut -d: -f1 | sort -u)
-	N=$((N + 1))
 	if [ ${#bad[@]} -eq 0 ]; then
-		echo "ok $N - $d/ is clang-formatted"
+		ok "$d/ is clang-formatted"
 	else
-		FAIL=$((FAIL + 1))
-		echo "not ok $N - $d/ is clang-formatted"
+		not_ok "$d/ is clang-formatted"
 		printf '#   make format changes %s\n' "${bad[@]}"
 	fi
 done
-echo "1..$N"
-[ "$FAIL" -eq 0 ]
+fg_done
