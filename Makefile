@@ -199,14 +199,14 @@ pkgtest: deps
 FUZZ_SECS ?= 60
 FUZZ_CC  := $(CLANG) -O1 -g -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=all
-FUZZ_HOST := ctl/daemon/cfgfile.c ctl/rules/rule_parse.c ctl/rules/rule_set.c \
-	     ctl/rules/rule_mb.c ctl/rules/rule_mb6.c ctl/lib/names.c \
-	     ctl/lib/util.c ctl/lib/args.c ctl/lib/state.c
+# The libraries whole (never the commands): a list of files went stale as
+# they were split.
+FUZZ_HOST := $(wildcard $(addsuffix /*.c,$(CTL_LIBDIRS)))
 $(BUILD)/fuzz_parse: tests/fuzz/fuzz_parse.c $(HDRS) | $(BUILD)
 	$(FUZZ_CC) -Iinclude $< -o $@
-$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HOST) $(CTL_HDRS) $(SKELS) | $(BUILD)
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_HOST) $(CTL_HDRS) $(SKELS) | $(BUILD)
 	$(FUZZ_CC) -Iinclude $(CTL_INC) -I$(BUILD) -D_GNU_SOURCE $< \
-		$(FUZZ_HOST) -o $@ -lxdp -lbpf -lelf -lz
+		$(FUZZ_HOST) -o $@ $(LDLIBS)
 FUZZ_TARGETS := parse rules config url
 fuzz: deps
 	@$(MAKE) --no-print-directory $(addprefix $(BUILD)/fuzz_,$(FUZZ_TARGETS))
