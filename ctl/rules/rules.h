@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
+#include "fg.h" /* struct fg_perr */
 #include "fg_rules.h"
 
 /* Longest line of a rule or config file. */

@@ -3,7 +3,8 @@
 #
 # The docs stay true to the tree: every path ARCHITECTURE.md names exists
 # (a bare file name in the folder table's row of its folder, elsewhere
-# anywhere in the tree), every C file of ctl/ is named there, it answers
+# anywhere in the tree), every C file of ctl/ is named there, every fg_
+# name it gives is in the code, it answers
 # the four "where does it go" questions, README.md stays short, and no
 # library includes a command's header or shares a header's name with
 # another folder (every ctl/ folder is an include directory).
@@ -72,6 +73,20 @@ if [ ${#missing[@]} -eq 0 ]; then
 else
 	not_ok "every C file of ctl/ is named in $A"
 	printf '#   not named: %s\n' "${missing[@]}"
+fi
+
+# Every fg_/FG_ name it gives in code spans is in the code (FG_MAP_* is
+# a family, not a name).
+gone=()
+for id in $(grep -oE '`[^`]*`' "$A" | grep -oE '\b(fg|FG)_[A-Za-z0-9_]*[A-Za-z0-9]\b' |
+	sort -u); do
+	git grep -qw "$id" -- ctl bpf include scripts Makefile || gone+=("$id")
+done
+if [ ${#gone[@]} -eq 0 ]; then
+	ok "every fg_ name $A gives is in the code"
+else
+	not_ok "every fg_ name $A gives is in the code"
+	printf '#   not found: %s\n' "${gone[@]}"
 fi
 
 for q in 'A new command' 'A new map' 'A new BPF hook' 'A new exporter output'; do
