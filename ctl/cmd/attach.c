@@ -17,7 +17,10 @@
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
@@ -150,14 +153,75 @@ static void tc_detach(int ifindex, enum bpf_tc_attach_point where)
 	bpf_tc_detach(&hook, &opts);
 }
 
-/* Remove the clsact qdisc if attach created it. */
-static void tc_qdisc_release(int ifindex, __u32 flags)
+/* Does one side of ifindex's clsact carry any filter (anyone's: any
+ * kind, priority or handle)? 1 yes, 0 no, -errno when the kernel could
+ * not say. A filter dump names each priority's classifier first, and a
+ * classifier exists only while it holds a filter. */
+static int tc_has_filters(int ifindex, __u32 minor)
+{
+	struct {
+		struct nlmsghdr n;
+		struct tcmsg t;
+	} req = {
+		.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct tcmsg)),
+		.n.nlmsg_type = RTM_GETTFILTER,
+		.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+		.n.nlmsg_seq = 1,
+		.t.tcm_family = AF_UNSPEC,
+		.t.tcm_ifindex = ifindex,
+		.t.tcm_parent = TC_H_MAKE(TC_H_CLSACT, minor),
+	};
+	union {
+		char b[16384];
+		struct nlmsghdr align;
+	} buf;
+	int fd, n, found = 0, err = 0;
+	struct nlmsghdr *h;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	if (send(fd, &req, req.n.nlmsg_len, 0) < 0)
+		err = -errno;
+	while (!err) {
+		n = recv(fd, buf.b, sizeof(buf.b), 0);
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		for (h = &buf.align; NLMSG_OK(h, (unsigned int)n);
+		     h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_type == NLMSG_DONE)
+				goto out;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				err = ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+				goto out;
+			}
+			if (h->nlmsg_type == RTM_NEWTFILTER)
+				found = 1;
+		}
+	}
+out:
+	close(fd);
+	return err ? err : found;
+}
+
+/* Remove the clsact qdisc once our filters are off, if it is ours (attach
+ * created it; orphan: unknown, any) and carries no one else's filter.
+ * Removing a qdisc removes every filter on it, so when the kernel cannot
+ * say, it stays. Returns what became of it, for detach to say. */
+static const char *tc_qdisc_release(int ifindex, __u32 flags, bool any)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
 			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
 
-	if (flags & FG_IFACE_OWN_QDISC)
-		bpf_tc_hook_destroy(&hook);
+	if (!any && !(flags & FG_IFACE_OWN_QDISC))
+		return "kept: it was there before attach";
+	if (tc_has_filters(ifindex, TC_H_MIN_INGRESS) ||
+	    tc_has_filters(ifindex, TC_H_MIN_EGRESS))
+		return "kept: other filters on it";
+	return bpf_tc_hook_destroy(&hook) ? "kept: cannot remove it"
+					  : "removed";
 }
 
 /* Already attached? 1 = yes in this mode (nothing to do), 0 = no (or a
@@ -571,7 +635,7 @@ out:
 		tc_detach(ifindex, BPF_TC_INGRESS);
 	if (err && out_done) {
 		tc_detach(ifindex, BPF_TC_EGRESS);
-		tc_qdisc_release(ifindex, ifc.flags);
+		tc_qdisc_release(ifindex, ifc.flags, false);
 	}
 	flowgate_tc__destroy(tc);
 	return err;
@@ -768,6 +832,7 @@ static void print_orphans(int ifaces_fd)
 static int detach_orphan(int ifindex, const char *dev)
 {
 	struct fg_iface ifc = {.ifindex = ifindex};
+	const char *clsact = NULL;
 	struct live l;
 	int err = 0;
 
@@ -781,6 +846,8 @@ static int detach_orphan(int ifindex, const char *dev)
 		tc_detach(ifindex, BPF_TC_INGRESS);
 	if (!err && l.out_id)
 		tc_detach(ifindex, BPF_TC_EGRESS);
+	if (!err && (l.in_id || l.out_id))
+		clsact = tc_qdisc_release(ifindex, 0, true);
 	if (err)
 		return fg_error(err, "cannot detach from %s: %s", dev,
 				fg_strerr(err));
@@ -788,12 +855,15 @@ static int detach_orphan(int ifindex, const char *dev)
 	out_str("dev", dev);
 	out_bool("detached", true);
 	out_bool("orphan", true);
+	if (clsact)
+		out_str("clsact", clsact);
 	out_end();
 	return 1;
 }
 
 static int do_detach(int argc, char **argv)
 {
+	const char *clsact;
 	struct fg_iface ifc;
 	__u32 ifindex;
 	int fd, err;
@@ -839,7 +909,7 @@ static int do_detach(int argc, char **argv)
 				fg_strerr(err));
 	}
 	tc_detach_ours(&ifc);
-	tc_qdisc_release(ifindex, ifc.flags);
+	clsact = tc_qdisc_release(ifindex, ifc.flags, false);
 	/* Zeroed before the slot is freed: an attach that takes it next
 	 * finds it clean (and zeroes it again). */
 	forget_counters(ifc.slot);
@@ -850,6 +920,7 @@ static int do_detach(int argc, char **argv)
 	out_begin();
 	out_str("dev", argv[0]);
 	out_bool("detached", true);
+	out_str("clsact", clsact);
 	out_end();
 	return 0;
 }

@@ -4,7 +4,9 @@
  * The change is one update of the fg_config map: the running programs see
  * it on their next packet, nothing is reloaded. Setting a profile resets
  * every check to that profile's action (explicit per-check settings are
- * dropped); `config set check` then overrides single checks.
+ * dropped); `config set check` then overrides single checks. `config reset`
+ * returns every setting `config set` can change to its default; rules and
+ * attachments are not settings and stay.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -120,6 +122,39 @@ static int config_set(int argc, char **argv)
 	return 0;
 }
 
+/* The defaults: the default profile, no override, every packet sampled,
+ * drop flows on (what an all-zero map means to the data path too). */
+static void config_defaults(struct fg_config *cfg)
+{
+	fg_config_apply_profile(cfg, FG_PROFILE_DEFAULT);
+}
+
+static int config_reset(int argc, char **argv)
+{
+	struct fg_config cur, cfg;
+	int err;
+
+	if (argc)
+		return fg_cmd_usage(&fg_cmd_config, "reset");
+	err = fg_check_caps(FG_NEED_BPF);
+	if (!err)
+		err = read_config(&cur);
+	if (err)
+		return err;
+	config_defaults(&cfg);
+	/* No state: already the defaults, and nothing is created. */
+	if (fg_state_exists() && memcmp(&cur, &cfg, sizeof(cfg))) {
+		err = fg_config_write(&cfg);
+		if (err)
+			return fg_error(err, "cannot write the config: %s",
+					fg_strerr(err));
+	}
+	if (!fg_state_exists())
+		cur = cfg;
+	print_changes(&cur, &cfg);
+	return 0;
+}
+
 int fg_args_config_set(int argc, char **argv, const struct fg_config *cur,
 		       struct fg_config *cfg)
 {
@@ -189,6 +224,10 @@ static const struct fg_verb config_verbs[] = {
 		"sampling N\ndrop-flows on|off",
 		"change one setting; the data path sees it at the next "
 		"packet"),
+	FG_VERB("reset", config_reset, NULL,
+		"every setting above back to its default (profile default, "
+		"no check override, sampling 1, drop-flows on); rules and "
+		"attachments stay"),
 	{},
 };
 

@@ -88,41 +88,55 @@ struct dump_flow {
 	struct fg_flow_val v;
 };
 
+struct dump_ovf {
+	struct fg_ovf_key k;
+	struct fg_ovf_val v;
+};
+
+/* Flows and overflow aggregates are gathered, sorted and then printed, so
+ * that text and JSON list them in the same order, whatever the hash
+ * table's order is. */
 struct dump_ctx {
 	const struct flow_filter *f;
 	__u64 flows, packets, octets;
-	struct dump_flow *e; /* text: gathered, sorted, then printed */
+	struct dump_flow *e;
 	size_t n, cap;
+	struct dump_ovf *o;
+	size_t no, capo;
 	int err;
 };
+
+/* Room for one more element of size sz in *v (n used of *cap). */
+static int grow(void **v, size_t n, size_t *cap, size_t sz)
+{
+	void *ne;
+
+	if (n < *cap)
+		return 0;
+	ne = realloc(*v, (*cap ? *cap * 2 : 64) * sz);
+	if (!ne)
+		return -ENOMEM;
+	*v = ne;
+	*cap = *cap ? *cap * 2 : 64;
+	return 0;
+}
 
 static void dump_one(const void *key, const void *vals, int ncpu, void *c)
 {
 	struct dump_ctx *d = c;
 	struct fg_flow_val sum;
-	void *ne;
 
-	if (!flow_match(d->f, key))
+	if (d->err || !flow_match(d->f, key))
 		return;
 	fg_flow_sum(vals, ncpu, &sum);
 	if (!sum.packets)
 		return;
+	d->err = grow((void **)&d->e, d->n, &d->cap, sizeof(*d->e));
+	if (d->err)
+		return;
 	d->flows++;
 	d->packets += sum.packets;
 	d->octets += sum.octets;
-	if (fg_opts.json) {
-		fg_flow_print(NULL, key, &sum, fg_mono_to_wall_ms);
-		return;
-	}
-	if (d->n == d->cap) {
-		d->cap = d->cap ? d->cap * 2 : 256;
-		ne = realloc(d->e, d->cap * sizeof(*d->e));
-		if (!ne) {
-			d->err = -ENOMEM;
-			return;
-		}
-		d->e = ne;
-	}
 	d->e[d->n].k = *(const struct fg_flow_key *)key;
 	d->e[d->n++].v = sum;
 }
@@ -133,28 +147,31 @@ static void dump_ovf(const void *key, const void *vals, int ncpu, void *c)
 	struct dump_ctx *d = c;
 	struct fg_ovf_val v;
 
-	if (d->f->ifindex && k->ifindex != d->f->ifindex)
+	if (d->err || (d->f->ifindex && k->ifindex != d->f->ifindex))
 		return;
 	if (d->f->proto >= 0 && (!k->ip_ver || k->proto != d->f->proto))
 		return;
 	fg_percpu_sum(vals, ncpu, sizeof(v) / sizeof(__u64), (__u64 *)&v);
-	if (fg_opts.json) {
-		fg_ovf_print(NULL, k, v.packets, v.octets);
-	} else {
-		char ifn[IF_NAMESIZE], pr[8];
-
-		if (!if_indextoname(k->ifindex, ifn))
-			snprintf(ifn, sizeof(ifn), "if%u", k->ifindex);
-		printf("%-3s %s %s overflow packets %llu octets %llu\n",
-		       k->dir == FG_DIR_OUT ? "out" : "in", ifn,
-		       k->ip_ver ? fg_flow_proto(k->ip_ver, k->proto, pr,
-						 sizeof(pr))
-				 : "non-ip",
-		       (unsigned long long)v.packets,
-		       (unsigned long long)v.octets);
-	}
+	d->err = grow((void **)&d->o, d->no, &d->capo, sizeof(*d->o));
+	if (d->err)
+		return;
+	d->o[d->no].k = *k;
+	d->o[d->no++].v = v;
 	d->packets += v.packets;
 	d->octets += v.octets;
+}
+
+static void ovf_line(const struct fg_ovf_key *k, const struct fg_ovf_val *v)
+{
+	char ifn[IF_NAMESIZE], pr[8];
+
+	if (!if_indextoname(k->ifindex, ifn))
+		snprintf(ifn, sizeof(ifn), "if%u", k->ifindex);
+	printf("%-3s %s %s overflow packets %llu octets %llu\n",
+	       k->dir == FG_DIR_OUT ? "out" : "in", ifn,
+	       k->ip_ver ? fg_flow_proto(k->ip_ver, k->proto, pr, sizeof(pr))
+			 : "non-ip",
+	       (unsigned long long)v->packets, (unsigned long long)v->octets);
 }
 
 /* Filters, privileges, the flow table: what dump and top start with.
@@ -174,55 +191,76 @@ static int dump_cmp(const void *a, const void *b)
 			       &((const struct dump_flow *)b)->k);
 }
 
-/* Text: one line per flow, sorted, like conntrack -L; then the overflow
- * aggregates, one line each, and the totals. */
-static int dump_text(int fd, int ofd, struct dump_ctx *d)
+/* Overflow aggregates: by interface, direction, IP version, protocol. */
+static int ovf_cmp(const void *a, const void *b)
 {
-	size_t i;
+	const struct fg_ovf_key *x = &((const struct dump_ovf *)a)->k;
+	const struct fg_ovf_key *y = &((const struct dump_ovf *)b)->k;
+
+	if (x->ifindex != y->ifindex)
+		return x->ifindex < y->ifindex ? -1 : 1;
+	if (x->dir != y->dir)
+		return x->dir < y->dir ? -1 : 1;
+	if (x->ip_ver != y->ip_ver)
+		return x->ip_ver < y->ip_ver ? -1 : 1;
+	return x->proto < y->proto ? -1 : x->proto > y->proto;
+}
+
+static int dump_gather(int fd, int ofd, struct dump_ctx *d)
+{
 	int err;
 
 	err = fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
 				 sizeof(struct fg_flow_val), dump_one, d);
 	err = err ?: d->err;
-	if (err)
-		return err;
-	if (d->n)
-		qsort(d->e, d->n, sizeof(*d->e), dump_cmp);
-	for (i = 0; i < d->n; i++)
-		fg_flow_line(stdout, &d->e[i].k, &d->e[i].v,
-			     fg_mono_to_wall_ms);
-	if (ofd >= 0)
-		err = fg_map_walk_percpu(ofd, sizeof(struct fg_ovf_key),
-					 sizeof(struct fg_ovf_val), dump_ovf,
-					 d);
-	if (!err)
-		printf("%llu flows, %llu packets, %llu octets\n",
-		       (unsigned long long)d->flows,
-		       (unsigned long long)d->packets,
-		       (unsigned long long)d->octets);
-	return err;
-}
-
-static int dump_json(int fd, int ofd, struct dump_ctx *d)
-{
-	int err;
-
-	out_begin();
-	out_arr_open("flows");
-	err = fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
-				 sizeof(struct fg_flow_val), dump_one, d);
-	out_arr_close();
-	out_arr_open("overflow");
 	if (!err && ofd >= 0)
 		err = fg_map_walk_percpu(ofd, sizeof(struct fg_ovf_key),
 					 sizeof(struct fg_ovf_val), dump_ovf,
 					 d);
+	err = err ?: d->err;
+	if (err)
+		return err;
+	if (d->n)
+		qsort(d->e, d->n, sizeof(*d->e), dump_cmp);
+	if (d->no)
+		qsort(d->o, d->no, sizeof(*d->o), ovf_cmp);
+	return 0;
+}
+
+/* Text: one line per flow, sorted, like conntrack -L; then the overflow
+ * aggregates, one line each, and the totals. */
+static void dump_text(const struct dump_ctx *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		fg_flow_line(stdout, &d->e[i].k, &d->e[i].v,
+			     fg_mono_to_wall_ms);
+	for (i = 0; i < d->no; i++)
+		ovf_line(&d->o[i].k, &d->o[i].v);
+	printf("%llu flows, %llu packets, %llu octets\n",
+	       (unsigned long long)d->flows, (unsigned long long)d->packets,
+	       (unsigned long long)d->octets);
+}
+
+static void dump_json(const struct dump_ctx *d)
+{
+	size_t i;
+
+	out_begin();
+	out_arr_open("flows");
+	for (i = 0; i < d->n; i++)
+		fg_flow_print(NULL, &d->e[i].k, &d->e[i].v, fg_mono_to_wall_ms);
+	out_arr_close();
+	out_arr_open("overflow");
+	for (i = 0; i < d->no; i++)
+		fg_ovf_print(NULL, &d->o[i].k, d->o[i].v.packets,
+			     d->o[i].v.octets);
 	out_arr_close();
 	out_u64("total_flows", d->flows);
 	out_u64("total_packets", d->packets);
 	out_u64("total_octets", d->octets);
 	out_end();
-	return err;
 }
 
 static int flow_dump(int argc, char **argv)
@@ -235,8 +273,13 @@ static int flow_dump(int argc, char **argv)
 	if (fd < 0)
 		return fd;
 	ofd = fg_map_open(FG_MAP_OVERFLOW);
-	err = fg_opts.json ? dump_json(fd, ofd, &d) : dump_text(fd, ofd, &d);
+	err = dump_gather(fd, ofd, &d);
+	if (!err && fg_opts.json)
+		dump_json(&d);
+	else if (!err)
+		dump_text(&d);
 	free(d.e);
+	free(d.o);
 	if (ofd >= 0)
 		close(ofd);
 	close(fd);

@@ -74,6 +74,26 @@ static void print_rule(const struct fg_rule_def *d, __u32 order,
 	out_obj_close();
 }
 
+/* Without state, a change is checked before the state is made: one
+ * refused leaves no pins (file: for rule load's messages). */
+static int first_change(const struct fg_rule_def *d, const struct fg_ruleset *s,
+			const char *file)
+{
+	struct fg_ruleset one = {};
+	int err = fg_check_caps(FG_NEED_BPF);
+
+	if (err || fg_state_exists())
+		return err;
+	if (d) {
+		err = fg_ruleset_add(&one, d, FG_LINE_NEW);
+		err = err ? fg_error(err, "out of memory")
+			  : fg_rule_tx_precheck(&one, NULL);
+		fg_ruleset_free(&one);
+		return err;
+	}
+	return fg_rule_tx_precheck(s, file);
+}
+
 static int rule_add(int argc, char **argv)
 {
 	struct fg_ruleset s = {};
@@ -87,7 +107,9 @@ static int rule_add(int argc, char **argv)
 	err = fg_rule_parse(argc, argv, &d, &e);
 	if (err)
 		return fg_usage("%s", e.msg);
-	err = fg_rule_tx_begin(&t);
+	err = first_change(&d, NULL, NULL);
+	if (!err)
+		err = fg_rule_tx_begin(&t);
 	if (err)
 		return err;
 	for (i = 0; i < t.cur.n && !err; i++)
@@ -127,7 +149,12 @@ static int rule_del(int argc, char **argv)
 	if (argc != 1 || fg_parse_u32(argv[0], 1, FG_RULE_MAX, &id))
 		return fg_usage("rule del takes one rule ID (1-%u)",
 				FG_RULE_MAX);
-	err = fg_rule_tx_begin(&t);
+	/* Without state there is no rule: a failed del makes no pins. */
+	err = fg_check_caps(FG_NEED_BPF);
+	if (!err && !fg_state_exists())
+		err = fg_error(-ENOENT, "no rule with ID %u", id);
+	if (!err)
+		err = fg_rule_tx_begin(&t);
 	if (err)
 		return err;
 	for (i = 0; i < t.cur.n && !err; i++)
@@ -160,6 +187,17 @@ static int rule_flush(int argc, char **argv)
 
 	if (argc)
 		return fg_cmd_usage(&fg_cmd_rule, "flush");
+	err = fg_check_caps(FG_NEED_BPF);
+	if (err)
+		return err;
+	if (!fg_state_exists()) {
+		/* nothing to flush, and no pins made for it */
+		out_begin();
+		out_u64("deleted", 0);
+		out_u64("generation", 0);
+		out_end();
+		return 0;
+	}
 	err = fg_rule_tx_begin(&t);
 	if (err)
 		return err;
@@ -221,7 +259,9 @@ static int rule_load(int argc, char **argv)
 				"or 'rule flush' if that is what you mean)",
 				file, file);
 	}
-	err = fg_rule_tx_begin(&t);
+	err = first_change(NULL, &s, file);
+	if (!err)
+		err = fg_rule_tx_begin(&t);
 	if (err)
 		goto out;
 	by_id = fg_ruleset_by_id(&t.cur);

@@ -12,9 +12,9 @@
  * checks, sampling, drop-flows) and one switch of the rule set. A file
  * that does not parse changes nothing; its error is logged once, and
  * again only when the file changes. SIGHUP forces a re-read and a
- * re-apply. The state under the pin directory may be removed (the last
- * detach) and made again: the daemon notices within FG_DAEMON_POLL_MS and
- * applies the file again.
+ * re-apply. The state under the pin directory may be removed (purge) and
+ * made again: the daemon notices within FG_DAEMON_POLL_MS and applies the
+ * file again.
  *
  * Log lines go to stderr, one per event.
  */

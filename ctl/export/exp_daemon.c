@@ -286,14 +286,19 @@ static void drain(struct exp_daemon *d)
 	/* What is still spooled now is lost: said, and counted. */
 	for (i = 0; i < fg_exporter_nouts(d->e); i++) {
 		struct fg_out *o = fg_exporter_out(d->e, i);
+		const char *url = fg_out_stats(o)->url;
 		__u64 n = fg_out_discard(o);
+		char t[320];
 
-		if (n)
-			fprintf(stderr,
-				"export: %s: %llu records still spooled after "
-				"%d ms discarded at shutdown\n",
-				fg_out_stats(o)->url, (unsigned long long)n,
-				DRAIN_MS);
+		if (!n)
+			continue;
+		snprintf(t, sizeof(t),
+			 "export: %s: %llu records still spooled after %d ms "
+			 "discarded at shutdown",
+			 url, (unsigned long long)n, DRAIN_MS);
+		fg_logt(FG_LOG_WARN | FG_LOG_NOLIMIT, "spool_discarded", t,
+			"output=%s\trecords=%llu\tdrain_ms=%d", url,
+			(unsigned long long)n, DRAIN_MS);
 	}
 }
 

@@ -107,6 +107,9 @@ static void stamp(struct fg_out *o, __u8 *msg, __u32 records)
 
 static void loss_start(struct fg_out *o)
 {
+	const char *why;
+	char t[384], q[64] = "";
+
 	o->losing = true;
 	o->loss_from = o->st.lost_records;
 	/* UDP and files are "up" while they deliver: not now */
@@ -119,31 +122,38 @@ static void loss_start(struct fg_out *o)
 		o->loss_quiet++;
 		return;
 	}
-	fprintf(stderr,
-		"export: %s: records not sent (%s); counted as not_sent in "
-		"flowgate stats",
-		o->st.url,
-		o->loss_err ? strerror(o->loss_err) : "the TCP spool is full");
+	why = o->loss_err ? strerror(o->loss_err) : "the TCP spool is full";
 	if (o->loss_quiet)
-		fprintf(stderr, "; %u shorter losses since the last report",
-			o->loss_quiet);
-	fprintf(stderr, "\n");
+		snprintf(q, sizeof(q),
+			 "; %u shorter losses since the last report",
+			 o->loss_quiet);
+	snprintf(t, sizeof(t),
+		 "export: %s: records not sent (%s); counted as not_sent in "
+		 "flowgate stats%s",
+		 o->st.url, why, q);
+	/* rate-limited here, per episode */
+	fg_logt(FG_LOG_WARN | FG_LOG_NOLIMIT, "output_loss", t,
+		"output=%s\terror=%s\tquiet_episodes=%u", o->st.url, why,
+		o->loss_quiet);
 	o->loss_quiet = 0;
 	o->loss_log_ms = o->now_ms;
 }
 
 static void loss_end(struct fg_out *o)
 {
+	unsigned long long n = o->st.lost_records - o->loss_from;
+	char t[320];
+
 	o->losing = false;
 	if (o->kind != FG_OUT_TCP)
 		o->st.up = 1;
-	if (o->loss_logged)
-		fprintf(stderr,
-			"export: %s: delivering again; %llu records were not "
-			"sent\n",
-			o->st.url,
-			(unsigned long long)(o->st.lost_records -
-					     o->loss_from));
+	if (!o->loss_logged)
+		return;
+	snprintf(t, sizeof(t),
+		 "export: %s: delivering again; %llu records were not sent",
+		 o->st.url, n);
+	fg_logt(FG_LOG_INFO, "output_delivering", t,
+		"output=%s\tnot_sent_records=%llu", o->st.url, n);
 }
 
 static void lost(struct fg_out *o, __u32 records, __u64 pkts, __u64 octets)

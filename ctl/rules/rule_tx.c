@@ -87,6 +87,36 @@ int fg_rule_tx_commit(struct fg_rule_tx *t, struct fg_ruleset *s,
 	return err ? fg_perr_report(err, file, &e) : 0;
 }
 
+int fg_rule_tx_precheck(const struct fg_ruleset *s, const char *file)
+{
+	struct fg_ruleset copy = {}, none = {};
+	struct fg_rule_image img;
+	struct fg_perr e = {};
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < s->n && !err; i++)
+		err = fg_ruleset_add(&copy, &s->r[i], s->line[i]);
+	if (err) {
+		fg_ruleset_free(&copy);
+		return fg_error(err, "out of memory");
+	}
+	err = fg_ruleset_assign_ids(&copy, &none);
+	if (err)
+		snprintf(e.msg, sizeof(e.msg),
+			 "no free rule ID (at most %u rules)", FG_RULE_MAX);
+	if (!err)
+		err = resolve_devs(&copy, &e);
+	if (!err)
+		err = fg_ruleset_check(&copy, &e);
+	if (!err)
+		err = fg_rule_compile(&copy, &img, &e);
+	if (!err)
+		fg_rule_image_free(&img);
+	fg_ruleset_free(&copy);
+	return err ? fg_perr_report(err, file, &e) : 0;
+}
+
 int fg_rules_apply(struct fg_ruleset *s, const char *file, __u32 *gen)
 {
 	struct fg_rule_tx t;

@@ -212,6 +212,9 @@ int fg_rule_tx_begin(struct fg_rule_tx *t);
 int fg_rule_tx_commit(struct fg_rule_tx *t, struct fg_ruleset *s,
 		      const char *file);
 void fg_rule_tx_end(struct fg_rule_tx *t);
+/* The checks of a commit over no rules, without the state: for a first
+ * change, so that one refused makes no pins. Errors printed. */
+int fg_rule_tx_precheck(const struct fg_ruleset *s, const char *file);
 /* Parse a rule file; errors printed as FILE:LINE: why. */
 int fg_rules_read_file(const char *path, struct fg_ruleset *s);
 /* Replace the rules in force by s, under the lock; errors printed (with

@@ -16,6 +16,7 @@ DIR=$(mktemp -d /tmp/fgsafe.XXXXXX)
 EXP=
 cleanup_safe() {
 	[ -n "$EXP" ] && kill "$EXP" 2>/dev/null
+	[ -n "${SINK:-}" ] && kill -KILL "$SINK" 2>/dev/null
 	rm -rf "$DIR"
 }
 T_CLEANUP_HOOK=cleanup_safe
@@ -137,6 +138,49 @@ expect_eq "  ... and the next attach runs with them" "$(policy)" "$p0"
 fails "purge while attached: refused" 1 "detach every interface" fg purge
 expect_eq "  ... nothing removed" "$(policy)" "$p0"
 
+# ---- config reset: settings to their defaults, rules and attachments stay --------
+fg config set drop-flows off >/dev/null
+r0=$(rules_of)
+x0=$(xdp_prog_id)
+c0=$(fg -j config show)
+j=$(fg -j config reset)
+expect_eq "config reset: says what it changed" \
+	"$?:$(jget "$j" '[[c["setting"], c["from"], c["to"]] for c in d["changed"] if not c["setting"].startswith("check ")]')" \
+	'0:[["profile", "strict", "default"], ["sampling", "4", "1"], ["drop-flows", "off", "on"]]'
+fresh=$(FLOWGATE_BPFFS=$FG_TMP/none "$FLOWGATE" -j config show)
+want=$("$PY" -c '
+import json, sys
+was, new = (json.loads(a) for a in sys.argv[1:])
+print([["check " + a["check"], a["action"], b["action"]] for a, b in
+       zip(was["checks"], new["checks"]) if a["action"] != b["action"]])' \
+	"$c0" "$fresh")
+expect_eq "  ... and every check whose action it changed" \
+	"$(jget "$j" 'str([[c["setting"], c["from"], c["to"]] for c in d["changed"] if c["setting"].startswith("check ")])')" \
+	"$want"
+expect_eq "  ... config show is a fresh state's, no override left" \
+	"$(fg -j config show)" "$fresh"
+expect_eq "  ... rules and the attachment stay" "$(rules_of):$(xdp_prog_id)" \
+	"$r0:$x0"
+expect_eq "config reset again: nothing changed" "$(fg -j config reset)" \
+	'{"changed":[]}'
+expect_eq "config reset without pinned state: nothing changed, nothing made" \
+	"$(FLOWGATE_BPFFS=$FG_TMP/none "$FLOWGATE" -j config reset):$(test -e "$FG_TMP/none" && echo made)" \
+	'{"changed":[]}:'
+fails "config reset ARG: usage" 2 "config reset" fg config reset now
+
+# ---- no state yet: a refused change, or a flush of nothing, makes no pins -------
+none() { FLOWGATE_BPFFS=$FG_TMP/none "$FLOWGATE" "$@"; }
+for i in $(seq 1 17); do echo "proto udp dport $i action count"; done \
+	>"$DIR/glob17"
+fails "no state: rule del 1 refused" 1 "no rule with ID 1" none rule del 1
+fails "no state: rule load over a limit refused" 1 "glob17:17: .*one too many" \
+	none rule load "$DIR/glob17"
+fails "no state: rule add on a missing device refused" 1 \
+	"no such device 'fgnosuch0'" none rule add dev fgnosuch0 action drop
+expect_eq "no state: rule flush deletes nothing" \
+	"$(none -j rule flush)" '{"deleted":0,"generation":0}'
+check "  ... and none of them made pins" test ! -e "$FG_TMP/none"
+
 # ---- stats, rtt, the flow table ----------------------------------------------------
 fails "stats dev lo (not attached): says so" 1 "not attached to lo" \
 	fg stats dev lo
@@ -166,6 +210,21 @@ ports = [tuple(int(p) for p in re.findall(r":(\d+) ", l + " ")[:2])
 print(dirs == sorted(dirs) and len(ports) >= 40 and ports == sorted(ports))' <<<"$txt")
 expect_eq "  ... sorted: in before out, then by protocol, address, port" \
 	"$sorted_ok" True
+json_order=$("$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+lines = [l for l in sys.stdin.read().splitlines() if " packets " in l]
+def same(f, l):
+    t = l.split()
+    return (t[0] == f["dir"] and t[2] == f["proto"] and f["src"] in l
+            and f["dst"] in l and ("packets %d octets %d" % (f["packets"],
+                                                         f["octets"])) in l
+            and ("sport" not in f or (":%d > " % f["sport"]) in l
+                 and (":%d packets" % f["dport"]) in l))
+print(len(lines) == len(d["flows"]) and
+      all(same(f, l) for f, l in zip(d["flows"], lines)))' \
+	<(fg -j flow dump) <<<"$txt")
+expect_eq "flow dump -j: the flows in the text's sorted order" "$json_order" True
 check "  ... times are readable (ISO 8601, UTC)" \
 	grep -qE 'first 20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z last' <<<"$txt"
 check "  ... JSON keeps the numbers" \
@@ -201,6 +260,155 @@ expect_eq "  ... stats: the output is down, degraded, counting" "$o" \
 	"[[false, true, true]]"
 kill -TERM "$EXP"
 wait "$EXP"
+# The same loss with --log-format json: the line is JSON like every other.
+ip netns exec "$NS_RX" "$FLOWGATE" --log-format json export file /dev/full \
+	idle-timeout 1 interval 100 2>"$DIR/expj.log" &
+EXP=$!
+send udp400
+for ((i = 0; i < 40; i++)); do
+	grep -q "not sent" "$DIR/expj.log" && break
+	sleep 0.25
+done
+kill -TERM "$EXP"
+wait "$EXP"
+expect_eq "  ... with --log-format json: every line JSON, the loss one event" \
+	"$("$PY" -c '
+import json, sys
+ls = [json.loads(l) for l in open(sys.argv[1])]
+print([(l["event"], l["output"], l["error"]) for l in ls
+       if l["event"] == "output_loss"])' "$DIR/expj.log")" \
+	"[('output_loss', '/dev/full', 'No space left on device')]"
+EXP=
+
+# ---- a TCP collector that goes away and comes back --------------------------------
+# Loss episodes: the spool (64 KiB) overflows while the collector is away.
+# The episode's start and end are logged; what is still spooled at SIGTERM
+# is discarded after the drain, and said. Then the 10 s limit over UDP
+# (the real interval: the two parts take ~30 s).
+fg config set sampling 1 >/dev/null
+URL=tcp://127.0.0.1:4739
+LOG=$DIR/tcp.log
+SINK=
+sink_up() {
+	ip netns exec "$NS_RX" "$PY" "$FG_ROOT/tests/lib/ipfix.py" sink tcp \
+		4739 "$DIR/sink" &
+	SINK=$!
+	for ((i = 0; i < 50; i++)); do
+		ip netns exec "$NS_RX" ss -ltnH | grep -q ':4739 ' && return
+		sleep 0.1
+	done
+	bail "the collector does not start"
+}
+sink_down() { kill -KILL "$SINK"; wait "$SINK" 2>/dev/null; SINK=; }
+# wait_log N PATTERN [TRIES]: until the log has N lines matching. The line
+# came after WL_MISS (the last look that did not find it) and before WL_SEEN.
+wait_log() {
+	local t
+	for ((i = 0; i < ${3:-200}; i++)); do
+		t=$EPOCHREALTIME
+		if [ "$(grep -c -- "$2" "$LOG")" -ge "$1" ]; then
+			WL_SEEN=$EPOCHREALTIME
+			return 0
+		fi
+		WL_MISS=$t
+		sleep 0.1
+	done
+	return 1
+}
+# 3000 one-packet UDP flows (~150 KiB of records), plain frames: scapy
+# takes seconds for them on a loaded machine, and the test is about time.
+blast() {
+	ip netns exec "$NS_TX" "$PY" -c '
+import socket, struct, sys
+dev, smac, dmac, sip, dip = sys.argv[1:]
+mac = lambda m: bytes(int(x, 16) for x in m.split(":"))
+eth = mac(dmac) + mac(smac) + b"\x08\x00"
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((dev, 0))
+for i in range(3000):
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 29, i, 0, 64, 17, 0,
+                    socket.inet_aton(sip), socket.inet_aton(dip))
+    c = sum(struct.unpack("!10H", h))
+    c = (c & 0xffff) + (c >> 16)
+    c = ~((c & 0xffff) + (c >> 16)) & 0xffff
+    h = h[:10] + struct.pack("!H", c) + h[12:]
+    s.send(eth + h + struct.pack("!HHHH", 1024 + i, 5353, 9, 0) + b"m")
+' "$TX_IF" "$TX_MAC" "$RX_MAC" "$TX_IP4" "$RX_IP4"
+}
+lt() { "$PY" -c "import sys; sys.exit(not $1 < $2)"; }
+up_wait() { # until the exporter says it is connected
+	for ((i = 0; i < 200; i++)); do
+		[ "$(jget "$(fg -j stats)" 'd["exporter"]["outputs"][0]["up"]')" = true ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+not_sent() { jget "$(fg -j stats)" 'd["exporter"]["outputs"][0]["not_sent_records"]'; }
+started="export: $URL: records not sent (the TCP spool is full); counted as not_sent in flowgate stats"
+again="export: $URL: delivering again; [0-9]* records were not sent"
+f0=$T_FAIL
+sink_up
+ip netns exec "$NS_RX" "$FLOWGATE" export collector "$URL" spool 64k \
+	idle-timeout 1 interval 100 2>"$LOG" &
+EXP=$!
+up_wait || bail "the exporter does not connect"
+sink_down
+WL_MISS=$EPOCHREALTIME
+blast
+wait_log 1 "records not sent"
+expect_eq "collector away, spool full: the loss is logged when it starts" \
+	"$(grep -c -- "$started" "$LOG")" 1
+sink_up
+up_wait
+wait_log 1 "delivering again" 30 # logged as the spool goes out
+n1=$(not_sent)
+expect_eq "collector back: 'delivering again', with the records lost" \
+	"$(grep -c -- "$again" "$LOG"):$(grep -o '[0-9]* records were not sent' "$LOG")" \
+	"1:$n1 records were not sent"
+check "  ... which are some ($n1)" test "${n1:-0}" -gt 0
+# Away at SIGTERM: what is still spooled after the drain is discarded, said.
+sink_down
+blast
+for ((i = 0; i < 200; i++)); do
+	[ "$(jget "$(fg -j stats)" 'd["exporter"]["outputs"][0]["spool_messages"] > 0 and not d["exporter"]["outputs"][0]["up"]')" = true ] && break
+	sleep 0.1
+done
+kill -TERM "$EXP"
+wait "$EXP"
+expect_eq "SIGTERM, collector away: the spool's discard is logged" \
+	"$?:$(grep -c "export: $URL: [1-9][0-9]* records still spooled after 5000 ms discarded at shutdown" "$LOG")" \
+	"0:1"
+EXP=
+[ "$T_FAIL" -gt "$f0" ] && sed 's/^/#   exporter: /' "$LOG"
+
+# UDP to a port nobody listens on: the kernel refuses every other datagram
+# (ICMP port unreachable), so one sweep makes dozens of short loss
+# episodes. At most one is said per 10 s, the others with the next line.
+f0=$T_FAIL
+URL=udp://127.0.0.1:4740
+LOG=$DIR/udp.log
+ip netns exec "$NS_RX" "$FLOWGATE" export collector "$URL" idle-timeout 1 \
+	interval 100 2>"$LOG" &
+EXP=$!
+blast
+wait_log 1 "records not sent" || bail "no loss to $URL"
+t1s=$WL_SEEN
+wait_log 1 "delivering again"
+sleep 1
+expect_eq "UDP, many short losses at once: one line for the first one's start and end" \
+	"$(grep -c "export: $URL: records not sent (Connection refused); counted as not_sent in flowgate stats$" "$LOG"):$(grep -c "export: $URL: delivering again; [1-9][0-9]* records were not sent$" "$LOG"):$(wc -l <"$LOG")" \
+	"1:1:2"
+while lt "$EPOCHREALTIME" "$t1s + 10.2"; do sleep 0.2; done
+blast
+wait_log 2 "records not sent"
+sleep 1
+expect_eq "  ... 10 s later, the next loss is said with the quiet ones counted" \
+	"$(grep -Ec "export: $URL: records not sent \(Connection refused\); counted as not_sent in flowgate stats; [1-9][0-9]* shorter losses since the last report$" "$LOG"):$(grep -c 'records not sent' "$LOG")" \
+	"1:2"
+kill -TERM "$EXP"
+wait "$EXP"
+EXP=
+[ "$T_FAIL" -gt "$f0" ] && sed 's/^/#   exporter: /' "$LOG"
 fg detach "$RX_IF" >/dev/null
 check "purge when nothing is attached" fg purge
 check "  ... no pins left" test ! -e "$FLOWGATE_BPFFS"
@@ -212,20 +420,66 @@ expect_eq "attach under ip netns exec without a bpffs: refused, exit 1" \
 expect_eq "  ... before attaching anything" "$(xdp_prog_id)" ""
 # Programs whose pins are gone (their bpffs unmounted): status finds them
 # through the kernel, detach takes them off.
-ORPH=$(mktemp -d /tmp/fgorph.XXXXXX)
-mount -t bpf bpf "$ORPH"
-FLOWGATE_BPFFS=$ORPH/fg fg attach "$RX_IF" >/dev/null || bail "attach (orphan)"
-umount "$ORPH"
-rmdir "$ORPH"
+orphan() { # attach from a bpffs that then goes away
+	local o
+	o=$(mktemp -d /tmp/fgorph.XXXXXX)
+	mount -t bpf bpf "$o"
+	FLOWGATE_BPFFS=$o/fg fg attach "$RX_IF" >/dev/null || bail "attach (orphan)"
+	umount "$o"
+	rmdir "$o"
+}
+clsact() { ip netns exec "$NS_RX" tc qdisc show dev "$RX_IF" | grep -c clsact; }
+# someone else's filter: classic BPF "accept", priority 100, handle 9
+foreign() {
+	ip netns exec "$NS_RX" tc filter add dev "$RX_IF" "$1" prio 100 \
+		handle 9 protocol all bpf bytecode '1,6 0 0 0,' ||
+		bail "tc filter add"
+}
+foreign_kept() {
+	ip netns exec "$NS_RX" tc filter show dev "$RX_IF" "$1" |
+		grep -c "handle 0x9 .*bytecode '1,6 0 0 0'"
+}
+orphan
 st=$(fg -j status)
 expect_eq "status finds a flowgate program with no pins (orphan)" \
 	"$(jget "$st" '[(o["dev"], "xdp_prog_id" in o, "tc_egress_prog_id" in o) for o in d["orphans"]]')" \
 	"[[\"$RX_IF\", true, true]]"
 j=$(fg -j detach "$RX_IF")
-expect_eq "detach removes the orphan" \
-	"$?:$(jget "$j" '[d["detached"], d["orphan"]]')" "0:[true, true]"
+expect_eq "detach removes the orphan, says the clsact qdisc went too" \
+	"$?:$(jget "$j" '[d["detached"], d["orphan"], d["clsact"]]')" \
+	'0:[true, true, "removed"]'
 expect_eq "  ... no XDP program left, no orphan reported" \
 	"$(xdp_prog_id):$(jget "$(fg -j status)" 'len(d["orphans"])')" ":0"
+expect_eq "  ... nor the clsact qdisc its attach created" "$(clsact)" 0
+orphan
+foreign egress
+j=$(fg -j detach "$RX_IF") || bail "detach (orphan)"
+expect_eq "orphan detach, another filter on clsact: qdisc and filter kept" \
+	"$(clsact):$(foreign_kept egress):$(jget "$(fg -j status)" 'len(d["orphans"])'):$(jget "$j" 'd["clsact"]')" \
+	"1:1:0:kept: other filters on it"
+ip netns exec "$NS_RX" tc qdisc del dev "$RX_IF" clsact
+
+# ---- detach: the clsact qdisc ------------------------------------------------------
+fg attach "$RX_IF" >/dev/null || bail "attach"
+j=$(fg -j detach "$RX_IF") || bail "detach"
+expect_eq "detach: the clsact qdisc attach created is removed, and said" \
+	"$(clsact):$(jget "$j" 'd["clsact"]')" "0:removed"
+fg attach "$RX_IF" >/dev/null || bail "attach"
+foreign ingress
+j=$(fg -j detach "$RX_IF") || bail "detach"
+expect_eq "detach, another filter on clsact: qdisc and filter kept, and said" \
+	"$(clsact):$(foreign_kept ingress):$(jget "$j" 'd["clsact"]')" \
+	"1:1:kept: other filters on it"
+fg attach "$RX_IF" >/dev/null || bail "attach"
+j=$(fg -j detach "$RX_IF") || bail "detach"
+expect_eq "detach of a clsact attach found: qdisc and filter kept" \
+	"$(clsact):$(foreign_kept ingress):$(jget "$j" 'd["clsact"]')" \
+	"1:1:kept: it was there before attach"
+ip netns exec "$NS_RX" tc filter del dev "$RX_IF" ingress prio 100
+fg attach "$RX_IF" >/dev/null || bail "attach"
+fg detach "$RX_IF" >/dev/null || bail "detach"
+expect_eq "detach of an empty clsact attach found: it stays" "$(clsact)" 1
+ip netns exec "$NS_RX" tc qdisc del dev "$RX_IF" clsact
 
 # ---- collectors: one validator, no silent loss ---------------------------------------
 PCAP=$FG_ROOT/tests/pcap/captures/$(ls "$FG_ROOT/tests/pcap/captures" | grep -m1 '\.pcap$')

@@ -56,6 +56,7 @@ expect_eq "rule add action values" "$(cands rule add src 192.0.2.0/24 action "")
 	"count drop pass"
 expect_eq "rule add: a keyword after a value" \
 	"$(cands rule add src 192.0.2.0/24 pr)" "prio proto"
+expect_eq "config verbs, reset included" "$(cands config "")" "reset set show"
 expect_eq "config set keywords" "$(cands config set "")" \
 	"check drop-flows profile sampling"
 expect_eq "config set check: check names from FG_REASONS" \
