@@ -5,6 +5,7 @@
 #
 #   check "name" CMD...      one line from a command's exit status
 #   expect_eq "name" GOT WANT
+#   none "name" "what" ITEM...  ok when no ITEM is given, else each a diag
 #   ok / not_ok / skip "name" "why" / diag / bail "why"
 #   fg_done                  prints the plan "1..N", fails on any failure
 
@@ -48,6 +49,17 @@ expect_eq() { # expect_eq "name" GOT WANT
 		not_ok "$1"
 		diag "  got:  '$2'"
 		diag "  want: '$3'"
+	fi
+}
+
+none() { # none "name" "what" ITEM...
+	local name=$1 what=$2
+	shift 2
+	if [ $# -eq 0 ]; then
+		ok "$name"
+	else
+		not_ok "$name"
+		printf "#   $what: %s\n" "$@"
 	fi
 }
 

@@ -52,12 +52,7 @@ while IFS= read -r line; do
 		fi
 	done < <(grep -o '`[^`]*`' <<<"$line" | tr -d '`')
 done <"$A"
-if [ ${#bad[@]} -eq 0 ]; then
-	ok "every path $A names exists"
-else
-	not_ok "every path $A names exists"
-	printf '#   missing: %s\n' "${bad[@]}"
-fi
+none "every path $A names exists" "missing" "${bad[@]}"
 
 # A command file by its object's name in the ctl/cmd/ row.
 cmdrow=$(grep '^| `ctl/cmd/`' "$A")
@@ -68,12 +63,7 @@ for f in $(printf '%s\n' "$files" | grep -E '^ctl/.*\.c$'); do
 		grep -qF "\`$(basename "$f" .c)\`" <<<"$cmdrow" && continue
 	missing+=("$f")
 done
-if [ ${#missing[@]} -eq 0 ]; then
-	ok "every C file of ctl/ is named in $A"
-else
-	not_ok "every C file of ctl/ is named in $A"
-	printf '#   not named: %s\n' "${missing[@]}"
-fi
+none "every C file of ctl/ is named in $A" "not named" "${missing[@]}"
 
 # Every fg_/FG_ name it gives in code spans is in the code (FG_MAP_* is
 # a family, not a name).
@@ -82,12 +72,7 @@ for id in $(grep -oE '`[^`]*`' "$A" | grep -oE '\b(fg|FG)_[A-Za-z0-9_]*[A-Za-z0-
 	sort -u); do
 	git grep -qw "$id" -- ctl bpf include scripts Makefile || gone+=("$id")
 done
-if [ ${#gone[@]} -eq 0 ]; then
-	ok "every fg_ name $A gives is in the code"
-else
-	not_ok "every fg_ name $A gives is in the code"
-	printf '#   not found: %s\n' "${gone[@]}"
-fi
+none "every fg_ name $A gives is in the code" "not found" "${gone[@]}"
 
 for q in 'A new command' 'A new map' 'A new BPF hook' 'A new exporter output'; do
 	if grep -q "^- \*\*$q\*\*" "$A"; then
@@ -108,12 +93,8 @@ fi
 # main's alone.
 inc=$(printf '%s\n' "$files" | grep -E '^ctl/.*\.[ch]$' |
 	grep -vE '^ctl/(cmd/|main\.c$)' | xargs grep -l '#include "cmds.h"')
-if [ -z "$inc" ]; then
-	ok "no library includes cmds.h"
-else
-	not_ok "no library includes cmds.h"
-	printf '#   %s\n' $inc
-fi
+# shellcheck disable=SC2086 # one file name a word
+none "no library includes cmds.h" "includes it" $inc
 
 # One name, one header: with every folder on the include path, a second
 # metrics.h would be whichever -I comes first.
@@ -127,11 +108,8 @@ for c in $(printf '%s\n' "$files" | grep -E '^ctl/cmd/.*\.c$'); do
 		[ -e "${h%.h}.c" ] || dup="$dup $h"
 	done
 done
-if [ -z "${dup// /}" ]; then
-	ok "every header's name is its own, none named like a command"
-else
-	not_ok "every header's name is its own, none named like a command"
-	printf '#   %s\n' $dup
-fi
+# shellcheck disable=SC2086
+none "every header's name is its own, none named like a command" "header" \
+	$dup
 
 fg_done

@@ -14,11 +14,6 @@ for d in $(git ls-files '*.c' '*.h' | xargs -n1 dirname | sort -u); do
 	mapfile -t bad < <(git ls-files "$d/*.c" "$d/*.h" |
 		grep -E "^$d/[^/]+$" | xargs clang-format --dry-run --Werror 2>&1 |
 		grep -oE '^[^: ]+\.[ch]:[0-9]+:[0-9]+: error' | cut -d: -f1 | sort -u)
-	if [ ${#bad[@]} -eq 0 ]; then
-		ok "$d/ is clang-formatted"
-	else
-		not_ok "$d/ is clang-formatted"
-		printf '#   make format changes %s\n' "${bad[@]}"
-	fi
+	none "$d/ is clang-formatted" "make format changes" "${bad[@]}"
 done
 fg_done
