@@ -44,60 +44,21 @@ log() { if [ "$json" != 1 ]; then echo "# $*" >&2; fi; }
 [ "$(id -u)" -eq 0 ] || die "needs root (namespaces, XDP, bpffs)"
 [ -x "$FLOWGATE" ] || make -s all >&2
 
-mkdir -p "$BUILD/bench"
-if [ ! -x "$EXB" ] || [ bench/exp_bench.c -nt "$EXB" ] ||
-	[ "$FLOWGATE" -nt "$EXB" ]; then
-	objs=()
-	while IFS= read -r o; do
-		objs+=("$o")
-	done < <(find "$BUILD/ctl" -name '*.o' ! -path '*/ctl/main.o')
-	cc -O2 -g -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -Iinclude \
-		$(make -s print-CTL_INC) -I"$BUILD" bench/exp_bench.c "${objs[@]}" \
-		-o "$EXB" $(make -s print-LDLIBS)
-fi
-
+. bench/lib.sh
+bl_exp_bench
 ID=$$
 NS=fgm-$ID DEV=fgm${ID}a PEER=fgm${ID}b PORT=9477
-TMP='' MX=''
-
-cleanup() {
-	local rc=$?
-
-	trap - EXIT INT TERM
-	if [ -n "$MX" ]; then
-		kill -TERM "$MX" 2>/dev/null || true
-		wait "$MX" 2>/dev/null || true
-	fi
-	ip netns del "$NS" 2>/dev/null || true
-	if [ -n "$TMP" ]; then
-		umount "$TMP/bpffs" 2>/dev/null || umount -l "$TMP/bpffs" 2>/dev/null || true
-		rm -rf "$TMP"
-	fi
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-TMP=$(mktemp -d /tmp/fgbench.XXXXXX)
-mkdir "$TMP/bpffs"
-mount -t bpf bpf "$TMP/bpffs" || die "cannot mount bpffs on $TMP/bpffs"
-export FLOWGATE_BPFFS=$TMP/bpffs/fg
-ip netns add "$NS" || die "cannot add namespace $NS"
-ip -n "$NS" link add "$DEV" type veth peer name "$PEER" ||
-	die "cannot create the veth pair"
-ip netns exec "$NS" sysctl -qw "net.ipv6.conf.$DEV.disable_ipv6=1"
-ip netns exec "$NS" sysctl -qw "net.ipv6.conf.$PEER.disable_ipv6=1"
-ip -n "$NS" link set lo up
-ip -n "$NS" link set "$DEV" up
-ip -n "$NS" link set "$PEER" up
+MX=''
+BL_CLEANUP_HOOK=stop_mx
+stop_mx() { if [ -n "$MX" ]; then bl_stop "$MX"; fi; }
+bl_bpffs fgbench
+bl_veth1 "$NS" "$DEV" "$PEER"
+TMP=$BL_TMP
 
 in_ns() { ip netns exec "$NS" "$@"; }
 fg() { in_ns "$FLOWGATE" "$@"; }
 
-cpu_of() { # CPU time of a process (user + system), us
-	awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) * 1000000 / hz }' \
-		"/proc/$1/stat"
-}
+cpu_of() { bl_cpu_of "$1"; }
 
 # scrapes N: N scrapes; prints "cpu_us_per_scrape wall_us_per_scrape bytes"
 scrapes() {

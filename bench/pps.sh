@@ -117,42 +117,11 @@ NS_TX=pps-tx-$ID NS_RX=pps-rx-$ID
 TX_IF=pps${ID}a RX_IF=pps${ID}b
 TX_MAC=02:00:00:00:00:01 RX_MAC=02:00:00:00:00:02
 OTHER_MAC=02:00:00:00:00:99 # not the receiver's: the stack drops at once
-TMP=
 
-cleanup() {
-	local rc=$?
-
-	trap - EXIT INT TERM
-	# The namespaces take the veth pair and every XDP/TC program on it.
-	ip netns del "$NS_RX" 2>/dev/null || true
-	ip netns del "$NS_TX" 2>/dev/null || true
-	if [ -n "$TMP" ]; then
-		umount "$TMP/bpffs" 2>/dev/null || umount -l "$TMP/bpffs" 2>/dev/null || true
-		rm -rf "$TMP"
-	fi
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-TMP=$(mktemp -d /tmp/pps.XXXXXX)
-mkdir "$TMP/bpffs"
-# A private bpffs in the host mount namespace: `ip netns exec` replaces
-# /sys but still sees it. flowgate pins under it, libxdp keeps its state
-# there (xdp-loader), and all of it goes with the unmount.
-mount -t bpf bpf "$TMP/bpffs" || die "cannot mount bpffs on $TMP/bpffs"
-export FLOWGATE_BPFFS=$TMP/bpffs/fg LIBXDP_BPFFS=$TMP/bpffs
-
-ip netns add "$NS_TX" || die "cannot add namespace $NS_TX"
-ip netns add "$NS_RX" || die "cannot add namespace $NS_RX"
-ip link add "$TX_IF" address "$TX_MAC" netns "$NS_TX" type veth \
-	peer name "$RX_IF" address "$RX_MAC" netns "$NS_RX" ||
-	die "cannot create the veth pair"
-# No IPv6 on either end: nothing but our frames crosses the link.
-ip netns exec "$NS_TX" sysctl -qw "net.ipv6.conf.$TX_IF.disable_ipv6=1"
-ip netns exec "$NS_RX" sysctl -qw "net.ipv6.conf.$RX_IF.disable_ipv6=1"
-ip -n "$NS_TX" link set "$TX_IF" up
-ip -n "$NS_RX" link set "$RX_IF" up
+. bench/lib.sh
+bl_bpffs pps
+bl_veth2 "$NS_TX" "$TX_IF" "$NS_RX" "$RX_IF" "$TX_MAC" "$RX_MAC"
+TMP=$BL_TMP
 # PPS_RX_CPU=N: the receiver's NAPI in its own kernel thread on CPU N, as a
 # NIC's queue has its own CPU, instead of in the sender's softirq.
 # veth has a NAPI instance only while an XDP program is attached: set after

@@ -70,30 +70,36 @@ print(s.getsockname()[1])')
 nfdir=$(mktemp -d)
 nfcapd -b 127.0.0.1 -p "$port" -w "$nfdir" -B 4194304 >"$nfdir.log" 2>&1 &
 nfpid=$!
-trap 'kill $nfpid 2>/dev/null; rm -rf "$nfdir" "$nfdir.log"' EXIT
+trap 'kill $nfpid 2>/dev/null; rm -rf "$nfdir" "$nfdir.log" "$nfdir.sf" "$nfdir.cpu"' EXIT
 sleep 0.5
 
 packets=$("$FG" replay "$PCAP" max-flows "$MAXF" | awk '$1 == "packets" { print $2; exit }')
-fg_t=() sf_t=() fixed_t=() fx_t=() sent=0
+fg_t=() sf_t=() fixed_t=() fx_t=() sfc=() fxc=() sent=0
+# Both exporting runs are also timed in CPU (user + system, bash's time):
+# on a shared machine wall time is mostly the other processes' share.
+TIMEFORMAT='%U %S'
 for r in $(seq "$ROUNDS"); do
 	t0=$(now)
 	"$FG" replay "$ONE" max-flows "$MAXF" >/dev/null
 	t1=$(now)
 	"$FG" replay "$PCAP" max-flows "$MAXF" >/dev/null
 	t2=$(now)
-	softflowd -r "$PCAP" -n "127.0.0.1:$port" -v 10 -d >"$nfdir.sf" 2>&1
+	{ time softflowd -r "$PCAP" -n "127.0.0.1:$port" -v 10 -d >"$nfdir.sf" 2>&1; } 2>"$nfdir.cpu"
+	sfc+=("$(awk '{ print $1 + $2 }' "$nfdir.cpu")")
 	t3=$(now)
-	"$FG" replay "$PCAP" max-flows "$MAXF" ipfix "$DIR/replay.ipfix" >/dev/null
+	{ time "$FG" replay "$PCAP" max-flows "$MAXF" ipfix "$DIR/replay.ipfix" >/dev/null; } 2>"$nfdir.cpu"
+	fxc+=("$(awk '{ print $1 + $2 }' "$nfdir.cpu")")
 	fx_t+=("$(secs "$t3" "$(now)")")
 	fixed_t+=("$(secs "$t0" "$t1")")
 	fg_t+=("$(secs "$t1" "$t2")")
 	sf_t+=("$(secs "$t2" "$t3")")
 	s=$(sed -n 's/^Flows exported: [0-9]* (\([0-9]*\) records).*/\1/p' "$nfdir.sf")
 	sent=$((sent + s))
-	printf 'round %d: flowgate %.3f s, with ipfix FILE %.3f s, softflowd %.3f s, ratios %.2f, %.2f\n' \
-		"$r" "${fg_t[-1]}" "${fx_t[-1]}" "${sf_t[-1]}" \
+	printf 'round %d: flowgate %.3f s, with ipfix FILE %.3f s (CPU %.3f s), softflowd %.3f s (CPU %.3f s), ratios %.2f, %.2f, CPU %.2f\n' \
+		"$r" "${fg_t[-1]}" "${fx_t[-1]}" "${fxc[-1]}" "${sf_t[-1]}" "${sfc[-1]}" \
 		"$(calc "${sf_t[-1]} / ${fg_t[-1]}")" \
-		"$(calc "${sf_t[-1]} / ${fx_t[-1]}")"
+		"$(calc "${sf_t[-1]} / ${fx_t[-1]}")" \
+		"$(calc "${sfc[-1]} / ${fxc[-1]}")"
 done
 sleep 1
 kill -TERM $nfpid
@@ -113,7 +119,7 @@ print(s.getsockname()[1])')
 nfdir2=$(mktemp -d)
 nfcapd -b 127.0.0.1 -p "$port2" -w "$nfdir2" -B 4194304 >"$nfdir2.log" 2>&1 &
 nfpid2=$!
-trap 'kill $nfpid $nfpid2 2>/dev/null; rm -rf "$nfdir" "$nfdir.log" "$nfdir2" "$nfdir2.log"' EXIT
+trap 'kill $nfpid $nfpid2 2>/dev/null; rm -rf "$nfdir" "$nfdir.log" "$nfdir.sf" "$nfdir.cpu" "$nfdir2" "$nfdir2.log" "$nfdir2.fg"' EXIT
 sleep 0.5
 t0=$(now)
 "$FG" replay "$PCAP" max-flows "$MAXF" collector "udp://127.0.0.1:$port2" >"$nfdir2.fg"
@@ -130,10 +136,11 @@ fg=$(median "${fg_t[@]}")
 sf=$(median "${sf_t[@]}")
 fx=$(median "${fixed_t[@]}")
 fi_=$(median "${fx_t[@]}")
-ratios=() xratios=()
+ratios=() xratios=() cratios=()
 for i in "${!fg_t[@]}"; do
 	ratios+=("$(calc "${sf_t[$i]} / ${fg_t[$i]}")")
 	xratios+=("$(calc "${sf_t[$i]} / ${fx_t[$i]}")")
+	cratios+=("$(calc "${sfc[$i]} / ${fxc[$i]}")")
 done
 flows=$("$FG" replay "$PCAP" max-flows "$MAXF" |
 	awk '$1 == "flow_records" { f = $2 } $1 == "overflow_packets" { o = $2 }
@@ -151,6 +158,8 @@ printf '  softflowd / flowgate time: %.2f (median of the rounds'"'"' ratios; > 1
 	"$(median "${ratios[@]}")"
 printf '  softflowd / flowgate with ipfix FILE (both export): %.2f (median of the rounds'"'"' ratios)\n' \
 	"$(median "${xratios[@]}")"
+printf '  softflowd / flowgate with ipfix FILE, CPU time: %.2f (median; softflowd %.3f s, flowgate %.3f s)\n' \
+	"$(median "${cratios[@]}")" "$(median "${sfc[@]}")" "$(median "${fxc[@]}")"
 echo "  softflowd's export: $sent records sent, $got received by nfcapd ($((sent - got)) lost), $seqerr sequence errors"
 echo "  flowgate's export: $fg_sent records sent, $fg_got received by nfcapd ($((fg_sent - fg_got)) lost)"
 echo "  load: $(cut -d' ' -f1-3 /proc/loadavg) (shared machine)"

@@ -37,33 +37,8 @@ mkdir "$TMP/bpf"
 mount -t bpf bpf "$TMP/bpf"
 export FLOWGATE_BPFFS=$TMP/bpf/fg
 
-gen() { # gen SEED: N distinct prefixes, one rule a line
-	/usr/bin/python3 - "$N" "$1" "${RULES_V6:-}" <<'PY'
-import ipaddress, random, sys
-n, seed, v6 = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-rnd = random.Random(seed)
-seen = set()
-out = []
-while v6 and len(out) < n:
-    ln = rnd.randint(32, 128) if v6 == "mix" else int(v6)
-    a = (1 << 125 | rnd.getrandbits(125)) >> (128 - ln) << (128 - ln)
-    if (a, ln) in seen:
-        continue
-    seen.add((a, ln))
-    f = "src" if len(out) % 2 == 0 else "dst"
-    out.append("%s %s/%d action drop\n" % (f, ipaddress.IPv6Address(a), ln))
-while len(out) < n:
-    ln = rnd.randint(16, 32)
-    a = rnd.getrandbits(32) & ~((1 << (32 - ln)) - 1) & 0xffffffff
-    if a >> 24 in (0, 127) or a >> 24 >= 224 or (a, ln) in seen:
-        continue
-    seen.add((a, ln))
-    f = "src" if len(out) % 2 == 0 else "dst"
-    out.append("%s %d.%d.%d.%d/%d action drop\n" % (
-        f, a >> 24, a >> 16 & 255, a >> 8 & 255, a & 255, ln))
-sys.stdout.write("".join(out))
-PY
-}
+. bench/lib.sh
+gen() { bl_gen_rules "$N" "$1" "${RULES_V6:-}"; } # gen SEED
 gen 1 >"$TMP/a.rules"
 gen 2 >"$TMP/b.rules"
 

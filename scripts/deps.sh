@@ -18,6 +18,9 @@ want=("${build_pkgs[@]}")
 [ "${1:-}" = "--build-only" ] || want+=("${test_pkgs[@]}")
 # The DPDK bench (bench/dpdk, make bench-dpdk) and its test (tests/dpdk).
 [ "${1:-}" = "--build-only" ] || want+=(dpdk-dev)
+# --bench: what only the benches use (bench/web.sh: a web server and a
+# fixed-rate load generator), never in make test's path.
+[ "${1:-}" = "--bench" ] && want=(nginx hey)
 
 missing=()
 for p in "${want[@]}"; do

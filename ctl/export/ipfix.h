@@ -134,11 +134,31 @@ struct ipfix_field {
 	uint8_t src; /* enum ipfix_src */
 };
 
+/* How a flow record writes a field, set by the layout; 0: the general
+ * way. */
+
+enum ipfix_put {
+	IPFIX_PUT_ANY = 0,
+	IPFIX_PUT_BE1,
+	IPFIX_PUT_BE2,
+	IPFIX_PUT_BE4,
+	IPFIX_PUT_BE8,
+	IPFIX_PUT_SRC4,
+	IPFIX_PUT_DST4,
+	IPFIX_PUT_SRC6,
+	IPFIX_PUT_DST6,
+};
+
 struct ipfix_template {
 	uint16_t id;
 	uint16_t nfields;
 	const struct ipfix_field *fields;
 	uint16_t scope; /* options template: scope fields first; 0: data */
+	/* Octets of a record of a flow template (fixed-length fields
+	 * only), and how each field is written (enum ipfix_put), set by
+	 * ipfix_layout_init(); 0 and NULL: worked out at each record. */
+	uint16_t rec_len;
+	const uint8_t *put;
 };
 
 extern const struct ipfix_template ipfix_tmpl_flow4;
@@ -183,6 +203,8 @@ struct ipfix_layout {
 	struct ipfix_template ifname;
 	struct ipfix_field f4[IPFIX_MAX_FIELDS], f6[IPFIX_MAX_FIELDS];
 	struct ipfix_field fl2[IPFIX_MAX_FIELDS], fguard[8];
+	uint8_t p4[IPFIX_MAX_FIELDS], p6[IPFIX_MAX_FIELDS];
+	uint8_t pl2[IPFIX_MAX_FIELDS];
 };
 
 void ipfix_layout_init(struct ipfix_layout *l, const struct ipfix_opts *o);

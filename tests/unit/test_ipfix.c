@@ -539,7 +539,8 @@ static void test_icmp4_and_enterprise(void **state)
 		{1, 8, 0, IPFIX_S_OCTETS},
 		{1, 4, 32473, IPFIX_S_ZERO}, /* documentation PEN */
 	};
-	static const struct ipfix_template t = {300, 2, fields, 0};
+	static const struct ipfix_template t = {
+		.id = 300, .nfields = 2, .fields = fields};
 	static const uint8_t exp[] = {
 		0x00, 0x02, 0x00, 0x14, /* Set 2, length 20 */
 		0x01, 0x2c, 0x00, 0x02, /* template 300, 2 fields */
@@ -753,6 +754,89 @@ static void test_tshark_decodes(void **state)
 	assert_string_equal(out, want);
 }
 
+/*
+ * The flow records of a layout (values computed once, a write plan per
+ * field) against the general path every other record takes (a switch per
+ * field), byte for byte: every layout option, IPv4, IPv6, ICMP and
+ * non-IP flows, both directions, with and without RTT, pseudo-random
+ * counters, times and addresses.
+ */
+static void test_record_plan_matches_general(void **state)
+{
+	static const uint8_t vers[] = {4, 6, 0};
+	static const uint8_t protos[] = {6, 17, 1, 58};
+	uint8_t a[1024], b[1024];
+	unsigned int seed = 7, n = 0, i, opt, v, pr;
+
+	(void)state;
+	for (opt = 0; opt < 8; opt++) {
+		struct ipfix_opts o = {opt & 1 ? 1 : 2, opt & 2 ? 32473 : 0,
+				       !!(opt & 4)};
+		struct ipfix_layout l;
+
+		ipfix_layout_init(&l, &o);
+		for (v = 0; v < 3; v++) {
+			for (pr = 0; pr < 4; pr++) {
+				const struct ipfix_template *t =
+					ipfix_layout_tmpl(&l, vers[v]);
+				struct ipfix_template g = *t;
+				struct fg_flow_key k = {0};
+				struct fg_flow_val fv = {0};
+				struct ipfix_rtt r = {1000, 9000, 4000, 12};
+				struct ipfix_flow f = {.key = &k, .val = &fv};
+				struct ipfix_msg ma, mb;
+				size_t la, lb;
+
+				assert_non_null(t->put);
+				assert_int_not_equal(t->rec_len, 0);
+				g.put = NULL; /* the general path */
+				g.rec_len = 0;
+				k.ifindex = rand_r(&seed);
+				k.dir = rand_r(&seed) & 1 ? FG_DIR_OUT
+							  : FG_DIR_IN;
+				k.ip_ver = vers[v];
+				k.proto = protos[pr];
+				k.reason = rand_r(&seed) % FG_R_MAX;
+				for (i = 0; i < 16; i++) {
+					k.src[i] = rand_r(&seed);
+					k.dst[i] = rand_r(&seed);
+				}
+				k.sport = rand_r(&seed);
+				k.dport = rand_r(&seed);
+				k.vlan = rand_r(&seed) & 0xfff;
+				k.vlan_inner = rand_r(&seed) & 0xfff;
+				k.eth_proto = rand_r(&seed);
+				fv.packets = (uint64_t)rand_r(&seed) << 31 |
+					     rand_r(&seed);
+				fv.octets = (uint64_t)rand_r(&seed) << 33 |
+					    rand_r(&seed);
+				fv.tcp_flags = rand_r(&seed);
+				fv.ttl_min = rand_r(&seed);
+				fv.ttl_max = rand_r(&seed);
+				f.start_ms = T_START + rand_r(&seed);
+				f.end_ms = T_END + rand_r(&seed);
+				f.end_reason = 1 + rand_r(&seed) % 5;
+				f.rule_id = rand_r(&seed);
+				f.rtt = opt & 4 ? &r : NULL;
+				ipfix_msg_begin(&ma, a, sizeof(a), T_EXPORT, 0,
+						1);
+				ipfix_msg_begin(&mb, b, sizeof(b), T_EXPORT, 0,
+						1);
+				assert_int_equal(ipfix_add_record(&ma, t, &f),
+						 0);
+				assert_int_equal(ipfix_add_record(&mb, &g, &f),
+						 0);
+				la = ipfix_msg_end(&ma);
+				lb = ipfix_msg_end(&mb);
+				assert_int_equal(la, lb);
+				assert_memory_equal(a, b, la);
+				n++;
+			}
+		}
+	}
+	assert_int_equal(n, 8 * 3 * 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -773,6 +857,7 @@ int main(void)
 		cmocka_unit_test(test_layout_flow4),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_varlen),
+		cmocka_unit_test(test_record_plan_matches_general),
 		cmocka_unit_test(test_tshark_decodes), /* keep last */
 	};
 	size_t n = sizeof(tests) / sizeof(tests[0]);
