@@ -51,7 +51,7 @@ T_BPF_OBJS := $(patsubst tests/bpf/progs/%.bpf.c,$(BUILD)/tests/%.bpf.o,$(T_BPF_
 # Skeleton headers are intermediate files to make: keep them.
 .SECONDARY: $(SKELS)
 
-.PHONY: all deps test demo fuzz bench clean format tests-build
+.PHONY: all deps test demo fuzz bench clean format format-check tests-build
 # Everything make install takes; nothing is installed first (the Debian
 # build runs this target).
 all: $(BUILD)/flowgate $(BPF_OBJS) $(BUILD)/flowgate.bash
@@ -199,14 +199,14 @@ pkgtest: deps
 FUZZ_SECS ?= 60
 FUZZ_CC  := $(CLANG) -O1 -g -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=all
-FUZZ_HOST := ctl/daemon/cfgfile.c ctl/rules/rule_parse.c ctl/rules/rule_set.c \
-	     ctl/rules/rule_mb.c ctl/rules/rule_mb6.c ctl/lib/names.c \
-	     ctl/lib/util.c ctl/lib/args.c ctl/lib/state.c
+# The libraries whole (never the commands): a list of files went stale as
+# they were split.
+FUZZ_HOST := $(wildcard $(addsuffix /*.c,$(CTL_LIBDIRS)))
 $(BUILD)/fuzz_parse: tests/fuzz/fuzz_parse.c $(HDRS) | $(BUILD)
 	$(FUZZ_CC) -Iinclude $< -o $@
-$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HOST) $(CTL_HDRS) $(SKELS) | $(BUILD)
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_HOST) $(CTL_HDRS) $(SKELS) | $(BUILD)
 	$(FUZZ_CC) -Iinclude $(CTL_INC) -I$(BUILD) -D_GNU_SOURCE $< \
-		$(FUZZ_HOST) -o $@ -lxdp -lbpf -lelf -lz
+		$(FUZZ_HOST) -o $@ $(LDLIBS)
 FUZZ_TARGETS := parse rules config url
 fuzz: deps
 	@$(MAKE) --no-print-directory $(addprefix $(BUILD)/fuzz_,$(FUZZ_TARGETS))
@@ -262,9 +262,13 @@ doc: $(BUILD)/mkman
 	$(BUILD)/mkman < doc/flowgate.8 > $(BUILD)/flowgate.8
 	mv $(BUILD)/flowgate.8 doc/flowgate.8
 
-# Every C source and header of the tree.
+# Every C source and header of the tree; format-check only tells which
+# folders' files format would change (tests/tree/test_format.sh).
 format:
 	clang-format -i $(shell find include bpf ctl tests bench doc -name '*.[ch]')
+
+format-check:
+	bash tests/tree/test_format.sh
 
 $(BUILD) $(BUILD)/tests:
 	mkdir -p $@

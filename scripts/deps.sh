@@ -6,7 +6,7 @@ set -euo pipefail
 build_pkgs=(clang llvm make gcc pkg-config libbpf-dev libxdp-dev xdp-tools bpftool
 	libelf-dev zlib1g-dev libpcap-dev libcmocka-dev iproute2 linux-libc-dev
 	libmicrohttpd-dev)
-test_pkgs=(nfdump pmacct tshark tcpreplay iperf3 python3-scapy netsniff-ng
+test_pkgs=(clang-format nfdump pmacct tshark tcpreplay iperf3 python3-scapy netsniff-ng
 	softflowd ethtool python3-yaml
 	prometheus curl bash-completion man-db systemd
 	debhelper dpkg-dev fakeroot lintian)

@@ -139,15 +139,20 @@ def frames(a, which):
     return out
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--iface")
+def add_frame_args(ap):
+    """The addresses of the frames, for every sender of these sets."""
     ap.add_argument("--src-mac", default="02:00:00:00:00:01")
     ap.add_argument("--dst-mac", default="02:00:00:00:00:02")
     ap.add_argument("--src4", default="192.0.2.1")
     ap.add_argument("--dst4", default="192.0.2.2")
     ap.add_argument("--src6", default="2001:db8::1")
     ap.add_argument("--dst6", default="2001:db8::2")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--iface")
+    add_frame_args(ap)
     ap.add_argument("--set", default="mix",
                     help="valid, bad, mix (both) or synfin")
     ap.add_argument("--repeat", type=int, default=1)

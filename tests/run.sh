@@ -41,45 +41,42 @@ run_one() { # layer name cmd...
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
 }
 
+# Every test of a folder: its C programs (built as $BUILD/tests/NAME) or
+# its scripts.
+run_bins() { # layer
+	local t
+	for t in tests/$1/test_*.c; do
+		[ -e "$t" ] || continue
+		t=$(basename "$t" .c)
+		run_one "$1" "$t" "$BUILD/tests/$t"
+	done
+}
+run_scripts() { # layer
+	local t
+	for t in tests/$1/test_*.sh; do
+		[ -e "$t" ] || continue
+		run_one "$1" "$(basename "$t" .sh)" bash "$t"
+	done
+}
+
+# Layer 0: the tree itself (formatting, the docs' paths, include rules).
+run_scripts tree
 # Layer 1: cmocka unit tests (host build of parser/validator and CLI).
-for t in tests/unit/test_*.c; do
-	[ -e "$t" ] || continue
-	n=$(basename "$t" .c)
-	run_one unit "$n" "$BUILD/tests/$n"
-done
+run_bins unit
 # Layer 2: BPF tests through BPF_PROG_TEST_RUN (and the differential test).
-for t in tests/bpf/test_*.c; do
-	[ -e "$t" ] || continue
-	n=$(basename "$t" .c)
-	run_one bpf "$n" "$BUILD/tests/$n"
-done
+run_bins bpf
 # Layer 3: pcap regression against golden outputs.
-for t in tests/pcap/test_*.sh; do
-	[ -e "$t" ] || continue
-	run_one pcap "$(basename "$t" .sh)" bash "$t"
-done
+run_scripts pcap
 # Next to it, the DPDK bench's pipeline against replay, packet for packet
 # (skips without dpdk-dev).
-for t in tests/dpdk/test_*.sh; do
-	[ -e "$t" ] || continue
-	run_one dpdk "$(basename "$t" .sh)" bash "$t"
-done
+run_scripts dpdk
 # Layer 4: the guard against Linux's receive path (the kernel as oracle).
-for t in tests/oracle/test_*.sh; do
-	[ -e "$t" ] || continue
-	run_one oracle "$(basename "$t" .sh)" bash "$t"
-done
+run_scripts oracle
 # Layer 5: end-to-end on veth pairs in namespaces.
-for t in tests/e2e/test_*.sh; do
-	[ -e "$t" ] || continue
-	run_one e2e "$(basename "$t" .sh)" bash "$t"
-done
+run_scripts e2e
 # Layer 6: interop with real IPFIX collectors.
-for t in tests/interop/test_*.sh; do
-	[ -e "$t" ] || continue
-	run_one interop "$(basename "$t" .sh)" bash "$t"
-done
-# Layer 6: the kernel matrix, the layers above on Debian kernels in a VM
+run_scripts interop
+# Layer 7: the kernel matrix, the layers above on Debian kernels in a VM
 # (tests/vm/test_matrix.sh); it names each kernel's counts. Its short
 # selection costs qemu about 12 minutes of CPU under TCG, some 6-7 minutes
 # on two idle cores (KVM, where /dev/kvm works, is faster); the bound
@@ -94,11 +91,8 @@ for t in tests/vm/test_*.sh; do
 	[ -e "$LOGS/vm-$n.log" ] && grep -h '^kernel .*passed' "$LOGS/vm-$n.log" | sed 's/^/   /'
 done
 
-# Layer 6: installing and packaging (make install, completion, the .deb).
-for t in tests/pkg/test_*.sh; do
-	[ -e "$t" ] || continue
-	run_one pkg "$(basename "$t" .sh)" bash "$t"
-done
+# Layer 8: installing and packaging (make install, completion, the .deb).
+run_scripts pkg
 
 # The slowest tests, so that the time budget (25 minutes) stays visible.
 printf '%s\n' "${times[@]}" | sort -rn | head -n 8 |

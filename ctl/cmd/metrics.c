@@ -14,7 +14,7 @@
 #include <sys/utsname.h>
 #include "fg.h"
 #include "cmds.h"
-#include "metrics.h"
+#include "mx.h"
 #include "fg_version.h"
 
 static int metrics_listen(const char *addr)

@@ -70,16 +70,9 @@ static __u64 fnv1a(const char *b, size_t n)
 /* ID of the pinned fg_rule_ctl: a new ID means the state was made again. */
 static __u32 state_id(void)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	int fd = fg_map_open(FG_MAP_RULE_CTL);
+	struct bpf_map_info info;
 
-	if (fd < 0)
-		return 0;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		info.id = 0;
-	close(fd);
-	return info.id;
+	return fg_map_info(FG_MAP_RULE_CTL, &info) ? 0 : info.id;
 }
 
 /* Everything that can be checked without changing anything: the grammar,
@@ -368,19 +361,14 @@ int fg_daemon_run(const char *path)
 	return 0;
 }
 
+static int check_text(const char *buf, size_t len, void *c, struct fg_perr *e)
+{
+	return check_file(buf, len, c, e);
+}
+
 int fg_daemon_cfg_load(const char *path, struct fg_daemon_cfg *c)
 {
-	struct fg_perr e = {};
-	size_t len;
-	char *buf;
-	int err;
-
-	err = fg_read_file_say(path, &buf, &len);
-	if (err)
-		return err;
-	err = check_file(buf, len, c, &e);
-	free(buf);
-	return err ? fg_perr_report(err, path, &e) : 0;
+	return fg_parse_file(path, check_text, c);
 }
 
 /*

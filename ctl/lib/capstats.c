@@ -53,15 +53,7 @@ int fg_cap_stats_read(struct fg_cap_count sum[FG_CAP_NKEYS])
 
 int fg_cap_cfg_read(struct fg_cap_cfg *cfg)
 {
-	int fd = fg_map_open(FG_MAP_CAP_CFG), err = 0;
-	__u32 key = 0;
-
-	if (fd < 0)
-		return fd;
-	if (bpf_map_lookup_elem(fd, &key, cfg))
-		err = -errno;
-	close(fd);
-	return err;
+	return fg_map_get0(FG_MAP_CAP_CFG, cfg);
 }
 
 void fg_cap_count_total(const struct fg_cap_count c[FG_CAP_NKEYS],

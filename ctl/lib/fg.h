@@ -43,6 +43,25 @@ int fg_read_file(const char *path, char **buf, size_t *len);
 /* The same, printing the one-line error when it fails. */
 int fg_read_file_say(const char *path, char **buf, size_t *len);
 
+/* Where a grammar error is and what it is. line 0: not from a file. */
+struct fg_perr {
+	unsigned int line;
+	char msg[240];
+};
+
+/* Set e->msg (printf style) and return -EINVAL: parse errors. */
+int fg_perr(struct fg_perr *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Print a parse error as "FILE:LINE: why" (or "FILE: why", or "why"
+ * without a file) and return err. */
+int fg_perr_report(int err, const char *file, const struct fg_perr *e);
+/* A grammar over a whole file's text, filling ctx. */
+typedef int fg_parse_fn(const char *buf, size_t len, void *ctx,
+			struct fg_perr *e);
+/* Read path and parse it; a read or parse error is printed (with
+ * FILE:LINE) and returned. What parse fills on failure is its own to free. */
+int fg_parse_file(const char *path, fg_parse_fn *parse, void *ctx);
+
 /* ---- daemons' log (log.c): one line per event on stderr ---- */
 enum fg_log_level { FG_LOG_ERR, FG_LOG_WARN, FG_LOG_INFO, FG_LOG_DEBUG };
 /* Or-ed to a level: never rate-limited (the caller logs it once already). */
@@ -116,6 +135,13 @@ struct flowgate_xdp;
 int fg_map_open(const char *name);
 /* The same, printing the one-line error when it fails. */
 int fg_state_map_open(const char *name);
+/* Read or write key 0 of the pinned array `name` (a one-entry map):
+ * -ENOENT when there is no state, else -errno of the syscall. */
+int fg_map_get0(const char *name, void *val);
+int fg_map_set0(const char *name, const void *val);
+/* The pinned map's info (id, max_entries, ...), or -errno. */
+struct bpf_map_info;
+int fg_map_info(const char *name, struct bpf_map_info *info);
 bool fg_state_exists(void);
 /* Make the pinned state if there is none yet (no program attached). */
 int fg_state_ensure(void);

@@ -129,12 +129,13 @@ static void put_field(FILE *f, const char *k, size_t kn, const char *v,
 }
 
 /* One event: text is the line the text format prints as it is (the
- * daemons' established lines), NULL for logfmt; fields are formatted. */
+ * daemons' established lines), NULL for logfmt; fmt and ap make the
+ * fields (fmt NULL: none). */
 static void emit(unsigned int level, const char *event, const char *text,
-		 char *fields)
+		 const char *fmt, va_list ap)
 {
 	unsigned long suppressed = 0;
-	char ts[64], *p, *end, *eq, n[24];
+	char ts[64], *p, *end, *eq, n[24], fields[1024] = "";
 	struct timespec now;
 	struct tm tm;
 	FILE *f = stderr;
@@ -145,6 +146,8 @@ static void emit(unsigned int level, const char *event, const char *text,
 	else if (level <= FG_LOG_WARN &&
 		 !may_log(event, now.tv_sec, &suppressed))
 		return;
+	if (fmt)
+		vsnprintf(fields, sizeof(fields), fmt, ap);
 	flockfile(f);
 	if (text && !json) {
 		fputs(text, f);
@@ -187,27 +190,19 @@ out:
 
 void fg_log(unsigned int level, const char *event, const char *fields, ...)
 {
-	char buf[1024] = "";
 	va_list ap;
 
-	if (fields) {
-		va_start(ap, fields);
-		vsnprintf(buf, sizeof(buf), fields, ap);
-		va_end(ap);
-	}
-	emit(level, event, NULL, buf);
+	va_start(ap, fields);
+	emit(level, event, NULL, fields, ap);
+	va_end(ap);
 }
 
 void fg_logt(unsigned int level, const char *event, const char *text,
 	     const char *fields, ...)
 {
-	char buf[1024] = "";
 	va_list ap;
 
-	if (fields) {
-		va_start(ap, fields);
-		vsnprintf(buf, sizeof(buf), fields, ap);
-		va_end(ap);
-	}
-	emit(level, event, text, buf);
+	va_start(ap, fields);
+	emit(level, event, text, fields, ap);
+	va_end(ap);
 }

@@ -159,7 +159,9 @@ const char *fg_profile_name(__u32 p)
 	return p < FG_PROFILE_MAX ? profile_names[p] : "unknown";
 }
 
-/* Roff text with a backslash escaped and a hyphen a minus, for names. */
+/* Roff text with a backslash escaped; in names a hyphen is a minus, in
+ * text a line may break after a slash ("802.1Q/802.1ad" is wider than a
+ * narrow column). */
 static void roff_str(FILE *f, const char *s, bool name)
 {
 	for (; *s; s++) {
@@ -167,6 +169,8 @@ static void roff_str(FILE *f, const char *s, bool name)
 			fputs("\\e", f);
 		else if (*s == '-' && name)
 			fputs("\\-", f);
+		else if (*s == '/' && !name)
+			fputs("/\\:", f);
 		else
 			fputc(*s, f);
 	}
@@ -174,12 +178,14 @@ static void roff_str(FILE *f, const char *s, bool name)
 
 /* The checks table of the manual (doc/flowgate.8), a tbl table made from
  * FG_REASONS: code, name, action in the default and strict profiles, and
- * what the check catches. */
+ * what the check catches. Six columns fit 80 terminal columns with two
+ * ens between them and the text ragged (.na): justified, a narrow column
+ * leaves lines groff cannot adjust. */
 void fg_reasons_roff(FILE *f)
 {
 	__u32 r;
 
-	fputs(".TS\ntab(@);\nrb lb lb lb lb lb\nr l l l l lxw(30).\n"
+	fputs(".na\n.TS\ntab(@);\nrb2 lb2 lb2 lb2 lb2 lb\nr2 l2 l2 l2 l2 lx.\n"
 	      "code@check@default@strict@class@what it catches\n",
 	      f);
 	for (r = 1; r < FG_R_MAX; r++) {
@@ -193,5 +199,5 @@ void fg_reasons_roff(FILE *f)
 		roff_str(f, fg_reason_desc(r), false);
 		fputs("\nT}\n", f);
 	}
-	fputs(".TE\n", f);
+	fputs(".TE\n.ad\n", f);
 }

@@ -71,19 +71,52 @@ static bool is_internal_map(const struct bpf_map *map)
 	       !strcmp(bpf_map__name(map), FG_MAP_TAKE_BUF);
 }
 
+int fg_map_info(const char *name, struct bpf_map_info *info)
+{
+	__u32 len = sizeof(*info);
+	int fd = fg_map_open(name), err = 0;
+
+	if (fd < 0)
+		return fd;
+	memset(info, 0, sizeof(*info));
+	if (bpf_obj_get_info_by_fd(fd, info, &len))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 /* max_entries of a pinned map, 0 when there is none. */
 static __u32 pinned_max_entries(const char *name)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	int fd = fg_map_open(name);
+	struct bpf_map_info info;
+
+	return fg_map_info(name, &info) ? 0 : info.max_entries;
+}
+
+int fg_map_get0(const char *name, void *val)
+{
+	int fd = fg_map_open(name), err = 0;
+	__u32 key = 0;
 
 	if (fd < 0)
-		return 0;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		info.max_entries = 0;
+		return fd;
+	if (bpf_map_lookup_elem(fd, &key, val))
+		err = -errno;
 	close(fd);
-	return info.max_entries;
+	return err;
+}
+
+int fg_map_set0(const char *name, const void *val)
+{
+	int fd = fg_map_open(name), err = 0;
+	__u32 key = 0;
+
+	if (fd < 0)
+		return fd;
+	if (bpf_map_update_elem(fd, &key, val, BPF_ANY))
+		err = -errno;
+	close(fd);
+	return err;
 }
 
 __u32 fg_pinned_cap_ring(void)
@@ -227,31 +260,18 @@ int fg_state_remove(void)
 
 int fg_config_read(struct fg_config *cfg)
 {
-	__u32 key = 0;
-	int fd = fg_map_open(FG_MAP_CONFIG), err = 0;
+	int err;
 
 	memset(cfg, 0, sizeof(*cfg));
-	if (fd == -ENOENT)
+	err = fg_map_get0(FG_MAP_CONFIG, cfg);
+	if (err == -ENOENT)
 		return 0; /* no state: the default profile */
-	if (fd < 0)
-		return fd;
-	if (bpf_map_lookup_elem(fd, &key, cfg))
-		err = -errno;
-	close(fd);
 	return err;
 }
 
 int fg_config_write(const struct fg_config *cfg)
 {
-	__u32 key = 0;
-	int fd = fg_map_open(FG_MAP_CONFIG), err = 0;
-
-	if (fd < 0)
-		return fd;
-	if (bpf_map_update_elem(fd, &key, cfg, BPF_ANY))
-		err = -errno;
-	close(fd);
-	return err;
+	return fg_map_set0(FG_MAP_CONFIG, cfg);
 }
 
 int fg_ifstats_zero(int map_fd, __u32 slot)

@@ -300,6 +300,40 @@ int fg_read_file_say(const char *path, char **buf, size_t *len)
 	return 0;
 }
 
+int fg_perr(struct fg_perr *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+int fg_perr_report(int err, const char *file, const struct fg_perr *e)
+{
+	if (file && e->line)
+		return fg_error(err, "%s:%u: %s", file, e->line, e->msg);
+	if (file)
+		return fg_error(err, "%s: %s", file, e->msg);
+	return fg_error(err, "%s", e->msg);
+}
+
+int fg_parse_file(const char *path, fg_parse_fn *parse, void *ctx)
+{
+	struct fg_perr e = {};
+	size_t len;
+	char *buf;
+	int err;
+
+	err = fg_read_file_say(path, &buf, &len);
+	if (err)
+		return err;
+	err = parse(buf, len, ctx, &e);
+	free(buf);
+	return err ? fg_perr_report(err, path, &e) : 0;
+}
+
 /*
  * A plain BPF object shipped with flowgate (for other loaders, such as
  * xdp-loader): $FLOWGATE_BPF_OBJ names the XDP object (its folder holds

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <microhttpd.h>
-#include "metrics.h"
+#include "mx.h"
 
 struct fg_mx_http {
 	struct MHD_Daemon *d;

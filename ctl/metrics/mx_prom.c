@@ -9,7 +9,7 @@
  * the first drop.
  */
 #include <string.h>
-#include "metrics.h"
+#include "mx.h"
 
 static void family(FILE *f, const char *name, const char *type,
 		   const char *help)

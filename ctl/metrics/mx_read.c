@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
-#include "metrics.h"
+#include "mx.h"
 #include "rules.h"
 
 static int add_iface(const struct fg_iface_stats *s, void *ctx)

@@ -259,11 +259,13 @@ int fg_rule_read(const struct fg_rule_fds *f, struct fg_ruleset *s, __u32 *gen)
 	return 0;
 }
 
-static int write_rules(const struct fg_rule_fds *f,
-		       const struct fg_rule_image *img, __u32 half)
+/* n values into fd in one batch, the i-th at key(arg, half, i). */
+static int put_batch(int fd, const void *vals, __u32 n,
+		     __u32 (*key)(const void *arg, __u32 half, __u32 i),
+		     const void *arg, __u32 half)
 {
 	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	__u32 n = img->counts.nrules, i, *keys;
+	__u32 i, *keys;
 	int err = 0;
 
 	if (!n)
@@ -272,11 +274,23 @@ static int write_rules(const struct fg_rule_fds *f,
 	if (!keys)
 		return -ENOMEM;
 	for (i = 0; i < n; i++)
-		keys[i] = half * FG_RULE_MAX + i;
-	if (bpf_map_update_batch(f->rules, keys, img->rules, &n, &opts))
+		keys[i] = key(arg, half, i);
+	if (bpf_map_update_batch(fd, keys, vals, &n, &opts))
 		err = -errno;
 	free(keys);
 	return err;
+}
+
+static __u32 rule_key(const void *arg, __u32 half, __u32 i)
+{
+	return half * FG_RULE_MAX + i;
+}
+
+static int write_rules(const struct fg_rule_fds *f,
+		       const struct fg_rule_image *img, __u32 half)
+{
+	return put_batch(f->rules, img->rules, img->counts.nrules, rule_key,
+			 NULL, half);
 }
 
 /* Put map fd in slot of outer (and let the outer map hold it), or empty
@@ -485,24 +499,17 @@ static int drop_index(const struct fg_rule_fds *f, __u32 half)
 	return put_inner(f->lsts, half, -1);
 }
 
+static __u32 def_key(const void *arg, __u32 half, __u32 i)
+{
+	const struct fg_ruleset *s = arg;
+
+	return fg_rule_def_key(half, s->r[i].id);
+}
+
 static int write_defs(const struct fg_rule_fds *f, const struct fg_ruleset *s,
 		      __u32 half)
 {
-	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	__u32 n = s->n, i, *keys;
-	int err = 0;
-
-	if (!n)
-		return 0;
-	keys = malloc(n * sizeof(*keys));
-	if (!keys)
-		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		keys[i] = fg_rule_def_key(half, s->r[i].id);
-	if (bpf_map_update_batch(f->defs, keys, s->r, &n, &opts))
-		err = -errno;
-	free(keys);
-	return err;
+	return put_batch(f->defs, s->r, s->n, def_key, s, half);
 }
 
 /* IDs of rules that are new (or whose ID now means another match): their

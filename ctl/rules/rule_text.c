@@ -11,16 +11,6 @@
 #include "fg.h"
 #include "rules.h"
 
-int fg_perr(struct fg_perr *e, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 static const char *const action_names[] = {
 	[FG_RULE_DROP] = "drop",
 	[FG_RULE_PASS] = "pass",

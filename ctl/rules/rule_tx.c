@@ -31,16 +31,6 @@ static int resolve_devs(struct fg_ruleset *s, struct fg_perr *e)
 	return 0;
 }
 
-/* Print "Error: [FILE:LINE: ]msg" and return err. */
-int fg_perr_report(int err, const char *file, const struct fg_perr *e)
-{
-	if (file && e->line)
-		return fg_error(err, "%s:%u: %s", file, e->line, e->msg);
-	if (file)
-		return fg_error(err, "%s: %s", file, e->msg);
-	return fg_error(err, "%s", e->msg);
-}
-
 /* Open the state for a change: made if missing, locked, current set read. */
 int fg_rule_tx_begin(struct fg_rule_tx *t)
 {
@@ -140,22 +130,17 @@ int fg_rules_apply(struct fg_ruleset *s, const char *file, __u32 *gen)
 	return err;
 }
 
+static int parse_rules(const char *buf, size_t len, void *s, struct fg_perr *e)
+{
+	int err = fg_rules_parse_text(buf, len, s, e);
+
+	if (err)
+		fg_ruleset_free(s);
+	return err;
+}
+
 /* Parse a rule file; errors printed as FILE:LINE: why. */
 int fg_rules_read_file(const char *path, struct fg_ruleset *s)
 {
-	struct fg_perr e = {};
-	size_t len;
-	char *buf;
-	int err;
-
-	err = fg_read_file_say(path, &buf, &len);
-	if (err)
-		return err;
-	err = fg_rules_parse_text(buf, len, s, &e);
-	free(buf);
-	if (err) {
-		fg_ruleset_free(s);
-		return fg_perr_report(err, path, &e);
-	}
-	return 0;
+	return fg_parse_file(path, parse_rules, s);
 }

@@ -10,13 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
+#include "fg.h" /* struct fg_perr */
 #include "fg_rules.h"
-
-/* Where a grammar error is and what it is. line 0: not from a file. */
-struct fg_perr {
-	unsigned int line;
-	char msg[240];
-};
 
 /* Longest line of a rule or config file. */
 #define FG_LINE_MAX 4096
@@ -220,12 +215,6 @@ void fg_rule_tx_end(struct fg_rule_tx *t);
 /* The checks of a commit over no rules, without the state: for a first
  * change, so that one refused makes no pins. Errors printed. */
 int fg_rule_tx_precheck(const struct fg_ruleset *s, const char *file);
-/* Print a parse error as "FILE:LINE: why" (or "FILE: why", or "why"
- * without a file) and return err. */
-int fg_perr_report(int err, const char *file, const struct fg_perr *e);
-/* Set e->msg (printf style) and return -EINVAL: parse errors. */
-int fg_perr(struct fg_perr *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 /* Parse a rule file; errors printed as FILE:LINE: why. */
 int fg_rules_read_file(const char *path, struct fg_ruleset *s);
 /* Replace the rules in force by s, under the lock; errors printed (with

@@ -141,15 +141,6 @@ static void frame_csum(struct pkt *k, unsigned int n)
 	ip->check ^= 0x1234;
 }
 
-static void frame_synfin(struct pkt *k)
-{
-	pkt_init(k);
-	pkt_eth(k);
-	pkt_ip4(k, "192.0.2.1", "198.51.100.2");
-	pkt_tcp(k, 40000, 80, PKT_SYN | PKT_FIN);
-	pkt_finish(k);
-}
-
 /* The key of the one flow record of dropped packets. */
 static int drop_flow(struct fg_flow_key *out)
 {
@@ -251,7 +242,7 @@ static void test_filters(void)
 
 	frame_udp(&ok, 20);
 	frame_csum(&bad, 20);
-	frame_synfin(&sf);
+	pkt_synfin(&sf);
 	set(&s);
 	run(&ok);
 	run(&bad);

@@ -168,11 +168,8 @@ static void run_crafted(struct dfu_bpf *b, struct pool *pool)
 {
 	static struct dfu_frame fr[512];
 	const __u32 n = 70000;
-	__u8 opt[6] = {0xc2,	       4,      (__u8)(n >> 24), (__u8)(n >> 16),
-		       (__u8)(n >> 8), (__u8)n};
 	struct fg_config cfg[2];
 	struct tally t = {0};
-	struct udphdr *uh;
 	struct pkt k;
 	unsigned int i;
 	int c;
@@ -197,16 +194,7 @@ static void run_crafted(struct dfu_bpf *b, struct pool *pool)
 			compare(b, &cfg[c], fr[i].data, fr[i].len, fr[i].len,
 				fgc_cases[i].name, i, &t);
 	}
-	pkt_init(&k);
-	pkt_eth(&k);
-	pkt_ip6(&k, FGC_S6, FGC_D6);
-	pkt_keep(&k);
-	pkt_ip6_opts(&k, PKT_NH_HOP, opt, sizeof(opt));
-	uh = pkt_udp(&k, 40000, 53);
-	pkt_keep(&k);
-	uh->len = 0;
-	pkt_data(&k, NULL, 200);
-	pkt_finish(&k);
+	pkt_jumbo_udp(&k, FGC_S6, FGC_D6, n, 200);
 	for (c = 0; c < 2 && !set_config(b, &cfg[0]); c++)
 		compare(b, &cfg[0], k.b, 200, 14 + 40 + n - c, "jumbogram",
 			(size_t)c, &t);

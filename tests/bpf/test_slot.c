@@ -31,16 +31,6 @@ static void frame_udp(struct pkt *k)
 	pkt_finish(k);
 }
 
-/* TCP SYN+FIN: dropped for tcp-flags by the default profile. */
-static void frame_synfin(struct pkt *k)
-{
-	pkt_init(k);
-	pkt_eth(k);
-	pkt_ip4(k, "192.0.2.1", "198.51.100.2");
-	pkt_tcp(k, 40000, 80, PKT_SYN | PKT_FIN);
-	pkt_finish(k);
-}
-
 /* Sum over CPUs of every entry of fg_ifstats but `except`: rx_packets and
  * flow packets, to show that nothing landed elsewhere. */
 static __u64 others(int fd, int ncpu, __u32 except)
@@ -76,7 +66,7 @@ static void xdp_slot(__u32 slot, __u32 want)
 		    err ? strerror(-err) : "ok"))
 		return;
 	frame_udp(&k1);
-	frame_synfin(&k2);
+	pkt_synfin(&k2);
 	err = fgt_run(&t, k1.b, k1.len, &r1);
 	if (!err)
 		err = fgt_run(&t, k2.b, k2.len, &r2);

@@ -28,12 +28,7 @@ def send(argv):
     import ipaddress
     ap = argparse.ArgumentParser()
     ap.add_argument("--iface", required=True)
-    ap.add_argument("--src-mac", default="02:00:00:00:00:01")
-    ap.add_argument("--dst-mac", default="02:00:00:00:00:02")
-    ap.add_argument("--src4", default="192.0.2.1")
-    ap.add_argument("--dst4", default="192.0.2.2")
-    ap.add_argument("--src6", default="2001:db8::1")
-    ap.add_argument("--dst6", default="2001:db8::2")
+    send_mix.add_frame_args(ap)
     ap.add_argument("--set", default="mix")
     ap.add_argument("--repeat", type=int, default=1)
     a = ap.parse_args(argv)

@@ -11,25 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fg.h"
+#include "fuzz.h"
 #include "rules.h"
-
-struct fg_opts fg_opts; /* main.c has it in the CLI */
-
-#define CHECK(c)                          \
-	do {                              \
-		if (!(c))                 \
-			__builtin_trap(); \
-	} while (0)
-
-static unsigned int count_lines(const uint8_t *d, size_t n)
-{
-	unsigned int l = 1;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		l += d[i] == '\n';
-	return l;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -41,8 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	err = fg_rules_parse_text((const char *)data, size, &s, &e);
 	if (err) {
-		CHECK(e.msg[0] && memchr(e.msg, '\0', sizeof(e.msg)));
-		CHECK(e.line <= count_lines(data, size));
+		fuzz_check_perr(&e, data, size);
 		fg_ruleset_free(&s);
 		return 0;
 	}

@@ -12,14 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fg.h"
-
-struct fg_opts fg_opts; /* main.c has it in the CLI */
-
-#define CHECK(c)                          \
-	do {                              \
-		if (!(c))                 \
-			__builtin_trap(); \
-	} while (0)
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

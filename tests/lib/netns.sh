@@ -34,62 +34,11 @@ TX_IP4=192.0.2.1 RX_IP4=192.0.2.2
 TX_IP6=2001:db8::1 RX_IP6=2001:db8::2
 TX_MAC=02:00:00:00:00:01 RX_MAC=02:00:00:00:00:02
 FG_TMP='' # private bpffs mount point (mktemp), set by fg_setup
-T_N=0 T_FAIL=0
 
-# ---- TAP -----------------------------------------------------------------
+# ---- TAP (ok, not_ok, skip, diag, check, expect_eq, bail, fg_done) ----
 
-ok() {
-	T_N=$((T_N + 1))
-	echo "ok $T_N - $*"
-}
-
-not_ok() {
-	T_N=$((T_N + 1))
-	T_FAIL=$((T_FAIL + 1))
-	echo "not ok $T_N - $*"
-}
-
-skip() { # skip "name" "why"
-	T_N=$((T_N + 1))
-	echo "ok $T_N - $1 # SKIP $2"
-}
-
-diag() { echo "# $*"; }
-
-# check "name" CMD...: ok when CMD exits 0; its output goes to the diag.
-check() {
-	local name=$1 out
-	shift
-	if out=$("$@" 2>&1); then
-		ok "$name"
-	else
-		not_ok "$name"
-		[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/#   /'
-	fi
-	return 0
-}
-
-expect_eq() { # expect_eq "name" GOT WANT
-	if [ "$2" = "$3" ]; then
-		ok "$1"
-	else
-		not_ok "$1"
-		diag "  got:  '$2'"
-		diag "  want: '$3'"
-	fi
-}
-
-# Setup failed: nothing after it means anything. TAP's "Bail out!" stops
-# the run; the exit status makes run.sh count it as a failure.
-bail() {
-	echo "Bail out! $*"
-	exit 1
-}
-
-fg_done() {
-	echo "1..$T_N"
-	[ "$T_FAIL" -eq 0 ]
-}
+# shellcheck source=tests/lib/tap.sh
+. "$FG_ROOT/tests/lib/tap.sh"
 
 # ---- JSON ----------------------------------------------------------------
 

@@ -591,3 +591,31 @@ void pkt_dump(const struct pkt *p)
 		fprintf(stderr, "%02x%s", p->b[i],
 			(i % 16 == 15 || i + 1 == p->len) ? "\n" : " ");
 }
+
+void pkt_synfin(struct pkt *p)
+{
+	pkt_init(p);
+	pkt_eth(p);
+	pkt_ip4(p, "192.0.2.1", "198.51.100.2");
+	pkt_tcp(p, 40000, 80, PKT_SYN | PKT_FIN);
+	pkt_finish(p);
+}
+
+void pkt_jumbo_udp(struct pkt *p, const char *s6, const char *d6, __u32 n,
+		   unsigned int data)
+{
+	__u8 opt[6] = {0xc2,	       4,      (__u8)(n >> 24), (__u8)(n >> 16),
+		       (__u8)(n >> 8), (__u8)n};
+	struct udphdr *uh;
+
+	pkt_init(p);
+	pkt_eth(p);
+	pkt_ip6(p, s6, d6);
+	pkt_keep(p);
+	pkt_ip6_opts(p, PKT_NH_HOP, opt, sizeof(opt));
+	uh = pkt_udp(p, 40000, 53);
+	pkt_keep(p);
+	uh->len = 0;
+	pkt_data(p, NULL, data);
+	pkt_finish(p);
+}

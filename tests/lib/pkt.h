@@ -165,6 +165,16 @@ unsigned int pkt_off(const struct pkt *p, int i);
 /* Offset of the first layer of this type, or the frame length if none. */
 unsigned int pkt_off_of(const struct pkt *p, int type);
 
+/* Whole frames more than one test sends. */
+/* TCP SYN+FIN 192.0.2.1:40000 -> 198.51.100.2:80: dropped for tcp-flags by
+ * the default profile. */
+void pkt_synfin(struct pkt *p);
+/* A jumbogram (RFC 2675) from s6 to d6: UDP 40000 -> 53 with length 0,
+ * announcing n bytes of payload in a Jumbo Payload option; the frame
+ * holds the first `data` of them (a capture cut short). */
+void pkt_jumbo_udp(struct pkt *p, const char *s6, const char *d6, __u32 n,
+		   unsigned int data);
+
 /* Helpers also useful to tests. */
 void pkt_addr(int family, const char *s, void *out);
 __u16 pkt_csum(const void *data, unsigned int n, __u32 sum);

@@ -11,12 +11,11 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
 COMP=$BUILD/flowgate.bash
 FLOWGATE=${FLOWGATE:-$BUILD/flowgate}
-N=0 FAIL=0
 W=$(mktemp -d /tmp/fgcomp.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 
-ok() { N=$((N + 1)); echo "ok $N - $*"; }
-not_ok() { N=$((N + 1)); FAIL=$((FAIL + 1)); echo "not ok $N - $*"; }
+# shellcheck source=tests/lib/tap.sh
+. "$ROOT/tests/lib/tap.sh"
 
 [ -f "$COMP" ] || { echo "Bail out! no $COMP: make all"; exit 1; }
 # shellcheck disable=SC1090
@@ -34,15 +33,6 @@ cands() {
 	printf '%s\n' "${COMPREPLY[@]}" | sort | tr '\n' ' ' | sed 's/ $//'
 }
 
-expect() { # expect "name" GOT WANT
-	if [ "$2" = "$3" ]; then
-		ok "$1"
-	else
-		not_ok "$1"
-		echo "#   got:  '$2'"
-		echo "#   want: '$3'"
-	fi
-}
 
 objects=$("$FLOWGATE" help | sed -n 's/^ *flowgate \([a-z]*\).*/\1/p' |
 	sort -u | tr '\n' ' ')
@@ -53,52 +43,52 @@ for o in $objects; do
 	*) not_ok "object $o offered"; continue ;;
 	esac
 done
-expect "every object of flowgate help is offered, and help" \
+expect_eq "every object of flowgate help is offered, and help" \
 	"$got" "$(printf '%s\n' $objects help | sort -u | tr '\n' ' ' | sed 's/ $//')"
-expect "objects by prefix: st" "$(cands st)" "stats status"
-expect "global options" "$(cands --b)" "--bpffs"
-expect "--log-format values" "$(cands --log-format "")" "json text"
-expect "after a global option, objects again" "$(cands -j ru)" "rule"
-expect "rule verbs" "$(cands rule "")" "add del flush list load save"
-expect "rule add keywords" "$(cands rule add "")" \
+expect_eq "objects by prefix: st" "$(cands st)" "stats status"
+expect_eq "global options" "$(cands --b)" "--bpffs"
+expect_eq "--log-format values" "$(cands --log-format "")" "json text"
+expect_eq "after a global option, objects again" "$(cands -j ru)" "rule"
+expect_eq "rule verbs" "$(cands rule "")" "add del flush list load save"
+expect_eq "rule add keywords" "$(cands rule add "")" \
 	"action comment dev dport dst prio proto sport src"
-expect "rule add action values" "$(cands rule add src 192.0.2.0/24 action "")" \
+expect_eq "rule add action values" "$(cands rule add src 192.0.2.0/24 action "")" \
 	"count drop pass"
-expect "rule add: a keyword after a value" \
+expect_eq "rule add: a keyword after a value" \
 	"$(cands rule add src 192.0.2.0/24 pr)" "prio proto"
-expect "config verbs, reset included" "$(cands config "")" "reset set show"
-expect "config set keywords" "$(cands config set "")" \
+expect_eq "config verbs, reset included" "$(cands config "")" "reset set show"
+expect_eq "config set keywords" "$(cands config set "")" \
 	"check drop-flows profile sampling"
-expect "config set check: check names from FG_REASONS" \
+expect_eq "config set check: check names from FG_REASONS" \
 	"$(cands config set check tcp-)" "tcp-doff tcp-flags"
-expect "config set check NAME: actions" \
+expect_eq "config set check NAME: actions" \
 	"$(cands config set check land "")" "count drop off"
-expect "config set profile values" "$(cands config set profile "")" \
+expect_eq "config set profile values" "$(cands config set profile "")" \
 	"default monitor strict"
 nchecks=$(grep -c '^	X(' "$ROOT/include/fg_common.h")
-expect "every check name is offered" \
+expect_eq "every check name is offered" \
 	"$(cands config set check "" | wc -w)" "$nchecks"
-expect "attach: devices" "$(cands attach l)" "lo"
-expect "attach DEV: keywords" "$(cands attach lo "")" \
+expect_eq "attach: devices" "$(cands attach l)" "lo"
+expect_eq "attach DEV: keywords" "$(cands attach lo "")" \
 	"capture-ring hook max-flows mode"
-expect "attach mode values" "$(cands attach lo mode "")" "native skb"
-expect "stats dev: devices" "$(cands stats dev l)" "lo"
-expect "rtt: verbs and the keywords of the default verb" \
+expect_eq "attach mode values" "$(cands attach lo mode "")" "native skb"
+expect_eq "stats dev: devices" "$(cands stats dev l)" "lo"
+expect_eq "rtt: verbs and the keywords of the default verb" \
 	"$(cands rtt "")" "addr disable enable port show"
-expect "export: collector URL schemes" "$(cands export collector "")" \
+expect_eq "export: collector URL schemes" "$(cands export collector "")" \
 	"tcp:// udp://"
-expect "metrics: listen" "$(cands metrics "")" "listen"
-expect "metrics listen ADDR:PORT: nothing to offer" \
+expect_eq "metrics: listen" "$(cands metrics "")" "listen"
+expect_eq "metrics listen ADDR:PORT: nothing to offer" \
 	"$(cands metrics listen "")" ""
 touch "$W/cap.pcap" "$W/cap.txt"
-expect "replay PCAP: files" "$(cands replay "$W/cap.")" \
+expect_eq "replay PCAP: files" "$(cands replay "$W/cap.")" \
 	"$W/cap.pcap $W/cap.txt"
-expect "rule load FILE: files" "$(cands rule load "$W/cap.p")" "$W/cap.pcap"
-expect "daemon verbs" "$(cands daemon "")" "check config"
+expect_eq "rule load FILE: files" "$(cands rule load "$W/cap.p")" "$W/cap.pcap"
+expect_eq "daemon verbs" "$(cands daemon "")" "check config"
 if [ -n "$(grep "'help'" "$COMP" | grep @object)" ]; then
-	expect "help OBJECT: objects" "$(cands help ru)" "rule"
+	expect_eq "help OBJECT: objects" "$(cands help ru)" "rule"
 fi
-expect "a number wants no candidates" "$(cands attach lo max-flows "")" ""
+expect_eq "a number wants no candidates" "$(cands attach lo max-flows "")" ""
 
 "$FLOWGATE" help | python3 "$ROOT/scripts/mkcomp.py" \
 	"$ROOT/include/fg_common.h" >"$W/fresh.bash"
@@ -108,5 +98,4 @@ else
 	not_ok "the completion is the current grammar's (make all)"
 fi
 bash -n "$COMP" && ok "bash -n accepts it" || not_ok "bash -n accepts it"
-echo "1..$N"
-[ "$FAIL" -eq 0 ]
+fg_done

@@ -8,22 +8,11 @@
 # the example config passes `daemon check`; make uninstall leaves no file.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-N=0 FAIL=0
 D=$(mktemp -d /tmp/fginst.XXXXXX)
 trap 'rm -rf "$D"' EXIT
 
-ok() { N=$((N + 1)); echo "ok $N - $*"; }
-not_ok() { N=$((N + 1)); FAIL=$((FAIL + 1)); echo "not ok $N - $*"; }
-check() { # check "name" CMD...
-	local name=$1 out
-	shift
-	if out=$("$@" 2>&1); then
-		ok "$name"
-	else
-		not_ok "$name"
-		printf '%s\n' "$out" | head -5 | sed 's/^/#   /'
-	fi
-}
+# shellcheck source=tests/lib/tap.sh
+. "$ROOT/tests/lib/tap.sh"
 
 P=/opt/fgtest
 out=$(make -s -C "$ROOT" install DESTDIR="$D" PREFIX=$P 2>&1)
@@ -86,5 +75,4 @@ check "make uninstall" test $? -eq 0
 left=$(cd "$D" && find . -type f)
 check "no file left after uninstall" test -z "$left"
 [ -n "$left" ] && printf '%s\n' "$left" | sed 's/^/#   /'
-echo "1..$N"
-[ "$FAIL" -eq 0 ]
+fg_done

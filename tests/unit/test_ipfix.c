@@ -87,15 +87,15 @@ static const uint8_t rec6[] = {
 	0,    0,    0,	  0,	0,    0,    0,	  0x04, /* 4 packets */
 	0x3a,						/* ICMPv6 */
 	0x00, 0x00, /* sport 0 for ICMP, whatever the key holds */
-	0x20, 0x01, 0x0d, 0xb8, 0,    0,    0,	  0,	0,    0, 0,
-	0,    0,    0,	  0,	0x01, 0x00, 0x00, 0x00, 0x00, /* ingressInterface
-								 0 */
-	0x00, 0x00,					      /* dport 0 */
-	0x20, 0x01, 0x0d, 0xb8, 0,    0,    0,	  0,	0,    0, 0,
-	0,    0,    0,	  0,	0x02, 0x00, 0x00, 0x00, 0x07, /* egressInterface
-								 7 */
-	0x00, 0x00,					      /* no tcp flags */
-	0x00, 0x0a,					      /* vlan 10 */
+	0x20, 0x01, 0x0d, 0xb8, 0,    0,    0,	  0, /* 2001:db8::1 */
+	0,    0,    0,	  0,	0,    0,    0,	  0x01,
+	0x00, 0x00, 0x00, 0x00,			     /* ingressInterface 0 */
+	0x00, 0x00,				     /* dport 0 */
+	0x20, 0x01, 0x0d, 0xb8, 0,    0,    0,	  0, /* 2001:db8::2 */
+	0,    0,    0,	  0,	0,    0,    0,	  0x02,
+	0x00, 0x00, 0x00, 0x07,				/* egressInterface 7 */
+	0x00, 0x00,					/* no tcp flags */
+	0x00, 0x0a,					/* vlan 10 */
 	0x00, 0x14,					/* inner vlan 20 */
 	0x00, 0x01,					/* hop limit 0..1 */
 	0x01,						/* egress */

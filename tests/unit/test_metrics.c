@@ -14,7 +14,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <cmocka.h>
-#include "metrics.h"
+#include "mx.h"
 
 struct fg_opts fg_opts;
 

@@ -442,24 +442,12 @@ static void test_fields_ip6(void **state)
 static void test_jumbogram(void **state)
 {
 	const __u32 n = 70000, frame = 14 + 40 + n;
-	__u8 opt[6] = {0xc2,	       4,      (__u8)(n >> 24), (__u8)(n >> 16),
-		       (__u8)(n >> 8), (__u8)n};
 	struct fg_config cfg = {0};
-	struct udphdr *uh;
 	struct fg_pkt p;
 	struct pkt k;
 	__u8 *b;
 
-	pkt_init(&k);
-	pkt_eth(&k);
-	pkt_ip6(&k, FGC_S6, FGC_D6);
-	pkt_keep(&k);
-	pkt_ip6_opts(&k, PKT_NH_HOP, opt, sizeof(opt));
-	uh = pkt_udp(&k, 40000, 53);
-	pkt_keep(&k);
-	uh->len = 0;
-	pkt_data(&k, NULL, 64);
-	pkt_finish(&k);
+	pkt_jumbo_udp(&k, FGC_S6, FGC_D6, n, 64);
 	b = calloc(1, frame + 1);
 	assert_non_null(b);
 	memcpy(b, k.b, k.len);

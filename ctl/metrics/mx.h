@@ -5,8 +5,8 @@
  * fg_exp_stats_read, fg_rtt_stats_read, fg_rule_read_current), its text
  * exposition, the health verdict, and the HTTP server (libmicrohttpd).
  */
-#ifndef FG_METRICS_H
-#define FG_METRICS_H
+#ifndef FG_MX_H
+#define FG_MX_H
 
 #include <stdio.h>
 #include "fg.h"
@@ -79,4 +79,4 @@ int fg_mx_http_start(struct fg_mx_http **h, const char *addr,
 		     const struct fg_mx_build *b);
 void fg_mx_http_stop(struct fg_mx_http *h);
 
-#endif /* FG_METRICS_H */
+#endif /* FG_MX_H */
