@@ -130,6 +130,39 @@ static __always_inline int fg_flows_full(__u64 now)
 	return t && now - t < FG_FULL_RETRY_NS;
 }
 
+/* A packet without a record, in a table not known to be full: insert its
+ * record. Apart from fg_flow_account() so that the record's initial value
+ * is built (and zeroed) on this path only, not for every packet. */
+static __always_inline void fg_flow_insert(const struct fg_flow_key *k,
+					   const struct fg_pkt *p,
+					   struct fg_flowstats *st, __u32 pkts,
+					   __u32 octets, __u64 now)
+{
+	struct fg_flow_val *v, init = {};
+	/* An int, not the helper's long: Linux 6.1 hands the map's int
+	 * error back zero-extended (-E2BIG came as 0xfffffff9), so only the
+	 * low 32 bits compare on every kernel. */
+	int err;
+
+	fg_flow_update(&init, p, pkts, octets, now);
+	err = bpf_map_update_elem(&fg_flows, k, &init, BPF_NOEXIST);
+	if (!err) {
+		if (fg_flows_full_ns)
+			fg_flows_full_ns = 0;
+		return;
+	}
+	if (err == -7 /* E2BIG: no free element */) {
+		fg_flows_full_ns = now | 1;
+		__sync_fetch_and_add(&fg_full_tries, 1);
+	}
+	/* Another CPU inserted it first: per-CPU values, so add ours. */
+	v = err == -17 /* EEXIST */ ? bpf_map_lookup_elem(&fg_flows, k) : 0;
+	if (v)
+		fg_flow_update(v, p, pkts, octets, now);
+	else
+		fg_overflow_add(k, st, pkts, octets);
+}
+
 /* Flow accounting of one packet (or one GSO super-packet of pkts segments
  * carrying octets IP bytes) into its record, or wherever else it goes. */
 static __always_inline void fg_flow_account(struct fg_pkt *p,
@@ -138,13 +171,10 @@ static __always_inline void fg_flow_account(struct fg_pkt *p,
 					    __u32 pkts, __u32 octets)
 {
 	const struct fg_config *cfg = fg_config_get();
-	struct fg_flow_key k = {};
-	struct fg_flow_val *v, init = {};
+	/* Not zeroed: fg_flow_key_fill() writes every byte. */
+	struct fg_flow_key k;
+	struct fg_flow_val *v;
 	__u64 now;
-	/* An int, not the helper's long: Linux 6.1 hands the map's int
-	 * error back zero-extended (-E2BIG came as 0xfffffff9), so only the
-	 * low 32 bits compare on every kernel. */
-	int err;
 	int full;
 
 	st->packets += pkts;
@@ -177,23 +207,7 @@ static __always_inline void fg_flow_account(struct fg_pkt *p,
 		fg_overflow_add(&k, st, pkts, octets);
 		return;
 	}
-	fg_flow_update(&init, p, pkts, octets, now);
-	err = bpf_map_update_elem(&fg_flows, &k, &init, BPF_NOEXIST);
-	if (!err) {
-		if (fg_flows_full_ns)
-			fg_flows_full_ns = 0;
-		return;
-	}
-	if (err == -7 /* E2BIG: no free element */) {
-		fg_flows_full_ns = now | 1;
-		__sync_fetch_and_add(&fg_full_tries, 1);
-	}
-	/* Another CPU inserted it first: per-CPU values, so add ours. */
-	v = err == -17 /* EEXIST */ ? bpf_map_lookup_elem(&fg_flows, &k) : 0;
-	if (v)
-		fg_flow_update(v, p, pkts, octets, now);
-	else
-		fg_overflow_add(&k, st, pkts, octets);
+	fg_flow_insert(&k, p, st, pkts, octets, now);
 }
 
 #define FG_NO_QUEUE 0xffffffffu
