@@ -43,14 +43,11 @@ done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || usage
 
-die() { echo "export.sh: $*" >&2; exit 1; }
-log() { if [ "$json" != 1 ]; then echo "# $*" >&2; fi; }
-[ "$(id -u)" -eq 0 ] || die "needs root (namespaces, XDP, bpffs)"
-[ -x "$FLOWGATE" ] || make -s all >&2
+. bench/lib.sh
+bl_start "namespaces, XDP, bpffs"
 
 # ---- build, setup and cleanup ------------------------------------------------
 
-. bench/lib.sh
 bl_exp_bench
 ID=$$
 NS=fgb-$ID DEV=fgb${ID}a PEER=fgb${ID}b

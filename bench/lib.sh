@@ -2,9 +2,12 @@
 # shellcheck shell=bash
 #
 # Set-up shared by the bench scripts that run flowgate on a veth pair in
-# throw-away namespaces (export.sh, metrics.sh, pps.sh, web.sh). Source it
-# after defining die(), then:
+# throw-away namespaces (export.sh, metrics.sh, pps.sh, rtt.sh, web.sh).
+# Source it, then:
 #
+#   bl_start WHY           root (for WHY) or die, flowgate built; die() and
+#                          log() name the script ($json=1 silences log)
+#   bl_cgroup2             where cgroup v2 is mounted (never assumed)
 #   bl_bpffs PREFIX        private bpffs on a temp dir ($BL_TMP/bpffs, with
 #                          FLOWGATE_BPFFS and LIBXDP_BPFFS under it) and
 #                          the cleanup trap
@@ -117,14 +120,14 @@ bl_cpu_of() { # bl_cpu_of PID
 
 # exp_bench links the CLI's objects but main(): state, walks, flow sums.
 bl_exp_bench() {
-	local exb=$BUILD/bench/exp_bench objs=() o
+	local exb=$BUILD/bench/exp_bench objs=()
 
 	mkdir -p "$BUILD/bench"
 	[ -x "$exb" ] && [ ! bench/exp_bench.c -nt "$exb" ] &&
 		[ ! "$BUILD/flowgate" -nt "$exb" ] && return 0
-	while IFS= read -r o; do
-		objs+=("$o")
-	done < <(find "$BUILD/ctl" -name '*.o' ! -path '*/ctl/main.o')
+	# the objects the Makefile links (a stale one of a removed file would
+	# clash), all but main.o
+	read -ra objs <<<"$(make -s BUILD="$BUILD" print-CTL_LIB)"
 	# shellcheck disable=SC2046 # make prints several words
 	cc -O2 -g -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -Iinclude \
 		$(make -s print-CTL_INC) -I"$BUILD" bench/exp_bench.c "${objs[@]}" \
@@ -164,4 +167,16 @@ while len(out) < n:
         f, a >> 24, a >> 16 & 255, a >> 8 & 255, a & 255, ln))
 sys.stdout.write("".join(out))
 PY
+}
+
+die() { echo "${0##*/}: $*" >&2; exit 1; }
+log() { if [ "${json:-0}" != 1 ]; then echo "# $*" >&2; fi; }
+
+bl_start() { # WHY
+	[ "$(id -u)" -eq 0 ] || die "needs root ($1)"
+	[ -x "$FLOWGATE" ] || make -s all >&2
+}
+
+bl_cgroup2() {
+	awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts
 }

@@ -39,12 +39,9 @@ done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || usage
 
-die() { echo "metrics.sh: $*" >&2; exit 1; }
-log() { if [ "$json" != 1 ]; then echo "# $*" >&2; fi; }
-[ "$(id -u)" -eq 0 ] || die "needs root (namespaces, XDP, bpffs)"
-[ -x "$FLOWGATE" ] || make -s all >&2
-
 . bench/lib.sh
+bl_start "namespaces, XDP, bpffs"
+
 bl_exp_bench
 ID=$$
 NS=fgm-$ID DEV=fgm${ID}a PEER=fgm${ID}b PORT=9477

@@ -43,16 +43,15 @@ done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || usage
 
-die() { echo "rtt.sh: $*" >&2; exit 1; }
-log() { if [ "$json" != 1 ]; then echo "# $*" >&2; fi; }
-[ "$(id -u)" -eq 0 ] || die "needs root (namespaces, cgroups, bpffs)"
+. bench/lib.sh
+bl_start "namespaces, cgroups, bpffs"
 command -v iperf3 >/dev/null || die "no iperf3"
-[ -d /sys/fs/cgroup/unified ] || die "no cgroup v2 at /sys/fs/cgroup/unified"
-[ -x "$FLOWGATE" ] || make -s all >&2
+CG2=$(bl_cgroup2)
+[ -n "$CG2" ] || die "no cgroup v2 mount"
 
 ID=$$
 NA=fgb-a-$ID NB=fgb-b-$ID
-CG=/sys/fs/cgroup/unified/fgb-rtt-$ID
+CG=$CG2/fgb-rtt-$ID
 TMP=$(mktemp -d /tmp/fgbrtt.XXXXXX)
 SRV_PID='' STATS_OLD=''
 export FLOWGATE_BPFFS=$TMP/bpffs/fg

@@ -48,13 +48,10 @@ done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || usage
 
-die() { echo "web.sh: $*" >&2; exit 1; }
-log() { if [ "$json" != 1 ]; then echo "# $*" >&2; fi; }
-[ "$(id -u)" -eq 0 ] || die "needs root (namespaces, XDP, cgroups, bpffs)"
-bash scripts/deps.sh --bench >&2 || die "cannot install nginx and hey"
-[ -x "$FLOWGATE" ] || make -s all >&2
-
 . bench/lib.sh
+bl_start "namespaces, XDP, cgroups, bpffs"
+bash scripts/deps.sh --bench >&2 || die "cannot install nginx and hey"
+
 ID=$$
 NS_C=fgw-c-$ID NS_S=fgw-s-$ID C_IF=fgw${ID}a S_IF=fgw${ID}b
 C_IP=192.0.2.1 S_IP=192.0.2.2
@@ -107,7 +104,7 @@ http {
 EOF
 
 # A cgroup of its own for nginx: sock_ops sees its sockets only.
-cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+cg2=$(bl_cgroup2)
 [ -n "$cg2" ] || die "no cgroup v2 mount"
 CG=$cg2/fgweb-$ID
 mkdir "$CG"
