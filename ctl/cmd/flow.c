@@ -556,9 +556,9 @@ static void flush_one(const void *key, const void *vals, int ncpu, void *c)
 		x->e = ne;
 	}
 	fg_flow_sum(vals, ncpu, &sum);
-	x->e[x->n++] = (struct flush_flow){*(const struct fg_flow_key *)key,
-					   sum.packets, sum.octets,
-					   sum.first_ns};
+	x->e[x->n++] =
+		(struct flush_flow){*(const struct fg_flow_key *)key,
+				    sum.packets, sum.octets, sum.first_ns};
 }
 
 /*

@@ -497,7 +497,7 @@ int fg_daemon_run(const char *path)
 	d.rec.pid = getpid();
 	d.rec.started_ms = now_ms();
 	/* As status shows it to someone in another directory. */
-	snprintf(d.rec.file, sizeof(d.rec.file), "%s",
+	snprintf(d.rec.file, sizeof(d.rec.file), "%.255s",
 		 path[0] != '/' && realpath(path, real) ? real : path);
 
 	ifd = watch_dir(path);
@@ -534,8 +534,11 @@ int fg_daemon_run(const char *path)
 			     "applying %s again",
 			     fg_pin_dir(), path);
 			reload(&d, true);
+		} else if (id) {
+			check_drift(&d);
 		}
 	}
+	rec_remove(&d);
 	close(ifd);
 	close(sfd);
 	return 0;

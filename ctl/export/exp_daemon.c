@@ -102,10 +102,10 @@ static int open_maps(struct exp_daemon *d)
 	m->ifaces = fg_map_open(FG_MAP_IFACES);
 	max_flows = fg_pinned_max_flows();
 	m->state = fg_map_own(FG_MAP_EXPSTATE, BPF_MAP_TYPE_HASH,
-			   sizeof(struct fg_flow_key),
-			   sizeof(struct fg_exp_shadow), max_flows + 4096);
+			      sizeof(struct fg_flow_key),
+			      sizeof(struct fg_exp_shadow), max_flows + 4096);
 	d->stats_fd = fg_map_own(FG_MAP_EXPSTATS, BPF_MAP_TYPE_ARRAY,
-			      sizeof(__u32), sizeof(struct fg_exp_stats), 1);
+				 sizeof(__u32), sizeof(struct fg_exp_stats), 1);
 	d->flows_id = fg_map_id(d->flows_fd);
 	if (m->state < 0)
 		return fg_error(m->state, "cannot keep the export state: %s",

@@ -140,8 +140,7 @@ int fg_state_map_open(const char *name);
 /* Open a pinned map a daemon keeps of its own (not the BPF object's), or
  * create and pin it (mode 0600). An array of another value size (another
  * version's counters) is replaced. */
-int fg_map_own(const char *name, int type, __u32 ksz, __u32 vsz,
-	       __u32 max);
+int fg_map_own(const char *name, int type, __u32 ksz, __u32 vsz, __u32 max);
 /* Read or write key 0 of the pinned array `name` (a one-entry map):
  * -ENOENT when there is no state, else -errno of the syscall. */
 int fg_map_get0(const char *name, void *val);

@@ -31,8 +31,7 @@ int fg_map_open(const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
-int fg_map_own(const char *name, int type, __u32 ksz, __u32 vsz,
-	       __u32 max)
+int fg_map_own(const char *name, int type, __u32 ksz, __u32 vsz, __u32 max)
 {
 	char path[4096];
 	int fd = fg_map_open(name), err;
