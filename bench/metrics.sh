@@ -36,8 +36,7 @@ while getopts jn:r: o; do
 	*) usage ;;
 	esac
 done
-shift $((OPTIND - 1))
-[ $# -eq 0 ] || usage
+[ "$OPTIND" -gt $# ] || usage # no operands
 
 . bench/lib.sh
 bl_start "namespaces, XDP, bpffs"

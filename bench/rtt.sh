@@ -40,8 +40,7 @@ while getopts jsr:t: o; do
 	*) usage ;;
 	esac
 done
-shift $((OPTIND - 1))
-[ $# -eq 0 ] || usage
+[ "$OPTIND" -gt $# ] || usage # no operands
 
 . bench/lib.sh
 bl_start "namespaces, cgroups, bpffs"

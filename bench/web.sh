@@ -45,8 +45,7 @@ while getopts jr:d:R:c: o; do
 	*) usage ;;
 	esac
 done
-shift $((OPTIND - 1))
-[ $# -eq 0 ] || usage
+[ "$OPTIND" -gt $# ] || usage # no operands
 
 . bench/lib.sh
 bl_start "namespaces, XDP, cgroups, bpffs"

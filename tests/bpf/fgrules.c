@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
 #include <string.h>
 #include "fg.h"
 #include "fgtest.h"
@@ -28,4 +29,17 @@ int fgt_rules_load(const struct fg_rule_fds *f, struct fg_ruleset *cur,
 	fg_ruleset_free(cur);
 	*cur = s;
 	return 0;
+}
+
+int fgt_rule_line(char *buf, size_t cap, __u32 id, __u32 prio, const char *src,
+		  int slen, const char *dst, int dlen, int drop)
+{
+	char s[64] = "", d[64] = "";
+
+	if (*src)
+		snprintf(s, sizeof(s), " src %s/%d", src, slen);
+	if (*dst)
+		snprintf(d, sizeof(d), " dst %s/%d", dst, dlen);
+	return snprintf(buf, cap, "id %u prio %u%s%s action %s\n", id, prio, s,
+			d, drop ? "drop" : "pass");
 }

@@ -118,27 +118,20 @@ static int load(const char *text)
 static int load_tr(const struct tr *r, int n)
 {
 	size_t cap = 200 * (size_t)n + 1, len = 0;
-	char *text = malloc(cap), a[INET6_ADDRSTRLEN];
+	char *text = malloc(cap), src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
 	int i, err;
 
 	if (!text)
 		return -ENOMEM;
 	text[0] = 0;
 	for (i = 0; i < n; i++) {
-		len += snprintf(text + len, cap - len, "id %u prio %u", r[i].id,
-				r[i].prio);
-		if (r[i].has_src) {
-			a6_str(r[i].src, a);
-			len += snprintf(text + len, cap - len, " src %s/%d", a,
-					r[i].slen);
-		}
-		if (r[i].has_dst) {
-			a6_str(r[i].dst, a);
-			len += snprintf(text + len, cap - len, " dst %s/%d", a,
-					r[i].dlen);
-		}
-		len += snprintf(text + len, cap - len, " action %s\n",
-				r[i].drop ? "drop" : "pass");
+		src[0] = dst[0] = 0;
+		if (r[i].has_src)
+			a6_str(r[i].src, src);
+		if (r[i].has_dst)
+			a6_str(r[i].dst, dst);
+		len += fgt_rule_line(text + len, cap - len, r[i].id, r[i].prio,
+				     src, r[i].slen, dst, r[i].dlen, r[i].drop);
 	}
 	err = load(text);
 	free(text);
