@@ -39,6 +39,9 @@
 /* The exporter's own, made and pinned by `flowgate export`. */
 #define FG_MAP_EXPSTATE "fg_expstate" /* the export shadow */
 #define FG_MAP_EXPSTATS "fg_expstats" /* its counters, for `stats` */
+/* The config daemon's own (`flowgate daemon config`): who, which file,
+ * and what differs from it, for `status` and the CLI. */
+#define FG_MAP_CFGDAEMON "fg_cfgdaemon"
 
 /* TCP RTT (bpf/sockops/), pinned under FG_RTT_PIN_SUBDIR with the link. */
 #define FG_MAP_RTT_CONNS  "fg_rtt_conns"

@@ -29,6 +29,7 @@
 #include "kfeat.h"
 #include "cmds.h"
 #include "rules.h"
+#include "cfgfile.h"
 #include "cap.h"
 #include "flowgate_xdp.skel.h"
 #include "flowgate_tc.skel.h"
@@ -970,6 +971,25 @@ static int do_purge(int argc, char **argv)
 	return 0;
 }
 
+/* The config daemon of this state, if one has run: which file, and what
+ * was changed by hand since it applied it (drift). */
+static void print_cfg_daemon(void)
+{
+	struct fg_daemon_rec r;
+	bool running;
+
+	if (fg_daemon_rec_read(&r, &running))
+		return;
+	out_obj_open("config_daemon");
+	out_u64("pid", r.pid);
+	out_bool("running", running);
+	out_str("file", r.file);
+	out_time_ms("started_ms", r.started_ms);
+	out_str("drift", r.drift[0] ? r.drift : "none");
+	out_time_ms("drift_since_ms", r.drift_ms);
+	out_obj_close();
+}
+
 static int do_status(int argc, char **argv)
 {
 	struct fg_config cfg;
@@ -1023,6 +1043,7 @@ static int do_status(int argc, char **argv)
 	}
 	out_arr_close();
 	print_orphans(fd);
+	print_cfg_daemon();
 	fg_kfeat_print("kernel");
 	out_end();
 	if (fd >= 0)

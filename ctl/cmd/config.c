@@ -13,6 +13,7 @@
 #include <string.h>
 #include "fg.h"
 #include "cmds.h"
+#include "cfgfile.h"
 
 static void print_config(const struct fg_config *cfg)
 {
@@ -37,40 +38,61 @@ static void print_config(const struct fg_config *cfg)
 	out_end();
 }
 
-static void change(const char *setting, const char *from, const char *to)
+/* 1 when a setting differs (and then printed, if print), 0 otherwise. */
+static int change(bool print, const char *setting, const char *from,
+		  const char *to)
 {
 	if (!strcmp(from, to))
-		return;
+		return 0;
+	if (!print)
+		return 1;
 	out_obj_open(NULL);
 	out_str("setting", setting);
 	out_str("from", from);
 	out_str("to", to);
 	out_obj_close();
+	return 1;
+}
+
+static int changes(const struct fg_config *was, const struct fg_config *now,
+		   bool print)
+{
+	char a[16], b[16], name[64];
+	int n = 0;
+	__u32 r;
+
+	n += change(print, "profile", fg_profile_name(was->profile),
+		    fg_profile_name(now->profile));
+	snprintf(a, sizeof(a), "%u", was->sampling > 1 ? was->sampling : 1);
+	snprintf(b, sizeof(b), "%u", now->sampling > 1 ? now->sampling : 1);
+	n += change(print, "sampling", a, b);
+	n += change(print, "drop-flows",
+		    was->flags & FG_CFG_NO_DROP_FLOWS ? "off" : "on",
+		    now->flags & FG_CFG_NO_DROP_FLOWS ? "off" : "on");
+	for (r = 1; r < FG_R_MAX; r++) {
+		snprintf(name, sizeof(name), "check %s", fg_reason_name(r));
+		n += change(print, name,
+			    fg_action_name(fg_config_action(was, r)),
+			    fg_action_name(fg_config_action(now, r)));
+	}
+	return n;
 }
 
 /* What a `config set` changed, and only that (`config show` has the
- * rest). */
+ * rest). Nothing changed: "changed nothing" in text, where an empty
+ * list would print a bare "changed:"; JSON keeps the list, empty, so its
+ * type never depends on the values. */
 static void print_changes(const struct fg_config *was,
 			  const struct fg_config *now)
 {
-	char a[16], b[16], name[64];
-	__u32 r;
-
 	out_begin();
-	out_arr_open("changed");
-	change("profile", fg_profile_name(was->profile),
-	       fg_profile_name(now->profile));
-	snprintf(a, sizeof(a), "%u", was->sampling > 1 ? was->sampling : 1);
-	snprintf(b, sizeof(b), "%u", now->sampling > 1 ? now->sampling : 1);
-	change("sampling", a, b);
-	change("drop-flows", was->flags & FG_CFG_NO_DROP_FLOWS ? "off" : "on",
-	       now->flags & FG_CFG_NO_DROP_FLOWS ? "off" : "on");
-	for (r = 1; r < FG_R_MAX; r++) {
-		snprintf(name, sizeof(name), "check %s", fg_reason_name(r));
-		change(name, fg_action_name(fg_config_action(was, r)),
-		       fg_action_name(fg_config_action(now, r)));
+	if (!fg_opts.json && !changes(was, now, false)) {
+		out_str("changed", "nothing");
+	} else {
+		out_arr_open("changed");
+		changes(was, now, true);
+		out_arr_close();
 	}
-	out_arr_close();
 	out_end();
 }
 
@@ -118,6 +140,8 @@ static int config_set(int argc, char **argv)
 	if (err)
 		return fg_error(err, "cannot write the config: %s",
 				fg_strerr(err));
+	if (changes(&cur, &cfg, false))
+		fg_daemon_warn_owner();
 	print_changes(&cur, &cfg);
 	return 0;
 }
@@ -148,6 +172,8 @@ static int config_reset(int argc, char **argv)
 		if (err)
 			return fg_error(err, "cannot write the config: %s",
 					fg_strerr(err));
+		if (changes(&cur, &cfg, false))
+			fg_daemon_warn_owner();
 	}
 	if (!fg_state_exists())
 		cur = cfg;

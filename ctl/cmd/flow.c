@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 #include "fg.h"
 #include "cmds.h"
+#include "export.h"
 
 struct flow_filter {
 	__u32 ifindex; /* 0: any */
@@ -519,45 +520,82 @@ static int flow_top(int argc, char **argv)
 
 /* ---- flow flush ---------------------------------------------------- */
 
+struct flush_flow {
+	struct fg_flow_key k;
+	__u64 packets, octets, first_ns;
+};
+
 struct flush_ctx {
 	const struct flow_filter *f;
-	struct fg_flow_key *keys;
+	struct flush_flow *e;
 	size_t n, cap;
-	__u64 packets, octets;
 	int err;
+};
+
+/* What flush deleted, and of that what no exporter had exported yet. */
+struct flush_sum {
+	__u64 flows, packets, octets;
+	__u64 lost_flows, lost_packets, lost_octets;
 };
 
 static void flush_one(const void *key, const void *vals, int ncpu, void *c)
 {
 	struct flush_ctx *x = c;
 	struct fg_flow_val sum;
-	void *nk;
+	void *ne;
 
 	if (x->err || !flow_match(x->f, key))
 		return;
 	if (x->n == x->cap) {
 		x->cap = x->cap ? x->cap * 2 : 1024;
-		nk = realloc(x->keys, x->cap * sizeof(*x->keys));
-		if (!nk) {
+		ne = realloc(x->e, x->cap * sizeof(*x->e));
+		if (!ne) {
 			x->err = -ENOMEM;
 			return;
 		}
-		x->keys = nk;
+		x->e = ne;
 	}
 	fg_flow_sum(vals, ncpu, &sum);
-	x->packets += sum.packets;
-	x->octets += sum.octets;
-	x->keys[x->n++] = *(const struct fg_flow_key *)key;
+	x->e[x->n++] =
+		(struct flush_flow){*(const struct fg_flow_key *)key,
+				    sum.packets, sum.octets, sum.first_ns};
+}
+
+/*
+ * A deleted flow's part that no exporter has exported: all of it, less
+ * what the export shadow (fg_expstate, mirrored after each sweep) says went
+ * out of this very entry (same first packet). Read after the delete, so
+ * that an export racing it is not counted as lost.
+ */
+static void flush_count(int sfd, const struct flush_flow *fl,
+			struct flush_sum *t)
+{
+	struct fg_exp_shadow sh;
+	__u64 p = fl->packets, o = fl->octets;
+
+	t->flows++;
+	t->packets += p;
+	t->octets += o;
+	if (sfd >= 0 && !bpf_map_lookup_elem(sfd, &fl->k, &sh) &&
+	    sh.first_ns == fl->first_ns) {
+		p = p > sh.packets ? p - sh.packets : 0;
+		o = o > sh.octets ? o - sh.octets : 0;
+	}
+	t->lost_flows += p != 0;
+	t->lost_packets += p;
+	t->lost_octets += o;
 }
 
 /* flow flush [filters]: the operator's way out of a full table without an
- * exporter. What it deletes is never exported: it says how much. */
+ * exporter. It says what it deleted and, of that, what no exporter had
+ * sent yet: those records are lost. */
 static int flow_flush(int argc, char **argv)
 {
 	struct flow_filter f;
 	struct flush_ctx x = {.f = &f};
-	size_t i, deleted = 0;
-	int fd, err;
+	struct flush_sum t = {};
+	int fd, sfd, err;
+	size_t i;
 
 	fd = open_flows(argc, argv, &f);
 	if (fd < 0)
@@ -565,16 +603,23 @@ static int flow_flush(int argc, char **argv)
 	err = fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
 				 sizeof(struct fg_flow_val), flush_one, &x);
 	err = err ?: x.err;
+	sfd = err ? -1 : fg_map_open(FG_MAP_EXPSTATE);
 	for (i = 0; !err && i < x.n; i++)
-		deleted += !bpf_map_delete_elem(fd, &x.keys[i]);
+		if (!bpf_map_delete_elem(fd, &x.e[i].k))
+			flush_count(sfd, &x.e[i], &t);
+	if (sfd >= 0)
+		close(sfd);
 	close(fd);
-	free(x.keys);
+	free(x.e);
 	if (err)
 		return fg_error(err, "cannot read flows: %s", fg_strerr(err));
 	out_begin();
-	out_u64("deleted_flows", deleted);
-	out_u64("deleted_packets", x.packets);
-	out_u64("deleted_octets", x.octets);
+	out_u64("deleted_flows", t.flows);
+	out_u64("deleted_packets", t.packets);
+	out_u64("deleted_octets", t.octets);
+	out_u64("not_exported_flows", t.lost_flows);
+	out_u64("not_exported_packets", t.lost_packets);
+	out_u64("not_exported_octets", t.lost_octets);
 	out_end();
 	return 0;
 }
@@ -588,8 +633,9 @@ static const struct fg_verb flow_verbs[] = {
 		"[filters]",
 		"the busiest flows by their rate over the last interval"),
 	FG_VERB("flush", flow_flush, "[dev DEV] [proto P] [addr A] [port N]",
-		"delete flows from the table (never exported): the way out "
-		"of a full table without an exporter"),
+		"delete flows from the table: the way out of a full table "
+		"without an exporter; what no exporter sent of them is lost, "
+		"and said"),
 	{},
 };
 const struct fg_cmd fg_cmd_flow = {"flow", flow_verbs};

@@ -17,6 +17,7 @@
 #include "fg.h"
 #include "cmds.h"
 #include "rules.h"
+#include "cfgfile.h"
 
 /* "80" or "8000-8080": ports are strings in the output, ranges or not. */
 static const char *ports_str(__u16 lo, __u16 hi, char *buf, size_t len)
@@ -118,6 +119,8 @@ static int rule_add(int argc, char **argv)
 		err = fg_ruleset_add(&s, &d, FG_LINE_NEW);
 	err = err ? fg_error(err, "out of memory")
 		  : fg_rule_tx_commit(&t, &s, NULL);
+	if (!err)
+		fg_daemon_warn_owner();
 	by_id = err ? NULL : fg_ruleset_by_id(&t.cur);
 	if (by_id) {
 		/* the new rule is the one whose ID was not in force */
@@ -167,6 +170,7 @@ static int rule_del(int argc, char **argv)
 	else
 		err = fg_rule_tx_commit(&t, &s, NULL);
 	if (!err) {
+		fg_daemon_warn_owner();
 		out_begin();
 		out_u64("id", id);
 		out_bool("deleted", true);
@@ -204,6 +208,7 @@ static int rule_flush(int argc, char **argv)
 	n = t.cur.n;
 	err = fg_rule_tx_commit(&t, &s, NULL);
 	if (!err) {
+		fg_daemon_warn_owner();
 		out_begin();
 		out_u64("deleted", n);
 		out_u64("generation", t.gen);
@@ -268,6 +273,7 @@ static int rule_load(int argc, char **argv)
 	err = by_id ? fg_rule_tx_commit(&t, &s, file)
 		    : fg_error(-ENOMEM, "out of memory");
 	if (!err) {
+		fg_daemon_warn_owner();
 		kept = count_kept(&s, by_id);
 		out_begin();
 		out_str("file", file);

@@ -26,6 +26,25 @@ void fg_daemon_cfg_free(struct fg_daemon_cfg *c);
  * than SIGHUP (daemon.c); log lines on stderr. */
 int fg_daemon_run(const char *path);
 
+/* The running config daemon's record (pinned FG_MAP_CFGDAEMON, one
+ * entry): `status` shows it, the CLI warns before changing what it
+ * keeps. */
+struct fg_daemon_rec {
+	__u32 pid;
+	__u32 pad;
+	__u64 started_ms; /* wall clock */
+	__u64 drift_ms;	  /* since when drift[] is in force, 0: none */
+	char file[256];	  /* the file it keeps the state equal to */
+	char drift[256];  /* what differs from the file, "": nothing */
+};
+
+/* The record, and whether its daemon still runs (running may be NULL);
+ * -ENOENT when no config daemon has run on this state. */
+int fg_daemon_rec_read(struct fg_daemon_rec *r, bool *running);
+/* One "Warning:" line on stderr when a config daemon runs on this state:
+ * the change just made stays only until its file changes. */
+void fg_daemon_warn_owner(void);
+
 struct bpf_object;
 /* Read, parse and check a file (daemon.c); errors printed as
  * FILE[:LINE]: why. */

@@ -16,6 +16,15 @@
  * made again: the daemon notices within FG_DAEMON_POLL_MS and applies the
  * file again.
  *
+ * A change by hand (`config set`, `config reset`, `rule add`, ...) is not
+ * undone: it may be an operator's answer to an attack, and the file is
+ * not the only one who knows better. It is drift: on the same periodic
+ * check the daemon compares the settings and rules in force with what it
+ * applied, logs one line naming what differs (again only when that
+ * changes, and once when they are equal again), and keeps it in its
+ * record (pinned fg_cfgdaemon) for `status`. The next version of the
+ * file, or SIGHUP, applies the file again and ends the drift.
+ *
  * Log lines go to stderr, one per event.
  */
 #include <errno.h>
@@ -28,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <bpf/bpf.h>
@@ -47,6 +57,11 @@ struct cfg_daemon {
 	__u32 ctl_id;	/* map ID of fg_rule_ctl we applied to */
 	struct fg_cfg_export export; /* [export] in force */
 	bool export_known;
+	/* What apply() left in force, to notice changes by hand. */
+	struct fg_config cfg;
+	__u64 rules_fp;
+	struct fg_daemon_rec rec; /* published in FG_MAP_CFGDAEMON */
+	int rec_fd;
 };
 
 /* "flowgate daemon: TEXT" in the text log, event and fields in JSON. */
@@ -65,6 +80,147 @@ static __u64 fnv1a(const char *b, size_t n)
 	while (n--)
 		h = (h ^ (unsigned char)*b++) * 0x100000001b3ull;
 	return h | 1; /* never 0, which means "none" */
+}
+
+static __u64 now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return t.tv_sec * 1000ull + t.tv_nsec / 1000000;
+}
+
+/* A fingerprint of the rules in force (their text, IDs aside): rules
+ * deleted and added again as they were are no drift. */
+static int rules_fingerprint(__u64 *fp)
+{
+	struct fg_ruleset s;
+	struct fg_rule_fds fds;
+	char buf[1024];
+	__u64 h = 0xcbf29ce484222325ull;
+	__u32 gen;
+	size_t i, n;
+	int err;
+
+	err = fg_rule_read_current(&s, &gen, &fds);
+	if (err)
+		return err;
+	if (fds.ctl >= 0)
+		fg_rule_fds_close(&fds);
+	for (i = 0; i < s.n; i++) {
+		fg_rule_format(&s.r[i], false, buf, sizeof(buf));
+		n = strlen(buf);
+		buf[n++] = '\n';
+		h ^= fnv1a(buf, n);
+		h *= 0x100000001b3ull;
+	}
+	fg_ruleset_free(&s);
+	*fp = h;
+	return 0;
+}
+
+/* Append ", item" (or "item") to list; a full list ends in "...". */
+static void list_add(char *list, size_t len, const char *fmt, ...)
+{
+	size_t n = strlen(list);
+	va_list ap;
+
+	if (n + 4 >= len)
+		return;
+	if (n)
+		n += snprintf(list + n, len - n, ", ");
+	va_start(ap, fmt);
+	if ((size_t)vsnprintf(list + n, len - n, fmt, ap) >= len - n)
+		snprintf(list + len - 4, 4, "...");
+	va_end(ap);
+}
+
+/* What differs between what was applied (a) and what is in force (b). */
+static void config_drift(const struct fg_config *a, const struct fg_config *b,
+			 char *list, size_t len)
+{
+	__u32 sa = a->sampling > 1 ? a->sampling : 1;
+	__u32 sb = b->sampling > 1 ? b->sampling : 1;
+	__u8 x, y;
+	__u32 r;
+
+	if (a->profile != b->profile)
+		list_add(list, len, "profile %s (file: %s)",
+			 fg_profile_name(b->profile),
+			 fg_profile_name(a->profile));
+	if (sa != sb)
+		list_add(list, len, "sampling %u (file: %u)", sb, sa);
+	if ((a->flags ^ b->flags) & FG_CFG_NO_DROP_FLOWS)
+		list_add(list, len, "drop-flows %s (file: %s)",
+			 b->flags & FG_CFG_NO_DROP_FLOWS ? "off" : "on",
+			 a->flags & FG_CFG_NO_DROP_FLOWS ? "off" : "on");
+	for (r = 1; r < FG_R_MAX; r++) {
+		x = fg_config_action(a, r);
+		y = fg_config_action(b, r);
+		if (x != y)
+			list_add(list, len, "check %s %s (file: %s)",
+				 fg_reason_name(r), fg_action_name(y),
+				 fg_action_name(x));
+	}
+}
+
+/* The record `status` and the CLI read: made (again) with the state. */
+static void rec_publish(struct cfg_daemon *d)
+{
+	__u32 key = 0;
+
+	if (d->rec_fd < 0)
+		d->rec_fd = fg_map_own(FG_MAP_CFGDAEMON, BPF_MAP_TYPE_ARRAY,
+				       sizeof(key), sizeof(d->rec), 1);
+	if (d->rec_fd >= 0)
+		bpf_map_update_elem(d->rec_fd, &key, &d->rec, BPF_ANY);
+}
+
+/* What is in force now, as the daemon left it: no drift. */
+static void in_force(struct cfg_daemon *d)
+{
+	if (fg_config_read(&d->cfg) || rules_fingerprint(&d->rules_fp))
+		d->rules_fp = 0; /* unknown: no drift is reported */
+	d->rec.drift[0] = '\0';
+	d->rec.drift_ms = 0;
+	if (d->rec_fd >= 0)
+		close(d->rec_fd); /* the state may be a new one */
+	d->rec_fd = -1;
+	rec_publish(d);
+}
+
+/* The periodic check: changes by hand since the last apply. */
+static void check_drift(struct cfg_daemon *d)
+{
+	char list[sizeof(d->rec.drift)] = "";
+	struct fg_config cur;
+	__u64 fp;
+
+	if (!d->applied || !d->rules_fp || fg_config_read(&cur) ||
+	    rules_fingerprint(&fp))
+		return;
+	config_drift(&d->cfg, &cur, list, sizeof(list));
+	if (fp != d->rules_fp)
+		list_add(list, sizeof(list), "rules");
+	if (!strcmp(list, d->rec.drift))
+		return;
+	if (list[0]) {
+		char t[1024];
+
+		snprintf(t, sizeof(t),
+			 "flowgate daemon: changed by hand, differs from %s: "
+			 "%s; kept until the file changes or SIGHUP",
+			 d->path, list);
+		fg_logt(FG_LOG_WARN | FG_LOG_NOLIMIT, "drift", t,
+			"file=%s\tdiffers=%s", d->path, list);
+	} else {
+		dlog("drift_end", "file=%s",
+		     "settings and rules equal %s again", d->path);
+	}
+	if (!d->rec.drift[0] || !list[0])
+		d->rec.drift_ms = list[0] ? now_ms() : 0;
+	snprintf(d->rec.drift, sizeof(d->rec.drift), "%s", list);
+	rec_publish(d);
 }
 
 /* ID of the pinned fg_rule_ctl: a new ID means the state was made again. */
@@ -185,6 +341,7 @@ static int apply(struct cfg_daemon *d, struct fg_daemon_cfg *c)
 	if (err)
 		return err;
 	d->ctl_id = state_id();
+	in_force(d);
 	export_changed(d, &c->export);
 	dlog("applied",
 	     "file=%s\tprofile=%s\trules=%zu\tcollectors=%d\tgeneration=%u",
@@ -313,12 +470,35 @@ static int on_signal(struct cfg_daemon *d, int sfd)
 	return 0;
 }
 
+/* A stop: the record goes with the daemon (kill -9 leaves it, and
+ * status then says it is not running). */
+static void rec_remove(struct cfg_daemon *d)
+{
+	struct fg_daemon_rec r;
+	char path[4096];
+
+	if (d->rec_fd < 0)
+		return;
+	if (!fg_daemon_rec_read(&r, NULL) && r.pid == d->rec.pid &&
+	    !fg_pin_path(path, sizeof(path), FG_MAP_CFGDAEMON))
+		unlink(path);
+	close(d->rec_fd);
+	d->rec_fd = -1;
+}
+
 int fg_daemon_run(const char *path)
 {
-	struct cfg_daemon d = {.path = path};
+	struct cfg_daemon d = {.path = path, .rec_fd = -1};
+	char real[PATH_MAX];
 	struct pollfd p[2];
 	int ifd, sfd, n;
 	__u32 id;
+
+	d.rec.pid = getpid();
+	d.rec.started_ms = now_ms();
+	/* As status shows it to someone in another directory. */
+	snprintf(d.rec.file, sizeof(d.rec.file), "%.255s",
+		 path[0] != '/' && realpath(path, real) ? real : path);
 
 	ifd = watch_dir(path);
 	if (ifd < 0)
@@ -354,11 +534,43 @@ int fg_daemon_run(const char *path)
 			     "applying %s again",
 			     fg_pin_dir(), path);
 			reload(&d, true);
+		} else if (id) {
+			check_drift(&d);
 		}
 	}
+	rec_remove(&d);
 	close(ifd);
 	close(sfd);
 	return 0;
+}
+
+int fg_daemon_rec_read(struct fg_daemon_rec *r, bool *running)
+{
+	int err = fg_map_get0(FG_MAP_CFGDAEMON, r);
+
+	if (err)
+		return err;
+	r->file[sizeof(r->file) - 1] = '\0';
+	r->drift[sizeof(r->drift) - 1] = '\0';
+	if (running)
+		*running = r->pid && (!kill(r->pid, 0) || errno == EPERM);
+	return 0;
+}
+
+void fg_daemon_warn_owner(void)
+{
+	struct fg_daemon_rec r;
+	bool running;
+
+	if (fg_daemon_rec_read(&r, &running) || !running ||
+	    r.pid == (__u32)getpid())
+		return;
+	fprintf(stderr,
+		"Warning: flowgate daemon (pid %u) keeps the settings and "
+		"rules equal to %s; this change stays until that file "
+		"changes or the daemon gets SIGHUP, and the daemon logs it "
+		"as drift\n",
+		r.pid, r.file);
 }
 
 static int check_text(const char *buf, size_t len, void *c, struct fg_perr *e)

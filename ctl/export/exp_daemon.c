@@ -66,39 +66,6 @@ struct exp_daemon {
 	void *reload_ctx;
 };
 
-/* Open a pinned map of ours, or create and pin it. */
-static int own_map(const char *name, enum bpf_map_type type, __u32 ksz,
-		   __u32 vsz, __u32 max)
-{
-	char path[4096];
-	int fd = fg_map_open(name), err;
-
-	/* The counters of an exporter of another version (another layout):
-	 * replaced, they are only counters. */
-	if (fd >= 0 && type == BPF_MAP_TYPE_ARRAY &&
-	    fg_map_value_size(fd) != vsz &&
-	    !fg_pin_path(path, sizeof(path), name)) {
-		close(fd);
-		unlink(path);
-		fd = -ENOENT;
-	}
-	if (fd >= 0 || fd != -ENOENT)
-		return fd;
-	fd = bpf_map_create(type, name, ksz, vsz, max, NULL);
-	if (fd < 0)
-		return -errno;
-	err = fg_pin_path(path, sizeof(path), name);
-	if (!err && bpf_obj_pin(fd, path))
-		err = -errno;
-	if (!err)
-		chmod(path, 0600);
-	if (err) {
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
 static void close_maps(struct exp_daemon *d)
 {
 	struct fg_exp_maps *m = &d->maps;
@@ -134,11 +101,11 @@ static int open_maps(struct exp_daemon *d)
 	m->config = fg_map_open(FG_MAP_CONFIG);
 	m->ifaces = fg_map_open(FG_MAP_IFACES);
 	max_flows = fg_pinned_max_flows();
-	m->state = own_map(FG_MAP_EXPSTATE, BPF_MAP_TYPE_HASH,
-			   sizeof(struct fg_flow_key),
-			   sizeof(struct fg_exp_shadow), max_flows + 4096);
-	d->stats_fd = own_map(FG_MAP_EXPSTATS, BPF_MAP_TYPE_ARRAY,
-			      sizeof(__u32), sizeof(struct fg_exp_stats), 1);
+	m->state = fg_map_own(FG_MAP_EXPSTATE, BPF_MAP_TYPE_HASH,
+			      sizeof(struct fg_flow_key),
+			      sizeof(struct fg_exp_shadow), max_flows + 4096);
+	d->stats_fd = fg_map_own(FG_MAP_EXPSTATS, BPF_MAP_TYPE_ARRAY,
+				 sizeof(__u32), sizeof(struct fg_exp_stats), 1);
 	d->flows_id = fg_map_id(d->flows_fd);
 	if (m->state < 0)
 		return fg_error(m->state, "cannot keep the export state: %s",

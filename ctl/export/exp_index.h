@@ -18,20 +18,10 @@
 #include <stddef.h>
 #include <linux/types.h>
 #include "fg_common.h"
+#include "export.h"
 
-/*
- * The export shadow: per flow, what has been exported so far. Kept in
- * memory and mirrored in the pinned map fg_expstate after every sweep, so
- * that a new exporter process continues where the last one stopped.
- */
-struct fg_exp_shadow {
-	__u64 packets; /* exported so far */
-	__u64 octets;
-	__u64 first_ns;	 /* the flow entry it belongs to (its first packet) */
-	__u64 export_ns; /* when its last delta was exported */
-};
-
-_Static_assert(sizeof(struct fg_exp_shadow) == 32, "fg_exp_shadow layout");
+/* The export shadow (struct fg_exp_shadow) is in export.h: `flow flush`
+ * reads its pinned mirror too. */
 
 enum {
 	FX_SHADOW = 1, /* v holds what was exported of this flow */

@@ -43,6 +43,21 @@ _Static_assert(sizeof(struct fg_exp_stats) ==
 			       FG_EXP_MAX_OUTS * sizeof(struct fg_exp_outstats),
 	       "fg_exp_stats layout");
 
+/*
+ * The export shadow: per flow, what has been exported so far. Kept in
+ * memory and mirrored in the pinned map fg_expstate after every sweep, so
+ * that a new exporter process continues where the last one stopped (and
+ * `flow flush` can say what it deletes that was never exported).
+ */
+struct fg_exp_shadow {
+	__u64 packets; /* exported so far */
+	__u64 octets;
+	__u64 first_ns;	 /* the flow entry it belongs to (its first packet) */
+	__u64 export_ns; /* when its last delta was exported */
+};
+
+_Static_assert(sizeof(struct fg_exp_shadow) == 32, "fg_exp_shadow layout");
+
 /* Shadow keys of the overflow aggregates: the flow key with this in pad. */
 #define FG_EXP_OVF_MARK 0xffff
 

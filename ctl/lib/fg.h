@@ -69,8 +69,10 @@ enum fg_log_level { FG_LOG_ERR, FG_LOG_WARN, FG_LOG_INFO, FG_LOG_DEBUG };
 /* "text" (logfmt, the default) or "json"; -EINVAL otherwise. */
 int fg_log_set_format(const char *name);
 /* Log event with fields, a printf format of "key=value" pairs separated by
- * tabs ("addr=%s\tport=%u"; NULL: none). Warnings and errors are
- * rate-limited per event name. */
+ * tabs ("addr=%s\tport=%u"; NULL: none); the first field names the
+ * event's subject. Warnings and errors are rate-limited per event name and
+ * subject (one line each 10 s), so one output's lines never hide
+ * another's. */
 void fg_log(unsigned int level, const char *event, const char *fields, ...)
 	__attribute__((format(printf, 3, 4)));
 /* The same for a daemon whose text lines are established: text is printed
@@ -135,6 +137,10 @@ struct flowgate_xdp;
 int fg_map_open(const char *name);
 /* The same, printing the one-line error when it fails. */
 int fg_state_map_open(const char *name);
+/* Open a pinned map a daemon keeps of its own (not the BPF object's), or
+ * create and pin it (mode 0600). An array of another value size (another
+ * version's counters) is replaced. */
+int fg_map_own(const char *name, int type, __u32 ksz, __u32 vsz, __u32 max);
 /* Read or write key 0 of the pinned array `name` (a one-entry map):
  * -ENOENT when there is no state, else -errno of the syscall. */
 int fg_map_get0(const char *name, void *val);

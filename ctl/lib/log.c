@@ -3,8 +3,10 @@
  * The daemons' log: one line per event on stderr (journald keeps it), as
  * logfmt text or, with --log-format json, one JSON object per line for
  * Loki-style pipelines. Warnings and errors repeating under one event name
- * are rate-limited: at most one line per FG_LOG_INTERVAL seconds, the next
- * line says how many were suppressed meanwhile.
+ * about one subject (the first field's value: the output, the file, the
+ * address) are rate-limited: at most one line per FG_LOG_INTERVAL seconds,
+ * the next line says how many were suppressed meanwhile. Another subject's
+ * line is its own: one collector's outage never hides another's.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -14,12 +16,14 @@
 #include "fg.h"
 
 #define FG_LOG_INTERVAL 10
-#define FG_LOG_EVENTS	32
+#define FG_LOG_EVENTS	64
+/* "event<TAB>subject"; a longer one is cut, which only merges limits */
+#define FG_LOG_KEY 288
 
 static bool json;
 
 static struct {
-	char event[32];
+	char key[FG_LOG_KEY];
 	time_t last;
 	unsigned long suppressed;
 } seen[FG_LOG_EVENTS];
@@ -37,22 +41,37 @@ int fg_log_set_format(const char *name)
 	return 0;
 }
 
-/* Rate limit of a repeated warning or error: false when this one is to be
- * suppressed; else *suppressed is how many were since the last line. */
-static bool may_log(const char *event, time_t now, unsigned long *suppressed)
+/* The subject of an event: the value of its first field ("output=URL\t..."
+ * gives URL), "" without fields. */
+static void subject_of(const char *fields, char *key, size_t len,
+		       const char *event)
+{
+	const char *eq = strchr(fields, '='), *end = strchrnul(fields, '\t');
+
+	if (!eq || eq > end)
+		eq = end;
+	else
+		eq++;
+	snprintf(key, len, "%s\t%.*s", event, (int)(end - eq), eq);
+}
+
+/* Rate limit of a repeated warning or error about one subject: false when
+ * this one is to be suppressed; else *suppressed is how many were since
+ * the last line. */
+static bool may_log(const char *key, time_t now, unsigned long *suppressed)
 {
 	int i, free_slot = -1, oldest = 0;
 
 	*suppressed = 0;
 	for (i = 0; i < FG_LOG_EVENTS; i++) {
-		if (!seen[i].event[0]) {
+		if (!seen[i].key[0]) {
 			if (free_slot < 0)
 				free_slot = i;
 			continue;
 		}
 		if (seen[i].last < seen[oldest].last)
 			oldest = i;
-		if (strcmp(seen[i].event, event))
+		if (strcmp(seen[i].key, key))
 			continue;
 		if (now - seen[i].last < FG_LOG_INTERVAL) {
 			seen[i].suppressed++;
@@ -64,7 +83,7 @@ static bool may_log(const char *event, time_t now, unsigned long *suppressed)
 		return true;
 	}
 	i = free_slot >= 0 ? free_slot : oldest;
-	snprintf(seen[i].event, sizeof(seen[i].event), "%s", event);
+	snprintf(seen[i].key, sizeof(seen[i].key), "%s", key);
 	seen[i].last = now;
 	seen[i].suppressed = 0;
 	return true;
@@ -135,19 +154,21 @@ static void emit(unsigned int level, const char *event, const char *text,
 		 const char *fmt, va_list ap)
 {
 	unsigned long suppressed = 0;
-	char ts[64], *p, *end, *eq, n[24], fields[1024] = "";
+	char ts[64], *p, *end, *eq, n[24], fields[1024] = "", key[FG_LOG_KEY];
 	struct timespec now;
 	struct tm tm;
 	FILE *f = stderr;
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	if (level & FG_LOG_NOLIMIT)
-		level &= ~FG_LOG_NOLIMIT;
-	else if (level <= FG_LOG_WARN &&
-		 !may_log(event, now.tv_sec, &suppressed))
-		return;
 	if (fmt)
 		vsnprintf(fields, sizeof(fields), fmt, ap);
+	if (level & FG_LOG_NOLIMIT) {
+		level &= ~FG_LOG_NOLIMIT;
+	} else if (level <= FG_LOG_WARN) {
+		subject_of(fields, key, sizeof(key), event);
+		if (!may_log(key, now.tv_sec, &suppressed))
+			return;
+	}
 	flockfile(f);
 	if (text && !json) {
 		fputs(text, f);

@@ -31,6 +31,37 @@ int fg_map_open(const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
+int fg_map_own(const char *name, int type, __u32 ksz, __u32 vsz, __u32 max)
+{
+	char path[4096];
+	int fd = fg_map_open(name), err;
+
+	/* The counters of an exporter of another version (another layout):
+	 * replaced, they are only counters. */
+	if (fd >= 0 && type == BPF_MAP_TYPE_ARRAY &&
+	    fg_map_value_size(fd) != vsz &&
+	    !fg_pin_path(path, sizeof(path), name)) {
+		close(fd);
+		unlink(path);
+		fd = -ENOENT;
+	}
+	if (fd >= 0 || fd != -ENOENT)
+		return fd;
+	fd = bpf_map_create(type, name, ksz, vsz, max, NULL);
+	if (fd < 0)
+		return -errno;
+	err = fg_pin_path(path, sizeof(path), name);
+	if (!err && bpf_obj_pin(fd, path))
+		err = -errno;
+	if (!err)
+		chmod(path, 0600);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 int fg_state_map_open(const char *name)
 {
 	int fd = fg_map_open(name);

@@ -53,9 +53,10 @@ done < <("$PY" "$FG_ROOT/tests/e2e/badinput.py" run "$NS_RX" "$DIR" "$PCAP" ||
 check "the table has at least 150 cases ($n)" test "$n" -ge 150
 
 # Rules (generation aside: a daemon applying the same file may publish
-# it again), settings, attachment, and which pins exist.
+# it again), settings, attachment, and which pins exist; the config
+# daemon's own record (its pid, running or not) aside.
 snap() {
-	fg -j status
+	jget "$(fg -j status)" '{k: v for k, v in d.items() if k != "config_daemon"}'
 	fg -j rule list | sed 's/"generation":[0-9]*,//'
 	fg -j config show
 	ls "$FLOWGATE_BPFFS"
@@ -81,6 +82,10 @@ for daemon in "export file $DIR/out.ipfix interval 200" \
 	wait "$p" 2>/dev/null
 	expect_eq "${daemon%% *}: kill -9 leaves rules, config and pins as they were" \
 		"$(snap)" "$s0"
+	[ "${daemon%% *}" = daemon ] &&
+		expect_eq "daemon: after kill -9, status says it is not running" \
+			"$(jget "$(fg -j status)" '[d["config_daemon"]["pid"], d["config_daemon"]["running"]]')" \
+			"[$p, false]"
 	# shellcheck disable=SC2086
 	ip netns exec "$NS_RX" "$FLOWGATE" $daemon 2>"$DIR/d.log" &
 	p=$!

@@ -150,6 +150,42 @@ expect_eq "v4: profile back to default (the file is the whole config)" \
 	"$(jget "$(fg -j config show)" '(d["profile"], d["sampling"])')" \
 	'["default", 1]'
 
+# ---- changes by hand under the daemon: kept, warned, logged, shown ------------
+# A hand change is not undone (it may answer an attack): the CLI says the
+# daemon owns that state, the daemon logs the drift once per new
+# difference, and status shows it, until the state equals the file again.
+CM=$DIR/cm/flowgate.conf
+daemon_of() { jget "$(fg -j status)" '[d["config_daemon"][k] for k in ("running", "file", "drift")]'; }
+expect_eq "status: the config daemon, its file, no drift" "$(daemon_of)" \
+	"[true, \"$CM\", \"none\"]"
+err=$(fg config set sampling 8 2>&1 >/dev/null)
+expect_eq "config set under the daemon: one Warning: naming the daemon and its file" \
+	"$(grep -c "^Warning: flowgate daemon (pid [0-9]*) keeps the settings and rules equal to $CM; this change stays until that file changes" <<<"$err"):$(grep -c '' <<<"$err")" \
+	"1:1"
+expect_eq "  ... and the change is made" \
+	"$(jget "$(fg -j config show)" 'd["sampling"]')" 8
+drift1="flowgate daemon: changed by hand, differs from $CM: sampling 8 (file: 1); kept until the file changes or SIGHUP"
+wait_log "changed by hand" 1 || not_ok "daemon: notices the drift"
+expect_eq "the daemon logs the drift, naming what differs" \
+	"$(grep -c -x -- "$drift1" "$LOG")" 1
+expect_eq "  ... status shows it" "$(daemon_of)" \
+	"[true, \"$CM\", \"sampling 8 (file: 1)\"]"
+check "  ... with the time it began" \
+	test "$(jget "$(fg -j status)" 'd["config_daemon"]["drift_since_ms"] > 0')" = true
+id=$(jget "$(fg -j rule add dport 7 action count 2>/dev/null)" 'd["rules"][0]["id"]')
+wait_log "changed by hand" 2 || not_ok "daemon: notices the rule"
+expect_eq "a rule added by hand: one more line, the rules named" \
+	"$(grep -c -x -- "${drift1%%; kept*}, rules; kept until the file changes or SIGHUP" "$LOG")" 1
+sleep 2.5 # one more periodic check: nothing new to say
+expect_eq "  ... said once (two drift lines in all)" \
+	"$(grep -c 'changed by hand' "$LOG")" 2
+fg config set sampling 1 >/dev/null 2>&1
+fg rule del "$id" >/dev/null 2>&1
+wait_log "equal $CM again" 1 || not_ok "daemon: notices the end of the drift"
+expect_eq "back as the file says: one line, status without drift" \
+	"$(grep -c -x -- "flowgate daemon: settings and rules equal $CM again" "$LOG"):$(daemon_of)" \
+	"1:[true, \"$CM\", \"none\"]"
+
 # The last detach keeps the state; purge removes it, the daemon makes it
 # again.
 fg detach "$RX_IF" >/dev/null
@@ -175,6 +211,10 @@ expect_eq "SIGTERM: the daemon exits 0" "$rc" 0
 expect_eq "SIGTERM: one line says so" "$(grep -c 'stopping on signal 15' "$LOG")" 1
 expect_eq "after the daemon: the rules stay in force" \
 	"$(jget "$(rules_json)" 'd["count"]')" 1
+expect_eq "  ... status no longer shows a config daemon" \
+	"$(jget "$(fg -j status)" '"config_daemon" in d')" false
+expect_eq "  ... and the CLI no longer warns" \
+	"$(fg config set sampling 1 2>&1 >/dev/null)" ""
 diag "log: $(tr '\n' '|' <"$LOG")"
 
 # ---- a plain file: replaced by rename, then written in place --------------------

@@ -163,6 +163,8 @@ expect_eq "  ... rules and the attachment stay" "$(rules_of):$(xdp_prog_id)" \
 	"$r0:$x0"
 expect_eq "config reset again: nothing changed" "$(fg -j config reset)" \
 	'{"changed":[]}'
+expect_eq "  ... in text: 'changed nothing'" "$(fg config reset)" \
+	"$(printf '%-16s %s' changed nothing)"
 expect_eq "config reset without pinned state: nothing changed, nothing made" \
 	"$(FLOWGATE_BPFFS=$FG_TMP/none "$FLOWGATE" -j config reset):$(test -e "$FG_TMP/none" && echo made)" \
 	'{"changed":[]}:'
@@ -238,9 +240,14 @@ expect_eq "config set: prints only what changed" "$j" \
 	'{"changed":[{"setting":"sampling","from":"1","to":"2"}]}'
 expect_eq "config set to the same value: nothing changed" \
 	"$(fg -j config set sampling 2)" '{"changed":[]}'
+expect_eq "  ... in text: 'changed nothing', not an empty list" \
+	"$(fg config set sampling 2)" "$(printf '%-16s %s' changed nothing)"
 j=$(fg -j flow flush)
 expect_eq "flow flush: says what it deleted" \
 	"$(jget "$j" 'd["deleted_flows"]')" "$n"
+expect_eq "  ... none of it ever exported: all of it said lost" \
+	"$(jget "$j" '[d["not_exported_flows"] == d["deleted_flows"], d["not_exported_packets"] == d["deleted_packets"] > 0, d["not_exported_octets"] == d["deleted_octets"]]')" \
+	"[true, true, true]"
 expect_eq "  ... the table is empty" \
 	"$(jget "$(fg -j flow dump)" 'd["total_flows"]')" 0
 # An output that cannot write: the loss is logged when it starts, counted,
@@ -409,6 +416,59 @@ kill -TERM "$EXP"
 wait "$EXP"
 EXP=
 [ "$T_FAIL" -gt "$f0" ] && sed 's/^/#   exporter: /' "$LOG"
+
+# ---- flow flush under an exporter: what went out is not called lost --------------
+# An exporter stopped with SIGTERM exports every delta (forced end) and
+# keeps the flows; the next one runs with long timeouts, so the second 400
+# packets of the same 40 flows are not exported when they are flushed.
+f0=$T_FAIL
+fg flow flush >/dev/null
+ip netns exec "$NS_RX" "$FLOWGATE" export file "$DIR/fl1.ipfix" \
+	active-timeout 60 idle-timeout 60 interval 100 2>"$DIR/fl.log" &
+EXP=$!
+send udp400
+sleep 1
+kill -TERM "$EXP"
+wait "$EXP"
+ip netns exec "$NS_RX" "$FLOWGATE" export file "$DIR/fl2.ipfix" \
+	active-timeout 60 idle-timeout 60 interval 100 2>>"$DIR/fl.log" &
+EXP=$!
+sleep 0.5
+send udp400
+j=$(fg -j flow flush proto udp)
+kill -TERM "$EXP"
+wait "$EXP"
+EXP=
+expect_eq "flow flush under an exporter: deleted, and of that not exported" \
+	"$(jget "$j" '[d["deleted_flows"], d["deleted_packets"], d["not_exported_flows"], d["not_exported_packets"]]')" \
+	"[40, 800, 40, 400]"
+t=$(SRC4=$TX_IP4 SRC6=none "$PY" "$FG_ROOT/tests/e2e/export_check.py" totals \
+	"$DIR/fl1.ipfix" "$DIR/fl2.ipfix")
+expect_eq "  ... exported + not exported = deleted (packets, octets)" \
+	"$(jget "$t" '[d["packets"], d["octets"]]')" \
+	"$(jget "$j" '[d["deleted_packets"] - d["not_exported_packets"], d["deleted_octets"] - d["not_exported_octets"]]')"
+[ "$T_FAIL" -gt "$f0" ] && sed 's/^/#   exporter: /' "$DIR/fl.log"
+
+# ---- two collectors away at once: each one's outage is said ------------------------
+# The log's 10 s limit is per event and output: one collector's
+# "reconnecting" line never hides another's.
+f0=$T_FAIL
+LOG=$DIR/two.log
+A=tcp://127.0.0.1:4741
+B=tcp://127.0.0.1:4742
+ip netns exec "$NS_RX" "$FLOWGATE" export collector "$A" collector "$B" \
+	interval 100 2>"$LOG" &
+EXP=$!
+wait_log 2 "; reconnecting" 50
+sleep 2 # more attempts: each output's are limited on their own
+expect_eq "two refusing TCP collectors: each one's outage is logged, once" \
+	"$(grep -c "^export: $A: .*; reconnecting$" "$LOG"):$(grep -c "^export: $B: .*; reconnecting$" "$LOG"):$(grep -c suppressed "$LOG")" \
+	"1:1:0"
+kill -TERM "$EXP"
+wait "$EXP"
+EXP=
+[ "$T_FAIL" -gt "$f0" ] && sed 's/^/#   exporter: /' "$LOG"
+
 fg detach "$RX_IF" >/dev/null
 check "purge when nothing is attached" fg purge
 check "  ... no pins left" test ! -e "$FLOWGATE_BPFFS"

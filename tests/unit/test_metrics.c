@@ -316,6 +316,34 @@ static void test_log(void **state)
 	free(t);
 }
 
+static void log_two_outputs(void)
+{
+	static const char *const url[] = {"tcp://192.0.2.1:4739",
+					  "tcp://192.0.2.2:4739",
+					  "tcp://192.0.2.1:4739"};
+	char t[64];
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(t, sizeof(t), "export: %s: refused", url[i]);
+		fg_logt(FG_LOG_WARN, "output_down", t, "output=%s\terror=%s",
+			url[i], "refused");
+	}
+}
+
+/* The limit is per event and subject (the first field): one output's
+ * failures never hide another's, and each is still limited. */
+static void test_log_subjects(void **state)
+{
+	char *t;
+
+	assert_int_equal(fg_log_set_format("text"), 0);
+	t = log_of(log_two_outputs);
+	assert_string_equal(t, "export: tcp://192.0.2.1:4739: refused\n"
+			       "export: tcp://192.0.2.2:4739: refused\n");
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -327,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_listen_addr),
 		cmocka_unit_test(test_log),
 		cmocka_unit_test(test_log_established),
+		cmocka_unit_test(test_log_subjects),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
