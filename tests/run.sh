@@ -78,7 +78,7 @@ run_scripts e2e
 run_scripts interop
 # Layer 7: the kernel matrix, the layers above on Debian kernels in a VM
 # (tests/vm/test_matrix.sh); it names each kernel's counts. Its selection
-# takes about 9-10 minutes on two idle cores under TCG (KVM, where
+# takes about 10-11 minutes on two idle cores under TCG (KVM, where
 # /dev/kvm works, is faster); the bound leaves a loaded machine room, and
 # the VM's own (scripts/vmtest.sh, VM_TIMEOUT) ends first, so that the
 # matrix still reports what ran.

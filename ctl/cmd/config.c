@@ -96,12 +96,34 @@ static void print_changes(const struct fg_config *was,
 	out_end();
 }
 
-static int read_config(struct fg_config *cur)
+/* The start of every verb: no operand where the verb takes none (verb
+ * named), the capabilities, then the config in force. */
+static int config_begin(int argc, const char *verb, struct fg_config *cur)
 {
-	int err = fg_config_read(cur);
+	int err;
 
+	if (argc && verb)
+		return fg_cmd_usage(&fg_cmd_config, verb);
+	err = fg_check_caps(FG_NEED_BPF);
+	if (err)
+		return err;
+	err = fg_config_read(cur);
 	return err ? fg_error(err, "cannot read the config: %s", fg_strerr(err))
 		   : 0;
+}
+
+/* Write cfg over cur; a change by hand is said while a daemon owns it. */
+static int config_commit(const struct fg_config *cur,
+			 const struct fg_config *cfg)
+{
+	int err = fg_config_write(cfg);
+
+	if (err)
+		return fg_error(err, "cannot write the config: %s",
+				fg_strerr(err));
+	if (changes(cur, cfg, false))
+		fg_daemon_warn_owner();
+	return 0;
 }
 
 static int config_show(int argc, char **argv)
@@ -109,11 +131,7 @@ static int config_show(int argc, char **argv)
 	struct fg_config cur;
 	int err;
 
-	if (argc)
-		return fg_cmd_usage(&fg_cmd_config, "show");
-	err = fg_check_caps(FG_NEED_BPF);
-	if (!err)
-		err = read_config(&cur);
+	err = config_begin(argc, "show", &cur);
 	if (!err)
 		print_config(&cur);
 	return err;
@@ -124,9 +142,7 @@ static int config_set(int argc, char **argv)
 	struct fg_config cur, cfg;
 	int err;
 
-	err = fg_check_caps(FG_NEED_BPF);
-	if (!err)
-		err = read_config(&cur);
+	err = config_begin(argc, NULL, &cur);
 	if (!err)
 		err = fg_args_config_set(argc, argv, &cur, &cfg);
 	if (err)
@@ -136,14 +152,10 @@ static int config_set(int argc, char **argv)
 	err = fg_state_ensure();
 	if (err)
 		return err;
-	err = fg_config_write(&cfg);
-	if (err)
-		return fg_error(err, "cannot write the config: %s",
-				fg_strerr(err));
-	if (changes(&cur, &cfg, false))
-		fg_daemon_warn_owner();
-	print_changes(&cur, &cfg);
-	return 0;
+	err = config_commit(&cur, &cfg);
+	if (!err)
+		print_changes(&cur, &cfg);
+	return err;
 }
 
 /* The defaults: the default profile, no override, every packet sampled,
@@ -158,22 +170,15 @@ static int config_reset(int argc, char **argv)
 	struct fg_config cur, cfg;
 	int err;
 
-	if (argc)
-		return fg_cmd_usage(&fg_cmd_config, "reset");
-	err = fg_check_caps(FG_NEED_BPF);
-	if (!err)
-		err = read_config(&cur);
+	err = config_begin(argc, "reset", &cur);
 	if (err)
 		return err;
 	config_defaults(&cfg);
 	/* No state: already the defaults, and nothing is created. */
 	if (fg_state_exists() && memcmp(&cur, &cfg, sizeof(cfg))) {
-		err = fg_config_write(&cfg);
+		err = config_commit(&cur, &cfg);
 		if (err)
-			return fg_error(err, "cannot write the config: %s",
-					fg_strerr(err));
-		if (changes(&cur, &cfg, false))
-			fg_daemon_warn_owner();
+			return err;
 	}
 	if (!fg_state_exists())
 		cur = cfg;

@@ -39,18 +39,9 @@ mount -t tmpfs -o size=64k tmpfs "$DIR/full" || bail "tmpfs"
 dd if=/dev/zero of="$DIR/full/filler" bs=4k 2>/dev/null
 echo "old rules" >"$DIR/full/r.rules" 2>/dev/null
 
-n=0
-while IFS=$'\t' read -r res name why; do
-	n=$((n + 1))
-	if [ "$res" = ok ]; then
-		ok "$name"
-	else
-		not_ok "$name"
-		diag "  $why"
-	fi
-done < <("$PY" "$FG_ROOT/tests/e2e/badinput.py" run "$NS_RX" "$DIR" "$PCAP" ||
+tap_tsv < <("$PY" "$FG_ROOT/tests/e2e/badinput.py" run "$NS_RX" "$DIR" "$PCAP" ||
 	printf 'not ok\tbadinput.py failed\t\n')
-check "the table has at least 150 cases ($n)" test "$n" -ge 150
+check "the table has at least 150 cases ($TAP_N)" test "$TAP_N" -ge 150
 
 # Rules (generation aside: a daemon applying the same file may publish
 # it again), settings, attachment, and which pins exist; the config

@@ -25,18 +25,6 @@ xf_passed() { xfilter status 2>/dev/null | awk '$1 == "XDP_PASS" { print $2 }'; 
 
 rx_of() { jget "$(fg_stats_json)" 'd["interfaces"][0]["rx_packets"]'; }
 
-send_udp() { # send_udp N: N UDP datagrams to the receiver
-	ip netns exec "$NS_TX" "$PY" - "$TX_IF" "$RX_MAC" "$TX_IP4" "$RX_IP4" \
-		"$1" <<'PY'
-import sys
-from scapy.all import Ether, IP, UDP, conf, sendp
-conf.verb = 0
-iface, dmac, src, dst, n = sys.argv[1:6]
-sendp([Ether(dst=dmac) / IP(src=src, dst=dst) / UDP(sport=1000 + i, dport=9)
-       for i in range(int(n))], iface=iface)
-PY
-}
-
 # wait_for CMD WANT: until CMD prints WANT (at most 5 s); prints the last.
 wait_for() {
 	local i got

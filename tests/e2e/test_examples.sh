@@ -19,17 +19,8 @@ ip -n "$NS_RX" link set eth1p up
 printf 'src 198.51.100.0/24 action drop comment "attack 42"\n' >"$DIR/rules.txt"
 : >"$DIR/empty.txt"
 
-n=0
-while IFS=$'\t' read -r res name why; do
-	n=$((n + 1))
-	if [ "$res" = ok ]; then
-		ok "$name"
-	else
-		not_ok "$name"
-		diag "  $why"
-	fi
-done < <("$PY" "$FG_ROOT/tests/e2e/examples.py" run "$NS_RX" "$DIR" ||
+tap_tsv < <("$PY" "$FG_ROOT/tests/e2e/examples.py" run "$NS_RX" "$DIR" ||
 	printf 'not ok\texamples.py failed\t\n')
-check "examples found in README.md and doc/flowgate.8 ($n)" test "$n" -ge 20
+check "examples found in README.md and doc/flowgate.8 ($TAP_N)" test "$TAP_N" -ge 20
 fg detach eth1 >/dev/null 2>&1
 fg_done

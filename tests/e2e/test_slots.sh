@@ -50,18 +50,6 @@ print(sum(int(b, 16) for c in d["values"] for b in c["value"]))'
 
 rx_of() { jget "$(fg_stats_json "$1")" 'd["interfaces"][0]["rx_packets"]'; }
 
-send_udp() { # send_udp N: N UDP datagrams to the receiver
-	ip netns exec "$NS_TX" "$PY" - "$TX_IF" "$RX_MAC" "$TX_IP4" "$RX_IP4" \
-		"$1" <<'PY'
-import sys
-from scapy.all import Ether, IP, UDP, conf, sendp
-conf.verb = 0
-iface, dmac, src, dst, n = sys.argv[1:6]
-sendp([Ether(dst=dmac) / IP(src=src, dst=dst) / UDP(sport=1000 + i, dport=9)
-       for i in range(int(n))], iface=iface)
-PY
-}
-
 # ---- allocation: lowest free slot, one per interface ------------------------
 fg attach "$RX_IF" >/dev/null || bail "attach $RX_IF"
 fg attach "$DUM1" hook tc >/dev/null || bail "attach $DUM1"

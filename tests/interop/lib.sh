@@ -198,3 +198,18 @@ delta() { # delta TAG: ingress packets sampled out while TAG was sent
 		'd["interfaces"][0]["flows"]["in"]["sampled_out_packets"]')
 	echo $((a - b))
 }
+
+# Export to udp://127.0.0.1:PORT and to FILE while each of SETS
+# ("pcap:name,...") is sent, then wait for the table to drain and stop the
+# exporter.
+ix_export_sets() { # PORT FILE SETS TAG [export args...]
+	local port=$1 file=$2 sets=$3 tag=$4 s
+	shift 4
+	ix_export collector "udp://127.0.0.1:$port" file "$file" \
+		idle-timeout 1 interval 200 "$@" || bail "exporter does not start"
+	for s in ${sets//,/ }; do
+		ix_send "${s%%:*}" "$tag-${s##*:}" || bail "send ${s%%:*}"
+	done
+	ix_wait_idle 8 || diag "$tag: flows still in the table after 8 s"
+	ix_export_stop
+}

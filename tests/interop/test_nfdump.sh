@@ -17,7 +17,7 @@ ix_setup
 IX_RATE=1 # the sampling rate in force
 
 run() {
-	local tag=$1 sets=$2 d=$IX_DIR/$1 port s pid
+	local tag=$1 sets=$2 d=$IX_DIR/$1 port pid
 	shift 2
 	mkdir -p "$d/nf"
 	port=$(ix_port udp) || bail "no free UDP port"
@@ -25,13 +25,7 @@ run() {
 		nfcapd -b 127.0.0.1 -p "$port" -w "$d/nf" -t 60
 	pid=$IX_LAST
 	ix_wait_bound udp "$port" || bail "nfcapd does not listen on $port"
-	ix_export collector "udp://127.0.0.1:$port" file "$d/out.ipfix" \
-		idle-timeout 1 interval 200 "$@" || bail "exporter does not start"
-	for s in ${sets//,/ }; do
-		ix_send "${s%%:*}" "$tag-${s##*:}" || bail "send ${s%%:*}"
-	done
-	ix_wait_idle 8 || diag "$tag: flows still in the table after 8 s"
-	ix_export_stop
+	ix_export_sets "$port" "$d/out.ipfix" "$sets" "$tag" "$@"
 	sleep 0.5 # nfcapd reads the last datagrams
 	ix_stop "$pid" TERM # writes nfcapd.YYYYMMDDhhmm
 	ix_decode "$d/out.ipfix" >"$d/ours.jsonl" ||

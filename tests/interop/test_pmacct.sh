@@ -43,7 +43,7 @@ nfacctd_conf() { # nfacctd_conf DIR PORT
 # run TAG SETS EXPORT-ARGS...: nfacctd up, exporter up, send SETS (comma
 # separated set:tag pairs), wait until every flow expired, stop both.
 run() {
-	local tag=$1 sets=$2 d=$IX_DIR/$1 port s pid
+	local tag=$1 sets=$2 d=$IX_DIR/$1 port pid
 	shift 2
 	mkdir -p "$d"
 	port=$(ix_port udp) || bail "no free UDP port"
@@ -51,13 +51,7 @@ run() {
 	ix_bg "$tag-nfacctd" ip netns exec "$NS_RX" nfacctd -f "$d/nfacctd.conf"
 	pid=$IX_LAST
 	ix_wait_bound udp "$port" || bail "nfacctd does not listen on $port"
-	ix_export collector "udp://127.0.0.1:$port" file "$d/out.ipfix" \
-		idle-timeout 1 interval 200 "$@" || bail "exporter does not start"
-	for s in ${sets//,/ }; do
-		ix_send "${s%%:*}" "$tag-${s##*:}" || bail "send ${s%%:*}"
-	done
-	ix_wait_idle 8 || diag "$tag: flows still in the table after 8 s"
-	ix_export_stop
+	ix_export_sets "$port" "$d/out.ipfix" "$sets" "$tag" "$@"
 	sleep 0.5 # nfacctd reads the last datagrams
 	ix_stop "$pid" INT # purges its cache into flows.json
 	ix_decode "$d/out.ipfix" >"$d/ours.jsonl" ||

@@ -238,3 +238,15 @@ fg_round() {
 		"$dir/before" "$dir/after" "$@" || echo "not ok	fg_expect.py failed	")
 	rm -rf "$dir"
 }
+
+send_udp() { # send_udp N: N UDP datagrams to the receiver
+	ip netns exec "$NS_TX" "$PY" - "$TX_IF" "$RX_MAC" "$TX_IP4" "$RX_IP4" \
+		"$1" <<'PY'
+import sys
+from scapy.all import Ether, IP, UDP, conf, sendp
+conf.verb = 0
+iface, dmac, src, dst, n = sys.argv[1:6]
+sendp([Ether(dst=dmac) / IP(src=src, dst=dst) / UDP(sport=1000 + i, dport=9)
+       for i in range(int(n))], iface=iface)
+PY
+}

@@ -7,6 +7,8 @@
 #   expect_eq "name" GOT WANT
 #   none "name" "what" ITEM...  ok when no ITEM is given, else each a diag
 #   ok / not_ok / skip "name" "why" / diag / bail "why"
+#   tap_tsv < LINES          a helper's "ok|not ok<TAB>name<TAB>why" lines
+#                            (TAP_N: how many)
 #   fg_done                  prints the plan "1..N", fails on any failure
 
 T_N=0 T_FAIL=0
@@ -61,6 +63,21 @@ none() { # none "name" "what" ITEM...
 		not_ok "$name"
 		printf "#   $what: %s\n" "$@"
 	fi
+}
+
+tap_tsv() {
+	local res name why
+
+	TAP_N=0
+	while IFS=$'\t' read -r res name why; do
+		TAP_N=$((TAP_N + 1))
+		if [ "$res" = ok ]; then
+			ok "$name"
+		else
+			not_ok "$name"
+			diag "  $why"
+		fi
+	done
 }
 
 # Setup failed: nothing after it means anything. TAP's "Bail out!" stops

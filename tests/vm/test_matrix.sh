@@ -24,14 +24,15 @@ cd "$(dirname "$0")/../.."
 # The matrix of `make test` keeps what only a VM shows: every program
 # loads, the BPF layer, and the e2e tests with libxdp's dispatcher in use:
 # coexist (attach beside another XDP program, status, counters, attach
-# again, detach), flows and guard, coarse RTT (6.1 has no RTT callback
+# again, detach), the guard's checks, coarse RTT (6.1 has no RTT callback
 # arguments) and capture, the latter in its short form (TEST_SHORT). Every
 # e2e test costs minutes under emulation (each Python, scapy and tshark
-# start takes seconds): the pcap layer (15 minutes there, its replay is
-# the BPF layer's test_replay on the same kernel) and test_cli run in
-# `make vmtest`, which runs them all.
+# start takes seconds): the pcap layer (15 minutes there; its replay is
+# the BPF layer's test_replay on the same kernel), test_cli and test_flows
+# (3 minutes; the BPF layer's test_flows covers the accounting on the same
+# kernel) run in `make vmtest`, which runs them all.
 HALF1='^(bpf/|e2e/test_rtt$)'
-HALF2='^e2e/test_(coexist|capture|guard|flows)$'
+HALF2='^e2e/test_(coexist|capture|guard)$'
 SHORT=1
 if [ "${VM_SUITE:-matrix}" = full ]; then
 	HALF1='^(unit|bpf|interop)/' HALF2='^(pcap|e2e)/' SHORT=
