@@ -25,7 +25,10 @@
 #
 # Inside the guest the same script runs as stage 2 (--guest): it mounts
 # proc, sys, devtmpfs, bpffs, cgroup2 (at /sys/fs/cgroup, Debian's layout),
-# tracefs and debugfs, brings lo up, and runs CMD from the caller's cwd.
+# tracefs and debugfs, brings lo up, and runs CMD from the caller's cwd
+# with FLOWGATE_TEST_VM=1: the guest's root namespace, root cgroup and
+# /sys/fs/bpf are the tests' own (tests/e2e/test_quickstart.sh runs the
+# README there as written).
 set -euo pipefail
 
 TREE=$(cd "$(dirname "$0")/.." && pwd)
@@ -65,6 +68,7 @@ guest() {
 	# modules.dep made at extraction, for the kernel's own autoloading.
 	echo /sbin/modprobe >/proc/sys/kernel/modprobe
 	export HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+	export FLOWGATE_TEST_VM=1
 	stty -F /dev/ttyS1 raw -echo
 	stty -F /dev/ttyS2 raw -echo
 	set +e

@@ -54,6 +54,16 @@ EXPORT_OPTS=(active-timeout 2 idle-timeout 1)
 # the file line does not depend on where the captures are).
 TEXT=ndpi__tcp_scan.pcapng
 
+# TEST_SHORT (the kernel matrix, tests/vm/test_matrix.sh): what the kernel
+# decides, against the golden files: every capture's verdicts and flows,
+# and the overflow aggregates of a full table. The rest is skipped, checked
+# by this layer's run on the host: user space only (the text table, -p,
+# the readers, config files, errors, the IPFIX encoding of the exports),
+# or on that kernel by the BPF layer (fg_take, the export's lookups:
+# bpf/test_take). Under emulation every replay is 10-15 s, nearly all of
+# it the verifier's load of fg_replay.
+SHORT=${TEST_SHORT:-}
+
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 n=0 failed=0
@@ -163,11 +173,14 @@ if [ ! -x "$FG" ]; then
 fi
 
 # Replay loads an XDP program: without the privilege every verdict test
-# is skipped, the usage and file errors still run (they come first).
-run "$CAPS/sll.pcap"
+# is skipped, the usage and file errors still run (they come first). The
+# short form runs as root (in the VM) and spares the load.
 priv=1
-if [ "$rc" -ne 0 ] && grep -q 'capab\|not permitted' "$tmp/err"; then
-	priv=0
+if [ -z "$SHORT" ]; then
+	run "$CAPS/sll.pcap"
+	if [ "$rc" -ne 0 ] && grep -q 'capab\|not permitted' "$tmp/err"; then
+		priv=0
+	fi
 fi
 
 for f in "${REAL[@]}"; do
@@ -187,7 +200,12 @@ for f in "${CRAFTED[@]}"; do
 	fi
 done
 
-if [ "$priv" -eq 1 ] && [ -r "$PCAPS/$TEXT" ]; then
+if [ -n "$SHORT" ]; then
+	run -j "$PCAPS/$SMALL" max-flows 16
+	check "max-flows 16: overflow aggregates (golden)" \
+		cmp -s "$tmp/out" "$(gold_name "$SMALL" .max16)"
+	skip "text table, -p, deterministic on two CPUs" "TEST_SHORT"
+elif [ "$priv" -eq 1 ] && [ -r "$PCAPS/$TEXT" ]; then
 	(cd "$PCAPS" && "$FG" replay "$TEXT") >"$tmp/out" 2>"$tmp/err"
 	check "text table of $TEXT" cmp -s "$tmp/out" "$GOLD/${TEXT%.*}.txt"
 	# -p indents the summary only: packet lines stay one per line.
@@ -222,6 +240,8 @@ fi
 # Export: the -j output and the decoded file match their goldens, and a
 # second run writes the same bytes (the file is truncated at start: one
 # replay, one session).
+[ -n "$SHORT" ] && EXPORT=() &&
+	skip "export goldens and determinism" "TEST_SHORT"
 for f in "${EXPORT[@]}"; do
 	b=${f##*/}
 	if [ "$priv" -eq 0 ] || [ ! -r "$f" ]; then
@@ -248,7 +268,13 @@ done
 
 # The capture's clock: every record of timeouts.pcap where and when the
 # daemon would have sent it (export_check.py has the expected table).
-if [ "$priv" -eq 1 ]; then
+if [ -n "$SHORT" ]; then
+	skip "capture clock, config FILE, sampling, the two readers, errors" \
+		"TEST_SHORT"
+	echo "1..$n"
+	[ "$failed" -eq 0 ]
+	exit
+elif [ "$priv" -eq 1 ]; then
 	export_run "$CAPS/timeouts.pcap"
 	check "timeouts.pcap: records, export times and reasons on the capture's clock" \
 		/usr/bin/python3 "$here/export_check.py" "$tmp/x/out" \
