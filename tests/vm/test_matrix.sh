@@ -19,8 +19,9 @@
 set -u
 cd "$(dirname "$0")/../.."
 # Two halves of about the same length, one per vCPU (tests/vm/guest.sh);
-# under emulation, measured on 6.1: the BPF layer ~330 s, e2e rtt ~100,
-# capture ~150, coexist ~120, guard ~140, the pcap layer's goldens ~300.
+# under emulation on 6.1 with two idle cores: the BPF layer ~330 s, e2e
+# rtt ~100, capture ~150, coexist ~120, guard ~140, the pcap layer's
+# goldens ~250 (22 replays); on a loaded machine each takes 2-3 times that.
 # The matrix of `make test` keeps what only a VM shows: every program
 # loads, the BPF layer, and the e2e tests with libxdp's dispatcher in use:
 # coexist (attach beside another XDP program, status, counters, attach
