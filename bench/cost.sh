@@ -32,7 +32,8 @@
 #         tables (bench/ft_xdp.bpf.c, bench/ft_table.h): ft-b the
 #         open-addressed per-CPU bucket array (ft-b2: two bucket choices
 #         per key), ft-c the per-CPU hash with a 20-byte IPv4 key; each
-#         warm, full and cold, in the same rounds.
+#         warm, full and cold, in the same rounds; ft-none the same path
+#         without a flow table, the floor.
 #         With -f, cold is a flood of 100,000 distinct sources run once
 #         each (COST_FLOOD sources), into an emptied table (-cold) and a
 #         full one (-full), ratios on the run-once pass net of the empty
@@ -64,7 +65,7 @@ while getopts jbr6kftB: o; do
 	f) flood=1 ;;
 	t) tables=1 ;;
 	B) base=$OPTARG ;;
-	*) sed -n '9,46p' "$0" >&2; exit 2 ;;
+	*) sed -n '9,47p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -173,6 +174,8 @@ if [ "$tables" = 1 ]; then
 	# The candidates beside fg_xdp's warm, full and cold variants: the
 	# same parser, checks, rule stage and counters, another table.
 	FT=$OUT/ft_xdp.bpf.o
+	progs+=("ft-none=$FT,prog=ft_n")
+	ratios+=(-R ft-none/xdp-filter)
 	for c in b b2 c; do
 		tab=ft_bkt
 		[ "$c" = c ] && tab=ft_flows4

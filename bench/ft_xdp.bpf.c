@@ -8,6 +8,7 @@
  *   ft_b  the open-addressed array, per-CPU regions, 8-slot buckets
  *   ft_b2 the same with two bucket choices per key
  *   ft_c  the per-CPU hash with a 20-byte IPv4 key (others: fg_flows)
+ *   ft_n  no flow table: the floor of every table
  * No capture stage: it is switched off in every variant measured.
  */
 #include <linux/bpf.h>
@@ -433,6 +434,19 @@ FT_ACCOUNT(ft_account_b, FT_FLOWS_B)
 FT_ACCOUNT(ft_account_b2, FT_FLOWS_B2)
 FT_ACCOUNT(ft_account_c, ft_c_account)
 
+/* No flow table at all: the packet is counted by the flow counters as
+ * sampled out. The floor any table is measured against. */
+static __always_inline void ft_n_account(struct fg_pkt *p,
+					 struct fg_flowstats *st, __u32 ifindex,
+					 __u32 dir, __u32 pkts, __u32 octets)
+{
+	st->packets += pkts;
+	st->octets += octets;
+	st->sampled_pkts += pkts;
+	st->sampled_octets += octets;
+}
+FT_ACCOUNT(ft_account_n, ft_n_account)
+
 /* fg_xdp_body() (bpf/xdp/flowgate_xdp.bpf.c) with another fg_account. */
 #define FT_BODY(ctx, ACCOUNT)                                              \
 	({                                                                 \
@@ -462,6 +476,12 @@ SEC("xdp")
 int ft_b2(struct xdp_md *ctx)
 {
 	return FT_BODY(ctx, ft_account_b2);
+}
+
+SEC("xdp")
+int ft_n(struct xdp_md *ctx)
+{
+	return FT_BODY(ctx, ft_account_n);
 }
 
 SEC("xdp")
