@@ -12,10 +12,10 @@
  * line: a packet hashes its key in BPF (no helper), reads the header
  * line, and compares the full key only where the tag matches; a miss
  * into a full bucket costs that one line. With two choices (ft_b2) a key
- * may live in either of two buckets and a new one goes to the emptier. The exporter would write only
- * the ack fields (what it has exported of the slot's current
- * generation); BPF takes a slot back only when the exporter has acked all
- * of it as ended, so nothing counted is lost between the read and reuse.
+ * may live in either of two buckets and a new one goes to the emptier. The
+ * exporter would write only the ack fields (what it has exported of the slot's
+ * current generation); BPF takes a slot back only when the exporter has acked
+ * all of it as ended, so nothing counted is lost between the read and reuse.
  *
  * (c) ft_flows4: today's per-CPU hash, but with a 20-byte key for IPv4
  * (no inner VLAN); everything else goes to fg_flows: what a smaller key
