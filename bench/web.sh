@@ -244,7 +244,7 @@ teardown() { # back to none
 }
 
 load="$(cut -d' ' -f1-3 /proc/loadavg)"
-log "load average before: $load ($(nproc) CPUs, shared machine); $rounds rounds of ${secs} s runs"
+log "load average before: $load ($(nproc) CPUs); $rounds rounds of ${secs} s runs"
 : >"$TMP/rows"
 for r in $(seq "$rounds"); do
 	for c in "${CONFIGS[@]}"; do
@@ -257,7 +257,7 @@ done
 load2="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 "$PY" - "$json" "$TMP/rows" "$rate" "$load" "$load2" <<'EOF'
-import json, statistics, sys
+import json, os, statistics, sys
 js, path, rate, l0, l1 = sys.argv[1:]
 rows = [json.loads(l) for l in open(path)]
 cfgs = ["none", "flows", "rtt", "rules", "capture"]
@@ -305,5 +305,5 @@ for c, o in out["configs"].items():
         for p, s in o["prog_ns_per_run"].items():
             print("           %-16s %s ns per run, %s runs per request" % (
                 p, m(s, "%.0f"), m(o["prog_runs_per_req"][p], "%.2f")))
-print("load average before %s, after %s (2 CPUs shared by 5 developers)" % (l0, l1))
+print("load average before %s, after %s (%d CPUs)" % (l0, l1, os.cpu_count()))
 EOF
