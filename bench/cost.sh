@@ -31,7 +31,8 @@
 #     -t  flow tables: fg_xdp against copies of its path with candidate
 #         tables (bench/ft_xdp.bpf.c, bench/ft_table.h): ft-b the
 #         open-addressed per-CPU bucket array (ft-b2: two bucket choices
-#         per key), ft-c the per-CPU hash with a 20-byte IPv4 key; each
+#         per key; ft-b2m: and a fill mark above which drops skip the
+#         table), ft-c the per-CPU hash with a 20-byte IPv4 key; each
 #         warm, full and cold, in the same rounds; ft-none the same path
 #         without a flow table, the floor.
 #         With -f, cold is a flood of 100,000 distinct sources run once
@@ -65,7 +66,7 @@ while getopts jbr6kftB: o; do
 	f) flood=1 ;;
 	t) tables=1 ;;
 	B) base=$OPTARG ;;
-	*) sed -n '9,47p' "$0" >&2; exit 2 ;;
+	*) sed -n '9,48p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -176,7 +177,7 @@ if [ "$tables" = 1 ]; then
 	FT=$OUT/ft_xdp.bpf.o
 	progs+=("ft-none=$FT,prog=ft_n")
 	ratios+=(-R ft-none/xdp-filter)
-	for c in b b2 c; do
+	for c in b b2 b2m c; do
 		tab=ft_bkt
 		[ "$c" = c ] && tab=ft_flows4
 		progs+=("ft-$c-warm=$FT,prog=ft_$c,table=$tab"
@@ -190,7 +191,7 @@ if [ "$tables" = 1 ]; then
 	done
 	if [ "$flood" = 1 ] && [ "$COLD" -gt 0 ]; then
 		# Run once per source: the flood's cost with its cache misses.
-		for v in fg_xdp ft-b ft-b2 ft-c; do
+		for v in fg_xdp ft-b ft-b2 ft-b2m ft-c; do
 			ratios+=(-R "p:$v-cold/xdp-filter" -R "p:$v-full/xdp-filter")
 		done
 	fi

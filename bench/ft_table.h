@@ -33,6 +33,8 @@
 #define FT_NB	     8192
 #define FT_MAX_CPUS  4 /* regions; a CPU beyond goes to the overflow */
 #define FT_ACK_ENDED 0x80u
+/* Live slots of a region above which drops skip the table (ft_b2m). */
+#define FT_MARK (FT_NB * FT_SLOTS / 8 * 7)
 
 /* Slot: the key and the gen on one cache line (what a hit compares),
  * the counters and the exporter's ack on the next. */
@@ -56,7 +58,13 @@ struct ft_bucket {
 	__u32 tag[FT_SLOTS];
 	__u8 gen8[FT_SLOTS];
 	__u8 ack8[FT_SLOTS];
-	__u8 pad[16];
+	/* In a region's first bucket only: its fill, for the mark (ft_b2m).
+	 * Slots are reused, never freed, so the live count needs both
+	 * writers' events: used and reused (BPF), ended (the exporter). */
+	__u32 used;
+	__u32 reused;
+	__u32 ended;
+	__u32 pad;
 	struct ft_slot slot[FT_SLOTS];
 };
 

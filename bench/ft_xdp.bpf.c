@@ -7,6 +7,7 @@
  * itself, measured in the same rounds.
  *   ft_b  the open-addressed array, per-CPU regions, 8-slot buckets
  *   ft_b2 the same with two bucket choices per key
+ *   ft_b2m ft_b2 with a fill mark: drops skip a nearly full region
  *   ft_c  the per-CPU hash with a 20-byte IPv4 key (others: fg_flows)
  *   ft_n  no flow table: the floor of every table
  * No capture stage: it is switched off in every variant measured.
@@ -161,11 +162,11 @@ static __always_inline void ft_start(struct ft_bucket *b, int i,
 	b->tag[i] = c->tag;
 }
 
-/* Bucket b's tags against the key's: a hit updates the slot (or
- * restarts it, when the exporter acked all of it as ended) and returns
- * -1; a miss returns how many slots are free or hinted reusable. A count,
- * not a mask of them: the verifier would follow each mask as a path of
- * its own. Global, as the insert: checked once, not at every call. */
+/* Bucket b's tags against the key's: a hit updates the slot and returns
+ * -1 (or restarts it, when the exporter acked all of it as ended: -2); a miss
+ * returns how many slots are free or hinted reusable. A count, not a mask of
+ * them: the verifier would follow each mask as a path of its own. Global, as
+ * the insert: checked once, not at every call. */
 __noinline int ft_probe(struct ft_bucket *b, const struct ft_ctx *c)
 {
 	int i, n = 0;
@@ -177,10 +178,11 @@ __noinline int ft_probe(struct ft_bucket *b, const struct ft_ctx *c)
 	for (i = 0; i < FT_SLOTS; i++) {
 		t = b->tag[i];
 		if (t == c->tag && ft_key_eq(&b->slot[i].key, &c->u)) {
-			if (ft_hint(b, i) && ft_acked(&b->slot[i]))
+			if (ft_hint(b, i) && ft_acked(&b->slot[i])) {
 				ft_start(b, i, c);
-			else
-				ft_update(&b->slot[i].val, c);
+				return -2; /* a dead slot taken again */
+			}
+			ft_update(&b->slot[i].val, c);
 			return -1;
 		}
 		if (!t || ft_hint(b, i))
@@ -189,10 +191,11 @@ __noinline int ft_probe(struct ft_bucket *b, const struct ft_ctx *c)
 	return n;
 }
 
-/* A new flow into b: a free slot, or one whose hint the slot's own ack
- * confirms. 0: none. The header line is read again (it is in cache). */
+/* A new flow into b: a free slot (1), or one whose hint the slot's own
+ * ack confirms (2). 0: none. The header line is read again (in cache). */
 __noinline int ft_insert(struct ft_bucket *b, const struct ft_ctx *c)
 {
+	__u32 t;
 	int i;
 
 	if (!b || !c)
@@ -201,8 +204,9 @@ __noinline int ft_insert(struct ft_bucket *b, const struct ft_ctx *c)
 	for (i = 0; i < FT_SLOTS; i++) {
 		if (b->tag[i] && !(ft_hint(b, i) && ft_acked(&b->slot[i])))
 			continue;
+		t = b->tag[i];
 		ft_start(b, i, c);
-		return 1;
+		return t ? 2 : 1;
 	}
 	return 0;
 }
@@ -216,23 +220,34 @@ __noinline int ft_insert(struct ft_bucket *b, const struct ft_ctx *c)
  * alone; then the overflow aggregate.
  */
 static __always_inline int ft_b_add(struct ft_ctx *c, struct fg_flowstats *st,
-				    int two)
+				    int two, int mark)
 {
-	__u64 h = ft_hash(&c->u, ft_seed);
+	__u64 h;
 	__u32 cpu = bpf_get_smp_processor_id(), i1, i2;
-	struct ft_bucket *b1, *b2 = 0;
-	int n1, n2 = 0;
+	struct ft_bucket *b1, *b2 = 0, *r = 0;
+	int n1, n2 = 0, ins = 0;
 
-	c->tag = (__u32)(h >> 32) | 1;
 	if (cpu >= FT_MAX_CPUS)
 		goto ovf;
+	if (mark) {
+		/* The fill mark: a drop into a nearly full region goes to
+		 * the aggregate without hashing or probing. */
+		i1 = cpu * FT_NB;
+		r = bpf_map_lookup_elem(&ft_bkt, &i1);
+		if (!r)
+			goto ovf;
+		if (c->u.k.reason && r->used - r->ended + r->reused >= FT_MARK)
+			goto ovf;
+	}
+	h = ft_hash(&c->u, ft_seed);
+	c->tag = (__u32)(h >> 32) | 1;
 	i1 = cpu * FT_NB + ((__u32)h & (FT_NB - 1));
 	b1 = bpf_map_lookup_elem(&ft_bkt, &i1);
 	if (!b1)
 		goto ovf;
 	n1 = ft_probe(b1, c);
 	if (n1 < 0)
-		return 0;
+		goto done;
 	if (two) {
 		i2 = cpu * FT_NB + (((__u32)(h >> 20) ^ 1) & (FT_NB - 1));
 		if (i2 == i1)
@@ -241,15 +256,26 @@ static __always_inline int ft_b_add(struct ft_ctx *c, struct fg_flowstats *st,
 		if (!b2)
 			goto ovf;
 		n2 = ft_probe(b2, c);
-		if (n2 < 0)
-			return 0;
-		if (n2 > n1 && ft_insert(b2, c))
-			return 0;
+		if (n2 < 0) {
+			n1 = n2;
+			goto done;
+		}
+		if (n2 > n1)
+			ins = ft_insert(b2, c);
 	}
-	if (n1 && ft_insert(b1, c))
-		return 0;
-	if (n2 && b2 && ft_insert(b2, c))
-		return 0;
+	if (!ins && n1)
+		ins = ft_insert(b1, c);
+	if (!ins && n2 && b2)
+		ins = ft_insert(b2, c);
+	if (!ins)
+		goto ovf;
+	n1 = -ins; /* -1 a free slot, -2 a dead one */
+done:
+	if (r && n1 == -2)
+		r->reused++;
+	else if (r && ins == 1)
+		r->used++;
+	return 0;
 ovf:
 	ft_ovf_add(&c->u, st, c->pkts, c->octets);
 	return 0;
@@ -259,12 +285,17 @@ ovf:
  * verifier's 512 bytes (fg_xdp's frame, the accounting's, these). */
 __noinline int ft_table_b(struct ft_ctx *c, struct fg_flowstats *st)
 {
-	return c && st ? ft_b_add(c, st, 0) : 0;
+	return c && st ? ft_b_add(c, st, 0, 0) : 0;
 }
 
 __noinline int ft_table_b2(struct ft_ctx *c, struct fg_flowstats *st)
 {
-	return c && st ? ft_b_add(c, st, 1) : 0;
+	return c && st ? ft_b_add(c, st, 1, 0) : 0;
+}
+
+__noinline int ft_table_b2m(struct ft_ctx *c, struct fg_flowstats *st)
+{
+	return c && st ? ft_b_add(c, st, 1, 1) : 0;
 }
 
 /* fg_flow_account()'s preamble, then (b). */
@@ -301,7 +332,9 @@ static __always_inline void ft_b_account(struct fg_pkt *p,
 	c.ttl = p->ttl;
 	*(__u32 *)c.pad = 0;
 	*(__u16 *)&c.pad[4] = 0;
-	if (two)
+	if (two == 2)
+		ft_table_b2m(&c, st);
+	else if (two)
 		ft_table_b2(&c, st);
 	else
 		ft_table_b(&c, st);
@@ -428,10 +461,12 @@ static __always_inline void ft_c_account(struct fg_pkt *p,
 		return 0;                                              \
 	}
 
-#define FT_FLOWS_B(p, st, i, d, n, o)  ft_b_account(p, st, i, d, n, o, 0)
-#define FT_FLOWS_B2(p, st, i, d, n, o) ft_b_account(p, st, i, d, n, o, 1)
+#define FT_FLOWS_B(p, st, i, d, n, o)	ft_b_account(p, st, i, d, n, o, 0)
+#define FT_FLOWS_B2(p, st, i, d, n, o)	ft_b_account(p, st, i, d, n, o, 1)
+#define FT_FLOWS_B2M(p, st, i, d, n, o) ft_b_account(p, st, i, d, n, o, 2)
 FT_ACCOUNT(ft_account_b, FT_FLOWS_B)
 FT_ACCOUNT(ft_account_b2, FT_FLOWS_B2)
+FT_ACCOUNT(ft_account_b2m, FT_FLOWS_B2M)
 FT_ACCOUNT(ft_account_c, ft_c_account)
 
 /* No flow table at all: the packet is counted by the flow counters as
@@ -476,6 +511,12 @@ SEC("xdp")
 int ft_b2(struct xdp_md *ctx)
 {
 	return FT_BODY(ctx, ft_account_b2);
+}
+
+SEC("xdp")
+int ft_b2m(struct xdp_md *ctx)
+{
+	return FT_BODY(ctx, ft_account_b2m);
 }
 
 SEC("xdp")
