@@ -195,16 +195,8 @@ static int dump_cmp(const void *a, const void *b)
 /* Overflow aggregates: by interface, direction, IP version, protocol. */
 static int ovf_cmp(const void *a, const void *b)
 {
-	const struct fg_ovf_key *x = &((const struct dump_ovf *)a)->k;
-	const struct fg_ovf_key *y = &((const struct dump_ovf *)b)->k;
-
-	if (x->ifindex != y->ifindex)
-		return x->ifindex < y->ifindex ? -1 : 1;
-	if (x->dir != y->dir)
-		return x->dir < y->dir ? -1 : 1;
-	if (x->ip_ver != y->ip_ver)
-		return x->ip_ver < y->ip_ver ? -1 : 1;
-	return x->proto < y->proto ? -1 : x->proto > y->proto;
+	return fg_ovf_key_cmp(&((const struct dump_ovf *)a)->k,
+			      &((const struct dump_ovf *)b)->k);
 }
 
 static int dump_gather(int fd, int ofd, struct dump_ctx *d)

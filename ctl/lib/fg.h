@@ -266,6 +266,7 @@ __u64 fg_mono_to_wall_ms(__u64 mono_ns);
 void fg_flow_line(FILE *f, const struct fg_flow_key *k,
 		  const struct fg_flow_val *v, __u64 (*to_ms)(__u64 ns));
 int fg_flow_key_cmp(const struct fg_flow_key *a, const struct fg_flow_key *b);
+int fg_ovf_key_cmp(const struct fg_ovf_key *a, const struct fg_ovf_key *b);
 const char *fg_flow_proto(__u8 ip_ver, __u8 proto, char *buf, size_t len);
 void fg_flow_print(const char *key, const struct fg_flow_key *k,
 		   const struct fg_flow_val *v, __u64 (*to_ms)(__u64 ns));

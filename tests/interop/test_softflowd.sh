@@ -56,14 +56,8 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)) failed=$((failed + 1))
-	echo "not ok $n - $1"
-}
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-show() { sed 's/^/# /' "$@"; }
+# shellcheck source=tests/lib/tap.sh
+. "$root/tests/lib/tap.sh"
 
 missing=
 for c in softflowd nfcapd nfdump tshark "$PY"; do
@@ -178,13 +172,13 @@ compare() { # capture
 
 if [ -n "$missing" ]; then
 	skip "softflowd cross-check" "missing:$missing"
-	echo "1..$n"
-	exit 0
+	fg_done
+	exit
 fi
 if ! "$FG" replay "$CAPS/sll.pcap" >/dev/null 2>&1; then
 	skip "softflowd cross-check" "flowgate replay needs CAP_BPF and CAP_NET_ADMIN"
-	echo "1..$n"
-	exit 0
+	fg_done
+	exit
 fi
 : >"$tmp/all.txt"
 for cap in "${CAPTURES[@]}"; do
@@ -201,5 +195,4 @@ awk '!/^#/ { for (i = 2; i <= 7; i++) s[$1, i] += $i; seen[$1] = 1 }
 	END { for (c in seen) { printf "# %s", c
 		for (i = 2; i <= 7; i++) printf " %d", s[c, i]; print "" } }' \
 	"$tmp/all.txt" | sort
-echo "1..$n"
-[ "$failed" -eq 0 ]
+fg_done

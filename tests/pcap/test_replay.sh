@@ -56,20 +56,8 @@ TEXT=ndpi__tcp_scan.pcapng
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0 failed=0
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)) failed=$((failed + 1))
-	echo "not ok $n - $1"
-}
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-check() { # name command...: ok iff the command succeeds
-	local name=$1
-	shift
-	if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
-show() { sed 's/^/# /' "$@"; }
+# shellcheck source=tests/lib/tap.sh
+. "$root/tests/lib/tap.sh"
 gold_name() { local b=${1##*/}; echo "$GOLD/${b%.*}${2:-}.jsonl"; }
 # split OUT BASE: flow and overflow lines to BASE.flows.jsonl, the rest
 # (packets, summary) to BASE.jsonl.
@@ -385,5 +373,4 @@ fails "config FILE that does not parse: nothing replayed" 1 \
 	"$c/sll.pcap" config "$tmp/bad.conf" ipfix "$tmp/never.ipfix"
 check "bad config FILE: no IPFIX file made" test ! -e "$tmp/never.ipfix"
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+fg_done
