@@ -560,15 +560,8 @@ static int keep(struct rflows *f, const void *key, const struct fg_flow_val *v)
 {
 	struct rflow *e;
 
-	if (f->n == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 1024;
-
-		e = realloc(f->e, cap * sizeof(*e));
-		if (!e)
-			return -ENOMEM;
-		f->e = e;
-		f->cap = cap;
-	}
+	if (fg_grow(&f->e, &f->cap, f->n, sizeof(*e), 1024))
+		return -ENOMEM;
 	e = &f->e[f->n];
 	memcpy(&e->k, key, sizeof(e->k));
 	e->v = *v;

@@ -19,11 +19,7 @@
 # it sent is retried, and skipped if it keeps losing.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-FG=${FLOWGATE:-$root/build/flowgate}
-PCAPS=${FLOWGATE_PCAPS:-$root/../shared/pcaps}
-CAPS=$root/tests/pcap/captures
-PY=/usr/bin/python3
+. "$here/../lib/pcaps.sh"
 
 # Ethernet, SLL and raw IP: the link types both read (softflowd reads
 # neither LINKTYPE_IPV4/IPV6 nor SLL2). Real traffic, scans, fragments,
@@ -56,8 +52,6 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-# shellcheck source=tests/lib/tap.sh
-. "$root/tests/lib/tap.sh"
 
 missing=
 for c in softflowd nfcapd nfdump tshark "$PY"; do

@@ -11,13 +11,7 @@
 # it, a golden file is a claim about every verdict and every flow.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-FG=${FLOWGATE:-$root/build/flowgate}
-PCAPS=${FLOWGATE_PCAPS:-$root/../shared/pcaps}
-# A clone without ../shared still has the goldens' real captures: copies
-# (with their MANIFEST lines) in captures/shared.
-[ -d "$PCAPS" ] || PCAPS=$here/captures/shared
-CAPS=$here/captures
+. "$here/../lib/pcaps.sh"
 GOLD=$here/golden
 
 # One or more captures per kind: attack, malformed, vlan, frag, ipv6ext.
@@ -56,8 +50,6 @@ TEXT=ndpi__tcp_scan.pcapng
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# shellcheck source=tests/lib/tap.sh
-. "$root/tests/lib/tap.sh"
 gold_name() { local b=${1##*/}; echo "$GOLD/${b%.*}${2:-}.jsonl"; }
 # split OUT BASE: flow and overflow lines to BASE.flows.jsonl, the rest
 # (packets, summary) to BASE.jsonl.
