@@ -2,7 +2,8 @@
 # shellcheck shell=bash
 #
 # Set-up shared by the bench scripts that run flowgate on a veth pair in
-# throw-away namespaces (export.sh, metrics.sh, pps.sh, rtt.sh, web.sh).
+# throw-away namespaces (export.sh, metrics.sh, pps.sh, rtt.sh, web.sh) or
+# on a private bpffs alone (rules_load.sh).
 # Source it from the top of the tree: it sets ROOT, BUILD, FLOWGATE and PY.
 # Then:
 #
