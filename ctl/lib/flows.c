@@ -264,12 +264,20 @@ int fg_ovf_key_cmp(const struct fg_ovf_key *a, const struct fg_ovf_key *b)
 	return a->proto < b->proto ? -1 : a->proto > b->proto;
 }
 
+/* The key of the overflow aggregate a flow would fall into. */
+static struct fg_ovf_key ovf_key(const struct fg_flow_key *k)
+{
+	return (struct fg_ovf_key){.ifindex = k->ifindex,
+				   .dir = k->dir,
+				   .ip_ver = k->ip_ver,
+				   .proto = k->proto};
+}
+
 /* The order of text `flow dump`: the overflow aggregates' order, then the
  * addresses and ports, as the eye scans them. */
 int fg_flow_key_cmp(const struct fg_flow_key *a, const struct fg_flow_key *b)
 {
-	struct fg_ovf_key x = {a->ifindex, a->dir, a->ip_ver, a->proto};
-	struct fg_ovf_key y = {b->ifindex, b->dir, b->ip_ver, b->proto};
+	struct fg_ovf_key x = ovf_key(a), y = ovf_key(b);
 	int c = fg_ovf_key_cmp(&x, &y);
 
 	if (c)

@@ -32,6 +32,14 @@ hits() { # hits ID: packets counted by rule ID
 		"[r['packets'] for r in d['rules'] if r['id'] == $1][0]"
 }
 
+# mark: rx_packets (r0) and rule drops (d0) before a send; dropped: the
+# rule drops since.
+mark() {
+	r0=$(fg_rx)
+	d0=$(rule_drops)
+}
+dropped() { echo $(($(rule_drops) - d0)); }
+
 # Wait until rx_packets reaches $1 (bounded), then a little more.
 wait_rx() {
 	fg_rx_wait "$1"
@@ -46,13 +54,12 @@ out=$(fg -j rule add src "$TX_IP4" proto udp dport 9999 action drop \
 	comment "e2e drop")
 DROP_ID=$(jget "$out" 'd["rules"][0]["id"]')
 expect_eq "rule add: first rule gets ID 1" "$DROP_ID" 1
-r0=$(fg_rx)
-d0=$(rule_drops)
+mark
 send udp4 9999 50 >/dev/null
 send udp4 9998 30 >/dev/null
 wait_rx $((r0 + 80))
 expect_eq "50 to dport 9999 dropped as reason rule, 30 to 9998 not" \
-	"$(($(rule_drops) - d0))" 50
+	"$(dropped)" 50
 expect_eq "rx_packets: all 80 seen" "$(($(fg_rx) - r0))" 80
 expect_eq "rule 1 counted 50 packets" "$(hits 1)" 50
 expect_eq "rule 1 octets: 50 x 46 IP bytes" \
@@ -69,20 +76,18 @@ out=$(fg -j rule add src "$TX_IP4" dport 9999 prio 200 action count)
 COUNT_ID=$(jget "$out" 'd["rules"][0]["id"]')
 expect_eq "second rule gets ID 2, first in order" \
 	"$(jget "$out" '(d["rules"][0]["id"], d["rules"][0]["order"])')" '[2, 1]'
-r0=$(fg_rx)
-d0=$(rule_drops)
+mark
 send udp4 9999 10 >/dev/null
 wait_rx $((r0 + 10))
-expect_eq "count then drop: 10 dropped" "$(($(rule_drops) - d0))" 10
+expect_eq "count then drop: 10 dropped" "$(dropped)" 10
 expect_eq "count rule counted 10" "$(hits "$COUNT_ID")" 10
 expect_eq "drop rule counted 60" "$(hits 1)" 60
 
 check "rule del 1" fg rule del 1
-r0=$(fg_rx)
-d0=$(rule_drops)
+mark
 send udp4 9999 20 >/dev/null
 wait_rx $((r0 + 20))
-expect_eq "after del: nothing dropped" "$(($(rule_drops) - d0))" 0
+expect_eq "after del: nothing dropped" "$(dropped)" 0
 expect_eq "the count rule goes on (30)" "$(hits "$COUNT_ID")" 30
 check "rule del of a missing ID fails with exit 1" \
 	sh -c "ip netns exec $NS_RX $FLOWGATE rule del 1 2>/dev/null; [ \$? -eq 1 ]"
@@ -91,20 +96,19 @@ check "rule del of a missing ID fails with exit 1" \
 fg rule flush >/dev/null
 fg rule add src 192.0.2.0/24 action drop >/dev/null
 fg rule add src 2001:db8::/32 action drop >/dev/null
-r0=$(fg_rx)
-d0=$(rule_drops)
+mark
 send arp 5 >/dev/null
 send ns 5 >/dev/null
 send udp6 9 7 >/dev/null
 send udp4 9 3 >/dev/null
 wait_rx $((r0 + 20))
 expect_eq "ARP and ND pass; 7 IPv6 and 3 IPv4 UDP dropped" \
-	"$(($(rule_drops) - d0))" 10
+	"$(dropped)" 10
 fg rule add proto icmpv6 src 2001:db8::/32 prio 300 action drop >/dev/null
 d0=$(rule_drops)
 send ns 4 >/dev/null
 sleep 0.3
-expect_eq "a rule naming icmpv6 drops ND" "$(($(rule_drops) - d0))" 4
+expect_eq "a rule naming icmpv6 drops ND" "$(dropped)" 4
 
 # ---- save / load / a bad file ------------------------------------------------------
 check "rule save" fg rule save "$DIR/saved.rules"
@@ -145,8 +149,7 @@ proto udp dport 7001 prio 300 action drop
 EOF
 fg rule load "$DIR/a.rules" >/dev/null || not_ok "load a.rules"
 N=20000
-r0=$(fg_rx)
-d0=$(rule_drops)
+mark
 p0=$(stat 'd["interfaces"][0]["passed_packets"]')
 g0=$(jget "$(fg -j rule list)" 'd["generation"]')
 send stream $N 4 >"$DIR/stream.json" &
@@ -163,7 +166,7 @@ diag "$swaps switches (generation $g0 -> $g1) during $N packets"
 check "at least 8 switches while the stream ran ($swaps)" test "$swaps" -ge 8
 expect_eq "stream: every packet seen" "$(($(fg_rx) - r0))" "$N"
 expect_eq "stream: exactly the $((N / 2)) to dport 7001 dropped by rules" \
-	"$(($(rule_drops) - d0))" $((N / 2))
+	"$(dropped)" $((N / 2))
 expect_eq "stream: exactly the $((N / 2)) to dport 7000 passed" \
 	"$(($(stat 'd["interfaces"][0]["passed_packets"]') - p0))" $((N / 2))
 expect_eq "stream: flows agree (7000 forwarded, 7001 dropped by rule)" \
