@@ -308,9 +308,8 @@ static int load_program(struct replay *r)
 		fg_vlog_begin();
 		err = open_load(r, false);
 	}
-	if (err && !fg_vlog_report("cannot load the XDP program"))
-		fg_error(err, "cannot load the XDP program: %s",
-			 fg_strerr(err));
+	if (err)
+		fg_vlog_fail(err, "cannot load the XDP program");
 	fg_vlog_end();
 	if (err)
 		return err;
