@@ -40,10 +40,9 @@
 # namespaces (and with them the veth pairs and every program on them), the
 # bpffs and the temp dir; BL_CLEANUP_HOOK, if set, runs first.
 
-ROOT=$PWD
-BUILD=${BUILD:-build}
+# shellcheck disable=SC2034 # for the scripts that source it
+ROOT=$PWD BUILD=${BUILD:-build} PY=/usr/bin/python3
 FLOWGATE=$ROOT/$BUILD/flowgate
-PY=/usr/bin/python3
 BL_TMP='' BL_NS=() BL_PIDS=()
 
 bl_usage() {

@@ -19,6 +19,7 @@
 # it sent is retried, and skipped if it keeps losing.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/lib/pcaps.sh
 . "$here/../lib/pcaps.sh"
 
 # Ethernet, SLL and raw IP: the link types both read (softflowd reads

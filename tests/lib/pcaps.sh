@@ -14,11 +14,14 @@
 #   CAPS    the crafted captures (tests/pcap/captures, make_captures.py)
 #   PY      the system python3 (it has scapy)
 
+# shellcheck disable=SC2034 # for the scripts that source it
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck disable=SC2034
 FG=${FLOWGATE:-$root/build/flowgate}
 CAPS=$root/tests/pcap/captures
 PCAPS=${FLOWGATE_PCAPS:-$root/../shared/pcaps}
 [ -d "$PCAPS" ] || PCAPS=$CAPS/shared
+# shellcheck disable=SC2034
 PY=/usr/bin/python3
 
 # shellcheck source=tests/lib/tap.sh

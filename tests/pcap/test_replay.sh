@@ -11,6 +11,7 @@
 # it, a golden file is a claim about every verdict and every flow.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/lib/pcaps.sh
 . "$here/../lib/pcaps.sh"
 GOLD=$here/golden
 
