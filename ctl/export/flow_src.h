@@ -67,6 +67,10 @@ struct fg_flow_src {
  * load), one syscall a lookup. fd stays the caller's. */
 int fg_flow_src_maps_new(struct fg_flow_src **s, int fd);
 
+/* It reads the whole table through the map iterator (else batch
+ * lookups). */
+bool fg_flow_src_maps_iter(const struct fg_flow_src *s);
+
 static inline void fg_flow_src_free(struct fg_flow_src *s)
 {
 	if (s)

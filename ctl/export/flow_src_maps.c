@@ -174,6 +174,11 @@ static const struct fg_flow_src_ops maps_ops = {
 	.free = maps_free,
 };
 
+bool fg_flow_src_maps_iter(const struct fg_flow_src *s)
+{
+	return ((const struct maps_src *)s)->link != NULL;
+}
+
 int fg_flow_src_maps_new(struct fg_flow_src **out, int fd)
 {
 	struct maps_src *m = calloc(1, sizeof(*m));
