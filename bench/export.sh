@@ -16,7 +16,11 @@
 #  2. CPU time of the exporter over SECS seconds (default 20) with ACTIVE
 #     flows (default 100000) kept active (one more packet each every 500 ms,
 #     written by `exp_bench touch`) and active-timeout 1 s: every flow is
-#     exported every second. Baseline: one read of that table per second.
+#     exported every second (records per sweep says whether `touch` kept
+#     up). Baseline: one read of that table per second.
+#
+#   EXP_BUILD=DIR bench/export.sh runs another build's flowgate and
+#   exp_bench (made there) under this protocol: comparisons in one session.
 #
 #   bench/export.sh [-j] [-n FLOWS] [-a ACTIVE] [-s SECS]
 #
@@ -29,6 +33,9 @@ ROOT=$PWD
 BUILD=${BUILD:-build}
 FLOWGATE=$ROOT/$BUILD/flowgate
 EXB=$ROOT/$BUILD/bench/exp_bench
+if [ -n "${EXP_BUILD:-}" ]; then
+	FLOWGATE=$EXP_BUILD/flowgate EXB=$EXP_BUILD/bench/exp_bench
+fi
 PY=/usr/bin/python3
 
 json=0 nflows=1048576 nactive=100000 secs=20
@@ -49,7 +56,7 @@ bl_start "namespaces, XDP, bpffs"
 
 # ---- build, setup and cleanup ------------------------------------------------
 
-bl_exp_bench
+[ -n "${EXP_BUILD:-}" ] || bl_exp_bench
 ID=$$
 NS=fgb-$ID DEV=fgb${ID}a PEER=fgb${ID}b
 bl_bpffs fgbench
@@ -113,8 +120,10 @@ p=$(port)
 bg ip netns exec "$NS" "$EXB" sink "$p" "$TMP/sink1.json"
 sink=$LAST
 wait_bound "$p"
+# idle-timeout 60: the baselines above take a while on a loaded machine,
+# and no flow may turn idle before the second sweep (nothing due).
 bg ip netns exec "$NS" "$FLOWGATE" export collector "udp://127.0.0.1:$p" \
-	active-timeout 60 idle-timeout 30 interval 5000
+	active-timeout 60 idle-timeout 60 interval 5000
 exp=$LAST
 wait_sweeps 1
 cpu1=$(cpu_of "$exp")
