@@ -593,8 +593,10 @@ static void *cap_reader(void *arg)
 		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 	while (!cap_stop)
 		for (int j = 0; j < nprogs; j++)
-			if (progs[j].rb)
-				ring_buffer__poll(progs[j].rb, 1);
+			/* as flowgate capture reads: a wait, then what is
+			 * below the programs' wake-up mark */
+			if (progs[j].rb && !ring_buffer__poll(progs[j].rb, 1))
+				ring_buffer__consume(progs[j].rb);
 	return arg;
 }
 

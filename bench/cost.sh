@@ -76,7 +76,7 @@ make -s "$FG_OBJ" "$BUILD/flowgate" >&2
 
 # Build only what changed; the headers are part of the tool (fg_config).
 mkdir -p "$OUT"
-CTL_OBJS=$(find "$BUILD/ctl" -name '*.o' ! -path '*/ctl/main.o')
+CTL_OBJS=$(make -s BUILD="$BUILD" print-CTL_LIB)
 CTL_INC=$(make -s print-CTL_INC)
 if [ ! -x "$OUT/cost" ] || [ -n "$(find bench/cost.c bench/rules_fill.c \
 	include "$BUILD/ctl" -newer "$OUT/cost" 2>/dev/null)" ]; then

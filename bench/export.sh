@@ -105,7 +105,7 @@ attach() { # attach MAX_FLOWS: prints the ifindex
 }
 
 load="$(cut -d' ' -f1-3 /proc/loadavg)"
-log "load average before: $load ($(nproc) CPUs, shared machine)"
+log "load average before: $load ($(nproc) CPUs)"
 
 cpu_of() { bl_cpu_of "$1"; }
 

@@ -71,7 +71,7 @@ scrapes() {
 }
 
 load="$(cut -d' ' -f1-3 /proc/loadavg)"
-log "load average before: $load ($(nproc) CPUs, shared machine)"
+log "load average before: $load ($(nproc) CPUs)"
 
 fg attach "$DEV" max-flows "$nflows" >/dev/null || die "attach max-flows $nflows"
 ifindex=$(fg -j stats | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["interfaces"][0]["ifindex"])')

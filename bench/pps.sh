@@ -177,9 +177,11 @@ print(json.load(sys.stdin)["interfaces"][0]["rx_packets"])'
 }
 
 base_fg_attach() { in_rx "$BASE_FG" attach "$RX_IF" "$@" >/dev/null; }
+# A revision older than `purge` (before 8e75250's merge) leaves its pins to
+# be removed by hand.
 base_fg_detach() {
-	in_rx "$BASE_FG" detach "$RX_IF" >/dev/null
-	in_rx "$BASE_FG" purge >/dev/null
+	in_rx "$BASE_FG" detach "$RX_IF" >/dev/null || return
+	in_rx "$BASE_FG" purge >/dev/null 2>&1 || rm -rf "$FLOWGATE_BPFFS"
 }
 
 # A capture of the drops, 1 in $1, running while the case sends; its
@@ -188,8 +190,8 @@ CAP_PID=
 cap_attach() {
 	local i
 	fg_attach
-	ip netns exec "$NS_RX" "$FLOWGATE" capture drops sample "$1" \
-		write /dev/null >/dev/null 2>&1 &
+	ip netns exec "$NS_RX" "$FLOWGATE" -j capture drops sample "$1" \
+		write /dev/null >"$BL_TMP/capture.json" 2>&1 &
 	CAP_PID=$!
 	for ((i = 0; i < 50; i++)); do
 		in_rx "$FLOWGATE" -j stats | grep -q '"active":true' && return 0
@@ -200,6 +202,12 @@ cap_attach() {
 cap_detach() {
 	kill -INT "$CAP_PID"
 	wait "$CAP_PID"
+	# a rate means little if the ring lost what it did not copy
+	log "capture: $("$PY" -c 'import json, sys
+k = json.load(open(sys.argv[1]))["kernel"]
+print(", ".join("%s %d" % (f, k[f]) for f in
+      ("selected", "captured", "suppressed", "lost", "sampled_out")))' \
+		"$BL_TMP/capture.json")"
 	fg_detach
 }
 
