@@ -29,42 +29,20 @@
 # attached to, in a throw-away namespace with a private bpffs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
-BUILD=${BUILD:-build}
-FLOWGATE=$ROOT/$BUILD/flowgate
+. bench/lib.sh
 EXB=$ROOT/$BUILD/bench/exp_bench
 if [ -n "${EXP_BUILD:-}" ]; then
 	FLOWGATE=$EXP_BUILD/flowgate EXB=$EXP_BUILD/bench/exp_bench
 fi
-PY=/usr/bin/python3
 
 json=0 nflows=1048576 nactive=100000 secs=20
-usage() { grep -m1 '^#   bench/export.sh' "$0" >&2; exit 2; }
-while getopts jn:a:s: o; do
-	case $o in
-	j) json=1 ;;
-	n) nflows=$OPTARG ;;
-	a) nactive=$OPTARG ;;
-	s) secs=$OPTARG ;;
-	*) usage ;;
-	esac
-done
-[ "$OPTIND" -gt $# ] || usage # no operands
-
-. bench/lib.sh
+bl_opts 'j=json n:nflows a:nactive s:secs' "$@"
 bl_start "namespaces, XDP, bpffs"
 
 # ---- build, setup and cleanup ------------------------------------------------
 
 [ -n "${EXP_BUILD:-}" ] || bl_exp_bench
-ID=$$
-NS=fgb-$ID DEV=fgb${ID}a PEER=fgb${ID}b
-bl_bpffs fgbench
-bl_veth1 "$NS" "$DEV" "$PEER"
-TMP=$BL_TMP
-
-in_ns() { ip netns exec "$NS" "$@"; }
-fg() { in_ns "$FLOWGATE" "$@"; }
+bl_lab1 fgb
 jq_() { "$PY" -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 # The exporter's counters: straight from its pinned map (`flowgate stats`
 # would walk the whole flow table, competing with the sweep measured).

@@ -31,26 +31,10 @@
 # Installs nginx and hey if missing (scripts/deps.sh --bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
-BUILD=${BUILD:-build}
-FLOWGATE=$ROOT/$BUILD/flowgate
-PY=/usr/bin/python3
+. bench/lib.sh
 
 json=0 rounds=5 secs=5 rate=10000 conc=50
-usage() { sed -n '27p' "$0" >&2; exit 2; }
-while getopts jr:d:R:c: o; do
-	case $o in
-	j) json=1 ;;
-	r) rounds=$OPTARG ;;
-	d) secs=$OPTARG ;;
-	R) rate=$OPTARG ;;
-	c) conc=$OPTARG ;;
-	*) usage ;;
-	esac
-done
-[ "$OPTIND" -gt $# ] || usage # no operands
-
-. bench/lib.sh
+bl_opts 'j=json r:rounds d:secs R:rate c:conc' "$@"
 bl_start "namespaces, XDP, cgroups, bpffs"
 bash scripts/deps.sh --bench >&2 || die "cannot install nginx and hey"
 

@@ -107,21 +107,6 @@ struct dump_ctx {
 	int err;
 };
 
-/* Room for one more element of size sz in *v (n used of *cap). */
-static int grow(void **v, size_t n, size_t *cap, size_t sz)
-{
-	void *ne;
-
-	if (n < *cap)
-		return 0;
-	ne = realloc(*v, (*cap ? *cap * 2 : 64) * sz);
-	if (!ne)
-		return -ENOMEM;
-	*v = ne;
-	*cap = *cap ? *cap * 2 : 64;
-	return 0;
-}
-
 static void dump_one(const void *key, const void *vals, int ncpu, void *c)
 {
 	struct dump_ctx *d = c;
@@ -132,7 +117,7 @@ static void dump_one(const void *key, const void *vals, int ncpu, void *c)
 	fg_flow_sum(vals, ncpu, &sum);
 	if (!sum.packets)
 		return;
-	d->err = grow((void **)&d->e, d->n, &d->cap, sizeof(*d->e));
+	d->err = fg_grow(&d->e, &d->cap, d->n, sizeof(*d->e), 64);
 	if (d->err)
 		return;
 	d->flows++;
@@ -153,7 +138,7 @@ static void dump_ovf(const void *key, const void *vals, int ncpu, void *c)
 	if (d->f->proto >= 0 && (!k->ip_ver || k->proto != d->f->proto))
 		return;
 	fg_percpu_sum(vals, ncpu, sizeof(v) / sizeof(__u64), (__u64 *)&v);
-	d->err = grow((void **)&d->o, d->no, &d->capo, sizeof(*d->o));
+	d->err = fg_grow(&d->o, &d->capo, d->no, sizeof(*d->o), 64);
 	if (d->err)
 		return;
 	d->o[d->no].k = *k;
@@ -195,16 +180,8 @@ static int dump_cmp(const void *a, const void *b)
 /* Overflow aggregates: by interface, direction, IP version, protocol. */
 static int ovf_cmp(const void *a, const void *b)
 {
-	const struct fg_ovf_key *x = &((const struct dump_ovf *)a)->k;
-	const struct fg_ovf_key *y = &((const struct dump_ovf *)b)->k;
-
-	if (x->ifindex != y->ifindex)
-		return x->ifindex < y->ifindex ? -1 : 1;
-	if (x->dir != y->dir)
-		return x->dir < y->dir ? -1 : 1;
-	if (x->ip_ver != y->ip_ver)
-		return x->ip_ver < y->ip_ver ? -1 : 1;
-	return x->proto < y->proto ? -1 : x->proto > y->proto;
+	return fg_ovf_key_cmp(&((const struct dump_ovf *)a)->k,
+			      &((const struct dump_ovf *)b)->k);
 }
 
 static int dump_gather(int fd, int ofd, struct dump_ctx *d)
@@ -300,6 +277,7 @@ struct snap {
 	struct snap_ent *e;
 	size_t n, cap;
 	const struct flow_filter *f;
+	int err;
 };
 
 static void snap_one(const void *key, const void *vals, int ncpu, void *c)
@@ -307,17 +285,11 @@ static void snap_one(const void *key, const void *vals, int ncpu, void *c)
 	struct snap *s = c;
 	struct snap_ent *e;
 
-	if (!flow_match(s->f, key))
+	if (s->err || !flow_match(s->f, key))
 		return;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 1024;
-
-		e = realloc(s->e, cap * sizeof(*e));
-		if (!e)
-			return;
-		s->e = e;
-		s->cap = cap;
-	}
+	s->err = fg_grow(&s->e, &s->cap, s->n, sizeof(*e), 1024);
+	if (s->err)
+		return;
 	e = &s->e[s->n];
 	e->k = *(const struct fg_flow_key *)key;
 	fg_flow_sum(vals, ncpu, &e->v);
@@ -487,6 +459,7 @@ static int flow_top(int argc, char **argv)
 	 * in one interval, never a total since the flow began. */
 	err = fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
 				 sizeof(struct fg_flow_val), snap_one, &prev);
+	err = err ?: prev.err;
 	if (!err) {
 		if (prev.n)
 			qsort(prev.e, prev.n, sizeof(*prev.e), key_cmp);
@@ -497,6 +470,7 @@ static int flow_top(int argc, char **argv)
 		err = fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
 					 sizeof(struct fg_flow_val), snap_one,
 					 &cur);
+		err = err ?: cur.err;
 		if (err)
 			break;
 		snap_rates(&cur, &prev, by_packets, interval);
@@ -543,19 +517,12 @@ static void flush_one(const void *key, const void *vals, int ncpu, void *c)
 {
 	struct flush_ctx *x = c;
 	struct fg_flow_val sum;
-	void *ne;
 
 	if (x->err || !flow_match(x->f, key))
 		return;
-	if (x->n == x->cap) {
-		x->cap = x->cap ? x->cap * 2 : 1024;
-		ne = realloc(x->e, x->cap * sizeof(*x->e));
-		if (!ne) {
-			x->err = -ENOMEM;
-			return;
-		}
-		x->e = ne;
-	}
+	x->err = fg_grow(&x->e, &x->cap, x->n, sizeof(*x->e), 1024);
+	if (x->err)
+		return;
 	fg_flow_sum(vals, ncpu, &sum);
 	x->e[x->n++] =
 		(struct flush_flow){.k = *(const struct fg_flow_key *)key,

@@ -197,17 +197,11 @@ struct keyvec {
 static int collect_half(__u32 key, const struct fg_rule_def *d, void *ctx)
 {
 	struct keyvec *v = ctx;
-	__u32 *k;
 
 	if (key >> 31 != v->half)
 		return 0;
-	if (v->n == v->cap) {
-		v->cap = v->cap ? v->cap * 2 : 1024;
-		k = realloc(v->k, v->cap * sizeof(*k));
-		if (!k)
-			return -ENOMEM;
-		v->k = k;
-	}
+	if (fg_grow(&v->k, &v->cap, v->n, sizeof(*v->k), 1024))
+		return -ENOMEM;
 	v->k[v->n++] = key;
 	return 0;
 }
