@@ -497,6 +497,7 @@ static int flow_top(int argc, char **argv)
 struct flush_flow {
 	struct fg_flow_key k;
 	__u64 packets, octets, first_ns;
+	bool deleted;
 };
 
 struct flush_ctx {
@@ -524,29 +525,30 @@ static void flush_one(const void *key, const void *vals, int ncpu, void *c)
 		return;
 	fg_flow_sum(vals, ncpu, &sum);
 	x->e[x->n++] =
-		(struct flush_flow){*(const struct fg_flow_key *)key,
-				    sum.packets, sum.octets, sum.first_ns};
+		(struct flush_flow){.k = *(const struct fg_flow_key *)key,
+				    .packets = sum.packets,
+				    .octets = sum.octets,
+				    .first_ns = sum.first_ns};
 }
 
 /*
  * A deleted flow's part that no exporter has exported: all of it, less
  * what the export shadow (fg_expstate, mirrored after each sweep) says went
- * out of this very entry (same first packet). Read after the delete, so
- * that an export racing it is not counted as lost.
+ * out of this very entry (same first packet). The shadows are read after
+ * the deletes, so that an export racing them is not counted as lost.
  */
-static void flush_count(int sfd, const struct flush_flow *fl,
-			struct flush_sum *t)
+static void flush_count(const struct fg_exp_row *rows, size_t nrows,
+			const struct flush_flow *fl, struct flush_sum *t)
 {
-	struct fg_exp_shadow sh;
+	const struct fg_exp_shadow *sh = fg_exp_state_find(rows, nrows, &fl->k);
 	__u64 p = fl->packets, o = fl->octets;
 
 	t->flows++;
 	t->packets += p;
 	t->octets += o;
-	if (sfd >= 0 && !bpf_map_lookup_elem(sfd, &fl->k, &sh) &&
-	    sh.first_ns == fl->first_ns) {
-		p = p > sh.packets ? p - sh.packets : 0;
-		o = o > sh.octets ? o - sh.octets : 0;
+	if (sh && sh->first_ns == fl->first_ns) {
+		p = p > sh->packets ? p - sh->packets : 0;
+		o = o > sh->octets ? o - sh->octets : 0;
 	}
 	t->lost_flows += p != 0;
 	t->lost_packets += p;
@@ -561,8 +563,9 @@ static int flow_flush(int argc, char **argv)
 	struct flow_filter f;
 	struct flush_ctx x = {.f = &f};
 	struct flush_sum t = {};
-	int fd, sfd, err;
-	size_t i;
+	struct fg_exp_row *rows = NULL;
+	size_t i, nrows = 0;
+	int fd, err;
 
 	fd = open_flows(argc, argv, &f);
 	if (fd < 0)
@@ -570,12 +573,15 @@ static int flow_flush(int argc, char **argv)
 	err = fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
 				 sizeof(struct fg_flow_val), flush_one, &x);
 	err = err ?: x.err;
-	sfd = err ? -1 : fg_map_open(FG_MAP_EXPSTATE);
 	for (i = 0; !err && i < x.n; i++)
-		if (!bpf_map_delete_elem(fd, &x.e[i].k))
-			flush_count(sfd, &x.e[i], &t);
-	if (sfd >= 0)
-		close(sfd);
+		x.e[i].deleted = !bpf_map_delete_elem(fd, &x.e[i].k);
+	/* No readable export state: all of it counts as not exported. */
+	if (!err && fg_exp_state_read(&rows, &nrows))
+		nrows = 0;
+	for (i = 0; !err && i < x.n; i++)
+		if (x.e[i].deleted)
+			flush_count(rows, nrows, &x.e[i], &t);
+	free(rows);
 	close(fd);
 	free(x.e);
 	if (err)

@@ -336,8 +336,9 @@ static __u32 *seq_keys(__u32 n)
 
 /* One field's IPv4 multibit array into slot of outer: made to its size, its
  * blocks written in one batch (all-zero root blocks skipped: the array starts
- * zeroed). Not through mmap: BPF_F_MMAPABLE arrays do not show what is written
- * through the mapping on this machine's kernel (6.18, checked by hand). */
+ * zeroed). A batch, not stores through a mapping: the arrays are not made
+ * BPF_F_MMAPABLE (stores through such a mapping are seen by lookups: checked
+ * on 6.18; the exporter's fg_expstate is written so). */
 static int write_mb(int outer, const struct fg_rule_mb *mb, __u32 slot)
 {
 	const struct fg_rule_mbblk *blk = (const void *)mb->node, zero = {};
