@@ -4,9 +4,9 @@
  * BPF_PROG_TEST_RUN on every frame of one capture.
  *
  *   cost [-j] [-r ROUNDS] [-n REPEAT] [-c CPU] [-R A/B]... [-D IFPREFIX]
- *        [-C NFLOWS] PCAP SPEC...
+ *        [-C NFLOWS] [-F PCAP] PCAP SPEC...
  *   SPEC: LABEL=OBJECT[,prog=NAME][,off=CHECK|all][,flows=full|cold]
- *         [,max-flows=N]
+ *         [,max-flows=N][,table=MAP]
  *
  * Each frame runs REPEAT times in the kernel, which returns the average
  * time of one run; a program's figure for a round is the mean over the
@@ -42,6 +42,18 @@
  *   every B of a ratio A/B with A cold run the same REPEAT subset in the
  *   same round, and A/B is taken on it.
  * - max-flows=N sets fg_flows' max_entries before load.
+ * - table=MAP: the flow table the flows= modes fill, empty and count,
+ *   instead of fg_flows (bench/ft_xdp.bpf.c's candidates): a hash of any
+ *   key (dummy keys: FULL_IFINDEX in the first word, a counter at byte
+ *   8), or ft_bkt, the bucket array of bench/ft_table.h, read and
+ *   written through its mmap.
+ * - -F PCAP: the cold section's frames are that capture's (a flood of
+ *   distinct sources, bench/flood_pcap.py) instead of synthesized ones;
+ *   they need not pass, nor fit the table.
+ * - -R p:A/B: the ratio of A's and B's run-once pass 1 in the cold
+ *   section, each net of the baseline's (a flood of distinct sources:
+ *   every packet touches lines no earlier packet warmed, which a repeated
+ *   frame never shows); A and B then run in the cold section.
  * - capture=drops|all[/N]: a capture running (include/fg_capture.h), of
  *   the dropped packets or of all, 1 in N (default 1); a thread of its
  *   own reads the ring as `flowgate capture` would, on another CPU. The
@@ -81,12 +93,14 @@
 #include <bpf/libbpf.h>
 #include "fg.h"
 #include "rules_fill.h"
+#include "ft_table.h"
+#include <sys/mman.h>
 
 #ifndef DLT_EN10MB
 #define DLT_EN10MB 1
 #endif
 
-#define MAX_PROGS  16
+#define MAX_PROGS  20
 #define MAX_RATIOS 48
 #define MAX_ROUNDS 101
 /* Dummy flow keys of flows=full: an ifindex no test_run ever has. */
@@ -116,7 +130,10 @@ struct prog {
 	double ns[MAX_ROUNDS];
 	double wall[MAX_ROUNDS];
 	enum flows_mode flows;
-	__u32 max_flows;	  /* 0: as the object declares it */
+	__u32 max_flows;       /* 0: as the object declares it */
+	const char *table;     /* table=: the flow map, else fg_flows */
+	struct ft_bucket *bkt; /* table=ft_bkt: its mmap */
+	size_t nbkt;
 	int in_cold;		  /* runs in the cold section */
 	double cold[MAX_ROUNDS];  /* run-once ns/call, cold section */
 	double cold2[MAX_ROUNDS]; /* flows=cold: the same pass again */
@@ -135,6 +152,7 @@ struct prog {
 
 struct ratio {
 	int a, b;
+	int pass1; /* p:A/B */
 	double v[MAX_ROUNDS];
 };
 
@@ -149,6 +167,7 @@ static const char *hold_prefix;
 static struct frame *cframes; /* cold section: one flow per frame */
 static int ncold;
 static int cstep;
+static const char *cold_pcap; /* -F: cold frames from this capture */
 
 static void die(const char *fmt, ...)
 {
@@ -230,6 +249,8 @@ static void parse_spec(char *spec)
 			if (!p->cap_verdicts || !p->cap_sample)
 				die("bad capture= in '%s' (drops|all[/N])",
 				    spec);
+		} else if (!strncmp(tok, "table=", 6)) {
+			p->table = tok + 6;
 		} else if (!strncmp(tok, "max-flows=", 10)) {
 			p->max_flows = strtoul(tok + 10, NULL, 0);
 			if (!p->max_flows)
@@ -263,8 +284,18 @@ static void parse_ratio(char *s)
 	if (!slash || nratios == MAX_RATIOS)
 		die("bad ratio '%s' (A/B)", s);
 	*slash = '\0';
+	if (!strncmp(s, "p:", 2)) {
+		ratios[nratios].pass1 = 1;
+		s += 2;
+	}
 	ratios[nratios].a = prog_index(s);
 	ratios[nratios].b = prog_index(slash + 1);
+	if (ratios[nratios].pass1) {
+		progs[ratios[nratios].a].in_cold = 1;
+		progs[ratios[nratios].b].in_cold = 1;
+		nratios++;
+		return;
+	}
 	/* A ratio to a cold figure needs B measured the same way. */
 	if (progs[ratios[nratios].a].flows == FLOWS_COLD)
 		progs[ratios[nratios].b].in_cold = 1;
@@ -273,8 +304,10 @@ static void parse_ratio(char *s)
 	nratios++;
 }
 
-static void load_pcap(const char *path)
+static void load_frames(const char *path, struct frame **out, int *nout)
 {
+	struct frame *frames = NULL;
+	int nframes = 0;
 	char err[PCAP_ERRBUF_SIZE];
 	struct pcap_pkthdr *h;
 	const u_char *d;
@@ -305,6 +338,13 @@ static void load_pcap(const char *path)
 	pcap_close(pc);
 	if (!nframes)
 		die("%s: no packets", path);
+	*out = frames;
+	*nout = nframes;
+}
+
+static void load_pcap(const char *path)
+{
+	load_frames(path, &frames, &nframes);
 }
 
 /* Addresses of the capture (IPv4 as ::ffff:a.b.c.d), so that synthetic
@@ -386,8 +426,9 @@ static void fill_rules(struct prog *p)
 		die("%s: cannot load %d rules", p->label, p->rules);
 }
 
-static struct bpf_map *flows_map(struct prog *p, const char *name)
+static struct bpf_map *flows_map(struct prog *p)
 {
+	const char *name = p->table ? p->table : FG_MAP_FLOWS;
 	struct bpf_map *m = bpf_object__find_map_by_name(p->obj, name);
 
 	if (!m && (p->flows != FLOWS_WARM || p->max_flows))
@@ -411,50 +452,111 @@ static long count_keys(int fd, size_t ksz)
 	return n;
 }
 
-/* Empty fg_flows: collect the keys first (deleting while walking would
- * restart the walk), then delete them. */
+/* Slots in use of the bucket array (tag set). */
+static long bkt_count(const struct prog *p)
+{
+	long n = 0;
+
+	for (size_t b = 0; b < p->nbkt; b++)
+		for (int i = 0; i < FT_SLOTS; i++)
+			n += p->bkt[b].tag[i] != 0;
+	return n;
+}
+
+/* Flows in the table: keys of a hash, used slots of the bucket array. */
+static long table_count(struct prog *p)
+{
+	struct bpf_map *m = flows_map(p);
+
+	if (p->bkt)
+		return bkt_count(p);
+	return count_keys(bpf_map__fd(m), bpf_map__key_size(m));
+}
+
+/* Empty the flow table. A hash: collect the keys first (deleting while
+ * walking would restart the walk), then delete them. */
 static void clear_flows(struct prog *p)
 {
-	int fd = bpf_map__fd(flows_map(p, FG_MAP_FLOWS));
-	long cap = bpf_map__max_entries(flows_map(p, FG_MAP_FLOWS)), n = 0;
-	struct fg_flow_key *keys = calloc(cap + 1, sizeof(*keys));
+	struct bpf_map *m = flows_map(p);
+	int fd = bpf_map__fd(m);
+	size_t ksz = bpf_map__key_size(m);
+	long cap = bpf_map__max_entries(m), n = 0;
+	unsigned char *keys;
 
+	if (p->bkt) {
+		memset(p->bkt, 0, p->nbkt * sizeof(*p->bkt));
+		return;
+	}
+	keys = calloc(cap + 1, ksz);
 	if (!keys)
 		die("out of memory");
 	while (n <= cap &&
-	       !bpf_map_get_next_key(fd, n ? &keys[n - 1] : NULL, &keys[n]))
+	       !bpf_map_get_next_key(fd, n ? keys + (n - 1) * ksz : NULL,
+				     keys + n * ksz))
 		n++;
 	for (long i = 0; i < n; i++)
-		if (bpf_map_delete_elem(fd, &keys[i]))
+		if (bpf_map_delete_elem(fd, keys + i * ksz))
 			die("%s: deleting a flow: %s", p->label,
 			    strerror(errno));
 	free(keys);
 }
 
-/* flows=full: max_entries distinct dummy keys; one more must not fit. */
+/* flows=full of the bucket array: every slot holds a dummy flow the
+ * exporter has not acked, so that no slot is free or reusable. */
+static void fill_bkt(struct prog *p)
+{
+	for (size_t b = 0; b < p->nbkt; b++) {
+		struct ft_bucket *k = &p->bkt[b];
+
+		/* the region's fill, as BPF would have counted it */
+		if (b % FT_NB == 0)
+			k->used = FT_NB * FT_SLOTS;
+		for (int i = 0; i < FT_SLOTS; i++) {
+			k->tag[i] = (__u32)(b * FT_SLOTS + i) | 1;
+			k->gen8[i] = 1;
+			k->ack8[i] = 0;
+			k->slot[i].key.ifindex = FULL_IFINDEX;
+			memcpy(k->slot[i].key.src, &b, sizeof(__u32));
+			k->slot[i].key.src[4] = i;
+			k->slot[i].gen = 1;
+			k->slot[i].val.packets = 1;
+		}
+	}
+}
+
+/* flows=full: max_entries distinct dummy keys; one more must not fit.
+ * Keys of any size: FULL_IFINDEX first, the counter at byte 8 (a source
+ * address in fg_flow_key and ft_key4). */
 static void fill_flows(struct prog *p)
 {
-	struct bpf_map *m = flows_map(p, FG_MAP_FLOWS);
+	struct bpf_map *m = flows_map(p);
 	int fd = bpf_map__fd(m), ncpu = libbpf_num_possible_cpus();
-	__u32 cap = bpf_map__max_entries(m), i;
-	struct fg_flow_val *vals = calloc(ncpu, sizeof(*vals));
-	struct fg_flow_key k = {
-		.ifindex = FULL_IFINDEX, .ip_ver = 4, .proto = 17};
+	__u32 cap = bpf_map__max_entries(m), i, full = FULL_IFINDEX;
+	size_t ksz = bpf_map__key_size(m);
+	size_t vsz = (bpf_map__value_size(m) + 7) / 8 * 8;
+	void *vals = calloc(ncpu, vsz);
+	unsigned char k[64] = {0};
 
-	if (!vals)
-		die("out of memory");
+	if (p->bkt) {
+		fill_bkt(p);
+		free(vals);
+		return;
+	}
+	if (!vals || ksz < 12 || ksz > sizeof(k))
+		die("%s: cannot fill a table of %zu-byte keys", p->label, ksz);
+	memcpy(k, &full, sizeof(full));
 	for (i = 0; i <= cap; i++) {
-		memcpy(k.src, &i, sizeof(i));
-		if (!bpf_map_update_elem(fd, &k, vals, BPF_NOEXIST))
+		memcpy(k + 8, &i, sizeof(i));
+		if (!bpf_map_update_elem(fd, k, vals, BPF_NOEXIST))
 			continue;
 		if (i == cap && errno == E2BIG)
 			break;
-		die("%s: filling fg_flows at %u of %u: %s", p->label, i, cap,
-		    strerror(errno));
+		die("%s: filling %s at %u of %u: %s", p->label,
+		    bpf_map__name(m), i, cap, strerror(errno));
 	}
 	if (i > cap)
-		die("%s: fg_flows took more than its %u entries", p->label,
-		    cap);
+		die("%s: %s took more than its %u entries", p->label,
+		    bpf_map__name(m), cap);
 	free(vals);
 }
 
@@ -485,14 +587,15 @@ static struct flowsum read_flowsum(struct prog *p)
 
 static void flows_end(struct prog *p)
 {
-	struct bpf_map *m = bpf_object__find_map_by_name(p->obj, FG_MAP_FLOWS);
+	struct bpf_map *m = bpf_object__find_map_by_name(
+		p->obj, p->table ? p->table : FG_MAP_FLOWS);
 
 	p->entries = p->cap = -1;
 	if (!m || p->flows == FLOWS_COLD)
 		return;
 	p->fs1 = read_flowsum(p);
-	p->entries = count_keys(bpf_map__fd(m), bpf_map__key_size(m));
-	p->cap = bpf_map__max_entries(m);
+	p->entries = table_count(p);
+	p->cap = p->bkt ? (long)p->nbkt * FT_SLOTS : bpf_map__max_entries(m);
 }
 
 static __u16 csum16(const void *d, int len)
@@ -593,8 +696,10 @@ static void *cap_reader(void *arg)
 		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 	while (!cap_stop)
 		for (int j = 0; j < nprogs; j++)
-			if (progs[j].rb)
-				ring_buffer__poll(progs[j].rb, 1);
+			/* as flowgate capture reads: a wait, then what is
+			 * below the programs' wake-up mark */
+			if (progs[j].rb && !ring_buffer__poll(progs[j].rb, 1))
+				ring_buffer__consume(progs[j].rb);
 	return arg;
 }
 
@@ -682,6 +787,28 @@ static void capture_report(struct prog *p)
 	free(v);
 }
 
+/* table=ft_bkt: the bucket array, mapped (BPF_F_MMAPABLE), as an
+ * exporter would read it. */
+static void map_bkt(struct prog *p)
+{
+	struct bpf_map *m;
+	size_t sz;
+	void *mem;
+
+	if (!p->table || strcmp(p->table, "ft_bkt"))
+		return;
+	m = flows_map(p);
+	if (bpf_map__value_size(m) != sizeof(struct ft_bucket))
+		die("%s: ft_bkt is not bench/ft_table.h's", p->label);
+	p->nbkt = bpf_map__max_entries(m);
+	sz = p->nbkt * sizeof(struct ft_bucket);
+	mem = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(m),
+		   0);
+	if (mem == MAP_FAILED)
+		die("%s: mmap of ft_bkt: %s", p->label, strerror(errno));
+	p->bkt = mem;
+}
+
 static void load_prog(struct prog *p)
 {
 	struct bpf_program *bp = NULL, *it;
@@ -710,26 +837,26 @@ static void load_prog(struct prog *p)
 		    bpf_program__name(bp));
 	p->name = bpf_program__name(bp);
 	if (p->max_flows &&
-	    bpf_map__set_max_entries(flows_map(p, FG_MAP_FLOWS), p->max_flows))
+	    bpf_map__set_max_entries(flows_map(p), p->max_flows))
 		die("%s: max-flows: %s", p->label, strerror(errno));
-	flows_map(p, FG_MAP_FLOWS); /* flows= on a non-flowgate object */
+	flows_map(p); /* flows= on a non-flowgate object */
 	if (p->cap_verdicts)
 		allow_capture(p);
 	if (bpf_object__load(p->obj))
 		die("%s: loading %s failed: %s", p->label, p->path,
 		    strerror(errno));
 	p->fd = bpf_program__fd(bp);
+	map_bkt(p);
 	write_config(p);
 	if (p->cap_verdicts)
 		start_capture(p);
 	fill_rules(p);
 	if (p->flows == FLOWS_FULL)
 		fill_flows(p);
-	if (p->flows == FLOWS_COLD &&
-	    ncold > (long)bpf_map__max_entries(flows_map(p, FG_MAP_FLOWS)))
+	if (p->flows == FLOWS_COLD && !cold_pcap && !p->bkt &&
+	    ncold > (long)bpf_map__max_entries(flows_map(p)))
 		die("%s: -C %d flows do not fit fg_flows (%u entries)",
-		    p->label, ncold,
-		    bpf_map__max_entries(flows_map(p, FG_MAP_FLOWS)));
+		    p->label, ncold, bpf_map__max_entries(flows_map(p)));
 	p->fs0 = read_flowsum(p);
 }
 
@@ -881,7 +1008,7 @@ static double cold_pass(struct prog *p, int n)
 		if (run(p->fd, &cframes[i], n, &dur, &ret))
 			die("%s: test_run failed on cold frame %d: %s",
 			    p->label, i, strerror(errno));
-		if (p->flows == FLOWS_COLD && ret != XDP_PASS)
+		if (p->flows == FLOWS_COLD && !cold_pcap && ret != XDP_PASS)
 			die("%s: cold frame %d not passed (%u)", p->label, i,
 			    ret);
 		/* A run-once time above 10 us is an interrupt, not BPF. */
@@ -899,7 +1026,6 @@ static double cold_pass(struct prog *p, int n)
  * then the REPEAT subset (updates, hot). Others: the REPEAT subset. */
 static void measure_cold(struct prog *p, int round)
 {
-	struct bpf_map *m = flows_map(p, FG_MAP_FLOWS);
 	struct flowsum a, b;
 
 	if (!p->in_cold)
@@ -913,9 +1039,10 @@ static void measure_cold(struct prog *p, int round)
 	a = read_flowsum(p);
 	p->cold[round] = cold_pass(p, 1);
 	b = read_flowsum(p);
-	p->cold_entries = count_keys(bpf_map__fd(m), bpf_map__key_size(m));
+	p->cold_entries = table_count(p);
 	p->cold_fail += b.insert_fail - a.insert_fail;
-	if (p->cold_entries != ncold || b.insert_fail != a.insert_fail)
+	if (!cold_pcap &&
+	    (p->cold_entries != ncold || b.insert_fail != a.insert_fail))
 		fprintf(stderr,
 			"cost: %s: cold pass left %ld flows for %d "
 			"frames, %llu inserts failed\n",
@@ -1006,10 +1133,13 @@ static double med(const double *v)
 
 static void print_cold_text(void)
 {
-	printf("\ncold      %d synthesized UDP/IPv4 frames, one flow each: "
+	printf("\ncold      %d %s: "
 	       "run once each (pass 1, pass 2),\n          and every %d-th "
 	       "frame repeat %d; same rounds, medians\n\n",
-	       ncold, cstep, repeat);
+	       ncold,
+	       cold_pcap ? "frames of -F's capture"
+			 : "synthesized UDP/IPv4 frames, one flow each",
+	       cstep, repeat);
 	printf("%-16s %10s %10s %10s %10s %10s\n", "program", "repeat", "pass1",
 	       "pass2", "p1-p2", "ns/pkt");
 	for (int j = 0; j < nprogs; j++) {
@@ -1075,8 +1205,9 @@ static void print_text(const char *pcap)
 
 		printf("ratio %s / %s = %.3f  (rounds %.3f .. %.3f)%s\n",
 		       progs[r->a].label, progs[r->b].label, m, lo, hi,
-		       progs[r->a].flows == FLOWS_COLD ? "  [cold frames]"
-						       : "");
+		       r->pass1 ? "  [cold frames, pass 1 - baseline]"
+		       : progs[r->a].flows == FLOWS_COLD ? "  [cold frames]"
+							 : "");
 	}
 }
 
@@ -1189,9 +1320,10 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: cost [-j] [-r ROUNDS] [-n REPEAT] [-c CPU] [-R A/B]... "
-		"[-D IFPREFIX] [-C NFLOWS] "
+		"[-D IFPREFIX] [-C NFLOWS] [-F PCAP] "
 		"PCAP LABEL=OBJECT[,prog=NAME][,off=CHECK|all]"
-		"[,flows=full|cold][,max-flows=N][,rules=N[,rules-hit]]...\n"
+		"[,flows=full|cold][,max-flows=N][,table=MAP]"
+		"[,rules=N[,rules-hit]]...\n"
 		"The first program is the baseline of the -baseline column.\n");
 	exit(2);
 }
@@ -1202,8 +1334,11 @@ int main(int argc, char **argv)
 	int nratio_args = 0, c;
 	const char *pcap;
 
-	while ((c = getopt(argc, argv, "jr:n:c:R:D:C:h")) != -1) {
+	while ((c = getopt(argc, argv, "jr:n:c:R:D:C:F:h")) != -1) {
 		switch (c) {
+		case 'F':
+			cold_pcap = optarg;
+			break;
 		case 'C':
 			ncold = atoi(optarg);
 			break;
@@ -1240,11 +1375,14 @@ int main(int argc, char **argv)
 	for (int k = 0; k < nratio_args; k++)
 		parse_ratio(ratio_args[k]);
 	for (int j = 0; j < nprogs; j++)
-		if (progs[j].flows == FLOWS_COLD && !ncold)
+		if (progs[j].flows == FLOWS_COLD && !ncold && !cold_pcap)
 			die("%s: flows=cold needs -C NFLOWS", progs[j].label);
+	if (cold_pcap)
+		load_frames(cold_pcap, &cframes, &ncold);
 	if (ncold) {
 		progs[0].in_cold = 1; /* the baseline gives the overhead */
-		make_cold_frames(ncold);
+		if (!cold_pcap)
+			make_cold_frames(ncold);
 		/* About 500 frames for the REPEAT subset. */
 		cstep = ncold > 500 ? ncold / 500 : 1;
 	}
@@ -1289,9 +1427,14 @@ int main(int argc, char **argv)
 		struct prog *a = &progs[ratios[k].a], *b = &progs[ratios[k].b];
 
 		for (int i = 0; i < rounds; i++)
-			ratios[k].v[i] = a->flows == FLOWS_COLD
-						 ? a->cadj[i] / b->cadj[i]
-						 : a->ns[i] / b->ns[i];
+			ratios[k].v[i] =
+				ratios[k].pass1
+					? (a->cold[i] - progs[0].cold[i]) /
+						  (b->cold[i] -
+						   progs[0].cold[i])
+				: a->flows == FLOWS_COLD
+					? a->cadj[i] / b->cadj[i]
+					: a->ns[i] / b->ns[i];
 	}
 	if (json)
 		print_json(pcap);

@@ -7,7 +7,7 @@
 # run once each, see bench/cost.c). Prints ns/pkt and the ratios of each
 # fg_xdp variant to empty and to xdp-filter, taken in the same rounds.
 #
-#   bench/cost.sh [-j] [-b] [-r [-6]] [-k] [-f] [-B REV] [PCAP]
+#   bench/cost.sh [-j] [-b] [-r [-6]] [-k] [-f] [-t] [-B REV] [PCAP]
 #     -j  JSON instead of the table
 #     -b  breakdown: also fg_xdp with checks off (fg_config), and its
 #         parse and accounting halves alone (bench/fg_parts.bpf.c)
@@ -28,12 +28,23 @@
 #         port 0 (policy drop), half with a bad IPv4 checksum (malformed
 #         drop), bench/flood_pcap.py; warm is then one source's flood
 #         into a table with room, full a flood into a full table
+#     -t  flow tables: fg_xdp against copies of its path with candidate
+#         tables (bench/ft_xdp.bpf.c, bench/ft_table.h): ft-b the
+#         open-addressed per-CPU bucket array (ft-b2: two bucket choices
+#         per key; ft-b2m: and a fill mark above which drops skip the
+#         table), ft-c the per-CPU hash with a 20-byte IPv4 key; each
+#         warm, full and cold, in the same rounds; ft-none the same path
+#         without a flow table, the floor.
+#         With -f, cold is a flood of 100,000 distinct sources run once
+#         each (COST_FLOOD sources), into an emptied table (-cold) and a
+#         full one (-full), ratios on the run-once pass net of the empty
+#         program's ("p:" ratios, bench/cost.c)
 #     -B REV  also fg_xdp as git revision REV builds it (in a temp dir),
 #         the baseline of the ratios fg_xdp-warm/fg_xdp@REV
 #   env: COST_REPEAT (5000), COST_ROUNDS (7), COST_COLD (50000; 0: no cold
 #        variant), COST_CPU, FLOWGATE_PCAPS, XDP_FILTER_OBJ, BUILD,
 #        COST_BEFORE (another fg_xdp object, measured as fg_xdp-before,
-#        warm and full)
+#        warm and full), COST_FLOOD (100000: -t -f's sources)
 # Needs root (BPF_PROG_TEST_RUN); run through `make bench` or after `make`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,8 +55,8 @@ ARCH=$(cc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
 XDPFILT=${XDP_FILTER_OBJ:-/usr/lib/$ARCH/bpf/xdpfilt_dny_all.o}
 FG_OBJ=$BUILD/flowgate_xdp.bpf.o
 
-json=() breakdown=0 rules=0 v6="" capture=0 base="" flood=0
-while getopts jbr6kfB: o; do
+json=() breakdown=0 rules=0 v6="" capture=0 base="" flood=0 tables=0
+while getopts jbr6kftB: o; do
 	case $o in
 	j) json=(-j) ;;
 	b) breakdown=1 ;;
@@ -53,8 +64,9 @@ while getopts jbr6kfB: o; do
 	6) v6=,rules-v6 ;;
 	k) capture=1 ;;
 	f) flood=1 ;;
+	t) tables=1 ;;
 	B) base=$OPTARG ;;
-	*) sed -n '9,36p' "$0" >&2; exit 2 ;;
+	*) sed -n '9,48p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -66,6 +78,11 @@ if [ "$flood" = 1 ]; then
 	PCAP=$OUT/flood.pcap
 	/usr/bin/python3 bench/flood_pcap.py "$PCAP" 2000
 fi
+FLOODN=${COST_FLOOD:-100000}
+FLOOD_BIG=$OUT/flood-$FLOODN.pcap
+if [ "$tables" = 1 ] && [ "$flood" = 1 ] && [ ! -s "$FLOOD_BIG" ]; then
+	/usr/bin/python3 bench/flood_pcap.py "$FLOOD_BIG" "$FLOODN"
+fi
 
 die() { echo "cost.sh: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "BPF_PROG_TEST_RUN needs root"
@@ -76,19 +93,20 @@ make -s "$FG_OBJ" "$BUILD/flowgate" >&2
 
 # Build only what changed; the headers are part of the tool (fg_config).
 mkdir -p "$OUT"
-CTL_OBJS=$(find "$BUILD/ctl" -name '*.o' ! -path '*/ctl/main.o')
+CTL_OBJS=$(make -s BUILD="$BUILD" print-CTL_LIB)
 CTL_INC=$(make -s print-CTL_INC)
 if [ ! -x "$OUT/cost" ] || [ -n "$(find bench/cost.c bench/rules_fill.c \
-	include "$BUILD/ctl" -newer "$OUT/cost" 2>/dev/null)" ]; then
+	bench/ft_table.h include "$BUILD/ctl" -newer "$OUT/cost" 2>/dev/null)" ]; then
 	# shellcheck disable=SC2086 # one word per object
 	cc -O2 -g -Wall -Wextra -Wno-unused-parameter -Iinclude $CTL_INC \
 		-I"$BUILD" bench/cost.c bench/rules_fill.c $CTL_OBJS \
 		-o "$OUT/cost" $(make -s print-LDLIBS)
 fi
 # Same flags as the Makefile's BPF_CFLAGS, so the pieces match fg_xdp.
-for b in empty_xdp fg_parts; do
+for b in empty_xdp fg_parts ft_xdp; do
 	if [ ! -r "$OUT/$b.bpf.o" ] || [ "bench/$b.bpf.c" -nt "$OUT/$b.bpf.o" ] ||
-		[ -n "$(find include bpf/lib -newer "$OUT/$b.bpf.o" 2>/dev/null)" ]; then
+		[ -n "$(find include bpf/lib bench/ft_table.h \
+			-newer "$OUT/$b.bpf.o" 2>/dev/null)" ]; then
 		clang -O2 -g -target bpf -D__bpf__ -Wall -Iinclude -Ibpf/lib \
 			-I"/usr/include/$ARCH" -c "bench/$b.bpf.c" -o "$OUT/$b.bpf.o"
 	fi
@@ -117,6 +135,8 @@ fi
 COLD=${COST_COLD:-50000}
 [ "$rules" = 1 ] && COLD=0
 [ "$capture" = 1 ] && COLD=0
+cold_src=(-C "$COLD")
+[ "$tables" = 1 ] && [ "$flood" = 1 ] && cold_src=(-F "$FLOOD_BIG")
 # fg_xdp-warm: the same frame 5000 times, so every run but the first
 # updates an existing flow; fg_xdp-full: fg_flows filled to max_entries
 # with dummy keys first; fg_xdp-cold: inserts (run once per frame).
@@ -149,7 +169,32 @@ if [ -n "${COST_BEFORE:-}" ]; then
 fi
 if [ "$COLD" -gt 0 ]; then
 	progs+=("fg_xdp-cold=$FG_OBJ,prog=fg_xdp,flows=cold")
-	ratios+=(-R fg_xdp-cold/empty -R fg_xdp-cold/xdp-filter -C "$COLD")
+	ratios+=(-R fg_xdp-cold/empty -R fg_xdp-cold/xdp-filter "${cold_src[@]}")
+fi
+if [ "$tables" = 1 ]; then
+	# The candidates beside fg_xdp's warm, full and cold variants: the
+	# same parser, checks, rule stage and counters, another table.
+	FT=$OUT/ft_xdp.bpf.o
+	progs+=("ft-none=$FT,prog=ft_n")
+	ratios+=(-R ft-none/xdp-filter)
+	for c in b b2 b2m c; do
+		tab=ft_bkt
+		[ "$c" = c ] && tab=ft_flows4
+		progs+=("ft-$c-warm=$FT,prog=ft_$c,table=$tab"
+			"ft-$c-full=$FT,prog=ft_$c,table=$tab,flows=full")
+		ratios+=(-R "ft-$c-warm/xdp-filter" -R "ft-$c-full/xdp-filter"
+			-R "ft-$c-warm/fg_xdp-warm" -R "ft-$c-full/fg_xdp-full")
+		if [ "$COLD" -gt 0 ]; then
+			progs+=("ft-$c-cold=$FT,prog=ft_$c,table=$tab,flows=cold")
+			ratios+=(-R "ft-$c-cold/xdp-filter")
+		fi
+	done
+	if [ "$flood" = 1 ] && [ "$COLD" -gt 0 ]; then
+		# Run once per source: the flood's cost with its cache misses.
+		for v in fg_xdp ft-b ft-b2 ft-b2m ft-c; do
+			ratios+=(-R "p:$v-cold/xdp-filter" -R "p:$v-full/xdp-filter")
+		done
+	fi
 fi
 if [ "$rules" = 1 ]; then
 	# Replaces the flow-table variants: all of these are warm.

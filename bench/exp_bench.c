@@ -9,9 +9,11 @@
  *   exp_bench touch SECS PERIOD_MS    every PERIOD_MS, one more packet in
  *                                     every flow of the table (for SECS)
  *   exp_bench read ROUNDS             baseline of a sweep: read the whole
- *                                     table as the exporter does (batch
- *                                     lookups, sum over CPUs), nothing
- *                                     else; prints the median in us
+ *                                     table as the exporter does (its flow
+ *                                     source: the map iterator, or batch
+ *                                     lookups with FLOWGATE_EXP_BATCH=1;
+ *                                     sum over CPUs), nothing else;
+ *                                     prints the median in us
  *   exp_bench blast PORT COUNT LEN    baseline of sending: COUNT datagrams
  *                                     of LEN octets to 127.0.0.1:PORT;
  *                                     prints the time in us
@@ -196,14 +198,13 @@ struct rd {
 	__u64 flows, packets;
 };
 
-static void read_one(const void *key, const void *vals, int ncpu, void *c)
+static void read_one(const struct fg_flow_key *k, const struct fg_flow_val *sum,
+		     void *c)
 {
-	struct fg_flow_val sum;
 	struct rd *r = c;
 
-	fg_flow_sum(vals, ncpu, &sum);
 	r->flows++;
-	r->packets += sum.packets;
+	r->packets += sum->packets;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -216,21 +217,23 @@ static int cmp_u64(const void *a, const void *b)
 static int read_rounds(int rounds)
 {
 	int fd = flows_fd(), i;
-	__u64 t[64], c0 = cpu_us();
+	struct fg_flow_src *src;
+	__u64 t[64], c0;
 	struct rd r;
 
-	if (fd < 0 || rounds < 1 || rounds > 64)
+	if (fd < 0 || rounds < 1 || rounds > 64 ||
+	    fg_flow_src_maps_new(&src, fd))
 		return 1;
+	c0 = cpu_us(); /* the iterator's load is the exporter's once */
 	for (i = 0; i < rounds; i++) {
 		__u64 t0 = mono_ns();
 
 		r = (struct rd){0};
-		if (fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
-				       sizeof(struct fg_flow_val), read_one,
-				       &r))
+		if (src->ops->walk(src, read_one, &r))
 			return 1;
 		t[i] = mono_ns() - t0;
 	}
+	fg_flow_src_free(src);
 	qsort(t, rounds, sizeof(t[0]), cmp_u64);
 	printf("{\"flows\":%llu,\"read_us\":%llu,\"min_us\":%llu,"
 	       "\"cpu_us\":%llu}\n",

@@ -8,13 +8,19 @@
 #     (read, encode, send over UDP to a counting sink on loopback, mirror
 #     the shadow) and so flow records per second; then the next sweep, when
 #     nothing is due (read and compare only). Baselines: reading the same
-#     table as the exporter reads it (batch lookups, sum over CPUs:
-#     `exp_bench read`) and sending the same number of datagrams of the
-#     same size to the same kind of sink (`exp_bench blast`).
+#     table as the exporter reads it (its map iterator, sum over CPUs:
+#     `exp_bench read`), the same with batch lookups (as builds before the
+#     iterator read it: FLOWGATE_EXP_BATCH=1) and sending the same number
+#     of datagrams of the same size to the same kind of sink
+#     (`exp_bench blast`).
 #  2. CPU time of the exporter over SECS seconds (default 20) with ACTIVE
 #     flows (default 100000) kept active (one more packet each every 500 ms,
 #     written by `exp_bench touch`) and active-timeout 1 s: every flow is
-#     exported every second. Baseline: one read of that table per second.
+#     exported every second (records per sweep says whether `touch` kept
+#     up). Baseline: one read of that table per second.
+#
+#   EXP_BUILD=DIR bench/export.sh runs another build's flowgate and
+#   exp_bench (made there) under this protocol: comparisons in one session.
 #
 #   bench/export.sh [-j] [-n FLOWS] [-a ACTIVE] [-s SECS]
 #
@@ -23,39 +29,20 @@
 # attached to, in a throw-away namespace with a private bpffs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
-BUILD=${BUILD:-build}
-FLOWGATE=$ROOT/$BUILD/flowgate
+. bench/lib.sh
 EXB=$ROOT/$BUILD/bench/exp_bench
-PY=/usr/bin/python3
+if [ -n "${EXP_BUILD:-}" ]; then
+	FLOWGATE=$EXP_BUILD/flowgate EXB=$EXP_BUILD/bench/exp_bench
+fi
 
 json=0 nflows=1048576 nactive=100000 secs=20
-usage() { sed -n '20,21p' "$0" >&2; exit 2; }
-while getopts jn:a:s: o; do
-	case $o in
-	j) json=1 ;;
-	n) nflows=$OPTARG ;;
-	a) nactive=$OPTARG ;;
-	s) secs=$OPTARG ;;
-	*) usage ;;
-	esac
-done
-[ "$OPTIND" -gt $# ] || usage # no operands
-
-. bench/lib.sh
+bl_opts 'j=json n:nflows a:nactive s:secs' "$@"
 bl_start "namespaces, XDP, bpffs"
 
 # ---- build, setup and cleanup ------------------------------------------------
 
-bl_exp_bench
-ID=$$
-NS=fgb-$ID DEV=fgb${ID}a PEER=fgb${ID}b
-bl_bpffs fgbench
-bl_veth1 "$NS" "$DEV" "$PEER"
-TMP=$BL_TMP
-
-in_ns() { ip netns exec "$NS" "$@"; }
-fg() { in_ns "$FLOWGATE" "$@"; }
+[ -n "${EXP_BUILD:-}" ] || bl_exp_bench
+bl_lab1 fgb
 jq_() { "$PY" -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 # The exporter's counters: straight from its pinned map (`flowgate stats`
 # would walk the whole flow table, competing with the sweep measured).
@@ -96,7 +83,7 @@ attach() { # attach MAX_FLOWS: prints the ifindex
 }
 
 load="$(cut -d' ' -f1-3 /proc/loadavg)"
-log "load average before: $load ($(nproc) CPUs, shared machine)"
+log "load average before: $load ($(nproc) CPUs)"
 
 cpu_of() { bl_cpu_of "$1"; }
 
@@ -106,12 +93,15 @@ ifindex=$(attach "$nflows")
 log "filling $nflows flows"
 in_ns "$EXB" fill "$nflows" "$ifindex" 120 >/dev/null || die "fill"
 read1=$(in_ns "$EXB" read 5)
+read1b=$(FLOWGATE_EXP_BATCH=1 in_ns "$EXB" read 5)
 p=$(port)
 bg ip netns exec "$NS" "$EXB" sink "$p" "$TMP/sink1.json"
 sink=$LAST
 wait_bound "$p"
+# idle-timeout 60: the baselines above take a while on a loaded machine,
+# and no flow may turn idle before the second sweep (nothing due).
 bg ip netns exec "$NS" "$FLOWGATE" export collector "udp://127.0.0.1:$p" \
-	active-timeout 60 idle-timeout 30 interval 5000
+	active-timeout 60 idle-timeout 60 interval 5000
 exp=$LAST
 wait_sweeps 1
 cpu1=$(cpu_of "$exp")
@@ -172,7 +162,7 @@ load2="$(cut -d' ' -f1-3 /proc/loadavg)"
 "$PY" - "$json" <<EOF
 import json, sys
 n, a = $nflows, $nactive
-read1, blast, read2 = $read1, $blast, $read2
+read1, read1b, blast, read2 = $read1, $read1b, $blast, $read2
 records, recv, lost, msgs, octets = $records, $recv, $lost, $msgs, $octets
 wall = $s1 - $s0
 cpu = ($c1 - $c0) / 1e6 / wall * 100
@@ -186,6 +176,7 @@ r = {
     "sweep_none_us": $sweep_none, "sweep_none_cpu_us": round($cpu2 - $cpu1),
     "sweep_none_reads": $reads_none,
     "read_us": read1["read_us"], "read_cpu_us": read1["cpu_us"],
+    "read_batch_us": read1b["read_us"], "read_batch_cpu_us": read1b["cpu_us"],
     "send_us": blast["us"], "send_cpu_us": blast["cpu_us"],
     "active_flows": a, "active_secs": round(wall, 1),
     "active_cpu_pct": round(cpu, 1),
@@ -220,6 +211,8 @@ print("   sweep, nothing due:    %s %s  (whole-table reads: %d)" % (
     r["sweep_none_reads"]))
 print("   baseline read:         %s %s" % (ms(r["read_us"]),
                                           ms(r["read_cpu_us"])))
+print("   read, batch lookups:   %s %s" % (ms(r["read_batch_us"]),
+                                          ms(r["read_batch_cpu_us"])))
 print("   baseline send:         %s %s  (%d datagrams)" % (
     ms(r["send_us"]), ms(r["send_cpu_us"]), msgs))
 print("   CPU: sweep(all) / (read + send) = %.2f; sweep(none) / read = %.2f"

@@ -17,7 +17,8 @@ def main():
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
     frames = []
     for i in range(n):
-        src = "198.18.%d.%d" % (i // 256 % 256, i % 256)
+        # 198.18.0.0/15 holds 131,072 sources
+        src = "198.%d.%d.%d" % (18 + i // 65536 % 2, i // 256 % 256, i % 256)
         eth = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
         if i % 2 == 0:
             ip = IP(src=src, dst="192.0.2.2")

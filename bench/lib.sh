@@ -2,9 +2,17 @@
 # shellcheck shell=bash
 #
 # Set-up shared by the bench scripts that run flowgate on a veth pair in
-# throw-away namespaces (export.sh, metrics.sh, pps.sh, rtt.sh, web.sh).
-# Source it, then:
+# throw-away namespaces (export.sh, metrics.sh, pps.sh, rtt.sh, web.sh) or
+# on a private bpffs alone (rules_load.sh).
+# Source it from the top of the tree: it sets ROOT, BUILD, FLOWGATE and PY.
+# Then:
 #
+#   bl_opts SPEC "$@"      the command line: SPEC a word per option, "j=json"
+#                          a flag (json=1), "n:nflows" one with a value
+#                          (nflows=VALUE); defaults set before the call; an
+#                          unknown option or an operand prints the usage
+#   bl_usage               the header's usage ("#   bench/NAME" up to the
+#                          next "#" line) on stderr, exit 2
 #   bl_start WHY           root (for WHY) or die, flowgate built; die() and
 #                          log() name the script ($json=1 silences log)
 #   bl_cgroup2             where cgroup v2 is mounted (never assumed)
@@ -12,6 +20,10 @@
 #                          FLOWGATE_BPFFS and LIBXDP_BPFFS under it) and
 #                          the cleanup trap
 #   bl_veth1 NS A B        one namespace holding both ends of a veth pair
+#   bl_lab1 TAG            bl_bpffs and bl_veth1 for flowgate on one link:
+#                          NS=TAG-PID, DEV=TAGPIDa (attach here),
+#                          PEER=TAGPIDb, TMP; in_ns CMD... and fg ARGS...
+#                          run there
 #   bl_veth2 NS1 A NS2 B [MAC_A MAC_B]
 #                          a namespace at each end
 #   bl_bg CMD...           run in the background, stopped by the cleanup
@@ -28,7 +40,40 @@
 # namespaces (and with them the veth pairs and every program on them), the
 # bpffs and the temp dir; BL_CLEANUP_HOOK, if set, runs first.
 
+# shellcheck disable=SC2034 # for the scripts that source it
+ROOT=$PWD BUILD=${BUILD:-build} PY=/usr/bin/python3
+FLOWGATE=$ROOT/$BUILD/flowgate
 BL_TMP='' BL_NS=() BL_PIDS=()
+
+bl_usage() {
+	awk -v u="#   bench/${0##*/}" 'index($0, u) == 1 { p = 1 }
+		p && /^#$/ { exit }
+		p { print substr($0, 3) }' "$0" >&2
+	exit 2
+}
+
+bl_opts() { # bl_opts SPEC "$@"
+	local spec=$1 w o letters='' OPTIND=1 OPTARG
+
+	shift
+	for w in $spec; do
+		letters+=${w:0:1}
+		if [ "${w:1:1}" = : ]; then letters+=:; fi
+	done
+	while getopts "$letters" o; do
+		for w in $spec; do
+			[ "${w:0:1}" = "$o" ] || continue
+			if [ "${w:1:1}" = : ]; then
+				printf -v "${w:2}" %s "$OPTARG"
+			else
+				printf -v "${w:2}" %s 1
+			fi
+			continue 2
+		done
+		bl_usage
+	done
+	[ "$OPTIND" -gt $# ] || bl_usage # no operands
+}
 
 bl_cleanup() {
 	local rc=$? p ns
@@ -101,6 +146,16 @@ bl_veth2() { # bl_veth2 NS1 A NS2 B [MAC_A MAC_B]
 	ip -n "$1" link set "$2" up
 	ip -n "$3" link set "$4" up
 }
+
+bl_lab1() { # bl_lab1 TAG
+	ID=$$
+	NS=$1-$ID DEV=$1${ID}a PEER=$1${ID}b
+	bl_bpffs fgbench
+	bl_veth1 "$NS" "$DEV" "$PEER"
+	TMP=$BL_TMP
+}
+in_ns() { ip netns exec "$NS" "$@"; }
+fg() { in_ns "$FLOWGATE" "$@"; }
 
 bl_bg() { # bl_bg CMD...
 	"$@" &

@@ -20,39 +20,18 @@
 # attached to, in a throw-away namespace with a private bpffs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
-BUILD=${BUILD:-build}
-FLOWGATE=$ROOT/$BUILD/flowgate
+. bench/lib.sh
 EXB=$ROOT/$BUILD/bench/exp_bench
-PY=/usr/bin/python3
 
 json=0 nflows=1048576 rounds=20
-usage() { sed -n '12p' "$0" >&2; exit 2; }
-while getopts jn:r: o; do
-	case $o in
-	j) json=1 ;;
-	n) nflows=$OPTARG ;;
-	r) rounds=$OPTARG ;;
-	*) usage ;;
-	esac
-done
-[ "$OPTIND" -gt $# ] || usage # no operands
-
-. bench/lib.sh
+bl_opts 'j=json n:nflows r:rounds' "$@"
 bl_start "namespaces, XDP, bpffs"
 
 bl_exp_bench
-ID=$$
-NS=fgm-$ID DEV=fgm${ID}a PEER=fgm${ID}b PORT=9477
-MX=''
+PORT=9477 MX=''
 BL_CLEANUP_HOOK=stop_mx
 stop_mx() { if [ -n "$MX" ]; then bl_stop "$MX"; fi; }
-bl_bpffs fgbench
-bl_veth1 "$NS" "$DEV" "$PEER"
-TMP=$BL_TMP
-
-in_ns() { ip netns exec "$NS" "$@"; }
-fg() { in_ns "$FLOWGATE" "$@"; }
+bl_lab1 fgm
 
 cpu_of() { bl_cpu_of "$1"; }
 
@@ -71,7 +50,7 @@ scrapes() {
 }
 
 load="$(cut -d' ' -f1-3 /proc/loadavg)"
-log "load average before: $load ($(nproc) CPUs, shared machine)"
+log "load average before: $load ($(nproc) CPUs)"
 
 fg attach "$DEV" max-flows "$nflows" >/dev/null || die "attach max-flows $nflows"
 ifindex=$(fg -j stats | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["interfaces"][0]["ifindex"])')

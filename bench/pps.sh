@@ -53,43 +53,22 @@
 # XDP_PASS baseline (the skb build then dominates both).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
-BUILD=${BUILD:-build}
+. bench/lib.sh
 OUT=$BUILD/bench
 ARCH=$(cc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
 XDPFILT=${XDP_FILTER_OBJ:-/usr/lib/$ARCH/bpf/xdpfilt_dny_all.o}
-FLOWGATE=$ROOT/$BUILD/flowgate
 PPS_TX=$ROOT/$OUT/pps_tx
-PY=/usr/bin/python3
 CPU=${PPS_CPU:-$(($(nproc) - 1))}
 BATCH=${PPS_BATCH:-64}
+SENDER=${PPS_SENDER:-auto}
 
 json=0 variants=0 breakdown=0 rounds=5 npkts=2000000
-usage() { sed -n '8,28p' "$0" >&2; exit 2; }
 capture=0 base="" flood=0
-SENDER=${PPS_SENDER:-auto}
-while getopts jvbkfB:r:n: o; do
-	case $o in
-	k) capture=1 ;;
-	f) flood=1 ;;
-	B) base=$OPTARG ;;
-	j) json=1 ;;
-	v) variants=1 ;;
-	b) breakdown=1 ;;
-	r) rounds=$OPTARG ;;
-	n) npkts=$OPTARG ;;
-	*) usage ;;
-	esac
-done
-shift $((OPTIND - 1))
-[ $# -eq 0 ] || usage
-
-die() { echo "pps.sh: $*" >&2; exit 1; }
-log() { if [ "$json" != 1 ]; then echo "# $*" >&2; fi; }
-[ "$(id -u)" -eq 0 ] || die "needs root (namespaces, XDP, bpffs)"
+bl_opts 'j=json v=variants b=breakdown k=capture f=flood B:base r:rounds
+	n:npkts' "$@"
+bl_start "namespaces, XDP, bpffs"
 [ -r "$XDPFILT" ] || die "no $XDPFILT (Debian package libxdp1, via xdp-tools)"
 command -v xdp-loader >/dev/null || die "no xdp-loader (xdp-tools)"
-[ -x "$FLOWGATE" ] || make -s all >&2
 
 # ---- build --------------------------------------------------------------
 
@@ -130,7 +109,6 @@ TX_IF=pps${ID}a RX_IF=pps${ID}b
 TX_MAC=02:00:00:00:00:01 RX_MAC=02:00:00:00:00:02
 OTHER_MAC=02:00:00:00:00:99 # not the receiver's: the stack drops at once
 
-. bench/lib.sh
 bl_bpffs pps
 bl_veth2 "$NS_TX" "$TX_IF" "$NS_RX" "$RX_IF" "$TX_MAC" "$RX_MAC"
 TMP=$BL_TMP
@@ -177,9 +155,11 @@ print(json.load(sys.stdin)["interfaces"][0]["rx_packets"])'
 }
 
 base_fg_attach() { in_rx "$BASE_FG" attach "$RX_IF" "$@" >/dev/null; }
+# A revision older than `purge` (before 8e75250's merge) leaves its pins to
+# be removed by hand.
 base_fg_detach() {
-	in_rx "$BASE_FG" detach "$RX_IF" >/dev/null
-	in_rx "$BASE_FG" purge >/dev/null
+	in_rx "$BASE_FG" detach "$RX_IF" >/dev/null || return
+	in_rx "$BASE_FG" purge >/dev/null 2>&1 || rm -rf "$FLOWGATE_BPFFS"
 }
 
 # A capture of the drops, 1 in $1, running while the case sends; its
@@ -188,8 +168,8 @@ CAP_PID=
 cap_attach() {
 	local i
 	fg_attach
-	ip netns exec "$NS_RX" "$FLOWGATE" capture drops sample "$1" \
-		write /dev/null >/dev/null 2>&1 &
+	ip netns exec "$NS_RX" "$FLOWGATE" -j capture drops sample "$1" \
+		write /dev/null >"$BL_TMP/capture.json" 2>&1 &
 	CAP_PID=$!
 	for ((i = 0; i < 50; i++)); do
 		in_rx "$FLOWGATE" -j stats | grep -q '"active":true' && return 0
@@ -200,6 +180,12 @@ cap_attach() {
 cap_detach() {
 	kill -INT "$CAP_PID"
 	wait "$CAP_PID"
+	# a rate means little if the ring lost what it did not copy
+	log "capture: $("$PY" -c 'import json, sys
+k = json.load(open(sys.argv[1]))["kernel"]
+print(", ".join("%s %d" % (f, k[f]) for f in
+      ("selected", "captured", "suppressed", "lost", "sampled_out")))' \
+		"$BL_TMP/capture.json")"
 	fg_detach
 }
 

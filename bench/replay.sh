@@ -162,4 +162,4 @@ printf '  softflowd / flowgate with ipfix FILE, CPU time: %.2f (median; softflow
 	"$(median "${cratios[@]}")" "$(median "${sfc[@]}")" "$(median "${fxc[@]}")"
 echo "  softflowd's export: $sent records sent, $got received by nfcapd ($((sent - got)) lost), $seqerr sequence errors"
 echo "  flowgate's export: $fg_sent records sent, $fg_got received by nfcapd ($((fg_sent - fg_got)) lost)"
-echo "  load: $(cut -d' ' -f1-3 /proc/loadavg) (shared machine)"
+echo "  load: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs)"

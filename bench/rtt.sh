@@ -23,26 +23,11 @@
 # jiffies of all CPUs, others' work included).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
-BUILD=${BUILD:-build}
-FLOWGATE=$ROOT/$BUILD/flowgate
-PY=/usr/bin/python3
+. bench/lib.sh
 CPUS=${RTT_CPUS:-0,1}
 
 json=0 stats=0 rounds=5 secs=5
-usage() { sed -n '8,15p' "$0" >&2; exit 2; }
-while getopts jsr:t: o; do
-	case $o in
-	j) json=1 ;;
-	s) stats=1 ;;
-	r) rounds=$OPTARG ;;
-	t) secs=$OPTARG ;;
-	*) usage ;;
-	esac
-done
-[ "$OPTIND" -gt $# ] || usage # no operands
-
-. bench/lib.sh
+bl_opts 'j=json s=stats r:rounds t:secs' "$@"
 bl_start "namespaces, cgroups, bpffs"
 command -v iperf3 >/dev/null || die "no iperf3"
 CG2=$(bl_cgroup2)
@@ -51,9 +36,7 @@ CG2=$(bl_cgroup2)
 ID=$$
 NA=fgb-a-$ID NB=fgb-b-$ID
 CG=$CG2/fgb-rtt-$ID
-TMP=$(mktemp -d /tmp/fgbrtt.XXXXXX)
 SRV_PID='' STATS_OLD=''
-export FLOWGATE_BPFFS=$TMP/bpffs/fg
 
 # Kill what runs in our cgroup (only what this script put there), by PID,
 # and wait until it is empty so that it can be removed.
@@ -69,37 +52,26 @@ cg_kill() {
 	done
 }
 
-cleanup() {
+# Before bl_cleanup's: the cgroup's processes, fg_rtt, the cgroup.
+rtt_cleanup() {
 	set +e
 	[ -n "$STATS_OLD" ] && sysctl -qw kernel.bpf_stats_enabled="$STATS_OLD"
 	cg_kill "$CG"
 	[ -n "$SRV_PID" ] && wait "$SRV_PID" 2>/dev/null
 	"$FLOWGATE" rtt disable >/dev/null 2>&1
-	ip netns del "$NA" 2>/dev/null
-	ip netns del "$NB" 2>/dev/null
 	for id in $(bpftool cgroup show "$CG" 2>/dev/null |
 		awk '$2 == "cgroup_sock_ops" {print $1}'); do
 		bpftool cgroup detach "$CG" sock_ops id "$id"
 	done
 	[ -d "$CG" ] && rmdir "$CG"
-	umount "$TMP/bpffs" 2>/dev/null
-	rm -rf "$TMP"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-mkdir -p "$TMP/bpffs"
-mount -t bpf bpf "$TMP/bpffs"
+BL_CLEANUP_HOOK=rtt_cleanup
+bl_bpffs fgbrtt
 mkdir "$CG"
-ip netns add "$NA"
-ip netns add "$NB"
-ip link add fgb${ID}a netns "$NA" type veth peer name fgb${ID}b netns "$NB"
-ip -n "$NA" addr add 198.51.100.1/24 dev fgb${ID}a
-ip -n "$NB" addr add 198.51.100.2/24 dev fgb${ID}b
-ip -n "$NA" link set fgb${ID}a up
-ip -n "$NB" link set fgb${ID}b up
-ip -n "$NA" link set lo up
-ip -n "$NB" link set lo up
+bl_veth2 "$NA" "fgb${ID}a" "$NB" "fgb${ID}b"
+ip -n "$NA" addr add 198.51.100.1/24 dev "fgb${ID}a"
+ip -n "$NB" addr add 198.51.100.2/24 dev "fgb${ID}b"
+TMP=$BL_TMP
 
 in_cg() { sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG" "$@"; }
 

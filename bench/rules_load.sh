@@ -21,23 +21,14 @@
 # lengths of bench/cost.sh -r -6); RULES_V6=L: all of length L (48, 128).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BUILD=${BUILD:-build}
+. bench/lib.sh
 N=${1:-100000}
 ROUNDS=${2:-5}
-FLOWGATE=$PWD/$BUILD/flowgate
-[ "$(id -u)" -eq 0 ] || { echo "rules_load.sh: needs root" >&2; exit 1; }
-make -s "$BUILD/flowgate" >&2
-TMP=$(mktemp -d /tmp/fgrload.XXXXXX)
-cleanup() {
-	umount "$TMP/bpf" 2>/dev/null || true
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-mkdir "$TMP/bpf"
-mount -t bpf bpf "$TMP/bpf"
-export FLOWGATE_BPFFS=$TMP/bpf/fg
+bl_start bpffs
+make -s "$BUILD/flowgate" >&2 # a stale one too
+bl_bpffs fgrload
+TMP=$BL_TMP
 
-. bench/lib.sh
 gen() { bl_gen_rules "$N" "$1" "${RULES_V6:-}"; } # gen SEED
 gen 1 >"$TMP/a.rules"
 gen 2 >"$TMP/b.rules"

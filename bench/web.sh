@@ -4,9 +4,12 @@
 # nginx (Debian's) in a namespace behind a veth, `hey` (Debian's) in
 # another namespace as the client, at a fixed rate (RATE requests/s,
 # default 10000: hey -c CONC -q RATE/CONC) and at the server's saturation
-# (no rate limit), for five set-ups, each on top of the one before:
+# (no rate limit), for six set-ups, flowgate's each on top of the one
+# before:
 #
 #   none      no flowgate
+#   xdp-filter  xdp-filter's program instead (allow policy, no rules): the
+#             peer's per-packet cost in the same cold-cache regime
 #   flows     flowgate attach (guard + flow accounting, default settings)
 #   rtt       + flowgate rtt enable, on a cgroup holding nginx only
 #   rules     + 100,000 drop rules (none matches the bench's addresses)
@@ -28,26 +31,10 @@
 # Installs nginx and hey if missing (scripts/deps.sh --bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
-BUILD=${BUILD:-build}
-FLOWGATE=$ROOT/$BUILD/flowgate
-PY=/usr/bin/python3
+. bench/lib.sh
 
 json=0 rounds=5 secs=5 rate=10000 conc=50
-usage() { sed -n '27p' "$0" >&2; exit 2; }
-while getopts jr:d:R:c: o; do
-	case $o in
-	j) json=1 ;;
-	r) rounds=$OPTARG ;;
-	d) secs=$OPTARG ;;
-	R) rate=$OPTARG ;;
-	c) conc=$OPTARG ;;
-	*) usage ;;
-	esac
-done
-[ "$OPTIND" -gt $# ] || usage # no operands
-
-. bench/lib.sh
+bl_opts 'j=json r:rounds d:secs R:rate c:conc' "$@"
 bl_start "namespaces, XDP, cgroups, bpffs"
 bash scripts/deps.sh --bench >&2 || die "cannot install nginx and hey"
 
@@ -218,11 +205,16 @@ print(json.dumps({
 EOF
 }
 
-CONFIGS=(none flows rtt rules capture)
+CONFIGS=(none xdp-filter flows rtt rules capture)
+xf() { ip netns exec "$NS_S" xdp-filter "$@" >/dev/null 2>&1; }
 setup() { # setup CONFIG: from the one before it
 	case $1 in
 	none) ;;
-	flows) fg attach "$S_IF" >/dev/null || die "attach" ;;
+	xdp-filter) xf load "$S_IF" || die "xdp-filter load" ;;
+	flows)
+		xf unload "$S_IF" || die "xdp-filter unload"
+		fg attach "$S_IF" >/dev/null || die "attach"
+		;;
 	rtt) "$FLOWGATE" rtt enable cgroup "$CG" >/dev/null || die "rtt enable" ;; # /sys of the host: its cgroups
 	rules) fg rule load "$TMP/rules" >/dev/null || die "rule load" ;;
 	capture)
@@ -241,10 +233,11 @@ teardown() { # back to none
 	"$FLOWGATE" rtt disable >/dev/null 2>&1 || true
 	fg detach "$S_IF" >/dev/null 2>&1 || true
 	fg purge >/dev/null 2>&1 || true
+	xf unload "$S_IF" || true
 }
 
 load="$(cut -d' ' -f1-3 /proc/loadavg)"
-log "load average before: $load ($(nproc) CPUs, shared machine); $rounds rounds of ${secs} s runs"
+log "load average before: $load ($(nproc) CPUs); $rounds rounds of ${secs} s runs"
 : >"$TMP/rows"
 for r in $(seq "$rounds"); do
 	for c in "${CONFIGS[@]}"; do
@@ -257,10 +250,10 @@ done
 load2="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 "$PY" - "$json" "$TMP/rows" "$rate" "$load" "$load2" <<'EOF'
-import json, statistics, sys
+import json, os, statistics, sys
 js, path, rate, l0, l1 = sys.argv[1:]
 rows = [json.loads(l) for l in open(path)]
-cfgs = ["none", "flows", "rtt", "rules", "capture"]
+cfgs = ["none", "xdp-filter", "flows", "rtt", "rules", "capture"]
 by = {(r["config"], r["round"]): r for r in rows}
 rounds = sorted({r["round"] for r in rows})
 def stat(vals):
@@ -305,5 +298,5 @@ for c, o in out["configs"].items():
         for p, s in o["prog_ns_per_run"].items():
             print("           %-16s %s ns per run, %s runs per request" % (
                 p, m(s, "%.0f"), m(o["prog_runs_per_req"][p], "%.2f")))
-print("load average before %s, after %s (2 CPUs shared by 5 developers)" % (l0, l1))
+print("load average before %s, after %s (%d CPUs)" % (l0, l1, os.cpu_count()))
 EOF

@@ -33,6 +33,10 @@
 #define FG_CAP_RING_MIN	    4096u
 #define FG_CAP_RING_MAX	    (1u << 30)
 #define FG_CAP_RING_HDR	    8
+/* What a record with ROOM packet bytes takes of the ring: the kernel
+ * rounds a reservation up to 8 bytes and adds its header. */
+#define FG_CAP_ROOM(ROOM) \
+	(((sizeof(struct fg_cap_rec) + (ROOM) + 7) & ~7ul) + FG_CAP_RING_HDR)
 
 /* Verdicts, as selection bits and in records. */
 #define FG_CAP_PASS (1u << 0)

@@ -26,16 +26,16 @@ die() {
 }
 
 cleanup() {
-	local rc=$?
+	local rc=$? ns
 
 	trap - EXIT INT TERM
 	[ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null
 	[ -n "$EXPORTER" ] && kill -9 "$EXPORTER" 2>/dev/null
 	[ -n "$NFCAPD" ] && kill -9 "$NFCAPD" 2>/dev/null
 	[ -n "$TMP" ] && rm -rf "$TMP.nfcapd"
-	ip netns del "$NS_HOST" 2>/dev/null
-	ip netns del "$NS_CLI" 2>/dev/null
-	ip netns del "$NS_ATK" 2>/dev/null
+	for ns in "$NS_HOST" "$NS_CLI" "$NS_ATK"; do
+		ip netns del "$ns" 2>/dev/null
+	done
 	if [ -n "$TMP" ]; then
 		umount "$TMP" 2>/dev/null || umount -l "$TMP" 2>/dev/null
 		rmdir "$TMP" 2>/dev/null

@@ -134,6 +134,27 @@ static __always_inline void fg_cap_fill(struct fg_cap_rec *r,
 }
 
 /*
+ * Wake the reader only when this record takes the waiting data past a
+ * quarter of the ring (1/4, 1/2, 3/4: the ring's size is a power of two).
+ * The default wakes it on every record while it keeps up, the usual case
+ * at a moderate rate, and waking on every record above a mark does the
+ * same once the reader falls behind: an irq_work and a cross-CPU wake-up
+ * each, microseconds, ten times the copy. The reader also takes what is
+ * waiting each time its 100 ms wait ends (ctl/cmd/capture.c), so a record
+ * below the mark waits at most that long. SIZE is the record's room in the
+ * ring, header included.
+ */
+static __always_inline __u64 fg_cap_wake(__u64 size)
+{
+	__u64 avail = bpf_ringbuf_query(&fg_cap_ring, BPF_RB_AVAIL_DATA);
+	__u64 mark = bpf_ringbuf_query(&fg_cap_ring, BPF_RB_RING_SIZE) / 4;
+
+	if (avail >= size && ((avail - size) & -mark) != (avail & -mark))
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+/*
  * One record of ROOM packet bytes (a constant): reserve, fill, copy LEN
  * (1..ROOM) bytes with LOAD(ctx, 0, dst, len), submit. A failed copy (it
  * cannot fail within the frame) leaves a record without data. The empty
@@ -143,25 +164,26 @@ static __always_inline void fg_cap_fill(struct fg_cap_rec *r,
  * is passed as (len - 1, clamped) + 1 for 6.1's verifier (Debian 12),
  * which learns nothing from "len != 0" and refuses a size that may be 0.
  */
-#define FG_CAP_PUT(ROOM, LOAD, ...)                                 \
-	({                                                          \
-		struct fg_cap_rec *_r = bpf_ringbuf_reserve(        \
-			&fg_cap_ring, sizeof(*_r) + (ROOM), 0);     \
-		int _ok = _r != NULL;                               \
-                                                                    \
-		asm volatile("" ::: "memory");                      \
-		if (_r) {                                           \
-			__u64 _x = (__u64)len - 1;                  \
-                                                                    \
-			fg_cap_fill(_r, p, now, __VA_ARGS__, len);  \
-			asm volatile("" : "+r"(_x));                \
-			if (_x > (ROOM)-1)                          \
-				_x = (ROOM)-1;                      \
-			if (!len || LOAD(ctx, 0, _r->data, _x + 1)) \
-				_r->cap_len = 0;                    \
-			bpf_ringbuf_submit(_r, 0);                  \
-		}                                                   \
-		_ok;                                                \
+#define FG_CAP_PUT(ROOM, LOAD, ...)                                         \
+	({                                                                  \
+		struct fg_cap_rec *_r = bpf_ringbuf_reserve(                \
+			&fg_cap_ring, sizeof(*_r) + (ROOM), 0);             \
+		int _ok = _r != NULL;                                       \
+                                                                            \
+		asm volatile("" ::: "memory");                              \
+		if (_r) {                                                   \
+			__u64 _x = (__u64)len - 1;                          \
+                                                                            \
+			fg_cap_fill(_r, p, now, __VA_ARGS__, len);          \
+			asm volatile("" : "+r"(_x));                        \
+			if (_x > (ROOM)-1)                                  \
+				_x = (ROOM)-1;                              \
+			if (!len || LOAD(ctx, 0, _r->data, _x + 1))         \
+				_r->cap_len = 0;                            \
+			bpf_ringbuf_submit(_r,                              \
+					   fg_cap_wake(FG_CAP_ROOM(ROOM))); \
+		}                                                           \
+		_ok;                                                        \
 	})
 
 /*

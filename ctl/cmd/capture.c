@@ -241,7 +241,12 @@ static int run(struct capture *c)
 			c->stopped_by = "duration";
 			return 0;
 		}
+		/* The programs wake us only once a quarter of the ring is
+		 * waiting (fg_cap_wake()): what is below that is taken
+		 * when the wait times out. */
 		n = ring_buffer__poll(c->rb, 100);
+		if (!n)
+			n = ring_buffer__consume(c->rb);
 		if (n < 0 && n != -EINTR)
 			return fg_error(n, "cannot read the capture ring: %s",
 					fg_strerr(n));

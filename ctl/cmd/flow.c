@@ -107,21 +107,6 @@ struct dump_ctx {
 	int err;
 };
 
-/* Room for one more element of size sz in *v (n used of *cap). */
-static int grow(void **v, size_t n, size_t *cap, size_t sz)
-{
-	void *ne;
-
-	if (n < *cap)
-		return 0;
-	ne = realloc(*v, (*cap ? *cap * 2 : 64) * sz);
-	if (!ne)
-		return -ENOMEM;
-	*v = ne;
-	*cap = *cap ? *cap * 2 : 64;
-	return 0;
-}
-
 static void dump_one(const void *key, const void *vals, int ncpu, void *c)
 {
 	struct dump_ctx *d = c;
@@ -132,7 +117,7 @@ static void dump_one(const void *key, const void *vals, int ncpu, void *c)
 	fg_flow_sum(vals, ncpu, &sum);
 	if (!sum.packets)
 		return;
-	d->err = grow((void **)&d->e, d->n, &d->cap, sizeof(*d->e));
+	d->err = fg_grow(&d->e, &d->cap, d->n, sizeof(*d->e), 64);
 	if (d->err)
 		return;
 	d->flows++;
@@ -153,7 +138,7 @@ static void dump_ovf(const void *key, const void *vals, int ncpu, void *c)
 	if (d->f->proto >= 0 && (!k->ip_ver || k->proto != d->f->proto))
 		return;
 	fg_percpu_sum(vals, ncpu, sizeof(v) / sizeof(__u64), (__u64 *)&v);
-	d->err = grow((void **)&d->o, d->no, &d->capo, sizeof(*d->o));
+	d->err = fg_grow(&d->o, &d->capo, d->no, sizeof(*d->o), 64);
 	if (d->err)
 		return;
 	d->o[d->no].k = *k;
@@ -195,16 +180,8 @@ static int dump_cmp(const void *a, const void *b)
 /* Overflow aggregates: by interface, direction, IP version, protocol. */
 static int ovf_cmp(const void *a, const void *b)
 {
-	const struct fg_ovf_key *x = &((const struct dump_ovf *)a)->k;
-	const struct fg_ovf_key *y = &((const struct dump_ovf *)b)->k;
-
-	if (x->ifindex != y->ifindex)
-		return x->ifindex < y->ifindex ? -1 : 1;
-	if (x->dir != y->dir)
-		return x->dir < y->dir ? -1 : 1;
-	if (x->ip_ver != y->ip_ver)
-		return x->ip_ver < y->ip_ver ? -1 : 1;
-	return x->proto < y->proto ? -1 : x->proto > y->proto;
+	return fg_ovf_key_cmp(&((const struct dump_ovf *)a)->k,
+			      &((const struct dump_ovf *)b)->k);
 }
 
 static int dump_gather(int fd, int ofd, struct dump_ctx *d)
@@ -300,6 +277,7 @@ struct snap {
 	struct snap_ent *e;
 	size_t n, cap;
 	const struct flow_filter *f;
+	int err;
 };
 
 static void snap_one(const void *key, const void *vals, int ncpu, void *c)
@@ -307,17 +285,11 @@ static void snap_one(const void *key, const void *vals, int ncpu, void *c)
 	struct snap *s = c;
 	struct snap_ent *e;
 
-	if (!flow_match(s->f, key))
+	if (s->err || !flow_match(s->f, key))
 		return;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 1024;
-
-		e = realloc(s->e, cap * sizeof(*e));
-		if (!e)
-			return;
-		s->e = e;
-		s->cap = cap;
-	}
+	s->err = fg_grow(&s->e, &s->cap, s->n, sizeof(*e), 1024);
+	if (s->err)
+		return;
 	e = &s->e[s->n];
 	e->k = *(const struct fg_flow_key *)key;
 	fg_flow_sum(vals, ncpu, &e->v);
@@ -487,6 +459,7 @@ static int flow_top(int argc, char **argv)
 	 * in one interval, never a total since the flow began. */
 	err = fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
 				 sizeof(struct fg_flow_val), snap_one, &prev);
+	err = err ?: prev.err;
 	if (!err) {
 		if (prev.n)
 			qsort(prev.e, prev.n, sizeof(*prev.e), key_cmp);
@@ -497,6 +470,7 @@ static int flow_top(int argc, char **argv)
 		err = fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
 					 sizeof(struct fg_flow_val), snap_one,
 					 &cur);
+		err = err ?: cur.err;
 		if (err)
 			break;
 		snap_rates(&cur, &prev, by_packets, interval);
@@ -523,6 +497,7 @@ static int flow_top(int argc, char **argv)
 struct flush_flow {
 	struct fg_flow_key k;
 	__u64 packets, octets, first_ns;
+	bool deleted;
 };
 
 struct flush_ctx {
@@ -542,44 +517,38 @@ static void flush_one(const void *key, const void *vals, int ncpu, void *c)
 {
 	struct flush_ctx *x = c;
 	struct fg_flow_val sum;
-	void *ne;
 
 	if (x->err || !flow_match(x->f, key))
 		return;
-	if (x->n == x->cap) {
-		x->cap = x->cap ? x->cap * 2 : 1024;
-		ne = realloc(x->e, x->cap * sizeof(*x->e));
-		if (!ne) {
-			x->err = -ENOMEM;
-			return;
-		}
-		x->e = ne;
-	}
+	x->err = fg_grow(&x->e, &x->cap, x->n, sizeof(*x->e), 1024);
+	if (x->err)
+		return;
 	fg_flow_sum(vals, ncpu, &sum);
 	x->e[x->n++] =
-		(struct flush_flow){*(const struct fg_flow_key *)key,
-				    sum.packets, sum.octets, sum.first_ns};
+		(struct flush_flow){.k = *(const struct fg_flow_key *)key,
+				    .packets = sum.packets,
+				    .octets = sum.octets,
+				    .first_ns = sum.first_ns};
 }
 
 /*
  * A deleted flow's part that no exporter has exported: all of it, less
  * what the export shadow (fg_expstate, mirrored after each sweep) says went
- * out of this very entry (same first packet). Read after the delete, so
- * that an export racing it is not counted as lost.
+ * out of this very entry (same first packet). The shadows are read after
+ * the deletes, so that an export racing them is not counted as lost.
  */
-static void flush_count(int sfd, const struct flush_flow *fl,
-			struct flush_sum *t)
+static void flush_count(const struct fg_exp_row *rows, size_t nrows,
+			const struct flush_flow *fl, struct flush_sum *t)
 {
-	struct fg_exp_shadow sh;
+	const struct fg_exp_shadow *sh = fg_exp_state_find(rows, nrows, &fl->k);
 	__u64 p = fl->packets, o = fl->octets;
 
 	t->flows++;
 	t->packets += p;
 	t->octets += o;
-	if (sfd >= 0 && !bpf_map_lookup_elem(sfd, &fl->k, &sh) &&
-	    sh.first_ns == fl->first_ns) {
-		p = p > sh.packets ? p - sh.packets : 0;
-		o = o > sh.octets ? o - sh.octets : 0;
+	if (sh && sh->first_ns == fl->first_ns) {
+		p = p > sh->packets ? p - sh->packets : 0;
+		o = o > sh->octets ? o - sh->octets : 0;
 	}
 	t->lost_flows += p != 0;
 	t->lost_packets += p;
@@ -594,8 +563,9 @@ static int flow_flush(int argc, char **argv)
 	struct flow_filter f;
 	struct flush_ctx x = {.f = &f};
 	struct flush_sum t = {};
-	int fd, sfd, err;
-	size_t i;
+	struct fg_exp_row *rows = NULL;
+	size_t i, nrows = 0;
+	int fd, err;
 
 	fd = open_flows(argc, argv, &f);
 	if (fd < 0)
@@ -603,12 +573,15 @@ static int flow_flush(int argc, char **argv)
 	err = fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
 				 sizeof(struct fg_flow_val), flush_one, &x);
 	err = err ?: x.err;
-	sfd = err ? -1 : fg_map_open(FG_MAP_EXPSTATE);
 	for (i = 0; !err && i < x.n; i++)
-		if (!bpf_map_delete_elem(fd, &x.e[i].k))
-			flush_count(sfd, &x.e[i], &t);
-	if (sfd >= 0)
-		close(sfd);
+		x.e[i].deleted = !bpf_map_delete_elem(fd, &x.e[i].k);
+	/* No readable export state: all of it counts as not exported. */
+	if (!err && fg_exp_state_read(&rows, &nrows))
+		nrows = 0;
+	for (i = 0; !err && i < x.n; i++)
+		if (x.e[i].deleted)
+			flush_count(rows, nrows, &x.e[i], &t);
+	free(rows);
 	close(fd);
 	free(x.e);
 	if (err)

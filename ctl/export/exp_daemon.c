@@ -86,7 +86,6 @@ static void close_maps(struct exp_daemon *d)
 static int open_maps(struct exp_daemon *d)
 {
 	struct fg_exp_maps *m = &d->maps;
-	__u32 max_flows;
 	int err;
 
 	d->flows_fd = fg_map_open(FG_MAP_FLOWS);
@@ -100,16 +99,21 @@ static int open_maps(struct exp_daemon *d)
 	m->ifstats = fg_map_open(FG_MAP_IFSTATS);
 	m->config = fg_map_open(FG_MAP_CONFIG);
 	m->ifaces = fg_map_open(FG_MAP_IFACES);
-	max_flows = fg_pinned_max_flows();
-	m->state = fg_map_own(FG_MAP_EXPSTATE, BPF_MAP_TYPE_HASH,
-			      sizeof(struct fg_flow_key),
-			      sizeof(struct fg_exp_shadow), max_flows + 4096);
 	d->stats_fd = fg_map_own(FG_MAP_EXPSTATS, BPF_MAP_TYPE_ARRAY,
 				 sizeof(__u32), sizeof(struct fg_exp_stats), 1);
 	d->flows_id = fg_map_id(d->flows_fd);
-	if (m->state < 0)
-		return fg_error(m->state, "cannot keep the export state: %s",
-				fg_strerr(m->state));
+	return 0;
+}
+
+/* The export state, once we know no other exporter uses it (a migration
+ * of its layout under a running one would lose that one's updates). */
+static int open_state(struct exp_daemon *d)
+{
+	int fd = fg_exp_state_open(FG_EXP_ROWS(fg_pinned_max_flows()));
+
+	if (fd < 0)
+		return fd;
+	d->maps.state = fd;
 	return 0;
 }
 
@@ -187,6 +191,8 @@ static int start(struct exp_daemon *d)
 	}
 	if (!err)
 		err = check_alone(d->stats_fd);
+	if (!err)
+		err = open_state(d);
 	if (!err)
 		err = fg_exporter_new(&d->e, &d->set, &d->maps);
 	if (!err && said)

@@ -121,35 +121,45 @@ static int grow_slots(struct fx_index *ix)
 	return 0;
 }
 
-static __u32 new_id(struct fx_index *ix)
+/* The chunk of id top exists: 0 or -ENOMEM. */
+static int top_chunk(struct fx_index *ix)
 {
 	struct fx_ent **c;
+
+	if (ix->top >> FX_CHUNK_SHIFT < ix->nchunk)
+		return 0;
+	c = realloc(ix->chunk, (ix->nchunk + 1) * sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	ix->chunk = c;
+	c[ix->nchunk] = malloc(FX_CHUNK * sizeof(**c));
+	if (!c[ix->nchunk])
+		return -ENOMEM;
+	ix->nchunk++;
+	return 0;
+}
+
+static __u32 new_id(struct fx_index *ix)
+{
 	__u32 id = ix->free;
 
 	if (id) {
 		ix->free = fx_ent(ix, id)->next;
 		return id;
 	}
-	if (ix->top >> FX_CHUNK_SHIFT == ix->nchunk) {
-		c = realloc(ix->chunk, (ix->nchunk + 1) * sizeof(*c));
-		if (!c)
-			return 0;
-		ix->chunk = c;
-		c[ix->nchunk] = malloc(FX_CHUNK * sizeof(**c));
-		if (!c[ix->nchunk])
-			return 0;
-		ix->nchunk++;
-	}
+	if (top_chunk(ix))
+		return 0;
 	return ix->top++;
 }
 
-/* Put k in slot i (empty), with a new entry. */
+/* Put k in slot i (empty), with entry id (0: a new one). */
 static struct fx_ent *insert(struct fx_index *ix, const struct fg_flow_key *k,
-			     __u32 h, __u32 i)
+			     __u32 h, __u32 i, __u32 id)
 {
 	struct fx_ent *e;
-	__u32 id = new_id(ix);
 
+	if (!id)
+		id = new_id(ix);
 	if (!id)
 		return NULL;
 	ix->slot[i] = (struct fx_slot){h, id};
@@ -176,7 +186,7 @@ struct fx_ent *fx_add(struct fx_index *ix, const struct fg_flow_key *k)
 
 	if (make_room(ix))
 		return NULL;
-	return insert(ix, k, h, probe(ix, k, h));
+	return insert(ix, k, h, probe(ix, k, h), 0);
 }
 
 struct fx_ent *fx_get(struct fx_index *ix, const struct fg_flow_key *k)
@@ -188,7 +198,7 @@ struct fx_ent *fx_get(struct fx_index *ix, const struct fg_flow_key *k)
 	i = probe(ix, k, h);
 	if (ix->slot[i].id)
 		return fx_ent(ix, ix->slot[i].id);
-	return insert(ix, k, h, i);
+	return insert(ix, k, h, i, 0);
 }
 
 static void put_id(struct fx_index *ix, struct fx_ent *e)
@@ -196,6 +206,31 @@ static void put_id(struct fx_index *ix, struct fx_ent *e)
 	e->flags = 0;
 	e->next = ix->free;
 	ix->free = e->id;
+}
+
+struct fx_ent *fx_add_at(struct fx_index *ix, const struct fg_flow_key *k,
+			 __u32 id)
+{
+	__u32 h = (__u32)fx_hash(k), i;
+	struct fx_ent *e;
+
+	if (!id || id < ix->top || make_room(ix))
+		return NULL;
+	i = probe(ix, k, h);
+	if (ix->slot[i].id)
+		return NULL; /* k is in already */
+	/* The ids skipped are free; id itself is the new top. */
+	for (; ix->top <= id; ix->top++) {
+		if (top_chunk(ix))
+			return NULL;
+		if (ix->top == id)
+			continue;
+		e = fx_ent(ix, ix->top);
+		e->id = ix->top;
+		e->used = 0;
+		put_id(ix, e);
+	}
+	return insert(ix, k, h, i, id);
 }
 
 /* i is cyclically in (lo, hi]. */
@@ -366,10 +401,10 @@ static void dirty_one(struct fx_index *ix, struct fx_ent *e,
 	if (!(e->flags & FX_DIRTY))
 		return;
 	e->flags &= ~FX_DIRTY;
-	if (e->used)
-		fn(e, ctx);
-	else
+	if (!e->used)
 		put_id(ix, e); /* deleted while on the list */
+	else if (fn)
+		fn(e, ctx);
 }
 
 void fx_each_dirty(struct fx_index *ix, void (*fn)(struct fx_ent *e, void *ctx),

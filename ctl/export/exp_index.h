@@ -24,10 +24,12 @@
  * reads its pinned mirror too. */
 
 enum {
-	FX_SHADOW = 1, /* v holds what was exported of this flow */
-	FX_DIRTY = 2,  /* v changed since the last mirror: on the dirty list */
-	FX_LINKED = 4, /* on the wheel */
-	FX_IDLE = 8,   /* due_ns is its idle timeout (it ends then, if idle) */
+	FX_SHADOW = 1,	/* v holds what was exported of this flow */
+	FX_DIRTY = 2,	/* v changed since the last mirror: on the dirty list */
+	FX_LINKED = 4,	/* on the wheel */
+	FX_IDLE = 8,	/* due_ns is its idle timeout (it ends then, if idle) */
+	FX_ROW = 16,	/* row id of the pinned mirror holds this key */
+	FX_MISSED = 32, /* the last read of the whole table did not see it */
 };
 
 struct fx_ent {
@@ -40,6 +42,7 @@ struct fx_ent {
 	__u8 flags;
 	__u8 used;
 	struct fg_exp_shadow v;
+	__u32 walk_next; /* the entry after it in the last whole read */
 };
 
 struct fx_slot {
@@ -79,6 +82,11 @@ struct fx_ent *fx_find(const struct fx_index *ix, const struct fg_flow_key *k);
 /* A new entry (zeroed but for the key), or NULL: out of memory. The key
  * must not be in the index. */
 struct fx_ent *fx_add(struct fx_index *ix, const struct fg_flow_key *k);
+/* A new entry with the given id, for an index rebuilt from a saved one
+ * (ids in ascending order, before any other add): NULL when the id is
+ * taken or lower than one handed out, k is in already, or out of memory. */
+struct fx_ent *fx_add_at(struct fx_index *ix, const struct fg_flow_key *k,
+			 __u32 id);
 /* k's entry, found or added (one probe for both); NULL: out of memory. */
 struct fx_ent *fx_get(struct fx_index *ix, const struct fg_flow_key *k);
 void fx_del(struct fx_index *ix, struct fx_ent *e);
@@ -99,7 +107,8 @@ long fx_take_due(struct fx_index *ix, __u64 now_ns, __u32 **ids, size_t *cap);
 
 /* Mark e's shadow changed: on the dirty list until fx_each_dirty. */
 void fx_mark_dirty(struct fx_index *ix, struct fx_ent *e);
-/* fn on every live entry marked dirty, then the marks are cleared. */
+/* fn (if not NULL) on every live entry marked dirty, then the marks are
+ * cleared. */
 void fx_each_dirty(struct fx_index *ix, void (*fn)(struct fx_ent *e, void *ctx),
 		   void *ctx);
 

@@ -70,8 +70,9 @@ struct fg_exporter {
 	__u32 sampling; /* last seen in fg_config */
 	struct expiry *exp;
 	size_t nexp, capexp;
-	struct fg_flow_key *gone; /* mirror deletions */
-	size_t ngone, capgone;
+	struct fg_exp_row *rows; /* fg_expstate mapped; NULL: none */
+	__u32 nrows;
+	bool said_rows; /* logged that an entry had no row */
 	uint64_t (*guard)[IPFIX_GUARD_NVALS];
 	__u8 *guard_changed;
 	__u32 nguard, capguard;
@@ -89,6 +90,7 @@ struct fg_exporter {
 	__u64 idle_ns, act_ns, half_tick;
 	bool read_all;	    /* FLOWGATE_EXP_READ_ALL: every sweep reads all */
 	bool did_read;	    /* this sweep read the whole table */
+	__u32 walk_prev;    /* the entry of the read's last flow */
 	bool must_read;	    /* the index may miss a flow: read the table */
 	__u64 next_read_ns; /* a flow the last read missed may be due */
 	__u32 *due;	    /* ids of the flows a sweep looks up */
@@ -228,17 +230,6 @@ static void emit_now(struct fg_exporter *e, const struct fg_flow_key *k,
 	}
 }
 
-static void push_gone(struct fg_exporter *e, const struct fg_flow_key *k)
-{
-	struct fg_flow_key *g =
-		grow(e->gone, &e->capgone, e->ngone, sizeof(*g));
-
-	if (!g)
-		return; /* the mirror keeps a stale entry: harmless */
-	e->gone = g;
-	e->gone[e->ngone++] = *k;
-}
-
 /* The shadow of an index entry, if it has one. */
 static const struct fg_exp_shadow *shadow_of(const struct fx_ent *s)
 {
@@ -321,6 +312,7 @@ static void flow_sweep(struct fg_exporter *e, const struct fg_flow_key *k,
 
 	if (s) {
 		s->gen = e->gen;
+		s->flags &= ~FX_MISSED;
 		/* A shadow left by a flow that ended, for a new entry:
 		 * forget it. */
 		if ((s->flags & FX_SHADOW) && s->v.first_ns != cur->first_ns)
@@ -361,6 +353,27 @@ static void flow_sweep(struct fg_exporter *e, const struct fg_flow_key *k,
 	}
 }
 
+/*
+ * A whole read meets the flows in the table's order, which changes only
+ * where flows come and go: the entry after the last one is most often the
+ * one that came after it last time, found without the hash's probe into
+ * an array as large as the table (a cache miss per flow).
+ */
+static struct fx_ent *walk_guess(struct fg_exporter *e,
+				 const struct fg_flow_key *k)
+{
+	struct fx_ent *s;
+	__u32 id;
+
+	if (!e->walk_prev)
+		return NULL;
+	id = fx_ent(&e->ix, e->walk_prev)->walk_next;
+	if (!id || id >= e->ix.top)
+		return NULL;
+	s = fx_ent(&e->ix, id);
+	return s->used && !memcmp(&s->key, k, sizeof(*k)) ? s : NULL;
+}
+
 /* A flow of the whole table's read, its CPUs summed. */
 static void sweep_flow(const struct fg_flow_key *k,
 		       const struct fg_flow_val *cur, void *ctx)
@@ -371,9 +384,16 @@ static void sweep_flow(const struct fg_flow_key *k,
 	e->st.flows++;
 	if (!cur->packets)
 		return;
-	s = fx_get(&e->ix, k);
+	s = walk_guess(e, k);
 	if (!s)
+		s = fx_get(&e->ix, k);
+	if (!s) {
 		e->must_read = true; /* unknown to the index: read again */
+	} else {
+		if (e->walk_prev)
+			fx_ent(&e->ix, e->walk_prev)->walk_next = s->id;
+		e->walk_prev = s->id;
+	}
 	flow_sweep(e, k, s, cur);
 }
 
@@ -417,12 +437,22 @@ static void sweep_ovf(const void *key, const void *vals, int ncpu, void *ctx)
 	record_export(e, s, &k, &cur);
 }
 
-/* A flow no longer in the table: its shadow leaves the mirror too. */
+/*
+ * An entry leaves the index: its flow is no longer in the table, so its
+ * row is emptied at once (its id may go to another flow next). Until then
+ * a restart would only load a shadow that the first read drops.
+ */
+static void drop_ent(struct fg_exporter *e, struct fx_ent *s)
+{
+	if (s->flags & FX_ROW)
+		__atomic_store_n(&e->rows[s->id].seq, 0, __ATOMIC_RELEASE);
+	fx_del(&e->ix, s);
+}
+
+/* A flow no longer in the table. */
 static void forget(struct fg_exporter *e, struct fx_ent *s)
 {
-	if (s->flags & FX_SHADOW)
-		push_gone(e, &s->key);
-	fx_del(&e->ix, s);
+	drop_ent(e, s);
 }
 
 /* Do e->req[0..n), n <= e->fetch_max, into e->got. */
@@ -455,8 +485,7 @@ static void expire_one(struct fg_exporter *e, struct expiry *x,
 		emit(e, &x->key, &d, x->reason);
 	}
 	if (x->ent)
-		fx_del(&e->ix, x->ent);
-	push_gone(e, &x->key);
+		drop_ent(e, x->ent);
 }
 
 /* Delete expired flows, fetch_max deletes at a time; what raced a delete
@@ -478,12 +507,23 @@ static void expire(struct fg_exporter *e)
 	e->nexp = 0;
 }
 
+/*
+ * A read through the map iterator resumes each read(2) at a count of
+ * entries into a bucket, so a delete in that bucket meanwhile (`flow
+ * flush`) can hide one flow from it: an entry is forgotten only when two
+ * reads in a row miss its flow, lest a flow still there lose its shadow
+ * and be exported whole again.
+ */
 static void collect_one(struct fx_ent *s, void *ctx)
 {
 	struct fg_exporter *e = ctx;
 
-	if (s->gen != e->gen)
+	if (s->gen == e->gen)
+		return;
+	if (s->flags & FX_MISSED)
 		forget(e, s);
+	else
+		s->flags |= FX_MISSED;
 }
 
 /* After a read of the whole table: entries whose flow was not in it are
@@ -494,56 +534,66 @@ static void collect(struct fg_exporter *e)
 	fx_each(&e->ix, collect_one, e);
 }
 
-struct mirror_batch {
-	struct fg_exporter *e;
-	struct fg_flow_key keys[256];
-	struct fg_exp_shadow vals[256];
-	__u32 n;
-};
-
-static void mirror_flush(struct mirror_batch *b)
+/* An entry whose id is past the mirror's rows: its shadow is kept in
+ * memory only, and a restart exports its flow whole again. Said once. */
+static void no_row(struct fg_exporter *e, const struct fx_ent *s)
 {
-	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, o);
-	__u32 cnt = b->n;
+	char t[256];
 
-	if (b->n && b->e->maps.state >= 0)
-		bpf_map_update_batch(b->e->maps.state, b->keys, b->vals, &cnt,
-				     &o);
-	b->n = 0;
+	if (e->said_rows)
+		return;
+	e->said_rows = true;
+	snprintf(t, sizeof(t),
+		 "export: more flows than the export state's %u rows; after "
+		 "a restart, flows beyond them are exported whole again",
+		 e->nrows - 1);
+	fg_logt(FG_LOG_WARN, "state_rows", t, "rows=%u\tid=%u", e->nrows - 1,
+		s->id);
 }
 
+/*
+ * Row s->id := s's shadow. The same flow entry (same first packet) as
+ * the row holds: the counters in place, each of them then old or new,
+ * never torn within itself. Another one: the row's seq is odd while it is
+ * written, so that a crash in between leaves an empty row, not a key with
+ * another flow's counters (which would hide packets never exported).
+ */
 static void mirror_one(struct fx_ent *s, void *ctx)
 {
-	struct mirror_batch *b = ctx;
+	struct fg_exporter *e = ctx;
+	struct fg_exp_row *r;
+	__u32 seq;
 
 	if (!(s->flags & FX_SHADOW))
 		return;
-	b->keys[b->n] = s->key;
-	b->vals[b->n++] = s->v;
-	if (b->n == 256)
-		mirror_flush(b);
+	if (s->id >= e->nrows) {
+		no_row(e, s);
+		return;
+	}
+	r = &e->rows[s->id];
+	if ((s->flags & FX_ROW) && r->v.first_ns == s->v.first_ns) {
+		r->v.packets = s->v.packets;
+		r->v.octets = s->v.octets;
+		r->v.export_ns = s->v.export_ns;
+		return;
+	}
+	seq = (r->seq | 1) + 2; /* odd, and not what a reader saw before */
+	__atomic_store_n(&r->seq, seq, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	r->key = s->key;
+	r->v = s->v;
+	__atomic_store_n(&r->seq, seq + 1, __ATOMIC_RELEASE);
+	s->flags |= FX_ROW;
 }
 
-/* Mirror the sweep's changes (the dirty list) into fg_expstate, in
- * batches. */
+/* Mirror the sweep's changes (the dirty list) into fg_expstate: stores
+ * into its mapping. */
 static void mirror(struct fg_exporter *e)
 {
-	struct mirror_batch b;
-
-	b.e = e;
-	b.n = 0;
-	fx_each_dirty(&e->ix, mirror_one, &b);
-	mirror_flush(&b);
-}
-
-static void mirror_gone(struct fg_exporter *e)
-{
-	size_t i;
-
-	/* One by one: a batch delete stops at the first missing key. */
-	for (i = 0; e->maps.state >= 0 && i < e->ngone; i++)
-		bpf_map_delete_elem(e->maps.state, &e->gone[i]);
-	e->ngone = 0;
+	if (e->rows)
+		fx_each_dirty(&e->ix, mirror_one, e);
+	else
+		fx_each_dirty(&e->ix, NULL, NULL);
 }
 
 static void guard_one(const void *key, const void *vals, int ncpu, void *ctx)
@@ -737,6 +787,7 @@ static int read_flows(struct fg_exporter *e)
 	e->st.flows = 0;
 	e->must_read = false;
 	e->did_read = true;
+	e->walk_prev = 0;
 	err = e->src->ops->walk(e->src, sweep_flow, e);
 	if (err) {
 		e->must_read = true;
@@ -919,7 +970,6 @@ int fg_exporter_sweep(struct fg_exporter *e, uint64_t now_ns, uint64_t wall,
 	expire(e);
 	if (e->did_read)
 		collect(e);
-	mirror_gone(e);
 	emit_held(e);
 	outs_flush(e);
 	e->st.sweeps++;
@@ -933,15 +983,43 @@ int fg_exporter_sweep(struct fg_exporter *e, uint64_t now_ns, uint64_t wall,
 
 /* ---- setup -------------------------------------------------------------- */
 
-static void load_one(const void *key, const void *val, int ncpu, void *ctx)
+/* Row id of a mirror a stopped exporter left: its shadow, under the same
+ * id. A row being written when it stopped is empty; a key twice (never
+ * written so) keeps the smaller shadow: a repeat rather than a loss. */
+static void load_row(struct fg_exporter *e, __u32 id)
 {
-	struct fg_exporter *e = ctx;
-	struct fx_ent *s = fx_add(&e->ix, key);
+	struct fg_exp_row *r = &e->rows[id];
+	struct fx_ent *s;
 
+	if (r->seq & 1)
+		r->seq = 0;
+	if (!r->seq)
+		return;
+	s = fx_add_at(&e->ix, &r->key, id);
 	if (s) {
-		s->v = *(const struct fg_exp_shadow *)val;
-		s->flags |= FX_SHADOW;
+		s->v = r->v;
+		s->flags |= FX_SHADOW | FX_ROW;
+		return;
 	}
+	s = fx_find(&e->ix, &r->key);
+	if (s && r->v.packets < s->v.packets) {
+		s->v = r->v;
+		fx_mark_dirty(&e->ix, s);
+	}
+	r->seq = 0;
+}
+
+static int load_state(struct fg_exporter *e)
+{
+	__u32 i;
+	int err = fg_exp_state_map(e->maps.state, true, &e->rows, &e->nrows);
+
+	if (err)
+		return fg_error(err, "cannot map the export state: %s",
+				fg_strerr(err));
+	for (i = 1; i < e->nrows; i++)
+		load_row(e, i);
+	return 0;
 }
 
 static int open_outs(struct fg_exporter *e)
@@ -1005,9 +1083,7 @@ int fg_exporter_new(struct fg_exporter **out, const struct fg_exp_settings *s,
 	 * the index starts small and doubles. */
 	err = fx_init(&e->ix, 16384, s->tick_ms * NS_MS);
 	if (!err && maps->state >= 0)
-		err = fg_map_walk(maps->state, sizeof(struct fg_flow_key),
-				  sizeof(struct fg_exp_shadow), false, load_one,
-				  e);
+		err = load_state(e);
 	if (!err)
 		err = open_outs(e);
 	if (err) {
@@ -1035,7 +1111,7 @@ void fg_exporter_free(struct fg_exporter *e)
 	free(e->exp);
 	free(e->req);
 	free(e->got);
-	free(e->gone);
+	fg_exp_state_unmap(e->rows, e->nrows);
 	free(e->guard);
 	free(e->guard_changed);
 	free(e->held);

@@ -61,6 +61,43 @@ _Static_assert(sizeof(struct fg_exp_shadow) == 32, "fg_exp_shadow layout");
 /* Shadow keys of the overflow aggregates: the flow key with this in pad. */
 #define FG_EXP_OVF_MARK 0xffff
 
+/*
+ * The pinned mirror fg_expstate (exp_state.c): a BPF_F_MMAPABLE array of
+ * rows, row i the shadow of the exporter's index entry i (row 0 unused),
+ * which the exporter writes through its mapping after each sweep: plain
+ * stores, no syscall per flow. seq is 0 for an empty row, odd while a row
+ * is written for another flow entry, even (>= 2) when key and v belong
+ * together; a row of the same flow entry is updated in place, each counter
+ * then the old or the new value, and the old one only repeats what the
+ * running sweep exported.
+ */
+struct fg_exp_row {
+	struct fg_flow_key key;
+	__u32 seq;
+	struct fg_exp_shadow v;
+};
+
+_Static_assert(sizeof(struct fg_exp_row) == 88, "fg_exp_row layout");
+
+/* Rows the mirror needs for a flow table of max_flows (and the overflow
+ * aggregates, and entries the index holds a while after their flow). */
+#define FG_EXP_ROWS(max_flows) ((max_flows) + 4096u + 1u)
+
+/* The pinned mirror with at least rows rows, made, or migrated from an
+ * older layout (the hash of shadows by key, or a smaller array) without
+ * losing a shadow: the fd, or -errno (said). */
+int fg_exp_state_open(__u32 rows);
+/* Its rows mapped (*n of them; unmap with fg_exp_state_unmap): 0 or -errno. */
+int fg_exp_state_map(int fd, bool write, struct fg_exp_row **rows, __u32 *n);
+void fg_exp_state_unmap(struct fg_exp_row *rows, __u32 n);
+/* Every shadow of the pinned fg_expstate (any layout), sorted by key, for
+ * a reader that looks flows up (`flow flush`): 0 (*rows NULL, *n 0 when
+ * there is none) or -errno. */
+int fg_exp_state_read(struct fg_exp_row **rows, size_t *n);
+const struct fg_exp_shadow *fg_exp_state_find(const struct fg_exp_row *rows,
+					      size_t n,
+					      const struct fg_flow_key *k);
+
 /* ---- the metering side (export.c) ---- */
 struct fg_exporter;
 
@@ -71,7 +108,7 @@ struct fg_flow_src;
 struct fg_exp_maps {
 	struct fg_flow_src *flows; /* stays the caller's */
 	int overflow, ifstats, config;
-	int state;  /* export shadow, pinned; -1: keep it in memory only */
+	int state;  /* fg_expstate (fg_exp_state_open); -1: in memory only */
 	int ifaces; /* fg_ifaces, for interface names; <= 0: none */
 	/* ifindex of the guard rows of fg_ifstats' catch-all slot (programs
 	 * loaded without a slot): 0, or the one interface of an instance

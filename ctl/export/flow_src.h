@@ -62,9 +62,14 @@ struct fg_flow_src {
 	bool exclusive;
 };
 
-/* The flow table behind fd (fg_flows, per CPU or shared), one syscall a
- * lookup. fd stays the caller's. */
+/* The flow table behind fd (fg_flows, per CPU or shared): read whole
+ * through the map iterator fg_flow_iter (batch lookups where it does not
+ * load), one syscall a lookup. fd stays the caller's. */
 int fg_flow_src_maps_new(struct fg_flow_src **s, int fd);
+
+/* It reads the whole table through the map iterator (else batch
+ * lookups). */
+bool fg_flow_src_maps_iter(const struct fg_flow_src *s);
 
 static inline void fg_flow_src_free(struct fg_flow_src *s)
 {

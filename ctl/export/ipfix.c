@@ -233,6 +233,31 @@ static void layout_options(struct ipfix_layout *l, const struct ipfix_opts *o)
 					   .scope = 2};
 }
 
+/* t's fields grouped by how they are written (t->put), into pl. */
+static void plan_build(struct ipfix_template *t, struct ipfix_plan *pl)
+{
+	uint16_t off[IPFIX_MAX_FIELDS], o = 0;
+	int i, k, n = 0;
+
+	for (i = 0; i < t->nfields; i++) {
+		off[i] = o;
+		o += t->fields[i].len;
+	}
+	for (k = 0; k <= IPFIX_PUT_DST6; k++) {
+		pl->first[k] = n;
+		for (i = 0; i < t->nfields; i++) {
+			uint8_t src = t->fields[i].src;
+
+			if (t->put[i] != k)
+				continue;
+			pl->at[n++] = (struct ipfix_put_at){
+				off[i], src <= IPFIX_S_OPT ? src : 0, i};
+		}
+	}
+	pl->first[k] = n;
+	t->plan = pl;
+}
+
 void ipfix_layout_init(struct ipfix_layout *l, const struct ipfix_opts *o)
 {
 	struct ipfix_opts own = *o;
@@ -247,6 +272,9 @@ void ipfix_layout_init(struct ipfix_layout *l, const struct ipfix_opts *o)
 		    ARRAY_LEN(flow6_fields),
 		    own.rtt ? IPFIX_TID_FLOW6_RTT : IPFIX_TID_FLOW6, &own);
 	layout_l2(l, &own);
+	plan_build(&l->flow4, &l->plan4);
+	plan_build(&l->flow6, &l->plan6);
+	plan_build(&l->l2, &l->planl2);
 	layout_options(l, &own);
 }
 
@@ -745,58 +773,55 @@ static void flow_values(const struct ipfix_flow *f, uint64_t *v)
  * an options value, and every value is computed once per record (a flow
  * record has some twenty fields, and every flow of a sweep is one).
  */
+/* The end of the plan's fields of kind k (they follow those of k - 1). */
+static inline const struct ipfix_put_at *upto(const struct ipfix_plan *pl,
+					      int k)
+{
+	return pl->at + pl->first[k + 1];
+}
+
 int ipfix_add_record(struct ipfix_msg *m, const struct ipfix_template *t,
 		     const struct ipfix_flow *f)
 {
+	const struct ipfix_plan *pl = t->plan;
 	const struct fg_flow_key *k = f->key;
-	uint64_t v[IPFIX_S_OPT + 1];
-	int i, err = 0;
+	const struct ipfix_put_at *a;
+	uint64_t v[IPFIX_S_OPT + 1], x;
+	uint32_t x32;
+	uint16_t x16;
+	int err = 0;
 	uint8_t *p;
 
-	if (!t->rec_len || !t->put)
+	if (!t->rec_len || !t->put || !pl)
 		return add_rec(m, t, f, NULL, NULL);
 	p = reserve(m, t->id, t->rec_len, &err);
 	if (!p)
 		return err;
 	flow_values(f, v);
-	for (i = 0; i < t->nfields; i++) {
-		const struct ipfix_field *fd = &t->fields[i];
-		uint64_t x = v[fd->src <= IPFIX_S_OPT ? fd->src : 0];
-		uint16_t x16;
-		uint32_t x32;
-
-		switch (t->put[i]) {
-		case IPFIX_PUT_BE1:
-			*p = x;
-			break;
-		case IPFIX_PUT_BE2:
-			x16 = htobe16(x);
-			memcpy(p, &x16, 2);
-			break;
-		case IPFIX_PUT_BE4:
-			x32 = htobe32(x);
-			memcpy(p, &x32, 4);
-			break;
-		case IPFIX_PUT_BE8:
-			x = htobe64(x);
-			memcpy(p, &x, 8);
-			break;
-		case IPFIX_PUT_SRC4: /* IPv4 is stored as ::ffff:a.b.c.d */
-			memcpy(p, k->src + 12, 4);
-			break;
-		case IPFIX_PUT_DST4:
-			memcpy(p, k->dst + 12, 4);
-			break;
-		case IPFIX_PUT_SRC6:
-			memcpy(p, k->src, 16);
-			break;
-		case IPFIX_PUT_DST6:
-			memcpy(p, k->dst, 16);
-			break;
-		default:
-			put_field(p, fd, f);
-		}
-		p += fd->len;
+	for (a = pl->at; a < upto(pl, IPFIX_PUT_ANY); a++)
+		put_field(p + a->off, &t->fields[a->field], f);
+	for (; a < upto(pl, IPFIX_PUT_BE1); a++)
+		p[a->off] = v[a->src];
+	for (; a < upto(pl, IPFIX_PUT_BE2); a++) {
+		x16 = htobe16(v[a->src]);
+		memcpy(p + a->off, &x16, 2);
 	}
+	for (; a < upto(pl, IPFIX_PUT_BE4); a++) {
+		x32 = htobe32(v[a->src]);
+		memcpy(p + a->off, &x32, 4);
+	}
+	for (; a < upto(pl, IPFIX_PUT_BE8); a++) {
+		x = htobe64(v[a->src]);
+		memcpy(p + a->off, &x, 8);
+	}
+	/* IPv4 is stored as ::ffff:a.b.c.d */
+	for (; a < upto(pl, IPFIX_PUT_SRC4); a++)
+		memcpy(p + a->off, k->src + 12, 4);
+	for (; a < upto(pl, IPFIX_PUT_DST4); a++)
+		memcpy(p + a->off, k->dst + 12, 4);
+	for (; a < upto(pl, IPFIX_PUT_SRC6); a++)
+		memcpy(p + a->off, k->src, 16);
+	for (; a < upto(pl, IPFIX_PUT_DST6); a++)
+		memcpy(p + a->off, k->dst, 16);
 	return 0;
 }

@@ -149,16 +149,36 @@ enum ipfix_put {
 	IPFIX_PUT_DST6,
 };
 
+#define IPFIX_MAX_FIELDS 32
+
+/*
+ * A flow template's fields grouped by how they are written (enum
+ * ipfix_put), each with its offset in the record: a record is then a few
+ * loops of one kind each instead of a switch per field, whose jump from
+ * one field to the next the CPU mispredicts (ipfix_layout_init builds it).
+ */
+struct ipfix_plan {
+	uint8_t first[IPFIX_PUT_DST6 +
+		      2]; /* kind k: at[first[k], first[k+1]) */
+	struct ipfix_put_at {
+		uint16_t off;  /* in the record */
+		uint8_t src;   /* its value (enum ipfix_src) */
+		uint8_t field; /* its index in the template */
+	} at[IPFIX_MAX_FIELDS];
+};
+
 struct ipfix_template {
 	uint16_t id;
 	uint16_t nfields;
 	const struct ipfix_field *fields;
 	uint16_t scope; /* options template: scope fields first; 0: data */
 	/* Octets of a record of a flow template (fixed-length fields
-	 * only), and how each field is written (enum ipfix_put), set by
-	 * ipfix_layout_init(); 0 and NULL: worked out at each record. */
+	 * only), how each field is written (enum ipfix_put) and the plan
+	 * that follows from it, set by ipfix_layout_init(); 0 and NULL:
+	 * worked out at each record. */
 	uint16_t rec_len;
 	const uint8_t *put;
+	const struct ipfix_plan *plan;
 };
 
 extern const struct ipfix_template ipfix_tmpl_flow4;
@@ -196,7 +216,6 @@ struct ipfix_opts {
 	bool rtt;	       /* RTT IEs (needs pen) */
 };
 
-#define IPFIX_MAX_FIELDS 32
 struct ipfix_layout {
 	struct ipfix_template flow4, flow6, l2;
 	struct ipfix_template sampling, sampling_psamp, reliability, guard;
@@ -205,6 +224,7 @@ struct ipfix_layout {
 	struct ipfix_field fl2[IPFIX_MAX_FIELDS], fguard[8];
 	uint8_t p4[IPFIX_MAX_FIELDS], p6[IPFIX_MAX_FIELDS];
 	uint8_t pl2[IPFIX_MAX_FIELDS];
+	struct ipfix_plan plan4, plan6, planl2;
 };
 
 void ipfix_layout_init(struct ipfix_layout *l, const struct ipfix_opts *o);

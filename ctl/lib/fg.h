@@ -42,6 +42,10 @@ const char *fg_strerr(int err);
 int fg_read_file(const char *path, char **buf, size_t *len);
 /* The same, printing the one-line error when it fails. */
 int fg_read_file_say(const char *path, char **buf, size_t *len);
+/* Room for element n of a growing array: arr is the address of its
+ * pointer, *cap elements of size bytes allocated. Doubled when full, first
+ * elements the first time. 0, or -ENOMEM with the array as it was. */
+int fg_grow(void *arr, size_t *cap, size_t n, size_t size, size_t first);
 
 /* Where a grammar error is and what it is. line 0: not from a file. */
 struct fg_perr {
@@ -266,6 +270,7 @@ __u64 fg_mono_to_wall_ms(__u64 mono_ns);
 void fg_flow_line(FILE *f, const struct fg_flow_key *k,
 		  const struct fg_flow_val *v, __u64 (*to_ms)(__u64 ns));
 int fg_flow_key_cmp(const struct fg_flow_key *a, const struct fg_flow_key *b);
+int fg_ovf_key_cmp(const struct fg_ovf_key *a, const struct fg_ovf_key *b);
 const char *fg_flow_proto(__u8 ip_ver, __u8 proto, char *buf, size_t len);
 void fg_flow_print(const char *key, const struct fg_flow_key *k,
 		   const struct fg_flow_val *v, __u64 (*to_ms)(__u64 ns));

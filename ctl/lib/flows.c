@@ -251,20 +251,37 @@ void fg_flow_line(FILE *f, const struct fg_flow_key *k,
 	fputc('\n', f);
 }
 
-/* The order of text `flow dump`: interface, direction, family, protocol,
- * then the addresses and ports, as the eye scans them. */
-int fg_flow_key_cmp(const struct fg_flow_key *a, const struct fg_flow_key *b)
+/* Interface, direction, family, protocol: the whole order of the overflow
+ * aggregates, which are keyed by these, and the head of the flows'. */
+int fg_ovf_key_cmp(const struct fg_ovf_key *a, const struct fg_ovf_key *b)
 {
-	int c;
-
 	if (a->ifindex != b->ifindex)
 		return a->ifindex < b->ifindex ? -1 : 1;
 	if (a->dir != b->dir)
 		return a->dir < b->dir ? -1 : 1;
 	if (a->ip_ver != b->ip_ver)
 		return a->ip_ver < b->ip_ver ? -1 : 1;
-	if (a->proto != b->proto)
-		return a->proto < b->proto ? -1 : 1;
+	return a->proto < b->proto ? -1 : a->proto > b->proto;
+}
+
+/* The key of the overflow aggregate a flow would fall into. */
+static struct fg_ovf_key ovf_key(const struct fg_flow_key *k)
+{
+	return (struct fg_ovf_key){.ifindex = k->ifindex,
+				   .dir = k->dir,
+				   .ip_ver = k->ip_ver,
+				   .proto = k->proto};
+}
+
+/* The order of text `flow dump`: the overflow aggregates' order, then the
+ * addresses and ports, as the eye scans them. */
+int fg_flow_key_cmp(const struct fg_flow_key *a, const struct fg_flow_key *b)
+{
+	struct fg_ovf_key x = ovf_key(a), y = ovf_key(b);
+	int c = fg_ovf_key_cmp(&x, &y);
+
+	if (c)
+		return c;
 	c = memcmp(a->src, b->src, sizeof(a->src));
 	if (!c && a->sport != b->sport)
 		c = ntohs(a->sport) < ntohs(b->sport) ? -1 : 1;

@@ -104,6 +104,9 @@ void fg_kfeat_print(const char *key);
 void fg_vlog_begin(void);
 void fg_vlog_end(void);
 int fg_vlog_report(const char *what);
+/* After a failed load: fg_vlog_report(), or where it prints nothing one
+ * "Error: WHAT: cause" line. Returns err. */
+int fg_vlog_fail(int err, const char *what);
 /* Fed by the libbpf print callback (util.c); owns: the message is a load
  * log that fg_vlog_report() prints (not printed again for debugging). */
 void fg_vlog_feed(const char *msg);

@@ -241,6 +241,21 @@ int fg_ensure_bpffs(void)
  * (a disk image, a log) can make us read. */
 #define FG_FILE_MAX (64u << 20)
 
+int fg_grow(void *arr, size_t *cap, size_t n, size_t size, size_t first)
+{
+	size_t want = *cap ? *cap * 2 : first;
+	void **p = arr, *q;
+
+	if (n < *cap)
+		return 0;
+	q = realloc(*p, want * size);
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	*cap = want;
+	return 0;
+}
+
 int fg_read_file(const char *path, char **buf, size_t *len)
 {
 	size_t cap = 1 << 16, n = 0;

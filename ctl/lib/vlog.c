@@ -158,6 +158,13 @@ int fg_vlog_report(const char *what)
 	return 1;
 }
 
+int fg_vlog_fail(int err, const char *what)
+{
+	if (!fg_vlog_report(what))
+		fg_error(err, "%s: %s", what, fg_strerr(err));
+	return err;
+}
+
 /* libxdp explains its dispatcher fallback at info level and libbpf prints
  * verifier logs as warnings; the user gets one "Error:" line from us
  * instead. FLOWGATE_DEBUG=1 shows everything. */

@@ -25,7 +25,8 @@ struct fg_mx_rule {
 struct fg_mx {
 	int state_err; /* fg_ifstats: 0, or why there are no counters */
 	struct fg_iface_stats *ifaces;
-	int niface, cap;
+	int niface;
+	size_t cap;
 	int attached;	   /* interfaces with a live program */
 	char detached[16]; /* one whose program is gone, "" if none */
 

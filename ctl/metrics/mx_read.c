@@ -16,15 +16,9 @@
 static int add_iface(const struct fg_iface_stats *s, void *ctx)
 {
 	struct fg_mx *m = ctx;
-	struct fg_iface_stats *n;
 
-	if (m->niface == m->cap) {
-		n = realloc(m->ifaces, (m->cap ? m->cap * 2 : 4) * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		m->ifaces = n;
-		m->cap = m->cap ? m->cap * 2 : 4;
-	}
+	if (fg_grow(&m->ifaces, &m->cap, m->niface, sizeof(*s), 4))
+		return -ENOMEM;
 	m->ifaces[m->niface++] = *s;
 	return 0;
 }

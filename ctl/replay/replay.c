@@ -308,9 +308,8 @@ static int load_program(struct replay *r)
 		fg_vlog_begin();
 		err = open_load(r, false);
 	}
-	if (err && !fg_vlog_report("cannot load the XDP program"))
-		fg_error(err, "cannot load the XDP program: %s",
-			 fg_strerr(err));
+	if (err)
+		fg_vlog_fail(err, "cannot load the XDP program");
 	fg_vlog_end();
 	if (err)
 		return err;
@@ -560,15 +559,8 @@ static int keep(struct rflows *f, const void *key, const struct fg_flow_val *v)
 {
 	struct rflow *e;
 
-	if (f->n == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 1024;
-
-		e = realloc(f->e, cap * sizeof(*e));
-		if (!e)
-			return -ENOMEM;
-		f->e = e;
-		f->cap = cap;
-	}
+	if (fg_grow(&f->e, &f->cap, f->n, sizeof(*e), 1024))
+		return -ENOMEM;
 	e = &f->e[f->n];
 	memcpy(&e->k, key, sizeof(e->k));
 	e->v = *v;

@@ -255,9 +255,8 @@ static int load_and_link(struct flowgate_rtt *skel, int cg_fd,
 
 	fg_vlog_begin();
 	err = flowgate_rtt__load(skel);
-	if (err && !fg_vlog_report("cannot load the RTT program"))
-		fg_error(err, "cannot load the RTT program: %s",
-			 fg_strerr(err));
+	if (err)
+		fg_vlog_fail(err, "cannot load the RTT program");
 	fg_vlog_end();
 	if (err)
 		return err;

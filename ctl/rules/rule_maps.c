@@ -197,17 +197,11 @@ struct keyvec {
 static int collect_half(__u32 key, const struct fg_rule_def *d, void *ctx)
 {
 	struct keyvec *v = ctx;
-	__u32 *k;
 
 	if (key >> 31 != v->half)
 		return 0;
-	if (v->n == v->cap) {
-		v->cap = v->cap ? v->cap * 2 : 1024;
-		k = realloc(v->k, v->cap * sizeof(*k));
-		if (!k)
-			return -ENOMEM;
-		v->k = k;
-	}
+	if (fg_grow(&v->k, &v->cap, v->n, sizeof(*v->k), 1024))
+		return -ENOMEM;
 	v->k[v->n++] = key;
 	return 0;
 }
@@ -342,8 +336,9 @@ static __u32 *seq_keys(__u32 n)
 
 /* One field's IPv4 multibit array into slot of outer: made to its size, its
  * blocks written in one batch (all-zero root blocks skipped: the array starts
- * zeroed). Not through mmap: BPF_F_MMAPABLE arrays do not show what is written
- * through the mapping on this machine's kernel (6.18, checked by hand). */
+ * zeroed). A batch, not stores through a mapping: the arrays are not made
+ * BPF_F_MMAPABLE (stores through such a mapping are seen by lookups: checked
+ * on 6.18; the exporter's fg_expstate is written so). */
 static int write_mb(int outer, const struct fg_rule_mb *mb, __u32 slot)
 {
 	const struct fg_rule_mbblk *blk = (const void *)mb->node, zero = {};

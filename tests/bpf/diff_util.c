@@ -12,6 +12,7 @@
 #define PCAP_DONT_INCLUDE_PCAP_BPF_H
 #include <pcap/pcap.h>
 #include <pcap/dlt.h>
+#include "fg.h"
 #include "fg_parse.h"
 #include "flowgate_xdp.skel.h"
 #include "diff_util.h"
@@ -23,15 +24,8 @@ static int dfu_capture_add(struct dfu_capture *c, const __u8 *data, __u32 len,
 {
 	struct dfu_frame *f;
 
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 256;
-
-		f = realloc(c->frames, cap * sizeof(*f));
-		if (!f)
-			return -ENOMEM;
-		c->frames = f;
-		c->cap = cap;
-	}
+	if (fg_grow(&c->frames, &c->cap, c->n, sizeof(*f), 256))
+		return -ENOMEM;
 	f = &c->frames[c->n];
 	f->data = malloc(len ? len : 1);
 	if (!f->data)

@@ -310,9 +310,7 @@ static void test_small_ring(void)
 {
 	struct fg_cap_count c[FG_CAP_NKEYS], t;
 	struct fg_cap_cfg s = sel(FG_CAP_DROP, 1);
-	/* small records: header, 128 bytes, the ring's 8-byte header */
-	__u32 slot =
-		sizeof(struct fg_cap_rec) + FG_CAP_SNAP_SMALL + FG_CAP_RING_HDR;
+	__u32 slot = FG_CAP_ROOM(FG_CAP_SNAP_SMALL); /* a small record */
 	__u32 fit = FG_CAP_RING_MIN / slot;
 	struct pkt bad;
 	int i, n;

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <linux/bpf.h>
 #include <bpf/libbpf.h>
+#include "fg.h"
 #include "fg_parse.h"
 #include "diff_util.h"
 #include "cases.h"
@@ -117,13 +118,9 @@ static void pool_add(struct pool *p, const struct dfu_frame *f, __u32 max)
 {
 	if (f->len > max || f->len < ETH_HLEN)
 		return;
-	if (p->n == p->cap) {
-		p->cap = p->cap ? p->cap * 2 : 4096;
-		p->f = realloc(p->f, p->cap * sizeof(*p->f));
-		if (!p->f) {
-			perror("realloc");
-			exit(1);
-		}
+	if (fg_grow(&p->f, &p->cap, p->n, sizeof(*p->f), 4096)) {
+		perror("realloc");
+		exit(1);
 	}
 	p->f[p->n++] = f;
 }

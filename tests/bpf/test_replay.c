@@ -175,7 +175,7 @@ static int ent_cmp(const void *x, const void *y)
 /* The flow table, per-CPU values summed, sorted by key. */
 static struct ent *flows(struct inst *in, size_t *n)
 {
-	int fd = bpf_map__fd(in->skel->maps.fg_flows), c;
+	int fd = bpf_map__fd(in->skel->maps.fg_flows);
 	struct fg_flow_key k, *prev = NULL, next;
 	struct fg_flow_val *v = calloc(in->ncpu, sizeof(*v));
 	struct ent *e = NULL, *t;
@@ -190,25 +190,7 @@ static struct ent *flows(struct inst *in, size_t *n)
 		e = t;
 		memset(&e[*n], 0, sizeof(e[*n]));
 		e[*n].k = k;
-		e[*n].v.ttl_min = 255;
-		for (c = 0; c < in->ncpu; c++) {
-			struct fg_flow_val *s = &e[*n].v;
-
-			if (!v[c].packets)
-				continue;
-			s->packets += v[c].packets;
-			s->octets += v[c].octets;
-			if (v[c].first_ns &&
-			    (!s->first_ns || v[c].first_ns < s->first_ns))
-				s->first_ns = v[c].first_ns;
-			if (v[c].last_ns > s->last_ns)
-				s->last_ns = v[c].last_ns;
-			s->tcp_flags |= v[c].tcp_flags;
-			s->ttl_min = s->ttl_min < v[c].ttl_min ? s->ttl_min
-							       : v[c].ttl_min;
-			s->ttl_max = s->ttl_max > v[c].ttl_max ? s->ttl_max
-							       : v[c].ttl_max;
-		}
+		fg_flow_sum(v, in->ncpu, &e[*n].v);
 		(*n)++;
 	}
 	free(v);

@@ -13,181 +13,18 @@
  * at every bit; 2,000 random nested and overlapping rules with random
  * probes; switches between sets (the old half's maps gone each time).
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include "fgtest.h"
 #include "fgrules.h"
-#include "pkt.h"
 #include "fg.h"
 #include "rules.h"
-#include "flowgate_xdp.skel.h"
 
-static struct fgt t;
-static struct fg_rule_fds fds;
-static struct fg_ruleset cur;
-static __u32 gen;
+static struct fgt_mb mb;
 
-/* An IPv6 address in host order: hi holds bits 0-63. */
-struct a6 {
-	__u64 hi, lo;
-};
-
-/* A rule as the reference sees it. */
-struct tr {
-	__u32 id, prio;
-	int has_src, has_dst;
-	struct a6 src, dst;
-	int slen, dlen;
-	int drop;
-};
-
-static struct a6 mask6(struct a6 a, int len)
-{
-	if (len < 64) {
-		a.hi = len ? a.hi & ~0ull << (64 - len) : 0;
-		a.lo = 0;
-	} else if (len < 128) {
-		a.lo = len > 64 ? a.lo & ~0ull << (128 - len) : 0;
-	}
-	return a;
-}
-
-static int a6_eq(struct a6 a, struct a6 b)
-{
-	return a.hi == b.hi && a.lo == b.lo;
-}
-
-static int tr_covers(int has, struct a6 pfx, int len, struct a6 a)
-{
-	return !has || a6_eq(mask6(a, len), pfx);
-}
-
-/* Evaluation order (ctl/rules/rule_set.c order_cmp); none sorts after /0. */
-static int tr_before(const struct tr *x, const struct tr *y)
-{
-	int lx = x->has_src ? x->slen : -1, ly = y->has_src ? y->slen : -1;
-
-	if (x->prio != y->prio)
-		return x->prio > y->prio;
-	if (lx != ly)
-		return lx > ly;
-	lx = x->has_dst ? x->dlen : -1;
-	ly = y->has_dst ? y->dlen : -1;
-	if (lx != ly)
-		return lx > ly;
-	return x->id < y->id;
-}
-
-static const struct tr *tr_decide(const struct tr *r, int n, struct a6 src,
-				  struct a6 dst)
-{
-	const struct tr *best = NULL;
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (tr_covers(r[i].has_src, r[i].src, r[i].slen, src) &&
-		    tr_covers(r[i].has_dst, r[i].dst, r[i].dlen, dst) &&
-		    (!best || tr_before(&r[i], best)))
-			best = &r[i];
-	return best;
-}
-
-static void a6_str(struct a6 a, char *buf)
-{
-	__u8 b[16];
-	int i;
-
-	for (i = 0; i < 8; i++) {
-		b[i] = a.hi >> (56 - 8 * i);
-		b[8 + i] = a.lo >> (56 - 8 * i);
-	}
-	inet_ntop(AF_INET6, b, buf, INET6_ADDRSTRLEN);
-}
-
-static int load(const char *text)
-{
-	return fgt_rules_load(&fds, &cur, &gen, text);
-}
-
-static int load_tr(const struct tr *r, int n)
-{
-	size_t cap = 200 * (size_t)n + 1, len = 0;
-	char *text = malloc(cap), src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
-	int i, err;
-
-	if (!text)
-		return -ENOMEM;
-	text[0] = 0;
-	for (i = 0; i < n; i++) {
-		src[0] = dst[0] = 0;
-		if (r[i].has_src)
-			a6_str(r[i].src, src);
-		if (r[i].has_dst)
-			a6_str(r[i].dst, dst);
-		len += fgt_rule_line(text + len, cap - len, r[i].id, r[i].prio,
-				     src, r[i].slen, dst, r[i].dlen, r[i].drop);
-	}
-	err = load(text);
-	free(text);
-	return err;
-}
-
-static int run6(struct a6 src, struct a6 dst, struct fgt_result *r, __u32 *rule)
-{
-	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
-	struct pkt p;
-	int err;
-
-	a6_str(src, s);
-	a6_str(dst, d);
-	pkt_init(&p);
-	pkt_eth(&p);
-	pkt_ip6(&p, s, d);
-	pkt_udp(&p, 1000, 9);
-	pkt_data(&p, NULL, 8);
-	pkt_finish(&p);
-	err = fgt_run(&t, p.b, p.len, r);
-	*rule = t.skel->bss->fg_last_rule;
-	return err;
-}
-
-/* One probe against the reference; 0 if the program agrees. */
-static int probe(const struct tr *set, int n, struct a6 src, struct a6 dst)
-{
-	const struct tr *w = tr_decide(set, n, src, dst);
-	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
-	struct fgt_result r;
-	__u32 rule;
-
-	if (run6(src, dst, &r, &rule))
-		return 1;
-	if (rule == (w ? w->id : 0) &&
-	    r.retval == (w && w->drop ? XDP_DROP : XDP_PASS))
-		return 0;
-	a6_str(src, s);
-	a6_str(dst, d);
-	fgt_diag("%s -> %s: rule %u verdict %u, want rule %u", s, d, rule,
-		 r.retval, w ? w->id : 0);
-	return 1;
-}
-
-static const struct a6 doc = {0x20010db800000000ull, 0}; /* 2001:db8:: */
-
-/* a with only its first m bits kept (bit m flipped; a if 128). */
-static struct a6 share(struct a6 a, int m)
-{
-	if (m < 64)
-		a.hi ^= 0x8000000000000000ull >> m;
-	else if (m < 128)
-		a.lo ^= 0x8000000000000000ull >> (m - 64);
-	return a;
-}
+static const struct fgt_addr doc = {0x20010db800000000ull, 0}; /* 2001:db8:: */
 
 /* The probes of test_shapes: source, destination, the rule that decides
  * (0: none) and why. */
@@ -291,29 +128,18 @@ static void test_shapes(void)
 	struct fg_rule_hit h;
 	__u64 want[SHAPE_MAX + 1] = {0}, drops = 0, octets;
 	__u32 rule, bad = 0, id;
-	struct a6 a, b;
 	size_t i;
+	int k;
 
 	check_shape();
-	if (!fgt_ok(!load(shape_text), "shape set loaded"))
+	if (!fgt_ok(!fgt_mb_load(&mb, shape_text), "shape set loaded"))
 		return;
-	fgt_stats(&t, FGT_STATS_IN, &s0);
+	fgt_stats(&mb.t, FGT_STATS_IN, &s0);
 	for (i = 0; i < sizeof(shape_probes) / sizeof(shape_probes[0]); i++) {
-		__u8 sb[16], db[16];
-		int k;
-
-		inet_pton(AF_INET6, shape_probes[i].src, sb);
-		inet_pton(AF_INET6, shape_probes[i].dst, db);
-		a.hi = a.lo = b.hi = b.lo = 0;
-		for (k = 0; k < 8; k++) {
-			a.hi = a.hi << 8 | sb[k];
-			a.lo = a.lo << 8 | sb[8 + k];
-			b.hi = b.hi << 8 | db[k];
-			b.lo = b.lo << 8 | db[8 + k];
-		}
 		/* twice: the second run finds the counters one higher */
 		for (k = 0; k < 2; k++) {
-			if (run6(a, b, &r, &rule))
+			if (fgt_mb_run_str(&mb, shape_probes[i].src,
+					   shape_probes[i].dst, &r, &rule))
 				bad++;
 			if (rule != shape_probes[i].rule ||
 			    r.retval !=
@@ -333,11 +159,12 @@ static void test_shapes(void)
 	       "exactly",
 	       sizeof(shape_probes) / sizeof(shape_probes[0]));
 	bad = 0;
-	/* 40 + 8 + 8: the IPv6 header, UDP and the payload of run6 */
+	/* 40 + 8 + 8: the IPv6 header, UDP and the payload of a run */
 	octets = 56;
 	for (id = SHAPE_MIN; id <= SHAPE_MAX; id++) {
-		if (fg_rule_hits_read(&fds, id, &h) || h.packets != want[id] ||
-		    h.octets != want[id] * octets || !h.last_ns != !want[id]) {
+		if (fg_rule_hits_read(&mb.fds, id, &h) ||
+		    h.packets != want[id] || h.octets != want[id] * octets ||
+		    !h.last_ns != !want[id]) {
 			fgt_diag("rule %u: %llu packets %llu octets, want %llu",
 				 id, (unsigned long long)h.packets,
 				 (unsigned long long)h.octets,
@@ -346,7 +173,7 @@ static void test_shapes(void)
 		}
 	}
 	fgt_ok(!bad, "hit counters of rules 11-18: packets and octets exact");
-	fgt_stats(&t, FGT_STATS_IN, &s1);
+	fgt_stats(&mb.t, FGT_STATS_IN, &s1);
 	fgt_ok(s1.drop_packets[FG_R_RULE] - s0.drop_packets[FG_R_RULE] ==
 			       drops &&
 		       s1.matched[FG_R_RULE] - s0.matched[FG_R_RULE] == drops,
@@ -354,54 +181,22 @@ static void test_shapes(void)
 	       (unsigned long long)drops);
 }
 
-/* Nested prefixes of one address per field, 16 lengths each (the most
- * one address may have), 32 distinct lengths in all. The destination
- * chain has the higher prio, so that the source /0 does not hide it. */
-static const int src_lens[] = {0,  1,  2,  7,  8,  31, 32,  33,
-			       47, 48, 63, 64, 65, 96, 127, 128};
-static const int dst_lens[] = {3,  5,  16, 17,	24,  40,  56,  62,
-			       66, 70, 80, 100, 112, 120, 124, 126};
-static const struct a6 a_src = {0x20010db8a5c3e1f7ull, 0x9b2d4c6e8f1a3b5dull};
-static const struct a6 a_dst = {0xfe80123456789abcull, 0xdef0fedcba987654ull};
-#define NCHAIN 32
-
+/* Nested prefixes of one address per field, 16 lengths each, 32 distinct
+ * lengths in all (/0, /1, /48, /64, /127, /128 among them); probed at
+ * every number of shared bits. */
 static void test_chains(void)
 {
-	struct a6 other = {0x5000000000000000ull, 1}; /* only /0 covers */
-	struct tr r[NCHAIN];
-	int i, m, bad = 0;
+	static const int src_lens[] = {0,  1,  2,  7,  8,  31, 32,  33,
+				       47, 48, 63, 64, 65, 96, 127, 128};
+	static const int dst_lens[] = {3,  5,  16, 17,	24,  40,  56,  62,
+				       66, 70, 80, 100, 112, 120, 124, 126};
+	const struct fgt_addr a_src = {0x20010db8a5c3e1f7ull,
+				       0x9b2d4c6e8f1a3b5dull};
+	const struct fgt_addr a_dst = {0xfe80123456789abcull,
+				       0xdef0fedcba987654ull};
+	const struct fgt_addr other = {0x5000000000000000ull, 1}; /* /0 */
 
-	memset(r, 0, sizeof(r));
-	for (i = 0; i < 16; i++) {
-		r[i] = (struct tr){.id = 1000 + src_lens[i],
-				   .prio = 100,
-				   .has_src = 1,
-				   .src = mask6(a_src, src_lens[i]),
-				   .slen = src_lens[i],
-				   .drop = src_lens[i] % 2 == 0};
-		r[16 + i] = (struct tr){.id = 2000 + dst_lens[i],
-					.prio = 200,
-					.has_dst = 1,
-					.dst = mask6(a_dst, dst_lens[i]),
-					.dlen = dst_lens[i],
-					.drop = dst_lens[i] % 2 == 1};
-	}
-	if (!fgt_ok(!load_tr(r, NCHAIN),
-		    "32 nested prefixes of 32 distinct lengths loaded"))
-		return;
-	for (m = 0; m <= 128; m++)
-		bad += probe(r, NCHAIN, share(a_src, m), other);
-	fgt_ok(!bad, "source sharing 0..128 bits with the /128: the longest "
-		     "covering prefix decides (129 probes)");
-	bad = 0;
-	for (m = 0; m <= 128; m++)
-		bad += probe(r, NCHAIN, other, share(a_dst, m));
-	fgt_ok(!bad, "destination sharing 0..128 bits: likewise (129 probes)");
-	bad = 0;
-	for (m = 0; m <= 128; m++)
-		bad += probe(r, NCHAIN, share(a_src, m), share(a_dst, 128 - m));
-	fgt_ok(!bad, "both at once: the destination chain's prio wins where "
-		     "it covers (129 probes)");
+	fgt_mb_chains(&mb, 1000, a_src, src_lens, a_dst, dst_lens, other);
 }
 
 static __u64 lcg(__u64 *x)
@@ -410,17 +205,18 @@ static __u64 lcg(__u64 *x)
 	return *x >> 32 << 32 | ((*x * 6364136223846793005ull) >> 32);
 }
 
-static struct a6 rand6(__u64 *x)
+static struct fgt_addr rand6(__u64 *x)
 {
-	struct a6 a = {lcg(x), lcg(x)};
+	struct fgt_addr a = {lcg(x), lcg(x)};
 
 	return a;
 }
 
 /* A random address inside (pfx, len). */
-static struct a6 inside(struct a6 pfx, int len, __u64 *x)
+static struct fgt_addr inside(struct fgt_addr pfx, int len, __u64 *x)
 {
-	struct a6 a = rand6(x), m = mask6((struct a6){~0ull, ~0ull}, len);
+	struct fgt_addr a = rand6(x),
+			m = fgt_mask((struct fgt_addr){~0ull, ~0ull}, len);
 
 	a.hi = (a.hi & ~m.hi) | pfx.hi;
 	a.lo = (a.lo & ~m.lo) | pfx.lo;
@@ -431,26 +227,28 @@ static struct a6 inside(struct a6 pfx, int len, __u64 *x)
  * ends in some level of blocks, or a tail. */
 static void test_all_lengths(void)
 {
-	struct tr r[129];
+	struct fgt_rule r[129];
 	__u64 x = 3;
 	int i, k, bad = 0;
 
 	memset(r, 0, sizeof(r));
 	for (i = 0; i <= 128; i++)
-		r[i] = (struct tr){.id = i + 1,
-				   .prio = 100,
-				   .has_src = 1,
-				   .src = mask6(rand6(&x), i),
-				   .slen = i,
-				   .drop = i % 2};
-	if (!fgt_ok(!load_tr(r, 129), "129 prefixes of 129 lengths loaded"))
+		r[i] = (struct fgt_rule){.id = i + 1,
+					 .prio = 100,
+					 .has_src = 1,
+					 .src = fgt_mask(rand6(&x), i),
+					 .slen = i,
+					 .drop = i % 2};
+	if (!fgt_ok(!fgt_mb_load_rules(&mb, r, 129),
+		    "129 prefixes of 129 lengths loaded"))
 		return;
 	for (k = 0; k < 129 * 8; k++) {
 		i = k % 129;
-		bad += probe(r, 129, inside(r[i].src, r[i].slen, &x), doc);
+		bad += fgt_mb_probe(&mb, r, 129,
+				    inside(r[i].src, r[i].slen, &x), doc);
 	}
 	for (k = 0; k < 500; k++)
-		bad += probe(r, 129, rand6(&x), doc);
+		bad += fgt_mb_probe(&mb, r, 129, rand6(&x), doc);
 	fgt_ok(!bad, "1,532 probes inside each prefix and at random: every "
 		     "decision is the reference's");
 }
@@ -462,7 +260,7 @@ static size_t src_blocks(void)
 	struct fg_perr e = {};
 	size_t n;
 
-	if (fg_rule_compile(&cur, &img, &e))
+	if (fg_rule_compile(&mb.cur, &img, &e))
 		return 0;
 	n = (img.mb6[FG_RULE_F_SRC].mb.n - FG_MB_ROOT) / FG_MB_SIZE;
 	fg_rule_image_free(&img);
@@ -477,7 +275,7 @@ static size_t src_blocks(void)
 static void test_pairs(void)
 {
 	const int n = 2 * 112 + 2 * 500 + 32;
-	struct tr *r = calloc(n, sizeof(*r));
+	struct fgt_rule *r = calloc(n, sizeof(*r));
 	__u64 x = 5;
 	int i, m, k, bad = 0;
 
@@ -486,41 +284,45 @@ static void test_pairs(void)
 	for (k = 0, i = 0; k < 112 + 500; k++) {
 		/* a root entry of its own; the rest random */
 		__u64 root = k < 112 ? 0x3000 + 16 + k : 0x3200 + k;
-		struct a6 a = {root << 48 | (lcg(&x) >> 16), lcg(&x)};
+		struct fgt_addr a = {root << 48 | (lcg(&x) >> 16), lcg(&x)};
 
 		m = k < 112 ? 16 + k : 100 + k % 28;
-		r[i] = (struct tr){.id = i + 1,
-				   .prio = 100,
-				   .has_src = 1,
-				   .src = a,
-				   .slen = 128,
-				   .drop = 1};
+		r[i] = (struct fgt_rule){.id = i + 1,
+					 .prio = 100,
+					 .has_src = 1,
+					 .src = a,
+					 .slen = 128,
+					 .drop = 1};
 		i++;
-		r[i] = (struct tr){.id = i + 1,
-				   .prio = 100,
-				   .has_src = 1,
-				   .src = share(a, m),
-				   .slen = 128};
+		r[i] = (struct fgt_rule){.id = i + 1,
+					 .prio = 100,
+					 .has_src = 1,
+					 .src = fgt_mb_share(&mb, a, m),
+					 .slen = 128};
 		i++;
 	}
 	for (k = 0; k < 32; k++, i++)
-		r[i] = (struct tr){
+		r[i] = (struct fgt_rule){
 			.id = i + 1,
 			.prio = 100,
 			.has_src = 1,
 			.src = {(0x3100ull + k) << 48 | lcg(&x) >> 16, lcg(&x)},
 			.slen = 128,
 			.drop = k & 1};
-	if (!fgt_ok(!load_tr(r, n), "612 /128 pairs parting at bits 16-127, "
-				    "32 lone /128s, loaded")) {
+	if (!fgt_ok(!fgt_mb_load_rules(&mb, r, n),
+		    "612 /128 pairs parting at bits 16-127, "
+		    "32 lone /128s, loaded")) {
 		free(r);
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		bad += probe(r, n, r[i].src, doc);
+		bad += fgt_mb_probe(&mb, r, n, r[i].src, doc);
 		/* the last bit flipped: the neighbour or nothing */
-		bad += probe(r, n, share(r[i].src, 127), doc);
-		bad += probe(r, n, share(r[i].src, lcg(&x) % 112 + 16), doc);
+		bad += fgt_mb_probe(&mb, r, n, fgt_mb_share(&mb, r[i].src, 127),
+				    doc);
+		bad += fgt_mb_probe(
+			&mb, r, n,
+			fgt_mb_share(&mb, r[i].src, lcg(&x) % 112 + 16), doc);
 	}
 	fgt_ok(!bad,
 	       "%d probes at, next to and near every /128: every "
@@ -536,10 +338,10 @@ static void test_pairs(void)
 /* A pool of distinct prefixes in 2001:db8::/32: half fresh (40 to 128
  * bits), half extending an earlier one by 1 to 24 bits (at most 4
  * deep), so prefixes nest and share lengths. */
-static int make_pool(struct a6 *pool, int *plen, int n, __u64 *x)
+static int make_pool(struct fgt_addr *pool, int *plen, int n, __u64 *x)
 {
 	int *depth = calloc(n, sizeof(*depth)), i = 0, j, p, len;
-	struct a6 a;
+	struct fgt_addr a;
 
 	if (!depth)
 		return -ENOMEM;
@@ -548,15 +350,15 @@ static int make_pool(struct a6 *pool, int *plen, int n, __u64 *x)
 		if (i && lcg(x) % 2 && depth[p] < 4 && plen[p] < 128) {
 			len = plen[p] + 1 + lcg(x) % 24;
 			len = len > 128 ? 128 : len;
-			a = mask6(inside(pool[p], plen[p], x), len);
+			a = fgt_mask(inside(pool[p], plen[p], x), len);
 			depth[i] = depth[p] + 1;
 		} else {
 			len = 40 + lcg(x) % 89;
-			a = mask6(inside(doc, 32, x), len);
+			a = fgt_mask(inside(doc, 32, x), len);
 			depth[i] = 0;
 		}
 		for (j = 0; j < i; j++)
-			if (plen[j] == len && a6_eq(pool[j], a))
+			if (plen[j] == len && fgt_addr_eq(pool[j], a))
 				break;
 		if (j < i)
 			continue;
@@ -567,37 +369,23 @@ static int make_pool(struct a6 *pool, int *plen, int n, __u64 *x)
 	return 0;
 }
 
-/* No two rules with the same match and prio (the set would be refused). */
-static int tr_dup(const struct tr *r, int n, const struct tr *x)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (r[i].prio == x->prio && r[i].has_src == x->has_src &&
-		    r[i].has_dst == x->has_dst && a6_eq(r[i].src, x->src) &&
-		    a6_eq(r[i].dst, x->dst) && r[i].slen == x->slen &&
-		    r[i].dlen == x->dlen)
-			return 1;
-	return 0;
-}
-
 /* 2,000 rules by source, destination or both over a pool of 1,500
  * prefixes, plus ::/0 and 2000::/3, three prios; probes inside the rules'
  * prefixes and at random in 2001:db8::/32. */
 static void test_random(void)
 {
 	const int n = 2000, np = 1500, nprobe = 3000;
-	struct tr *r = calloc(n, sizeof(*r));
-	struct a6 *pool = calloc(np, sizeof(*pool)), s, d;
+	struct fgt_rule *r = calloc(n, sizeof(*r));
+	struct fgt_addr *pool = calloc(np, sizeof(*pool)), s, d;
 	int *plen = calloc(np, sizeof(*plen)), i, k, how, bad = 0;
 	__u64 x = 11;
 
 	if (!r || !pool || !plen || make_pool(pool, plen, np, &x))
 		goto out;
 	for (i = 0; i < n; i++) {
-		r[i] = (struct tr){.id = i + 1,
-				   .prio = 100 + lcg(&x) % 3 * 50,
-				   .drop = lcg(&x) & 1};
+		r[i] = (struct fgt_rule){.id = i + 1,
+					 .prio = 100 + lcg(&x) % 3 * 50,
+					 .drop = lcg(&x) & 1};
 		how = lcg(&x) % 3;
 		r[i].has_src = how != 1;
 		r[i].has_dst = how != 0;
@@ -609,18 +397,19 @@ static void test_random(void)
 			r[i].dst = pool[(i * 7 + 3) % np];
 			r[i].dlen = plen[(i * 7 + 3) % np];
 		}
-		while (tr_dup(r, i, &r[i]))
+		while (fgt_rule_dup(r, i, &r[i]))
 			r[i].prio++;
 	}
-	r[0] = (struct tr){.id = 1, .prio = 10, .has_src = 1, .slen = 0};
-	r[1] = (struct tr){.id = 2,
-			   .prio = 10,
-			   .has_dst = 1,
-			   .dlen = 3,
-			   .dst = {0x2000000000000000ull, 0},
-			   .drop = 1};
-	if (!fgt_ok(!load_tr(r, n), "2,000 random nested and overlapping "
-				    "rules loaded"))
+	r[0] = (struct fgt_rule){.id = 1, .prio = 10, .has_src = 1, .slen = 0};
+	r[1] = (struct fgt_rule){.id = 2,
+				 .prio = 10,
+				 .has_dst = 1,
+				 .dlen = 3,
+				 .dst = {0x2000000000000000ull, 0},
+				 .drop = 1};
+	if (!fgt_ok(!fgt_mb_load_rules(&mb, r, n),
+		    "2,000 random nested and overlapping "
+		    "rules loaded"))
 		goto out;
 	for (k = 0; k < nprobe; k++) {
 		i = lcg(&x) % n;
@@ -628,21 +417,13 @@ static void test_random(void)
 					       : inside(doc, 32, &x);
 		d = r[i].has_dst && k % 3 != 1 ? inside(r[i].dst, r[i].dlen, &x)
 					       : inside(doc, 32, &x);
-		bad += probe(r, n, s, d);
+		bad += fgt_mb_probe(&mb, r, n, s, d);
 	}
 	fgt_ok(!bad, "3,000 probes: every decision is the reference's");
 out:
 	free(r);
 	free(pool);
 	free(plen);
-}
-
-/* Is something in slot of outer? */
-static int slot_used(int outer, __u32 slot)
-{
-	__u32 id;
-
-	return !bpf_map_lookup_elem(outer, &slot, &id);
 }
 
 /* Sets one after the other: each decides by its own prefixes (nothing
@@ -663,54 +444,44 @@ static void test_switches(void)
 	static const __u32 want_rule[] = {2, 3, 5, 0, 7};
 	static const __u32 want_v[] = {XDP_PASS, XDP_PASS, XDP_DROP, XDP_PASS,
 				       XDP_DROP};
-	struct a6 a = {0x20010db800000000ull, 1};
 	struct fgt_result r;
 	__u32 rule, half, f, old, bad = 0;
 	size_t i;
 
 	for (i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
-		if (load(sets[i])) {
+		if (fgt_mb_load(&mb, sets[i])) {
 			bad++;
 			continue;
 		}
-		run6(a, a, &r, &rule);
+		fgt_mb_run_str(&mb, "2001:db8::1", "2001:db8::1", &r, &rule);
 		if (rule != want_rule[i] || r.retval != want_v[i]) {
 			fgt_diag("set %zu: rule %u verdict %u", i, rule,
 				 r.retval);
 			bad++;
 		}
-		half = gen & 1;
+		half = mb.gen & 1;
 		for (f = 0, old = 0; f < 2; f++) {
-			old += slot_used(fds.mb6, fg_rule_slot(!half, f));
-			old += slot_used(fds.tl6, fg_rule_slot(!half, f));
+			old += fgt_slot_used(mb.fds.mb6,
+					     fg_rule_slot(!half, f));
+			old += fgt_slot_used(mb.fds.tl6,
+					     fg_rule_slot(!half, f));
 		}
 		bad += old;
 	}
 	fgt_ok(!bad, "5 sets one after the other: each decides by its own "
 		     "prefixes, no block or tail map of the old half left");
-	fgt_ok(!load(""), "back to the empty set");
+	fgt_ok(!fgt_mb_load(&mb, ""), "back to the empty set");
 }
 
 int main(void)
 {
-	__u32 reason;
-
-	if (fgt_open(&t) || fg_rule_fds_from_obj(t.skel->obj, &fds)) {
-		printf("Bail out! cannot load the skeleton\n");
+	if (fgt_mb_open(&mb, 128))
 		return 1;
-	}
-	/* Probes use any address: only the rule stage may judge them. */
-	for (reason = 1; reason < FG_R_MAX; reason++)
-		if (reason != FG_R_RULE)
-			fgt_set_act(&t, reason, FG_ACT_OFF);
 	test_shapes();
 	test_chains();
 	test_all_lengths();
 	test_pairs();
 	test_random();
 	test_switches();
-	fg_ruleset_free(&cur);
-	fg_rule_fds_close(&fds);
-	fgt_close(&t);
-	return fgt_done();
+	return fgt_mb_close(&mb);
 }

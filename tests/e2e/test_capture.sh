@@ -73,18 +73,6 @@ cap_wait_done() { # cap_wait_done NAME [seconds]
 	return 1
 }
 
-# Wait until the receiver has seen every frame sent so far.
-rx_wait() { # rx_wait WANT
-	local i got
-	for ((i = 0; i < 50; i++)); do
-		got=$(jget "$(fg_stats_json)" 'd["interfaces"][0]["rx_packets"]')
-		[ "${got:-0}" -ge "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-rx_now() { jget "$(fg_stats_json)" 'd["interfaces"][0]["rx_packets"]'; }
 
 # Counts over the frames of a send (files too big for an argument).
 frames_eval() { # frames_eval NAME EXPR
@@ -129,12 +117,12 @@ check "counters settle" fg_settle
 # ---- 1. drops to a file, stopped by SIGINT --------------------------------
 expect_eq "stats: no capture running" \
 	"$(jget "$(fg -j stats)" 'd["capture"]["active"]')" false
-before=$(rx_now)
+before=$(fg_rx)
 cap_start a drops write "$D/a.pcapng" ||
 	not_ok "file: capture starts (stats shows it active)"
 send a mix
 n=$(nframes a) nd=$(ndrops a)
-rx_wait $((before + n)) || diag "not every frame arrived"
+fg_rx_wait $((before + n)) || diag "not every frame arrived"
 pid=$(cap_pid)
 kill -INT "$pid"
 cap_wait_done a
@@ -259,7 +247,7 @@ expect_eq "small ring: attach capture-ring 4k" \
 fg_settle
 # The reader stalls behind a pipe (64 KiB) until every drop has come: the
 # capture blocks on it and the ring (22 small records) fills.
-before=$(rx_now)
+before=$(fg_rx)
 (
 	ip netns exec "$NS_RX" "$FLOWGATE" -j capture drops write - \
 		2>"$D/h.sum" | {
@@ -272,7 +260,7 @@ CAP_PIDS+=($!)
 cap_wait_active || not_ok "small ring: capture starts"
 pid=$(cap_pid)
 send h bad --repeat 100
-rx_wait $((before + $(nframes h))) || diag "not every frame arrived"
+fg_rx_wait $((before + $(nframes h))) || diag "not every frame arrived"
 touch "$D/h.go"
 kill -INT "$pid"
 cap_wait_done h 15
@@ -295,7 +283,7 @@ fi # sections 2-7
 fg -j attach "$RX_IF" hook tc >/dev/null
 fg_settle
 cap_start i all write "$D/i.pcapng" || not_ok "tc: capture starts"
-before=$(rx_now)
+before=$(fg_rx)
 send i mix
 sleep 0.5
 kill -INT "$(cap_pid)"

@@ -291,6 +291,40 @@ check "kill -9 x5: duplicates bounded (exported - sent = $((got - want)) <= 5 x 
 	test $((got - want)) -le 600
 diag "kill -9: $((got - want)) packets exported twice over 5 crashes"
 
+# ---- an export state an older version left (a hash by flow key) ------------
+# is moved into this version's mmapped rows at start, every shadow kept:
+# what the last exporter sent does not go out again, nothing new is missed.
+oldstate() {
+	ip netns exec "$NS_RX" "$PY" "$FG_ROOT/tests/e2e/expstate_old.py" "$@"
+}
+rm -f "$W/out.ipfix"
+exporter "$W/log" file "$W/out.ipfix" active-timeout 60 idle-timeout 30 \
+	interval 200
+sleep 0.3
+a=$(send udp400)
+sleep 0.5
+stop "$EXP" # SIGTERM: every delta out, the flows stay in the table
+t=$($CHECK totals "$W/out.ipfix")
+expect_eq "state layout: the first exporter sent round 1" \
+	"$(jget "$t" 'd["packets"]')" "$(jget "$a" 'd["packets"]')"
+old=$(oldstate "$FLOWGATE_BPFFS")
+check "state layout: the older layout made ($old)" \
+	test "$(jget "$old" 'd["shadows"]')" -ge 40
+rm -f "$W/out.ipfix"
+b=$(send udp400)
+exporter "$W/log" file "$W/out.ipfix" active-timeout 60 idle-timeout 30 \
+	interval 200
+sleep 0.6
+stop "$EXP"
+t=$($CHECK totals "$W/out.ipfix")
+expect_eq "state layout: after the move, only round 2 is exported" \
+	"$(jget "$t" 'd["packets"]')" "$(jget "$b" 'd["packets"]')"
+expect_eq "state layout: fg_expstate is an mmapable array now" \
+	"$(jget "$(oldstate info "$FLOWGATE_BPFFS")" \
+		'[d["type"], d["flags"] & 0x400]')" "[2, 1024]"
+check "state layout: the move is logged" \
+	grep -q "export state moved" "$W/log"
+
 # ---- TCP: the collector goes away; the spool keeps everything --------------
 rm -rf "$W/tcp"
 sink tcp "$W/tcp"

@@ -17,8 +17,7 @@ PROMETHEUS=${PROMETHEUS:-/usr/bin/prometheus}
 PROMTOOL=${PROMTOOL:-/usr/bin/promtool}
 
 fg_setup
-W=$FG_TMP.mx
-mkdir -p "$W"
+W=$T_DIR
 PIDS=()
 # shellcheck disable=SC2034 # read by fg_cleanup
 T_CLEANUP_HOOK=mx_cleanup
@@ -138,11 +137,7 @@ rxb0=$(jget "$before" 'd["interfaces"][0]["rx_bytes"]')
 tf0=$(jget "$before" \
 	'sum(r["dropped_packets"] for r in d["interfaces"][0]["reasons"]
 	     if r["reason"] == "tcp-flags")')
-for ((i = 0; i < 50; i++)); do
-	got=$(jget "$(fg_stats_json)" 'd["interfaces"][0]["rx_packets"]')
-	[ "${got:-0}" -ge $((rx0 + want_pkts)) ] && break
-	sleep 0.1
-done
+fg_rx_wait $((rx0 + want_pkts))
 diag "sent $want_pkts frames, $want_bytes bytes, $want_tcpflags tcp-flags"
 
 # Prometheus sees the totals within a few scrapes.
@@ -197,10 +192,7 @@ expect_eq "the Grafana dashboard's queries run and name served metrics" \
 
 # ---- the other daemons' JSON log lines -------------------------------------
 kill -HUP "$EXP"
-for ((i = 0; i < 50; i++)); do
-	grep -q '"event":"reload"' "$W/exp.log" && break
-	sleep 0.1
-done
+wait_for 50 grep -q '"event":"reload"' "$W/exp.log"
 check "export --log-format json: SIGHUP is one JSON line, event reload" \
 	"$PY" -c '
 import json, sys
@@ -215,10 +207,7 @@ ip netns exec "$NS_RX" "$FLOWGATE" --log-format json daemon config \
 	"$W/fg.conf" 2>"$W/daemon.log" &
 DMN=$!
 PIDS+=("$DMN")
-for ((i = 0; i < 50; i++)); do
-	grep -q '"event":"applied"' "$W/daemon.log" && break
-	sleep 0.1
-done
+wait_for 50 grep -q '"event":"applied"' "$W/daemon.log"
 kill -TERM "$DMN"
 wait "$DMN"
 check "daemon config --log-format json: start, applied (with its fields), stop" \

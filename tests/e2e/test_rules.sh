@@ -11,13 +11,7 @@ set -u
 . "$(dirname "$0")/../lib/netns.sh"
 
 fg_setup
-DIR=$(mktemp -d /tmp/fgrules.XXXXXX)
-SENDER_PID=
-cleanup_rules() {
-	[ -n "$SENDER_PID" ] && kill "$SENDER_PID" 2>/dev/null
-	rm -rf "$DIR"
-}
-T_CLEANUP_HOOK=cleanup_rules # run by fg_cleanup (netns.sh)
+DIR=$T_DIR
 
 send() { # send SET ARGS...: from the sender namespace, prints JSON
 	ip netns exec "$NS_TX" "$PY" "$FG_ROOT/tests/e2e/rule_send.py" \
@@ -38,17 +32,19 @@ hits() { # hits ID: packets counted by rule ID
 		"[r['packets'] for r in d['rules'] if r['id'] == $1][0]"
 }
 
+# mark: rx_packets (r0) and rule drops (d0) before a send; dropped: the
+# rule drops since.
+mark() {
+	r0=$(fg_rx)
+	d0=$(rule_drops)
+}
+dropped() { echo $(($(rule_drops) - d0)); }
+
 # Wait until rx_packets reaches $1 (bounded), then a little more.
 wait_rx() {
-	local i
-	for ((i = 0; i < 50; i++)); do
-		[ "$(stat 'd["interfaces"][0]["rx_packets"]')" -ge "$1" ] && break
-		sleep 0.1
-	done
+	fg_rx_wait "$1"
 	sleep 0.2
 }
-
-rx() { stat 'd["interfaces"][0]["rx_packets"]'; }
 
 fg attach "$RX_IF" >/dev/null || bail "attach"
 fg_settle || bail "the link does not settle"
@@ -58,14 +54,13 @@ out=$(fg -j rule add src "$TX_IP4" proto udp dport 9999 action drop \
 	comment "e2e drop")
 DROP_ID=$(jget "$out" 'd["rules"][0]["id"]')
 expect_eq "rule add: first rule gets ID 1" "$DROP_ID" 1
-r0=$(rx)
-d0=$(rule_drops)
+mark
 send udp4 9999 50 >/dev/null
 send udp4 9998 30 >/dev/null
 wait_rx $((r0 + 80))
 expect_eq "50 to dport 9999 dropped as reason rule, 30 to 9998 not" \
-	"$(($(rule_drops) - d0))" 50
-expect_eq "rx_packets: all 80 seen" "$(($(rx) - r0))" 80
+	"$(dropped)" 50
+expect_eq "rx_packets: all 80 seen" "$(($(fg_rx) - r0))" 80
 expect_eq "rule 1 counted 50 packets" "$(hits 1)" 50
 expect_eq "rule 1 octets: 50 x 46 IP bytes" \
 	"$(jget "$(fg -j rule list)" 'd["rules"][0]["octets"]')" 2300
@@ -81,20 +76,18 @@ out=$(fg -j rule add src "$TX_IP4" dport 9999 prio 200 action count)
 COUNT_ID=$(jget "$out" 'd["rules"][0]["id"]')
 expect_eq "second rule gets ID 2, first in order" \
 	"$(jget "$out" '(d["rules"][0]["id"], d["rules"][0]["order"])')" '[2, 1]'
-r0=$(rx)
-d0=$(rule_drops)
+mark
 send udp4 9999 10 >/dev/null
 wait_rx $((r0 + 10))
-expect_eq "count then drop: 10 dropped" "$(($(rule_drops) - d0))" 10
+expect_eq "count then drop: 10 dropped" "$(dropped)" 10
 expect_eq "count rule counted 10" "$(hits "$COUNT_ID")" 10
 expect_eq "drop rule counted 60" "$(hits 1)" 60
 
 check "rule del 1" fg rule del 1
-r0=$(rx)
-d0=$(rule_drops)
+mark
 send udp4 9999 20 >/dev/null
 wait_rx $((r0 + 20))
-expect_eq "after del: nothing dropped" "$(($(rule_drops) - d0))" 0
+expect_eq "after del: nothing dropped" "$(dropped)" 0
 expect_eq "the count rule goes on (30)" "$(hits "$COUNT_ID")" 30
 check "rule del of a missing ID fails with exit 1" \
 	sh -c "ip netns exec $NS_RX $FLOWGATE rule del 1 2>/dev/null; [ \$? -eq 1 ]"
@@ -103,20 +96,19 @@ check "rule del of a missing ID fails with exit 1" \
 fg rule flush >/dev/null
 fg rule add src 192.0.2.0/24 action drop >/dev/null
 fg rule add src 2001:db8::/32 action drop >/dev/null
-r0=$(rx)
-d0=$(rule_drops)
+mark
 send arp 5 >/dev/null
 send ns 5 >/dev/null
 send udp6 9 7 >/dev/null
 send udp4 9 3 >/dev/null
 wait_rx $((r0 + 20))
 expect_eq "ARP and ND pass; 7 IPv6 and 3 IPv4 UDP dropped" \
-	"$(($(rule_drops) - d0))" 10
+	"$(dropped)" 10
 fg rule add proto icmpv6 src 2001:db8::/32 prio 300 action drop >/dev/null
 d0=$(rule_drops)
 send ns 4 >/dev/null
 sleep 0.3
-expect_eq "a rule naming icmpv6 drops ND" "$(($(rule_drops) - d0))" 4
+expect_eq "a rule naming icmpv6 drops ND" "$(dropped)" 4
 
 # ---- save / load / a bad file ------------------------------------------------------
 check "rule save" fg rule save "$DIR/saved.rules"
@@ -157,26 +149,24 @@ proto udp dport 7001 prio 300 action drop
 EOF
 fg rule load "$DIR/a.rules" >/dev/null || not_ok "load a.rules"
 N=20000
-r0=$(rx)
-d0=$(rule_drops)
+mark
 p0=$(stat 'd["interfaces"][0]["passed_packets"]')
 g0=$(jget "$(fg -j rule list)" 'd["generation"]')
 send stream $N 4 >"$DIR/stream.json" &
-SENDER_PID=$!
+sender=$!
 swaps=0
-while kill -0 "$SENDER_PID" 2>/dev/null; do
+while kill -0 "$sender" 2>/dev/null; do
 	f=$([ $((swaps % 2)) -eq 0 ] && echo b || echo a)
 	fg rule load "$DIR/$f.rules" >/dev/null && swaps=$((swaps + 1))
 done
-wait "$SENDER_PID"
-SENDER_PID=
+wait "$sender"
 wait_rx $((r0 + N))
 g1=$(jget "$(fg -j rule list)" 'd["generation"]')
 diag "$swaps switches (generation $g0 -> $g1) during $N packets"
 check "at least 8 switches while the stream ran ($swaps)" test "$swaps" -ge 8
-expect_eq "stream: every packet seen" "$(($(rx) - r0))" "$N"
+expect_eq "stream: every packet seen" "$(($(fg_rx) - r0))" "$N"
 expect_eq "stream: exactly the $((N / 2)) to dport 7001 dropped by rules" \
-	"$(($(rule_drops) - d0))" $((N / 2))
+	"$(dropped)" $((N / 2))
 expect_eq "stream: exactly the $((N / 2)) to dport 7000 passed" \
 	"$(($(stat 'd["interfaces"][0]["passed_packets"]') - p0))" $((N / 2))
 expect_eq "stream: flows agree (7000 forwarded, 7001 dropped by rule)" \
@@ -193,7 +183,7 @@ check "  ... no pins left" test ! -e "$FLOWGATE_BPFFS"
 fg attach "$RX_IF" hook tc >/dev/null || bail "attach hook tc"
 fg_settle || bail "the link does not settle"
 fg rule add src "$TX_IP4" dport 9999 action drop >/dev/null
-r0=$(rx)
+r0=$(fg_rx)
 send udp4 9999 15 >/dev/null
 send udp4 9998 5 >/dev/null
 wait_rx $((r0 + 20))

@@ -12,14 +12,7 @@ set -u
 . "$(dirname "$0")/../lib/netns.sh"
 
 fg_setup
-DIR=$(mktemp -d /tmp/fgsafe.XXXXXX)
-EXP=
-cleanup_safe() {
-	[ -n "$EXP" ] && kill "$EXP" 2>/dev/null
-	[ -n "${SINK:-}" ] && kill -KILL "$SINK" 2>/dev/null
-	rm -rf "$DIR"
-}
-T_CLEANUP_HOOK=cleanup_safe
+DIR=$T_DIR
 
 # fails NAME RC PATTERN CMD...: exit code RC and exactly one "Error:" line,
 # which matches PATTERN (grep -E).
@@ -256,10 +249,7 @@ ip netns exec "$NS_RX" "$FLOWGATE" export file /dev/full idle-timeout 1 \
 	interval 100 2>"$DIR/exp.log" &
 EXP=$!
 send udp400
-for ((i = 0; i < 40; i++)); do
-	grep -q "not sent" "$DIR/exp.log" && break
-	sleep 0.25
-done
+wait_for 100 grep -q "not sent" "$DIR/exp.log"
 expect_eq "export to /dev/full: the loss is logged once, with its cause" \
 	"$(grep -c 'export: /dev/full: records not sent (No space left on device)' "$DIR/exp.log")" 1
 o=$(jget "$(fg -j stats)" '[(o["up"], o["degraded"], o["not_sent_records"] > 0) for o in d["exporter"]["outputs"]]')
@@ -272,10 +262,7 @@ ip netns exec "$NS_RX" "$FLOWGATE" --log-format json export file /dev/full \
 	idle-timeout 1 interval 100 2>"$DIR/expj.log" &
 EXP=$!
 send udp400
-for ((i = 0; i < 40; i++)); do
-	grep -q "not sent" "$DIR/expj.log" && break
-	sleep 0.25
-done
+wait_for 100 grep -q "not sent" "$DIR/expj.log"
 kill -TERM "$EXP"
 wait "$EXP"
 expect_eq "  ... with --log-format json: every line JSON, the loss one event" \
@@ -285,7 +272,6 @@ ls = [json.loads(l) for l in open(sys.argv[1])]
 print([(l["event"], l["output"], l["error"]) for l in ls
        if l["event"] == "output_loss"])' "$DIR/expj.log")" \
 	"[('output_loss', '/dev/full', 'No space left on device')]"
-EXP=
 
 # ---- a TCP collector that goes away and comes back --------------------------------
 # Loss episodes: the spool (64 KiB) overflows while the collector is away.
@@ -385,7 +371,6 @@ wait "$EXP"
 expect_eq "SIGTERM, collector away: the spool's discard is logged" \
 	"$?:$(grep -c "export: $URL: [1-9][0-9]* records still spooled after 5000 ms discarded at shutdown" "$LOG")" \
 	"0:1"
-EXP=
 [ "$T_FAIL" -gt "$f0" ] && sed 's/^/#   exporter: /' "$LOG"
 
 # UDP to a port nobody listens on: the kernel refuses every other datagram
@@ -414,7 +399,6 @@ expect_eq "  ... 10 s later, the next loss is said with the quiet ones counted" 
 	"1:2"
 kill -TERM "$EXP"
 wait "$EXP"
-EXP=
 [ "$T_FAIL" -gt "$f0" ] && sed 's/^/#   exporter: /' "$LOG"
 
 # ---- flow flush under an exporter: what went out is not called lost --------------
@@ -438,7 +422,6 @@ send udp400
 j=$(fg -j flow flush proto udp)
 kill -TERM "$EXP"
 wait "$EXP"
-EXP=
 expect_eq "flow flush under an exporter: deleted, and of that not exported" \
 	"$(jget "$j" '[d["deleted_flows"], d["deleted_packets"], d["not_exported_flows"], d["not_exported_packets"]]')" \
 	"[40, 800, 40, 400]"
@@ -466,7 +449,6 @@ expect_eq "two refusing TCP collectors: each one's outage is logged, once" \
 	"1:1:0"
 kill -TERM "$EXP"
 wait "$EXP"
-EXP=
 [ "$T_FAIL" -gt "$f0" ] && sed 's/^/#   exporter: /' "$LOG"
 
 fg detach "$RX_IF" >/dev/null

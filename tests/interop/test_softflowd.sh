@@ -19,11 +19,8 @@
 # it sent is retried, and skipped if it keeps losing.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-FG=${FLOWGATE:-$root/build/flowgate}
-PCAPS=${FLOWGATE_PCAPS:-$root/../shared/pcaps}
-CAPS=$root/tests/pcap/captures
-PY=/usr/bin/python3
+# shellcheck source=tests/lib/pcaps.sh
+. "$here/../lib/pcaps.sh"
 
 # Ethernet, SLL and raw IP: the link types both read (softflowd reads
 # neither LINKTYPE_IPV4/IPV6 nor SLL2). Real traffic, scans, fragments,
@@ -56,14 +53,6 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)) failed=$((failed + 1))
-	echo "not ok $n - $1"
-}
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-show() { sed 's/^/# /' "$@"; }
 
 missing=
 for c in softflowd nfcapd nfdump tshark "$PY"; do
@@ -178,13 +167,13 @@ compare() { # capture
 
 if [ -n "$missing" ]; then
 	skip "softflowd cross-check" "missing:$missing"
-	echo "1..$n"
-	exit 0
+	fg_done
+	exit
 fi
 if ! "$FG" replay "$CAPS/sll.pcap" >/dev/null 2>&1; then
 	skip "softflowd cross-check" "flowgate replay needs CAP_BPF and CAP_NET_ADMIN"
-	echo "1..$n"
-	exit 0
+	fg_done
+	exit
 fi
 : >"$tmp/all.txt"
 for cap in "${CAPTURES[@]}"; do
@@ -201,5 +190,4 @@ awk '!/^#/ { for (i = 2; i <= 7; i++) s[$1, i] += $i; seen[$1] = 1 }
 	END { for (c in seen) { printf "# %s", c
 		for (i = 2; i <= 7; i++) printf " %d", s[c, i]; print "" } }' \
 	"$tmp/all.txt" | sort
-echo "1..$n"
-[ "$failed" -eq 0 ]
+fg_done

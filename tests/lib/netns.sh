@@ -5,14 +5,19 @@
 # two network namespaces joined by a veth pair, a private bpffs, TAP output
 # and a cleanup trap. Source it from a test, then:
 #
-#   fg_setup              namespaces, veth, addresses, private bpffs
+#   fg_setup              namespaces, veth, addresses, private bpffs, and
+#                         T_DIR, a temp dir of the test's own
 #   fg attach "$RX_IF"    run build/flowgate inside the receiving namespace
+#   fg_rx [DEV]           the receiver's rx_packets counter
+#   fg_rx_wait N          until it reaches N (5 s at most)
+#   wait_for TRIES CMD... until CMD succeeds, TRIES times 0.1 s apart
 #   check "name" CMD...   one TAP line from a command's exit status
 #   expect_eq "name" GOT WANT
 #   fg_done               prints the plan "1..N", exits non-zero on failure
 #
 # Every name carries the PID ($$), so parallel and leftover runs never
-# collide. The trap removes namespaces, links and the bpffs mount on any exit.
+# collide. The trap stops the background jobs the test left running and
+# removes namespaces, links, the bpffs mount and T_DIR on any exit.
 #
 # Machine facts this works around:
 # - `ip netns exec` remounts /sys, so /sys/fs/bpf inside it is a fresh, empty
@@ -71,6 +76,28 @@ fg_stats_json() {
 	fg -j stats dev "${1:-$RX_IF}"
 }
 
+fg_rx() { # fg_rx [DEV]
+	jget "$(fg_stats_json "${1:-$RX_IF}")" 'd["interfaces"][0]["rx_packets"]'
+}
+
+fg_rx_ge() { # fg_rx_ge N: rx_packets is at least N
+	local n
+	n=$(fg_rx)
+	[ "${n:-0}" -ge "$1" ]
+}
+
+fg_rx_wait() { wait_for 50 fg_rx_ge "$1"; }
+
+wait_for() { # wait_for TRIES CMD...
+	local n=$1 i
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # XDP programs on a link of the receiving namespace: the id of the program
 # attached, or with libxdp's dispatcher the ids of its components ("" when
 # none). libxdp finds the dispatcher's pins on the test's bpffs, where
@@ -89,9 +116,12 @@ xdp_main_prog() {
 # ---- setup and cleanup ------------------------------------------------------
 
 fg_cleanup() {
-	local rc=$?
+	local rc=$? p
 
 	trap - EXIT INT TERM
+	for p in $(jobs -p); do
+		kill "$p" 2>/dev/null
+	done
 	# Deleting a namespace deletes its veth end, and with it the peer and
 	# any XDP program on either.
 	ip netns del "$NS_RX" 2>/dev/null
@@ -126,6 +156,8 @@ fg_setup() {
 	trap 'exit 130' INT TERM
 
 	FG_TMP=$(mktemp -d /tmp/fgtest.XXXXXX) || bail "mktemp"
+	T_DIR=$FG_TMP.d
+	mkdir "$T_DIR" || bail "mkdir $T_DIR"
 	mount -t bpf bpf "$FG_TMP" || bail "cannot mount bpffs on $FG_TMP"
 	export FLOWGATE_BPFFS=$FG_TMP/fg
 
@@ -204,7 +236,7 @@ print({1: "drv", 2: "skb", 3: "hw", 4: "multi"}.get(x["mode"], "?")
 # set must give (exact deltas, per reason, bytes included). One TAP line
 # per assertion, named "LABEL: ...".
 fg_round() {
-	local label=$1 set=$2 dir want got i line name rest
+	local label=$1 set=$2 dir want line name rest
 	shift 2
 	dir=$FG_TMP.round
 	mkdir -p "$dir"
@@ -220,11 +252,7 @@ fg_round() {
 		'd["interfaces"][0]["rx_packets"]') + \
 		$(jget "$(cat "$dir/frames")" 'len(d)')))
 	# Every frame has been seen once rx_packets got there (bounded).
-	for ((i = 0; i < 50; i++)); do
-		got=$(jget "$(fg_stats_json)" 'd["interfaces"][0]["rx_packets"]')
-		[ "${got:-0}" -ge "$want" ] && break
-		sleep 0.1
-	done
+	fg_rx_wait "$want"
 	sleep 0.2 # anything unexpected arriving late must show too
 	fg_stats_json >"$dir/after"
 	while IFS=$'\t' read -r line name rest; do

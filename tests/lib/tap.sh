@@ -7,6 +7,7 @@
 #   expect_eq "name" GOT WANT
 #   none "name" "what" ITEM...  ok when no ITEM is given, else each a diag
 #   ok / not_ok / skip "name" "why" / diag / bail "why"
+#   show [FILE...]           files (or stdin) as diag lines
 #   tap_tsv < LINES          a helper's "ok|not ok<TAB>name<TAB>why" lines
 #                            (TAP_N: how many)
 #   fg_done                  prints the plan "1..N", fails on any failure
@@ -30,6 +31,8 @@ skip() { # skip "name" "why"
 }
 
 diag() { echo "# $*"; }
+
+show() { sed 's/^/# /' "$@"; }
 
 # check "name" CMD...: ok when CMD exits 0; its output goes to the diag.
 check() {

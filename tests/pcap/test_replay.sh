@@ -11,13 +11,8 @@
 # it, a golden file is a claim about every verdict and every flow.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-FG=${FLOWGATE:-$root/build/flowgate}
-PCAPS=${FLOWGATE_PCAPS:-$root/../shared/pcaps}
-# A clone without ../shared still has the goldens' real captures: copies
-# (with their MANIFEST lines) in captures/shared.
-[ -d "$PCAPS" ] || PCAPS=$here/captures/shared
-CAPS=$here/captures
+# shellcheck source=tests/lib/pcaps.sh
+. "$here/../lib/pcaps.sh"
 GOLD=$here/golden
 
 # One or more captures per kind: attack, malformed, vlan, frag, ipv6ext.
@@ -66,20 +61,6 @@ SHORT=${TEST_SHORT:-}
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0 failed=0
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)) failed=$((failed + 1))
-	echo "not ok $n - $1"
-}
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-check() { # name command...: ok iff the command succeeds
-	local name=$1
-	shift
-	if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
-show() { sed 's/^/# /' "$@"; }
 gold_name() { local b=${1##*/}; echo "$GOLD/${b%.*}${2:-}.jsonl"; }
 # split OUT BASE: flow and overflow lines to BASE.flows.jsonl, the rest
 # (packets, summary) to BASE.jsonl.
@@ -411,5 +392,4 @@ fails "config FILE that does not parse: nothing replayed" 1 \
 	"$c/sll.pcap" config "$tmp/bad.conf" ipfix "$tmp/never.ipfix"
 check "bad config FILE: no IPFIX file made" test ! -e "$tmp/never.ipfix"
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+fg_done

@@ -239,6 +239,45 @@ static void dirty_once_each(void **state)
 	fx_free(&ix);
 }
 
+/* An index rebuilt from the pinned rows: entries at the rows' ids (past a
+ * chunk, too), the ids between them free for new flows, none given twice. */
+static void add_at_keeps_ids(void **state)
+{
+	const __u32 at[] = {3, 4, 9, FX_CHUNK + 5};
+	__u32 i, j, seen[8] = {0}, n = 0;
+	struct fx_index ix;
+	struct fg_flow_key k;
+	struct fx_ent *e;
+
+	assert_int_equal(fx_init(&ix, 16, S), 0);
+	for (i = 0; i < 4; i++) {
+		k = key_of(100 + i);
+		e = fx_add_at(&ix, &k, at[i]);
+		assert_non_null(e);
+		assert_int_equal(e->id, at[i]);
+	}
+	k = key_of(100);
+	assert_null(fx_add_at(&ix, &k, FX_CHUNK + 9)); /* in already */
+	k = key_of(200);
+	assert_null(fx_add_at(&ix, &k, 5)); /* below one handed out */
+	assert_int_equal(ix.used, 4);
+	k = key_of(102);
+	assert_int_equal(fx_find(&ix, &k)->id, 9);
+	for (i = 0; i < 8; i++) {
+		k = key_of(300 + i);
+		e = fx_add(&ix, &k);
+		assert_non_null(e);
+		assert_true(e->id != 3 && e->id != 4 && e->id != 9 &&
+			    e->id != FX_CHUNK + 5 && e->id > 0);
+		assert_true(e->id < FX_CHUNK + 5);
+		seen[n++] = e->id;
+	}
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			assert_true(seen[i] != seen[j]);
+	fx_free(&ix);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -248,6 +287,7 @@ int main(void)
 		cmocka_unit_test(wheel_takes_what_is_due),
 		cmocka_unit_test(wheel_reschedule_and_delete),
 		cmocka_unit_test(dirty_once_each),
+		cmocka_unit_test(add_at_keeps_ids),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

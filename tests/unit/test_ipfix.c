@@ -788,6 +788,7 @@ static void test_record_plan_matches_general(void **state)
 				size_t la, lb;
 
 				assert_non_null(t->put);
+				assert_non_null(t->plan);
 				assert_int_not_equal(t->rec_len, 0);
 				g.put = NULL; /* the general path */
 				g.rec_len = 0;
