@@ -252,8 +252,7 @@ done
 if [ -n "$SHORT" ]; then
 	skip "capture clock, config FILE, sampling, the two readers, errors" \
 		"TEST_SHORT"
-	echo "1..$n"
-	[ "$failed" -eq 0 ]
+	fg_done
 	exit
 elif [ "$priv" -eq 1 ]; then
 	export_run "$CAPS/timeouts.pcap"
