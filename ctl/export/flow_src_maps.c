@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 #include "fg.h"
 #include "flow_src.h"
+#include "kfeat.h"
 #include "flowgate_iter.skel.h"
 
 /* What the iterator writes per flow before its values: the key, padded. */
@@ -201,8 +202,10 @@ int fg_flow_src_maps_new(struct fg_flow_src **out, int fd)
 	m->fd = fd;
 	m->src = (struct fg_flow_src){&maps_ops, 1, false};
 	/* Else batch lookups: the same flows, more of the kernel's time.
-	 * Quietly: replay comes here too, and its output is the same. */
-	iter_open(m);
+	 * Quietly: replay comes here too, and its output is the same;
+	 * status shows which (export_reads). */
+	if (fg_kfeat_has(FG_KF_MAP_ITER))
+		iter_open(m);
 	*out = &m->src;
 	return 0;
 }

@@ -139,6 +139,14 @@ static int probe_xdp_load_bytes(void)
 	return probe_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_xdp_load_bytes);
 }
 
+/* The exporter reads the whole flow table through fg_flow_iter, a map
+ * element iterator (a tracing program, 5.9); without them, or where a
+ * security policy refuses tracing programs, through batch lookups. */
+static int probe_map_iter(void)
+{
+	return probe_prog(BPF_PROG_TYPE_TRACING);
+}
+
 static const struct fg_kfeat feats[FG_KF_MAX] = {
 	[FG_KF_BTF] = {"btf", "kernel BTF (/sys/kernel/btf/vmlinux)",
 		       FG_KVER(5, 4), "CONFIG_DEBUG_INFO_BTF", probe_btf},
@@ -174,6 +182,10 @@ static const struct fg_kfeat feats[FG_KF_MAX] = {
 				  "bpf_xdp_load_bytes() (the capture's copy "
 				  "from XDP)",
 				  FG_KVER(5, 18), NULL, probe_xdp_load_bytes},
+	[FG_KF_MAP_ITER] = {"map_iter",
+			    "map element iterators (tracing programs), the "
+			    "exporter's read of the flow table",
+			    FG_KVER(5, 9), NULL, probe_map_iter},
 };
 
 const struct fg_kfeat *fg_kfeat_get(enum fg_kfeat_id id)
@@ -375,5 +387,7 @@ void fg_kfeat_print(const char *key)
 		fg_kfeat_has(FG_KF_SYSCALL) && fg_kfeat_has(FG_KF_BPF_LOOP)
 			? "fg_take"
 			: "syscalls");
+	out_str("export_reads", fg_kfeat_has(FG_KF_MAP_ITER) ? "map iterator"
+							     : "batch lookups");
 	out_obj_close();
 }

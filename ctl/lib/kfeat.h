@@ -33,6 +33,7 @@ enum fg_kfeat_id {
 	FG_KF_FREPLACE,	    /* program extensions: libxdp's dispatcher */
 	FG_KF_RINGBUF,	    /* BPF ring buffer (capture) */
 	FG_KF_XDP_LOAD_BYTES, /* bpf_xdp_load_bytes(): capture from XDP */
+	FG_KF_MAP_ITER,	      /* map element iterators: the export's read */
 	FG_KF_MAX,
 };
 

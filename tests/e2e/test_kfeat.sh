@@ -41,7 +41,7 @@ s=$(fg -j status)
 expect_eq "status: kernel release is uname -r" \
 	"$(jget "$s" 'd["kernel"]["release"]')" "$REL"
 expect_eq "status: every feature probed, true or false" \
-	"$(jget "$s" 'sorted(d["kernel"]["features"]) == sorted(["btf", "xdp", "tc", "tcx", "coarse_clock", "xdp_test_ctx", "sock_ops", "rtt_cb_args", "syscall_prog", "bpf_loop", "freplace", "ringbuf", "xdp_load_bytes"]) and all(isinstance(v, bool) for v in d["kernel"]["features"].values())')" \
+	"$(jget "$s" 'sorted(d["kernel"]["features"]) == sorted(["btf", "xdp", "tc", "tcx", "coarse_clock", "xdp_test_ctx", "sock_ops", "rtt_cb_args", "syscall_prog", "bpf_loop", "freplace", "ringbuf", "xdp_load_bytes", "map_iter"]) and all(isinstance(v, bool) for v in d["kernel"]["features"].values())')" \
 	true
 # What everything flowgate loads needs, and this test's kernels have.
 expect_eq "status: xdp, tc, btf, coarse clock, sock_ops, XDP test context" \
@@ -56,12 +56,12 @@ expect_eq "status: RTT samples $args on Linux $maj.${min%%[!0-9]*}" \
 	"$(jget "$s" 'd["kernel"]["rtt_samples"]')" "$args"
 skipd=$([ -n "${LIBXDP_SKIP_DISPATCHER:-}" ] && echo True || echo False)
 expect_eq "status: the fallbacks follow the probes" \
-	"$(jget "$s" '(lambda k, f: [k["xdp_attach"] == ("libxdp dispatcher" if f["freplace"] and not '"$skipd"' else "single program"), k["replay_lookups"] == ("fg_take" if f["syscall_prog"] and f["bpf_loop"] else "syscalls"), k["tc_attach"]])(d["kernel"], d["kernel"]["features"])')" \
-	'[true, true, "clsact"]'
+	"$(jget "$s" '(lambda k, f: [k["xdp_attach"] == ("libxdp dispatcher" if f["freplace"] and not '"$skipd"' else "single program"), k["replay_lookups"] == ("fg_take" if f["syscall_prog"] and f["bpf_loop"] else "syscalls"), k["export_reads"] == ("map iterator" if f["map_iter"] else "batch lookups"), k["tc_attach"]])(d["kernel"], d["kernel"]["features"])')" \
+	'[true, true, true, "clsact"]'
 s=$(FLOWGATE_FAKE_KFEAT=all fg -j status)
 expect_eq "status, everything faked: every feature false, the fallbacks" \
-	"$(jget "$s" '(lambda k: [any(k["features"].values()), k["xdp_attach"], k["rtt_samples"], k["replay_lookups"]])(d["kernel"])')" \
-	'[false, "single program", "coarse", "syscalls"]'
+	"$(jget "$s" '(lambda k: [any(k["features"].values()), k["xdp_attach"], k["rtt_samples"], k["replay_lookups"], k["export_reads"]])(d["kernel"])')" \
+	'[false, "single program", "coarse", "syscalls", "batch lookups"]'
 check "status -p with the kernel object is valid JSON" jvalid "$(fg -p status)"
 
 # ---- attach --------------------------------------------------------------------

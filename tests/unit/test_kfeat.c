@@ -60,6 +60,7 @@ static void test_table(void **state)
 		{"freplace", FG_KVER(5, 10)},
 		{"ringbuf", FG_KVER(5, 8)},
 		{"xdp_load_bytes", FG_KVER(5, 18)},
+		{"map_iter", FG_KVER(5, 9)},
 	};
 	const struct fg_kfeat *f;
 	size_t i;
