@@ -304,23 +304,10 @@ static __always_inline void ft_b_account(struct fg_pkt *p,
 					 __u32 dir, __u32 pkts, __u32 octets,
 					 int two)
 {
-	const struct fg_config *cfg = fg_config_get();
 	struct ft_ctx c;
 
-	st->packets += pkts;
-	st->octets += octets;
-	if (cfg->sampling > 1 && fg_rand() % cfg->sampling) {
-		st->sampled_pkts += pkts;
-		st->sampled_octets += octets;
+	if (fg_flow_pre(p, st, pkts, octets))
 		return;
-	}
-	if (p->reason && (cfg->flags & FG_CFG_NO_DROP_FLOWS)) {
-		st->unflowed_pkts += pkts;
-		st->unflowed_octets += octets;
-		return;
-	}
-	if (p->frag != FG_FRAG_NONE && !p->reason)
-		fg_frag_ports(p, st);
 	c.u.w[6] = 0; /* the hash reads the word the key ends in */
 	fg_flow_key_fill(&c.u.k, p, ifindex, dir);
 	c.now = fg_now();
@@ -391,7 +378,6 @@ static __always_inline void ft_c_account(struct fg_pkt *p,
 					 struct fg_flowstats *st, __u32 ifindex,
 					 __u32 dir, __u32 pkts, __u32 octets)
 {
-	const struct fg_config *cfg = fg_config_get();
 	struct fg_flow_key ok;
 	struct ft_key4 k;
 
@@ -399,20 +385,8 @@ static __always_inline void ft_c_account(struct fg_pkt *p,
 		fg_flow_account(p, st, ifindex, dir, pkts, octets);
 		return;
 	}
-	st->packets += pkts;
-	st->octets += octets;
-	if (cfg->sampling > 1 && fg_rand() % cfg->sampling) {
-		st->sampled_pkts += pkts;
-		st->sampled_octets += octets;
+	if (fg_flow_pre(p, st, pkts, octets))
 		return;
-	}
-	if (p->reason && (cfg->flags & FG_CFG_NO_DROP_FLOWS)) {
-		st->unflowed_pkts += pkts;
-		st->unflowed_octets += octets;
-		return;
-	}
-	if (p->frag != FG_FRAG_NONE && !p->reason)
-		fg_frag_ports(p, st);
 	k.ifdir = fg_dir_key(ifindex, dir);
 	k.proto = p->proto;
 	k.reason = p->reason;

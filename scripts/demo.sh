@@ -54,25 +54,19 @@ TMP=$(mktemp -d /tmp/fgdemo.XXXXXX) || die "mktemp failed"
 mount -t bpf bpf "$TMP" || die "cannot mount bpffs"
 export FLOWGATE_BPFFS=$TMP/flowgate
 
-# Nothing in the lab sends on its own: no DAD, router solicitations or
-# link-local addresses, static neighbours. The last lines compare flow
-# accounting, read after the exporter stopped, with what it exported; on a
-# slow host (a VM under emulation) the kernels' own chatter otherwise
-# arrives in between.
-quiet() { # quiet NS IF
-	local k
-	for k in accept_dad=0 dad_transmits=0 router_solicitations=0 \
-		accept_ra=0 addr_gen_mode=1; do
-		ip netns exec "$1" sysctl -qw "net.ipv6.conf.$2.$k" >/dev/null
-	done
-}
+# Nothing in the lab sends on its own: IPv6 quietened (quiet_ipv6), static
+# neighbours. The last lines compare flow accounting, read after the
+# exporter stopped, with what it exported; on a slow host (a VM under
+# emulation) the kernels' own chatter otherwise arrives in between.
+# shellcheck source=scripts/lab.sh
+. "$ROOT/scripts/lab.sh"
 
 link() { # link PEER_NS PEER_MAC HOST_IF HOST_MAC PREFIX4 PREFIX6
 	ip link add eth0 netns "$1" address "$2" type veth \
 		peer name "$3" netns "$NS_HOST" address "$4" ||
 		die "cannot create veth $3"
-	quiet "$1" eth0
-	quiet "$NS_HOST" "$3"
+	quiet_ipv6 "$1" eth0
+	quiet_ipv6 "$NS_HOST" "$3"
 	ip -n "$1" addr add "$5.1/24" dev eth0
 	ip -n "$NS_HOST" addr add "$5.2/24" dev "$3"
 	ip -n "$1" addr add "$6::1/64" dev eth0 nodad

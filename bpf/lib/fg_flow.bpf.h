@@ -163,6 +163,31 @@ static __always_inline void fg_flow_insert(const struct fg_flow_key *k,
 		fg_overflow_add(k, st, pkts, octets);
 }
 
+/* What fg_flow_account() counts before the flow table: the interface's
+ * totals, and the packets that go to no flow record (sampled out, drops
+ * with drop flows off). 1 when the packet is done with. */
+static __always_inline int
+fg_flow_pre(struct fg_pkt *p, struct fg_flowstats *st, __u32 pkts, __u32 octets)
+{
+	const struct fg_config *cfg = fg_config_get();
+
+	st->packets += pkts;
+	st->octets += octets;
+	if (cfg->sampling > 1 && fg_rand() % cfg->sampling) {
+		st->sampled_pkts += pkts;
+		st->sampled_octets += octets;
+		return 1;
+	}
+	if (p->reason && (cfg->flags & FG_CFG_NO_DROP_FLOWS)) {
+		st->unflowed_pkts += pkts;
+		st->unflowed_octets += octets;
+		return 1;
+	}
+	if (p->frag != FG_FRAG_NONE && !p->reason)
+		fg_frag_ports(p, st);
+	return 0;
+}
+
 /* Flow accounting of one packet (or one GSO super-packet of pkts segments
  * carrying octets IP bytes) into its record, or wherever else it goes. */
 static __always_inline void fg_flow_account(struct fg_pkt *p,
@@ -170,27 +195,14 @@ static __always_inline void fg_flow_account(struct fg_pkt *p,
 					    __u32 ifindex, __u32 dir,
 					    __u32 pkts, __u32 octets)
 {
-	const struct fg_config *cfg = fg_config_get();
 	/* Not zeroed: fg_flow_key_fill() writes every byte. */
 	struct fg_flow_key k;
 	struct fg_flow_val *v;
 	__u64 now;
 	int full;
 
-	st->packets += pkts;
-	st->octets += octets;
-	if (cfg->sampling > 1 && fg_rand() % cfg->sampling) {
-		st->sampled_pkts += pkts;
-		st->sampled_octets += octets;
+	if (fg_flow_pre(p, st, pkts, octets))
 		return;
-	}
-	if (p->reason && (cfg->flags & FG_CFG_NO_DROP_FLOWS)) {
-		st->unflowed_pkts += pkts;
-		st->unflowed_octets += octets;
-		return;
-	}
-	if (p->frag != FG_FRAG_NONE && !p->reason)
-		fg_frag_ports(p, st);
 	fg_flow_key_fill(&k, p, ifindex, dir);
 	now = fg_now();
 	full = fg_flows_full(now);

@@ -136,17 +136,11 @@ fg_cleanup() {
 	exit "$rc"
 }
 
-# Quieten IPv6 on a link: no DAD, no router solicitations, no link-local
-# address, so the kernel sends nothing on its own that the counters would
-# see. What it still sends (MLD reports when joining groups) goes out at
-# setup, and fg_settle waits it out.
-quiet_ipv6() { # quiet_ipv6 NS IF
-	local k
-	for k in accept_dad=0 dad_transmits=0 router_solicitations=0 \
-		accept_ra=0 addr_gen_mode=1; do
-		ip netns exec "$1" sysctl -qw "net.ipv6.conf.$2.$k" >/dev/null
-	done
-}
+# quiet_ipv6 NS IF (scripts/lab.sh); what the kernel still sends (MLD
+# reports when joining groups) goes out at set-up, and fg_settle waits it
+# out.
+# shellcheck source=scripts/lab.sh
+. "$FG_ROOT/scripts/lab.sh"
 
 fg_setup() {
 	[ "$(id -u)" -eq 0 ] || bail "needs root (network namespaces, bpf)"
