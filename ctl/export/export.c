@@ -105,18 +105,6 @@ static __u64 wall_ms(const struct fg_exporter *e, __u64 mono_ns)
 	return (mono_ns + e->wall_off_ns) / NS_MS;
 }
 
-static void *grow(void *p, size_t *cap, size_t n, size_t sz)
-{
-	void *q;
-
-	if (n < *cap)
-		return p;
-	q = realloc(p, (*cap ? *cap * 2 : 256) * sz);
-	if (q)
-		*cap = *cap ? *cap * 2 : 256;
-	return q;
-}
-
 /* A record held back to be sorted (settings.sorted). */
 struct held {
 	struct fg_flow_key key;
@@ -130,18 +118,14 @@ static void emit_now(struct fg_exporter *e, const struct fg_flow_key *k,
 static void emit(struct fg_exporter *e, const struct fg_flow_key *k,
 		 const struct fg_flow_val *delta, __u8 reason)
 {
-	struct held *h;
-
 	if (!e->set.sorted) {
 		emit_now(e, k, delta, reason);
 		return;
 	}
-	h = grow(e->held, &e->capheld, e->nheld, sizeof(*h));
-	if (!h) {
+	if (fg_grow(&e->held, &e->capheld, e->nheld, sizeof(*e->held), 256)) {
 		emit_now(e, k, delta, reason); /* unsorted beats lost */
 		return;
 	}
-	e->held = h;
 	e->held[e->nheld++] = (struct held){*k, *delta, reason};
 }
 
@@ -273,11 +257,8 @@ static void expire_later(struct fg_exporter *e, const struct fg_flow_key *k,
 			 const struct fg_flow_val *cur, __u8 reason,
 			 struct fx_ent *s)
 {
-	struct expiry *x = grow(e->exp, &e->capexp, e->nexp, sizeof(*x));
-
-	if (!x)
+	if (fg_grow(&e->exp, &e->capexp, e->nexp, sizeof(*e->exp), 256))
 		return; /* retried at the next sweep */
-	e->exp = x;
 	e->exp[e->nexp++] = (struct expiry){*k, *cur, reason, false, s};
 }
 
