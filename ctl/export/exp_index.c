@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fg.h"
 #include "exp_index.h"
 
 /*
@@ -331,7 +332,7 @@ long fx_take_due(struct fx_index *ix, __u64 now_ns, __u32 **ids, size_t *cap)
 {
 	__u64 now_tick = now_ns / ix->tick_ns, t, last;
 	size_t n = 0;
-	__u32 id, next, *p;
+	__u32 id, next;
 
 	if (now_tick < ix->cursor)
 		now_tick = ix->cursor;
@@ -355,14 +356,8 @@ long fx_take_due(struct fx_index *ix, __u64 now_ns, __u32 **ids, size_t *cap)
 					min = e->due_ns;
 				continue;
 			}
-			if (n == *cap) {
-				p = realloc(*ids, (*cap ? *cap * 2 : 1024) *
-							  sizeof(*p));
-				if (!p)
-					return -ENOMEM;
-				*ids = p;
-				*cap = *cap ? *cap * 2 : 1024;
-			}
+			if (fg_grow(ids, cap, n, sizeof(**ids), 1024))
+				return -ENOMEM;
 			fx_unlink(ix, e);
 			(*ids)[n++] = id;
 		}
