@@ -11,12 +11,16 @@
 #define FG_MAPS_H
 
 /* The data path's state (bpf/lib/fg_maps.bpf.h, fg_flow.bpf.h). */
-#define FG_MAP_CONFIG	"fg_config"
-#define FG_MAP_IFSTATS	"fg_ifstats"
-#define FG_MAP_IFACES	"fg_ifaces"
-#define FG_MAP_FLOWS	"fg_flows"
-#define FG_MAP_OVERFLOW "fg_overflow"
-#define FG_MAP_FRAGS	"fg_frags"
+#define FG_MAP_CONFIG  "fg_config"
+#define FG_MAP_IFSTATS "fg_ifstats"
+#define FG_MAP_IFACES  "fg_ifaces"
+#define FG_MAP_FLOWTAB "fg_flowtab" /* include/fg_flowtab.h */
+#define FG_MAP_FTINFO  "fg_ftinfo"  /* its geometry and seed */
+/* The flow table of releases before fg_flowtab (a per-CPU hash): only
+ * named to refuse, move or remove it (attach, flow, purge). */
+#define FG_MAP_FLOWS_OLD "fg_flows"
+#define FG_MAP_OVERFLOW	 "fg_overflow"
+#define FG_MAP_FRAGS	 "fg_frags"
 
 /* Operator rules (bpf/lib/fg_rules.bpf.h), and the inner maps user space
  * makes for them (ctl/rules/rule_maps.c). */

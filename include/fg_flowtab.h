@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The flow table (map fg_flowtab): its layout, hash and the rules by which
+ * its two writers share it. Plain C, no map and no helper: the BPF side
+ * (bpf/lib/fg_flow.bpf.h) inserts and updates, every reader in user space
+ * (ctl/lib/flowtab.c: flow dump, flush, stats, metrics, the exporter,
+ * replay) reads through a mapping of the same memory.
+ *
+ * An open-addressed table in one BPF_F_MMAPABLE array of buckets, one
+ * region of nb buckets (a power of two) per CPU: the program on CPU c
+ * writes only region c, so every BPF field has a single writer and needs
+ * no atomics. A bucket is a header line (tags, generations, end hints)
+ * and 8 slots of two lines each (key and generation; counters and the
+ * reader's acknowledgement). A key hashes (fg_ft_hash, seeded) to two
+ * candidate buckets of its region; a new key takes the emptier one. A
+ * flow seen on two CPUs is two slots, one per region, with the same key:
+ * readers sum them, as they summed a per-CPU hash's values.
+ *
+ * No reader deletes. A flow ends when a reader (the exporter, or flow
+ * flush, serialized by the pin directory's lock) acknowledges exactly
+ * the counters it took: ack_pkts, ack_octets, ack_ns, then ack_gen = gen,
+ * then the header's hint ack8 = gen8 | FG_FT_ENDED. BPF takes such a
+ * slot again (same key: a new generation in place; another key: when
+ * both buckets are full) only while the acknowledgement equals the live
+ * counters, so a packet that came after the reader's read keeps the slot
+ * alive and is read next time: nothing counted is ever dropped.
+ *
+ * Generation: BPF makes gen odd while it rewrites a slot's key and
+ * counters and even when done; a reader takes a slot's key and value
+ * between two reads of an even, equal gen (fg_ft_read), a seqlock that
+ * holds where loads and stores keep their order, as on x86 (BPF has no
+ * barrier before Linux 6.15). Counters updated in place may be read
+ * torn (packets new, octets old): an acknowledgement of a torn read does
+ * not match and the slot is simply not reused.
+ */
+#ifndef FG_FLOWTAB_H
+#define FG_FLOWTAB_H
+
+#include <linux/types.h>
+#include "fg_common.h"
+#include "fg_parse.h"
+
+#define FG_FT_SLOTS 8	  /* per bucket: the probe bound */
+#define FG_FT_ENDED 0x80u /* ack8: the reader acked gen8 as ended */
+#define FG_FT_GEN8  0x7fu /* gen8 = gen >> 1 & FG_FT_GEN8 */
+/* Slots a region holds per configured flow (max-flows N over R regions:
+ * nb = next power of two of N * 5 / 4 / 8 / R buckets a region). With
+ * two choices a region overflows its first key at about 0.75 fill. */
+#define FG_FT_ROOM_NUM 5
+#define FG_FT_ROOM_DEN 4
+/* Live slots of a region above which a dropped packet goes to the
+ * overflow aggregate without hashing or probing: a flood of garbage
+ * from many sources then costs no cache miss per source. 7/8 of the
+ * region's slots. */
+#define FG_FT_MARK(nb) ((nb)*FG_FT_SLOTS / 8 * 7)
+
+/* A slot: the key and the generation on one cache line (what a hit
+ * compares), the counters and the reader's acknowledgement on the next. */
+struct fg_ft_slot {
+	struct fg_flow_key key; /* BPF */
+	__u32 gen;		/* BPF: odd while rewritten; +2 a reuse */
+	__u32 ack_gen;		/* reader: the generation it acked as ended */
+	__u32 pad0;
+	struct fg_flow_val val; /* BPF */
+	__u64 ack_pkts;		/* reader: the counters it took */
+	__u64 ack_octets;
+	__u64 ack_ns; /* reader: when (CLOCK_MONOTONIC) */
+};
+
+/* A bucket: the header line, then the slots. tag 0 is a free slot, never
+ * used yet. gen8 (BPF) mirrors the slot's gen, ack8 (reader) says it was
+ * acked as ended: a hint on the header line, so that an insert into a
+ * full bucket learns from one line whether any slot may be taken; the
+ * slot's own fields decide. The fill counters are used in a region's
+ * first bucket only: slots are reused, never freed, so its live count
+ * is used + reused - ended, counted by each writer on its own field. */
+struct fg_ft_bucket {
+	__u32 tag[FG_FT_SLOTS]; /* BPF: fg_ft_tag(hash); 0 free */
+	__u8 gen8[FG_FT_SLOTS]; /* BPF */
+	__u8 ack8[FG_FT_SLOTS]; /* reader */
+	__u32 used;		/* BPF: free slots taken */
+	__u32 reused;		/* BPF: ended slots taken again */
+	__u32 ended;		/* reader: slots acked as ended */
+	__u32 pad;
+	struct fg_ft_slot slot[FG_FT_SLOTS];
+};
+
+/* What the table is, pinned beside it as the one-entry array fg_ftinfo
+ * (written once by the attach that creates the table; every later
+ * attach loads its programs with these values in rodata: fg_ft_nb,
+ * fg_ft_nreg, fg_ft_seed). */
+struct fg_ft_info {
+	__u32 version;	 /* FG_FT_VERSION */
+	__u32 nreg;	 /* regions: the possible CPUs at creation */
+	__u32 nb;	 /* buckets a region, a power of two */
+	__u32 max_flows; /* what attach max-flows asked for */
+	__u64 seed;	 /* fg_ft_hash's seed, random (0 in tests, replay) */
+};
+
+#define FG_FT_VERSION 1
+
+/* The flow key as 7 words for the hash: its 52 bytes and a zero half. */
+union fg_ft_key {
+	struct fg_flow_key k;
+	__u64 w[7];
+};
+
+/* Seeded multiply-xorshift over the key's 7 words: a few ns in BPF (no
+ * helper), and a sender who does not know the seed cannot aim a flood at
+ * one bucket. */
+FG_INLINE __u64 fg_ft_hash(const union fg_ft_key *u, __u64 seed)
+{
+	__u64 h = seed ^ 0x9e3779b97f4a7c15ull;
+	int i;
+
+	FG_UNROLL
+	for (i = 0; i < 7; i++) {
+		h = (h ^ u->w[i]) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	return h;
+}
+
+FG_INLINE __u32 fg_ft_tag(__u64 h)
+{
+	return (__u32)(h >> 32) | 1;
+}
+
+/* The key's two buckets in its region (equal when nb is 1). */
+FG_INLINE __u32 fg_ft_b1(__u64 h, __u32 nb)
+{
+	return (__u32)h & (nb - 1);
+}
+
+FG_INLINE __u32 fg_ft_b2(__u64 h, __u32 nb)
+{
+	return ((__u32)(h >> 20) ^ 1) & (nb - 1);
+}
+
+FG_INLINE int fg_ft_key_eq(const struct fg_flow_key *a,
+			   const union fg_ft_key *b)
+{
+	const __u64 *x = (const __u64 *)a;
+	__u32 tail = *(const __u32 *)((const __u8 *)a + 48);
+
+	return !((x[0] ^ b->w[0]) | (x[1] ^ b->w[1]) | (x[2] ^ b->w[2]) |
+		 (x[3] ^ b->w[3]) | (x[4] ^ b->w[4]) | (x[5] ^ b->w[5]) |
+		 (tail ^ (__u32)b->w[6]));
+}
+
+/* The slot's generation as the header's gen8 holds it. */
+FG_INLINE __u8 fg_ft_gen8(__u32 gen)
+{
+	return gen >> 1 & FG_FT_GEN8;
+}
+
+/* Acked as ended and nothing counted since: the slot holds no flow
+ * (readers skip it) and BPF may take it again. */
+FG_INLINE int fg_ft_dead(const struct fg_ft_slot *s)
+{
+	return s->ack_gen == s->gen && s->ack_pkts == s->val.packets &&
+	       s->ack_octets == s->val.octets;
+}
+
+/* What a reader sees of a slot it read consistently (fg_ft_read): 0 for
+ * none (dead), else 1 and the live flow in *v. A slot acked as ended
+ * that took packets after the reader's read holds them as a flow of its
+ * own: the counters above the acknowledgement, from the ack's time. */
+FG_INLINE int fg_ft_view(const struct fg_ft_slot *s, struct fg_flow_val *v)
+{
+	if (fg_ft_dead(s))
+		return 0;
+	*v = s->val;
+	if (s->ack_gen == s->gen) {
+		v->packets -= s->ack_pkts;
+		v->octets -= s->ack_octets;
+		if (v->first_ns < s->ack_ns)
+			v->first_ns = s->ack_ns;
+	}
+	return 1;
+}
+
+/* Buckets a region needs for max-flows flows over nreg regions. */
+FG_INLINE __u32 fg_ft_nb(__u32 max_flows, __u32 nreg)
+{
+	__u64 want = ((__u64)max_flows * FG_FT_ROOM_NUM / FG_FT_ROOM_DEN +
+		      (__u64)FG_FT_SLOTS * nreg - 1) /
+		     ((__u64)FG_FT_SLOTS * nreg);
+	__u32 nb = 1;
+
+	while (nb < want && nb < (1u << 30))
+		nb <<= 1;
+	return nb;
+}
+
+#ifndef __bpf__
+_Static_assert(sizeof(struct fg_ft_slot) == 128, "fg_ft_slot: two lines");
+_Static_assert(sizeof(struct fg_ft_bucket) == 64 + 8 * 128,
+	       "fg_ft_bucket layout");
+_Static_assert(sizeof(union fg_ft_key) == 56, "fg_ft_key layout");
+_Static_assert(sizeof(struct fg_ft_info) == 24, "fg_ft_info layout");
+#endif
+
+#endif /* FG_FLOWTAB_H */
