@@ -4,8 +4,7 @@
  * interface. Included once, at the end of flowgate_xdp.bpf.c, so that it
  * is part of the same object as fg_xdp and runs the same code on every
  * packet of a capture: fg_replay runs fg_xdp_frame() over a batch of
- * frames, fg_take looks up and deletes flows for replay's exporter. User
- * space: ctl/replay/.
+ * frames. User space: ctl/replay/.
  */
 #ifndef FG_REPLAY_BPF_H
 #define FG_REPLAY_BPF_H
@@ -47,51 +46,6 @@ int fg_replay(struct xdp_md *ctx)
 		fg_rp_reason[i] = fg_last_reason;
 	}
 	return XDP_PASS;
-}
-
-/* Replay's exporter: lookups and deletes by key, a list per run
- * (include/fg_replay.h). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__type(key, __u32);
-	__type(value, struct fg_take);
-} fg_take_buf SEC(".maps");
-
-static long fg_take_one(__u64 i, void *ctx)
-{
-	const struct fg_take_args *a = ctx;
-	__u32 k = i, op;
-	struct fg_take *t = bpf_map_lookup_elem(&fg_take_buf, &k);
-	struct fg_flow_val *v;
-
-	if (!t)
-		return 1; /* past the buffer: stop */
-	v = bpf_map_lookup_elem(&fg_flows, &t->key);
-	if (!v)
-		return 0;
-	t->val = *v;
-	op = t->op;
-	if ((op == FG_TAKE_DELETE ||
-	     (op == FG_TAKE_IDLE && a->now_ns >= v->last_ns + a->idle_ns)) &&
-	    !bpf_map_delete_elem(&fg_flows, &t->key)) {
-		op |= FG_TAKE_DELETED;
-		fg_flows_full_ns = 0; /* room again: no waiting for a retry */
-	}
-	t->op = op | FG_TAKE_FOUND;
-	return 0;
-}
-
-/* Replay only, and only loaded there ("?"): its flow table is a shared
- * hash, so the value read is the flow's only one. */
-SEC("?syscall")
-int fg_take(struct fg_take_args *a)
-{
-	struct fg_take_args args = *a; /* bpf_loop's context: the stack */
-
-	bpf_loop(args.count, fg_take_one, &args, 0);
-	return 0;
 }
 
 #endif /* FG_REPLAY_BPF_H */

@@ -53,9 +53,8 @@ TEXT=ndpi__tcp_scan.pcapng
 # decides, against the golden files: every capture's verdicts and flows,
 # and the overflow aggregates of a full table. The rest is skipped, checked
 # by this layer's run on the host: user space only (the text table, -p,
-# the readers, config files, errors, the IPFIX encoding of the exports),
-# or on that kernel by the BPF layer (fg_take, the export's lookups:
-# bpf/test_take). Under emulation every replay is 10-15 s, nearly all of
+# the readers, config files, errors, the IPFIX encoding of the exports).
+# Under emulation every replay is 10-15 s, nearly all of
 # it the verifier's load of fg_replay.
 SHORT=${TEST_SHORT:-}
 
