@@ -88,10 +88,10 @@ struct replay {
 	/* What went through the program, to check its counters against. */
 	__u64 prog_run, prog_passed, runs;
 	__u64 prog_drops[FG_R_MAX];
-	struct fg_rexp x; /* the IPFIX export, if asked */
-	struct fg_ft ft;  /* fg_flowtab, mapped */
+	struct fg_rexp x;	  /* the IPFIX export, if asked */
+	struct fg_ft_info ftinfo; /* its flow table's geometry */
+	struct fg_ft ft;	  /* fg_flowtab, mapped */
 	bool ft_open;
-	__u32 max_flows;
 	struct fg_daemon_cfg cfg; /* config FILE */
 	bool have_cfg;
 	/* capture FILE: the selected packets, read from the private ring
@@ -190,11 +190,6 @@ static __u32 max_rule_id(const struct replay *r)
 	return max < FG_RULE_MAX ? max : FG_RULE_MAX;
 }
 
-static bool exporting(const struct replay *r)
-{
-	return r->a.ipfix || r->a.ncollectors;
-}
-
 /*
  * The flow table of the private instance: one region (the program then
  * always writes region 0: one thread runs fg_replay, one packet at a
@@ -203,14 +198,15 @@ static bool exporting(const struct replay *r)
  */
 static int set_flowtab(struct replay *r)
 {
-	struct flowgate_xdp *k = r->skel;
+	struct fg_ft_info *i = &r->ftinfo;
 
-	r->max_flows = r->a.max_flows ? r->a.max_flows : FG_DEFAULT_MAX_FLOWS;
-	k->rodata->fg_ft_nreg = 1;
-	k->rodata->fg_ft_nb = fg_ft_nb(r->max_flows, 1);
-	k->rodata->fg_ft_seed = 0;
-	return bpf_map__set_max_entries(k->maps.fg_flowtab,
-					k->rodata->fg_ft_nb);
+	i->version = FG_FT_VERSION;
+	i->nreg = 1;
+	i->max_flows = r->a.max_flows ? r->a.max_flows : FG_DEFAULT_MAX_FLOWS;
+	i->nb = fg_ft_nb(i->max_flows, 1);
+	i->seed = 0;
+	FG_FT_RODATA(r->skel, i);
+	return bpf_map__set_max_entries(r->skel->maps.fg_flowtab, i->nb);
 }
 
 /* Open and load the object for replay. On failure r->skel is NULL
@@ -258,14 +254,8 @@ static int open_load(struct replay *r)
  * and the report. */
 static int map_flowtab(struct replay *r)
 {
-	const struct flowgate_xdp__rodata *ro = r->skel->rodata;
-	struct fg_ft_info info = {.version = FG_FT_VERSION,
-				  .nreg = ro->fg_ft_nreg,
-				  .nb = ro->fg_ft_nb,
-				  .max_flows = r->max_flows,
-				  .seed = ro->fg_ft_seed};
 	int err = fg_ft_open_fd(&r->ft, bpf_map__fd(r->skel->maps.fg_flowtab),
-				&info);
+				&r->ftinfo);
 
 	if (err)
 		return fg_error(err, "cannot map %s: %s", FG_MAP_FLOWTAB,
@@ -798,7 +788,7 @@ static void print_summary(const struct replay *r, const struct rflows *f,
 	 * only the flows not expired). */
 	if (!es)
 		out_u64("flow_records", f->n);
-	out_u64("max_flows", r->max_flows);
+	out_u64("max_flows", r->ftinfo.max_flows);
 	fg_flowstats_print("accounting", &s->flows);
 	if (es)
 		print_export(r, es);
