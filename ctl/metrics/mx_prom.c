@@ -233,12 +233,12 @@ static void flows(FILE *f, const struct fg_mx *m)
 	      "Slots of the flow table, all CPUs' regions.", m->slots);
 	family(f, "flowgate_flow_table_region_fill_ratio", "gauge",
 	       "Live slots of the fullest CPU region over its slots.");
-	fprintf(f, "flowgate_flow_table_region_fill_ratio %.4f\n",
+	fprintf(f, "flowgate_flow_table_region_fill_ratio %.6f\n",
 		m->region_fill);
 	family(f, "flowgate_flow_table_region_mark_ratio", "gauge",
 	       "The fill above which a region's dropped packets go to the "
 	       "overflow aggregates without a flow of their own.");
-	fprintf(f, "flowgate_flow_table_region_mark_ratio %.4f\n",
+	fprintf(f, "flowgate_flow_table_region_mark_ratio %.6f\n",
 		m->region_mark);
 	family(f, "flowgate_flow_table_count_age_seconds", "gauge",
 	       "Age of flowgate_flow_table_entries: the table is counted "

@@ -88,8 +88,8 @@ static void test_iface_and_reasons(void **state)
 	has(t, "flowgate_flow_table_entries 7");
 	has(t, "flowgate_flow_table_capacity 65536");
 	has(t, "flowgate_flow_table_slots 81920");
-	has(t, "flowgate_flow_table_region_fill_ratio 0.5000");
-	has(t, "flowgate_flow_table_region_mark_ratio 0.8750");
+	has(t, "flowgate_flow_table_region_fill_ratio 0.500000");
+	has(t, "flowgate_flow_table_region_mark_ratio 0.875000");
 	has(t, "# TYPE flowgate_received_packets_total counter");
 	/* absent parts have no series at all */
 	assert_null(strstr(t, "flowgate_exporter_"));
