@@ -31,6 +31,7 @@
 #include "rules.h"
 #include "cfgfile.h"
 #include "cap.h"
+#include "fg_flowtab.h"
 #include "flowgate_xdp.skel.h"
 #include "flowgate_tc.skel.h"
 
@@ -307,47 +308,45 @@ static bool any_attached(void)
 	return any;
 }
 
-/* True when the pinned flow table holds a flow. */
-static bool flows_left(void)
+/* The flow table's geometry is fixed while an interface is attached.
+ * Without one, another max-flows replaces the table, once it is empty:
+ * its flows are not thrown away unexported behind the operator's back.
+ * An old layout's table (fg_flows) is replaced under the same terms. */
+static int resolve_flowtab(const struct fg_attach_args *a,
+			   struct fg_ft_info *ft)
 {
-	struct fg_flow_key k;
-	int fd = fg_map_open(FG_MAP_FLOWS);
-	bool any = fd >= 0 && !bpf_map_get_next_key(fd, NULL, &k);
+	__u64 live = 0;
+	int err = fg_ft_old_check();
 
-	if (fd >= 0)
-		close(fd);
-	return any;
-}
-
-/* The flow table's size is fixed while an interface is attached. Without
- * one, a new size replaces the table, once it is empty: its flows are not
- * thrown away unexported behind the operator's back. */
-static int resolve_max_flows(const struct fg_attach_args *a, __u32 *n)
-{
-	__u32 pinned = fg_pinned_max_flows();
-	char path[4096];
-
-	if (pinned && a->max_flows && a->max_flows != pinned) {
+	if (!err)
+		err = fg_ft_info_read(ft);
+	if (!err && a->max_flows && a->max_flows != ft->max_flows) {
 		if (any_attached())
 			return fg_error(-EBUSY,
-					"the flow table has %u entries; detach "
-					"every interface to resize it",
-					pinned);
-		if (flows_left())
+					"the flow table holds max-flows %u; "
+					"detach every interface to resize it",
+					ft->max_flows);
+		err = fg_ft_live(&live);
+		if (err && err != -ENOENT)
+			return fg_error(err, "cannot read the flow table: %s",
+					fg_strerr(err));
+		if (live)
 			return fg_error(
 				-EBUSY,
-				"the flow table (%u entries) still "
-				"holds flows; export them, or 'flowgate "
-				"flow flush', to resize it",
-				pinned);
-		if (!fg_pin_path(path, sizeof(path), FG_MAP_FLOWS))
-			unlink(path);
-		pinned = 0;
+				"the flow table (max-flows %u) still holds "
+				"flows; export them, or 'flowgate flow "
+				"flush', to resize it",
+				ft->max_flows);
+		err = fg_ft_unpin();
+		if (err)
+			return fg_error(err, "cannot remove the flow table: %s",
+					fg_strerr(err));
+		err = -ENOENT;
 	}
-	*n = pinned	    ? pinned
-	     : a->max_flows ? a->max_flows
-			    : FG_DEFAULT_MAX_FLOWS;
-	return 0;
+	if (err && err != -ENOENT)
+		return fg_error(err, "cannot read %s under %s: %s",
+				FG_MAP_FTINFO, fg_pin_dir(), fg_strerr(err));
+	return fg_ft_info_ensure(a->max_flows, ft);
 }
 
 /* The capture ring's size, fixed while an interface is attached, as the
@@ -454,8 +453,8 @@ static __u32 frag_seed(void)
 
 /* Load the TC object on the shared pins, counting into the interface's
  * slot. Both its programs load; the hook decides which get attached. */
-static int tc_load(struct flowgate_tc **out, __u32 max_flows, __u32 slot,
-		   __u32 ring)
+static int tc_load(struct flowgate_tc **out, const struct fg_ft_info *ft,
+		   __u32 slot, __u32 ring)
 {
 	struct flowgate_tc *skel = flowgate_tc__open();
 	int err;
@@ -464,9 +463,10 @@ static int tc_load(struct flowgate_tc **out, __u32 max_flows, __u32 slot,
 		return fg_error(-errno, "cannot open the TC object");
 	skel->rodata->fg_frag_seed = frag_seed();
 	skel->rodata->fg_slot = slot;
+	FG_FT_RODATA(skel, ft);
 	err = bpf_map__set_max_entries(skel->maps.fg_cap_ring, ring);
 	if (!err)
-		err = fg_obj_pin_maps(skel->obj, max_flows);
+		err = fg_obj_pin_maps(skel->obj, ft);
 	if (!err) {
 		fg_vlog_begin();
 		err = flowgate_tc__load(skel);
@@ -487,8 +487,8 @@ static int tc_load(struct flowgate_tc **out, __u32 max_flows, __u32 slot,
 	return 0;
 }
 
-static int attach_xdp(struct fg_iface *ifc, __u32 max_flows, __u32 ring,
-		      const char *dev)
+static int attach_xdp(struct fg_iface *ifc, const struct fg_ft_info *ft,
+		      __u32 ring, const char *dev)
 {
 	struct flowgate_xdp *skel = flowgate_xdp__open();
 	int err;
@@ -498,12 +498,13 @@ static int attach_xdp(struct fg_iface *ifc, __u32 max_flows, __u32 ring,
 	skel->rodata->fg_frag_seed = frag_seed();
 	skel->rodata->fg_slot = ifc->slot;
 	skel->rodata->fg_cap_loadable = fg_kfeat_has(FG_KF_XDP_LOAD_BYTES);
+	FG_FT_RODATA(skel, ft);
 	/* Opened with pins set but not loaded: libxdp loads it (as an
 	 * freplace component with the dispatcher, as XDP without), and
 	 * libbpf then reuses the pinned maps. */
 	err = bpf_map__set_max_entries(skel->maps.fg_cap_ring, ring);
 	if (!err)
-		err = fg_obj_pin_maps(skel->obj, max_flows);
+		err = fg_obj_pin_maps(skel->obj, ft);
 	if (!err)
 		err = attach_prog(skel, ifc->ifindex, ifc->mode, dev,
 				  &ifc->prog_id);
@@ -576,14 +577,15 @@ static int attach_locked(const struct fg_attach_args *a, int ifindex)
 	struct flowgate_tc *tc = NULL;
 	struct fg_iface ifc = {};
 	bool out_done = false, in_done = false;
-	__u32 max_flows = 0, ring = 0;
+	struct fg_ft_info ft;
+	__u32 ring = 0;
 	int err;
 
 	err = check_tc_slot(ifindex, BPF_TC_EGRESS, a->dev);
 	if (!err && a->hook == FG_HOOK_TC)
 		err = check_tc_slot(ifindex, BPF_TC_INGRESS, a->dev);
 	if (!err)
-		err = resolve_max_flows(a, &max_flows);
+		err = resolve_flowtab(a, &ft);
 	if (!err)
 		err = resolve_cap_ring(a, &ring);
 	if (!err)
@@ -596,7 +598,7 @@ static int attach_locked(const struct fg_attach_args *a, int ifindex)
 	ifc.hook = a->hook;
 	ifc.attach_time = (__u64)time(NULL);
 	snprintf(ifc.ifname, sizeof(ifc.ifname), "%s", a->dev);
-	err = tc_load(&tc, max_flows, ifc.slot, ring);
+	err = tc_load(&tc, &ft, ifc.slot, ring);
 	if (err)
 		goto out;
 	/* A slot starts from zero, whatever a crash left in it. */
@@ -624,7 +626,7 @@ static int attach_locked(const struct fg_attach_args *a, int ifindex)
 				 fg_strerr(err));
 		in_done = !err;
 	} else {
-		err = attach_xdp(&ifc, max_flows, ring, a->dev);
+		err = attach_xdp(&ifc, &ft, ring, a->dev);
 	}
 	if (!err)
 		err = record_iface(tc, &ifc);
@@ -990,6 +992,30 @@ static void print_cfg_daemon(void)
 	out_obj_close();
 }
 
+/* Which flow table is pinned, and its geometry (not its seed: a sender
+ * who knew it could aim a flood at one bucket). */
+static void print_flowtab(void)
+{
+	struct bpf_map_info old;
+	struct fg_ft_info ft;
+
+	out_obj_open("flow_table");
+	if (!fg_ft_info_read(&ft)) {
+		out_str("layout", FG_MAP_FLOWTAB);
+		out_u64("max_flows", ft.max_flows);
+		out_u64("regions", ft.nreg);
+		out_u64("region_buckets", ft.nb);
+		out_u64("slots", (__u64)ft.nreg * ft.nb * FG_FT_SLOTS);
+	} else if (!fg_map_info(FG_MAP_FLOWS_OLD, &old)) {
+		/* attach replaces it once it is empty and unused */
+		out_str("layout", FG_MAP_FLOWS_OLD " (old layout)");
+		out_u64("max_flows", old.max_entries);
+	} else {
+		out_str("layout", "none");
+	}
+	out_obj_close();
+}
+
 static int do_status(int argc, char **argv)
 {
 	struct fg_config cfg;
@@ -1016,6 +1042,7 @@ static int do_status(int argc, char **argv)
 	out_bool("loaded", fd >= 0);
 	out_str("profile", fg_profile_name(cfg.profile));
 	out_u64("max_flows", fg_pinned_max_flows());
+	print_flowtab();
 	out_arr_open("interfaces");
 	for (err = fd < 0 ? -1 : bpf_map_get_next_key(fd, NULL, &key); !err;
 	     err = bpf_map_get_next_key(fd, &key, &next), key = next) {

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * flow dump [dev DEV] [proto P] [addr A] [port N]: the flows in the table,
- * read with batch lookups (the data path never waits on us), per-CPU
- * values summed, monotonic times turned into wall-clock times. The overflow
- * aggregates follow the flows, so that the totals add up.
+ * read through its mapping (ctl/lib/flowtab.h: the data path never waits
+ * on us), CPUs' regions summed, monotonic times turned into wall-clock
+ * times. The overflow aggregates follow the flows, so that the totals add
+ * up. flow flush ends flows by acknowledging them, as the exporter does.
+ * An old layout's table (fg_flows, a per-CPU hash) is still read and
+ * flushed, so that its flows can be emptied before attach replaces it.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -19,6 +22,8 @@
 #include "fg.h"
 #include "cmds.h"
 #include "export.h"
+#include "flowtab.h"
+#include "rules.h"
 
 struct flow_filter {
 	__u32 ifindex; /* 0: any */
@@ -84,6 +89,77 @@ static bool flow_match(const struct flow_filter *f, const struct fg_flow_key *k)
 	return true;
 }
 
+/* The table flows are read from: fg_flowtab, or an old layout's fg_flows
+ * (for one release: attach refuses to replace it while it holds flows). */
+struct flow_tab {
+	struct fg_ft ft;
+	bool ft_open;
+	int old_fd; /* FG_MAP_FLOWS_OLD, or -1 */
+};
+
+static int tab_open(struct flow_tab *t)
+{
+	int err = fg_ft_open_pinned(&t->ft);
+
+	t->old_fd = -1;
+	t->ft_open = !err;
+	if (!err)
+		return 0;
+	if (err != -ENOENT)
+		return fg_error(err, "cannot map the flow table under %s: %s",
+				fg_pin_dir(), fg_strerr(err));
+	t->old_fd = fg_map_open(FG_MAP_FLOWS_OLD);
+	if (t->old_fd >= 0)
+		return 0;
+	if (t->old_fd == -ENOENT)
+		return fg_error(-ENOENT,
+				"flowgate is not attached (no state under %s)",
+				fg_pin_dir());
+	return fg_error(t->old_fd, "cannot open state under %s: %s",
+			fg_pin_dir(), fg_strerr(t->old_fd));
+}
+
+static void tab_close(struct flow_tab *t)
+{
+	if (t->ft_open)
+		fg_ft_close(&t->ft);
+	if (t->old_fd >= 0)
+		close(t->old_fd);
+	t->ft_open = false;
+	t->old_fd = -1;
+}
+
+struct old_walk {
+	fg_ft_fn fn;
+	void *ctx;
+	int ret;
+};
+
+static void old_one(const void *key, const void *vals, int ncpu, void *c)
+{
+	struct old_walk *w = c;
+	struct fg_flow_val sum;
+
+	if (w->ret)
+		return;
+	fg_flow_sum(vals, ncpu, &sum);
+	if (sum.packets)
+		w->ret = w->fn(key, &sum, w->ctx);
+}
+
+/* Every flow once, its CPUs summed; fn's non-zero return stops it. */
+static int tab_walk(struct flow_tab *t, fg_ft_fn fn, void *ctx)
+{
+	struct old_walk w = {.fn = fn, .ctx = ctx};
+	int err;
+
+	if (t->ft_open)
+		return fg_ft_walk(&t->ft, fn, ctx);
+	err = fg_map_walk_percpu(t->old_fd, sizeof(struct fg_flow_key),
+				 sizeof(struct fg_flow_val), old_one, &w);
+	return err ?: w.ret;
+}
+
 struct dump_flow {
 	struct fg_flow_key k;
 	struct fg_flow_val v;
@@ -107,24 +183,22 @@ struct dump_ctx {
 	int err;
 };
 
-static void dump_one(const void *key, const void *vals, int ncpu, void *c)
+static int dump_one(const struct fg_flow_key *key, const struct fg_flow_val *v,
+		    void *c)
 {
 	struct dump_ctx *d = c;
-	struct fg_flow_val sum;
 
-	if (d->err || !flow_match(d->f, key))
-		return;
-	fg_flow_sum(vals, ncpu, &sum);
-	if (!sum.packets)
-		return;
+	if (!flow_match(d->f, key))
+		return 0;
 	d->err = fg_grow(&d->e, &d->cap, d->n, sizeof(*d->e), 64);
 	if (d->err)
-		return;
+		return d->err;
 	d->flows++;
-	d->packets += sum.packets;
-	d->octets += sum.octets;
-	d->e[d->n].k = *(const struct fg_flow_key *)key;
-	d->e[d->n++].v = sum;
+	d->packets += v->packets;
+	d->octets += v->octets;
+	d->e[d->n].k = *key;
+	d->e[d->n++].v = *v;
+	return 0;
 }
 
 static void dump_ovf(const void *key, const void *vals, int ncpu, void *c)
@@ -160,15 +234,18 @@ static void ovf_line(const struct fg_ovf_key *k, const struct fg_ovf_val *v)
 	       (unsigned long long)v->packets, (unsigned long long)v->octets);
 }
 
-/* Filters, privileges, the flow table: what dump and top start with.
- * Returns the table's fd or -errno (the error already printed). */
-static int open_flows(int argc, char **argv, struct flow_filter *f)
+/* Filters, privileges, the flow table: what every verb starts with.
+ * 0 or -errno (the error already printed). */
+static int open_flows(int argc, char **argv, struct flow_filter *f,
+		      struct flow_tab *t)
 {
 	int err = parse_filter(argc, argv, f);
 
+	t->ft_open = false;
+	t->old_fd = -1;
 	if (!err)
 		err = fg_check_caps(FG_NEED_BPF);
-	return err ? err : fg_state_map_open(FG_MAP_FLOWS);
+	return err ? err : tab_open(t);
 }
 
 static int dump_cmp(const void *a, const void *b)
@@ -184,13 +261,11 @@ static int ovf_cmp(const void *a, const void *b)
 			      &((const struct dump_ovf *)b)->k);
 }
 
-static int dump_gather(int fd, int ofd, struct dump_ctx *d)
+static int dump_gather(struct flow_tab *t, int ofd, struct dump_ctx *d)
 {
 	int err;
 
-	err = fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
-				 sizeof(struct fg_flow_val), dump_one, d);
-	err = err ?: d->err;
+	err = tab_walk(t, dump_one, d);
 	if (!err && ofd >= 0)
 		err = fg_map_walk_percpu(ofd, sizeof(struct fg_ovf_key),
 					 sizeof(struct fg_ovf_val), dump_ovf,
@@ -245,13 +320,14 @@ static int flow_dump(int argc, char **argv)
 {
 	struct flow_filter f;
 	struct dump_ctx d = {.f = &f};
-	int fd, ofd, err;
+	struct flow_tab t;
+	int ofd, err;
 
-	fd = open_flows(argc, argv, &f);
-	if (fd < 0)
-		return fd;
+	err = open_flows(argc, argv, &f, &t);
+	if (err)
+		return err;
 	ofd = fg_map_open(FG_MAP_OVERFLOW);
-	err = dump_gather(fd, ofd, &d);
+	err = dump_gather(&t, ofd, &d);
 	if (!err && fg_opts.json)
 		dump_json(&d);
 	else if (!err)
@@ -260,7 +336,7 @@ static int flow_dump(int argc, char **argv)
 	free(d.o);
 	if (ofd >= 0)
 		close(ofd);
-	close(fd);
+	tab_close(&t);
 	fflush(stdout);
 	return err ? fg_error(err, "cannot read flows: %s", fg_strerr(err)) : 0;
 }
@@ -280,21 +356,21 @@ struct snap {
 	int err;
 };
 
-static void snap_one(const void *key, const void *vals, int ncpu, void *c)
+static int snap_one(const struct fg_flow_key *key, const struct fg_flow_val *v,
+		    void *c)
 {
 	struct snap *s = c;
 	struct snap_ent *e;
 
-	if (s->err || !flow_match(s->f, key))
-		return;
+	if (!flow_match(s->f, key))
+		return 0;
 	s->err = fg_grow(&s->e, &s->cap, s->n, sizeof(*e), 1024);
 	if (s->err)
-		return;
-	e = &s->e[s->n];
-	e->k = *(const struct fg_flow_key *)key;
-	fg_flow_sum(vals, ncpu, &e->v);
-	if (e->v.packets)
-		s->n++;
+		return s->err;
+	e = &s->e[s->n++];
+	e->k = *key;
+	e->v = *v;
+	return 0;
 }
 
 static int key_cmp(const void *a, const void *b)
@@ -426,7 +502,8 @@ static int flow_top(int argc, char **argv)
 	struct flow_filter f;
 	struct snap cur = {.f = &f}, prev = {.f = &f};
 	char *fargv[16];
-	int fargc = 0, i, fd, err = 0;
+	struct flow_tab t;
+	int fargc = 0, i, err = 0;
 	__u32 interval = 1, count = 0, rows = 20, n;
 	bool by_packets = false;
 
@@ -452,14 +529,12 @@ static int flow_top(int argc, char **argv)
 			fargv[fargc++] = argv[i + 1];
 		}
 	}
-	fd = open_flows(fargc, fargv, &f);
-	if (fd < 0)
-		return fd;
+	err = open_flows(fargc, fargv, &f, &t);
+	if (err)
+		return err;
 	/* A first snapshot to measure from: every rate shown is what moved
 	 * in one interval, never a total since the flow began. */
-	err = fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
-				 sizeof(struct fg_flow_val), snap_one, &prev);
-	err = err ?: prev.err;
+	err = tab_walk(&t, snap_one, &prev);
 	if (!err) {
 		if (prev.n)
 			qsort(prev.e, prev.n, sizeof(*prev.e), key_cmp);
@@ -467,10 +542,7 @@ static int flow_top(int argc, char **argv)
 	}
 	for (n = 0; !err && (!count || n < count); n++) {
 		cur.n = 0;
-		err = fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
-					 sizeof(struct fg_flow_val), snap_one,
-					 &cur);
-		err = err ?: cur.err;
+		err = tab_walk(&t, snap_one, &cur);
 		if (err)
 			break;
 		snap_rates(&cur, &prev, by_packets, interval);
@@ -488,7 +560,7 @@ static int flow_top(int argc, char **argv)
 	}
 	free(cur.e);
 	free(prev.e);
-	close(fd);
+	tab_close(&t);
 	return err ? fg_error(err, "cannot read flows: %s", fg_strerr(err)) : 0;
 }
 
@@ -507,35 +579,51 @@ struct flush_ctx {
 	int err;
 };
 
-/* What flush deleted, and of that what no exporter had exported yet. */
+/* What flush ended, and of that what no exporter had exported yet. */
 struct flush_sum {
 	__u64 flows, packets, octets;
 	__u64 lost_flows, lost_packets, lost_octets;
 };
 
-static void flush_one(const void *key, const void *vals, int ncpu, void *c)
+static int flush_add(struct flush_ctx *x, const struct fg_flow_key *key,
+		     const struct fg_flow_val *v, bool deleted)
 {
-	struct flush_ctx *x = c;
-	struct fg_flow_val sum;
-
-	if (x->err || !flow_match(x->f, key))
-		return;
 	x->err = fg_grow(&x->e, &x->cap, x->n, sizeof(*x->e), 1024);
 	if (x->err)
-		return;
-	fg_flow_sum(vals, ncpu, &sum);
-	x->e[x->n++] =
-		(struct flush_flow){.k = *(const struct fg_flow_key *)key,
-				    .packets = sum.packets,
-				    .octets = sum.octets,
-				    .first_ns = sum.first_ns};
+		return x->err;
+	x->e[x->n++] = (struct flush_flow){.k = *key,
+					   .packets = v->packets,
+					   .octets = v->octets,
+					   .first_ns = v->first_ns,
+					   .deleted = deleted};
+	return 0;
+}
+
+static int flush_select(const struct fg_flow_key *key,
+			const struct fg_flow_val *v, void *c)
+{
+	return flow_match(((struct flush_ctx *)c)->f, key);
+}
+
+/* What the table acknowledged: exactly the counters it held. */
+static int flush_done(const struct fg_flow_key *key,
+		      const struct fg_flow_val *v, void *c)
+{
+	return flush_add(c, key, v, true);
+}
+
+static int flush_old_one(const struct fg_flow_key *key,
+			 const struct fg_flow_val *v, void *c)
+{
+	return flush_select(key, v, c) ? flush_add(c, key, v, false) : 0;
 }
 
 /*
- * A deleted flow's part that no exporter has exported: all of it, less
+ * An ended flow's part that no exporter has exported: all of it, less
  * what the export shadow (fg_expstate, mirrored after each sweep) says went
- * out of this very entry (same first packet). The shadows are read after
- * the deletes, so that an export racing them is not counted as lost.
+ * out of this very flow (same first packet). Read under the lock the
+ * exporter sweeps under, after the acknowledgements: an export cannot
+ * race them.
  */
 static void flush_count(const struct fg_exp_row *rows, size_t nrows,
 			const struct flush_flow *fl, struct flush_sum *t)
@@ -555,44 +643,75 @@ static void flush_count(const struct fg_exp_row *rows, size_t nrows,
 	t->lost_octets += o;
 }
 
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* End the selected flows: acknowledged (the table's), deleted (an old
+ * layout's). */
+static int flush_end(struct flow_tab *t, struct flush_ctx *x)
+{
+	size_t i;
+	int n, err;
+
+	if (t->ft_open) {
+		n = fg_ft_end_each(&t->ft, mono_ns(), flush_select, flush_done,
+				   x);
+		return n < 0 ? n : 0;
+	}
+	err = tab_walk(t, flush_old_one, x);
+	for (i = 0; !err && i < x->n; i++)
+		x->e[i].deleted = !bpf_map_delete_elem(t->old_fd, &x->e[i].k);
+	return err;
+}
+
 /* flow flush [filters]: the operator's way out of a full table without an
- * exporter. It says what it deleted and, of that, what no exporter had
- * sent yet: those records are lost. */
+ * exporter. It says what it ended and, of that, what no exporter had
+ * sent yet: those records are lost. The exporter acknowledges flows too:
+ * both do it under the pin directory's lock. */
 static int flow_flush(int argc, char **argv)
 {
 	struct flow_filter f;
 	struct flush_ctx x = {.f = &f};
-	struct flush_sum t = {};
+	struct flush_sum s = {};
 	struct fg_exp_row *rows = NULL;
+	struct flow_tab t;
 	size_t i, nrows = 0;
-	int fd, err;
+	int lock, err;
 
-	fd = open_flows(argc, argv, &f);
-	if (fd < 0)
-		return fd;
-	err = fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
-				 sizeof(struct fg_flow_val), flush_one, &x);
-	err = err ?: x.err;
-	for (i = 0; !err && i < x.n; i++)
-		x.e[i].deleted = !bpf_map_delete_elem(fd, &x.e[i].k);
+	err = open_flows(argc, argv, &f, &t);
+	if (err)
+		return err;
+	lock = fg_rule_lock(true);
+	if (lock < 0) {
+		tab_close(&t);
+		return fg_error(lock, "cannot lock %s: %s", fg_pin_dir(),
+				fg_strerr(lock));
+	}
+	err = flush_end(&t, &x);
 	/* No readable export state: all of it counts as not exported. */
 	if (!err && fg_exp_state_read(&rows, &nrows))
 		nrows = 0;
+	fg_rule_unlock(lock);
 	for (i = 0; !err && i < x.n; i++)
 		if (x.e[i].deleted)
-			flush_count(rows, nrows, &x.e[i], &t);
+			flush_count(rows, nrows, &x.e[i], &s);
 	free(rows);
-	close(fd);
+	tab_close(&t);
 	free(x.e);
 	if (err)
 		return fg_error(err, "cannot read flows: %s", fg_strerr(err));
 	out_begin();
-	out_u64("deleted_flows", t.flows);
-	out_u64("deleted_packets", t.packets);
-	out_u64("deleted_octets", t.octets);
-	out_u64("not_exported_flows", t.lost_flows);
-	out_u64("not_exported_packets", t.lost_packets);
-	out_u64("not_exported_octets", t.lost_octets);
+	out_u64("deleted_flows", s.flows);
+	out_u64("deleted_packets", s.packets);
+	out_u64("deleted_octets", s.octets);
+	out_u64("not_exported_flows", s.lost_flows);
+	out_u64("not_exported_packets", s.lost_packets);
+	out_u64("not_exported_octets", s.lost_octets);
 	out_end();
 	return 0;
 }
@@ -606,9 +725,9 @@ static const struct fg_verb flow_verbs[] = {
 		"[filters]",
 		"the busiest flows by their rate over the last interval"),
 	FG_VERB("flush", flow_flush, "[dev DEV] [proto P] [addr A] [port N]",
-		"delete flows from the table: the way out of a full table "
-		"without an exporter; what no exporter sent of them is lost, "
-		"and said"),
+		"end flows in the table (their slots are taken again): the "
+		"way out of a full table without an exporter; what no "
+		"exporter sent of them is lost, and said"),
 	{},
 };
 const struct fg_cmd fg_cmd_flow = {"flow", flow_verbs};

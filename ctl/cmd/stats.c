@@ -89,17 +89,23 @@ static int print_iface(const struct fg_iface_stats *is, void *ctx)
 
 static void print_table(void)
 {
-	__u64 n;
-	__u32 max;
+	struct fg_table_fill f;
 
-	if (fg_flow_table_fill(&n, &max))
+	if (fg_flow_table_fill(&f))
 		return;
 	out_obj_open("flow_table");
-	out_u64("entries", n);
-	out_u64("max_entries", max);
-	/* New flows then go to the overflow aggregates only: an exporter
-	 * drains the table, `flow flush` empties it. */
-	out_bool("full", max && n >= max);
+	/* Slots holding a flow: a flow seen on two CPUs holds two. */
+	out_u64("entries", f.entries);
+	out_u64("max_flows", f.max_flows);
+	out_u64("slots", f.slots);
+	out_u64("regions", f.regions);
+	out_u64("region_slots", f.region_slots);
+	/* A flow whose two buckets are full goes to the overflow
+	 * aggregates; above the mark, so does every dropped packet of that
+	 * CPU's region. An exporter or `flow flush` makes room. */
+	out_u64("fullest_region", f.region_max);
+	out_u64("fill_mark", f.mark);
+	out_bool("above_mark", f.region_max > f.mark);
 	out_obj_close();
 }
 

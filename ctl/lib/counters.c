@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "fg.h"
+#include "flowtab.h"
 
 /* Counters of key, zeros when unreadable (beyond the array: a device
  * that is not attached has none yet). */
@@ -93,25 +94,27 @@ void fg_ifstats_drops(const struct fg_ifstats *s, __u64 *packets, __u64 *bytes)
 	}
 }
 
-static void count_one(const void *key, const void *vals, int ncpu, void *c)
+int fg_flow_table_fill(struct fg_table_fill *f)
 {
-	(*(__u64 *)c)++;
-}
+	struct fg_ft_fill ff;
+	struct fg_ft t;
+	int err;
 
-int fg_flow_table_fill(__u64 *entries, __u32 *capacity)
-{
-	int fd = fg_map_open(FG_MAP_FLOWS), err;
-
-	*entries = 0;
-	*capacity = 0;
-	if (fd < 0)
-		return fd;
-	/* Batch reads of every entry: about half a second of CPU at a
-	 * million flows (BENCHMARKS.md, "Prometheus scrape"). */
-	err = fg_map_walk_percpu(fd, sizeof(struct fg_flow_key),
-				 sizeof(struct fg_flow_val), count_one,
-				 entries);
-	close(fd);
-	*capacity = fg_pinned_max_flows();
+	memset(f, 0, sizeof(*f));
+	err = fg_ft_open_pinned(&t);
+	if (err)
+		return err;
+	/* Header lines only: about a millisecond per million slots. */
+	err = fg_ft_fill(&t, &ff);
+	if (!err) {
+		f->entries = ff.live;
+		f->max_flows = t.info.max_flows;
+		f->slots = ff.slots;
+		f->regions = ff.nreg;
+		f->region_slots = ff.reg_slots;
+		f->region_max = ff.reg_max;
+		f->mark = FG_FT_MARK(t.info.nb);
+	}
+	fg_ft_close(&t);
 	return err;
 }

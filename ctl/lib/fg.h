@@ -159,11 +159,33 @@ int fg_state_ensure(void);
  * reusing pins that exist and creating the rest. */
 int fg_skel_load_pinned(struct flowgate_xdp **skel);
 /* Pin the maps of any of our objects under the pin dir (before load);
- * max_flows sizes fg_flows (0: as compiled). */
+ * ft sizes fg_flowtab (NULL: as compiled, for objects without it). */
 struct bpf_object;
-int fg_obj_pin_maps(struct bpf_object *obj, __u32 max_flows);
+struct fg_ft_info;
+int fg_obj_pin_maps(struct bpf_object *obj, const struct fg_ft_info *ft);
 void fg_obj_chmod_pins(struct bpf_object *obj);
-/* Size of the pinned flow table, 0 without state. */
+/* The flow table's load-time settings in an object's rodata (every
+ * loader of a program that counts flows): its geometry and seed. */
+#define FG_FT_RODATA(skel, ft)                           \
+	do {                                             \
+		(skel)->rodata->fg_ft_nb = (ft)->nb;     \
+		(skel)->rodata->fg_ft_nreg = (ft)->nreg; \
+		(skel)->rodata->fg_ft_seed = (ft)->seed; \
+	} while (0)
+/* The pinned flow table's geometry and seed (fg_ftinfo): 0, -ENOENT
+ * without one. */
+int fg_ft_info_read(struct fg_ft_info *info);
+/* The same, or a new one for max_flows (0: the default) made and pinned
+ * now, beside which loaders then create fg_flowtab. Errors printed. */
+int fg_ft_info_ensure(__u32 max_flows, struct fg_ft_info *info);
+/* Remove the table's pins (fg_flowtab, fg_ftinfo): a resize. */
+int fg_ft_unpin(void);
+/* Live slots of the pinned table: 0, -ENOENT without one. */
+int fg_ft_live(__u64 *live);
+/* An old layout's table (fg_flows, a per-CPU hash) pinned: removed when
+ * empty and unused, else refused with the way out. Errors printed. */
+int fg_ft_old_check(void);
+/* The flows the pinned table was made for (max-flows), 0 without one. */
 __u32 fg_pinned_max_flows(void);
 /* Size of the pinned capture ring, 0 without state. */
 __u32 fg_pinned_cap_ring(void);
@@ -198,9 +220,18 @@ int fg_ifaces_read(int stats_fd, int ifaces_fd, __u32 only,
 		   void *ctx);
 /* Dropped packets and bytes over every reason. */
 void fg_ifstats_drops(const struct fg_ifstats *s, __u64 *packets, __u64 *bytes);
-/* Entries in the flow table (batch reads) and its size; -ENOENT when
- * there is no state. */
-int fg_flow_table_fill(__u64 *entries, __u32 *capacity);
+/* The flow table's fill (fg_flowtab's header lines): -ENOENT when there
+ * is no state. */
+struct fg_table_fill {
+	__u64 entries;	    /* live slots: a flow seen on two CPUs is two */
+	__u64 max_flows;    /* what the table was made for (max-flows) */
+	__u64 slots;	    /* all regions' */
+	__u32 regions;	    /* one per CPU */
+	__u64 region_slots; /* slots a region */
+	__u64 region_max;   /* live slots of the fullest region */
+	__u64 mark;	    /* above this a region's drops skip the table */
+};
+int fg_flow_table_fill(struct fg_table_fill *f);
 
 /* ---- the command table (cmd.c) ---- */
 /* One verb of a command object: `flowgate OBJECT VERB ARGS`. */

@@ -24,6 +24,7 @@ struct fg_ft {
 	size_t len;		/* its length in bytes */
 	struct fg_ft_info info; /* nreg, nb, seed */
 	int fd;			/* the map; -1 when not ours to keep */
+	bool mapped;		/* b is our mapping (fg_ft_close unmaps) */
 };
 
 /* Map the table behind fd, whose geometry and seed are info's. fd stays
@@ -32,7 +33,16 @@ int fg_ft_open_fd(struct fg_ft *t, int fd, const struct fg_ft_info *info);
 /* The pinned table of the pin directory (fg_flowtab and fg_ftinfo):
  * -ENOENT without one. */
 int fg_ft_open_pinned(struct fg_ft *t);
+/* A table in memory the caller owns (len bytes at mem, at least the
+ * table's): host tests, and anything that builds a table itself. */
+int fg_ft_open_mem(struct fg_ft *t, void *mem, size_t len,
+		   const struct fg_ft_info *info);
 void fg_ft_close(struct fg_ft *t);
+
+/* A consistent copy of slot s (the seqlock of include/fg_flowtab.h: gen
+ * even and the same before and after): 0, or -EAGAIN when BPF kept
+ * rewriting it (bounded retries). */
+int fg_ft_read(const struct fg_ft_slot *s, struct fg_ft_slot *out);
 
 typedef int (*fg_ft_fn)(const struct fg_flow_key *k,
 			const struct fg_flow_val *v, void *ctx);

@@ -18,6 +18,7 @@
 #include "fg_maps.h"
 #include "kfeat.h"
 #include "fg_parse.h"
+#include "flowtab.h"
 #include "flowgate_xdp.skel.h"
 
 int fg_map_open(const char *name)
@@ -155,7 +156,155 @@ __u32 fg_pinned_cap_ring(void)
 	return pinned_max_entries(FG_MAP_CAP_RING);
 }
 
-int fg_obj_pin_maps(struct bpf_object *obj, __u32 max_flows)
+/* ---- the flow table's geometry (fg_ftinfo) ---- */
+
+int fg_ft_info_read(struct fg_ft_info *info)
+{
+	return fg_map_get0(FG_MAP_FTINFO, info);
+}
+
+static bool pinned(const char *name)
+{
+	char path[4096];
+
+	return !fg_pin_path(path, sizeof(path), name) && !access(path, F_OK);
+}
+
+/* Make fg_ftinfo: written, frozen (no syscall changes it), then pinned,
+ * so that a reader never finds a half-made one. */
+static int ft_info_make(const struct fg_ft_info *info)
+{
+	char path[4096];
+	__u32 key = 0;
+	int fd, err = 0;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, FG_MAP_FTINFO, sizeof(key),
+			    sizeof(*info), 1, NULL);
+	if (fd < 0)
+		return -errno;
+	if (bpf_map_update_elem(fd, &key, info, BPF_ANY) || bpf_map_freeze(fd))
+		err = -errno;
+	if (!err)
+		err = fg_pin_path(path, sizeof(path), FG_MAP_FTINFO);
+	if (!err && bpf_obj_pin(fd, path))
+		err = -errno;
+	if (!err)
+		chmod(path, 0600);
+	close(fd);
+	return err;
+}
+
+int fg_ft_info_ensure(__u32 max_flows, struct fg_ft_info *info)
+{
+	int err = fg_ft_info_read(info);
+
+	if (err != -ENOENT)
+		return err ? fg_error(err, "cannot read %s under %s: %s",
+				      FG_MAP_FTINFO, fg_pin_dir(),
+				      fg_strerr(err))
+			   : 0;
+	/* Its seed is lost with it: the table's flows cannot be found by
+	 * key any more. */
+	if (pinned(FG_MAP_FLOWTAB))
+		return fg_error(-EPROTO,
+				"the flow table under %s has no %s beside it; "
+				"detach every interface and 'flowgate purge'",
+				fg_pin_dir(), FG_MAP_FTINFO);
+	err = fg_ft_info_new(info,
+			     max_flows ? max_flows : FG_DEFAULT_MAX_FLOWS);
+	if (!err)
+		err = ft_info_make(info);
+	if (err)
+		return fg_error(err, "cannot make the flow table's %s: %s",
+				FG_MAP_FTINFO, fg_strerr(err));
+	return 0;
+}
+
+int fg_ft_unpin(void)
+{
+	const char *names[] = {FG_MAP_FLOWTAB, FG_MAP_FTINFO};
+	char path[4096];
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!fg_pin_path(path, sizeof(path), names[i]) &&
+		    unlink(path) && errno != ENOENT && !err)
+			err = -errno;
+	return err;
+}
+
+int fg_ft_live(__u64 *live)
+{
+	struct fg_ft t;
+	struct fg_ft_fill f;
+	int err = fg_ft_open_pinned(&t);
+
+	*live = 0;
+	if (err)
+		return err;
+	err = fg_ft_fill(&t, &f);
+	fg_ft_close(&t);
+	if (!err)
+		*live = f.live;
+	return err;
+}
+
+static bool any_iface(void)
+{
+	int fd = fg_map_open(FG_MAP_IFACES);
+	__u32 key;
+	bool any;
+
+	if (fd < 0)
+		return false;
+	any = !bpf_map_get_next_key(fd, NULL, &key);
+	close(fd);
+	return any;
+}
+
+/*
+ * The per-CPU hash of releases before fg_flowtab: programs attached with
+ * it keep counting into it, and its flows were not exported yet, so it
+ * is only ever removed empty and unused (flow dump and flush still read
+ * it). Nothing else of the pinned state changed layout with it.
+ */
+int fg_ft_old_check(void)
+{
+	int fd = fg_map_open(FG_MAP_FLOWS_OLD);
+	char path[4096];
+	__u8 key[64];
+	bool any;
+
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fg_error(fd, "cannot open %s under %s: %s",
+				FG_MAP_FLOWS_OLD, fg_pin_dir(), fg_strerr(fd));
+	any = !bpf_map_get_next_key(fd, NULL, key);
+	close(fd);
+	if (any_iface())
+		return fg_error(-EBUSY,
+				"the flow table is the old layout (%s) and "
+				"interfaces count into it; 'flowgate detach' "
+				"every interface, export its flows or "
+				"'flowgate flow flush', then attach",
+				FG_MAP_FLOWS_OLD);
+	if (any)
+		return fg_error(-EBUSY,
+				"the flow table of the old layout (%s) still "
+				"holds flows; stop its exporter (it exports "
+				"every pending delta on SIGTERM) or 'flowgate "
+				"flow flush', then attach",
+				FG_MAP_FLOWS_OLD);
+	if (!fg_pin_path(path, sizeof(path), FG_MAP_FLOWS_OLD) &&
+	    unlink(path) && errno != ENOENT)
+		return fg_error(-errno, "cannot remove the old %s: %s",
+				FG_MAP_FLOWS_OLD, strerror(errno));
+	return 0;
+}
+
+int fg_obj_pin_maps(struct bpf_object *obj, const struct fg_ft_info *ft)
 {
 	struct bpf_map *map;
 	char path[4096];
@@ -171,8 +320,8 @@ int fg_obj_pin_maps(struct bpf_object *obj, __u32 max_flows)
 	{
 		if (is_internal_map(map))
 			continue;
-		if (max_flows && !strcmp(bpf_map__name(map), FG_MAP_FLOWS))
-			bpf_map__set_max_entries(map, max_flows);
+		if (ft && !strcmp(bpf_map__name(map), FG_MAP_FLOWTAB))
+			bpf_map__set_max_entries(map, ft->nreg * ft->nb);
 		/* the ring's size is the pinned one's, if there is one */
 		if (!strcmp(bpf_map__name(map), FG_MAP_CAP_RING) &&
 		    fg_pinned_cap_ring())
@@ -202,12 +351,15 @@ void fg_obj_chmod_pins(struct bpf_object *obj)
 
 __u32 fg_pinned_max_flows(void)
 {
-	return pinned_max_entries(FG_MAP_FLOWS);
+	struct fg_ft_info info;
+
+	return fg_ft_info_read(&info) ? 0 : info.max_flows;
 }
 
 int fg_skel_load_pinned(struct flowgate_xdp **out)
 {
 	struct flowgate_xdp *skel;
+	struct fg_ft_info ft;
 	int err;
 
 	skel = flowgate_xdp__open();
@@ -216,7 +368,13 @@ int fg_skel_load_pinned(struct flowgate_xdp **out)
 				strerror(errno));
 	err = fg_kfeat_check_state();
 	if (!err)
-		err = fg_obj_pin_maps(skel->obj, fg_pinned_max_flows());
+		err = fg_ft_old_check();
+	if (!err)
+		err = fg_ft_info_ensure(0, &ft);
+	if (!err) {
+		FG_FT_RODATA(skel, &ft);
+		err = fg_obj_pin_maps(skel->obj, &ft);
+	}
 	if (err)
 		goto fail;
 	fg_vlog_begin();

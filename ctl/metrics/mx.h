@@ -31,9 +31,12 @@ struct fg_mx {
 	char detached[16]; /* one whose program is gone, "" if none */
 
 	int table_err;
-	__u64 flows;
-	__u32 capacity;
-	double table_age; /* seconds since flows was counted */
+	__u64 flows;	    /* live slots (a flow on two CPUs: two) */
+	__u32 capacity;	    /* max-flows: what the table was made for */
+	__u64 slots;	    /* all regions' */
+	double region_fill; /* the fullest CPU region's live / its slots */
+	double region_mark; /* the fill above which its drops skip it */
+	double table_age;   /* seconds since flows was counted */
 
 	int exp_err; /* -ENOENT: no exporter ever ran */
 	struct fg_exp_stats exp;

@@ -205,11 +205,14 @@ static void flows(FILE *f, const struct fg_mx *m)
 	FLOW("flow_unflowed_bytes_total", unflowed_octets,
 	     "Bytes of the dropped packets not made into flows.");
 	FLOW("flow_overflow_packets_total", ovf_pkts,
-	     "Packets counted in the overflow aggregates: flow table full.");
+	     "Packets counted in the overflow aggregates: no room in the "
+	     "flow table (both buckets of the flow full, or a drop into a "
+	     "CPU region above the fill mark).");
 	FLOW("flow_overflow_bytes_total", ovf_octets,
 	     "Bytes counted in the overflow aggregates.");
 	FLOW("flow_inserts_failed_total", insert_fail,
-	     "Flow inserts that failed (table full).");
+	     "Packets whose flow found no room (the overflow aggregates "
+	     "counted them).");
 	FLOW("flow_overflow_lost_packets_total", ovf_lost,
 	     "Packets the overflow aggregate itself had no room for.");
 	FLOW("fragments_ports_lent_total", frag_lent,
@@ -219,9 +222,24 @@ static void flows(FILE *f, const struct fg_mx *m)
 	if (m->table_err)
 		return;
 	plain(f, "flowgate_flow_table_entries", "gauge",
-	      "Flows in the flow table.", m->flows);
+	      "Slots of the flow table holding a flow (a flow seen on two "
+	      "CPUs holds two).",
+	      m->flows);
 	plain(f, "flowgate_flow_table_capacity", "gauge",
-	      "Size of the flow table (entries).", m->capacity);
+	      "Flows the table was made for (attach max-flows), spread over "
+	      "the CPUs' regions.",
+	      m->capacity);
+	plain(f, "flowgate_flow_table_slots", "gauge",
+	      "Slots of the flow table, all CPUs' regions.", m->slots);
+	family(f, "flowgate_flow_table_region_fill_ratio", "gauge",
+	       "Live slots of the fullest CPU region over its slots.");
+	fprintf(f, "flowgate_flow_table_region_fill_ratio %.6f\n",
+		m->region_fill);
+	family(f, "flowgate_flow_table_region_mark_ratio", "gauge",
+	       "The fill above which a region's dropped packets go to the "
+	       "overflow aggregates without a flow of their own.");
+	fprintf(f, "flowgate_flow_table_region_mark_ratio %.6f\n",
+		m->region_mark);
 	family(f, "flowgate_flow_table_count_age_seconds", "gauge",
 	       "Age of flowgate_flow_table_entries: the table is counted "
 	       "again when its count is older than 100 times the CPU time "

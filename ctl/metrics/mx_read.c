@@ -105,16 +105,16 @@ bool fg_mx_table_due(__u64 now_ns, __u64 at_ns, __u64 took_ns)
 
 /*
  * The flow table's fill, counted again only when the last count is older
- * than FG_MX_TABLE_RECOUNT times the CPU time it took: counting reads
- * every entry (0.6 s of CPU at a million flows), the rest of a scrape
- * reads a few kilobytes. So counting never takes more than 1 % of a CPU,
- * and a small table is counted at every scrape.
+ * than FG_MX_TABLE_RECOUNT times the CPU time it took: counting reads the
+ * table's header lines (about a millisecond per million slots), the rest
+ * of a scrape a few kilobytes. So counting never takes more than 1 % of a
+ * CPU, and a table of a few million slots is counted at every scrape.
  */
 static void read_table(struct fg_mx *m)
 {
 	static struct {
-		__u64 at_ns, took_ns, flows;
-		__u32 capacity;
+		__u64 at_ns, took_ns;
+		struct fg_table_fill f;
 		int err;
 		char pin_dir[256];
 	} c;
@@ -126,13 +126,18 @@ static void read_table(struct fg_mx *m)
 		snprintf(c.pin_dir, sizeof(c.pin_dir), "%s", fg_pin_dir());
 	}
 	if (fg_mx_table_due(t0, c.at_ns, c.took_ns)) {
-		c.err = fg_flow_table_fill(&c.flows, &c.capacity);
+		c.err = fg_flow_table_fill(&c.f);
 		c.at_ns = mono_ns();
 		c.took_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
 	}
 	m->table_err = c.err;
-	m->flows = c.flows;
-	m->capacity = c.capacity;
+	m->flows = c.f.entries;
+	m->capacity = c.f.max_flows;
+	m->slots = c.f.slots;
+	if (c.f.region_slots) {
+		m->region_fill = (double)c.f.region_max / c.f.region_slots;
+		m->region_mark = (double)c.f.mark / c.f.region_slots;
+	}
 	m->table_age = (mono_ns() - c.at_ns) / 1e9;
 }
 

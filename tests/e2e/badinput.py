@@ -299,6 +299,11 @@ def cases(d, pcap):
             (["attach", "lo", "hook", "x"], 2, "unknown hook 'x'"),
             (["attach", "lo", "max-flows", "0"], 2, "max-flows"),
             (["attach", "lo", "max-flows", "abc"], 2, "max-flows"),
+            (["attach", "lo", "max-flows", "16777217"], 2,
+             "max-flows must be a number from 16 to 16777216"),
+            # the table is pinned and in use: its geometry is fixed
+            (["attach", "lo", "max-flows", "64"], 1,
+             "max-flows 65536; detach every interface to resize it"),
             (["attach", "lo", "mode"], 2, "mode needs a value"),
             (["attach", "lo", "bogus", "1"], 2, "unknown argument 'bogus'"),
             (["detach"], 2, "usage: flowgate detach DEV"),

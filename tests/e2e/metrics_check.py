@@ -65,7 +65,13 @@ if ft:
     want("flow table entries", get("flowgate_flow_table_entries"),
          ft["entries"])
     want("flow table capacity", get("flowgate_flow_table_capacity"),
-         ft["max_entries"])
+         ft["max_flows"])
+    want("flow table slots", get("flowgate_flow_table_slots"), ft["slots"])
+    for name, key in (("region_fill_ratio", "fullest_region"),
+                      ("region_mark_ratio", "fill_mark")):
+        r = get("flowgate_flow_table_" + name)
+        want("flow table " + name,
+             None if r is None else round(r * ft["region_slots"]), ft[key])
 for i in stats["interfaces"]:
     dev = i["dev"]
     for k, n in IFACE.items():

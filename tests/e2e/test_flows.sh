@@ -55,16 +55,42 @@ round() {
 		"$(jget "$after" 'd["overflow_counter"]')"
 }
 
+# geometry MAX_FLOWS REGIONS: what max-flows makes, as the manual says: each
+# CPU's region gets the power of two of buckets (8 slots each) that holds
+# 5/4 of MAX_FLOWS / REGIONS flows.
+geometry() {
+	"$PY" -c 'import sys
+n, r = int(sys.argv[1]), int(sys.argv[2])
+want = (n * 5 // 4 + 8 * r - 1) // (8 * r)
+nb = 1
+while nb < want:
+    nb *= 2
+print([r, nb * 8, r * nb * 8, nb * 8 // 8 * 7])' "$1" "$2"
+}
+
 # ---- XDP ingress, table of 64 for ~220 flows -------------------------------
 fg attach "$RX_IF" max-flows 64 >/dev/null || bail "attach"
 fg_settle || bail "the link does not settle"
+ncpu=$(jget "$(fg -j status)" 'd["flow_table"]["regions"]')
+expect_eq "status: the table's layout and geometry for max-flows 64" \
+	"$(jget "$(fg -j status)" '[d["flow_table"][k] for k in ("layout", "max_flows", "slots")]')" \
+	"$(jget "$(geometry 64 "$ncpu")" '["fg_flowtab", 64, d[2]]')"
 round "xdp in, table full" in mix
 # The table is shared by both directions (the host's own chatter too).
-expect_eq "xdp in: the table is full, and stats says so" \
-	"$(jget "$(fg -j stats dev "$RX_IF")" '[d["flow_table"]["entries"], d["flow_table"]["full"]]')" \
-	"[64, true]"
+st=$(fg -j stats dev "$RX_IF")
+expect_eq "xdp in: stats gives the geometry (regions, slots, mark)" \
+	"$(jget "$st" '[d["flow_table"][k] for k in ("regions", "region_slots", "slots", "fill_mark")]')" \
+	"$(geometry 64 "$ncpu")"
+# ~220 flows into regions of 8 buckets: every bucket of the busy region
+# fills, but for the drops that went to the overflow above the mark.
+expect_eq "xdp in: the fullest region is above the fill mark, and stats says so" \
+	"$(jget "$st" 'f = d["flow_table"]; [f["above_mark"], f["fill_mark"] < f["fullest_region"] <= f["region_slots"], f["entries"] >= f["fullest_region"]]')" \
+	"[true, true, true]"
 check "xdp in: overflow took the rest" \
 	test "$(jget "$LAST" 'd["overflow"]')" -gt 0
+nflows=$(jget "$(fg -j flow dump)" 'd["total_flows"]')
+check "xdp in: each of the $nflows flows holds a slot or more (a slot a CPU)" \
+	test "$nflows" -gt 0 -a "$nflows" -le "$(jget "$st" 'd["flow_table"]["entries"]')"
 q=$(fg -j stats dev "$RX_IF" queues)
 expect_eq "queues: every XDP packet on an RX queue" \
 	"$(jget "$q" 'sum(x["packets"] for x in d["interfaces"][0]["rx_queues"])')" \
@@ -72,7 +98,7 @@ expect_eq "queues: every XDP packet on an RX queue" \
 top=$(fg -j flow top count 1 rows 5 sort packets)
 expect_eq "flow top: header and the 5 heaviest flows" \
 	"$(jget "$top" '(d["flows"], d["max_flows"], len(d["top"]), d["overflow_packets"] > 0)')" \
-	'[64, 64, 5, true]'
+	"[$(jget "$(fg -j flow dump)" 'd["total_flows"]'), 64, 5, true]"
 round "tc out, table full" out udp400
 check "attach with another max-flows is refused" \
 	sh -c "! ip netns exec $NS_RX $FLOWGATE attach lo max-flows 128"
@@ -113,11 +139,19 @@ check "resize while the table holds $n flows: refused" \
 	sh -c "! ip netns exec $NS_RX $FLOWGATE attach $RX_IF max-flows 64 2>/dev/null"
 expect_eq "  ... the flows are still there" \
 	"$(jget "$(fg -j flow dump)" 'd["total_flows"]')" "$n"
-expect_eq "flow flush deletes them, says how many" \
+expect_eq "flow flush ends them, says how many" \
 	"$(jget "$(fg -j flow flush)" 'd["deleted_flows"]')" "$n"
+expect_eq "  ... and the table holds none: their slots are free to take" \
+	"$(jget "$(fg -j stats)" '[d["flow_table"]["entries"], d["flow_table"]["fullest_region"]]')" \
+	"[0, 0]"
+expect_eq "  ... nor does flow dump show them" \
+	"$(jget "$(fg -j flow dump)" 'd["total_flows"]')" 0
 
 # ---- TC ingress instead of XDP -------------------------------------------------
 fg attach "$RX_IF" hook tc max-flows 64 >/dev/null || bail "attach hook tc"
+expect_eq "an empty table takes another max-flows: a new table" \
+	"$(jget "$(fg -j status)" '[d["flow_table"][k] for k in ("max_flows", "slots")]')" \
+	"$(jget "$(geometry 64 "$ncpu")" '[64, d[2]]')"
 expect_eq "hook tc: no XDP program" "$(xdp_prog_id)" ""
 fg_settle || bail "the link does not settle"
 round "tc in, table full" in mix

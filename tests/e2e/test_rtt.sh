@@ -279,7 +279,8 @@ expect_eq "disable: exit 0, detached" "$?:$(jget "$j" 'd["detached"]')" "0:true"
 expect_eq "disable: no program left on the cgroup" "$(cg_progs "$CG")" 0
 check "disable: no RTT pins left" test ! -e "$FLOWGATE_BPFFS/rtt"
 check "disable: flowgate's own pins untouched" \
-	test -e "$FLOWGATE_BPFFS/fg_config" -a -e "$FLOWGATE_BPFFS/fg_flows"
+	test -e "$FLOWGATE_BPFFS/fg_config" -a -e "$FLOWGATE_BPFFS/fg_flowtab" \
+		-a -e "$FLOWGATE_BPFFS/fg_ftinfo"
 
 # ---- the cgroup removed while enabled ------------------------------------------
 mkdir "$CG2" && rtt rtt enable cgroup "$CG2" >/dev/null

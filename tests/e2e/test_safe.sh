@@ -180,8 +180,8 @@ check "  ... and none of them made pins" test ! -e "$FG_TMP/none"
 fails "stats dev lo (not attached): says so" 1 "not attached to lo" \
 	fg stats dev lo
 j=$(fg -j stats dev "$RX_IF")
-expect_eq "stats: the table is not full" \
-	"$(jget "$j" 'd["flow_table"]["full"]')" false
+expect_eq "stats: no region of the table is above its fill mark" \
+	"$(jget "$j" 'd["flow_table"]["above_mark"]')" false
 fails "rtt before rtt enable: 'not enabled', no permission talk" 1 \
 	"rtt is not enabled" fg rtt
 expect_eq "  ... not blaming capabilities" "$(fg rtt 2>&1 | grep -c CAP_)" 0
@@ -538,6 +538,61 @@ done
 fails "replay to a refusing TCP collector: exit 1, records not sent" 1 \
 	"records not sent to tcp://127.0.0.1:1" \
 	"$FLOWGATE" replay "$PCAP" collector tcp://127.0.0.1:1
+
+# ---- an old layout's flow table (fg_flows, a per-CPU hash) -------------------------
+# What an upgrade finds: the old table pinned instead of fg_flowtab. It is
+# read and flushed, and replaced by attach only once empty and unused.
+f0=$T_FAIL
+PINS=$FLOWGATE_BPFFS
+bpft() { ip netns exec "$NS_RX" bpftool "$@"; }
+fg detach "$RX_IF" >/dev/null 2>&1
+fg purge >/dev/null || not_ok "purge before the old layout's test"
+fg config set sampling 1 >/dev/null # state, without the old table
+rm -f "$PINS/fg_flowtab" "$PINS/fg_ftinfo"
+bpft map create "$PINS/fg_flows" type percpu_hash key 52 value 40 \
+	entries 16 name fg_flows || bail "bpftool map create"
+# lo, in, udp, ::ffff:192.0.2.1:1000 > ::ffff:198.51.100.1:53, 3 packets
+key="1 0 0 0 0 4 17 0 $(printf '0 %.0s' {1..10}) 255 255 192 0 2 1 \
+$(printf "0 %.0s" {1..10}) 255 255 198 51 100 1 3 232 0 53 0 0 0 0 0 8 0 0"
+val="3 0 0 0 0 0 0 0 44 1 0 0 0 0 0 0 1 0 0 0 0 0 0 0 2 0 0 0 0 0 0 0 \
+0 64 64 0 0 0 0 0"
+# shellcheck disable=SC2086
+bpft map update pinned "$PINS/fg_flows" key $key value $val ||
+	bail "bpftool map update"
+ncpu=$(bpft -j map lookup pinned "$PINS/fg_flows" key $key |
+	"$PY" -c 'import json, sys; print(len(json.load(sys.stdin)["values"]))')
+expect_eq "old layout: status names it" \
+	"$(jget "$(fg -j status)" 'd["flow_table"]["layout"]')" \
+	"fg_flows (old layout)"
+expect_eq "old layout: flow dump reads it (its CPUs summed)" \
+	"$(jget "$(fg -j flow dump)" '[(f["sport"], f["dport"], f["packets"], f["octets"]) for f in d["flows"]]')" \
+	"[[1000, 53, $((3 * ncpu)), $((300 * ncpu))]]"
+fails "old layout holding flows: attach refused, naming the way out" 1 \
+	"old layout \\(fg_flows\\) still holds flows.*flow flush" \
+	fg attach "$RX_IF"
+check "  ... the old table is still there, no new one made" \
+	test -e "$PINS/fg_flows" -a ! -e "$PINS/fg_flowtab" -a ! -e "$PINS/fg_ftinfo"
+check "  ... and nothing attached" \
+	test "$(jget "$(fg -j status)" 'len(d["interfaces"])')" = 0
+expect_eq "old layout: flow flush deletes its flows, all of them not exported" \
+	"$(jget "$(fg -j flow flush)" '[d["deleted_flows"], d["deleted_packets"], d["not_exported_packets"]]')" \
+	"[1, $((3 * ncpu)), $((3 * ncpu))]"
+fg attach "$RX_IF" >/dev/null || not_ok "old layout, empty: attach"
+check "  ... attach replaced the empty old table" \
+	test ! -e "$PINS/fg_flows" -a -e "$PINS/fg_flowtab" -a -e "$PINS/fg_ftinfo"
+expect_eq "  ... status: the new layout" \
+	"$(jget "$(fg -j status)" '[d["flow_table"]["layout"], d["flow_table"]["max_flows"]]')" \
+	'["fg_flowtab", 65536]'
+# An old table while interfaces count into it (what an upgrade without
+# detach leaves): refused, even empty.
+bpft map create "$PINS/fg_flows" type percpu_hash key 52 value 40 \
+	entries 16 name fg_flows || bail "bpftool map create"
+fails "old layout under attached interfaces: attach refused" 1 \
+	"old layout \\(fg_flows\\) and interfaces count into it.*detach" \
+	fg attach lo
+check "  ... the old table is still there" test -e "$PINS/fg_flows"
+rm -f "$PINS/fg_flows"
+[ "$T_FAIL" -gt "$f0" ] && fg -j status | sed 's/^/#   status: /'
 
 # ---- config files: trailing comments, directories ------------------------------------
 cat >"$DIR/ok.conf" <<'EOF'

@@ -52,7 +52,10 @@ static void test_iface_and_reasons(void **state)
 			  .rtt_err = -ENOENT,
 			  .rules_err = -ENOENT,
 			  .flows = 7,
-			  .capacity = 65536};
+			  .capacity = 65536,
+			  .slots = 81920,
+			  .region_fill = 0.5,
+			  .region_mark = 0.875};
 	char *t;
 
 	is.in.rx_packets = 10;
@@ -84,6 +87,9 @@ static void test_iface_and_reasons(void **state)
 	       "direction=\"out\"} 5");
 	has(t, "flowgate_flow_table_entries 7");
 	has(t, "flowgate_flow_table_capacity 65536");
+	has(t, "flowgate_flow_table_slots 81920");
+	has(t, "flowgate_flow_table_region_fill_ratio 0.500000");
+	has(t, "flowgate_flow_table_region_mark_ratio 0.875000");
 	has(t, "# TYPE flowgate_received_packets_total counter");
 	/* absent parts have no series at all */
 	assert_null(strstr(t, "flowgate_exporter_"));

@@ -1,0 +1,515 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The flow table as user space reads it (flowtab.h): a mapping of the
+ * BPF array, read under the seqlock of include/fg_flowtab.h, a key found
+ * by hashing it as BPF does, and flows ended by acknowledgement.
+ *
+ * A key lives in at most its two buckets of each region, so everything
+ * about one key is in 2 x nreg header lines and the slots their tags
+ * point at. The walk reports a key at its first position (region,
+ * bucket, slot) holding it and sums every position: each key once,
+ * without memory of what it already reported.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "fg.h"
+#include "flowtab.h"
+
+/* A slot BPF keeps odd this many reads in a row is skipped: BPF holds it
+ * odd for a few stores, so only a reader descheduled between its reads
+ * comes near this. */
+#define FT_TRIES 1000
+
+/* One position of the table and what was read there. */
+struct ft_pos {
+	__u32 r, b, s;
+	struct fg_ft_slot c; /* a consistent copy */
+};
+
+static struct fg_ft_bucket *bucket(const struct fg_ft *t, __u32 r, __u32 b)
+{
+	return &t->b[(size_t)r * t->info.nb + b];
+}
+
+int fg_ft_read(const struct fg_ft_slot *s, struct fg_ft_slot *out)
+{
+	__u32 g1, g2;
+	int i;
+
+	for (i = 0; i < FT_TRIES; i++) {
+		g1 = __atomic_load_n(&s->gen, __ATOMIC_ACQUIRE);
+		if (g1 & 1)
+			continue;
+		memcpy(out, (const void *)s, sizeof(*out));
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		g2 = __atomic_load_n(&s->gen, __ATOMIC_RELAXED);
+		if (g1 == g2) {
+			out->gen = g1;
+			return 0;
+		}
+	}
+	return -EAGAIN;
+}
+
+static bool info_ok(const struct fg_ft_info *i)
+{
+	return i->version == FG_FT_VERSION && i->nreg && i->nb &&
+	       !(i->nb & (i->nb - 1)) &&
+	       (__u64)i->nreg * i->nb <= 0xffffffffull;
+}
+
+static size_t table_len(const struct fg_ft_info *i)
+{
+	size_t pg = sysconf(_SC_PAGESIZE);
+	size_t n = (size_t)i->nreg * i->nb * sizeof(struct fg_ft_bucket);
+
+	return (n + pg - 1) / pg * pg;
+}
+
+int fg_ft_open_mem(struct fg_ft *t, void *mem, size_t len,
+		   const struct fg_ft_info *info)
+{
+	memset(t, 0, sizeof(*t));
+	t->fd = -1;
+	if (!info_ok(info) ||
+	    len < (size_t)info->nreg * info->nb * sizeof(struct fg_ft_bucket))
+		return -EINVAL;
+	t->b = mem;
+	t->len = len;
+	t->info = *info;
+	return 0;
+}
+
+int fg_ft_open_fd(struct fg_ft *t, int fd, const struct fg_ft_info *info)
+{
+	struct bpf_map_info mi = {};
+	__u32 n = sizeof(mi);
+	size_t len;
+	void *p;
+
+	memset(t, 0, sizeof(*t));
+	t->fd = -1;
+	if (!info_ok(info))
+		return -EINVAL;
+	if (bpf_obj_get_info_by_fd(fd, &mi, &n))
+		return -errno;
+	if (mi.type != BPF_MAP_TYPE_ARRAY ||
+	    mi.value_size != sizeof(struct fg_ft_bucket) ||
+	    !(mi.map_flags & BPF_F_MMAPABLE) ||
+	    mi.max_entries != info->nreg * info->nb)
+		return -EINVAL;
+	len = table_len(info);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	t->b = p;
+	t->len = len;
+	t->info = *info;
+	t->mapped = true;
+	return 0;
+}
+
+int fg_ft_open_pinned(struct fg_ft *t)
+{
+	struct fg_ft_info info;
+	int fd, err;
+
+	memset(t, 0, sizeof(*t));
+	t->fd = -1;
+	err = fg_map_get0(FG_MAP_FTINFO, &info);
+	if (err)
+		return err;
+	fd = fg_map_open(FG_MAP_FLOWTAB);
+	if (fd < 0)
+		return fd;
+	err = fg_ft_open_fd(t, fd, &info);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	t->fd = fd;
+	return 0;
+}
+
+void fg_ft_close(struct fg_ft *t)
+{
+	if (t->mapped && t->b)
+		munmap(t->b, t->len);
+	if (t->fd >= 0)
+		close(t->fd);
+	memset(t, 0, sizeof(*t));
+	t->fd = -1;
+}
+
+static void key_of(const struct fg_flow_key *k, union fg_ft_key *u)
+{
+	u->w[6] = 0;
+	u->k = *k;
+}
+
+/* Call fn for every position holding key u, in order (region, bucket,
+ * slot), with a consistent copy; a slot rewritten under us to another key
+ * is no position of u. Stops at fn's first non-zero return. */
+typedef int (*pos_fn)(const struct ft_pos *p, void *ctx);
+
+static int key_each(const struct fg_ft *t, const union fg_ft_key *u, pos_fn fn,
+		    void *ctx)
+{
+	__u64 h = fg_ft_hash(u, t->info.seed);
+	__u32 tag = fg_ft_tag(h), bk[2], nbk = 1, i;
+	struct ft_pos p;
+	int err;
+
+	bk[0] = fg_ft_b1(h, t->info.nb);
+	bk[1] = fg_ft_b2(h, t->info.nb);
+	if (bk[1] != bk[0]) {
+		nbk = 2;
+		if (bk[1] < bk[0]) {
+			bk[1] = bk[0];
+			bk[0] = fg_ft_b2(h, t->info.nb);
+		}
+	}
+	for (p.r = 0; p.r < t->info.nreg; p.r++) {
+		for (i = 0; i < nbk; i++) {
+			const struct fg_ft_bucket *b = bucket(t, p.r, bk[i]);
+
+			p.b = bk[i];
+			for (p.s = 0; p.s < FG_FT_SLOTS; p.s++) {
+				if (__atomic_load_n(&b->tag[p.s],
+						    __ATOMIC_ACQUIRE) != tag)
+					continue;
+				if (fg_ft_read(&b->slot[p.s], &p.c) ||
+				    !fg_ft_key_eq(&p.c.key, u))
+					continue;
+				err = fn(&p, ctx);
+				if (err)
+					return err;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Add one slot's live view to a flow summed over regions (as
+ * fg_flow_sum adds CPUs). */
+static void val_add(struct fg_flow_val *sum, const struct fg_flow_val *v,
+		    bool first)
+{
+	if (first) {
+		*sum = *v;
+		return;
+	}
+	sum->packets += v->packets;
+	sum->octets += v->octets;
+	if (v->first_ns && (!sum->first_ns || v->first_ns < sum->first_ns))
+		sum->first_ns = v->first_ns;
+	if (v->last_ns >= sum->last_ns) {
+		sum->last_ns = v->last_ns;
+		sum->rule_id = v->rule_id; /* the latest */
+	}
+	sum->tcp_flags |= v->tcp_flags;
+	if (v->ttl_min < sum->ttl_min)
+		sum->ttl_min = v->ttl_min;
+	if (v->ttl_max > sum->ttl_max)
+		sum->ttl_max = v->ttl_max;
+}
+
+/* The positions of one key that hold a live flow, and their sum. A key
+ * is on a few CPUs' regions: the first positions are in the struct, more
+ * grow on the heap. */
+#define FT_INLPOS 4
+struct ft_key {
+	struct ft_pos *pos; /* live ones, their copies: inl or the heap */
+	size_t n, cap;
+	bool any;		/* some position holds the key */
+	__u32 r0, b0, s0;	/* the first one */
+	struct fg_flow_val sum; /* of the live ones, when n */
+	int err;
+	struct ft_pos inl[FT_INLPOS];
+};
+
+static int collect_one(const struct ft_pos *p, void *ctx)
+{
+	struct ft_key *k = ctx;
+	struct fg_flow_val v;
+
+	if (!k->any) {
+		k->any = true;
+		k->r0 = p->r, k->b0 = p->b, k->s0 = p->s;
+	}
+	if (!fg_ft_view(&p->c, &v))
+		return 0;
+	if (k->n == k->cap) {
+		struct ft_pos *heap = k->pos == k->inl ? NULL : k->pos;
+		size_t cap = k->pos == k->inl ? 0 : k->cap;
+
+		if (fg_grow(&heap, &cap, k->n, sizeof(*heap), 4 * FT_INLPOS))
+			return -ENOMEM;
+		if (k->pos == k->inl)
+			memcpy(heap, k->inl, sizeof(k->inl));
+		k->pos = heap;
+		k->cap = cap;
+	}
+	val_add(&k->sum, &v, !k->n);
+	k->pos[k->n++] = *p;
+	return 0;
+}
+
+static void key_init(struct ft_key *k)
+{
+	k->pos = k->inl;
+	k->cap = FT_INLPOS;
+}
+
+static void key_free(struct ft_key *k)
+{
+	if (k->pos != k->inl)
+		free(k->pos);
+	key_init(k);
+}
+
+/* Every position of key u: 0, or -ENOMEM (a key on more regions than
+ * there is memory for: nothing of it is read). */
+static int collect(const struct fg_ft *t, const union fg_ft_key *u,
+		   struct ft_key *k)
+{
+	k->n = 0;
+	k->any = false;
+	k->err = key_each(t, u, collect_one, k);
+	if (k->err)
+		k->n = 0;
+	return k->err;
+}
+
+int fg_ft_get(const struct fg_ft *t, const struct fg_flow_key *key,
+	      struct fg_flow_val *v)
+{
+	struct ft_key k;
+	union fg_ft_key u;
+	int err;
+
+	key_init(&k);
+	key_of(key, &u);
+	err = collect(t, &u, &k);
+	if (!err && !k.n)
+		err = -ENOENT;
+	if (!err)
+		*v = k.sum;
+	key_free(&k);
+	return err;
+}
+
+/* Acknowledge one position as ended with exactly the counters read there
+ * (include/fg_flowtab.h: ack counters, then ack_gen, then the hint). */
+static void ack(struct fg_ft *t, const struct ft_pos *p, __u64 now_ns)
+{
+	struct fg_ft_bucket *b = bucket(t, p->r, p->b);
+	struct fg_ft_slot *s = &b->slot[p->s];
+	__u8 hint = fg_ft_gen8(p->c.gen) | FG_FT_ENDED;
+	bool again = p->c.ack_gen == p->c.gen &&
+		     __atomic_load_n(&b->ack8[p->s], __ATOMIC_RELAXED) == hint;
+
+	__atomic_store_n(&s->ack_pkts, p->c.val.packets, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->ack_octets, p->c.val.octets, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->ack_ns, now_ns, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->ack_gen, p->c.gen, __ATOMIC_RELEASE);
+	__atomic_store_n(&b->ack8[p->s], hint, __ATOMIC_RELEASE);
+	/* once per generation: packets that raced an end make the slot a
+	 * flow again, but it was counted out of the region's fill already */
+	if (!again) {
+		struct fg_ft_bucket *first = bucket(t, p->r, 0);
+
+		__atomic_store_n(
+			&first->ended,
+			__atomic_load_n(&first->ended, __ATOMIC_RELAXED) + 1,
+			__ATOMIC_RELEASE);
+	}
+}
+
+static void ack_all(struct fg_ft *t, const struct ft_key *k, __u64 now_ns)
+{
+	__u32 i;
+
+	for (i = 0; i < k->n; i++)
+		ack(t, &k->pos[i], now_ns);
+}
+
+int fg_ft_end(struct fg_ft *t, const struct fg_flow_key *key, __u64 now_ns,
+	      __u64 idle_ns, struct fg_flow_val *v, bool *ended)
+{
+	struct ft_key k;
+	union fg_ft_key u;
+	int err;
+
+	*ended = false;
+	key_init(&k);
+	key_of(key, &u);
+	err = collect(t, &u, &k);
+	if (!err && !k.n)
+		err = -ENOENT;
+	if (!err) {
+		*v = k.sum;
+		if (!idle_ns || k.sum.last_ns + idle_ns <= now_ns) {
+			ack_all(t, &k, now_ns);
+			*ended = true;
+		}
+	}
+	key_free(&k);
+	return err;
+}
+
+/* The walk: every position in order; a key is taken at its first
+ * position, the others skipped. */
+typedef int (*key_fn)(struct fg_ft *t, struct ft_key *k, void *ctx);
+
+static int walk(struct fg_ft *t, key_fn fn, void *ctx)
+{
+	const struct fg_ft_info *in = &t->info;
+	struct fg_ft_slot c;
+	union fg_ft_key u;
+	struct ft_key *k;
+	__u32 r, b, s;
+	int err = 0;
+
+	k = malloc(sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	key_init(k);
+	for (r = 0; r < in->nreg && !err; r++) {
+		for (b = 0; b < in->nb && !err; b++) {
+			const struct fg_ft_bucket *bk = bucket(t, r, b);
+
+			for (s = 0; s < FG_FT_SLOTS && !err; s++) {
+				if (!__atomic_load_n(&bk->tag[s],
+						     __ATOMIC_ACQUIRE) ||
+				    fg_ft_read(&bk->slot[s], &c))
+					continue;
+				key_of(&c.key, &u);
+				err = collect(t, &u, k);
+				if (err || !k->any || k->r0 != r ||
+				    k->b0 != b || k->s0 != s || !k->n)
+					continue;
+				err = fn(t, k, ctx);
+			}
+		}
+	}
+	key_free(k);
+	free(k);
+	return err;
+}
+
+struct walk_ctx {
+	fg_ft_fn fn, done;
+	void *ctx;
+	__u64 now_ns;
+	int ended;
+};
+
+static int walk_one(struct fg_ft *t, struct ft_key *k, void *ctx)
+{
+	struct walk_ctx *w = ctx;
+
+	return w->fn(&k->pos[0].c.key, &k->sum, w->ctx);
+}
+
+int fg_ft_walk(const struct fg_ft *t, fg_ft_fn fn, void *ctx)
+{
+	struct walk_ctx w = {.fn = fn, .ctx = ctx};
+
+	/* walk() writes nothing through t: walk_one only reads */
+	return walk((struct fg_ft *)t, walk_one, &w);
+}
+
+static int end_one(struct fg_ft *t, struct ft_key *k, void *ctx)
+{
+	struct walk_ctx *w = ctx;
+	const struct fg_flow_key *key = &k->pos[0].c.key;
+	int ret = w->fn(key, &k->sum, w->ctx);
+
+	if (ret != 1)
+		return ret;
+	ack_all(t, k, w->now_ns);
+	w->ended++;
+	return w->done ? w->done(key, &k->sum, w->ctx) : 0;
+}
+
+int fg_ft_end_each(struct fg_ft *t, __u64 now_ns, fg_ft_fn select,
+		   fg_ft_fn done, void *ctx)
+{
+	struct walk_ctx w = {
+		.fn = select, .done = done, .ctx = ctx, .now_ns = now_ns};
+	int err = walk(t, end_one, &w);
+
+	return err < 0 ? err : w.ended;
+}
+
+/* Slot s of bucket b holds a flow: taken, and not acked as ended with
+ * nothing counted since (the slot's line read only where the hint says
+ * it may be so). */
+static bool slot_live(const struct fg_ft_bucket *b, __u32 s)
+{
+	struct fg_ft_slot c;
+	__u8 hint;
+
+	if (!__atomic_load_n(&b->tag[s], __ATOMIC_RELAXED))
+		return false;
+	hint = __atomic_load_n(&b->ack8[s], __ATOMIC_RELAXED);
+	if (hint !=
+	    ((__atomic_load_n(&b->gen8[s], __ATOMIC_RELAXED) & FG_FT_GEN8) |
+	     FG_FT_ENDED))
+		return true;
+	if (fg_ft_read(&b->slot[s], &c))
+		return true; /* being rewritten: taken again */
+	return !fg_ft_dead(&c);
+}
+
+int fg_ft_fill(const struct fg_ft *t, struct fg_ft_fill *f)
+{
+	const struct fg_ft_info *in = &t->info;
+	__u32 r, b, s;
+	__u64 n;
+
+	memset(f, 0, sizeof(*f));
+	f->nreg = in->nreg;
+	f->reg_slots = (__u64)in->nb * FG_FT_SLOTS;
+	f->slots = f->reg_slots * in->nreg;
+	for (r = 0; r < in->nreg; r++) {
+		n = 0;
+		for (b = 0; b < in->nb; b++) {
+			const struct fg_ft_bucket *bk = bucket(t, r, b);
+
+			for (s = 0; s < FG_FT_SLOTS; s++)
+				n += slot_live(bk, s);
+		}
+		f->live += n;
+		if (n > f->reg_max)
+			f->reg_max = n;
+	}
+	return 0;
+}
+
+int fg_ft_info_new(struct fg_ft_info *info, __u32 max_flows)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 seed;
+
+	if (ncpu < 0)
+		return ncpu;
+	if (!max_flows)
+		return -EINVAL;
+	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+		return -errno;
+	memset(info, 0, sizeof(*info));
+	info->version = FG_FT_VERSION;
+	info->nreg = ncpu;
+	info->nb = fg_ft_nb(max_flows, ncpu);
+	info->max_flows = max_flows;
+	info->seed = seed;
+	return 0;
+}
