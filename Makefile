@@ -21,9 +21,9 @@ LDLIBS   := -lxdp -lbpf -lpcap -lelf -lz -lmicrohttpd -lpthread
 BPF_CFLAGS := -O2 -g -target bpf -D__bpf__ -Wall -Iinclude -Ibpf/lib -I$(ARCH_INC)
 
 # One object and skeleton per hook: XDP (fg_xdp and replay's fg_replay), TC,
-# TCP RTT (sock_ops), and the exporter's read of the flow table (iter).
+# TCP RTT (sock_ops).
 BPF_SRCS := bpf/xdp/flowgate_xdp.bpf.c bpf/tc/flowgate_tc.bpf.c \
-	    bpf/sockops/flowgate_rtt.bpf.c bpf/iter/flowgate_iter.bpf.c
+	    bpf/sockops/flowgate_rtt.bpf.c
 BPF_OBJS := $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(notdir $(BPF_SRCS)))
 SKELS    := $(patsubst %.bpf.o,%.skel.h,$(BPF_OBJS))
 HDRS     := $(wildcard include/*.h)

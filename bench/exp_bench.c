@@ -10,10 +10,9 @@
  *                                     every flow of the table (for SECS)
  *   exp_bench read ROUNDS             baseline of a sweep: read the whole
  *                                     table as the exporter does (its flow
- *                                     source: the map iterator, or batch
- *                                     lookups with FLOWGATE_EXP_BATCH=1;
- *                                     sum over CPUs), nothing else;
- *                                     prints the median in us
+ *                                     source over the table's mapping, sum
+ *                                     over regions), nothing else; prints
+ *                                     the median in us
  *   exp_bench blast PORT COUNT LEN    baseline of sending: COUNT datagrams
  *                                     of LEN octets to 127.0.0.1:PORT;
  *                                     prints the time in us
@@ -30,9 +29,9 @@
  *                                     prints CPU ns per record (steady for
  *                                     callgrind: instructions per record)
  *
- * The table is the pinned fg_flows under FLOWGATE_BPFFS, written with
- * bpf_map_update_batch: each flow's packets are on CPU 0, the other CPUs'
- * slots are zero, as when one CPU took every packet.
+ * The table is the pinned fg_flowtab under FLOWGATE_BPFFS, written
+ * through its mapping as the data path writes it (bpf/lib/fg_flow.bpf.h):
+ * flow i in region i % nreg, as when the CPUs took the flows in turn.
  */
 #include <errno.h>
 #include <signal.h>
@@ -51,8 +50,7 @@
 #include "export.h"
 #include "exp_settings.h"
 #include "flow_src.h"
-
-#define CHUNK 4096
+#include "flowtab.h"
 
 struct fg_opts fg_opts; /* the CLI's options, defined by its main() */
 
@@ -74,14 +72,14 @@ static __u64 cpu_us(void)
 	       r.ru_utime.tv_usec + r.ru_stime.tv_usec;
 }
 
-static int flows_fd(void)
+static int ft_open(struct fg_ft *t)
 {
-	int fd = fg_map_open(FG_MAP_FLOWS);
+	int err = fg_ft_open_pinned(t);
 
-	if (fd < 0)
-		fprintf(stderr, "exp_bench: no pinned fg_flows under %s\n",
-			fg_pin_dir());
-	return fd;
+	if (err)
+		fprintf(stderr, "exp_bench: no pinned %s under %s: %s\n",
+			FG_MAP_FLOWTAB, fg_pin_dir(), strerror(-err));
+	return err;
 }
 
 /* Flow i: 198.51.100.(i % 256):(1024 + i / 256 % 60000) ->
@@ -103,85 +101,112 @@ static void key_of(struct fg_flow_key *k, __u32 i, __u32 ifindex)
 	k->dport = htons(53);
 }
 
+static __u32 free_slots(const struct fg_ft_bucket *b)
+{
+	__u32 i, n = 0;
+
+	for (i = 0; i < FG_FT_SLOTS; i++)
+		n += !b->tag[i];
+	return n;
+}
+
+/* A new flow into region r, as the data path inserts one: a free slot of
+ * the emptier of its two buckets, the key and counters under an odd
+ * generation, then gen 2, the header's gen8, and the tag last. */
+static int put(struct fg_ft *t, __u32 r, const struct fg_flow_key *k,
+	       const struct fg_flow_val *v)
+{
+	union fg_ft_key u = {.w = {0}};
+	struct fg_ft_bucket *reg = &t->b[(size_t)r * t->info.nb], *b;
+	struct fg_ft_slot *s;
+	__u64 h;
+	__u32 i;
+
+	u.k = *k;
+	h = fg_ft_hash(&u, t->info.seed);
+	b = &reg[fg_ft_b1(h, t->info.nb)];
+	if (free_slots(&reg[fg_ft_b2(h, t->info.nb)]) > free_slots(b))
+		b = &reg[fg_ft_b2(h, t->info.nb)];
+	for (i = 0; i < FG_FT_SLOTS && b->tag[i]; i++)
+		;
+	if (i == FG_FT_SLOTS)
+		return -ENOSPC;
+	s = &b->slot[i];
+	s->gen = 1;
+	s->key = *k;
+	s->val = *v;
+	__atomic_store_n(&s->gen, 2, __ATOMIC_RELEASE);
+	b->gen8[i] = fg_ft_gen8(2);
+	__atomic_store_n(&b->tag[i], fg_ft_tag(h), __ATOMIC_RELEASE);
+	reg[0].used++;
+	return 0;
+}
+
 static int fill(__u32 n, __u32 ifindex, __u32 age_s)
 {
-	int fd = flows_fd(), ncpu = libbpf_num_possible_cpus();
-	struct fg_flow_key *keys = calloc(CHUNK, sizeof(*keys));
-	struct fg_flow_val *vals = calloc((size_t)CHUNK * ncpu, sizeof(*vals));
-	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, o);
+	struct fg_flow_key k;
 	__u64 now = mono_ns();
-	__u32 i, j, cnt;
+	__u32 i, full = 0;
+	struct fg_ft t;
 
-	if (fd < 0 || !keys || !vals)
+	if (ft_open(&t))
 		return 1;
-	for (i = 0; i < n; i += cnt) {
-		cnt = n - i < CHUNK ? n - i : CHUNK;
-		for (j = 0; j < cnt; j++) {
-			struct fg_flow_val *v = &vals[(size_t)j * ncpu];
+	for (i = 0; i < n; i++) {
+		struct fg_flow_val v = {
+			.packets = 1,
+			.octets = 100,
+			.ttl_min = 64,
+			.ttl_max = 64,
+			.first_ns = now - age_s * 1000000000ull,
+			.last_ns = now,
+		};
 
-			key_of(&keys[j], i + j, ifindex);
-			*v = (struct fg_flow_val){
-				.packets = 1,
-				.octets = 100,
-				.ttl_min = 64,
-				.ttl_max = 64,
-				.first_ns = now - age_s * 1000000000ull,
-				.last_ns = now,
-			};
-		}
-		if (bpf_map_update_batch(fd, keys, vals, &cnt, &o)) {
-			fprintf(stderr, "exp_bench: update_batch at %u: %s\n",
-				i, strerror(errno));
-			return 1;
-		}
+		key_of(&k, i, ifindex);
+		full += put(&t, i % t.info.nreg, &k, &v) != 0;
+	}
+	fg_ft_close(&t);
+	if (full) {
+		fprintf(stderr, "exp_bench: %u of %u flows found no room\n",
+			full, n);
+		return 1;
 	}
 	printf("{\"filled\":%u}\n", n);
 	return 0;
 }
 
-/* One more packet in every flow: read a batch, add, write it back. */
-static int touch_once(int fd, int ncpu, struct fg_flow_key *keys,
-		      struct fg_flow_val *vals)
+/* One more packet in every flow, as the data path adds one: the counters
+ * in place (a reader may see them torn, as it may BPF's). */
+static void touch_once(struct fg_ft *t)
 {
-	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, o);
-	__u32 out = 0, cnt, j;
-	void *in = NULL;
+	size_t nbk = (size_t)t->info.nreg * t->info.nb, i;
 	__u64 now = mono_ns();
-	int err;
+	__u32 s;
 
-	do {
-		cnt = CHUNK;
-		err = bpf_map_lookup_batch(fd, in, &out, keys, vals, &cnt, &o);
-		if (err && errno != ENOENT)
-			return -errno;
-		for (j = 0; j < cnt; j++) {
-			vals[(size_t)j * ncpu].packets++;
-			vals[(size_t)j * ncpu].octets += 100;
-			vals[(size_t)j * ncpu].last_ns = now;
+	for (i = 0; i < nbk; i++) {
+		struct fg_ft_bucket *b = &t->b[i];
+
+		for (s = 0; s < FG_FT_SLOTS; s++) {
+			struct fg_flow_val *v = &b->slot[s].val;
+
+			if (!b->tag[s] || fg_ft_dead(&b->slot[s]))
+				continue;
+			v->packets++;
+			v->octets += 100;
+			v->last_ns = now;
 		}
-		if (cnt && bpf_map_update_batch(fd, keys, vals, &cnt, &o))
-			return -errno;
-		in = &out;
-	} while (!err);
-	return 0;
+	}
 }
 
 static int touch(__u32 secs, __u32 period_ms)
 {
-	int fd = flows_fd(), ncpu = libbpf_num_possible_cpus();
-	struct fg_flow_key *keys = calloc(CHUNK, sizeof(*keys));
-	struct fg_flow_val *vals = calloc((size_t)CHUNK * ncpu, sizeof(*vals));
 	__u64 end = mono_ns() + secs * 1000000000ull, next = mono_ns();
 	struct timespec ts;
+	struct fg_ft t;
 
-	if (fd < 0 || !keys || !vals)
+	if (ft_open(&t))
 		return 1;
 	while (next < end) {
-		if (touch_once(fd, ncpu, keys, vals)) {
-			fprintf(stderr, "exp_bench: touch: %s\n",
-				strerror(errno));
-			return 1;
-		}
+		touch_once(&t);
 		next += period_ms * 1000000ull;
 		if (next > mono_ns()) {
 			__u64 d = next - mono_ns();
@@ -191,6 +216,7 @@ static int touch(__u32 secs, __u32 period_ms)
 			nanosleep(&ts, NULL);
 		}
 	}
+	fg_ft_close(&t);
 	return 0;
 }
 
@@ -216,15 +242,17 @@ static int cmp_u64(const void *a, const void *b)
 
 static int read_rounds(int rounds)
 {
-	int fd = flows_fd(), i;
 	struct fg_flow_src *src;
 	__u64 t[64], c0;
+	struct fg_ft ft;
 	struct rd r;
+	int i;
 
-	if (fd < 0 || rounds < 1 || rounds > 64 ||
-	    fg_flow_src_maps_new(&src, fd))
+	if (rounds < 1 || rounds > 64 || ft_open(&ft))
 		return 1;
-	c0 = cpu_us(); /* the iterator's load is the exporter's once */
+	if (fg_flow_src_tab_new(&src, &ft, false))
+		return 1;
+	c0 = cpu_us();
 	for (i = 0; i < rounds; i++) {
 		__u64 t0 = mono_ns();
 
@@ -234,6 +262,7 @@ static int read_rounds(int rounds)
 		t[i] = mono_ns() - t0;
 	}
 	fg_flow_src_free(src);
+	fg_ft_close(&ft);
 	qsort(t, rounds, sizeof(t[0]), cmp_u64);
 	printf("{\"flows\":%llu,\"read_us\":%llu,\"min_us\":%llu,"
 	       "\"cpu_us\":%llu}\n",
@@ -405,18 +434,11 @@ static void mem_fetch(struct fg_flow_src *s, const struct fg_flow_req *q,
 		g[i].err = -ENOENT; /* every sweep reads the whole table */
 }
 
-static int mem_put_back(struct fg_flow_src *s, const struct fg_flow_key *k,
-			const struct fg_flow_got *g)
-{
-	return -EOPNOTSUPP;
-}
-
 static void mem_free(struct fg_flow_src *s)
 {
 }
 
-static const struct fg_flow_src_ops mem_ops = {mem_walk, mem_fetch,
-					       mem_put_back, mem_free};
+static const struct fg_flow_src_ops mem_ops = {mem_walk, mem_fetch, mem_free};
 
 static int core(__u32 n, __u32 rounds)
 {

@@ -8,10 +8,9 @@
 #     (read, encode, send over UDP to a counting sink on loopback, mirror
 #     the shadow) and so flow records per second; then the next sweep, when
 #     nothing is due (read and compare only). Baselines: reading the same
-#     table as the exporter reads it (its map iterator, sum over CPUs:
-#     `exp_bench read`), the same with batch lookups (as builds before the
-#     iterator read it: FLOWGATE_EXP_BATCH=1) and sending the same number
-#     of datagrams of the same size to the same kind of sink
+#     table as the exporter reads it (its flow source over the table's
+#     mapping, sum over regions: `exp_bench read`) and sending the same
+#     number of datagrams of the same size to the same kind of sink
 #     (`exp_bench blast`).
 #  2. CPU time of the exporter over SECS seconds (default 20) with ACTIVE
 #     flows (default 100000) kept active (one more packet each every 500 ms,
@@ -24,8 +23,8 @@
 #
 #   bench/export.sh [-j] [-n FLOWS] [-a ACTIVE] [-s SECS]
 #
-# No traffic: the flows are written into flowgate's pinned table with
-# bpf_map_update_batch (bench/exp_bench.c), on a veth that flowgate is
+# No traffic: the flows are written into flowgate's pinned table through
+# its mapping (bench/exp_bench.c), on a veth that flowgate is
 # attached to, in a throw-away namespace with a private bpffs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -93,7 +92,6 @@ ifindex=$(attach "$nflows")
 log "filling $nflows flows"
 in_ns "$EXB" fill "$nflows" "$ifindex" 120 >/dev/null || die "fill"
 read1=$(in_ns "$EXB" read 5)
-read1b=$(FLOWGATE_EXP_BATCH=1 in_ns "$EXB" read 5)
 p=$(port)
 bg ip netns exec "$NS" "$EXB" sink "$p" "$TMP/sink1.json"
 sink=$LAST
@@ -162,7 +160,7 @@ load2="$(cut -d' ' -f1-3 /proc/loadavg)"
 "$PY" - "$json" <<EOF
 import json, sys
 n, a = $nflows, $nactive
-read1, read1b, blast, read2 = $read1, $read1b, $blast, $read2
+read1, blast, read2 = $read1, $blast, $read2
 records, recv, lost, msgs, octets = $records, $recv, $lost, $msgs, $octets
 wall = $s1 - $s0
 cpu = ($c1 - $c0) / 1e6 / wall * 100
@@ -176,7 +174,6 @@ r = {
     "sweep_none_us": $sweep_none, "sweep_none_cpu_us": round($cpu2 - $cpu1),
     "sweep_none_reads": $reads_none,
     "read_us": read1["read_us"], "read_cpu_us": read1["cpu_us"],
-    "read_batch_us": read1b["read_us"], "read_batch_cpu_us": read1b["cpu_us"],
     "send_us": blast["us"], "send_cpu_us": blast["cpu_us"],
     "active_flows": a, "active_secs": round(wall, 1),
     "active_cpu_pct": round(cpu, 1),
@@ -211,8 +208,6 @@ print("   sweep, nothing due:    %s %s  (whole-table reads: %d)" % (
     r["sweep_none_reads"]))
 print("   baseline read:         %s %s" % (ms(r["read_us"]),
                                           ms(r["read_cpu_us"])))
-print("   read, batch lookups:   %s %s" % (ms(r["read_batch_us"]),
-                                          ms(r["read_batch_cpu_us"])))
 print("   baseline send:         %s %s  (%d datagrams)" % (
     ms(r["send_us"]), ms(r["send_cpu_us"]), msgs))
 print("   CPU: sweep(all) / (read + send) = %.2f; sweep(none) / read = %.2f"

@@ -15,8 +15,8 @@
 #
 #   bench/metrics.sh [-j] [-n FLOWS] [-r ROUNDS]
 #
-# No traffic: the flows are written into the pinned table with
-# bpf_map_update_batch (bench/exp_bench.c fill), on a veth that flowgate is
+# No traffic: the flows are written into the pinned table through its
+# mapping (bench/exp_bench.c fill), on a veth that flowgate is
 # attached to, in a throw-away namespace with a private bpffs.
 set -euo pipefail
 cd "$(dirname "$0")/.."

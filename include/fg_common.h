@@ -269,8 +269,8 @@ struct fg_flow_val {
 	__u32 rule_id; /* reason rule: the rule that dropped it */
 };
 
-/* One CPU's value in what bpf(2) and the exporter's iterator
- * (bpf/iter/) return of fg_flows: 8-octet aligned. */
+/* One CPU's value in what bpf(2) returns of a per-CPU map: 8-octet
+ * aligned. */
 #define FG_FLOW_VAL_STRIDE ((sizeof(struct fg_flow_val) + 7) / 8 * 8)
 
 /* Table full: the packet goes to the per-CPU overflow aggregate of its

@@ -55,9 +55,6 @@
 #define FG_MAP_RTT_INFO	  "fg_rtt_info"
 #define FG_PIN_RTT_LINK	  "link"
 
-/* Replay's list of lookups (bpf/xdp/replay.bpf.h); never pinned. */
-#define FG_MAP_TAKE_BUF "fg_take_buf"
-
 /* Packet capture (bpf/lib/fg_capture.bpf.h, include/fg_capture.h). The
  * selection is the programs' global fg_cap_cfg (section FG_CAP_CFG_SEC),
  * pinned under this name so that every instance shares it. */

@@ -34,39 +34,4 @@
  * fg_rp_count says how many slots the batch fills.
  */
 
-/*
- * Replay's exporter looks flows up by key, and deletes those it expires.
- * One syscall each cost about 1 us before any work, more than the lookup
- * itself; fg_take (a syscall program, loaded by replay only) does a list
- * of them in one BPF_PROG_TEST_RUN. The list is the mmapable array
- * fg_take_buf (one entry unless replay sizes it), its length the
- * program's context. Only for replay's flow table, which is shared, not
- * per CPU: a value is one struct fg_flow_val.
- */
-#define FG_TAKE_BATCH 1024
-
-enum fg_take_op {
-	FG_TAKE_LOOKUP = 1, /* read the flow's value */
-	FG_TAKE_DELETE = 2, /* read it, then delete the flow */
-	/* read it, and delete it if it is idle: last_ns + idle_ns <= now_ns,
-	 * the exporter's own test, so that no flow is put back */
-	FG_TAKE_IDLE = 3,
-	FG_TAKE_DELETED = 1u << 30, /* out: it was deleted */
-	FG_TAKE_FOUND = 1u << 31,   /* out: the flow was there, val is set */
-};
-
-struct fg_take {
-	struct fg_flow_key key;
-	__u32 op; /* enum fg_take_op; the program ORs in _FOUND, _DELETED */
-	struct fg_flow_val val;
-};
-
-struct fg_take_args {
-	__u32 count; /* entries of fg_take_buf to do, from the first */
-	__u32 pad;
-	__u64 now_ns, idle_ns; /* for FG_TAKE_IDLE */
-};
-
-_Static_assert(sizeof(struct fg_take) == 96, "fg_take layout");
-
 #endif /* FG_REPLAY_H */

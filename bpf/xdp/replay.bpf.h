@@ -4,8 +4,7 @@
  * interface. Included once, at the end of flowgate_xdp.bpf.c, so that it
  * is part of the same object as fg_xdp and runs the same code on every
  * packet of a capture: fg_replay runs fg_xdp_frame() over a batch of
- * frames, fg_take looks up and deletes flows for replay's exporter. User
- * space: ctl/replay/.
+ * frames. User space: ctl/replay/.
  */
 #ifndef FG_REPLAY_BPF_H
 #define FG_REPLAY_BPF_H
@@ -47,26 +46,6 @@ int fg_replay(struct xdp_md *ctx)
 		fg_rp_reason[i] = fg_last_reason;
 	}
 	return XDP_PASS;
-}
-
-/* Replay's exporter: lookups and deletes by key, a list per run
- * (include/fg_replay.h). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__type(key, __u32);
-	__type(value, struct fg_take);
-} fg_take_buf SEC(".maps");
-
-/* Replay only, and only loaded there ("?"). A stub while replay moves to
- * reading its private fg_flowtab through the mapping (ctl/lib/flowtab.h):
- * the hash it looked flows up in is gone, so it finds nothing. Goes,
- * with fg_take_buf, when replay no longer loads it. */
-SEC("?syscall")
-int fg_take(struct fg_take_args *a)
-{
-	return 0;
 }
 
 #endif /* FG_REPLAY_BPF_H */

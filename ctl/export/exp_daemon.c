@@ -21,7 +21,9 @@
 #include "fg.h"
 #include "export.h"
 #include "flow_src.h"
+#include "flowtab.h"
 #include "exp_index.h"
+#include "rules.h"
 
 #define DRAIN_MS 5000 /* shutdown: time given to TCP collectors */
 
@@ -57,7 +59,8 @@ static __u64 clock_ns(clockid_t c)
 struct exp_daemon {
 	struct fg_exp_settings set;
 	struct fg_exp_maps maps;
-	int flows_fd; /* fg_flows, read through maps.flows */
+	struct fg_ft ft; /* fg_flowtab mapped, read through maps.flows */
+	bool ft_open;
 	struct fg_exporter *e;
 	int stats_fd;
 	__u32 flows_id; /* the table we sweep, to notice a new one */
@@ -69,12 +72,15 @@ struct exp_daemon {
 static void close_maps(struct exp_daemon *d)
 {
 	struct fg_exp_maps *m = &d->maps;
-	int *fds[] = {&d->flows_fd, &m->overflow, &m->ifstats, &m->config,
-		      &m->state,    &m->ifaces,	  &d->stats_fd};
+	int *fds[] = {&m->overflow, &m->ifstats, &m->config,
+		      &m->state,    &m->ifaces,	 &d->stats_fd};
 	size_t i;
 
 	fg_flow_src_free(m->flows);
 	m->flows = NULL;
+	if (d->ft_open)
+		fg_ft_close(&d->ft);
+	d->ft_open = false;
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);
@@ -88,12 +94,18 @@ static int open_maps(struct exp_daemon *d)
 	struct fg_exp_maps *m = &d->maps;
 	int err;
 
-	d->flows_fd = fg_map_open(FG_MAP_FLOWS);
-	if (d->flows_fd < 0)
-		return d->flows_fd;
-	err = fg_flow_src_maps_new(&m->flows, d->flows_fd);
+	int fd;
+
+	err = fg_ft_open_pinned(&d->ft);
+	if (err == -ENOENT)
+		return err;
 	if (err)
-		return fg_error(err, "cannot read fg_flows: %s",
+		return fg_error(err, "cannot map %s: %s", FG_MAP_FLOWTAB,
+				fg_strerr(err));
+	d->ft_open = true;
+	err = fg_flow_src_tab_new(&m->flows, &d->ft, false);
+	if (err)
+		return fg_error(err, "cannot read %s: %s", FG_MAP_FLOWTAB,
 				fg_strerr(err));
 	m->overflow = fg_map_open(FG_MAP_OVERFLOW);
 	m->ifstats = fg_map_open(FG_MAP_IFSTATS);
@@ -101,7 +113,10 @@ static int open_maps(struct exp_daemon *d)
 	m->ifaces = fg_map_open(FG_MAP_IFACES);
 	d->stats_fd = fg_map_own(FG_MAP_EXPSTATS, BPF_MAP_TYPE_ARRAY,
 				 sizeof(__u32), sizeof(struct fg_exp_stats), 1);
-	d->flows_id = fg_map_id(d->flows_fd);
+	fd = fg_map_open(FG_MAP_FLOWTAB);
+	d->flows_id = fd >= 0 ? fg_map_id(fd) : 0;
+	if (fd >= 0)
+		close(fd);
 	return 0;
 }
 
@@ -156,11 +171,17 @@ static void publish(struct exp_daemon *d, bool running)
 		fg_logt(level, event, t_, fields, __VA_ARGS__); \
 	} while (0)
 
+/* A sweep ends flows by acknowledging what it read: under the pin
+ * directory's lock, as `flow flush` does, so that the two never write
+ * the same slot's acknowledgement at once (ctl/lib/flowtab.h). */
 static int sweep(struct exp_daemon *d, bool forced)
 {
+	int lock = fg_rule_lock(true);
 	__u64 now = clock_ns(CLOCK_MONOTONIC);
 	int err = fg_exporter_sweep(
 		d->e, now, (now + fg_wall_offset_ns()) / 1000000, forced);
+
+	fg_rule_unlock(lock);
 
 	if (err)
 		elog(FG_LOG_ERR, "sweep_failed", "error=%s",
@@ -212,7 +233,7 @@ static void stop(struct exp_daemon *d)
 /* detach (or a re-attach) replaced the pinned table: finish the old one. */
 static bool state_replaced(struct exp_daemon *d)
 {
-	int fd = fg_map_open(FG_MAP_FLOWS);
+	int fd = fg_map_open(FG_MAP_FLOWTAB);
 	bool same = fd >= 0 && fg_map_id(fd) == d->flows_id;
 
 	if (fd >= 0)
@@ -345,7 +366,6 @@ int fg_exp_daemon_run(const struct fg_exp_settings *set,
 		      fg_exp_reload_fn reload, void *ctx)
 {
 	struct exp_daemon d = {.set = *set,
-			       .flows_fd = -1,
 			       .stats_fd = -1,
 			       .reload = reload,
 			       .reload_ctx = ctx};

@@ -3,19 +3,21 @@
  * The exporter's metering side: sweeps of the flow table, timeouts and the
  * export shadow.
  *
- * The data path only ever adds to a flow entry; the exporter never writes
- * to one. It remembers, per flow, what it has exported (the shadow), and
- * each sweep exports the difference:
+ * The data path only ever adds to a flow's counters; the exporter never
+ * writes them. It remembers, per flow, what it has exported (the shadow),
+ * and each sweep exports the difference:
  * - a flow with no packet for idle-timeout ends: its last delta is
- *   exported, then the entry is deleted with lookup-and-delete, and
- *   whatever arrived between the read and the delete (a packet racing the
- *   expiry) goes out as one more record: nothing is lost;
+ *   exported, then the flow is ended in the table, which acknowledges
+ *   exactly the counters read at that moment, and whatever arrived
+ *   between the sweep's read and the end (a packet racing the expiry)
+ *   goes out as one more record; a packet after the end is a new flow of
+ *   the table's, read next time: nothing is lost;
  * - a flow still active exports a delta every active-timeout and keeps its
  *   slot (its counters are never reset);
  * - overflow aggregates export deltas at the active timeout, with
  *   flowEndReason "lack of resources".
  * The shadow is mirrored into the pinned map fg_expstate after the records
- * of a sweep are handed to the outputs and before any entry is deleted.
+ * of a sweep are handed to the outputs and before any flow is ended.
  * ARCHITECTURE.md states what a crash at any point can duplicate or lose.
  *
  * Shadows live in an index of every flow read (exp_index.c) that knows
@@ -47,12 +49,12 @@
 
 /* ---- the exporter ------------------------------------------------------- */
 
-/* Flows to delete after the sweep's records are out and mirrored. */
+/* Flows to end after the sweep's records are out and mirrored. */
 struct expiry {
 	struct fg_flow_key key;
 	struct fg_flow_val seen; /* what the sweep read and exported */
 	__u8 reason;
-	bool taken; /* deleted already, when it was read (take_first()) */
+	bool taken;	    /* ended already, when it was read (take_first()) */
 	struct fx_ent *ent; /* its index entry (NULL: none) */
 };
 
@@ -323,7 +325,7 @@ static void flow_sweep(struct fg_exporter *e, const struct fg_flow_key *k,
 		record_export(e, s, k, cur);
 	}
 	/* Expiring: due already, so looked at again next sweep should the
-	 * delete fail; deleted, it leaves the wheel with its entry. */
+	 * end fail; ended, it leaves the wheel with its entry. */
 	if (s) {
 		__u64 due = due_of(e, cur, s);
 
@@ -444,7 +446,7 @@ static void fetch(struct fg_exporter *e, size_t n)
 				   e->idle_ns);
 }
 
-/* One expired flow: taken already, or its delete's result g. */
+/* One expired flow: taken already, or its end's result g. */
 static void expire_one(struct fg_exporter *e, struct expiry *x,
 		       const struct fg_flow_got *g)
 {
@@ -457,7 +459,12 @@ static void expire_one(struct fg_exporter *e, struct expiry *x,
 	else
 		last = g->cur;
 	e->st.expired++;
-	if (last.packets > x->seen.packets) {
+	if (last.first_ns != x->seen.first_ns) {
+		/* Another reader (flow flush) ended the flow read, and what
+		 * this end took came after: a flow of its own. */
+		e->st.raced += last.packets;
+		emit(e, &x->key, &last, x->reason);
+	} else if (last.packets > x->seen.packets) {
 		d = last;
 		d.packets -= x->seen.packets;
 		d.octets -= x->seen.octets;
@@ -469,8 +476,8 @@ static void expire_one(struct fg_exporter *e, struct expiry *x,
 		drop_ent(e, x->ent);
 }
 
-/* Delete expired flows, fetch_max deletes at a time; what raced a delete
- * is exported too. */
+/* End expired flows, fetch_max at a time; what raced an end is exported
+ * too. */
 static void expire(struct fg_exporter *e)
 {
 	size_t i, j, k, m;
@@ -489,11 +496,10 @@ static void expire(struct fg_exporter *e)
 }
 
 /*
- * A read through the map iterator resumes each read(2) at a count of
- * entries into a bucket, so a delete in that bucket meanwhile (`flow
- * flush`) can hide one flow from it: an entry is forgotten only when two
- * reads in a row miss its flow, lest a flow still there lose its shadow
- * and be exported whole again.
+ * A read skips a slot that the data path kept rewriting through all of
+ * the read's retries (ctl/lib/flowtab.c): an entry is forgotten only when
+ * two reads in a row miss its flow, lest a flow still there lose its
+ * shadow and be exported whole again.
  */
 static void collect_one(struct fx_ent *s, void *ctx)
 {
@@ -782,9 +788,8 @@ static int read_flows(struct fg_exporter *e)
 /*
  * A flow due by its idle timeout is most often idle: with the table to
  * ourselves (an exclusive source) and no pinned shadow to mirror first,
- * it is read and deleted in one fetch instead of a lookup now and a
- * delete in expire(). A source may delete it even if it was not idle;
- * put_back() undoes that.
+ * it is read and, if idle (the sweep's own test), ended in one fetch
+ * instead of a lookup now and an end in expire().
  */
 static bool take_first(const struct fg_exporter *e, const struct fx_ent *s)
 {
@@ -792,42 +797,36 @@ static bool take_first(const struct fg_exporter *e, const struct fx_ent *s)
 	       (s->flags & FX_IDLE);
 }
 
-/* A flow take_first() deleted but that does not expire: back as it was
- * (nothing ran in between). -errno: it could not be. */
-static int put_back(struct fg_exporter *e, struct fx_ent *s,
-		    const struct fg_flow_got *g)
+/* A flow take_first() ended that did not expire: the same idle test says
+ * it cannot be, or there was no memory to remember the expiry. What was
+ * not exported goes out now rather than be lost, and the entry goes. */
+static void ended_anyway(struct fg_exporter *e, struct fx_ent *s,
+			 const struct fg_flow_val *cur)
 {
-	const struct fg_flow_val *cur = &g->cur;
 	struct fg_flow_val d;
 
-	if (!e->src->ops->put_back(e->src, &s->key, g))
-		return 0;
-	/* Cannot happen with the table to ourselves; should it, what was
-	 * not exported goes out now rather than be lost. */
 	delta_of(cur, shadow_of(s), &d);
 	if (cur->packets > (shadow_of(s) ? s->v.packets : 0))
 		emit(e, &s->key, &d, IPFIX_END_FORCED);
-	return -EIO;
+	forget(e, s);
 }
 
 /* A flow the index said can be due, and what its lookup found. */
 static void due_one(struct fg_exporter *e, struct fx_ent *s,
 		    const struct fg_flow_got *g)
 {
-	bool taken = g->deleted;
+	bool taken = g->ended;
 	size_t nexp;
 
 	e->st.lookups++;
 	if (g->err) {
 		if (g->err == -ENOENT)
-			forget(e, s); /* deleted under us */
+			forget(e, s); /* ended under us (flow flush) */
 		else
 			fx_schedule(&e->ix, s, e->now_ns); /* again */
 		return;
 	}
 	if (!g->cur.packets) {
-		if (taken)
-			put_back(e, s, g);
 		forget(e, s); /* as a read that skips it */
 		return;
 	}
@@ -835,8 +834,8 @@ static void due_one(struct fg_exporter *e, struct fx_ent *s,
 	flow_sweep(e, &s->key, s, &g->cur);
 	if (taken && e->nexp > nexp)
 		e->exp[nexp].taken = true;
-	else if (taken && put_back(e, s, g))
-		forget(e, s);
+	else if (taken)
+		ended_anyway(e, s, &g->cur);
 }
 
 /* Look up the n flows the index says can be due now, fetch_max at a
@@ -861,7 +860,7 @@ static void lookup_due(struct fg_exporter *e, size_t n)
 }
 
 /*
- * Export what is due in both tables; records out, nothing deleted. The
+ * Export what is due in both tables; records out, nothing ended. The
  * flow table is read whole when asked (full) or when the index holds too
  * many flows due: a lookup costs about as much as LOOKUP_COST entries of
  * a whole read (measured by bench/export.sh).
@@ -945,9 +944,10 @@ int fg_exporter_sweep(struct fg_exporter *e, uint64_t now_ns, uint64_t wall,
 	err = walk_tables(e, full);
 	if (err) {
 		e->nexp = 0;
-		return err; /* a failed read: no deletion, nothing forgotten */
+		return err; /* a failed read: nothing ended, nothing forgotten
+			     */
 	}
-	mirror(e); /* before any deletion: see ARCHITECTURE.md */
+	mirror(e); /* before any flow ends: see ARCHITECTURE.md */
 	expire(e);
 	if (e->did_read)
 		collect(e);

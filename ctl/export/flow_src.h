@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Where the exporter reads flows: a flow table it can read whole, look up
- * by key and delete from. The exporter knows nothing else of it. The
- * pinned maps of the running data path are one source (flow_src_maps.c,
- * here); another program may bring its own.
+ * by key and end flows in. The exporter knows nothing else of it. The
+ * flow table (fg_flowtab, pinned or replay's) is one source
+ * (flow_src_tab.c, here); another program may bring its own.
  */
 #ifndef FG_FLOW_SRC_H
 #define FG_FLOW_SRC_H
@@ -15,9 +15,9 @@
 
 enum fg_fetch_op {
 	FG_FETCH_LOOKUP = 1, /* read the flow's value */
-	FG_FETCH_DELETE = 2, /* read it, then delete the flow */
-	/* read it, and delete it if it is idle: last_ns + idle_ns <= now_ns
-	 * (a source may delete it anyway, and the exporter puts it back) */
+	FG_FETCH_DELETE =
+		2, /* read it and end the flow: exactly what it read */
+	/* read it, and end it if it is idle: last_ns + idle_ns <= now_ns */
 	FG_FETCH_IDLE = 3,
 };
 
@@ -28,10 +28,9 @@ struct fg_flow_req {
 };
 
 struct fg_flow_got {
-	int err;      /* 0, -ENOENT (not in the table), or another -errno */
-	bool deleted; /* the fetch deleted it */
+	int err;    /* 0, -ENOENT (not in the table), or another -errno */
+	bool ended; /* the fetch ended it, acknowledging cur */
 	struct fg_flow_val cur; /* its value, summed over the CPUs */
-	const void *raw;	/* its value(s) as the table holds them */
 };
 
 typedef void (*fg_flow_fn)(const struct fg_flow_key *k,
@@ -47,9 +46,6 @@ struct fg_flow_src_ops {
 	void (*fetch)(struct fg_flow_src *s, const struct fg_flow_req *q,
 		      struct fg_flow_got *g, size_t n, __u64 now_ns,
 		      __u64 idle_ns);
-	/* Put a flow a fetch deleted back as it was: 0 or -errno. */
-	int (*put_back)(struct fg_flow_src *s, const struct fg_flow_key *k,
-			const struct fg_flow_got *g);
 	void (*free)(struct fg_flow_src *s);
 };
 
@@ -57,19 +53,17 @@ struct fg_flow_src {
 	const struct fg_flow_src_ops *ops;
 	size_t fetch_max; /* lookups one fetch does, at least 1 */
 	/* Nothing else writes the table while a sweep runs: a flow likely
-	 * idle is fetched with FG_FETCH_IDLE, read and deleted in one step,
-	 * instead of a lookup now and a delete after the sweep. */
+	 * idle is fetched with FG_FETCH_IDLE, read and ended in one step,
+	 * instead of a lookup now and an end after the sweep. */
 	bool exclusive;
 };
 
-/* The flow table behind fd (fg_flows, per CPU or shared): read whole
- * through the map iterator fg_flow_iter (batch lookups where it does not
- * load), one syscall a lookup. fd stays the caller's. */
-int fg_flow_src_maps_new(struct fg_flow_src **s, int fd);
+struct fg_ft;
 
-/* It reads the whole table through the map iterator (else batch
- * lookups). */
-bool fg_flow_src_maps_iter(const struct fg_flow_src *s);
+/* The flow table t (ctl/lib/flowtab.h), mapped: t stays the caller's and
+ * must outlive the source. exclusive: see struct fg_flow_src. */
+int fg_flow_src_tab_new(struct fg_flow_src **s, struct fg_ft *t,
+			bool exclusive);
 
 static inline void fg_flow_src_free(struct fg_flow_src *s)
 {

@@ -109,16 +109,6 @@ static int probe_rtt_args(void)
 	return fg_kfeat_version() >= FG_KVER(6, 10);
 }
 
-static int probe_syscall(void)
-{
-	return probe_prog(BPF_PROG_TYPE_SYSCALL);
-}
-
-static int probe_bpf_loop(void)
-{
-	return probe_helper(BPF_PROG_TYPE_SYSCALL, BPF_FUNC_loop);
-}
-
 /* libbpf loads an extension without a target: refused for the target
  * (EINVAL) where extensions exist, otherwise as an unknown type, or EPERM
  * where a security policy forbids them (libxdp then falls back). */
@@ -137,14 +127,6 @@ static int probe_ringbuf(void)
 static int probe_xdp_load_bytes(void)
 {
 	return probe_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_xdp_load_bytes);
-}
-
-/* The exporter reads the whole flow table through fg_flow_iter, a map
- * element iterator (a tracing program, 5.9); without them, or where a
- * security policy refuses tracing programs, through batch lookups. */
-static int probe_map_iter(void)
-{
-	return probe_prog(BPF_PROG_TYPE_TRACING);
 }
 
 static const struct fg_kfeat feats[FG_KF_MAX] = {
@@ -167,10 +149,6 @@ static const struct fg_kfeat feats[FG_KF_MAX] = {
 			    "arguments to the TCP RTT callback (exact RTT "
 			    "samples)",
 			    FG_KVER(6, 10), NULL, probe_rtt_args},
-	[FG_KF_SYSCALL] = {"syscall_prog", "syscall programs", FG_KVER(5, 14),
-			   NULL, probe_syscall},
-	[FG_KF_BPF_LOOP] = {"bpf_loop", "bpf_loop()", FG_KVER(5, 17), NULL,
-			    probe_bpf_loop},
 	[FG_KF_FREPLACE] = {"freplace",
 			    "program extensions (freplace) for libxdp's "
 			    "dispatcher",
@@ -182,10 +160,6 @@ static const struct fg_kfeat feats[FG_KF_MAX] = {
 				  "bpf_xdp_load_bytes() (the capture's copy "
 				  "from XDP)",
 				  FG_KVER(5, 18), NULL, probe_xdp_load_bytes},
-	[FG_KF_MAP_ITER] = {"map_iter",
-			    "map element iterators (tracing programs), the "
-			    "exporter's read of the flow table",
-			    FG_KVER(5, 9), NULL, probe_map_iter},
 };
 
 const struct fg_kfeat *fg_kfeat_get(enum fg_kfeat_id id)
@@ -328,7 +302,7 @@ int fg_kfeat_check_rtt(void)
 	return err ? err : fg_kfeat_need(FG_KF_COARSE_NS, still);
 }
 
-int fg_kfeat_check_replay(bool *fast)
+int fg_kfeat_check_replay(void)
 {
 	int err = need_common("still works: rtt enable; replay and attach "
 			      "need it");
@@ -340,8 +314,6 @@ int fg_kfeat_check_replay(bool *fast)
 		err = fg_kfeat_need(FG_KF_XDP_TEST_CTX,
 				    "still works: attach, rtt enable (replay "
 				    "only is missing)");
-	*fast = !err && fg_kfeat_has(FG_KF_SYSCALL) &&
-		fg_kfeat_has(FG_KF_BPF_LOOP);
 	return err;
 }
 
@@ -383,11 +355,5 @@ void fg_kfeat_print(const char *key)
 				      : "single program");
 	out_str("tc_attach", "clsact");
 	out_str("rtt_samples", fg_kfeat_rtt_mode());
-	out_str("replay_lookups",
-		fg_kfeat_has(FG_KF_SYSCALL) && fg_kfeat_has(FG_KF_BPF_LOOP)
-			? "fg_take"
-			: "syscalls");
-	out_str("export_reads", fg_kfeat_has(FG_KF_MAP_ITER) ? "map iterator"
-							     : "batch lookups");
 	out_obj_close();
 }

@@ -28,12 +28,9 @@ enum fg_kfeat_id {
 	FG_KF_XDP_TEST_CTX, /* XDP test runs with an xdp_md context (replay) */
 	FG_KF_SOCK_OPS,	    /* sock_ops programs */
 	FG_KF_RTT_ARGS,	    /* RTT_CB with mrtt/srtt arguments: exact RTT */
-	FG_KF_SYSCALL,	    /* syscall programs (fg_take) */
-	FG_KF_BPF_LOOP,	    /* bpf_loop() (fg_take) */
 	FG_KF_FREPLACE,	    /* program extensions: libxdp's dispatcher */
 	FG_KF_RINGBUF,	    /* BPF ring buffer (capture) */
 	FG_KF_XDP_LOAD_BYTES, /* bpf_xdp_load_bytes(): capture from XDP */
-	FG_KF_MAP_ITER,	      /* map element iterators: the export's read */
 	FG_KF_MAX,
 };
 
@@ -78,8 +75,7 @@ int fg_kfeat_check_rtt(void);
 /* config, rules and the daemon make the pinned state by loading the XDP
  * object (fg_skel_load_pinned). */
 int fg_kfeat_check_state(void);
-/* *fast: replay's export may use fg_take (syscall program + bpf_loop). */
-int fg_kfeat_check_replay(bool *fast);
+int fg_kfeat_check_replay(void);
 int fg_kfeat_check_capture(void);
 
 /* How RTT samples are taken: "exact" (callback arguments, 6.10+) or

@@ -95,12 +95,11 @@ static bool is_cap_cfg(const struct bpf_map *map)
 
 static bool is_internal_map(const struct bpf_map *map)
 {
-	/* .rodata/.bss/.data belong to one program instance, and fg_take_buf
-	 * to replay's private one: never pinned */
+	/* .rodata/.bss/.data belong to one program instance: never
+	 * pinned */
 	if (is_cap_cfg(map))
 		return false;
-	return strchr(bpf_map__name(map), '.') != NULL ||
-	       !strcmp(bpf_map__name(map), FG_MAP_TAKE_BUF);
+	return strchr(bpf_map__name(map), '.') != NULL;
 }
 
 int fg_map_info(const char *name, struct bpf_map_info *info)

@@ -48,7 +48,6 @@
 #include <bpf/libbpf.h>
 #include "fg.h"
 #include "fg_replay.h"
-#include "fg_flowtab.h"
 #include "cfgfile.h"
 #include "export.h"
 #include "replay.h"
@@ -57,6 +56,7 @@
 #include "capstats.h"
 #include "replay_exp.h"
 #include "kfeat.h"
+#include "flowtab.h"
 #include "flowgate_xdp.skel.h"
 
 /* Counters are taken as if every packet arrived on lo, an interface that
@@ -89,7 +89,9 @@ struct replay {
 	__u64 prog_run, prog_passed, runs;
 	__u64 prog_drops[FG_R_MAX];
 	struct fg_rexp x;	  /* the IPFIX export, if asked */
-	struct fg_take *take;	  /* fg_take_buf, mmapped, if exporting */
+	struct fg_ft_info ftinfo; /* its flow table's geometry */
+	struct fg_ft ft;	  /* fg_flowtab, mapped */
+	bool ft_open;
 	struct fg_daemon_cfg cfg; /* config FILE */
 	bool have_cfg;
 	/* capture FILE: the selected packets, read from the private ring
@@ -188,40 +190,29 @@ static __u32 max_rule_id(const struct replay *r)
 	return max < FG_RULE_MAX ? max : FG_RULE_MAX;
 }
 
-static bool exporting(const struct replay *r)
+/*
+ * The flow table of the private instance: one region (the program then
+ * always writes region 0: one thread runs fg_replay, one packet at a
+ * time), buckets for max-flows flows, seed 0 (two replays give the same
+ * bytes).
+ */
+static int set_flowtab(struct replay *r)
 {
-	return r->a.ipfix || r->a.ncollectors;
+	struct fg_ft_info *i = &r->ftinfo;
+
+	i->version = FG_FT_VERSION;
+	i->nreg = 1;
+	i->max_flows = r->a.max_flows ? r->a.max_flows : FG_DEFAULT_MAX_FLOWS;
+	i->nb = fg_ft_nb(i->max_flows, 1);
+	i->seed = 0;
+	FG_FT_RODATA(r->skel, i);
+	return bpf_map__set_max_entries(r->skel->maps.fg_flowtab, i->nb);
 }
 
-/* The exporter's lookups and deletes by lists (fg_take). For tests:
- * FLOWGATE_REPLAY_TAKE=0 makes them one syscall each; =refused makes the
- * load with fg_take fail, as on a kernel without it. */
-static bool take_env(const char *v)
+/* Open and load the object for replay. On failure r->skel is NULL
+ * again. */
+static int open_load(struct replay *r)
 {
-	const char *e = getenv("FLOWGATE_REPLAY_TAKE");
-
-	return e && !strcmp(e, v);
-}
-
-static bool use_take(const struct replay *r)
-{
-	return exporting(r) && !take_env("0");
-}
-
-static size_t take_size(void)
-{
-	long page = sysconf(_SC_PAGESIZE);
-	size_t sz = FG_TAKE_BATCH * sizeof(struct fg_take);
-
-	return page > 0 ? (sz + page - 1) / page * page : sz;
-}
-
-/* Open and load the object for replay; take: with fg_take and its list.
- * On failure r->skel is NULL again. */
-static int open_load(struct replay *r, bool take)
-{
-	__u32 max_flows =
-		r->a.max_flows ? r->a.max_flows : FG_DEFAULT_MAX_FLOWS;
 	int err;
 
 	r->skel = flowgate_xdp__open();
@@ -238,12 +229,7 @@ static int open_load(struct replay *r, bool take)
 	/* Only fg_replay runs here: not verifying fg_xdp as well saves a
 	 * third of a short replay's time. */
 	bpf_program__set_autoload(r->skel->progs.fg_xdp, false);
-	/* One thread runs fg_replay, one packet at a time: one region. */
-	r->skel->rodata->fg_ft_nreg = 1;
-	r->skel->rodata->fg_ft_nb = fg_ft_nb(max_flows, 1);
-	r->skel->rodata->fg_ft_seed = 0;
-	err = bpf_map__set_max_entries(r->skel->maps.fg_flowtab,
-				       r->skel->rodata->fg_ft_nb);
+	err = set_flowtab(r);
 	if (!err)
 		err = bpf_map__set_max_entries(r->skel->maps.fg_rule_hits,
 					       max_rule_id(r) + 1);
@@ -255,12 +241,6 @@ static int open_load(struct replay *r, bool take)
 					       : r->a.cap->ring
 						       ? r->a.cap->ring
 						       : FG_CAP_RING_DEFAULT);
-	if (!err && take) {
-		bpf_program__set_autoload(r->skel->progs.fg_take, true);
-		err = bpf_map__set_max_entries(
-			r->skel->maps.fg_take_buf,
-			take_env("refused") ? 0 : FG_TAKE_BATCH);
-	}
 	if (!err)
 		err = flowgate_xdp__load(r->skel);
 	if (err) {
@@ -270,58 +250,42 @@ static int open_load(struct replay *r, bool take)
 	return err;
 }
 
-/* A kernel without syscall programs or bpf_loop() (before 5.17): the
- * export looks flows up one syscall each instead, and says so. */
-static void note_slow_lookups(void)
+/* The table as the program's rodata made it: mapped, for the exporter
+ * and the report. */
+static int map_flowtab(struct replay *r)
 {
-	int id = fg_kfeat_has(FG_KF_SYSCALL) ? FG_KF_BPF_LOOP : FG_KF_SYSCALL;
-	char msg[512];
+	int err = fg_ft_open_fd(&r->ft, bpf_map__fd(r->skel->maps.fg_flowtab),
+				&r->ftinfo);
 
-	fg_kfeat_msg(msg, sizeof(msg), fg_kfeat_release(), fg_kfeat_get(id),
-		     "the export looks flows up one syscall each (slower)");
-	fprintf(stderr, "Note: %s\n", msg);
+	if (err)
+		return fg_error(err, "cannot map %s: %s", FG_MAP_FLOWTAB,
+				fg_strerr(err));
+	r->ft_open = true;
+	return 0;
 }
 
 static int load_program(struct replay *r)
 {
-	bool take = use_take(r), fast;
 	int err;
 
 	err = fg_check_caps(FG_NEED_BPF | FG_NEED_NET_ADMIN);
 	if (!err)
-		err = fg_kfeat_check_replay(&fast);
+		err = fg_kfeat_check_replay();
 	if (!err && r->a.cap)
 		err = fg_kfeat_check_capture();
 	if (err)
 		return err;
-	if (take && !fast) {
-		note_slow_lookups();
-		take = false;
-	}
 	fg_vlog_begin();
-	err = open_load(r, take);
-	/* The probes said yes, but the load with fg_take failed: */
-	if (err && take) {
-		take = false;
-		fg_vlog_begin();
-		err = open_load(r, false);
-	}
+	err = open_load(r);
 	if (err)
 		fg_vlog_fail(err, "cannot load the XDP program");
 	fg_vlog_end();
 	if (err)
 		return err;
 	r->prog_fd = bpf_program__fd(r->skel->progs.fg_replay);
-	if (take) {
-		r->take = mmap(NULL, take_size(), PROT_READ | PROT_WRITE,
-			       MAP_SHARED,
-			       bpf_map__fd(r->skel->maps.fg_take_buf), 0);
-		if (r->take == MAP_FAILED) {
-			r->take = NULL;
-			return fg_error(-errno, "cannot map fg_take_buf: %s",
-					fg_strerr(-errno));
-		}
-	}
+	err = map_flowtab(r);
+	if (err)
+		return err;
 	pin_cpu();
 	err = probe_linear(r);
 	if (err)
@@ -567,25 +531,23 @@ static int keep(struct rflows *f, const void *key, const struct fg_flow_val *v)
 
 /* Every flow counted; kept (and sorted after) only for -j, which prints
  * them: a table of 412k flows took 0.1 s more to keep and sort. */
-static void collect(const void *key, const void *vals, int ncpu, void *c)
+static int collect(const struct fg_flow_key *key, const struct fg_flow_val *v,
+		   void *c)
 {
 	struct rflows *f = c;
-	struct fg_flow_val v;
 	int err;
 
-	fg_flow_sum(vals, ncpu, &v);
-	if (!v.packets)
-		return;
+	if (!v->packets)
+		return 0;
 	if (fg_opts.json) {
-		err = keep(f, key, &v);
-		if (err) {
-			f->err = err;
-			return;
-		}
+		err = keep(f, key, v);
+		if (err)
+			return err;
 	}
 	f->n++;
-	f->packets += v.packets;
-	f->octets += v.octets;
+	f->packets += v->packets;
+	f->octets += v->octets;
+	return 0;
 }
 
 /* Records in the order they began, then by key: a golden file's diff
@@ -671,12 +633,7 @@ static int report_flows(struct replay *r, struct rflows *f)
 {
 	int err;
 
-	/* Not yet read through the mapping of fg_flowtab (ctl/lib/flowtab.h):
-	 * replay's flow report is being ported with it. */
-	(void)collect;
-	err = -EOPNOTSUPP;
-	if (!err)
-		err = f->err;
+	err = fg_ft_walk(&r->ft, collect, f);
 	if (err)
 		return fg_error(err, "cannot read the flows: %s",
 				fg_strerr(err));
@@ -831,8 +788,7 @@ static void print_summary(const struct replay *r, const struct rflows *f,
 	 * only the flows not expired). */
 	if (!es)
 		out_u64("flow_records", f->n);
-	out_u64("max_flows",
-		r->a.max_flows ? r->a.max_flows : FG_DEFAULT_MAX_FLOWS);
+	out_u64("max_flows", r->ftinfo.max_flows);
 	fg_flowstats_print("accounting", &s->flows);
 	if (es)
 		print_export(r, es);
@@ -880,11 +836,6 @@ static int configure(struct replay *r)
 		.ifaces = -1,
 		.other_ifindex = REPLAY_IFINDEX,
 	};
-	struct fg_replay_flows f = {
-		.fd = -1, /* fg_flowtab is not a hash by key: being ported */
-		.take = r->take,
-		.take_prog = r->take ? bpf_program__fd(k->progs.fg_take) : -1,
-	};
 	int err;
 
 	if (r->have_cfg) {
@@ -894,7 +845,7 @@ static int configure(struct replay *r)
 			return err;
 	}
 	return fg_rexp_open(&r->x, &r->a, r->have_cfg ? &r->cfg.export : NULL,
-			    &m, &f);
+			    &m, &r->ft);
 }
 
 int fg_replay_run(const struct fg_replay_args *a)
@@ -941,8 +892,8 @@ int fg_replay_run(const struct fg_replay_args *a)
 		fg_daemon_cfg_free(&r.cfg);
 	fg_capture_close(&r.cap);
 	ring_buffer__free(r.rb);
-	if (r.take)
-		munmap(r.take, take_size());
+	if (r.ft_open)
+		fg_ft_close(&r.ft);
 	flowgate_xdp__destroy(r.skel);
 	free(r.buf);
 	free(f.e);

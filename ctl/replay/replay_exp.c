@@ -29,6 +29,7 @@
 #include "fg.h"
 #include "export.h"
 #include "flow_src.h"
+#include "flowtab.h"
 #include "replay_exp.h"
 #include "replay_args.h"
 
@@ -102,7 +103,7 @@ static int settings(struct fg_exp_settings *s, const struct fg_replay_args *a,
 
 int fg_rexp_open(struct fg_rexp *x, const struct fg_replay_args *a,
 		 const struct fg_cfg_export *cx, const struct fg_exp_maps *m,
-		 const struct fg_replay_flows *f)
+		 struct fg_ft *ft)
 {
 	struct fg_exp_maps mm = *m;
 	struct fg_exp_settings s;
@@ -126,12 +127,14 @@ int fg_rexp_open(struct fg_rexp *x, const struct fg_replay_args *a,
 	}
 	s.on_record = print_record;
 	s.record_ctx = x;
-	x->flows = f->fd;
+	x->ft = ft;
 	x->overflow = m->overflow;
 	x->tick_ns = s.tick_ms * NS_MS;
 	x->active_s = s.active_s;
 	x->idle_s = s.idle_s;
-	err = fg_replay_src_new(&x->src, f);
+	/* The table is replay's own, and nothing writes it while a sweep
+	 * runs (the sweeps run between test runs): exclusive. */
+	err = fg_flow_src_tab_new(&x->src, ft, true);
 	if (err)
 		return fg_error(err, "export: cannot read the flow table: %s",
 				fg_strerr(err));
@@ -152,13 +155,18 @@ static int sweep(struct fg_rexp *x, __u64 now, bool forced)
 	return 0;
 }
 
+static int any_flow(const struct fg_flow_key *k, const struct fg_flow_val *v,
+		    void *ctx)
+{
+	return 1;
+}
+
 /* No flow and no overflow aggregate: a sweep would export nothing. */
 static bool maps_empty(const struct fg_rexp *x)
 {
-	struct fg_flow_key k;
 	struct fg_ovf_key o;
 
-	return bpf_map_get_next_key(x->flows, NULL, &k) &&
+	return !fg_ft_walk(x->ft, any_flow, NULL) &&
 	       bpf_map_get_next_key(x->overflow, NULL, &o);
 }
 

@@ -8,8 +8,9 @@
 
 #include <stdbool.h>
 #include <linux/types.h>
-#include "replay_src.h"
 
+struct fg_ft;
+struct fg_flow_src;
 struct fg_exporter;
 struct fg_exp_maps;
 struct fg_exp_stats;
@@ -17,9 +18,10 @@ struct fg_cfg_export;
 struct fg_replay_args;
 
 struct fg_rexp {
-	struct fg_exporter *e; /* NULL: no export asked */
-	struct fg_flow_src *src;
-	int flows, overflow;
+	struct fg_exporter *e;	 /* NULL: no export asked */
+	struct fg_flow_src *src; /* over the flow table, exclusive */
+	struct fg_ft *ft;
+	int overflow;
 	__u64 tick_ns;
 	__u64 next_ns; /* the next sweep on the capture's clock; 0: none yet */
 	__u64 now_ns;  /* the sweep running */
@@ -29,10 +31,11 @@ struct fg_rexp {
 
 /* Outputs and timeouts from the command line, defaults from the config
  * file's [export] (cx, may be NULL); nothing when no output is asked. The
- * flows are read from f, the rest from m (its flows unset). */
+ * flows are read from replay's table ft (the caller's, to outlive x), the
+ * rest from m (its flows unset). */
 int fg_rexp_open(struct fg_rexp *x, const struct fg_replay_args *a,
 		 const struct fg_cfg_export *cx, const struct fg_exp_maps *m,
-		 const struct fg_replay_flows *f);
+		 struct fg_ft *ft);
 /* A sweep is due before a packet at capture time now. */
 static inline bool fg_rexp_due(const struct fg_rexp *x, __u64 now)
 {

@@ -4,8 +4,8 @@
  * through fg_xdp_frame()) against fg_xdp run once per frame: the same
  * verdict for every packet, and the same flow table and counters after
  * every capture (the maps are emptied between captures). Both instances run
- * with the capture's clock and replay's wire lengths, so their flows must agree
- * to the byte.
+ * with the capture's clock, replay's wire lengths and replay's flow table
+ * (one region, seed 0), so their flows must agree to the byte.
  *
  * Frames: every packet of the Ethernet captures in ../shared/pcaps (or
  * $FLOWGATE_PCAPS) and of tests/pcap/captures/{edge,snaplen}.pcap (runts,
@@ -27,6 +27,7 @@
 #include "fg_common.h"
 #include "fg.h"
 #include "fg_replay.h"
+#include "flowtab.h"
 #include "flowgate_xdp.skel.h"
 #include "fgtest.h"
 
@@ -35,37 +36,50 @@
 
 struct inst {
 	struct flowgate_xdp *skel;
+	struct fg_ft ft; /* fg_flowtab, mapped */
 	int ncpu;
 };
 
+/* Replay's table (ctl/replay/replay.c): one region for the default
+ * max-flows, seed 0. */
 static int inst_open(struct inst *in)
 {
+	struct fg_ft_info info = {.version = FG_FT_VERSION,
+				  .nreg = 1,
+				  .nb = fg_ft_nb(FG_DEFAULT_MAX_FLOWS, 1),
+				  .max_flows = FG_DEFAULT_MAX_FLOWS};
+	int err;
+
+	in->ft.fd = -1;
 	in->skel = flowgate_xdp__open();
 	if (!in->skel)
 		return -errno;
 	in->skel->rodata->fg_record_last = 1;
 	in->skel->rodata->fg_capture_clock = 1;
 	in->ncpu = libbpf_num_possible_cpus();
-	return flowgate_xdp__load(in->skel);
+	err = FGT_FT_SET(in->skel, &info);
+	if (!err)
+		err = flowgate_xdp__load(in->skel);
+	if (!err)
+		err = fgt_ft_map(&in->ft,
+				 bpf_map__fd(in->skel->maps.fg_flowtab), &info);
+	return err;
 }
 
 /* Empty every map an earlier capture filled (cheaper than a new load). */
 static void inst_reset(struct inst *in)
 {
-	struct bpf_map *maps[] = {in->skel->maps.fg_flows,
-				  in->skel->maps.fg_overflow};
 	struct bpf_map *frags = in->skel->maps.fg_frags;
 	void *zero = calloc(1, bpf_map__value_size(frags));
+	int fd = bpf_map__fd(in->skel->maps.fg_overflow);
 	__u8 key[64];
 	__u32 slot;
-	size_t i;
-	int fd;
 
-	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
-		fd = bpf_map__fd(maps[i]);
-		while (!bpf_map_get_next_key(fd, NULL, key))
-			bpf_map_delete_elem(fd, key);
-	}
+	/* The table through its mapping: every bucket as new. */
+	memset(in->ft.b, 0,
+	       (size_t)in->ft.info.nreg * in->ft.info.nb * sizeof(*in->ft.b));
+	while (!bpf_map_get_next_key(fd, NULL, key))
+		bpf_map_delete_elem(fd, key);
 	/* An array: its slots are emptied, not deleted. */
 	for (slot = 0; zero && slot < bpf_map__max_entries(frags); slot++)
 		bpf_map_update_elem(bpf_map__fd(frags), &slot, zero, 0);
@@ -172,30 +186,36 @@ static int ent_cmp(const void *x, const void *y)
 	return memcmp(x, y, sizeof(struct fg_flow_key));
 }
 
-/* The flow table, per-CPU values summed, sorted by key. */
+struct ents {
+	struct ent *e;
+	size_t n;
+};
+
+static int keep(const struct fg_flow_key *k, const struct fg_flow_val *v,
+		void *ctx)
+{
+	struct ents *x = ctx;
+	struct ent *t = realloc(x->e, (x->n + 1) * sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	x->e = t;
+	memset(&t[x->n], 0, sizeof(t[x->n]));
+	t[x->n].k = *k;
+	t[x->n].v = *v;
+	x->n++;
+	return 0;
+}
+
+/* The flow table, read through its mapping, sorted by key. */
 static struct ent *flows(struct inst *in, size_t *n)
 {
-	int fd = bpf_map__fd(in->skel->maps.fg_flows);
-	struct fg_flow_key k, *prev = NULL, next;
-	struct fg_flow_val *v = calloc(in->ncpu, sizeof(*v));
-	struct ent *e = NULL, *t;
+	struct ents x = {NULL, 0};
 
-	*n = 0;
-	while (v && !bpf_map_get_next_key(fd, prev, &next)) {
-		k = next;
-		prev = &k;
-		t = realloc(e, (*n + 1) * sizeof(*e));
-		if (!t || bpf_map_lookup_elem(fd, &k, v))
-			break;
-		e = t;
-		memset(&e[*n], 0, sizeof(e[*n]));
-		e[*n].k = k;
-		fg_flow_sum(v, in->ncpu, &e[*n].v);
-		(*n)++;
-	}
-	free(v);
-	qsort(e, *n, sizeof(*e), ent_cmp);
-	return e;
+	fg_ft_walk(&in->ft, keep, &x);
+	qsort(x.e, x.n, sizeof(*x.e), ent_cmp);
+	*n = x.n;
+	return x.e;
 }
 
 static int stats(struct inst *in, struct fg_ifstats *sum)
@@ -311,6 +331,8 @@ int main(void)
 		free(ents[i]);
 	}
 	free(n > 0 ? ents : NULL);
+	fg_ft_close(&a.ft);
+	fg_ft_close(&b.ft);
 	flowgate_xdp__destroy(a.skel);
 	flowgate_xdp__destroy(b.skel);
 	return fgt_done();

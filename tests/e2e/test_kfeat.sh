@@ -5,8 +5,8 @@
 # this kernel lacks is forced with FLOWGATE_FAKE_KFEAT (test only): attach,
 # replay and rtt enable then fail with one Error: line naming the feature,
 # its first Linux release and what still works, leaving no state; what
-# still works does; the fallbacks (libxdp's single-program attach, replay's
-# lookups without fg_take) are taken and shown. `status` reports the probes
+# still works does; the fallback (libxdp's single-program attach) is taken
+# and shown. `status` reports the probes
 # as the kernel answers them.
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
@@ -41,7 +41,7 @@ s=$(fg -j status)
 expect_eq "status: kernel release is uname -r" \
 	"$(jget "$s" 'd["kernel"]["release"]')" "$REL"
 expect_eq "status: every feature probed, true or false" \
-	"$(jget "$s" 'sorted(d["kernel"]["features"]) == sorted(["btf", "xdp", "tc", "tcx", "coarse_clock", "xdp_test_ctx", "sock_ops", "rtt_cb_args", "syscall_prog", "bpf_loop", "freplace", "ringbuf", "xdp_load_bytes", "map_iter"]) and all(isinstance(v, bool) for v in d["kernel"]["features"].values())')" \
+	"$(jget "$s" 'sorted(d["kernel"]["features"]) == sorted(["btf", "xdp", "tc", "tcx", "coarse_clock", "xdp_test_ctx", "sock_ops", "rtt_cb_args", "freplace", "ringbuf", "xdp_load_bytes"]) and all(isinstance(v, bool) for v in d["kernel"]["features"].values())')" \
 	true
 # What everything flowgate loads needs, and this test's kernels have.
 expect_eq "status: xdp, tc, btf, coarse clock, sock_ops, XDP test context" \
@@ -56,12 +56,12 @@ expect_eq "status: RTT samples $args on Linux $maj.${min%%[!0-9]*}" \
 	"$(jget "$s" 'd["kernel"]["rtt_samples"]')" "$args"
 skipd=$([ -n "${LIBXDP_SKIP_DISPATCHER:-}" ] && echo True || echo False)
 expect_eq "status: the fallbacks follow the probes" \
-	"$(jget "$s" '(lambda k, f: [k["xdp_attach"] == ("libxdp dispatcher" if f["freplace"] and not '"$skipd"' else "single program"), k["replay_lookups"] == ("fg_take" if f["syscall_prog"] and f["bpf_loop"] else "syscalls"), k["export_reads"] == ("map iterator" if f["map_iter"] else "batch lookups"), k["tc_attach"]])(d["kernel"], d["kernel"]["features"])')" \
-	'[true, true, true, "clsact"]'
+	"$(jget "$s" '(lambda k, f: [k["xdp_attach"] == ("libxdp dispatcher" if f["freplace"] and not '"$skipd"' else "single program"), k["tc_attach"]])(d["kernel"], d["kernel"]["features"])')" \
+	'[true, "clsact"]'
 s=$(FLOWGATE_FAKE_KFEAT=all fg -j status)
 expect_eq "status, everything faked: every feature false, the fallbacks" \
-	"$(jget "$s" '(lambda k: [any(k["features"].values()), k["xdp_attach"], k["rtt_samples"], k["replay_lookups"], k["export_reads"]])(d["kernel"])')" \
-	'[false, "single program", "coarse", "syscalls", "batch lookups"]'
+	"$(jget "$s" '(lambda k: [any(k["features"].values()), k["xdp_attach"], k["rtt_samples"]])(d["kernel"])')" \
+	'[false, "single program", "coarse"]'
 check "status -p with the kernel object is valid JSON" jvalid "$(fg -p status)"
 
 # ---- attach --------------------------------------------------------------------
@@ -134,19 +134,6 @@ run_replay() {
 run_replay a FLOWGATE_FAKE_KFEAT=
 expect_eq "replay with export: exit 0, nothing on stderr" \
 	"$?:$(cat "$TMPD/a/err")" "0:"
-run_replay b FLOWGATE_FAKE_KFEAT=bpf_loop
-expect_eq "replay without bpf_loop: exit 0, one note naming it" \
-	"$?:$(cat "$TMPD/b/err")" \
-	"0:Note: Linux $REL lacks bpf_loop() (Linux 5.17 and later); the export looks flows up one syscall each (slower)"
-check "  ... the same summary" cmp -s "$TMPD/a/out.json" "$TMPD/b/out.json"
-check "  ... the same IPFIX file" cmp -s "$TMPD/a/x.ipfix" "$TMPD/b/x.ipfix"
-run_replay c FLOWGATE_FAKE_KFEAT=syscall_prog
-expect_eq "replay without syscall programs: the note names them" \
-	"$?:$(cat "$TMPD/c/err")" \
-	"0:Note: Linux $REL lacks syscall programs (Linux 5.14 and later); the export looks flows up one syscall each (slower)"
-FLOWGATE_FAKE_KFEAT=bpf_loop "$FLOWGATE" -j replay "$CAP" >/dev/null 2>"$TMPD/d.err"
-expect_eq "replay without export needs no fg_take: no note" \
-	"$?:$(cat "$TMPD/d.err")" "0:"
 fails "replay capture without bpf_xdp_load_bytes" "$NOLB" \
 	env FLOWGATE_FAKE_KFEAT=xdp_load_bytes "$FLOWGATE" replay "$CAP" \
 	capture "$TMPD/nolb.pcapng"

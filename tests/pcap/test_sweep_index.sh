@@ -7,9 +7,7 @@
 # short, gappy, FIN-closed flows and a burst) is compared byte for byte,
 # IPFIX file and -j output (every record with its export time), under
 # timeouts that make each path of the index work, and with a table too
-# small for the capture (overflow aggregates). FLOWGATE_REPLAY_TAKE=0
-# makes the exporter's lookups and deletes one syscall each instead of
-# lists run by fg_take: the same again.
+# small for the capture (overflow aggregates).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -37,12 +35,10 @@ CASES=(
 for c in "${CASES[@]}"; do
 	name=${c%%:*}
 	read -r -a opts <<<"${c#*:}"
-	for mode in index all single; do
-		all=0 take=1
+	for mode in index all; do
+		all=0
 		[ "$mode" = all ] && all=1
-		[ "$mode" = single ] && take=0
-		(cd "$tmp" && FLOWGATE_EXP_READ_ALL=$all \
-			FLOWGATE_REPLAY_TAKE=$take "$FG" -j replay "$CAP" \
+		(cd "$tmp" && FLOWGATE_EXP_READ_ALL=$all "$FG" -j replay "$CAP" \
 			"${opts[@]}" ipfix "$name.$mode.ipfix" \
 			>"$name.$mode.json" 2>"$name.$mode.err")
 		echo $? >"$tmp/$name.$mode.rc"
@@ -70,31 +66,7 @@ for c in "${CASES[@]}"; do
 		not_ok "$name: -j output differs"
 		diff "$tmp/$name.index.json" "$tmp/$name.all.j2" | head -5 | sed 's/^/# /'
 	fi
-	# Lookups and deletes by lists (fg_take) against one syscall each.
-	sed 's/\.single\.ipfix/.index.ipfix/' "$tmp/$name.single.json" >"$tmp/$name.single.j2"
-	if [ "$(cat "$tmp/$name.single.rc")" = 0 ] &&
-		cmp -s "$tmp/$name.index.ipfix" "$tmp/$name.single.ipfix" &&
-		cmp -s "$tmp/$name.index.json" "$tmp/$name.single.j2"; then
-		ok "$name: fg_take lists give what one syscall a flow gives"
-	else
-		not_ok "$name: fg_take lists and single syscalls differ"
-		diff "$tmp/$name.index.json" "$tmp/$name.single.j2" | head -5 | sed 's/^/# /'
-	fi
 done
-# A kernel that refuses fg_take (FLOWGATE_REPLAY_TAKE=refused fails the
-# first load): replay loads again without it, with the same result.
-(cd "$tmp" && FLOWGATE_REPLAY_TAKE=refused "$FG" -j replay "$CAP" \
-	active-timeout 10 idle-timeout 4 ipfix a10i4.refused.ipfix \
-	>a10i4.refused.json 2>a10i4.refused.err)
-rc=$?
-sed 's/\.refused\.ipfix/.index.ipfix/' "$tmp/a10i4.refused.json" >"$tmp/a10i4.refused.j2"
-if [ "$rc" = 0 ] && [ ! -s "$tmp/a10i4.refused.err" ] &&
-	cmp -s "$tmp/a10i4.index.ipfix" "$tmp/a10i4.refused.ipfix" &&
-	cmp -s "$tmp/a10i4.index.json" "$tmp/a10i4.refused.j2"; then
-	ok "fg_take refused: replay falls back to single syscalls, same bytes, no error"
-else
-	not_ok "fg_take refused: rc $rc, $(head -c 200 "$tmp/a10i4.refused.err")"
-fi
 # The small table did overflow: its aggregates were compared too.
 if grep -q '"end_reason":"lack_of_resources"' "$tmp/small.index.json"; then
 	ok "small: overflow aggregates exported"

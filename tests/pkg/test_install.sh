@@ -18,8 +18,7 @@ P=/opt/fgtest
 out=$(make -s -C "$ROOT" install DESTDIR="$D" PREFIX=$P 2>&1)
 check "make install DESTDIR PREFIX=$P" test $? -eq 0
 [ -n "$out" ] && printf '%s\n' "$out" | head -5 | sed 's/^/#   /'
-want="$P/lib/flowgate/flowgate_iter.bpf.o
-$P/lib/flowgate/flowgate_rtt.bpf.o
+want="$P/lib/flowgate/flowgate_rtt.bpf.o
 $P/lib/flowgate/flowgate_tc.bpf.o
 $P/lib/flowgate/flowgate_xdp.bpf.o
 $P/lib/systemd/system/flowgate-daemon.service

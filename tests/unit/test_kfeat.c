@@ -55,12 +55,9 @@ static void test_table(void **state)
 		{"xdp_test_ctx", FG_KVER(5, 15)},
 		{"sock_ops", FG_KVER(4, 13)},
 		{"rtt_cb_args", FG_KVER(6, 10)},
-		{"syscall_prog", FG_KVER(5, 14)},
-		{"bpf_loop", FG_KVER(5, 17)},
 		{"freplace", FG_KVER(5, 10)},
 		{"ringbuf", FG_KVER(5, 8)},
 		{"xdp_load_bytes", FG_KVER(5, 18)},
-		{"map_iter", FG_KVER(5, 9)},
 	};
 	const struct fg_kfeat *f;
 	size_t i;
@@ -84,12 +81,12 @@ static void test_table(void **state)
 /* Faked features are missing without a probe (no kernel here). */
 static void test_fake(void **state)
 {
-	setenv("FLOWGATE_FAKE_KFEAT", "bpf_loop,xdp", 1);
-	assert_true(fg_kfeat_faked(FG_KF_BPF_LOOP));
+	setenv("FLOWGATE_FAKE_KFEAT", "ringbuf,xdp", 1);
+	assert_true(fg_kfeat_faked(FG_KF_RINGBUF));
 	assert_true(fg_kfeat_faked(FG_KF_XDP));
 	assert_false(fg_kfeat_faked(FG_KF_XDP_TEST_CTX)); /* prefix only */
 	assert_false(fg_kfeat_faked(FG_KF_TC));
-	assert_false(fg_kfeat_has(FG_KF_BPF_LOOP));
+	assert_false(fg_kfeat_has(FG_KF_RINGBUF));
 	assert_false(fg_kfeat_has(FG_KF_XDP));
 	setenv("FLOWGATE_FAKE_KFEAT", ",,xdp_test_ctx,", 1);
 	assert_true(fg_kfeat_faked(FG_KF_XDP_TEST_CTX));
