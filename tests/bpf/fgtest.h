@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <linux/types.h>
 #include "fg_common.h"
+#include "fg.h"
 #include "flowtab.h"
 
 struct flowgate_xdp;
@@ -59,9 +60,7 @@ int fgt_ft_info(struct fg_ft_info *info, __u32 max_flows);
  * loader must: rodata and the map's size. 0 or -errno. */
 #define FGT_FT_SET(skel, info)                                      \
 	({                                                          \
-		(skel)->rodata->fg_ft_nb = (info)->nb;              \
-		(skel)->rodata->fg_ft_nreg = (info)->nreg;          \
-		(skel)->rodata->fg_ft_seed = (info)->seed;          \
+		FG_FT_RODATA(skel, info);                           \
 		bpf_map__set_max_entries((skel)->maps.fg_flowtab,   \
 					 (info)->nreg *(info)->nb); \
 	})
