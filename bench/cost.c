@@ -20,12 +20,16 @@
  * empty; off=CHECK writes fg_config (flowgate objects only) with that check
  * turned off, to see what one check costs.
  *
- * Flow accounting (flowgate objects, map fg_flows):
+ * Flow accounting (flowgate objects, map fg_flowtab, include/fg_flowtab.h,
+ * loaded as attach loads it: a region per possible CPU, buckets for
+ * max-flows, seed 0):
  * - by default the table is warm: after the first of a frame's REPEAT runs
  *   every run updates an existing flow record;
- * - flows=full fills fg_flows to its max_entries with dummy keys (ifindex
- *   FULL_IFINDEX, never a capture's) before the first pass: every packet
- *   misses, its insert fails and it goes to the overflow aggregate;
+ * - flows=full fills every slot with a dummy live flow (ifindex
+ *   FULL_IFINDEX, never a capture's), through the table's mapping, before
+ *   the first pass: every packet misses both its buckets and goes to the
+ *   overflow aggregate, a drop without probing (the region is above its
+ *   fill mark);
  * - flows=cold: inserts. A run can insert only once, so these programs are
  *   measured in a section of their own (-C NFLOWS): NFLOWS synthesized UDP
  *   frames, each a flow of its own, each run once (repeat 1) on an emptied
@@ -41,12 +45,13 @@
  *   empty program's run-once overhead is subtracted). The baseline and
  *   every B of a ratio A/B with A cold run the same REPEAT subset in the
  *   same round, and A/B is taken on it.
- * - max-flows=N sets fg_flows' max_entries before load.
+ * - max-flows=N: fg_flowtab's geometry for N flows (fg_ft_nb()), or the
+ *   max_entries of a table=MAP hash, before load.
  * - table=MAP: the flow table the flows= modes fill, empty and count,
- *   instead of fg_flows (bench/ft_xdp.bpf.c's candidates): a hash of any
+ *   instead of fg_flowtab (bench/ft_xdp.bpf.c's candidates): a hash of any
  *   key (dummy keys: FULL_IFINDEX in the first word, a counter at byte
- *   8), or ft_bkt, the bucket array of bench/ft_table.h, read and
- *   written through its mmap.
+ *   8), or ft_bkt, the bucket array of bench/ft_table.h (fg_flowtab's
+ *   layout), read and written through its mmap as fg_flowtab is.
  * - -F PCAP: the cold section's frames are that capture's (a flood of
  *   distinct sources, bench/flood_pcap.py) instead of synthesized ones;
  *   they need not pass, nor fit the table.
@@ -93,6 +98,7 @@
 #include <bpf/libbpf.h>
 #include "fg.h"
 #include "rules_fill.h"
+#include "fg_flowtab.h"
 #include "ft_table.h"
 #include <sys/mman.h>
 
@@ -130,10 +136,11 @@ struct prog {
 	double ns[MAX_ROUNDS];
 	double wall[MAX_ROUNDS];
 	enum flows_mode flows;
-	__u32 max_flows;       /* 0: as the object declares it */
-	const char *table;     /* table=: the flow map, else fg_flows */
-	struct ft_bucket *bkt; /* table=ft_bkt: its mmap */
+	__u32 max_flows;	  /* 0: as the object declares it */
+	const char *table;	  /* table=: the flow map, else fg_flowtab */
+	struct fg_ft_bucket *bkt; /* fg_flowtab or table=ft_bkt: mapped */
 	size_t nbkt;
+	__u32 nb;		  /* buckets a region of bkt */
 	int in_cold;		  /* runs in the cold section */
 	double cold[MAX_ROUNDS];  /* run-once ns/call, cold section */
 	double cold2[MAX_ROUNDS]; /* flows=cold: the same pass again */
@@ -428,7 +435,7 @@ static void fill_rules(struct prog *p)
 
 static struct bpf_map *flows_map(struct prog *p)
 {
-	const char *name = p->table ? p->table : FG_MAP_FLOWS;
+	const char *name = p->table ? p->table : FG_MAP_FLOWTAB;
 	struct bpf_map *m = bpf_object__find_map_by_name(p->obj, name);
 
 	if (!m && (p->flows != FLOWS_WARM || p->max_flows))
@@ -458,7 +465,7 @@ static long bkt_count(const struct prog *p)
 	long n = 0;
 
 	for (size_t b = 0; b < p->nbkt; b++)
-		for (int i = 0; i < FT_SLOTS; i++)
+		for (int i = 0; i < FG_FT_SLOTS; i++)
 			n += p->bkt[b].tag[i] != 0;
 	return n;
 }
@@ -501,24 +508,24 @@ static void clear_flows(struct prog *p)
 	free(keys);
 }
 
-/* flows=full of the bucket array: every slot holds a dummy flow the
- * exporter has not acked, so that no slot is free or reusable. */
+/* flows=full of the bucket array: every slot holds a dummy flow no
+ * reader has acked, so that no slot is free or reusable. */
 static void fill_bkt(struct prog *p)
 {
 	for (size_t b = 0; b < p->nbkt; b++) {
-		struct ft_bucket *k = &p->bkt[b];
+		struct fg_ft_bucket *k = &p->bkt[b];
 
 		/* the region's fill, as BPF would have counted it */
-		if (b % FT_NB == 0)
-			k->used = FT_NB * FT_SLOTS;
-		for (int i = 0; i < FT_SLOTS; i++) {
-			k->tag[i] = (__u32)(b * FT_SLOTS + i) | 1;
-			k->gen8[i] = 1;
+		if (b % p->nb == 0)
+			k->used = p->nb * FG_FT_SLOTS;
+		for (int i = 0; i < FG_FT_SLOTS; i++) {
+			k->tag[i] = (__u32)(b * FG_FT_SLOTS + i) | 1;
+			k->gen8[i] = fg_ft_gen8(2);
 			k->ack8[i] = 0;
 			k->slot[i].key.ifindex = FULL_IFINDEX;
 			memcpy(k->slot[i].key.src, &b, sizeof(__u32));
 			k->slot[i].key.src[4] = i;
-			k->slot[i].gen = 1;
+			k->slot[i].gen = 2;
 			k->slot[i].val.packets = 1;
 		}
 	}
@@ -588,14 +595,14 @@ static struct flowsum read_flowsum(struct prog *p)
 static void flows_end(struct prog *p)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(
-		p->obj, p->table ? p->table : FG_MAP_FLOWS);
+		p->obj, p->table ? p->table : FG_MAP_FLOWTAB);
 
 	p->entries = p->cap = -1;
 	if (!m || p->flows == FLOWS_COLD)
 		return;
 	p->fs1 = read_flowsum(p);
 	p->entries = table_count(p);
-	p->cap = p->bkt ? (long)p->nbkt * FT_SLOTS : bpf_map__max_entries(m);
+	p->cap = p->bkt ? (long)p->nbkt * FG_FT_SLOTS : bpf_map__max_entries(m);
 }
 
 static __u16 csum16(const void *d, int len)
@@ -787,21 +794,94 @@ static void capture_report(struct prog *p)
 	free(v);
 }
 
-/* table=ft_bkt: the bucket array, mapped (BPF_F_MMAPABLE), as an
- * exporter would read it. */
+/* Sets the rodata variable NAME (at most 8 bytes) of obj to val, as a
+ * skeleton would before load; -1 when the object has none. */
+static int set_rodata(struct bpf_object *obj, const char *name, __u64 val)
+{
+	struct btf *btf = bpf_object__btf(obj);
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *sec;
+	struct bpf_map *m;
+	size_t size, n;
+	char *data;
+	int id, i;
+
+	id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC)
+		 : -1;
+	if (id < 0)
+		return -1;
+	sec = btf__type_by_id(btf, id);
+	vs = btf_var_secinfos(sec);
+	for (i = 0; i < btf_vlen(sec); i++, vs++) {
+		const struct btf_type *v = btf__type_by_id(btf, vs->type);
+
+		if (strcmp(btf__name_by_offset(btf, v->name_off), name))
+			continue;
+		bpf_object__for_each_map(m, obj)
+		{
+			n = strlen(bpf_map__name(m));
+			if (!bpf_map__is_internal(m) || n < 7 ||
+			    strcmp(bpf_map__name(m) + n - 7, ".rodata"))
+				continue;
+			data = (char *)bpf_map__initial_value(m, &size);
+			if (!data || vs->offset + vs->size > size ||
+			    vs->size > sizeof(val))
+				return -1;
+			memset(data + vs->offset, 0, vs->size);
+			memcpy(data + vs->offset, &val, vs->size);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* fg_flowtab's geometry as attach sets it (include/fg_flowtab.h): a region
+ * per possible CPU, buckets for max-flows, seed 0. Every object holding
+ * flowgate's accounting has the table, the candidates' too. */
+static void ft_geometry(struct prog *p)
+{
+	struct bpf_map *m =
+		bpf_object__find_map_by_name(p->obj, FG_MAP_FLOWTAB);
+	int ncpu = libbpf_num_possible_cpus();
+	__u32 nb;
+
+	if (!m)
+		return;
+	if (ncpu < 1)
+		die("cannot count the possible CPUs");
+	nb = fg_ft_nb(!p->table && p->max_flows ? p->max_flows
+						: FG_DEFAULT_MAX_FLOWS,
+		      ncpu);
+	if (set_rodata(p->obj, "fg_ft_nb", nb) ||
+	    set_rodata(p->obj, "fg_ft_nreg", ncpu) ||
+	    set_rodata(p->obj, "fg_ft_seed", 0) ||
+	    bpf_map__set_max_entries(m, ncpu * nb))
+		die("%s: cannot set fg_flowtab's geometry", p->label);
+	if (!p->table)
+		p->nb = nb;
+}
+
+/* fg_flowtab or table=ft_bkt: the bucket array, mapped (BPF_F_MMAPABLE),
+ * as its readers map it. */
 static void map_bkt(struct prog *p)
 {
 	struct bpf_map *m;
 	size_t sz;
 	void *mem;
 
-	if (!p->table || strcmp(p->table, "ft_bkt"))
+	if (p->table && strcmp(p->table, "ft_bkt"))
 		return;
-	m = flows_map(p);
-	if (bpf_map__value_size(m) != sizeof(struct ft_bucket))
-		die("%s: ft_bkt is not bench/ft_table.h's", p->label);
+	m = bpf_object__find_map_by_name(p->obj,
+					 p->table ? p->table : FG_MAP_FLOWTAB);
+	if (!m)
+		return; /* not a flowgate object */
+	if (bpf_map__value_size(m) != sizeof(struct fg_ft_bucket))
+		die("%s: %s is not include/fg_flowtab.h's", p->label,
+		    bpf_map__name(m));
+	if (p->table)
+		p->nb = FT_NB;
 	p->nbkt = bpf_map__max_entries(m);
-	sz = p->nbkt * sizeof(struct ft_bucket);
+	sz = p->nbkt * sizeof(struct fg_ft_bucket);
 	mem = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(m),
 		   0);
 	if (mem == MAP_FAILED)
@@ -836,7 +916,8 @@ static void load_prog(struct prog *p)
 		die("%s: %s is not an XDP program", p->label,
 		    bpf_program__name(bp));
 	p->name = bpf_program__name(bp);
-	if (p->max_flows &&
+	ft_geometry(p);
+	if (p->max_flows && p->table &&
 	    bpf_map__set_max_entries(flows_map(p), p->max_flows))
 		die("%s: max-flows: %s", p->label, strerror(errno));
 	flows_map(p); /* flows= on a non-flowgate object */
@@ -855,8 +936,9 @@ static void load_prog(struct prog *p)
 		fill_flows(p);
 	if (p->flows == FLOWS_COLD && !cold_pcap && !p->bkt &&
 	    ncold > (long)bpf_map__max_entries(flows_map(p)))
-		die("%s: -C %d flows do not fit fg_flows (%u entries)",
-		    p->label, ncold, bpf_map__max_entries(flows_map(p)));
+		die("%s: -C %d flows do not fit %s (%u entries)", p->label,
+		    ncold, bpf_map__name(flows_map(p)),
+		    bpf_map__max_entries(flows_map(p)));
 	p->fs0 = read_flowsum(p);
 }
 

@@ -85,19 +85,18 @@ int fg_flow_only(struct xdp_md *ctx)
 	return st.packets ? XDP_PASS : XDP_DROP;
 }
 
-/* The flow table's lookup alone: the 52-byte key hashed and compared (a
- * hit: the first run inserts it). */
+/* The flow table alone (fg_ft_add(): the 56-byte key hashed, its bucket
+ * probed, compared and updated; the first run inserts it), without the
+ * key's fill or the clock. */
 SEC("xdp")
 int fg_flow_lookup(struct xdp_md *ctx)
 {
-	struct fg_flow_key k = {};
-	struct fg_flow_val init = {};
+	struct fg_ft_ctx c = {};
+	struct fg_pkt p = {};
 
-	k.ifindex = ctx->ingress_ifindex;
-	if (bpf_map_lookup_elem(&fg_flows, &k))
-		return XDP_PASS;
-	bpf_map_update_elem(&fg_flows, &k, &init, BPF_NOEXIST);
-	return XDP_PASS;
+	c.u.k.ifindex = ctx->ingress_ifindex;
+	c.pkts = 1;
+	return fg_ft_add(&c, &p) ? XDP_DROP : XDP_PASS;
 }
 
 /* The flow clock alone (bpf_ktime_get_coarse_ns()). */

@@ -8,7 +8,7 @@
  *   ft_b  the open-addressed array, per-CPU regions, 8-slot buckets
  *   ft_b2 the same with two bucket choices per key
  *   ft_b2m ft_b2 with a fill mark: drops skip a nearly full region
- *   ft_c  the per-CPU hash with a 20-byte IPv4 key (others: fg_flows)
+ *   ft_c  the per-CPU hash with a 20-byte IPv4 key (others: fg_flowtab)
  *   ft_n  no flow table: the floor of every table
  * No capture stage: it is switched off in every variant measured.
  */
@@ -335,7 +335,19 @@ struct {
 	__type(value, struct fg_flow_val);
 } ft_flows4 SEC(".maps");
 
+/* (c) keeps the full mark and malformed skip the product's per-CPU hash
+ * had when these candidates were measured. */
+#define FT_FULL_RETRY_NS 1000000ull
 __u64 ft_c_full_ns = 0;
+
+#define FT_X_MALFORMED(code, e, name, def, strict, cls, desc) \
+	| (FG_CLASS_##cls == FG_CLASS_MALFORMED ? 1u << (code) : 0)
+#define FT_MALFORMED_MASK (0 FG_REASONS(FT_X_MALFORMED))
+
+static __always_inline int ft_skip_full(__u32 reason, int full)
+{
+	return full && reason && (FT_MALFORMED_MASK >> (reason & 31) & 1);
+}
 
 static __always_inline void ft_c_add(const struct ft_key4 *k,
 				     const struct fg_flow_key *ok,
@@ -344,10 +356,10 @@ static __always_inline void ft_c_add(const struct ft_key4 *k,
 				     __u32 octets, __u64 now)
 {
 	__u64 t = ft_c_full_ns;
-	int full = t && now - t < FG_FULL_RETRY_NS, err;
+	int full = t && now - t < FT_FULL_RETRY_NS, err;
 	struct fg_flow_val *v, init = {};
 
-	if (fg_flow_skip_full(p->reason, full))
+	if (ft_skip_full(p->reason, full))
 		goto ovf;
 	v = bpf_map_lookup_elem(&ft_flows4, k);
 	if (v) {
@@ -371,7 +383,8 @@ static __always_inline void ft_c_add(const struct ft_key4 *k,
 		return;
 	}
 ovf:
-	fg_overflow_add(ok, st, pkts, octets);
+	fg_overflow_add(ok->ifindex, ok->dir, ok->ip_ver, ok->proto, st, pkts,
+			octets);
 }
 
 static __always_inline void ft_c_account(struct fg_pkt *p,

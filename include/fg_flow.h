@@ -56,21 +56,6 @@ FG_INLINE void fg_flow_update(struct fg_flow_val *v, const struct fg_pkt *p,
 		v->ttl_max = p->ttl;
 }
 
-/* The reasons of class malformed (FG_REASONS' class column), as a mask. */
-#define FG_X_MALFORMED(code, e, name, def, strict, cls, desc) \
-	| (FG_CLASS_##cls == FG_CLASS_MALFORMED ? 1u << (code) : 0)
-#define FG_MALFORMED_MASK (0 FG_REASONS(FG_X_MALFORMED))
-
-/* With the flow table full, a packet dropped as malformed goes to the
- * overflow aggregate without a flow lookup: a flood of garbage into a
- * full table then costs no table access at all, and its headers (which
- * the guard found broken) make poor flow keys anyway. It is still
- * counted: per reason by the guard, and in the aggregate. */
-FG_INLINE int fg_flow_skip_full(__u32 reason, int full)
-{
-	return full && reason && (FG_MALFORMED_MASK >> (reason & 31) & 1);
-}
-
 /* The bits of fg_pkt.hits that name a check: 1 .. FG_R_MAX - 1. */
 #define FG_HITS_MASK ((0xffffffffu >> (33 - FG_R_MAX)) << 1)
 

@@ -180,7 +180,9 @@ FG_INLINE int fg_ft_view(const struct fg_ft_slot *s, struct fg_flow_val *v)
 	return 1;
 }
 
-/* Buckets a region needs for max-flows flows over nreg regions. */
+#ifndef __bpf__
+/* Buckets a region needs for max-flows flows over nreg regions. User
+ * space only: BPF's fg_ft_nb is the load-time setting of that name. */
 FG_INLINE __u32 fg_ft_nb(__u32 max_flows, __u32 nreg)
 {
 	__u64 want = ((__u64)max_flows * FG_FT_ROOM_NUM / FG_FT_ROOM_DEN +
@@ -193,7 +195,6 @@ FG_INLINE __u32 fg_ft_nb(__u32 max_flows, __u32 nreg)
 	return nb;
 }
 
-#ifndef __bpf__
 _Static_assert(sizeof(struct fg_ft_slot) == 128, "fg_ft_slot: two lines");
 _Static_assert(sizeof(struct fg_ft_bucket) == 64 + 8 * 128,
 	       "fg_ft_bucket layout");

@@ -3,10 +3,10 @@
  * Flow accounting, shared by the XDP and TC programs. BPF only.
  *
  * Every packet handed to fg_flow_account() ends up in exactly one of: a
- * flow record (fg_flows), the overflow aggregate (fg_overflow) when the
- * table is full, the sampled-out counter, or the unflowed counter (dropped
- * packets when drop flows are switched off). fg_ifstats.flows counts all
- * four per interface and direction, so user space can check the sum.
+ * flow record (a slot of fg_flowtab), the overflow aggregate (fg_overflow)
+ * when there is no room for it, the sampled-out counter, or the unflowed
+ * counter (dropped packets when drop flows are switched off). fg_ifstats.flows
+ * counts all four per interface and direction, so user space can check the sum.
  */
 #ifndef FG_FLOW_BPF_H
 #define FG_FLOW_BPF_H
@@ -16,18 +16,28 @@
 #include "fg_common.h"
 #include "fg_parse.h"
 #include "fg_flow.h"
+#include "fg_flowtab.h"
 #include "fg_maps.bpf.h"
 #include "fg_clock.bpf.h"
 #include "fg_testrun.bpf.h"
 
-/* Preallocated per-CPU hash: no locks and no allocation on the fast path.
- * Its size is set at load time (attach ... max-flows N). */
+/* The flow table (include/fg_flowtab.h): fg_ft_nreg regions of fg_ft_nb
+ * buckets, one region per CPU. Every loader sets its geometry, here and
+ * in rodata, from fg_ftinfo (attach) or its own (replay, tests, bench):
+ * max_entries = fg_ft_nreg * fg_ft_nb. Mapped by user space, which reads
+ * flows and writes acknowledgements without a syscall. The defaults hold
+ * 8 flows, too few for any use, so that a loader that forgot is seen. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, FG_DEFAULT_MAX_FLOWS);
-	__type(key, struct fg_flow_key);
-	__type(value, struct fg_flow_val);
-} fg_flows SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct fg_ft_bucket);
+} fg_flowtab SEC(".maps");
+
+const volatile __u32 fg_ft_nb = 1;   /* buckets a region, a power of two */
+const volatile __u32 fg_ft_nreg = 1; /* regions: 1 uses region 0 only */
+const volatile __u64 fg_ft_seed = 0; /* fg_ft_hash's; 0 deterministic */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -66,32 +76,40 @@ struct {
 const volatile __u32 fg_frag_seed = 0;
 
 /* Later fragments take the ports of their first fragment, if it was seen.
- * The key, slot and lending are portable C: include/fg_flow.h. */
-static __always_inline void fg_frag_ports(struct fg_pkt *p,
-					  struct fg_flowstats *st)
+ * The key, slot and lending are portable C: include/fg_flow.h. Global,
+ * so that the fragment's key is not in fg_account's frame beside the
+ * flow key: see fg_ovf_add() for the stack of the call chain. */
+__noinline int fg_frag_ports(struct fg_pkt *p, struct fg_flowstats *st)
 {
 	struct fg_frag_key fk;
 	struct fg_frag_ent *e;
 	__u32 slot;
 
+	if (!p || !st)
+		return 0;
 	fg_frag_key_fill(&fk, p);
 	slot = fg_frag_hash(&fk, fg_frag_seed);
 	e = bpf_map_lookup_elem(&fg_frags, &slot);
 	if (!e)
-		return; /* cannot happen: the slot is masked */
+		return 0; /* cannot happen: the slot is masked */
 	fg_frag_lend(p, e, &fk, st);
+	return 0;
 }
 
-/* The table is full: aggregate per interface, direction, IP version and
- * protocol instead of losing the packet. */
-static __always_inline void fg_overflow_add(const struct fg_flow_key *k,
+/* No room for the packet's flow (both its buckets full of live flows,
+ * its region nearly full for a drop, or a CPU without a region):
+ * aggregate per interface, direction, IP version and protocol instead of
+ * losing the packet. The key's fields are the packet's own, so that a
+ * drop need not fill the flow key to get here. */
+static __always_inline void fg_overflow_add(__u32 ifindex, __u32 dir,
+					    __u8 ip_ver, __u8 proto,
 					    struct fg_flowstats *st, __u64 pkts,
 					    __u64 octets)
 {
-	struct fg_ovf_key ok = {.ifindex = k->ifindex,
-				.dir = k->dir,
-				.ip_ver = k->ip_ver,
-				.proto = k->proto};
+	struct fg_ovf_key ok = {.ifindex = ifindex,
+				.dir = dir,
+				.ip_ver = ip_ver,
+				.proto = proto};
 	struct fg_ovf_val *ov, init = {.packets = pkts, .octets = octets};
 
 	st->insert_fail++;
@@ -106,61 +124,248 @@ static __always_inline void fg_overflow_add(const struct fg_flow_key *k,
 	}
 }
 
-/*
- * The table was found full at this time (0: it was not). While it is, and
- * for FG_FULL_RETRY_NS after, a packet without a record goes straight to
- * the overflow aggregate instead of paying for an insert that fails (a
- * bucket lock and a walk of every CPU's free list): a flood of new flows
- * into a full table then costs a lookup, not a lookup and a failed
- * insert. One insert is tried per interval, so the table takes flows
- * again at most that long after the exporter made room; replay's fg_take
- * clears it at once when it deletes. Global, not per CPU: it is written
- * once per interval, read by every packet.
- */
-#define FG_FULL_RETRY_NS 1000000ull
-__u64 fg_flows_full_ns = 0;
-/* Inserts actually tried and failed: insert_fail counts every packet
- * that found no record and no room, tried or not (tests/bpf/test_flows). */
-__u64 fg_full_tries = 0;
+/* What the table's global functions need of a packet besides the packet
+ * itself, in one argument (a BPF function takes at most five, and a
+ * global one sees a pointer argument as plain memory: no pointer can
+ * travel inside this struct, so the packet is an argument of its own). */
+struct fg_ft_ctx {
+	union fg_ft_key u;
+	__u64 now;
+	__u64 pkts;
+	__u64 octets;
+	__u32 tag;
+	__u32 reg; /* the region: this CPU's */
+};
 
-static __always_inline int fg_flows_full(__u64 now)
+/* A probe's answers besides a count of free slots. */
+#define FG_FT_HIT    -1 /* the key's live slot took the packet */
+#define FG_FT_REBORN -2 /* the key's dead slot started a new generation */
+
+/* Slot i of b starts a generation for c's key, its counters from zero:
+ * gen odd while the key and counters are rewritten, even (+2) when they
+ * are whole, then the header's gen8 and, for a new key, the tag last, so
+ * that a reader finding the tag finds the key (include/fg_flowtab.h).
+ * The empty asm statements keep clang from moving the stores across. */
+static __always_inline void fg_ft_start(struct fg_ft_bucket *b, int i,
+					const struct fg_ft_ctx *c,
+					const struct fg_pkt *p, int new_key)
 {
-	__u64 t = fg_flows_full_ns;
+	struct fg_ft_slot *s = &b->slot[i];
+	__u64 *kw = (__u64 *)&s->key;
+	__u32 gen = s->gen + 1;
 
-	return t && now - t < FG_FULL_RETRY_NS;
+	s->gen = gen;
+	asm volatile("" ::: "memory");
+	if (new_key) {
+		kw[0] = c->u.w[0];
+		kw[1] = c->u.w[1];
+		kw[2] = c->u.w[2];
+		kw[3] = c->u.w[3];
+		kw[4] = c->u.w[4];
+		kw[5] = c->u.w[5];
+		*(__u32 *)&kw[6] = (__u32)c->u.w[6];
+	}
+	__builtin_memset(&s->val, 0, sizeof(s->val));
+	fg_flow_update(&s->val, p, c->pkts, c->octets, c->now);
+	asm volatile("" ::: "memory");
+	gen++;
+	s->gen = gen;
+	b->gen8[i] = fg_ft_gen8(gen);
+	if (new_key)
+		b->tag[i] = c->tag;
 }
 
-/* A packet without a record, in a table not known to be full: insert its
- * record. Apart from fg_flow_account() so that the record's initial value
- * is built (and zeroed) on this path only, not for every packet. */
-static __always_inline void fg_flow_insert(const struct fg_flow_key *k,
-					   const struct fg_pkt *p,
-					   struct fg_flowstats *st, __u32 pkts,
-					   __u32 octets, __u64 now)
+/* The reader's hint that slot i was acked as ended (its own fields
+ * decide: fg_ft_dead). One header line tells an insert into a full
+ * bucket whether to look at any slot. */
+static __always_inline int fg_ft_hinted(const struct fg_ft_bucket *b, int i)
 {
-	struct fg_flow_val *v, init = {};
-	/* An int, not the helper's long: Linux 6.1 hands the map's int
-	 * error back zero-extended (-E2BIG came as 0xfffffff9), so only the
-	 * low 32 bits compare on every kernel. */
-	int err;
+	return b->ack8[i] == (b->gen8[i] | FG_FT_ENDED);
+}
 
-	fg_flow_update(&init, p, pkts, octets, now);
-	err = bpf_map_update_elem(&fg_flows, k, &init, BPF_NOEXIST);
-	if (!err) {
-		if (fg_flows_full_ns)
-			fg_flows_full_ns = 0;
-		return;
+/* The key's slot in bucket b, by tag then key: a live one takes the
+ * packet (FG_FT_HIT), a dead one (acked as ended with nothing since)
+ * starts a new generation in place (FG_FT_REBORN): what a delete and a
+ * re-insert did in a hash. Else the count of free slots, a count and not
+ * a mask of them: the verifier follows every value of a mask carried to
+ * the insert as a path of its own (over a million instructions on 6.18).
+ * Global, as the insert: checked once, not at each call. */
+__noinline int fg_ft_probe(struct fg_ft_bucket *b, const struct fg_ft_ctx *c,
+			   const struct fg_pkt *p)
+{
+	int i, n = 0;
+	__u32 t;
+
+	if (!b || !c || !p)
+		return 0;
+	FG_UNROLL
+	for (i = 0; i < FG_FT_SLOTS; i++) {
+		t = b->tag[i];
+		if (!t) {
+			n++;
+			continue;
+		}
+		if (t != c->tag || !fg_ft_key_eq(&b->slot[i].key, &c->u))
+			continue;
+		if (fg_ft_dead(&b->slot[i])) {
+			fg_ft_start(b, i, c, p, 0);
+			return FG_FT_REBORN;
+		}
+		fg_flow_update(&b->slot[i].val, p, c->pkts, c->octets, c->now);
+		return FG_FT_HIT;
 	}
-	if (err == -7 /* E2BIG: no free element */) {
-		fg_flows_full_ns = now | 1;
-		__sync_fetch_and_add(&fg_full_tries, 1);
+	return n;
+}
+
+/* A new key into bucket b: its first free slot (dead 0), or its first
+ * slot acked as ended and confirmed dead by its own fields (dead 1).
+ * 1 when taken, else 0. The header line is read again rather than
+ * handed over from the probe (it is in cache; see fg_ft_probe). */
+__noinline int fg_ft_insert(struct fg_ft_bucket *b, const struct fg_ft_ctx *c,
+			    const struct fg_pkt *p, int dead)
+{
+	__u32 t;
+	int i;
+
+	if (!b || !c || !p)
+		return 0;
+	FG_UNROLL
+	for (i = 0; i < FG_FT_SLOTS; i++) {
+		t = b->tag[i];
+		if (dead ? !t || !fg_ft_hinted(b, i) || !fg_ft_dead(&b->slot[i])
+			 : t != 0)
+			continue;
+		fg_ft_start(b, i, c, p, 1);
+		return 1;
 	}
-	/* Another CPU inserted it first: per-CPU values, so add ours. */
-	v = err == -17 /* EEXIST */ ? bpf_map_lookup_elem(&fg_flows, k) : 0;
-	if (v)
-		fg_flow_update(v, p, pkts, octets, now);
-	else
-		fg_overflow_add(k, st, pkts, octets);
+	return 0;
+}
+
+/* The first bucket of region reg, which holds the region's fill. */
+static __always_inline struct fg_ft_bucket *fg_ft_head(__u32 reg)
+{
+	__u32 i = reg * fg_ft_nb;
+
+	return bpf_map_lookup_elem(&fg_flowtab, &i);
+}
+
+static __always_inline struct fg_ft_bucket *fg_ft_bkt(__u32 reg, __u32 b)
+{
+	__u32 i = reg * fg_ft_nb + b;
+
+	return bpf_map_lookup_elem(&fg_flowtab, &i);
+}
+
+/*
+ * The key into its region: a hit in either of its two buckets, else a new
+ * slot: a free one in the bucket with more free slots (two choices keep
+ * the buckets even, so that a region takes flows up to about 0.75 fill
+ * before its first bucket overflows), else a dead one of either bucket,
+ * else 1: the packet goes to the overflow aggregate. A hit costs the
+ * header line of its bucket and the slot's lines; a miss into full
+ * buckets the two header lines. Global: fg_xdp's frame, fg_account's and
+ * the key stay under the verifier's 512 bytes of stack only with the
+ * table in frames of its own.
+ */
+__noinline int fg_ft_add(struct fg_ft_ctx *c, const struct fg_pkt *p)
+{
+	struct fg_ft_bucket *b1, *b2 = 0, *head;
+	__u32 nb = fg_ft_nb, i1, i2;
+	int n1, n2 = 0, taken = 0;
+	__u64 h;
+
+	if (!c || !p)
+		return 0;
+	h = fg_ft_hash(&c->u, fg_ft_seed);
+	c->tag = fg_ft_tag(h);
+	i1 = fg_ft_b1(h, nb);
+	i2 = fg_ft_b2(h, nb);
+	b1 = fg_ft_bkt(c->reg, i1);
+	if (!b1)
+		goto ovf;
+	n1 = fg_ft_probe(b1, c, p);
+	if (n1 < 0)
+		goto found;
+	if (i2 != i1) {
+		b2 = fg_ft_bkt(c->reg, i2);
+		if (!b2)
+			goto ovf;
+		n2 = fg_ft_probe(b2, c, p);
+		if (n2 < 0) {
+			n1 = n2;
+			goto found;
+		}
+	}
+	if (n2 > n1 && b2)
+		taken = fg_ft_insert(b2, c, p, 0);
+	else if (n1)
+		taken = fg_ft_insert(b1, c, p, 0);
+	if (!taken) {
+		if (fg_ft_insert(b1, c, p, 1) ||
+		    (b2 && fg_ft_insert(b2, c, p, 1)))
+			n1 = FG_FT_REBORN;
+		else
+			goto ovf;
+	}
+found:
+	if (n1 == FG_FT_HIT)
+		return 0;
+	/* The region's fill: BPF's two counters of the first bucket. */
+	head = fg_ft_head(c->reg);
+	if (head) {
+		if (n1 == FG_FT_REBORN)
+			head->reused++;
+		else
+			head->used++;
+	}
+	return 0;
+ovf:
+	return 1;
+}
+
+/* This CPU's region, or -1 for a CPU beyond the table's regions (a CPU
+ * brought up after the table was made). One region only (replay's
+ * instance, run one batch at a time): region 0 whatever the CPU. */
+static __always_inline int fg_ft_region(void)
+{
+	__u32 cpu;
+
+	if (fg_ft_nreg == 1)
+		return 0;
+	cpu = bpf_get_smp_processor_id();
+	return cpu < fg_ft_nreg ? (int)cpu : -1;
+}
+
+/* The fill mark: the region holds more live flows than FG_FT_MARK. A
+ * drop then goes to the aggregate without a key, a hash or a probe, so
+ * that a flood of garbage from many sources into a nearly full region
+ * costs no cache miss per source (passed packets still probe). */
+static __always_inline int fg_ft_marked(__u32 reg)
+{
+	struct fg_ft_bucket *head = fg_ft_head(reg);
+
+	return !head ||
+	       head->used + head->reused - head->ended > FG_FT_MARK(fg_ft_nb);
+}
+
+/* Packets and IP octets of one accounting call, in one argument (BPF
+ * functions take at most five). */
+#define FG_PKTS_OCTETS(pkts, octets) ((__u64)(pkts) << 32 | (__u32)(octets))
+
+/* fg_overflow_add() as a global function with one call site: its key and
+ * initial value stay out of fg_account's frame. Linux 6.1 rounds every
+ * frame of a call chain up to 32 bytes, and fg_replay -> fg_xdp_frame ->
+ * fg_account -> fg_ft_add -> fg_ft_probe came to 544 of the 512 allowed
+ * with them inline. key: fg_dir_key(); ipp: ip_ver << 8 | proto. */
+__noinline int fg_ovf_add(__u32 key, __u32 ipp, struct fg_flowstats *st,
+			  __u64 pkts_octets)
+{
+	if (!st)
+		return 0;
+	fg_overflow_add(key & ~FG_KEY_OUT,
+			key & FG_KEY_OUT ? FG_DIR_OUT : FG_DIR_IN, ipp >> 8,
+			ipp & 0xff, st, pkts_octets >> 32, (__u32)pkts_octets);
+	return 0;
 }
 
 /* What fg_flow_account() counts before the flow table: the interface's
@@ -189,44 +394,39 @@ fg_flow_pre(struct fg_pkt *p, struct fg_flowstats *st, __u32 pkts, __u32 octets)
 }
 
 /* Flow accounting of one packet (or one GSO super-packet of pkts segments
- * carrying octets IP bytes) into its record, or wherever else it goes. */
+ * carrying octets IP bytes) into its record, or wherever else it goes.
+ * The region and the fill mark come before the key and the clock: a drop
+ * that goes to the aggregate needs neither. */
 static __always_inline void fg_flow_account(struct fg_pkt *p,
 					    struct fg_flowstats *st,
 					    __u32 ifindex, __u32 dir,
 					    __u32 pkts, __u32 octets)
 {
-	/* Not zeroed: fg_flow_key_fill() writes every byte. */
-	struct fg_flow_key k;
-	struct fg_flow_val *v;
-	__u64 now;
-	int full;
+	struct fg_ft_ctx c;
+	int reg;
 
 	if (fg_flow_pre(p, st, pkts, octets))
 		return;
-	fg_flow_key_fill(&k, p, ifindex, dir);
-	now = fg_now();
-	full = fg_flows_full(now);
-	if (fg_flow_skip_full(p->reason, full)) {
-		fg_overflow_add(&k, st, pkts, octets);
+	reg = fg_ft_region();
+	if (reg < 0 || (p->reason && fg_ft_marked(reg)))
+		goto ovf;
+	/* fg_flow_key_fill() writes the key's 52 bytes; the hash reads 56. */
+	c.u.w[6] = 0;
+	fg_flow_key_fill(&c.u.k, p, ifindex, dir);
+	c.now = fg_now();
+	c.pkts = pkts;
+	c.octets = octets;
+	c.tag = 0;
+	c.reg = reg;
+	if (!fg_ft_add(&c, p))
 		return;
-	}
-	v = bpf_map_lookup_elem(&fg_flows, &k);
-	if (v) {
-		fg_flow_update(v, p, pkts, octets, now);
-		return;
-	}
-	if (full) {
-		fg_overflow_add(&k, st, pkts, octets);
-		return;
-	}
-	fg_flow_insert(&k, p, st, pkts, octets, now);
+ovf:
+	fg_ovf_add(fg_dir_key(ifindex, dir),
+		   (__u32)p->ip_ver << 8 | (p->ip_ver ? p->proto : 0), st,
+		   FG_PKTS_OCTETS(pkts, octets));
 }
 
 #define FG_NO_QUEUE 0xffffffffu
-
-/* Packets and IP octets of one accounting call, in one argument (BPF
- * functions take at most five). */
-#define FG_PKTS_OCTETS(pkts, octets) ((__u64)(pkts) << 32 | (__u32)(octets))
 
 /*
  * Everything a packet is counted in, from one per-CPU array lookup (the

@@ -16,6 +16,7 @@
 #include "fg_parse.h"
 #include "flowgate_xdp.skel.h"
 #include "diff_util.h"
+#include "fgtest.h"
 
 /* ---- captures ---------------------------------------------------------- */
 
@@ -138,6 +139,7 @@ static int dfu_probe_linear(struct dfu_bpf *b)
 
 int dfu_bpf_open(struct dfu_bpf *b)
 {
+	struct fg_ft_info info;
 	int err;
 
 	memset(b, 0, sizeof(*b));
@@ -147,7 +149,11 @@ int dfu_bpf_open(struct dfu_bpf *b)
 	b->skel->rodata->fg_record_last = 1;
 	/* fg_xdp only: replay's driver costs the verifier as much again. */
 	bpf_program__set_autoload(b->skel->progs.fg_replay, false);
-	err = flowgate_xdp__load(b->skel);
+	err = fgt_ft_info(&info, 0);
+	if (!err)
+		err = FGT_FT_SET(b->skel, &info);
+	if (!err)
+		err = flowgate_xdp__load(b->skel);
 	if (err) {
 		flowgate_xdp__destroy(b->skel);
 		b->skel = NULL;

@@ -31,13 +31,63 @@ int fgt_open_slot(struct fgt *t, __u32 slot)
 	return fgt_open_flows(t, slot, 0, 0);
 }
 
+int fgt_ft_info(struct fg_ft_info *info, __u32 max_flows)
+{
+	int ncpu = libbpf_num_possible_cpus();
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	if (!max_flows)
+		max_flows = FG_DEFAULT_MAX_FLOWS;
+	memset(info, 0, sizeof(*info));
+	info->version = FG_FT_VERSION;
+	info->nreg = ncpu;
+	info->nb = fg_ft_nb(max_flows, ncpu);
+	info->max_flows = max_flows;
+	return 0;
+}
+
+int fgt_ft_map(struct fg_ft *ft, int map_fd, const struct fg_ft_info *info)
+{
+	int err = fg_ft_open_fd(ft, map_fd, info);
+
+	if (err)
+		fgt_diag("cannot map fg_flowtab: %s", strerror(-err));
+	return err;
+}
+
+struct fg_flow_val fgt_flow(const struct fgt *t, const struct fg_flow_key *k)
+{
+	struct fg_flow_val v;
+
+	if (fg_ft_get(&t->ft, k, &v))
+		memset(&v, 0, sizeof(v));
+	return v;
+}
+
 int fgt_open_flows(struct fgt *t, __u32 slot, __u32 max_flows,
 		   int capture_clock)
 {
+	struct fg_ft_info info;
+	int err = fgt_ft_info(&info, max_flows);
+
+	if (err)
+		return err;
+	return fgt_open_ft(t, slot, info.nreg, info.nb, capture_clock);
+}
+
+int fgt_open_ft(struct fgt *t, __u32 slot, __u32 nreg, __u32 nb,
+		int capture_clock)
+{
+	struct fg_ft_info info = {.version = FG_FT_VERSION,
+				  .nreg = nreg,
+				  .nb = nb,
+				  .max_flows = nreg * nb * FG_FT_SLOTS};
 	struct bpf_map *m;
 	int err;
 
 	memset(t, 0, sizeof(*t));
+	t->ft.fd = -1;
 	t->ncpu = libbpf_num_possible_cpus();
 	if (t->ncpu <= 0)
 		return t->ncpu ? t->ncpu : -EINVAL;
@@ -53,13 +103,16 @@ int fgt_open_flows(struct fgt *t, __u32 slot, __u32 max_flows,
 		bpf_map__set_pin_path(m, NULL);
 	t->skel->rodata->fg_record_last = 1;
 	t->skel->rodata->fg_slot = slot;
-	if (max_flows)
-		bpf_map__set_max_entries(t->skel->maps.fg_flows, max_flows);
 	t->skel->rodata->fg_capture_clock = capture_clock;
 	/* fg_xdp only: replay's driver costs the verifier as much again
 	 * (tests/bpf/test_replay.c loads it). */
 	bpf_program__set_autoload(t->skel->progs.fg_replay, false);
-	err = flowgate_xdp__load(t->skel);
+	err = FGT_FT_SET(t->skel, &info);
+	if (!err)
+		err = flowgate_xdp__load(t->skel);
+	if (!err)
+		err = fgt_ft_map(&t->ft, bpf_map__fd(t->skel->maps.fg_flowtab),
+				 &info);
 	if (err) {
 		fgt_diag("skeleton load: %s", strerror(-err));
 		flowgate_xdp__destroy(t->skel);
@@ -74,6 +127,7 @@ int fgt_open_flows(struct fgt *t, __u32 slot, __u32 max_flows,
 
 void fgt_close(struct fgt *t)
 {
+	fg_ft_close(&t->ft);
 	flowgate_xdp__destroy(t->skel);
 	t->skel = NULL;
 }

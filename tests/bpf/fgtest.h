@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <linux/types.h>
 #include "fg_common.h"
+#include "fg.h"
+#include "flowtab.h"
 
 struct flowgate_xdp;
 
@@ -26,7 +28,8 @@ struct fgt {
 	int prog_fd;
 	int cfg_fd;
 	int stats_fd;
-	int ncpu; /* possible CPUs: values per key of a per-CPU map */
+	int ncpu;	 /* possible CPUs: values per key of a per-CPU map */
+	struct fg_ft ft; /* fg_flowtab, mapped (ctl/lib/flowtab.h) */
 };
 
 struct fgt_result {
@@ -39,10 +42,33 @@ struct fgt_result {
 int fgt_open(struct fgt *t);
 /* The same, with fg_slot set as attach sets it. */
 int fgt_open_slot(struct fgt *t, __u32 slot);
-/* The same, with a flow table of max_flows entries (0: the object's), and
- * with capture_clock, flow times from bss->fg_pkt_ns (set per run). */
+/* The same, with a flow table for max_flows flows (0: attach's default)
+ * in one region per CPU, and with capture_clock, flow times from
+ * bss->fg_pkt_ns (set per run). */
 int fgt_open_flows(struct fgt *t, __u32 slot, __u32 max_flows,
 		   int capture_clock);
+/* The same with the table's geometry given: nreg regions (1: region 0
+ * whatever the CPU) of nb buckets, seed 0. */
+int fgt_open_ft(struct fgt *t, __u32 slot, __u32 nreg, __u32 nb,
+		int capture_clock);
+
+/* The table's geometry as tests load it: one region per possible CPU, nb
+ * buckets a region for max_flows (0: attach's default), seed 0 (the
+ * buckets a key takes do not change from run to run). */
+int fgt_ft_info(struct fg_ft_info *info, __u32 max_flows);
+/* Set an opened skeleton's (fg_xdp's or fg_tc's) table to info, as every
+ * loader must: rodata and the map's size. 0 or -errno. */
+#define FGT_FT_SET(skel, info)                                      \
+	({                                                          \
+		FG_FT_RODATA(skel, info);                           \
+		bpf_map__set_max_entries((skel)->maps.fg_flowtab,   \
+					 (info)->nreg *(info)->nb); \
+	})
+/* Map a loaded skeleton's table (its fd stays the skeleton's). */
+int fgt_ft_map(struct fg_ft *ft, int map_fd, const struct fg_ft_info *info);
+/* The live flow of k, summed over regions (fg_ft_get); all zero, packets
+ * 0, when there is none. */
+struct fg_flow_val fgt_flow(const struct fgt *t, const struct fg_flow_key *k);
 void fgt_close(struct fgt *t);
 
 /* Run one frame of len bytes (0 allowed: frames shorter than an Ethernet

@@ -92,6 +92,7 @@ static void check(int on, int has_helper)
 {
 	struct flowgate_xdp *skel = flowgate_xdp__open();
 	const char *what = on ? "on" : "off";
+	struct fg_ft_info info;
 	struct bpf_program *progs[2];
 	struct bpf_map *m;
 	struct calls c;
@@ -103,7 +104,11 @@ static void check(int on, int has_helper)
 	}
 	bpf_object__for_each_map(m, skel->obj) bpf_map__set_pin_path(m, NULL);
 	skel->rodata->fg_cap_loadable = on;
-	err = flowgate_xdp__load(skel);
+	err = fgt_ft_info(&info, 0);
+	if (!err)
+		err = FGT_FT_SET(skel, &info);
+	if (!err)
+		err = flowgate_xdp__load(skel);
 	if (!on || has_helper)
 		fgt_ok(!err, "switch %s: fg_xdp and fg_replay load on %s (%d)",
 		       what, fg_kfeat_release(), err);

@@ -26,6 +26,7 @@ struct t {
 	struct flowgate_xdp *skel;
 	int prog_fd, stats_fd;
 	struct ring_buffer *rb;
+	struct fg_ft ft; /* the flow table, mapped */
 	/* records read back */
 	int nrec;
 	struct fg_cap_rec rec[64];
@@ -48,9 +49,11 @@ static int on_record(void *ctx, void *data, size_t size)
 
 static int load(__u32 ring)
 {
+	struct fg_ft_info info;
 	struct bpf_map *m;
 	int err;
 
+	T.ft.fd = -1;
 	T.skel = flowgate_xdp__open();
 	if (!T.skel)
 		return -errno;
@@ -60,7 +63,14 @@ static int load(__u32 ring)
 	bpf_program__set_autoload(T.skel->progs.fg_replay, false);
 	err = bpf_map__set_max_entries(T.skel->maps.fg_cap_ring, ring);
 	if (!err)
+		err = fgt_ft_info(&info, 0);
+	if (!err)
+		err = FGT_FT_SET(T.skel, &info);
+	if (!err)
 		err = flowgate_xdp__load(T.skel);
+	if (!err)
+		err = fgt_ft_map(&T.ft, bpf_map__fd(T.skel->maps.fg_flowtab),
+				 &info);
 	if (err) {
 		flowgate_xdp__destroy(T.skel);
 		T.skel = NULL;
@@ -76,6 +86,7 @@ static int load(__u32 ring)
 static void unload(void)
 {
 	ring_buffer__free(T.rb);
+	fg_ft_close(&T.ft);
 	flowgate_xdp__destroy(T.skel);
 	T.rb = NULL;
 	T.skel = NULL;
@@ -141,21 +152,33 @@ static void frame_csum(struct pkt *k, unsigned int n)
 	ip->check ^= 0x1234;
 }
 
+struct drops {
+	struct fg_flow_key k;
+	int n;
+};
+
+static int drop_one(const struct fg_flow_key *k, const struct fg_flow_val *v,
+		    void *ctx)
+{
+	struct drops *d = ctx;
+
+	if (k->reason) {
+		d->k = *k;
+		d->n++;
+	}
+	return 0;
+}
+
 /* The key of the one flow record of dropped packets. */
 static int drop_flow(struct fg_flow_key *out)
 {
-	int fd = bpf_map__fd(T.skel->maps.fg_flows);
-	struct fg_flow_key k, *prev = NULL;
-	int n = 0;
+	struct drops d = {.n = 0};
+	int err = fg_ft_walk(&T.ft, drop_one, &d);
 
-	while (!bpf_map_get_next_key(fd, prev, &k)) {
-		if (k.reason) {
-			*out = k;
-			n++;
-		}
-		prev = &k;
-	}
-	return n == 1 ? 0 : -ENOENT;
+	if (err)
+		return err;
+	*out = d.k;
+	return d.n == 1 ? 0 : -ENOENT;
 }
 
 static struct fg_cap_cfg sel(__u32 verdicts, __u32 gen)

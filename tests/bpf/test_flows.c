@@ -4,7 +4,11 @@
  * every protocol shape, the value it keeps (packets, octets, OR of TCP
  * flags, TTL min/max), drops as flows of their own, fragments lent their
  * first fragment's ports, sampling and the drop-flows switch, with the
- * fg_ifstats flow counters conserving every packet.
+ * fg_ifstats flow counters conserving every packet; and the table itself
+ * (fg_flowtab, include/fg_flowtab.h): a key's two buckets, overflow when
+ * both are full, slots reused only when acknowledged as ended, a flow's
+ * regions summed, and the fill mark. Flows are read as every reader reads
+ * them, through ctl/lib/flowtab.h; the table tests also look at slots.
  */
 #include <arpa/inet.h>
 #include <sched.h>
@@ -18,7 +22,6 @@
 #include "flowgate_xdp.skel.h"
 
 static struct fgt t;
-static int flows_fd;
 
 static void key_base(struct fg_flow_key *k, int ver, __u8 proto,
 		     const char *src, const char *dst, __u16 sp, __u16 dp)
@@ -41,32 +44,10 @@ static void key_base(struct fg_flow_key *k, int ver, __u8 proto,
 	k->dport = htons(dp);
 }
 
-/* The flow's value summed over CPUs; packets 0 when absent. */
+/* The flow's value summed over regions; packets 0 when absent. */
 static struct fg_flow_val flow_get(const struct fg_flow_key *k)
 {
-	struct fg_flow_val *v = calloc(t.ncpu, sizeof(*v)), sum = {};
-	int c;
-
-	if (v && !bpf_map_lookup_elem(flows_fd, k, v)) {
-		sum.ttl_min = 255;
-		for (c = 0; c < t.ncpu; c++) {
-			if (!v[c].packets)
-				continue;
-			sum.packets += v[c].packets;
-			sum.octets += v[c].octets;
-			sum.tcp_flags |= v[c].tcp_flags;
-			if (v[c].ttl_min < sum.ttl_min)
-				sum.ttl_min = v[c].ttl_min;
-			if (v[c].ttl_max > sum.ttl_max)
-				sum.ttl_max = v[c].ttl_max;
-			if (v[c].first_ns)
-				sum.first_ns = v[c].first_ns;
-			if (v[c].last_ns > sum.last_ns)
-				sum.last_ns = v[c].last_ns;
-		}
-	}
-	free(v);
-	return sum;
+	return fgt_flow(&t, k);
 }
 
 /* Flow counters of ingress on FGT_IFINDEX (part of fg_ifstats). */
@@ -407,50 +388,6 @@ static void test_sampling_conserves(void)
 	fgt_set_config(&t, &cfg);
 }
 
-/* A flow inserted on one CPU and then hit on another: the second CPU's
- * slot starts as zeros and must get its own first time and TTL minimum
- * (it once kept first_ns 0 and ttl_min 0, which made the exporter take a
- * live flow for a new one). */
-static void test_second_cpu_slot(void)
-{
-	struct fg_flow_val *v = calloc(t.ncpu, sizeof(*v));
-	struct fg_flow_key k;
-	struct iphdr *ip;
-	cpu_set_t set;
-	struct pkt p;
-	int c, good = 0;
-
-	if (t.ncpu < 2 || !v) {
-		fgt_skip("needs 2 CPUs", "second CPU slot");
-		free(v);
-		return;
-	}
-	for (c = 0; c < 2; c++) {
-		CPU_ZERO(&set);
-		CPU_SET(c, &set);
-		if (sched_setaffinity(0, sizeof(set), &set))
-			fgt_diag("cannot move to CPU %d", c);
-		pkt_init(&p);
-		pkt_eth(&p);
-		ip = pkt_ip4(&p, "192.0.2.7", "198.51.100.7");
-		ip->ttl = 50 + c;
-		pkt_udp(&p, 4444, 5555);
-		run(&p);
-	}
-	CPU_ZERO(&set);
-	for (c = 0; c < t.ncpu; c++)
-		CPU_SET(c, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-	key_base(&k, 4, IPPROTO_UDP, "192.0.2.7", "198.51.100.7", 4444, 5555);
-	if (!bpf_map_lookup_elem(flows_fd, &k, v))
-		for (c = 0; c < 2; c++)
-			good += v[c].packets == 1 && v[c].first_ns &&
-				v[c].ttl_min == 50 + c &&
-				v[c].ttl_max == 50 + c;
-	fgt_ok(good == 2, "second CPU slot: own first time and TTL min/max");
-	free(v);
-}
-
 static void send_udp(struct fgt *in, const char *src, __u16 sport)
 {
 	struct fgt_result r;
@@ -466,12 +403,6 @@ static void send_udp(struct fgt *in, const char *src, __u16 sport)
 		fgt_diag("run failed");
 }
 
-/*
- * A full table stops trying to insert (fg_flows_full_ns): new flows go to
- * the overflow aggregate without a failed insert each, flows already in
- * the table keep being counted there, every packet stays counted once,
- * and inserts resume once there is room again.
- */
 /* A UDP datagram whose IPv4 header checksum is wrong (ip4-csum,
  * class malformed). */
 static void send_bad_csum(struct fgt *in, const char *src)
@@ -490,90 +421,431 @@ static void send_bad_csum(struct fgt *in, const char *src)
 		fgt_diag("bad checksum run: reason %u", r.reason);
 }
 
-static __u64 flow_packets(int fd, int ncpu, const struct fg_flow_key *k)
-{
-	struct fg_flow_val *v = calloc(ncpu, sizeof(*v));
-	__u64 n = 0;
-	int c;
+/* ---- The table itself (fg_flowtab) ------------------------------------- */
 
-	if (v && !bpf_map_lookup_elem(fd, k, v))
-		for (c = 0; c < ncpu; c++)
+/* Pin this thread to CPU c (-1: every CPU again); test runs run on it. */
+static int pin_cpu(int c, int ncpu)
+{
+	cpu_set_t set;
+	int i;
+
+	CPU_ZERO(&set);
+	for (i = 0; i < ncpu; i++)
+		if (c < 0 || i == c)
+			CPU_SET(i, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* The hash of k as BPF computes it (include/fg_flowtab.h). */
+static __u64 key_hash(const struct fg_ft *ft, const struct fg_flow_key *k)
+{
+	union fg_ft_key u;
+
+	u.w[6] = 0;
+	u.k = *k;
+	return fg_ft_hash(&u, ft->info.seed);
+}
+
+static struct fg_ft_bucket *bucket_at(const struct fg_ft *ft, __u32 reg,
+				      __u32 b)
+{
+	return &ft->b[(size_t)reg * ft->info.nb + b];
+}
+
+/* The slot of region reg holding k (either of its buckets, by tag and
+ * key), its bucket in *bp and index in *ip; NULL when there is none. */
+static struct fg_ft_slot *slot_find(const struct fg_ft *ft, __u32 reg,
+				    const struct fg_flow_key *k,
+				    struct fg_ft_bucket **bp, int *ip)
+{
+	__u64 h = key_hash(ft, k);
+	__u32 bi[2] = {fg_ft_b1(h, ft->info.nb), fg_ft_b2(h, ft->info.nb)};
+	union fg_ft_key u;
+	struct fg_ft_bucket *b;
+	int j, i;
+
+	u.w[6] = 0;
+	u.k = *k;
+	for (j = 0; j < 2; j++) {
+		b = bucket_at(ft, reg, bi[j]);
+		for (i = 0; i < FG_FT_SLOTS; i++) {
+			if (b->tag[i] != fg_ft_tag(h) ||
+			    !fg_ft_key_eq(&b->slot[i].key, &u))
+				continue;
+			if (bp)
+				*bp = b;
+			if (ip)
+				*ip = i;
+			return &b->slot[i];
+		}
+	}
+	return NULL;
+}
+
+/* Acknowledge slot i of b as ended, field by field as a reader's
+ * fg_ft_end() does: the counters it read (pkts, octets), its time, the
+ * generation, then the header's hint; the region's ended count once. */
+static void ack_slot(struct fg_ft *ft, struct fg_ft_bucket *b, int i,
+		     __u64 pkts, __u64 octets, __u64 now)
+{
+	struct fg_ft_slot *s = &b->slot[i];
+
+	s->ack_pkts = pkts;
+	s->ack_octets = octets;
+	s->ack_ns = now;
+	__atomic_store_n(&s->ack_gen, s->gen, __ATOMIC_RELEASE);
+	b->ack8[i] = b->gen8[i] | FG_FT_ENDED;
+	bucket_at(ft, 0, 0)->ended++;
+}
+
+/* The overflow aggregate of IPv4 UDP into FGT_IFINDEX, summed over
+ * CPUs. */
+static __u64 ovf_udp4(struct fgt *in)
+{
+	struct fg_ovf_key k = {.ifindex = FGT_IFINDEX,
+			       .dir = FG_DIR_IN,
+			       .ip_ver = 4,
+			       .proto = IPPROTO_UDP};
+	struct fg_ovf_val *v = calloc(in->ncpu, sizeof(*v));
+	int fd = bpf_map__fd(in->skel->maps.fg_overflow), c;
+	__u64 n = 0;
+
+	if (v && !bpf_map_lookup_elem(fd, &k, v))
+		for (c = 0; c < in->ncpu; c++)
 			n += v[c].packets;
 	free(v);
 	return n;
 }
 
-static void test_full_table(void)
+static int sum_packets(const struct fg_flow_key *k, const struct fg_flow_val *v,
+		       void *ctx)
 {
-	struct fg_ifstats s;
-	struct fg_flow_key k;
-	struct fgt f;
-	__u64 tries, held;
-	int i, fd;
+	*(__u64 *)ctx += v->packets;
+	return 0;
+}
 
-	/* The capture's clock: a run takes milliseconds on a loaded machine
-	 * (test runs wait for RCU), so the kernel's clock would let the retry
-	 * interval pass between any two packets. 10 us a packet here. */
-	if (fgt_open_flows(&f, FG_SLOT_OTHER, 16, 1)) {
-		fgt_ok(0, "full table: instance with 16 flows loads");
+/* Packets in live flows, every region, as readers see them. */
+static __u64 live_packets(struct fgt *in)
+{
+	__u64 n = 0;
+
+	if (fg_ft_walk(&in->ft, sum_packets, &n))
+		fgt_diag("walk failed");
+	return n;
+}
+
+/* A flow seen on two CPUs is a slot in each one's region, each with its
+ * own first time and TTLs; readers sum them. */
+static void test_two_regions(void)
+{
+	struct fg_ft_slot *s[2];
+	struct fg_flow_key k;
+	struct fg_flow_val v;
+	struct iphdr *ip;
+	struct pkt p;
+	int c, good = 0;
+
+	if (t.ncpu < 2) {
+		fgt_skip("needs 2 CPUs", "two regions of one flow");
 		return;
 	}
-	fd = bpf_map__fd(f.skel->maps.fg_flows);
-	for (i = 0; i < 15; i++)
-		send_udp(&f, "192.0.2.60", 1000 + i);
-	send_bad_csum(&f, "192.0.2.63");
-	fgt_ok(!f.skel->bss->fg_flows_full_ns && !f.skel->bss->fg_full_tries,
-	       "full table: 16 flows fit, not marked full");
-	/* 50 new flows, then one of the 16 again, in 0.5 ms: less than the
-	 * retry interval, so one insert is tried. */
-	for (i = 0; i < 50; i++)
-		send_udp(&f, "192.0.2.61", 2000 + i);
-	send_udp(&f, "192.0.2.60", 1000);
-	tries = f.skel->bss->fg_full_tries;
-	fgt_ok(f.skel->bss->fg_flows_full_ns != 0, "full table: marked full");
-	if (!fgt_ok(tries == 1,
-		    "full table: 50 new flows, %llu inserts tried (1)",
-		    (unsigned long long)tries))
-		fgt_diag("an insert per packet would be 50");
+	for (c = 0; c < 2; c++) {
+		if (pin_cpu(c, t.ncpu))
+			fgt_diag("cannot move to CPU %d", c);
+		pkt_init(&p);
+		pkt_eth(&p);
+		ip = pkt_ip4(&p, "192.0.2.7", "198.51.100.7");
+		ip->ttl = 50 + c;
+		pkt_udp(&p, 4444, 5555);
+		run(&p);
+	}
+	pin_cpu(-1, t.ncpu);
+	key_base(&k, 4, IPPROTO_UDP, "192.0.2.7", "198.51.100.7", 4444, 5555);
+	for (c = 0; c < 2; c++) {
+		s[c] = slot_find(&t.ft, c, &k, NULL, NULL);
+		good += s[c] && s[c]->val.packets == 1 && s[c]->val.first_ns &&
+			s[c]->val.ttl_min == 50 + c &&
+			s[c]->val.ttl_max == 50 + c;
+	}
+	fgt_ok(good == 2,
+	       "two regions: a slot in each CPU's region, own first time and "
+	       "TTL min/max");
+	v = flow_get(&k);
+	fgt_ok(v.packets == 2 && v.octets == 2 * 28 && v.ttl_min == 50 &&
+		       v.ttl_max == 51,
+	       "two regions: read as one flow, summed (%llu packets, TTL "
+	       "%u-%u)",
+	       (unsigned long long)v.packets, v.ttl_min, v.ttl_max);
+}
+
+/* A CPU beyond the table's regions (brought up after it was made) counts
+ * in the overflow aggregate. */
+static void test_cpu_beyond(void)
+{
+	struct fg_ifstats s;
+	struct fgt f;
+
+	if (t.ncpu < 3) {
+		fgt_skip("needs 3 CPUs (1 region means region 0 for all)",
+			 "a CPU without a region");
+		return;
+	}
+	if (fgt_open_ft(&f, FG_SLOT_OTHER, t.ncpu - 1, 4, 1)) {
+		fgt_ok(0, "CPU without a region: instance loads");
+		return;
+	}
+	pin_cpu(t.ncpu - 1, t.ncpu);
+	send_udp(&f, "192.0.2.70", 7000);
+	pin_cpu(-1, t.ncpu);
 	fgt_stats(&f, FGT_STATS_IN, &s);
-	fgt_ok(s.flows.insert_fail == 50 && s.flows.ovf_pkts == 50,
-	       "full table: 50 packets without room counted (%llu), in "
-	       "overflow (%llu)",
-	       (unsigned long long)s.flows.insert_fail,
-	       (unsigned long long)s.flows.ovf_pkts);
-	key_base(&k, 4, IPPROTO_UDP, "192.0.2.60", "198.51.100.9", 1000, 53);
-	held = flow_packets(fd, f.ncpu, &k);
-	fgt_ok(held == 2,
-	       "full table: a flow in the table still counted (%llu)",
-	       (unsigned long long)held);
-	/* A malformed drop, though its flow is in the table: straight to
-	 * the aggregate, counted by reason. */
+	fgt_ok(s.flows.packets == 1 && s.flows.ovf_pkts == 1 &&
+		       ovf_udp4(&f) == 1 && !live_packets(&f),
+	       "CPU without a region: its packet in the overflow aggregate");
+	fgt_close(&f);
+}
+
+#define BK_KEYS 18
+
+/* Keys from 192.0.2.60 to port 53 whose two buckets of nb are the same
+ * two distinct buckets: BK_KEYS of them, their source ports in sp[]. */
+static int pair_keys(const struct fg_ft *ft, struct fg_flow_key *keys,
+		     __u16 *sp)
+{
+	__u32 b1, b2, p1 = 0, p2 = 0, port;
+	struct fg_flow_key k;
+	__u64 h;
+	int n = 0;
+
+	for (port = 1000; n < BK_KEYS && port < 65000; port++) {
+		key_base(&k, 4, IPPROTO_UDP, "192.0.2.60", "198.51.100.9", port,
+			 53);
+		h = key_hash(ft, &k);
+		b1 = fg_ft_b1(h, ft->info.nb);
+		b2 = fg_ft_b2(h, ft->info.nb);
+		if (b1 == b2)
+			continue;
+		if (!n) {
+			p1 = b1;
+			p2 = b2;
+		}
+		if (!((b1 == p1 && b2 == p2) || (b1 == p2 && b2 == p1)))
+			continue;
+		keys[n] = k;
+		sp[n++] = port;
+	}
+	return n;
+}
+
+static int bucket_full(const struct fg_ft_bucket *b)
+{
+	int i, n = 0;
+
+	for (i = 0; i < FG_FT_SLOTS; i++)
+		n += b->tag[i] != 0;
+	return n == FG_FT_SLOTS;
+}
+
+/*
+ * One region of 4 buckets: 16 keys that share their two buckets fill
+ * both (two choices: each goes to the emptier), the 17th overflows. A
+ * slot acknowledged as ended takes the next new key; one whose ack does
+ * not match the live counters (a packet came after the reader's read)
+ * does not; a packet of an ended flow starts it again in place. Every
+ * packet is counted once: in a live flow, in what the reader took, or in
+ * the aggregate.
+ */
+static void test_buckets(void)
+{
+	struct fg_flow_key keys[BK_KEYS];
+	struct fg_ft_bucket *b, *head;
+	struct fg_ft_slot *sl, *s3;
+	__u64 acked = 0, ovf0;
+	struct fg_flow_val v;
+	__u16 sp[BK_KEYS];
+	struct fg_ifstats s;
+	__u32 gen;
+	struct fgt f;
+	int i, n, ok, si;
+
+	if (fgt_open_ft(&f, FG_SLOT_OTHER, 1, 4, 1)) {
+		fgt_ok(0, "buckets: instance of 1 region x 4 buckets loads");
+		return;
+	}
+	head = bucket_at(&f.ft, 0, 0);
+	if (!fgt_ok(pair_keys(&f.ft, keys, sp) == BK_KEYS,
+		    "buckets: %d keys sharing their two buckets", BK_KEYS)) {
+		fgt_close(&f);
+		return;
+	}
+	for (i = 0; i < 16; i++)
+		send_udp(&f, "192.0.2.60", sp[i]);
+	for (i = ok = 0; i < 16; i++)
+		ok += fgt_flow(&f, &keys[i]).packets == 1;
+	fgt_stats(&f, FGT_STATS_IN, &s);
+	sl = slot_find(&f.ft, 0, &keys[0], &b, NULL);
+	fgt_ok(ok == 16 && !s.flows.insert_fail && head->used == 16,
+	       "buckets: 16 keys of one bucket pair all held (%d, used %u, "
+	       "overflowed %llu)",
+	       ok, head->used, (unsigned long long)s.flows.insert_fail);
+	{
+		__u64 h = key_hash(&f.ft, &keys[0]);
+
+		fgt_ok(bucket_full(bucket_at(&f.ft, 0, fg_ft_b1(h, 4))) &&
+			       bucket_full(bucket_at(&f.ft, 0, fg_ft_b2(h, 4))),
+		       "buckets: both buckets full, 8 and 8");
+	}
+	ovf0 = ovf_udp4(&f);
+	send_udp(&f, "192.0.2.60", sp[16]);
+	fgt_stats(&f, FGT_STATS_IN, &s);
+	fgt_ok(s.flows.insert_fail == 1 && s.flows.ovf_pkts == 1 &&
+		       ovf_udp4(&f) == ovf0 + 1 &&
+		       !fgt_flow(&f, &keys[16]).packets,
+	       "buckets: the 17th key overflows into the aggregate");
+
+	/* Ended: the reader took keys[3] whole and acked it. */
+	s3 = slot_find(&f.ft, 0, &keys[3], &b, &si);
+	if (!fgt_ok(s3 != NULL, "buckets: keys[3] found by hash")) {
+		fgt_close(&f);
+		return;
+	}
+	gen = s3->gen;
+	acked += s3->val.packets;
+	ack_slot(&f.ft, b, si, s3->val.packets, s3->val.octets,
+		 f.skel->bss->fg_pkt_ns);
+	fgt_ok(!fgt_flow(&f, &keys[3]).packets,
+	       "buckets: a slot acked as ended is no flow for readers");
+	send_udp(&f, "192.0.2.60", sp[16]);
+	fgt_stats(&f, FGT_STATS_IN, &s);
+	sl = slot_find(&f.ft, 0, &keys[16], NULL, NULL);
+	fgt_ok(sl == s3 && s3->gen == gen + 2 && !(s3->gen & 1) &&
+		       b->gen8[si] == fg_ft_gen8(s3->gen) &&
+		       head->reused == 1 && s.flows.insert_fail == 1 &&
+		       fgt_flow(&f, &keys[16]).packets == 1,
+	       "buckets: the ended slot takes the next new key (gen %u -> "
+	       "%u, reused %u)",
+	       gen, s3->gen, head->reused);
+	fgt_ok(!slot_find(&f.ft, 0, &keys[3], NULL, NULL),
+	       "buckets: the ended key is gone from its bucket");
+
+	/* Raced: keys[4] read at 1 packet, a packet comes, then the ack of
+	 * what was read. It does not match: the slot is not taken. */
+	sl = slot_find(&f.ft, 0, &keys[4], &b, &si);
+	v = sl ? sl->val : (struct fg_flow_val){};
+	send_udp(&f, "192.0.2.60", sp[4]);
+	if (sl) {
+		acked += v.packets;
+		ack_slot(&f.ft, b, si, v.packets, v.octets,
+			 f.skel->bss->fg_pkt_ns);
+	}
+	send_udp(&f, "192.0.2.60", sp[17]);
+	fgt_stats(&f, FGT_STATS_IN, &s);
+	fgt_ok(sl && slot_find(&f.ft, 0, &keys[4], NULL, NULL) == sl &&
+		       sl->val.packets == 2 && head->reused == 1 &&
+		       s.flows.insert_fail == 2 &&
+		       !fgt_flow(&f, &keys[17]).packets,
+	       "buckets: an ack that does not match the counters: the slot "
+	       "is kept, the new key overflows");
+	v = fgt_flow(&f, &keys[4]);
+	fgt_ok(v.packets == 1 && v.octets == 28,
+	       "buckets: the packet after the ack is read as a flow of its "
+	       "own (%llu packets)",
+	       (unsigned long long)v.packets);
+
+	/* Ended, then its key again: a new generation in place. */
+	sl = slot_find(&f.ft, 0, &keys[5], &b, &si);
+	if (sl) {
+		gen = sl->gen;
+		acked += sl->val.packets;
+		ack_slot(&f.ft, b, si, sl->val.packets, sl->val.octets,
+			 f.skel->bss->fg_pkt_ns);
+	}
+	send_udp(&f, "192.0.2.60", sp[5]);
+	fgt_stats(&f, FGT_STATS_IN, &s);
+	v = fgt_flow(&f, &keys[5]);
+	fgt_ok(sl && slot_find(&f.ft, 0, &keys[5], NULL, NULL) == sl &&
+		       sl->gen == gen + 2 && sl->val.packets == 1 &&
+		       sl->val.first_ns == f.skel->bss->fg_pkt_ns &&
+		       v.packets == 1 && head->reused == 2 &&
+		       s.flows.insert_fail == 2,
+	       "buckets: a packet of an ended flow starts it again in place "
+	       "(new first time, reused %u)",
+	       head->reused);
+
+	n = 16 + 2 + 1 + 1 + 1;
+	fgt_ok(s.flows.packets == (__u64)n &&
+		       s.flows.packets ==
+			       live_packets(&f) + acked + s.flows.ovf_pkts,
+	       "buckets: conservation, %d = %llu live + %llu acked + %llu "
+	       "overflow",
+	       n, (unsigned long long)live_packets(&f),
+	       (unsigned long long)acked, (unsigned long long)s.flows.ovf_pkts);
+	fgt_close(&f);
+}
+
+/*
+ * The fill mark: one region of one bucket (mark: more than 7 live
+ * slots). Above it, a drop goes to the aggregate even though its flow is
+ * in the table; a passed packet still finds its flow. Once a slot ends,
+ * the region is at the mark, not above: drops are flows again.
+ */
+static void test_fill_mark(void)
+{
+	struct fg_flow_key d, k;
+	struct fg_ft_bucket *b, *head;
+	struct fg_ft_slot *sl;
+	struct fg_ifstats s;
+	__u64 acked = 0;
+	struct fgt f;
+	int i, si;
+
+	if (fgt_open_ft(&f, FG_SLOT_OTHER, 1, 1, 1)) {
+		fgt_ok(0, "fill mark: instance of 1 bucket loads");
+		return;
+	}
+	head = bucket_at(&f.ft, 0, 0);
+	for (i = 0; i < 7; i++)
+		send_udp(&f, "192.0.2.60", 2000 + i);
+	send_bad_csum(&f, "192.0.2.63");
+	key_base(&d, 4, IPPROTO_UDP, "192.0.2.63", "198.51.100.9", 0, 0);
+	d.reason = FG_R_IP4_CSUM;
+	fgt_stats(&f, FGT_STATS_IN, &s);
+	fgt_ok(fgt_flow(&f, &d).packets == 1 && head->used == 8 &&
+		       !s.flows.insert_fail,
+	       "fill mark: at the mark (7 live) a drop is still a flow; 8 "
+	       "live now");
 	send_bad_csum(&f, "192.0.2.63");
 	fgt_stats(&f, FGT_STATS_IN, &s);
-	key_base(&k, 4, IPPROTO_UDP, "192.0.2.63", "198.51.100.9", 0, 0);
-	k.reason = FG_R_IP4_CSUM;
-	held = flow_packets(fd, f.ncpu, &k);
-	fgt_ok(held == 1 && s.flows.ovf_pkts == 51 &&
+	fgt_ok(fgt_flow(&f, &d).packets == 1 && s.flows.insert_fail == 1 &&
+		       s.flows.ovf_pkts == 1 && ovf_udp4(&f) == 1 &&
 		       s.drop_packets[FG_R_IP4_CSUM] == 2,
-	       "full table: a malformed drop goes to the aggregate, not its "
-	       "flow (flow %llu, overflow %llu, ip4-csum drops %llu)",
-	       (unsigned long long)held, (unsigned long long)s.flows.ovf_pkts,
-	       (unsigned long long)s.drop_packets[FG_R_IP4_CSUM]);
-	key_base(&k, 4, IPPROTO_UDP, "192.0.2.60", "198.51.100.9", 1000, 53);
-	fgt_ok(s.flows.packets == 68 &&
-		       s.flows.packets == 17 + s.flows.ovf_pkts,
-	       "full table: conservation, 68 = 17 in flows + %llu overflow",
+	       "fill mark: above it a drop goes to the aggregate, though its "
+	       "flow is held (flow %llu, overflow %llu)",
+	       (unsigned long long)fgt_flow(&f, &d).packets,
 	       (unsigned long long)s.flows.ovf_pkts);
-	/* Room again (as the exporter deletes): after the retry interval
-	 * the next new flow is inserted. */
-	bpf_map_delete_elem(fd, &k);
-	f.skel->bss->fg_pkt_ns += 2000000;
-	send_udp(&f, "192.0.2.62", 3000);
-	key_base(&k, 4, IPPROTO_UDP, "192.0.2.62", "198.51.100.9", 3000, 53);
-	fgt_ok(flow_packets(fd, f.ncpu, &k) == 1 &&
-		       !f.skel->bss->fg_flows_full_ns,
-	       "full table: room again, the next new flow is inserted and the "
-	       "mark cleared");
+	send_udp(&f, "192.0.2.60", 2000);
+	key_base(&k, 4, IPPROTO_UDP, "192.0.2.60", "198.51.100.9", 2000, 53);
+	fgt_stats(&f, FGT_STATS_IN, &s);
+	fgt_ok(fgt_flow(&f, &k).packets == 2 && s.flows.insert_fail == 1,
+	       "fill mark: a passed packet still probes and finds its flow");
+	key_base(&k, 4, IPPROTO_UDP, "192.0.2.60", "198.51.100.9", 2001, 53);
+	sl = slot_find(&f.ft, 0, &k, &b, &si);
+	if (sl) {
+		acked += sl->val.packets;
+		ack_slot(&f.ft, b, si, sl->val.packets, sl->val.octets,
+			 f.skel->bss->fg_pkt_ns);
+	}
+	send_bad_csum(&f, "192.0.2.63");
+	fgt_stats(&f, FGT_STATS_IN, &s);
+	fgt_ok(sl && fgt_flow(&f, &d).packets == 2 && s.flows.insert_fail == 1,
+	       "fill mark: one flow ended, back at the mark: drops are "
+	       "flows again");
+	fgt_ok(s.flows.packets == 11 &&
+		       s.flows.packets ==
+			       live_packets(&f) + acked + s.flows.ovf_pkts,
+	       "fill mark: conservation, 11 = %llu live + %llu acked + %llu "
+	       "overflow",
+	       (unsigned long long)live_packets(&f), (unsigned long long)acked,
+	       (unsigned long long)s.flows.ovf_pkts);
 	fgt_close(&f);
 }
 
@@ -581,15 +853,16 @@ int main(void)
 {
 	if (fgt_open(&t))
 		return 1;
-	flows_fd = bpf_map__fd(t.skel->maps.fg_flows);
 	test_tcp4_flags_ttl();
 	test_shapes();
 	test_drop_flow();
 	test_fragments();
 	test_fragment_eviction();
 	test_sampling_conserves();
-	test_second_cpu_slot();
-	test_full_table();
+	test_two_regions();
+	test_cpu_beyond();
+	test_buckets();
+	test_fill_mark();
 	fgt_close(&t);
 	return fgt_done();
 }

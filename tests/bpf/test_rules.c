@@ -303,8 +303,7 @@ static void check_ifstats(const char *when, __u64 matched)
 /* The flow of the first matrix packet: dropped, reason rule, rule 1. */
 static void check_flow(void)
 {
-	int fd = bpf_map__fd(t.skel->maps.fg_flows);
-	struct fg_flow_val *v = calloc(t.ncpu, sizeof(*v)), sum;
+	struct fg_flow_val sum;
 	struct fg_flow_key k = {.ifindex = FGT_IFINDEX,
 				.ip_ver = 4,
 				.proto = IPPROTO_UDP,
@@ -316,14 +315,11 @@ static void check_flow(void)
 	pkt_addr(AF_INET, D, k.dst + 12);
 	k.sport = htons(1000);
 	k.dport = htons(9);
-	memset(&sum, 0, sizeof(sum));
-	if (v && !bpf_map_lookup_elem(fd, &k, v))
-		fg_flow_sum(v, t.ncpu, &sum);
+	sum = fgt_flow(&t, &k);
 	fgt_ok(sum.packets == 1 && sum.rule_id == 1,
 	       "flow of the /24 drop: reason rule, rule_id 1 (%llu packets, "
 	       "rule_id %u)",
 	       (unsigned long long)sum.packets, sum.rule_id);
-	free(v);
 }
 
 /* A set written into the inactive half changes nothing until the switch:
@@ -543,6 +539,7 @@ static void test_capacity(void)
 static void test_tc(void)
 {
 	struct flowgate_tc *tc = flowgate_tc__open();
+	struct fg_ft_info info;
 	struct fg_rule_fds tf;
 	struct fg_ruleset saved = cur;
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
@@ -554,7 +551,8 @@ static void test_tc(void)
 		return (void)fgt_ok(false, "tc: open");
 	bpf_object__for_each_map(m, tc->obj) bpf_map__set_pin_path(m, NULL);
 	tc->rodata->fg_record_last = 1;
-	if (flowgate_tc__load(tc) || fg_rule_fds_from_obj(tc->obj, &tf)) {
+	if (fgt_ft_info(&info, 0) || FGT_FT_SET(tc, &info) ||
+	    flowgate_tc__load(tc) || fg_rule_fds_from_obj(tc->obj, &tf)) {
 		fgt_ok(false, "tc: load");
 		flowgate_tc__destroy(tc);
 		return;

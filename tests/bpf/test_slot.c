@@ -135,6 +135,7 @@ static void tc_slot(void)
 		    kout = fg_slot_key(slot, FG_DIR_OUT);
 	int ncpu = libbpf_num_possible_cpus(), fd, err;
 	struct fg_ifstats in, out;
+	struct fg_ft_info info;
 	struct flowgate_tc *skel;
 	__u32 rin = ~0u, rout = ~0u;
 	struct bpf_map *m;
@@ -145,7 +146,11 @@ static void tc_slot(void)
 		return;
 	bpf_object__for_each_map(m, skel->obj) bpf_map__set_pin_path(m, NULL);
 	skel->rodata->fg_slot = slot;
-	err = flowgate_tc__load(skel);
+	err = fgt_ft_info(&info, 0);
+	if (!err)
+		err = FGT_FT_SET(skel, &info);
+	if (!err)
+		err = flowgate_tc__load(skel);
 	if (!fgt_ok(!err, "TC object slot %u: load (%s)", slot,
 		    err ? strerror(-err) : "ok"))
 		goto out;

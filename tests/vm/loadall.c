@@ -4,10 +4,10 @@
  * the running kernel, and says in TAP which ones its verifier accepts. A
  * rejection prints the verifier's last lines (FG_LOG_LINES, 12; 0 = all),
  * so that the kernel matrix names the instruction an older kernel refuses.
- * Read-only data stays at its defaults (every stage enabled, rules on),
- * and a program whose object has a load-time switch for code only some
- * kernels run (SWITCHES: the capture's copy from XDP) loads a second time
- * with the switch on.
+ * Read-only data stays at its defaults (every stage enabled, rules on)
+ * but for the flow table's geometry, set as attach sets it, and a program whose
+ * object has a load-time switch for code only some kernels run (SWITCHES: the
+ * capture's copy from XDP) loads a second time with the switch on.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -58,9 +58,9 @@ static void print_tail(int lines)
 		printf("#   %s\n", line);
 }
 
-/* Sets the one-byte-or-more rodata variable NAME of obj to 1; -1 when the
- * object has none. */
-static int set_switch(struct bpf_object *obj, const char *name)
+/* Sets the rodata variable NAME of obj (one byte or more, at most 8) to
+ * val; -1 when the object has none. */
+static int set_rodata(struct bpf_object *obj, const char *name, __u64 val)
 {
 	struct btf *btf = bpf_object__btf(obj);
 	const struct btf_var_secinfo *vs;
@@ -91,14 +91,39 @@ static int set_switch(struct bpf_object *obj, const char *name)
 				continue;
 			/* writable until load, as a skeleton writes it */
 			data = (char *)bpf_map__initial_value(m, &size);
-			if (!data || vs->offset + vs->size > size)
+			if (!data || vs->offset + vs->size > size ||
+			    vs->size > sizeof(val))
 				return -1;
 			memset(data + vs->offset, 0, vs->size);
-			data[vs->offset] = 1; /* little endian: the value 1 */
+			/* little endian: the value's low bytes */
+			memcpy(data + vs->offset, &val, vs->size);
 			return 0;
 		}
 	}
 	return -1;
+}
+
+static int set_switch(struct bpf_object *obj, const char *name)
+{
+	return set_rodata(obj, name, 1);
+}
+
+/* The flow table as attach makes it (include/fg_flowtab.h): a region per
+ * possible CPU, so that the verifier walks the per-CPU path that the
+ * defaults (one region: replay's) leave out as dead code. Objects
+ * without the table are left alone. */
+#define FT_NB 1024
+static int set_flowtab(struct bpf_object *obj)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, "fg_flowtab");
+	int ncpu = libbpf_num_possible_cpus();
+
+	if (!m)
+		return 0;
+	if (ncpu < 1 || set_rodata(obj, "fg_ft_nreg", ncpu) ||
+	    set_rodata(obj, "fg_ft_nb", FT_NB))
+		return -1;
+	return bpf_map__set_max_entries(m, ncpu * FT_NB);
 }
 
 /* Does path's object have the switch? */
@@ -125,7 +150,7 @@ static int load_one(const char *path, int want, const char *sw,
 
 	if (!obj)
 		return -1;
-	if (sw && set_switch(obj, sw)) {
+	if ((sw && set_switch(obj, sw)) || set_flowtab(obj)) {
 		bpf_object__close(obj);
 		return -1;
 	}
