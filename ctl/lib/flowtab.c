@@ -368,6 +368,22 @@ int fg_ft_end(struct fg_ft *t, const struct fg_flow_key *key, __u64 now_ns,
  * position, the others skipped. */
 typedef int (*key_fn)(struct fg_ft *t, struct ft_key *k, void *ctx);
 
+/* One region (replay's table): a key has one slot in it at most (BPF
+ * probes both buckets before it takes a slot), so the slot read is the
+ * key's only position and needs no lookup of the others: a whole read
+ * then costs no hash and no other bucket per flow. */
+static void one_pos(struct ft_key *k, __u32 r, __u32 b, __u32 s,
+		    const struct fg_ft_slot *c)
+{
+	k->any = true;
+	k->r0 = r, k->b0 = b, k->s0 = s;
+	k->n = 0;
+	if (!fg_ft_view(c, &k->sum))
+		return;
+	k->pos[0] = (struct ft_pos){r, b, s, *c};
+	k->n = 1;
+}
+
 static int walk(struct fg_ft *t, key_fn fn, void *ctx)
 {
 	const struct fg_ft_info *in = &t->info;
@@ -390,8 +406,12 @@ static int walk(struct fg_ft *t, key_fn fn, void *ctx)
 						     __ATOMIC_ACQUIRE) ||
 				    fg_ft_read(&bk->slot[s], &c))
 					continue;
-				key_of(&c.key, &u);
-				err = collect(t, &u, k);
+				if (in->nreg == 1) {
+					one_pos(k, r, b, s, &c);
+				} else {
+					key_of(&c.key, &u);
+					err = collect(t, &u, k);
+				}
 				if (err || !k->any || k->r0 != r ||
 				    k->b0 != b || k->s0 != s || !k->n)
 					continue;
