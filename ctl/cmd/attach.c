@@ -316,10 +316,11 @@ static int resolve_flowtab(const struct fg_attach_args *a,
 			   struct fg_ft_info *ft)
 {
 	__u64 live = 0;
-	int err = fg_ft_old_check();
+	int err = fg_ft_old_check(); /* printed */
 
-	if (!err)
-		err = fg_ft_info_read(ft);
+	if (err)
+		return err;
+	err = fg_ft_info_read(ft);
 	if (!err && a->max_flows && a->max_flows != ft->max_flows) {
 		if (any_attached())
 			return fg_error(-EBUSY,

@@ -155,6 +155,19 @@ __u32 fg_pinned_cap_ring(void)
 	return pinned_max_entries(FG_MAP_CAP_RING);
 }
 
+/* The pin directory, on a bpffs, made if missing. */
+static int pin_dir_make(void)
+{
+	int err = fg_ensure_bpffs();
+
+	if (err)
+		return err;
+	if (mkdir(fg_pin_dir(), 0700) && errno != EEXIST)
+		return fg_error(-errno, "cannot create %s: %s", fg_pin_dir(),
+				strerror(errno));
+	return 0;
+}
+
 /* ---- the flow table's geometry (fg_ftinfo) ---- */
 
 int fg_ft_info_read(struct fg_ft_info *info)
@@ -209,6 +222,9 @@ int fg_ft_info_ensure(__u32 max_flows, struct fg_ft_info *info)
 				"the flow table under %s has no %s beside it; "
 				"detach every interface and 'flowgate purge'",
 				fg_pin_dir(), FG_MAP_FTINFO);
+	err = pin_dir_make();
+	if (err)
+		return err;
 	err = fg_ft_info_new(info,
 			     max_flows ? max_flows : FG_DEFAULT_MAX_FLOWS);
 	if (!err)
@@ -309,12 +325,9 @@ int fg_obj_pin_maps(struct bpf_object *obj, const struct fg_ft_info *ft)
 	char path[4096];
 	int err;
 
-	err = fg_ensure_bpffs();
+	err = pin_dir_make();
 	if (err)
 		return err;
-	if (mkdir(fg_pin_dir(), 0700) && errno != EEXIST)
-		return fg_error(-errno, "cannot create %s: %s", fg_pin_dir(),
-				strerror(errno));
 	bpf_object__for_each_map(map, obj)
 	{
 		if (is_internal_map(map))
