@@ -158,10 +158,22 @@ static void key_of(const struct fg_flow_key *k, union fg_ft_key *u)
  * is no position of u. Stops at fn's first non-zero return. */
 typedef int (*pos_fn)(const struct ft_pos *p, void *ctx);
 
-static int key_each(const struct fg_ft *t, const union fg_ft_key *u, pos_fn fn,
-		    void *ctx)
+/* Ask for the header lines of hash h's buckets in every region at once:
+ * in a table larger than the cache each is a miss, and misses asked for
+ * together are waited for together. */
+static void key_prefetch(const struct fg_ft *t, __u64 h)
 {
-	__u64 h = fg_ft_hash(u, t->info.seed);
+	__u32 b1 = fg_ft_b1(h, t->info.nb), b2 = fg_ft_b2(h, t->info.nb), r;
+
+	for (r = 0; r < t->info.nreg; r++) {
+		__builtin_prefetch(bucket(t, r, b1));
+		__builtin_prefetch(bucket(t, r, b2));
+	}
+}
+
+static int key_each(const struct fg_ft *t, const union fg_ft_key *u, __u64 h,
+		    pos_fn fn, void *ctx)
+{
 	__u32 tag = fg_ft_tag(h), bk[2], nbk = 1, i;
 	struct ft_pos p;
 	int err;
@@ -274,14 +286,14 @@ static void key_free(struct ft_key *k)
 	key_init(k);
 }
 
-/* Every position of key u: 0, or -ENOMEM (a key on more regions than
- * there is memory for: nothing of it is read). */
-static int collect(const struct fg_ft *t, const union fg_ft_key *u,
+/* Every position of key u, of hash h: 0, or -ENOMEM (a key on more
+ * regions than there is memory for: nothing of it is read). */
+static int collect(const struct fg_ft *t, const union fg_ft_key *u, __u64 h,
 		   struct ft_key *k)
 {
 	k->n = 0;
 	k->any = false;
-	k->err = key_each(t, u, collect_one, k);
+	k->err = key_each(t, u, h, collect_one, k);
 	if (k->err)
 		k->n = 0;
 	return k->err;
@@ -292,11 +304,14 @@ int fg_ft_get(const struct fg_ft *t, const struct fg_flow_key *key,
 {
 	struct ft_key k;
 	union fg_ft_key u;
+	__u64 h;
 	int err;
 
 	key_init(&k);
 	key_of(key, &u);
-	err = collect(t, &u, &k);
+	h = fg_ft_hash(&u, t->info.seed);
+	key_prefetch(t, h);
+	err = collect(t, &u, h, &k);
 	if (!err && !k.n)
 		err = -ENOENT;
 	if (!err)
@@ -345,12 +360,15 @@ int fg_ft_end(struct fg_ft *t, const struct fg_flow_key *key, __u64 now_ns,
 {
 	struct ft_key k;
 	union fg_ft_key u;
+	__u64 h;
 	int err;
 
 	*ended = false;
 	key_init(&k);
 	key_of(key, &u);
-	err = collect(t, &u, &k);
+	h = fg_ft_hash(&u, t->info.seed);
+	key_prefetch(t, h);
+	err = collect(t, &u, h, &k);
 	if (!err && !k.n)
 		err = -ENOENT;
 	if (!err) {
@@ -368,30 +386,54 @@ int fg_ft_end(struct fg_ft *t, const struct fg_flow_key *key, __u64 now_ns,
  * position, the others skipped. */
 typedef int (*key_fn)(struct fg_ft *t, struct ft_key *k, void *ctx);
 
+/* A bucket's slots as the walk reads them: their keys, hashed, and
+ * their buckets' header lines asked for before any is needed. */
+struct walk_bucket {
+	struct fg_ft_slot c[FG_FT_SLOTS];
+	union fg_ft_key u[FG_FT_SLOTS];
+	__u64 h[FG_FT_SLOTS];
+	bool taken[FG_FT_SLOTS];
+};
+
+static void walk_read(const struct fg_ft *t, const struct fg_ft_bucket *bk,
+		      struct walk_bucket *w)
+{
+	__u32 s;
+
+	for (s = 0; s < FG_FT_SLOTS; s++) {
+		w->taken[s] = __atomic_load_n(&bk->tag[s], __ATOMIC_ACQUIRE) &&
+			      !fg_ft_read(&bk->slot[s], &w->c[s]);
+		if (!w->taken[s])
+			continue;
+		key_of(&w->c[s].key, &w->u[s]);
+		w->h[s] = fg_ft_hash(&w->u[s], t->info.seed);
+		key_prefetch(t, w->h[s]);
+	}
+}
+
 static int walk(struct fg_ft *t, key_fn fn, void *ctx)
 {
 	const struct fg_ft_info *in = &t->info;
-	struct fg_ft_slot c;
-	union fg_ft_key u;
+	struct walk_bucket *w;
 	struct ft_key *k;
 	__u32 r, b, s;
 	int err = 0;
 
 	k = malloc(sizeof(*k));
-	if (!k)
+	w = malloc(sizeof(*w));
+	if (!k || !w) {
+		free(k);
+		free(w);
 		return -ENOMEM;
+	}
 	key_init(k);
 	for (r = 0; r < in->nreg && !err; r++) {
 		for (b = 0; b < in->nb && !err; b++) {
-			const struct fg_ft_bucket *bk = bucket(t, r, b);
-
+			walk_read(t, bucket(t, r, b), w);
 			for (s = 0; s < FG_FT_SLOTS && !err; s++) {
-				if (!__atomic_load_n(&bk->tag[s],
-						     __ATOMIC_ACQUIRE) ||
-				    fg_ft_read(&bk->slot[s], &c))
+				if (!w->taken[s])
 					continue;
-				key_of(&c.key, &u);
-				err = collect(t, &u, k);
+				err = collect(t, &w->u[s], w->h[s], k);
 				if (err || !k->any || k->r0 != r ||
 				    k->b0 != b || k->s0 != s || !k->n)
 					continue;
@@ -401,6 +443,7 @@ static int walk(struct fg_ft *t, key_fn fn, void *ctx)
 	}
 	key_free(k);
 	free(k);
+	free(w);
 	return err;
 }
 
