@@ -138,8 +138,8 @@ COLD=${COST_COLD:-50000}
 cold_src=(-C "$COLD")
 [ "$tables" = 1 ] && [ "$flood" = 1 ] && cold_src=(-F "$FLOOD_BIG")
 # fg_xdp-warm: the same frame 5000 times, so every run but the first
-# updates an existing flow; fg_xdp-full: fg_flows filled to max_entries
-# with dummy keys first; fg_xdp-cold: inserts (run once per frame).
+# updates an existing flow; fg_xdp-full: every slot of fg_flowtab holds a
+# dummy flow first; fg_xdp-cold: inserts (run once per frame).
 progs=(
 	"empty=$OUT/empty_xdp.bpf.o"
 	"xdp-filter=$XDPFILT,prog=xdpfilt_dny_all"
@@ -162,8 +162,11 @@ fi
 # same rounds, for before/after ratios of a change.
 if [ -n "${COST_BEFORE:-}" ]; then
 	[ -r "$COST_BEFORE" ] || die "no $COST_BEFORE"
+	# An object from before fg_flowtab fills its per-CPU hash instead.
+	btab=""
+	grep -q fg_flowtab "$COST_BEFORE" || btab=,table=fg_flows
 	progs+=("fg_xdp-before=$COST_BEFORE,prog=fg_xdp"
-		"fg_xdp-before-full=$COST_BEFORE,prog=fg_xdp,flows=full")
+		"fg_xdp-before-full=$COST_BEFORE,prog=fg_xdp,flows=full$btab")
 	ratios+=(-R fg_xdp-warm/fg_xdp-before -R fg_xdp-before/xdp-filter
 		-R fg_xdp-full/fg_xdp-before-full)
 fi

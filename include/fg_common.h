@@ -236,9 +236,9 @@ enum fg_dir {
 };
 
 /*
- * Flow table (per-CPU hash fg_flows). One record per direction of a
- * conversation, per interface and per verdict: the dropped packets of a
- * flow are a record of their own, with the drop reason, so that every
+ * Flow table (fg_flowtab, include/fg_flowtab.h). One record per direction
+ * of a conversation, per interface and per verdict: the dropped packets of
+ * a flow are a record of their own, with the drop reason, so that every
  * record has one forwarding status.
  */
 struct fg_flow_key {
@@ -273,8 +273,10 @@ struct fg_flow_val {
  * aligned. */
 #define FG_FLOW_VAL_STRIDE ((sizeof(struct fg_flow_val) + 7) / 8 * 8)
 
-/* Table full: the packet goes to the per-CPU overflow aggregate of its
- * interface, direction, IP version and protocol (map fg_overflow). */
+/* No room in the flow table (both of the key's buckets full, or a drop
+ * into a region above its fill mark): the packet goes to the per-CPU
+ * overflow aggregate of its interface, direction, IP version and
+ * protocol (map fg_overflow). */
 struct fg_ovf_key {
 	__u32 ifindex;
 	__u8 dir;

@@ -186,14 +186,16 @@ static __always_inline int fg_ft_hinted(const struct fg_ft_bucket *b, int i)
 /* The key's slot in bucket b, by tag then key: a live one takes the
  * packet (FG_FT_HIT), a dead one (acked as ended with nothing since)
  * starts a new generation in place (FG_FT_REBORN): what a delete and a
- * re-insert did in a hash. Else the count of free slots, a count and not
- * a mask of them: the verifier follows every value of a mask carried to
- * the insert as a path of its own (over a million instructions on 6.18).
+ * re-insert did in a hash. Else the count of free slots, and in bits 4-7
+ * the count of slots hinted as ended (fg_ft_hinted): counts, not masks
+ * of them, as the verifier follows every value of a mask carried to the
+ * insert as a path of its own (over a million instructions on 6.18). A
+ * full bucket without hints then costs no insert call.
  * Global, as the insert: checked once, not at each call. */
 __noinline int fg_ft_probe(struct fg_ft_bucket *b, const struct fg_ft_ctx *c,
 			   const struct fg_pkt *p)
 {
-	int i, n = 0;
+	int i, n = 0, nh = 0;
 	__u32 t;
 
 	if (!b || !c || !p)
@@ -205,8 +207,10 @@ __noinline int fg_ft_probe(struct fg_ft_bucket *b, const struct fg_ft_ctx *c,
 			n++;
 			continue;
 		}
-		if (t != c->tag || !fg_ft_key_eq(&b->slot[i].key, &c->u))
+		if (t != c->tag || !fg_ft_key_eq(&b->slot[i].key, &c->u)) {
+			nh += fg_ft_hinted(b, i);
 			continue;
+		}
 		if (fg_ft_dead(&b->slot[i])) {
 			fg_ft_start(b, i, c, p, 0);
 			return FG_FT_REBORN;
@@ -214,7 +218,7 @@ __noinline int fg_ft_probe(struct fg_ft_bucket *b, const struct fg_ft_ctx *c,
 		fg_flow_update(&b->slot[i].val, p, c->pkts, c->octets, c->now);
 		return FG_FT_HIT;
 	}
-	return n;
+	return n | nh << 4;
 }
 
 /* A new key into bucket b: its first free slot (dead 0), or its first
@@ -296,13 +300,13 @@ __noinline int fg_ft_add(struct fg_ft_ctx *c, const struct fg_pkt *p)
 			goto found;
 		}
 	}
-	if (n2 > n1 && b2)
+	if ((n2 & 0xf) > (n1 & 0xf) && b2)
 		taken = fg_ft_insert(b2, c, p, 0);
-	else if (n1)
+	else if (n1 & 0xf)
 		taken = fg_ft_insert(b1, c, p, 0);
 	if (!taken) {
-		if (fg_ft_insert(b1, c, p, 1) ||
-		    (b2 && fg_ft_insert(b2, c, p, 1)))
+		if ((n1 >> 4 && fg_ft_insert(b1, c, p, 1)) ||
+		    (n2 >> 4 && b2 && fg_ft_insert(b2, c, p, 1)))
 			n1 = FG_FT_REBORN;
 		else
 			goto ovf;

@@ -606,8 +606,10 @@ static void test_cpu_beyond(void)
 
 #define BK_KEYS 18
 
-/* Keys from 192.0.2.60 to port 53 whose two buckets of nb are the same
- * two distinct buckets: BK_KEYS of them, their source ports in sp[]. */
+/* Keys from 192.0.2.60 to port 53 whose first and second buckets of nb
+ * are the same two distinct buckets, in the same order (one choice would
+ * overflow the first at its 9th key): BK_KEYS of them, their source
+ * ports in sp[]. */
 static int pair_keys(const struct fg_ft *ft, struct fg_flow_key *keys,
 		     __u16 *sp)
 {
@@ -628,7 +630,7 @@ static int pair_keys(const struct fg_ft *ft, struct fg_flow_key *keys,
 			p1 = b1;
 			p2 = b2;
 		}
-		if (!((b1 == p1 && b2 == p2) || (b1 == p2 && b2 == p1)))
+		if (b1 != p1 || b2 != p2)
 			continue;
 		keys[n] = k;
 		sp[n++] = port;
@@ -647,7 +649,8 @@ static int bucket_full(const struct fg_ft_bucket *b)
 
 /*
  * One region of 4 buckets: 16 keys that share their two buckets fill
- * both (two choices: each goes to the emptier), the 17th overflows. A
+ * both (two choices: each goes to the emptier, though all have the same
+ * first bucket), the 17th overflows. A
  * slot acknowledged as ended takes the next new key; one whose ack does
  * not match the live counters (a packet came after the reader's read)
  * does not; a packet of an ended flow starts it again in place. Every

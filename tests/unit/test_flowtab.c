@@ -334,10 +334,10 @@ static int see(const struct fg_flow_key *k, const struct fg_flow_val *v,
 	return 0;
 }
 
-/* Keys spread over 4 regions of 16 buckets (a key on one, two or all of
- * them), buckets full enough that keys take their second choice: each
- * key once, its regions summed. */
-static void test_walk_merge(void **state)
+/* Keys spread over nreg regions of 16 buckets (a key on one, several or
+ * all of them), buckets full enough that keys take their second choice:
+ * each key once, its regions summed. */
+static void walk_merge(__u32 nreg)
 {
 	__u64 want_p[NKEYS] = {0}, want_o[NKEYS] = {0};
 	struct seen s = {.stop_at = -1};
@@ -345,10 +345,10 @@ static void test_walk_merge(void **state)
 	struct fg_ft_fill f;
 	int i, r, second = 0, slots = 0;
 
-	table_new(4, 16, 77);
+	table_new(nreg, 16, 77);
 	for (i = 0; i < NKEYS; i++) {
 		k = key(2000 + i);
-		for (r = 0; r < 4; r++) {
+		for (r = 0; r < (int)nreg; r++) {
 			int n = (i + r) % 5;
 
 			if (r && i % 3 == 0)
@@ -362,7 +362,7 @@ static void test_walk_merge(void **state)
 		}
 	}
 	/* some keys are in their second bucket */
-	for (r = 0; r < 4; r++)
+	for (r = 0; r < (int)nreg; r++)
 		for (i = 0; i < NKEYS; i++) {
 			union fg_ft_key u = {.w = {0}};
 			__u32 b;
@@ -386,9 +386,9 @@ static void test_walk_merge(void **state)
 	}
 	assert_int_equal(fg_ft_fill(&tab, &f), 0);
 	assert_int_equal(f.live, slots);
-	assert_int_equal(f.slots, 4 * 16 * 8);
+	assert_int_equal(f.slots, nreg * 16 * 8);
 	assert_int_equal(f.reg_slots, 128);
-	assert_int_equal(f.nreg, 4);
+	assert_int_equal(f.nreg, nreg);
 	/* a non-zero return stops the walk with that value */
 	memset(&s, 0, sizeof(s));
 	s.stop_at = 5;
@@ -397,16 +397,29 @@ static void test_walk_merge(void **state)
 	table_free();
 }
 
+/* Probing every region for each slot (few regions) */
+static void test_walk_merge(void **state)
+{
+	walk_merge(4);
+}
+
+/* and the sorted walk of many regions: the same flows */
+static void test_walk_merge_many(void **state)
+{
+	walk_merge(8);
+	walk_merge(13);
+}
+
 /* A key whose first position (region 0) is dead and whose region 2 slot
  * is live: reported once, with region 2's counters. */
-static void test_walk_dead_first(void **state)
+static void walk_dead_first(__u32 nreg)
 {
 	struct fg_flow_key a = key(2005);
 	struct seen s = {.stop_at = -1};
 	struct fg_flow_val v;
 	bool ended;
 
-	table_new(3, 4, 9);
+	table_new(nreg, 4, 9);
 	bpf_addn(0, &a, 4, 100, 1000);
 	assert_int_equal(fg_ft_end(&tab, &a, 2000, 0, &v, &ended), 0);
 	assert_true(ended);
@@ -417,6 +430,12 @@ static void test_walk_dead_first(void **state)
 	assert_int_equal(s.octets[5], 200);
 	assert_int_equal(s.calls, 1);
 	table_free();
+}
+
+static void test_walk_dead_first(void **state)
+{
+	walk_dead_first(3);
+	walk_dead_first(6);
 }
 
 /* ---- ending flows ---- */
@@ -551,7 +570,9 @@ static int sel_fail(const struct fg_flow_key *k, const struct fg_flow_val *v,
 	return -EIO;
 }
 
-static void test_end_each(void **state)
+/* Flows on regions r0 and r1 of nreg (the odd ones of every 4th on
+ * both). */
+static void end_each(__u32 nreg, __u32 r0, __u32 r1)
 {
 	struct sel s = {0};
 	struct fg_flow_key k;
@@ -559,12 +580,12 @@ static void test_end_each(void **state)
 	struct fg_ft_fill f;
 	int i;
 
-	table_new(2, 8, 3);
+	table_new(nreg, 8, 3);
 	for (i = 0; i < 20; i++) {
 		k = key(4000 + i);
-		bpf_addn(i % 2, &k, 1 + i, 10, 100);
+		bpf_addn(i % 2 ? r1 : r0, &k, 1 + i, 10, 100);
 		if (i % 4 == 1)
-			bpf_addn(1 - i % 2, &k, 1, 10, 200);
+			bpf_addn(i % 2 ? r0 : r1, &k, 1, 10, 200);
 	}
 	assert_int_equal(fg_ft_end_each(&tab, 1000, sel_odd, sel_done, &s), 10);
 	assert_int_equal(s.seen, 20);
@@ -578,7 +599,7 @@ static void test_end_each(void **state)
 	}
 	assert_int_equal(fg_ft_fill(&tab, &f), 0);
 	assert_int_equal(f.live, 10);
-	assert_int_equal(ended_count(0) + ended_count(1), 15);
+	assert_int_equal(ended_count(r0) + ended_count(r1), 15);
 	/* nothing left to select; an error stops it */
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(fg_ft_end_each(&tab, 1000, sel_odd, sel_done, &s), 0);
@@ -586,6 +607,12 @@ static void test_end_each(void **state)
 	assert_int_equal(fg_ft_end_each(&tab, 1000, sel_fail, NULL, NULL),
 			 -EIO);
 	table_free();
+}
+
+static void test_end_each(void **state)
+{
+	end_each(2, 0, 1);
+	end_each(7, 2, 6); /* the sorted walk */
 }
 
 /* ---- fill ---- */
@@ -719,16 +746,25 @@ static void test_torn(void **state)
 
 /* BPF counting packets of one key while a reader ends the flow over and
  * over: every packet is in exactly one of the ends or in what is left. */
-static __u64 racer_pkts;
+static __u64 racer_pkts, racer_full;
+static volatile __u64 reader_ends;
 
+/* At least 300,000 packets, and on until the reader has ended the flow
+ * 100 times (a loaded machine may not run both threads at once), within
+ * 100 million. */
 static void *racer(void *arg)
 {
 	struct fg_flow_key a = key(8000);
 	__u64 n;
 
-	for (n = 0; n < 300000; n++)
-		if (!bpf_add(0, &a, 3, n + 1))
+	for (n = 0; n < 100000000; n++) {
+		if (n >= 300000 && reader_ends >= 100)
 			break;
+		if (!bpf_add(0, &a, 3, n + 1)) {
+			racer_full++;
+			break;
+		}
+	}
 	racer_pkts = n;
 	stop = 1;
 	return NULL;
@@ -744,6 +780,7 @@ static void test_end_race(void **state)
 
 	table_new(1, 2, 0);
 	stop = 0;
+	reader_ends = 0;
 	assert_int_equal(pthread_create(&th, NULL, racer, NULL), 0);
 	while (!stop) {
 		if (fg_ft_end(&tab, &a, 1, 0, &v, &ended))
@@ -751,17 +788,18 @@ static void test_end_race(void **state)
 		assert_true(ended);
 		pkts += v.packets;
 		octets += v.octets;
-		ends++;
+		reader_ends = ++ends;
 	}
 	pthread_join(th, NULL);
 	if (!fg_ft_get(&tab, &a, &v)) {
 		pkts += v.packets;
 		octets += v.octets;
 	}
-	assert_int_equal(racer_pkts, 300000);
+	assert_int_equal(racer_full, 0);
+	assert_true(racer_pkts >= 300000);
 	assert_int_equal(pkts, racer_pkts);
 	assert_int_equal(octets, 3 * racer_pkts);
-	assert_true(ends > 1);
+	assert_true(ends >= 100);
 	/* one slot, never more: ends of one generation counted once */
 	assert_int_equal(bkt(0, 0)->used, 1);
 	assert_true(bkt(0, 0)->ended <= bkt(0, 0)->reused + 1);
@@ -777,6 +815,7 @@ int main(void)
 		cmocka_unit_test(test_open_fd),
 		cmocka_unit_test(test_get),
 		cmocka_unit_test(test_walk_merge),
+		cmocka_unit_test(test_walk_merge_many),
 		cmocka_unit_test(test_walk_dead_first),
 		cmocka_unit_test(test_end),
 		cmocka_unit_test(test_end_idle),
