@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The exporter (ctl/export/export.c) over the flow table's source
+ * (flow_src_tab.c), on a table in plain memory whose data-path side is
+ * written here after the rules of include/fg_flowtab.h: a flow ends by
+ * the exporter's acknowledgement of exactly what it read, a packet that
+ * races the end is exported as one more record, a packet after it is a
+ * new flow, and what another reader (flow flush) ended meanwhile is not
+ * exported twice nor lost. Every test checks that the records carry
+ * every packet counted, once.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "fg.h"
+#include "export.h"
+#include "exp_settings.h"
+#include "flow_src.h"
+#include "flowtab.h"
+
+struct fg_opts fg_opts;
+
+#define S  1000000000ull
+#define T0 (1000 * S)
+
+static struct fg_ft tab;
+
+static void table_new(void)
+{
+	struct fg_ft_info in = {.version = FG_FT_VERSION,
+				.nreg = 1,
+				.nb = 16,
+				.max_flows = 64,
+				.seed = 0};
+	size_t len = in.nb * sizeof(struct fg_ft_bucket);
+	void *mem = calloc(1, len);
+
+	assert_non_null(mem);
+	assert_int_equal(fg_ft_open_mem(&tab, mem, len, &in), 0);
+}
+
+static void table_free(void)
+{
+	void *mem = tab.b;
+
+	fg_ft_close(&tab);
+	free(mem);
+}
+
+static void key_of(union fg_ft_key *u, int i)
+{
+	memset(u, 0, sizeof(*u));
+	u->k.ifindex = 1;
+	u->k.ip_ver = 4;
+	u->k.proto = 17;
+	u->k.eth_proto = 0x0800;
+	u->k.src[15] = i;
+	u->k.dst[15] = 200;
+	u->k.sport = 1000 + i;
+	u->k.dport = 53;
+}
+
+/* The key's slot (any generation), or NULL. */
+static struct fg_ft_slot *slot_of(const union fg_ft_key *u,
+				  struct fg_ft_bucket **bk, int *si)
+{
+	__u64 h = fg_ft_hash(u, 0);
+	__u32 b[2] = {fg_ft_b1(h, tab.info.nb), fg_ft_b2(h, tab.info.nb)};
+	int i, s;
+
+	for (i = 0; i < 2; i++)
+		for (s = 0; s < FG_FT_SLOTS; s++)
+			if (tab.b[b[i]].tag[s] == fg_ft_tag(h) &&
+			    fg_ft_key_eq(&tab.b[b[i]].slot[s].key, u)) {
+				*bk = &tab.b[b[i]];
+				*si = s;
+				return &tab.b[b[i]].slot[s];
+			}
+	return NULL;
+}
+
+/* A packet of flow i at now, as BPF counts it: into its live slot, a new
+ * generation in its dead slot, or a free slot of its first bucket. */
+static void packet(int i, __u64 now)
+{
+	struct fg_ft_bucket *b;
+	struct fg_ft_slot *s;
+	union fg_ft_key u;
+	int si;
+
+	key_of(&u, i);
+	s = slot_of(&u, &b, &si);
+	if (s && !fg_ft_dead(s)) {
+		s->val.packets++;
+		s->val.octets += 100;
+		s->val.last_ns = now;
+		return;
+	}
+	if (!s) {
+		__u64 h = fg_ft_hash(&u, 0);
+
+		b = &tab.b[fg_ft_b1(h, tab.info.nb)];
+		for (si = 0; b->tag[si]; si++)
+			assert_true(si < FG_FT_SLOTS - 1);
+		s = &b->slot[si];
+		s->key = u.k;
+		b->tag[si] = fg_ft_tag(h);
+	}
+	s->gen += 2;
+	s->val = (struct fg_flow_val){.packets = 1,
+				      .octets = 100,
+				      .first_ns = now,
+				      .last_ns = now,
+				      .ttl_min = 64,
+				      .ttl_max = 64};
+	b->gen8[si] = fg_ft_gen8(s->gen);
+}
+
+/* ---- the exporter and what it sent ---- */
+
+struct sent {
+	__u64 packets, octets, records;
+	__u64 by_reason[8];
+	void (*hook)(void); /* run at each record: what races a sweep */
+};
+
+static struct sent sent;
+
+static void on_record(const struct ipfix_flow *f, void *ctx)
+{
+	sent.packets += f->val->packets;
+	sent.octets += f->val->octets;
+	sent.records++;
+	sent.by_reason[f->end_reason & 7]++;
+	if (sent.hook)
+		sent.hook();
+}
+
+static struct fg_flow_src *src;
+static struct fg_exporter *exp_;
+
+static void exporter_new(bool exclusive)
+{
+	struct fg_exp_maps m = {.overflow = -1,
+				.ifstats = -1,
+				.config = -1,
+				.state = -1,
+				.ifaces = -1};
+	struct fg_exp_settings s;
+
+	memset(&sent, 0, sizeof(sent));
+	table_new();
+	assert_int_equal(fg_flow_src_tab_new(&src, &tab, exclusive), 0);
+	m.flows = src;
+	fg_exp_settings_default(&s);
+	s.active_s = 60;
+	s.idle_s = 5;
+	s.tick_ms = 1000;
+	snprintf(s.file, sizeof(s.file), "/dev/null");
+	s.on_record = on_record;
+	assert_int_equal(fg_exporter_new(&exp_, &s, &m), 0);
+}
+
+static void exporter_free(void)
+{
+	fg_exporter_free(exp_);
+	fg_flow_src_free(src);
+	table_free();
+}
+
+static void sweep(__u64 now)
+{
+	assert_int_equal(fg_exporter_sweep(exp_, now, now / 1000000, false), 0);
+}
+
+static struct fg_ft_slot *slot(int i)
+{
+	struct fg_ft_bucket *b;
+	union fg_ft_key u;
+	int si;
+
+	key_of(&u, i);
+	return slot_of(&u, &b, &si);
+}
+
+static __u64 live(void)
+{
+	struct fg_ft_fill f;
+
+	assert_int_equal(fg_ft_fill(&tab, &f), 0);
+	return f.live;
+}
+
+/* An idle flow: one record, then its slot is dead (acknowledged exactly);
+ * a packet after the end is a new flow, exported on its own. */
+static void test_idle_end(void **state)
+{
+	struct fg_exp_stats st;
+
+	exporter_new(false);
+	packet(1, T0);
+	packet(1, T0 + S);
+	packet(1, T0 + 2 * S);
+	sweep(T0 + 3 * S); /* read, not idle yet */
+	assert_int_equal(sent.records, 0);
+	sweep(T0 + 8 * S);
+	assert_int_equal(sent.records, 1);
+	assert_int_equal(sent.packets, 3);
+	assert_int_equal(sent.by_reason[IPFIX_END_IDLE], 1);
+	assert_true(fg_ft_dead(slot(1)));
+	assert_int_equal(slot(1)->ack_pkts, 3);
+	assert_int_equal(live(), 0);
+	sweep(T0 + 9 * S);
+	assert_int_equal(sent.records, 1);
+	packet(1, T0 + 10 * S); /* a new generation in the same slot */
+	assert_int_equal(slot(1)->val.packets, 1);
+	sweep(T0 + 11 * S);
+	sweep(T0 + 16 * S);
+	assert_int_equal(sent.records, 2);
+	assert_int_equal(sent.packets, 4);
+	fg_exporter_stats(exp_, &st);
+	assert_int_equal(st.expired, 2);
+	assert_int_equal(st.raced, 0);
+	exporter_free();
+}
+
+/* Packets between the sweep's read and its end: one more record, and the
+ * end acknowledges them too (the slot is dead after). */
+static void race_two(void)
+{
+	packet(2, T0 + 7 * S);
+	packet(2, T0 + 7 * S);
+	sent.hook = NULL;
+}
+
+static void test_raced(void **state)
+{
+	struct fg_exp_stats st;
+
+	exporter_new(false);
+	packet(2, T0);
+	packet(2, T0 + S);
+	packet(2, T0 + 2 * S);
+	sweep(T0 + 3 * S);
+	sent.hook = race_two;
+	sweep(T0 + 8 * S);
+	assert_int_equal(sent.records, 2);
+	assert_int_equal(sent.packets, 5);
+	assert_int_equal(sent.octets, 500);
+	fg_exporter_stats(exp_, &st);
+	assert_int_equal(st.raced, 2);
+	assert_true(fg_ft_dead(slot(2)));
+	assert_int_equal(slot(2)->ack_pkts, 5);
+	sweep(T0 + 20 * S);
+	assert_int_equal(sent.packets, 5);
+	exporter_free();
+}
+
+/* flow flush ends the flow between the sweep's read and its end, and a
+ * packet comes after the flush: that packet is a flow of its own, sent
+ * once; the flushed packets were the sweep's record already. */
+static void flush_then_packet(void)
+{
+	union fg_ft_key u;
+	struct fg_flow_val v;
+	bool ended;
+
+	key_of(&u, 3);
+	assert_int_equal(fg_ft_end(&tab, &u.k, T0 + 7 * S, 0, &v, &ended), 0);
+	assert_true(ended);
+	packet(3, T0 + 7 * S + 1);
+	sent.hook = NULL;
+}
+
+static void test_flush_between(void **state)
+{
+	exporter_new(false);
+	packet(3, T0);
+	packet(3, T0 + S);
+	sweep(T0 + 2 * S);
+	sent.hook = flush_then_packet;
+	sweep(T0 + 8 * S);
+	assert_int_equal(sent.records, 2);
+	assert_int_equal(sent.packets, 3);
+	assert_true(fg_ft_dead(slot(3)));
+	sweep(T0 + 30 * S);
+	assert_int_equal(sent.packets, 3);
+	exporter_free();
+}
+
+/* The exclusive source (replay's): a flow the index says is idle is read
+ * and ended in one fetch; one not idle after all is left as it was. Ten
+ * more flows, due later, keep the sweep to lookups. */
+static void test_exclusive(void **state)
+{
+	struct fg_exp_stats st;
+	int i;
+
+	exporter_new(true);
+	packet(4, T0);
+	packet(5, T0);
+	for (i = 10; i < 20; i++)
+		packet(i, T0 + S - 1);
+	sweep(T0 + S);	       /* all read: due at their idle time */
+	packet(5, T0 + 4 * S); /* 5 is not idle at T0 + 5.5 s after all */
+	sweep(T0 + 5 * S + S / 2);
+	fg_exporter_stats(exp_, &st);
+	assert_int_equal(st.reads, 1);
+	assert_int_equal(st.lookups, 2);
+	assert_int_equal(sent.records, 1);
+	assert_int_equal(sent.packets, 1);
+	assert_true(fg_ft_dead(slot(4)));
+	assert_false(fg_ft_dead(slot(5)));
+	assert_int_equal(slot(5)->ack_gen, 0);
+	sweep(T0 + 11 * S);
+	assert_int_equal(sent.records, 12);
+	assert_int_equal(sent.packets, 13);
+	assert_true(fg_ft_dead(slot(5)));
+	assert_int_equal(live(), 0);
+	exporter_free();
+}
+
+/* SIGTERM's forced sweep: every pending delta, nothing ended. */
+static void test_forced(void **state)
+{
+	exporter_new(false);
+	packet(6, T0);
+	packet(7, T0);
+	packet(7, T0);
+	assert_int_equal(fg_exporter_sweep(exp_, T0 + S, T0 / 1000000, true),
+			 0);
+	assert_int_equal(sent.records, 2);
+	assert_int_equal(sent.packets, 3);
+	assert_int_equal(sent.by_reason[IPFIX_END_FORCED], 2);
+	assert_int_equal(live(), 2);
+	exporter_free();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_idle_end),
+		cmocka_unit_test(test_raced),
+		cmocka_unit_test(test_flush_between),
+		cmocka_unit_test(test_exclusive),
+		cmocka_unit_test(test_forced),
+	};
+
+	fg_libs_init();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
