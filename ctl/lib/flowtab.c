@@ -124,7 +124,7 @@ int fg_ft_open_pinned(struct fg_ft *t)
 
 	memset(t, 0, sizeof(*t));
 	t->fd = -1;
-	err = fg_map_get0(FG_MAP_FTINFO, &info);
+	err = fg_ft_info_read(&info);
 	if (err)
 		return err;
 	fd = fg_map_open(FG_MAP_FLOWTAB);
