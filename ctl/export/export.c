@@ -944,8 +944,7 @@ int fg_exporter_sweep(struct fg_exporter *e, uint64_t now_ns, uint64_t wall,
 	err = walk_tables(e, full);
 	if (err) {
 		e->nexp = 0;
-		return err; /* a failed read: nothing ended, nothing forgotten
-			     */
+		return err; /* a failed read: no end, nothing forgotten */
 	}
 	mirror(e); /* before any flow ends: see ARCHITECTURE.md */
 	expire(e);

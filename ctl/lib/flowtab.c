@@ -6,9 +6,11 @@
  *
  * A key lives in at most its two buckets of each region, so everything
  * about one key is in 2 x nreg header lines and the slots their tags
- * point at. The walk reports a key at its first position (region,
- * bucket, slot) holding it and sums every position: each key once,
- * without memory of what it already reported.
+ * point at. The walk of a few regions reports a key at its first
+ * position (region, bucket, slot) holding it and sums every position:
+ * each key once, without memory of what it already reported. With many
+ * regions that probing costs more than sorting the taken slots by hash
+ * (walk_sorted).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -122,7 +124,7 @@ int fg_ft_open_pinned(struct fg_ft *t)
 
 	memset(t, 0, sizeof(*t));
 	t->fd = -1;
-	err = fg_map_get0(FG_MAP_FTINFO, &info);
+	err = fg_ft_info_read(&info);
 	if (err)
 		return err;
 	fd = fg_map_open(FG_MAP_FLOWTAB);
@@ -386,6 +388,22 @@ int fg_ft_end(struct fg_ft *t, const struct fg_flow_key *key, __u64 now_ns,
  * position, the others skipped. */
 typedef int (*key_fn)(struct fg_ft *t, struct ft_key *k, void *ctx);
 
+/* One region (replay's table): a key has one slot in it at most (BPF
+ * probes both buckets before it takes a slot), so the slot read is the
+ * key's only position and needs no lookup of the others: a whole read
+ * then costs no hash and no other bucket per flow. */
+static void one_pos(struct ft_key *k, __u32 r, __u32 b, __u32 s,
+		    const struct fg_ft_slot *c)
+{
+	k->any = true;
+	k->r0 = r, k->b0 = b, k->s0 = s;
+	k->n = 0;
+	if (!fg_ft_view(c, &k->sum))
+		return;
+	k->pos[0] = (struct ft_pos){r, b, s, *c};
+	k->n = 1;
+}
+
 /* A bucket's slots as the walk reads them: their keys, hashed, and
  * their buckets' header lines asked for before any is needed. */
 struct walk_bucket {
@@ -403,7 +421,7 @@ static void walk_read(const struct fg_ft *t, const struct fg_ft_bucket *bk,
 	for (s = 0; s < FG_FT_SLOTS; s++) {
 		w->taken[s] = __atomic_load_n(&bk->tag[s], __ATOMIC_ACQUIRE) &&
 			      !fg_ft_read(&bk->slot[s], &w->c[s]);
-		if (!w->taken[s])
+		if (!w->taken[s] || t->info.nreg == 1)
 			continue;
 		key_of(&w->c[s].key, &w->u[s]);
 		w->h[s] = fg_ft_hash(&w->u[s], t->info.seed);
@@ -560,7 +578,10 @@ static int walk(struct fg_ft *t, key_fn fn, void *ctx)
 			for (s = 0; s < FG_FT_SLOTS && !err; s++) {
 				if (!w->taken[s])
 					continue;
-				err = collect(t, &w->u[s], w->h[s], k);
+				if (in->nreg == 1)
+					one_pos(k, r, b, s, &w->c[s]);
+				else
+					err = collect(t, &w->u[s], w->h[s], k);
 				if (err || !k->any || k->r0 != r ||
 				    k->b0 != b || k->s0 != s || !k->n)
 					continue;
