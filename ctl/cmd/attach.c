@@ -344,7 +344,8 @@ static int resolve_flowtab(const struct fg_attach_args *a,
 					fg_strerr(err));
 		err = -ENOENT;
 	}
-	if (err && err != -ENOENT)
+	/* -EPROTO, another release's table: ensure says so */
+	if (err && err != -ENOENT && err != -EPROTO)
 		return fg_error(err, "cannot read %s under %s: %s",
 				FG_MAP_FTINFO, fg_pin_dir(), fg_strerr(err));
 	return fg_ft_info_ensure(a->max_flows, ft);

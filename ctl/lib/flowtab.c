@@ -6,9 +6,11 @@
  *
  * A key lives in at most its two buckets of each region, so everything
  * about one key is in 2 x nreg header lines and the slots their tags
- * point at. The walk reports a key at its first position (region,
- * bucket, slot) holding it and sums every position: each key once,
- * without memory of what it already reported.
+ * point at. The walk of a few regions reports a key at its first
+ * position (region, bucket, slot) holding it and sums every position:
+ * each key once, without memory of what it already reported. With many
+ * regions that probing costs more than sorting the taken slots by hash
+ * (walk_sorted).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -122,7 +124,7 @@ int fg_ft_open_pinned(struct fg_ft *t)
 
 	memset(t, 0, sizeof(*t));
 	t->fd = -1;
-	err = fg_map_get0(FG_MAP_FTINFO, &info);
+	err = fg_ft_info_read(&info);
 	if (err)
 		return err;
 	fd = fg_map_open(FG_MAP_FLOWTAB);

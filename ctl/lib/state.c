@@ -172,7 +172,20 @@ static int pin_dir_make(void)
 
 int fg_ft_info_read(struct fg_ft_info *info)
 {
-	return fg_map_get0(FG_MAP_FTINFO, info);
+	int fd = fg_map_open(FG_MAP_FTINFO), err = 0;
+	__u32 key = 0;
+
+	if (fd < 0)
+		return fd;
+	/* another release's record may be larger: never read it into ours */
+	if (fg_map_value_size(fd) != sizeof(*info))
+		err = -EPROTO;
+	else if (bpf_map_lookup_elem(fd, &key, info))
+		err = -errno;
+	else if (info->version != FG_FT_VERSION)
+		err = -EPROTO;
+	close(fd);
+	return err;
 }
 
 static bool pinned(const char *name)
@@ -210,6 +223,12 @@ int fg_ft_info_ensure(__u32 max_flows, struct fg_ft_info *info)
 {
 	int err = fg_ft_info_read(info);
 
+	if (err == -EPROTO)
+		return fg_error(err,
+				"the flow table under %s is another flowgate "
+				"release's (%s); detach every interface and "
+				"'flowgate purge'",
+				fg_pin_dir(), FG_MAP_FTINFO);
 	if (err != -ENOENT)
 		return err ? fg_error(err, "cannot read %s under %s: %s",
 				      FG_MAP_FTINFO, fg_pin_dir(),

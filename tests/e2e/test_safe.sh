@@ -592,6 +592,21 @@ fails "old layout under attached interfaces: attach refused" 1 \
 	fg attach lo
 check "  ... the old table is still there" test -e "$PINS/fg_flows"
 rm -f "$PINS/fg_flows"
+# A table of another release (its fg_ftinfo of another version): never
+# loaded with a geometry read wrong.
+fg detach "$RX_IF" >/dev/null || not_ok "detach"
+rm -f "$PINS/fg_flowtab" "$PINS/fg_ftinfo"
+bpft map create "$PINS/fg_ftinfo" type array key 4 value 24 entries 1 \
+	name fg_ftinfo || bail "bpftool map create"
+bpft map update pinned "$PINS/fg_ftinfo" key 0 0 0 0 value 9 \
+	$(printf '0 %.0s' {1..23}) || bail "bpftool map update"
+fails "another release's table: attach refused, naming purge" 1 \
+	"another flowgate release's \\(fg_ftinfo\\).*purge" fg attach "$RX_IF"
+check "  ... nothing attached, no table made" \
+	test "$(jget "$(fg -j status)" 'len(d["interfaces"])')" = 0 -a \
+	! -e "$PINS/fg_flowtab"
+rm -f "$PINS/fg_ftinfo"
+fg attach "$RX_IF" >/dev/null || not_ok "attach after the other release's table"
 [ "$T_FAIL" -gt "$f0" ] && fg -j status | sed 's/^/#   status: /'
 
 # ---- config files: trailing comments, directories ------------------------------------
