@@ -321,15 +321,16 @@ int fg_ft_old_check(void)
 		return fg_error(-EBUSY,
 				"the flow table is the old layout (%s) and "
 				"interfaces count into it; 'flowgate detach' "
-				"every interface, export its flows or "
-				"'flowgate flow flush', then attach",
+				"every interface, stop its exporter (SIGTERM "
+				"sends what it has not sent), 'flowgate flow "
+				"flush', then attach",
 				FG_MAP_FLOWS_OLD);
 	if (any)
 		return fg_error(-EBUSY,
 				"the flow table of the old layout (%s) still "
-				"holds flows; stop its exporter (it exports "
-				"every pending delta on SIGTERM) or 'flowgate "
-				"flow flush', then attach",
+				"holds flows; stop its exporter (SIGTERM sends "
+				"what it has not sent), 'flowgate flow flush', "
+				"then attach",
 				FG_MAP_FLOWS_OLD);
 	if (!fg_pin_path(path, sizeof(path), FG_MAP_FLOWS_OLD) &&
 	    unlink(path) && errno != ENOENT)
