@@ -134,6 +134,10 @@ int fg_pin_path(char *buf, size_t len, const char *name);
 /* Path of a plain BPF object (name: "flowgate_xdp.bpf.o", ...): from
  * $FLOWGATE_BPF_OBJ, the installation, or the build tree; -ENOENT. */
 int fg_bpf_obj_path(char *buf, size_t len, const char *name);
+/* Set the rodata variable `name` (at most 8 bytes) of an object opened
+ * without a skeleton, as a skeleton would before load: 0, or -ENOENT
+ * when it has none (the bench's and the VM's loaders). */
+int fg_obj_set_rodata(struct bpf_object *obj, const char *name, __u64 val);
 
 /* ---- pinned state (state.c) ---- */
 struct flowgate_xdp;
