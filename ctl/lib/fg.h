@@ -186,6 +186,8 @@ int fg_ft_info_ensure(__u32 max_flows, struct fg_ft_info *info);
 int fg_ft_unpin(void);
 /* Live slots of the pinned table: 0, -ENOENT without one. */
 int fg_ft_live(__u64 *live);
+/* Some interface is attached (fg_ifaces holds an entry). */
+bool fg_any_iface(void);
 /* An old layout's table (fg_flows, a per-CPU hash) pinned: removed when
  * empty and unused, else refused with the way out. Errors printed. */
 int fg_ft_old_check(void);

@@ -284,7 +284,7 @@ int fg_ft_live(__u64 *live)
 	return err;
 }
 
-static bool any_iface(void)
+bool fg_any_iface(void)
 {
 	int fd = fg_map_open(FG_MAP_IFACES);
 	__u32 key;
@@ -317,7 +317,7 @@ int fg_ft_old_check(void)
 				FG_MAP_FLOWS_OLD, fg_pin_dir(), fg_strerr(fd));
 	any = !bpf_map_get_next_key(fd, NULL, key);
 	close(fd);
-	if (any_iface())
+	if (fg_any_iface())
 		return fg_error(-EBUSY,
 				"the flow table is the old layout (%s) and "
 				"interfaces count into it; 'flowgate detach' "
