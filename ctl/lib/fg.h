@@ -134,6 +134,7 @@ int fg_pin_path(char *buf, size_t len, const char *name);
 /* Path of a plain BPF object (name: "flowgate_xdp.bpf.o", ...): from
  * $FLOWGATE_BPF_OBJ, the installation, or the build tree; -ENOENT. */
 int fg_bpf_obj_path(char *buf, size_t len, const char *name);
+struct bpf_object;
 /* Set the rodata variable `name` (at most 8 bytes) of an object opened
  * without a skeleton, as a skeleton would before load: 0, or -ENOENT
  * when it has none (the bench's and the VM's loaders). */
