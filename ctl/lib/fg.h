@@ -180,6 +180,10 @@ void fg_obj_chmod_pins(struct bpf_object *obj);
 /* The pinned flow table's geometry and seed (fg_ftinfo): 0, -ENOENT
  * without one. */
 int fg_ft_info_read(struct fg_ft_info *info);
+struct fg_ft;
+/* The pinned table of the pin directory (fg_flowtab and fg_ftinfo),
+ * mapped (flowtab.h): -ENOENT without one. */
+int fg_ft_open_pinned(struct fg_ft *t);
 /* The same, or a new one for max_flows (0: the default) made and pinned
  * now, beside which loaders then create fg_flowtab. Errors printed. */
 int fg_ft_info_ensure(__u32 max_flows, struct fg_ft_info *info);

@@ -188,6 +188,28 @@ int fg_ft_info_read(struct fg_ft_info *info)
 	return err;
 }
 
+int fg_ft_open_pinned(struct fg_ft *t)
+{
+	struct fg_ft_info info;
+	int fd, err;
+
+	memset(t, 0, sizeof(*t));
+	t->fd = -1;
+	err = fg_ft_info_read(&info);
+	if (err)
+		return err;
+	fd = fg_map_open(FG_MAP_FLOWTAB);
+	if (fd < 0)
+		return fd;
+	err = fg_ft_open_fd(t, fd, &info);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	t->fd = fd;
+	return 0;
+}
+
 static bool pinned(const char *name)
 {
 	char path[4096];
