@@ -170,8 +170,8 @@ test: deps
 	@bash tests/run.sh
 
 # The kernel matrix (tests/vm): a loader of every program, run in the VM.
-$(BUILD)/tests/vm_%: tests/vm/%.c | $(BUILD)/tests
-	$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
+$(BUILD)/tests/vm_%: tests/vm/%.c $(CTL_LIB) $(CTL_HDRS) | $(BUILD)/tests
+	$(CC) $(CFLAGS) $< $(CTL_LIB) -o $@ $(LDLIBS)
 tests-build: $(BUILD)/tests/vm_loadall
 
 # Every test layer in a VM on each Debian 6.1 flavour apt offers

@@ -794,47 +794,6 @@ static void capture_report(struct prog *p)
 	free(v);
 }
 
-/* Sets the rodata variable NAME (at most 8 bytes) of obj to val, as a
- * skeleton would before load; -1 when the object has none. */
-static int set_rodata(struct bpf_object *obj, const char *name, __u64 val)
-{
-	struct btf *btf = bpf_object__btf(obj);
-	const struct btf_var_secinfo *vs;
-	const struct btf_type *sec;
-	struct bpf_map *m;
-	size_t size, n;
-	char *data;
-	int id, i;
-
-	id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC)
-		 : -1;
-	if (id < 0)
-		return -1;
-	sec = btf__type_by_id(btf, id);
-	vs = btf_var_secinfos(sec);
-	for (i = 0; i < btf_vlen(sec); i++, vs++) {
-		const struct btf_type *v = btf__type_by_id(btf, vs->type);
-
-		if (strcmp(btf__name_by_offset(btf, v->name_off), name))
-			continue;
-		bpf_object__for_each_map(m, obj)
-		{
-			n = strlen(bpf_map__name(m));
-			if (!bpf_map__is_internal(m) || n < 7 ||
-			    strcmp(bpf_map__name(m) + n - 7, ".rodata"))
-				continue;
-			data = (char *)bpf_map__initial_value(m, &size);
-			if (!data || vs->offset + vs->size > size ||
-			    vs->size > sizeof(val))
-				return -1;
-			memset(data + vs->offset, 0, vs->size);
-			memcpy(data + vs->offset, &val, vs->size);
-			return 0;
-		}
-	}
-	return -1;
-}
-
 /* fg_flowtab's geometry as attach sets it (include/fg_flowtab.h): a region
  * per possible CPU, buckets for max-flows, seed 0. Every object holding
  * flowgate's accounting has the table, the candidates' too. */
@@ -852,9 +811,9 @@ static void ft_geometry(struct prog *p)
 	nb = fg_ft_nb(!p->table && p->max_flows ? p->max_flows
 						: FG_DEFAULT_MAX_FLOWS,
 		      ncpu);
-	if (set_rodata(p->obj, "fg_ft_nb", nb) ||
-	    set_rodata(p->obj, "fg_ft_nreg", ncpu) ||
-	    set_rodata(p->obj, "fg_ft_seed", 0) ||
+	if (fg_obj_set_rodata(p->obj, "fg_ft_nb", nb) ||
+	    fg_obj_set_rodata(p->obj, "fg_ft_nreg", ncpu) ||
+	    fg_obj_set_rodata(p->obj, "fg_ft_seed", 0) ||
 	    bpf_map__set_max_entries(m, ncpu * nb))
 		die("%s: cannot set fg_flowtab's geometry", p->label);
 	if (!p->table)

@@ -28,7 +28,7 @@ struct {
 	__uint(max_entries, FT_NB *FT_MAX_CPUS);
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
-	__type(value, struct ft_bucket);
+	__type(value, struct fg_ft_bucket);
 } ft_bkt SEC(".maps");
 
 /* (b)'s overflow aggregate as an array too (no helper, no 8-byte key
@@ -68,7 +68,7 @@ static __always_inline __u32 ft_ovf_class(__u8 proto)
 	}
 }
 
-static __always_inline void ft_ovf_add(const union ft_key *u,
+static __always_inline void ft_ovf_add(const union fg_ft_key *u,
 				       struct fg_flowstats *st, __u64 pkts,
 				       __u64 octets)
 {
@@ -91,15 +91,15 @@ static __always_inline void ft_ovf_add(const union ft_key *u,
 
 /* The exporter acked all of the slot's current generation, as ended:
  * BPF may start it over (this key again) or give it to another key. */
-static __always_inline int ft_acked(const struct ft_slot *s)
+static __always_inline int ft_acked(const struct fg_ft_slot *s)
 {
 	return s->ack_gen == s->gen && s->ack_pkts == s->val.packets &&
 	       s->ack_octets == s->val.octets;
 }
 
-static __always_inline int ft_hint(const struct ft_bucket *b, int i)
+static __always_inline int ft_hint(const struct fg_ft_bucket *b, int i)
 {
-	return b->ack8[i] == (b->gen8[i] | FT_ACK_ENDED);
+	return b->ack8[i] == (b->gen8[i] | FG_FT_ENDED);
 }
 
 /*
@@ -109,7 +109,7 @@ static __always_inline int ft_hint(const struct ft_bucket *b, int i)
  * fields fg_flow_update() reads of the packet are copied.
  */
 struct ft_ctx {
-	union ft_key u;
+	union fg_ft_key u;
 	__u64 now;
 	__u64 pkts;
 	__u64 octets;
@@ -141,10 +141,10 @@ static __always_inline void ft_update(struct fg_flow_val *v,
 
 /* Slot i of b starts a new generation for the key. The tag goes last, so
  * a reader that finds it finds the key. */
-static __always_inline void ft_start(struct ft_bucket *b, int i,
+static __always_inline void ft_start(struct fg_ft_bucket *b, int i,
 				     const struct ft_ctx *c)
 {
-	struct ft_slot *s = &b->slot[i];
+	struct fg_ft_slot *s = &b->slot[i];
 	__u64 *kw = (__u64 *)&s->key;
 	__u32 gen = s->gen + 1;
 
@@ -167,7 +167,7 @@ static __always_inline void ft_start(struct ft_bucket *b, int i,
  * returns how many slots are free or hinted reusable. A count, not a mask of
  * them: the verifier would follow each mask as a path of its own. Global, as
  * the insert: checked once, not at every call. */
-__noinline int ft_probe(struct ft_bucket *b, const struct ft_ctx *c)
+__noinline int ft_probe(struct fg_ft_bucket *b, const struct ft_ctx *c)
 {
 	int i, n = 0;
 	__u32 t;
@@ -175,9 +175,9 @@ __noinline int ft_probe(struct ft_bucket *b, const struct ft_ctx *c)
 	if (!b || !c)
 		return 0;
 	FG_UNROLL
-	for (i = 0; i < FT_SLOTS; i++) {
+	for (i = 0; i < FG_FT_SLOTS; i++) {
 		t = b->tag[i];
-		if (t == c->tag && ft_key_eq(&b->slot[i].key, &c->u)) {
+		if (t == c->tag && fg_ft_key_eq(&b->slot[i].key, &c->u)) {
 			if (ft_hint(b, i) && ft_acked(&b->slot[i])) {
 				ft_start(b, i, c);
 				return -2; /* a dead slot taken again */
@@ -193,7 +193,7 @@ __noinline int ft_probe(struct ft_bucket *b, const struct ft_ctx *c)
 
 /* A new flow into b: a free slot (1), or one whose hint the slot's own
  * ack confirms (2). 0: none. The header line is read again (in cache). */
-__noinline int ft_insert(struct ft_bucket *b, const struct ft_ctx *c)
+__noinline int ft_insert(struct fg_ft_bucket *b, const struct ft_ctx *c)
 {
 	__u32 t;
 	int i;
@@ -201,7 +201,7 @@ __noinline int ft_insert(struct ft_bucket *b, const struct ft_ctx *c)
 	if (!b || !c)
 		return 0;
 	FG_UNROLL
-	for (i = 0; i < FT_SLOTS; i++) {
+	for (i = 0; i < FG_FT_SLOTS; i++) {
 		if (b->tag[i] && !(ft_hint(b, i) && ft_acked(&b->slot[i])))
 			continue;
 		t = b->tag[i];
@@ -224,7 +224,7 @@ static __always_inline int ft_b_add(struct ft_ctx *c, struct fg_flowstats *st,
 {
 	__u64 h;
 	__u32 cpu = bpf_get_smp_processor_id(), i1, i2;
-	struct ft_bucket *b1, *b2 = 0, *r = 0;
+	struct fg_ft_bucket *b1, *b2 = 0, *r = 0;
 	int n1, n2 = 0, ins = 0;
 
 	if (cpu >= FT_MAX_CPUS)
@@ -239,7 +239,7 @@ static __always_inline int ft_b_add(struct ft_ctx *c, struct fg_flowstats *st,
 		if (c->u.k.reason && r->used - r->ended + r->reused >= FT_MARK)
 			goto ovf;
 	}
-	h = ft_hash(&c->u, ft_seed);
+	h = fg_ft_hash(&c->u, ft_seed);
 	c->tag = (__u32)(h >> 32) | 1;
 	i1 = cpu * FT_NB + ((__u32)h & (FT_NB - 1));
 	b1 = bpf_map_lookup_elem(&ft_bkt, &i1);

@@ -295,19 +295,6 @@ static int check_existing(__u32 ifindex, const struct fg_attach_args *a,
 	return ret;
 }
 
-static bool any_attached(void)
-{
-	int fd = fg_map_open(FG_MAP_IFACES);
-	__u32 key;
-	bool any;
-
-	if (fd < 0)
-		return false;
-	any = !bpf_map_get_next_key(fd, NULL, &key);
-	close(fd);
-	return any;
-}
-
 /* The flow table's geometry is fixed while an interface is attached.
  * Without one, another max-flows replaces the table, once it is empty:
  * its flows are not thrown away unexported behind the operator's back.
@@ -322,7 +309,7 @@ static int resolve_flowtab(const struct fg_attach_args *a,
 		return err;
 	err = fg_ft_info_read(ft);
 	if (!err && a->max_flows && a->max_flows != ft->max_flows) {
-		if (any_attached())
+		if (fg_any_iface())
 			return fg_error(-EBUSY,
 					"the flow table holds max-flows %u; "
 					"detach every interface to resize it",
@@ -359,7 +346,7 @@ static int resolve_cap_ring(const struct fg_attach_args *a, __u32 *n)
 	char path[4096];
 
 	if (pinned && a->cap_ring && a->cap_ring != pinned) {
-		if (any_attached())
+		if (fg_any_iface())
 			return fg_error(-EBUSY,
 					"the capture ring has %u bytes; detach "
 					"every interface to resize it",

@@ -134,6 +134,11 @@ int fg_pin_path(char *buf, size_t len, const char *name);
 /* Path of a plain BPF object (name: "flowgate_xdp.bpf.o", ...): from
  * $FLOWGATE_BPF_OBJ, the installation, or the build tree; -ENOENT. */
 int fg_bpf_obj_path(char *buf, size_t len, const char *name);
+struct bpf_object;
+/* Set the rodata variable `name` (at most 8 bytes) of an object opened
+ * without a skeleton, as a skeleton would before load: 0, or -ENOENT
+ * when it has none (the bench's and the VM's loaders). */
+int fg_obj_set_rodata(struct bpf_object *obj, const char *name, __u64 val);
 
 /* ---- pinned state (state.c) ---- */
 struct flowgate_xdp;
@@ -175,6 +180,10 @@ void fg_obj_chmod_pins(struct bpf_object *obj);
 /* The pinned flow table's geometry and seed (fg_ftinfo): 0, -ENOENT
  * without one. */
 int fg_ft_info_read(struct fg_ft_info *info);
+struct fg_ft;
+/* The pinned table of the pin directory (fg_flowtab and fg_ftinfo),
+ * mapped (flowtab.h): -ENOENT without one. */
+int fg_ft_open_pinned(struct fg_ft *t);
 /* The same, or a new one for max_flows (0: the default) made and pinned
  * now, beside which loaders then create fg_flowtab. Errors printed. */
 int fg_ft_info_ensure(__u32 max_flows, struct fg_ft_info *info);
@@ -182,6 +191,8 @@ int fg_ft_info_ensure(__u32 max_flows, struct fg_ft_info *info);
 int fg_ft_unpin(void);
 /* Live slots of the pinned table: 0, -ENOENT without one. */
 int fg_ft_live(__u64 *live);
+/* Some interface is attached (fg_ifaces holds an entry). */
+bool fg_any_iface(void);
 /* An old layout's table (fg_flows, a per-CPU hash) pinned: removed when
  * empty and unused, else refused with the way out. Errors printed. */
 int fg_ft_old_check(void);

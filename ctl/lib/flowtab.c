@@ -117,28 +117,6 @@ int fg_ft_open_fd(struct fg_ft *t, int fd, const struct fg_ft_info *info)
 	return 0;
 }
 
-int fg_ft_open_pinned(struct fg_ft *t)
-{
-	struct fg_ft_info info;
-	int fd, err;
-
-	memset(t, 0, sizeof(*t));
-	t->fd = -1;
-	err = fg_ft_info_read(&info);
-	if (err)
-		return err;
-	fd = fg_map_open(FG_MAP_FLOWTAB);
-	if (fd < 0)
-		return fd;
-	err = fg_ft_open_fd(t, fd, &info);
-	if (err) {
-		close(fd);
-		return err;
-	}
-	t->fd = fd;
-	return 0;
-}
-
 void fg_ft_close(struct fg_ft *t)
 {
 	if (t->mapped && t->b)
@@ -301,21 +279,32 @@ static int collect(const struct fg_ft *t, const union fg_ft_key *u, __u64 h,
 	return k->err;
 }
 
-int fg_ft_get(const struct fg_ft *t, const struct fg_flow_key *key,
-	      struct fg_flow_val *v)
+/* Every live position of key, summed into k->sum: 0, -ENOENT (none), or
+ * -ENOMEM. k is the caller's to free. */
+static int key_find(const struct fg_ft *t, const struct fg_flow_key *key,
+		    struct ft_key *k)
 {
-	struct ft_key k;
 	union fg_ft_key u;
 	__u64 h;
 	int err;
 
-	key_init(&k);
+	key_init(k);
 	key_of(key, &u);
 	h = fg_ft_hash(&u, t->info.seed);
 	key_prefetch(t, h);
-	err = collect(t, &u, h, &k);
-	if (!err && !k.n)
+	err = collect(t, &u, h, k);
+	if (!err && !k->n)
 		err = -ENOENT;
+	return err;
+}
+
+int fg_ft_get(const struct fg_ft *t, const struct fg_flow_key *key,
+	      struct fg_flow_val *v)
+{
+	struct ft_key k;
+	int err;
+
+	err = key_find(t, key, &k);
 	if (!err)
 		*v = k.sum;
 	key_free(&k);
@@ -361,18 +350,10 @@ int fg_ft_end(struct fg_ft *t, const struct fg_flow_key *key, __u64 now_ns,
 	      __u64 idle_ns, struct fg_flow_val *v, bool *ended)
 {
 	struct ft_key k;
-	union fg_ft_key u;
-	__u64 h;
 	int err;
 
 	*ended = false;
-	key_init(&k);
-	key_of(key, &u);
-	h = fg_ft_hash(&u, t->info.seed);
-	key_prefetch(t, h);
-	err = collect(t, &u, h, &k);
-	if (!err && !k.n)
-		err = -ENOENT;
+	err = key_find(t, key, &k);
 	if (!err) {
 		*v = k.sum;
 		if (!idle_ns || k.sum.last_ns + idle_ns <= now_ns) {

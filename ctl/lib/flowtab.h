@@ -6,6 +6,9 @@
  * delete. The pinned table (flow dump/top/flush, stats, metrics, the
  * exporter) and replay's private one are read the same way.
  *
+ * The pinned table is opened through the pinned state (fg_ft_open_pinned,
+ * state.c), which is what knows the pin directory.
+ *
  * Writers of acknowledgements (fg_ft_end) must be serialized: the
  * exporter and flow flush hold the pin directory's lock; replay owns its
  * table.
@@ -30,9 +33,6 @@ struct fg_ft {
 /* Map the table behind fd, whose geometry and seed are info's. fd stays
  * the caller's. 0 or -errno (-EINVAL: the map is not such a table). */
 int fg_ft_open_fd(struct fg_ft *t, int fd, const struct fg_ft_info *info);
-/* The pinned table of the pin directory (fg_flowtab and fg_ftinfo):
- * -ENOENT without one. */
-int fg_ft_open_pinned(struct fg_ft *t);
 /* A table in memory the caller owns (len bytes at mem, at least the
  * table's): host tests, and anything that builds a table itself. */
 int fg_ft_open_mem(struct fg_ft *t, void *mem, size_t len,

@@ -188,6 +188,28 @@ int fg_ft_info_read(struct fg_ft_info *info)
 	return err;
 }
 
+int fg_ft_open_pinned(struct fg_ft *t)
+{
+	struct fg_ft_info info;
+	int fd, err;
+
+	memset(t, 0, sizeof(*t));
+	t->fd = -1;
+	err = fg_ft_info_read(&info);
+	if (err)
+		return err;
+	fd = fg_map_open(FG_MAP_FLOWTAB);
+	if (fd < 0)
+		return fd;
+	err = fg_ft_open_fd(t, fd, &info);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	t->fd = fd;
+	return 0;
+}
+
 static bool pinned(const char *name)
 {
 	char path[4096];
@@ -284,7 +306,7 @@ int fg_ft_live(__u64 *live)
 	return err;
 }
 
-static bool any_iface(void)
+bool fg_any_iface(void)
 {
 	int fd = fg_map_open(FG_MAP_IFACES);
 	__u32 key;
@@ -317,19 +339,20 @@ int fg_ft_old_check(void)
 				FG_MAP_FLOWS_OLD, fg_pin_dir(), fg_strerr(fd));
 	any = !bpf_map_get_next_key(fd, NULL, key);
 	close(fd);
-	if (any_iface())
+	if (fg_any_iface())
 		return fg_error(-EBUSY,
 				"the flow table is the old layout (%s) and "
 				"interfaces count into it; 'flowgate detach' "
-				"every interface, export its flows or "
-				"'flowgate flow flush', then attach",
+				"every interface, stop its exporter (SIGTERM "
+				"sends what it has not sent), 'flowgate flow "
+				"flush', then attach",
 				FG_MAP_FLOWS_OLD);
 	if (any)
 		return fg_error(-EBUSY,
 				"the flow table of the old layout (%s) still "
-				"holds flows; stop its exporter (it exports "
-				"every pending delta on SIGTERM) or 'flowgate "
-				"flow flush', then attach",
+				"holds flows; stop its exporter (SIGTERM sends "
+				"what it has not sent), 'flowgate flow flush', "
+				"then attach",
 				FG_MAP_FLOWS_OLD);
 	if (!fg_pin_path(path, sizeof(path), FG_MAP_FLOWS_OLD) &&
 	    unlink(path) && errno != ENOENT)

@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <linux/capability.h>
 #include <linux/magic.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 #include "fg.h"
@@ -384,4 +385,53 @@ int fg_bpf_obj_path(char *buf, size_t len, const char *name)
 	}
 	snprintf(buf, len, "%s/%s", exe, name);
 	return access(buf, R_OK) ? -ENOENT : 0;
+}
+
+/* The object's .rodata map, writable until load. */
+static char *rodata_of(struct bpf_object *obj, size_t *size)
+{
+	struct bpf_map *m;
+	const char *mn;
+	size_t n;
+
+	bpf_object__for_each_map(m, obj)
+	{
+		mn = bpf_map__name(m);
+		n = strlen(mn);
+		if (bpf_map__is_internal(m) && n >= 7 &&
+		    !strcmp(mn + n - 7, ".rodata"))
+			return (char *)bpf_map__initial_value(m, size);
+	}
+	return NULL;
+}
+
+int fg_obj_set_rodata(struct bpf_object *obj, const char *name, __u64 val)
+{
+	struct btf *btf = bpf_object__btf(obj);
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *sec, *v;
+	size_t size;
+	char *data;
+	int id, i;
+
+	id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC)
+		 : -1;
+	if (id < 0)
+		return -ENOENT;
+	sec = btf__type_by_id(btf, id);
+	vs = btf_var_secinfos(sec);
+	for (i = 0; i < btf_vlen(sec); i++, vs++) {
+		v = btf__type_by_id(btf, vs->type);
+		if (strcmp(btf__name_by_offset(btf, v->name_off), name))
+			continue;
+		data = rodata_of(obj, &size);
+		if (!data || vs->offset + vs->size > size ||
+		    vs->size > sizeof(val))
+			return -ENOENT;
+		memset(data + vs->offset, 0, vs->size);
+		/* little endian: the value's low bytes */
+		memcpy(data + vs->offset, &val, vs->size);
+		return 0;
+	}
+	return -ENOENT;
 }

@@ -14,8 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "fg.h"
+
+struct fg_opts fg_opts; /* main.c's, which this program does not link */
 
 /* Rodata switches a loader turns on where the kernel has what they need. */
 static const char *const SWITCHES[] = {"fg_cap_loadable"};
@@ -58,54 +60,9 @@ static void print_tail(int lines)
 		printf("#   %s\n", line);
 }
 
-/* Sets the rodata variable NAME of obj (one byte or more, at most 8) to
- * val; -1 when the object has none. */
-static int set_rodata(struct bpf_object *obj, const char *name, __u64 val)
-{
-	struct btf *btf = bpf_object__btf(obj);
-	const struct btf_var_secinfo *vs;
-	const struct btf_type *sec;
-	struct bpf_map *m;
-	size_t size;
-	char *data;
-	int id, i;
-
-	id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC)
-		 : -1;
-	if (id < 0)
-		return -1;
-	sec = btf__type_by_id(btf, id);
-	vs = btf_var_secinfos(sec);
-	for (i = 0; i < btf_vlen(sec); i++, vs++) {
-		const struct btf_type *v = btf__type_by_id(btf, vs->type);
-
-		if (strcmp(btf__name_by_offset(btf, v->name_off), name))
-			continue;
-		bpf_object__for_each_map(m, obj)
-		{
-			const char *mn = bpf_map__name(m);
-			size_t n = strlen(mn);
-
-			if (!bpf_map__is_internal(m) || n < 7 ||
-			    strcmp(mn + n - 7, ".rodata"))
-				continue;
-			/* writable until load, as a skeleton writes it */
-			data = (char *)bpf_map__initial_value(m, &size);
-			if (!data || vs->offset + vs->size > size ||
-			    vs->size > sizeof(val))
-				return -1;
-			memset(data + vs->offset, 0, vs->size);
-			/* little endian: the value's low bytes */
-			memcpy(data + vs->offset, &val, vs->size);
-			return 0;
-		}
-	}
-	return -1;
-}
-
 static int set_switch(struct bpf_object *obj, const char *name)
 {
-	return set_rodata(obj, name, 1);
+	return fg_obj_set_rodata(obj, name, 1);
 }
 
 /* The flow table as attach makes it (include/fg_flowtab.h): a region per
@@ -115,13 +72,13 @@ static int set_switch(struct bpf_object *obj, const char *name)
 #define FT_NB 1024
 static int set_flowtab(struct bpf_object *obj)
 {
-	struct bpf_map *m = bpf_object__find_map_by_name(obj, "fg_flowtab");
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, FG_MAP_FLOWTAB);
 	int ncpu = libbpf_num_possible_cpus();
 
 	if (!m)
 		return 0;
-	if (ncpu < 1 || set_rodata(obj, "fg_ft_nreg", ncpu) ||
-	    set_rodata(obj, "fg_ft_nb", FT_NB))
+	if (ncpu < 1 || fg_obj_set_rodata(obj, "fg_ft_nreg", ncpu) ||
+	    fg_obj_set_rodata(obj, "fg_ft_nb", FT_NB))
 		return -1;
 	return bpf_map__set_max_entries(m, ncpu * FT_NB);
 }

@@ -20,27 +20,29 @@ set -u
 cd "$(dirname "$0")/../.."
 # Two halves of about the same length, one per vCPU (tests/vm/guest.sh);
 # under emulation on 6.1 with two idle cores: the BPF layer ~330 s, e2e
-# rtt ~100, capture ~150, coexist ~120, guard ~140, the pcap layer's
-# goldens ~250 (22 replays); on a loaded machine each takes 2-3 times that.
-# The matrix of `make test` keeps what only a VM shows: every program
-# loads, the BPF layer, and the e2e tests with libxdp's dispatcher in use:
-# coexist (attach beside another XDP program, status, counters, attach
-# again, detach), the guard's checks, coarse RTT (6.1 has no RTT callback
+# rtt ~100, capture ~150, coexist ~120, guard ~140, flows ~180, the pcap
+# layer's goldens ~250 (22 replays); on a loaded machine each takes 2-3
+# times that. The matrix of `make test` keeps what only a VM shows: every
+# program loads, the BPF layer, and the e2e tests with libxdp's dispatcher
+# in use: coexist (attach beside another XDP program, status, counters,
+# attach again, detach), the guard's checks, flows (attach, stats, flow
+# dump and flush, max-flows, detach), coarse RTT (6.1 has no RTT callback
 # arguments) and capture, the latter in its short form (TEST_SHORT); and
 # the pcap layer's golden regression in its short form: every capture's
 # verdicts and flows and the overflow aggregates against the golden files
 # (22 replays, each 10-15 s of verifier work under emulation). Every e2e
 # test costs minutes under emulation (a Python start takes 1-3 s, scapy's
 # import 30 s, tshark's 12 s): the rest of the pcap layer (15 minutes
-# there), test_cli, test_flows (3 minutes; the BPF layer's test_flows
-# covers the accounting on the same kernel) and test_quickstart (the
+# there), test_cli and test_quickstart (the
 # README run as written, `make demo` and the tour: 7 minutes) run in
 # `make vmtest`, which runs them all.
 HALF1='^(bpf/|e2e/test_(rtt|capture)$)'
-HALF2='^(pcap/test_replay|e2e/test_(coexist|guard))$'
+HALF2='^(pcap/test_replay|e2e/test_(coexist|guard|flows))$'
 SHORT=1
 if [ "${VM_SUITE:-matrix}" = full ]; then
-	HALF1='^(unit|bpf|interop)/' HALF2='^(pcap|e2e)/' SHORT=
+	# every layer but this one (no VM inside the VM)
+	HALF1='^(tree|unit|bpf|dpdk|oracle|interop)/' HALF2='^(pcap|e2e|pkg)/'
+	SHORT=
 	# every layer under emulation: hours, not the short matrix's minutes
 	export VM_TIMEOUT=${VM_TIMEOUT:-10800}
 fi
