@@ -290,6 +290,84 @@ struct fg_ovf_val {
 	__u64 octets;
 };
 
+/*
+ * The overflow aggregate's fast half (map fg_ovfarr): a per-CPU array
+ * indexed by the instance's slot, direction and protocol class, so that a
+ * packet without room costs an array lookup, not a hash of its key. The
+ * class is an exact protocol, so that readers rebuild the very key of
+ * fg_overflow, which keeps only the rare rest: class 0 non-IP, then per
+ * IP version (4: 1-7, 6: 8-14) TCP, UDP, ICMP (ICMPv6 for 6), SCTP, GRE,
+ * ESP and protocol 0 (headers too short to say). -1: no class.
+ */
+#define FG_OVF_NCLASS  16
+#define FG_OVF_ENTRIES (2 * FG_NSLOTS * FG_OVF_NCLASS)
+
+static inline int fg_ovf_class(__u32 ip_ver, __u32 proto)
+{
+	int c;
+
+	switch (proto) {
+	case 17: /* UDP: first, the usual flood */
+		c = 2;
+		break;
+	case 6: /* TCP */
+		c = 1;
+		break;
+	case 1:	 /* ICMP */
+	case 58: /* ICMPv6 */
+		if (proto != (ip_ver == 6 ? 58 : 1))
+			return -1;
+		c = 3;
+		break;
+	case 132: /* SCTP */
+		c = 4;
+		break;
+	case 47: /* GRE */
+		c = 5;
+		break;
+	case 50: /* ESP */
+		c = 6;
+		break;
+	case 0:
+		c = 7;
+		break;
+	default:
+		return -1;
+	}
+	if (ip_ver == 4)
+		return c;
+	if (ip_ver == 6)
+		return c + 7;
+	return ip_ver || proto ? -1 : 0;
+}
+
+/* fg_ovf_class()'s inverse: the IP version and protocol of class c. */
+static inline void fg_ovf_class_key(__u32 c, __u8 *ip_ver, __u8 *proto)
+{
+	static const __u8 pr[8] = {0, 6, 17, 1, 132, 47, 50, 0};
+
+	*ip_ver = !c || c > 14 ? 0 : c <= 7 ? 4 : 6;
+	*proto = !*ip_ver ? 0 : c <= 7 ? pr[c] : c == 10 ? 58 : pr[c - 7];
+}
+
+/* One CPU's entry of fg_ovfarr: the counts, and the interface they are
+ * of. An entry with packets belongs to its ifindex until it is read
+ * (never zeroed while the interface may be exported), so a slot taken
+ * again by another interface, or instances without a slot that see
+ * several interfaces, send that entry's packets to fg_overflow instead
+ * of adding them to another interface's. */
+struct fg_ovf_cnt {
+	__u64 packets;
+	__u64 octets;
+	__u32 ifindex;
+	__u32 pad;
+};
+
+static inline __u32 fg_ovf_index(__u32 slot, __u32 dir, __u32 c)
+{
+	return (slot * 2 + dir) * FG_OVF_NCLASS + c;
+}
+
 /* fg_account()'s interface argument: ifindex, with the direction in
  * bit 31. */
 #define FG_KEY_OUT (1u << 31)

@@ -3,10 +3,11 @@
  * Flow accounting, shared by the XDP and TC programs. BPF only.
  *
  * Every packet handed to fg_flow_account() ends up in exactly one of: a
- * flow record (a slot of fg_flowtab), the overflow aggregate (fg_overflow)
- * when there is no room for it, the sampled-out counter, or the unflowed
- * counter (dropped packets when drop flows are switched off). fg_ifstats.flows
- * counts all four per interface and direction, so user space can check the sum.
+ * flow record (a slot of fg_flowtab), the overflow aggregate (fg_ovfarr,
+ * fg_overflow) when there is no room for it, the sampled-out counter, or the
+ * unflowed counter (dropped packets when drop flows are switched off).
+ * fg_ifstats.flows counts all four per interface and direction, so user space
+ * can check the sum.
  */
 #ifndef FG_FLOW_BPF_H
 #define FG_FLOW_BPF_H
@@ -45,6 +46,18 @@ struct {
 	__type(key, struct fg_ovf_key);
 	__type(value, struct fg_ovf_val);
 } fg_overflow SEC(".maps");
+
+/* The overflow aggregate's common protocols, without hashing: indexed by
+ * fg_ovf_index(slot, dir, class) (include/fg_common.h). fg_overflow
+ * keeps the other protocols and entries owned by another interface.
+ * A per-CPU array lookup is inlined from Linux 6.10; on older kernels it
+ * is a helper call, still without the hash of a key. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FG_OVF_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct fg_ovf_cnt);
+} fg_ovfarr SEC(".maps");
 
 /*
  * First fragments lend their ports to the later ones (which carry no L4
@@ -356,7 +369,8 @@ static __always_inline int fg_ft_marked(__u32 reg)
  * functions take at most five). */
 #define FG_PKTS_OCTETS(pkts, octets) ((__u64)(pkts) << 32 | (__u32)(octets))
 
-/* fg_overflow_add() as a global function with one call site: its key and
+/* The overflow aggregate: fg_ovfarr for the common protocols, else
+ * fg_overflow_add(). A global function with one call site: its key and
  * initial value stay out of fg_account's frame. Linux 6.1 rounds every
  * frame of a call chain up to 32 bytes, and fg_replay -> fg_xdp_frame ->
  * fg_account -> fg_ft_add -> fg_ft_probe came to 544 of the 512 allowed
@@ -364,8 +378,29 @@ static __always_inline int fg_ft_marked(__u32 reg)
 __noinline int fg_ovf_add(__u32 key, __u32 ipp, struct fg_flowstats *st,
 			  __u64 pkts_octets)
 {
+	__u32 ifindex = key & ~FG_KEY_OUT, slot = fg_slot, i;
+	int c = fg_ovf_class(ipp >> 8, ipp & 0xff);
+	struct fg_ovf_cnt *v;
+
 	if (!st)
 		return 0;
+	if (c >= 0) {
+		if (slot >= FG_NSLOTS)
+			slot = FG_SLOT_OTHER; /* as fg_stats_get() */
+		i = fg_ovf_index(slot,
+				 key & FG_KEY_OUT ? FG_DIR_OUT : FG_DIR_IN, c);
+		v = bpf_map_lookup_elem(&fg_ovfarr, &i);
+		/* An entry is its interface's while it holds packets. */
+		if (v && (v->ifindex == ifindex || !v->packets)) {
+			v->ifindex = ifindex;
+			v->packets += pkts_octets >> 32;
+			v->octets += (__u32)pkts_octets;
+			st->insert_fail++;
+			st->ovf_pkts += pkts_octets >> 32;
+			st->ovf_octets += (__u32)pkts_octets;
+			return 0;
+		}
+	}
 	fg_overflow_add(key & ~FG_KEY_OUT,
 			key & FG_KEY_OUT ? FG_DIR_OUT : FG_DIR_IN, ipp >> 8,
 			ipp & 0xff, st, pkts_octets >> 32, (__u32)pkts_octets);

@@ -261,15 +261,13 @@ static int ovf_cmp(const void *a, const void *b)
 			      &((const struct dump_ovf *)b)->k);
 }
 
-static int dump_gather(struct flow_tab *t, int ofd, struct dump_ctx *d)
+static int dump_gather(struct flow_tab *t, int afd, int ofd, struct dump_ctx *d)
 {
 	int err;
 
 	err = tab_walk(t, dump_one, d);
-	if (!err && ofd >= 0)
-		err = fg_map_walk_percpu(ofd, sizeof(struct fg_ovf_key),
-					 sizeof(struct fg_ovf_val), dump_ovf,
-					 d);
+	if (!err)
+		err = fg_ovf_walk(afd, ofd, dump_ovf, d);
 	err = err ?: d->err;
 	if (err)
 		return err;
@@ -321,19 +319,22 @@ static int flow_dump(int argc, char **argv)
 	struct flow_filter f;
 	struct dump_ctx d = {.f = &f};
 	struct flow_tab t;
-	int ofd, err;
+	int afd, ofd, err;
 
 	err = open_flows(argc, argv, &f, &t);
 	if (err)
 		return err;
+	afd = fg_map_open(FG_MAP_OVFARR);
 	ofd = fg_map_open(FG_MAP_OVERFLOW);
-	err = dump_gather(&t, ofd, &d);
+	err = dump_gather(&t, afd, ofd, &d);
 	if (!err && fg_opts.json)
 		dump_json(&d);
 	else if (!err)
 		dump_text(&d);
 	free(d.e);
 	free(d.o);
+	if (afd >= 0)
+		close(afd);
 	if (ofd >= 0)
 		close(ofd);
 	tab_close(&t);

@@ -72,8 +72,8 @@ struct exp_daemon {
 static void close_maps(struct exp_daemon *d)
 {
 	struct fg_exp_maps *m = &d->maps;
-	int *fds[] = {&m->overflow, &m->ifstats, &m->config,
-		      &m->state,    &m->ifaces,	 &d->stats_fd};
+	int *fds[] = {&m->overflow, &m->ifstats, &m->config,  &m->state,
+		      &m->ifaces,   &m->ovfarr,	 &d->stats_fd};
 	size_t i;
 
 	fg_flow_src_free(m->flows);
@@ -108,6 +108,7 @@ static int open_maps(struct exp_daemon *d)
 		return fg_error(err, "cannot read %s: %s", FG_MAP_FLOWTAB,
 				fg_strerr(err));
 	m->overflow = fg_map_open(FG_MAP_OVERFLOW);
+	m->ovfarr = fg_map_open(FG_MAP_OVFARR);
 	m->ifstats = fg_map_open(FG_MAP_IFSTATS);
 	m->config = fg_map_open(FG_MAP_CONFIG);
 	m->ifaces = fg_map_open(FG_MAP_IFACES);
@@ -375,7 +376,8 @@ int fg_exp_daemon_run(const struct fg_exp_settings *set,
 				      .ifstats = -1,
 				      .config = -1,
 				      .state = -1,
-				      .ifaces = -1};
+				      .ifaces = -1,
+				      .ovfarr = -1};
 	signals();
 	d.started_ms = clock_ns(CLOCK_REALTIME) / 1000000;
 	err = start(&d);

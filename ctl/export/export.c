@@ -885,9 +885,8 @@ static int walk_tables(struct fg_exporter *e, bool full)
 		err = 0;
 	}
 	if (!err && e->maps.overflow >= 0)
-		err = fg_map_walk_percpu(
-			e->maps.overflow, sizeof(struct fg_ovf_key),
-			sizeof(struct fg_ovf_val), sweep_ovf, e);
+		err = fg_ovf_walk(e->maps.ovfarr > 0 ? e->maps.ovfarr : -1,
+				  e->maps.overflow, sweep_ovf, e);
 	emit_held(e);
 	outs_flush(e);
 	return err;

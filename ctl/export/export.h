@@ -114,6 +114,7 @@ struct fg_exp_maps {
 	 * loaded without a slot): 0, or the one interface of an instance
 	 * that has no slot */
 	__u32 other_ifindex;
+	int ovfarr; /* fg_ovfarr, read with overflow; <= 0: none */
 };
 
 int fg_exporter_new(struct fg_exporter **e, const struct fg_exp_settings *s,

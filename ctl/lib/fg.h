@@ -318,8 +318,25 @@ void fg_flow_print(const char *key, const struct fg_flow_key *k,
 		   const struct fg_flow_val *v, __u64 (*to_ms)(__u64 ns));
 void fg_ovf_print(const char *key, const struct fg_ovf_key *k, __u64 packets,
 		  __u64 octets);
+
 /* Flow accounting counters of one interface and direction. */
 void fg_flowstats_print(const char *key, const struct fg_flowstats *f);
+
+/* ---- the overflow aggregate (ovf.c): fg_ovfarr and fg_overflow ---- */
+struct fg_ovf_ent {
+	struct fg_ovf_key k;
+	__u64 packets, octets;
+};
+/* One total per key over both maps and every CPU, sorted by
+ * fg_ovf_key_cmp(); *out is the caller's to free. A map's fd < 0: not
+ * read (an older layout without fg_ovfarr). 0 or -errno. */
+int fg_ovf_read(int arr_fd, int hash_fd, struct fg_ovf_ent **out, size_t *n);
+/* The same totals, as fg_map_walk_percpu() hands a per-CPU hash's entries
+ * (key a struct fg_ovf_key, vals one struct fg_ovf_val, ncpu 1). */
+int fg_ovf_walk(int arr_fd, int hash_fd,
+		void (*fn)(const void *key, const void *vals, int ncpu,
+			   void *ctx),
+		void *ctx);
 
 /* ---- TCP RTT (ctl/rtt/: rtt_join.c, rtt_link.c) ---- */
 /*

@@ -579,42 +579,15 @@ static void print_flows(const struct rflows *f)
 	}
 }
 
-struct rovf {
-	struct fg_ovf_key k;
-	__u64 packets, octets;
-};
-
-static int rovf_cmp(const void *a, const void *b)
-{
-	return memcmp(a, b, sizeof(struct fg_ovf_key));
-}
-
 /* The overflow aggregates (the table was full), sorted by key; their
  * packets and octets are added to f's totals. */
 static int print_overflow(struct replay *r, struct rflows *f)
 {
-	int fd = bpf_map__fd(r->skel->maps.fg_overflow);
-	struct fg_ovf_key k, *prev = NULL;
-	struct rovf *e = NULL, *t;
-	struct fg_ovf_val v;
+	struct fg_ovf_ent *e = NULL;
 	size_t i, n = 0;
-	int err = 0;
+	int err = fg_ovf_read(bpf_map__fd(r->skel->maps.fg_ovfarr),
+			      bpf_map__fd(r->skel->maps.fg_overflow), &e, &n);
 
-	while (!err && !bpf_map_get_next_key(fd, prev, &k)) {
-		t = realloc(e, (n + 1) * sizeof(*e));
-		if (!t) {
-			err = -ENOMEM;
-			break;
-		}
-		e = t;
-		e[n].k = k;
-		prev = &e[n].k;
-		err = fg_map_lookup_sum(fd, &k, &v, sizeof(v));
-		e[n].packets = v.packets;
-		e[n].octets = v.octets;
-		n++;
-	}
-	qsort(e, n, sizeof(*e), rovf_cmp);
 	for (i = 0; !err && i < n; i++) {
 		f->packets += e[i].packets;
 		f->octets += e[i].octets;
@@ -830,6 +803,7 @@ static int configure(struct replay *r)
 	struct flowgate_xdp *k = r->skel;
 	struct fg_exp_maps m = {
 		.overflow = bpf_map__fd(k->maps.fg_overflow),
+		.ovfarr = bpf_map__fd(k->maps.fg_ovfarr),
 		.ifstats = bpf_map__fd(k->maps.fg_ifstats),
 		.config = bpf_map__fd(k->maps.fg_config),
 		.state = -1, /* the shadow in memory only */

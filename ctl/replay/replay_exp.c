@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -129,6 +130,7 @@ int fg_rexp_open(struct fg_rexp *x, const struct fg_replay_args *a,
 	s.record_ctx = x;
 	x->ft = ft;
 	x->overflow = m->overflow;
+	x->ovfarr = m->ovfarr;
 	x->tick_ns = s.tick_ms * NS_MS;
 	x->active_s = s.active_s;
 	x->idle_s = s.idle_s;
@@ -164,10 +166,13 @@ static int any_flow(const struct fg_flow_key *k, const struct fg_flow_val *v,
 /* No flow and no overflow aggregate: a sweep would export nothing. */
 static bool maps_empty(const struct fg_rexp *x)
 {
-	struct fg_ovf_key o;
+	struct fg_ovf_ent *o = NULL;
+	size_t n = 1;
+	bool none = !fg_ft_walk(x->ft, any_flow, NULL) &&
+		    !fg_ovf_read(x->ovfarr, x->overflow, &o, &n) && !n;
 
-	return !fg_ft_walk(x->ft, any_flow, NULL) &&
-	       bpf_map_get_next_key(x->overflow, NULL, &o);
+	free(o);
+	return none;
 }
 
 int fg_rexp_tick(struct fg_rexp *x, __u64 now)

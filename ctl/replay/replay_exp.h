@@ -21,7 +21,7 @@ struct fg_rexp {
 	struct fg_exporter *e;	 /* NULL: no export asked */
 	struct fg_flow_src *src; /* over the flow table, exclusive */
 	struct fg_ft *ft;
-	int overflow;
+	int overflow, ovfarr;
 	__u64 tick_ns;
 	__u64 next_ns; /* the next sweep on the capture's clock; 0: none yet */
 	__u64 now_ns;  /* the sweep running */

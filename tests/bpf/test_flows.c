@@ -498,23 +498,34 @@ static void ack_slot(struct fg_ft *ft, struct fg_ft_bucket *b, int i,
 	bucket_at(ft, 0, 0)->ended++;
 }
 
-/* The overflow aggregate of IPv4 UDP into FGT_IFINDEX, summed over
- * CPUs. */
+/* The overflow aggregate of (ifindex, in, ip_ver, proto) as readers see
+ * it (fg_ovf_read: both maps, every CPU); *octets too if asked. */
+static __u64 ovf_get(struct fgt *in, __u32 ifindex, __u8 ip_ver, __u8 proto,
+		     __u64 *octets)
+{
+	struct fg_ovf_ent *e = NULL;
+	__u64 n = 0, o = 0;
+	size_t i, ne = 0;
+
+	if (fg_ovf_read(bpf_map__fd(in->skel->maps.fg_ovfarr),
+			bpf_map__fd(in->skel->maps.fg_overflow), &e, &ne))
+		fgt_diag("fg_ovf_read failed");
+	for (i = 0; i < ne; i++)
+		if (e[i].k.ifindex == ifindex && e[i].k.dir == FG_DIR_IN &&
+		    e[i].k.ip_ver == ip_ver && e[i].k.proto == proto) {
+			n = e[i].packets;
+			o = e[i].octets;
+		}
+	free(e);
+	if (octets)
+		*octets = o;
+	return n;
+}
+
+/* The overflow aggregate of IPv4 UDP into FGT_IFINDEX. */
 static __u64 ovf_udp4(struct fgt *in)
 {
-	struct fg_ovf_key k = {.ifindex = FGT_IFINDEX,
-			       .dir = FG_DIR_IN,
-			       .ip_ver = 4,
-			       .proto = IPPROTO_UDP};
-	struct fg_ovf_val *v = calloc(in->ncpu, sizeof(*v));
-	int fd = bpf_map__fd(in->skel->maps.fg_overflow), c;
-	__u64 n = 0;
-
-	if (v && !bpf_map_lookup_elem(fd, &k, v))
-		for (c = 0; c < in->ncpu; c++)
-			n += v[c].packets;
-	free(v);
-	return n;
+	return ovf_get(in, FGT_IFINDEX, 4, IPPROTO_UDP, NULL);
 }
 
 static int sum_packets(const struct fg_flow_key *k, const struct fg_flow_val *v,
@@ -852,6 +863,192 @@ static void test_fill_mark(void)
 	fgt_close(&f);
 }
 
+/* ---- The overflow aggregate's two maps ---------------------------------- */
+
+/* One overflow case: a frame and where its packet must be counted. */
+struct ovf_case {
+	const char *name;
+	__u8 ip_ver, proto;
+	int hash; /* 1: fg_overflow (no class), 0: fg_ovfarr */
+};
+
+static void ovf_frame(struct pkt *p, int i)
+{
+	struct iphdr *ip;
+
+	pkt_init(p);
+	pkt_eth(p);
+	if (i == 8) { /* non-IP */
+		pkt_arp(p, 1, "192.0.2.1", "192.0.2.2");
+		pkt_finish(p);
+		return;
+	}
+	if (i < 6 || i == 9) {
+		ip = pkt_ip4(p, "192.0.2.80", "198.51.100.9");
+	} else {
+		ip = NULL;
+		pkt_ip6(p, "2001:db8::80", "2001:db8::9");
+	}
+	switch (i) {
+	case 0:
+		pkt_tcp(p, 4000, 80, 0x02);
+		break;
+	case 1:
+		pkt_udp(p, 4000, 53);
+		break;
+	case 2:
+		pkt_icmp(p, 8, 0, 1);
+		break;
+	case 3:
+		pkt_sctp(p, 4000, 80, 1);
+		break;
+	case 4:
+		pkt_esp(p, 1, 1);
+		pkt_data(p, NULL, 16);
+		break;
+	case 5:
+		pkt_gre(p, 0x88b5);
+		pkt_data(p, NULL, 16);
+		break;
+	case 6:
+		pkt_tcp(p, 4000, 80, 0x02);
+		break;
+	case 7:
+		pkt_icmp6(p, 128, 0, 1);
+		break;
+	case 9:
+		pkt_data(p, NULL, 16);
+		break; /* protocol set below */
+	case 10:
+		pkt_icmp(p, 8, 0, 1);
+		break; /* ICMP (not v6) in IPv6 */
+	}
+	pkt_finish(p);
+	if (i == 9) {
+		ip->protocol = 99;
+		pkt_ip4_fix_csum(ip);
+	}
+}
+
+static const struct ovf_case ovf_cases[] = {
+	{"IPv4 TCP", 4, 6, 0},	{"IPv4 UDP", 4, 17, 0},
+	{"IPv4 ICMP", 4, 1, 0}, {"IPv4 SCTP", 4, 132, 0},
+	{"IPv4 ESP", 4, 50, 0}, {"IPv4 GRE", 4, 47, 0},
+	{"IPv6 TCP", 6, 6, 0},	{"IPv6 ICMPv6", 6, 58, 0},
+	{"non-IP", 0, 0, 0},	{"IPv4 protocol 99", 4, 99, 1},
+	{"IPv6 ICMP", 6, 1, 1},
+};
+
+#define OVF_NCASES   (int)(sizeof(ovf_cases) / sizeof(ovf_cases[0]))
+#define OVF_OTHER_IF 999 /* a slot's earlier interface */
+
+static int ovf_in_hash(struct fgt *in, __u32 ifindex, const struct ovf_case *c)
+{
+	struct fg_ovf_key k = {.ifindex = ifindex,
+			       .dir = FG_DIR_IN,
+			       .ip_ver = c->ip_ver,
+			       .proto = c->proto};
+	struct fg_ovf_val *v = calloc(in->ncpu, sizeof(*v));
+	int r = v && !bpf_map_lookup_elem(
+			     bpf_map__fd(in->skel->maps.fg_overflow), &k, v);
+
+	free(v);
+	return r;
+}
+
+/* Every class of a full table's overflow counted exactly, in the map it
+ * belongs to; an entry still holding another interface's packets (its
+ * slot taken again) sends the packet to the hash, and neither count
+ * moves to the other interface; the sum of both maps is what fg_ifstats
+ * says overflowed (conservation). */
+static void test_ovf_classes(void)
+{
+	struct fg_ovf_cnt *own;
+	struct fg_ovf_ent *e = NULL;
+	__u64 pk = 0, oc = 0, o;
+	struct fg_ifstats s;
+	struct fgt_result r;
+	size_t i, ne = 0;
+	struct pkt p;
+	struct fgt f;
+	__u32 idx;
+	int c, ok;
+
+	if (fgt_open_ft(&f, FG_SLOT_OTHER, 1, 1, 1)) {
+		fgt_ok(0, "overflow classes: instance of 1 bucket loads");
+		return;
+	}
+	pin_cpu(0, t.ncpu);
+	for (c = 0; c < FG_FT_SLOTS; c++)
+		send_udp(&f, "192.0.2.60", 2000 + c);
+	/* CPU 0's IPv4 UDP entry holds another interface's packets. */
+	own = calloc(f.ncpu, sizeof(*own));
+	idx = fg_ovf_index(FG_SLOT_OTHER, FG_DIR_IN, fg_ovf_class(4, 17));
+	own[0] = (struct fg_ovf_cnt){
+		.packets = 5, .octets = 500, .ifindex = OVF_OTHER_IF};
+	bpf_map_update_elem(bpf_map__fd(f.skel->maps.fg_ovfarr), &idx, own, 0);
+	free(own);
+	for (c = 0; c < OVF_NCASES; c++) {
+		ovf_frame(&p, c);
+		f.skel->bss->fg_pkt_ns += 10000;
+		if (fgt_run(&f, p.b, p.len, &r))
+			fgt_diag("run failed");
+	}
+	pin_cpu(-1, t.ncpu);
+	for (c = 0; c < OVF_NCASES; c++) {
+		const struct ovf_case *k = &ovf_cases[c];
+		/* IPv4 UDP: its entry is the other interface's. */
+		int hash = k->hash || c == 1;
+
+		ok = ovf_get(&f, FGT_IFINDEX, k->ip_ver, k->proto, &o) == 1 &&
+		     o > 0 && ovf_in_hash(&f, FGT_IFINDEX, k) == hash;
+		fgt_ok(ok, "overflow classes: %s counted once, in %s", k->name,
+		       hash ? "fg_overflow" : "fg_ovfarr");
+	}
+	fgt_ok(ovf_get(&f, OVF_OTHER_IF, 4, 17, &o) == 5 && o == 500,
+	       "overflow classes: the slot's earlier interface keeps its "
+	       "5 packets");
+	fgt_stats(&f, FGT_STATS_IN, &s);
+	if (fg_ovf_read(bpf_map__fd(f.skel->maps.fg_ovfarr),
+			bpf_map__fd(f.skel->maps.fg_overflow), &e, &ne))
+		ne = 0;
+	for (i = 0; i < ne; i++) {
+		if (e[i].k.ifindex != FGT_IFINDEX)
+			continue;
+		pk += e[i].packets;
+		oc += e[i].octets;
+	}
+	free(e);
+	fgt_ok(s.flows.ovf_pkts == OVF_NCASES && pk == s.flows.ovf_pkts &&
+		       oc == s.flows.ovf_octets && !s.flows.ovf_lost &&
+		       s.flows.packets == live_packets(&f) + pk,
+	       "overflow classes: conservation (%llu packets, %llu of them "
+	       "overflowed, both maps %llu packets %llu octets)",
+	       (unsigned long long)s.flows.packets,
+	       (unsigned long long)s.flows.ovf_pkts, (unsigned long long)pk,
+	       (unsigned long long)oc);
+	fgt_close(&f);
+}
+
+/* Every class names one (IP version, protocol) and back; nothing else
+ * has a class. */
+static void test_ovf_class_map(void)
+{
+	__u32 c, v, pr, n = 0, bad = 0;
+	__u8 iv, ip;
+
+	for (c = 0; c < FG_OVF_NCLASS - 1; c++) {
+		fg_ovf_class_key(c, &iv, &ip);
+		bad += fg_ovf_class(iv, ip) != (int)c;
+	}
+	for (v = 0; v <= 6; v++)
+		for (pr = 0; pr < 256; pr++)
+			n += fg_ovf_class(v, pr) >= 0;
+	fgt_ok(!bad && n == FG_OVF_NCLASS - 1,
+	       "overflow classes: %u classes, each its own key (%u wrong)", n,
+	       bad);
+}
+
 int main(void)
 {
 	if (fgt_open(&t))
@@ -866,6 +1063,8 @@ int main(void)
 	test_cpu_beyond();
 	test_buckets();
 	test_fill_mark();
+	test_ovf_classes();
+	test_ovf_class_map();
 	fgt_close(&t);
 	return fgt_done();
 }

@@ -66,6 +66,23 @@ static int inst_open(struct inst *in)
 	return err;
 }
 
+/* The overflow array's entries of the instance's slot (the only one it
+ * counts in) zeroed: an array's entries are emptied, not deleted. */
+static void ovfarr_zero(struct inst *in)
+{
+	int fd = bpf_map__fd(in->skel->maps.fg_ovfarr);
+	int ncpu = libbpf_num_possible_cpus();
+	void *zero = ncpu > 0 ? calloc(ncpu, sizeof(struct fg_ovf_cnt)) : 0;
+	__u32 i;
+
+	for (i = 0; zero && i < 2 * FG_OVF_NCLASS; i++) {
+		__u32 k = fg_ovf_index(FG_SLOT_OTHER, 0, 0) + i;
+
+		bpf_map_update_elem(fd, &k, zero, 0);
+	}
+	free(zero);
+}
+
 /* Empty every map an earlier capture filled (cheaper than a new load). */
 static void inst_reset(struct inst *in)
 {
@@ -80,6 +97,7 @@ static void inst_reset(struct inst *in)
 	       (size_t)in->ft.info.nreg * in->ft.info.nb * sizeof(*in->ft.b));
 	while (!bpf_map_get_next_key(fd, NULL, key))
 		bpf_map_delete_elem(fd, key);
+	ovfarr_zero(in);
 	/* An array: its slots are emptied, not deleted. */
 	for (slot = 0; zero && slot < bpf_map__max_entries(frags); slot++)
 		bpf_map_update_elem(bpf_map__fd(frags), &slot, zero, 0);
