@@ -210,9 +210,11 @@ FG_INLINE __u32 fg_ft_nb(__u32 max_flows, __u32 nreg)
  * and the unit tests' stand-in for BPF. Its outcome is BPF's slot for
  * slot (tests/bpf/test_ft_host.c runs the same packets through both and
  * compares the tables), so that a host table holds what replay's holds.
- * A copy and not the BPF code itself: BPF's functions are global (each
+ * The hash, tag, buckets, key compare, dead test and hint above are
+ * shared; the rest is a copy, as BPF's functions are global (each
  * checked once by the verifier, frames of their own under 6.1's stack
- * limit) and take map lookups; keep the two in step.
+ * limit), take map lookups and no pointer in their context argument:
+ * keep the two in step (the test fails when they differ).
  */
 #include "fg_flow.h"
 
@@ -231,6 +233,7 @@ struct fg_ft_op {
  * even, gen8, tag): a reader on another core relies on it (x86). */
 #define FG_FT_HOST_ORDER() __asm__ __volatile__("" ::: "memory")
 
+/* fg_ft_start: slot i of b starts a generation for c's key. */
 static inline void fg_ft_host_start(struct fg_ft_bucket *b, int i,
 				    const struct fg_ft_op *c, int new_key)
 {
