@@ -231,9 +231,12 @@ DPDK_LIBS = $(shell pkg-config --libs libdpdk) -lrte_net_ring -lpcap
 # clang, as the BPF objects: gcc turns fg_parse_head()'s memset of struct
 # fg_pkt into a rep stos, slow at that size on AMD, and the comparison with
 # BPF would measure the compilers.
-$(BUILD)/bench/fg_dpdk: bench/dpdk/fg_dpdk.c $(HDRS)
+# The flow table is read through ctl/lib/flowtab.c, as replay reads it.
+FG_DPDK_OBJS := $(BUILD)/ctl/lib/flowtab.o $(BUILD)/ctl/lib/util.o
+$(BUILD)/bench/fg_dpdk: bench/dpdk/fg_dpdk.c $(FG_DPDK_OBJS) $(CTL_HDRS)
 	@mkdir -p $(@D)
-	$(CLANG) $(CFLAGS) $(DPDK_CFLAGS) $< -o $@ $(DPDK_LIBS)
+	$(CLANG) $(CFLAGS) $(DPDK_CFLAGS) $< $(FG_DPDK_OBJS) -o $@ \
+		$(DPDK_LIBS) -lbpf
 
 .PHONY: dpdk-app bench-dpdk
 tests-build: dpdk-app

@@ -14,11 +14,13 @@
 #               tx burst back onto the same ring (the loop's "free")
 #   ring-parse  + fg_parse_wire() and the guard's counters, no flow table
 #   ring-parse-hot  the same, each frame 32 times in a row (see below)
-#   ring-fg     + flow accounting (rte_hash): the whole of fg_xdp's work
+#   ring-fg     + flow accounting (fg_flowtab.h's host form): the whole of
+#               fg_xdp's work
 #   ring-fg-hot the same with each frame 32 times in a row, so that the
 #               packet and its flow are in cache, as in BPF_PROG_TEST_RUN
-#   ring-fg-single  ring-fg with a flow lookup per packet (-l single), as
-#               BPF does, instead of one rte_hash_lookup_bulk() per burst
+#   ring-fg-single  ring-fg with each packet hashed and accounted on its own
+#               (-l single), as BPF does, instead of a burst's keys hashed
+#               and their buckets prefetched first
 #   pcap-empty  net_pcap,infinite_rx=1: the PMD copies every packet into a
 #               fresh mbuf, then rx burst + free
 #   pcap-fg     the same + the guard and flow accounting

@@ -195,6 +195,185 @@ FG_INLINE __u32 fg_ft_nb(__u32 max_flows, __u32 nreg)
 	return nb;
 }
 
+/*
+ * BPF's decision for one packet (bpf/lib/fg_flow.bpf.h: fg_flow_account
+ * from the fill mark on, fg_ft_add, fg_ft_probe, fg_ft_insert,
+ * fg_ft_start) in plain C, for tables that live in host memory: fg_dpdk,
+ * and the unit tests' stand-in for BPF. Its outcome is BPF's slot for
+ * slot (tests/bpf/test_ft_host.c runs the same packets through both and
+ * compares the tables), so that a host table holds what replay's holds.
+ * A copy and not the BPF code itself: BPF's functions are global (each
+ * checked once by the verifier, frames of their own under 6.1's stack
+ * limit) and take map lookups; keep the two in step.
+ */
+#include "fg_flow.h"
+
+/* One packet's accounting into a region. */
+struct fg_ft_op {
+	union fg_ft_key u; /* the flow key, its zero half word too */
+	const struct fg_pkt *p;
+	__u64 now;
+	__u64 pkts;
+	__u64 octets;
+	__u64 h; /* fg_ft_hash(&u, seed) */
+	__u32 tag;
+};
+
+/* The compiler keeps BPF's store order (gen odd, key and counters, gen
+ * even, gen8, tag): a reader on another core relies on it (x86). */
+#define FG_FT_HOST_ORDER() __asm__ __volatile__("" ::: "memory")
+
+static inline void fg_ft_host_start(struct fg_ft_bucket *b, int i,
+				    const struct fg_ft_op *c, int new_key)
+{
+	struct fg_ft_slot *s = &b->slot[i];
+	__u32 gen = s->gen + 1;
+
+	s->gen = gen;
+	FG_FT_HOST_ORDER();
+	if (new_key)
+		__builtin_memcpy(&s->key, &c->u.k, sizeof(s->key));
+	__builtin_memset(&s->val, 0, sizeof(s->val));
+	fg_flow_update(&s->val, c->p, c->pkts, c->octets, c->now);
+	FG_FT_HOST_ORDER();
+	gen++;
+	s->gen = gen;
+	b->gen8[i] = fg_ft_gen8(gen);
+	if (new_key)
+		b->tag[i] = c->tag;
+}
+
+static inline int fg_ft_host_hinted(const struct fg_ft_bucket *b, int i)
+{
+	return b->ack8[i] == (b->gen8[i] | FG_FT_ENDED);
+}
+
+/* fg_ft_probe: FG_FT_HOST_HIT, FG_FT_HOST_REBORN, else free slots | slots
+ * hinted as ended << 4. */
+#define FG_FT_HOST_HIT	  -1
+#define FG_FT_HOST_REBORN -2
+
+static inline int fg_ft_host_probe(struct fg_ft_bucket *b,
+				   const struct fg_ft_op *c)
+{
+	int i, n = 0, nh = 0;
+
+	for (i = 0; i < FG_FT_SLOTS; i++) {
+		if (!b->tag[i]) {
+			n++;
+			continue;
+		}
+		if (b->tag[i] != c->tag ||
+		    !fg_ft_key_eq(&b->slot[i].key, &c->u)) {
+			nh += fg_ft_host_hinted(b, i);
+			continue;
+		}
+		if (fg_ft_dead(&b->slot[i])) {
+			fg_ft_host_start(b, i, c, 0);
+			return FG_FT_HOST_REBORN;
+		}
+		fg_flow_update(&b->slot[i].val, c->p, c->pkts, c->octets,
+			       c->now);
+		return FG_FT_HOST_HIT;
+	}
+	return n | nh << 4;
+}
+
+/* fg_ft_insert: the first free slot (dead 0), or the first slot hinted
+ * and confirmed as ended (dead 1). 1 when taken. */
+static inline int fg_ft_host_insert(struct fg_ft_bucket *b,
+				    const struct fg_ft_op *c, int dead)
+{
+	int i;
+
+	for (i = 0; i < FG_FT_SLOTS; i++) {
+		if (dead ? !b->tag[i] || !fg_ft_host_hinted(b, i) ||
+				    !fg_ft_dead(&b->slot[i])
+			 : b->tag[i] != 0)
+			continue;
+		fg_ft_host_start(b, i, c, 1);
+		return 1;
+	}
+	return 0;
+}
+
+/* fg_ft_add into the region of nb buckets at reg: 0 when a slot took
+ * the packet, 1 when it goes to the overflow aggregate. */
+static inline int fg_ft_host_add(struct fg_ft_bucket *reg, __u32 nb,
+				 struct fg_ft_op *c)
+{
+	struct fg_ft_bucket *b1, *b2 = 0;
+	__u32 i1 = fg_ft_b1(c->h, nb), i2 = fg_ft_b2(c->h, nb);
+	int n1, n2 = 0, taken = 0;
+
+	c->tag = fg_ft_tag(c->h);
+	b1 = &reg[i1];
+	n1 = fg_ft_host_probe(b1, c);
+	if (n1 < 0)
+		goto found;
+	if (i2 != i1) {
+		b2 = &reg[i2];
+		n2 = fg_ft_host_probe(b2, c);
+		if (n2 < 0) {
+			n1 = n2;
+			goto found;
+		}
+	}
+	if ((n2 & 0xf) > (n1 & 0xf) && b2)
+		taken = fg_ft_host_insert(b2, c, 0);
+	else if (n1 & 0xf)
+		taken = fg_ft_host_insert(b1, c, 0);
+	if (!taken) {
+		if ((n1 >> 4 && fg_ft_host_insert(b1, c, 1)) ||
+		    (n2 >> 4 && b2 && fg_ft_host_insert(b2, c, 1)))
+			n1 = FG_FT_HOST_REBORN;
+		else
+			return 1;
+	}
+found:
+	if (n1 == FG_FT_HOST_REBORN)
+		reg->reused++;
+	else if (n1 != FG_FT_HOST_HIT)
+		reg->used++;
+	return 0;
+}
+
+/* fg_ft_marked: the region's live flows above the fill mark. */
+static inline int fg_ft_host_marked(const struct fg_ft_bucket *reg, __u32 nb)
+{
+	return reg->used + reg->reused - reg->ended > FG_FT_MARK(nb);
+}
+
+/* Packet p (pkts packets, octets bytes) of key k (its 52 bytes as
+ * fg_flow_key_fill() wrote them) as an operation on a table of this
+ * seed. Apart from fg_ft_host_account(), so that a caller with a batch
+ * of packets can hash them all and prefetch their buckets first. */
+static inline void fg_ft_host_op(struct fg_ft_op *c, const struct fg_pkt *p,
+				 const struct fg_flow_key *k, __u64 pkts,
+				 __u64 octets, __u64 now, __u64 seed)
+{
+	c->u.w[6] = 0;
+	c->u.k = *k;
+	c->p = p;
+	c->now = now;
+	c->pkts = pkts;
+	c->octets = octets;
+	c->h = fg_ft_hash(&c->u, seed);
+	c->tag = 0;
+}
+
+/* fg_flow_account from the region on: c into the region at reg, unless
+ * it is a drop and the region is past its fill mark. 0 when a slot took
+ * it, 1 when it goes to the overflow aggregate (the caller's, keyed as
+ * fg_ovf_add() keys it). */
+static inline int fg_ft_host_account(struct fg_ft_bucket *reg, __u32 nb,
+				     struct fg_ft_op *c)
+{
+	if (c->p->reason && fg_ft_host_marked(reg, nb))
+		return 1;
+	return fg_ft_host_add(reg, nb, c);
+}
+
 _Static_assert(sizeof(struct fg_ft_slot) == 128, "fg_ft_slot: two lines");
 _Static_assert(sizeof(struct fg_ft_bucket) == 64 + 8 * 128,
 	       "fg_ft_bucket layout");

@@ -32,17 +32,18 @@
  * parse = the guard (parse, checks, counters), no flow table; fg = the
  * guard and flow accounting on every packet.
  *
- * The flow table is DPDK's rte_hash (cuckoo hash, CRC32 hash function,
- * extendable buckets so that it holds exactly MAX_FLOWS keys, default
- * FG_DEFAULT_MAX_FLOWS as fg_flows) keyed by struct fg_flow_key, with
- * the records (struct fg_flow_val) in an array indexed by the key's
- * position. One table, one set of counters (struct fg_ifstats) per lcore,
- * as fg_flows and fg_ifstats are per CPU; the fragment cache is shared by
- * all lcores, as fg_frags is. A full table sends packets to an overflow
- * aggregate (struct fg_ovf_key), as fg_overflow. With -l bulk (default)
- * the keys of a burst are looked up in one rte_hash_lookup_bulk(), then
- * misses inserted one by one in packet order; -l single looks each packet
- * up on its own, as the BPF program does.
+ * The flow table is flowgate's own (include/fg_flowtab.h): the layout of
+ * fg_flowtab, and BPF's decision for each packet in its host form
+ * (fg_ft_host_account: two choices, reuse, the fill mark), in one region
+ * of fg_ft_nb(MAX_FLOWS, 1) buckets with seed 0, as replay's instance;
+ * read at the end through ctl/lib/flowtab.c as replay reads its table.
+ * One table, one set of counters (struct fg_ifstats) per lcore, as
+ * fg_flowtab's regions and fg_ifstats are per CPU; the fragment cache is
+ * shared by all lcores, as fg_frags is. A packet the table has no room
+ * for goes to an overflow aggregate (struct fg_ovf_key), as in BPF. With
+ * -l bulk (default) the keys of a burst are hashed first and both
+ * buckets' header lines of each prefetched, then accounted in packet
+ * order; -l single takes each packet on its own, as the BPF program does.
  *
  * -j (one lcore, one pass over the capture, then exit): a line per packet
  * exactly as `flowgate replay -j` prints it ({"index":N,"verdict":...}),
@@ -87,6 +88,9 @@
 #include "fg_common.h"
 #include "fg_parse.h"
 #include "fg_flow.h"
+#include "fg_flowtab.h"
+#include "fg.h"
+#include "flowtab.h"
 
 #define BURST	       32
 #define RX_DESC	       1024
@@ -138,11 +142,13 @@ static struct fg_frag_ent *frags;
  * not fold the checks' actions, which the BPF side reads from its config
  * map at run time. */
 struct fg_config cfg;
+/* ctl/lib's options, which its logging reads: the defaults. */
+struct fg_opts fg_opts;
 
 struct lcore {
 	unsigned int q;
-	struct rte_hash *flows;
-	struct fg_flow_val *vals; /* by the key's position in flows */
+	struct fg_ft_bucket *ft; /* one region, as replay's table */
+	__u32 nb;
 	struct rte_hash *ovf;
 	struct fg_ovf_val *ovf_vals;
 	struct fg_ifstats st; /* guard and flow counters of this lcore */
@@ -169,14 +175,16 @@ static void die(const char *fmt, ...)
 	exit(1);
 }
 
-/* ---- flow accounting (fg_flow_account() around rte_hash) ------------- */
+/* ---- flow accounting (fg_flow_account() in its host form) ------------ */
 
-static void ovf_add(struct lcore *l, const struct fg_flow_key *k, __u64 octets)
+/* The overflow aggregate, keyed by the packet's own fields as
+ * fg_ovf_add() keys it (a drop past the fill mark has no flow key). */
+static void ovf_add(struct lcore *l, const struct fg_pkt *p, __u64 octets)
 {
-	struct fg_ovf_key ok = {.ifindex = k->ifindex,
-				.dir = k->dir,
-				.ip_ver = k->ip_ver,
-				.proto = k->proto};
+	struct fg_ovf_key ok = {.ifindex = FG_DPDK_IFINDEX,
+				.dir = FG_DIR_IN,
+				.ip_ver = p->ip_ver,
+				.proto = p->ip_ver ? p->proto : 0};
 	struct fg_flowstats *st = &l->st.flows;
 	int pos;
 
@@ -229,19 +237,11 @@ static inline bool flow_admit(struct lcore *l, struct fg_pkt *p, __u32 octets,
 	return true;
 }
 
-/* The record of a key the table did not have: insert (a zeroed slot, which
- * fg_flow_update() initialises), or overflow when full. An earlier packet
- * of the same burst may have inserted it since the bulk lookup: add_key
- * then returns its position. */
-static inline void flow_miss(struct lcore *l, const struct fg_flow_key *k,
-			     const struct fg_pkt *p, __u32 octets, __u64 now)
+/* The packet into its slot, or the overflow aggregate. */
+static inline void flow_account(struct lcore *l, struct fg_ft_op *c)
 {
-	int pos = rte_hash_add_key(l->flows, k);
-
-	if (pos < 0)
-		ovf_add(l, k, octets);
-	else
-		fg_flow_update(&l->vals[pos], p, 1, octets, now);
+	if (fg_ft_host_account(l->ft, l->nb, c))
+		ovf_add(l, c->p, c->octets);
 }
 
 /* ---- the guard (fg_xdp_body() and fg_account()) ---------------------- */
@@ -305,8 +305,7 @@ static inline void fg_burst(struct lcore *l, struct rte_mbuf **m, __u16 n,
 			    __u64 now)
 {
 	struct judged j[BURST];
-	const void *keys[BURST];
-	int32_t pos[BURST];
+	struct fg_ft_op c[BURST];
 	__u16 i, nk = 0;
 
 	/* As DPDK's examples do: every mbuf header of the burst now, each
@@ -324,32 +323,19 @@ static inline void fg_burst(struct lcore *l, struct rte_mbuf **m, __u16 n,
 			print_packet(l, &j[i]);
 		if (!j[i].flow)
 			continue;
+		fg_ft_host_op(&c[nk], &j[i].p, &j[i].k, 1, j[i].octets, now, 0);
 		if (!opt.bulk) {
-			int p = rte_hash_lookup(l->flows, &j[i].k);
-
-			if (p >= 0)
-				fg_flow_update(&l->vals[p], &j[i].p, 1,
-					       j[i].octets, now);
-			else
-				flow_miss(l, &j[i].k, &j[i].p, j[i].octets,
-					  now);
+			flow_account(l, &c[nk]);
 			continue;
 		}
-		keys[nk++] = &j[i].k;
-	}
-	if (!nk)
-		return;
-	rte_hash_lookup_bulk(l->flows, keys, nk, pos);
-	for (i = 0, nk = 0; i < n; i++) {
-		if (!j[i].flow)
-			continue;
-		if (pos[nk] >= 0)
-			fg_flow_update(&l->vals[pos[nk]], &j[i].p, 1,
-				       j[i].octets, now);
-		else
-			flow_miss(l, &j[i].k, &j[i].p, j[i].octets, now);
+		/* Both header lines now: the probe reads them after the
+		 * rest of the burst is parsed. */
+		rte_prefetch0(&l->ft[fg_ft_b1(c[nk].h, l->nb)]);
+		rte_prefetch0(&l->ft[fg_ft_b2(c[nk].h, l->nb)]);
 		nk++;
 	}
+	for (i = 0; i < nk; i++)
+		flow_account(l, &c[i]);
 }
 
 /* ---- the loop --------------------------------------------------------- */
@@ -579,25 +565,22 @@ static void tables_setup(struct lcore *l, unsigned int id)
 	char name[32];
 	struct rte_hash_parameters hp = {
 		.name = name,
-		.entries = opt.max_flows,
-		.key_len = sizeof(struct fg_flow_key),
+		.entries = 4096, /* as fg_overflow */
+		.key_len = sizeof(struct fg_ovf_key),
 		.hash_func = rte_hash_crc,
 		.socket_id = rte_socket_id(),
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
 
-	snprintf(name, sizeof(name), "fg_flows%u", id);
-	l->flows = rte_hash_create(&hp);
-	l->vals = rte_zmalloc(NULL, sizeof(*l->vals) * (opt.max_flows + 1),
-			      RTE_CACHE_LINE_SIZE);
+	/* Replay's geometry for the same max-flows: one region. */
+	l->nb = fg_ft_nb(opt.max_flows, 1);
+	l->ft = rte_zmalloc(NULL, sizeof(*l->ft) * l->nb, RTE_CACHE_LINE_SIZE);
 	snprintf(name, sizeof(name), "fg_ovf%u", id);
-	hp.entries = 4096; /* as fg_overflow */
-	hp.key_len = sizeof(struct fg_ovf_key);
 	l->ovf = rte_hash_create(&hp);
 	l->ovf_vals = rte_zmalloc(NULL, sizeof(*l->ovf_vals) * 4097,
 				  RTE_CACHE_LINE_SIZE);
-	if (!l->flows || !l->vals || !l->ovf || !l->ovf_vals)
-		die("flow table of %u entries: %s", opt.max_flows,
+	if (!l->ft || !l->ovf || !l->ovf_vals)
+		die("flow table for %u flows: %s", opt.max_flows,
 		    rte_strerror(rte_errno));
 }
 
@@ -613,38 +596,50 @@ static void addr_str(const __u8 *a, __u8 ver, char *buf, size_t len)
 		snprintf(buf, len, "-");
 }
 
-/* Flow records, with the key's fields as numbers (the test maps replay's
+/* A flow record, with the key's fields as numbers (the test maps replay's
  * names to them); no times: those are the capture's in replay, the TSC's
  * here. */
+static int print_flow(const struct fg_flow_key *k, const struct fg_flow_val *v,
+		      void *ctx)
+{
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+	__u64 *n = ctx;
+
+	(*n)++;
+	if (!opt.json)
+		return 0;
+	addr_str(k->src, k->ip_ver, s, sizeof(s));
+	addr_str(k->dst, k->ip_ver, d, sizeof(d));
+	printf("{\"flow\":{\"ip_version\":%u,\"eth_proto\":%u,"
+	       "\"proto\":%u,\"src\":\"%s\",\"dst\":\"%s\","
+	       "\"sport\":%u,\"dport\":%u,\"vlan\":%u,"
+	       "\"vlan_inner\":%u,\"packets\":%llu"
+	       ",\"octets\":%llu,\"tcp_flags\":%u,"
+	       "\"ttl_min\":%u,\"ttl_max\":%u,\"reason\":\"%s\"}}\n",
+	       k->ip_ver, k->eth_proto, k->proto, s, d, ntohs(k->sport),
+	       ntohs(k->dport), k->vlan, k->vlan_inner, v->packets, v->octets,
+	       v->tcp_flags, v->ttl_min, v->ttl_max, reason_name[k->reason]);
+	return 0;
+}
+
+/* The records as replay reads its table: fg_ft_walk over the mapping. */
 static __u64 print_flows(struct lcore *l)
 {
-	const struct fg_flow_key *k;
-	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
-	__u32 it = 0;
+	struct fg_ft_info info = {.version = FG_FT_VERSION,
+				  .nreg = 1,
+				  .nb = l->nb,
+				  .max_flows = opt.max_flows,
+				  .seed = 0};
+	struct fg_ft ft;
 	__u64 n = 0;
-	void *data;
-	int pos;
+	int err;
 
-	while ((pos = rte_hash_iterate(l->flows, (const void **)&k, &data,
-				       &it)) >= 0) {
-		const struct fg_flow_val *v = &l->vals[pos];
-
-		n++;
-		if (!opt.json)
-			continue;
-		addr_str(k->src, k->ip_ver, s, sizeof(s));
-		addr_str(k->dst, k->ip_ver, d, sizeof(d));
-		printf("{\"flow\":{\"ip_version\":%u,\"eth_proto\":%u,"
-		       "\"proto\":%u,\"src\":\"%s\",\"dst\":\"%s\","
-		       "\"sport\":%u,\"dport\":%u,\"vlan\":%u,"
-		       "\"vlan_inner\":%u,\"packets\":%llu"
-		       ",\"octets\":%llu,\"tcp_flags\":%u,"
-		       "\"ttl_min\":%u,\"ttl_max\":%u,\"reason\":\"%s\"}}\n",
-		       k->ip_ver, k->eth_proto, k->proto, s, d, ntohs(k->sport),
-		       ntohs(k->dport), k->vlan, k->vlan_inner, v->packets,
-		       v->octets, v->tcp_flags, v->ttl_min, v->ttl_max,
-		       reason_name[k->reason]);
-	}
+	err = fg_ft_open_mem(&ft, l->ft, sizeof(*l->ft) * l->nb, &info);
+	if (!err)
+		err = fg_ft_walk(&ft, print_flow, &n);
+	if (err)
+		die("flow table: %s", strerror(-err));
+	fg_ft_close(&ft);
 	return n;
 }
 

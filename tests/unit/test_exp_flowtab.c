@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The exporter (ctl/export/export.c) over the flow table's source
- * (flow_src_tab.c), on a table in plain memory whose data-path side is
- * written here after the rules of include/fg_flowtab.h: a flow ends by
- * the exporter's acknowledgement of exactly what it read, a packet that
- * races the end is exported as one more record, a packet after it is a
- * new flow, and what another reader (flow flush) ended meanwhile is not
+ * (flow_src_tab.c), on a table in plain memory filled by the table's
+ * host form (include/fg_flowtab.h, BPF's decision in plain C): a flow
+ * ends by the exporter's acknowledgement of exactly what it read, a
+ * packet that races the end is exported as one more record, a packet
+ * after it is a new flow, and what another reader (flow flush) ended meanwhile is not
  * exported twice nor lost. Every test checks that the records carry
  * every packet counted, once.
  */
@@ -83,41 +83,18 @@ static struct fg_ft_slot *slot_of(const union fg_ft_key *u,
 	return NULL;
 }
 
-/* A packet of flow i at now, as BPF counts it: into its live slot, a new
- * generation in its dead slot, or a free slot of its first bucket. */
+/* A packet of flow i at now (100 octets, TTL 64), as BPF counts it: the
+ * table's host form (include/fg_flowtab.h), which tests/bpf/test_ft_host.c
+ * holds to BPF's own. */
 static void packet(int i, __u64 now)
 {
-	struct fg_ft_bucket *b;
-	struct fg_ft_slot *s;
+	struct fg_pkt p = {.ttl = 64};
+	struct fg_ft_op c;
 	union fg_ft_key u;
-	int si;
 
 	key_of(&u, i);
-	s = slot_of(&u, &b, &si);
-	if (s && !fg_ft_dead(s)) {
-		s->val.packets++;
-		s->val.octets += 100;
-		s->val.last_ns = now;
-		return;
-	}
-	if (!s) {
-		__u64 h = fg_ft_hash(&u, 0);
-
-		b = &tab.b[fg_ft_b1(h, tab.info.nb)];
-		for (si = 0; b->tag[si]; si++)
-			assert_true(si < FG_FT_SLOTS - 1);
-		s = &b->slot[si];
-		s->key = u.k;
-		b->tag[si] = fg_ft_tag(h);
-	}
-	s->gen += 2;
-	s->val = (struct fg_flow_val){.packets = 1,
-				      .octets = 100,
-				      .first_ns = now,
-				      .last_ns = now,
-				      .ttl_min = 64,
-				      .ttl_max = 64};
-	b->gen8[si] = fg_ft_gen8(s->gen);
+	fg_ft_host_op(&c, &p, &u.k, 1, 100, now, tab.info.seed);
+	assert_int_equal(fg_ft_host_account(tab.b, tab.info.nb, &c), 0);
 }
 
 /* ---- the exporter and what it sent ---- */

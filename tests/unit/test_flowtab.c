@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The flow table's reader library (ctl/lib/flowtab.c) over a table in
- * plain memory, filled by a host insert written here after the rules of
- * include/fg_flowtab.h (what BPF does: two choices, the emptier bucket,
- * a free slot or one acked as ended, gen odd while rewritten, the tag
- * last, used/reused in the region's first bucket). Two threads stand in
+ * plain memory, filled by the table's host form (include/fg_flowtab.h:
+ * BPF's decision for each packet, in plain C). Two threads stand in
  * for BPF and a reader where the order of their stores matters.
  */
 #include <arpa/inet.h>
@@ -63,91 +61,24 @@ static void barrier(void)
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 
-static int taken(const struct fg_ft_bucket *b)
-{
-	int s, n = 0;
+/* The slot of key k in region r, NULL if none. */
+static struct fg_ft_slot *slot_of(__u32 r, const struct fg_flow_key *k,
+				  __u32 *bi, int *si);
 
-	for (s = 0; s < FG_FT_SLOTS; s++)
-		n += !!b->tag[s];
-	return n;
-}
-
-/* A new generation of slot s: gen odd, key and counters, gen even, the
- * header's gen8, the tag last. */
-static void slot_take(struct fg_ft_bucket *b, int s, const union fg_ft_key *u,
-		      __u32 tag)
-{
-	struct fg_ft_slot *sl = &b->slot[s];
-
-	__atomic_store_n(&sl->gen, sl->gen + 1, __ATOMIC_RELEASE);
-	barrier();
-	sl->key = u->k;
-	memset(&sl->val, 0, sizeof(sl->val));
-	sl->val.ttl_min = 255;
-	barrier();
-	__atomic_store_n(&sl->gen, sl->gen + 1, __ATOMIC_RELEASE);
-	b->gen8[s] = fg_ft_gen8(sl->gen);
-	__atomic_store_n(&b->tag[s], tag, __ATOMIC_RELEASE);
-}
-
-/* BPF's accounting of one packet of key k on the CPU of region r: the
- * slot it lands in, or NULL (overflow). */
+/* BPF's accounting of one packet of key k (TTL 64) on the CPU of region
+ * r, in the table's host form (include/fg_flowtab.h), which
+ * tests/bpf/test_ft_host.c holds to BPF's own: the slot it lands in, or
+ * NULL (overflow). */
 static struct fg_ft_slot *bpf_add(__u32 r, const struct fg_flow_key *k,
 				  __u64 octets, __u64 now)
 {
-	union fg_ft_key u = {.w = {0}};
-	struct fg_ft_bucket *bk[2], *first = bkt(r, 0);
-	struct fg_ft_slot *sl = NULL;
-	__u64 h;
-	__u32 tag;
-	int i, s;
+	struct fg_pkt p = {.ttl = 64};
+	struct fg_ft_op c;
 
-	u.k = *k;
-	h = fg_ft_hash(&u, tab.info.seed);
-	tag = fg_ft_tag(h);
-	bk[0] = bkt(r, fg_ft_b1(h, tab.info.nb));
-	bk[1] = bkt(r, fg_ft_b2(h, tab.info.nb));
-	for (i = 0; i < 2 && !sl; i++)
-		for (s = 0; s < FG_FT_SLOTS && !sl; s++)
-			if (bk[i]->tag[s] == tag &&
-			    fg_ft_key_eq(&bk[i]->slot[s].key, &u)) {
-				sl = &bk[i]->slot[s];
-				if (fg_ft_dead(
-					    sl)) { /* ended: again in place */
-					slot_take(bk[i], s, &u, tag);
-					first->reused++;
-				}
-			}
-	if (!sl) {
-		i = taken(bk[1]) < taken(bk[0]);
-		for (s = 0; s < FG_FT_SLOTS && bk[i]->tag[s]; s++)
-			;
-		if (s < FG_FT_SLOTS) {
-			slot_take(bk[i], s, &u, tag);
-			first->used++;
-			sl = &bk[i]->slot[s];
-		}
-	}
-	for (i = 0; i < 2 && !sl; i++)
-		for (s = 0; s < FG_FT_SLOTS && !sl; s++)
-			if (fg_ft_dead(&bk[i]->slot[s])) {
-				slot_take(bk[i], s, &u, tag);
-				first->reused++;
-				sl = &bk[i]->slot[s];
-			}
-	if (!sl)
+	fg_ft_host_op(&c, &p, k, 1, octets, now, tab.info.seed);
+	if (fg_ft_host_account(bkt(r, 0), tab.info.nb, &c))
 		return NULL;
-	if (!sl->val.first_ns)
-		sl->val.first_ns = now;
-	sl->val.last_ns = now;
-	__atomic_store_n(&sl->val.packets, sl->val.packets + 1,
-			 __ATOMIC_RELAXED);
-	__atomic_store_n(&sl->val.octets, sl->val.octets + octets,
-			 __ATOMIC_RELAXED);
-	if (sl->val.ttl_min > 64)
-		sl->val.ttl_min = 64;
-	sl->val.ttl_max = 64;
-	return sl;
+	return slot_of(r, k, NULL, NULL);
 }
 
 static void bpf_addn(__u32 r, const struct fg_flow_key *k, int n, __u64 octets,
@@ -172,7 +103,6 @@ static struct fg_flow_key key(__u16 sport)
 	return k;
 }
 
-/* The slot of key k in region r, NULL if none. */
 static struct fg_ft_slot *slot_of(__u32 r, const struct fg_flow_key *k,
 				  __u32 *bi, int *si)
 {
