@@ -163,7 +163,7 @@ ratios = [
     ("dpdk ring-fg / ring-fg-hot (memory)",
      one["ring-fg"] / one["ring-fg-hot"]),
     ("dpdk pcap-fg / ring-fg (PMD copy)", one["pcap-fg"] / one["ring-fg"]),
-    ("dpdk ring-fg-single / ring-fg (lookup per packet / per burst)",
+    ("dpdk ring-fg-single / ring-fg (per packet / burst hashed first)",
      one["ring-fg-single"] / one["ring-fg"]),
 ]
 if "fg-parse-only" in xdp:

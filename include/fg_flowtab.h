@@ -180,6 +180,14 @@ FG_INLINE int fg_ft_view(const struct fg_ft_slot *s, struct fg_flow_val *v)
 	return 1;
 }
 
+/* The reader's hint that slot i was acked as ended (its own fields
+ * decide: fg_ft_dead). One header line tells an insert into a full
+ * bucket whether to look at any slot. */
+FG_INLINE int fg_ft_hinted(const struct fg_ft_bucket *b, int i)
+{
+	return b->ack8[i] == (b->gen8[i] | FG_FT_ENDED);
+}
+
 #ifndef __bpf__
 /* Buckets a region needs for max-flows flows over nreg regions. User
  * space only: BPF's fg_ft_nb is the load-time setting of that name. */
@@ -243,11 +251,6 @@ static inline void fg_ft_host_start(struct fg_ft_bucket *b, int i,
 		b->tag[i] = c->tag;
 }
 
-static inline int fg_ft_host_hinted(const struct fg_ft_bucket *b, int i)
-{
-	return b->ack8[i] == (b->gen8[i] | FG_FT_ENDED);
-}
-
 /* fg_ft_probe: FG_FT_HOST_HIT, FG_FT_HOST_REBORN, else free slots | slots
  * hinted as ended << 4. */
 #define FG_FT_HOST_HIT	  -1
@@ -265,7 +268,7 @@ static inline int fg_ft_host_probe(struct fg_ft_bucket *b,
 		}
 		if (b->tag[i] != c->tag ||
 		    !fg_ft_key_eq(&b->slot[i].key, &c->u)) {
-			nh += fg_ft_host_hinted(b, i);
+			nh += fg_ft_hinted(b, i);
 			continue;
 		}
 		if (fg_ft_dead(&b->slot[i])) {
@@ -287,7 +290,7 @@ static inline int fg_ft_host_insert(struct fg_ft_bucket *b,
 	int i;
 
 	for (i = 0; i < FG_FT_SLOTS; i++) {
-		if (dead ? !b->tag[i] || !fg_ft_host_hinted(b, i) ||
+		if (dead ? !b->tag[i] || !fg_ft_hinted(b, i) ||
 				    !fg_ft_dead(&b->slot[i])
 			 : b->tag[i] != 0)
 			continue;

@@ -188,14 +188,6 @@ static __always_inline void fg_ft_start(struct fg_ft_bucket *b, int i,
 		b->tag[i] = c->tag;
 }
 
-/* The reader's hint that slot i was acked as ended (its own fields
- * decide: fg_ft_dead). One header line tells an insert into a full
- * bucket whether to look at any slot. */
-static __always_inline int fg_ft_hinted(const struct fg_ft_bucket *b, int i)
-{
-	return b->ack8[i] == (b->gen8[i] | FG_FT_ENDED);
-}
-
 /* The key's slot in bucket b, by tag then key: a live one takes the
  * packet (FG_FT_HIT), a dead one (acked as ended with nothing since)
  * starts a new generation in place (FG_FT_REBORN): what a delete and a

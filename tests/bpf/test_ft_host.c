@@ -15,13 +15,13 @@
  * packet after its end, and drop packets past the fill mark.
  */
 #include <arpa/inet.h>
-#include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "fgtest.h"
 #include "fg_parse.h"
 #include "fg_flowtab.h"
+#include "ftmem.h"
 #include "pkt.h"
 #include "flowgate_xdp.skel.h"
 
@@ -192,16 +192,10 @@ static void check(const char *step)
 
 int main(void)
 {
-	struct fg_ft_info in = {.version = FG_FT_VERSION,
-				.nreg = 1,
-				.nb = NB,
-				.max_flows = NB * FG_FT_SLOTS};
-	void *mem = calloc(NB, sizeof(struct fg_ft_bucket));
 	int i, ended_full;
 	__u64 ovf0;
 
-	if (!mem ||
-	    fg_ft_open_mem(&host, mem, NB * sizeof(struct fg_ft_bucket), &in)) {
+	if (ftmem_new(&host, 1, NB, 0)) {
 		fgt_ok(false, "host table");
 		return fgt_done();
 	}
@@ -265,7 +259,6 @@ int main(void)
 	check("drops below the fill mark");
 
 	fgt_close(&t);
-	fg_ft_close(&host);
-	free(mem);
+	ftmem_free(&host);
 	return fgt_done();
 }

@@ -5,8 +5,8 @@
  * host form (include/fg_flowtab.h, BPF's decision in plain C): a flow
  * ends by the exporter's acknowledgement of exactly what it read, a
  * packet that races the end is exported as one more record, a packet
- * after it is a new flow, and what another reader (flow flush) ended meanwhile is not
- * exported twice nor lost. Every test checks that the records carry
+ * after it is a new flow, and what another reader (flow flush) ended meanwhile
+ * is not exported twice nor lost. Every test checks that the records carry
  * every packet counted, once.
  */
 #include <stdarg.h>
@@ -21,6 +21,7 @@
 #include "exp_settings.h"
 #include "flow_src.h"
 #include "flowtab.h"
+#include "ftmem.h"
 
 struct fg_opts fg_opts;
 
@@ -31,24 +32,12 @@ static struct fg_ft tab;
 
 static void table_new(void)
 {
-	struct fg_ft_info in = {.version = FG_FT_VERSION,
-				.nreg = 1,
-				.nb = 16,
-				.max_flows = 64,
-				.seed = 0};
-	size_t len = in.nb * sizeof(struct fg_ft_bucket);
-	void *mem = calloc(1, len);
-
-	assert_non_null(mem);
-	assert_int_equal(fg_ft_open_mem(&tab, mem, len, &in), 0);
+	assert_int_equal(ftmem_new(&tab, 1, 16, 0), 0);
 }
 
 static void table_free(void)
 {
-	void *mem = tab.b;
-
-	fg_ft_close(&tab);
-	free(mem);
+	ftmem_free(&tab);
 }
 
 static void key_of(union fg_ft_key *u, int i)

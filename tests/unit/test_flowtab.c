@@ -22,6 +22,7 @@
 #include <bpf/libbpf.h>
 #include "fg.h"
 #include "flowtab.h"
+#include "ftmem.h"
 
 struct fg_opts fg_opts;
 
@@ -31,24 +32,12 @@ static struct fg_ft tab;
 
 static void table_new(__u32 nreg, __u32 nb, __u64 seed)
 {
-	struct fg_ft_info in = {.version = FG_FT_VERSION,
-				.nreg = nreg,
-				.nb = nb,
-				.max_flows = nreg * nb * 6,
-				.seed = seed};
-	size_t len = (size_t)nreg * nb * sizeof(struct fg_ft_bucket);
-	void *mem = calloc(1, len);
-
-	assert_non_null(mem);
-	assert_int_equal(fg_ft_open_mem(&tab, mem, len, &in), 0);
+	assert_int_equal(ftmem_new(&tab, nreg, nb, seed), 0);
 }
 
 static void table_free(void)
 {
-	void *mem = tab.b;
-
-	fg_ft_close(&tab);
-	free(mem);
+	ftmem_free(&tab);
 }
 
 static struct fg_ft_bucket *bkt(__u32 r, __u32 b)
