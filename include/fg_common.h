@@ -276,7 +276,8 @@ struct fg_flow_val {
 /* No room in the flow table (both of the key's buckets full, or a drop
  * into a region above its fill mark): the packet goes to the per-CPU
  * overflow aggregate of its interface, direction, IP version and
- * protocol (map fg_overflow). */
+ * protocol (maps fg_ovfarr and fg_overflow, read as one by
+ * ctl/lib/ovf.c). */
 struct fg_ovf_key {
 	__u32 ifindex;
 	__u8 dir;
