@@ -19,15 +19,16 @@
 set -u
 cd "$(dirname "$0")/../.."
 # Two halves of about the same length, one per vCPU (tests/vm/guest.sh);
-# under emulation on 6.1 with two idle cores: the BPF layer ~330 s, e2e
-# rtt ~100, capture ~150, coexist ~120, guard ~140, flows ~180, the pcap
-# layer's goldens ~250 (22 replays); on a loaded machine each takes 2-3
-# times that. The matrix of `make test` keeps what only a VM shows: every
+# under emulation on 6.1 with two idle cores: the BPF layer ~350 s, e2e
+# rtt ~100, capture ~115, coexist ~125, guard ~130, flows ~210 (its short
+# form), the pcap layer's goldens ~170 (22 replays); on a loaded machine
+# each takes 2-3 times that. The matrix of `make test` keeps what only a VM shows: every
 # program loads, the BPF layer, and the e2e tests with libxdp's dispatcher
 # in use: coexist (attach beside another XDP program, status, counters,
 # attach again, detach), the guard's checks, flows (attach, stats, flow
 # dump and flush, max-flows, detach), coarse RTT (6.1 has no RTT callback
-# arguments) and capture, the latter in its short form (TEST_SHORT); and
+# arguments) and capture, flows and capture in their short form
+# (TEST_SHORT); and
 # the pcap layer's golden regression in its short form: every capture's
 # verdicts and flows and the overflow aggregates against the golden files
 # (22 replays, each 10-15 s of verifier work under emulation). Every e2e
