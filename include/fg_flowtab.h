@@ -188,6 +188,14 @@ FG_INLINE int fg_ft_hinted(const struct fg_ft_bucket *b, int i)
 	return b->ack8[i] == (b->gen8[i] | FG_FT_ENDED);
 }
 
+/* The fill mark, read in a region's first bucket (head): the region holds
+ * more live flows than FG_FT_MARK, so that a drop goes to the overflow
+ * aggregate without a key, a hash or a probe (BPF and the host form). */
+FG_INLINE int fg_ft_marked(const struct fg_ft_bucket *head, __u32 nb)
+{
+	return head->used + head->reused - head->ended > FG_FT_MARK(nb);
+}
+
 #ifndef __bpf__
 /* Buckets a region needs for max-flows flows over nreg regions. User
  * space only: BPF's fg_ft_nb is the load-time setting of that name. */
@@ -344,12 +352,6 @@ found:
 	return 0;
 }
 
-/* fg_ft_marked: the region's live flows above the fill mark. */
-static inline int fg_ft_host_marked(const struct fg_ft_bucket *reg, __u32 nb)
-{
-	return reg->used + reg->reused - reg->ended > FG_FT_MARK(nb);
-}
-
 /* Packet p (pkts packets, octets bytes) of key k (its 52 bytes as
  * fg_flow_key_fill() wrote them) as an operation on a table of this
  * seed. Apart from fg_ft_host_account(), so that a caller with a batch
@@ -375,7 +377,7 @@ static inline void fg_ft_host_op(struct fg_ft_op *c, const struct fg_pkt *p,
 static inline int fg_ft_host_account(struct fg_ft_bucket *reg, __u32 nb,
 				     struct fg_ft_op *c)
 {
-	if (c->p->reason && fg_ft_host_marked(reg, nb))
+	if (c->p->reason && fg_ft_marked(reg, nb))
 		return 1;
 	return fg_ft_host_add(reg, nb, c);
 }

@@ -250,14 +250,7 @@ __noinline int fg_ft_insert(struct fg_ft_bucket *b, const struct fg_ft_ctx *c,
 	return 0;
 }
 
-/* The first bucket of region reg, which holds the region's fill. */
-static __always_inline struct fg_ft_bucket *fg_ft_head(__u32 reg)
-{
-	__u32 i = reg * fg_ft_nb;
-
-	return bpf_map_lookup_elem(&fg_flowtab, &i);
-}
-
+/* Bucket b of region reg; bucket 0 holds the region's fill. */
 static __always_inline struct fg_ft_bucket *fg_ft_bkt(__u32 reg, __u32 b)
 {
 	__u32 i = reg * fg_ft_nb + b;
@@ -320,7 +313,7 @@ found:
 	if (n1 == FG_FT_HIT)
 		return 0;
 	/* The region's fill: BPF's two counters of the first bucket. */
-	head = fg_ft_head(c->reg);
+	head = fg_ft_bkt(c->reg, 0);
 	if (head) {
 		if (n1 == FG_FT_REBORN)
 			head->reused++;
@@ -345,16 +338,14 @@ static __always_inline int fg_ft_region(void)
 	return cpu < fg_ft_nreg ? (int)cpu : -1;
 }
 
-/* The fill mark: the region holds more live flows than FG_FT_MARK. A
- * drop then goes to the aggregate without a key, a hash or a probe, so
- * that a flood of garbage from many sources into a nearly full region
- * costs no cache miss per source (passed packets still probe). */
-static __always_inline int fg_ft_marked(__u32 reg)
+/* Region reg is past its fill mark (fg_ft_marked): a flood of garbage
+ * from many sources into a nearly full region then costs no cache miss
+ * per source (passed packets still probe). */
+static __always_inline int fg_ft_region_marked(__u32 reg)
 {
-	struct fg_ft_bucket *head = fg_ft_head(reg);
+	struct fg_ft_bucket *head = fg_ft_bkt(reg, 0);
 
-	return !head ||
-	       head->used + head->reused - head->ended > FG_FT_MARK(fg_ft_nb);
+	return !head || fg_ft_marked(head, fg_ft_nb);
 }
 
 /* Packets and IP octets of one accounting call, in one argument (BPF
@@ -439,7 +430,7 @@ static __always_inline void fg_flow_account(struct fg_pkt *p,
 	if (fg_flow_pre(p, st, pkts, octets))
 		return;
 	reg = fg_ft_region();
-	if (reg < 0 || (p->reason && fg_ft_marked(reg)))
+	if (reg < 0 || (p->reason && fg_ft_region_marked(reg)))
 		goto ovf;
 	/* fg_flow_key_fill() writes the key's 52 bytes; the hash reads 56. */
 	c.u.w[6] = 0;
