@@ -26,6 +26,7 @@
  * (next_read()), so that a large table costs a read per idle timeout
  * instead of one per tick, with the same records.
  */
+#include <endian.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,10 +132,32 @@ static void emit(struct fg_exporter *e, const struct fg_flow_key *k,
 	e->held[e->nheld++] = (struct held){*k, *delta, reason};
 }
 
+/* memcmp()'s order of two keys, a word at a time: a sweep of replay
+ * sorts every record it exports, and nearly all keys differ only in
+ * their third word (an IPv4 source), which memcmp reaches byte by byte
+ * through a call. */
+static int key_cmp(const struct fg_flow_key *a, const struct fg_flow_key *b)
+{
+	const __u8 *x = (const __u8 *)a, *y = (const __u8 *)b;
+	__u64 p, q;
+	size_t i;
+
+	for (i = 0; i + 8 <= sizeof(*a); i += 8) {
+		memcpy(&p, x + i, 8);
+		memcpy(&q, y + i, 8);
+		if (p != q) {
+			p = be64toh(p);
+			q = be64toh(q);
+			return p < q ? -1 : 1;
+		}
+	}
+	return memcmp(x + i, y + i, sizeof(*a) - i);
+}
+
 static int held_cmp(const void *a, const void *b)
 {
 	const struct held *x = a, *y = b;
-	int c = memcmp(&x->key, &y->key, sizeof(x->key));
+	int c = key_cmp(&x->key, &y->key);
 
 	if (c)
 		return c;

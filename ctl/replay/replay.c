@@ -233,6 +233,15 @@ static int open_load(struct replay *r)
 	if (!err)
 		err = bpf_map__set_max_entries(r->skel->maps.fg_rule_hits,
 					       max_rule_id(r) + 1);
+	/* The overflow array of the one slot replay counts in (FG_SLOT_OTHER,
+	 * both directions): every sweep reads the array whole, and the
+	 * other 256 slots' entries (400 KB at 2 CPUs) would be most of a
+	 * sweep's syscall time. An index past it goes to fg_overflow, as
+	 * for a protocol of no class. */
+	if (!err)
+		err = bpf_map__set_max_entries(
+			r->skel->maps.fg_ovfarr,
+			fg_ovf_index(FG_SLOT_OTHER + 1, FG_DIR_IN, 0));
 	/* The ring takes a batch's records at most (read after each), or
 	 * nothing without a capture: a page. */
 	if (!err)
