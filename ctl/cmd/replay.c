@@ -109,8 +109,13 @@ int fg_args_replay(int argc, char **argv, struct fg_replay_args *a)
 		return fg_usage("unknown option '%s' (see 'flowgate replay "
 				"help')",
 				argv[0]);
+	/* Captures, up to the first keyword. */
+	for (i = 1; i < argc && !replay_known(argv[i]); i++)
+		;
 	a->path = argv[0];
-	for (i = 1; i < argc; i += n) {
+	a->paths = argv;
+	a->npaths = i;
+	for (; i < argc; i += n) {
 		n = 2;
 		if (i + 1 == argc && replay_known(argv[i]))
 			return fg_usage("%s needs a value", argv[i]);
@@ -124,6 +129,12 @@ int fg_args_replay(int argc, char **argv, struct fg_replay_args *a)
 		if (err)
 			return err;
 	}
+	if (a->npaths > 1 && a->ipfix && !strstr(a->ipfix, "{}"))
+		return fg_usage("ipfix FILE: with several captures, FILE needs "
+				"{} (each capture's name)");
+	if (a->npaths > 1 && a->cap && !strstr(a->cap->out, "{}"))
+		return fg_usage("capture FILE: with several captures, FILE "
+				"needs {} (each capture's name)");
 	if (a->active_s && a->idle_s > a->active_s)
 		return fg_usage("idle-timeout (%u) above active-timeout (%u)",
 				a->idle_s, a->active_s);
@@ -143,13 +154,14 @@ static int do_replay(int argc, char **argv)
 
 static const struct fg_verb replay_verbs[] = {
 	FG_VERB(NULL, do_replay,
-		"PCAP [max-flows N] [ipfix FILE] [collector URL]... "
+		"PCAP... [max-flows N] [ipfix FILE] [collector URL]... "
 		"[active-timeout S] [idle-timeout S] [config FILE]\n"
-		"PCAP ... capture FILE [drops|passes|all] [reason NAME]... "
+		"PCAP... capture FILE [drops|passes|all] [reason NAME]... "
 		"[rule ID] [sample N] [limit PPS [burst N]] [snaplen N] "
 		"[count N] [capture-ring SIZE]",
-		"run a capture through fg_xdp: verdicts, flows, IPFIX export, "
-		"the selected packets to pcapng"),
+		"run captures through fg_xdp, one after the other on one load: "
+		"verdicts, flows, IPFIX export, the selected packets to "
+		"pcapng ({} in FILE: the capture's name)"),
 	{},
 };
 

@@ -55,6 +55,7 @@
 #include "cap.h"
 #include "capstats.h"
 #include "replay_exp.h"
+#include "replay_img.h"
 #include "kfeat.h"
 #include "flowtab.h"
 #include "flowgate_xdp.skel.h"
@@ -98,6 +99,9 @@ struct replay {
 	 * after every batch */
 	struct ring_buffer *rb;
 	struct fg_cap_sink sink;
+	struct rp_img img; /* the maps before the first capture */
+	char ipfix[4096];  /* ipfix FILE, its {} replaced */
+	char capout[4096]; /* capture FILE, its {} replaced */
 	struct timespec start, last_progress;
 	__u64 progress_at; /* packets at the last look at the clock */
 	bool progress_tty; /* stderr is a terminal */
@@ -805,12 +809,12 @@ static int capture_open(struct replay *r)
 	return 0;
 }
 
-/* config FILE: its settings and rules in the private instance, its
- * [export] as defaults; then the export, if one is asked. */
-static int configure(struct replay *r)
+/* The maps of the export (its flows: replay's table). */
+static struct fg_exp_maps exp_maps(const struct replay *r)
 {
 	struct flowgate_xdp *k = r->skel;
-	struct fg_exp_maps m = {
+
+	return (struct fg_exp_maps){
 		.overflow = bpf_map__fd(k->maps.fg_overflow),
 		.ovfarr = bpf_map__fd(k->maps.fg_ovfarr),
 		.ifstats = bpf_map__fd(k->maps.fg_ifstats),
@@ -819,66 +823,198 @@ static int configure(struct replay *r)
 		.ifaces = -1,
 		.other_ifindex = REPLAY_IFINDEX,
 	};
-	int err;
+}
 
-	if (r->have_cfg) {
-		err = fg_daemon_cfg_apply_obj(&r->cfg, k->obj, m.config,
-					      r->a.config);
-		if (err)
-			return err;
-	}
+/* config FILE: its settings and rules in the private instance (once:
+ * the image of the maps then holds them); its [export] is the export's
+ * defaults (export_open). */
+static int configure(struct replay *r)
+{
+	if (!r->have_cfg)
+		return 0;
+	return fg_daemon_cfg_apply_obj(&r->cfg, r->skel->obj,
+				       bpf_map__fd(r->skel->maps.fg_config),
+				       r->a.config);
+}
+
+/* The export of one capture, if one is asked. */
+static int export_open(struct replay *r)
+{
+	struct fg_exp_maps m = exp_maps(r);
+
 	return fg_rexp_open(&r->x, &r->a, r->have_cfg ? &r->cfg.export : NULL,
 			    &m, &r->ft);
 }
 
-int fg_replay_run(const struct fg_replay_args *a)
+/* "{}" in a file name template: the capture's name, without its
+ * directory and its last extension ("{}.ipfix" for a/b.pcap: b.ipfix). */
+static int expand(const char *tmpl, const char *path, char *out, size_t len)
 {
-	struct replay r = {.a = *a};
+	const char *base = strrchr(path, '/'), *dot, *p;
+	size_t n = 0, blen;
+
+	base = base ? base + 1 : path;
+	dot = strrchr(base, '.');
+	blen = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+	for (p = tmpl; *p; p++) {
+		if (p[0] == '{' && p[1] == '}') {
+			if (n + blen >= len)
+				return -ENAMETOOLONG;
+			memcpy(out + n, base, blen);
+			n += blen;
+			p++;
+			continue;
+		}
+		if (n + 1 >= len)
+			return -ENAMETOOLONG;
+		out[n++] = *p;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+/* Maps the image leaves out: the flow table (all zero before the first
+ * packet: cleared through its mapping, far cheaper than a copy), and
+ * the rule definitions, which only user space writes (up to 2 x
+ * FG_RULE_MAX entries). */
+static const char *const img_skip[] = {FG_MAP_FLOWTAB, FG_MAP_RULES,
+				       FG_MAP_RULE_DEFS, NULL};
+
+/* What one capture owns, closed after its report. */
+static void capture_close(struct replay *r, struct rflows *f)
+{
+	fg_rexp_close(&r->x);
+	fg_capture_close(&r->cap);
+	ring_buffer__free(r->rb);
+	r->rb = NULL;
+	free(f->e);
+	memset(f, 0, sizeof(*f));
+}
+
+/* The replay of one capture, a->paths[i], on the loaded instance (or,
+ * for the first, loading it): its outputs' names, the maps as the load
+ * left them, then the run and its report. */
+static int replay_capture(struct replay *r, const struct fg_replay_args *a,
+			  int i)
+{
+	static struct fg_cap_args cap;
 	struct rflows f = {0};
 	struct fg_exp_stats es;
 	struct fg_ifstats s;
-	int err;
+	int err = 0;
 
-	if (r.a.config) {
-		err = fg_daemon_cfg_load(r.a.config, &r.cfg);
-		if (err)
-			return err;
-		r.have_cfg = true;
+	r->a.path = a->paths[i];
+	if (a->ipfix) {
+		r->a.ipfix = r->ipfix;
+		err = expand(a->ipfix, r->a.path, r->ipfix, sizeof(r->ipfix));
 	}
-	err = fg_capture_open(&r.cap, r.a.path);
+	if (!err && a->cap) {
+		cap = *a->cap;
+		cap.out = r->capout;
+		r->a.cap = &cap;
+		err = expand(a->cap->out, r->a.path, r->capout,
+			     sizeof(r->capout));
+	}
+	if (err)
+		return fg_error(err, "%s: the file names it gives are too long",
+				r->a.path);
+	err = fg_capture_open(&r->cap, r->a.path);
+	if (!err && !r->skel) {
+		err = load_program(r);
+		if (!err)
+			err = configure(r);
+		/* The maps as this capture starts: every later one starts
+		 * from them too. The flow table is all zero. */
+		if (!err && a->npaths > 1) {
+			err = rp_img_take(&r->img, r->skel->obj, img_skip);
+			if (err)
+				err = fg_error(err, "cannot read the maps: %s",
+					       fg_strerr(err));
+		}
+	} else if (!err) {
+		memset(r->ft.b, 0,
+		       (size_t)r->ftinfo.nb * sizeof(struct fg_ft_bucket));
+		err = rp_img_put(&r->img);
+		if (err)
+			err = fg_error(err, "cannot reset the maps: %s",
+				       fg_strerr(err));
+	}
 	if (!err)
-		err = load_program(&r);
+		err = export_open(r);
 	if (!err)
-		err = configure(&r);
+		err = capture_open(r);
 	if (!err)
-		err = capture_open(&r);
-	if (!err)
-		err = replay_all(&r);
-	if (r.rb) {
+		err = replay_all(r);
+	if (r->rb) {
 		/* whatever the failure, the file holds what was taken */
-		ring_buffer__consume(r.rb);
-		if (fg_cap_sink_close(&r.sink) && !err)
+		ring_buffer__consume(r->rb);
+		if (fg_cap_sink_close(&r->sink) && !err)
 			err = -EIO;
 	}
-	if (!err && r.x.e)
-		fg_exporter_stats(r.x.e, &es);
+	if (!err && r->x.e)
+		fg_exporter_stats(r->x.e, &es);
 	else if (!err)
-		err = report_flows(&r, &f);
+		err = report_flows(r, &f);
 	if (!err)
-		err = cross_check(&r, &f, r.x.e ? &es : NULL, &s);
+		err = cross_check(r, &f, r->x.e ? &es : NULL, &s);
 	if (!err)
-		print_summary(&r, &f, r.x.e ? &es : NULL, &s);
-	if (!err && r.x.e)
-		err = fg_rexp_lost(&r.x, &es);
-	fg_rexp_close(&r.x);
-	if (r.have_cfg)
-		fg_daemon_cfg_free(&r.cfg);
-	fg_capture_close(&r.cap);
-	ring_buffer__free(r.rb);
-	if (r.ft_open)
-		fg_ft_close(&r.ft);
-	flowgate_xdp__destroy(r.skel);
-	free(r.buf);
-	free(f.e);
+		print_summary(r, &f, r->x.e ? &es : NULL, &s);
+	if (!err && r->x.e)
+		err = fg_rexp_lost(&r->x, &es);
+	capture_close(r, &f);
+	return err;
+}
+
+/* The next capture's counters and state from zero; the load, its table
+ * and the maps' image stay. */
+static void next_capture(struct replay *r)
+{
+	struct replay k = *r;
+
+	memset(r, 0, sizeof(*r));
+	r->a = k.a;
+	r->skel = k.skel;
+	r->prog_fd = k.prog_fd;
+	r->linear_max = k.linear_max;
+	r->buf = k.buf;
+	r->ftinfo = k.ftinfo;
+	r->ft = k.ft;
+	r->ft_open = k.ft_open;
+	r->cfg = k.cfg;
+	r->have_cfg = k.have_cfg;
+	r->img = k.img;
+}
+
+/*
+ * Several captures: one load of the program for all, each capture then
+ * from the maps as they were before the first (replay_img.c), so that
+ * its output is what a replay of it alone prints. The first capture that
+ * fails ends the run: what was printed before it is complete.
+ */
+int fg_replay_run(const struct fg_replay_args *a)
+{
+	struct replay *r = calloc(1, sizeof(*r));
+	int i, err = 0;
+
+	if (!r)
+		return fg_error(-ENOMEM, "out of memory");
+	r->a = *a;
+	if (a->config) {
+		err = fg_daemon_cfg_load(a->config, &r->cfg);
+		r->have_cfg = !err;
+	}
+	for (i = 0; !err && i < a->npaths; i++) {
+		if (i)
+			next_capture(r);
+		err = replay_capture(r, a, i);
+	}
+	if (r->have_cfg)
+		fg_daemon_cfg_free(&r->cfg);
+	if (r->ft_open)
+		fg_ft_close(&r->ft);
+	rp_img_free(&r->img);
+	flowgate_xdp__destroy(r->skel);
+	free(r->buf);
+	free(r);
 	return err;
 }

@@ -10,9 +10,14 @@
 struct fg_cap_args;
 
 struct fg_replay_args {
-	const char *path;
-	__u32 max_flows;   /* flow table size; 0: the default */
-	const char *ipfix; /* ipfix FILE: IPFIX export to a file; NULL none */
+	const char *path; /* the capture being replayed: paths[i] */
+	/* the captures, replayed in turn on one load of the program */
+	char *const *paths;
+	int npaths;
+	__u32 max_flows; /* flow table size; 0: the default */
+	/* ipfix FILE: IPFIX export to a file; NULL none. "{}" in it stands
+	 * for the capture's name (fg_replay_name). */
+	const char *ipfix;
 	/* collector URL, normalised (fg_cfg_collector_parse) */
 	char collector[FG_MAX_COLLECTORS][FG_URL_LEN];
 	int ncollectors;

@@ -107,20 +107,40 @@ export_run() {
 			"$tmp/x/${b%.*}.ipfix" >"$tmp/x/dec"
 }
 
-# The output matches its two golden files; a difference is shown as a
-# diff.
-golden() { # capture
-	local f=$1 g
+# replay_each OUTDIR ARGS...: one `replay` of several captures (one load
+# of fg_replay), its output cut after each summary line into OUTDIR/0,
+# OUTDIR/1, ... (a capture's lines end with its summary); exit code in
+# $rc, stderr in OUTDIR/err. The command runs under "${pre[@]}" (empty,
+# or taskset).
+pre=()
+replay_each() {
+	local d=$1
+	shift
+	rm -rf "$d" && mkdir -p "$d"
+	"${pre[@]}" "$FG" replay "$@" >"$d/all" 2>"$d/err"
+	rc=$?
+	cut_each "$d"
+}
+cut_each() { # DIR: DIR/all cut into DIR/0, DIR/1, ...
+	awk -v d="$1" 'BEGIN { n = 0 }
+		{ print > (d "/" n) }
+		/^\{"summary":/ { close(d "/" n); n++ }' "$1/all"
+}
+
+# Capture number $2 of the run in $3 matches its two golden files; a
+# difference is shown as a diff.
+golden() { # capture index dir
+	local f=$1 g cur=$3/$2
 	g=$(gold_name "$f")
-	run -j "$f"
-	split "$tmp/out" "$tmp/cur"
-	if [ "$rc" -eq 0 ] && cmp -s "$tmp/cur.jsonl" "$g" &&
+	touch "$cur"
+	split "$cur" "$tmp/cur"
+	if cmp -s "$tmp/cur.jsonl" "$g" &&
 		cmp -s "$tmp/cur.flows.jsonl" "${g%.jsonl}.flows.jsonl"; then
 		ok "golden ${f##*/}"
 		return
 	fi
-	not_ok "golden ${f##*/} (exit $rc)"
-	show "$tmp/err"
+	not_ok "golden ${f##*/} (exit $rc of the run of every golden)"
+	show "$3/err"
 	[ -e "$g" ] && diff "$g" "$tmp/cur.jsonl" | head -20 | show
 	[ -e "${g%.jsonl}.flows.jsonl" ] &&
 		diff "${g%.jsonl}.flows.jsonl" "$tmp/cur.flows.jsonl" |
@@ -152,31 +172,31 @@ if [ ! -x "$FG" ]; then
 	exit 1
 fi
 
-# Replay loads an XDP program: without the privilege every verdict test
-# is skipped, the usage and file errors still run (they come first). The
-# short form runs as root (in the VM) and spares the load.
-priv=1
-if [ -z "$SHORT" ]; then
-	run "$CAPS/sll.pcap"
-	if [ "$rc" -ne 0 ] && grep -q 'capab\|not permitted' "$tmp/err"; then
-		priv=0
-	fi
-fi
-
+# Every golden capture in one replay (one load of fg_replay; each
+# capture's output is what a replay of it alone prints, which the golden
+# files are). Replay loads an XDP program: without the privilege every
+# verdict test is skipped, the usage and file errors still run (they
+# come last).
+gold=()
 for f in "${REAL[@]}"; do
-	if [ "$priv" -eq 0 ]; then
-		skip "golden $f" "needs CAP_BPF and CAP_NET_ADMIN"
-	elif [ ! -r "$PCAPS/$f" ]; then
-		skip "golden $f" "no $PCAPS/$f (set FLOWGATE_PCAPS)"
-	else
-		golden "$PCAPS/$f"
-	fi
+	[ -r "$PCAPS/$f" ] && gold+=("$PCAPS/$f")
 done
-for f in "${CRAFTED[@]}"; do
+gold+=("${CRAFTED[@]/#/$CAPS/}")
+replay_each "$tmp/gold" -j "${gold[@]}"
+priv=1
+if [ "$rc" -ne 0 ] && grep -q 'capab\|not permitted' "$tmp/gold/err"; then
+	priv=0
+fi
+i=0
+for f in "${REAL[@]/#/$PCAPS/}" "${CRAFTED[@]/#/$CAPS/}"; do
 	if [ "$priv" -eq 0 ]; then
-		skip "golden $f" "needs CAP_BPF and CAP_NET_ADMIN"
+		skip "golden ${f##*/}" "needs CAP_BPF and CAP_NET_ADMIN"
+	elif [ ! -r "$f" ]; then
+		skip "golden ${f##*/}" "no $f (set FLOWGATE_PCAPS)"
 	else
-		golden "$CAPS/$f"
+		golden "$f" "$i" "$tmp/gold"
+		[ "${f##*/}" = "$SMALL" ] && cp "$tmp/gold/$i" "$tmp/whole"
+		i=$((i + 1))
 	fi
 done
 
@@ -200,19 +220,24 @@ elif [ "$priv" -eq 1 ] && [ -r "$PCAPS/$TEXT" ]; then
 	check "max-flows 16: overflow aggregates (golden)" \
 		cmp -s "$tmp/out" "$(gold_name "$SMALL" .max16)"
 	cp "$tmp/out" "$tmp/small"
-	run -j "$PCAPS/$SMALL"
-	out=$(/usr/bin/python3 "$here/overflow_check.py" "$tmp/out" \
+	out=$(/usr/bin/python3 "$here/overflow_check.py" "$tmp/whole" \
 		"$tmp/small" 2>&1)
 	check "max-flows 16 against the whole run: $out" test $? -eq 0
 	# Twice the same capture, twice the same bytes, each run on another
 	# CPU: nothing carries over between runs (private maps), nothing
-	# depends on timing or on the CPU (replay keeps to one).
+	# depends on timing or on the CPU (replay keeps to one). Each run
+	# replays them all, one after the other on one load: nothing carries
+	# over from one capture to the next either.
+	for c in 0 "$(($(nproc) - 1))"; do
+		pre=(taskset -c "$c")
+		replay_each "$tmp/cpu$c" -j "${BIG[@]/#/$PCAPS/}"
+	done
+	pre=()
+	i=0
 	for f in "${BIG[@]}"; do
-		taskset -c 0 "$FG" replay -j "$PCAPS/$f" >"$tmp/a" 2>&1
-		taskset -c "$(($(nproc) - 1))" "$FG" replay -j "$PCAPS/$f" \
-			>"$tmp/b" 2>&1
 		check "deterministic: $f twice, on two CPUs, same bytes" \
-			cmp -s "$tmp/a" "$tmp/b"
+			cmp -s "$tmp/cpu0/$i" "$tmp/cpu$(($(nproc) - 1))/$i"
+		i=$((i + 1))
 	done
 else
 	skip "text table of $TEXT" "needs privileges and $PCAPS"
@@ -227,31 +252,59 @@ fi
 
 # Export: the -j output and the decoded file match their goldens, and a
 # second run writes the same bytes (the file is truncated at start: one
-# replay, one session).
+# replay, one session). Each run exports every capture, one file each
+# ({}.ipfix: NAME.ipfix), on one load.
+# export_each DIR: replay -j of $EXPORT with ipfix {}.ipfix in DIR (a
+# relative name: the summary shows it), cut as replay_each does, each file
+# decoded into DIR/NAME.dec.
+export_each() {
+	local d=$1 f b
+	rm -rf "$d" && mkdir -p "$d"
+	(cd "$d" && "$FG" replay -j "${EXPORT[@]}" ipfix "{}.ipfix" \
+		"${EXPORT_OPTS[@]}") >"$d/all" 2>"$d/err"
+	rc=$?
+	cut_each "$d"
+	for f in "${EXPORT[@]}"; do
+		b=${f##*/}
+		[ -e "$d/${b%.*}.ipfix" ] &&
+			/usr/bin/python3 "$root/tests/lib/ipfix.py" decode \
+				"$d/${b%.*}.ipfix" >"$d/${b%.*}.dec"
+	done
+}
 [ -n "$SHORT" ] && EXPORT=() &&
 	skip "export goldens and determinism" "TEST_SHORT"
+xok=1
+for f in "${EXPORT[@]}"; do
+	[ -r "$f" ] || xok=0
+done
+if [ "$priv" -eq 1 ] && [ "$xok" -eq 1 ] && [ ${#EXPORT[@]} -gt 0 ]; then
+	export_each "$tmp/xa"
+	export_each "$tmp/xb"
+fi
+i=0
 for f in "${EXPORT[@]}"; do
 	b=${f##*/}
-	if [ "$priv" -eq 0 ] || [ ! -r "$f" ]; then
+	if [ "$priv" -eq 0 ] || [ "$xok" -eq 0 ]; then
 		skip "export golden $b" "needs privileges and $f"
 		skip "export deterministic: $b twice, same IPFIX bytes" \
 			"needs privileges and $f"
 		continue
 	fi
 	g=$(gold_name "$f")
-	if export_run "$f" && cmp -s "$tmp/x/out" "${g%.jsonl}.export.jsonl" &&
-		cmp -s "$tmp/x/dec" "${g%.jsonl}.ipfix.jsonl"; then
+	if [ -e "$tmp/xa/$i" ] &&
+		cmp -s "$tmp/xa/$i" "${g%.jsonl}.export.jsonl" &&
+		cmp -s "$tmp/xa/${b%.*}.dec" "${g%.jsonl}.ipfix.jsonl"; then
 		ok "export golden $b"
 	else
 		not_ok "export golden $b"
-		show "$tmp/x/err"
-		diff "${g%.jsonl}.export.jsonl" "$tmp/x/out" | head -10 | show
-		diff "${g%.jsonl}.ipfix.jsonl" "$tmp/x/dec" | head -10 | show
+		show "$tmp/xa/err"
+		diff "${g%.jsonl}.export.jsonl" "$tmp/xa/$i" | head -10 | show
+		diff "${g%.jsonl}.ipfix.jsonl" "$tmp/xa/${b%.*}.dec" |
+			head -10 | show
 	fi
-	cp "$tmp/x/${b%.*}.ipfix" "$tmp/first.ipfix"
-	export_run "$f"
 	check "export deterministic: $b twice, same IPFIX bytes" \
-		cmp -s "$tmp/first.ipfix" "$tmp/x/${b%.*}.ipfix"
+		cmp -s "$tmp/xa/${b%.*}.ipfix" "$tmp/xb/${b%.*}.ipfix"
+	i=$((i + 1))
 done
 
 # The capture's clock: every record of timeouts.pcap where and when the
@@ -262,10 +315,10 @@ if [ -n "$SHORT" ]; then
 	fg_done
 	exit
 elif [ "$priv" -eq 1 ]; then
-	export_run "$CAPS/timeouts.pcap"
+	# timeouts.pcap is the first of the export goldens' run
 	check "timeouts.pcap: records, export times and reasons on the capture's clock" \
-		/usr/bin/python3 "$here/export_check.py" "$tmp/x/out" \
-		"$tmp/x/dec"
+		/usr/bin/python3 "$here/export_check.py" "$tmp/xa/0" \
+		"$tmp/xa/timeouts.dec"
 	# The config file's [export] gives the timeouts, the command line
 	# wins; its rules and sampling apply to the replay.
 	cat >"$tmp/fg.conf" <<-'EOF'
@@ -294,17 +347,17 @@ elif [ "$priv" -eq 1 ]; then
 		/usr/bin/python3 "$here/export_check.py" "$tmp/x/out" \
 		"$tmp/x/dec"
 	# Sampling in replay draws from a seeded generator: the same
-	# packets are sampled every run.
+	# packets are sampled every run, and in every capture of a run (the
+	# capture twice in one run, under two names: one IPFIX file each).
 	printf 'sampling 3\n' >"$tmp/samp.conf"
-	"$FG" replay -j "$CAPS/timeouts.pcap" config "$tmp/samp.conf" \
-		ipfix "$tmp/s1.ipfix" >"$tmp/s1" 2>&1
-	"$FG" replay -j "$CAPS/timeouts.pcap" config "$tmp/samp.conf" \
-		ipfix "$tmp/s2.ipfix" >"$tmp/s2" 2>&1
-	sed -i "s#$tmp/s[12].ipfix##" "$tmp/s1" "$tmp/s2"
+	ln -s "$CAPS/timeouts.pcap" "$tmp/again.pcap"
+	replay_each "$tmp/samp" -j "$CAPS/timeouts.pcap" "$tmp/again.pcap" \
+		config "$tmp/samp.conf" ipfix "$tmp/samp/{}.ipfix"
+	sed -i "s#$tmp/samp/[a-z]*.ipfix##" "$tmp/samp/0" "$tmp/samp/1"
 	check "sampling 3 in replay: deterministic, some packets sampled out" \
-		eval 'cmp -s "$tmp/s1.ipfix" "$tmp/s2.ipfix" &&
-		cmp -s "$tmp/s1" "$tmp/s2" &&
-		grep -q "\"sampled_out_packets\":[1-9]" "$tmp/s1"'
+		eval 'cmp -s "$tmp/samp/timeouts.ipfix" "$tmp/samp/again.ipfix" &&
+		cmp -s "$tmp/samp/0" "$tmp/samp/1" &&
+		grep -q "\"sampled_out_packets\":[1-9]" "$tmp/samp/0"'
 	# Classic pcap files are read in place (mapped), the rest through
 	# libpcap, which also takes over from a record it should judge (longer
 	# than the file's snaplen, cut short). Both readers give the same
@@ -330,14 +383,18 @@ elif [ "$priv" -eq 1 ]; then
 		    open(f'{sys.argv[3]}/snap{i}.pcap', 'wb').write(
 		        struct.pack(e + 'IHHiIII', *h) + src[24:])
 		PYEOF
-	rd_same=0 rd_n=0
-	for f in "$PCAPS/${BIG[0]}" "$CAPS/nsec.pcap" "$CAPS/truncated.pcap" \
-		"$tmp"/rd/*.pcap; do
-		rd_n=$((rd_n + 1))
-		"$FG" replay -j "$f" >"$tmp/rd/map" 2>&1
-		FLOWGATE_PCAP_STDIO=1 "$FG" replay -j "$f" >"$tmp/rd/std" 2>&1
-		cmp -s "$tmp/rd/map" "$tmp/rd/std" && rd_same=$((rd_same + 1))
+	# Both readers over all of them, one run each (the cut capture last:
+	# its error ends the run).
+	rd=("$PCAPS/${BIG[0]}" "$CAPS/nsec.pcap" "$tmp"/rd/*.pcap
+		"$CAPS/truncated.pcap")
+	replay_each "$tmp/rd/map" -j "${rd[@]}"
+	FLOWGATE_PCAP_STDIO=1 replay_each "$tmp/rd/std" -j "${rd[@]}"
+	rd_same=0 rd_n=${#rd[@]}
+	for i in "${!rd[@]}"; do
+		cmp -s "$tmp/rd/map/$i" "$tmp/rd/std/$i" &&
+			rd_same=$((rd_same + 1))
 	done
+	cmp -s "$tmp/rd/map/err" "$tmp/rd/std/err" || rd_same=0
 	check "pcap read in place = through libpcap ($rd_same of $rd_n captures: native, swapped, nsec, small snaplen, cut)" \
 		test "$rd_same" -eq 7 -a "$rd_n" -eq 7
 else
@@ -352,7 +409,7 @@ fi
 # stdout. The truncated capture's first packet is replayed and printed
 # before the error: its verdict is true, the exit code says the rest.
 c=$CAPS
-use="replay PCAP [max-flows N] [ipfix FILE] [collector URL]... [active-timeout S] [idle-timeout S] [config FILE] | flowgate replay PCAP ... capture FILE [drops|passes|all] [reason NAME]... [rule ID] [sample N] [limit PPS [burst N]] [snaplen N] [count N] [capture-ring SIZE]"
+use="replay PCAP... [max-flows N] [ipfix FILE] [collector URL]... [active-timeout S] [idle-timeout S] [config FILE] | flowgate replay PCAP... capture FILE [drops|passes|all] [reason NAME]... [rule ID] [sample N] [limit PPS [burst N]] [snaplen N] [count N] [capture-ring SIZE]"
 if [ "$priv" -eq 1 ]; then
 	fails "truncated mid-record: exit 1 at packet 2" 1 \
 		"Error: $c/truncated.pcap: truncated capture at packet 2" \
@@ -377,7 +434,10 @@ fails "usage: no capture" 2 \
 	"Error: usage: flowgate $use" "" -- -j
 fails "usage: extra argument" 2 \
 	"Error: unexpected argument 'extra' (see 'flowgate replay help')" "" -- \
-	"$c/sll.pcap" extra
+	"$c/sll.pcap" max-flows 16 extra
+fails "usage: several captures, one ipfix FILE" 2 \
+	"Error: ipfix FILE: with several captures, FILE needs {} (each capture's name)" \
+	"" -- "$c/sll.pcap" "$c/raw.pcap" ipfix "$tmp/never.ipfix"
 fails "usage: unknown option" 2 \
 	"Error: unknown option '--fast' (see 'flowgate replay help')" "" -- --fast
 fails "usage: max-flows out of range" 2 \

@@ -30,6 +30,32 @@ static void test_replay_path_only(void **state)
 	assert_string_equal(a.path, "-");
 }
 
+static void test_replay_several(void **state)
+{
+	struct fg_replay_args a;
+
+	/* every word before the first keyword is a capture */
+	assert_int_equal(
+		PARSE(&a, "x.pcap", "y.pcapng", "z", "max-flows", "16"), 0);
+	assert_int_equal(a.npaths, 3);
+	assert_string_equal(a.paths[0], "x.pcap");
+	assert_string_equal(a.paths[2], "z");
+	assert_string_equal(a.path, "x.pcap");
+	assert_int_equal(a.max_flows, 16);
+	assert_int_equal(PARSE(&a, "x.pcap"), 0);
+	assert_int_equal(a.npaths, 1);
+	/* one output file each: FILE names them with {} */
+	assert_int_equal(PARSE(&a, "x.pcap", "y.pcap", "ipfix", "o.ipfix"),
+			 -FG_EUSAGE);
+	assert_int_equal(PARSE(&a, "x.pcap", "y.pcap", "ipfix", "{}.ipfix"), 0);
+	assert_int_equal(PARSE(&a, "x.pcap", "y.pcap", "capture", "o.pcapng"),
+			 -FG_EUSAGE);
+	assert_int_equal(
+		PARSE(&a, "x.pcap", "y.pcap", "capture", "{}.pcapng", "all"),
+		0);
+	assert_int_equal(PARSE(&a, "x.pcap", "ipfix", "o.ipfix"), 0);
+}
+
 static void test_replay_max_flows(void **state)
 {
 	struct fg_replay_args a;
@@ -55,7 +81,9 @@ static void test_replay_usage(void **state)
 
 	assert_int_equal(fg_args_replay(0, ARGV(NULL), &a), -FG_EUSAGE);
 	assert_int_equal(PARSE(&a, "--fast"), -FG_EUSAGE);
-	assert_int_equal(PARSE(&a, "x.pcap", "extra"), -FG_EUSAGE);
+	/* after the first keyword, a bare word is no capture */
+	assert_int_equal(PARSE(&a, "x.pcap", "max-flows", "16", "extra"),
+			 -FG_EUSAGE);
 	assert_int_equal(PARSE(&a, "x.pcap", "idle-timeout"), -FG_EUSAGE);
 	assert_int_equal(PARSE(&a, "x.pcap", "ipfix"), -FG_EUSAGE);
 }
@@ -113,6 +141,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_replay_path_only),
+		cmocka_unit_test(test_replay_several),
 		cmocka_unit_test(test_replay_max_flows),
 		cmocka_unit_test(test_replay_usage),
 		cmocka_unit_test(test_replay_export),
