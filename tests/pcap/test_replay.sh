@@ -54,8 +54,9 @@ TEXT=ndpi__tcp_scan.pcapng
 # and the overflow aggregates of a full table. The rest is skipped, checked
 # by this layer's run on the host: user space only (the text table, -p,
 # the readers, config files, errors, the IPFIX encoding of the exports).
-# Under emulation every replay is 10-15 s, nearly all of
-# it the verifier's load of fg_replay.
+# Under emulation a load of fg_replay (the verifier's work) is 10-25 s,
+# and the short form makes two: every golden capture in one replay, and
+# max-flows 16.
 SHORT=${TEST_SHORT:-}
 
 tmp=$(mktemp -d)

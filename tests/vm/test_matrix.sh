@@ -21,7 +21,8 @@ cd "$(dirname "$0")/../.."
 # Two halves of about the same length, one per vCPU (tests/vm/guest.sh);
 # under emulation on 6.1 with two idle cores: the BPF layer ~350 s, e2e
 # rtt ~100, capture ~115, coexist ~125, guard ~130, flows ~210 (its short
-# form), the pcap layer's goldens ~170 (22 replays); on a loaded machine
+# form), the pcap layer's goldens ~30 (22 captures on two loads of
+# fg_replay: 54 s alone on a loaded machine, 279 s as 22 replays); on a loaded machine
 # each takes 2-3 times that. The matrix of `make test` keeps what only a VM shows: every
 # program loads, the BPF layer, and the e2e tests with libxdp's dispatcher
 # in use: coexist (attach beside another XDP program, status, counters,
@@ -31,7 +32,8 @@ cd "$(dirname "$0")/../.."
 # (TEST_SHORT); and
 # the pcap layer's golden regression in its short form: every capture's
 # verdicts and flows and the overflow aggregates against the golden files
-# (22 replays, each 10-15 s of verifier work under emulation). Every e2e
+# (22 captures in two replays, each 10-25 s of verifier work under
+# emulation). Every e2e
 # test costs minutes under emulation (a Python start takes 1-3 s, scapy's
 # import 30 s, tshark's 12 s): the rest of the pcap layer (15 minutes
 # there), test_cli and test_quickstart (the
