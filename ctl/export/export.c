@@ -143,115 +143,14 @@ static int held_cmp(const void *a, const void *b)
 		       : x->val.first_ns > y->val.first_ns;
 }
 
-/*
- * held_cmp()'s order, stable (as glibc's merge sort keeps equal records
- * in the order they came), by a radix sort: a sweep of replay sorts every
- * record it exports, up to a whole table's at the end, and a comparison
- * sort of records that do not fit in the cache waits on memory at every
- * comparison. A record sorts as its 60 bytes: the key's 52, then
- * first_ns big-endian. The bytes every record shares cannot order them
- * and are skipped; each other byte is copied once into a column of its
- * own (n bytes, read in the cache), and a stable counting sort per
- * column, last byte first, orders the records' indices.
- */
-#define SORT_BYTES (sizeof(struct fg_flow_key) + 8)
-#define RADIX_MIN  2 /* one record: nothing to sort */
-
-/* A record's sort bytes. */
-static void sort_bytes(const struct held *h, __u8 out[SORT_BYTES])
-{
-	size_t b;
-
-	memcpy(out, &h->key, sizeof(h->key));
-	for (b = 0; b < 8; b++)
-		out[sizeof(h->key) + b] = h->val.first_ns >> (56 - 8 * b);
-}
-
-/* The byte positions where some record differs from the first. */
-static size_t varying_bytes(const struct held *h, size_t n,
-			    __u8 pos[SORT_BYTES])
-{
-	__u64 w0[8] = {0}, acc[8] = {0}, w;
-	__u8 first[SORT_BYTES], *a = (__u8 *)acc;
-	size_t i, k, b, nv = 0;
-
-	sort_bytes(h, first);
-	memcpy(w0, first, SORT_BYTES);
-	for (i = 1; i < n; i++) {
-		__u8 cur[SORT_BYTES + 4] = {0};
-
-		sort_bytes(&h[i], cur);
-		for (k = 0; k < (SORT_BYTES + 7) / 8; k++) {
-			memcpy(&w, cur + 8 * k, 8);
-			acc[k] |= w ^ w0[k];
-		}
-	}
-	for (b = 0; b < SORT_BYTES; b++)
-		if (a[b])
-			pos[nv++] = b;
-	return nv;
-}
-
-/* The records' indices in held_cmp()'s order: 0, or -ENOMEM. */
-static int radix_order(const struct held *h, size_t n, __u32 **out)
-{
-	__u8 pos[SORT_BYTES], *col;
-	__u32 *idx, *tmp, *t, cnt[256];
-	size_t nv, i, j, c, sum;
-
-	nv = varying_bytes(h, n, pos);
-	col = malloc(n * (nv ? nv : 1));
-	idx = malloc(n * sizeof(*idx));
-	tmp = malloc(n * sizeof(*tmp));
-	if (!col || !idx || !tmp) {
-		free(col);
-		free(idx);
-		free(tmp);
-		return -ENOMEM;
-	}
-	for (i = 0; i < n; i++) {
-		__u8 b[SORT_BYTES];
-
-		sort_bytes(&h[i], b);
-		idx[i] = i;
-		for (j = 0; j < nv; j++)
-			col[j * n + i] = b[pos[j]];
-	}
-	for (j = nv; j-- > 0;) {
-		const __u8 *d = col + j * n;
-
-		memset(cnt, 0, sizeof(cnt));
-		for (i = 0; i < n; i++)
-			cnt[d[i]]++;
-		for (c = 0, sum = 0; c < 256; c++) {
-			size_t k = cnt[c];
-
-			cnt[c] = sum;
-			sum += k;
-		}
-		for (i = 0; i < n; i++)
-			tmp[cnt[d[idx[i]]]++] = idx[i];
-		t = idx, idx = tmp, tmp = t;
-	}
-	free(col);
-	free(tmp);
-	*out = idx;
-	return 0;
-}
-
 static void emit_held(struct fg_exporter *e)
 {
-	__u32 *order = NULL;
 	size_t i;
 
-	if (e->nheld >= RADIX_MIN && radix_order(e->held, e->nheld, &order))
-		qsort(e->held, e->nheld, sizeof(*e->held), held_cmp);
-	for (i = 0; i < e->nheld; i++) {
-		const struct held *h = &e->held[order ? order[i] : i];
-
-		emit_now(e, &h->key, &h->val, h->reason);
-	}
-	free(order);
+	qsort(e->held, e->nheld, sizeof(*e->held), held_cmp);
+	for (i = 0; i < e->nheld; i++)
+		emit_now(e, &e->held[i].key, &e->held[i].val,
+			 e->held[i].reason);
 	e->nheld = 0;
 }
 
