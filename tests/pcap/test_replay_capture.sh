@@ -7,7 +7,8 @@
 # bytes, lengths, the capture's timestamps, comments; the same file twice;
 # passes and every link type replay converts; a pipe; the token bucket on
 # the capture's clock (an exact count); a ring too small for a batch (lost
-# counted, captured + suppressed + lost = selected).
+# counted, captured + suppressed + lost = selected); several captures on
+# one load, a file each ({}).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -90,6 +91,30 @@ expect_eq "limit: the rest suppressed, nothing lost" \
 expect_eq "limit: 1,248 passes selected" \
 	"$(jsum "$D/lim.jsonl" 'd["summary"]["capture"]["kernel"]["selected"]')" \
 	"$(jsum "$D/lim.jsonl" 'd["summary"]["passed"]')"
+
+# Several captures on one load, capture {}.pcapng: a file each, the same
+# bytes as a replay of it alone (the token bucket's state, the capture's
+# counters and the ring start afresh for each); the same capture twice,
+# under two names.
+mkdir -p "$D/multi"
+ln -s "$SHARED/ndpi__ip_fragmented_garbage.pcap" "$D/again.pcap"
+"$FG" -j replay "$SHARED/ndpi__ip_fragmented_garbage.pcap" "$D/again.pcap" \
+	"$here/captures/raw.pcap" capture "$D/multi/{}.pcapng" passes \
+	limit 20 burst 5 >"$D/multi.jsonl"
+for f in "$D/again.pcap" "$here/captures/raw.pcap"; do
+	b=${f##*/}
+	"$FG" -j replay "$f" capture "$D/${b%.*}-alone.pcapng" passes \
+		limit 20 burst 5 >/dev/null
+done
+same=0
+cmp -s "$D/lim.pcapng" "$D/multi/ndpi__ip_fragmented_garbage.pcapng" &&
+	same=$((same + 1))
+# the file names the capture replayed: again.pcap's is its own
+cmp -s "$D/again-alone.pcapng" "$D/multi/again.pcapng" &&
+	same=$((same + 1))
+cmp -s "$D/raw-alone.pcapng" "$D/multi/raw.pcapng" && same=$((same + 1))
+expect_eq "three captures on one load, capture {}.pcapng: each file as alone" \
+	"$same" 3
 
 # A 4 KiB ring takes 22 small records, fewer than a batch's drops; to a
 # pipe, tshark reading it.
