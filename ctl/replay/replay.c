@@ -985,6 +985,26 @@ static void next_capture(struct replay *r)
 	r->img = k.img;
 }
 
+/* Two captures whose names give one output file (a/x.pcap and b/x.pcap
+ * with {}.ipfix) would write it twice: refused before anything runs. */
+static int names_distinct(const struct fg_replay_args *a, const char *tmpl,
+			  const char *kw)
+{
+	char x[4096], y[4096];
+	int i, j;
+
+	for (i = 0; tmpl && i < a->npaths; i++)
+		for (j = i + 1; j < a->npaths; j++)
+			if (!expand(tmpl, a->paths[i], x, sizeof(x)) &&
+			    !expand(tmpl, a->paths[j], y, sizeof(y)) &&
+			    !strcmp(x, y) && strcmp(x, "-"))
+				return fg_usage("%s FILE: %s and %s both give "
+						"%s",
+						kw, a->paths[i], a->paths[j],
+						x);
+	return 0;
+}
+
 /*
  * Several captures: one load of the program for all, each capture then
  * from the maps as they were before the first (replay_img.c), so that
@@ -998,8 +1018,11 @@ int fg_replay_run(const struct fg_replay_args *a)
 
 	if (!r)
 		return fg_error(-ENOMEM, "out of memory");
+	err = names_distinct(a, a->ipfix, "ipfix");
+	if (!err)
+		err = names_distinct(a, a->cap ? a->cap->out : NULL, "capture");
 	r->a = *a;
-	if (a->config) {
+	if (!err && a->config) {
 		err = fg_daemon_cfg_load(a->config, &r->cfg);
 		r->have_cfg = !err;
 	}

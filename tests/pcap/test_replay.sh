@@ -439,6 +439,12 @@ fails "usage: extra argument" 2 \
 fails "usage: several captures, one ipfix FILE" 2 \
 	"Error: ipfix FILE: with several captures, FILE needs {} (each capture's name)" \
 	"" -- "$c/sll.pcap" "$c/raw.pcap" ipfix "$tmp/never.ipfix"
+mkdir -p "$tmp/d2"
+cp "$c/sll.pcap" "$tmp/d2/"
+fails "usage: two captures that name one output file" 2 \
+	"Error: ipfix FILE: $c/sll.pcap and $tmp/d2/sll.pcap both give $tmp/sll.ipfix" \
+	"" -- "$c/sll.pcap" "$tmp/d2/sll.pcap" ipfix "$tmp/{}.ipfix"
+check "usage error: no IPFIX file made" test ! -e "$tmp/sll.ipfix"
 fails "usage: unknown option" 2 \
 	"Error: unknown option '--fast' (see 'flowgate replay help')" "" -- --fast
 fails "usage: max-flows out of range" 2 \
