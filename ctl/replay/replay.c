@@ -985,6 +985,21 @@ static void next_capture(struct replay *r)
 	r->img = k.img;
 }
 
+/* A word after the first capture that names no file is more likely a
+ * mistyped keyword than a capture: said so, before anything runs. */
+static int words_are_files(const struct fg_replay_args *a)
+{
+	int i;
+
+	for (i = 1; i < a->npaths; i++)
+		if (access(a->paths[i], F_OK) && errno == ENOENT)
+			return fg_usage("unexpected argument '%s': no such "
+					"keyword or capture file (see "
+					"'flowgate replay help')",
+					a->paths[i]);
+	return 0;
+}
+
 /* Two captures whose names give one output file (a/x.pcap and b/x.pcap
  * with {}.ipfix) would write it twice: refused before anything runs. */
 static int names_distinct(const struct fg_replay_args *a, const char *tmpl,
@@ -1018,7 +1033,9 @@ int fg_replay_run(const struct fg_replay_args *a)
 
 	if (!r)
 		return fg_error(-ENOMEM, "out of memory");
-	err = names_distinct(a, a->ipfix, "ipfix");
+	err = words_are_files(a);
+	if (!err)
+		err = names_distinct(a, a->ipfix, "ipfix");
 	if (!err)
 		err = names_distinct(a, a->cap ? a->cap->out : NULL, "capture");
 	r->a = *a;

@@ -436,6 +436,9 @@ fails "usage: no capture" 2 \
 fails "usage: extra argument" 2 \
 	"Error: unexpected argument 'extra' (see 'flowgate replay help')" "" -- \
 	"$c/sll.pcap" max-flows 16 extra
+fails "usage: a word before the keywords that is no file" 2 \
+	"Error: unexpected argument 'max-flow': no such keyword or capture file (see 'flowgate replay help')" \
+	"" -- "$c/sll.pcap" max-flow 16
 fails "usage: several captures, one ipfix FILE" 2 \
 	"Error: ipfix FILE: with several captures, FILE needs {} (each capture's name)" \
 	"" -- "$c/sll.pcap" "$c/raw.pcap" ipfix "$tmp/never.ipfix"
