@@ -99,9 +99,9 @@ struct replay {
 	 * after every batch */
 	struct ring_buffer *rb;
 	struct fg_cap_sink sink;
-	struct rp_img img; /* the maps before the first capture */
-	char ipfix[4096];  /* ipfix FILE, its {} replaced */
-	char capout[4096]; /* capture FILE, its {} replaced */
+	struct fg_rimg img; /* the maps before the first capture */
+	char ipfix[4096];   /* ipfix FILE, its {} replaced */
+	char capout[4096];  /* capture FILE, its {} replaced */
 	struct timespec start, last_progress;
 	__u64 progress_at; /* packets at the last look at the clock */
 	bool progress_tty; /* stderr is a terminal */
@@ -926,7 +926,7 @@ static int replay_capture(struct replay *r, const struct fg_replay_args *a,
 		/* The maps as this capture starts: every later one starts
 		 * from them too. The flow table is all zero. */
 		if (!err && a->npaths > 1) {
-			err = rp_img_take(&r->img, r->skel->obj, img_skip);
+			err = fg_rimg_take(&r->img, r->skel->obj, img_skip);
 			if (err)
 				err = fg_error(err, "cannot read the maps: %s",
 					       fg_strerr(err));
@@ -934,7 +934,7 @@ static int replay_capture(struct replay *r, const struct fg_replay_args *a,
 	} else if (!err) {
 		memset(r->ft.b, 0,
 		       (size_t)r->ftinfo.nb * sizeof(struct fg_ft_bucket));
-		err = rp_img_put(&r->img);
+		err = fg_rimg_put(&r->img);
 		if (err)
 			err = fg_error(err, "cannot reset the maps: %s",
 				       fg_strerr(err));
@@ -1052,7 +1052,7 @@ int fg_replay_run(const struct fg_replay_args *a)
 		fg_daemon_cfg_free(&r->cfg);
 	if (r->ft_open)
 		fg_ft_close(&r->ft);
-	rp_img_free(&r->img);
+	fg_rimg_free(&r->img);
 	flowgate_xdp__destroy(r->skel);
 	free(r->buf);
 	free(r);

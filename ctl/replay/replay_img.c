@@ -21,7 +21,7 @@
 #include "fg.h"
 #include "replay_img.h"
 
-struct rp_img_map {
+struct fg_rimg_map {
 	int fd;
 	bool array;
 	__u32 key_sz, val_sz; /* val_sz: all CPUs' values, per-CPU maps */
@@ -61,7 +61,7 @@ static bool taken(const struct bpf_map *m, const char *const *skip)
 }
 
 /* An array whole, in one batch call. */
-static int take_array(struct rp_img_map *im, __u32 max)
+static int take_array(struct fg_rimg_map *im, __u32 max)
 {
 	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	__u32 out = 0, count = max;
@@ -82,7 +82,7 @@ static int take_array(struct rp_img_map *im, __u32 max)
 }
 
 /* A hash's entries, key by key. */
-static int take_hash(struct rp_img_map *im)
+static int take_hash(struct fg_rimg_map *im)
 {
 	size_t cap = 0, vcap = 0;
 	char *cur, *next;
@@ -123,11 +123,11 @@ static int take_hash(struct rp_img_map *im)
 	return err;
 }
 
-int rp_img_take(struct rp_img *img, struct bpf_object *obj,
-		const char *const *skip)
+int fg_rimg_take(struct fg_rimg *img, struct bpf_object *obj,
+		 const char *const *skip)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	struct rp_img_map *im;
+	struct fg_rimg_map *im;
 	struct bpf_map *m;
 	int err;
 
@@ -159,7 +159,7 @@ int rp_img_take(struct rp_img *img, struct bpf_object *obj,
 	return 0;
 }
 
-static int put_hash(const struct rp_img_map *im)
+static int put_hash(const struct fg_rimg_map *im)
 {
 	char key[256];
 	__u32 i;
@@ -179,10 +179,10 @@ static int put_hash(const struct rp_img_map *im)
 	return 0;
 }
 
-int rp_img_put(const struct rp_img *img)
+int fg_rimg_put(const struct fg_rimg *img)
 {
 	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	const struct rp_img_map *im;
+	const struct fg_rimg_map *im;
 	__u32 count;
 	size_t i;
 	int err;
@@ -205,7 +205,7 @@ int rp_img_put(const struct rp_img *img)
 	return 0;
 }
 
-void rp_img_free(struct rp_img *img)
+void fg_rimg_free(struct fg_rimg *img)
 {
 	size_t i;
 

@@ -11,21 +11,21 @@
 #include <stddef.h>
 
 struct bpf_object;
-struct rp_img_map;
+struct fg_rimg_map;
 
-struct rp_img {
-	struct rp_img_map *m;
+struct fg_rimg {
+	struct fg_rimg_map *m;
 	size_t n;
 };
 
 /* Every map of obj the program may write, its entries as they are now;
  * the maps named in skip (NULL-terminated) are left out: the caller
  * restores them itself, or only user space writes them. 0 or -errno. */
-int rp_img_take(struct rp_img *img, struct bpf_object *obj,
-		const char *const *skip);
+int fg_rimg_take(struct fg_rimg *img, struct bpf_object *obj,
+		 const char *const *skip);
 /* Each map taken back to its image: an array's every entry written, a
  * hash's entries deleted and the image's put back. 0 or -errno. */
-int rp_img_put(const struct rp_img *img);
-void rp_img_free(struct rp_img *img);
+int fg_rimg_put(const struct fg_rimg *img);
+void fg_rimg_free(struct fg_rimg *img);
 
 #endif /* FG_REPLAY_IMG_H */
