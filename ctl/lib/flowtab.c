@@ -400,6 +400,7 @@ static void one_pos(struct ft_key *k, __u32 r, __u32 b, __u32 s,
  */
 #define FT_SEEN_PER_SLOT 8	    /* bits a slot: about 6 % false hits */
 #define FT_SEEN_MAX	 (1u << 26) /* bits a region: 8 MB */
+#define FT_AHEAD	 4	    /* header lines asked for ahead */
 
 struct ft_seen {
 	__u64 *bits; /* nreg bitmaps of mask + 1 bits; NULL: probe all */
@@ -410,6 +411,16 @@ struct ft_seen {
 static __u32 seen_bit(const struct ft_seen *f, __u32 tag)
 {
 	return tag >> 1 & f->mask;
+}
+
+/* The bitmaps are larger than a cache: the words of a bucket's keys are
+ * asked for together. */
+static void seen_prefetch(const struct ft_seen *f, __u32 nreg, __u32 tag)
+{
+	__u32 i = seen_bit(f, tag), q;
+
+	for (q = 0; q < nreg; q++)
+		__builtin_prefetch(&f->bits[(size_t)q * f->words + i / 64]);
 }
 
 static void seen_set(struct ft_seen *f, __u32 r, __u32 tag)
@@ -431,8 +442,9 @@ static bool seen_alone(const struct ft_seen *f, __u32 nreg, __u32 r, __u32 tag)
 	return true;
 }
 
-/* The bitmaps of every region's tags now; without memory, f->bits is
- * NULL and every slot probes. */
+/* The bitmaps of the regions' tags now; without memory, f->bits is NULL
+ * and every slot probes. Region 0's is left to the walk: only later
+ * regions look at it, after the walk has read every slot it holds. */
 static void seen_fill(const struct fg_ft *t, struct ft_seen *f)
 {
 	__u64 want = (__u64)t->info.nb * FG_FT_SLOTS * FT_SEEN_PER_SLOT;
@@ -445,10 +457,12 @@ static void seen_fill(const struct fg_ft *t, struct ft_seen *f)
 	f->bits = calloc((size_t)t->info.nreg * f->words, sizeof(*f->bits));
 	if (!f->bits)
 		return;
-	for (r = 0; r < t->info.nreg; r++)
+	for (r = 1; r < t->info.nreg; r++)
 		for (b = 0; b < t->info.nb; b++) {
 			const struct fg_ft_bucket *bk = bucket(t, r, b);
 
+			if (b + FT_AHEAD < t->info.nb)
+				__builtin_prefetch(bucket(t, r, b + FT_AHEAD));
 			for (s = 0; s < FG_FT_SLOTS; s++) {
 				tag = __atomic_load_n(&bk->tag[s],
 						      __ATOMIC_RELAXED);
@@ -485,6 +499,12 @@ static void walk_read(const struct fg_ft *t, __u32 r,
 		 * have been rewritten for another key in between */
 		key_of(&w->c[s].key, &w->u[s]);
 		w->h[s] = fg_ft_hash(&w->u[s], t->info.seed);
+		if (f->bits)
+			seen_prefetch(f, t->info.nreg, fg_ft_tag(w->h[s]));
+	}
+	for (s = 0; s < FG_FT_SLOTS; s++) {
+		if (!w->taken[s] || w->alone[s])
+			continue;
 		if (f->bits) {
 			tag = fg_ft_tag(w->h[s]);
 			seen_set(f, r, tag);
