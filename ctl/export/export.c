@@ -67,6 +67,7 @@ struct fg_exporter {
 	struct fg_out *outs[FG_EXP_MAX_OUTS];
 	int nouts;
 	__u32 gen;
+	__u32 seen;		   /* entries of the index at gen (seen_now) */
 	__u64 now_ns, wall_off_ns; /* wall = mono + off */
 	bool forced;
 	__u32 sampling; /* last seen in fg_config */
@@ -236,6 +237,14 @@ static void delta_of(const struct fg_flow_val *cur,
 		sh->export_ns > cur->first_ns ? sh->export_ns : cur->first_ns;
 }
 
+/* Entry s was seen in the table by this sweep. */
+static void seen_now(struct fg_exporter *e, struct fx_ent *s)
+{
+	if (s->gen != e->gen)
+		e->seen++;
+	s->gen = e->gen;
+}
+
 /* Remember that cur has been exported, and mirror it. */
 static struct fx_ent *record_export(struct fg_exporter *e, struct fx_ent *s,
 				    const struct fg_flow_key *k,
@@ -249,7 +258,7 @@ static struct fx_ent *record_export(struct fg_exporter *e, struct fx_ent *s,
 	s->v.octets = cur->octets;
 	s->v.first_ns = cur->first_ns;
 	s->v.export_ns = e->now_ns;
-	s->gen = e->gen;
+	seen_now(e, s);
 	s->flags |= FX_SHADOW;
 	fx_mark_dirty(&e->ix, s);
 	return s;
@@ -294,7 +303,7 @@ static void flow_sweep(struct fg_exporter *e, const struct fg_flow_key *k,
 	__u8 reason;
 
 	if (s) {
-		s->gen = e->gen;
+		seen_now(e, s);
 		s->flags &= ~FX_MISSED;
 		/* A shadow left by a flow that ended, for a new entry:
 		 * forget it. */
@@ -402,7 +411,7 @@ static void sweep_ovf(const void *key, const void *vals, int ncpu, void *ctx)
 	 * wheel: every sweep reads the (small) overflow table. */
 	s = fx_find(&e->ix, &k);
 	if (s) {
-		s->gen = e->gen;
+		seen_now(e, s);
 		cur.first_ns = s->v.first_ns;
 	} else {
 		cur.first_ns = e->now_ns; /* unknown: since now */
@@ -427,6 +436,8 @@ static void sweep_ovf(const void *key, const void *vals, int ncpu, void *ctx)
  */
 static void drop_ent(struct fg_exporter *e, struct fx_ent *s)
 {
+	if (s->used && s->gen == e->gen)
+		e->seen--;
 	if (s->flags & FX_ROW)
 		__atomic_store_n(&e->rows[s->id].seq, 0, __ATOMIC_RELEASE);
 	fx_del(&e->ix, s);
@@ -515,10 +526,12 @@ static void collect_one(struct fx_ent *s, void *ctx)
 
 /* After a read of the whole table: entries whose flow was not in it are
  * gone. (A sweep that looks up flows one by one forgets those it does not
- * find; the others wait for the next whole read.) */
+ * find; the others wait for the next whole read.) When the read saw every
+ * entry there is none to look for: no pass over the index. */
 static void collect(struct fg_exporter *e)
 {
-	fx_each(&e->ix, collect_one, e);
+	if (e->seen != e->ix.used)
+		fx_each(&e->ix, collect_one, e);
 }
 
 /* An entry whose id is past the mirror's rows: its shadow is kept in
@@ -926,6 +939,7 @@ int fg_exporter_sweep(struct fg_exporter *e, uint64_t now_ns, uint64_t wall,
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	e->gen++;
+	e->seen = 0;
 	e->now_ns = now_ns;
 	e->wall_off_ns = wall * NS_MS - now_ns;
 	e->forced = forced;
