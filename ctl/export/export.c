@@ -91,9 +91,11 @@ struct fg_exporter {
 	bool rtt_open;
 	struct fg_exp_stats st;
 	__u64 idle_ns, act_ns, half_tick;
-	bool read_all;	    /* FLOWGATE_EXP_READ_ALL: every sweep reads all */
-	bool did_read;	    /* this sweep read the whole table */
-	__u32 walk_prev;    /* the entry of the read's last flow */
+	bool read_all;	 /* FLOWGATE_EXP_READ_ALL: every sweep reads all */
+	bool did_read;	 /* this sweep read the whole table */
+	__u32 walk_prev; /* the entry of the read's last flow */
+	struct read_flow *bat; /* flows of the read not handled yet */
+	size_t nbat;
 	bool must_read;	    /* the index may miss a flow: read the table */
 	__u64 next_read_ns; /* a flow the last read missed may be due */
 	__u32 *due;	    /* ids of the flows a sweep looks up */
@@ -366,27 +368,81 @@ static struct fx_ent *walk_guess(struct fg_exporter *e,
 	return s->used && !memcmp(&s->key, k, sizeof(*k)) ? s : NULL;
 }
 
+/*
+ * A flow of a whole read whose entry walk_guess() finds is handled at
+ * once. From one it misses on (a new flow: every flow of the first
+ * read), flows are handled READ_BATCH at a time, in the read's order:
+ * first each one's entry is guessed from the one before it or, where
+ * that misses, its index slot is asked for; then they are handled, the
+ * slots' cache misses waited for together instead of one by one.
+ */
+#define READ_BATCH 32
+
+struct read_flow {
+	struct fg_flow_key k;
+	struct fg_flow_val v;
+	struct fx_ent *s; /* guessed; NULL: look up by h */
+	__u32 h;
+};
+
+static void batch_run(struct fg_exporter *e)
+{
+	__u32 read_prev = e->walk_prev, prev = e->walk_prev;
+	struct read_flow *f;
+	size_t i;
+
+	for (i = 0; i < e->nbat; i++) { /* walk_guess() reads walk_prev */
+		f = &e->bat[i];
+		e->walk_prev = prev;
+		f->s = walk_guess(e, &f->k);
+		prev = f->s ? f->s->id : 0;
+		if (!f->s) {
+			f->h = (__u32)fx_hash(&f->k);
+			fx_prefetch(&e->ix, f->h);
+		}
+	}
+	e->walk_prev = read_prev;
+	for (i = 0; i < e->nbat; i++) {
+		f = &e->bat[i];
+		if (!f->s)
+			f->s = fx_get_h(&e->ix, &f->k, f->h);
+		if (!f->s) {
+			e->must_read =
+				true; /* unknown to the index: read again */
+		} else {
+			if (e->walk_prev)
+				fx_ent(&e->ix, e->walk_prev)->walk_next =
+					f->s->id;
+			e->walk_prev = f->s->id;
+		}
+		flow_sweep(e, &f->k, f->s, &f->v);
+	}
+	e->nbat = 0;
+}
+
 /* A flow of the whole table's read, its CPUs summed. */
 static void sweep_flow(const struct fg_flow_key *k,
 		       const struct fg_flow_val *cur, void *ctx)
 {
 	struct fg_exporter *e = ctx;
+	struct read_flow *f;
 	struct fx_ent *s;
 
 	e->st.flows++;
 	if (!cur->packets)
 		return;
-	s = walk_guess(e, k);
-	if (!s)
-		s = fx_get(&e->ix, k);
-	if (!s) {
-		e->must_read = true; /* unknown to the index: read again */
-	} else {
-		if (e->walk_prev)
-			fx_ent(&e->ix, e->walk_prev)->walk_next = s->id;
+	/* Guessed right (a read like the last): at once. */
+	if (!e->nbat && (s = walk_guess(e, k))) {
+		fx_ent(&e->ix, e->walk_prev)->walk_next = s->id;
 		e->walk_prev = s->id;
+		flow_sweep(e, k, s, cur);
+		return;
 	}
-	flow_sweep(e, k, s, cur);
+	f = &e->bat[e->nbat++];
+	f->k = *k;
+	f->v = *cur;
+	if (e->nbat == READ_BATCH)
+		batch_run(e);
 }
 
 /* Overflow aggregates: records without addresses or ports, so that the
@@ -789,6 +845,7 @@ static int read_flows(struct fg_exporter *e)
 	e->did_read = true;
 	e->walk_prev = 0;
 	err = e->src->ops->walk(e->src, sweep_flow, e);
+	batch_run(e); /* what was read is handled, as when one fails */
 	if (err) {
 		e->must_read = true;
 		return err;
@@ -1068,7 +1125,8 @@ int fg_exporter_new(struct fg_exporter **out, const struct fg_exp_settings *s,
 	e->fetch_max = e->src->fetch_max;
 	e->req = calloc(e->fetch_max, sizeof(*e->req));
 	e->got = calloc(e->fetch_max, sizeof(*e->got));
-	if (!e->req || !e->got) {
+	e->bat = calloc(READ_BATCH, sizeof(*e->bat));
+	if (!e->req || !e->got || !e->bat) {
 		fg_exporter_free(e);
 		return -ENOMEM;
 	}
@@ -1104,6 +1162,7 @@ void fg_exporter_free(struct fg_exporter *e)
 	free(e->exp);
 	free(e->req);
 	free(e->got);
+	free(e->bat);
 	fg_exp_state_unmap(e->rows, e->nrows);
 	free(e->guard);
 	free(e->guard_changed);
