@@ -398,46 +398,51 @@ static void one_pos(struct ft_key *k, __u32 r, __u32 b, __u32 s,
  * passed its slot (its region's bit is set from the slot read: the
  * later position probes, finds it, and the key is reported once).
  */
-#define FT_SEEN_PER_SLOT 8	    /* bits a slot: about 6 % false hits */
-#define FT_SEEN_MAX	 (1u << 26) /* bits a region: 8 MB */
+#define FT_SEEN_PER_SLOT 8	    /* bits a slot: about 2 % false hits */
+#define FT_SEEN_MAX	 (1u << 25) /* bits a region: 4 MB */
 #define FT_AHEAD	 4	    /* header lines asked for ahead */
 
+/* A tag sets two bits of one word (bits 1-12 of the tag pick them, the
+ * bits above the word): a third of one bit's false hits, one cache line
+ * a lookup. */
 struct ft_seen {
-	__u64 *bits; /* nreg bitmaps of mask + 1 bits; NULL: probe all */
-	__u32 mask;
-	__u32 words; /* a region's */
+	__u64 *bits; /* nreg bitmaps of words words; NULL: probe all */
+	__u32 words; /* a region's, a power of two, at most 2^19 */
 };
 
-static __u32 seen_bit(const struct ft_seen *f, __u32 tag)
+static size_t seen_word(const struct ft_seen *f, __u32 r, __u32 tag)
 {
-	return tag >> 1 & f->mask;
+	return (size_t)r * f->words + (tag >> 13 & (f->words - 1));
+}
+
+static __u64 seen_mask(__u32 tag)
+{
+	return 1ull << (tag >> 1 & 63) | 1ull << (tag >> 7 & 63);
 }
 
 /* The bitmaps are larger than a cache: the words of a bucket's keys are
  * asked for together. */
 static void seen_prefetch(const struct ft_seen *f, __u32 nreg, __u32 tag)
 {
-	__u32 i = seen_bit(f, tag), q;
+	__u32 q;
 
 	for (q = 0; q < nreg; q++)
-		__builtin_prefetch(&f->bits[(size_t)q * f->words + i / 64]);
+		__builtin_prefetch(&f->bits[seen_word(f, q, tag)]);
 }
 
 static void seen_set(struct ft_seen *f, __u32 r, __u32 tag)
 {
-	__u32 i = seen_bit(f, tag);
-
-	f->bits[(size_t)r * f->words + i / 64] |= 1ull << (i % 64);
+	f->bits[seen_word(f, r, tag)] |= seen_mask(tag);
 }
 
 /* No region but r has tag's bit. */
 static bool seen_alone(const struct ft_seen *f, __u32 nreg, __u32 r, __u32 tag)
 {
-	__u32 i = seen_bit(f, tag), q;
-	__u64 m = 1ull << (i % 64);
+	__u64 m = seen_mask(tag);
+	__u32 q;
 
 	for (q = 0; q < nreg; q++)
-		if (q != r && (f->bits[(size_t)q * f->words + i / 64] & m))
+		if (q != r && (f->bits[seen_word(f, q, tag)] & m) == m)
 			return false;
 	return true;
 }
@@ -452,7 +457,6 @@ static void seen_fill(const struct fg_ft *t, struct ft_seen *f)
 
 	while (bits < want && bits < FT_SEEN_MAX)
 		bits <<= 1;
-	f->mask = bits - 1;
 	f->words = bits / 64;
 	f->bits = calloc((size_t)t->info.nreg * f->words, sizeof(*f->bits));
 	if (!f->bits)
@@ -643,7 +647,7 @@ static int walk_sorted(struct fg_ft *t, key_fn fn, void *ctx)
 static int walk(struct fg_ft *t, key_fn fn, void *ctx)
 {
 	const struct fg_ft_info *in = &t->info;
-	struct ft_seen seen = {NULL, 0, 0};
+	struct ft_seen seen = {NULL, 0};
 	struct walk_bucket *w;
 	struct ft_key *k;
 	__u32 r, b, s;
