@@ -506,6 +506,8 @@ static void walk_read(const struct fg_ft *t, __u32 r,
 		if (f->bits)
 			seen_prefetch(f, t->info.nreg, fg_ft_tag(w->h[s]));
 	}
+	if (t->info.nreg == 1)
+		return;
 	for (s = 0; s < FG_FT_SLOTS; s++) {
 		if (!w->taken[s] || w->alone[s])
 			continue;
