@@ -22,6 +22,10 @@
  *   exp_bench expstat                 the exporter's counters (pinned
  *                                     fg_expstats), without the table walk
  *                                     `flowgate stats` does
+ *   exp_bench walk N NREG ROUNDS      the whole read alone, no kernel: N
+ *                                     flows in a table in memory of NREG
+ *                                     regions (flow i in region i % NREG);
+ *                                     prints CPU ns per flow
  *   exp_bench core N ROUNDS           the exporter's own work, no kernel:
  *                                     N flows in memory, one more packet
  *                                     each before every sweep, active
@@ -233,6 +237,13 @@ static void read_one(const struct fg_flow_key *k, const struct fg_flow_val *sum,
 	r->packets += sum->packets;
 }
 
+static int walk_one_mem(const struct fg_flow_key *k,
+			const struct fg_flow_val *sum, void *c)
+{
+	read_one(k, sum, c);
+	return 0;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
@@ -270,6 +281,45 @@ static int read_rounds(int rounds)
 	       (unsigned long long)t[rounds / 2] / 1000,
 	       (unsigned long long)t[0] / 1000,
 	       (unsigned long long)(cpu_us() - c0) / rounds);
+	return 0;
+}
+
+static int walk_mem(__u32 n, __u32 nreg, int rounds)
+{
+	struct fg_ft_info in = {.version = FG_FT_VERSION, .nreg = nreg};
+	struct fg_flow_key k;
+	struct rd r = {0};
+	struct fg_ft ft;
+	__u32 i, full = 0;
+	size_t len;
+	__u64 c0;
+	void *mem;
+	int j;
+
+	if (!n || !nreg || rounds < 1)
+		return 1;
+	in.nb = fg_ft_nb(n, nreg);
+	len = (size_t)nreg * in.nb * sizeof(struct fg_ft_bucket);
+	mem = calloc(1, len);
+	if (!mem || fg_ft_open_mem(&ft, mem, len, &in))
+		return 1;
+	for (i = 0; i < n; i++) {
+		struct fg_flow_val v = {.packets = 1, .octets = 100};
+
+		key_of(&k, i, 1);
+		full += put(&ft, i % nreg, &k, &v) != 0;
+	}
+	c0 = cpu_us();
+	for (j = 0; j < rounds; j++) {
+		r = (struct rd){0};
+		if (fg_ft_walk(&ft, walk_one_mem, &r))
+			return 1;
+	}
+	printf("{\"flows\":%llu,\"no_room\":%u,\"cpu_ns_per_flow\":%.1f}\n",
+	       (unsigned long long)r.flows, full,
+	       (cpu_us() - c0) * 1000.0 / rounds / (r.flows ? r.flows : 1));
+	fg_ft_close(&ft);
+	free(mem);
 	return 0;
 }
 
@@ -515,6 +565,8 @@ int main(int argc, char **argv)
 		return sink(atoi(argv[2]), argv[3]);
 	if (argc == 2 && !strcmp(argv[1], "expstat"))
 		return expstat();
+	if (argc == 5 && !strcmp(argv[1], "walk"))
+		return walk_mem(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
 	if (argc == 4 && !strcmp(argv[1], "core"))
 		return core(atoi(argv[2]), atoi(argv[3]));
 	fprintf(stderr, "usage: see bench/exp_bench.c\n");

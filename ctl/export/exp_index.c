@@ -192,7 +192,18 @@ struct fx_ent *fx_add(struct fx_index *ix, const struct fg_flow_key *k)
 
 struct fx_ent *fx_get(struct fx_index *ix, const struct fg_flow_key *k)
 {
-	__u32 h = (__u32)fx_hash(k), i;
+	return fx_get_h(ix, k, (__u32)fx_hash(k));
+}
+
+void fx_prefetch(const struct fx_index *ix, __u32 h)
+{
+	__builtin_prefetch(&ix->slot[h & ix->mask]);
+}
+
+struct fx_ent *fx_get_h(struct fx_index *ix, const struct fg_flow_key *k,
+			__u32 h)
+{
+	__u32 i;
 
 	if (make_room(ix))
 		return fx_find(ix, k); /* no room for a new one */

@@ -89,6 +89,11 @@ struct fx_ent *fx_add_at(struct fx_index *ix, const struct fg_flow_key *k,
 			 __u32 id);
 /* k's entry, found or added (one probe for both); NULL: out of memory. */
 struct fx_ent *fx_get(struct fx_index *ix, const struct fg_flow_key *k);
+/* The same, k's hash (the low 32 bits of fx_hash) given; fx_prefetch
+ * asks for its home slot ahead of it (a cache miss in a large index). */
+struct fx_ent *fx_get_h(struct fx_index *ix, const struct fg_flow_key *k,
+			__u32 h);
+void fx_prefetch(const struct fx_index *ix, __u32 h);
 void fx_del(struct fx_index *ix, struct fx_ent *e);
 /* fn on every entry (it may delete the one it is given). */
 void fx_each(struct fx_index *ix, void (*fn)(struct fx_ent *e, void *ctx),

@@ -67,6 +67,7 @@ struct fg_exporter {
 	struct fg_out *outs[FG_EXP_MAX_OUTS];
 	int nouts;
 	__u32 gen;
+	__u32 seen;		   /* entries of the index at gen (seen_now) */
 	__u64 now_ns, wall_off_ns; /* wall = mono + off */
 	bool forced;
 	__u32 sampling; /* last seen in fg_config */
@@ -90,9 +91,11 @@ struct fg_exporter {
 	bool rtt_open;
 	struct fg_exp_stats st;
 	__u64 idle_ns, act_ns, half_tick;
-	bool read_all;	    /* FLOWGATE_EXP_READ_ALL: every sweep reads all */
-	bool did_read;	    /* this sweep read the whole table */
-	__u32 walk_prev;    /* the entry of the read's last flow */
+	bool read_all;	 /* FLOWGATE_EXP_READ_ALL: every sweep reads all */
+	bool did_read;	 /* this sweep read the whole table */
+	__u32 walk_prev; /* the entry of the read's last flow */
+	struct read_flow *bat; /* flows of the read not handled yet */
+	size_t nbat;
 	bool must_read;	    /* the index may miss a flow: read the table */
 	__u64 next_read_ns; /* a flow the last read missed may be due */
 	__u32 *due;	    /* ids of the flows a sweep looks up */
@@ -236,6 +239,14 @@ static void delta_of(const struct fg_flow_val *cur,
 		sh->export_ns > cur->first_ns ? sh->export_ns : cur->first_ns;
 }
 
+/* Entry s was seen in the table by this sweep. */
+static void seen_now(struct fg_exporter *e, struct fx_ent *s)
+{
+	if (s->gen != e->gen)
+		e->seen++;
+	s->gen = e->gen;
+}
+
 /* Remember that cur has been exported, and mirror it. */
 static struct fx_ent *record_export(struct fg_exporter *e, struct fx_ent *s,
 				    const struct fg_flow_key *k,
@@ -249,7 +260,7 @@ static struct fx_ent *record_export(struct fg_exporter *e, struct fx_ent *s,
 	s->v.octets = cur->octets;
 	s->v.first_ns = cur->first_ns;
 	s->v.export_ns = e->now_ns;
-	s->gen = e->gen;
+	seen_now(e, s);
 	s->flags |= FX_SHADOW;
 	fx_mark_dirty(&e->ix, s);
 	return s;
@@ -294,7 +305,7 @@ static void flow_sweep(struct fg_exporter *e, const struct fg_flow_key *k,
 	__u8 reason;
 
 	if (s) {
-		s->gen = e->gen;
+		seen_now(e, s);
 		s->flags &= ~FX_MISSED;
 		/* A shadow left by a flow that ended, for a new entry:
 		 * forget it. */
@@ -357,27 +368,81 @@ static struct fx_ent *walk_guess(struct fg_exporter *e,
 	return s->used && !memcmp(&s->key, k, sizeof(*k)) ? s : NULL;
 }
 
+/*
+ * A flow of a whole read whose entry walk_guess() finds is handled at
+ * once. From one it misses on (a new flow: every flow of the first
+ * read), flows are handled READ_BATCH at a time, in the read's order:
+ * first each one's entry is guessed from the one before it or, where
+ * that misses, its index slot is asked for; then they are handled, the
+ * slots' cache misses waited for together instead of one by one.
+ */
+#define READ_BATCH 32
+
+struct read_flow {
+	struct fg_flow_key k;
+	struct fg_flow_val v;
+	struct fx_ent *s; /* guessed; NULL: look up by h */
+	__u32 h;
+};
+
+static void batch_run(struct fg_exporter *e)
+{
+	__u32 read_prev = e->walk_prev, prev = e->walk_prev;
+	struct read_flow *f;
+	size_t i;
+
+	for (i = 0; i < e->nbat; i++) { /* walk_guess() reads walk_prev */
+		f = &e->bat[i];
+		e->walk_prev = prev;
+		f->s = walk_guess(e, &f->k);
+		prev = f->s ? f->s->id : 0;
+		if (!f->s) {
+			f->h = (__u32)fx_hash(&f->k);
+			fx_prefetch(&e->ix, f->h);
+		}
+	}
+	e->walk_prev = read_prev;
+	for (i = 0; i < e->nbat; i++) {
+		f = &e->bat[i];
+		if (!f->s)
+			f->s = fx_get_h(&e->ix, &f->k, f->h);
+		if (!f->s) {
+			e->must_read =
+				true; /* unknown to the index: read again */
+		} else {
+			if (e->walk_prev)
+				fx_ent(&e->ix, e->walk_prev)->walk_next =
+					f->s->id;
+			e->walk_prev = f->s->id;
+		}
+		flow_sweep(e, &f->k, f->s, &f->v);
+	}
+	e->nbat = 0;
+}
+
 /* A flow of the whole table's read, its CPUs summed. */
 static void sweep_flow(const struct fg_flow_key *k,
 		       const struct fg_flow_val *cur, void *ctx)
 {
 	struct fg_exporter *e = ctx;
+	struct read_flow *f;
 	struct fx_ent *s;
 
 	e->st.flows++;
 	if (!cur->packets)
 		return;
-	s = walk_guess(e, k);
-	if (!s)
-		s = fx_get(&e->ix, k);
-	if (!s) {
-		e->must_read = true; /* unknown to the index: read again */
-	} else {
-		if (e->walk_prev)
-			fx_ent(&e->ix, e->walk_prev)->walk_next = s->id;
+	/* Guessed right (a read like the last): at once. */
+	if (!e->nbat && (s = walk_guess(e, k))) {
+		fx_ent(&e->ix, e->walk_prev)->walk_next = s->id;
 		e->walk_prev = s->id;
+		flow_sweep(e, k, s, cur);
+		return;
 	}
-	flow_sweep(e, k, s, cur);
+	f = &e->bat[e->nbat++];
+	f->k = *k;
+	f->v = *cur;
+	if (e->nbat == READ_BATCH)
+		batch_run(e);
 }
 
 /* Overflow aggregates: records without addresses or ports, so that the
@@ -402,7 +467,7 @@ static void sweep_ovf(const void *key, const void *vals, int ncpu, void *ctx)
 	 * wheel: every sweep reads the (small) overflow table. */
 	s = fx_find(&e->ix, &k);
 	if (s) {
-		s->gen = e->gen;
+		seen_now(e, s);
 		cur.first_ns = s->v.first_ns;
 	} else {
 		cur.first_ns = e->now_ns; /* unknown: since now */
@@ -427,6 +492,8 @@ static void sweep_ovf(const void *key, const void *vals, int ncpu, void *ctx)
  */
 static void drop_ent(struct fg_exporter *e, struct fx_ent *s)
 {
+	if (s->used && s->gen == e->gen)
+		e->seen--;
 	if (s->flags & FX_ROW)
 		__atomic_store_n(&e->rows[s->id].seq, 0, __ATOMIC_RELEASE);
 	fx_del(&e->ix, s);
@@ -515,10 +582,12 @@ static void collect_one(struct fx_ent *s, void *ctx)
 
 /* After a read of the whole table: entries whose flow was not in it are
  * gone. (A sweep that looks up flows one by one forgets those it does not
- * find; the others wait for the next whole read.) */
+ * find; the others wait for the next whole read.) When the read saw every
+ * entry there is none to look for: no pass over the index. */
 static void collect(struct fg_exporter *e)
 {
-	fx_each(&e->ix, collect_one, e);
+	if (e->seen != e->ix.used)
+		fx_each(&e->ix, collect_one, e);
 }
 
 /* An entry whose id is past the mirror's rows: its shadow is kept in
@@ -776,6 +845,7 @@ static int read_flows(struct fg_exporter *e)
 	e->did_read = true;
 	e->walk_prev = 0;
 	err = e->src->ops->walk(e->src, sweep_flow, e);
+	batch_run(e); /* what was read is handled, as when one fails */
 	if (err) {
 		e->must_read = true;
 		return err;
@@ -926,6 +996,7 @@ int fg_exporter_sweep(struct fg_exporter *e, uint64_t now_ns, uint64_t wall,
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	e->gen++;
+	e->seen = 0;
 	e->now_ns = now_ns;
 	e->wall_off_ns = wall * NS_MS - now_ns;
 	e->forced = forced;
@@ -1054,7 +1125,8 @@ int fg_exporter_new(struct fg_exporter **out, const struct fg_exp_settings *s,
 	e->fetch_max = e->src->fetch_max;
 	e->req = calloc(e->fetch_max, sizeof(*e->req));
 	e->got = calloc(e->fetch_max, sizeof(*e->got));
-	if (!e->req || !e->got) {
+	e->bat = calloc(READ_BATCH, sizeof(*e->bat));
+	if (!e->req || !e->got || !e->bat) {
 		fg_exporter_free(e);
 		return -ENOMEM;
 	}
@@ -1090,6 +1162,7 @@ void fg_exporter_free(struct fg_exporter *e)
 	free(e->exp);
 	free(e->req);
 	free(e->got);
+	free(e->bat);
 	fg_exp_state_unmap(e->rows, e->nrows);
 	free(e->guard);
 	free(e->guard_changed);

@@ -8,9 +8,11 @@
  * about one key is in 2 x nreg header lines and the slots their tags
  * point at. The walk of a few regions reports a key at its first
  * position (region, bucket, slot) holding it and sums every position:
- * each key once, without memory of what it already reported. With many
- * regions that probing costs more than sorting the taken slots by hash
- * (walk_sorted).
+ * each key once, without memory of what it already reported. A key most
+ * often lives on one CPU: a bitmap of each region's tags (ft_seen) tells
+ * the walk, for most slots, that no other region holds the key, which
+ * then needs no probe. With many regions probing costs more than sorting
+ * the taken slots by hash (walk_sorted).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -369,10 +371,10 @@ int fg_ft_end(struct fg_ft *t, const struct fg_flow_key *key, __u64 now_ns,
  * position, the others skipped. */
 typedef int (*key_fn)(struct fg_ft *t, struct ft_key *k, void *ctx);
 
-/* One region (replay's table): a key has one slot in it at most (BPF
- * probes both buckets before it takes a slot), so the slot read is the
- * key's only position and needs no lookup of the others: a whole read
- * then costs no hash and no other bucket per flow. */
+/* A key alone in the table (no other region holds it: ft_seen; or one
+ * region, replay's): it has one slot in a region at most (BPF probes
+ * both buckets before it takes a slot), so the slot read is the key's
+ * only position and needs no lookup of the others. */
 static void one_pos(struct ft_key *k, __u32 r, __u32 b, __u32 s,
 		    const struct fg_ft_slot *c)
 {
@@ -385,28 +387,137 @@ static void one_pos(struct ft_key *k, __u32 r, __u32 b, __u32 s,
 	k->n = 1;
 }
 
-/* A bucket's slots as the walk reads them: their keys, hashed, and
- * their buckets' header lines asked for before any is needed. */
+/*
+ * The tags each region holds, one bitmap a region (a bit a tag, tags
+ * sharing a bit alike): set from the header lines before a walk, and for
+ * every slot the walk reads, from the tag of the key it read there. A
+ * slot whose key's tag no other region's bitmap has is the key's only
+ * position: any other was taken after the bitmaps were filled (its
+ * region not walked yet: its counts are read next time; walked already:
+ * the walk did not see it, as a walk that probed) or after the walk
+ * passed its slot (its region's bit is set from the slot read: the
+ * later position probes, finds it, and the key is reported once).
+ */
+#define FT_SEEN_PER_SLOT 8	    /* bits a slot: about 2 % false hits */
+#define FT_SEEN_MAX	 (1u << 25) /* bits a region: 4 MB */
+#define FT_AHEAD	 4	    /* header lines asked for ahead */
+
+/* A tag sets two bits of one word (bits 1-12 of the tag pick them, the
+ * bits above the word): a third of one bit's false hits, one cache line
+ * a lookup. */
+struct ft_seen {
+	__u64 *bits; /* nreg bitmaps of words words; NULL: probe all */
+	__u32 words; /* a region's, a power of two, at most 2^19 */
+};
+
+static size_t seen_word(const struct ft_seen *f, __u32 r, __u32 tag)
+{
+	return (size_t)r * f->words + (tag >> 13 & (f->words - 1));
+}
+
+static __u64 seen_mask(__u32 tag)
+{
+	return 1ull << (tag >> 1 & 63) | 1ull << (tag >> 7 & 63);
+}
+
+/* The bitmaps are larger than a cache: the words of a bucket's keys are
+ * asked for together. */
+static void seen_prefetch(const struct ft_seen *f, __u32 nreg, __u32 tag)
+{
+	__u32 q;
+
+	for (q = 0; q < nreg; q++)
+		__builtin_prefetch(&f->bits[seen_word(f, q, tag)]);
+}
+
+static void seen_set(struct ft_seen *f, __u32 r, __u32 tag)
+{
+	f->bits[seen_word(f, r, tag)] |= seen_mask(tag);
+}
+
+/* No region but r has tag's bit. */
+static bool seen_alone(const struct ft_seen *f, __u32 nreg, __u32 r, __u32 tag)
+{
+	__u64 m = seen_mask(tag);
+	__u32 q;
+
+	for (q = 0; q < nreg; q++)
+		if (q != r && (f->bits[seen_word(f, q, tag)] & m) == m)
+			return false;
+	return true;
+}
+
+/* The bitmaps of the regions' tags now; without memory, f->bits is NULL
+ * and every slot probes. Region 0's is left to the walk: only later
+ * regions look at it, after the walk has read every slot it holds. */
+static void seen_fill(const struct fg_ft *t, struct ft_seen *f)
+{
+	__u64 want = (__u64)t->info.nb * FG_FT_SLOTS * FT_SEEN_PER_SLOT;
+	__u32 bits = 64, r, b, s, tag;
+
+	while (bits < want && bits < FT_SEEN_MAX)
+		bits <<= 1;
+	f->words = bits / 64;
+	f->bits = calloc((size_t)t->info.nreg * f->words, sizeof(*f->bits));
+	if (!f->bits)
+		return;
+	for (r = 1; r < t->info.nreg; r++)
+		for (b = 0; b < t->info.nb; b++) {
+			const struct fg_ft_bucket *bk = bucket(t, r, b);
+
+			if (b + FT_AHEAD < t->info.nb)
+				__builtin_prefetch(bucket(t, r, b + FT_AHEAD));
+			for (s = 0; s < FG_FT_SLOTS; s++) {
+				tag = __atomic_load_n(&bk->tag[s],
+						      __ATOMIC_RELAXED);
+				if (tag)
+					seen_set(f, r, tag);
+			}
+		}
+}
+
+/* A bucket's slots as the walk reads them: their keys, hashed, whether
+ * the key is alone in its region (no probe), and the header lines of the
+ * others' buckets asked for before any is needed. */
 struct walk_bucket {
 	struct fg_ft_slot c[FG_FT_SLOTS];
 	union fg_ft_key u[FG_FT_SLOTS];
 	__u64 h[FG_FT_SLOTS];
 	bool taken[FG_FT_SLOTS];
+	bool alone[FG_FT_SLOTS];
 };
 
-static void walk_read(const struct fg_ft *t, const struct fg_ft_bucket *bk,
+static void walk_read(const struct fg_ft *t, __u32 r,
+		      const struct fg_ft_bucket *bk, struct ft_seen *f,
 		      struct walk_bucket *w)
 {
-	__u32 s;
+	__u32 s, tag;
 
 	for (s = 0; s < FG_FT_SLOTS; s++) {
 		w->taken[s] = __atomic_load_n(&bk->tag[s], __ATOMIC_ACQUIRE) &&
 			      !fg_ft_read(&bk->slot[s], &w->c[s]);
-		if (!w->taken[s] || t->info.nreg == 1)
+		w->alone[s] = t->info.nreg == 1;
+		if (!w->taken[s] || w->alone[s])
 			continue;
+		/* the tag of the key read, not the header's: the slot may
+		 * have been rewritten for another key in between */
 		key_of(&w->c[s].key, &w->u[s]);
 		w->h[s] = fg_ft_hash(&w->u[s], t->info.seed);
-		key_prefetch(t, w->h[s]);
+		if (f->bits)
+			seen_prefetch(f, t->info.nreg, fg_ft_tag(w->h[s]));
+	}
+	if (t->info.nreg == 1)
+		return;
+	for (s = 0; s < FG_FT_SLOTS; s++) {
+		if (!w->taken[s] || w->alone[s])
+			continue;
+		if (f->bits) {
+			tag = fg_ft_tag(w->h[s]);
+			seen_set(f, r, tag);
+			w->alone[s] = seen_alone(f, t->info.nreg, r, tag);
+		}
+		if (!w->alone[s])
+			key_prefetch(t, w->h[s]);
 	}
 }
 
@@ -538,6 +649,7 @@ static int walk_sorted(struct fg_ft *t, key_fn fn, void *ctx)
 static int walk(struct fg_ft *t, key_fn fn, void *ctx)
 {
 	const struct fg_ft_info *in = &t->info;
+	struct ft_seen seen = {NULL, 0};
 	struct walk_bucket *w;
 	struct ft_key *k;
 	__u32 r, b, s;
@@ -553,13 +665,15 @@ static int walk(struct fg_ft *t, key_fn fn, void *ctx)
 		return -ENOMEM;
 	}
 	key_init(k);
+	if (in->nreg > 1)
+		seen_fill(t, &seen);
 	for (r = 0; r < in->nreg && !err; r++) {
 		for (b = 0; b < in->nb && !err; b++) {
-			walk_read(t, bucket(t, r, b), w);
+			walk_read(t, r, bucket(t, r, b), &seen, w);
 			for (s = 0; s < FG_FT_SLOTS && !err; s++) {
 				if (!w->taken[s])
 					continue;
-				if (in->nreg == 1)
+				if (w->alone[s])
 					one_pos(k, r, b, s, &w->c[s]);
 				else
 					err = collect(t, &w->u[s], w->h[s], k);
@@ -570,6 +684,7 @@ static int walk(struct fg_ft *t, key_fn fn, void *ctx)
 			}
 		}
 	}
+	free(seen.bits);
 	key_free(k);
 	free(k);
 	free(w);

@@ -82,6 +82,20 @@ static void add_find_del(void **state)
 	assert_non_null(e);
 	assert_ptr_equal(fx_find(&ix, &k), e);
 	assert_int_equal(ix.used, 501);
+	/* fx_get_h: the same with the hash given (prefetched or not) */
+	fx_prefetch(&ix, (__u32)fx_hash(&k));
+	assert_ptr_equal(fx_get_h(&ix, &k, (__u32)fx_hash(&k)), e);
+	k = key_of(3);
+	assert_ptr_equal(fx_get_h(&ix, &k, (__u32)fx_hash(&k)),
+			 fx_find(&ix, &k));
+	k = key_of(5000);
+	e = fx_get_h(&ix, &k, (__u32)fx_hash(&k));
+	assert_non_null(e);
+	assert_ptr_equal(fx_find(&ix, &k), e);
+	assert_int_equal(ix.used, 502);
+	fx_del(&ix, e);
+	k = key_of(2);
+	e = fx_find(&ix, &k);
 	fx_del(&ix, e);
 	/* Ids of deleted entries are reused: no new chunk. */
 	for (i = 0; i < 1000; i += 2) {

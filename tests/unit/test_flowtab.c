@@ -329,6 +329,72 @@ static void test_walk_merge_many(void **state)
 	walk_merge(13);
 }
 
+/* and the walk of two regions, where most keys are on one of them (the
+ * tag bitmaps say so without a probe) */
+static void test_walk_merge_two(void **state)
+{
+	walk_merge(2);
+	walk_merge(3);
+}
+
+/* Keys taken while the walk runs, in both regions, behind the walk's
+ * position in region 0 or ahead of it: none reported twice, and every
+ * key there before the walk once, with its counts. */
+static int see_taking(const struct fg_flow_key *k, const struct fg_flow_val *v,
+		      void *ctx)
+{
+	struct seen *s = ctx;
+	struct fg_flow_key n;
+	int i, r;
+
+	if (!s->calls)
+		for (i = 40; i < NKEYS; i++)
+			for (r = 0; r < 2; r++) {
+				n = key(2000 + i);
+				bpf_addn(r, &n, 1, 10, 5000);
+			}
+	return see(k, v, ctx);
+}
+
+static void test_walk_taken_during(void **state)
+{
+	struct seen s = {.stop_at = -1};
+	struct fg_flow_key k;
+	int i, late = 0;
+
+	table_new(2, 16, 5);
+	for (i = 0; i < 20; i++) {
+		k = key(2000 + i);
+		bpf_addn(0, &k, 2, 100, 1000);
+		if (i % 4 == 0)
+			bpf_addn(1, &k, 1, 100, 1000);
+	}
+	assert_int_equal(fg_ft_walk(&tab, see_taking, &s), 0);
+	for (i = 0; i < 20; i++) {
+		assert_int_equal(s.times[i], 1);
+		assert_int_equal(s.packets[i], i % 4 ? 2 : 3);
+	}
+	for (i = 40; i < NKEYS; i++) {
+		assert_true(s.times[i] <= 1);
+		late += s.times[i];
+		/* one region's slot, or both when the walk probed */
+		if (s.times[i])
+			assert_true(s.packets[i] == 1 || s.packets[i] == 2);
+	}
+	/* some were taken ahead of the walk in region 0 (reported there,
+	 * and so not again from region 1) */
+	assert_true(late > 0);
+	/* the next walk sees each once, both regions summed */
+	memset(&s, 0, sizeof(s));
+	s.stop_at = -1;
+	assert_int_equal(fg_ft_walk(&tab, see, &s), 0);
+	for (i = 40; i < NKEYS; i++) {
+		assert_int_equal(s.times[i], 1);
+		assert_int_equal(s.packets[i], 2);
+	}
+	table_free();
+}
+
 /* A key whose first position (region 0) is dead and whose region 2 slot
  * is live: reported once, with region 2's counters. */
 static void walk_dead_first(__u32 nreg)
@@ -735,6 +801,8 @@ int main(void)
 		cmocka_unit_test(test_get),
 		cmocka_unit_test(test_walk_merge),
 		cmocka_unit_test(test_walk_merge_many),
+		cmocka_unit_test(test_walk_merge_two),
+		cmocka_unit_test(test_walk_taken_during),
 		cmocka_unit_test(test_walk_dead_first),
 		cmocka_unit_test(test_end),
 		cmocka_unit_test(test_end_idle),
