@@ -25,11 +25,15 @@ BPF_CFLAGS := -O2 -g -target bpf -D__bpf__ -Wall -Iinclude -Ibpf/lib -I$(ARCH_IN
 BPF_SRCS := bpf/xdp/flowgate_xdp.bpf.c bpf/tc/flowgate_tc.bpf.c \
 	    bpf/sockops/flowgate_rtt.bpf.c
 BPF_OBJS := $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(notdir $(BPF_SRCS)))
-SKELS    := $(patsubst %.bpf.o,%.skel.h,$(BPF_OBJS))
+# Objects the CLI only embeds (their skeleton), never installed: the
+# calibration of the data path's clock (ctl/lib/clock.c).
+BPF_EMB_SRCS := bpf/clock/flowgate_clock.bpf.c
+BPF_EMB_OBJS := $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(notdir $(BPF_EMB_SRCS)))
+SKELS    := $(patsubst %.bpf.o,%.skel.h,$(BPF_OBJS) $(BPF_EMB_OBJS))
 HDRS     := $(wildcard include/*.h)
 BPF_HDRS := $(HDRS) $(wildcard bpf/*/*.h)
 CTL_HDRS := $(HDRS) $(wildcard $(addsuffix /*.h,$(CTL_LIBDIRS) ctl/cmd))
-vpath %.bpf.c $(sort $(dir $(BPF_SRCS)))
+vpath %.bpf.c $(sort $(dir $(BPF_SRCS) $(BPF_EMB_SRCS)))
 
 CTL_SRCS := $(wildcard ctl/*.c ctl/*/*.c)
 CTL_OBJS := $(patsubst ctl/%.c,$(BUILD)/ctl/%.o,$(CTL_SRCS))
@@ -49,7 +53,7 @@ T_BPF_SRCS := $(wildcard tests/bpf/progs/*.bpf.c)
 T_BPF_OBJS := $(patsubst tests/bpf/progs/%.bpf.c,$(BUILD)/tests/%.bpf.o,$(T_BPF_SRCS))
 
 # Skeleton headers are intermediate files to make: keep them.
-.SECONDARY: $(SKELS)
+.SECONDARY: $(SKELS) $(BPF_EMB_OBJS)
 
 .PHONY: all deps test demo fuzz bench clean format format-check tests-build
 # Everything make install takes; nothing is installed first (the Debian

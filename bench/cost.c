@@ -816,6 +816,8 @@ static void ft_geometry(struct prog *p)
 	    fg_obj_set_rodata(p->obj, "fg_ft_seed", 0) ||
 	    bpf_map__set_max_entries(m, ncpu * nb))
 		die("%s: cannot set fg_flowtab's geometry", p->label);
+	/* The clock as attach sets it (an older object has none). */
+	fg_clock_rodata(p->obj);
 	if (!p->table)
 		p->nb = nb;
 }

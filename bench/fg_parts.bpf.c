@@ -99,7 +99,8 @@ int fg_flow_lookup(struct xdp_md *ctx)
 	return fg_ft_add(&c, &p) ? XDP_DROP : XDP_PASS;
 }
 
-/* The flow clock alone (bpf_ktime_get_coarse_ns()). */
+/* The flow clock alone (fg_now(): jiffies times the tick where the loader
+ * set it, else bpf_ktime_get_coarse_ns()). */
 SEC("xdp")
 int fg_clock_only(struct xdp_md *ctx)
 {

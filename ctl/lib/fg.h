@@ -139,6 +139,28 @@ struct bpf_object;
  * without a skeleton, as a skeleton would before load: 0, or -ENOENT
  * when it has none (the bench's and the VM's loaders). */
 int fg_obj_set_rodata(struct bpf_object *obj, const char *name, __u64 val);
+/* Its value as set so far (before load): 0, or -ENOENT. */
+int fg_obj_get_rodata(struct bpf_object *obj, const char *name, __u64 *val);
+
+/* ---- the data path's clock (clock.c) ---- */
+/* fg_now() of bpf/lib/fg_clock.bpf.h: jiffies times the kernel's tick
+ * plus a base found at the first call in a process, or, where that
+ * fails, bpf_ktime_get_coarse_ns() (jiffies false, err why). */
+struct fg_clock {
+	bool jiffies;
+	__u64 tick_ns;	/* the kernel's TICK_NSEC */
+	__u64 base_ns;	/* CLOCK_MONOTONIC ns at jiffies 0, modulo 2^64 */
+	__u64 phase_ns; /* the calibration's first read after a tick, ns
+			 * after its start: the tick interrupt's latency */
+	int err;	/* -errno: why the helper is kept */
+};
+const struct fg_clock *fg_clock_get(void);
+/* Set an opened object's clock (fg_clock_tick, fg_clock_base) before
+ * load, as every loader of a program that counts flows does (through
+ * FG_FT_RODATA for skeletons). Objects on a capture's clock
+ * (fg_capture_clock set) and objects without the clock are left alone.
+ * 1: the jiffies clock, 0: the helper. */
+int fg_clock_rodata(struct bpf_object *obj);
 
 /* ---- pinned state (state.c) ---- */
 struct flowgate_xdp;
@@ -170,12 +192,15 @@ struct fg_ft_info;
 int fg_obj_pin_maps(struct bpf_object *obj, const struct fg_ft_info *ft);
 void fg_obj_chmod_pins(struct bpf_object *obj);
 /* The flow table's load-time settings in an object's rodata (every
- * loader of a program that counts flows): its geometry and seed. */
+ * loader of a program that counts flows): its geometry and seed, and
+ * the clock of its flow times (fg_clock_rodata(), after the object's
+ * fg_capture_clock is set). */
 #define FG_FT_RODATA(skel, ft)                           \
 	do {                                             \
 		(skel)->rodata->fg_ft_nb = (ft)->nb;     \
 		(skel)->rodata->fg_ft_nreg = (ft)->nreg; \
 		(skel)->rodata->fg_ft_seed = (ft)->seed; \
+		fg_clock_rodata((skel)->obj);            \
 	} while (0)
 /* The pinned flow table's geometry and seed (fg_ftinfo): 0, -ENOENT
  * without one. */

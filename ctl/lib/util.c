@@ -405,7 +405,8 @@ static char *rodata_of(struct bpf_object *obj, size_t *size)
 	return NULL;
 }
 
-int fg_obj_set_rodata(struct bpf_object *obj, const char *name, __u64 val)
+/* The rodata variable `name` of obj: its bytes (at most 8), or NULL. */
+static char *rodata_var(struct bpf_object *obj, const char *name, size_t *vsize)
 {
 	struct btf *btf = bpf_object__btf(obj);
 	const struct btf_var_secinfo *vs;
@@ -417,7 +418,7 @@ int fg_obj_set_rodata(struct bpf_object *obj, const char *name, __u64 val)
 	id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC)
 		 : -1;
 	if (id < 0)
-		return -ENOENT;
+		return NULL;
 	sec = btf__type_by_id(btf, id);
 	vs = btf_var_secinfos(sec);
 	for (i = 0; i < btf_vlen(sec); i++, vs++) {
@@ -426,12 +427,35 @@ int fg_obj_set_rodata(struct bpf_object *obj, const char *name, __u64 val)
 			continue;
 		data = rodata_of(obj, &size);
 		if (!data || vs->offset + vs->size > size ||
-		    vs->size > sizeof(val))
-			return -ENOENT;
-		memset(data + vs->offset, 0, vs->size);
-		/* little endian: the value's low bytes */
-		memcpy(data + vs->offset, &val, vs->size);
-		return 0;
+		    vs->size > sizeof(__u64))
+			return NULL;
+		*vsize = vs->size;
+		return data + vs->offset;
 	}
-	return -ENOENT;
+	return NULL;
+}
+
+int fg_obj_set_rodata(struct bpf_object *obj, const char *name, __u64 val)
+{
+	size_t n;
+	char *p = rodata_var(obj, name, &n);
+
+	if (!p)
+		return -ENOENT;
+	memset(p, 0, n);
+	/* little endian: the value's low bytes */
+	memcpy(p, &val, n);
+	return 0;
+}
+
+int fg_obj_get_rodata(struct bpf_object *obj, const char *name, __u64 *val)
+{
+	size_t n;
+	char *p = rodata_var(obj, name, &n);
+
+	if (!p)
+		return -ENOENT;
+	*val = 0;
+	memcpy(val, p, n);
+	return 0;
 }

@@ -21,6 +21,8 @@ __attribute__((weak)) struct fg_opts fg_opts;
 #define FGT_META_MAX 32
 #define FGT_BUF_MAX  4096
 
+void (*fgt_pre_load)(struct flowgate_xdp *skel);
+
 int fgt_open(struct fgt *t)
 {
 	return fgt_open_slot(t, FG_SLOT_OTHER);
@@ -108,6 +110,8 @@ int fgt_open_ft(struct fgt *t, __u32 slot, __u32 nreg, __u32 nb,
 	 * (tests/bpf/test_replay.c loads it). */
 	bpf_program__set_autoload(t->skel->progs.fg_replay, false);
 	err = FGT_FT_SET(t->skel, &info);
+	if (!err && fgt_pre_load)
+		fgt_pre_load(t->skel);
 	if (!err)
 		err = flowgate_xdp__load(t->skel);
 	if (!err)

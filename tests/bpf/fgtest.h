@@ -64,6 +64,9 @@ int fgt_ft_info(struct fg_ft_info *info, __u32 max_flows);
 		bpf_map__set_max_entries((skel)->maps.fg_flowtab,   \
 					 (info)->nreg *(info)->nb); \
 	})
+/* Called by fgt_open_ft() when set, after the table's and the clock's
+ * settings, before load: a test's own rodata. */
+extern void (*fgt_pre_load)(struct flowgate_xdp *skel);
 /* Map a loaded skeleton's table (its fd stays the skeleton's). */
 int fgt_ft_map(struct fg_ft *ft, int map_fd, const struct fg_ft_info *info);
 /* The live flow of k, summed over regions (fg_ft_get); all zero, packets

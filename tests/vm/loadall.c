@@ -5,7 +5,8 @@
  * rejection prints the verifier's last lines (FG_LOG_LINES, 12; 0 = all),
  * so that the kernel matrix names the instruction an older kernel refuses.
  * Read-only data stays at its defaults (every stage enabled, rules on)
- * but for the flow table's geometry, set as attach sets it, and a program whose
+ * but for the flow table's geometry and the clock (first of all, its
+ * calibration: a test of its own), set as attach sets them, and a program whose
  * object has a load-time switch for code only some kernels run (SWITCHES: the
  * capture's copy from XDP) loads a second time with the switch on.
  */
@@ -80,6 +81,8 @@ static int set_flowtab(struct bpf_object *obj)
 	if (ncpu < 1 || fg_obj_set_rodata(obj, "fg_ft_nreg", ncpu) ||
 	    fg_obj_set_rodata(obj, "fg_ft_nb", FT_NB))
 		return -1;
+	/* The clock as attach sets it: the jiffies branch verified. */
+	fg_clock_rodata(obj);
 	return bpf_map__set_max_entries(m, ncpu * FT_NB);
 }
 
@@ -127,11 +130,23 @@ int main(int argc, char **argv)
 {
 	const char *env = getenv("FG_LOG_LINES");
 	int lines = env ? atoi(env) : 12, n = 0, bad = 0;
+	const struct fg_clock *c;
 	struct utsname u;
 
 	uname(&u);
 	libbpf_set_print(keep_log);
 	printf("# kernel %s\n", u.release);
+	c = fg_clock_get();
+	if (c->jiffies) {
+		printf("ok %d - the jiffies clock calibrates: tick %llu ns, "
+		       "phase %llu ns\n",
+		       ++n, (unsigned long long)c->tick_ns,
+		       (unsigned long long)c->phase_ns);
+	} else {
+		printf("not ok %d - the jiffies clock calibrates: %s\n", ++n,
+		       strerror(-c->err));
+		bad++;
+	}
 	for (int a = 1; a < argc; a++) {
 		struct bpf_object *obj = bpf_object__open_file(argv[a], NULL);
 		struct bpf_program *p;
