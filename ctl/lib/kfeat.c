@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/utsname.h>
+#include <zlib.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -337,6 +338,52 @@ const char *fg_kfeat_rtt_mode(void)
 	return fg_kfeat_has(FG_KF_RTT_ARGS) ? "exact" : "coarse";
 }
 
+unsigned int fg_kconfig_hz(const char *line)
+{
+	unsigned long v;
+	char *end;
+
+	if (strncmp(line, "CONFIG_HZ=", 10))
+		return 0;
+	errno = 0;
+	v = strtoul(line + 10, &end, 10);
+	if (errno || end == line + 10 || (*end && *end != '\n') || !v ||
+	    v > 100000)
+		return 0;
+	return (unsigned int)v;
+}
+
+/* gzopen reads a plain file as it is. */
+static unsigned int kconfig_file_hz(const char *path)
+{
+	unsigned int hz = 0;
+	char line[256];
+	gzFile f = gzopen(path, "r");
+
+	if (!f)
+		return 0;
+	while (!hz && gzgets(f, line, sizeof(line)))
+		hz = fg_kconfig_hz(line);
+	gzclose(f);
+	return hz;
+}
+
+unsigned int fg_kernel_hz(void)
+{
+	static unsigned int hz;
+	static bool read;
+	char path[512];
+
+	if (read)
+		return hz;
+	read = true;
+	snprintf(path, sizeof(path), "/boot/config-%s", fg_kfeat_release());
+	hz = kconfig_file_hz(path);
+	if (!hz)
+		hz = kconfig_file_hz("/proc/config.gz");
+	return hz;
+}
+
 void fg_kfeat_print(const char *key)
 {
 	int i;
@@ -355,5 +402,6 @@ void fg_kfeat_print(const char *key)
 				      : "single program");
 	out_str("tc_attach", "clsact");
 	out_str("rtt_samples", fg_kfeat_rtt_mode());
+	out_u64("hz", fg_kernel_hz()); /* 0: unknown, no drop budget */
 	out_obj_close();
 }

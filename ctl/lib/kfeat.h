@@ -58,6 +58,14 @@ unsigned int fg_kfeat_version(void);
 /* "6.1.0-57-amd64" -> FG_KVER(6, 1) + 0; -EINVAL when it is no version. */
 int fg_kver_parse(const char *release, unsigned int *ver);
 
+/* The running kernel's HZ (ticks of jiffies a second), from its config
+ * where libbpf reads it (/boot/config-RELEASE, else /proc/config.gz);
+ * 0 when unknown. Read once. */
+unsigned int fg_kernel_hz(void);
+/* CONFIG_HZ of one line of a kernel config ("CONFIG_HZ=250"): 0 when
+ * the line is another option's or no number from 1 to 100000. */
+unsigned int fg_kconfig_hz(const char *line);
+
 /*
  * The one error line for a missing feature:
  *   Linux R lacks WHAT (Linux X.Y and later[, CONFIG_...]); STILL
