@@ -726,10 +726,40 @@ static void test_end_race(void **state)
 	table_free();
 }
 
+/* The drop budget per tick, and its word in a region's first bucket. */
+static void test_drop_budget(void **state)
+{
+	struct fg_ft_bucket head = {};
+	int i, spent = 0;
+
+	assert_int_equal(fg_ft_drop_tick(0, 250), 0);	/* no limit */
+	assert_int_equal(fg_ft_drop_tick(20000, 0), 0); /* HZ unknown */
+	assert_int_equal(fg_ft_drop_tick(20000, 250), 80);
+	assert_int_equal(fg_ft_drop_tick(20001, 250), 81); /* rounded up */
+	assert_int_equal(fg_ft_drop_tick(1, 1000), 1);	   /* at least 1 */
+	assert_int_equal(fg_ft_drop_tick(FG_DROP_RATE_MAX, 24),
+			 FG_FT_DROPS_MAX); /* capped */
+	for (i = 0; i < 10; i++)
+		spent += fg_ft_budget_spent(&head, 7, 3);
+	assert_int_equal(spent, 7);
+	assert_int_equal(head.drops, 7u << FG_FT_DROPS_BITS | 3);
+	assert_int_equal(fg_ft_budget_spent(&head, 8, 3), 0); /* renewed */
+	assert_int_equal(head.drops, 8u << FG_FT_DROPS_BITS | 1);
+	/* The tick's low 12 bits: 4096 ticks later reads as the same. */
+	assert_int_equal(fg_ft_budget_spent(&head, 8 + 4096, 3), 0);
+	assert_int_equal(head.drops, 8u << FG_FT_DROPS_BITS | 2);
+	/* The whole tick counter wraps as the word's bits do. */
+	head.drops = 0xfffu << FG_FT_DROPS_BITS | 3;
+	assert_int_equal(fg_ft_budget_spent(&head, 0xffffffffu, 3), 1);
+	assert_int_equal(fg_ft_budget_spent(&head, 0, 3), 0);
+	assert_int_equal(head.drops, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_geometry),
+		cmocka_unit_test(test_drop_budget),
 		cmocka_unit_test(test_open_checks),
 		cmocka_unit_test(test_open_fd),
 		cmocka_unit_test(test_get),

@@ -280,6 +280,24 @@ static void test_func(void **state)
 	assert_string_equal(f, "");
 }
 
+static void test_kconfig_hz(void **state)
+{
+	unsigned int hz = fg_kernel_hz();
+
+	assert_int_equal(fg_kconfig_hz("CONFIG_HZ=250\n"), 250);
+	assert_int_equal(fg_kconfig_hz("CONFIG_HZ=1000"), 1000);
+	assert_int_equal(fg_kconfig_hz("CONFIG_HZ_250=y\n"), 0);
+	assert_int_equal(fg_kconfig_hz("CONFIG_HZ_PERIODIC=y"), 0);
+	assert_int_equal(fg_kconfig_hz("# CONFIG_HZ_100 is not set"), 0);
+	assert_int_equal(fg_kconfig_hz("CONFIG_HZ="), 0);
+	assert_int_equal(fg_kconfig_hz("CONFIG_HZ=0"), 0);
+	assert_int_equal(fg_kconfig_hz("CONFIG_HZ=25x"), 0);
+	assert_int_equal(fg_kconfig_hz("CONFIG_HZ=999999"), 0);
+	/* Unknown (0) or a kernel's: read once, the same again. */
+	assert_true(hz == 0 || (hz >= 24 && hz <= 10000));
+	assert_int_equal(fg_kernel_hz(), hz);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -287,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_fake),	   cmocka_unit_test(test_msg),
 		cmocka_unit_test(test_need),	   cmocka_unit_test(test_tail),
 		cmocka_unit_test(test_report),	   cmocka_unit_test(test_func),
+		cmocka_unit_test(test_kconfig_hz),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
