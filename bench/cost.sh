@@ -44,7 +44,8 @@
 #   env: COST_REPEAT (5000), COST_ROUNDS (7), COST_COLD (50000; 0: no cold
 #        variant), COST_CPU, FLOWGATE_PCAPS, XDP_FILTER_OBJ, BUILD,
 #        COST_BEFORE (another fg_xdp object, measured as fg_xdp-before,
-#        warm and full), COST_FLOOD (100000: -t -f's sources)
+#        warm and full), COST_FLOOD (100000: -t -f's sources),
+#        COST_DROP_RATE (attach's drop-flow-rate, default 20000; 0 none)
 # Needs root (BPF_PROG_TEST_RUN); run through `make bench` or after `make`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -66,7 +67,7 @@ while getopts jbr6kftB: o; do
 	f) flood=1 ;;
 	t) tables=1 ;;
 	B) base=$OPTARG ;;
-	*) sed -n '9,48p' "$0" >&2; exit 2 ;;
+	*) sed -n '9,49p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
