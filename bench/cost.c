@@ -107,7 +107,7 @@
 #define DLT_EN10MB 1
 #endif
 
-#define MAX_PROGS  20
+#define MAX_PROGS  24
 #define MAX_RATIOS 48
 #define MAX_ROUNDS 101
 /* Dummy flow keys of flows=full: an ifindex no test_run ever has. */
