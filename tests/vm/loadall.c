@@ -66,10 +66,12 @@ static int set_switch(struct bpf_object *obj, const char *name)
 }
 
 /* The flow table as attach makes it (include/fg_flowtab.h): a region per
- * possible CPU, so that the verifier walks the per-CPU path that the
- * defaults (one region: replay's) leave out as dead code. Objects
- * without the table are left alone. */
-#define FT_NB 1024
+ * possible CPU and a drop budget, so that the verifier walks the per-CPU
+ * path and the budget's that the defaults (one region and no budget:
+ * replay's) leave out as dead code. Objects without the table are left
+ * alone. */
+#define FT_NB	 1024
+#define FT_DTICK 80
 static int set_flowtab(struct bpf_object *obj)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(obj, FG_MAP_FLOWTAB);
@@ -78,7 +80,8 @@ static int set_flowtab(struct bpf_object *obj)
 	if (!m)
 		return 0;
 	if (ncpu < 1 || fg_obj_set_rodata(obj, "fg_ft_nreg", ncpu) ||
-	    fg_obj_set_rodata(obj, "fg_ft_nb", FT_NB))
+	    fg_obj_set_rodata(obj, "fg_ft_nb", FT_NB) ||
+	    fg_obj_set_rodata(obj, "fg_ft_dtick", FT_DTICK))
 		return -1;
 	return bpf_map__set_max_entries(m, ncpu * FT_NB);
 }
