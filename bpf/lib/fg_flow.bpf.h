@@ -353,8 +353,8 @@ static __always_inline int fg_ft_region(void)
 	return cpu < fg_ft_nreg ? (int)cpu : -1;
 }
 
-/* The drop budget's tick: jiffies (bpf_jiffies64 is a load on 64-bit
- * JITs, inlined by the verifier since Linux 5.5), or ticks of the
+/* The drop budget's tick: jiffies (on 64-bit JITs the verifier turns
+ * bpf_jiffies64 into one load, as 6.1 and 6.18 do), or ticks of the
  * capture's clock when it runs one (include/fg_flowtab.h). */
 static __always_inline __u32 fg_ft_tick(void)
 {
