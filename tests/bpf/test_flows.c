@@ -978,12 +978,13 @@ static void test_drop_budget(void)
 	ticks = (t1 - t0) / (ts.tv_nsec ? ts.tv_nsec : 1) + 2;
 	n1 = live_flows(&f);
 	fgt_stats(&f, FGT_STATS_IN, &s);
-	fgt_ok(n1 >= 4 && n1 <= 4 * ticks && n1 < 40 &&
+	/* Under emulation (the kernel matrix) the 40 may span 10 ticks. */
+	fgt_ok(n1 >= 4 && n1 <= 4 * ticks && (ticks >= 12 || n1 < 40) &&
 		       s.flows.ovf_pkts == 40 - n1 &&
 		       rated_get(&f).packets == 40 - n1,
-	       "drop budget, jiffies: 40 drops, %llu flows (4 a tick), the "
-	       "rest by the budget",
-	       (unsigned long long)n1);
+	       "drop budget, jiffies: 40 drops in %llu ticks or fewer, %llu "
+	       "flows (4 a tick), the rest by the budget",
+	       (unsigned long long)ticks, (unsigned long long)n1);
 	usleep(30000); /* 3 ticks at HZ 100 */
 	drops_from(&f, 60, 8);
 	n2 = live_flows(&f) - n1;
