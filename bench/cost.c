@@ -828,8 +828,10 @@ static void ft_geometry(struct prog *p)
 		p->nb = nb;
 	/* attach's drop budget (COST_DROP_RATE, drops a second per CPU;
 	 * default attach's): absent from objects that have none. */
-	fg_obj_set_rodata(p->obj, "fg_ft_dtick",
-			  fg_ft_drop_tick(drop_rate(), fg_kernel_hz()));
+	fg_obj_set_rodata(p->obj, "fg_ft_dwin",
+			  fg_ft_drop_budget(drop_rate(), fg_kernel_hz()));
+	fg_obj_set_rodata(p->obj, "fg_ft_dshift",
+			  fg_ft_drop_shift(fg_kernel_hz()));
 }
 
 /* fg_flowtab or table=ft_bkt: the bucket array, mapped (BPF_F_MMAPABLE),

@@ -394,9 +394,11 @@ static inline __u32 fg_dir_key(__u32 ifindex, __u32 dir)
 /* attach drop-flow-rate: dropped packets a second that each CPU puts in
  * flow records (the rest of a flood goes to the overflow aggregate); 0
  * no limit. The default is above an edge host's ordinary drops (a few
- * thousand a second) and a small part of a flood's millions. */
-#define FG_DROP_RATE_DEFAULT 20000
-#define FG_DROP_RATE_MAX     100000000
+ * thousand a second; the budget's window, about 1/16 s, takes a burst of
+ * 640 at once, include/fg_flowtab.h) and a small part of a flood's
+ * millions. */
+#define FG_DROP_RATE_DEFAULT 10000
+#define FG_DROP_RATE_MAX     10000000
 
 /* Longest packet the BPF side judges by its wire length: an IPv4 packet of
  * 65535 bytes behind two VLAN tags fits; longer ones (GSO, jumbograms) are

@@ -54,19 +54,22 @@
  * region's slots. */
 #define FG_FT_MARK(nb) ((nb)*FG_FT_SLOTS / 8 * 7)
 /* The drop budget (attach drop-flow-rate): a region's drops that go to
- * flow records in one tick of the kernel's clock (jiffies; with the
- * capture's clock, 2^FG_FT_TICK_SHIFT ns of it), past which further
- * drops of that tick go to the overflow aggregate as past the fill mark:
- * a flood from one source then pays no flow update per packet, and one
- * from many sources no insert per source, while a region has room.
- * The header's drops word holds the tick's low FG_FT_TICK_BITS bits
- * above the count: a tick whose low bits equal a stale word's (4096
- * ticks without a drop) starts from that count, at worst one tick of a
- * smaller budget. */
+ * flow records in one window of the kernel's clock (2^fg_ft_dshift
+ * jiffies, FG_FT_WINDOW_MS or a little more, long enough that a burst
+ * of ordinary drops fits in its budget; with the capture's clock,
+ * 2^FG_FT_TICK_SHIFT ns of it), past which further drops of that window
+ * go to the overflow aggregate as past the fill mark: a flood from one
+ * source then pays no flow update per packet, and one from many sources
+ * no insert per source, while a region has room. The header's drops
+ * word holds the window's low FG_FT_TICK_BITS bits above the count: a
+ * window whose low bits equal a stale word's (4096 windows without a
+ * drop) starts from that count, at worst one window of a smaller
+ * budget. */
 #define FG_FT_TICK_BITS	 12
 #define FG_FT_DROPS_BITS 20
-#define FG_FT_DROPS_MAX	 ((1u << FG_FT_DROPS_BITS) - 1) /* a tick */
-#define FG_FT_TICK_SHIFT 22 /* capture clock: ticks of 4.19 ms */
+#define FG_FT_DROPS_MAX	 ((1u << FG_FT_DROPS_BITS) - 1) /* a window */
+#define FG_FT_TICK_SHIFT 22 /* capture clock: windows of 4.19 ms */
+#define FG_FT_WINDOW_MS	 50
 
 /* A slot: the key and the generation on one cache line (what a hit
  * compares), the counters and the reader's acknowledgement on the next. */
@@ -212,10 +215,11 @@ FG_INLINE int fg_ft_marked(const struct fg_ft_bucket *head, __u32 nb)
 }
 
 /* The drop budget, read and spent in a region's first bucket (head): 1
- * when the region's drops into flow records of this tick reached budget
- * (per tick, at least 1), so that this drop goes to the overflow
- * aggregate; else 0, the drop counted against the budget. A spent budget
- * writes nothing: a flood costs a load and a compare a packet. */
+ * when the region's drops into flow records of window tick reached
+ * budget (per window, at least 1), so that this drop goes to the
+ * overflow aggregate; else 0, the drop counted against the budget. A
+ * spent budget writes nothing: a flood costs a load and a compare a
+ * packet. */
 FG_INLINE int fg_ft_budget_spent(struct fg_ft_bucket *head, __u32 tick,
 				 __u32 budget)
 {
@@ -230,16 +234,28 @@ FG_INLINE int fg_ft_budget_spent(struct fg_ft_bucket *head, __u32 tick,
 }
 
 #ifndef __bpf__
-/* A drop budget of rate drops a second (attach drop-flow-rate) per tick
- * of a kernel of hz ticks a second: rounded up, at most FG_FT_DROPS_MAX;
- * 0 (no budget) for rate 0 or an unknown hz (0). */
-FG_INLINE __u32 fg_ft_drop_tick(__u32 rate, __u32 hz)
+/* The drop budget's window on a kernel of hz ticks a second: 2^shift
+ * jiffies, the shortest not under FG_FT_WINDOW_MS (hz 0, unknown: 0). */
+FG_INLINE __u32 fg_ft_drop_shift(__u32 hz)
+{
+	__u32 s = 0;
+
+	while (hz && s < 16 && (1000ull << s) < (__u64)FG_FT_WINDOW_MS * hz)
+		s++;
+	return s;
+}
+
+/* A drop budget of rate drops a second (attach drop-flow-rate) per window
+ * of 2^fg_ft_drop_shift(hz) ticks of a kernel of hz ticks a second:
+ * rounded up, at most FG_FT_DROPS_MAX; 0 (no budget) for rate 0 or an
+ * unknown hz (0). */
+FG_INLINE __u32 fg_ft_drop_budget(__u32 rate, __u32 hz)
 {
 	__u64 n;
 
 	if (!rate || !hz)
 		return 0;
-	n = ((__u64)rate + hz - 1) / hz;
+	n = (((__u64)rate << fg_ft_drop_shift(hz)) + hz - 1) / hz;
 	return n > FG_FT_DROPS_MAX ? FG_FT_DROPS_MAX : (__u32)n;
 }
 
@@ -281,8 +297,8 @@ struct fg_ft_op {
 	__u64 octets;
 	__u64 h; /* fg_ft_hash(&u, seed) */
 	__u32 tag;
-	__u32 tick;   /* the drop budget's: now >> FG_FT_TICK_SHIFT */
-	__u32 budget; /* drops a tick into flow records; 0 no limit */
+	__u32 tick;   /* the drop budget's window: now >> FG_FT_TICK_SHIFT */
+	__u32 budget; /* drops a window into flow records; 0 no limit */
 };
 
 /* The compiler keeps BPF's store order (gen odd, key and counters, gen

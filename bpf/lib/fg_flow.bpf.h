@@ -40,9 +40,11 @@ const volatile __u32 fg_ft_nb = 1;   /* buckets a region, a power of two */
 const volatile __u32 fg_ft_nreg = 1; /* regions: 1 uses region 0 only */
 const volatile __u64 fg_ft_seed = 0; /* fg_ft_hash's; 0 deterministic */
 /* The drop budget (include/fg_flowtab.h): drops a region puts in flow
- * records a tick, attach's drop-flow-rate over the kernel's HZ; 0, as
+ * records a window of 2^fg_ft_dshift jiffies, attach's drop-flow-rate
+ * over the kernel's HZ (fg_ft_drop_budget, fg_ft_drop_shift); 0, as
  * replay and the tests load it unless they set it, no limit. */
-const volatile __u32 fg_ft_dtick = 0;
+const volatile __u32 fg_ft_dwin = 0;
+const volatile __u32 fg_ft_dshift = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -353,19 +355,19 @@ static __always_inline int fg_ft_region(void)
 	return cpu < fg_ft_nreg ? (int)cpu : -1;
 }
 
-/* The drop budget's tick: jiffies (on 64-bit JITs the verifier turns
- * bpf_jiffies64 into one load, as 6.1 and 6.18 do), or ticks of the
+/* The drop budget's window: of jiffies (on 64-bit JITs the verifier
+ * turns bpf_jiffies64 into one load, as 6.1 and 6.18 do), or of the
  * capture's clock when it runs one (include/fg_flowtab.h). */
 static __always_inline __u32 fg_ft_tick(void)
 {
 	if (fg_capture_clock)
 		return (__u32)(fg_pkt_ns >> FG_FT_TICK_SHIFT);
-	return (__u32)bpf_jiffies64();
+	return (__u32)(bpf_jiffies64() >> fg_ft_dshift);
 }
 
 /* A drop's way into region reg: 0 to its flow record; 1 to the overflow
  * aggregate, the region past its fill mark (fg_ft_marked); 2 there too,
- * the region's drop budget of this tick spent. A flood of garbage then
+ * the region's drop budget of this window spent. A flood of garbage then
  * costs no key, clock, hash or probe per packet, from one source or from
  * many, into a table full or with room (passed packets always probe). */
 static __always_inline int fg_ft_region_drop(__u32 reg)
@@ -374,7 +376,7 @@ static __always_inline int fg_ft_region_drop(__u32 reg)
 
 	if (!head || fg_ft_marked(head, fg_ft_nb))
 		return 1;
-	if (fg_ft_dtick && fg_ft_budget_spent(head, fg_ft_tick(), fg_ft_dtick))
+	if (fg_ft_dwin && fg_ft_budget_spent(head, fg_ft_tick(), fg_ft_dwin))
 		return 2;
 	return 0;
 }

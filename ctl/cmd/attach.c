@@ -1075,8 +1075,13 @@ static int do_status(int argc, char **argv)
 		out_str("attached_since", since);
 		out_bool("running", iface_running(&ifc));
 		out_u64("drop_flow_rate", ifc.drop_rate);
-		out_u64("drop_flows_per_tick",
-			fg_ft_drop_tick(ifc.drop_rate, fg_kernel_hz()));
+		out_u64("drop_flows_per_window",
+			fg_ft_drop_budget(ifc.drop_rate, fg_kernel_hz()));
+		out_u64("drop_window_ms",
+			fg_kernel_hz() ? (1000ull
+					  << fg_ft_drop_shift(fg_kernel_hz())) /
+						 fg_kernel_hz()
+				       : 0);
 		out_obj_close();
 	}
 	out_arr_close();

@@ -177,11 +177,16 @@ void fg_obj_chmod_pins(struct bpf_object *obj);
 		(skel)->rodata->fg_ft_nreg = (ft)->nreg; \
 		(skel)->rodata->fg_ft_seed = (ft)->seed; \
 	} while (0)
-/* The drop budget in an object's rodata (fg_ft_dtick): rate drops a
- * second per CPU (attach drop-flow-rate; 0 no limit) over the running
- * kernel's HZ (kfeat.h; unknown: no limit). */
-#define FG_FT_DROP_RODATA(skel, rate) \
-	((skel)->rodata->fg_ft_dtick = fg_ft_drop_tick(rate, fg_kernel_hz()))
+/* The drop budget in an object's rodata (fg_ft_dwin, fg_ft_dshift): rate
+ * drops a second per CPU (attach drop-flow-rate; 0 no limit) over the
+ * running kernel's HZ (kfeat.h; unknown: no limit). */
+#define FG_FT_DROP_RODATA(skel, rate)                            \
+	do {                                                     \
+		(skel)->rodata->fg_ft_dwin =                     \
+			fg_ft_drop_budget(rate, fg_kernel_hz()); \
+		(skel)->rodata->fg_ft_dshift =                   \
+			fg_ft_drop_shift(fg_kernel_hz());        \
+	} while (0)
 /* The pinned flow table's geometry and seed (fg_ftinfo): 0, -ENOENT
  * without one. */
 int fg_ft_info_read(struct fg_ft_info *info);

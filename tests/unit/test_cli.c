@@ -119,13 +119,13 @@ static void test_attach_drop_rate(void **state)
 	assert_true(a.drop_rate_set);
 	assert_int_equal(a.drop_rate, 0); /* no limit */
 	assert_int_equal(
-		fg_args_attach(ARGC("eth0", "drop-flow-rate", "100000000"),
-			       ARGV("eth0", "drop-flow-rate", "100000000"), &a),
+		fg_args_attach(ARGC("eth0", "drop-flow-rate", "10000000"),
+			       ARGV("eth0", "drop-flow-rate", "10000000"), &a),
 		0);
 	assert_int_equal(a.drop_rate, FG_DROP_RATE_MAX);
 	assert_int_equal(
-		fg_args_attach(ARGC("eth0", "drop-flow-rate", "100000001"),
-			       ARGV("eth0", "drop-flow-rate", "100000001"), &a),
+		fg_args_attach(ARGC("eth0", "drop-flow-rate", "10000001"),
+			       ARGV("eth0", "drop-flow-rate", "10000001"), &a),
 		-FG_EUSAGE);
 	assert_int_equal(fg_args_attach(ARGC("eth0", "drop-flow-rate", "-1"),
 					ARGV("eth0", "drop-flow-rate", "-1"),

@@ -70,8 +70,9 @@ static int set_switch(struct bpf_object *obj, const char *name)
  * path and the budget's that the defaults (one region and no budget:
  * replay's) leave out as dead code. Objects without the table are left
  * alone. */
-#define FT_NB	 1024
-#define FT_DTICK 80
+#define FT_NB	  1024
+#define FT_DWIN	  1280
+#define FT_DSHIFT 4
 static int set_flowtab(struct bpf_object *obj)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(obj, FG_MAP_FLOWTAB);
@@ -81,7 +82,8 @@ static int set_flowtab(struct bpf_object *obj)
 		return 0;
 	if (ncpu < 1 || fg_obj_set_rodata(obj, "fg_ft_nreg", ncpu) ||
 	    fg_obj_set_rodata(obj, "fg_ft_nb", FT_NB) ||
-	    fg_obj_set_rodata(obj, "fg_ft_dtick", FT_DTICK))
+	    fg_obj_set_rodata(obj, "fg_ft_dwin", FT_DWIN) ||
+	    fg_obj_set_rodata(obj, "fg_ft_dshift", FT_DSHIFT))
 		return -1;
 	return bpf_map__set_max_entries(m, ncpu * FT_NB);
 }
