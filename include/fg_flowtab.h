@@ -99,7 +99,7 @@ struct fg_ft_bucket {
 	__u32 used;		/* BPF: free slots taken */
 	__u32 reused;		/* BPF: ended slots taken again */
 	__u32 ended;		/* reader: slots acked as ended */
-	__u32 drops;		/* BPF: the drop budget's tick and count */
+	__u32 drops;		/* BPF: the drop budget's window and count */
 	struct fg_ft_slot slot[FG_FT_SLOTS];
 };
 
@@ -438,7 +438,7 @@ static inline void fg_ft_host_op(struct fg_ft_op *c, const struct fg_pkt *p,
 
 /* fg_flow_account from the region on: c into the region at reg, unless
  * it is a drop and the region is past its fill mark or its drop budget
- * of the tick is spent. 0 when a slot took it, 1 when it goes to the
+ * of the window is spent. 0 when a slot took it, 1 when it goes to the
  * overflow aggregate (the caller's, keyed as fg_ovf_add() keys it), 2
  * when it goes there by the drop budget (counted on its own too). */
 static inline int fg_ft_host_account(struct fg_ft_bucket *reg, __u32 nb,
