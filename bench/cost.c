@@ -99,6 +99,7 @@
 #include "fg.h"
 #include "rules_fill.h"
 #include "fg_flowtab.h"
+#include "kfeat.h"
 #include "ft_table.h"
 #include <sys/mman.h>
 
@@ -106,7 +107,7 @@
 #define DLT_EN10MB 1
 #endif
 
-#define MAX_PROGS  20
+#define MAX_PROGS  24
 #define MAX_RATIOS 48
 #define MAX_ROUNDS 101
 /* Dummy flow keys of flows=full: an ifindex no test_run ever has. */
@@ -794,9 +795,16 @@ static void capture_report(struct prog *p)
 	free(v);
 }
 
+static __u32 drop_rate(void)
+{
+	const char *e = getenv("COST_DROP_RATE");
+
+	return e && *e ? (__u32)strtoul(e, NULL, 10) : FG_DROP_RATE_DEFAULT;
+}
+
 /* fg_flowtab's geometry as attach sets it (include/fg_flowtab.h): a region
- * per possible CPU, buckets for max-flows, seed 0. Every object holding
- * flowgate's accounting has the table, the candidates' too. */
+ * per possible CPU, buckets for max-flows, seed 0, and its drop budget. Every
+ * object holding flowgate's accounting has the table, the candidates' too. */
 static void ft_geometry(struct prog *p)
 {
 	struct bpf_map *m =
@@ -820,6 +828,12 @@ static void ft_geometry(struct prog *p)
 	fg_clock_rodata(p->obj);
 	if (!p->table)
 		p->nb = nb;
+	/* attach's drop budget (COST_DROP_RATE, drops a second per CPU;
+	 * default attach's): absent from objects that have none. */
+	fg_obj_set_rodata(p->obj, "fg_ft_dwin",
+			  fg_ft_drop_budget(drop_rate(), fg_kernel_hz()));
+	fg_obj_set_rodata(p->obj, "fg_ft_dshift",
+			  fg_ft_drop_shift(fg_kernel_hz()));
 }
 
 /* fg_flowtab or table=ft_bkt: the bucket array, mapped (BPF_F_MMAPABLE),

@@ -44,7 +44,8 @@
 #   env: COST_REPEAT (5000), COST_ROUNDS (7), COST_COLD (50000; 0: no cold
 #        variant), COST_CPU, FLOWGATE_PCAPS, XDP_FILTER_OBJ, BUILD,
 #        COST_BEFORE (another fg_xdp object, measured as fg_xdp-before,
-#        warm and full), COST_FLOOD (100000: -t -f's sources)
+#        warm, full and cold), COST_FLOOD (100000: -t -f's sources),
+#        COST_DROP_RATE (attach's drop-flow-rate, default 20000; 0 none)
 # Needs root (BPF_PROG_TEST_RUN); run through `make bench` or after `make`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -66,7 +67,7 @@ while getopts jbr6kftB: o; do
 	f) flood=1 ;;
 	t) tables=1 ;;
 	B) base=$OPTARG ;;
-	*) sed -n '9,48p' "$0" >&2; exit 2 ;;
+	*) sed -n '9,49p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -173,6 +174,13 @@ fi
 if [ "$COLD" -gt 0 ]; then
 	progs+=("fg_xdp-cold=$FG_OBJ,prog=fg_xdp,flows=cold")
 	ratios+=(-R fg_xdp-cold/empty -R fg_xdp-cold/xdp-filter "${cold_src[@]}")
+	if [ -n "${COST_BEFORE:-}" ]; then
+		progs+=("fg_xdp-before-cold=$COST_BEFORE,prog=fg_xdp,flows=cold$btab")
+		ratios+=(-R fg_xdp-before-cold/xdp-filter)
+		[ "$tables" = 1 ] && [ "$flood" = 1 ] &&
+			ratios+=(-R "p:fg_xdp-before-cold/xdp-filter"
+				-R "p:fg_xdp-before-full/xdp-filter")
+	fi
 fi
 if [ "$tables" = 1 ]; then
 	# The candidates beside fg_xdp's warm, full and cold variants: the

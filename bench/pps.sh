@@ -255,6 +255,7 @@ if [ "$flood" = 1 ]; then
 	)
 	[ -z "$base" ] || CASES+=(
 		"flowgate@$base/flood-1|flood1|port0|$RX_MAC|1|base_fg_attach|base_fg_detach|fg_count"
+		"flowgate@$base/flood-100k-room|flood100k|port0|$RX_MAC|1:100000|base_fg_attach max-flows 262144|base_fg_detach|fg_count"
 		"flowgate@$base/flood-100k-full|flood100k|port0|$RX_MAC|1:100000|base_fg_attach max-flows 1024|base_fg_detach|fg_count"
 	)
 fi

@@ -156,6 +156,16 @@ struct fg_flowstats {
 	__u64 frag_orphan; /* later fragments whose first was not seen */
 };
 
+/* Dropped packets that the drop budget (attach drop-flow-rate) sent to
+ * the overflow aggregate, of one interface and direction: value of the
+ * per-CPU array fg_ovfrate, indexed as fg_ifstats (fg_slot_key). A part
+ * of fg_flowstats.ovf_pkts, apart so that pins of fg_ifstats made by an
+ * older attach keep their layout. */
+struct fg_ovf_rate {
+	__u64 packets;
+	__u64 octets;
+};
+
 /* RX queues 0..62 are counted one by one; 63 and above share slot 63.
  * 64 slots: a power of two, so that BPF can mask the index. */
 #define FG_MAX_RXQ 63
@@ -209,8 +219,8 @@ struct fg_iface {
 	char ifname[16];
 	__u32 out_prog_id; /* fg_tc_out on clsact egress */
 	__u32 flags;	   /* FG_IFACE_* */
-	__u32 slot; /* its counters: fg_ifstats[fg_slot_key(slot, dir)] */
-	__u32 pad;
+	__u32 slot;	 /* its counters: fg_ifstats[fg_slot_key(slot, dir)] */
+	__u32 drop_rate; /* drop-flow-rate its programs load with; 0 none */
 };
 
 /* attach created the clsact qdisc, so detach removes it. */
@@ -381,6 +391,14 @@ static inline __u32 fg_dir_key(__u32 ifindex, __u32 dir)
 #define FG_MIN_FLOWS	     16
 #define FG_MAX_FLOWS	     (1u << 24)
 #define FG_MAX_FRAGS	     8192 /* a power of two (slots are masked) */
+/* attach drop-flow-rate: dropped packets a second that each CPU puts in
+ * flow records (the rest of a flood goes to the overflow aggregate); 0
+ * no limit. The default is above an edge host's ordinary drops (a few
+ * thousand a second; the budget's window, about 1/16 s, takes a burst of
+ * 640 at once, include/fg_flowtab.h) and a small part of a flood's
+ * millions. */
+#define FG_DROP_RATE_DEFAULT 10000
+#define FG_DROP_RATE_MAX     10000000
 
 /* Longest packet the BPF side judges by its wire length: an IPv4 packet of
  * 65535 bytes behind two VLAN tags fits; longer ones (GSO, jumbograms) are

@@ -53,6 +53,23 @@
  * from many sources then costs no cache miss per source. 7/8 of the
  * region's slots. */
 #define FG_FT_MARK(nb) ((nb)*FG_FT_SLOTS / 8 * 7)
+/* The drop budget (attach drop-flow-rate): a region's drops that go to
+ * flow records in one window of the kernel's clock (2^fg_ft_dshift
+ * jiffies, FG_FT_WINDOW_MS or a little more, long enough that a burst
+ * of ordinary drops fits in its budget; with the capture's clock,
+ * 2^FG_FT_TICK_SHIFT ns of it), past which further drops of that window
+ * go to the overflow aggregate as past the fill mark: a flood from one
+ * source then pays no flow update per packet, and one from many sources
+ * no insert per source, while a region has room. The header's drops
+ * word holds the window's low FG_FT_TICK_BITS bits above the count: a
+ * window whose low bits equal a stale word's (4096 windows without a
+ * drop) starts from that count, at worst one window of a smaller
+ * budget. */
+#define FG_FT_TICK_BITS	 12
+#define FG_FT_DROPS_BITS 20
+#define FG_FT_DROPS_MAX	 ((1u << FG_FT_DROPS_BITS) - 1) /* a window */
+#define FG_FT_TICK_SHIFT 22 /* capture clock: windows of 4.19 ms */
+#define FG_FT_WINDOW_MS	 50
 
 /* A slot: the key and the generation on one cache line (what a hit
  * compares), the counters and the reader's acknowledgement on the next. */
@@ -73,7 +90,8 @@ struct fg_ft_slot {
  * full bucket learns from one line whether any slot may be taken; the
  * slot's own fields decide. The fill counters are used in a region's
  * first bucket only: slots are reused, never freed, so its live count
- * is used + reused - ended, counted by each writer on its own field. */
+ * is used + reused - ended, counted by each writer on its own field; its
+ * drops word is the region's drop budget (FG_FT_DROPS_BITS). */
 struct fg_ft_bucket {
 	__u32 tag[FG_FT_SLOTS]; /* BPF: fg_ft_tag(hash); 0 free */
 	__u8 gen8[FG_FT_SLOTS]; /* BPF */
@@ -81,7 +99,7 @@ struct fg_ft_bucket {
 	__u32 used;		/* BPF: free slots taken */
 	__u32 reused;		/* BPF: ended slots taken again */
 	__u32 ended;		/* reader: slots acked as ended */
-	__u32 pad;
+	__u32 drops;		/* BPF: the drop budget's window and count */
 	struct fg_ft_slot slot[FG_FT_SLOTS];
 };
 
@@ -196,7 +214,51 @@ FG_INLINE int fg_ft_marked(const struct fg_ft_bucket *head, __u32 nb)
 	return head->used + head->reused - head->ended > FG_FT_MARK(nb);
 }
 
+/* The drop budget, read and spent in a region's first bucket (head): 1
+ * when the region's drops into flow records of window tick reached
+ * budget (per window, at least 1), so that this drop goes to the
+ * overflow aggregate; else 0, the drop counted against the budget. A
+ * spent budget writes nothing: a flood costs a load and a compare a
+ * packet. */
+FG_INLINE int fg_ft_budget_spent(struct fg_ft_bucket *head, __u32 tick,
+				 __u32 budget)
+{
+	__u32 d = head->drops;
+
+	if ((d ^ tick << FG_FT_DROPS_BITS) >> FG_FT_DROPS_BITS)
+		d = tick << FG_FT_DROPS_BITS;
+	if ((d & FG_FT_DROPS_MAX) >= budget)
+		return 1;
+	head->drops = d + 1;
+	return 0;
+}
+
 #ifndef __bpf__
+/* The drop budget's window on a kernel of hz ticks a second: 2^shift
+ * jiffies, the shortest not under FG_FT_WINDOW_MS (hz 0, unknown: 0). */
+FG_INLINE __u32 fg_ft_drop_shift(__u32 hz)
+{
+	__u32 s = 0;
+
+	while (hz && s < 16 && (1000ull << s) < (__u64)FG_FT_WINDOW_MS * hz)
+		s++;
+	return s;
+}
+
+/* A drop budget of rate drops a second (attach drop-flow-rate) per window
+ * of 2^fg_ft_drop_shift(hz) ticks of a kernel of hz ticks a second:
+ * rounded up, at most FG_FT_DROPS_MAX; 0 (no budget) for rate 0 or an
+ * unknown hz (0). */
+FG_INLINE __u32 fg_ft_drop_budget(__u32 rate, __u32 hz)
+{
+	__u64 n;
+
+	if (!rate || !hz)
+		return 0;
+	n = (((__u64)rate << fg_ft_drop_shift(hz)) + hz - 1) / hz;
+	return n > FG_FT_DROPS_MAX ? FG_FT_DROPS_MAX : (__u32)n;
+}
+
 /* Buckets a region needs for max-flows flows over nreg regions. User
  * space only: BPF's fg_ft_nb is the load-time setting of that name. */
 FG_INLINE __u32 fg_ft_nb(__u32 max_flows, __u32 nreg)
@@ -235,6 +297,8 @@ struct fg_ft_op {
 	__u64 octets;
 	__u64 h; /* fg_ft_hash(&u, seed) */
 	__u32 tag;
+	__u32 tick;   /* the drop budget's window: now >> FG_FT_TICK_SHIFT */
+	__u32 budget; /* drops a window into flow records; 0 no limit */
 };
 
 /* The compiler keeps BPF's store order (gen odd, key and counters, gen
@@ -368,17 +432,24 @@ static inline void fg_ft_host_op(struct fg_ft_op *c, const struct fg_pkt *p,
 	c->octets = octets;
 	c->h = fg_ft_hash(&c->u, seed);
 	c->tag = 0;
+	c->tick = (__u32)(now >> FG_FT_TICK_SHIFT);
+	c->budget = 0; /* the caller's to set */
 }
 
 /* fg_flow_account from the region on: c into the region at reg, unless
- * it is a drop and the region is past its fill mark. 0 when a slot took
- * it, 1 when it goes to the overflow aggregate (the caller's, keyed as
- * fg_ovf_add() keys it). */
+ * it is a drop and the region is past its fill mark or its drop budget
+ * of the window is spent. 0 when a slot took it, 1 when it goes to the
+ * overflow aggregate (the caller's, keyed as fg_ovf_add() keys it), 2
+ * when it goes there by the drop budget (counted on its own too). */
 static inline int fg_ft_host_account(struct fg_ft_bucket *reg, __u32 nb,
 				     struct fg_ft_op *c)
 {
-	if (c->p->reason && fg_ft_marked(reg, nb))
-		return 1;
+	if (c->p->reason) {
+		if (fg_ft_marked(reg, nb))
+			return 1;
+		if (c->budget && fg_ft_budget_spent(reg, c->tick, c->budget))
+			return 2;
+	}
 	return fg_ft_host_add(reg, nb, c);
 }
 

@@ -20,7 +20,8 @@
  * named to refuse, move or remove it (attach, flow, purge). */
 #define FG_MAP_FLOWS_OLD "fg_flows"
 #define FG_MAP_OVERFLOW	 "fg_overflow"
-#define FG_MAP_OVFARR	 "fg_ovfarr" /* its fast half (fg_ovf_class) */
+#define FG_MAP_OVFARR	 "fg_ovfarr"  /* its fast half (fg_ovf_class) */
+#define FG_MAP_OVFRATE	 "fg_ovfrate" /* drops the budget sent there */
 #define FG_MAP_FRAGS	 "fg_frags"
 
 /* Operator rules (bpf/lib/fg_rules.bpf.h), and the inner maps user space

@@ -39,6 +39,12 @@ struct {
 const volatile __u32 fg_ft_nb = 1;   /* buckets a region, a power of two */
 const volatile __u32 fg_ft_nreg = 1; /* regions: 1 uses region 0 only */
 const volatile __u64 fg_ft_seed = 0; /* fg_ft_hash's; 0 deterministic */
+/* The drop budget (include/fg_flowtab.h): drops a region puts in flow
+ * records a window of 2^fg_ft_dshift jiffies, attach's drop-flow-rate
+ * over the kernel's HZ (fg_ft_drop_budget, fg_ft_drop_shift); 0, as
+ * replay and the tests load it unless they set it, no limit. */
+const volatile __u32 fg_ft_dwin = 0;
+const volatile __u32 fg_ft_dshift = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -58,6 +64,16 @@ struct {
 	__type(key, __u32);
 	__type(value, struct fg_ovf_cnt);
 } fg_ovfarr SEC(".maps");
+
+/* Drops the budget sent to the overflow aggregate (also counted there),
+ * indexed as fg_ifstats (fg_slot_key): a map of its own, so that
+ * fg_ifstats keeps the layout of pins an older attach made. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FG_NSLOTS * 2);
+	__type(key, __u32);
+	__type(value, struct fg_ovf_rate);
+} fg_ovfrate SEC(".maps");
 
 /*
  * First fragments lend their ports to the later ones (which carry no L4
@@ -110,7 +126,8 @@ __noinline int fg_frag_ports(struct fg_pkt *p, struct fg_flowstats *st)
 }
 
 /* No room for the packet's flow (both its buckets full of live flows,
- * its region nearly full for a drop, or a CPU without a region):
+ * its region nearly full or its drop budget spent for a drop, or a CPU
+ * without a region):
  * aggregate per interface, direction, IP version and protocol instead of
  * losing the packet. The key's fields are the packet's own, so that a
  * drop need not fill the flow key to get here. */
@@ -338,14 +355,47 @@ static __always_inline int fg_ft_region(void)
 	return cpu < fg_ft_nreg ? (int)cpu : -1;
 }
 
-/* Region reg is past its fill mark (fg_ft_marked): a flood of garbage
- * from many sources into a nearly full region then costs no cache miss
- * per source (passed packets still probe). */
-static __always_inline int fg_ft_region_marked(__u32 reg)
+/* The drop budget's window: of jiffies (on 64-bit JITs the verifier
+ * turns bpf_jiffies64 into one load, as 6.1 and 6.18 do), or of the
+ * capture's clock when it runs one (include/fg_flowtab.h). */
+static __always_inline __u32 fg_ft_tick(void)
+{
+	if (fg_capture_clock)
+		return (__u32)(fg_pkt_ns >> FG_FT_TICK_SHIFT);
+	return (__u32)(bpf_jiffies64() >> fg_ft_dshift);
+}
+
+/* A drop's way into region reg: 0 to its flow record; 1 to the overflow
+ * aggregate, the region past its fill mark (fg_ft_marked); 2 there too,
+ * the region's drop budget of this window spent. A flood of garbage then
+ * costs no key, clock, hash or probe per packet, from one source or from
+ * many, into a table full or with room (passed packets always probe). */
+static __always_inline int fg_ft_region_drop(__u32 reg)
 {
 	struct fg_ft_bucket *head = fg_ft_bkt(reg, 0);
 
-	return !head || fg_ft_marked(head, fg_ft_nb);
+	if (!head || fg_ft_marked(head, fg_ft_nb))
+		return 1;
+	if (fg_ft_dwin && fg_ft_budget_spent(head, fg_ft_tick(), fg_ft_dwin))
+		return 2;
+	return 0;
+}
+
+/* A drop the budget sent to the aggregate, counted on its own for the
+ * operator (before fg_ovf_add() counts it with the rest). */
+static __always_inline void fg_ovf_rate_add(__u32 dir, __u32 pkts, __u32 octets)
+{
+	__u32 slot = fg_slot, i;
+	struct fg_ovf_rate *v;
+
+	if (slot >= FG_NSLOTS)
+		slot = FG_SLOT_OTHER; /* as fg_stats_get() */
+	i = fg_slot_key(slot, dir);
+	v = bpf_map_lookup_elem(&fg_ovfrate, &i);
+	if (v) {
+		v->packets += pkts;
+		v->octets += octets;
+	}
 }
 
 /* Packets and IP octets of one accounting call, in one argument (BPF
@@ -417,21 +467,28 @@ fg_flow_pre(struct fg_pkt *p, struct fg_flowstats *st, __u32 pkts, __u32 octets)
 
 /* Flow accounting of one packet (or one GSO super-packet of pkts segments
  * carrying octets IP bytes) into its record, or wherever else it goes.
- * The region and the fill mark come before the key and the clock: a drop
- * that goes to the aggregate needs neither. */
+ * The region, the fill mark and the drop budget come before the key and
+ * the clock: a drop that goes to the aggregate needs neither. */
 static __always_inline void fg_flow_account(struct fg_pkt *p,
 					    struct fg_flowstats *st,
 					    __u32 ifindex, __u32 dir,
 					    __u32 pkts, __u32 octets)
 {
 	struct fg_ft_ctx c;
-	int reg;
+	int reg, way;
 
 	if (fg_flow_pre(p, st, pkts, octets))
 		return;
 	reg = fg_ft_region();
-	if (reg < 0 || (p->reason && fg_ft_region_marked(reg)))
+	if (reg < 0)
 		goto ovf;
+	if (p->reason) {
+		way = fg_ft_region_drop(reg);
+		if (way == 2)
+			fg_ovf_rate_add(dir, pkts, octets);
+		if (way)
+			goto ovf;
+	}
 	/* fg_flow_key_fill() writes the key's 52 bytes; the hash reads 56. */
 	c.u.w[6] = 0;
 	fg_flow_key_fill(&c.u.k, p, ifindex, dir);

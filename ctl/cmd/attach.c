@@ -100,6 +100,7 @@ static void print_attach(const struct fg_iface *ifc, bool already)
 	out_u64("egress_prog_id", ifc->out_prog_id);
 	out_u64("max_flows", fg_pinned_max_flows());
 	out_u64("capture_ring", fg_pinned_cap_ring());
+	out_u64("drop_flow_rate", ifc->drop_rate);
 	out_bool("already_attached", already);
 	out_end();
 }
@@ -278,8 +279,15 @@ static int check_existing(__u32 ifindex, const struct fg_attach_args *a,
 		if (!iface_running(ifc))
 			clear_stale(fd, ifc);
 		else if (ifc->hook == a->hook &&
-			 (a->hook == FG_HOOK_TC || ifc->mode == a->mode))
+			 (a->hook == FG_HOOK_TC || ifc->mode == a->mode) &&
+			 (!a->drop_rate_set || ifc->drop_rate == a->drop_rate))
 			ret = 1;
+		else if (ifc->hook == a->hook &&
+			 (a->hook == FG_HOOK_TC || ifc->mode == a->mode))
+			ret = fg_error(-EBUSY,
+				       "%s already has flowgate attached with "
+				       "drop-flow-rate %u; detach it first",
+				       ifc->ifname, ifc->drop_rate);
 		else
 			ret = fg_error(
 				-EBUSY,
@@ -443,7 +451,7 @@ static __u32 frag_seed(void)
 /* Load the TC object on the shared pins, counting into the interface's
  * slot. Both its programs load; the hook decides which get attached. */
 static int tc_load(struct flowgate_tc **out, const struct fg_ft_info *ft,
-		   __u32 slot, __u32 ring)
+		   const struct fg_iface *ifc, __u32 ring)
 {
 	struct flowgate_tc *skel = flowgate_tc__open();
 	int err;
@@ -451,8 +459,9 @@ static int tc_load(struct flowgate_tc **out, const struct fg_ft_info *ft,
 	if (!skel)
 		return fg_error(-errno, "cannot open the TC object");
 	skel->rodata->fg_frag_seed = frag_seed();
-	skel->rodata->fg_slot = slot;
+	skel->rodata->fg_slot = ifc->slot;
 	FG_FT_RODATA(skel, ft);
+	FG_FT_DROP_RODATA(skel, ifc->drop_rate);
 	err = bpf_map__set_max_entries(skel->maps.fg_cap_ring, ring);
 	if (!err)
 		err = fg_obj_pin_maps(skel->obj, ft);
@@ -488,6 +497,7 @@ static int attach_xdp(struct fg_iface *ifc, const struct fg_ft_info *ft,
 	skel->rodata->fg_slot = ifc->slot;
 	skel->rodata->fg_cap_loadable = fg_kfeat_has(FG_KF_XDP_LOAD_BYTES);
 	FG_FT_RODATA(skel, ft);
+	FG_FT_DROP_RODATA(skel, ifc->drop_rate);
 	/* Opened with pins set but not loaded: libxdp loads it (as an
 	 * freplace component with the dispatcher, as XDP without), and
 	 * libbpf then reuses the pinned maps. */
@@ -587,11 +597,15 @@ static int attach_locked(const struct fg_attach_args *a, int ifindex)
 	ifc.hook = a->hook;
 	ifc.attach_time = (__u64)time(NULL);
 	snprintf(ifc.ifname, sizeof(ifc.ifname), "%s", a->dev);
-	err = tc_load(&tc, &ft, ifc.slot, ring);
+	ifc.drop_rate = a->drop_rate_set ? a->drop_rate : FG_DROP_RATE_DEFAULT;
+	err = tc_load(&tc, &ft, &ifc, ring);
 	if (err)
 		goto out;
 	/* A slot starts from zero, whatever a crash left in it. */
 	err = fg_ifstats_zero(bpf_map__fd(tc->maps.fg_ifstats), ifc.slot);
+	if (!err)
+		err = fg_ovfrate_zero(bpf_map__fd(tc->maps.fg_ovfrate),
+				      ifc.slot);
 	if (err) {
 		fg_error(err, "cannot reset the counters of slot %u: %s",
 			 ifc.slot, fg_strerr(err));
@@ -705,6 +719,11 @@ static void forget_counters(__u32 slot)
 
 	if (fd >= 0) {
 		fg_ifstats_zero(fd, slot);
+		close(fd);
+	}
+	fd = fg_map_open(FG_MAP_OVFRATE);
+	if (fd >= 0) {
+		fg_ovfrate_zero(fd, slot);
 		close(fd);
 	}
 }
@@ -1055,6 +1074,14 @@ static int do_status(int argc, char **argv)
 		out_u64("egress_prog_id", ifc.out_prog_id);
 		out_str("attached_since", since);
 		out_bool("running", iface_running(&ifc));
+		out_u64("drop_flow_rate", ifc.drop_rate);
+		out_u64("drop_flows_per_window",
+			fg_ft_drop_budget(ifc.drop_rate, fg_kernel_hz()));
+		out_u64("drop_window_ms",
+			fg_kernel_hz() ? (1000ull
+					  << fg_ft_drop_shift(fg_kernel_hz())) /
+						 fg_kernel_hz()
+				       : 0);
 		out_obj_close();
 	}
 	out_arr_close();
@@ -1068,7 +1095,7 @@ static int do_status(int argc, char **argv)
 }
 
 /* attach DEV [mode native|skb] [hook xdp|tc] [max-flows N]
- * [capture-ring SIZE] */
+ * [capture-ring SIZE] [drop-flow-rate N] */
 int fg_args_attach(int argc, char **argv, struct fg_attach_args *a)
 {
 	const char *kw, *val;
@@ -1084,13 +1111,24 @@ int fg_args_attach(int argc, char **argv, struct fg_attach_args *a)
 		kw = argv[i];
 		val = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(kw, "mode") && strcmp(kw, "hook") &&
-		    strcmp(kw, "max-flows") && strcmp(kw, "capture-ring"))
+		    strcmp(kw, "max-flows") && strcmp(kw, "capture-ring") &&
+		    strcmp(kw, "drop-flow-rate"))
 			return fg_usage("unknown argument '%s' to attach", kw);
 		if (!val)
 			return fg_usage("%s needs a value", kw);
 		if (!strcmp(kw, "capture-ring")) {
 			if (fg_cap_parse_ring(kw, val, &a->cap_ring))
 				return -FG_EUSAGE;
+			continue;
+		}
+		if (!strcmp(kw, "drop-flow-rate")) {
+			if (fg_parse_u32(val, 0, FG_DROP_RATE_MAX,
+					 &a->drop_rate))
+				return fg_usage("drop-flow-rate must be a "
+						"number from 0 (no limit) to "
+						"%u",
+						FG_DROP_RATE_MAX);
+			a->drop_rate_set = true;
 			continue;
 		}
 		if (!strcmp(kw, "mode") && !strcmp(val, "native"))
@@ -1118,7 +1156,7 @@ int fg_args_attach(int argc, char **argv, struct fg_attach_args *a)
 static const struct fg_verb attach_verbs[] = {
 	FG_VERB(NULL, do_attach,
 		"DEV [mode native|skb] [hook xdp|tc] [max-flows N] "
-		"[capture-ring SIZE]",
+		"[capture-ring SIZE] [drop-flow-rate N]",
 		"guard DEV and count its flows (XDP ingress, TC egress)"),
 	{},
 };

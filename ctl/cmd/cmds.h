@@ -20,10 +20,12 @@ extern const struct fg_cmd fg_cmd_capture;
 /* The argument grammars, pure functions that the unit tests call. */
 struct fg_attach_args {
 	const char *dev;
-	__u32 mode;	 /* enum fg_attach_mode */
-	__u32 hook;	 /* enum fg_hook */
-	__u32 max_flows; /* 0: keep the pinned size, or the default */
-	__u32 cap_ring;	 /* capture ring bytes; 0: likewise */
+	__u32 mode;	    /* enum fg_attach_mode */
+	__u32 hook;	    /* enum fg_hook */
+	__u32 max_flows;    /* 0: keep the pinned size, or the default */
+	__u32 cap_ring;	    /* capture ring bytes; 0: likewise */
+	__u32 drop_rate;    /* drop-flow-rate: drops a second per CPU; 0 none */
+	bool drop_rate_set; /* given (else FG_DROP_RATE_DEFAULT) */
 };
 int fg_args_attach(int argc, char **argv, struct fg_attach_args *a);
 int fg_args_config_set(int argc, char **argv, const struct fg_config *cur,

@@ -78,8 +78,8 @@ static int print_iface(const struct fg_iface_stats *is, void *ctx)
 			 s->rx_bytes == s->pass_bytes + drop_bytes);
 	print_reasons(s);
 	out_obj_open("flows");
-	fg_flowstats_print("in", &s->flows);
-	fg_flowstats_print("out", &is->out.flows);
+	fg_flowstats_print("in", &s->flows, &is->rated_in);
+	fg_flowstats_print("out", &is->out.flows, &is->rated_out);
 	out_obj_close();
 	if (show_queues)
 		print_queues(s);

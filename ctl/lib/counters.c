@@ -21,11 +21,21 @@ static void read_or_zero(int fd, __u32 key, struct fg_ifstats *s)
 		memset(s, 0, sizeof(*s));
 }
 
-static void read_slot(int fd, __u32 slot, struct fg_iface_stats *is)
+static void rate_or_zero(int fd, __u32 key, struct fg_ovf_rate *r)
+{
+	if (fd < 0 || fg_map_lookup_sum(fd, &key, r, sizeof(*r)))
+		memset(r, 0, sizeof(*r));
+}
+
+/* rate_fd: fg_ovfrate, -1 when an older attach made the pins. */
+static void read_slot(int fd, int rate_fd, __u32 slot,
+		      struct fg_iface_stats *is)
 {
 	is->slot = slot;
 	read_or_zero(fd, fg_slot_key(slot, FG_DIR_IN), &is->in);
 	read_or_zero(fd, fg_slot_key(slot, FG_DIR_OUT), &is->out);
+	rate_or_zero(rate_fd, fg_slot_key(slot, FG_DIR_IN), &is->rated_in);
+	rate_or_zero(rate_fd, fg_slot_key(slot, FG_DIR_OUT), &is->rated_out);
 }
 
 /* Name of an interface recorded by attach, else the kernel's name. */
@@ -41,9 +51,9 @@ static void iface_name(int ifaces_fd, __u32 ifindex, char *buf)
 		snprintf(buf, IF_NAMESIZE, "if%u", ifindex);
 }
 
-int fg_ifaces_read(int stats_fd, int ifaces_fd, __u32 only,
-		   int (*fn)(const struct fg_iface_stats *s, void *ctx),
-		   void *ctx)
+static int ifaces_read(int stats_fd, int rate_fd, int ifaces_fd, __u32 only,
+		       int (*fn)(const struct fg_iface_stats *s, void *ctx),
+		       void *ctx)
 {
 	struct fg_iface_stats is;
 	__u32 key, next, slot;
@@ -54,7 +64,7 @@ int fg_ifaces_read(int stats_fd, int ifaces_fd, __u32 only,
 		 * its first packet. */
 		if (fg_iface_slot(ifaces_fd, only, &slot))
 			slot = FG_NSLOTS;
-		read_slot(stats_fd, slot, &is);
+		read_slot(stats_fd, rate_fd, slot, &is);
 		is.ifindex = only;
 		iface_name(ifaces_fd, only, is.name);
 		return fn(&is, ctx);
@@ -65,7 +75,7 @@ int fg_ifaces_read(int stats_fd, int ifaces_fd, __u32 only,
 	     err = bpf_map_get_next_key(ifaces_fd, &key, &next), key = next) {
 		if (fg_iface_slot(ifaces_fd, key, &slot))
 			continue;
-		read_slot(stats_fd, slot, &is);
+		read_slot(stats_fd, rate_fd, slot, &is);
 		is.ifindex = key;
 		iface_name(ifaces_fd, key, is.name);
 		err = fn(&is, ctx);
@@ -75,12 +85,24 @@ int fg_ifaces_read(int stats_fd, int ifaces_fd, __u32 only,
 	/* The catch-all slot: programs loaded without a slot (another
 	 * loader, such as xdp-loader with the plain object), when it
 	 * counted anything. */
-	read_slot(stats_fd, FG_SLOT_OTHER, &is);
+	read_slot(stats_fd, rate_fd, FG_SLOT_OTHER, &is);
 	if (!is.in.rx_packets && !is.in.flows.packets && !is.out.flows.packets)
 		return 0;
 	is.ifindex = FG_IFINDEX_OTHER;
 	snprintf(is.name, sizeof(is.name), "%s", FG_IFNAME_OTHER);
 	return fn(&is, ctx);
+}
+
+int fg_ifaces_read(int stats_fd, int ifaces_fd, __u32 only,
+		   int (*fn)(const struct fg_iface_stats *s, void *ctx),
+		   void *ctx)
+{
+	int rate_fd = fg_map_open(FG_MAP_OVFRATE), err;
+
+	err = ifaces_read(stats_fd, rate_fd, ifaces_fd, only, fn, ctx);
+	if (rate_fd >= 0)
+		close(rate_fd);
+	return err;
 }
 
 void fg_ifstats_drops(const struct fg_ifstats *s, __u64 *packets, __u64 *bytes)

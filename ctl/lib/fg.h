@@ -202,6 +202,16 @@ void fg_obj_chmod_pins(struct bpf_object *obj);
 		(skel)->rodata->fg_ft_seed = (ft)->seed; \
 		fg_clock_rodata((skel)->obj);            \
 	} while (0)
+/* The drop budget in an object's rodata (fg_ft_dwin, fg_ft_dshift): rate
+ * drops a second per CPU (attach drop-flow-rate; 0 no limit) over the
+ * running kernel's HZ (kfeat.h; unknown: no limit). */
+#define FG_FT_DROP_RODATA(skel, rate)                            \
+	do {                                                     \
+		(skel)->rodata->fg_ft_dwin =                     \
+			fg_ft_drop_budget(rate, fg_kernel_hz()); \
+		(skel)->rodata->fg_ft_dshift =                   \
+			fg_ft_drop_shift(fg_kernel_hz());        \
+	} while (0)
 /* The pinned flow table's geometry and seed (fg_ftinfo): 0, -ENOENT
  * without one. */
 int fg_ft_info_read(struct fg_ft_info *info);
@@ -234,6 +244,9 @@ int fg_config_write(const struct fg_config *cfg);
 int fg_ifstats_read(int map_fd, __u32 key, struct fg_ifstats *sum);
 /* Zero both directions of a slot. */
 int fg_ifstats_zero(int map_fd, __u32 slot);
+/* The same for fg_ovfrate (drops the drop budget sent to the overflow
+ * aggregate), indexed alike. */
+int fg_ovfrate_zero(int map_fd, __u32 slot);
 /* The slot attach gave ifindex (fg_ifaces); -ENOENT when not attached. */
 int fg_iface_slot(int ifaces_fd, __u32 ifindex, __u32 *slot);
 
@@ -246,6 +259,9 @@ struct fg_iface_stats {
 	__u32 slot;
 	struct fg_ifstats in;  /* the guard's counters and ingress flows */
 	struct fg_ifstats out; /* egress flow accounting (TC) */
+	/* drops the drop budget sent to the overflow aggregate (fg_ovfrate;
+	 * zeros without it, as pins of an older attach) */
+	struct fg_ovf_rate rated_in, rated_out;
 };
 /* Call fn for each attached interface (only: that ifindex alone, zeros
  * when not attached), then for the catch-all slot if it counted anything.
@@ -345,7 +361,11 @@ void fg_ovf_print(const char *key, const struct fg_ovf_key *k, __u64 packets,
 		  __u64 octets);
 
 /* Flow accounting counters of one interface and direction. */
-void fg_flowstats_print(const char *key, const struct fg_flowstats *f);
+/* rated: the drops of those counters that the drop budget sent to the
+ * overflow aggregate (part of its packets), or NULL where there is no
+ * budget (replay). */
+void fg_flowstats_print(const char *key, const struct fg_flowstats *f,
+			const struct fg_ovf_rate *rated);
 
 /* ---- the overflow aggregate (ovf.c): fg_ovfarr and fg_overflow ---- */
 struct fg_ovf_ent {

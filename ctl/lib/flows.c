@@ -160,7 +160,8 @@ void fg_ovf_print(const char *key, const struct fg_ovf_key *k, __u64 packets,
 
 /* Flow accounting of one direction. Every packet it saw is in a flow, the
  * overflow aggregate, sampled out, or unflowed (drop flows off). */
-void fg_flowstats_print(const char *key, const struct fg_flowstats *f)
+void fg_flowstats_print(const char *key, const struct fg_flowstats *f,
+			const struct fg_ovf_rate *rated)
 {
 	out_obj_open(key);
 	out_u64("packets", f->packets);
@@ -171,6 +172,10 @@ void fg_flowstats_print(const char *key, const struct fg_flowstats *f)
 	out_u64("unflowed_octets", f->unflowed_octets);
 	out_u64("overflow_packets", f->ovf_pkts);
 	out_u64("overflow_octets", f->ovf_octets);
+	if (rated) {
+		out_u64("overflow_rate_packets", rated->packets);
+		out_u64("overflow_rate_octets", rated->octets);
+	}
 	out_u64("inserts_failed", f->insert_fail);
 	out_u64("overflow_lost", f->ovf_lost);
 	out_u64("frag_ports_lent", f->frag_lent);

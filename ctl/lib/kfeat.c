@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -337,6 +338,32 @@ const char *fg_kfeat_rtt_mode(void)
 	return fg_kfeat_has(FG_KF_RTT_ARGS) ? "exact" : "coarse";
 }
 
+unsigned int fg_hz_of_tick(__u64 tick_ns)
+{
+	__u64 hz;
+
+	if (!tick_ns)
+		return 0;
+	hz = (1000000000ull + tick_ns / 2) / tick_ns;
+	return hz >= 10 && hz <= 10000 ? (unsigned int)hz : 0;
+}
+
+/* clock_getres(CLOCK_MONOTONIC_COARSE) is the kernel's TICK_NSEC, a
+ * config file need not exist (as in a VM's initramfs). */
+unsigned int fg_kernel_hz(void)
+{
+	static unsigned int hz;
+	static bool read;
+	struct timespec ts;
+
+	if (read)
+		return hz;
+	read = true;
+	if (!clock_getres(CLOCK_MONOTONIC_COARSE, &ts) && !ts.tv_sec)
+		hz = fg_hz_of_tick(ts.tv_nsec);
+	return hz;
+}
+
 void fg_kfeat_print(const char *key)
 {
 	int i;
@@ -355,5 +382,6 @@ void fg_kfeat_print(const char *key)
 				      : "single program");
 	out_str("tc_attach", "clsact");
 	out_str("rtt_samples", fg_kfeat_rtt_mode());
+	out_u64("hz", fg_kernel_hz()); /* 0: unknown, no drop budget */
 	out_obj_close();
 }

@@ -58,6 +58,13 @@ unsigned int fg_kfeat_version(void);
 /* "6.1.0-57-amd64" -> FG_KVER(6, 1) + 0; -EINVAL when it is no version. */
 int fg_kver_parse(const char *release, unsigned int *ver);
 
+/* The running kernel's HZ (ticks of jiffies a second), from its tick
+ * (the coarse clocks' resolution); 0 when unknown. Read once. */
+unsigned int fg_kernel_hz(void);
+/* HZ of a tick of tick_ns (TICK_NSEC rounds 1e9 / HZ): 0 for none or
+ * outside 10..10000. */
+unsigned int fg_hz_of_tick(__u64 tick_ns);
+
 /*
  * The one error line for a missing feature:
  *   Linux R lacks WHAT (Linux X.Y and later[, CONFIG_...]); STILL

@@ -517,15 +517,17 @@ int fg_config_write(const struct fg_config *cfg)
 	return fg_map_set0(FG_MAP_CONFIG, cfg);
 }
 
-int fg_ifstats_zero(int map_fd, __u32 slot)
+/* Both directions' entries of slot in a per-CPU array of vsz values
+ * indexed by fg_slot_key. */
+static int slot_zero(int map_fd, __u32 slot, size_t vsz)
 {
 	int ncpu = libbpf_num_possible_cpus(), err = 0;
-	struct fg_ifstats *v;
 	__u32 dir, key;
+	void *v;
 
 	if (ncpu < 0)
 		return ncpu;
-	v = calloc(ncpu, sizeof(*v));
+	v = calloc(ncpu, vsz);
 	if (!v)
 		return -ENOMEM;
 	for (dir = FG_DIR_IN; dir <= FG_DIR_OUT && !err; dir++) {
@@ -535,6 +537,16 @@ int fg_ifstats_zero(int map_fd, __u32 slot)
 	}
 	free(v);
 	return err;
+}
+
+int fg_ifstats_zero(int map_fd, __u32 slot)
+{
+	return slot_zero(map_fd, slot, sizeof(struct fg_ifstats));
+}
+
+int fg_ovfrate_zero(int map_fd, __u32 slot)
+{
+	return slot_zero(map_fd, slot, sizeof(struct fg_ovf_rate));
 }
 
 int fg_ifstats_read(int map_fd, __u32 key, struct fg_ifstats *sum)

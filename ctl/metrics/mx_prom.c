@@ -188,6 +188,26 @@ static void flow_family(FILE *f, const struct fg_mx *m, const char *name,
 	}
 }
 
+/* The drop budget's counters (fg_ovfrate), per interface and direction. */
+static void rate_family(FILE *f, const struct fg_mx *m, const char *name,
+			const char *help, size_t off)
+{
+	const struct fg_ovf_rate *r;
+	int i, d;
+
+	family(f, name, "counter", help);
+	IFACES(m, i)
+	for (d = 0; d < 2; d++) {
+		r = d ? &m->ifaces[i].rated_out : &m->ifaces[i].rated_in;
+		fprintf(f, "%s{", name);
+		label(f, "interface", m->ifaces[i].name, true);
+		label(f, "direction", d ? "out" : "in", false);
+		fprintf(f, "} %llu\n",
+			(unsigned long long)*(const __u64 *)((const char *)r +
+							     off));
+	}
+}
+
 #define FLOW(name, field, help)                   \
 	flow_family(f, m, "flowgate_" name, help, \
 		    offsetof(struct fg_flowstats, field))
@@ -210,6 +230,15 @@ static void flows(FILE *f, const struct fg_mx *m)
 	     "CPU region above the fill mark).");
 	FLOW("flow_overflow_bytes_total", ovf_octets,
 	     "Bytes counted in the overflow aggregates.");
+	rate_family(f, m, "flowgate_flow_overflow_rate_packets_total",
+		    "Dropped packets the drop budget (attach drop-flow-rate) "
+		    "sent to the overflow aggregates (part of "
+		    "flowgate_flow_overflow_packets_total).",
+		    offsetof(struct fg_ovf_rate, packets));
+	rate_family(f, m, "flowgate_flow_overflow_rate_bytes_total",
+		    "Bytes of the dropped packets the drop budget sent to the "
+		    "overflow aggregates.",
+		    offsetof(struct fg_ovf_rate, octets));
 	FLOW("flow_inserts_failed_total", insert_fail,
 	     "Packets whose flow found no room (the overflow aggregates "
 	     "counted them).");

@@ -775,7 +775,7 @@ static void print_summary(const struct replay *r, const struct rflows *f,
 	if (!es)
 		out_u64("flow_records", f->n);
 	out_u64("max_flows", r->ftinfo.max_flows);
-	fg_flowstats_print("accounting", &s->flows);
+	fg_flowstats_print("accounting", &s->flows, NULL);
 	if (es)
 		print_export(r, es);
 	print_capture(r);

@@ -81,6 +81,12 @@ int fgt_open_flows(struct fgt *t, __u32 slot, __u32 max_flows,
 int fgt_open_ft(struct fgt *t, __u32 slot, __u32 nreg, __u32 nb,
 		int capture_clock)
 {
+	return fgt_open_budget(t, slot, nreg, nb, capture_clock, 0);
+}
+
+int fgt_open_budget(struct fgt *t, __u32 slot, __u32 nreg, __u32 nb,
+		    int capture_clock, __u32 dwin)
+{
 	struct fg_ft_info info = {.version = FG_FT_VERSION,
 				  .nreg = nreg,
 				  .nb = nb,
@@ -106,6 +112,7 @@ int fgt_open_ft(struct fgt *t, __u32 slot, __u32 nreg, __u32 nb,
 	t->skel->rodata->fg_record_last = 1;
 	t->skel->rodata->fg_slot = slot;
 	t->skel->rodata->fg_capture_clock = capture_clock;
+	t->skel->rodata->fg_ft_dwin = dwin; /* windows of one jiffy */
 	/* fg_xdp only: replay's driver costs the verifier as much again
 	 * (tests/bpf/test_replay.c loads it). */
 	bpf_program__set_autoload(t->skel->progs.fg_replay, false);

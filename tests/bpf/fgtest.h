@@ -51,6 +51,11 @@ int fgt_open_flows(struct fgt *t, __u32 slot, __u32 max_flows,
  * whatever the CPU) of nb buckets, seed 0. */
 int fgt_open_ft(struct fgt *t, __u32 slot, __u32 nreg, __u32 nb,
 		int capture_clock);
+/* The same with a drop budget of dwin drops a window (fg_ft_dwin; 0, as
+ * every other instance, no limit) of one jiffy, or with capture_clock of
+ * 2^FG_FT_TICK_SHIFT ns. */
+int fgt_open_budget(struct fgt *t, __u32 slot, __u32 nreg, __u32 nb,
+		    int capture_clock, __u32 dwin);
 
 /* The table's geometry as tests load it: one region per possible CPU, nb
  * buckets a region for max_flows (0: attach's default), seed 0 (the

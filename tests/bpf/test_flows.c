@@ -7,13 +7,15 @@
  * fg_ifstats flow counters conserving every packet; and the table itself
  * (fg_flowtab, include/fg_flowtab.h): a key's two buckets, overflow when
  * both are full, slots reused only when acknowledged as ended, a flow's
- * regions summed, and the fill mark. Flows are read as every reader reads
- * them, through ctl/lib/flowtab.h; the table tests also look at slots.
+ * regions summed, the fill mark and the drop budget. Flows are read as every
+ * reader reads them, through ctl/lib/flowtab.h; the table tests also look at
+ * slots.
  */
 #include <arpa/inet.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -863,6 +865,146 @@ static void test_fill_mark(void)
 	fgt_close(&f);
 }
 
+/* ---- The drop budget (attach drop-flow-rate) ---------------------------- */
+
+/* Drops the budget sent to the aggregate, as stats reads them. */
+static struct fg_ovf_rate rated_get(struct fgt *in)
+{
+	struct fg_ovf_rate r;
+	__u32 key = FGT_STATS_IN;
+
+	if (fg_map_lookup_sum(bpf_map__fd(in->skel->maps.fg_ovfrate), &key, &r,
+			      sizeof(r)))
+		memset(&r, 0xff, sizeof(r));
+	return r;
+}
+
+/* n drops (wrong IPv4 checksum) from n sources from 192.0.2.(first). */
+static void drops_from(struct fgt *in, int first, int n)
+{
+	char a[32];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(a, sizeof(a), "192.0.2.%d", first + i);
+		send_bad_csum(in, a);
+	}
+}
+
+/* Live flows in every region. */
+static int count_flow(const struct fg_flow_key *k, const struct fg_flow_val *v,
+		      void *ctx)
+{
+	(*(__u64 *)ctx)++;
+	return 0;
+}
+
+static __u64 live_flows(struct fgt *in)
+{
+	__u64 n = 0;
+
+	if (fg_ft_walk(&in->ft, count_flow, &n))
+		fgt_diag("walk failed");
+	return n;
+}
+
+/*
+ * The budget of 4 drops a tick, on the capture's clock (ticks of
+ * 2^FG_FT_TICK_SHIFT ns) into a table with room: of a tick's drops the
+ * first 4 take flow records, the rest go to the aggregate, counted on
+ * their own too; passed packets are not limited; the next tick has 4
+ * again. Then the kernel's clock (jiffies), and 0: no limit.
+ */
+static void test_drop_budget(void)
+{
+	struct fg_ovf_rate r;
+	struct fg_ifstats s;
+	__u64 ovf_oct, ovf0, t0, t1, n1, n2, ticks;
+	struct timespec ts;
+	struct fgt f;
+	int i;
+
+	if (fgt_open_budget(&f, FG_SLOT_OTHER, 1, 64, 1, 4)) {
+		fgt_ok(0, "drop budget: instance loads");
+		return;
+	}
+	f.skel->bss->fg_pkt_ns = 1000ull << FG_FT_TICK_SHIFT;
+	drops_from(&f, 10, 10);
+	fgt_stats(&f, FGT_STATS_IN, &s);
+	r = rated_get(&f);
+	ovf_get(&f, FGT_IFINDEX, 4, IPPROTO_UDP, &ovf_oct);
+	fgt_ok(live_flows(&f) == 4 && s.flows.ovf_pkts == 6 &&
+		       s.flows.insert_fail == 6 && ovf_udp4(&f) == 6 &&
+		       r.packets == 6 && r.octets == s.flows.ovf_octets &&
+		       ovf_oct == r.octets &&
+		       s.drop_packets[FG_R_IP4_CSUM] == 10,
+	       "drop budget: 10 drops of a tick, 4 flows and 6 in the "
+	       "aggregate, counted as budget's (%llu flows, %llu overflow, "
+	       "%llu by the budget)",
+	       (unsigned long long)live_flows(&f),
+	       (unsigned long long)s.flows.ovf_pkts,
+	       (unsigned long long)r.packets);
+	for (i = 0; i < 3; i++)
+		send_udp(&f, "192.0.2.90", 3000 + i);
+	fgt_stats(&f, FGT_STATS_IN, &s);
+	fgt_ok(live_flows(&f) == 7 && s.flows.ovf_pkts == 6 &&
+		       rated_get(&f).packets == 6,
+	       "drop budget: passed packets of the spent tick take flows");
+	f.skel->bss->fg_pkt_ns = 1001ull << FG_FT_TICK_SHIFT;
+	drops_from(&f, 30, 5);
+	fgt_stats(&f, FGT_STATS_IN, &s);
+	fgt_ok(live_flows(&f) == 11 && s.flows.ovf_pkts == 7 &&
+		       rated_get(&f).packets == 7,
+	       "drop budget: the next tick, 4 of 5 drops take flows anew");
+	fgt_ok(s.flows.packets == 18 &&
+		       s.flows.packets == live_packets(&f) + s.flows.ovf_pkts,
+	       "drop budget: conservation, 18 = %llu in flows + %llu overflow",
+	       (unsigned long long)live_packets(&f),
+	       (unsigned long long)s.flows.ovf_pkts);
+	fgt_close(&f);
+
+	/* The kernel's clock: a burst is within one tick or two (a
+	 * coarse clock reading ticks with jiffies says how many). */
+	if (fgt_open_budget(&f, FG_SLOT_OTHER, 1, 64, 0, 4)) {
+		fgt_ok(0, "drop budget: instance on the kernel's clock loads");
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	t0 = ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	drops_from(&f, 10, 40);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	t1 = ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	clock_getres(CLOCK_MONOTONIC_COARSE, &ts);
+	ticks = (t1 - t0) / (ts.tv_nsec ? ts.tv_nsec : 1) + 2;
+	n1 = live_flows(&f);
+	fgt_stats(&f, FGT_STATS_IN, &s);
+	/* Under emulation (the kernel matrix) the 40 may span 10 ticks. */
+	fgt_ok(n1 >= 4 && n1 <= 4 * ticks && (ticks >= 12 || n1 < 40) &&
+		       s.flows.ovf_pkts == 40 - n1 &&
+		       rated_get(&f).packets == 40 - n1,
+	       "drop budget, jiffies: 40 drops in %llu ticks or fewer, %llu "
+	       "flows (4 a tick), the rest by the budget",
+	       (unsigned long long)ticks, (unsigned long long)n1);
+	usleep(30000); /* 3 ticks at HZ 100 */
+	drops_from(&f, 60, 8);
+	n2 = live_flows(&f) - n1;
+	fgt_ok(n2 >= 4,
+	       "drop budget, jiffies: renewed a tick later (%llu "
+	       "flows of 8 drops)",
+	       (unsigned long long)n2);
+	fgt_close(&f);
+
+	/* 0, as the shared instance loads: no limit (its table has room). */
+	n1 = live_flows(&t);
+	fgt_stats(&t, FGT_STATS_IN, &s);
+	ovf0 = s.flows.ovf_pkts;
+	drops_from(&t, 200, 20);
+	fgt_stats(&t, FGT_STATS_IN, &s);
+	fgt_ok(live_flows(&t) == n1 + 20 && s.flows.ovf_pkts == ovf0 &&
+		       !rated_get(&t).packets,
+	       "drop budget 0: no limit, 20 drops at once are 20 flows");
+}
+
 /* ---- The overflow aggregate's two maps ---------------------------------- */
 
 /* One overflow case: a frame and where its packet must be counted. */
@@ -1063,6 +1205,7 @@ int main(void)
 	test_cpu_beyond();
 	test_buckets();
 	test_fill_mark();
+	test_drop_budget();
 	test_ovf_classes();
 	test_ovf_class_map();
 	fgt_close(&t);

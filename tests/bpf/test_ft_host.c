@@ -12,7 +12,8 @@
  * aggregate. The frames take both choices of a key, fill buckets to
  * overflow, start new generations of ended keys in place, reuse ended
  * slots for new keys (first and second bucket), keep a slot that took a
- * packet after its end, and drop packets past the fill mark.
+ * packet after its end, drop packets past the fill mark, and past the
+ * drop budget of a tick (the capture's clock's ticks in both).
  */
 #include <arpa/inet.h>
 #include <string.h>
@@ -25,12 +26,13 @@
 #include "pkt.h"
 #include "flowgate_xdp.skel.h"
 
-#define NB 4 /* buckets: 32 slots, the fill mark at 28 live */
+#define NB    4 /* buckets: 32 slots, the fill mark at 28 live */
+#define DTICK 4 /* the drop budget: drops into flow records a tick */
 
 static struct fgt t;
 static struct fg_ft host;
 static struct fg_config cfg; /* the default profile, as fg_xdp's */
-static __u64 host_ovf, now = 1000000000ull;
+static __u64 host_ovf, host_rated, now = 1000000000ull;
 
 /* UDP from 192.0.2.(src) port sport to 198.51.100.9:53; bad: with a
  * wrong IPv4 header checksum (a drop). */
@@ -57,6 +59,7 @@ static void both(int src, __u16 sport, int bad)
 	struct fg_pkt fp;
 	struct pkt p;
 	__u32 octets;
+	int way;
 
 	frame(&p, src, sport, bad);
 	now += 1000;
@@ -68,7 +71,10 @@ static void both(int src, __u16 sport, int bad)
 	memset(&k, 0, sizeof(k));
 	fg_flow_key_fill(&k, &fp, FGT_IFINDEX, FG_DIR_IN);
 	fg_ft_host_op(&c, &fp, &k, 1, octets, now, 0);
-	host_ovf += fg_ft_host_account(host.b, NB, &c);
+	c.budget = DTICK;
+	way = fg_ft_host_account(host.b, NB, &c); /* 2: by the budget */
+	host_ovf += way != 0;
+	host_rated += way == 2;
 }
 
 static struct fg_flow_key key_of(int src, __u16 sport)
@@ -117,11 +123,12 @@ static int tables_differ(const char *step)
 			return 1;
 		}
 		if (a->used != b->used || a->reused != b->reused ||
-		    a->ended != b->ended) {
+		    a->ended != b->ended || a->drops != b->drops) {
 			fgt_diag("%s: bucket %d: used %u/%u reused %u/%u "
-				 "ended %u/%u (BPF/host)",
+				 "ended %u/%u drops %#x/%#x (BPF/host)",
 				 step, bi, a->used, b->used, a->reused,
-				 b->reused, a->ended, b->ended);
+				 b->reused, a->ended, b->ended, a->drops,
+				 b->drops);
 			return 1;
 		}
 		for (s = 0; s < FG_FT_SLOTS; s++)
@@ -148,6 +155,18 @@ static __u64 bpf_ovf(void)
 	if (fgt_stats(&t, FGT_STATS_IN, &st))
 		return ~0ull;
 	return st.flows.ovf_pkts;
+}
+
+/* Drops BPF's budget sent to the aggregate (fg_ovfrate). */
+static __u64 bpf_rated(void)
+{
+	struct fg_ovf_rate r;
+	__u32 key = FGT_STATS_IN;
+
+	if (fg_map_lookup_sum(bpf_map__fd(t.skel->maps.fg_ovfrate), &key, &r,
+			      sizeof(r)))
+		return ~0ull;
+	return r.packets;
 }
 
 static int taken(void)
@@ -179,12 +198,13 @@ static int two_choices(void)
 
 static void check(const char *step)
 {
-	__u64 o = bpf_ovf();
+	__u64 o = bpf_ovf(), r = bpf_rated();
 
-	fgt_ok(!tables_differ(step) && o == host_ovf,
+	fgt_ok(!tables_differ(step) && o == host_ovf && r == host_rated,
 	       "%s: the host form's table equals BPF's slot for slot, "
-	       "overflow %llu packets in both",
-	       step, (unsigned long long)o);
+	       "overflow %llu packets in both, %llu of them by the drop "
+	       "budget",
+	       step, (unsigned long long)o, (unsigned long long)r);
 	if (o != host_ovf)
 		fgt_diag("overflow BPF %llu host %llu", (unsigned long long)o,
 			 (unsigned long long)host_ovf);
@@ -199,7 +219,7 @@ int main(void)
 		fgt_ok(false, "host table");
 		return fgt_done();
 	}
-	if (fgt_open_ft(&t, FG_SLOT_OTHER, 1, NB, 1)) {
+	if (fgt_open_budget(&t, FG_SLOT_OTHER, 1, NB, 1, DTICK)) {
 		fgt_skip("cannot load fg_xdp", "host form against BPF");
 		return fgt_done();
 	}
@@ -257,6 +277,16 @@ int main(void)
 	for (i = 0; i < 6; i++)
 		both(150 + i, 3000, 1);
 	check("drops below the fill mark");
+	fgt_ok(host_rated == 2 && host.b[0].used + host.b[0].reused > 0,
+	       "the drop budget: 4 of 6 drops of a tick took slots, 2 went "
+	       "to the aggregate");
+
+	/* The next tick: the budget anew. */
+	now = ((now >> FG_FT_TICK_SHIFT) + 1) << FG_FT_TICK_SHIFT;
+	for (i = 6; i < 9; i++)
+		both(150 + i, 3000, 1);
+	check("drops of the next tick");
+	fgt_ok(host_rated == 2, "the next tick's 3 drops took slots");
 
 	fgt_close(&t);
 	ftmem_free(&host);

@@ -5,7 +5,8 @@
 # packets sent, per direction, flows + overflow + sampled out + unflowed
 # = K exactly, and the same for octets (IP-layer bytes), with a table
 # smaller than the number of flows, for IPv4, IPv6, VLAN-tagged and
-# fragmented traffic, on XDP ingress, TC egress and TC ingress.
+# fragmented traffic, on XDP ingress, TC egress and TC ingress, and with
+# a drop budget (attach drop-flow-rate).
 . "$(dirname "$0")/../lib/netns.sh"
 
 fg_setup
@@ -117,6 +118,26 @@ fg detach "$RX_IF" >/dev/null || bail "detach"
 check "detached, the full table stays with its size" \
 	test "$(jget "$(fg -j status)" 'd["max_flows"]')" = 64
 fg purge >/dev/null || bail "purge" # the next part wants a big table
+
+# ---- the drop budget, on a fresh state (its aggregates go with the purge) ----
+if ! short_skip "round: drops past the budget"; then
+# The drop budget: 1 drop a second per CPU is a drop a window (1/16 s or
+# so); the burst's other drops go to the overflow aggregate, counted
+# apart in stats.
+fg attach "$RX_IF" drop-flow-rate 1 >/dev/null || bail "attach drop-flow-rate 1"
+fg_settle || bail "the link does not settle"
+expect_eq "status: the interface's drop-flow-rate, a drop a window of 50-100 ms" \
+	"$(jget "$(fg -j status)" '[(i["drop_flow_rate"], (i["drop_flows_per_window"], 50 <= i["drop_window_ms"] <= 100) == ((1, True) if d["kernel"]["hz"] else (0, False))) for i in d["interfaces"]]')" \
+	"[[1, true]]"
+rin() { jget "$(fg -j stats dev "$RX_IF")" "d[\"interfaces\"][0][\"flows\"][\"in\"][\"$1\"]"; }
+r0=$(rin overflow_rate_packets) o0=$(rin overflow_packets)
+round "drops past the budget" in synfin
+r1=$(rin overflow_rate_packets) o1=$(rin overflow_packets)
+check "drop budget: of 20 drops in a burst, $((r1 - r0)) by the budget to the aggregate (counted there too: $((o1 - o0)))" \
+	test $((r1 - r0)) -gt 0 -a $((r1 - r0)) -lt 20 -a $((o1 - o0)) -ge $((r1 - r0))
+fg detach "$RX_IF" >/dev/null || bail "detach"
+fg purge >/dev/null || bail "purge"
+fi
 
 # ---- big table: fragments, drop flows, sampling --------------------------------
 fg attach "$RX_IF" >/dev/null || bail "attach"

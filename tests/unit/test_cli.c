@@ -100,6 +100,46 @@ static void test_attach_args(void **state)
 			 -FG_EUSAGE);
 }
 
+static void test_attach_drop_rate(void **state)
+{
+	struct fg_attach_args a;
+
+	assert_int_equal(fg_args_attach(ARGC("eth0"), ARGV("eth0"), &a), 0);
+	assert_false(a.drop_rate_set); /* attach takes the default */
+	assert_int_equal(fg_args_attach(ARGC("eth0", "drop-flow-rate", "5000"),
+					ARGV("eth0", "drop-flow-rate", "5000"),
+					&a),
+			 0);
+	assert_true(a.drop_rate_set);
+	assert_int_equal(a.drop_rate, 5000);
+	assert_int_equal(fg_args_attach(ARGC("eth0", "drop-flow-rate", "0"),
+					ARGV("eth0", "drop-flow-rate", "0"),
+					&a),
+			 0);
+	assert_true(a.drop_rate_set);
+	assert_int_equal(a.drop_rate, 0); /* no limit */
+	assert_int_equal(
+		fg_args_attach(ARGC("eth0", "drop-flow-rate", "10000000"),
+			       ARGV("eth0", "drop-flow-rate", "10000000"), &a),
+		0);
+	assert_int_equal(a.drop_rate, FG_DROP_RATE_MAX);
+	assert_int_equal(
+		fg_args_attach(ARGC("eth0", "drop-flow-rate", "10000001"),
+			       ARGV("eth0", "drop-flow-rate", "10000001"), &a),
+		-FG_EUSAGE);
+	assert_int_equal(fg_args_attach(ARGC("eth0", "drop-flow-rate", "-1"),
+					ARGV("eth0", "drop-flow-rate", "-1"),
+					&a),
+			 -FG_EUSAGE);
+	assert_int_equal(fg_args_attach(ARGC("eth0", "drop-flow-rate", "1k"),
+					ARGV("eth0", "drop-flow-rate", "1k"),
+					&a),
+			 -FG_EUSAGE);
+	assert_int_equal(fg_args_attach(ARGC("eth0", "drop-flow-rate"),
+					ARGV("eth0", "drop-flow-rate"), &a),
+			 -FG_EUSAGE);
+}
+
 static void test_config_set_profile(void **state)
 {
 	struct fg_config cur = {}, cfg;
@@ -298,6 +338,7 @@ int main(void)
 		cmocka_unit_test(test_u32),
 		cmocka_unit_test(test_names_roundtrip),
 		cmocka_unit_test(test_attach_args),
+		cmocka_unit_test(test_attach_drop_rate),
 		cmocka_unit_test(test_config_set_profile),
 		cmocka_unit_test(test_config_set_check),
 		cmocka_unit_test(test_config_set_flows),

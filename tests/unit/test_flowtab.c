@@ -792,10 +792,47 @@ static void test_end_race(void **state)
 	table_free();
 }
 
+/* The drop budget per window, and its word in a region's first bucket. */
+static void test_drop_budget(void **state)
+{
+	struct fg_ft_bucket head = {};
+	int i, spent = 0;
+
+	/* windows of 2^s ticks, at least FG_FT_WINDOW_MS (50 ms) */
+	assert_int_equal(fg_ft_drop_shift(250), 4);  /* 64 ms */
+	assert_int_equal(fg_ft_drop_shift(1000), 6); /* 64 ms */
+	assert_int_equal(fg_ft_drop_shift(100), 3);  /* 80 ms */
+	assert_int_equal(fg_ft_drop_shift(300), 4);  /* 53 ms */
+	assert_int_equal(fg_ft_drop_shift(0), 0);
+	assert_int_equal(fg_ft_drop_budget(0, 250), 0);	  /* no limit */
+	assert_int_equal(fg_ft_drop_budget(20000, 0), 0); /* HZ unknown */
+	assert_int_equal(fg_ft_drop_budget(10000, 250), 640);
+	assert_int_equal(fg_ft_drop_budget(10001, 250), 641); /* rounded up */
+	assert_int_equal(fg_ft_drop_budget(10000, 1000), 640);
+	assert_int_equal(fg_ft_drop_budget(1, 1000), 1); /* at least 1 */
+	assert_int_equal(fg_ft_drop_budget(100000000, 100),
+			 FG_FT_DROPS_MAX); /* capped */
+	for (i = 0; i < 10; i++)
+		spent += fg_ft_budget_spent(&head, 7, 3);
+	assert_int_equal(spent, 7);
+	assert_int_equal(head.drops, 7u << FG_FT_DROPS_BITS | 3);
+	assert_int_equal(fg_ft_budget_spent(&head, 8, 3), 0); /* renewed */
+	assert_int_equal(head.drops, 8u << FG_FT_DROPS_BITS | 1);
+	/* The tick's low 12 bits: 4096 ticks later reads as the same. */
+	assert_int_equal(fg_ft_budget_spent(&head, 8 + 4096, 3), 0);
+	assert_int_equal(head.drops, 8u << FG_FT_DROPS_BITS | 2);
+	/* The whole tick counter wraps as the word's bits do. */
+	head.drops = 0xfffu << FG_FT_DROPS_BITS | 3;
+	assert_int_equal(fg_ft_budget_spent(&head, 0xffffffffu, 3), 1);
+	assert_int_equal(fg_ft_budget_spent(&head, 0, 3), 0);
+	assert_int_equal(head.drops, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_geometry),
+		cmocka_unit_test(test_drop_budget),
 		cmocka_unit_test(test_open_checks),
 		cmocka_unit_test(test_open_fd),
 		cmocka_unit_test(test_get),

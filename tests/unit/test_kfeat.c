@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include "fg.h"
@@ -280,6 +281,24 @@ static void test_func(void **state)
 	assert_string_equal(f, "");
 }
 
+static void test_kernel_hz(void **state)
+{
+	unsigned int hz = fg_kernel_hz();
+	struct timespec ts;
+
+	assert_int_equal(fg_hz_of_tick(4000000), 250);
+	assert_int_equal(fg_hz_of_tick(1000000), 1000);
+	assert_int_equal(fg_hz_of_tick(3333333), 300); /* TICK_NSEC at 300 */
+	assert_int_equal(fg_hz_of_tick(10000000), 100);
+	assert_int_equal(fg_hz_of_tick(0), 0);
+	assert_int_equal(fg_hz_of_tick(1000), 0);	/* 1 MHz: no tick */
+	assert_int_equal(fg_hz_of_tick(1000000000), 0); /* 1 Hz */
+	/* The running kernel's, from its coarse clock; read once. */
+	assert_int_equal(clock_getres(CLOCK_MONOTONIC_COARSE, &ts), 0);
+	assert_int_equal(hz, fg_hz_of_tick(ts.tv_nsec));
+	assert_int_equal(fg_kernel_hz(), hz);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -287,6 +306,7 @@ int main(void)
 		cmocka_unit_test(test_fake),	   cmocka_unit_test(test_msg),
 		cmocka_unit_test(test_need),	   cmocka_unit_test(test_tail),
 		cmocka_unit_test(test_report),	   cmocka_unit_test(test_func),
+		cmocka_unit_test(test_kernel_hz),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -67,10 +67,13 @@ static int set_switch(struct bpf_object *obj, const char *name)
 }
 
 /* The flow table as attach makes it (include/fg_flowtab.h): a region per
- * possible CPU, so that the verifier walks the per-CPU path that the
- * defaults (one region: replay's) leave out as dead code. Objects
- * without the table are left alone. */
-#define FT_NB 1024
+ * possible CPU and a drop budget, so that the verifier walks the per-CPU
+ * path and the budget's that the defaults (one region and no budget:
+ * replay's) leave out as dead code. Objects without the table are left
+ * alone. */
+#define FT_NB	  1024
+#define FT_DWIN	  1280
+#define FT_DSHIFT 4
 static int set_flowtab(struct bpf_object *obj)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(obj, FG_MAP_FLOWTAB);
@@ -79,7 +82,9 @@ static int set_flowtab(struct bpf_object *obj)
 	if (!m)
 		return 0;
 	if (ncpu < 1 || fg_obj_set_rodata(obj, "fg_ft_nreg", ncpu) ||
-	    fg_obj_set_rodata(obj, "fg_ft_nb", FT_NB))
+	    fg_obj_set_rodata(obj, "fg_ft_nb", FT_NB) ||
+	    fg_obj_set_rodata(obj, "fg_ft_dwin", FT_DWIN) ||
+	    fg_obj_set_rodata(obj, "fg_ft_dshift", FT_DSHIFT))
 		return -1;
 	/* The clock as attach sets it: the jiffies branch verified. */
 	fg_clock_rodata(obj);
