@@ -27,6 +27,7 @@
 #include <netinet/tcp.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include "fg.h"
 #include "exp_out.h"
 
@@ -36,6 +37,14 @@
 /* No message for this long: re-send templates first (UDP collectors may
  * have dropped the session, ipfixcol2 after 600 s). */
 #define IDLE_GAP_MS 60000
+/* UDP datagrams a system call: a 100,000-flow sweep is 6,250 of them */
+#define UDP_BATCH 32
+
+/* One UDP datagram waiting in the batch: what its loss would count. */
+struct udpq {
+	__u32 records;
+	__u64 packets, octets;
+};
 
 struct spmsg {
 	struct spmsg *next;
@@ -79,6 +88,13 @@ struct fg_out {
 	__u64 loss_from, loss_log_ms; /* lost_records at the start; last log */
 	__u32 loss_quiet; /* episodes not logged since the last log */
 	struct fg_exp_outstats st;
+	/* UDP: a sweep's datagrams leave UDP_BATCH at a time (sendmmsg), each
+	 * encoded in a slot of its own (cap octets); nq are waiting. */
+	__u8 *slots;
+	unsigned int nq;
+	struct udpq q[UDP_BATCH];
+	struct iovec iov[UDP_BATCH];
+	struct mmsghdr mh[UDP_BATCH];
 };
 
 #define LOSS_LOG_MS 10000
@@ -444,6 +460,63 @@ __u64 fg_out_discard(struct fg_out *o)
 
 /* ---- messages ---------------------------------------------------------- */
 
+/* A UDP datagram not sent (err: errno, EIO a short send): counted lost,
+ * and as the collector may have been unreachable (ICMP) and missed the
+ * templates too, they go first in the next batch. */
+static void udp_failed(struct fg_out *o, const struct udpq *q, int err)
+{
+	o->loss_err = err;
+	lost(o, q->records, q->packets, q->octets);
+	o->tmpl_due = true;
+}
+
+/*
+ * Send the waiting datagrams, each with the outcome a send() of its own
+ * would have had, in order. sendmmsg() reports an error only when it is
+ * the first datagram's: when one in the middle fails, the call returns
+ * the count before it, so the next call starts with it and reports its
+ * error. A one-shot error (a pending ICMP error is cleared by the send
+ * that meets it) is not seen again and the datagram goes on the next
+ * call; the templates are still due, as for any failed send.
+ */
+static void udp_send_queued(struct fg_out *o)
+{
+	unsigned int i = 0, j;
+	int n;
+
+	while (i < o->nq) {
+		n = sendmmsg(o->fd, o->mh + i, o->nq - i, MSG_DONTWAIT);
+		if (n <= 0) {
+			udp_failed(o, &o->q[i], n < 0 ? errno : EIO);
+			i++;
+			continue;
+		}
+		for (j = i; j < i + n; j++) {
+			if (o->mh[j].msg_len == o->iov[j].iov_len)
+				sent(o, o->iov[j].iov_len, o->q[j].records);
+			else
+				udp_failed(o, &o->q[j], EIO);
+		}
+		i += n;
+		if (i < o->nq)
+			o->tmpl_due = true;
+	}
+	o->nq = 0;
+}
+
+static void udp_queue(struct fg_out *o, __u8 *msg, size_t len, __u32 records,
+		      __u64 pkts, __u64 octets)
+{
+	__u8 *slot = o->slots + (size_t)o->nq * o->cap;
+
+	if (msg != slot) /* after a pause's send: the first slot is free */
+		memmove(slot, msg, len);
+	o->iov[o->nq] = (struct iovec){.iov_base = slot, .iov_len = len};
+	o->q[o->nq] = (struct udpq){records, pkts, octets};
+	if (++o->nq == UDP_BATCH)
+		udp_send_queued(o);
+}
+
 static void deliver(struct fg_out *o, __u8 *msg, size_t len, __u32 records,
 		    __u64 pkts, __u64 octets)
 {
@@ -457,32 +530,32 @@ static void deliver(struct fg_out *o, __u8 *msg, size_t len, __u32 records,
 		return;
 	}
 	stamp(o, msg, records); /* UDP: lost records still take numbers */
-	if (o->kind == FG_OUT_UDP && o->s->udp_burst &&
-	    ++o->burst >= o->s->udp_burst) {
-		/* sweeps far faster than real time (a capture's records)
-		 * would overflow a collector's socket buffer */
-		o->burst = 0;
-		nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+	if (o->kind == FG_OUT_UDP) {
+		if (o->s->udp_burst && ++o->burst >= o->s->udp_burst) {
+			/* sweeps far faster than real time (a capture's
+			 * records) would overflow a collector's socket
+			 * buffer: what came before leaves, then a pause */
+			o->burst = 0;
+			udp_send_queued(o);
+			nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+		}
+		udp_queue(o, msg, len, records, pkts, octets);
+		return;
 	}
-	if (o->kind == FG_OUT_UDP)
-		n = send(o->fd, msg, len, MSG_DONTWAIT);
-	else
-		n = write(o->fd, msg, len);
+	n = write(o->fd, msg, len);
 	if (n == (ssize_t)len) {
 		sent(o, len, records);
 		return;
 	}
 	o->loss_err = n < 0 ? errno : EIO; /* EIO: a short write */
 	lost(o, records, pkts, octets);
-	/* The collector was unreachable (ICMP): it may have missed the
-	 * templates too, so they go first in the next message. */
-	if (o->kind == FG_OUT_UDP)
-		o->tmpl_due = true;
 }
 
 static void msg_start(struct fg_out *o)
 {
-	ipfix_msg_begin(&o->m, o->buf, o->cap, 0, 0, o->s->domain);
+	__u8 *buf = o->slots ? o->slots + (size_t)o->nq * o->cap : o->buf;
+
+	ipfix_msg_begin(&o->m, buf, o->cap, 0, 0, o->s->domain);
 	o->in_msg = true;
 	o->m_packets = o->m_octets = 0;
 }
@@ -496,8 +569,8 @@ static void msg_finish(struct fg_out *o)
 	o->in_msg = false;
 	len = ipfix_msg_end(&o->m);
 	if (len > IPFIX_HDR_LEN)
-		deliver(o, o->buf, len, ipfix_msg_records(&o->m), o->m_packets,
-			o->m_octets);
+		deliver(o, o->m.buf, len, ipfix_msg_records(&o->m),
+			o->m_packets, o->m_octets);
 }
 
 /* Add with fn; a full message is sent and the add retried in a new one. */
@@ -625,6 +698,8 @@ int fg_out_flow(struct fg_out *o, const struct ipfix_flow *f)
 	int err = OUT_ADD(o, ipfix_add_record(&o->m, t, f));
 
 	if (err) {
+		if (o->nq) /* losses counted and logged in order */
+			udp_send_queued(o);
 		lost(o, 1, f->val->packets, f->val->octets);
 		return err;
 	}
@@ -636,6 +711,8 @@ int fg_out_flow(struct fg_out *o, const struct ipfix_flow *f)
 void fg_out_flush(struct fg_out *o)
 {
 	msg_finish(o);
+	if (o->nq)
+		udp_send_queued(o);
 	if (o->kind == FG_OUT_TCP)
 		fg_out_service(o, o->now_ms);
 }
@@ -685,7 +762,15 @@ static int open_udp(struct fg_out *o)
 	/* The whole datagram fits the path MTU: IP and UDP headers off. */
 	size_t hdrs = o->addr.ss_family == AF_INET6 ? 48 : 28;
 
+	unsigned int i;
+
 	o->cap = o->s->mtu > hdrs + IPFIX_HDR_LEN + 64 ? o->s->mtu - hdrs : 512;
+	o->slots = malloc((size_t)UDP_BATCH * o->cap);
+	if (!o->slots)
+		return -ENOMEM;
+	for (i = 0; i < UDP_BATCH; i++) /* connected: no address */
+		o->mh[i].msg_hdr =
+			(struct msghdr){.msg_iov = &o->iov[i], .msg_iovlen = 1};
 	o->fd = socket(o->addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (o->fd < 0)
 		return -errno;
@@ -746,9 +831,12 @@ void fg_out_close(struct fg_out *o)
 {
 	if (!o)
 		return;
+	if (o->nq && o->fd >= 0)
+		udp_send_queued(o);
 	while (o->head)
 		spool_drop_head(o, true);
 	if (o->fd >= 0)
 		close(o->fd);
+	free(o->slots);
 	free(o);
 }
