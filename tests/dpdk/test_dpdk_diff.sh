@@ -9,8 +9,9 @@
 # dpdk_diff.py), also with tables too small (the overflow aggregates).
 # Then the net_pcap source must agree with the ring source on a capture
 # the PMD can read as it is (no snaplen cuts: net_pcap keeps only the
-# captured length). Skips, saying why, without dpdk-dev or without the
-# shared captures.
+# captured length). Replay takes the captures on one load of fg_replay
+# (several captures, doc/flowgate.8). Skips, saying why, without
+# dpdk-dev or without the shared captures.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -73,28 +74,63 @@ for f in "${CRAFTED[@]}"; do
 done
 [ ${#caps[@]} -gt 0 ] || { echo "not ok 1 - no captures in $PCAPS"; exit 1; }
 
-compare() { # capture max-flows ("" for the default)
-	local cap=$1 name
-	local rargs=(${2:+max-flows "$2"}) dargs=(${2:+-f "$2"})
+# replay_cut DIR "OPTIONS" CAPTURE...: replay -j of the captures on one
+# load of fg_replay (the verifier's work is most of a short capture's
+# replay), each capture's lines (they end with its summary) in DIR/0,
+# DIR/1, ... The first capture that fails ends a run: its stderr goes to
+# DIR/N.err and the captures after it run again, on a load of their own.
+replay_cut() {
+	local d=$1 i=0 rc opts
+	read -r -a opts <<<"$2"
+	shift 2
+	local caps=("$@")
+	mkdir -p "$d"
+	while [ "$i" -lt ${#caps[@]} ]; do
+		"$FG" replay -j "${caps[@]:i}" "${opts[@]}" >"$d/run" 2>"$d/err"
+		rc=$?
+		awk -v d="$d" -v n="$i" '{ print > (d "/" n) }
+			/^\{"summary":/ { close(d "/" n); n++ }' "$d/run"
+		while [ "$i" -lt ${#caps[@]} ] &&
+			tail -n 1 "$d/$i" 2>/dev/null | grep -q '^{"summary":'; do
+			i=$((i + 1))
+		done
+		# a failure after the last summary is the last capture's
+		[ "$rc" -ne 0 ] && [ "$i" -eq ${#caps[@]} ] && i=$((i - 1))
+		[ "$rc" -eq 0 ] && break
+		cp "$d/err" "$d/$i.err"
+		i=$((i + 1))
+	done
+}
+
+compare() { # capture max-flows ("" for the default) replay-output-dir index
+	local cap=$1 r=$3/$4 name
+	local dargs=(${2:+-f "$2"})
 	name=$(basename "$cap")${2:+ (max-flows $2)}
-	if ! "$FG" replay "$cap" "${rargs[@]}" -j >"$tmp/r" 2>"$tmp/why"; then
-		check "$name: replay failed" 1 "$tmp/why"
+	if [ -e "$r.err" ] || [ ! -e "$r" ]; then
+		check "$name: replay failed" 1 "$r.err"
 		return
 	fi
 	if ! dpdk "$tmp/d" "$tmp/why" -s ring "${dargs[@]}" -j "$cap"; then
 		check "$name: fg_dpdk failed" 1 "$tmp/why"
 		return
 	fi
-	/usr/bin/python3 "$here/dpdk_diff.py" "$tmp/r" "$tmp/d" >"$tmp/why" 2>&1
+	/usr/bin/python3 "$here/dpdk_diff.py" "$r" "$tmp/d" >"$tmp/why" 2>&1
 	check "$name: fg_dpdk agrees with replay" $? "$tmp/why"
 }
 
+# Every capture on one load: a replay of several prints for each capture
+# what a replay of it alone prints.
+replay_cut "$tmp/all" "" "${caps[@]}"
+i=0
 for cap in "${caps[@]}"; do
-	compare "$cap" ""
+	compare "$cap" "" "$tmp/all" "$i"
+	i=$((i + 1))
 done
 # Tables too small for the captures' flows: the overflow aggregates.
 for c in ndpi__dns_fragmented.pcap:16 ndpi__gnutella.pcap:256; do
-	[ -r "$PCAPS/${c%:*}" ] && compare "$PCAPS/${c%:*}" "${c#*:}"
+	[ -r "$PCAPS/${c%:*}" ] || continue
+	replay_cut "$tmp/${c#*:}" "max-flows ${c#*:}" "$PCAPS/${c%:*}"
+	compare "$PCAPS/${c%:*}" "${c#*:}" "$tmp/${c#*:}" 0
 done
 
 # The same pipeline fed by net_pcap: the PMD reads the file itself.

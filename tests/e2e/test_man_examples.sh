@@ -26,8 +26,11 @@ for c in "${cmds[@]}"; do
 	words=${c#flowgate }
 	if [[ $words == *' &' ]]; then
 		words=${words% &}
+		# exec: $! is then flowgate itself (ip netns exec execs it),
+		# which the cleanup kills, not a shell that would leave it
+		# running.
 		# shellcheck disable=SC2086 # the example's own words
-		eval "ip netns exec \"\$NS_RX\" \"\$FLOWGATE\" $words" \
+		eval "exec ip netns exec \"\$NS_RX\" \"\$FLOWGATE\" $words" \
 			>/dev/null 2>&1 &
 		BG+=("$!")
 		sleep 0.5

@@ -6,10 +6,19 @@ doc/flowgate.8, "replay and softflowd".
 
     softflowd_cmp.py FLOWGATE_JSONL NFDUMP_JSON [QINQ_FRAMES]
     softflowd_cmp.py --export FLOWGATE_JSONL NFDUMP_JSON
+    softflowd_cmp.py --split NFDUMP_JSON FLOWGATE_JSONL...
 
 FLOWGATE_JSONL: flowgate's flows (`flow` lines) or, with an export, the
 records it sent (`record` lines). --export checks that those records are
 what nfcapd stored from flowgate's own IPFIX export, 5-tuple by 5-tuple.
+
+--split: one replay of several captures exported to one nfcapd, whose
+records are in the order they came, capture after capture. Each
+FLOWGATE_JSONL (a capture's -j lines, in the replay's order) takes as
+many of them as its summary says it exported, the last one the rest too
+(so that a record too many or too few shows there, or where the counts
+stop matching), written beside it as NAME.nf.json; prints a line per
+capture: records exported, records taken.
 
 QINQ_FRAMES: how many frames of the capture carry two VLAN tags (the test
 counts them with tshark), for fg-vlan: a tag with VLAN ID 0 leaves no
@@ -210,9 +219,41 @@ def same_export(fg_jsonl, nfdump_json):
     return 1 if bad or total != nf_total else 0
 
 
+def exported(fg_jsonl):
+    """The records a capture's summary says it exported (0 without a
+    summary: the capture that failed)."""
+    with open(fg_jsonl) as f:
+        lines = f.read().splitlines()
+    if not lines or not lines[-1].startswith('{"summary":'):
+        return 0
+    e = json.loads(lines[-1])["summary"]["export"]
+    return sum(e[k] for k in e if k.startswith("records_"))
+
+
+def split(nfdump_json, fg_jsonls):
+    """--split: nfcapd's records cut capture by capture."""
+    with open(nfdump_json) as f:
+        text = f.read().strip()
+    recs = json.loads(text) if "{" in text else []
+    at = 0
+    for i, path in enumerate(fg_jsonls):
+        sent = exported(path)
+        part, n = [], 0
+        while at < len(recs) and (n < sent or i == len(fg_jsonls) - 1):
+            n += recs[at].get("type") == "FLOW"
+            part.append(recs[at])
+            at += 1
+        with open(path.removesuffix(".jsonl") + ".nf.json", "w") as f:
+            json.dump(part, f)
+        print(sent, n)
+    return 0
+
+
 def main():
     if sys.argv[1] == "--export":
         return same_export(sys.argv[2], sys.argv[3])
+    if sys.argv[1] == "--split":
+        return split(sys.argv[2], sys.argv[3:])
     fg, non_ip, pool = load_flowgate(sys.argv[1])
     sf = load_nfdump(sys.argv[2])
     qinq = int(sys.argv[3]) if len(sys.argv) > 3 else 0

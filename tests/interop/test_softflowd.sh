@@ -3,11 +3,12 @@
 #
 # softflowd 1.1.0 reads each capture (`softflowd -r`) and exports IPFIX to
 # nfcapd 1.7.1 on a free loopback port; nfdump reads the flows back as
-# JSON. `flowgate replay -j CAPTURE collector udp://...` exports the same
-# capture's records to an nfcapd of its own in the same way; a first test
-# checks that nfcapd stored exactly the records replay says it sent (-j
-# `record` lines: 5-tuple by 5-tuple, packets and octets, and the
-# totals): flowgate's export loses nothing (it pauses 1 ms every 64
+# JSON. `flowgate replay -j CAPTURE... collector udp://...` exports the
+# same captures' records, all of them in one replay (one load of
+# fg_replay), to an nfcapd of its own in the same way; a first test per
+# capture checks that nfcapd stored exactly the records replay says it
+# sent (-j `record` lines: 5-tuple by 5-tuple, packets and octets, and
+# the totals): flowgate's export loses nothing (it pauses 1 ms every 64
 # datagrams). softflowd_cmp.py then sums both sides per 5-tuple and puts
 # every packet that differs in a class (see its header and doc/flowgate.8,
 # "replay and softflowd"); a test fails on anything unexplained.
@@ -68,6 +69,7 @@ print(s.getsockname()[1])'
 }
 
 nfcapd_start() { # DIR: a fresh nfcapd on a free port, in $port
+	local i
 	rm -rf "$1" && mkdir -p "$1"
 	port=$(free_port)
 	nfcapd -b 127.0.0.1 -p "$port" -w "$1" -B 4194304 \
@@ -87,21 +89,61 @@ nfcapd_stop() { # DIR OUT: nfcapd writes its file, nfdump reads it
 	nfdump -R "$1" -o json >"$2" 2>/dev/null
 }
 
-# flowgate_flows CAPTURE OUT: replay -> IPFIX -> nfcapd -> nfdump JSON in
-# OUT, replay's -j in $tmp/fg.jsonl; sent and got: flow records replay
-# exported and nfcapd received.
-flowgate_flows() {
-	local cap=$1 out=$2 dir=$tmp/nfcapd-fg i
-	nfcapd_start "$dir"
-	"$FG" replay -j "$cap" collector "udp://127.0.0.1:$port" \
-		>"$tmp/fg.jsonl" 2>"$tmp/fg.err"
-	i=$?
-	nfcapd_stop "$dir" "$out"
-	[ "$i" -eq 0 ] || return 1
-	sent=$(tail -n 1 "$tmp/fg.jsonl" | "$PY" -c 'import json, sys
-e = json.load(sys.stdin)["summary"]["export"]
-print(sum(e[k] for k in e if k.startswith("records_")))')
-	got=$(sed -n 's/.*Flows: \([0-9]*\), Packets.*/\1/p' "$tmp/nfcapd.log")
+# nfcapd's count of the records it received (a line per file it wrote:
+# it starts a new one every 5 minutes of the wall clock).
+nfcapd_flows() {
+	sed -n 's/.*Flows: \([0-9]*\), Packets.*/\1/p' "$tmp/nfcapd.log" |
+		awk '{ n += $1 } END { print n + 0 }'
+}
+
+# flowgate_runs CAPTURE...: replay -> IPFIX -> nfcapd -> nfdump JSON, all
+# the captures in one replay (one load of fg_replay) to one nfcapd, whose
+# records come capture after capture (softflowd_cmp.py --split cuts
+# them by the counts replay gives: a record lost shows at its capture and
+# shifts the ones after it). For capture I: $tmp/fg/I.jsonl its -j lines, I.nf.json the
+# records nfcapd stored from it, I.sent and I.got how many; I.err when
+# the replay failed at it (the captures after it then run again, to a
+# new nfcapd).
+flowgate_runs() {
+	local d=$tmp/fg caps=("$@") i=0 j k rc
+	mkdir -p "$d"
+	while [ "$i" -lt ${#caps[@]} ]; do
+		nfcapd_start "$tmp/nfcapd-fg"
+		"$FG" replay -j "${caps[@]:i}" collector "udp://127.0.0.1:$port" \
+			>"$d/run" 2>"$d/err"
+		rc=$?
+		nfcapd_stop "$tmp/nfcapd-fg" "$d/nf.json"
+		awk -v d="$d" -v n="$i" '{ print > (d "/" n ".jsonl") }
+			/^\{"summary":/ { close(d "/" n ".jsonl"); n++ }' "$d/run"
+		j=$i
+		while [ "$j" -lt ${#caps[@]} ] &&
+			tail -n 1 "$d/$j.jsonl" 2>/dev/null | grep -q '^{"summary":'
+		do
+			j=$((j + 1))
+		done
+		if [ "$rc" -ne 0 ] || [ "$j" -lt ${#caps[@]} ]; then
+			# The capture that failed: the one cut short, or the last
+			# one with a summary (records not sent, said after it)
+			# unless the error names the next one (not readable).
+			[ "$rc" -eq 0 ] &&
+				echo "exit 0 without a summary for ${caps[j]}" >>"$d/err"
+			[ "$j" -eq ${#caps[@]} ] && j=$((j - 1))
+			[ ! -e "$d/$j.jsonl" ] && [ "$j" -gt "$i" ] &&
+				! grep -qF "Error: ${caps[j]}:" "$d/err" && j=$((j - 1))
+			cp "$d/err" "$d/$j.err"
+			touch "$d/$j.jsonl"
+			j=$((j + 1))
+		fi
+		# shellcheck disable=SC2046 # file names without blanks
+		"$PY" "$here/softflowd_cmp.py" --split "$d/nf.json" \
+			$(seq -f "$d/%g.jsonl" "$i" $((j - 1))) >"$d/counts" &&
+			for ((k = i; k < j; k++)); do
+				read -r sent got
+				echo "$sent" >"$d/$k.sent"
+				echo "$got" >"$d/$k.got"
+			done <"$d/counts"
+		i=$j
+	done
 }
 
 # softflowd_flows CAPTURE OUT: softflowd -> nfcapd -> nfdump JSON in OUT.
@@ -118,7 +160,7 @@ softflowd_flows() {
 	nfcapd_stop "$dir" "$out"
 	sent=$(sed -n 's/^Flows exported: [0-9]* (\([0-9]*\) records).*/\1/p' \
 		"$tmp/softflowd.log")
-	got=$(sed -n 's/.*Flows: \([0-9]*\), Packets.*/\1/p' "$tmp/nfcapd.log")
+	got=$(nfcapd_flows)
 	lost=$((${sent:-0} - ${got:-0}))
 	[ "$lost" -eq 0 ] || return 3
 }
@@ -130,15 +172,18 @@ qinq_frames() {
 		wc -l
 }
 
-compare() { # capture
-	local cap=$1 name=${1##*/} try rc sent got
-	if ! flowgate_flows "$cap" "$tmp/fg.json"; then
+compare() { # capture index: flowgate's side in $tmp/fg/index.*
+	local cap=$1 f=$tmp/fg/$2 name=${1##*/} try rc sent got
+	if [ -e "$f.err" ] || [ ! -e "$f.got" ]; then
 		not_ok "$name: flowgate replay failed"
-		show "$tmp/fg.err"
+		show "$f.err"
 		return
 	fi
-	if [ "$sent" = "$got" ] && "$PY" "$here/softflowd_cmp.py" --export \
-		"$tmp/fg.jsonl" "$tmp/fg.json" >"$tmp/ex.txt"; then
+	sent=$(cat "$f.sent") got=$(cat "$f.got")
+	"$PY" "$here/softflowd_cmp.py" --export "$f.jsonl" "$f.nf.json" \
+		>"$tmp/ex.txt"
+	rc=$?
+	if [ "$sent" = "$got" ] && [ "$rc" -eq 0 ]; then
 		ok "$name: flowgate's IPFIX export in nfcapd, all $sent records"
 	else
 		not_ok "$name: flowgate's IPFIX export in nfcapd ($sent sent, $got received)"
@@ -154,7 +199,7 @@ compare() { # capture
 			"softflowd's UDP export lost $lost records, 3 runs"
 		return
 	fi
-	if "$PY" "$here/softflowd_cmp.py" "$tmp/fg.jsonl" "$tmp/sf.json" \
+	if "$PY" "$here/softflowd_cmp.py" "$f.jsonl" "$tmp/sf.json" \
 		"$(qinq_frames "$cap")" >"$tmp/cmp.txt"; then
 		ok "$name: flowgate and softflowd flows reconcile"
 	else
@@ -176,13 +221,20 @@ if ! "$FG" replay "$CAPS/sll.pcap" >/dev/null 2>&1; then
 	exit
 fi
 : >"$tmp/all.txt"
+have=()
+for cap in "${CAPTURES[@]}"; do
+	[ -r "$cap" ] && have+=("$cap")
+done
+flowgate_runs "${have[@]}"
+i=0
 for cap in "${CAPTURES[@]}"; do
 	if [ ! -r "$cap" ]; then
 		skip "${cap##*/}: flowgate and softflowd flows reconcile" \
 			"no $cap (set FLOWGATE_PCAPS)"
 		continue
 	fi
-	compare "$cap"
+	compare "$cap" "$i"
+	i=$((i + 1))
 done
 # The sum over all captures, one line per class (the manual's table).
 echo "# all captures: class fg_records fg_packets fg_octets sf_records sf_packets sf_octets"
