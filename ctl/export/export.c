@@ -43,8 +43,9 @@
 #define NS_S	1000000000ull
 #define TCP_FIN 0x01
 #define TCP_RST 0x04
-/* How far bpf_ktime_get_coarse_ns() may lag CLOCK_MONOTONIC: one jiffy
- * (10 ms at HZ=100), with room to spare. */
+/* How far the data path's clock (bpf/lib/fg_clock.bpf.h: jiffies times
+ * the tick, or bpf_ktime_get_coarse_ns()) may lag CLOCK_MONOTONIC: about
+ * one jiffy (10 ms at HZ=100), with room to spare. */
 #define COARSE_LAG_NS (50 * NS_MS)
 
 /* ---- the exporter ------------------------------------------------------- */
