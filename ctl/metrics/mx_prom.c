@@ -167,45 +167,49 @@ static void queues(FILE *f, const struct fg_mx *m)
 	}
 }
 
-/* The flow accounting counters, one field of struct fg_flowstats by its
- * offset, per interface and direction. */
-static void flow_family(FILE *f, const struct fg_mx *m, const char *name,
-			const char *help, size_t off)
+/* A counter per interface and direction: the __u64 at off in the struct
+ * that at() gives of interface i's direction d (0 in, 1 out). */
+static void dir_family(FILE *f, const struct fg_mx *m, const char *name,
+		       const char *help,
+		       const void *(*at)(const struct fg_mx *m, int i, int d),
+		       size_t off)
 {
-	const struct fg_flowstats *fs;
+	const __u64 *v;
 	int i, d;
 
 	family(f, name, "counter", help);
 	IFACES(m, i)
 	for (d = 0; d < 2; d++) {
-		fs = d ? &m->ifaces[i].out.flows : &m->ifaces[i].in.flows;
+		v = (const __u64 *)((const char *)at(m, i, d) + off);
 		fprintf(f, "%s{", name);
 		label(f, "interface", m->ifaces[i].name, true);
 		label(f, "direction", d ? "out" : "in", false);
-		fprintf(f, "} %llu\n",
-			(unsigned long long)*(const __u64 *)((const char *)fs +
-							     off));
+		fprintf(f, "} %llu\n", (unsigned long long)*v);
 	}
 }
 
-/* The drop budget's counters (fg_ovfrate), per interface and direction. */
+/* The flow accounting counters (struct fg_flowstats). */
+static const void *flows_at(const struct fg_mx *m, int i, int d)
+{
+	return d ? &m->ifaces[i].out.flows : &m->ifaces[i].in.flows;
+}
+
+/* The drop budget's counters (fg_ovfrate). */
+static const void *rated_at(const struct fg_mx *m, int i, int d)
+{
+	return d ? &m->ifaces[i].rated_out : &m->ifaces[i].rated_in;
+}
+
+static void flow_family(FILE *f, const struct fg_mx *m, const char *name,
+			const char *help, size_t off)
+{
+	dir_family(f, m, name, help, flows_at, off);
+}
+
 static void rate_family(FILE *f, const struct fg_mx *m, const char *name,
 			const char *help, size_t off)
 {
-	const struct fg_ovf_rate *r;
-	int i, d;
-
-	family(f, name, "counter", help);
-	IFACES(m, i)
-	for (d = 0; d < 2; d++) {
-		r = d ? &m->ifaces[i].rated_out : &m->ifaces[i].rated_in;
-		fprintf(f, "%s{", name);
-		label(f, "interface", m->ifaces[i].name, true);
-		label(f, "direction", d ? "out" : "in", false);
-		fprintf(f, "} %llu\n",
-			(unsigned long long)*(const __u64 *)((const char *)r +
-							     off));
-	}
+	dir_family(f, m, name, help, rated_at, off);
 }
 
 #define FLOW(name, field, help)                   \
