@@ -70,7 +70,7 @@ expect_eq "every check name is offered" \
 	"$(cands config set check "" | wc -w)" "$nchecks"
 expect_eq "attach: devices" "$(cands attach l)" "lo"
 expect_eq "attach DEV: keywords" "$(cands attach lo "")" \
-	"capture-ring hook max-flows mode"
+	"capture-ring drop-flow-rate hook max-flows mode"
 expect_eq "attach mode values" "$(cands attach lo mode "")" "native skb"
 expect_eq "stats dev: devices" "$(cands stats dev l)" "lo"
 expect_eq "rtt: verbs and the keywords of the default verb" \
