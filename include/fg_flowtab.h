@@ -206,6 +206,49 @@ FG_INLINE int fg_ft_hinted(const struct fg_ft_bucket *b, int i)
 	return b->ack8[i] == (b->gen8[i] | FG_FT_ENDED);
 }
 
+/* The header line a word at a time, for the probe's miss: counts without
+ * a branch per slot. Exact zero lanes of x (32-bit lanes in fg_ft_zero32, bytes
+ * in fg_ft_zero8): a lane's top bit set when the lane is zero, without the
+ * borrow across lanes of the usual (x - 1) & ~x test. */
+FG_INLINE __u64 fg_ft_zero32(__u64 x)
+{
+	const __u64 l = 0x7fffffff7fffffffull;
+
+	return ~(((x & l) + l) | x | l);
+}
+
+FG_INLINE __u64 fg_ft_zero8(__u64 x)
+{
+	const __u64 l = 0x7f7f7f7f7f7f7f7full;
+
+	return ~(((x & l) + l) | x | l);
+}
+
+/* Free slots (tag 0) of b. */
+FG_INLINE int fg_ft_nfree(const struct fg_ft_bucket *b)
+{
+	const __u64 *w = (const __u64 *)b->tag;
+	__u64 z;
+	int j, n = 0;
+
+	FG_UNROLL
+	for (j = 0; j < FG_FT_SLOTS / 2; j++) {
+		z = fg_ft_zero32(w[j]);
+		n += (int)(z >> 31 & 1) + (int)(z >> 63);
+	}
+	return n;
+}
+
+/* Slots of b hinted as ended (fg_ft_hinted; a free slot never is). */
+FG_INLINE int fg_ft_nhinted(const struct fg_ft_bucket *b)
+{
+	__u64 a = *(const __u64 *)b->ack8;
+	__u64 g = *(const __u64 *)b->gen8 | 0x8080808080808080ull;
+	__u64 z = fg_ft_zero8(a ^ g) >> 7;
+
+	return (int)(z * 0x0101010101010101ull >> 56);
+}
+
 /* The fill mark, read in a region's first bucket (head): the region holds
  * more live flows than FG_FT_MARK, so that a drop goes to the overflow
  * aggregate without a key, a hash or a probe (BPF and the host form). */
