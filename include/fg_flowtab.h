@@ -206,17 +206,8 @@ FG_INLINE int fg_ft_hinted(const struct fg_ft_bucket *b, int i)
 	return b->ack8[i] == (b->gen8[i] | FG_FT_ENDED);
 }
 
-/* The header line a word at a time, for the probe's miss: counts without
- * a branch per slot. Exact zero lanes of x (32-bit lanes in fg_ft_zero32, bytes
- * in fg_ft_zero8): a lane's top bit set when the lane is zero, without the
- * borrow across lanes of the usual (x - 1) & ~x test. */
-FG_INLINE __u64 fg_ft_zero32(__u64 x)
-{
-	const __u64 l = 0x7fffffff7fffffffull;
-
-	return ~(((x & l) + l) | x | l);
-}
-
+/* Exact zero bytes of x: a byte's top bit set when the byte is zero,
+ * without the borrow across bytes of the usual (x - 1) & ~x test. */
 FG_INLINE __u64 fg_ft_zero8(__u64 x)
 {
 	const __u64 l = 0x7f7f7f7f7f7f7f7full;
@@ -224,22 +215,9 @@ FG_INLINE __u64 fg_ft_zero8(__u64 x)
 	return ~(((x & l) + l) | x | l);
 }
 
-/* Free slots (tag 0) of b. */
-FG_INLINE int fg_ft_nfree(const struct fg_ft_bucket *b)
-{
-	const __u64 *w = (const __u64 *)b->tag;
-	__u64 z;
-	int j, n = 0;
-
-	FG_UNROLL
-	for (j = 0; j < FG_FT_SLOTS / 2; j++) {
-		z = fg_ft_zero32(w[j]);
-		n += (int)(z >> 31 & 1) + (int)(z >> 63);
-	}
-	return n;
-}
-
-/* Slots of b hinted as ended (fg_ft_hinted; a free slot never is). */
+/* Slots of b hinted as ended (fg_ft_hinted; a free slot never is, as
+ * a reader acks only slots it found live), from two words of the header
+ * line: no branch per slot. */
 FG_INLINE int fg_ft_nhinted(const struct fg_ft_bucket *b)
 {
 	__u64 a = *(const __u64 *)b->ack8;

@@ -213,22 +213,26 @@ static __always_inline void fg_ft_start(struct fg_ft_bucket *b, int i,
  * of them, as the verifier follows every value of a mask carried to the
  * insert as a path of its own (over a million instructions on 6.18). A
  * full bucket without hints then costs no insert call.
- * The search compares tags only; a miss counts free and hinted slots a
- * header word at a time (fg_ft_nfree, fg_ft_nhinted), without a branch
- * per slot: a miss into a full bucket, every packet of a full table,
- * costs fewer instructions.
+ * The hinted slots are counted after the search, two header words at
+ * once (fg_ft_nhinted), not per slot inside it: a miss into a full
+ * bucket, every packet of a full table, then costs a tag compare a slot.
  * Global, as the insert: checked once, not at each call. */
 __noinline int fg_ft_probe(struct fg_ft_bucket *b, const struct fg_ft_ctx *c,
 			   const struct fg_pkt *p)
 {
-	int i;
+	int i, n = 0;
+	__u32 t;
 
 	if (!b || !c || !p)
 		return 0;
 	FG_UNROLL
 	for (i = 0; i < FG_FT_SLOTS; i++) {
-		if (b->tag[i] != c->tag ||
-		    !fg_ft_key_eq(&b->slot[i].key, &c->u))
+		t = b->tag[i];
+		if (!t) {
+			n++;
+			continue;
+		}
+		if (t != c->tag || !fg_ft_key_eq(&b->slot[i].key, &c->u))
 			continue;
 		if (fg_ft_dead(&b->slot[i])) {
 			fg_ft_start(b, i, c, p, 0);
@@ -237,7 +241,7 @@ __noinline int fg_ft_probe(struct fg_ft_bucket *b, const struct fg_ft_ctx *c,
 		fg_flow_update(&b->slot[i].val, p, c->pkts, c->octets, c->now);
 		return FG_FT_HIT;
 	}
-	return fg_ft_nfree(b) | fg_ft_nhinted(b) << 4;
+	return n | fg_ft_nhinted(b) << 4;
 }
 
 /* A new key into bucket b: its first free slot (dead 0), or its first
