@@ -213,11 +213,18 @@ static __always_inline void fg_ft_start(struct fg_ft_bucket *b, int i,
  * of them, as the verifier follows every value of a mask carried to the
  * insert as a path of its own (over a million instructions on 6.18). A
  * full bucket without hints then costs no insert call.
- * Global, as the insert: checked once, not at each call. */
-__noinline int fg_ft_probe(struct fg_ft_bucket *b, const struct fg_ft_ctx *c,
-			   const struct fg_pkt *p)
+ * The hinted slots are counted after the search, two header words at
+ * once (fg_ft_nhinted), not per slot inside it: a miss into a full
+ * bucket, every packet of a full table, then costs a tag compare a slot.
+ * Inline for the first bucket (a hit there, the common packet, costs
+ * no call), global for the second (fg_ft_probe), as the insert: checked
+ * once, not at each call; both inline take the verifier past its
+ * million instructions on 6.18. */
+static __always_inline int fg_ft_probe_in(struct fg_ft_bucket *b,
+					  const struct fg_ft_ctx *c,
+					  const struct fg_pkt *p)
 {
-	int i, n = 0, nh = 0;
+	int i, n = 0;
 	__u32 t;
 
 	if (!b || !c || !p)
@@ -229,10 +236,8 @@ __noinline int fg_ft_probe(struct fg_ft_bucket *b, const struct fg_ft_ctx *c,
 			n++;
 			continue;
 		}
-		if (t != c->tag || !fg_ft_key_eq(&b->slot[i].key, &c->u)) {
-			nh += fg_ft_hinted(b, i);
+		if (t != c->tag || !fg_ft_key_eq(&b->slot[i].key, &c->u))
 			continue;
-		}
 		if (fg_ft_dead(&b->slot[i])) {
 			fg_ft_start(b, i, c, p, 0);
 			return FG_FT_REBORN;
@@ -240,7 +245,14 @@ __noinline int fg_ft_probe(struct fg_ft_bucket *b, const struct fg_ft_ctx *c,
 		fg_flow_update(&b->slot[i].val, p, c->pkts, c->octets, c->now);
 		return FG_FT_HIT;
 	}
-	return n | nh << 4;
+	return n | fg_ft_nhinted(b) << 4;
+}
+
+/* fg_ft_probe_in as a global function: the second bucket's probe. */
+__noinline int fg_ft_probe(struct fg_ft_bucket *b, const struct fg_ft_ctx *c,
+			   const struct fg_pkt *p)
+{
+	return fg_ft_probe_in(b, c, p);
 }
 
 /* A new key into bucket b: its first free slot (dead 0), or its first
@@ -302,7 +314,7 @@ __noinline int fg_ft_add(struct fg_ft_ctx *c, const struct fg_pkt *p)
 	b1 = fg_ft_bkt(c->reg, i1);
 	if (!b1)
 		goto ovf;
-	n1 = fg_ft_probe(b1, c, p);
+	n1 = fg_ft_probe_in(b1, c, p);
 	if (n1 < 0)
 		goto found;
 	if (i2 != i1) {
