@@ -70,7 +70,14 @@ print(s.getsockname()[1])')
 nfdir=$(mktemp -d)
 nfcapd -b 127.0.0.1 -p "$port" -w "$nfdir" -B 4194304 >"$nfdir.log" 2>&1 &
 nfpid=$!
-trap 'kill $nfpid 2>/dev/null; rm -rf "$nfdir" "$nfdir.log" "$nfdir.sf" "$nfdir.cpu"' EXIT
+# Under set -e a failing kill (a collector already stopped) would end
+# the trap before its rm: each step may fail on its own.
+cleanup() {
+	kill $nfpid ${nfpid2:-} 2>/dev/null || true
+	wait $nfpid ${nfpid2:-} 2>/dev/null || true
+	rm -rf "$nfdir" "$nfdir.log" "$nfdir.sf" "$nfdir.cpu" ${nfdir2:+"$nfdir2" "$nfdir2.log" "$nfdir2.fg"}
+}
+trap cleanup EXIT
 sleep 0.5
 
 packets=$("$FG" replay "$PCAP" max-flows "$MAXF" | awk '$1 == "packets" { print $2; exit }')
@@ -119,7 +126,6 @@ print(s.getsockname()[1])')
 nfdir2=$(mktemp -d)
 nfcapd -b 127.0.0.1 -p "$port2" -w "$nfdir2" -B 4194304 >"$nfdir2.log" 2>&1 &
 nfpid2=$!
-trap 'kill $nfpid $nfpid2 2>/dev/null; rm -rf "$nfdir" "$nfdir.log" "$nfdir.sf" "$nfdir.cpu" "$nfdir2" "$nfdir2.log" "$nfdir2.fg"' EXIT
 sleep 0.5
 t0=$(now)
 "$FG" replay "$PCAP" max-flows "$MAXF" collector "udp://127.0.0.1:$port2" >"$nfdir2.fg"
