@@ -75,13 +75,13 @@ struct span {
 };
 
 /* Packets of one flow for span_ns (and at least 5 ticks): each run's
- * flow time (plus back, a base moved back) against the clock read right
- * before and right after the run. */
+ * flow time (plus back, a base moved back) against the coarse clock read
+ * right before the run and CLOCK_MONOTONIC read right after it. */
 static struct span run_span(run_fn *run, void *ctx, const struct fg_ft *ft,
 			    __s64 back, __s64 span_ns)
 {
 	struct span s = {.max_ahead = INT64_MIN, .max_lag = INT64_MIN};
-	__s64 t0 = mono(), bc, b, a, at;
+	__s64 t0 = mono(), bc, a, at;
 	struct fg_flow_val v;
 	struct fg_flow_key k;
 	struct pkt p;
@@ -91,7 +91,6 @@ static struct span run_span(run_fn *run, void *ctx, const struct fg_ft *ft,
 		span_ns = 5 * (__s64)tick;
 	do {
 		bc = clock_ns(CLOCK_MONOTONIC_COARSE);
-		b = mono();
 		if (run(ctx, &p)) {
 			s.errs++;
 			break;
