@@ -266,6 +266,12 @@ FG_INLINE __u32 fg_ft_drop_shift(__u32 hz)
 	return s;
 }
 
+/* That window's length in ms (0 for an unknown hz). */
+FG_INLINE __u32 fg_ft_drop_window_ms(__u32 hz)
+{
+	return hz ? (__u32)((1000ull << fg_ft_drop_shift(hz)) / hz) : 0;
+}
+
 /* A drop budget of rate drops a second (attach drop-flow-rate) per window
  * of 2^fg_ft_drop_shift(hz) ticks of a kernel of hz ticks a second:
  * rounded up, at most FG_FT_DROPS_MAX; 0 (no budget) for rate 0 or an

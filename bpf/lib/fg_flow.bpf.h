@@ -397,12 +397,9 @@ static __always_inline int fg_ft_region_drop(__u32 reg)
  * operator (before fg_ovf_add() counts it with the rest). */
 static __always_inline void fg_ovf_rate_add(__u32 dir, __u32 pkts, __u32 octets)
 {
-	__u32 slot = fg_slot, i;
+	__u32 i = fg_slot_key(fg_slot_or_other(), dir);
 	struct fg_ovf_rate *v;
 
-	if (slot >= FG_NSLOTS)
-		slot = FG_SLOT_OTHER; /* as fg_stats_get() */
-	i = fg_slot_key(slot, dir);
 	v = bpf_map_lookup_elem(&fg_ovfrate, &i);
 	if (v) {
 		v->packets += pkts;
@@ -423,16 +420,14 @@ static __always_inline void fg_ovf_rate_add(__u32 dir, __u32 pkts, __u32 octets)
 __noinline int fg_ovf_add(__u32 key, __u32 ipp, struct fg_flowstats *st,
 			  __u64 pkts_octets)
 {
-	__u32 ifindex = key & ~FG_KEY_OUT, slot = fg_slot, i;
+	__u32 ifindex = key & ~FG_KEY_OUT, i;
 	int c = fg_ovf_class(ipp >> 8, ipp & 0xff);
 	struct fg_ovf_cnt *v;
 
 	if (!st)
 		return 0;
 	if (c >= 0) {
-		if (slot >= FG_NSLOTS)
-			slot = FG_SLOT_OTHER; /* as fg_stats_get() */
-		i = fg_ovf_index(slot,
+		i = fg_ovf_index(fg_slot_or_other(),
 				 key & FG_KEY_OUT ? FG_DIR_OUT : FG_DIR_IN, c);
 		v = bpf_map_lookup_elem(&fg_ovfarr, &i);
 		/* An entry is its interface's while it holds packets. */

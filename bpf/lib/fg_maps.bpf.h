@@ -52,6 +52,14 @@ static __always_inline const struct fg_config *fg_config_get(void)
 }
 
 /* This instance's counters of one direction (enum fg_dir). */
+/* The instance's slot, or the catch-all for a slot beyond the arrays
+ * indexed by it (a loader that set fg_slot wrong), as fg_stats_get()
+ * counts it. */
+static __always_inline __u32 fg_slot_or_other(void)
+{
+	return fg_slot < FG_NSLOTS ? fg_slot : FG_SLOT_OTHER;
+}
+
 static __always_inline struct fg_ifstats *fg_stats_get(__u32 dir)
 {
 	__u32 key = fg_slot_key(fg_slot, dir);

@@ -1077,11 +1077,7 @@ static int do_status(int argc, char **argv)
 		out_u64("drop_flow_rate", ifc.drop_rate);
 		out_u64("drop_flows_per_window",
 			fg_ft_drop_budget(ifc.drop_rate, fg_kernel_hz()));
-		out_u64("drop_window_ms",
-			fg_kernel_hz() ? (1000ull
-					  << fg_ft_drop_shift(fg_kernel_hz())) /
-						 fg_kernel_hz()
-				       : 0);
+		out_u64("drop_window_ms", fg_ft_drop_window_ms(fg_kernel_hz()));
 		out_obj_close();
 	}
 	out_arr_close();

@@ -39,12 +39,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "fg.h"
+#include "kfeat.h"
 #include "flowgate_clock.skel.h"
 
 #define NS_MS 1000000ll
-/* What clock_getres() may say of a tick: HZ from 10 to 10,000. */
-#define TICK_MIN (NS_MS / 10)
-#define TICK_MAX (100 * NS_MS)
 /* Runs a test run: about 50 us on the host, so that ticks are seen
  * closely (fg_cal_gap apart at most: an eighth of a tick). */
 #define CAL_REPEAT 1000
@@ -72,19 +70,6 @@ static __s64 floor_to(__s64 v, __s64 m)
 	if (v % m < 0)
 		q--;
 	return q * m;
-}
-
-/* The kernel's TICK_NSEC: the coarse clocks' resolution. */
-static int tick_ns(__u64 *tick)
-{
-	struct timespec ts;
-
-	if (clock_getres(CLOCK_MONOTONIC_COARSE, &ts))
-		return -errno;
-	if (ts.tv_sec || ts.tv_nsec < TICK_MIN || ts.tv_nsec > TICK_MAX)
-		return -ERANGE;
-	*tick = ts.tv_nsec;
-	return 0;
 }
 
 /* Runs until jiffies changed between two runs close together,
@@ -115,9 +100,9 @@ static int calibrate(struct fg_clock *c)
 	struct flowgate_clock *s;
 	int err;
 
-	err = tick_ns(&c->tick_ns);
-	if (err)
-		return err;
+	c->tick_ns = fg_kernel_tick_ns();
+	if (!c->tick_ns)
+		return -ERANGE;
 	s = flowgate_clock__open();
 	if (!s)
 		return -errno;

@@ -350,17 +350,25 @@ unsigned int fg_hz_of_tick(__u64 tick_ns)
 
 /* clock_getres(CLOCK_MONOTONIC_COARSE) is the kernel's TICK_NSEC, a
  * config file need not exist (as in a VM's initramfs). */
+__u64 fg_kernel_tick_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_getres(CLOCK_MONOTONIC_COARSE, &ts) || ts.tv_sec ||
+	    !fg_hz_of_tick(ts.tv_nsec))
+		return 0;
+	return ts.tv_nsec;
+}
+
 unsigned int fg_kernel_hz(void)
 {
 	static unsigned int hz;
 	static bool read;
-	struct timespec ts;
 
 	if (read)
 		return hz;
 	read = true;
-	if (!clock_getres(CLOCK_MONOTONIC_COARSE, &ts) && !ts.tv_sec)
-		hz = fg_hz_of_tick(ts.tv_nsec);
+	hz = fg_hz_of_tick(fg_kernel_tick_ns());
 	return hz;
 }
 

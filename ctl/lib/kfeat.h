@@ -58,8 +58,9 @@ unsigned int fg_kfeat_version(void);
 /* "6.1.0-57-amd64" -> FG_KVER(6, 1) + 0; -EINVAL when it is no version. */
 int fg_kver_parse(const char *release, unsigned int *ver);
 
-/* The running kernel's HZ (ticks of jiffies a second), from its tick
- * (the coarse clocks' resolution); 0 when unknown. Read once. */
+/* The running kernel's TICK_NSEC (the coarse clocks' resolution), 0 when
+ * unknown or outside HZ 10..10000; and its HZ from it, read once. */
+__u64 fg_kernel_tick_ns(void);
 unsigned int fg_kernel_hz(void);
 /* HZ of a tick of tick_ns (TICK_NSEC rounds 1e9 / HZ): 0 for none or
  * outside 10..10000. */
