@@ -71,7 +71,8 @@ int fg_account_array(struct xdp_md *ctx)
 	return XDP_PASS;
 }
 
-/* Flow accounting alone (fg_flow_account() of an all-zero packet into a
+/* Flow accounting alone (fg_flow_account() of an IPv4 packet otherwise
+ * all zero, as the reference capture's are IPv4, into a
  * stack copy of the flow counters): config lookup, key fill, clock, flow
  * table lookup (a hit after the first run) and update. No fg_ifstats. */
 SEC("xdp")
@@ -79,15 +80,15 @@ int fg_flow_only(struct xdp_md *ctx)
 {
 	__u32 bytes = ctx->data_end - ctx->data;
 	struct fg_flowstats st = {};
-	struct fg_pkt p = {};
+	struct fg_pkt p = {.ip_ver = 4};
 
 	fg_flow_account(&p, &st, ctx->ingress_ifindex, FG_DIR_IN, 1, bytes);
 	return st.packets ? XDP_PASS : XDP_DROP;
 }
 
-/* The flow table alone (fg_ft_add(): the 56-byte key hashed, its bucket
- * probed, compared and updated; the first run inserts it), without the
- * key's fill or the clock. */
+/* The flow table alone (an IPv4 key, as the reference capture's, hashed;
+ * fg_ft_add(): its bucket probed, compared and updated; the first run
+ * inserts it), without the key's fill or the clock. */
 SEC("xdp")
 int fg_flow_lookup(struct xdp_md *ctx)
 {
@@ -95,6 +96,8 @@ int fg_flow_lookup(struct xdp_md *ctx)
 	struct fg_pkt p = {};
 
 	c.u.k.ifindex = ctx->ingress_ifindex;
+	c.u.k.ip_ver = 4;
+	c.h = fg_ft_hash(&c.u, fg_ft_seed);
 	c.pkts = 1;
 	return fg_ft_add(&c, &p) ? XDP_DROP : XDP_PASS;
 }

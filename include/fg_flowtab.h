@@ -39,6 +39,7 @@
 #include <linux/types.h>
 #include "fg_common.h"
 #include "fg_parse.h"
+#include "fg_flow.h"
 
 #define FG_FT_SLOTS 8	  /* per bucket: the probe bound */
 #define FG_FT_ENDED 0x80u /* ack8: the reader acked gen8 as ended */
@@ -115,7 +116,10 @@ struct fg_ft_info {
 	__u64 seed;	 /* fg_ft_hash's seed, random (0 in tests, replay) */
 };
 
-#define FG_FT_VERSION 1
+/* The table's layout and its hash: keys of a table of another version sit
+ * in other buckets, so such a table is refused (detach and purge). 2:
+ * the IPv4 key's hash of three words (fg_ft_hash). */
+#define FG_FT_VERSION 2
 
 /* The flow key as 7 words for the hash: its 52 bytes and a zero half. */
 union fg_ft_key {
@@ -123,19 +127,63 @@ union fg_ft_key {
 	__u64 w[7];
 };
 
-/* Seeded multiply-xorshift over the key's 7 words: a few ns in BPF (no
+/* fg_flow_key_fill() into the key's words, the zero half word too: the
+ * same 56 bytes, each word written whole, so that the word loads of the
+ * hash and the probe that follow are forwarded from a store of their
+ * size (a load over several narrower stores waits until they reach the
+ * cache: a dozen cycles a word on the CPUs of BENCHMARKS.md). */
+FG_INLINE void fg_ft_key_fill(union fg_ft_key *u, const struct fg_pkt *p,
+			      __u32 ifindex, __u32 dir)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	__u64 proto = p->ip_ver ? p->proto : 0;
+
+	u->w[0] = ifindex | (__u64)(__u8)dir << 32 | (__u64)p->ip_ver << 40 |
+		  proto << 48 | (__u64)(__u8)p->reason << 56;
+	__builtin_memcpy(&u->w[1], p->src, 16);
+	__builtin_memcpy(&u->w[3], p->dst, 16);
+	u->w[5] = p->sport | (__u64)p->dport << 16 |
+		  (__u64)p->vlan_outer << 32 | (__u64)p->vlan_inner << 48;
+	u->w[6] = p->l3_proto; /* eth_proto; pad and the zero half 0 */
+#else
+	u->w[6] = 0;
+	fg_flow_key_fill(&u->k, p, ifindex, dir);
+#endif
+}
+
+#define FG_FT_MUL 0xff51afd7ed558ccdull
+
+/* One round of fg_ft_hash: word w into state h. */
+FG_INLINE __u64 fg_ft_mix(__u64 h, __u64 w)
+{
+	h = (h ^ w) * FG_FT_MUL;
+	return h ^ h >> 32;
+}
+
+/* Seeded multiply-xorshift over the key's words: a few ns in BPF (no
  * helper), and a sender who does not know the seed cannot aim a flood at
- * one bucket. */
+ * one bucket. An IPv4 key (ip_ver 4) takes three rounds, not seven: its
+ * first word, its two addresses, and ports and VLANs are all it holds
+ * beside the ::ffff: prefix and the EtherType, which the parser sets
+ * alike for every IPv4 packet (the rounds are one serial chain of
+ * multiplies, most of a warm packet's hash). The key compare still
+ * covers all 52 bytes, so only the spread over buckets rests on that. */
 FG_INLINE __u64 fg_ft_hash(const union fg_ft_key *u, __u64 seed)
 {
 	__u64 h = seed ^ 0x9e3779b97f4a7c15ull;
+	__u32 s, d;
 	int i;
 
-	FG_UNROLL
-	for (i = 0; i < 7; i++) {
-		h = (h ^ u->w[i]) * 0xff51afd7ed558ccdull;
-		h ^= h >> 32;
+	if (u->k.ip_ver == 4) {
+		__builtin_memcpy(&s, u->k.src + 12, 4);
+		__builtin_memcpy(&d, u->k.dst + 12, 4);
+		h = fg_ft_mix(h, u->w[0]);
+		h = fg_ft_mix(h, (__u64)s | (__u64)d << 32);
+		return fg_ft_mix(h, u->w[5]);
 	}
+	FG_UNROLL
+	for (i = 0; i < 7; i++)
+		h = fg_ft_mix(h, u->w[i]);
 	return h;
 }
 
@@ -313,7 +361,6 @@ FG_INLINE __u32 fg_ft_nb(__u32 max_flows, __u32 nreg)
  * limit), take map lookups and no pointer in their context argument:
  * keep the two in step (the test fails when they differ).
  */
-#include "fg_flow.h"
 
 /* One packet's accounting into a region. */
 struct fg_ft_op {

@@ -160,6 +160,7 @@ static __always_inline void fg_overflow_add(__u32 ifindex, __u32 dir,
  * travel inside this struct, so the packet is an argument of its own). */
 struct fg_ft_ctx {
 	union fg_ft_key u;
+	__u64 h; /* fg_ft_hash(&u, fg_ft_seed) */
 	__u64 now;
 	__u64 pkts;
 	__u64 octets;
@@ -307,7 +308,7 @@ __noinline int fg_ft_add(struct fg_ft_ctx *c, const struct fg_pkt *p)
 
 	if (!c || !p)
 		return 0;
-	h = fg_ft_hash(&c->u, fg_ft_seed);
+	h = c->h;
 	c->tag = fg_ft_tag(h);
 	i1 = fg_ft_b1(h, nb);
 	i2 = fg_ft_b2(h, nb);
@@ -496,9 +497,10 @@ static __always_inline void fg_flow_account(struct fg_pkt *p,
 		if (way)
 			goto ovf;
 	}
-	/* fg_flow_key_fill() writes the key's 52 bytes; the hash reads 56. */
-	c.u.w[6] = 0;
-	fg_flow_key_fill(&c.u.k, p, ifindex, dir);
+	/* The key's words and its hash here, where the words are still in
+	 * registers: the hash reads none of them back from the stack. */
+	fg_ft_key_fill(&c.u, p, ifindex, dir);
+	c.h = fg_ft_hash(&c.u, fg_ft_seed);
 	c.now = fg_now();
 	c.pkts = pkts;
 	c.octets = octets;

@@ -144,6 +144,110 @@ static void test_geometry(void **state)
 	assert_int_equal(fg_ft_info_new(&a, 0), -EINVAL);
 }
 
+/* A packet with every field the flow key takes set apart from the others. */
+static struct fg_pkt key_pkt(__u8 ip_ver)
+{
+	struct fg_pkt p;
+	int i;
+
+	memset(&p, 0, sizeof(p));
+	p.reason = 0x1234507; /* the key keeps the low byte */
+	p.ip_ver = ip_ver;
+	p.proto = 17;
+	p.l3_proto = ip_ver == 6 ? 0x86dd : ip_ver == 4 ? 0x0800 : 0x88cc;
+	p.vlan_outer = 0x123;
+	p.vlan_inner = 0x456;
+	p.sport = htons(5353);
+	p.dport = htons(53);
+	for (i = 0; i < 16; i++) {
+		p.src[i] = 0x10 + i;
+		p.dst[i] = 0x40 + i;
+	}
+	if (ip_ver == 4) {
+		memset(p.src, 0, 16);
+		memset(p.dst, 0, 16);
+		p.src[10] = p.src[11] = p.dst[10] = p.dst[11] = 0xff;
+		memcpy(p.src + 12, "\xc0\x00\x02\x07", 4);
+		memcpy(p.dst + 12, "\xc6\x33\x64\x09", 4);
+	}
+	return p;
+}
+
+/* fg_ft_key_fill (BPF's, a word at a time) writes the very bytes of
+ * fg_flow_key_fill and a zero half word, for every kind of key. */
+static void test_key_fill(void **state)
+{
+	__u8 vers[] = {4, 6, 0};
+	unsigned i;
+
+	for (i = 0; i < sizeof(vers); i++) {
+		struct fg_pkt p = key_pkt(vers[i]);
+		union fg_ft_key a, b;
+
+		memset(&a, 0xa5, sizeof(a));
+		memset(&b, 0, sizeof(b));
+		fg_ft_key_fill(&a, &p, 0x01020304, FG_DIR_OUT);
+		fg_flow_key_fill(&b.k, &p, 0x01020304, FG_DIR_OUT);
+		assert_memory_equal(&a, &b, sizeof(a));
+		assert_int_equal(a.k.reason, 7);
+		assert_int_equal(a.k.proto, vers[i] ? 17 : 0);
+	}
+}
+
+/* An IPv4 key's hash takes every field that tells two IPv4 flows apart
+ * (its three words): each one changed changes the hash, the seed too. */
+static void test_hash_ip4_fields(void **state)
+{
+	struct fg_pkt p0 = key_pkt(4);
+	union fg_ft_key u;
+	__u64 h0;
+	int f;
+
+	fg_ft_key_fill(&u, &p0, 7, FG_DIR_IN);
+	h0 = fg_ft_hash(&u, 99);
+	assert_true(fg_ft_hash(&u, 98) != h0);
+	for (f = 0; f < 10; f++) {
+		struct fg_pkt p = p0;
+		__u32 ifindex = 7, dir = FG_DIR_IN;
+
+		switch (f) {
+		case 0:
+			ifindex = 8;
+			break;
+		case 1:
+			dir = FG_DIR_OUT;
+			break;
+		case 2:
+			p.proto = 6;
+			break;
+		case 3:
+			p.reason = 3;
+			break;
+		case 4:
+			p.src[15] ^= 1;
+			break;
+		case 5:
+			p.dst[12] ^= 0x80;
+			break;
+		case 6:
+			p.sport = htons(5354);
+			break;
+		case 7:
+			p.dport = htons(54);
+			break;
+		case 8:
+			p.vlan_outer = 0x124;
+			break;
+		case 9:
+			p.vlan_inner = 0;
+			break;
+		}
+		fg_ft_key_fill(&u, &p, ifindex, dir);
+		if (fg_ft_hash(&u, 99) == h0)
+			fail_msg("field %d of an IPv4 key leaves the hash", f);
+	}
+}
+
 static void test_open_checks(void **state)
 {
 	struct fg_ft_info in = {.version = FG_FT_VERSION, .nreg = 2, .nb = 4};
@@ -833,6 +937,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_geometry),
 		cmocka_unit_test(test_drop_budget),
+		cmocka_unit_test(test_key_fill),
+		cmocka_unit_test(test_hash_ip4_fields),
 		cmocka_unit_test(test_open_checks),
 		cmocka_unit_test(test_open_fd),
 		cmocka_unit_test(test_get),
