@@ -87,7 +87,7 @@ int fg_flow_only(struct xdp_md *ctx)
 }
 
 /* The flow table alone (an IPv4 key, as the reference capture's, hashed;
- * fg_ft_add(): its bucket probed, compared and updated; the first run
+ * fg_ft_first(): its bucket probed, compared and updated; the first run
  * inserts it), without the key's fill or the clock. */
 SEC("xdp")
 int fg_flow_lookup(struct xdp_md *ctx)
@@ -99,7 +99,7 @@ int fg_flow_lookup(struct xdp_md *ctx)
 	c.u.k.ip_ver = 4;
 	c.h = fg_ft_hash(&c.u, fg_ft_seed);
 	c.pkts = 1;
-	return fg_ft_add(&c, &p) ? XDP_DROP : XDP_PASS;
+	return fg_ft_first(&c, &p) ? XDP_DROP : XDP_PASS;
 }
 
 /* The flow clock alone (fg_now(): jiffies times the tick where the loader

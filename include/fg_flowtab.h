@@ -350,7 +350,7 @@ FG_INLINE __u32 fg_ft_nb(__u32 max_flows, __u32 nreg)
 
 /*
  * BPF's decision for one packet (bpf/lib/fg_flow.bpf.h: fg_flow_account
- * from the fill mark on, fg_ft_add, fg_ft_probe, fg_ft_insert,
+ * from the fill mark on, fg_ft_first, fg_ft_add, fg_ft_probe, fg_ft_insert,
  * fg_ft_start) in plain C, for tables that live in host memory: fg_dpdk,
  * and the unit tests' stand-in for BPF. Its outcome is BPF's slot for
  * slot (tests/bpf/test_ft_host.c runs the same packets through both and

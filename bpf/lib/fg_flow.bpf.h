@@ -166,6 +166,8 @@ struct fg_ft_ctx {
 	__u64 octets;
 	__u32 tag;
 	__u32 reg; /* the region: this CPU's */
+	int n1;	   /* fg_ft_probe_in of the first bucket (fg_ft_first) */
+	__u32 pad;
 };
 
 /* A probe's answers besides a count of free slots. */
@@ -217,10 +219,10 @@ static __always_inline void fg_ft_start(struct fg_ft_bucket *b, int i,
  * The hinted slots are counted after the search, two header words at
  * once (fg_ft_nhinted), not per slot inside it: a miss into a full
  * bucket, every packet of a full table, then costs a tag compare a slot.
- * Inline for the first bucket (a hit there, the common packet, costs
- * no call), global for the second (fg_ft_probe), as the insert: checked
- * once, not at each call; both inline take the verifier past its
- * million instructions on 6.18. */
+ * Inline for the first bucket, in fg_account (fg_ft_first: a hit there,
+ * the common packet, costs no call), global for the second
+ * (fg_ft_probe), as the insert: checked once, not at each call; both
+ * inline take the verifier past its million instructions on 6.18. */
 static __always_inline int fg_ft_probe_in(struct fg_ft_bucket *b,
 					  const struct fg_ft_ctx *c,
 					  const struct fg_pkt *p)
@@ -299,9 +301,10 @@ static __always_inline struct fg_ft_bucket *fg_ft_bkt(__u32 reg, __u32 b)
  * the key stay under the verifier's 512 bytes of stack only with the
  * table in frames of its own.
  */
-__noinline int fg_ft_add(struct fg_ft_ctx *c, const struct fg_pkt *p)
+__noinline int fg_ft_add(struct fg_ft_ctx *c, const struct fg_pkt *p,
+			 struct fg_ft_bucket *b1)
 {
-	struct fg_ft_bucket *b1, *b2 = 0, *head;
+	struct fg_ft_bucket *b2 = 0, *head;
 	__u32 nb = fg_ft_nb, i1, i2;
 	int n1, n2 = 0, taken = 0;
 	__u64 h;
@@ -312,10 +315,9 @@ __noinline int fg_ft_add(struct fg_ft_ctx *c, const struct fg_pkt *p)
 	c->tag = fg_ft_tag(h);
 	i1 = fg_ft_b1(h, nb);
 	i2 = fg_ft_b2(h, nb);
-	b1 = fg_ft_bkt(c->reg, i1);
 	if (!b1)
 		goto ovf;
-	n1 = fg_ft_probe_in(b1, c, p);
+	n1 = c->n1; /* b1's probe (fg_ft_first) */
 	if (n1 < 0)
 		goto found;
 	if (i2 != i1) {
@@ -353,6 +355,26 @@ found:
 	return 0;
 ovf:
 	return 1;
+}
+
+/* The key into its region: its first bucket probed inline, so that a hit
+ * there, a warm packet's usual way, costs no call; from anything else
+ * fg_ft_add() goes on with that probe's answer (c->n1), not probing the
+ * bucket again. c->h is the key's hash. 0 when a slot took the packet, 1
+ * when it goes to the overflow aggregate. */
+static __always_inline int fg_ft_first(struct fg_ft_ctx *c,
+				       const struct fg_pkt *p)
+{
+	struct fg_ft_bucket *b1;
+
+	c->tag = fg_ft_tag(c->h);
+	b1 = fg_ft_bkt(c->reg, fg_ft_b1(c->h, fg_ft_nb));
+	if (!b1)
+		return 1;
+	c->n1 = fg_ft_probe_in(b1, c, p);
+	if (c->n1 == FG_FT_HIT)
+		return 0;
+	return fg_ft_add(c, p, b1);
 }
 
 /* This CPU's region, or -1 for a CPU beyond the table's regions (a CPU
@@ -504,9 +526,9 @@ static __always_inline void fg_flow_account(struct fg_pkt *p,
 	c.now = fg_now();
 	c.pkts = pkts;
 	c.octets = octets;
-	c.tag = 0;
 	c.reg = reg;
-	if (!fg_ft_add(&c, p))
+	c.pad = 0; /* a global function's argument: all of it written */
+	if (!fg_ft_first(&c, p))
 		return;
 ovf:
 	fg_ovf_add(fg_dir_key(ifindex, dir),
