@@ -23,12 +23,13 @@ int fg_parse_only(struct xdp_md *ctx)
 }
 
 /* Accounting of a passed packet, no parsing: the stats lookup, the
- * counter updates and the flow record (of an all-zero key). */
+ * counter updates and the flow record (of an IPv4 key otherwise all
+ * zero, as the reference capture's are IPv4). */
 SEC("xdp")
 int fg_account_only(struct xdp_md *ctx)
 {
 	__u32 bytes = ctx->data_end - ctx->data;
-	struct fg_pkt p = {};
+	struct fg_pkt p = {.ip_ver = 4};
 
 	fg_account(&p, fg_dir_key(ctx->ingress_ifindex, FG_DIR_IN), FG_NO_QUEUE,
 		   bytes, FG_PKTS_OCTETS(1, bytes));
