@@ -299,7 +299,9 @@ static __always_inline struct fg_ft_bucket *fg_ft_bkt(__u32 reg, __u32 b)
  * header line of its bucket and the slot's lines; a miss into full
  * buckets the two header lines. Global: fg_xdp's frame, fg_account's and
  * the key stay under the verifier's 512 bytes of stack only with the
- * table in frames of its own.
+ * table in frames of its own. Called by fg_ft_first when its probe of
+ * the first bucket, b1, was not a hit: c->n1 is that probe's answer (a
+ * slot started again there is counted here).
  */
 __noinline int fg_ft_add(struct fg_ft_ctx *c, const struct fg_pkt *p,
 			 struct fg_ft_bucket *b1)
