@@ -63,8 +63,10 @@ int fg_ft_read(const struct fg_ft_slot *s, struct fg_ft_slot *out)
 
 static bool info_ok(const struct fg_ft_info *i)
 {
-	return i->version == FG_FT_VERSION && i->nreg && i->nb &&
-	       !(i->nb & (i->nb - 1)) &&
+	/* a table without spill counters reads as one with them */
+	return (i->version == FG_FT_VERSION ||
+		i->version == FG_FT_VERSION_NOSPILL) &&
+	       i->nreg && i->nb && !(i->nb & (i->nb - 1)) &&
 	       (__u64)i->nreg * i->nb <= 0xffffffffull;
 }
 
@@ -779,6 +781,34 @@ int fg_ft_fill(const struct fg_ft *t, struct fg_ft_fill *f)
 			f->reg_max = n;
 	}
 	return 0;
+}
+
+void fg_ft_spill_rebuild(struct fg_ft *t)
+{
+	__u32 nb = t->info.nb, r, b, s, i1;
+	struct fg_ft_bucket *k;
+	union fg_ft_key u;
+
+	for (r = 0; r < t->info.nreg; r++) {
+		for (b = 1; b < nb; b++)
+			memset(bucket(t, r, b)->spill, 0,
+			       sizeof(bucket(t, r, b)->spill));
+		for (b = 0; b < nb; b++) {
+			k = bucket(t, r, b);
+			for (s = 0; s < FG_FT_SLOTS; s++) {
+				k->slot[s].home = 0;
+				if (!k->tag[s])
+					continue;
+				key_of(&k->slot[s].key, &u);
+				i1 = fg_ft_b1(fg_ft_hash(&u, t->info.seed), nb);
+				/* in bucket b, not its first: its second */
+				if (i1 == b || !i1)
+					continue;
+				k->slot[s].home = i1;
+				fg_ft_spill_add(bucket(t, r, i1), k->tag[s], 1);
+			}
+		}
+	}
 }
 
 int fg_ft_info_new(struct fg_ft_info *info, __u32 max_flows)

@@ -182,7 +182,8 @@ int fg_ft_info_read(struct fg_ft_info *info)
 		err = -EPROTO;
 	else if (bpf_map_lookup_elem(fd, &key, info))
 		err = -errno;
-	else if (info->version != FG_FT_VERSION)
+	else if (info->version != FG_FT_VERSION &&
+		 info->version != FG_FT_VERSION_NOSPILL)
 		err = -EPROTO;
 	close(fd);
 	return err;
@@ -217,9 +218,9 @@ static bool pinned(const char *name)
 	return !fg_pin_path(path, sizeof(path), name) && !access(path, F_OK);
 }
 
-/* Make fg_ftinfo: written, frozen (no syscall changes it), then pinned,
- * so that a reader never finds a half-made one. */
-static int ft_info_make(const struct fg_ft_info *info)
+/* Make fg_ftinfo: written, frozen (no syscall changes it), then pinned
+ * as name, so that a reader never finds a half-made one. */
+static int ft_info_make(const struct fg_ft_info *info, const char *name)
 {
 	char path[4096];
 	__u32 key = 0;
@@ -232,7 +233,7 @@ static int ft_info_make(const struct fg_ft_info *info)
 	if (bpf_map_update_elem(fd, &key, info, BPF_ANY) || bpf_map_freeze(fd))
 		err = -errno;
 	if (!err)
-		err = fg_pin_path(path, sizeof(path), FG_MAP_FTINFO);
+		err = fg_pin_path(path, sizeof(path), name);
 	if (!err && bpf_obj_pin(fd, path))
 		err = -errno;
 	if (!err)
@@ -241,9 +242,59 @@ static int ft_info_make(const struct fg_ft_info *info)
 	return err;
 }
 
+/*
+ * A table an older release made (FG_FT_VERSION_NOSPILL: the same layout
+ * without spill counters) for programs that rely on them: its counters
+ * rebuilt from its keys, then fg_ftinfo (frozen) made anew with this
+ * version under a name of its own and renamed over the old pin. Its
+ * flows stay. Only while no interface is attached: an older release's
+ * programs would go on spilling keys uncounted. A crash before the
+ * rename leaves the old version, and the next load rebuilds again.
+ */
+#define FT_INFO_NEW FG_MAP_FTINFO "_new"
+static int ft_spill_migrate(struct fg_ft_info *info)
+{
+	char path[4096], tmp[4096];
+	struct fg_ft t;
+	int err;
+
+	if (fg_any_iface())
+		return fg_error(-EBUSY,
+				"the flow table under %s is an older flowgate "
+				"release's (%s version %u) and interfaces "
+				"count into it; 'flowgate detach' every "
+				"interface, then attach (its flows stay)",
+				fg_pin_dir(), FG_MAP_FTINFO, info->version);
+	err = fg_ft_open_pinned(&t);
+	if (err)
+		return fg_error(err, "cannot open the flow table under %s: %s",
+				fg_pin_dir(), fg_strerr(err));
+	fg_ft_spill_rebuild(&t);
+	fg_ft_close(&t);
+	info->version = FG_FT_VERSION;
+	err = fg_pin_path(tmp, sizeof(tmp), FT_INFO_NEW);
+	if (!err)
+		err = fg_pin_path(path, sizeof(path), FG_MAP_FTINFO);
+	if (!err && unlink(tmp) && errno != ENOENT)
+		err = -errno;
+	if (!err)
+		err = ft_info_make(info, FT_INFO_NEW);
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err) {
+		unlink(tmp);
+		return fg_error(err, "cannot update %s under %s: %s",
+				FG_MAP_FTINFO, fg_pin_dir(), fg_strerr(err));
+	}
+	return 0;
+}
+
 int fg_ft_info_ensure(__u32 max_flows, struct fg_ft_info *info)
 {
 	int err = fg_ft_info_read(info);
+
+	if (!err && info->version == FG_FT_VERSION_NOSPILL)
+		return ft_spill_migrate(info);
 
 	if (err == -EPROTO)
 		return fg_error(err,
@@ -269,7 +320,7 @@ int fg_ft_info_ensure(__u32 max_flows, struct fg_ft_info *info)
 	err = fg_ft_info_new(info,
 			     max_flows ? max_flows : FG_DEFAULT_MAX_FLOWS);
 	if (!err)
-		err = ft_info_make(info);
+		err = ft_info_make(info, FG_MAP_FTINFO);
 	if (err)
 		return fg_error(err, "cannot make the flow table's %s: %s",
 				FG_MAP_FTINFO, fg_strerr(err));

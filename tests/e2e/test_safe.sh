@@ -607,6 +607,37 @@ check "  ... nothing attached, no table made" \
 	! -e "$PINS/fg_flowtab"
 rm -f "$PINS/fg_ftinfo"
 fg attach "$RX_IF" >/dev/null || not_ok "attach after the other release's table"
+# A table of the release before spill counters (fg_ftinfo version 1, the
+# same layout): read as it is, migrated by a load once no interface
+# counts into it (its counters rebuilt from its keys), its flows kept.
+fg config set sampling 1 >/dev/null
+send udp400
+sleep 0.3
+flows() { jget "$(fg -j flow dump)" 'sorted((f["sport"], f["dport"], f["packets"]) for f in d["flows"])'; }
+before=$(flows)
+v2=$(bpft -j map dump pinned "$PINS/fg_ftinfo" |
+	"$PY" -c 'import json, sys; print(" ".join(str(int(b, 16)) for b in json.load(sys.stdin)[0]["value"]))')
+set -- $v2
+shift
+v1="1 $*"
+set --
+rm -f "$PINS/fg_ftinfo"
+bpft map create "$PINS/fg_ftinfo" type array key 4 value 24 entries 1 \
+	name fg_ftinfo || bail "bpftool map create"
+# shellcheck disable=SC2086
+bpft map update pinned "$PINS/fg_ftinfo" key 0 0 0 0 value $v1 ||
+	bail "bpftool map update"
+ftver() { bpft -j map dump pinned "$PINS/fg_ftinfo" | "$PY" -c 'import json, sys; print(int(json.load(sys.stdin)[0]["value"][0], 16))'; }
+expect_eq "table of version 1: flow dump reads it as it is" "$(flows)" "$before"
+fails "table of version 1 under attached interfaces: attach refused" 1 \
+	"older flowgate release's \\(fg_ftinfo version 1\\).*detach" \
+	fg attach lo
+expect_eq "  ... still version 1" "$(ftver)" 1
+fg detach "$RX_IF" >/dev/null || not_ok "detach before the migration"
+fg attach "$RX_IF" >/dev/null || not_ok "table of version 1: attach"
+expect_eq "  ... attach migrated it to version 2" "$(ftver)" 2
+expect_eq "  ... its flows kept" "$(flows)" "$before"
+check "  ... no pin of the migration left" test ! -e "$PINS/fg_ftinfo_new"
 [ "$T_FAIL" -gt "$f0" ] && fg -j status | sed 's/^/#   status: /'
 
 # ---- config files: trailing comments, directories ------------------------------------
