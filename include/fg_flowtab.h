@@ -224,7 +224,10 @@ FG_INLINE void fg_ft_spill_add(struct fg_ft_bucket *b, __u32 tag, int up)
  * key whose first bucket is full and whose counter there is 0 goes to the
  * overflow aggregate without its second bucket's header line. Slots
  * acked as ended that took packets since count as not live here, so
- * this errs towards reading the second bucket. */
+ * this errs towards reading the second bucket; a slot a reader is
+ * acknowledging (ack_gen written, ended not yet counted) counts as live
+ * for that moment, as for the fill mark: such a key goes to the
+ * aggregate, counted there, instead of taking that slot. */
 FG_INLINE int fg_ft_region_full(const struct fg_ft_bucket *head, __u32 nb)
 {
 	return (int)(head->used + head->reused - head->ended) >=
