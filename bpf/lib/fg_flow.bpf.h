@@ -342,7 +342,7 @@ __noinline int fg_ft_add(struct fg_ft_ctx *c, const struct fg_pkt *p)
 		 * the region: the outcome of b2's probe, without its line. */
 		if (!n1 && i1 && !fg_ft_spilled(b1, c->tag)) {
 			head = fg_ft_bkt(c->reg, 0);
-			if (head && fg_ft_region_full(head, nb))
+			if (head && fg_ft_region_full(head, fg_ft_nb))
 				goto ovf;
 		}
 		b2 = fg_ft_bkt(c->reg, i2);
