@@ -16,6 +16,17 @@
  * flow seen on two CPUs is two slots, one per region, with the same key:
  * readers sum them, as they summed a per-CPU hash's values.
  *
+ * Spill counters: every bucket but a region's first counts, per 1/32 of
+ * the tags (fg_ft_spill_ix), the keys of which it is the first bucket
+ * that sit in their second (a slot's home names that first bucket, so
+ * that the slot's reuse by another key takes its count back). A key that
+ * misses its full first bucket, whose counter there is 0, is in no
+ * bucket of the table; and when its region has no free and no ended
+ * slot either (fg_ft_region_full), it goes to the overflow aggregate
+ * without the second bucket's header line: what BPF would have decided
+ * after reading it. fg_ft_spill_rebuild gives the counters and homes a
+ * table's keys imply: what BPF keeps (tests/bpf/test_ft_host.c).
+ *
  * No reader deletes. A flow ends when a reader (the exporter, or flow
  * flush, serialized by the pin directory's lock) acknowledges exactly
  * the counters it took: ack_pkts, ack_octets, ack_ns, then ack_gen = gen,
@@ -78,7 +89,7 @@ struct fg_ft_slot {
 	struct fg_flow_key key; /* BPF */
 	__u32 gen;		/* BPF: odd while rewritten; +2 a reuse */
 	__u32 ack_gen;		/* reader: the generation it acked as ended */
-	__u32 pad0;
+	__u32 home; /* BPF: the key's first bucket when this is its second */
 	struct fg_flow_val val; /* BPF */
 	__u64 ack_pkts;		/* reader: the counters it took */
 	__u64 ack_octets;
@@ -97,10 +108,15 @@ struct fg_ft_bucket {
 	__u32 tag[FG_FT_SLOTS]; /* BPF: fg_ft_tag(hash); 0 free */
 	__u8 gen8[FG_FT_SLOTS]; /* BPF */
 	__u8 ack8[FG_FT_SLOTS]; /* reader */
-	__u32 used;		/* BPF: free slots taken */
-	__u32 reused;		/* BPF: ended slots taken again */
-	__u32 ended;		/* reader: slots acked as ended */
-	__u32 drops;		/* BPF: the drop budget's window and count */
+	union {
+		struct {	      /* a region's first bucket */
+			__u32 used;   /* BPF: free slots taken */
+			__u32 reused; /* BPF: ended slots taken again */
+			__u32 ended;  /* reader: slots acked as ended */
+			__u32 drops;  /* BPF: the drop budget's window, count */
+		};
+		__u64 spill[2]; /* BPF, every other bucket: 32 counters */
+	};
 	struct fg_ft_slot slot[FG_FT_SLOTS];
 };
 
@@ -117,8 +133,9 @@ struct fg_ft_info {
 };
 
 /* The table's layout and its hash: keys of a table of another version sit
- * in other buckets, so such a table is refused (detach and purge). 2:
- * the IPv4 key's hash of three words (fg_ft_hash). */
+ * in other buckets, or lack the spill counters, so such a table is refused
+ * (detach and purge). 2: the IPv4 key's hash of three words (fg_ft_hash),
+ * spill counters and homes. */
 #define FG_FT_VERSION 2
 
 /* The flow key as 7 words for the hash: its 52 bytes and a zero half. */
@@ -212,6 +229,54 @@ FG_INLINE int fg_ft_key_eq(const struct fg_flow_key *a,
 	return !((x[0] ^ b->w[0]) | (x[1] ^ b->w[1]) | (x[2] ^ b->w[2]) |
 		 (x[3] ^ b->w[3]) | (x[4] ^ b->w[4]) | (x[5] ^ b->w[5]) |
 		 (tail ^ (__u32)b->w[6]));
+}
+
+/* The spill counter of a tag: 32 counters of 4 bits in a bucket's
+ * spill words, indexed by the tag's top bits (the hash's bits 59-63,
+ * apart from the bits that pick either bucket). */
+#define FG_FT_SPILL_MAX 15u
+FG_INLINE __u32 fg_ft_spill_ix(__u32 tag)
+{
+	return tag >> 27;
+}
+
+/* Keys of tag's counter that bucket b (not a region's first) is the first
+ * bucket of and that sit in their second; FG_FT_SPILL_MAX: at least so
+ * many, for good (a counter that reached it is never decremented). */
+FG_INLINE __u32 fg_ft_spilled(const struct fg_ft_bucket *b, __u32 tag)
+{
+	__u32 k = fg_ft_spill_ix(tag);
+
+	return b->spill[k >> 4 & 1] >> (k & 15) * 4 & FG_FT_SPILL_MAX;
+}
+
+/* One key of tag more (up 1) or fewer (up 0) in its second bucket. */
+FG_INLINE void fg_ft_spill_add(struct fg_ft_bucket *b, __u32 tag, int up)
+{
+	__u32 k = fg_ft_spill_ix(tag), sh = (k & 15) * 4;
+	__u64 n = b->spill[k >> 4 & 1] >> sh & FG_FT_SPILL_MAX;
+
+	if (n == FG_FT_SPILL_MAX || (!up && !n))
+		return;
+	if (up)
+		b->spill[k >> 4 & 1] += 1ull << sh;
+	else
+		b->spill[k >> 4 & 1] -= 1ull << sh;
+}
+
+/* The region (head: its first bucket) has no free slot and no slot acked
+ * as ended that was not taken again: from its fill counters, so that a
+ * key whose first bucket is full and whose counter there is 0 goes to the
+ * overflow aggregate without its second bucket's header line. Slots
+ * acked as ended that took packets since count as not live here, so
+ * this errs towards reading the second bucket; a slot a reader is
+ * acknowledging (ack_gen written, ended not yet counted) counts as live
+ * for that moment, as for the fill mark: such a key goes to the
+ * aggregate, counted there, instead of taking that slot. */
+FG_INLINE int fg_ft_region_full(const struct fg_ft_bucket *head, __u32 nb)
+{
+	return (int)(head->used + head->reused - head->ended) >=
+	       (int)(nb * FG_FT_SLOTS);
 }
 
 /* The slot's generation as the header's gen8 holds it. */
@@ -379,17 +444,22 @@ struct fg_ft_op {
  * even, gen8, tag): a reader on another core relies on it (x86). */
 #define FG_FT_HOST_ORDER() __asm__ __volatile__("" ::: "memory")
 
-/* fg_ft_start: slot i of b starts a generation for c's key. */
-static inline void fg_ft_host_start(struct fg_ft_bucket *b, int i,
-				    const struct fg_ft_op *c, int new_key)
+/* fg_ft_start: slot i of b starts a generation for c's key; a new key
+ * (new_key) of first bucket home (0: b, or a region's first) takes the
+ * slot's home, and the old key's is returned. */
+static inline __u32 fg_ft_host_start(struct fg_ft_bucket *b, int i,
+				     const struct fg_ft_op *c, int new_key,
+				     __u32 home)
 {
 	struct fg_ft_slot *s = &b->slot[i];
-	__u32 gen = s->gen + 1;
+	__u32 gen = s->gen + 1, old = s->home;
 
 	s->gen = gen;
 	FG_FT_HOST_ORDER();
-	if (new_key)
+	if (new_key) {
 		__builtin_memcpy(&s->key, &c->u.k, sizeof(s->key));
+		s->home = home;
+	}
 	__builtin_memset(&s->val, 0, sizeof(s->val));
 	fg_flow_update(&s->val, c->p, c->pkts, c->octets, c->now);
 	FG_FT_HOST_ORDER();
@@ -398,6 +468,7 @@ static inline void fg_ft_host_start(struct fg_ft_bucket *b, int i,
 	b->gen8[i] = fg_ft_gen8(gen);
 	if (new_key)
 		b->tag[i] = c->tag;
+	return old;
 }
 
 /* fg_ft_probe: FG_FT_HOST_HIT, FG_FT_HOST_REBORN, else free slots | slots
@@ -421,7 +492,7 @@ static inline int fg_ft_host_probe(struct fg_ft_bucket *b,
 			continue;
 		}
 		if (fg_ft_dead(&b->slot[i])) {
-			fg_ft_host_start(b, i, c, 0);
+			fg_ft_host_start(b, i, c, 0, 0);
 			return FG_FT_HOST_REBORN;
 		}
 		fg_flow_update(&b->slot[i].val, c->p, c->pkts, c->octets,
@@ -431,11 +502,15 @@ static inline int fg_ft_host_probe(struct fg_ft_bucket *b,
 	return n | nh << 4;
 }
 
-/* fg_ft_insert: the first free slot (dead 0), or the first slot hinted
- * and confirmed as ended (dead 1). 1 when taken. */
-static inline int fg_ft_host_insert(struct fg_ft_bucket *b,
-				    const struct fg_ft_op *c, int dead)
+/* fg_ft_insert into b of region reg: the first free slot (dead 0), or
+ * the first slot hinted and confirmed as ended (dead 1), whose old key
+ * gives its spill count back. 1 when taken. */
+static inline int fg_ft_host_insert(struct fg_ft_bucket *reg, __u32 nb,
+				    struct fg_ft_bucket *b,
+				    const struct fg_ft_op *c, int dead,
+				    __u32 home)
 {
+	__u32 old, otag;
 	int i;
 
 	for (i = 0; i < FG_FT_SLOTS; i++) {
@@ -443,7 +518,10 @@ static inline int fg_ft_host_insert(struct fg_ft_bucket *b,
 				    !fg_ft_dead(&b->slot[i])
 			 : b->tag[i] != 0)
 			continue;
-		fg_ft_host_start(b, i, c, 1);
+		otag = b->tag[i];
+		old = fg_ft_host_start(b, i, c, 1, home) & (nb - 1);
+		if (old)
+			fg_ft_spill_add(&reg[old], otag, 0);
 		return 1;
 	}
 	return 0;
@@ -464,6 +542,9 @@ static inline int fg_ft_host_add(struct fg_ft_bucket *reg, __u32 nb,
 	if (n1 < 0)
 		goto found;
 	if (i2 != i1) {
+		if (!n1 && i1 && !fg_ft_spilled(b1, c->tag) &&
+		    fg_ft_region_full(reg, nb))
+			return 1;
 		b2 = &reg[i2];
 		n2 = fg_ft_host_probe(b2, c);
 		if (n2 < 0) {
@@ -472,16 +553,21 @@ static inline int fg_ft_host_add(struct fg_ft_bucket *reg, __u32 nb,
 		}
 	}
 	if ((n2 & 0xf) > (n1 & 0xf) && b2)
-		taken = fg_ft_host_insert(b2, c, 0);
+		taken = fg_ft_host_insert(reg, nb, b2, c, 0, i1) ? 2 : 0;
 	else if (n1 & 0xf)
-		taken = fg_ft_host_insert(b1, c, 0);
+		taken = fg_ft_host_insert(reg, nb, b1, c, 0, 0);
 	if (!taken) {
-		if ((n1 >> 4 && fg_ft_host_insert(b1, c, 1)) ||
-		    (n2 >> 4 && b2 && fg_ft_host_insert(b2, c, 1)))
-			n1 = FG_FT_HOST_REBORN;
+		if (n1 >> 4 && fg_ft_host_insert(reg, nb, b1, c, 1, 0))
+			taken = 1;
+		else if (n2 >> 4 && b2 &&
+			 fg_ft_host_insert(reg, nb, b2, c, 1, i1))
+			taken = 2;
 		else
 			return 1;
+		n1 = FG_FT_HOST_REBORN;
 	}
+	if (taken == 2 && i1)
+		fg_ft_spill_add(b1, c->tag, 1);
 found:
 	if (n1 == FG_FT_HOST_REBORN)
 		reg->reused++;

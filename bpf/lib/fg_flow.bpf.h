@@ -178,14 +178,17 @@ struct fg_ft_ctx {
  * gen odd while the key and counters are rewritten, even (+2) when they
  * are whole, then the header's gen8 and, for a new key, the tag last, so
  * that a reader finding the tag finds the key (include/fg_flowtab.h).
- * The empty asm statements keep clang from moving the stores across. */
-static __always_inline void fg_ft_start(struct fg_ft_bucket *b, int i,
-					const struct fg_ft_ctx *c,
-					const struct fg_pkt *p, int new_key)
+ * The empty asm statements keep clang from moving the stores across. A
+ * new key takes the slot's home (its first bucket when b is its second,
+ * else 0); the old key's is returned, for its spill count. */
+static __always_inline __u32 fg_ft_start(struct fg_ft_bucket *b, int i,
+					 const struct fg_ft_ctx *c,
+					 const struct fg_pkt *p, int new_key,
+					 __u32 home)
 {
 	struct fg_ft_slot *s = &b->slot[i];
 	__u64 *kw = (__u64 *)&s->key;
-	__u32 gen = s->gen + 1;
+	__u32 gen = s->gen + 1, old = s->home;
 
 	s->gen = gen;
 	asm volatile("" ::: "memory");
@@ -197,6 +200,7 @@ static __always_inline void fg_ft_start(struct fg_ft_bucket *b, int i,
 		kw[4] = c->u.w[4];
 		kw[5] = c->u.w[5];
 		*(__u32 *)&kw[6] = (__u32)c->u.w[6];
+		s->home = home;
 	}
 	__builtin_memset(&s->val, 0, sizeof(s->val));
 	fg_flow_update(&s->val, p, c->pkts, c->octets, c->now);
@@ -206,6 +210,7 @@ static __always_inline void fg_ft_start(struct fg_ft_bucket *b, int i,
 	b->gen8[i] = fg_ft_gen8(gen);
 	if (new_key)
 		b->tag[i] = c->tag;
+	return old;
 }
 
 /* The key's slot in bucket b, by tag then key: a live one takes the
@@ -242,7 +247,7 @@ static __always_inline int fg_ft_probe_in(struct fg_ft_bucket *b,
 		if (t != c->tag || !fg_ft_key_eq(&b->slot[i].key, &c->u))
 			continue;
 		if (fg_ft_dead(&b->slot[i])) {
-			fg_ft_start(b, i, c, p, 0);
+			fg_ft_start(b, i, c, p, 0, 0);
 			return FG_FT_REBORN;
 		}
 		fg_flow_update(&b->slot[i].val, p, c->pkts, c->octets, c->now);
@@ -258,14 +263,25 @@ __noinline int fg_ft_probe(struct fg_ft_bucket *b, const struct fg_ft_ctx *c,
 	return fg_ft_probe_in(b, c, p);
 }
 
-/* A new key into bucket b: its first free slot (dead 0), or its first
- * slot acked as ended and confirmed dead by its own fields (dead 1).
- * 1 when taken, else 0. The header line is read again rather than
- * handed over from the probe (it is in cache; see fg_ft_probe). */
-__noinline int fg_ft_insert(struct fg_ft_bucket *b, const struct fg_ft_ctx *c,
-			    const struct fg_pkt *p, int dead)
+/* Bucket b of region reg; bucket 0 holds the region's fill. */
+static __always_inline struct fg_ft_bucket *fg_ft_bkt(__u32 reg, __u32 b)
 {
-	__u32 t;
+	__u32 i = reg * fg_ft_nb + b;
+
+	return bpf_map_lookup_elem(&fg_flowtab, &i);
+}
+
+/* A new key into bucket b, of first bucket home when b is its second
+ * (else 0): its first free slot (dead 0), or its first slot acked as
+ * ended and confirmed dead by its own fields (dead 1), whose old key
+ * leaves its own first bucket's spill count. 1 when taken, else 0. The
+ * header line is read again rather than handed over from the probe (it
+ * is in cache; see fg_ft_probe). */
+__noinline int fg_ft_insert(struct fg_ft_bucket *b, const struct fg_ft_ctx *c,
+			    const struct fg_pkt *p, int dead, __u32 home)
+{
+	struct fg_ft_bucket *hb;
+	__u32 t, old = 0, otag = 0;
 	int i;
 
 	if (!b || !c || !p)
@@ -276,18 +292,20 @@ __noinline int fg_ft_insert(struct fg_ft_bucket *b, const struct fg_ft_ctx *c,
 		if (dead ? !t || !fg_ft_hinted(b, i) || !fg_ft_dead(&b->slot[i])
 			 : t != 0)
 			continue;
-		fg_ft_start(b, i, c, p, 1);
-		return 1;
+		otag = t;
+		old = fg_ft_start(b, i, c, p, 1, home);
+		goto taken;
 	}
 	return 0;
-}
-
-/* Bucket b of region reg; bucket 0 holds the region's fill. */
-static __always_inline struct fg_ft_bucket *fg_ft_bkt(__u32 reg, __u32 b)
-{
-	__u32 i = reg * fg_ft_nb + b;
-
-	return bpf_map_lookup_elem(&fg_flowtab, &i);
+taken:
+	/* masked: a home is in the region (a reader's stray write too) */
+	old &= fg_ft_nb - 1;
+	if (old) {
+		hb = fg_ft_bkt(c->reg, old);
+		if (hb)
+			fg_ft_spill_add(hb, otag, 0);
+	}
+	return 1;
 }
 
 /*
@@ -296,12 +314,14 @@ static __always_inline struct fg_ft_bucket *fg_ft_bkt(__u32 reg, __u32 b)
  * the buckets even, so that a region takes flows up to about 0.75 fill
  * before its first bucket overflows), else a dead one of either bucket,
  * else 1: the packet goes to the overflow aggregate. A hit costs the
- * header line of its bucket and the slot's lines; a miss into full
- * buckets the two header lines. Global: fg_xdp's frame, fg_account's and
- * the key stay under the verifier's 512 bytes of stack only with the
- * table in frames of its own. Called by fg_ft_first when its probe of
- * the first bucket, b1, was not a hit: c->n1 is that probe's answer (a
- * slot started again there is counted here).
+ * header line of its bucket and the slot's lines; a miss into a full
+ * region its first bucket's header line and the region's first, unless
+ * a key of its tag was spilled from that bucket (include/fg_flowtab.h:
+ * spill counters), else the two buckets' header lines. Global: fg_xdp's
+ * frame, fg_account's and the key stay under the verifier's 512 bytes of
+ * stack only with the table in frames of its own. Called by fg_ft_first
+ * when its probe of the first bucket, b1, was not a hit: c->n1 is that
+ * probe's answer (a slot started again there is counted here).
  */
 __noinline int fg_ft_add(struct fg_ft_ctx *c, const struct fg_pkt *p,
 			 struct fg_ft_bucket *b1)
@@ -323,6 +343,13 @@ __noinline int fg_ft_add(struct fg_ft_ctx *c, const struct fg_pkt *p,
 	if (n1 < 0)
 		goto found;
 	if (i2 != i1) {
+		/* Not in b2 (b1's spill count of its tag is 0), and no room in
+		 * the region: the outcome of b2's probe, without its line. */
+		if (!n1 && i1 && !fg_ft_spilled(b1, c->tag)) {
+			head = fg_ft_bkt(c->reg, 0);
+			if (head && fg_ft_region_full(head, fg_ft_nb))
+				goto ovf;
+		}
 		b2 = fg_ft_bkt(c->reg, i2);
 		if (!b2)
 			goto ovf;
@@ -333,16 +360,22 @@ __noinline int fg_ft_add(struct fg_ft_ctx *c, const struct fg_pkt *p,
 		}
 	}
 	if ((n2 & 0xf) > (n1 & 0xf) && b2)
-		taken = fg_ft_insert(b2, c, p, 0);
+		taken = fg_ft_insert(b2, c, p, 0, i1) ? 2 : 0;
 	else if (n1 & 0xf)
-		taken = fg_ft_insert(b1, c, p, 0);
+		taken = fg_ft_insert(b1, c, p, 0, 0);
 	if (!taken) {
-		if ((n1 >> 4 && fg_ft_insert(b1, c, p, 1)) ||
-		    (n2 >> 4 && b2 && fg_ft_insert(b2, c, p, 1)))
-			n1 = FG_FT_REBORN;
+		if (n1 >> 4 && fg_ft_insert(b1, c, p, 1, 0))
+			taken = 1;
+		else if (n2 >> 4 && b2 && fg_ft_insert(b2, c, p, 1, i1))
+			taken = 2;
 		else
 			goto ovf;
+		n1 = FG_FT_REBORN;
 	}
+	/* A key in its second bucket: counted in its first (not a region's
+	 * first bucket, whose words are the region's fill). */
+	if (taken == 2 && i1)
+		fg_ft_spill_add(b1, c->tag, 1);
 found:
 	if (n1 == FG_FT_HIT)
 		return 0;

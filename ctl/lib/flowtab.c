@@ -781,6 +781,34 @@ int fg_ft_fill(const struct fg_ft *t, struct fg_ft_fill *f)
 	return 0;
 }
 
+void fg_ft_spill_rebuild(struct fg_ft *t)
+{
+	__u32 nb = t->info.nb, r, b, s, i1;
+	struct fg_ft_bucket *k;
+	union fg_ft_key u;
+
+	for (r = 0; r < t->info.nreg; r++) {
+		for (b = 1; b < nb; b++)
+			memset(bucket(t, r, b)->spill, 0,
+			       sizeof(bucket(t, r, b)->spill));
+		for (b = 0; b < nb; b++) {
+			k = bucket(t, r, b);
+			for (s = 0; s < FG_FT_SLOTS; s++) {
+				k->slot[s].home = 0;
+				if (!k->tag[s])
+					continue;
+				key_of(&k->slot[s].key, &u);
+				i1 = fg_ft_b1(fg_ft_hash(&u, t->info.seed), nb);
+				/* in bucket b, not its first: its second */
+				if (i1 == b || !i1)
+					continue;
+				k->slot[s].home = i1;
+				fg_ft_spill_add(bucket(t, r, i1), k->tag[s], 1);
+			}
+		}
+	}
+}
+
 int fg_ft_info_new(struct fg_ft_info *info, __u32 max_flows)
 {
 	int ncpu = libbpf_num_possible_cpus();

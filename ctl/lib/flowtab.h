@@ -85,4 +85,10 @@ int fg_ft_fill(const struct fg_ft *t, struct fg_ft_fill *f);
  * machine (regions: the possible CPUs), and a random seed. */
 int fg_ft_info_new(struct fg_ft_info *info, __u32 max_flows);
 
+/* The spill counters and homes (include/fg_flowtab.h) the table's keys
+ * imply, written over what it holds: what BPF keeps, so that
+ * tests/bpf/test_ft_host.c can compare. Only while no program writes the
+ * table. */
+void fg_ft_spill_rebuild(struct fg_ft *t);
+
 #endif /* FG_FLOWTAB_LIB_H */

@@ -13,9 +13,12 @@
  * overflow, start new generations of ended keys in place, reuse ended
  * slots for new keys (first and second bucket), keep a slot that took a
  * packet after its end, drop packets past the fill mark, and past the
- * drop budget of a tick (the capture's clock's ticks in both).
+ * drop budget of a tick (the capture's clock's ticks in both), and find
+ * keys in their second bucket of a full region while the others skip it
+ * (spill counters), which a rebuild from the keys gives again.
  */
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -210,6 +213,96 @@ static void check(const char *step)
 			 (unsigned long long)host_ovf);
 }
 
+/* Slots holding a key in its second bucket (home set: not a region's
+ * first bucket's key) and the spill counts of the host's table. */
+static int spilled_keys(void)
+{
+	int bi, s, n = 0;
+
+	for (bi = 0; bi < NB; bi++)
+		for (s = 0; s < FG_FT_SLOTS; s++)
+			n += host.b[bi].tag[s] && host.b[bi].slot[s].home;
+	return n;
+}
+
+/* Whether key k sits in its second bucket of the host's table. */
+static int in_second(const struct fg_flow_key *k)
+{
+	union fg_ft_key u = {.w = {0}};
+	int bi, s;
+
+	u.k = *k;
+	for (bi = 0; bi < NB; bi++)
+		for (s = 0; s < FG_FT_SLOTS; s++)
+			if (host.b[bi].tag[s] && host.b[bi].slot[s].home &&
+			    fg_ft_key_eq(&host.b[bi].slot[s].key, &u))
+				return 1;
+	return 0;
+}
+
+/* The region full: keys in their second bucket still take their packets,
+ * new keys and keys without a slot go to the aggregate (most without the
+ * second bucket's line: the outcome is the same, and BPF's equals the
+ * host's). */
+static void full_region(void)
+{
+	static const struct {
+		int src, n;
+		__u16 sport;
+	} sets[] = {{10, 40, 1000}, {100, 24, 2000}, {200, 50, 4000}};
+	struct fg_flow_val v;
+	struct fg_flow_key k;
+	__u64 ovf0, miss = 0;
+	int i, j, second = 0;
+
+	for (i = 0; i < 50 && !fg_ft_region_full(&host.b[0], NB); i++)
+		both(200 + i, 4000, 0);
+	check("the region filled up");
+	fgt_ok(taken() == NB * FG_FT_SLOTS && fg_ft_region_full(&host.b[0], NB),
+	       "every slot taken, the region full by its counters");
+	ovf0 = host_ovf;
+	for (j = 0; j < 3; j++)
+		for (i = 0; i < sets[j].n; i++) {
+			k = key_of(sets[j].src + i, sets[j].sport);
+			miss += fg_ft_get(&host, &k, &v) != 0;
+			second += in_second(&k);
+			both(sets[j].src + i, sets[j].sport, 0);
+		}
+	check("every key again into the full region");
+	fgt_ok(host_ovf - ovf0 == miss && second > 0,
+	       "only the %llu keys without a slot went to the aggregate, "
+	       "the %d in their second bucket took their packets",
+	       (unsigned long long)miss, second);
+}
+
+/* The counters and homes BPF kept, rebuilt from the keys alone (a table
+ * an older release made): the same words. */
+static void spill_rebuilt(void)
+{
+	size_t len = NB * sizeof(struct fg_ft_bucket);
+	struct fg_ft_bucket *c = malloc(len);
+	struct fg_ft r;
+	int bi, s, same;
+
+	if (!c || fg_ft_open_mem(&r, c, len, &host.info)) {
+		fgt_ok(false, "a copy of the table");
+		free(c);
+		return;
+	}
+	memcpy(c, t.ft.b, len);
+	for (bi = 1; bi < NB; bi++)
+		c[bi].spill[0] = c[bi].spill[1] = ~0ull;
+	for (bi = 0; bi < NB; bi++)
+		for (s = 0; s < FG_FT_SLOTS; s++)
+			c[bi].slot[s].home = 7;
+	fg_ft_spill_rebuild(&r);
+	same = !memcmp(c, t.ft.b, len);
+	fgt_ok(same && spilled_keys() > 0,
+	       "the spill counters and homes rebuilt from the keys equal "
+	       "BPF's");
+	free(c);
+}
+
 int main(void)
 {
 	int i, ended_full;
@@ -287,6 +380,9 @@ int main(void)
 		both(150 + i, 3000, 1);
 	check("drops of the next tick");
 	fgt_ok(host_rated == 2, "the next tick's 3 drops took slots");
+
+	full_region();
+	spill_rebuilt();
 
 	fgt_close(&t);
 	ftmem_free(&host);
