@@ -45,7 +45,9 @@
  * kernels before 6.11, and one IP datagram's 64 KB), so that a run of
  * datagrams of one length, which is most of a sweep, goes down the stack
  * as one buffer, cut into the same datagrams only at the device or at
- * the receiver.
+ * the receiver. UDP_SEGMENT came with Linux 4.18; the exporter needs 5.5
+ * anyway (the flow table's mapping), so an older kernel that would ignore
+ * the option and send one large datagram never runs this.
  */
 #define UDP_BATCH_BYTES 65000
 #define UDP_GSO_SEGS	64
