@@ -553,8 +553,8 @@ static void gso_off(struct fg_out *o, int err)
 		 "export: %s: the kernel refuses UDP segmentation offload "
 		 "(%s); datagrams go one by one",
 		 o->st.url, strerror(err));
-	fg_logt(FG_LOG_INFO, "udp_gso_off", t, "output=%s	error=%s",
-		o->st.url, strerror(err));
+	fg_logt(FG_LOG_INFO, "udp_gso_off", t, "output=%s\terror=%s", o->st.url,
+		strerror(err));
 }
 
 /*
