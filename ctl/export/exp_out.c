@@ -25,6 +25,7 @@
 #include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <netinet/udp.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -37,8 +38,20 @@
 /* No message for this long: re-send templates first (UDP collectors may
  * have dropped the session, ipfixcol2 after 600 s). */
 #define IDLE_GAP_MS 60000
-/* UDP datagrams a system call: a 100,000-flow sweep is 6,250 of them */
-#define UDP_BATCH 32
+/*
+ * UDP: a sweep's datagrams leave a batch at a time, one sendmmsg() a
+ * batch (a 100,000-flow sweep is 6,250 datagrams). A batch is what one
+ * segmentation-offload send may carry (UDP_SEGMENT: at most 64 segments,
+ * kernels before 6.11, and one IP datagram's 64 KB), so that a run of
+ * datagrams of one length, which is most of a sweep, goes down the stack
+ * as one buffer, cut into the same datagrams only at the device or at
+ * the receiver. UDP_SEGMENT came with Linux 4.18; the exporter needs 5.5
+ * anyway (the flow table's mapping), so an older kernel that would ignore
+ * the option and send one large datagram never runs this.
+ */
+#define UDP_BATCH_BYTES 65000
+#define UDP_GSO_SEGS	64
+#define UDP_BATCH	FG_OUT_UDP_BATCH_MAX
 
 /* One UDP datagram waiting in the batch: what its loss would count. */
 struct udpq {
@@ -88,13 +101,22 @@ struct fg_out {
 	__u64 loss_from, loss_log_ms; /* lost_records at the start; last log */
 	__u32 loss_quiet; /* episodes not logged since the last log */
 	struct fg_exp_outstats st;
-	/* UDP: a sweep's datagrams leave UDP_BATCH at a time (sendmmsg), each
+	/* UDP: a sweep's datagrams leave batch at a time (sendmmsg), each
 	 * encoded in a slot of its own (cap octets); nq are waiting. */
 	__u8 *slots;
-	unsigned int nq;
+	unsigned int nq, batch;
 	struct udpq q[UDP_BATCH];
 	struct iovec iov[UDP_BATCH];
-	struct mmsghdr mh[UDP_BATCH];
+	struct mmsghdr mh[UDP_BATCH]; /* one datagram each */
+	/* Runs of datagrams of one length, one segmentation-offload send
+	 * each (gso: the kernel took one; off after it refused one). */
+	bool gso;
+	struct mmsghdr gmh[UDP_BATCH];
+	unsigned int grun[UDP_BATCH]; /* datagrams in gmh[m] */
+	union {
+		char buf[CMSG_SPACE(sizeof(__u16))];
+		struct cmsghdr align;
+	} gctl[UDP_BATCH];
 };
 
 #define LOSS_LOG_MS 10000
@@ -470,6 +492,119 @@ static void udp_failed(struct fg_out *o, const struct udpq *q, int err)
 	o->tmpl_due = true;
 }
 
+/* The datagrams of a batch, from i on, as sends of runs of one length
+ * (the run's last datagram may be shorter: the kernel cuts a buffer into
+ * segments of the first's length, the last what is left). Returns the
+ * messages in gmh. */
+static unsigned int udp_runs(struct fg_out *o, unsigned int i)
+{
+	unsigned int m, n;
+	size_t len, tot;
+
+	for (m = 0; i < o->nq; i += n, m++) {
+		len = o->iov[i].iov_len;
+		tot = len;
+		for (n = 1; i + n < o->nq && n < UDP_GSO_SEGS; n++) {
+			size_t l = o->iov[i + n].iov_len;
+
+			if (l > len || tot + l > UDP_BATCH_BYTES)
+				break;
+			tot += l;
+			if (l < len) {
+				n++;
+				break;
+			}
+		}
+		o->grun[m] = n;
+		o->gmh[m].msg_hdr =
+			(struct msghdr){.msg_iov = &o->iov[i], .msg_iovlen = n};
+		if (n > 1) {
+			struct msghdr *h = &o->gmh[m].msg_hdr;
+			struct cmsghdr *c;
+			__u16 seg = len;
+
+			h->msg_control = o->gctl[m].buf;
+			h->msg_controllen = sizeof(o->gctl[m].buf);
+			c = CMSG_FIRSTHDR(h);
+			c->cmsg_level = SOL_UDP;
+			c->cmsg_type = UDP_SEGMENT;
+			c->cmsg_len = CMSG_LEN(sizeof(seg));
+			memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+		}
+	}
+	return m;
+}
+
+/* Errors of a segmentation-offload send that a send of each datagram
+ * alone would not have: a route or device without UDP checksum offload
+ * (EIO), a segment above the route's MTU (EINVAL), a kernel without it. */
+static bool gso_refused(int err)
+{
+	return err == EIO || err == EINVAL || err == EMSGSIZE ||
+	       err == ENOPROTOOPT || err == EOPNOTSUPP;
+}
+
+static void gso_off(struct fg_out *o, int err)
+{
+	char t[320];
+
+	o->gso = false;
+	snprintf(t, sizeof(t),
+		 "export: %s: the kernel refuses UDP segmentation offload "
+		 "(%s); datagrams go one by one",
+		 o->st.url, strerror(err));
+	fg_logt(FG_LOG_INFO, "udp_gso_off", t, "output=%s\terror=%s", o->st.url,
+		strerror(err));
+}
+
+/*
+ * Send the batch as runs of datagrams of one length. A run's send is one
+ * buffer: it fails whole, with nothing sent, so from a failed run on the
+ * batch goes datagram by datagram (udp_send_queued), where each one has
+ * the outcome of a send of its own; a one-shot error the run's send met
+ * is not seen again, and the templates are due, as for any failed send.
+ * Returns the datagrams whose outcome is known.
+ */
+static unsigned int udp_send_gso(struct fg_out *o)
+{
+	unsigned int i = 0, m, k, nm;
+	size_t tot;
+	int n, err;
+
+	while (i < o->nq) {
+		nm = udp_runs(o, i);
+		n = sendmmsg(o->fd, o->gmh, nm, MSG_DONTWAIT);
+		if (n <= 0) {
+			err = n < 0 ? errno : EIO;
+			if (o->grun[0] == 1) { /* a datagram alone: its own */
+				udp_failed(o, &o->q[i], err);
+				i++;
+				continue;
+			}
+			if (gso_refused(err))
+				gso_off(o, err);
+			else
+				o->tmpl_due = true;
+			return i;
+		}
+		for (m = 0; m < (unsigned int)n; m++) {
+			for (tot = 0, k = i; k < i + o->grun[m]; k++)
+				tot += o->iov[k].iov_len;
+			for (k = i; k < i + o->grun[m]; k++) {
+				if (o->gmh[m].msg_len == tot)
+					sent(o, o->iov[k].iov_len,
+					     o->q[k].records);
+				else
+					udp_failed(o, &o->q[k], EIO);
+			}
+			i += o->grun[m];
+		}
+		if (i < o->nq)
+			o->tmpl_due = true;
+	}
+	return i;
+}
+
 /*
  * Send the waiting datagrams, each with the outcome a send() of its own
  * would have had, in order. sendmmsg() reports an error only when it is
@@ -481,7 +616,7 @@ static void udp_failed(struct fg_out *o, const struct udpq *q, int err)
  */
 static void udp_send_queued(struct fg_out *o)
 {
-	unsigned int i = 0, j;
+	unsigned int i = o->gso && o->nq > 1 ? udp_send_gso(o) : 0, j;
 	int n;
 
 	while (i < o->nq) {
@@ -513,7 +648,7 @@ static void udp_queue(struct fg_out *o, __u8 *msg, size_t len, __u32 records,
 		memmove(slot, msg, len);
 	o->iov[o->nq] = (struct iovec){.iov_base = slot, .iov_len = len};
 	o->q[o->nq] = (struct udpq){records, pkts, octets};
-	if (++o->nq == UDP_BATCH)
+	if (++o->nq == o->batch)
 		udp_send_queued(o);
 }
 
@@ -765,7 +900,13 @@ static int open_udp(struct fg_out *o)
 	unsigned int i;
 
 	o->cap = o->s->mtu > hdrs + IPFIX_HDR_LEN + 64 ? o->s->mtu - hdrs : 512;
-	o->slots = malloc((size_t)UDP_BATCH * o->cap);
+	o->batch = UDP_BATCH_BYTES / o->cap;
+	if (o->batch > UDP_BATCH)
+		o->batch = UDP_BATCH;
+	if (!o->batch)
+		o->batch = 1;
+	o->gso = true;
+	o->slots = malloc((size_t)o->batch * o->cap);
 	if (!o->slots)
 		return -ENOMEM;
 	for (i = 0; i < UDP_BATCH; i++) /* connected: no address */

@@ -40,6 +40,9 @@ _Static_assert(sizeof(struct fg_exp_outstats) == FG_URL_LEN + 11 * 8 + 8,
 	       "fg_exp_outstats layout");
 
 /* ---- outputs (exp_out.c) ---- */
+/* UDP datagrams a batch (one sendmmsg()) at most: small MTUs reach it. */
+#define FG_OUT_UDP_BATCH_MAX 64
+
 struct fg_out;
 
 /* Open an output for a URL (udp://HOST[:PORT], tcp://HOST[:PORT]) or, with

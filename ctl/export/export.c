@@ -88,6 +88,9 @@ struct fg_exporter {
 	char if_name[FG_MAX_IFACES][16];
 	__u32 nifs;
 	__u32 slot_if[FG_NSLOTS]; /* fg_ifstats slot -> ifindex, 0: free */
+	__u32 slot_top;		  /* the highest slot attached now */
+	__u32 ovf_top;		  /* fg_ovfarr's slots a sweep reads */
+	__u32 ovf_reads;	  /* reads of the overflow aggregate */
 	struct fg_rtt_maps rtt;	  /* open while `flowgate rtt` is enabled */
 	bool rtt_open;
 	struct fg_exp_stats st;
@@ -742,8 +745,11 @@ static void iface_one(const void *key, const void *val, int ncpu, void *ctx)
 		i--;
 	}
 	e->if_index[i] = f->ifindex;
-	if (f->slot < FG_NSLOTS)
+	if (f->slot < FG_NSLOTS) {
 		e->slot_if[f->slot] = f->ifindex;
+		if (f->slot > e->slot_top)
+			e->slot_top = f->slot;
+	}
 	memcpy(e->if_name[i], f->ifname, 16);
 	e->if_name[i][15] = '\0';
 	e->nifs++;
@@ -760,6 +766,7 @@ static bool read_ifaces(struct fg_exporter *e)
 	memcpy(old_idx, e->if_index, n * sizeof(*old_idx));
 	memcpy(old_name, e->if_name, n * 16);
 	memset(e->slot_if, 0, sizeof(e->slot_if));
+	e->slot_top = 0;
 	e->nifs = 0;
 	fg_map_walk(e->maps.ifaces, sizeof(__u32), sizeof(struct fg_iface),
 		    false, iface_one, e);
@@ -781,9 +788,12 @@ static bool read_options(struct fg_exporter *e, struct fg_exp_opts *o)
 	samp = cfg.sampling > 1 ? cfg.sampling : 1;
 	changed = samp != e->sampling; /* e->sampling: what was announced */
 	e->nguard = 0;
+	/* guard_one() takes the slots attached now and the catch-all: the
+	 * entries above the highest (two a slot) are not copied. */
 	if (e->maps.ifstats >= 0 && e->layout.guard.nfields)
-		fg_map_walk_percpu(e->maps.ifstats, sizeof(__u32),
-				   sizeof(struct fg_ifstats), guard_one, e);
+		fg_map_walk_first(e->maps.ifstats, sizeof(__u32),
+				  sizeof(struct fg_ifstats), true,
+				  2 * (e->slot_top + 1), guard_one, e);
 	if (e->set.sorted && e->nguard)
 		qsort(e->guard, e->nguard, sizeof(*e->guard), guard_cmp);
 	guard_diff(e);
@@ -931,6 +941,37 @@ static void lookup_due(struct fg_exporter *e, size_t n)
 }
 
 /*
+ * The overflow aggregate. fg_ovfarr is a per-CPU array of every slot's
+ * entries, most of them never used: a sweep copies only the slots below
+ * ovf_top, which covers every slot attached while we ran and every slot
+ * a whole read found holding packets (an entry keeps its counts until
+ * they are read, whatever becomes of its interface). It never shrinks:
+ * an entry read once and then no longer would leave the index, and its
+ * counts would go out whole again. The whole array is read at the first
+ * sweep, at forced ones and every OVF_WHOLE reads, where a slot attached
+ * and detached between two sweeps is found.
+ */
+#define OVF_WHOLE 64
+static int ovf_sweep(struct fg_exporter *e)
+{
+	bool whole = e->forced || !(e->ovf_reads % OVF_WHOLE);
+	__u32 used = 0;
+	int err;
+
+	if (e->slot_top >= e->ovf_top)
+		e->ovf_top = e->slot_top + 1;
+	err = fg_ovf_walk_slots(
+		e->maps.ovfarr > 0 ? e->maps.ovfarr : -1, e->maps.overflow,
+		whole ? FG_NSLOTS : e->ovf_top, &used, sweep_ovf, e);
+	if (err)
+		return err;
+	e->ovf_reads++;
+	if (used > e->ovf_top)
+		e->ovf_top = used;
+	return 0;
+}
+
+/*
  * Export what is due in both tables; records out, nothing ended. The
  * flow table is read whole when asked (full) or when the index holds too
  * many flows due: a lookup costs about as much as LOOKUP_COST entries of
@@ -956,8 +997,7 @@ static int walk_tables(struct fg_exporter *e, bool full)
 		err = 0;
 	}
 	if (!err && e->maps.overflow >= 0)
-		err = fg_ovf_walk(e->maps.ovfarr > 0 ? e->maps.ovfarr : -1,
-				  e->maps.overflow, sweep_ovf, e);
+		err = ovf_sweep(e);
 	emit_held(e);
 	outs_flush(e);
 	return err;

@@ -333,6 +333,11 @@ int fg_map_walk(int fd, size_t key_sz, size_t val_sz, bool percpu,
 		void (*fn)(const void *key, const void *vals, int ncpu,
 			   void *ctx),
 		void *ctx);
+int fg_map_walk_first(int fd, size_t key_sz, size_t val_sz, bool percpu,
+		      __u32 n,
+		      void (*fn)(const void *key, const void *vals, int ncpu,
+				 void *ctx),
+		      void *ctx);
 int fg_map_percpu(int fd);
 __u32 fg_map_id(int fd);
 __u32 fg_map_value_size(int fd);
@@ -382,6 +387,13 @@ int fg_ovf_walk(int arr_fd, int hash_fd,
 		void (*fn)(const void *key, const void *vals, int ncpu,
 			   void *ctx),
 		void *ctx);
+/* The same with fg_ovfarr's first nslots slots only (of fg_ifstats'
+ * numbering, FG_NSLOTS: all); *used (if not NULL) is then one more than
+ * the highest slot read that holds packets, 0 when none does. */
+int fg_ovf_walk_slots(int arr_fd, int hash_fd, __u32 nslots, __u32 *used,
+		      void (*fn)(const void *key, const void *vals, int ncpu,
+				 void *ctx),
+		      void *ctx);
 
 /* ---- TCP RTT (ctl/rtt/: rtt_join.c, rtt_link.c) ---- */
 /*

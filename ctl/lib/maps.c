@@ -2,6 +2,7 @@
 /* Walking the pinned maps: batch lookups, one callback per entry with all
  * of its per-CPU values. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -20,6 +21,19 @@ int fg_map_walk(int fd, size_t key_sz, size_t val_sz, bool percpu,
 			   void *ctx),
 		void *ctx)
 {
+	return fg_map_walk_first(fd, key_sz, val_sz, percpu, UINT32_MAX, fn,
+				 ctx);
+}
+
+/* The same, stopped after the first n entries: an array's keys 0..n-1,
+ * for a reader that knows the entries above them hold nothing it wants
+ * (a per-CPU array's whole copy grows with the CPUs). */
+int fg_map_walk_first(int fd, size_t key_sz, size_t val_sz, bool percpu,
+		      __u32 n,
+		      void (*fn)(const void *key, const void *vals, int ncpu,
+				 void *ctx),
+		      void *ctx)
+{
 	int ncpu = percpu ? libbpf_num_possible_cpus() : 1, err = 0;
 	size_t vsz = percpu ? (val_sz + 7) / 8 * 8 : val_sz;
 	__u32 count, i, batch_out = 0;
@@ -34,8 +48,8 @@ int fg_map_walk(int fd, size_t key_sz, size_t val_sz, bool percpu,
 		err = -ENOMEM;
 		goto out;
 	}
-	for (;;) {
-		count = BATCH;
+	while (n) {
+		count = n < BATCH ? n : BATCH;
 		err = bpf_map_lookup_batch(fd, in, &batch_out, keys, vals,
 					   &count, &opts);
 		if (err && errno != ENOENT) {
@@ -49,6 +63,7 @@ int fg_map_walk(int fd, size_t key_sz, size_t val_sz, bool percpu,
 			err = 0;
 			break;
 		}
+		n -= count;
 		in = &batch_out;
 	}
 out:

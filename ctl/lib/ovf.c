@@ -15,6 +15,7 @@ struct ovf_acc {
 	struct fg_ovf_ent *e;
 	size_t n, cap;
 	int err;
+	__u32 used; /* 1 + the highest slot of fg_ovfarr with packets */
 };
 
 static void acc_add(struct ovf_acc *a, const struct fg_ovf_key *k,
@@ -41,6 +42,7 @@ static void from_hash(const void *key, const void *vals, int ncpu, void *ctx)
 /* Every CPU's entry with packets is its own interface's. */
 static void from_arr(const void *key, const void *vals, int ncpu, void *ctx)
 {
+	struct ovf_acc *a = ctx;
 	const struct fg_ovf_cnt *v = vals;
 	__u32 i = *(const __u32 *)key;
 	struct fg_ovf_key k = {.dir = i / FG_OVF_NCLASS % 2};
@@ -50,8 +52,10 @@ static void from_arr(const void *key, const void *vals, int ncpu, void *ctx)
 	for (c = 0; c < ncpu; c++) {
 		if (!v[c].packets)
 			continue;
+		if (i / FG_OVF_NCLASS / 2 >= a->used)
+			a->used = i / FG_OVF_NCLASS / 2 + 1;
 		k.ifindex = v[c].ifindex;
-		acc_add(ctx, &k, v[c].packets, v[c].octets);
+		acc_add(a, &k, v[c].packets, v[c].octets);
 	}
 }
 
@@ -61,7 +65,8 @@ static int ent_cmp(const void *a, const void *b)
 			      &((const struct fg_ovf_ent *)b)->k);
 }
 
-int fg_ovf_read(int arr_fd, int hash_fd, struct fg_ovf_ent **out, size_t *n)
+static int ovf_read(int arr_fd, int hash_fd, __u32 nslots, __u32 *used,
+		    struct fg_ovf_ent **out, size_t *n)
 {
 	struct ovf_acc a = {0};
 	size_t i, j;
@@ -72,9 +77,9 @@ int fg_ovf_read(int arr_fd, int hash_fd, struct fg_ovf_ent **out, size_t *n)
 					 sizeof(struct fg_ovf_val), from_hash,
 					 &a);
 	if (!err && arr_fd >= 0)
-		err = fg_map_walk_percpu(arr_fd, sizeof(__u32),
-					 sizeof(struct fg_ovf_cnt), from_arr,
-					 &a);
+		err = fg_map_walk_first(
+			arr_fd, sizeof(__u32), sizeof(struct fg_ovf_cnt), true,
+			nslots * 2 * FG_OVF_NCLASS, from_arr, &a);
 	err = err ?: a.err;
 	if (err) {
 		free(a.e);
@@ -93,18 +98,25 @@ int fg_ovf_read(int arr_fd, int hash_fd, struct fg_ovf_ent **out, size_t *n)
 	}
 	*out = a.e;
 	*n = j;
+	if (used)
+		*used = a.used;
 	return 0;
 }
 
-int fg_ovf_walk(int arr_fd, int hash_fd,
-		void (*fn)(const void *key, const void *vals, int ncpu,
-			   void *ctx),
-		void *ctx)
+int fg_ovf_read(int arr_fd, int hash_fd, struct fg_ovf_ent **out, size_t *n)
+{
+	return ovf_read(arr_fd, hash_fd, FG_NSLOTS, NULL, out, n);
+}
+
+int fg_ovf_walk_slots(int arr_fd, int hash_fd, __u32 nslots, __u32 *used,
+		      void (*fn)(const void *key, const void *vals, int ncpu,
+				 void *ctx),
+		      void *ctx)
 {
 	struct fg_ovf_ent *e = NULL;
 	struct fg_ovf_val v;
 	size_t i, n = 0;
-	int err = fg_ovf_read(arr_fd, hash_fd, &e, &n);
+	int err = ovf_read(arr_fd, hash_fd, nslots, used, &e, &n);
 
 	for (i = 0; !err && i < n; i++) {
 		v.packets = e[i].packets;
@@ -113,4 +125,12 @@ int fg_ovf_walk(int arr_fd, int hash_fd,
 	}
 	free(e);
 	return err;
+}
+
+int fg_ovf_walk(int arr_fd, int hash_fd,
+		void (*fn)(const void *key, const void *vals, int ncpu,
+			   void *ctx),
+		void *ctx)
+{
+	return fg_ovf_walk_slots(arr_fd, hash_fd, FG_NSLOTS, NULL, fn, ctx);
 }

@@ -15,7 +15,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include "fg.h"
 #include "export.h"
 #include "exp_settings.h"
@@ -108,14 +111,17 @@ static void on_record(const struct ipfix_flow *f, void *ctx)
 
 static struct fg_flow_src *src;
 static struct fg_exporter *exp_;
+/* the overflow aggregate's maps, when a test made them (-1: none) */
+static int ovf_hash = -1, ovf_arr = -1;
 
 static void exporter_new(bool exclusive)
 {
-	struct fg_exp_maps m = {.overflow = -1,
+	struct fg_exp_maps m = {.overflow = ovf_hash,
 				.ifstats = -1,
 				.config = -1,
 				.state = -1,
-				.ifaces = -1};
+				.ifaces = -1,
+				.ovfarr = ovf_arr};
 	struct fg_exp_settings s;
 
 	memset(&sent, 0, sizeof(sent));
@@ -306,6 +312,69 @@ static void test_forced(void **state)
 	exporter_free();
 }
 
+/* pkts more in slot's fg_ovfarr entry (UDP over IPv4, in), CPU 0's. */
+static void ovf_add(__u32 slot, __u32 ifindex, __u64 pkts)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct fg_ovf_cnt *v = calloc(ncpu, sizeof(*v));
+	__u32 i = fg_ovf_index(slot, FG_DIR_IN, fg_ovf_class(4, 17));
+
+	assert_non_null(v);
+	assert_int_equal(bpf_map_lookup_elem(ovf_arr, &i, v), 0);
+	v[0].ifindex = ifindex;
+	v[0].packets += pkts;
+	v[0].octets += pkts * 100;
+	assert_int_equal(bpf_map_update_elem(ovf_arr, &i, v, BPF_ANY), 0);
+	free(v);
+}
+
+/*
+ * The overflow aggregate's array: a sweep copies the slots that can hold
+ * counts (slot 0, those attached, those a whole read found holding
+ * packets) and the whole array every 64 reads, where a slot attached and
+ * detached between two sweeps is found: every packet goes out once.
+ */
+static void test_ovf_slots(void **state)
+{
+	__u64 t = T0, a = 61 * S; /* sweeps an active timeout apart */
+	int i;
+
+	ovf_arr =
+		bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "fg_ovfarr", 4,
+			       sizeof(struct fg_ovf_cnt), FG_OVF_ENTRIES, NULL);
+	ovf_hash = bpf_map_create(BPF_MAP_TYPE_PERCPU_HASH, "fg_overflow",
+				  sizeof(struct fg_ovf_key),
+				  sizeof(struct fg_ovf_val), 64, NULL);
+	if (ovf_arr < 0 || ovf_hash < 0)
+		skip(); /* no BPF here (not root) */
+	exporter_new(false);
+	ovf_add(FG_SLOT_OTHER, 7, 3);
+	ovf_add(5, 9, 4); /* its interface detached before we started */
+	sweep(t);	  /* the first: the whole array */
+	assert_int_equal(sent.packets, 7);
+	assert_int_equal(sent.by_reason[IPFIX_END_LACK_OF_RESOURCES], 2);
+	ovf_add(5, 9, 1);
+	ovf_add(9, 11, 2); /* attached and detached since the last sweep */
+	sweep(t += a);	   /* slots 0-5: slot 5 held packets */
+	assert_int_equal(sent.packets, 8);
+	for (i = 2; i < 64; i++)
+		sweep(t += a);
+	assert_int_equal(sent.packets, 8);
+	sweep(t += a); /* the 64th read after the first: whole */
+	assert_int_equal(sent.packets, 10);
+	assert_int_equal(sent.records, 4);
+	sweep(t += a); /* nothing twice */
+	assert_int_equal(sent.packets, 10);
+	ovf_add(9, 11, 5); /* read at every sweep from now on */
+	sweep(t += a);
+	assert_int_equal(sent.packets, 15);
+	assert_int_equal(sent.octets, 1500);
+	exporter_free();
+	close(ovf_arr);
+	close(ovf_hash);
+	ovf_arr = ovf_hash = -1;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -314,6 +383,7 @@ int main(void)
 		cmocka_unit_test(test_flush_between),
 		cmocka_unit_test(test_exclusive),
 		cmocka_unit_test(test_forced),
+		cmocka_unit_test(test_ovf_slots),
 	};
 
 	fg_libs_init();
