@@ -160,7 +160,7 @@ int dfu_bpf_open(struct dfu_bpf *b)
 		return err;
 	}
 	b->prog_fd = bpf_program__fd(b->skel->progs.fg_xdp);
-	b->cfg_fd = bpf_map__fd(b->skel->maps.fg_config);
+	b->cfg_fd = bpf_map__fd(b->skel->maps.data_fg_cfg);
 	err = dfu_probe_linear(b);
 	if (err)
 		dfu_bpf_close(b);
