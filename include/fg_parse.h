@@ -493,7 +493,7 @@ FG_INLINE int fg_parse_ip4(const __u8 **pos, const __u8 *end, const __u8 *wend,
 	if (fit)
 		return fg_no_fit(p, cfg, fit, FG_R_IP_TRUNC);
 	totlen = fg_ntohs(*(const __be16 *)(ip + 2));
-	if (totlen < hlen || ip + totlen > wend) {
+	if (totlen < hlen || totlen > (__u32)(wend - ip)) {
 		fg_hit(p, cfg, FG_R_IP4_TOTLEN);
 		return -1;
 	}
