@@ -29,7 +29,8 @@
 
 /* Operator rules (bpf/lib/fg_rules.bpf.h), and the inner maps user space
  * makes for them (ctl/rules/rule_maps.c). */
-#define FG_MAP_RULE_CTL	 "fg_rule_ctl"
+#define FG_MAP_RULE_CTL	 "fg_rule_ctl" /* global fg_rule_ctl, pinned */
+#define FG_RULE_CTL_SEC	 ".data.fg_rctl"
 #define FG_MAP_RULE_MB4	 "fg_rule_mb4"
 #define FG_MAP_RULE_MB6	 "fg_rule_mb6"
 #define FG_MAP_RULE_GLOB "fg_rule_glob"

@@ -86,16 +86,26 @@ bool fg_state_exists(void)
 	       !access(path, F_OK);
 }
 
-/* The capture's selection and the guard's settings are globals of the
- * programs (data sections of their own, bpf/lib/fg_capture.bpf.h and
- * fg_maps.bpf.h) that every instance shares: pinned under these names. */
+/* The capture's selection, the guard's settings and the rule set in force
+ * are globals of the programs (data sections of their own,
+ * bpf/lib/fg_capture.bpf.h, fg_maps.bpf.h, fg_rules.bpf.h) that every
+ * instance shares: pinned under these names. */
 static const char *shared_data_pin(const struct bpf_map *map)
 {
 	if (!strcmp(bpf_map__name(map), FG_CAP_CFG_SEC))
 		return FG_MAP_CAP_CFG;
 	if (!strcmp(bpf_map__name(map), FG_CONFIG_SEC))
 		return FG_MAP_CONFIG;
+	if (!strcmp(bpf_map__name(map), FG_RULE_CTL_SEC))
+		return FG_MAP_RULE_CTL;
 	return NULL;
+}
+
+/* Pinned by an older flowgate as plain one-entry arrays. */
+static bool was_plain_array(const struct bpf_map *map)
+{
+	return !strcmp(bpf_map__name(map), FG_CONFIG_SEC) ||
+	       !strcmp(bpf_map__name(map), FG_RULE_CTL_SEC);
 }
 
 static bool is_internal_map(const struct bpf_map *map)
@@ -385,11 +395,11 @@ int fg_obj_pin_maps(struct bpf_object *obj, const struct fg_ft_info *ft)
 		if (!strcmp(bpf_map__name(map), FG_MAP_CAP_RING) &&
 		    fg_pinned_cap_ring())
 			bpf_map__set_max_entries(map, fg_pinned_cap_ring());
-		/* Not mmapable: a plain one-entry array, as the pinned
-		 * fg_config of an older flowgate is, which libbpf then
-		 * reuses (only a pin of the same flags is reused). */
+		/* Not mmapable: a plain one-entry array, as an older
+		 * flowgate pinned these, which libbpf then reuses (only a
+		 * pin of the same flags is reused), and the other way round. */
 		err = 0;
-		if (!strcmp(bpf_map__name(map), FG_CONFIG_SEC))
+		if (was_plain_array(map))
 			err = bpf_map__set_map_flags(
 				map, bpf_map__map_flags(map) & ~BPF_F_MMAPABLE);
 		if (!err)
