@@ -670,7 +670,10 @@ static void write_config(struct prog *p)
 
 	if (!p->off)
 		return;
-	m = bpf_object__find_map_by_name(p->obj, FG_MAP_CONFIG);
+	/* A global of its own section; an older object's map by name. */
+	m = bpf_object__find_map_by_name(p->obj, FG_CONFIG_SEC);
+	if (!m)
+		m = bpf_object__find_map_by_name(p->obj, FG_MAP_CONFIG);
 	if (!m)
 		die("%s: off= needs a flowgate object (no fg_config map)",
 		    p->label);

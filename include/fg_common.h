@@ -8,7 +8,10 @@
 #define FG_COMMON_H
 
 #include <linux/types.h>
+/* The types of the programs' shared globals (fg_cap_cfg, fg_rule_ctl),
+ * which every skeleton's data sections hold. */
 #include "fg_capture.h"
+#include "fg_rules.h"
 
 /*
  * One typed reason for every check of the guard. The value is the stable

@@ -10,8 +10,11 @@
 #ifndef FG_MAPS_H
 #define FG_MAPS_H
 
-/* The data path's state (bpf/lib/fg_maps.bpf.h, fg_flow.bpf.h). */
+/* The data path's state (bpf/lib/fg_maps.bpf.h, fg_flow.bpf.h). The
+ * guard's settings are the programs' global fg_config (section
+ * FG_CONFIG_SEC, read without a lookup), pinned as FG_MAP_CONFIG. */
 #define FG_MAP_CONFIG  "fg_config"
+#define FG_CONFIG_SEC  ".data.fg_cfg"
 #define FG_MAP_IFSTATS "fg_ifstats"
 #define FG_MAP_IFACES  "fg_ifaces"
 #define FG_MAP_FLOWTAB "fg_flowtab" /* include/fg_flowtab.h */
@@ -26,7 +29,8 @@
 
 /* Operator rules (bpf/lib/fg_rules.bpf.h), and the inner maps user space
  * makes for them (ctl/rules/rule_maps.c). */
-#define FG_MAP_RULE_CTL	 "fg_rule_ctl"
+#define FG_MAP_RULE_CTL	 "fg_rule_ctl" /* global fg_rule_ctl, pinned */
+#define FG_RULE_CTL_SEC	 ".data.fg_rctl"
 #define FG_MAP_RULE_MB4	 "fg_rule_mb4"
 #define FG_MAP_RULE_MB6	 "fg_rule_mb6"
 #define FG_MAP_RULE_GLOB "fg_rule_glob"

@@ -11,12 +11,16 @@
 #include "fg_common.h"
 #include "fg_parse.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct fg_config);
-} fg_config SEC(".maps");
+/*
+ * The guard's settings, written by `flowgate config`: a global in a data
+ * section of its own (FG_CONFIG_SEC), which libbpf makes a one-entry array
+ * that user space pins as fg_config and every instance reuses. The
+ * programs read a global straight from its map value; a lookup of an
+ * ordinary map costs a store, a load and a bounds check each time, and
+ * every packet needs the settings in several stages. All zero is the
+ * default profile (a new map, or a loader that writes none).
+ */
+struct fg_config fg_config SEC(".data.fg_cfg") = {};
 
 /* An array, not a hash keyed by ifindex: the verifier inlines an array
  * lookup (~1 ns), a per-CPU hash lookup costs ~24 ns a packet. */
@@ -41,14 +45,9 @@ struct {
 	__type(value, struct fg_iface);
 } fg_ifaces SEC(".maps");
 
-static const struct fg_config fg_zero_config;
-
 static __always_inline const struct fg_config *fg_config_get(void)
 {
-	__u32 key = 0;
-	const struct fg_config *cfg = bpf_map_lookup_elem(&fg_config, &key);
-
-	return cfg ? cfg : &fg_zero_config;
+	return &fg_config;
 }
 
 /* This instance's counters of one direction (enum fg_dir). */

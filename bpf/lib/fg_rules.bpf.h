@@ -29,12 +29,10 @@
 #include "fg_maps.bpf.h"
 #include "fg_testrun.bpf.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct fg_rule_ctl);
-} fg_rule_ctl SEC(".maps");
+/* The rule set in force: a global in a data section of its own
+ * (FG_RULE_CTL_SEC), pinned as fg_rule_ctl, as fg_config is
+ * (fg_maps.bpf.h): every packet reads it, and a global needs no lookup. */
+struct fg_rule_ctl fg_rule_ctl SEC(".data.fg_rctl") = {};
 
 /* Source and destination prefixes: one index per half, field and family
  * (multibit arrays; IPv6's with an array of tails), made and filled by
@@ -420,11 +418,11 @@ __noinline int fg_rules_eval(struct fg_pkt *p, __u32 ifindex, __u32 octets)
 	const struct fg_rule_half *h;
 	const struct fg_rule_ctl *c;
 	const struct fg_rule *r;
-	__u32 key = 0, half, t;
+	__u32 half, t;
 	__u64 mode;
 
-	c = bpf_map_lookup_elem(&fg_rule_ctl, &key);
-	if (!c || !p)
+	c = &fg_rule_ctl;
+	if (!p)
 		return 0;
 	half = c->gen & 1;
 	h = &c->half[half];
@@ -497,8 +495,7 @@ const volatile __u8 fg_rules_off = 0;
 static __always_inline void fg_rule_stage(struct fg_pkt *p, __u32 ifindex,
 					  __u32 octets)
 {
-	const struct fg_rule_ctl *c;
-	__u32 key = 0;
+	const struct fg_rule_ctl *c = &fg_rule_ctl;
 
 #ifdef FG_BENCH_NO_RULES /* bench/cost.sh -r: the program without it */
 	return;
@@ -509,8 +506,7 @@ static __always_inline void fg_rule_stage(struct fg_pkt *p, __u32 ifindex,
 		return;
 	if (p->reason)
 		return; /* the guard's drop stands; rules never see it */
-	c = bpf_map_lookup_elem(&fg_rule_ctl, &key);
-	if (!c || !c->half[c->gen & 1].nrules)
+	if (!c->half[c->gen & 1].nrules)
 		return;
 	if (fg_action(fg_config_get(), FG_R_RULE) == FG_ACT_OFF)
 		return;

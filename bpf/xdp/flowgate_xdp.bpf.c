@@ -42,6 +42,9 @@ static __always_inline int fg_xdp_body(struct xdp_md *ctx)
 	/* The packet's own length: in replay the frame may be a capture's
 	 * cut (fg_wire_end); on a NIC it is data_end. */
 	__u64 bytes = fg_wire_end(data, (void *)(long)ctx->data_end) - data;
+	/* Read once: the field is three dependent loads (rxq, its device,
+	 * the device's index), which a call in between makes clang repeat. */
+	__u32 ifindex = ctx->ingress_ifindex;
 	struct fg_pkt p;
 	__u32 octets;
 
@@ -49,9 +52,9 @@ static __always_inline int fg_xdp_body(struct xdp_md *ctx)
 	/* IP packets count their IP-layer bytes, as IPFIX does; other
 	 * frames their frame bytes. */
 	octets = p.ip_len ? p.ip_len : bytes;
-	fg_rule_stage(&p, ctx->ingress_ifindex, octets);
-	fg_account(&p, fg_dir_key(ctx->ingress_ifindex, FG_DIR_IN),
-		   ctx->rx_queue_index, bytes, FG_PKTS_OCTETS(1, octets));
+	fg_rule_stage(&p, ifindex, octets);
+	fg_account(&p, fg_dir_key(ifindex, FG_DIR_IN), ctx->rx_queue_index,
+		   bytes, FG_PKTS_OCTETS(1, octets));
 	if (fg_cap_loadable && fg_cap_active())
 		fg_cap_xdp(ctx, &p, bytes, FG_DIR_IN);
 	return p.reason ? XDP_DROP : XDP_PASS;

@@ -86,18 +86,33 @@ bool fg_state_exists(void)
 	       !access(path, F_OK);
 }
 
-/* The capture's selection is a global of the programs (a data section
- * of its own, bpf/lib/fg_capture.bpf.h) that every instance shares. */
-static bool is_cap_cfg(const struct bpf_map *map)
+/* The capture's selection, the guard's settings and the rule set in force
+ * are globals of the programs (data sections of their own,
+ * bpf/lib/fg_capture.bpf.h, fg_maps.bpf.h, fg_rules.bpf.h) that every
+ * instance shares: pinned under these names. */
+static const char *shared_data_pin(const struct bpf_map *map)
 {
-	return !strcmp(bpf_map__name(map), FG_CAP_CFG_SEC);
+	if (!strcmp(bpf_map__name(map), FG_CAP_CFG_SEC))
+		return FG_MAP_CAP_CFG;
+	if (!strcmp(bpf_map__name(map), FG_CONFIG_SEC))
+		return FG_MAP_CONFIG;
+	if (!strcmp(bpf_map__name(map), FG_RULE_CTL_SEC))
+		return FG_MAP_RULE_CTL;
+	return NULL;
+}
+
+/* Pinned by an older flowgate as plain one-entry arrays. */
+static bool was_plain_array(const struct bpf_map *map)
+{
+	return !strcmp(bpf_map__name(map), FG_CONFIG_SEC) ||
+	       !strcmp(bpf_map__name(map), FG_RULE_CTL_SEC);
 }
 
 static bool is_internal_map(const struct bpf_map *map)
 {
 	/* .rodata/.bss/.data belong to one program instance: never
 	 * pinned */
-	if (is_cap_cfg(map))
+	if (shared_data_pin(map))
 		return false;
 	return strchr(bpf_map__name(map), '.') != NULL;
 }
@@ -380,9 +395,17 @@ int fg_obj_pin_maps(struct bpf_object *obj, const struct fg_ft_info *ft)
 		if (!strcmp(bpf_map__name(map), FG_MAP_CAP_RING) &&
 		    fg_pinned_cap_ring())
 			bpf_map__set_max_entries(map, fg_pinned_cap_ring());
-		err = fg_pin_path(path, sizeof(path),
-				  is_cap_cfg(map) ? FG_MAP_CAP_CFG
-						  : bpf_map__name(map));
+		/* Not mmapable: a plain one-entry array, as an older
+		 * flowgate pinned these, which libbpf then reuses (only a
+		 * pin of the same flags is reused), and the other way round. */
+		err = 0;
+		if (was_plain_array(map))
+			err = bpf_map__set_map_flags(
+				map, bpf_map__map_flags(map) & ~BPF_F_MMAPABLE);
+		if (!err)
+			err = fg_pin_path(path, sizeof(path),
+					  shared_data_pin(map)
+						  ?: bpf_map__name(map));
 		if (!err)
 			err = bpf_map__set_pin_path(map, path);
 		if (err)

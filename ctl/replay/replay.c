@@ -818,7 +818,7 @@ static struct fg_exp_maps exp_maps(const struct replay *r)
 		.overflow = bpf_map__fd(k->maps.fg_overflow),
 		.ovfarr = bpf_map__fd(k->maps.fg_ovfarr),
 		.ifstats = bpf_map__fd(k->maps.fg_ifstats),
-		.config = bpf_map__fd(k->maps.fg_config),
+		.config = bpf_map__fd(k->maps.data_fg_cfg),
 		.state = -1, /* the shadow in memory only */
 		.ifaces = -1,
 		.other_ifindex = REPLAY_IFINDEX,
@@ -833,7 +833,7 @@ static int configure(struct replay *r)
 	if (!r->have_cfg)
 		return 0;
 	return fg_daemon_cfg_apply_obj(&r->cfg, r->skel->obj,
-				       bpf_map__fd(r->skel->maps.fg_config),
+				       bpf_map__fd(r->skel->maps.data_fg_cfg),
 				       r->a.config);
 }
 

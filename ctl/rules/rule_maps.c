@@ -70,7 +70,11 @@ int fg_rule_fds_from_obj(struct bpf_object *obj, struct fg_rule_fds *f)
 	size_t i;
 
 	for (i = 0; i < NMAPS; i++) {
-		m = bpf_object__find_map_by_name(obj, map_names[i]);
+		/* fg_rule_ctl is a global: its section's map */
+		m = bpf_object__find_map_by_name(
+			obj, strcmp(map_names[i], FG_MAP_RULE_CTL)
+				     ? map_names[i]
+				     : FG_RULE_CTL_SEC);
 		*fd_slot(f, i) = m ? dup(bpf_map__fd(m)) : -1;
 		if (*fd_slot(f, i) < 0) {
 			fg_rule_fds_close(f);

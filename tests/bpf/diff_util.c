@@ -137,7 +137,7 @@ static int dfu_probe_linear(struct dfu_bpf *b)
 	return 0;
 }
 
-int dfu_bpf_open(struct dfu_bpf *b)
+static int bpf_open(struct dfu_bpf *b, int record)
 {
 	struct fg_ft_info info;
 	int err;
@@ -146,7 +146,8 @@ int dfu_bpf_open(struct dfu_bpf *b)
 	b->skel = flowgate_xdp__open();
 	if (!b->skel)
 		return -errno;
-	b->skel->rodata->fg_record_last = 1;
+	b->skel->rodata->fg_record_last = record;
+	b->nic = !record;
 	/* fg_xdp only: replay's driver costs the verifier as much again. */
 	bpf_program__set_autoload(b->skel->progs.fg_replay, false);
 	err = fgt_ft_info(&info, 0);
@@ -160,11 +161,21 @@ int dfu_bpf_open(struct dfu_bpf *b)
 		return err;
 	}
 	b->prog_fd = bpf_program__fd(b->skel->progs.fg_xdp);
-	b->cfg_fd = bpf_map__fd(b->skel->maps.fg_config);
+	b->cfg_fd = bpf_map__fd(b->skel->maps.data_fg_cfg);
 	err = dfu_probe_linear(b);
 	if (err)
 		dfu_bpf_close(b);
 	return err;
+}
+
+int dfu_bpf_open(struct dfu_bpf *b)
+{
+	return bpf_open(b, 1);
+}
+
+int dfu_bpf_open_nic(struct dfu_bpf *b)
+{
+	return bpf_open(b, 0);
 }
 
 void dfu_bpf_close(struct dfu_bpf *b)
@@ -182,6 +193,66 @@ int dfu_bpf_set_config(struct dfu_bpf *b, const struct fg_config *cfg)
 	return 0;
 }
 
+/* The guard's counters of the catch-all slot, ingress, summed over CPUs:
+ * what a NIC instance (no recorded verdict) says about a frame. */
+static int dfu_counts(struct dfu_bpf *b, struct fg_ifstats *sum)
+{
+	int fd = bpf_map__fd(b->skel->maps.fg_ifstats);
+	int ncpu = libbpf_num_possible_cpus(), i, r;
+	__u32 key = fg_slot_key(FG_SLOT_OTHER, FG_DIR_IN);
+	struct fg_ifstats *v;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	v = calloc(ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &key, v)) {
+		free(v);
+		return -errno;
+	}
+	memset(sum, 0, sizeof(*sum));
+	for (i = 0; i < ncpu; i++) {
+		sum->pass_packets += v[i].pass_packets;
+		for (r = 0; r < 32; r++) {
+			sum->drop_packets[r] += v[i].drop_packets[r];
+			sum->matched[r] += v[i].matched[r];
+		}
+	}
+	free(v);
+	return 0;
+}
+
+/* A NIC instance's verdict from its counters: the reason whose drop
+ * count moved, and the checks whose count did. */
+static int dfu_bpf_run_nic(struct dfu_bpf *b, const void *data, __u32 len,
+			   struct dfu_result *r)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = data, .data_size_in = len,
+		    .repeat = 1);
+	struct fg_ifstats before, after;
+	int err, i;
+
+	err = dfu_counts(b, &before);
+	if (!err && bpf_prog_test_run_opts(b->prog_fd, &o))
+		err = -errno;
+	if (!err)
+		err = dfu_counts(b, &after);
+	if (err)
+		return err;
+	r->retval = o.retval;
+	r->reason = after.pass_packets - before.pass_packets == 1 ? 0 : 0xdead;
+	r->hits = 0;
+	for (i = 0; i < 32; i++) {
+		if (after.drop_packets[i] - before.drop_packets[i] == 1 &&
+		    r->reason == 0xdead)
+			r->reason = i;
+		if (after.matched[i] != before.matched[i])
+			r->hits |= 1u << i;
+	}
+	return 0;
+}
+
 int dfu_bpf_run(struct dfu_bpf *b, const void *data, __u32 len, __u32 wire_len,
 		struct dfu_result *r)
 {
@@ -190,6 +261,9 @@ int dfu_bpf_run(struct dfu_bpf *b, const void *data, __u32 len, __u32 wire_len,
 
 	if (len > b->linear_max)
 		return -E2BIG;
+	if (b->nic)
+		return wire_len > len ? -ERANGE
+				      : dfu_bpf_run_nic(b, data, len, r);
 	/* A stale verdict must not pass for this frame's. */
 	b->skel->bss->fg_last_reason = 0xdead;
 	b->skel->bss->fg_last_hits = 0xdead;

@@ -40,6 +40,7 @@ struct dfu_bpf {
 	int prog_fd;
 	int cfg_fd;
 	__u32 linear_max; /* longest frame the program sees in one piece */
+	int nic;	  /* fg_record_last off: verdicts from the counters */
 };
 
 /* Room for any frame the test run takes in one piece (a page less
@@ -51,6 +52,10 @@ int dfu_capture_load(const char *path, struct dfu_capture *c, char *err,
 void dfu_capture_free(struct dfu_capture *c);
 
 int dfu_bpf_open(struct dfu_bpf *b);
+/* fg_xdp as attach loads it for a NIC (fg_record_last off, so the parse
+ * takes the frame's end as the wire's); dfu_bpf_run then reads the verdict
+ * from the counters, and refuses (-ERANGE) a wire longer than the frame. */
+int dfu_bpf_open_nic(struct dfu_bpf *b);
 void dfu_bpf_close(struct dfu_bpf *b);
 int dfu_bpf_set_config(struct dfu_bpf *b, const struct fg_config *cfg);
 /* Returns -EINVAL for frames the test run refuses (shorter than an

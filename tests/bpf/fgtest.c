@@ -131,7 +131,7 @@ int fgt_open_budget(struct fgt *t, __u32 slot, __u32 nreg, __u32 nb,
 		return err;
 	}
 	t->prog_fd = bpf_program__fd(t->skel->progs.fg_xdp);
-	t->cfg_fd = bpf_map__fd(t->skel->maps.fg_config);
+	t->cfg_fd = bpf_map__fd(t->skel->maps.data_fg_cfg);
 	t->stats_fd = bpf_map__fd(t->skel->maps.fg_ifstats);
 	return 0;
 }

@@ -308,6 +308,55 @@ static void run_batch(struct dfu_bpf *b, const struct pool *pool,
 	tap(!t.bad, "%s: %zu packets agree", bt->name, t.compared);
 }
 
+/*
+ * fg_xdp as on a NIC (fg_record_last off): its parse takes the frame's end
+ * as the wire's, a copy of the head that the verifier keeps only there
+ * (bpf/lib/fg_ctx.bpf.h), so it is compared on its own, its verdicts read
+ * from the counters: every frame of the pool and as many mutated ones,
+ * under the default profile and random per-check actions.
+ */
+static void run_nic(const struct pool *pool)
+{
+	static __u8 buf[DFU_BUF_MAX];
+	__u64 rng = SEED + 100;
+	struct fg_config cfg;
+	struct tally t = {0};
+	const struct dfu_frame *f;
+	struct dfu_bpf b;
+	size_t i, n = pool->n;
+	__u32 len;
+	int err;
+
+	err = dfu_bpf_open_nic(&b);
+	if (err) {
+		tap(0, "fg_xdp loads as on a NIC: %s", strerror(-err));
+		return;
+	}
+	dfu_config_profile(FG_PROFILE_DEFAULT, &cfg);
+	for (i = 0; i < 3 * n; i++) {
+		/* A new random config every 256 mutated frames. */
+		if (i == 0 || (i >= n && (i - n) % 256 == 0)) {
+			if (i)
+				dfu_config_random(&rng, &cfg);
+			if (set_config(&b, &cfg)) {
+				t.bad++;
+				break;
+			}
+		}
+		f = pool->f[i < n ? i : dfu_rand(&rng) % n];
+		len = f->len;
+		memcpy(buf, f->data, len);
+		if (i >= n)
+			dfu_mutate(&rng, buf, &len, b.linear_max);
+		compare(&b, &cfg, buf, len, len, "as on a NIC", i, &t);
+	}
+	more_differences(&t);
+	tap(!t.bad && t.compared >= n,
+	    "fg_xdp as on a NIC (no recorded verdicts): %zu frames agree",
+	    t.compared);
+	dfu_bpf_close(&b);
+}
+
 int main(void)
 {
 	const char *dir = getenv("FLOWGATE_PCAPS");
@@ -369,6 +418,7 @@ int main(void)
 	run_cut(&b, caps, n);
 	for (k = 0; k < sizeof(batches) / sizeof(batches[0]); k++)
 		run_batch(&b, &pool, &batches[k], (int)k);
+	run_nic(&pool);
 
 	printf("1..%d\n", test_no);
 	for (i = 0; i < n; i++) {
