@@ -343,13 +343,8 @@ __noinline int fg_ft_add(struct fg_ft_ctx *c, const struct fg_pkt *p,
 	if (n1 < 0)
 		goto found;
 	if (i2 != i1) {
-		/* Not in b2 (b1's spill count of its tag is 0), and no room in
-		 * the region: the outcome of b2's probe, without its line. */
-		if (!n1 && i1 && !fg_ft_spilled(b1, c->tag)) {
-			head = fg_ft_bkt(c->reg, 0);
-			if (head && fg_ft_region_full(head, fg_ft_nb))
-				goto ovf;
-		}
+		/* Not decided from b1 and the region's fill alone
+		 * (fg_ft_full_miss, in fg_ft_first): b2's probe. */
 		b2 = fg_ft_bkt(c->reg, i2);
 		if (!b2)
 			goto ovf;
@@ -392,6 +387,27 @@ ovf:
 	return 1;
 }
 
+/* A miss into b1, the key's full first bucket without a slot hinted as
+ * ended (its probe's answer 0), that no slot of the region can take:
+ * b1's spill count of the key's tag is 0, so the key is not in its
+ * second bucket either, and the region has no free and no ended slot
+ * (include/fg_flowtab.h: spill counters). Tested here, before
+ * fg_ft_add's call, so that every packet of a full table goes to the
+ * overflow aggregate without that call: its frame, its argument checks
+ * and its hash-to-bucket work again. b1 is neither the region's first
+ * bucket (whose spill words are the region's fill) nor b2. */
+static __always_inline int fg_ft_full_miss(const struct fg_ft_ctx *c,
+					   const struct fg_ft_bucket *b1)
+{
+	__u32 nb = fg_ft_nb, i1 = fg_ft_b1(c->h, nb);
+	struct fg_ft_bucket *head;
+
+	if (!i1 || i1 == fg_ft_b2(c->h, nb) || fg_ft_spilled(b1, c->tag))
+		return 0;
+	head = fg_ft_bkt(c->reg, 0);
+	return head && fg_ft_region_full(head, nb);
+}
+
 /* The key into its region: its first bucket probed inline, so that a hit
  * there, a warm packet's usual way, costs no call; from anything else
  * fg_ft_add() goes on with that probe's answer (c->n1), not probing the
@@ -409,6 +425,8 @@ static __always_inline int fg_ft_first(struct fg_ft_ctx *c,
 	c->n1 = fg_ft_probe_in(b1, c, p);
 	if (c->n1 == FG_FT_HIT)
 		return 0;
+	if (!c->n1 && fg_ft_full_miss(c, b1))
+		return 1;
 	return fg_ft_add(c, p, b1);
 }
 
