@@ -487,21 +487,36 @@ static __always_inline void fg_ovf_rate_add(__u32 dir, __u32 pkts, __u32 octets)
  * functions take at most five). */
 #define FG_PKTS_OCTETS(pkts, octets) ((__u64)(pkts) << 32 | (__u32)(octets))
 
-/* The overflow aggregate: fg_ovfarr for the common protocols, else
- * fg_overflow_add(). A global function with one call site: its key and
- * initial value stay out of fg_account's frame. Linux 6.1 rounds every
- * frame of a call chain up to 32 bytes, and fg_replay -> fg_xdp_frame ->
- * fg_account -> fg_ft_add -> fg_ft_probe came to 544 of the 512 allowed
- * with them inline. key: fg_dir_key(); ipp: ip_ver << 8 | proto. */
-__noinline int fg_ovf_add(__u32 key, __u32 ipp, struct fg_flowstats *st,
-			  __u64 pkts_octets)
+/* The overflow aggregate's other way: fg_overflow_add(), for the
+ * protocols fg_ovfarr has no class of and its entries another interface
+ * owns. A global function: its key and initial value stay out of
+ * fg_account's frame. Linux 6.1 rounds every frame of a call chain up to
+ * 32 bytes, and fg_replay -> fg_xdp_frame -> fg_account -> fg_ft_add ->
+ * fg_ft_probe came to 544 of the 512 allowed with them inline. key:
+ * fg_dir_key(); ipp: ip_ver << 8 | proto. */
+__noinline int fg_ovf_hash_add(__u32 key, __u32 ipp, struct fg_flowstats *st,
+			       __u64 pkts_octets)
+{
+	if (!st)
+		return 0;
+	fg_overflow_add(key & ~FG_KEY_OUT,
+			key & FG_KEY_OUT ? FG_DIR_OUT : FG_DIR_IN, ipp >> 8,
+			ipp & 0xff, st, pkts_octets >> 32, (__u32)pkts_octets);
+	return 0;
+}
+
+/* The overflow aggregate: fg_ovfarr for the common protocols, inline
+ * (every packet of a full table comes here: on 6.10 and later the
+ * per-CPU array's lookup is inlined too, and its index is all it adds
+ * to fg_account's frame), else fg_ovf_hash_add(). */
+static __always_inline void fg_ovf_add(__u32 key, __u32 ipp,
+				       struct fg_flowstats *st,
+				       __u64 pkts_octets)
 {
 	__u32 ifindex = key & ~FG_KEY_OUT, i;
 	int c = fg_ovf_class(ipp >> 8, ipp & 0xff);
 	struct fg_ovf_cnt *v;
 
-	if (!st)
-		return 0;
 	if (c >= 0) {
 		i = fg_ovf_index(fg_slot_or_other(),
 				 key & FG_KEY_OUT ? FG_DIR_OUT : FG_DIR_IN, c);
@@ -514,13 +529,10 @@ __noinline int fg_ovf_add(__u32 key, __u32 ipp, struct fg_flowstats *st,
 			st->insert_fail++;
 			st->ovf_pkts += pkts_octets >> 32;
 			st->ovf_octets += (__u32)pkts_octets;
-			return 0;
+			return;
 		}
 	}
-	fg_overflow_add(key & ~FG_KEY_OUT,
-			key & FG_KEY_OUT ? FG_DIR_OUT : FG_DIR_IN, ipp >> 8,
-			ipp & 0xff, st, pkts_octets >> 32, (__u32)pkts_octets);
-	return 0;
+	fg_ovf_hash_add(key, ipp, st, pkts_octets);
 }
 
 /* What fg_flow_account() counts before the flow table: the interface's
