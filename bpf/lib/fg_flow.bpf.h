@@ -509,9 +509,8 @@ __noinline int fg_ovf_hash_add(__u32 key, __u32 ipp, struct fg_flowstats *st,
  * (every packet of a full table comes here: on 6.10 and later the
  * per-CPU array's lookup is inlined too, and its index is all it adds
  * to fg_account's frame), else fg_ovf_hash_add(). */
-static __always_inline void fg_ovf_add(__u32 key, __u32 ipp,
-				       struct fg_flowstats *st,
-				       __u64 pkts_octets)
+static __always_inline void
+fg_ovf_add(__u32 key, __u32 ipp, struct fg_flowstats *st, __u64 pkts_octets)
 {
 	__u32 ifindex = key & ~FG_KEY_OUT, i;
 	int c = fg_ovf_class(ipp >> 8, ipp & 0xff);
