@@ -348,10 +348,16 @@ __noinline int fg_ft_add(struct fg_ft_ctx *c, const struct fg_pkt *p,
 		b2 = fg_ft_bkt(c->reg, i2);
 		if (!b2)
 			goto ovf;
-		n2 = fg_ft_probe(b2, c, p);
-		if (n2 < 0) {
-			n1 = n2;
-			goto found;
+		/* b1's spill count of the tag 0: the key is not in b2, whose
+		 * free and hinted slots are all the insert needs. */
+		if (i1 && !fg_ft_spilled(b1, c->tag)) {
+			n2 = fg_ft_room(b2);
+		} else {
+			n2 = fg_ft_probe(b2, c, p);
+			if (n2 < 0) {
+				n1 = n2;
+				goto found;
+			}
 		}
 	}
 	if ((n2 & 0xf) > (n1 & 0xf) && b2)
