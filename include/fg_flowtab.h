@@ -24,8 +24,11 @@
  * bucket of the table; and when its region has no free and no ended
  * slot either (fg_ft_region_full), it goes to the overflow aggregate
  * without the second bucket's header line: what BPF would have decided
- * after reading it. fg_ft_spill_rebuild gives the counters and homes a
- * table's keys imply: what BPF keeps (tests/bpf/test_ft_host.c).
+ * after reading it. A new key whose counter is 0 takes its second
+ * bucket's free and hinted slots from that bucket's header words
+ * (fg_ft_room), no search of them. fg_ft_spill_rebuild gives the
+ * counters and homes a table's keys imply: what BPF keeps
+ * (tests/bpf/test_ft_host.c).
  *
  * No reader deletes. A flow ends when a reader (the exporter, or flow
  * flush, serialized by the pin directory's lock) acknowledges exactly

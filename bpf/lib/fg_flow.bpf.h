@@ -107,7 +107,7 @@ const volatile __u32 fg_frag_seed = 0;
 /* Later fragments take the ports of their first fragment, if it was seen.
  * The key, slot and lending are portable C: include/fg_flow.h. Global,
  * so that the fragment's key is not in fg_account's frame beside the
- * flow key: see fg_ovf_add() for the stack of the call chain. */
+ * flow key: see fg_ovf_hash_add() for the stack of the call chain. */
 __noinline int fg_frag_ports(struct fg_pkt *p, struct fg_flowstats *st)
 {
 	struct fg_frag_key fk;
@@ -226,8 +226,10 @@ static __always_inline __u32 fg_ft_start(struct fg_ft_bucket *b, int i,
  * bucket, every packet of a full table, then costs a tag compare a slot.
  * Inline for the first bucket, in fg_account (fg_ft_first: a hit there,
  * the common packet, costs no call), global for the second
- * (fg_ft_probe), as the insert: checked once, not at each call; both
- * inline take the verifier past its million instructions on 6.18. */
+ * (fg_ft_probe; only for a key its first bucket's spill count says may
+ * be there, else fg_ft_room), as the insert: checked once, not at each
+ * call; both inline take the verifier past its million instructions on
+ * 6.18. */
 static __always_inline int fg_ft_probe_in(struct fg_ft_bucket *b,
 					  const struct fg_ft_ctx *c,
 					  const struct fg_pkt *p)
