@@ -24,8 +24,11 @@
  * bucket of the table; and when its region has no free and no ended
  * slot either (fg_ft_region_full), it goes to the overflow aggregate
  * without the second bucket's header line: what BPF would have decided
- * after reading it. fg_ft_spill_rebuild gives the counters and homes a
- * table's keys imply: what BPF keeps (tests/bpf/test_ft_host.c).
+ * after reading it. A new key whose counter is 0 takes its second
+ * bucket's free and hinted slots from that bucket's header words
+ * (fg_ft_room), no search of them. fg_ft_spill_rebuild gives the
+ * counters and homes a table's keys imply: what BPF keeps
+ * (tests/bpf/test_ft_host.c).
  *
  * No reader deletes. A flow ends when a reader (the exporter, or flow
  * flush, serialized by the pin directory's lock) acknowledges exactly
@@ -340,6 +343,27 @@ FG_INLINE int fg_ft_nhinted(const struct fg_ft_bucket *b)
 	return (int)(z * 0x0101010101010101ull >> 56);
 }
 
+/* A probe's answer for a key known not to be in b (fg_ft_probe's miss,
+ * without its search): free slots (tag 0), and in bits 4-7 the slots
+ * hinted as ended, from the header's words at once, no branch per
+ * slot. A second bucket whose first bucket's spill count of the key's
+ * tag is 0 (fg_ft_spilled) is such a bucket: a cold insert's two
+ * choices then read b2's free slots without a search. */
+FG_INLINE int fg_ft_room(const struct fg_ft_bucket *b)
+{
+	const __u64 l = 0x7fffffff7fffffffull;
+	const __u64 *w = (const __u64 *)b->tag;
+	__u64 z = 0, x;
+	int i;
+
+	FG_UNROLL
+	for (i = 0; i < FG_FT_SLOTS / 2; i++) {
+		x = w[i];
+		z += ~(((x & l) + l) | x | l) >> 31; /* 1 a zero lane */
+	}
+	return (int)((__u32)z + (__u32)(z >> 32)) | fg_ft_nhinted(b) << 4;
+}
+
 /* The fill mark, read in a region's first bucket (head): the region holds
  * more live flows than FG_FT_MARK, so that a drop goes to the overflow
  * aggregate without a key, a hash or a probe (BPF and the host form). */
@@ -546,10 +570,14 @@ static inline int fg_ft_host_add(struct fg_ft_bucket *reg, __u32 nb,
 		    fg_ft_region_full(reg, nb))
 			return 1;
 		b2 = &reg[i2];
-		n2 = fg_ft_host_probe(b2, c);
-		if (n2 < 0) {
-			n1 = n2;
-			goto found;
+		if (i1 && !fg_ft_spilled(b1, c->tag)) {
+			n2 = fg_ft_room(b2);
+		} else {
+			n2 = fg_ft_host_probe(b2, c);
+			if (n2 < 0) {
+				n1 = n2;
+				goto found;
+			}
 		}
 	}
 	if ((n2 & 0xf) > (n1 & 0xf) && b2)

@@ -107,7 +107,7 @@ const volatile __u32 fg_frag_seed = 0;
 /* Later fragments take the ports of their first fragment, if it was seen.
  * The key, slot and lending are portable C: include/fg_flow.h. Global,
  * so that the fragment's key is not in fg_account's frame beside the
- * flow key: see fg_ovf_add() for the stack of the call chain. */
+ * flow key: see fg_ovf_hash_add() for the stack of the call chain. */
 __noinline int fg_frag_ports(struct fg_pkt *p, struct fg_flowstats *st)
 {
 	struct fg_frag_key fk;
@@ -226,8 +226,10 @@ static __always_inline __u32 fg_ft_start(struct fg_ft_bucket *b, int i,
  * bucket, every packet of a full table, then costs a tag compare a slot.
  * Inline for the first bucket, in fg_account (fg_ft_first: a hit there,
  * the common packet, costs no call), global for the second
- * (fg_ft_probe), as the insert: checked once, not at each call; both
- * inline take the verifier past its million instructions on 6.18. */
+ * (fg_ft_probe; only for a key its first bucket's spill count says may
+ * be there, else fg_ft_room), as the insert: checked once, not at each
+ * call; both inline take the verifier past its million instructions on
+ * 6.18. */
 static __always_inline int fg_ft_probe_in(struct fg_ft_bucket *b,
 					  const struct fg_ft_ctx *c,
 					  const struct fg_pkt *p)
@@ -343,20 +345,21 @@ __noinline int fg_ft_add(struct fg_ft_ctx *c, const struct fg_pkt *p,
 	if (n1 < 0)
 		goto found;
 	if (i2 != i1) {
-		/* Not in b2 (b1's spill count of its tag is 0), and no room in
-		 * the region: the outcome of b2's probe, without its line. */
-		if (!n1 && i1 && !fg_ft_spilled(b1, c->tag)) {
-			head = fg_ft_bkt(c->reg, 0);
-			if (head && fg_ft_region_full(head, fg_ft_nb))
-				goto ovf;
-		}
+		/* Not decided from b1 and the region's fill alone
+		 * (fg_ft_full_miss, in fg_ft_first): b2's probe. */
 		b2 = fg_ft_bkt(c->reg, i2);
 		if (!b2)
 			goto ovf;
-		n2 = fg_ft_probe(b2, c, p);
-		if (n2 < 0) {
-			n1 = n2;
-			goto found;
+		/* b1's spill count of the tag 0: the key is not in b2, whose
+		 * free and hinted slots are all the insert needs. */
+		if (i1 && !fg_ft_spilled(b1, c->tag)) {
+			n2 = fg_ft_room(b2);
+		} else {
+			n2 = fg_ft_probe(b2, c, p);
+			if (n2 < 0) {
+				n1 = n2;
+				goto found;
+			}
 		}
 	}
 	if ((n2 & 0xf) > (n1 & 0xf) && b2)
@@ -392,6 +395,27 @@ ovf:
 	return 1;
 }
 
+/* A miss into b1, the key's full first bucket without a slot hinted as
+ * ended (its probe's answer 0), that no slot of the region can take:
+ * b1's spill count of the key's tag is 0, so the key is not in its
+ * second bucket either, and the region has no free and no ended slot
+ * (include/fg_flowtab.h: spill counters). Tested here, before
+ * fg_ft_add's call, so that every packet of a full table goes to the
+ * overflow aggregate without that call: its frame, its argument checks
+ * and its hash-to-bucket work again. b1 is neither the region's first
+ * bucket (whose spill words are the region's fill) nor b2. */
+static __always_inline int fg_ft_full_miss(const struct fg_ft_ctx *c,
+					   const struct fg_ft_bucket *b1)
+{
+	__u32 nb = fg_ft_nb, i1 = fg_ft_b1(c->h, nb);
+	struct fg_ft_bucket *head;
+
+	if (!i1 || i1 == fg_ft_b2(c->h, nb) || fg_ft_spilled(b1, c->tag))
+		return 0;
+	head = fg_ft_bkt(c->reg, 0);
+	return head && fg_ft_region_full(head, nb);
+}
+
 /* The key into its region: its first bucket probed inline, so that a hit
  * there, a warm packet's usual way, costs no call; from anything else
  * fg_ft_add() goes on with that probe's answer (c->n1), not probing the
@@ -409,6 +433,8 @@ static __always_inline int fg_ft_first(struct fg_ft_ctx *c,
 	c->n1 = fg_ft_probe_in(b1, c, p);
 	if (c->n1 == FG_FT_HIT)
 		return 0;
+	if (!c->n1 && fg_ft_full_miss(c, b1))
+		return 1;
 	return fg_ft_add(c, p, b1);
 }
 
@@ -469,21 +495,35 @@ static __always_inline void fg_ovf_rate_add(__u32 dir, __u32 pkts, __u32 octets)
  * functions take at most five). */
 #define FG_PKTS_OCTETS(pkts, octets) ((__u64)(pkts) << 32 | (__u32)(octets))
 
-/* The overflow aggregate: fg_ovfarr for the common protocols, else
- * fg_overflow_add(). A global function with one call site: its key and
- * initial value stay out of fg_account's frame. Linux 6.1 rounds every
- * frame of a call chain up to 32 bytes, and fg_replay -> fg_xdp_frame ->
- * fg_account -> fg_ft_add -> fg_ft_probe came to 544 of the 512 allowed
- * with them inline. key: fg_dir_key(); ipp: ip_ver << 8 | proto. */
-__noinline int fg_ovf_add(__u32 key, __u32 ipp, struct fg_flowstats *st,
-			  __u64 pkts_octets)
+/* The overflow aggregate's other way: fg_overflow_add(), for the
+ * protocols fg_ovfarr has no class of and its entries another interface
+ * owns. A global function: its key and initial value stay out of
+ * fg_account's frame. Linux 6.1 rounds every frame of a call chain up to
+ * 32 bytes, and fg_replay -> fg_xdp_frame -> fg_account -> fg_ft_add ->
+ * fg_ft_probe came to 544 of the 512 allowed with them inline. key:
+ * fg_dir_key(); ipp: ip_ver << 8 | proto. */
+__noinline int fg_ovf_hash_add(__u32 key, __u32 ipp, struct fg_flowstats *st,
+			       __u64 pkts_octets)
+{
+	if (!st)
+		return 0;
+	fg_overflow_add(key & ~FG_KEY_OUT,
+			key & FG_KEY_OUT ? FG_DIR_OUT : FG_DIR_IN, ipp >> 8,
+			ipp & 0xff, st, pkts_octets >> 32, (__u32)pkts_octets);
+	return 0;
+}
+
+/* The overflow aggregate: fg_ovfarr for the common protocols, inline
+ * (every packet of a full table comes here: on 6.10 and later the
+ * per-CPU array's lookup is inlined too, and its index is all it adds
+ * to fg_account's frame), else fg_ovf_hash_add(). */
+static __always_inline void
+fg_ovf_add(__u32 key, __u32 ipp, struct fg_flowstats *st, __u64 pkts_octets)
 {
 	__u32 ifindex = key & ~FG_KEY_OUT, i;
 	int c = fg_ovf_class(ipp >> 8, ipp & 0xff);
 	struct fg_ovf_cnt *v;
 
-	if (!st)
-		return 0;
 	if (c >= 0) {
 		i = fg_ovf_index(fg_slot_or_other(),
 				 key & FG_KEY_OUT ? FG_DIR_OUT : FG_DIR_IN, c);
@@ -496,13 +536,10 @@ __noinline int fg_ovf_add(__u32 key, __u32 ipp, struct fg_flowstats *st,
 			st->insert_fail++;
 			st->ovf_pkts += pkts_octets >> 32;
 			st->ovf_octets += (__u32)pkts_octets;
-			return 0;
+			return;
 		}
 	}
-	fg_overflow_add(key & ~FG_KEY_OUT,
-			key & FG_KEY_OUT ? FG_DIR_OUT : FG_DIR_IN, ipp >> 8,
-			ipp & 0xff, st, pkts_octets >> 32, (__u32)pkts_octets);
-	return 0;
+	fg_ovf_hash_add(key, ipp, st, pkts_octets);
 }
 
 /* What fg_flow_account() counts before the flow table: the interface's

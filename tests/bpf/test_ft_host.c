@@ -275,6 +275,29 @@ static void full_region(void)
 	       (unsigned long long)miss, second);
 }
 
+/* Slots of the host's table (BPF's equals it) that hold a key another
+ * slot holds too: a new key's insert reads its second bucket's free
+ * slots without searching it when its spill count is 0 (fg_ft_room),
+ * which would put a second copy of a key that is there beside it. */
+static int keys_twice(void)
+{
+	union fg_ft_key u = {.w = {0}};
+	int a, b, n = 0;
+
+	for (a = 0; a < NB * FG_FT_SLOTS; a++) {
+		if (!host.b[a / FG_FT_SLOTS].tag[a % FG_FT_SLOTS])
+			continue;
+		u.k = host.b[a / FG_FT_SLOTS].slot[a % FG_FT_SLOTS].key;
+		for (b = a + 1; b < NB * FG_FT_SLOTS; b++)
+			n += host.b[b / FG_FT_SLOTS].tag[b % FG_FT_SLOTS] &&
+			     fg_ft_key_eq(&host.b[b / FG_FT_SLOTS]
+						   .slot[b % FG_FT_SLOTS]
+						   .key,
+					  &u);
+	}
+	return n;
+}
+
 /* The counters and homes BPF kept, rebuilt from the keys alone (a table
  * an older release made): the same words. */
 static void spill_rebuilt(void)
@@ -383,6 +406,9 @@ int main(void)
 
 	full_region();
 	spill_rebuilt();
+	fgt_ok(!keys_twice() && spilled_keys() > 0,
+	       "no key in two slots, %d keys in their second bucket",
+	       spilled_keys());
 
 	fgt_close(&t);
 	ftmem_free(&host);
