@@ -131,10 +131,8 @@ struct fg_pkt {
 	__u8 pad;
 	__be16 sport;
 	__be16 dport; /* ICMP: type << 8 | code, as IPFIX puts it */
-	/* 8-aligned: written (IPv4) and read (the flow key's words) as
-	 * 64-bit words, each load forwarded from a store of its size. */
-	__u8 src[16] __attribute__((aligned(8))); /* IPv4: ::ffff:a.b.c.d */
-	__u8 dst[16] __attribute__((aligned(8)));
+	__u8 src[16] __attribute__((aligned(4))); /* IPv4: ::ffff:a.b.c.d */
+	__u8 dst[16] __attribute__((aligned(4)));
 	/* Offsets from the start of the frame, handed between stages. */
 	__u32 l3_off;
 	__u32 l4_off;
@@ -323,46 +321,26 @@ FG_INLINE int fg_ip4_csum_ok(const __u8 *ip, const __u8 *end, __u32 hlen)
 	return sum == 0xffff;
 }
 
-/* dst is 8-aligned (struct fg_pkt's addresses): two 64-bit words, the
- * zero half and ::ffff: with the address. */
+/* dst is 4-aligned (struct fg_pkt's addresses): whole words. */
 FG_INLINE void fg_map_v4(__u8 *dst, const __u8 *addr4)
 {
-	__u64 *w = (__u64 *)(void *)dst;
+	__u32 *w = (__u32 *)(void *)dst;
 
 	w[0] = 0;
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	w[1] = (__u64)fg_load32(addr4) << 32 | fg_htonl(0xffff);
-#else
-	w[1] = (__u64)0xffff << 32 | fg_load32(addr4);
-#endif
+	w[1] = 0;
+	w[2] = fg_htonl(0xffff);
+	w[3] = fg_load32(addr4);
 }
 
-/* 8 header bytes as the 64-bit word they make in memory, from two loads
- * of the 4-byte alignment fg_load32 relies on. */
-FG_INLINE __u64 fg_load2x32(const __u8 *q)
-{
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	return fg_load32(q) | (__u64)fg_load32(q + 4) << 32;
-#else
-	return (__u64)fg_load32(q) << 32 | fg_load32(q + 4);
-#endif
-}
-
-/* An IPv6 address into an 8-aligned dst, as two 64-bit words: the
- * address checks and the flow key read it so. */
+/* An IPv6 address into a 4-aligned dst. */
 FG_INLINE void fg_copy16(__u8 *dst, const __u8 *src)
 {
-	__u64 *w = (__u64 *)(void *)dst;
+	__u32 *w = (__u32 *)(void *)dst;
 
-	w[0] = fg_load2x32(src);
-	w[1] = fg_load2x32(src + 8);
-}
-
-/* The addresses of a packet whose IP parse stopped before they were read
- * (fg_parse_head does not zero them: see there). */
-FG_INLINE void fg_zero_addrs(struct fg_pkt *p)
-{
-	__builtin_memset(p->src, 0, sizeof(p->src) + sizeof(p->dst));
+	w[0] = fg_load32(src);
+	w[1] = fg_load32(src + 4);
+	w[2] = fg_load32(src + 8);
+	w[3] = fg_load32(src + 12);
 }
 
 /*
@@ -793,13 +771,10 @@ FG_INLINE int fg_parse_ip6(const __u8 **pos, const __u8 *end, const __u8 *wend,
 	int fit;
 
 	fit = fg_fit(ip, 40, end, wend);
-	if (fit) {
-		fg_zero_addrs(p);
+	if (fit)
 		return fg_no_fit(p, cfg, fit, FG_R_IP_TRUNC);
-	}
 	p->ip_ver = 6;
 	if ((ip[0] >> 4) != 6) {
-		fg_zero_addrs(p);
 		fg_hit(p, cfg, FG_R_IP6_VERSION);
 		return -1;
 	}
@@ -950,19 +925,19 @@ FG_INLINE int fg_parse_l4(const __u8 *l4, const __u8 *end, const __u8 *l3_end,
 
 /* ---- addresses --------------------------------------------------------- */
 
-/* a and b: struct fg_pkt's addresses, 8-aligned. */
 FG_INLINE int fg_is_zero16(const __u8 *a)
 {
-	const __u64 *w = (const void *)a;
+	const __u32 *w = (const void *)a;
 
-	return (w[0] | w[1]) == 0;
+	return (w[0] | w[1] | w[2] | w[3]) == 0;
 }
 
 FG_INLINE int fg_eq16(const __u8 *a, const __u8 *b)
 {
-	const __u64 *x = (const void *)a, *y = (const void *)b;
+	const __u32 *x = (const void *)a, *y = (const void *)b;
 
-	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
+		(x[3] ^ y[3])) == 0;
 }
 
 /* ICMPv6 messages that RFC 4861 / RFC 3590 allow from the unspecified
@@ -1049,25 +1024,13 @@ FG_INLINE int fg_parse_head(const void *data, const void *data_end,
 	const __u8 *l3_end = wend;
 	int next;
 
-	/* All but the addresses: the IP parse writes them whole once its
-	 * header fits (fg_map_v4, fg_copy16), and they are zeroed only where
-	 * it stops before that; 4 of the 12 stores of the zeroing a packet. */
-	__builtin_memset(p, 0, __builtin_offsetof(struct fg_pkt, src));
-	__builtin_memset(&p->l3_off, 0,
-			 sizeof(*p) -
-				 __builtin_offsetof(struct fg_pkt, l3_off));
-	if (fg_parse_eth(&pos, end, wend, cfg, p)) {
-		fg_zero_addrs(p);
+	__builtin_memset(p, 0, sizeof(*p));
+	if (fg_parse_eth(&pos, end, wend, cfg, p))
 		return FG_STAGE_DONE;
-	}
 	p->l3_off = (__u32)(pos - (const __u8 *)data);
 	if (p->l3_proto == ETH_P_IP) {
-		/* ip_len is set just before the addresses, never 0 after. */
-		if (fg_parse_ip4(&pos, end, wend, &l3_end, cfg, p)) {
-			if (!p->ip_len)
-				fg_zero_addrs(p);
+		if (fg_parse_ip4(&pos, end, wend, &l3_end, cfg, p))
 			return FG_STAGE_DONE;
-		}
 		/* Never read L4 in a later fragment: those bytes are payload.
 		 */
 		next = p->frag == FG_FRAG_LATER ? FG_STAGE_ADDR : FG_STAGE_L4;
@@ -1076,7 +1039,6 @@ FG_INLINE int fg_parse_head(const void *data, const void *data_end,
 			return FG_STAGE_DONE;
 		next = FG_STAGE_EXT6;
 	} else {
-		fg_zero_addrs(p);
 		return FG_STAGE_DONE; /* not IP: passes untouched */
 	}
 	p->l4_off = (__u32)(pos - (const __u8 *)data);
