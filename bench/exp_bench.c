@@ -493,7 +493,7 @@ static const struct fg_flow_src_ops mem_ops = {mem_walk, mem_fetch, mem_free};
 static int core(__u32 n, __u32 rounds)
 {
 	struct mem_src m = {{&mem_ops, 1, false}, NULL, NULL, n};
-	struct fg_exp_maps maps = {&m.src, -1, -1, -1, -1, -1, 0};
+	struct fg_exp_maps maps = {&m.src, -1, -1, -1, -1, -1, 0, -1};
 	__u64 t0 = 1000 * 1000000000ull, c0, c1, rec0 = 0;
 	struct fg_exp_settings s;
 	struct fg_exporter *e;
