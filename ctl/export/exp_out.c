@@ -113,6 +113,7 @@ struct fg_out {
 	bool gso;
 	struct mmsghdr gmh[UDP_BATCH];
 	unsigned int grun[UDP_BATCH]; /* datagrams in gmh[m] */
+	size_t glen[UDP_BATCH];	      /* their octets: a whole send's length */
 	union {
 		char buf[CMSG_SPACE(sizeof(__u16))];
 		struct cmsghdr align;
@@ -516,6 +517,7 @@ static unsigned int udp_runs(struct fg_out *o, unsigned int i)
 			}
 		}
 		o->grun[m] = n;
+		o->glen[m] = tot;
 		o->gmh[m].msg_hdr =
 			(struct msghdr){.msg_iov = &o->iov[i], .msg_iovlen = n};
 		if (n > 1) {
@@ -568,7 +570,6 @@ static void gso_off(struct fg_out *o, int err)
 static unsigned int udp_send_gso(struct fg_out *o)
 {
 	unsigned int i = 0, m, k, nm;
-	size_t tot;
 	int n, err;
 
 	while (i < o->nq) {
@@ -588,10 +589,8 @@ static unsigned int udp_send_gso(struct fg_out *o)
 			return i;
 		}
 		for (m = 0; m < (unsigned int)n; m++) {
-			for (tot = 0, k = i; k < i + o->grun[m]; k++)
-				tot += o->iov[k].iov_len;
 			for (k = i; k < i + o->grun[m]; k++) {
-				if (o->gmh[m].msg_len == tot)
+				if (o->gmh[m].msg_len == o->glen[m])
 					sent(o, o->iov[k].iov_len,
 					     o->q[k].records);
 				else
