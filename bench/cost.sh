@@ -7,10 +7,13 @@
 # run once each, see bench/cost.c). Prints ns/pkt and the ratios of each
 # fg_xdp variant to empty and to xdp-filter, taken in the same rounds.
 #
-#   bench/cost.sh [-j] [-b] [-r [-6]] [-k] [-f] [-t] [-B REV] [PCAP]
+#   bench/cost.sh [-j] [-b] [-e] [-r [-6]] [-k] [-f] [-t] [-B REV] [PCAP]
 #     -j  JSON instead of the table
 #     -b  breakdown: also fg_xdp with checks off (fg_config), and its
 #         parse and accounting halves alone (bench/fg_parts.bpf.c)
+#     -e  evicted caches: every frame run once, after writing COST_EVICT_KB
+#         (4096) of memory, so that code and data come from memory as on a
+#         web server (bench/web.sh); no cold variant
 #     -r  rules instead: fg_xdp with 0, 10, 1,000 and 100,000 rules that
 #         match nothing, and 10, 1,000, 100,000 of which one matches every
 #         packet (bench/rules_fill.c), 100 and 100,000 with /32s next to
@@ -46,6 +49,7 @@
 #        COST_BEFORE (another fg_xdp object, measured as fg_xdp-before,
 #        warm, full and cold), COST_FLOOD (100000: -t -f's sources),
 #        COST_DROP_RATE (attach's drop-flow-rate, default 20000; 0 none)
+#        COST_EVICT_KB (-e: 4096, about 8 times L2)
 # Needs root (BPF_PROG_TEST_RUN); run through `make bench` or after `make`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,18 +60,19 @@ ARCH=$(cc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
 XDPFILT=${XDP_FILTER_OBJ:-/usr/lib/$ARCH/bpf/xdpfilt_dny_all.o}
 FG_OBJ=$BUILD/flowgate_xdp.bpf.o
 
-json=() breakdown=0 rules=0 v6="" capture=0 base="" flood=0 tables=0
-while getopts jbr6kftB: o; do
+json=() evict=0 breakdown=0 rules=0 v6="" capture=0 base="" flood=0 tables=0
+while getopts jbr6kftB:e o; do
 	case $o in
 	j) json=(-j) ;;
 	b) breakdown=1 ;;
+	e) evict=1 ;;
 	r) rules=1 ;;
 	6) v6=,rules-v6 ;;
 	k) capture=1 ;;
 	f) flood=1 ;;
 	t) tables=1 ;;
 	B) base=$OPTARG ;;
-	*) sed -n '9,49p' "$0" >&2; exit 2 ;;
+	*) sed -n '9,52p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -136,6 +141,7 @@ fi
 COLD=${COST_COLD:-50000}
 [ "$rules" = 1 ] && COLD=0
 [ "$capture" = 1 ] && COLD=0
+[ "$evict" = 1 ] && COLD=0
 cold_src=(-C "$COLD")
 [ "$tables" = 1 ] && [ "$flood" = 1 ] && cold_src=(-F "$FLOOD_BIG")
 # fg_xdp-warm: the same frame 5000 times, so every run but the first
@@ -249,6 +255,7 @@ if [ "$breakdown" = 1 ]; then
 	)
 fi
 
+[ "$evict" = 1 ] && json+=(-E "${COST_EVICT_KB:-4096}")
 args=("${json[@]}" -r "${COST_ROUNDS:-7}" -n "${COST_REPEAT:-5000}"
 	${COST_CPU:+-c "$COST_CPU"} "${ratios[@]}")
 
