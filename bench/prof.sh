@@ -3,8 +3,10 @@
 # no PMU needed) of bench/cost's loop over a capture, mapped through the
 # JIT's line table (bench/lines.c) to the lines of bpf/ and include/.
 #
-#   bench/prof.sh [-f] [-e] [-s SECONDS] [-n LINES] [PCAP]
+#   bench/prof.sh [-f|-c] [-e] [-s SECONDS] [-n LINES] [PCAP]
 #     -f  the table full (every packet to the overflow aggregate)
+#     -c  cold: 50,000 one-flow frames into an emptied table, then once
+#         more (updates), over and over: half the runs are inserts
 #     -e  caches evicted before every run (cost.sh -e)
 #     -s  seconds sampled (10); -n  lines printed (40)
 # Prints the share of samples per function, then per source line. The
@@ -16,14 +18,15 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 OUT=$BUILD/bench
 PCAPS=${FLOWGATE_PCAPS:-../shared/pcaps}
-flows="" evict=() secs=10 top=40
-while getopts fes:n: o; do
+flows="" cold=() repeat=5000 evict=() secs=10 top=40
+while getopts fces:n: o; do
 	case $o in
 	f) flows=,flows=full ;;
+	c) flows=,flows=cold cold=(-C 50000) repeat=1 ;;
 	e) evict=(-E "${COST_EVICT_KB:-4096}") ;;
 	s) secs=$OPTARG ;;
 	n) top=$OPTARG ;;
-	*) sed -n '6,10p' "$0" >&2; exit 2 ;;
+	*) sed -n '6,12p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -44,15 +47,18 @@ cleanup() {
 trap cleanup EXIT
 cpu=1
 [ "$(nproc)" -gt 1 ] || cpu=0
-# Enough rounds to outlast the sampling; killed after it.
+# Enough rounds to outlast the sampling; killed after it. unshare and
+# bash exec, so $! is cost's pid.
 unshare -n bash -c 'ip link add fgprof0 type veth peer name fgprofp0 &&
-	exec "$@"' _ "$OUT/cost" -D fgprof -c "$cpu" -r 101 -n 5000 \
-	"${evict[@]}" "$PCAP" "fg=$BUILD/flowgate_xdp.bpf.o,prog=fg_xdp$flows" \
+	exec "$@"' _ "$OUT/cost" -D fgprof -c "$cpu" -r 101 -n "$repeat" \
+	"${evict[@]}" "${cold[@]}" "$PCAP" "fg=$BUILD/flowgate_xdp.bpf.o,prog=fg_xdp$flows" \
 	>/dev/null 2>"$tmp/cost.err" &
 pid=$!
 sleep 2
 kill -0 "$pid" 2>/dev/null || die "cost stopped: $(cat "$tmp/cost.err")"
-perf record -q -e cpu-clock -F 20000 -C "$cpu" -o "$tmp/perf.data" \
+# The process alone (its syscalls run the programs): not what else runs
+# on its CPU.
+perf record -q -e cpu-clock -F 20000 -p "$pid" -o "$tmp/perf.data" \
 	-- sleep "$secs" 2>/dev/null
 # perf prints a symbol only beside its address.
 perf script -i "$tmp/perf.data" -F ip,sym 2>/dev/null >"$tmp/samples"
