@@ -515,34 +515,6 @@ __noinline int fg_ovf_hash_add(__u32 key, __u32 ipp, struct fg_flowstats *st,
 	return 0;
 }
 
-/* fg_ovf_class() + 1 of an IPv4 (row 0) and an IPv6 (row 1) protocol, 0
- * for none: a load instead of its switch, whose branches cost about
- * 4 ns a packet of a full table (bench/cost.sh), and mispredict where
- * protocols mix. */
-#define FG_OVF_CLS_ROW(r, v)                                               \
-	[(r) << 8 | 6] = 1 + (v), [(r) << 8 | 17] = 2 + (v),               \
-		    [(r) << 8 | 132] = 4 + (v), [(r) << 8 | 47] = 5 + (v), \
-		    [(r) << 8 | 50] = 6 + (v), [(r) << 8 | 0] = 7 + (v)
-static const __u8 fg_ovf_cls[2 << 8] = {
-	FG_OVF_CLS_ROW(0, 1), [1] = 4,		  /* IPv4; ICMP */
-	FG_OVF_CLS_ROW(1, 8), [1 << 8 | 58] = 11, /* IPv6; ICMPv6 */
-};
-
-/* fg_ovf_class(ip_ver, proto) (include/fg_common.h), from the table:
- * ip_ver 4 and 6 are the only ones with v | 2 == 6. */
-static __always_inline int fg_ovf_class_of(__u32 ip_ver, __u32 proto)
-{
-	__u32 i = (ip_ver & 2) << 7 | (proto & 0xff);
-
-	if ((ip_ver | 2) != 6)
-		return ip_ver || proto ? -1 : 0;
-	/* Linux 6.1's verifier loses the bounds of the OR: the mask is
-	 * what it follows, the barrier keeps clang from dropping it. */
-	fg_barrier_var(i);
-	i &= sizeof(fg_ovf_cls) - 1;
-	return (int)fg_ovf_cls[i] - 1;
-}
-
 /* The overflow aggregate: fg_ovfarr for the common protocols, inline
  * (every packet of a full table comes here: on 6.10 and later the
  * per-CPU array's lookup is inlined too, and its index is all it adds
@@ -551,7 +523,7 @@ static __always_inline void fg_ovf_add(__u32 ifindex, __u32 dir, __u32 ipp,
 				       struct fg_flowstats *st,
 				       __u64 pkts_octets)
 {
-	int c = fg_ovf_class_of(ipp >> 8, ipp & 0xff);
+	int c = fg_ovf_class(ipp >> 8, ipp & 0xff);
 	struct fg_ovf_cnt *v;
 	__u32 i;
 
