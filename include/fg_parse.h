@@ -313,9 +313,11 @@ FG_INLINE int fg_ip4_csum_ok(const __u8 *ip, const __u8 *end, __u32 hlen)
 		sum += fg_load32(o);
 		o += 4;
 	}
-	/* At most 15 words: below 2^36, and below 2^32 after two folds. */
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffffffff) + (sum >> 32);
+	/* A fold keeps the sum mod 0xffff (2^16 is 1 mod 0xffff), and the
+	 * header is right iff that is 0. At most 15 words are below 2^36,
+	 * below 2^20 + 2^16 after one fold and at most 0xffff + 17 after
+	 * two, where the only multiple of 0xffff is 0xffff itself: the sum
+	 * is not 0, the version nibble is 4. */
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	return sum == 0xffff;
@@ -951,18 +953,48 @@ FG_INLINE int fg_icmp6_from_any_ok(const struct fg_pkt *p)
 		type == 143);
 }
 
+/* An IPv4 packet's addresses as words in host order: both are
+ * ::ffff:a.b.c.d (fg_map_v4), so the last word holds all that differs. */
+FG_INLINE __u32 fg_src4(const struct fg_pkt *p)
+{
+	return fg_ntohl(((const __u32 *)(const void *)p->src)[3]);
+}
+
+FG_INLINE __u32 fg_dst4(const struct fg_pkt *p)
+{
+	return fg_ntohl(((const __u32 *)(const void *)p->dst)[3]);
+}
+
+/* IPv4 source a.b.c.d = s: 0.0.0.0/8 and 240.0.0.0/4 are bogons
+ * (fg_bogon4). */
+FG_INLINE int fg_martian4(__u32 s)
+{
+	__u32 a = s >> 24;
+
+	if (a == 255)
+		return s == 0xffffffff;
+	return a == 127 || (a >= 224 && a < 240);
+}
+
+/* IPv4 sources Linux takes as unicast (0.0.0.0/8 since 5.3, 240.0.0.0/4
+ * always) but that no one is allocated on the Internet; clouds hand out
+ * class E to pods. 0.0.0.0 itself is DHCP's (and IGMP's) "no address yet",
+ * 255.255.255.255 a martian. */
+FG_INLINE int fg_bogon4(__u32 s)
+{
+	__u32 a = s >> 24;
+
+	if (a == 0)
+		return s != 0;
+	return a >= 240 && !fg_martian4(s);
+}
+
 FG_INLINE int fg_martian_src(const struct fg_pkt *p)
 {
 	const __u8 *s = p->src;
 
-	if (p->ip_ver == 4) {
-		__u8 a = s[12];
-
-		/* 0.0.0.0/8 and 240.0.0.0/4 are bogons (fg_bogon_src). */
-		if (a == 255)
-			return (s[13] & s[14] & s[15]) == 0xff;
-		return a == 127 || (a >= 224 && a < 240);
-	}
+	if (p->ip_ver == 4)
+		return fg_martian4(fg_src4(p));
 	if (s[0] == 0xff)
 		return 1; /* multicast source */
 	/* An ICMPv6 header the view cut off (not the packet) may be one of
@@ -979,29 +1011,28 @@ FG_INLINE int fg_martian_src(const struct fg_pkt *p)
 	}
 }
 
-/* IPv4 sources Linux takes as unicast (0.0.0.0/8 since 5.3, 240.0.0.0/4
- * always) but that no one is allocated on the Internet; clouds hand out
- * class E to pods. 0.0.0.0 itself is DHCP's (and IGMP's) "no address yet",
- * 255.255.255.255 a martian. */
-FG_INLINE int fg_bogon_src(const struct fg_pkt *p)
-{
-	const __u8 *s = p->src;
-
-	if (p->ip_ver != 4)
-		return 0;
-	if (s[12] == 0)
-		return (s[13] | s[14] | s[15]) != 0;
-	return s[12] >= 240 && !fg_martian_src(p);
-}
-
 FG_INLINE int fg_check_addrs(const struct fg_config *cfg, struct fg_pkt *p)
 {
+	if (p->ip_ver == 4) {
+		__u32 s = fg_src4(p);
+
+		if (fg_martian4(s) && fg_hit(p, cfg, FG_R_MARTIAN_SRC))
+			return -1;
+		if (fg_bogon4(s) && fg_hit(p, cfg, FG_R_BOGON_SRC))
+			return -1;
+		/* Land, but not from 0.0.0.0/8, which is the bogon
+		 * check's. */
+		if (s == fg_dst4(p) && (s >> 24) != 0 &&
+		    fg_hit(p, cfg, FG_R_LAND))
+			return -1;
+		return 0;
+	}
 	if (fg_martian_src(p) && fg_hit(p, cfg, FG_R_MARTIAN_SRC))
 		return -1;
-	if (fg_bogon_src(p) && fg_hit(p, cfg, FG_R_BOGON_SRC))
-		return -1;
+	/* Land: the same source and destination, but not the unspecified
+	 * address. */
 	if (fg_eq16(p->src, p->dst) && !fg_is_zero16(p->src) &&
-	    !(p->ip_ver == 4 && p->src[12] == 0) && fg_hit(p, cfg, FG_R_LAND))
+	    fg_hit(p, cfg, FG_R_LAND))
 		return -1;
 	return 0;
 }
