@@ -50,6 +50,13 @@ static __always_inline __u16 fg_ntohs_bpf(__u16 x)
 #define fg_ntohs(x) ((__u16)(x))
 #define fg_ntohl(x) ((__u32)(x))
 #endif
+/* A field that never meets a pointer (a protocol, flags, an ID, a length
+ * only compared) needs no bound: a plain swap. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define fg_ntohs_val(x) ((__u16)__builtin_bswap16((__u16)(x)))
+#else
+#define fg_ntohs_val(x) ((__u16)(x))
+#endif
 /* A constant needs no bound: folded at compile time, not through the asm. */
 #define fg_htons(x)                                                    \
 	(__builtin_constant_p(x) ? (__u16)fg_const_bswap16((__u16)(x)) \
@@ -234,6 +241,10 @@ FG_INLINE int fg_fit(const __u8 *q, __u32 n, const __u8 *end, const __u8 *lim)
 {
 	if (q + n > end)
 		return q + n > lim ? FG_FIT_SHORT : FG_FIT_UNSEEN;
+	/* One pointer for both ends (fg_xdp's head on a NIC): what is in the
+	 * view is in the packet, and the compiler drops the second test. */
+	if (__builtin_constant_p(end == lim) && end == lim)
+		return FG_FIT_OK;
 	fg_barrier_var(q);
 	return q + n > lim ? FG_FIT_SHORT : FG_FIT_OK;
 }
@@ -277,14 +288,14 @@ FG_INLINE int fg_parse_eth(const __u8 **pos, const __u8 *end, const __u8 *wend,
 		if (fit)
 			return fg_no_fit(p, cfg, fit, FG_R_VLAN_TRUNC);
 		if (i == 0)
-			p->vlan_outer = fg_ntohs(vh->tci) & 0x0fff;
+			p->vlan_outer = fg_ntohs_val(vh->tci) & 0x0fff;
 		else
-			p->vlan_inner = fg_ntohs(vh->tci) & 0x0fff;
+			p->vlan_inner = fg_ntohs_val(vh->tci) & 0x0fff;
 		p->vlan_depth = i + 1;
 		proto = vh->encap_proto;
 		*pos = (const __u8 *)(vh + 1);
 	}
-	p->l3_proto = fg_ntohs(proto);
+	p->l3_proto = fg_ntohs_val(proto);
 	return 0;
 }
 
@@ -313,9 +324,11 @@ FG_INLINE int fg_ip4_csum_ok(const __u8 *ip, const __u8 *end, __u32 hlen)
 		sum += fg_load32(o);
 		o += 4;
 	}
-	/* At most 15 words: below 2^36, and below 2^32 after two folds. */
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffffffff) + (sum >> 32);
+	/* A fold keeps the sum mod 0xffff (2^16 is 1 mod 0xffff), and the
+	 * header is right iff that is 0. At most 15 words are below 2^36,
+	 * below 2^20 + 2^16 after one fold and at most 0xffff + 17 after
+	 * two, where the only multiple of 0xffff is 0xffff itself: the sum
+	 * is not 0, the version nibble is 4. */
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	return sum == 0xffff;
@@ -498,7 +511,7 @@ FG_INLINE int fg_parse_ip4(const __u8 **pos, const __u8 *end, const __u8 *wend,
 		return -1;
 	}
 	p->ip_len = totlen;
-	p->frag_id = fg_ntohs(*(const __be16 *)(ip + 4));
+	p->frag_id = fg_ntohs_val(*(const __be16 *)(ip + 4));
 	p->ttl = ip[8];
 	p->proto = ip[9];
 	fg_map_v4(p->src, ip + 12);
@@ -510,7 +523,7 @@ FG_INLINE int fg_parse_ip4(const __u8 **pos, const __u8 *end, const __u8 *wend,
 	if (p->ttl == 0 && fg_hit(p, cfg, FG_R_TTL_ZERO))
 		return -1;
 
-	fo = fg_ntohs(*(const __be16 *)(ip + 6));
+	fo = fg_ntohs_val(*(const __be16 *)(ip + 6));
 	off = (__u32)(fo & 0x1fff) * 8;
 	if (off)
 		p->frag = FG_FRAG_LATER;
@@ -705,7 +718,7 @@ FG_INLINE int fg_parse_ip6_ext(const __u8 *data, const __u8 **pos,
 		if (fit)
 			return fg_chain_broken(p, cfg, fit);
 		if (nh == FG_NH_FRAGMENT) {
-			fo = fg_ntohs(*(const __be16 *)(h + 2));
+			fo = fg_ntohs_val(*(const __be16 *)(h + 2));
 			p->frag_id = fg_get32(h + 4);
 			off = (__u32)(fo >> 3) * 8;
 			if (off)
@@ -850,7 +863,7 @@ FG_INLINE int fg_ports(const __u8 *l4, const struct fg_config *cfg,
 FG_INLINE int fg_parse_udp(const __u8 *l4, __u32 rem,
 			   const struct fg_config *cfg, struct fg_pkt *p)
 {
-	__u32 ulen = fg_ntohs(*(const __be16 *)(l4 + 4));
+	__u32 ulen = fg_ntohs_val(*(const __be16 *)(l4 + 4));
 
 	if (fg_ports(l4, cfg, p))
 		return -1;
@@ -917,7 +930,7 @@ FG_INLINE int fg_parse_l4(const __u8 *l4, const __u8 *end, const __u8 *l3_end,
 		if (fit)
 			return fg_l4_short(p, cfg, fit);
 		p->l4_ok = 1;
-		p->dport = fg_htons((__u16)(l4[0] << 8 | l4[1]));
+		p->dport = fg_load16(l4); /* type, code: already in order */
 		return 0;
 	}
 	return 0;
@@ -944,25 +957,55 @@ FG_INLINE int fg_eq16(const __u8 *a, const __u8 *b)
  * address: MLD reports and done, router and neighbour solicitation (DAD). */
 FG_INLINE int fg_icmp6_from_any_ok(const struct fg_pkt *p)
 {
-	__u8 type = fg_ntohs(p->dport) >> 8;
+	__u8 type = fg_ntohs_val(p->dport) >> 8;
 
 	return p->proto == 58 && p->l4_ok &&
 	       (type == 131 || type == 132 || type == 133 || type == 135 ||
 		type == 143);
 }
 
+/* An IPv4 packet's addresses as words in host order: both are
+ * ::ffff:a.b.c.d (fg_map_v4), so the last word holds all that differs. */
+FG_INLINE __u32 fg_src4(const struct fg_pkt *p)
+{
+	return fg_ntohl(((const __u32 *)(const void *)p->src)[3]);
+}
+
+FG_INLINE __u32 fg_dst4(const struct fg_pkt *p)
+{
+	return fg_ntohl(((const __u32 *)(const void *)p->dst)[3]);
+}
+
+/* IPv4 source a.b.c.d = s: 0.0.0.0/8 and 240.0.0.0/4 are bogons
+ * (fg_bogon4). */
+FG_INLINE int fg_martian4(__u32 s)
+{
+	__u32 a = s >> 24;
+
+	if (a == 255)
+		return s == 0xffffffff;
+	return a == 127 || (a >= 224 && a < 240);
+}
+
+/* IPv4 sources Linux takes as unicast (0.0.0.0/8 since 5.3, 240.0.0.0/4
+ * always) but that no one is allocated on the Internet; clouds hand out
+ * class E to pods. 0.0.0.0 itself is DHCP's (and IGMP's) "no address yet",
+ * 255.255.255.255 a martian. */
+FG_INLINE int fg_bogon4(__u32 s)
+{
+	__u32 a = s >> 24;
+
+	if (a == 0)
+		return s != 0;
+	return a >= 240 && !fg_martian4(s);
+}
+
 FG_INLINE int fg_martian_src(const struct fg_pkt *p)
 {
 	const __u8 *s = p->src;
 
-	if (p->ip_ver == 4) {
-		__u8 a = s[12];
-
-		/* 0.0.0.0/8 and 240.0.0.0/4 are bogons (fg_bogon_src). */
-		if (a == 255)
-			return (s[13] & s[14] & s[15]) == 0xff;
-		return a == 127 || (a >= 224 && a < 240);
-	}
+	if (p->ip_ver == 4)
+		return fg_martian4(fg_src4(p));
 	if (s[0] == 0xff)
 		return 1; /* multicast source */
 	/* An ICMPv6 header the view cut off (not the packet) may be one of
@@ -979,29 +1022,30 @@ FG_INLINE int fg_martian_src(const struct fg_pkt *p)
 	}
 }
 
-/* IPv4 sources Linux takes as unicast (0.0.0.0/8 since 5.3, 240.0.0.0/4
- * always) but that no one is allocated on the Internet; clouds hand out
- * class E to pods. 0.0.0.0 itself is DHCP's (and IGMP's) "no address yet",
- * 255.255.255.255 a martian. */
-FG_INLINE int fg_bogon_src(const struct fg_pkt *p)
+FG_INLINE int fg_check_addrs4(const struct fg_config *cfg, struct fg_pkt *p)
 {
-	const __u8 *s = p->src;
+	__u32 s = fg_src4(p);
 
-	if (p->ip_ver != 4)
-		return 0;
-	if (s[12] == 0)
-		return (s[13] | s[14] | s[15]) != 0;
-	return s[12] >= 240 && !fg_martian_src(p);
+	if (fg_martian4(s) && fg_hit(p, cfg, FG_R_MARTIAN_SRC))
+		return -1;
+	if (fg_bogon4(s) && fg_hit(p, cfg, FG_R_BOGON_SRC))
+		return -1;
+	/* Land, but not from 0.0.0.0/8, which is the bogon check's. */
+	if (s == fg_dst4(p) && (s >> 24) != 0 && fg_hit(p, cfg, FG_R_LAND))
+		return -1;
+	return 0;
 }
 
 FG_INLINE int fg_check_addrs(const struct fg_config *cfg, struct fg_pkt *p)
 {
+	if (p->ip_ver == 4)
+		return fg_check_addrs4(cfg, p);
 	if (fg_martian_src(p) && fg_hit(p, cfg, FG_R_MARTIAN_SRC))
 		return -1;
-	if (fg_bogon_src(p) && fg_hit(p, cfg, FG_R_BOGON_SRC))
-		return -1;
+	/* Land: the same source and destination, but not the unspecified
+	 * address. */
 	if (fg_eq16(p->src, p->dst) && !fg_is_zero16(p->src) &&
-	    !(p->ip_ver == 4 && p->src[12] == 0) && fg_hit(p, cfg, FG_R_LAND))
+	    fg_hit(p, cfg, FG_R_LAND))
 		return -1;
 	return 0;
 }
@@ -1011,8 +1055,23 @@ FG_INLINE int fg_check_addrs(const struct fg_config *cfg, struct fg_pkt *p)
  * The parse runs in three stages that hand over through offsets in fg_pkt.
  * The host simply calls them in a row (fg_parse). The BPF programs wrap the
  * last two in global functions, so that the verifier checks each stage once
- * rather than once per path through the stages before it.
+ * rather than once per path through the stages before it. An IPv4 packet
+ * without options, most of the traffic, is done in the first.
  */
+
+/* An IPv4 packet's L4 header (stage FG_STAGE_L4 only) at l4, then the
+ * address checks. */
+FG_INLINE void fg_parse_tail4(const __u8 *l4, const __u8 *end,
+			      const __u8 *l3_end, int stage,
+			      const struct fg_config *cfg, struct fg_pkt *p)
+{
+	if (stage == FG_STAGE_L4) {
+		fg_parse_l4(l4, end, l3_end, cfg, p);
+		if (p->reason)
+			return;
+	}
+	fg_check_addrs4(cfg, p);
+}
 
 /* Ethernet, VLAN tags and the fixed IP header. [data, data_end) is what
  * can be read, [data, wire_end) the packet as it was on the wire. */
@@ -1029,11 +1088,22 @@ FG_INLINE int fg_parse_head(const void *data, const void *data_end,
 		return FG_STAGE_DONE;
 	p->l3_off = (__u32)(pos - (const __u8 *)data);
 	if (p->l3_proto == ETH_P_IP) {
+		const __u8 *ip = pos;
+
 		if (fg_parse_ip4(&pos, end, wend, &l3_end, cfg, p))
 			return FG_STAGE_DONE;
 		/* Never read L4 in a later fragment: those bytes are payload.
 		 */
 		next = p->frag == FG_FRAG_LATER ? FG_STAGE_ADDR : FG_STAGE_L4;
+		p->l4_off = (__u32)(pos - (const __u8 *)data);
+		p->l3_end = (__u32)(l3_end - (const __u8 *)data);
+		if (pos != ip + 20)
+			return next; /* options come first (fg_parse_opts4) */
+		/* Without options the rest follows here, on the pointers at
+		 * hand: in BPF the common packet then reloads and bounds no
+		 * offset and calls no stage. */
+		fg_parse_tail4(ip + 20, end, l3_end, next, cfg, p);
+		return FG_STAGE_DONE;
 	} else if (p->l3_proto == ETH_P_IPV6) {
 		if (fg_parse_ip6(&pos, end, wend, &l3_end, cfg, p))
 			return FG_STAGE_DONE;

@@ -29,12 +29,13 @@
 /* WIRE_END(ctx, data, data_end) says where the packet ends on the wire:
  * data_end for XDP, data + skb->len for TC (the linear area may be
  * shorter than the packet).
- * An IPv4 packet's L4 stage is inline: no extension walk comes before it,
- * so the verifier walks it once per path through the head (VLAN tags,
- * options), which is cheap, and the packet saves a call with its stack
- * frame, the reload of its offsets and their bounds (~3 ns a packet,
- * bench/cost.sh -b). IPv6 keeps the global function, which the
- * extension walk's paths would otherwise multiply. */
+ * An IPv4 packet without options is parsed to the end inline, by
+ * fg_parse_head() itself: no extension walk comes before its L4 header,
+ * so the verifier walks that once per path through the head (VLAN tags),
+ * which is cheap, and the packet saves a call with its stack frame, the
+ * reload of its offsets and their bounds. Options (rare) and IPv6 take
+ * the global functions, which the option and extension walks' paths
+ * would otherwise multiply. */
 #define FG_DEFINE_PARSE(NAME, CTX, WIRE_END)                                   \
 	__noinline int NAME##_opts4(CTX *ctx, struct fg_pkt *p, int stage)     \
 	{                                                                      \
@@ -108,18 +109,13 @@
 					      WIRE_END(ctx, data, data_end),   \
 					      fg_config_get(), p);             \
                                                                                \
-		if (stage != FG_STAGE_DONE && p->ip_ver == 4 &&                \
-		    p->l4_off > p->l3_off + 20)                                \
-			stage = NAME##_opts4(ctx, p, stage);                   \
-		if (stage == FG_STAGE_EXT6)                                    \
-			stage = NAME##_ext6(ctx, p);                           \
 		if (stage == FG_STAGE_DONE)                                    \
 			return;                                                \
-		if (p->ip_ver == 4 && p->l4_off <= FG_MAX_EXT6_OFF &&          \
-		    p->l3_end <= FG_MAX_END_OFF)                               \
-			fg_parse_tail(data, data_end, p->l4_off, p->l3_end,    \
-				      stage, fg_config_get(), p);              \
+		if (p->ip_ver == 4) /* with options */                         \
+			stage = NAME##_opts4(ctx, p, stage);                   \
 		else                                                           \
+			stage = NAME##_ext6(ctx, p);                           \
+		if (stage != FG_STAGE_DONE)                                    \
 			NAME##_tail(ctx, p, stage);                            \
 	}
 

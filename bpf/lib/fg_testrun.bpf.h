@@ -30,9 +30,14 @@ __u32 fg_wire_len = 0;
  * follow. */
 static __always_inline void *fg_wire_end(void *data, void *data_end)
 {
-	__u32 len = fg_wire_len;
+	__u32 len;
 
-	if (!fg_record_last || !len)
+	/* fg_wire_len read only when recording: the verifier removes the
+	 * branch on the rodata, not a load before it. */
+	if (!fg_record_last)
+		return data_end;
+	len = fg_wire_len;
+	if (!len)
 		return data_end;
 	if (!(len & FG_WIRE_SET) && len <= (__u32)(data_end - data))
 		return data_end;

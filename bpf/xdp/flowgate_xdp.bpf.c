@@ -38,17 +38,21 @@ const volatile __u8 fg_cap_loadable = 0;
  * function fg_xdp_frame() that replay's fg_replay calls per frame. */
 static __always_inline int fg_xdp_body(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data;
+	struct fg_pkt p;
+	__u32 octets, ifindex;
+	__u64 bytes;
+	void *data;
+
+	/* What follows the parse is read after it: a value live across the
+	 * parse takes one of its registers and makes clang spill others. */
+	fg_xdp_parse(ctx, &p);
+	data = (void *)(long)ctx->data;
 	/* The packet's own length: in replay the frame may be a capture's
 	 * cut (fg_wire_end); on a NIC it is data_end. */
-	__u64 bytes = fg_wire_end(data, (void *)(long)ctx->data_end) - data;
+	bytes = fg_wire_end(data, (void *)(long)ctx->data_end) - data;
 	/* Read once: the field is three dependent loads (rxq, its device,
 	 * the device's index), which a call in between makes clang repeat. */
-	__u32 ifindex = ctx->ingress_ifindex;
-	struct fg_pkt p;
-	__u32 octets;
-
-	fg_xdp_parse(ctx, &p);
+	ifindex = ctx->ingress_ifindex;
 	/* IP packets count their IP-layer bytes, as IPFIX does; other
 	 * frames their frame bytes. */
 	octets = p.ip_len ? p.ip_len : bytes;
