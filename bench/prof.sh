@@ -9,6 +9,7 @@
 #         more (updates), over and over: half the runs are inserts
 #     -e  caches evicted before every run (cost.sh -e)
 #     -s  seconds sampled (10); -n  lines printed (40)
+#   env: COST_CPU (1), COST_EVICT_KB (4096), BUILD, FLOWGATE_PCAPS
 # Prints the share of samples per function, then per source line. The
 # sampling interrupt lands after the instruction that was waiting, so a
 # line's share includes the stall of the one before it.
@@ -26,7 +27,7 @@ while getopts fces:n: o; do
 	e) evict=(-E "${COST_EVICT_KB:-4096}") ;;
 	s) secs=$OPTARG ;;
 	n) top=$OPTARG ;;
-	*) sed -n '6,12p' "$0" >&2; exit 2 ;;
+	*) sed -n '6,13p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -45,7 +46,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-cpu=1
+cpu=${COST_CPU:-1}
 [ "$(nproc)" -gt 1 ] || cpu=0
 # Enough rounds to outlast the sampling; killed after it. unshare and
 # bash exec, so $! is cost's pid.
