@@ -18,7 +18,7 @@ int fg_parse_only(struct xdp_md *ctx)
 {
 	struct fg_pkt p;
 
-	fg_parts_parse(ctx, &p);
+	fg_parts_parse(ctx, &p, fg_record_last);
 	return p.reason ? XDP_DROP : XDP_PASS;
 }
 

@@ -20,7 +20,7 @@ static __always_inline int step(struct xdp_md *ctx, int upto)
 	__u64 bytes = ctx->data_end - ctx->data;
 	struct fg_pkt p;
 
-	step_xdp_parse(ctx, &p);
+	step_xdp_parse(ctx, &p, fg_record_last);
 	if (upto >= 1)
 		fg_account(&p, fg_dir_key(ctx->ingress_ifindex, FG_DIR_IN),
 			   ctx->rx_queue_index, bytes,

@@ -479,7 +479,7 @@ FT_ACCOUNT(ft_account_n, ft_n_account)
 		struct fg_pkt p;                                           \
 		__u32 octets;                                              \
                                                                            \
-		ft_xdp_parse(ctx, &p);                                     \
+		ft_xdp_parse(ctx, &p, fg_record_last);                     \
 		octets = p.ip_len ? p.ip_len : bytes;                      \
 		fg_rule_stage(&p, (ctx)->ingress_ifindex, octets);         \
 		ACCOUNT(&p, fg_dir_key((ctx)->ingress_ifindex, FG_DIR_IN), \

@@ -221,6 +221,22 @@ FG_INLINE __u32 fg_get32(const __u8 *q)
  * precomputed trip count). */
 #define fg_barrier_var(v) asm volatile("" : "+r"(v))
 
+/* Make clang read the fields stored in struct fg_pkt back from it where
+ * they are checked, instead of holding each in a register from its store
+ * to its check: in BPF's ten registers that spilled every one (a store of
+ * the spill beside the store to p, and a reload), the store to p being
+ * needed anyway. Used where one pointer ends the view and the packet
+ * (fg_xdp's head on a NIC, 55 spill-slot accesses to 15); with two ends
+ * live (TC) the reloads did not pay. A no-op on the host, which has
+ * registers enough. */
+#ifdef __bpf__
+#define fg_reread_pkt(p) asm volatile("" : : "r"(p) : "memory")
+#else
+#define fg_reread_pkt(p) \
+	do {             \
+	} while (0)
+#endif
+
 /*
  * Two ends bound every read. `end` is how far we can read: data_end in BPF,
  * the captured bytes in a capture. `lim` is how far the packet goes: the
@@ -516,6 +532,8 @@ FG_INLINE int fg_parse_ip4(const __u8 **pos, const __u8 *end, const __u8 *wend,
 	p->proto = ip[9];
 	fg_map_v4(p->src, ip + 12);
 	fg_map_v4(p->dst, ip + 16);
+	if (__builtin_constant_p(end == wend) && end == wend)
+		fg_reread_pkt(p);
 
 	if (fg_action(cfg, FG_R_IP4_CSUM) != FG_ACT_OFF &&
 	    !fg_ip4_csum_ok(ip, end, hlen) && fg_hit(p, cfg, FG_R_IP4_CSUM))

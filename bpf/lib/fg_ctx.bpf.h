@@ -95,13 +95,13 @@
 		return 0;                                                      \
 	}                                                                      \
                                                                                \
-	static __always_inline void NAME(CTX *ctx, struct fg_pkt *p)           \
+	static __always_inline void NAME(CTX *ctx, struct fg_pkt *p, int rec)  \
 	{                                                                      \
 		void *data = (void *)(long)ctx->data;                          \
 		void *data_end = (void *)(long)ctx->data_end;                  \
 		int stage;                                                     \
                                                                                \
-		if (FG_WIRE_IS_END_##WIRE_END)                                 \
+		if (FG_WIRE_IS_END_##WIRE_END(rec))                            \
 			stage = fg_parse_head(data, data_end, data_end,        \
 					      fg_config_get(), p);             \
 		else                                                           \
@@ -122,17 +122,18 @@
 /* XDP sees the whole frame, except a recorded packet cut short
  * (fg_wire_end). */
 #define FG_XDP_WIRE_END(ctx, data, data_end) fg_wire_end(data, data_end)
-/* FG_WIRE_IS_END_<WIRE_END>: true when the wire ends where the view does.
+/* FG_WIRE_IS_END_<WIRE_END>(rec): true when the wire ends where the view
+ * does; rec is the caller's fg_record_last (a constant in fg_xdp's bodies).
  * The head is then parsed with one end for both bounds, so that every
  * header's fit is one compare and one register fewer is live; on a NIC
  * (rodata fg_record_last off) the verifier removes the other copy. */
-#define FG_WIRE_IS_END_FG_XDP_WIRE_END (!fg_record_last)
+#define FG_WIRE_IS_END_FG_XDP_WIRE_END(rec) (!(rec))
 
 /* An skb's linear area can be shorter than the packet; bounded by
  * FG_MAX_WIRE for the verifier (longer GSO packets are judged as if they
  * ended there). */
 #define FG_SKB_WIRE_END(ctx, data, data_end) \
 	((void *)(data) + ((ctx)->len < FG_MAX_WIRE ? (ctx)->len : FG_MAX_WIRE))
-#define FG_WIRE_IS_END_FG_SKB_WIRE_END 0
+#define FG_WIRE_IS_END_FG_SKB_WIRE_END(rec) 0
 
 #endif /* FG_CTX_BPF_H */

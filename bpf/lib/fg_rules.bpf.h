@@ -491,16 +491,17 @@ __noinline int fg_rules_eval(struct fg_pkt *p, __u32 ifindex, __u32 octets)
 const volatile __u8 fg_rules_off = 0;
 
 /* Called by the ingress programs between the guard and fg_account().
- * Inline, so that without rules a packet pays one array lookup. */
-static __always_inline void fg_rule_stage(struct fg_pkt *p, __u32 ifindex,
-					  __u32 octets)
+ * Inline, so that without rules a packet pays one array lookup. rec is
+ * fg_record_last, or a constant where the caller has tested it. */
+static __always_inline void fg_rule_stage_rec(struct fg_pkt *p, __u32 ifindex,
+					      __u32 octets, int rec)
 {
 	const struct fg_rule_ctl *c = &fg_rule_ctl;
 
 #ifdef FG_BENCH_NO_RULES /* bench/cost.sh -r: the program without it */
 	return;
 #endif
-	if (fg_record_last)
+	if (rec)
 		fg_last_rule = 0;
 	if (fg_rules_off)
 		return;
@@ -511,6 +512,12 @@ static __always_inline void fg_rule_stage(struct fg_pkt *p, __u32 ifindex,
 	if (fg_action(fg_config_get(), FG_R_RULE) == FG_ACT_OFF)
 		return;
 	fg_rules_eval(p, ifindex, octets);
+}
+
+static __always_inline void fg_rule_stage(struct fg_pkt *p, __u32 ifindex,
+					  __u32 octets)
+{
+	fg_rule_stage_rec(p, ifindex, octets, fg_record_last);
 }
 
 #endif /* FG_RULES_BPF_H */

@@ -27,14 +27,16 @@ __u32 fg_wire_len = 0;
 /* Where the packet ends on the wire: data_end, except for a recorded
  * packet of which the frame holds only the first bytes. Bounded
  * (FG_MAX_WIRE) so that data + len stays a packet pointer the verifier can
- * follow. */
-static __always_inline void *fg_wire_end(void *data, void *data_end)
+ * follow. rec: fg_record_last, or a constant where the caller has tested
+ * it. */
+static __always_inline void *fg_wire_end_rec(void *data, void *data_end,
+					     int rec)
 {
 	__u32 len;
 
 	/* fg_wire_len read only when recording: the verifier removes the
 	 * branch on the rodata, not a load before it. */
-	if (!fg_record_last)
+	if (!rec)
 		return data_end;
 	len = fg_wire_len;
 	if (!len)
@@ -45,6 +47,11 @@ static __always_inline void *fg_wire_end(void *data, void *data_end)
 	if (len > FG_MAX_WIRE)
 		len = FG_MAX_WIRE;
 	return data + len;
+}
+
+static __always_inline void *fg_wire_end(void *data, void *data_end)
+{
+	return fg_wire_end_rec(data, data_end, fg_record_last);
 }
 
 #endif /* FG_TESTRUN_BPF_H */

@@ -38,11 +38,11 @@ static __always_inline void fg_tc_parse_all(struct __sk_buff *skb,
 {
 	__u32 want = skb->len < FG_TC_PULL ? skb->len : FG_TC_PULL;
 
-	fg_tc_parse(skb, p);
+	fg_tc_parse(skb, p, 0);
 	if (!p->unseen || skb->data_end - skb->data >= want)
 		return;
 	if (!bpf_skb_pull_data(skb, want))
-		fg_tc_parse(skb, p);
+		fg_tc_parse(skb, p, 0);
 }
 
 /* With VLAN offload the outer tag is in skb->vlan_tci, not in the data. */
