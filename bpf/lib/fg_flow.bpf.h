@@ -235,10 +235,11 @@ static __always_inline int fg_ft_probe_in(struct fg_ft_bucket *b,
 					  const struct fg_pkt *p)
 {
 	int i, n = 0;
-	__u32 t;
+	__u32 t, tag;
 
 	if (!b || !c || !p)
 		return 0;
+	tag = c->tag; /* once: the slots' stores might alias c for clang */
 	FG_UNROLL
 	for (i = 0; i < FG_FT_SLOTS; i++) {
 		t = b->tag[i];
@@ -246,7 +247,7 @@ static __always_inline int fg_ft_probe_in(struct fg_ft_bucket *b,
 			n++;
 			continue;
 		}
-		if (t != c->tag || !fg_ft_key_eq(&b->slot[i].key, &c->u))
+		if (t != tag || !fg_ft_key_eq(&b->slot[i].key, &c->u))
 			continue;
 		if (fg_ft_dead(&b->slot[i])) {
 			fg_ft_start(b, i, c, p, 0, 0);
@@ -453,12 +454,12 @@ static __always_inline int fg_ft_first(struct fg_ft_ctx *c,
  * instance, run one batch at a time): region 0 whatever the CPU. */
 static __always_inline int fg_ft_region(void)
 {
-	__u32 cpu;
+	__u32 nreg = fg_ft_nreg, cpu; /* volatile: one load */
 
-	if (fg_ft_nreg == 1)
+	if (nreg == 1)
 		return 0;
 	cpu = bpf_get_smp_processor_id();
-	return cpu < fg_ft_nreg ? (int)cpu : -1;
+	return cpu < nreg ? (int)cpu : -1;
 }
 
 /* The drop budget's window: of jiffies (on 64-bit JITs the verifier
