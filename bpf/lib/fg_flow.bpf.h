@@ -235,10 +235,11 @@ static __always_inline int fg_ft_probe_in(struct fg_ft_bucket *b,
 					  const struct fg_pkt *p)
 {
 	int i, n = 0;
-	__u32 t;
+	__u32 t, tag;
 
 	if (!b || !c || !p)
 		return 0;
+	tag = c->tag; /* once: the slots' stores might alias c for clang */
 	FG_UNROLL
 	for (i = 0; i < FG_FT_SLOTS; i++) {
 		t = b->tag[i];
@@ -246,7 +247,7 @@ static __always_inline int fg_ft_probe_in(struct fg_ft_bucket *b,
 			n++;
 			continue;
 		}
-		if (t != c->tag || !fg_ft_key_eq(&b->slot[i].key, &c->u))
+		if (t != tag || !fg_ft_key_eq(&b->slot[i].key, &c->u))
 			continue;
 		if (fg_ft_dead(&b->slot[i])) {
 			fg_ft_start(b, i, c, p, 0, 0);
@@ -265,12 +266,20 @@ __noinline int fg_ft_probe(struct fg_ft_bucket *b, const struct fg_ft_ctx *c,
 	return fg_ft_probe_in(b, c, p);
 }
 
+/* Bucket b of region reg of nb buckets (fg_ft_nb, read once by a caller
+ * that needs it twice: a volatile rodata is a load at each use). */
+static __always_inline struct fg_ft_bucket *fg_ft_bkt_nb(__u32 reg, __u32 nb,
+							 __u32 b)
+{
+	__u32 i = reg * nb + b;
+
+	return bpf_map_lookup_elem(&fg_flowtab, &i);
+}
+
 /* Bucket b of region reg; bucket 0 holds the region's fill. */
 static __always_inline struct fg_ft_bucket *fg_ft_bkt(__u32 reg, __u32 b)
 {
-	__u32 i = reg * fg_ft_nb + b;
-
-	return bpf_map_lookup_elem(&fg_flowtab, &i);
+	return fg_ft_bkt_nb(reg, fg_ft_nb, b);
 }
 
 /* A new key into bucket b, of first bucket home when b is its second
@@ -425,11 +434,11 @@ static __always_inline int fg_ft_full_miss(const struct fg_ft_ctx *c,
 static __always_inline int fg_ft_first(struct fg_ft_ctx *c,
 				       const struct fg_pkt *p)
 {
-	__u32 i1 = fg_ft_b1(c->h, fg_ft_nb);
+	__u32 nb = fg_ft_nb, i1 = fg_ft_b1(c->h, nb);
 	struct fg_ft_bucket *b1;
 
 	c->tag = fg_ft_tag(c->h);
-	b1 = fg_ft_bkt(c->reg, i1);
+	b1 = fg_ft_bkt_nb(c->reg, nb, i1);
 	if (!b1)
 		return 1;
 	c->n1 = fg_ft_probe_in(b1, c, p);
@@ -445,12 +454,12 @@ static __always_inline int fg_ft_first(struct fg_ft_ctx *c,
  * instance, run one batch at a time): region 0 whatever the CPU. */
 static __always_inline int fg_ft_region(void)
 {
-	__u32 cpu;
+	__u32 nreg = fg_ft_nreg, cpu; /* volatile: one load */
 
-	if (fg_ft_nreg == 1)
+	if (nreg == 1)
 		return 0;
 	cpu = bpf_get_smp_processor_id();
-	return cpu < fg_ft_nreg ? (int)cpu : -1;
+	return cpu < nreg ? (int)cpu : -1;
 }
 
 /* The drop budget's window: of jiffies (on 64-bit JITs the verifier
@@ -547,8 +556,9 @@ static __always_inline void fg_ovf_add(__u32 ifindex, __u32 dir, __u32 ipp,
 /* What fg_flow_account() counts before the flow table: the interface's
  * totals, and the packets that go to no flow record (sampled out, drops
  * with drop flows off). 1 when the packet is done with. */
-static __always_inline int
-fg_flow_pre(struct fg_pkt *p, struct fg_flowstats *st, __u32 pkts, __u32 octets)
+static __always_inline int fg_flow_pre_r(struct fg_pkt *p, __u32 reason,
+					 struct fg_flowstats *st, __u32 pkts,
+					 __u32 octets)
 {
 	const struct fg_config *cfg = fg_config_get();
 
@@ -559,34 +569,40 @@ fg_flow_pre(struct fg_pkt *p, struct fg_flowstats *st, __u32 pkts, __u32 octets)
 		st->sampled_octets += octets;
 		return 1;
 	}
-	if (p->reason && (cfg->flags & FG_CFG_NO_DROP_FLOWS)) {
+	if (reason && (cfg->flags & FG_CFG_NO_DROP_FLOWS)) {
 		st->unflowed_pkts += pkts;
 		st->unflowed_octets += octets;
 		return 1;
 	}
-	if (p->frag != FG_FRAG_NONE && !p->reason)
+	if (p->frag != FG_FRAG_NONE && !reason)
 		fg_frag_ports(p, st);
 	return 0;
+}
+
+/* fg_flow_pre_r() of the packet's own reason. */
+static __always_inline int
+fg_flow_pre(struct fg_pkt *p, struct fg_flowstats *st, __u32 pkts, __u32 octets)
+{
+	return fg_flow_pre_r(p, p->reason, st, pkts, octets);
 }
 
 /* Flow accounting of one packet (or one GSO super-packet of pkts segments
  * carrying octets IP bytes) into its record, or wherever else it goes.
  * The region, the fill mark and the drop budget come before the key and
  * the clock: a drop that goes to the aggregate needs neither. */
-static __always_inline void fg_flow_account(struct fg_pkt *p,
-					    struct fg_flowstats *st,
-					    __u32 ifindex, __u32 dir,
-					    __u32 pkts, __u32 octets)
+static __always_inline void fg_flow_acct(struct fg_pkt *p, __u32 reason,
+					 struct fg_flowstats *st, __u32 ifindex,
+					 __u32 dir, __u32 pkts, __u32 octets)
 {
 	struct fg_ft_ctx c;
 	int reg, way;
 
-	if (fg_flow_pre(p, st, pkts, octets))
+	if (fg_flow_pre_r(p, reason, st, pkts, octets))
 		return;
 	reg = fg_ft_region();
 	if (reg < 0)
 		goto ovf;
-	if (p->reason) {
+	if (reason) {
 		way = fg_ft_region_drop(reg);
 		if (way == 2)
 			fg_ovf_rate_add(dir, pkts, octets);
@@ -610,6 +626,15 @@ ovf:
 		   FG_PKTS_OCTETS(pkts, octets));
 }
 
+/* fg_flow_acct() of the packet's own reason. */
+static __always_inline void fg_flow_account(struct fg_pkt *p,
+					    struct fg_flowstats *st,
+					    __u32 ifindex, __u32 dir,
+					    __u32 pkts, __u32 octets)
+{
+	fg_flow_acct(p, p->reason, st, ifindex, dir, pkts, octets);
+}
+
 #define FG_NO_QUEUE 0xffffffffu
 
 /*
@@ -622,21 +647,24 @@ ovf:
 __noinline int fg_account(struct fg_pkt *p, __u32 key, __u32 queue, __u32 bytes,
 			  __u64 pkts_octets)
 {
-	__u32 ifindex = key & ~FG_KEY_OUT, q;
+	__u32 ifindex = key & ~FG_KEY_OUT, q, reason;
 	__u32 dir = key & FG_KEY_OUT ? FG_DIR_OUT : FG_DIR_IN;
 	struct fg_ifstats *s;
 
 	if (!p)
 		return 0;
+	/* Read once: clang loads it again after every store to a map
+	 * value, which might alias the packet's struct. */
+	reason = p->reason;
 	if (fg_record_last) {
-		fg_last_reason = p->reason;
+		fg_last_reason = reason;
 		fg_last_hits = p->hits;
 	}
 	s = fg_stats_get(dir);
 	if (!s)
 		return 0;
 	if (dir == FG_DIR_IN)
-		fg_guard_count(s, p->reason, p->hits, bytes);
+		fg_guard_count(s, reason, p->hits, bytes);
 	if (queue != FG_NO_QUEUE) {
 		q = queue > FG_MAX_RXQ ? FG_MAX_RXQ : queue;
 		/* The mask is what the verifier can follow; the barrier
@@ -646,8 +674,8 @@ __noinline int fg_account(struct fg_pkt *p, __u32 key, __u32 queue, __u32 bytes,
 		s->rxq_packets[q]++;
 		s->rxq_octets[q] += bytes;
 	}
-	fg_flow_account(p, &s->flows, ifindex, dir, pkts_octets >> 32,
-			(__u32)pkts_octets);
+	fg_flow_acct(p, reason, &s->flows, ifindex, dir, pkts_octets >> 32,
+		     (__u32)pkts_octets);
 	return 0;
 }
 

@@ -50,25 +50,25 @@ static __always_inline const struct fg_config *fg_config_get(void)
 	return &fg_config;
 }
 
-/* This instance's counters of one direction (enum fg_dir). */
 /* The instance's slot, or the catch-all for a slot beyond the arrays
  * indexed by it (a loader that set fg_slot wrong), as fg_stats_get()
  * counts it. */
 static __always_inline __u32 fg_slot_or_other(void)
 {
-	return fg_slot < FG_NSLOTS ? fg_slot : FG_SLOT_OTHER;
+	__u32 slot = fg_slot; /* volatile: one load, not one a use */
+
+	return slot < FG_NSLOTS ? slot : FG_SLOT_OTHER;
 }
 
+/* This instance's counters of one direction (enum fg_dir). A slot beyond
+ * the array (a loader that set fg_slot wrong) counts under
+ * the catch-all rather than lose the packet: one lookup, its key from
+ * fg_slot_or_other(), whose test the verifier decides from the frozen
+ * rodata. */
 static __always_inline struct fg_ifstats *fg_stats_get(__u32 dir)
 {
-	__u32 key = fg_slot_key(fg_slot, dir);
-	struct fg_ifstats *s = bpf_map_lookup_elem(&fg_ifstats, &key);
+	__u32 key = fg_slot_key(fg_slot_or_other(), dir);
 
-	if (s)
-		return s;
-	/* A slot beyond the array (a loader that set fg_slot wrong): count
-	 * under the catch-all rather than lose the packet. */
-	key = fg_slot_key(FG_SLOT_OTHER, dir);
 	return bpf_map_lookup_elem(&fg_ifstats, &key);
 }
 
