@@ -589,10 +589,12 @@ fg_flow_pre(struct fg_pkt *p, struct fg_flowstats *st, __u32 pkts, __u32 octets)
 /* Flow accounting of one packet (or one GSO super-packet of pkts segments
  * carrying octets IP bytes) into its record, or wherever else it goes.
  * The region, the fill mark and the drop budget come before the key and
- * the clock: a drop that goes to the aggregate needs neither. */
-static __always_inline void fg_flow_acct(struct fg_pkt *p, __u32 reason,
-					 struct fg_flowstats *st, __u32 ifindex,
-					 __u32 dir, __u32 pkts, __u32 octets)
+ * the clock: a drop that goes to the aggregate needs neither. reason is
+ * p->reason, read once by the caller. */
+static __always_inline void fg_flow_account_r(struct fg_pkt *p, __u32 reason,
+					      struct fg_flowstats *st,
+					      __u32 ifindex, __u32 dir,
+					      __u32 pkts, __u32 octets)
 {
 	struct fg_ft_ctx c;
 	int reg, way;
@@ -626,13 +628,13 @@ ovf:
 		   FG_PKTS_OCTETS(pkts, octets));
 }
 
-/* fg_flow_acct() of the packet's own reason. */
+/* fg_flow_account_r() of the packet's own reason. */
 static __always_inline void fg_flow_account(struct fg_pkt *p,
 					    struct fg_flowstats *st,
 					    __u32 ifindex, __u32 dir,
 					    __u32 pkts, __u32 octets)
 {
-	fg_flow_acct(p, p->reason, st, ifindex, dir, pkts, octets);
+	fg_flow_account_r(p, p->reason, st, ifindex, dir, pkts, octets);
 }
 
 #define FG_NO_QUEUE 0xffffffffu
@@ -674,8 +676,8 @@ __noinline int fg_account(struct fg_pkt *p, __u32 key, __u32 queue, __u32 bytes,
 		s->rxq_packets[q]++;
 		s->rxq_octets[q] += bytes;
 	}
-	fg_flow_acct(p, reason, &s->flows, ifindex, dir, pkts_octets >> 32,
-		     (__u32)pkts_octets);
+	fg_flow_account_r(p, reason, &s->flows, ifindex, dir, pkts_octets >> 32,
+			  (__u32)pkts_octets);
 	return 0;
 }
 
