@@ -46,6 +46,8 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+# A signal exits through the EXIT trap too (bash alone skips it).
+trap 'exit 1' INT TERM HUP
 cpu=${COST_CPU:-1}
 [ "$(nproc)" -gt 1 ] || cpu=0
 # Enough rounds to outlast the sampling; killed after it. unshare and
