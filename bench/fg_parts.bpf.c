@@ -83,7 +83,8 @@ int fg_flow_only(struct xdp_md *ctx)
 	struct fg_flowstats st = {};
 	struct fg_pkt p = {.ip_ver = 4};
 
-	fg_flow_account(&p, &st, ctx->ingress_ifindex, FG_DIR_IN, 1, bytes);
+	fg_flow_account(&p, p.reason, &st, ctx->ingress_ifindex, FG_DIR_IN, 1,
+			bytes);
 	return st.packets ? XDP_PASS : XDP_DROP;
 }
 

@@ -306,7 +306,7 @@ static __always_inline void ft_b_account(struct fg_pkt *p,
 {
 	struct ft_ctx c;
 
-	if (fg_flow_pre(p, st, pkts, octets))
+	if (fg_flow_pre(p, p->reason, st, pkts, octets))
 		return;
 	c.u.w[6] = 0; /* the hash reads the word the key ends in */
 	fg_flow_key_fill(&c.u.k, p, ifindex, dir);
@@ -395,10 +395,10 @@ static __always_inline void ft_c_account(struct fg_pkt *p,
 	struct ft_key4 k;
 
 	if (p->ip_ver != 4 || p->vlan_inner) {
-		fg_flow_account(p, st, ifindex, dir, pkts, octets);
+		fg_flow_account(p, p->reason, st, ifindex, dir, pkts, octets);
 		return;
 	}
-	if (fg_flow_pre(p, st, pkts, octets))
+	if (fg_flow_pre(p, p->reason, st, pkts, octets))
 		return;
 	k.ifdir = fg_dir_key(ifindex, dir);
 	k.proto = p->proto;

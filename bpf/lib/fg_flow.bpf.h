@@ -412,12 +412,12 @@ ovf:
  * fg_ft_add's call, so that every packet of a full table goes to the
  * overflow aggregate without that call: its frame, its argument checks
  * and its hash-to-bucket work again. b1 is neither the region's first
- * bucket (whose spill words are the region's fill) nor b2. */
+ * bucket (whose spill words are the region's fill) nor b2. i1 and nb:
+ * b1's index and fg_ft_nb, as fg_ft_first read them. */
 static __always_inline int fg_ft_full_miss(const struct fg_ft_ctx *c,
 					   const struct fg_ft_bucket *b1,
-					   __u32 i1)
+					   __u32 i1, __u32 nb)
 {
-	__u32 nb = fg_ft_nb;
 	struct fg_ft_bucket *head;
 
 	if (!i1 || i1 == fg_ft_b2(c->h, nb) || fg_ft_spilled(b1, c->tag))
@@ -444,7 +444,7 @@ static __always_inline int fg_ft_first(struct fg_ft_ctx *c,
 	c->n1 = fg_ft_probe_in(b1, c, p);
 	if (c->n1 == FG_FT_HIT)
 		return 0;
-	if (!c->n1 && fg_ft_full_miss(c, b1, i1))
+	if (!c->n1 && fg_ft_full_miss(c, b1, i1, nb))
 		return 1;
 	return fg_ft_add(c, p, b1);
 }
@@ -555,10 +555,11 @@ static __always_inline void fg_ovf_add(__u32 ifindex, __u32 dir, __u32 ipp,
 
 /* What fg_flow_account() counts before the flow table: the interface's
  * totals, and the packets that go to no flow record (sampled out, drops
- * with drop flows off). 1 when the packet is done with. */
-static __always_inline int fg_flow_pre_r(struct fg_pkt *p, __u32 reason,
-					 struct fg_flowstats *st, __u32 pkts,
-					 __u32 octets)
+ * with drop flows off). 1 when the packet is done with. reason is
+ * p->reason, read once by the caller. */
+static __always_inline int fg_flow_pre(struct fg_pkt *p, __u32 reason,
+				       struct fg_flowstats *st, __u32 pkts,
+				       __u32 octets)
 {
 	const struct fg_config *cfg = fg_config_get();
 
@@ -579,27 +580,20 @@ static __always_inline int fg_flow_pre_r(struct fg_pkt *p, __u32 reason,
 	return 0;
 }
 
-/* fg_flow_pre_r() of the packet's own reason. */
-static __always_inline int
-fg_flow_pre(struct fg_pkt *p, struct fg_flowstats *st, __u32 pkts, __u32 octets)
-{
-	return fg_flow_pre_r(p, p->reason, st, pkts, octets);
-}
-
 /* Flow accounting of one packet (or one GSO super-packet of pkts segments
  * carrying octets IP bytes) into its record, or wherever else it goes.
  * The region, the fill mark and the drop budget come before the key and
  * the clock: a drop that goes to the aggregate needs neither. reason is
  * p->reason, read once by the caller. */
-static __always_inline void fg_flow_account_r(struct fg_pkt *p, __u32 reason,
-					      struct fg_flowstats *st,
-					      __u32 ifindex, __u32 dir,
-					      __u32 pkts, __u32 octets)
+static __always_inline void fg_flow_account(struct fg_pkt *p, __u32 reason,
+					    struct fg_flowstats *st,
+					    __u32 ifindex, __u32 dir,
+					    __u32 pkts, __u32 octets)
 {
 	struct fg_ft_ctx c;
 	int reg, way;
 
-	if (fg_flow_pre_r(p, reason, st, pkts, octets))
+	if (fg_flow_pre(p, reason, st, pkts, octets))
 		return;
 	reg = fg_ft_region();
 	if (reg < 0)
@@ -626,15 +620,6 @@ ovf:
 	fg_ovf_add(ifindex, dir,
 		   (__u32)p->ip_ver << 8 | (p->ip_ver ? p->proto : 0), st,
 		   FG_PKTS_OCTETS(pkts, octets));
-}
-
-/* fg_flow_account_r() of the packet's own reason. */
-static __always_inline void fg_flow_account(struct fg_pkt *p,
-					    struct fg_flowstats *st,
-					    __u32 ifindex, __u32 dir,
-					    __u32 pkts, __u32 octets)
-{
-	fg_flow_account_r(p, p->reason, st, ifindex, dir, pkts, octets);
 }
 
 #define FG_NO_QUEUE 0xffffffffu
@@ -676,8 +661,8 @@ __noinline int fg_account(struct fg_pkt *p, __u32 key, __u32 queue, __u32 bytes,
 		s->rxq_packets[q]++;
 		s->rxq_octets[q] += bytes;
 	}
-	fg_flow_account_r(p, reason, &s->flows, ifindex, dir, pkts_octets >> 32,
-			  (__u32)pkts_octets);
+	fg_flow_account(p, reason, &s->flows, ifindex, dir, pkts_octets >> 32,
+			(__u32)pkts_octets);
 	return 0;
 }
 
