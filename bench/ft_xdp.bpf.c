@@ -470,22 +470,23 @@ static __always_inline void ft_n_account(struct fg_pkt *p,
 FT_ACCOUNT(ft_account_n, ft_n_account)
 
 /* fg_xdp_body() (bpf/xdp/flowgate_xdp.bpf.c) with another fg_account. */
-#define FT_BODY(ctx, ACCOUNT)                                              \
-	({                                                                 \
-		void *data = (void *)(long)(ctx)->data;                    \
-		__u64 bytes =                                              \
-			fg_wire_end(data, (void *)(long)(ctx)->data_end) - \
-			data;                                              \
-		struct fg_pkt p;                                           \
-		__u32 octets;                                              \
-                                                                           \
-		ft_xdp_parse(ctx, &p, fg_record_last);                     \
-		octets = p.ip_len ? p.ip_len : bytes;                      \
-		fg_rule_stage(&p, (ctx)->ingress_ifindex, octets);         \
-		ACCOUNT(&p, fg_dir_key((ctx)->ingress_ifindex, FG_DIR_IN), \
-			(ctx)->rx_queue_index, bytes,                      \
-			FG_PKTS_OCTETS(1, octets));                        \
-		p.reason ? XDP_DROP : XDP_PASS;                            \
+#define FT_BODY(ctx, ACCOUNT)                                                  \
+	({                                                                     \
+		void *data = (void *)(long)(ctx)->data;                        \
+		__u64 bytes = fg_wire_end(data, (void *)(long)(ctx)->data_end, \
+					  fg_record_last) -                    \
+			      data;                                            \
+		struct fg_pkt p;                                               \
+		__u32 octets;                                                  \
+                                                                               \
+		ft_xdp_parse(ctx, &p, fg_record_last);                         \
+		octets = p.ip_len ? p.ip_len : bytes;                          \
+		fg_rule_stage(&p, (ctx)->ingress_ifindex, octets,              \
+			      fg_record_last);                                 \
+		ACCOUNT(&p, fg_dir_key((ctx)->ingress_ifindex, FG_DIR_IN),     \
+			(ctx)->rx_queue_index, bytes,                          \
+			FG_PKTS_OCTETS(1, octets));                            \
+		p.reason ? XDP_DROP : XDP_PASS;                                \
 	})
 
 SEC("xdp")

@@ -26,7 +26,8 @@
 #define FG_MAX_L4_OFF	0x7fff
 #define FG_MAX_END_OFF	FG_MAX_WIRE
 
-/* WIRE_END(ctx, data, data_end) says where the packet ends on the wire:
+/* WIRE_END(ctx, data, data_end, rec) says where the packet ends on the wire
+ * (rec: the caller's fg_record_last):
  * data_end for XDP, data + skb->len for TC (the linear area may be
  * shorter than the packet).
  * An IPv4 packet without options is parsed to the end inline, by
@@ -105,9 +106,10 @@
 			stage = fg_parse_head(data, data_end, data_end,        \
 					      fg_config_get(), p);             \
 		else                                                           \
-			stage = fg_parse_head(data, data_end,                  \
-					      WIRE_END(ctx, data, data_end),   \
-					      fg_config_get(), p);             \
+			stage = fg_parse_head(                                 \
+				data, data_end,                                \
+				WIRE_END(ctx, data, data_end, rec),            \
+				fg_config_get(), p);                           \
                                                                                \
 		if (stage == FG_STAGE_DONE)                                    \
 			return;                                                \
@@ -121,7 +123,8 @@
 
 /* XDP sees the whole frame, except a recorded packet cut short
  * (fg_wire_end). */
-#define FG_XDP_WIRE_END(ctx, data, data_end) fg_wire_end(data, data_end)
+#define FG_XDP_WIRE_END(ctx, data, data_end, rec) \
+	fg_wire_end(data, data_end, rec)
 /* FG_WIRE_IS_END_<WIRE_END>(rec): true when the wire ends where the view
  * does; rec is the caller's fg_record_last (a constant in fg_xdp's bodies).
  * The head is then parsed with one end for both bounds, so that every
@@ -132,7 +135,7 @@
 /* An skb's linear area can be shorter than the packet; bounded by
  * FG_MAX_WIRE for the verifier (longer GSO packets are judged as if they
  * ended there). */
-#define FG_SKB_WIRE_END(ctx, data, data_end) \
+#define FG_SKB_WIRE_END(ctx, data, data_end, rec) \
 	((void *)(data) + ((ctx)->len < FG_MAX_WIRE ? (ctx)->len : FG_MAX_WIRE))
 #define FG_WIRE_IS_END_FG_SKB_WIRE_END(rec) 0
 

@@ -493,8 +493,8 @@ const volatile __u8 fg_rules_off = 0;
 /* Called by the ingress programs between the guard and fg_account().
  * Inline, so that without rules a packet pays one array lookup. rec is
  * fg_record_last, or a constant where the caller has tested it. */
-static __always_inline void fg_rule_stage_rec(struct fg_pkt *p, __u32 ifindex,
-					      __u32 octets, int rec)
+static __always_inline void fg_rule_stage(struct fg_pkt *p, __u32 ifindex,
+					  __u32 octets, int rec)
 {
 	const struct fg_rule_ctl *c = &fg_rule_ctl;
 
@@ -512,12 +512,6 @@ static __always_inline void fg_rule_stage_rec(struct fg_pkt *p, __u32 ifindex,
 	if (fg_action(fg_config_get(), FG_R_RULE) == FG_ACT_OFF)
 		return;
 	fg_rules_eval(p, ifindex, octets);
-}
-
-static __always_inline void fg_rule_stage(struct fg_pkt *p, __u32 ifindex,
-					  __u32 octets)
-{
-	fg_rule_stage_rec(p, ifindex, octets, fg_record_last);
 }
 
 #endif /* FG_RULES_BPF_H */

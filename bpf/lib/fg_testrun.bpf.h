@@ -29,8 +29,7 @@ __u32 fg_wire_len = 0;
  * (FG_MAX_WIRE) so that data + len stays a packet pointer the verifier can
  * follow. rec: fg_record_last, or a constant where the caller has tested
  * it. */
-static __always_inline void *fg_wire_end_rec(void *data, void *data_end,
-					     int rec)
+static __always_inline void *fg_wire_end(void *data, void *data_end, int rec)
 {
 	__u32 len;
 
@@ -47,11 +46,6 @@ static __always_inline void *fg_wire_end_rec(void *data, void *data_end,
 	if (len > FG_MAX_WIRE)
 		len = FG_MAX_WIRE;
 	return data + len;
-}
-
-static __always_inline void *fg_wire_end(void *data, void *data_end)
-{
-	return fg_wire_end_rec(data, data_end, fg_record_last);
 }
 
 #endif /* FG_TESTRUN_BPF_H */

@@ -79,7 +79,8 @@ static __always_inline __u32 fg_tc_run(struct __sk_buff *skb, __u32 dir)
 	if (dir == FG_DIR_OUT)
 		p.reason = FG_R_NONE;
 	else /* rules judge ingress only, after the guard */
-		fg_rule_stage(&p, skb->ifindex, p.ip_len ? p.ip_len : skb->len);
+		fg_rule_stage(&p, skb->ifindex, p.ip_len ? p.ip_len : skb->len,
+			      fg_record_last);
 	fg_tc_flow(skb, &p, dir);
 	if (fg_cap_active())
 		fg_cap_skb(skb, &p, skb->len, dir);

@@ -50,14 +50,14 @@ static __always_inline int fg_xdp_body(struct xdp_md *ctx, int rec)
 	data = (void *)(long)ctx->data;
 	/* The packet's own length: in replay the frame may be a capture's
 	 * cut (fg_wire_end); on a NIC it is data_end. */
-	bytes = fg_wire_end_rec(data, (void *)(long)ctx->data_end, rec) - data;
+	bytes = fg_wire_end(data, (void *)(long)ctx->data_end, rec) - data;
 	/* Read once: the field is three dependent loads (rxq, its device,
 	 * the device's index), which a call in between makes clang repeat. */
 	ifindex = ctx->ingress_ifindex;
 	/* IP packets count their IP-layer bytes, as IPFIX does; other
 	 * frames their frame bytes. */
 	octets = p.ip_len ? p.ip_len : bytes;
-	fg_rule_stage_rec(&p, ifindex, octets, rec);
+	fg_rule_stage(&p, ifindex, octets, rec);
 	fg_account(&p, fg_dir_key(ifindex, FG_DIR_IN), ctx->rx_queue_index,
 		   bytes, FG_PKTS_OCTETS(1, octets));
 	if (fg_cap_loadable && fg_cap_active())
